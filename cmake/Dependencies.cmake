@@ -1,0 +1,10 @@
+# Every dependency is a Debian 12 package (scripts/install-deps installs them).
+find_package(Threads REQUIRED)
+find_package(ZLIB REQUIRED)
+find_package(fmt REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(MySQL REQUIRED)
+if(IFNBACKUP_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()

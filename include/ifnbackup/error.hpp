@@ -1,0 +1,45 @@
+#pragma once
+// One exception type with a stable code. The codes are the process exit codes,
+// documented in docs/exit-codes.md: never renumber, only append.
+#include <stdexcept>
+#include <string>
+
+namespace ifnbackup {
+
+enum class ErrorCode : int {
+  ok = 0,
+  internal = 1,          // a bug or an unexpected condition
+  usage = 2,             // bad command line, option value or config file
+  config = 3,            // insecure or unreadable password/config file
+  connection = 4,        // cannot connect or authenticate
+  lock_held = 5,         // another ifnbackup run holds the backup folder's lock
+  io = 6,                // cannot create, write, sync or rename a file (incl. disk full)
+  server = 7,            // the server failed a query or went away mid-run
+  interrupted = 8,       // SIGINT/SIGTERM: partial work removed
+  unknown_database = 9,  // the database to back up does not exist
+  corrupt = 10,          // a backup file fails its gzip or content checksum
+  incomplete = 11,       // a backup file is truncated (no completion marker)
+  aborted = 12,          // restore: the operator did not type OUI
+  restore_rolled_back = 13,   // restore failed; the safety snapshot was loaded back
+  restore_failed = 14,        // restore failed and the database was NOT rolled back
+  not_found = 15,        // the named backup file does not exist
+  check_mismatch = 16,   // restore loaded, but row counts differ from the backup's
+};
+
+// Short stable name of a code, for logs and JSON ("lock_held").
+const char* error_code_name(ErrorCode code) noexcept;
+
+class Error : public std::runtime_error {
+ public:
+  Error(ErrorCode code, std::string message, std::string hint = {})
+      : std::runtime_error(std::move(message)), m_code(code), m_hint(std::move(hint)) {}
+  ErrorCode code() const noexcept { return m_code; }
+  // What the operator should do next; may be empty.
+  const std::string& hint() const noexcept { return m_hint; }
+
+ private:
+  ErrorCode m_code;
+  std::string m_hint;
+};
+
+}  // namespace ifnbackup
