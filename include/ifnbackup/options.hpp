@@ -1,0 +1,35 @@
+#pragma once
+// Option structs passed down from the CLI into the library (no globals).
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace ifnbackup {
+
+// How to reach the server. The password is never a field here: it comes from an option
+// file read by libmysqlclient (defaults_file) or from password_file (0600 or stricter).
+struct ConnectionOptions {
+  std::string host;           // empty: the library default (localhost, through the socket)
+  unsigned port = 0;          // 0: the library default
+  std::string socket;
+  std::string user;
+  std::string database;
+  std::string defaults_file;  // MySQL option file, [client] group; empty: ~/.my.cnf if present
+  std::string password_file;  // file whose first line is the password
+  std::string ssl_mode;       // DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY
+  std::string ssl_ca;
+
+  // "127.0.0.1:3306", "localhost via /run/mysqld/mysqld.sock": for messages.
+  std::string describe() const;
+};
+
+struct BackupOptions {
+  ConnectionOptions connection;
+  std::filesystem::path backup_dir;
+  std::string prefix = "ifn_connect_backup";
+  int compress_level = 6;
+  // An extended INSERT is closed before it passes this many bytes (mysqldump's net_buffer_length).
+  std::size_t max_insert_bytes = 1024 * 1024;
+};
+
+}  // namespace ifnbackup

@@ -1,0 +1,48 @@
+#pragma once
+// The command line: parsing, logging set-up and exit codes. Each subcommand is one call into
+// the core library (cmd_<name>.cpp); nothing here talks to the server or to zlib.
+#include <functional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "ifnbackup/options.hpp"
+
+namespace ifnbackup::cli {
+
+// Options shared by every subcommand (accepted before or after its name).
+struct GlobalSettings {
+  ConnectionOptions connection;
+  std::string backup_dir;
+  std::string log_dir;  // empty: the backup folder
+  std::string prefix = "ifn_connect_backup";
+  int compress_level = 6;
+  std::string config_file;
+  bool quiet = false;
+  bool verbose = false;
+  bool json = false;
+};
+
+// A subcommand's work, run once options are final; returns the exit code.
+using Action = std::function<int()>;
+
+struct Command {
+  CLI::App* app = nullptr;
+  Action action;
+  std::string log_name;  // "backup" -> <log-dir>/backup.log
+};
+
+Command add_backup_command(CLI::App& app, GlobalSettings& settings);
+
+// Logging to stderr (nothing but errors with -q) and to <log-dir>/<log_name>.log.
+void setup_logging(const GlobalSettings& settings, const std::string& log_name);
+
+// Applies IFNBACKUP_* environment variables, then the config file, to options not given on
+// the command line (flags win over the environment, which wins over the file).
+void apply_environment_and_config(CLI::App& app, CLI::App* subcommand, GlobalSettings& settings);
+
+BackupOptions make_backup_options(const GlobalSettings& settings);
+
+int run(int argc, char** argv);
+
+}  // namespace ifnbackup::cli

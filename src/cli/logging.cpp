@@ -1,0 +1,48 @@
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "cli.hpp"
+#include "ifnbackup/error.hpp"
+
+namespace ifnbackup::cli {
+
+void setup_logging(const GlobalSettings& settings, const std::string& log_name) {
+  auto console = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+  console->set_pattern("%^%l%$: %v");
+  console->set_level(settings.quiet ? spdlog::level::err
+                                    : (settings.verbose ? spdlog::level::debug : spdlog::level::info));
+  std::vector<spdlog::sink_ptr> sinks{console};
+
+  const std::string dir = settings.log_dir.empty() ? settings.backup_dir : settings.log_dir;
+  if (!dir.empty() && !log_name.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::exists(dir, ec)) {
+      std::filesystem::create_directories(dir, ec);
+      ::chmod(dir.c_str(), 0700);  // it may be the backup folder: owner only
+    }
+    const auto path = std::filesystem::path(dir) / (log_name + ".log");
+    try {
+      const mode_t old_mask = ::umask(077);  // logs name databases and files: owner only
+      auto file = std::make_shared<spdlog::sinks::basic_file_sink_mt>(path.string(), false);
+      ::umask(old_mask);
+      file->set_pattern("%Y-%m-%d %H:%M:%S.%e [%P] %l: %v");
+      file->set_level(settings.verbose ? spdlog::level::debug : spdlog::level::info);
+      sinks.push_back(file);
+    } catch (const spdlog::spdlog_ex& error) {
+      throw Error(ErrorCode::io, fmt::format("cannot open log file {}: {}", path.string(), error.what()),
+                  "check --log-dir and its permissions");
+    }
+  }
+  auto logger = std::make_shared<spdlog::logger>("ifnbackup", sinks.begin(), sinks.end());
+  logger->set_level(spdlog::level::debug);
+  logger->flush_on(spdlog::level::info);
+  spdlog::set_default_logger(logger);
+}
+
+}  // namespace ifnbackup::cli

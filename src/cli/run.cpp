@@ -1,0 +1,114 @@
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "cli.hpp"
+#include "ifnbackup/error.hpp"
+#include "ifnbackup/version.hpp"
+
+namespace ifnbackup::cli {
+
+namespace {
+
+void add_global_options(CLI::App& app, GlobalSettings& s) {
+  auto& c = s.connection;
+  const char* server = "Server";
+  app.add_option("--host", c.host, "Server host name or IP (default: the option file's, else localhost)")
+      ->group(server);
+  app.add_option("--port", c.port, "Server TCP port")->group(server);
+  app.add_option("--socket", c.socket, "Server Unix socket")->group(server);
+  app.add_option("--user", c.user, "MySQL account (default: the option file's)")->group(server);
+  app.add_option("--database", c.database, "Database to back up or restore")->group(server);
+  app.add_option("--defaults-file", c.defaults_file,
+                 "MySQL option file with [client] user/password (default: ~/.my.cnf and the system files)")
+      ->group(server);
+  app.add_option("--password-file", c.password_file,
+                 "File holding the password on its first line; refused unless mode 0600 or stricter")
+      ->group(server);
+  app.add_option("--ssl-mode", c.ssl_mode, "DISABLED, PREFERRED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY")
+      ->group(server);
+  app.add_option("--ssl-ca", c.ssl_ca, "CA certificate file for --ssl-mode VERIFY_CA/VERIFY_IDENTITY")->group(server);
+  const char* files = "Files";
+  app.add_option("--backup-dir", s.backup_dir, "Backup folder (created 0700 if missing)")->group(files);
+  app.add_option("--log-dir", s.log_dir, "Log folder (default: the backup folder)")->group(files);
+  app.add_option("--prefix", s.prefix, "Backup file name prefix")->capture_default_str()->group(files);
+  app.add_option("--compress-level", s.compress_level, "gzip level, 1 (fast) to 9 (small)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 9))
+      ->group(files);
+  app.add_option("--config", s.config_file, "Config file (INI; default /etc/ifnbackup.conf when present)")
+      ->group(files);
+  app.add_flag("-q,--quiet", s.quiet, "Print nothing but errors (for cron: mail only on failure)");
+  app.add_flag("-v,--verbose", s.verbose, "Print debug messages");
+  // Present only to refuse it with a clear message: a password in argv is visible in ps.
+  app.add_option("-p,--password", "never accepted: see --defaults-file and --password-file")->group("");
+}
+
+int report(const Error& error) {
+  spdlog::error("{}", error.what());
+  if (!error.hint().empty()) {
+    spdlog::error("hint: {}", error.hint());
+  }
+  return static_cast<int>(error.code());
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  CLI::App app{"ifnbackup: consistent, verified logical backups of a MySQL/MariaDB/TiDB database", "ifnbackup"};
+  app.set_version_flag("--version", std::string(k_version));
+  app.require_subcommand(1);
+  app.fallthrough();
+  GlobalSettings settings;
+  add_global_options(app, settings);
+
+  std::vector<Command> commands;
+  commands.push_back(add_backup_command(app, settings));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    const int code = app.exit(error);
+    return code == 0 ? 0 : static_cast<int>(ErrorCode::usage);
+  }
+
+  for (auto& command : commands) {
+    if (!command.app->parsed()) {
+      continue;
+    }
+    try {
+      if (app.get_option("--password")->count() > 0) {
+        throw Error(ErrorCode::usage, "ifnbackup never takes a password on the command line (it shows in ps)",
+                    "put it in a MySQL option file (--defaults-file, [client] password=...) or a 0600 --password-file");
+      }
+      apply_environment_and_config(app, command.app, settings);
+      setup_logging(settings, command.log_name);
+      return command.action();
+    } catch (const Error& error) {
+      if (!spdlog::default_logger()) {
+        std::cerr << "ifnbackup: " << error.what() << "\n";
+        return static_cast<int>(error.code());
+      }
+      return report(error);
+    } catch (const std::exception& error) {
+      spdlog::error("internal error: {}", error.what());
+      return static_cast<int>(ErrorCode::internal);
+    }
+  }
+  return static_cast<int>(ErrorCode::usage);
+}
+
+BackupOptions make_backup_options(const GlobalSettings& settings) {
+  BackupOptions options;
+  options.connection = settings.connection;
+  options.backup_dir = settings.backup_dir;
+  options.prefix = settings.prefix;
+  options.compress_level = settings.compress_level;
+  return options;
+}
+
+}  // namespace ifnbackup::cli

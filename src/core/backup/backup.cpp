@@ -1,0 +1,100 @@
+#include "ifnbackup/backup.hpp"
+
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "backup/dump.hpp"
+#include "db/connection.hpp"
+#include "ifnbackup/catalog.hpp"
+#include "ifnbackup/error.hpp"
+#include "ifnbackup/version.hpp"
+#include "io/atomic_file.hpp"
+#include "io/folder_lock.hpp"
+#include "io/gzip_writer.hpp"
+#include "util/interrupt.hpp"
+
+namespace ifnbackup {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A name no earlier run has used: two runs in the same second wait for the next second
+// rather than overwrite each other or leave the name pattern.
+fs::path choose_file_name(const fs::path& dir, const std::string& prefix) {
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    const auto now = std::chrono::system_clock::now();
+    const fs::path path = dir / format_backup_name(prefix, now);
+    std::error_code ec;
+    if (!fs::exists(fs::symlink_status(path, ec)) &&
+        !fs::exists(fs::symlink_status(path.string() + std::string(k_partial_suffix), ec))) {
+      return path;
+    }
+    const auto next_second = std::chrono::ceil<std::chrono::seconds>(now + std::chrono::milliseconds(1));
+    std::this_thread::sleep_until(next_second + std::chrono::milliseconds(5));
+  }
+  throw Error(ErrorCode::io, fmt::format("cannot find a free file name in {}", dir.string()));
+}
+
+void check_options(const BackupOptions& options) {
+  if (options.connection.database.empty()) {
+    throw Error(ErrorCode::usage, "no database to back up", "give --database or 'database' in the config file");
+  }
+  if (options.backup_dir.empty()) {
+    throw Error(ErrorCode::usage, "no backup folder", "give --backup-dir or 'backup-dir' in the config file");
+  }
+  if (options.compress_level < 1 || options.compress_level > 9) {
+    throw Error(ErrorCode::usage, fmt::format("--compress-level {} is not between 1 and 9", options.compress_level));
+  }
+  if (options.prefix.empty() || options.prefix.find('/') != std::string::npos) {
+    throw Error(ErrorCode::usage, fmt::format("invalid --prefix '{}'", options.prefix));
+  }
+}
+
+}  // namespace
+
+BackupResult write_backup(const BackupOptions& options) {
+  check_options(options);
+  const auto started = std::chrono::steady_clock::now();
+  util::install_interrupt_handlers();
+  // Connect before creating anything: a dead server or a bad password leaves no file behind.
+  auto connection = db::Connection::open(options.connection);
+  spdlog::info("connected to {} ({})", connection->description(), connection->server().version);
+
+  io::AtomicFile file(choose_file_name(options.backup_dir, options.prefix));
+  spdlog::info("writing {}", file.final_path().string());
+  io::GzipWriter gzip(file.fd(), options.compress_level, file.partial_path().string());
+  backup::DumpWriter writer([&gzip](std::string_view chunk) { gzip.write(chunk); });
+
+  backup::DumpSettings settings;
+  settings.database = options.connection.database;
+  settings.max_insert_bytes = options.max_insert_bytes;
+  settings.tool_version = k_version;
+  auto summary = backup::dump_database(*connection, settings, writer);
+  util::check_interrupted();
+
+  BackupResult result;
+  result.sha256 = writer.finish(summary.tables, std::chrono::system_clock::now());
+  gzip.finish();
+  file.commit();
+
+  result.file = file.final_path();
+  result.compressed_bytes = gzip.compressed_bytes();
+  result.uncompressed_bytes = gzip.uncompressed_bytes();
+  result.rows = summary.rows;
+  result.tables = std::move(summary.tables);
+  result.snapshot = summary.snapshot.describe();
+  result.duration =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  return result;
+}
+
+BackupResult run_backup(const BackupOptions& options) {
+  check_options(options);
+  io::ensure_private_folder(options.backup_dir);
+  io::FolderLock lock(options.backup_dir);
+  return write_backup(options);
+}
+
+}  // namespace ifnbackup

@@ -1,0 +1,160 @@
+#include "backup/dump.hpp"
+
+#include <algorithm>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "ifnbackup/error.hpp"
+#include "util/interrupt.hpp"
+
+namespace ifnbackup::backup {
+
+std::string sql_literal(std::string_view text) {
+  std::string out;
+  db::append_quoted_string(out, text);
+  return out;
+}
+
+namespace {
+
+std::vector<std::string> names_of(db::Connection& connection, const std::string& sql) {
+  std::vector<std::string> names;
+  for (auto& row : connection.query(sql).rows) {
+    if (!row.empty() && row[0]) {
+      names.push_back(std::move(*row[0]));
+    }
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// mysqldump's header: the loader's session is set for a faithful, fast load and put back after.
+constexpr std::string_view k_session_header =
+    "/*!40101 SET @OLD_CHARACTER_SET_CLIENT=@@CHARACTER_SET_CLIENT */;\n"
+    "/*!40101 SET @OLD_CHARACTER_SET_RESULTS=@@CHARACTER_SET_RESULTS */;\n"
+    "/*!40101 SET @OLD_COLLATION_CONNECTION=@@COLLATION_CONNECTION */;\n"
+    "/*!40101 SET NAMES utf8mb4 */;\n"
+    "/*!40103 SET @OLD_TIME_ZONE=@@TIME_ZONE */;\n"
+    "/*!40103 SET TIME_ZONE='+00:00' */;\n"
+    "/*!40014 SET @OLD_UNIQUE_CHECKS=@@UNIQUE_CHECKS, UNIQUE_CHECKS=0 */;\n"
+    "/*!40014 SET @OLD_FOREIGN_KEY_CHECKS=@@FOREIGN_KEY_CHECKS, FOREIGN_KEY_CHECKS=0 */;\n"
+    "/*!40101 SET @OLD_SQL_MODE=@@SQL_MODE, SQL_MODE='NO_AUTO_VALUE_ON_ZERO' */;\n"
+    "/*!40111 SET @OLD_SQL_NOTES=@@SQL_NOTES, SQL_NOTES=0 */;\n\n";
+
+constexpr std::string_view k_session_footer =
+    "/*!40103 SET TIME_ZONE=@OLD_TIME_ZONE */;\n"
+    "/*!40101 SET SQL_MODE=@OLD_SQL_MODE */;\n"
+    "/*!40014 SET FOREIGN_KEY_CHECKS=@OLD_FOREIGN_KEY_CHECKS */;\n"
+    "/*!40014 SET UNIQUE_CHECKS=@OLD_UNIQUE_CHECKS */;\n"
+    "/*!40101 SET CHARACTER_SET_CLIENT=@OLD_CHARACTER_SET_CLIENT */;\n"
+    "/*!40101 SET CHARACTER_SET_RESULTS=@OLD_CHARACTER_SET_RESULTS */;\n"
+    "/*!40101 SET COLLATION_CONNECTION=@OLD_COLLATION_CONNECTION */;\n"
+    "/*!40111 SET SQL_NOTES=@OLD_SQL_NOTES */;\n\n";
+
+void write_header(db::Connection& connection, const DumpSettings& settings, const SnapshotInfo& snapshot,
+                  DumpWriter& out) {
+  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  out.write(fmt::format(
+      "-- ifnbackup {} dump of database {}\n"
+      "-- ifnbackup-format: 1\n"
+      "-- ifnbackup-database: {}\n"
+      "-- ifnbackup-server: {}\n"
+      "-- ifnbackup-started: {:%Y-%m-%dT%H:%M:%SZ}\n"
+      "-- ifnbackup-snapshot: {}\n"
+      "-- Restore with: ifnbackup restore FILE (or: gunzip -c FILE | mariadb DATABASE)\n\n",
+      settings.tool_version, db::quote_identifier(settings.database), settings.database,
+      connection.server().version, now, snapshot.describe()));
+  out.write(k_session_header);
+}
+
+}  // namespace
+
+DatabaseObjects list_objects(db::Connection& connection, const std::string& database) {
+  DatabaseObjects objects;
+  const std::string schema = sql_literal(database);
+  auto tables = connection.query(fmt::format(
+      "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = {}", schema));
+  for (auto& row : tables.rows) {
+    if (row.size() < 2 || !row[0] || !row[1]) {
+      continue;
+    }
+    TableObject object{std::move(*row[0]), TableKind::table};
+    if (*row[1] == "VIEW") {
+      object.kind = TableKind::view;
+    } else if (*row[1] == "SEQUENCE") {
+      object.kind = TableKind::sequence;
+    } else if (*row[1] == "TEMPORARY") {
+      continue;
+    }
+    objects.tables.push_back(std::move(object));
+  }
+  std::sort(objects.tables.begin(), objects.tables.end(),
+            [](const TableObject& a, const TableObject& b) { return a.name < b.name; });
+  if (connection.server().is_tidb) {
+    return objects;  // TiDB has no routines, events or triggers
+  }
+  objects.procedures = names_of(connection, fmt::format("SELECT ROUTINE_NAME FROM information_schema.ROUTINES "
+                                                        "WHERE ROUTINE_SCHEMA = {} AND ROUTINE_TYPE = 'PROCEDURE'",
+                                                        schema));
+  objects.functions = names_of(connection, fmt::format("SELECT ROUTINE_NAME FROM information_schema.ROUTINES "
+                                                       "WHERE ROUTINE_SCHEMA = {} AND ROUTINE_TYPE = 'FUNCTION'",
+                                                       schema));
+  objects.events = names_of(
+      connection, fmt::format("SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = {}", schema));
+  return objects;
+}
+
+DumpSummary dump_database(db::Connection& connection, const DumpSettings& settings, DumpWriter& out) {
+  DumpSummary summary;
+  summary.snapshot = start_snapshot(connection);
+  spdlog::debug("snapshot: {}", summary.snapshot.describe());
+  const DatabaseObjects objects = list_objects(connection, settings.database);
+  write_header(connection, settings, summary.snapshot, out);
+
+  // Tables first, each followed by its rows and then its triggers (so they don't fire on load).
+  for (const auto& object : objects.tables) {
+    if (object.kind != TableKind::table) {
+      continue;
+    }
+    util::check_interrupted();
+    write_create_table(connection, settings.database, object.name, out);
+    const auto rows = write_table_rows(connection, settings.database, object.name, settings.max_insert_bytes, out);
+    write_triggers(connection, settings.database, object.name, out);
+    summary.tables.push_back(TableCount{object.name, rows});
+    summary.rows += rows;
+    spdlog::debug("table {}: {} rows", object.name, rows);
+  }
+  for (const auto& object : objects.tables) {
+    if (object.kind == TableKind::sequence) {
+      write_sequence(connection, settings.database, object.name, out);
+    }
+  }
+  // Views may use views: a placeholder for each first, the real definitions last (after routines).
+  for (const auto& object : objects.tables) {
+    if (object.kind == TableKind::view) {
+      write_view_placeholder(connection, settings.database, object.name, out);
+    }
+  }
+  for (const auto& name : objects.events) {
+    write_event(connection, settings.database, name, out);
+  }
+  for (const auto& name : objects.functions) {
+    write_routine(connection, settings.database, name, true, out);
+  }
+  for (const auto& name : objects.procedures) {
+    write_routine(connection, settings.database, name, false, out);
+  }
+  for (const auto& object : objects.tables) {
+    if (object.kind == TableKind::view) {
+      write_view(connection, settings.database, object.name, out);
+    }
+  }
+  out.write(k_session_footer);
+  // Reading is over: end the snapshot's transaction (it only read).
+  connection.execute("ROLLBACK");
+  return summary;
+}
+
+}  // namespace ifnbackup::backup

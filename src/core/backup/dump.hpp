@@ -1,0 +1,75 @@
+#pragma once
+// The dumper: one consistent snapshot of one database written as mysqldump-compatible SQL.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "backup/dump_writer.hpp"
+#include "db/connection.hpp"
+#include "ifnbackup/manifest.hpp"
+
+namespace ifnbackup::backup {
+
+// Where the snapshot stands in the server's history (for point-in-time recovery).
+struct SnapshotInfo {
+  std::string binlog_file;
+  std::string binlog_position;
+  std::string gtid_position;
+  std::string tidb_tso;
+  std::string describe() const;  // "binlog=mysql-bin.000003:1234 gtid=0-1-42", or "none"
+};
+
+// Sets the session up (utf8mb4, UTC, empty sql_mode) and opens one consistent snapshot.
+SnapshotInfo start_snapshot(db::Connection& connection);
+
+enum class TableKind { table, view, sequence };
+
+struct TableObject {
+  std::string name;
+  TableKind kind = TableKind::table;
+};
+
+struct DatabaseObjects {
+  std::vector<TableObject> tables;  // tables, views and sequences, in byte order of name
+  std::vector<std::string> procedures;
+  std::vector<std::string> functions;
+  std::vector<std::string> events;
+};
+
+DatabaseObjects list_objects(db::Connection& connection, const std::string& database);
+
+struct DumpSettings {
+  std::string database;
+  std::size_t max_insert_bytes = 1024 * 1024;
+  std::string tool_version;
+};
+
+struct DumpSummary {
+  SnapshotInfo snapshot;
+  std::vector<TableCount> tables;  // base tables and their row counts
+  std::uint64_t rows = 0;
+};
+
+// Writes the whole database; the caller finishes the writer (manifest, checksum, marker).
+DumpSummary dump_database(db::Connection& connection, const DumpSettings& settings, DumpWriter& out);
+
+// Pieces of dump_database, one file each.
+void write_create_table(db::Connection& connection, const std::string& database, const std::string& table,
+                        DumpWriter& out);
+std::uint64_t write_table_rows(db::Connection& connection, const std::string& database, const std::string& table,
+                               std::size_t max_insert_bytes, DumpWriter& out);
+void write_triggers(db::Connection& connection, const std::string& database, const std::string& table,
+                    DumpWriter& out);
+void write_sequence(db::Connection& connection, const std::string& database, const std::string& sequence,
+                    DumpWriter& out);
+void write_view_placeholder(db::Connection& connection, const std::string& database, const std::string& view,
+                            DumpWriter& out);
+void write_view(db::Connection& connection, const std::string& database, const std::string& view, DumpWriter& out);
+void write_routine(db::Connection& connection, const std::string& database, const std::string& name,
+                   bool is_function, DumpWriter& out);
+void write_event(db::Connection& connection, const std::string& database, const std::string& name, DumpWriter& out);
+
+// "'db'" as a SQL string literal, for information_schema filters.
+std::string sql_literal(std::string_view text);
+
+}  // namespace ifnbackup::backup

@@ -1,0 +1,136 @@
+// One base table: its definition and its rows as extended INSERTs.
+#include <fmt/format.h>
+
+#include "backup/dump.hpp"
+#include "backup/value_encoding.hpp"
+#include "ifnbackup/error.hpp"
+#include "util/interrupt.hpp"
+
+namespace ifnbackup::backup {
+
+namespace {
+
+std::string qualified(const std::string& database, const std::string& table) {
+  return db::quote_identifier(database) + "." + db::quote_identifier(table);
+}
+
+struct Column {
+  std::string name;
+  bool is_float = false;
+};
+
+// The columns a row can be inserted into: generated columns are computed by the server and
+// refuse values; invisible ones are left out of SELECT * and so are named explicitly.
+std::vector<Column> insertable_columns(db::Connection& connection, const std::string& database,
+                                            const std::string& table) {
+  auto result = connection.query(fmt::format(
+      "SELECT COLUMN_NAME, EXTRA, DATA_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = {} AND TABLE_NAME = {} "
+      "ORDER BY ORDINAL_POSITION",
+      sql_literal(database), sql_literal(table)));
+  std::vector<Column> columns;
+  for (auto& row : result.rows) {
+    const std::string extra = row[1].value_or("");
+    const bool generated = extra.find("VIRTUAL") != std::string::npos ||
+                           extra.find("STORED GENERATED") != std::string::npos ||
+                           extra.find("PERSISTENT") != std::string::npos;
+    if (!generated && row[0]) {
+      columns.push_back(Column{std::move(*row[0]), row[2].value_or("") == "float"});
+    }
+  }
+  return columns;
+}
+
+}  // namespace
+
+void write_create_table(db::Connection& connection, const std::string& database, const std::string& table,
+                        DumpWriter& out) {
+  auto create = connection.query(fmt::format("SHOW CREATE TABLE {}", qualified(database, table)));
+  if (create.rows.empty() || create.rows[0].size() < 2 || !create.rows[0][1]) {
+    throw Error(ErrorCode::server, fmt::format("SHOW CREATE TABLE {} returned nothing", table));
+  }
+  const std::string name = db::quote_identifier(table);
+  out.write(fmt::format("--\n-- Table structure for table {}\n--\n\nDROP TABLE IF EXISTS {};\n{};\n\n", name, name,
+                        *create.rows[0][1]));
+}
+
+std::uint64_t write_table_rows(db::Connection& connection, const std::string& database, const std::string& table,
+                               std::size_t max_insert_bytes, DumpWriter& out) {
+  const auto columns = insertable_columns(connection, database, table);
+  if (columns.empty()) {
+    return 0;
+  }
+  std::string column_list;
+  std::string select_list;
+  for (const auto& column : columns) {
+    const std::string name = db::quote_identifier(column.name);
+    column_list += (column_list.empty() ? "" : ",") + name;
+    // The text protocol prints FLOAT with 6 digits, which loses precision; as a DOUBLE the
+    // same value prints exactly and converts back to the identical FLOAT.
+    select_list += (select_list.empty() ? "" : ",") + (column.is_float ? "(" + name + " + 0e0)" : name);
+  }
+  const std::string insert_prefix =
+      fmt::format("INSERT INTO {} ({}) VALUES ", db::quote_identifier(table), column_list);
+
+  // The savepoint lets the server release the table's metadata lock once it is read.
+  connection.execute("SAVEPOINT ifnbackup_table");
+  std::uint64_t rows = 0;
+  {
+    auto stream =
+        connection.stream(fmt::format("SELECT /*!40001 SQL_NO_CACHE */ {} FROM {}", select_list,
+                                      qualified(database, table)));
+    const auto& fields = stream.fields();
+    const auto field_count = static_cast<unsigned>(fields.size());
+    std::string& buffer = out.buffer();
+    std::size_t statement_start = 0;
+    bool in_statement = false;
+    db::RowView row;
+    out.write(fmt::format("--\n-- Dumping data for table {}\n--\n\n/*!40000 ALTER TABLE {} DISABLE KEYS */;\n",
+                          db::quote_identifier(table), db::quote_identifier(table)));
+    while (stream.next(row)) {
+      if ((rows & 0x3ff) == 0) {
+        util::check_interrupted();
+      }
+      const std::size_t row_start = buffer.size();
+      if (in_statement) {
+        buffer.push_back(',');
+      } else {
+        statement_start = row_start;
+        buffer.append(insert_prefix);
+      }
+      buffer.push_back('(');
+      for (unsigned i = 0; i < field_count; ++i) {
+        if (i != 0) {
+          buffer.push_back(',');
+        }
+        append_sql_value(buffer, fields[i].kind, row.values[i], row.lengths[i]);
+      }
+      buffer.push_back(')');
+      ++rows;
+      if (in_statement && buffer.size() - statement_start > max_insert_bytes) {
+        // This row would make the statement too long: end the statement before it and
+        // start the next one with it.
+        std::string pending = buffer.substr(row_start + 1);
+        buffer.resize(row_start);
+        buffer.append(";\n");
+        out.maybe_flush();
+        statement_start = buffer.size();
+        buffer.append(insert_prefix);
+        buffer.append(pending);
+      }
+      in_statement = true;
+      if (buffer.size() - statement_start > max_insert_bytes) {
+        buffer.append(";\n");
+        in_statement = false;
+        out.maybe_flush();
+      }
+    }
+    if (in_statement) {
+      buffer.append(";\n");
+    }
+    out.write(fmt::format("/*!40000 ALTER TABLE {} ENABLE KEYS */;\n\n", db::quote_identifier(table)));
+  }
+  connection.execute("ROLLBACK TO SAVEPOINT ifnbackup_table");
+  return rows;
+}
+
+}  // namespace ifnbackup::backup

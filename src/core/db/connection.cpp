@@ -1,0 +1,354 @@
+#include "db/connection.hpp"
+
+#include <mysql.h>
+#include <mysqld_error.h>
+#include <errmsg.h>
+#include <sys/stat.h>
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "ifnbackup/error.hpp"
+
+namespace ifnbackup {
+
+std::string ConnectionOptions::describe() const {
+  std::string where;
+  if (!host.empty() && host != "localhost") {
+    where = port != 0 ? fmt::format("{}:{}", host, port) : host;
+  } else if (!socket.empty()) {
+    where = fmt::format("localhost via {}", socket);
+  } else {
+    where = host.empty() ? "the server of the option file" : host;
+  }
+  return user.empty() ? where : fmt::format("{} as '{}'", where, user);
+}
+
+}  // namespace ifnbackup
+
+namespace ifnbackup::db {
+
+namespace {
+
+MYSQL* handle(void* p) { return static_cast<MYSQL*>(p); }
+
+ValueKind kind_of(const MYSQL_FIELD& field) {
+  switch (field.type) {
+    case MYSQL_TYPE_TINY:
+    case MYSQL_TYPE_SHORT:
+    case MYSQL_TYPE_LONG:
+    case MYSQL_TYPE_LONGLONG:
+    case MYSQL_TYPE_INT24:
+    case MYSQL_TYPE_FLOAT:
+    case MYSQL_TYPE_DOUBLE:
+    case MYSQL_TYPE_DECIMAL:
+    case MYSQL_TYPE_NEWDECIMAL:
+    case MYSQL_TYPE_YEAR:
+      return ValueKind::numeric;
+    case MYSQL_TYPE_BIT:
+    case MYSQL_TYPE_STRING:
+    case MYSQL_TYPE_VAR_STRING:
+    case MYSQL_TYPE_VARCHAR:
+    case MYSQL_TYPE_TINY_BLOB:
+    case MYSQL_TYPE_MEDIUM_BLOB:
+    case MYSQL_TYPE_LONG_BLOB:
+    case MYSQL_TYPE_BLOB:
+    case MYSQL_TYPE_GEOMETRY:
+      return field.charsetnr == 63 ? ValueKind::binary : ValueKind::text;
+    default:
+      return ValueKind::text;
+  }
+}
+
+// The password file holds the password alone on its first line. Refused unless only the
+// owner can read it: a password readable by others is as good as on the command line.
+std::string read_password_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    throw Error(ErrorCode::config, fmt::format("cannot read password file {}: {}", path, std::strerror(errno)));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    throw Error(ErrorCode::config, fmt::format("password file {} is not a regular file", path));
+  }
+  if ((st.st_mode & 077) != 0) {
+    throw Error(ErrorCode::config,
+                fmt::format("password file {} is readable by others (mode {:04o})", path, st.st_mode & 07777),
+                fmt::format("run: chmod 600 {}", path));
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::string password;
+  if (!in || !std::getline(in, password)) {
+    throw Error(ErrorCode::config, fmt::format("cannot read password file {}", path));
+  }
+  if (!password.empty() && password.back() == '\r') {
+    password.pop_back();
+  }
+  return password;
+}
+
+void set_ssl_options(MYSQL* mysql, const ConnectionOptions& options) {
+  std::string mode = options.ssl_mode;
+  for (auto& c : mode) {
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  if (!options.ssl_ca.empty()) {
+    mysql_optionsv(mysql, MYSQL_OPT_SSL_CA, options.ssl_ca.c_str());
+  }
+  if (mode.empty() || mode == "PREFERRED" || mode == "DISABLED") {
+    return;
+  }
+  my_bool on = 1;
+  if (mode == "REQUIRED") {
+    mysql_optionsv(mysql, MYSQL_OPT_SSL_ENFORCE, &on);
+  } else if (mode == "VERIFY_CA" || mode == "VERIFY_IDENTITY") {
+    mysql_optionsv(mysql, MYSQL_OPT_SSL_ENFORCE, &on);
+    mysql_optionsv(mysql, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
+  } else {
+    throw Error(ErrorCode::usage, fmt::format("unknown --ssl-mode '{}'", options.ssl_mode),
+                "use DISABLED, PREFERRED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY");
+  }
+}
+
+const char* or_null(const std::string& s) { return s.empty() ? nullptr : s.c_str(); }
+
+}  // namespace
+
+std::unique_ptr<Connection> Connection::open(const ConnectionOptions& options, bool select_database) {
+  std::unique_ptr<Connection> connection(new Connection());
+  MYSQL* mysql = mysql_init(nullptr);
+  if (mysql == nullptr) {
+    throw Error(ErrorCode::internal, "mysql_init failed: out of memory");
+  }
+  connection->m_mysql = mysql;
+  connection->m_description = options.describe();
+
+  // The option file is read by the library itself, so the password never passes through us.
+  if (!options.defaults_file.empty()) {
+    mysql_optionsv(mysql, MYSQL_READ_DEFAULT_FILE, options.defaults_file.c_str());
+  }
+  mysql_optionsv(mysql, MYSQL_READ_DEFAULT_GROUP, "client");
+  my_bool off = 0;
+  mysql_optionsv(mysql, MYSQL_OPT_RECONNECT, &off);  // a silent reconnect would lose the snapshot
+  mysql_optionsv(mysql, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+  unsigned connect_timeout = 15;
+  mysql_optionsv(mysql, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
+  set_ssl_options(mysql, options);
+
+  std::string password;
+  if (!options.password_file.empty()) {
+    password = read_password_file(options.password_file);
+  }
+  const std::string database = select_database ? options.database : std::string();
+  const MYSQL* ok = mysql_real_connect(mysql, or_null(options.host), or_null(options.user),
+                                      options.password_file.empty() ? nullptr : password.c_str(),
+                                      or_null(database), options.port, or_null(options.socket), 0);
+  std::fill(password.begin(), password.end(), '\0');
+  if (ok == nullptr) {
+    const unsigned code = mysql_errno(mysql);
+    const std::string message = mysql_error(mysql);
+    if (code == ER_BAD_DB_ERROR) {
+      throw Error(ErrorCode::unknown_database,
+                  fmt::format("database '{}' does not exist on {}", options.database, connection->m_description),
+                  "check --database (or 'database' in the config file)");
+    }
+    std::string hint = "check host, port and socket, and that the server is running";
+    if (code == ER_ACCESS_DENIED_ERROR || code == ER_DBACCESS_DENIED_ERROR) {
+      hint = "check the user and the password in the option file (--defaults-file, ~/.my.cnf [client]) "
+             "or --password-file";
+    }
+    throw Error(ErrorCode::connection,
+                fmt::format("cannot connect to {}: {} (error {})", connection->m_description, message, code), hint);
+  }
+  if (auto version = connection->query_value("SELECT VERSION()")) {
+    connection->m_server.version = *version;
+  }
+  const auto& v = connection->m_server.version;
+  connection->m_server.is_tidb = v.find("TiDB") != std::string::npos;
+  connection->m_server.is_mariadb = v.find("MariaDB") != std::string::npos;
+  return connection;
+}
+
+Connection::~Connection() {
+  if (m_mysql != nullptr) {
+    mysql_close(handle(m_mysql));
+  }
+}
+
+void Connection::throw_error(std::string_view what) {
+  MYSQL* mysql = handle(m_mysql);
+  const unsigned code = mysql_errno(mysql);
+  std::string hint;
+  if (code == CR_SERVER_LOST || code == CR_SERVER_GONE_ERROR) {
+    hint = "the server went away: check that it is running and its error log";
+  }
+  throw Error(ErrorCode::server, fmt::format("{} failed on {}: {} (error {})", what, m_description,
+                                             mysql_error(mysql), code),
+              hint);
+}
+
+void Connection::execute(std::string_view sql) {
+  const auto result = run_statement(sql);
+  if (!result.ok) {
+    throw_error(sql.substr(0, 200));
+  }
+}
+
+Connection::StatementResult Connection::run_statement(std::string_view sql) {
+  MYSQL* mysql = handle(m_mysql);
+  StatementResult out;
+  int status = mysql_real_query(mysql, sql.data(), sql.size());
+  while (status == 0) {
+    if (MYSQL_RES* res = mysql_store_result(mysql)) {
+      mysql_free_result(res);
+    } else if (mysql_field_count(mysql) != 0) {
+      status = 1;  // a result was expected but could not be read
+      break;
+    }
+    out.warnings += mysql_warning_count(mysql);
+    status = mysql_next_result(mysql);
+    if (status == -1) {
+      return out;
+    }
+  }
+  out.ok = false;
+  out.error_number = mysql_errno(mysql);
+  out.error = mysql_error(mysql);
+  return out;
+}
+
+ResultTable Connection::query(std::string_view sql) {
+  MYSQL* mysql = handle(m_mysql);
+  if (mysql_real_query(mysql, sql.data(), sql.size()) != 0) {
+    throw_error(sql.substr(0, 200));
+  }
+  MYSQL_RES* res = mysql_store_result(mysql);
+  ResultTable table;
+  if (res == nullptr) {
+    if (mysql_field_count(mysql) != 0) {
+      throw_error(sql.substr(0, 200));
+    }
+    return table;
+  }
+  const unsigned n = mysql_num_fields(res);
+  const MYSQL_FIELD* fields = mysql_fetch_fields(res);
+  for (unsigned i = 0; i < n; ++i) {
+    table.columns.emplace_back(fields[i].name);
+  }
+  while (MYSQL_ROW row = mysql_fetch_row(res)) {
+    const unsigned long* lengths = mysql_fetch_lengths(res);
+    auto& out = table.rows.emplace_back();
+    out.reserve(n);
+    for (unsigned i = 0; i < n; ++i) {
+      if (row[i] == nullptr) {
+        out.emplace_back(std::nullopt);
+      } else {
+        out.emplace_back(std::string(row[i], lengths[i]));
+      }
+    }
+  }
+  mysql_free_result(res);
+  while (mysql_next_result(mysql) == 0) {
+    if (MYSQL_RES* extra = mysql_store_result(mysql)) {
+      mysql_free_result(extra);
+    }
+  }
+  return table;
+}
+
+std::optional<std::string> Connection::query_value(std::string_view sql) {
+  auto table = query(sql);
+  if (table.rows.empty() || table.rows.front().empty()) {
+    return std::nullopt;
+  }
+  return table.rows.front().front();
+}
+
+ResultStream Connection::stream(std::string_view sql) {
+  MYSQL* mysql = handle(m_mysql);
+  if (mysql_real_query(mysql, sql.data(), sql.size()) != 0) {
+    throw_error(sql.substr(0, 200));
+  }
+  MYSQL_RES* res = mysql_use_result(mysql);
+  if (res == nullptr) {
+    throw_error(sql.substr(0, 200));
+  }
+  return ResultStream(*this, res);
+}
+
+ResultStream::ResultStream(Connection& connection, void* result) : m_connection(&connection), m_result(result) {
+  auto* res = static_cast<MYSQL_RES*>(result);
+  const unsigned n = mysql_num_fields(res);
+  const MYSQL_FIELD* fields = mysql_fetch_fields(res);
+  m_fields.reserve(n);
+  for (unsigned i = 0; i < n; ++i) {
+    m_fields.push_back(FieldInfo{fields[i].name, kind_of(fields[i])});
+  }
+}
+
+ResultStream::ResultStream(ResultStream&& other) noexcept
+    : m_connection(other.m_connection), m_result(other.m_result), m_fields(std::move(other.m_fields)) {
+  other.m_result = nullptr;
+}
+
+ResultStream::~ResultStream() {
+  if (m_result != nullptr) {
+    mysql_free_result(static_cast<MYSQL_RES*>(m_result));
+  }
+}
+
+bool ResultStream::next(RowView& row) {
+  auto* res = static_cast<MYSQL_RES*>(m_result);
+  MYSQL_ROW values = mysql_fetch_row(res);
+  if (values == nullptr) {
+    if (mysql_errno(handle(m_connection->m_mysql)) != 0) {
+      m_connection->throw_error("reading rows");
+    }
+    return false;
+  }
+  row.values = values;
+  row.lengths = mysql_fetch_lengths(res);
+  row.count = static_cast<unsigned>(m_fields.size());
+  return true;
+}
+
+void append_quoted_string(std::string& out, std::string_view text) {
+  out.push_back('\'');
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char replacement = 0;
+    switch (text[i]) {
+      case '\0': replacement = '0'; break;
+      case '\n': replacement = 'n'; break;
+      case '\r': replacement = 'r'; break;
+      case '\\': replacement = '\\'; break;
+      case '\'': replacement = '\''; break;
+      case '"': replacement = '"'; break;
+      case '\x1a': replacement = 'Z'; break;
+      default: continue;
+    }
+    out.append(text.data() + start, i - start);
+    out.push_back('\\');
+    out.push_back(replacement);
+    start = i + 1;
+  }
+  out.append(text.data() + start, text.size() - start);
+  out.push_back('\'');
+}
+
+std::string quote_identifier(std::string_view name) {
+  std::string out;
+  out.reserve(name.size() + 2);
+  out.push_back('`');
+  for (char c : name) {
+    if (c == '`') {
+      out.push_back('`');
+    }
+    out.push_back(c);
+  }
+  out.push_back('`');
+  return out;
+}
+
+}  // namespace ifnbackup::db

@@ -1,0 +1,111 @@
+#pragma once
+// The one door to libmysqlclient (MariaDB Connector/C). Only connection.cpp includes mysql.h;
+// every C return code is turned into an ifnbackup::Error here.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ifnbackup/options.hpp"
+
+namespace ifnbackup::db {
+
+// How the dumper must write a column's values (decided from the field's type and charset).
+enum class ValueKind { numeric, binary, text };
+
+struct FieldInfo {
+  std::string name;
+  ValueKind kind = ValueKind::text;
+};
+
+// One row of a streamed result. values[i] is nullptr for SQL NULL; lengths[i] is the byte
+// count (values are not NUL-terminated as far as we are concerned).
+struct RowView {
+  char** values = nullptr;
+  unsigned long* lengths = nullptr;
+  unsigned count = 0;
+  bool is_null(unsigned i) const { return values[i] == nullptr; }
+  std::string_view at(unsigned i) const { return {values[i], lengths[i]}; }
+};
+
+struct ResultTable {
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::optional<std::string>>> rows;
+};
+
+class Connection;
+
+// A result read row by row from the server (mysql_use_result): memory stays flat.
+class ResultStream {
+ public:
+  ResultStream(ResultStream&&) noexcept;
+  ResultStream& operator=(ResultStream&&) = delete;
+  ~ResultStream();
+  const std::vector<FieldInfo>& fields() const { return m_fields; }
+  // Next row, or false at the end. Throws Error(server) if the connection died mid-result.
+  bool next(RowView& row);
+
+ private:
+  friend class Connection;
+  ResultStream(Connection& connection, void* result);
+  Connection* m_connection;
+  void* m_result;
+  std::vector<FieldInfo> m_fields;
+};
+
+struct ServerInfo {
+  std::string version;  // SELECT VERSION()
+  bool is_mariadb = false;
+  bool is_tidb = false;
+};
+
+class Connection {
+ public:
+  // Connects with auto-reconnect off and utf8mb4. Throws Error(connection) or
+  // Error(unknown_database) with a hint; Error(config) for an insecure password file.
+  static std::unique_ptr<Connection> open(const ConnectionOptions& options, bool select_database = true);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Runs a statement and discards any result sets. Throws Error(server).
+  void execute(std::string_view sql);
+  // Runs a query and stores its (small) result.
+  ResultTable query(std::string_view sql);
+  // The first column of the first row, if any.
+  std::optional<std::string> query_value(std::string_view sql);
+  // Streams a (large) result; no other query may run on this connection until it is destroyed.
+  ResultStream stream(std::string_view sql);
+
+  // Runs one statement of a script: sends it, drains every result set, returns the server's
+  // warning count. On failure returns false and fills error/errno (no throw: restore decides).
+  struct StatementResult {
+    bool ok = true;
+    unsigned error_number = 0;
+    std::string error;
+    unsigned warnings = 0;
+  };
+  StatementResult run_statement(std::string_view sql);
+
+  const ServerInfo& server() const { return m_server; }
+  const std::string& description() const { return m_description; }
+  // Throws Error(server) naming the failed statement, with the server's message.
+  [[noreturn]] void throw_error(std::string_view what);
+
+ private:
+  Connection() = default;
+  void* m_mysql = nullptr;
+  ServerInfo m_server;
+  std::string m_description;
+  friend class ResultStream;
+};
+
+// 'text' with the characters that need it backslash-escaped, for utf8mb4 (no multi-byte
+// encodings whose bytes can look like a quote). Appends to out.
+void append_quoted_string(std::string& out, std::string_view text);
+// `name` with backticks doubled.
+std::string quote_identifier(std::string_view name);
+
+}  // namespace ifnbackup::db

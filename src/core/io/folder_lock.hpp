@@ -1,0 +1,21 @@
+#pragma once
+// One ifnbackup run at a time per backup folder: an flock() on "<folder>/.ifnbackup.lock".
+// The kernel drops the lock when the process dies, so a crash never leaves a stale lock.
+#include <filesystem>
+
+namespace ifnbackup::io {
+
+class FolderLock {
+ public:
+  static constexpr const char* k_lock_name = ".ifnbackup.lock";
+  // Throws Error(lock_held) at once if another process holds it; Error(io) if it cannot be created.
+  explicit FolderLock(const std::filesystem::path& folder);
+  ~FolderLock();
+  FolderLock(const FolderLock&) = delete;
+  FolderLock& operator=(const FolderLock&) = delete;
+
+ private:
+  int m_fd = -1;
+};
+
+}  // namespace ifnbackup::io

@@ -1,0 +1,36 @@
+#include "util/interrupt.hpp"
+
+#include <csignal>
+
+#include "ifnbackup/error.hpp"
+
+namespace ifnbackup::util {
+
+namespace {
+volatile std::sig_atomic_t g_signal = 0;
+
+extern "C" void on_signal(int signal_number) { g_signal = signal_number; }
+}  // namespace
+
+void install_interrupt_handlers() {
+  struct sigaction action {};
+  action.sa_handler = on_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0;  // no SA_RESTART: a blocked read returns EINTR and we check the flag
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+  std::signal(SIGXFSZ, SIG_IGN);
+}
+
+bool interrupt_requested() noexcept { return g_signal != 0; }
+
+void check_interrupted() {
+  if (g_signal != 0) {
+    throw Error(ErrorCode::interrupted,
+                g_signal == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)",
+                "the partial file was removed; nothing under a final backup name was changed");
+  }
+}
+
+}  // namespace ifnbackup::util
