@@ -1,0 +1,49 @@
+#pragma once
+// Proves a backup file complete and unaltered (docs/backup-format.md, "Proving a file complete").
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ifnbackup/manifest.hpp"
+
+namespace ifnbackup {
+
+enum class VerifyStatus {
+  ok,          // gzip, completion marker, content checksum and manifest all good
+  ok_legacy,   // a mysqldump/mariadb-dump file: gzip and completion marker good, no checksum
+  corrupt,     // bad gzip data, checksum or manifest mismatch, not a dump at all
+  incomplete,  // truncated: gzip stream cut short, or no completion marker
+};
+
+// "ok", "ok_legacy", "corrupt", "incomplete".
+const char* verify_status_name(VerifyStatus status) noexcept;
+
+struct VerifyResult {
+  std::filesystem::path path;
+  VerifyStatus status = VerifyStatus::incomplete;
+  std::string reason;  // empty when ok
+  std::uint64_t compressed_bytes = 0;
+  std::uint64_t uncompressed_bytes = 0;
+  std::string sha256;  // computed over the content before the checksum line (ok and mismatch)
+  std::vector<TableCount> tables;  // from the manifest
+  std::string completed_at;        // what follows "-- Dump completed on "
+  // The "-- ifnbackup-<key>: <value>" lines before the first SQL statement, keyed by <key>.
+  std::map<std::string, std::string> header;
+
+  bool ok() const noexcept { return status == VerifyStatus::ok || status == VerifyStatus::ok_legacy; }
+};
+
+struct VerifyProgress {
+  std::uint64_t compressed_read;
+  std::uint64_t compressed_total;
+};
+
+// Reads the whole file once, in flat memory. Every outcome about the file's content is a value;
+// throws Error(not_found) if the file does not exist and Error(io) if it cannot be read.
+VerifyResult verify_backup_file(const std::filesystem::path& path,
+                                const std::function<void(const VerifyProgress&)>& progress = {});
+
+}  // namespace ifnbackup

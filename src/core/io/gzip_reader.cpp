@@ -1,0 +1,233 @@
+#include "io/gzip_reader.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "ifnbackup/error.hpp"
+
+namespace ifnbackup::io {
+namespace {
+
+constexpr std::size_t k_input_buffer_size = 256 * 1024;
+
+enum class MemberState { between, inside, done };
+
+}  // namespace
+
+struct GzipReader::Stream {
+  std::string name;
+  int fd = -1;
+  z_stream z{};
+  bool inflate_ready = false;
+  std::vector<unsigned char> in = std::vector<unsigned char>(k_input_buffer_size);
+  std::uint64_t file_size = 0;
+  std::uint64_t file_read = 0;  // bytes read from the file, including those still in `in`
+  bool eof = false;
+  MemberState state = MemberState::between;
+
+  std::uint64_t consumed() const noexcept { return file_read - z.avail_in; }
+
+  ~Stream() {
+    if (inflate_ready) {
+      inflateEnd(&z);
+    }
+    if (fd >= 0) {
+      ::close(fd);
+    }
+  }
+};
+
+GzipReader::GzipReader(const std::filesystem::path& path) : m_stream(std::make_unique<Stream>()) {
+  Stream& s = *m_stream;
+  s.name = path.string();
+  s.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (s.fd < 0) {
+    const int error_number = errno;
+    if (error_number == ENOENT) {
+      throw Error(ErrorCode::not_found, "backup file not found: " + s.name);
+    }
+    throw Error(ErrorCode::io, "cannot open " + s.name + ": " + std::strerror(error_number));
+  }
+  struct stat st {};
+  if (::fstat(s.fd, &st) != 0) {
+    throw Error(ErrorCode::io, "cannot stat " + s.name + ": " + std::strerror(errno));
+  }
+  if (S_ISDIR(st.st_mode)) {
+    throw Error(ErrorCode::io, "cannot read " + s.name + ": it is a directory");
+  }
+  s.file_size = static_cast<std::uint64_t>(st.st_size);
+  ::posix_fadvise(s.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+
+  // windowBits 15 + 16: gzip only (a raw zlib stream is not a backup file).
+  const int rc = inflateInit2(&s.z, 15 + 16);
+  if (rc != Z_OK) {
+    throw_inflate_error(rc);
+  }
+  s.inflate_ready = true;
+  s.z.next_in = s.in.data();
+  s.z.avail_in = 0;
+}
+
+GzipReader::~GzipReader() = default;
+
+std::uint64_t GzipReader::compressed_read() const noexcept { return m_stream->consumed(); }
+
+std::uint64_t GzipReader::compressed_total() const noexcept {
+  return std::max(m_stream->file_size, m_stream->file_read);
+}
+
+// Moves the unread input to the front of the buffer and appends what the file has next.
+// Returns false at end of file (nothing was added).
+bool GzipReader::refill() {
+  Stream& s = *m_stream;
+  if (s.eof) {
+    return false;
+  }
+  if (s.z.avail_in > 0 && s.z.next_in != s.in.data()) {
+    std::memmove(s.in.data(), s.z.next_in, s.z.avail_in);
+  }
+  s.z.next_in = s.in.data();
+  const std::size_t space = s.in.size() - s.z.avail_in;
+  for (;;) {
+    const ssize_t n = ::read(s.fd, s.in.data() + s.z.avail_in, space);
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      throw Error(ErrorCode::io, "cannot read " + s.name + ": " + std::strerror(errno));
+    }
+    if (n == 0) {
+      s.eof = true;
+      return false;
+    }
+    s.z.avail_in += static_cast<uInt>(n);
+    s.file_read += static_cast<std::uint64_t>(n);
+    return true;
+  }
+}
+
+bool GzipReader::ensure_input(std::size_t bytes) {
+  while (m_stream->z.avail_in < bytes) {
+    if (!refill()) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// At a member boundary: false at a clean end of file, true when another member starts here.
+bool GzipReader::start_member() {
+  Stream& s = *m_stream;
+  if (!ensure_input(1)) {
+    if (m_members == 0) {
+      throw Error(ErrorCode::incomplete, s.name + ": empty file",
+                  "the backup was interrupted before anything was written; use another backup");
+    }
+    return false;
+  }
+  const bool have_two = ensure_input(2);
+  const bool magic_ok = s.z.next_in[0] == 0x1f && (!have_two || s.z.next_in[1] == 0x8b);
+  if (!magic_ok) {
+    if (m_members == 0) {
+      throw Error(ErrorCode::corrupt, s.name + ": not a gzip file");
+    }
+    throw Error(ErrorCode::corrupt, s.name + ": trailing garbage after gzip member " +
+                                        std::to_string(m_members) + " at compressed offset " +
+                                        std::to_string(s.consumed()));
+  }
+  if (!have_two) {
+    throw Error(ErrorCode::incomplete, s.name + ": unexpected end of file in a gzip header at compressed offset " +
+                                           std::to_string(s.consumed()));
+  }
+  if (m_members > 0) {
+    inflateReset(&s.z);
+  }
+  s.state = MemberState::inside;
+  return true;
+}
+
+void GzipReader::throw_inflate_error(int rc) const {
+  const Stream& s = *m_stream;
+  const std::string detail = s.z.msg != nullptr ? s.z.msg : zError(rc);
+  switch (rc) {
+    case Z_DATA_ERROR:
+    case Z_NEED_DICT:
+      throw Error(ErrorCode::corrupt,
+                  s.name + ": " + detail + " at compressed offset " + std::to_string(s.consumed()),
+                  "the file is damaged; use another backup");
+    case Z_MEM_ERROR:
+      throw Error(ErrorCode::internal, "out of memory while decompressing " + s.name);
+    default:
+      throw Error(ErrorCode::internal, "cannot decompress " + s.name + ": " + detail);
+  }
+}
+
+std::size_t GzipReader::read(std::span<char> out) {
+  Stream& s = *m_stream;
+  if (out.empty()) {
+    return 0;
+  }
+  const auto capacity = static_cast<uInt>(std::min<std::size_t>(out.size(), UINT_MAX));
+  for (;;) {
+    if (s.state == MemberState::done) {
+      return 0;
+    }
+    if (s.state == MemberState::between && !start_member()) {
+      s.state = MemberState::done;
+      return 0;
+    }
+    s.z.next_out = reinterpret_cast<Bytef*>(out.data());
+    s.z.avail_out = capacity;
+    const int rc = inflate(&s.z, Z_NO_FLUSH);
+    const std::size_t produced = capacity - s.z.avail_out;
+    m_uncompressed += produced;
+    if (rc == Z_STREAM_END) {
+      ++m_members;
+      s.state = MemberState::between;
+      if (produced > 0) {
+        return produced;
+      }
+      continue;
+    }
+    if (rc != Z_OK && rc != Z_BUF_ERROR) {
+      throw_inflate_error(rc);
+    }
+    if (produced > 0) {
+      return produced;
+    }
+    if (s.z.avail_in > 0) {
+      if (rc == Z_BUF_ERROR) {
+        throw_inflate_error(rc);  // no progress with input and output space: cannot happen
+      }
+      continue;
+    }
+    if (!refill()) {
+      throw Error(ErrorCode::incomplete,
+                  s.name + ": unexpected end of file at compressed offset " + std::to_string(s.consumed()) +
+                      ": the gzip stream is truncated",
+                  "the backup was cut short (disk full, killed run or partial copy); use another backup");
+    }
+  }
+}
+
+void GzipReader::read_all(const std::function<void(std::string_view)>& chunk, std::size_t chunk_size) {
+  std::vector<char> buffer(std::max<std::size_t>(chunk_size, 4096));
+  for (;;) {
+    const std::size_t n = read(buffer);
+    if (n == 0) {
+      return;
+    }
+    chunk(std::string_view(buffer.data(), n));
+  }
+}
+
+}  // namespace ifnbackup::io

@@ -1,0 +1,49 @@
+#pragma once
+// Streams the decompressed content of a gzip file, member after member (pigz and our parallel
+// writer produce several members back to back), checking every member's CRC-32 and length.
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string_view>
+
+namespace ifnbackup::io {
+
+class GzipReader {
+ public:
+  // Opens the file. Throws Error(not_found) if it does not exist, Error(io) if it cannot be read.
+  explicit GzipReader(const std::filesystem::path& path);
+  ~GzipReader();
+  GzipReader(const GzipReader&) = delete;
+  GzipReader& operator=(const GzipReader&) = delete;
+
+  // Fills `out` with the next decompressed bytes; returns 0 only at the end of the last member,
+  // once every CRC has been checked. Throws Error(corrupt) for bad data or bytes after the last
+  // member, Error(incomplete) for a truncated file or an empty one, Error(io) for a read error.
+  std::size_t read(std::span<char> out);
+
+  // Calls `chunk` with successive decompressed pieces until the end (same errors as read()).
+  void read_all(const std::function<void(std::string_view)>& chunk, std::size_t chunk_size = 1024 * 1024);
+
+  // Compressed bytes consumed so far and the file's size: for a progress bar.
+  std::uint64_t compressed_read() const noexcept;
+  std::uint64_t compressed_total() const noexcept;
+  std::uint64_t uncompressed_read() const noexcept { return m_uncompressed; }
+  // Gzip members fully decoded so far.
+  std::uint64_t members() const noexcept { return m_members; }
+
+ private:
+  struct Stream;
+  bool refill();
+  bool ensure_input(std::size_t bytes);
+  bool start_member();
+  [[noreturn]] void throw_inflate_error(int rc) const;
+
+  std::unique_ptr<Stream> m_stream;
+  std::uint64_t m_uncompressed = 0;
+  std::uint64_t m_members = 0;
+};
+
+}  // namespace ifnbackup::io

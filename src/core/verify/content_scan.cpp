@@ -1,0 +1,340 @@
+#include "verify/content_scan.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <functional>
+
+namespace ifnbackup::verify_detail {
+namespace {
+
+// The checksum and completion lines are under 1 KiB; keep more than that unhashed.
+constexpr std::size_t k_tail_keep = 4096;
+// Header lines are only looked for in the first bytes of the file.
+constexpr std::uint64_t k_header_scan_limit = 64 * 1024;
+// A manifest line longer than this is not a manifest line (a name is at most 64 characters).
+constexpr std::size_t k_manifest_line_limit = 16 * 1024;
+constexpr std::size_t k_prefix_keep = 4096;
+
+constexpr std::string_view k_begin_pattern = "\n-- ifnbackup-manifest-begin\n";
+
+bool starts_with(std::string_view text, std::string_view prefix) {
+  return text.substr(0, prefix.size()) == prefix;
+}
+
+// "-- ifnbackup-<key>: <value>" with a key of [a-z0-9_-]; false for anything else.
+bool parse_header_line(std::string_view line, std::string& key, std::string& value) {
+  constexpr std::string_view k_prefix = "-- ifnbackup-";
+  if (!starts_with(line, k_prefix)) {
+    return false;
+  }
+  line.remove_prefix(k_prefix.size());
+  const std::size_t colon = line.find(": ");
+  if (colon == 0 || colon == std::string_view::npos) {
+    return false;
+  }
+  const std::string_view k = line.substr(0, colon);
+  const bool key_ok = std::all_of(k.begin(), k.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+  });
+  if (!key_ok) {
+    return false;
+  }
+  key.assign(k);
+  std::string_view v = line.substr(colon + 2);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\r')) {
+    v.remove_suffix(1);
+  }
+  value.assign(v);
+  return true;
+}
+
+}  // namespace
+
+struct ContentScan::Searcher {
+  std::boyer_moore_horspool_searcher<std::string_view::const_iterator> search{k_begin_pattern.begin(),
+                                                                              k_begin_pattern.end()};
+
+  // Position of the first match in `text`, or npos.
+  std::size_t find(std::string_view text) const {
+    const auto it = std::search(text.begin(), text.end(), search);
+    return it == text.end() ? std::string_view::npos : static_cast<std::size_t>(it - text.begin());
+  }
+};
+
+ContentScan::ContentScan() : m_searcher(std::make_unique<Searcher>()), m_carry("\n") {}
+
+ContentScan::~ContentScan() = default;
+
+void ContentScan::feed(std::string_view chunk) {
+  if (chunk.empty()) {
+    return;
+  }
+  if (m_prefix.size() < k_prefix_keep) {
+    m_prefix.append(chunk.substr(0, k_prefix_keep - m_prefix.size()));
+  }
+  if (m_header_open) {
+    scan_header(chunk);
+  }
+  scan_manifest(chunk);
+  hash_and_keep_tail(chunk);
+  m_offset += chunk.size();
+}
+
+void ContentScan::hash_and_keep_tail(std::string_view chunk) {
+  if (chunk.size() >= k_tail_keep) {
+    if (!m_tail.empty()) {
+      m_sha.update(m_tail);
+      m_hashed += m_tail.size();
+      m_tail.clear();
+    }
+    const std::size_t now = chunk.size() - k_tail_keep;
+    m_sha.update(chunk.substr(0, now));
+    m_hashed += now;
+    m_tail.assign(chunk.substr(now));
+    return;
+  }
+  m_tail.append(chunk);
+  if (m_tail.size() >= 2 * k_tail_keep) {
+    const std::size_t now = m_tail.size() - k_tail_keep;
+    m_sha.update(std::string_view(m_tail).substr(0, now));
+    m_hashed += now;
+    m_tail.erase(0, now);
+  }
+}
+
+void ContentScan::scan_header(std::string_view chunk) {
+  std::size_t pos = 0;
+  while (m_header_open && pos < chunk.size()) {
+    const std::size_t newline = chunk.find('\n', pos);
+    const std::size_t end = newline == std::string_view::npos ? chunk.size() : newline;
+    m_header_line.append(chunk.substr(pos, end - pos));
+    m_header_scanned += end - pos + 1;
+    if (newline == std::string_view::npos) {
+      if (m_header_scanned > k_header_scan_limit) {
+        m_header_open = false;
+      }
+      return;
+    }
+    pos = newline + 1;
+    const std::string_view line = m_header_line;
+    std::string key;
+    std::string value;
+    if (parse_header_line(line, key, value)) {
+      m_header.emplace(std::move(key), std::move(value));
+    } else if (!line.empty() && !starts_with(line, "--")) {
+      m_header_open = false;  // the first SQL statement
+    }
+    m_header_line.clear();
+    if (m_header_scanned > k_header_scan_limit) {
+      m_header_open = false;
+    }
+  }
+}
+
+void ContentScan::scan_manifest(std::string_view chunk) {
+  const std::size_t pattern = k_begin_pattern.size();
+  std::size_t pos = 0;
+  while (pos < chunk.size()) {
+    if (m_mode == Mode::manifest) {
+      const std::size_t newline = chunk.find('\n', pos);
+      if (newline == std::string_view::npos) {
+        m_line.append(chunk.substr(pos));
+        if (m_line.size() > k_manifest_line_limit) {
+          leave_manifest();
+          m_carry.clear();  // no line start inside this line: a match needs a '\n' first
+        }
+        return;
+      }
+      m_line.append(chunk.substr(pos, newline - pos));
+      pos = newline + 1;
+      const std::string line = std::move(m_line);
+      m_line.clear();
+      manifest_line(line, m_offset + pos);
+      continue;
+    }
+
+    // A match that straddles the previous chunk and this one.
+    if (!m_carry.empty()) {
+      const std::string_view head = chunk.substr(pos, pattern - 1);
+      std::string joint = m_carry;
+      joint.append(head);
+      const std::size_t at = m_searcher->find(joint);
+      if (at != std::string_view::npos) {
+        pos += at + pattern - m_carry.size();
+        m_carry.clear();
+        start_manifest();
+        continue;
+      }
+      if (head.size() < pattern - 1) {
+        m_carry = joint.substr(joint.size() - std::min(joint.size(), pattern - 1));
+        return;
+      }
+      m_carry.clear();
+    }
+    const std::string_view rest = chunk.substr(pos);
+    const std::size_t at = m_searcher->find(rest);
+    if (at != std::string_view::npos) {
+      pos += at + pattern;
+      start_manifest();
+      continue;
+    }
+    m_carry.assign(rest.substr(rest.size() - std::min(rest.size(), pattern - 1)));
+    return;
+  }
+}
+
+void ContentScan::start_manifest() {
+  m_mode = Mode::manifest;
+  m_current = Manifest{};
+  m_line.clear();
+}
+
+void ContentScan::leave_manifest() {
+  m_mode = Mode::scan;
+  m_current = Manifest{};
+  m_line.clear();
+  m_carry = "\n";  // the '\n' that ended the last line may start the next match
+}
+
+void ContentScan::manifest_line(std::string_view line, std::uint64_t end_offset) {
+  if (auto table = parse_manifest_table_line(line)) {
+    m_current.rows += table->rows;
+    m_current.tables.push_back(std::move(*table));
+    return;
+  }
+  if (auto totals = parse_manifest_end_line(line)) {
+    m_current.totals = *totals;
+    m_current.end_offset = end_offset;
+    m_manifest = std::move(m_current);
+    m_have_manifest = true;
+    leave_manifest();
+    return;
+  }
+  if (line == k_manifest_begin_line) {
+    start_manifest();
+    return;
+  }
+  leave_manifest();
+}
+
+}  // namespace ifnbackup::verify_detail
+
+namespace ifnbackup::verify_detail {
+namespace {
+
+// The last line of `text` (without its '\n') and where it starts; `whole` says that `text` is
+// the entire content, so a line without a '\n' before it starts at 0.
+bool last_line(std::string_view text, bool whole, std::string_view& line, std::size_t& start) {
+  if (!text.empty() && text.back() == '\n') {
+    text.remove_suffix(1);
+  }
+  const std::size_t newline = text.rfind('\n');
+  if (newline == std::string_view::npos) {
+    if (!whole) {
+      return false;
+    }
+    start = 0;
+  } else {
+    start = newline + 1;
+  }
+  line = text.substr(start);
+  if (!line.empty() && line.back() == '\r') {
+    line.remove_suffix(1);
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string ContentScan::not_sql_reason() const {
+  const std::string_view prefix = m_prefix;
+  if (prefix.find('\0') != std::string_view::npos) {
+    return "not an SQL dump: the content is binary data";
+  }
+  const std::size_t first = prefix.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) {
+    return {};
+  }
+  const std::string_view start = prefix.substr(first);
+  if (starts_with(start, "--") || starts_with(start, "/*")) {
+    return {};
+  }
+  return "not an SQL dump: the content does not start with an SQL comment";
+}
+
+void ContentScan::conclude(VerifyResult& result) {
+  result.header = m_header;
+  result.uncompressed_bytes = m_hashed + m_tail.size();
+  const std::string_view tail = m_tail;
+  const bool whole = m_hashed == 0;
+
+  std::string_view marker;
+  std::size_t marker_start = 0;
+  if (!last_line(tail, whole, marker, marker_start) || !starts_with(marker, k_completion_prefix)) {
+    const std::string not_sql = not_sql_reason();
+    if (!not_sql.empty()) {
+      result.status = VerifyStatus::corrupt;
+      result.reason = not_sql + " (no completion marker)";
+    } else if (result.uncompressed_bytes == 0) {
+      result.status = VerifyStatus::incomplete;
+      result.reason = "no completion marker: the file holds no SQL at all";
+    } else {
+      result.status = VerifyStatus::incomplete;
+      result.reason = "no completion marker: the dump was cut short";
+    }
+    return;
+  }
+  std::string_view when = marker.substr(k_completion_prefix.size());
+  if (starts_with(when, " on ")) {
+    when.remove_prefix(4);
+  }
+  result.completed_at = std::string(when);
+
+  std::string_view checksum_text;
+  std::size_t checksum_start = 0;
+  const bool have_previous = marker_start > 0 && last_line(tail.substr(0, marker_start), whole, checksum_text,
+                                                           checksum_start);
+  if (!have_previous || !starts_with(checksum_text, k_checksum_prefix)) {
+    result.status = VerifyStatus::ok_legacy;
+    result.reason = "legacy: no content checksum";
+    return;
+  }
+  const auto checksum = parse_checksum_line(checksum_text);
+  if (!checksum) {
+    result.status = VerifyStatus::corrupt;
+    result.reason = "malformed checksum line: " + std::string(checksum_text.substr(0, 200));
+    return;
+  }
+  m_sha.update(tail.substr(0, checksum_start));
+  const std::uint64_t content_bytes = m_hashed + checksum_start;
+  result.sha256 = util::Sha256::hex(m_sha.finish());
+  if (checksum->bytes != content_bytes) {
+    result.status = VerifyStatus::corrupt;
+    result.reason = "content checksum mismatch: the checksum line covers " + std::to_string(checksum->bytes) +
+                    " bytes, the file has " + std::to_string(content_bytes) + " before it";
+    return;
+  }
+  if (checksum->sha256_hex != result.sha256) {
+    result.status = VerifyStatus::corrupt;
+    result.reason = "content checksum mismatch: expected sha256 " + checksum->sha256_hex + ", computed " +
+                    result.sha256;
+    return;
+  }
+  if (!m_have_manifest || m_manifest.end_offset != content_bytes) {
+    result.status = VerifyStatus::corrupt;
+    result.reason = "manifest missing: no manifest block right before the checksum line";
+    return;
+  }
+  if (m_manifest.tables.size() != m_manifest.totals.tables || m_manifest.rows != m_manifest.totals.rows) {
+    result.status = VerifyStatus::corrupt;
+    result.reason = "manifest mismatch: it lists " + std::to_string(m_manifest.tables.size()) + " tables and " +
+                    std::to_string(m_manifest.rows) + " rows, its end line says tables=" +
+                    std::to_string(m_manifest.totals.tables) + " rows=" + std::to_string(m_manifest.totals.rows);
+    return;
+  }
+  result.tables = std::move(m_manifest.tables);
+  result.status = VerifyStatus::ok;
+  result.reason.clear();
+}
+
+}  // namespace ifnbackup::verify_detail

@@ -1,0 +1,71 @@
+#pragma once
+// One pass over the decompressed content of a backup, in flat memory: hashes everything but a
+// short tail (the checksum line's position is only known at the end), collects the header lines
+// and finds the manifest block with a substring search that works across chunk boundaries.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ifnbackup/verify.hpp"
+#include "util/sha256.hpp"
+
+namespace ifnbackup::verify_detail {
+
+class ContentScan {
+ public:
+  ContentScan();
+  ~ContentScan();
+  ContentScan(const ContentScan&) = delete;
+  ContentScan& operator=(const ContentScan&) = delete;
+
+  void feed(std::string_view chunk);
+  // After the last chunk: fills status, reason, sha256, tables, completed_at, header and
+  // uncompressed_bytes of `result` from the trailer rules of docs/backup-format.md.
+  void conclude(VerifyResult& result);
+
+ private:
+  struct Manifest {
+    std::vector<TableCount> tables;
+    std::uint64_t rows = 0;
+    ManifestTotals totals;
+    std::uint64_t end_offset = 0;  // stream offset just after the manifest-end line
+  };
+  enum class Mode { scan, manifest };
+
+  void hash_and_keep_tail(std::string_view chunk);
+  void scan_header(std::string_view chunk);
+  void scan_manifest(std::string_view chunk);
+  void start_manifest();
+  void manifest_line(std::string_view line, std::uint64_t end_offset);
+  void leave_manifest();
+  // Why the content is not an SQL dump, or empty if it looks like one.
+  std::string not_sql_reason() const;
+
+  util::Sha256 m_sha;
+  std::uint64_t m_hashed = 0;  // bytes already given to m_sha
+  std::string m_tail;          // bytes not hashed yet (the last few KiB)
+  std::uint64_t m_offset = 0;  // stream offset of the chunk being fed
+
+  // Header.
+  bool m_header_open = true;
+  std::string m_header_line;
+  std::uint64_t m_header_scanned = 0;
+  std::map<std::string, std::string> m_header;
+  std::string m_prefix;  // the first bytes, to tell an SQL dump from anything else
+
+  // Manifest.
+  struct Searcher;
+  std::unique_ptr<Searcher> m_searcher;
+  Mode m_mode = Mode::scan;
+  std::string m_carry;  // the last bytes of the stream, for a match across chunks
+  std::string m_line;   // manifest line being assembled
+  Manifest m_current;
+  bool m_have_manifest = false;
+  Manifest m_manifest;  // the last complete manifest block
+};
+
+}  // namespace ifnbackup::verify_detail

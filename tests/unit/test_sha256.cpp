@@ -1,0 +1,80 @@
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+
+#include "util/sha256.hpp"
+
+namespace {
+
+using ifnbackup::util::Sha256;
+
+// FIPS 180-4 examples (NIST CSRC "SHA256.pdf", "SHA2_Additional.pdf").
+TEST(Sha256, NistVectors) {
+  EXPECT_EQ(Sha256::hex_of(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(Sha256::hex_of("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(Sha256::hex_of("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  EXPECT_EQ(Sha256::hex_of("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlm"
+                           "nopqrsmnopqrstnopqrstu"),
+            "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1");
+}
+
+TEST(Sha256, OneMillionA) {
+  Sha256 sha;
+  const std::string thousand(1000, 'a');
+  for (int i = 0; i < 1000; ++i) {
+    sha.update(thousand);
+  }
+  EXPECT_EQ(sha.size(), 1000000u);
+  EXPECT_EQ(Sha256::hex(sha.finish()), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+// Lengths around the 55/56/64-byte padding boundaries (reference: Python hashlib).
+TEST(Sha256, PaddingBoundaries) {
+  const std::pair<std::size_t, const char*> cases[] = {
+      {55, "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318"},
+      {56, "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a"},
+      {63, "7d3e74a05d7db15bce4ad9ec0658ea98e3f06eeecf16b4c6fff2da457ddc2f34"},
+      {64, "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb"},
+      {65, "635361c48bb9eab14198e76ea8ab7f1a41685d6ad62aa9146d301d4f17eb0ae0"},
+      {119, "31eba51c313a5c08226adf18d4a359cfdfd8d2e816b13f4af952f7ea6584dcfb"},
+      {120, "2f3d335432c70b580af0e8e1b3674a7c020d683aa5f73aaaedfdc55af904c21c"},
+      {128, "6836cf13bac400e9105071cd6af47084dfacad4e5e302c94bfed24e013afb73e"},
+  };
+  for (const auto& [length, expected] : cases) {
+    EXPECT_EQ(Sha256::hex_of(std::string(length, 'a')), expected) << "length " << length;
+  }
+}
+
+TEST(Sha256, IncrementalEqualsOneShotForRandomSplits) {
+  std::mt19937_64 rng(20261125);
+  std::string data(100000, '\0');
+  for (char& c : data) {
+    c = static_cast<char>(rng());
+  }
+  const std::string expected = Sha256::hex_of(data);
+  for (int round = 0; round < 50; ++round) {
+    Sha256 sha;
+    std::size_t pos = 0;
+    while (pos < data.size()) {
+      // Mostly small pieces (crossing the 64-byte buffer), sometimes large ones.
+      const std::size_t max_piece = (rng() % 4 == 0) ? 5000 : 130;
+      const std::size_t piece = std::min<std::size_t>(data.size() - pos, rng() % max_piece);
+      sha.update(data.data() + pos, piece);
+      pos += piece;
+    }
+    ASSERT_EQ(Sha256::hex(sha.finish()), expected) << "round " << round;
+  }
+}
+
+TEST(Sha256, ResetStartsOver) {
+  Sha256 sha;
+  sha.update("something else");
+  (void)sha.finish();
+  sha.reset();
+  sha.update("abc");
+  EXPECT_EQ(Sha256::hex(sha.finish()), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+}  // namespace

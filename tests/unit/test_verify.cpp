@@ -1,0 +1,351 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <regex>
+#include <string>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "ifnbackup/error.hpp"
+#include "ifnbackup/manifest.hpp"
+#include "ifnbackup/verify.hpp"
+#include "io/gzip_writer.hpp"
+#include "util/sha256.hpp"
+#include "verify/content_scan.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using ifnbackup::TableCount;
+using ifnbackup::VerifyResult;
+using ifnbackup::VerifyStatus;
+
+std::string header_and_body(const std::vector<TableCount>& tables, std::size_t rows_per_insert = 50) {
+  std::string sql =
+      "-- ifnbackup 0.1.0 dump of database `shop`\n"
+      "-- ifnbackup-format: 1\n"
+      "-- ifnbackup-database: shop\n"
+      "-- ifnbackup-server: 10.11.6-MariaDB-0+deb12u1\n"
+      "-- ifnbackup-started: 2026-11-25T01:00:00Z\n"
+      "\n"
+      "/*!40101 SET NAMES utf8mb4 */;\n"
+      "/*!40103 SET TIME_ZONE='+00:00' */;\n";
+  for (const TableCount& table : tables) {
+    sql += "DROP TABLE IF EXISTS `" + table.name + "`;\nCREATE TABLE `" + table.name +
+           "` (`id` int NOT NULL, `label` varchar(40), PRIMARY KEY (`id`));\n";
+    for (std::uint64_t row = 0; row < table.rows; ++row) {
+      sql += (row % rows_per_insert == 0) ? "INSERT INTO `" + table.name + "` (`id`,`label`) VALUES " : ",";
+      sql += "(" + std::to_string(row) + ",'label " + std::to_string(row * 31) + "')";
+      if (row % rows_per_insert == rows_per_insert - 1 || row + 1 == table.rows) {
+        sql += ";\n";
+      }
+    }
+  }
+  sql += "/*!40103 SET TIME_ZONE=@OLD_TIME_ZONE */;\n";
+  return sql;
+}
+
+// Adds the trailer the way the backup writer does.
+std::string with_trailer(std::string content) {
+  const std::string sha = ifnbackup::util::Sha256::hex_of(content);
+  const std::uint64_t bytes = content.size();
+  content += ifnbackup::format_checksum_line(sha, bytes);
+  content += ifnbackup::format_completion_line(std::chrono::system_clock::now());
+  return content;
+}
+
+std::string good_content(const std::vector<TableCount>& tables) {
+  return with_trailer(header_and_body(tables) + ifnbackup::format_manifest(tables));
+}
+
+const std::vector<TableCount> k_tables = {{"customers", 120}, {"merchants", 1200}, {"order`s", 7}, {"zero", 0}};
+
+class VerifyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string templ = (fs::temp_directory_path() / "ifnbackup-verify-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(templ.data()), nullptr);
+    m_dir = templ;
+  }
+  void TearDown() override { fs::remove_all(m_dir); }
+
+  fs::path gzip_file(const std::string& name, const std::vector<std::string>& members) {
+    const fs::path path = m_dir / name;
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    EXPECT_GE(fd, 0);
+    for (const std::string& member : members) {
+      ifnbackup::io::GzipWriter writer(fd, 6, name);
+      writer.write(member);
+      writer.finish();
+    }
+    ::close(fd);
+    return path;
+  }
+  fs::path raw_file(const std::string& name, const std::string& bytes) {
+    const fs::path path = m_dir / name;
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+    return path;
+  }
+  static std::string read_bytes(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), {}};
+  }
+
+  fs::path m_dir;
+};
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+TEST_F(VerifyTest, GoodFileIsOk) {
+  const std::string content = good_content(k_tables);
+  const fs::path path = gzip_file("ifn_connect_backup_20261125_010000.sql.gz", {content});
+  std::vector<ifnbackup::VerifyProgress> calls;
+  const VerifyResult r =
+      ifnbackup::verify_backup_file(path, [&](const ifnbackup::VerifyProgress& p) { calls.push_back(p); });
+  EXPECT_EQ(r.status, VerifyStatus::ok) << r.reason;
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(r.reason, "");
+  EXPECT_EQ(r.path, path);
+  EXPECT_EQ(r.tables, k_tables);
+  EXPECT_EQ(r.uncompressed_bytes, content.size());
+  EXPECT_EQ(r.compressed_bytes, fs::file_size(path));
+  const std::size_t checksum_at = content.find("-- ifnbackup-sha256: ");
+  EXPECT_EQ(r.sha256, ifnbackup::util::Sha256::hex_of(std::string_view(content).substr(0, checksum_at)));
+  EXPECT_TRUE(std::regex_match(r.completed_at, std::regex(R"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)"))) << r.completed_at;
+  EXPECT_EQ(r.header.at("format"), "1");
+  EXPECT_EQ(r.header.at("database"), "shop");
+  EXPECT_EQ(r.header.at("server"), "10.11.6-MariaDB-0+deb12u1");
+  EXPECT_EQ(r.header.at("started"), "2026-11-25T01:00:00Z");
+  EXPECT_EQ(r.header.size(), 4u);
+  ASSERT_FALSE(calls.empty());
+  EXPECT_EQ(calls.back().compressed_read, fs::file_size(path));
+  EXPECT_EQ(calls.back().compressed_total, fs::file_size(path));
+}
+
+TEST_F(VerifyTest, LargeFileWithThousandsOfTablesIsOk) {
+  std::vector<TableCount> tables;
+  for (int i = 0; i < 3000; ++i) {
+    tables.push_back({"table_" + std::to_string(i), static_cast<std::uint64_t>(i % 17)});
+  }
+  tables.push_back({"big", 60000});
+  const std::string content = good_content(tables);
+  ASSERT_GT(content.size(), 2u * 1024 * 1024);  // several 1 MiB read chunks
+  const VerifyResult r = ifnbackup::verify_backup_file(gzip_file("large.sql.gz", {content}));
+  EXPECT_EQ(r.status, VerifyStatus::ok) << r.reason;
+  EXPECT_EQ(r.tables, tables);
+}
+
+TEST_F(VerifyTest, ChunkBoundariesDoNotMatter) {
+  const std::string content = good_content(k_tables);
+  std::mt19937 rng(42);
+  for (const std::size_t max_piece : {std::size_t{1}, std::size_t{3}, std::size_t{29}, std::size_t{30},
+                                      std::size_t{200}, std::size_t{5000}}) {
+    ifnbackup::verify_detail::ContentScan scan;
+    for (std::size_t pos = 0; pos < content.size();) {
+      const std::size_t piece = std::min(content.size() - pos, 1 + rng() % max_piece);
+      scan.feed(std::string_view(content).substr(pos, piece));
+      pos += piece;
+    }
+    VerifyResult r;
+    scan.conclude(r);
+    EXPECT_EQ(r.status, VerifyStatus::ok) << "pieces up to " << max_piece << ": " << r.reason;
+    EXPECT_EQ(r.tables, k_tables) << "pieces up to " << max_piece;
+    EXPECT_EQ(r.header.size(), 4u) << "pieces up to " << max_piece;
+  }
+}
+
+TEST_F(VerifyTest, ManifestMarkerInsideTheDataDoesNotConfuseTheVerifier) {
+  // A routine body may hold any comment; only the block right before the checksum line counts.
+  const std::vector<TableCount> decoy = {{"decoy", 99}};
+  const std::string body = header_and_body(k_tables) + "DELIMITER ;;\nCREATE PROCEDURE p()\nBEGIN\n" +
+                           ifnbackup::format_manifest(decoy) + "-- ifnbackup-manifest-begin\nSELECT 1;\nEND ;;\n" +
+                           "DELIMITER ;\n";
+  const std::string content = with_trailer(body + ifnbackup::format_manifest(k_tables));
+  const VerifyResult r = ifnbackup::verify_backup_file(gzip_file("decoy.sql.gz", {content}));
+  EXPECT_EQ(r.status, VerifyStatus::ok) << r.reason;
+  EXPECT_EQ(r.tables, k_tables);
+}
+
+TEST_F(VerifyTest, MultiMemberFileIsOk) {
+  const std::string content = good_content(k_tables);
+  const std::size_t half = content.size() / 2;
+  const VerifyResult r =
+      ifnbackup::verify_backup_file(gzip_file("multi.sql.gz", {content.substr(0, half), content.substr(half)}));
+  EXPECT_EQ(r.status, VerifyStatus::ok) << r.reason;
+  EXPECT_EQ(r.uncompressed_bytes, content.size());
+  EXPECT_EQ(r.tables, k_tables);
+}
+
+TEST_F(VerifyTest, TruncatedFileIsIncomplete) {
+  const std::string bytes = read_bytes(gzip_file("whole.sql.gz", {good_content(k_tables)}));
+  for (const std::size_t cut : {std::size_t{3}, std::size_t{20}, bytes.size() / 3, bytes.size() / 2,
+                                bytes.size() - 9, bytes.size() - 1}) {
+    const VerifyResult r = ifnbackup::verify_backup_file(raw_file("cut.sql.gz", bytes.substr(0, cut)));
+    EXPECT_EQ(r.status, VerifyStatus::incomplete) << "cut at " << cut << ": " << r.reason;
+    EXPECT_TRUE(contains(r.reason, "unexpected end of file")) << r.reason;
+    EXPECT_FALSE(r.ok());
+  }
+}
+
+TEST_F(VerifyTest, FlippedByteIsCorrupt) {
+  std::string bytes = read_bytes(gzip_file("flip.sql.gz", {good_content(k_tables)}));
+  bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x04);
+  const VerifyResult r = ifnbackup::verify_backup_file(raw_file("flip.sql.gz", bytes));
+  EXPECT_EQ(r.status, VerifyStatus::corrupt) << r.reason;
+  EXPECT_TRUE(contains(r.reason, "at compressed offset")) << r.reason;
+}
+
+TEST_F(VerifyTest, ValidGzipCutBeforeTheMarkerIsIncomplete) {
+  const std::string content = good_content(k_tables);
+  const std::size_t marker = content.rfind("-- Dump completed");
+  for (const std::size_t cut : {marker, marker + 5, content.size() / 2}) {
+    const VerifyResult r = ifnbackup::verify_backup_file(gzip_file("short.sql.gz", {content.substr(0, cut)}));
+    EXPECT_EQ(r.status, VerifyStatus::incomplete) << "cut at " << cut;
+    EXPECT_EQ(r.reason, "no completion marker: the dump was cut short");
+    EXPECT_EQ(r.header.at("database"), "shop");  // what could be read is still reported
+  }
+}
+
+TEST_F(VerifyTest, EmptyFileIsIncomplete) {
+  const VerifyResult r = ifnbackup::verify_backup_file(raw_file("empty.sql.gz", ""));
+  EXPECT_EQ(r.status, VerifyStatus::incomplete);
+  EXPECT_TRUE(contains(r.reason, "empty file")) << r.reason;
+}
+
+TEST_F(VerifyTest, GzipOfNothingIsIncomplete) {
+  const VerifyResult r = ifnbackup::verify_backup_file(gzip_file("nothing.sql.gz", {""}));
+  EXPECT_EQ(r.status, VerifyStatus::incomplete);
+  EXPECT_TRUE(contains(r.reason, "no completion marker")) << r.reason;
+}
+
+TEST_F(VerifyTest, NotGzipIsCorrupt) {
+  const VerifyResult r = ifnbackup::verify_backup_file(raw_file("plain.sql.gz", good_content(k_tables)));
+  EXPECT_EQ(r.status, VerifyStatus::corrupt);
+  EXPECT_TRUE(contains(r.reason, "not a gzip file")) << r.reason;
+}
+
+TEST_F(VerifyTest, GzipOfRandomDataIsNotADump) {
+  std::mt19937_64 rng(9);
+  std::string binary(200000, '\0');
+  std::string text;
+  for (char& c : binary) {
+    c = static_cast<char>(rng());
+  }
+  while (text.size() < 200000) {
+    text += std::string(1 + rng() % 8, static_cast<char>('a' + rng() % 26)) + ((rng() % 10 == 0) ? "\n" : " ");
+  }
+  const VerifyResult b = ifnbackup::verify_backup_file(gzip_file("binary.gz", {binary}));
+  EXPECT_EQ(b.status, VerifyStatus::corrupt);
+  EXPECT_EQ(b.reason, "not an SQL dump: the content is binary data (no completion marker)");
+  const VerifyResult t = ifnbackup::verify_backup_file(gzip_file("text.gz", {text}));
+  EXPECT_EQ(t.status, VerifyStatus::corrupt);
+  EXPECT_EQ(t.reason, "not an SQL dump: the content does not start with an SQL comment (no completion marker)");
+}
+
+TEST_F(VerifyTest, MysqldumpFileIsLegacy) {
+  const std::string dump =
+      "-- MariaDB dump 10.19  Distrib 10.11.6-MariaDB, for debian-linux-gnu (x86_64)\n"
+      "--\n-- Host: localhost    Database: shop\n"
+      "-- ------------------------------------------------------\n"
+      "/*!40101 SET NAMES utf8mb4 */;\n"
+      "CREATE TABLE `t` (`id` int);\nINSERT INTO `t` VALUES (1),(2);\n"
+      "/*!40101 SET CHARACTER_SET_CLIENT=@OLD_CHARACTER_SET_CLIENT */;\n"
+      "\n-- Dump completed on 2024-01-15  2:00:04\n";
+  const VerifyResult r = ifnbackup::verify_backup_file(gzip_file("legacy.sql.gz", {dump}));
+  EXPECT_EQ(r.status, VerifyStatus::ok_legacy);
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(r.reason, "legacy: no content checksum");
+  EXPECT_EQ(r.completed_at, "2024-01-15  2:00:04");
+  EXPECT_TRUE(r.tables.empty());
+  EXPECT_TRUE(r.header.empty());
+  EXPECT_EQ(r.uncompressed_bytes, dump.size());
+}
+
+TEST_F(VerifyTest, AlteredContentIsAChecksumMismatch) {
+  std::string content = good_content(k_tables);
+  const std::size_t at = content.find("'label 31'");
+  ASSERT_NE(at, std::string::npos);
+  content[at + 7] = '4';  // same length, one value changed, re-gzipped: gzip is fine, content is not
+  const VerifyResult r = ifnbackup::verify_backup_file(gzip_file("altered.sql.gz", {content}));
+  EXPECT_EQ(r.status, VerifyStatus::corrupt);
+  EXPECT_TRUE(contains(r.reason, "content checksum mismatch: expected sha256 ")) << r.reason;
+
+  std::string longer = good_content(k_tables);
+  longer.insert(longer.find("INSERT"), "-- one more line\n");
+  const VerifyResult l = ifnbackup::verify_backup_file(gzip_file("longer.sql.gz", {longer}));
+  EXPECT_EQ(l.status, VerifyStatus::corrupt);
+  EXPECT_TRUE(contains(l.reason, "content checksum mismatch: the checksum line covers")) << l.reason;
+}
+
+TEST_F(VerifyTest, ManifestTotalsMustAgree) {
+  std::string manifest = ifnbackup::format_manifest(k_tables);
+  const std::size_t end = manifest.find("-- ifnbackup-manifest-end: ");
+  manifest.replace(end, std::string::npos, "-- ifnbackup-manifest-end: tables=4 rows=1328\n");  // one row more
+  const VerifyResult r =
+      ifnbackup::verify_backup_file(gzip_file("m.sql.gz", {with_trailer(header_and_body(k_tables) + manifest)}));
+  EXPECT_EQ(r.status, VerifyStatus::corrupt);
+  EXPECT_EQ(r.reason, "manifest mismatch: it lists 4 tables and 1327 rows, its end line says tables=4 rows=1328");
+}
+
+TEST_F(VerifyTest, ChecksumWithoutManifestIsCorrupt) {
+  const VerifyResult r =
+      ifnbackup::verify_backup_file(gzip_file("nomanifest.sql.gz", {with_trailer(header_and_body(k_tables))}));
+  EXPECT_EQ(r.status, VerifyStatus::corrupt);
+  EXPECT_TRUE(contains(r.reason, "manifest missing")) << r.reason;
+}
+
+TEST_F(VerifyTest, MissingFileThrowsNotFound) {
+  try {
+    ifnbackup::verify_backup_file(m_dir / "absent.sql.gz");
+    FAIL() << "no error";
+  } catch (const ifnbackup::Error& e) {
+    EXPECT_EQ(e.code(), ifnbackup::ErrorCode::not_found);
+  }
+}
+
+TEST(Manifest, FormatsTheDocumentedLines) {
+  EXPECT_EQ(ifnbackup::format_manifest({{"merchants", 1200}, {"a`b", 3}}),
+            "-- ifnbackup-manifest-begin\n"
+            "-- ifnbackup-table: `merchants` rows=1200\n"
+            "-- ifnbackup-table: `a``b` rows=3\n"
+            "-- ifnbackup-manifest-end: tables=2 rows=1203\n");
+  EXPECT_EQ(ifnbackup::format_manifest({}),
+            "-- ifnbackup-manifest-begin\n-- ifnbackup-manifest-end: tables=0 rows=0\n");
+  const std::string hex(64, 'a');
+  EXPECT_EQ(ifnbackup::format_checksum_line(hex, 123456), "-- ifnbackup-sha256: " + hex + " bytes=123456\n");
+  EXPECT_TRUE(std::regex_match(ifnbackup::format_completion_line(std::chrono::system_clock::now()),
+                               std::regex("-- Dump completed on \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\n")));
+  EXPECT_THROW(ifnbackup::format_manifest({{"bad\nname", 1}}), ifnbackup::Error);
+}
+
+TEST(Manifest, ParsesWhatItFormats) {
+  const std::vector<TableCount> tables = {{"x", 0}, {"`", 1}, {"with space", 18446744073709551615ull}, {"é", 2}};
+  const std::string block = ifnbackup::format_manifest(tables);
+  std::vector<TableCount> parsed;
+  std::size_t pos = block.find('\n') + 1;
+  for (std::size_t i = 0; i < tables.size(); ++i) {
+    const std::size_t newline = block.find('\n', pos);
+    const auto table = ifnbackup::parse_manifest_table_line(std::string_view(block).substr(pos, newline - pos));
+    ASSERT_TRUE(table.has_value());
+    parsed.push_back(*table);
+    pos = newline + 1;
+  }
+  EXPECT_EQ(parsed, tables);
+  EXPECT_FALSE(ifnbackup::parse_manifest_table_line("-- ifnbackup-table: `x` rows="));
+  EXPECT_FALSE(ifnbackup::parse_manifest_table_line("-- ifnbackup-table: `x rows=3"));
+  EXPECT_FALSE(ifnbackup::parse_manifest_table_line("-- ifnbackup-table: `x` rows=3 extra"));
+  const auto totals = ifnbackup::parse_manifest_end_line("-- ifnbackup-manifest-end: tables=7 rows=25000");
+  ASSERT_TRUE(totals.has_value());
+  EXPECT_EQ(totals->tables, 7u);
+  EXPECT_EQ(totals->rows, 25000u);
+  const auto checksum = ifnbackup::parse_checksum_line("-- ifnbackup-sha256: " + std::string(64, 'A') + " bytes=5");
+  ASSERT_TRUE(checksum.has_value());
+  EXPECT_EQ(checksum->sha256_hex, std::string(64, 'a'));
+  EXPECT_EQ(checksum->bytes, 5u);
+  EXPECT_FALSE(ifnbackup::parse_checksum_line("-- ifnbackup-sha256: abc bytes=5"));
+}
+
+}  // namespace
