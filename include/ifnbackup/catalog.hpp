@@ -70,11 +70,11 @@ struct CatalogEntry {
   std::string name;  // file name, no directory
   std::filesystem::path path;
   BackupKind kind = BackupKind::foreign;
-  BackupKind final_kind = BackupKind::foreign;  // see BackupName; foreign for foreign files
-  LocalDateTime local;                          // from the name; zeros for foreign files
+  BackupKind final_kind = BackupKind::foreign;        // see BackupName; foreign for foreign files
+  LocalDateTime local;                                // from the name; zeros for foreign files
   std::chrono::system_clock::time_point timestamp{};  // from the name; epoch for foreign files
-  std::uintmax_t size = 0;                      // of the entry itself (a symlink is not followed)
-  std::chrono::system_clock::time_point mtime{};  // of the entry itself (lstat)
+  std::uintmax_t size = 0;                            // of the entry itself (a symlink is not followed)
+  std::chrono::system_clock::time_point mtime{};      // of the entry itself (lstat)
 };
 
 // Builds an entry for `name` in `dir` from its name alone (size and mtime left zero): for tests and for

@@ -13,7 +13,8 @@
 // A bad backup (verify: corrupt or incomplete) within retention_days is KEPT, so the operator can
 // inspect it; older than that it is removed: it is ours and useless. An unverified backup older than
 // retention_days and not kept by GFS is removed: verify backups before rotating.
-// Safety snapshots: kept within safety_retention_days; the newest one is always kept.
+// Safety snapshots: kept within safety_retention_days; the newest one is always kept. Their health,
+// and that of partial and foreign files, plays no part.
 // Partial files: dated by the newer of the name's time and the mtime (the name gives the start of the
 // run, the mtime moves while a long dump is still writing; the newer of the two never removes a file
 // that is still growing). Older than partial_max_age: removed; otherwise kept ("in progress?").

@@ -112,7 +112,9 @@ struct RetentionCase {
 };
 
 // gtest prints a parameter that fails; the label says which row.
-void PrintTo(const RetentionCase& c, std::ostream* os) { *os << c.label; }
+void PrintTo(const RetentionCase& c, std::ostream* os) {
+  *os << c.label;
+}
 
 const sys_days k_today = civil(2025, 12, 24);  // a Wednesday
 const Clock::time_point k_now = at(k_today, 8);
@@ -155,16 +157,17 @@ std::vector<RetentionCase> cases() {
                  {{backup(k_today - days{40}), "floor: one of the 7 newest good backups"},
                   {backup(k_today - days{46}), "floor: one of the 7 newest good backups"}}});
 
-  all.push_back({"recent_corrupt_floor_reaches_back_to_good_ones",
-                 concat(daily(k_today, 0, 9, k_bad), daily(k_today, 10, 39)),
-                 policy(5, 7),
-                 k_now,
-                 unite(daily_names(k_today, 5, 9), daily_names(k_today, 17, 39)),
-                 {{backup(k_today), "within 5 days; verify failed (corrupt or incomplete): kept for inspection"},
-                  {backup(k_today - days{5}),
-                   "verify failed (corrupt or incomplete) and 5 days old, past the 5-day retention: useless"},
-                  {backup(k_today - days{10}), "floor: one of the 7 newest good backups"},
-                  {backup(k_today - days{16}), "floor: one of the 7 newest good backups"}}});
+  all.push_back(
+      {"recent_corrupt_floor_reaches_back_to_good_ones",
+       concat(daily(k_today, 0, 9, k_bad), daily(k_today, 10, 39)),
+       policy(5, 7),
+       k_now,
+       unite(daily_names(k_today, 5, 9), daily_names(k_today, 17, 39)),
+       {{backup(k_today), "within 5 days; verify failed (corrupt or incomplete): kept for inspection"},
+        {backup(k_today - days{5}),
+         "verify failed (corrupt or incomplete) and 5 days old, past the 5-day retention: useless"},
+        {backup(k_today - days{10}), "floor: one of the 7 newest good backups"},
+        {backup(k_today - days{16}), "floor: one of the 7 newest good backups"}}});
 
   all.push_back({"everything_within_retention_corrupt",
                  concat(daily(k_today, 0, 29, k_bad), daily(k_today, 30, 39)),
@@ -174,13 +177,14 @@ std::vector<RetentionCase> cases() {
                  {{backup(k_today - days{29}), "kept for inspection"},
                   {backup(k_today - days{36}), "floor: one of the 7 newest good backups"}}});
 
-  all.push_back({"unverified_backups_do_not_count_toward_the_floor",
-                 concat(daily(k_today, 40, 49, k_unknown), daily(k_today, 50, 52)),
-                 defaults,
-                 k_now,
-                 daily_names(k_today, 40, 49),
-                 {{backup(k_today - days{40}), "never verified, so not counted in the floor of 7 good backups"},
-                  {backup(k_today - days{52}), "floor"}}});
+  all.push_back(
+      {"unverified_backups_do_not_count_toward_the_floor",
+       concat(daily(k_today, 40, 49, k_unknown), daily(k_today, 50, 52)),
+       defaults,
+       k_now,
+       daily_names(k_today, 40, 49),
+       {{backup(k_today - days{40}), "never verified, so not counted in the floor of 7 good backups"},
+        {backup(k_today - days{52}), "floor"}}});
 
   all.push_back({"dated_in_the_future_is_within_retention",
                  {file(backup(k_today + days{1})), file(backup(k_today - days{31}))},
@@ -192,27 +196,29 @@ std::vector<RetentionCase> cases() {
 
   // GFS: daily skips days without a backup; two backups on one day keep only the newer.
   const sys_days dec25 = civil(2025, 12, 25);
-  all.push_back({"daily_counts_only_days_with_a_backup",
-                 {file(backup(civil(2025, 12, 24), 14)), file(backup(civil(2025, 12, 24), 2)),
-                  file(backup(civil(2025, 12, 23))), file(backup(civil(2025, 12, 21))),
-                  file(backup(civil(2025, 12, 20)))},
-                 policy(0, 1, 3),
-                 at(dec25, 10),
-                 {backup(civil(2025, 12, 24), 2), backup(civil(2025, 12, 20))},
-                 {{backup(civil(2025, 12, 21)), "daily: newest backup of 2025-12-21"},
-                  {backup(civil(2025, 12, 24), 2),
-                   "1 day old, past the 0-day retention; older than the newest good backup; not the newest of "
-                   "a kept day, week or month"}}});
+  all.push_back(
+      {"daily_counts_only_days_with_a_backup",
+       {file(backup(civil(2025, 12, 24), 14)), file(backup(civil(2025, 12, 24), 2)),
+        file(backup(civil(2025, 12, 23))), file(backup(civil(2025, 12, 21))),
+        file(backup(civil(2025, 12, 20)))},
+       policy(0, 1, 3),
+       at(dec25, 10),
+       {backup(civil(2025, 12, 24), 2), backup(civil(2025, 12, 20))},
+       {{backup(civil(2025, 12, 21)), "daily: newest backup of 2025-12-21"},
+        {backup(civil(2025, 12, 24), 2),
+         "1 day old, past the 0-day retention; older than the newest good backup; not the newest of "
+         "a kept day, week or month"}}});
 
-  all.push_back({"gfs_skips_bad_backups_and_counts_unverified_ones",
-                 {file(backup(civil(2025, 12, 24), 14), k_bad), file(backup(civil(2025, 12, 24), 2), k_unknown),
-                  file(backup(civil(2025, 12, 23))), file(backup(civil(2025, 12, 22)))},
-                 policy(0, 1, 2),
-                 at(dec25, 10),
-                 {backup(civil(2025, 12, 24), 14), backup(civil(2025, 12, 22))},
-                 {{backup(civil(2025, 12, 24), 14), "verify failed"},
-                  {backup(civil(2025, 12, 24), 2), "daily: newest backup of 2025-12-24"},
-                  {backup(civil(2025, 12, 23)), "floor: the newest good backup; daily: newest backup of"}}});
+  all.push_back(
+      {"gfs_skips_bad_backups_and_counts_unverified_ones",
+       {file(backup(civil(2025, 12, 24), 14), k_bad), file(backup(civil(2025, 12, 24), 2), k_unknown),
+        file(backup(civil(2025, 12, 23))), file(backup(civil(2025, 12, 22)))},
+       policy(0, 1, 2),
+       at(dec25, 10),
+       {backup(civil(2025, 12, 24), 14), backup(civil(2025, 12, 22))},
+       {{backup(civil(2025, 12, 24), 14), "verify failed"},
+        {backup(civil(2025, 12, 24), 2), "daily: newest backup of 2025-12-24"},
+        {backup(civil(2025, 12, 23)), "floor: the newest good backup; daily: newest backup of"}}});
 
   // ISO weeks across a year boundary: 2024-12-30 and 2024-12-31 belong to 2025-W01.
   {
@@ -245,13 +251,13 @@ std::vector<RetentionCase> cases() {
                  {backup(civil(2024, 12, 10)), backup(civil(2024, 12, 3))},
                  {{backup(civil(2024, 12, 20)), "week 2024-W51"}}});
 
-  all.push_back({"iso_week_53_spans_the_new_year",
-                 {file(backup(civil(2027, 1, 4))), file(backup(civil(2027, 1, 3))),
-                  file(backup(civil(2026, 12, 28)))},
-                 policy(0, 1, 0, 2),
-                 at(civil(2027, 1, 4), 12),
-                 {backup(civil(2026, 12, 28))},
-                 {{backup(civil(2027, 1, 4)), "week 2027-W01"}, {backup(civil(2027, 1, 3)), "week 2026-W53"}}});
+  all.push_back(
+      {"iso_week_53_spans_the_new_year",
+       {file(backup(civil(2027, 1, 4))), file(backup(civil(2027, 1, 3))), file(backup(civil(2026, 12, 28)))},
+       policy(0, 1, 0, 2),
+       at(civil(2027, 1, 4), 12),
+       {backup(civil(2026, 12, 28))},
+       {{backup(civil(2027, 1, 4)), "week 2027-W01"}, {backup(civil(2027, 1, 3)), "week 2026-W53"}}});
 
   all.push_back({"monthly_across_new_year_by_local_date",
                  {file(backup(civil(2025, 1, 20))), file(backup(civil(2025, 1, 1), 0, 30)),
@@ -274,7 +280,7 @@ std::vector<RetentionCase> cases() {
         backup(civil(2025, 12, 18)),                               // daily 7
         backup(civil(2025, 12, 14)), backup(civil(2025, 12, 7)),   // weekly W50, W49 (+ W52, W51 above)
         backup(civil(2025, 11, 30)), backup(civil(2025, 10, 31)),  // monthly
-        backup(civil(2025, 9, 30)), backup(civil(2025, 8, 31))};   // only 5 months have a backup
+        backup(civil(2025, 9, 30)),  backup(civil(2025, 8, 31))};  // only 5 months have a backup
     std::set<std::string> removed = daily_names(k_today, 0, 119);
     for (const auto& name : kept) {
       removed.erase(name);
@@ -284,27 +290,28 @@ std::vector<RetentionCase> cases() {
                    policy(0, 1, 7, 4, 6),
                    k_now,
                    removed,
-                   {{backup(k_today), "floor: the newest good backup; daily: newest backup of 2025-12-24; "
-                                      "weekly: newest backup of week 2025-W52; monthly: newest backup of 2025-12"},
+                   {{backup(k_today),
+                     "floor: the newest good backup; daily: newest backup of 2025-12-24; "
+                     "weekly: newest backup of week 2025-W52; monthly: newest backup of 2025-12"},
                     {backup(civil(2025, 12, 21)), "weekly: newest backup of week 2025-W51"},
                     {backup(civil(2025, 8, 31)), "monthly: newest backup of 2025-08"}}});
   }
 
-  all.push_back({"foreign_files_and_safety_snapshots_mixed_in",
-                 concat(daily(k_today, 0, 2),
-                        {file(safety(k_today - days{1})), file(safety(k_today - days{40})),
-                         file(safety(k_today - days{50}), k_bad), file("notes.txt"),
-                         file("ifn_connect_backup_20251224_020000.sql.gz.bak"),
-                         foreign(backup(k_today - days{90}))}),
-                 defaults,
-                 k_now,
-                 {safety(k_today - days{40}), safety(k_today - days{50})},
-                 {{safety(k_today - days{1}), "newest safety snapshot; safety snapshot within 30 days"},
-                  {safety(k_today - days{40}),
-                   "safety snapshot 39 days old, past the 30-day safety retention, and a newer one exists"},
-                  {"notes.txt", "not ours"},
-                  {"ifn_connect_backup_20251224_020000.sql.gz.bak", "not ours"},
-                  {backup(k_today - days{90}), "not ours"}}});
+  all.push_back(
+      {"foreign_files_and_safety_snapshots_mixed_in",
+       concat(daily(k_today, 0, 2),
+              {file(safety(k_today - days{1})), file(safety(k_today - days{40})),
+               file(safety(k_today - days{50}), k_bad), file("notes.txt"),
+               file("ifn_connect_backup_20251224_020000.sql.gz.bak"), foreign(backup(k_today - days{90}))}),
+       defaults,
+       k_now,
+       {safety(k_today - days{40}), safety(k_today - days{50})},
+       {{safety(k_today - days{1}), "newest safety snapshot; safety snapshot within 30 days"},
+        {safety(k_today - days{40}),
+         "safety snapshot 39 days old, past the 30-day safety retention, and a newer one exists"},
+        {"notes.txt", "not ours"},
+        {"ifn_connect_backup_20251224_020000.sql.gz.bak", "not ours"},
+        {backup(k_today - days{90}), "not ours"}}});
 
   {
     RetentionPolicy p;
@@ -315,36 +322,39 @@ std::vector<RetentionCase> cases() {
                    k_now,
                    {safety(k_today - days{50})},
                    {{safety(k_today - days{40}), "newest safety snapshot"}}});
-    all.push_back({"safety_snapshots_have_their_own_retention",
-                   concat(daily(k_today, 0, 10), {file(safety(k_today - days{3})), file(safety(k_today - days{10}))}),
-                   p,
-                   k_now,
-                   {safety(k_today - days{10})},
-                   {{safety(k_today - days{3}), "newest safety snapshot; safety snapshot within 7 days"},
-                    {backup(k_today - days{10}), "within 30 days"}}});
+    all.push_back(
+        {"safety_snapshots_have_their_own_retention",
+         concat(daily(k_today, 0, 10), {file(safety(k_today - days{3})), file(safety(k_today - days{10}))}),
+         p,
+         k_now,
+         {safety(k_today - days{10})},
+         {{safety(k_today - days{3}), "newest safety snapshot; safety snapshot within 7 days"},
+          {backup(k_today - days{10}), "within 30 days"}}});
   }
 
   {
-    const std::string writing_now = backup(k_today, 6) + ".partial";            // name 2 h old
-    const std::string long_dump = backup(k_today - days{1}, 2) + ".partial";    // name 30 h old, mtime 1 h
-    const std::string crashed = backup(k_today - days{2}, 2) + ".partial";      // name and mtime ~2 days
-    const std::string copied = safety(k_today, 6) + ".partial";                 // mtime 3 days old
-    const std::string limit = safety(k_today - days{1}, 8) + ".partial";        // exactly 24 h
-    const std::string old_safety = safety(k_today - days{5}, 8) + ".partial";   // 5 days
-    all.push_back({"partials_young_and_old",
-                   {file(writing_now, k_unknown), file(long_dump, k_unknown, k_now - 1h),
-                    file(crashed, k_unknown, at(k_today - days{2}, 3)), file(copied, k_unknown, k_now - days{3}),
-                    file(limit, k_unknown), file(old_safety, k_unknown)},
-                   defaults,
-                   k_now,
-                   {crashed, old_safety},
-                   {{writing_now, "partial file younger than 24 h: in progress?"},
-                    {long_dump, "in progress?"},
-                    {copied, "in progress?"},
-                    {limit, "in progress?"},
-                    {crashed, "partial file 53 h old (newer of name time and mtime), past 24 h: left by an "
-                              "interrupted run"},
-                    {old_safety, "partial file 120 h old"}}});
+    const std::string writing_now = backup(k_today, 6) + ".partial";           // name 2 h old
+    const std::string long_dump = backup(k_today - days{1}, 2) + ".partial";   // name 30 h old, mtime 1 h
+    const std::string crashed = backup(k_today - days{2}, 2) + ".partial";     // name and mtime ~2 days
+    const std::string copied = safety(k_today, 6) + ".partial";                // mtime 3 days old
+    const std::string limit = safety(k_today - days{1}, 8) + ".partial";       // exactly 24 h
+    const std::string old_safety = safety(k_today - days{5}, 8) + ".partial";  // 5 days
+    all.push_back(
+        {"partials_young_and_old",
+         {file(writing_now, k_unknown), file(long_dump, k_unknown, k_now - 1h),
+          file(crashed, k_unknown, at(k_today - days{2}, 3)), file(copied, k_unknown, k_now - days{3}),
+          file(limit, k_unknown), file(old_safety, k_unknown)},
+         defaults,
+         k_now,
+         {crashed, old_safety},
+         {{writing_now, "partial file younger than 24 h: in progress?"},
+          {long_dump, "in progress?"},
+          {copied, "in progress?"},
+          {limit, "in progress?"},
+          {crashed,
+           "partial file 53 h old (newer of name time and mtime), past 24 h: left by an "
+           "interrupted run"},
+          {old_safety, "partial file 120 h old"}}});
   }
 
   all.push_back({"empty_folder", {}, defaults, k_now, {}, {}});
@@ -383,10 +393,9 @@ TEST_P(ApplyRetention, KeepsAndRemovesWithReasons) {
 TEST_P(ApplyRetention, NewestFirstWhateverTheInputOrder) {
   const RetentionCase& c = GetParam();
   const auto decisions = apply_retention(c.files, c.policy, c.now);
-  EXPECT_TRUE(std::is_sorted(decisions.begin(), decisions.end(),
-                             [](const RetentionDecision& a, const RetentionDecision& b) {
-                               return newest_first(a.entry, b.entry);
-                             }));
+  EXPECT_TRUE(std::is_sorted(
+      decisions.begin(), decisions.end(),
+      [](const RetentionDecision& a, const RetentionDecision& b) { return newest_first(a.entry, b.entry); }));
 
   std::vector<RetentionCandidate> reversed(c.files.rbegin(), c.files.rend());
   const auto again = apply_retention(reversed, c.policy, c.now);
@@ -399,11 +408,13 @@ TEST_P(ApplyRetention, NewestFirstWhateverTheInputOrder) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Table, ApplyRetention, ::testing::ValuesIn(cases()),
-                         [](const ::testing::TestParamInfo<RetentionCase>& info) { return info.param.label; });
+                         [](const ::testing::TestParamInfo<RetentionCase>& info) {
+                           return info.param.label;
+                         });
 
 TEST(ApplyRetention, ForeignFilesAreListedLast) {
-  const auto decisions = apply_retention({file("aaa.txt"), file(backup(k_today - days{100})), file(safety(k_today))},
-                                         RetentionPolicy{}, k_now);
+  const auto decisions = apply_retention(
+      {file("aaa.txt"), file(backup(k_today - days{100})), file(safety(k_today))}, RetentionPolicy{}, k_now);
   ASSERT_EQ(decisions.size(), 3u);
   EXPECT_EQ(decisions[0].entry.name, safety(k_today));
   EXPECT_EQ(decisions[1].entry.name, backup(k_today - days{100}));
@@ -417,7 +428,9 @@ struct BadPolicy {
   std::string message;
 };
 
-void PrintTo(const BadPolicy& c, std::ostream* os) { *os << c.label; }
+void PrintTo(const BadPolicy& c, std::ostream* os) {
+  *os << c.label;
+}
 
 class RejectPolicy : public ::testing::TestWithParam<BadPolicy> {};
 
@@ -447,7 +460,8 @@ RetentionPolicy with(void (*change)(RetentionPolicy&)) {
 INSTANTIATE_TEST_SUITE_P(
     Table, RejectPolicy,
     ::testing::Values(
-        BadPolicy{"min_keep_zero", with([](RetentionPolicy& p) { p.min_keep = 0; }), "min_keep must be at least 1"},
+        BadPolicy{"min_keep_zero", with([](RetentionPolicy& p) { p.min_keep = 0; }),
+                  "min_keep must be at least 1"},
         BadPolicy{"min_keep_negative", with([](RetentionPolicy& p) { p.min_keep = -3; }), "min_keep"},
         BadPolicy{"retention_negative", with([](RetentionPolicy& p) { p.retention_days = -1; }),
                   "retention_days must not be negative"},

@@ -16,7 +16,9 @@ namespace {
 
 constexpr std::size_t k_stamp_length = 15;  // YYYYMMDD_HHMMSS
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 // Digits only, no sign, no spaces: what from_chars or stoi would let through is rejected here.
 bool read_number(std::string_view text, unsigned& out) {
@@ -77,10 +79,14 @@ std::chrono::system_clock::time_point from_timespec(const struct timespec& ts) {
 
 const char* backup_kind_name(BackupKind kind) noexcept {
   switch (kind) {
-    case BackupKind::backup: return "backup";
-    case BackupKind::safety_snapshot: return "safety_snapshot";
-    case BackupKind::partial: return "partial";
-    case BackupKind::foreign: return "foreign";
+    case BackupKind::backup:
+      return "backup";
+    case BackupKind::safety_snapshot:
+      return "safety_snapshot";
+    case BackupKind::partial:
+      return "partial";
+    case BackupKind::foreign:
+      return "foreign";
   }
   return "unknown";
 }
@@ -119,8 +125,8 @@ std::optional<BackupName> parse_backup_name(std::string_view name, std::string_v
 }
 
 std::string format_backup_name(std::string_view prefix, std::chrono::system_clock::time_point when) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(
-      std::chrono::floor<std::chrono::seconds>(when));
+  const std::time_t seconds =
+      std::chrono::system_clock::to_time_t(std::chrono::floor<std::chrono::seconds>(when));
   std::tm tm{};
   if (localtime_r(&seconds, &tm) == nullptr) {
     throw Error(ErrorCode::internal, fmt::format("cannot convert time {} to local time", seconds));

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <array>
 #include <optional>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -30,8 +31,8 @@ IsoWeek iso_week(const LocalDateTime& t) {
   const int weekday = static_cast<int>(std::chrono::weekday{day}.iso_encoding());  // Monday = 1
   const std::chrono::sys_days thursday = day + std::chrono::days{4 - weekday};
   const std::chrono::year year = std::chrono::year_month_day{thursday}.year();
-  const std::chrono::sys_days first_day = std::chrono::year_month_day{year, std::chrono::January,
-                                                                      std::chrono::day{1}};
+  const std::chrono::sys_days first_day =
+      std::chrono::year_month_day{year, std::chrono::January, std::chrono::day{1}};
   return {static_cast<int>(year), static_cast<int>((thursday - first_day).count() / 7 + 1)};
 }
 
@@ -44,12 +45,16 @@ struct GfsRule {
   std::optional<long long> last = std::nullopt;
 };
 
-long long day_bucket(const LocalDateTime& t) { return t.year * 10000LL + t.month * 100LL + t.day; }
+long long day_bucket(const LocalDateTime& t) {
+  return t.year * 10000LL + t.month * 100LL + t.day;
+}
 long long week_bucket(const LocalDateTime& t) {
   const IsoWeek w = iso_week(t);
   return w.year * 100LL + w.week;
 }
-long long month_bucket(const LocalDateTime& t) { return t.year * 100LL + t.month; }
+long long month_bucket(const LocalDateTime& t) {
+  return t.year * 100LL + t.month;
+}
 
 std::string day_label(const LocalDateTime& t) {
   return fmt::format("{:04}-{:02}-{:02}", t.year, t.month, t.day);
@@ -58,10 +63,16 @@ std::string week_label(const LocalDateTime& t) {
   const IsoWeek w = iso_week(t);
   return fmt::format("week {:04}-W{:02}", w.year, w.week);
 }
-std::string month_label(const LocalDateTime& t) { return fmt::format("{:04}-{:02}", t.year, t.month); }
+std::string month_label(const LocalDateTime& t) {
+  return fmt::format("{:04}-{:02}", t.year, t.month);
+}
 
-long long whole_days(Clock::duration d) { return std::chrono::floor<std::chrono::days>(d).count(); }
-long long whole_hours(Clock::duration d) { return std::chrono::floor<std::chrono::hours>(d).count(); }
+long long whole_days(Clock::duration d) {
+  return std::chrono::floor<std::chrono::days>(d).count();
+}
+long long whole_hours(Clock::duration d) {
+  return std::chrono::floor<std::chrono::hours>(d).count();
+}
 
 // "1 day", "7 days".
 std::string count_of(long long n, std::string_view noun) {
@@ -104,9 +115,8 @@ void decide_backups(std::vector<RetentionDecision>& decisions, const std::vector
     const Clock::duration age = now - d.entry.timestamp;
     std::vector<std::string> reasons;
     if (age < retention) {
-      reasons.push_back(age < Clock::duration::zero()
-                            ? fmt::format("within {} days (dated in the future)", policy.retention_days)
-                            : fmt::format("within {} days", policy.retention_days));
+      reasons.push_back(fmt::format("within {}{}", count_of(policy.retention_days, "day"),
+                                    age < Clock::duration::zero() ? " (dated in the future)" : ""));
     }
     if (health[i] == Health::good && floor_left > 0) {
       --floor_left;
@@ -131,8 +141,8 @@ void decide_backups(std::vector<RetentionDecision>& decisions, const std::vector
       d.reason = join(reasons);
       continue;
     }
-    const std::string past = fmt::format("{} old, past the {}-day retention", count_of(whole_days(age), "day"),
-                                         policy.retention_days);
+    const std::string past = fmt::format("{} old, past the {}-day retention",
+                                         count_of(whole_days(age), "day"), policy.retention_days);
     const std::string not_gfs = gfs ? "; not the newest of a kept day, week or month" : "";
     switch (health[i]) {
       case Health::bad:
@@ -143,9 +153,10 @@ void decide_backups(std::vector<RetentionDecision>& decisions, const std::vector
                                count_of(policy.min_keep, "good backup"), not_gfs);
         break;
       case Health::good:
-        d.reason = policy.min_keep == 1
-                       ? fmt::format("{}; older than the newest good backup{}", past, not_gfs)
-                       : fmt::format("{}; older than the {} newest good backups{}", past, policy.min_keep, not_gfs);
+        d.reason =
+            policy.min_keep == 1
+                ? fmt::format("{}; older than the newest good backup{}", past, not_gfs)
+                : fmt::format("{}; older than the {} newest good backups{}", past, policy.min_keep, not_gfs);
         break;
     }
   }
@@ -166,12 +177,14 @@ void decide_safety_snapshots(std::vector<RetentionDecision>& decisions, const Re
       reasons.emplace_back("newest safety snapshot");
     }
     if (age < retention) {
-      reasons.push_back(fmt::format("safety snapshot within {} days", policy.safety_retention_days));
+      reasons.push_back(
+          fmt::format("safety snapshot within {}", count_of(policy.safety_retention_days, "day")));
     }
     d.remove = reasons.empty();
-    d.reason = d.remove ? fmt::format("safety snapshot {} old, past the {}-day safety retention, "
-                                      "and a newer one exists",
-                                      count_of(whole_days(age), "day"), policy.safety_retention_days)
+    d.reason = d.remove ? fmt::format(
+                              "safety snapshot {} old, past the {}-day safety retention, "
+                              "and a newer one exists",
+                              count_of(whole_days(age), "day"), policy.safety_retention_days)
                         : join(reasons);
   }
 }
@@ -183,9 +196,10 @@ void decide_partial(RetentionDecision& d, const RetentionPolicy& policy, Clock::
   const Clock::duration age = now - std::max(d.entry.timestamp, d.entry.mtime);
   const long long max_hours = policy.partial_max_age.count();
   d.remove = age > policy.partial_max_age;
-  d.reason = d.remove ? fmt::format("partial file {} h old (newer of name time and mtime), past {} h: "
-                                    "left by an interrupted run",
-                                    whole_hours(age), max_hours)
+  d.reason = d.remove ? fmt::format(
+                            "partial file {} h old (newer of name time and mtime), past {} h: "
+                            "left by an interrupted run",
+                            whole_hours(age), max_hours)
                       : fmt::format("partial file younger than {} h: in progress?", max_hours);
 }
 
