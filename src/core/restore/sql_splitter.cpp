@@ -1,0 +1,445 @@
+#include "restore/sql_splitter.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "ifnbackup/error.hpp"
+
+namespace ifnbackup::restore {
+
+namespace {
+
+using ByteSet = std::array<bool, 256>;
+
+constexpr ByteSet make_set(std::string_view bytes) {
+  ByteSet set{};
+  for (const char c : bytes) {
+    set[static_cast<unsigned char>(c)] = true;
+  }
+  return set;
+}
+
+// Where the fast loops must stop and look closer, per state.
+constexpr std::string_view k_normal_stop_bytes = "\\'\"`#-/*\n";
+constexpr ByteSet k_single_quote_stops = make_set("'\\\n");
+constexpr ByteSet k_double_quote_stops = make_set("\"\\\n");
+constexpr ByteSet k_backtick_stops = make_set("`\n");
+constexpr ByteSet k_comment_stops = make_set("*/\n");
+
+constexpr std::string_view k_default_delimiter = ";";
+constexpr std::string_view k_delimiter_command = "delimiter";
+constexpr std::string_view k_sandbox_line = "/*M!999999\\-";
+
+const char* skip_until(const char* p, const char* end, const ByteSet& stops) noexcept {
+  while (end - p >= 4) {
+    if (stops[static_cast<unsigned char>(p[0])]) {
+      return p;
+    }
+    if (stops[static_cast<unsigned char>(p[1])]) {
+      return p + 1;
+    }
+    if (stops[static_cast<unsigned char>(p[2])]) {
+      return p + 2;
+    }
+    if (stops[static_cast<unsigned char>(p[3])]) {
+      return p + 3;
+    }
+    p += 4;
+  }
+  while (p < end && !stops[static_cast<unsigned char>(*p)]) {
+    ++p;
+  }
+  return p;
+}
+
+// mysql.cc's my_isspace() for the ASCII range.
+constexpr bool is_space(int c) noexcept {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+// remove_cntrl(): the client drops trailing bytes that are not graphic.
+constexpr bool is_trailing_junk(unsigned char c) noexcept { return c <= 0x20 || c == 0x7f; }
+
+enum class Prefix { no, partial, full };
+
+Prefix match_prefix(const char* p, std::size_t available, std::string_view word, bool ignore_case) noexcept {
+  const std::size_t n = std::min(available, word.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    char c = p[i];
+    if (ignore_case && c >= 'A' && c <= 'Z') {
+      c = static_cast<char>(c - 'A' + 'a');
+    }
+    if (c != word[i]) {
+      return Prefix::no;
+    }
+  }
+  return n == word.size() ? Prefix::full : Prefix::partial;
+}
+
+// The argument of a DELIMITER command, as mysql.cc's get_arg() reads it: a word, or a quoted string.
+std::string parse_delimiter_argument(std::string_view rest, std::uint64_t line) {
+  std::size_t i = 0;
+  while (i < rest.size() && is_space(rest[i])) {
+    ++i;
+  }
+  std::string value;
+  bool closed = true;
+  if (i < rest.size() && (rest[i] == '\'' || rest[i] == '"' || rest[i] == '`')) {
+    const char quote = rest[i++];
+    closed = false;
+    while (i < rest.size()) {
+      if (rest[i] == quote) {
+        if (i + 1 < rest.size() && rest[i + 1] == quote) {
+          value += quote;
+          i += 2;
+          continue;
+        }
+        closed = true;
+        break;
+      }
+      value += rest[i++];
+    }
+  } else {
+    while (i < rest.size() && !is_space(rest[i])) {
+      value += rest[i++];
+    }
+  }
+  if (value.empty() || !closed) {
+    throw Error(ErrorCode::corrupt,
+                fmt::format("line {}: DELIMITER must be followed by a delimiter character or string", line),
+                "the script is malformed near that line; fix it or restore another file");
+  }
+  if (value.find('\\') != std::string::npos) {
+    throw Error(ErrorCode::corrupt, fmt::format("line {}: DELIMITER cannot contain a backslash", line),
+                "the script is malformed near that line; fix it or restore another file");
+  }
+  return value;
+}
+
+}  // namespace
+
+SqlSplitter::SqlSplitter(std::size_t max_statement_bytes) : m_max_statement_bytes(max_statement_bytes) {
+  reset();
+}
+
+void SqlSplitter::reset() {
+  set_delimiter(std::string(k_default_delimiter));
+  m_statement.clear();
+  m_carry.clear();
+  m_line = 1;
+  m_statement_line = 0;
+  m_in_string = 0;
+  m_ml_comment = false;
+  m_ss_comment = false;
+  m_line_comment = false;
+  m_need_space = false;
+  m_at_line_start = true;
+}
+
+void SqlSplitter::set_delimiter(std::string delimiter) {
+  m_delimiter = std::move(delimiter);
+  m_normal_stops = make_set(k_normal_stop_bytes);
+  m_normal_stops[static_cast<unsigned char>(m_delimiter.front())] = true;
+}
+
+void SqlSplitter::feed(std::string_view chunk, const StatementSink& on_statement) {
+  if (!m_carry.empty()) {
+    // Move just enough of the chunk behind the pending bytes to decide about them, growing the
+    // piece geometrically so that a long pending line (a DELIMITER command) stays linear.
+    std::size_t taken = 0;
+    while (taken < chunk.size()) {
+      const std::size_t pending = m_carry.size();
+      const std::size_t piece = std::min(chunk.size() - taken, std::max<std::size_t>(pending, 64));
+      m_carry.append(chunk.data() + taken, piece);
+      taken += piece;
+      const std::size_t used = scan(m_carry.data(), m_carry.data() + m_carry.size(), false, on_statement);
+      if (used >= pending) {
+        // What is left comes from the chunk itself: go on from there without copying.
+        taken -= m_carry.size() - used;
+        m_carry.clear();
+        break;
+      }
+      m_carry.erase(0, used);
+    }
+    if (!m_carry.empty()) {
+      return;
+    }
+    chunk.remove_prefix(taken);
+  }
+  const std::size_t used = scan(chunk.data(), chunk.data() + chunk.size(), false, on_statement);
+  m_carry.assign(chunk.data() + used, chunk.size() - used);
+}
+
+void SqlSplitter::finish(const StatementSink& on_statement) {
+  if (!m_carry.empty()) {
+    const std::string pending = std::move(m_carry);
+    m_carry.clear();
+    scan(pending.data(), pending.data() + pending.size(), true, on_statement);
+  }
+  emit(on_statement);
+  reset();
+}
+
+void SqlSplitter::append(const char* data, std::size_t size) {
+  if (size == 0) {
+    return;
+  }
+  if (m_statement.empty()) {
+    m_statement_line = m_line;
+  }
+  if (m_statement.size() + size > m_max_statement_bytes) {
+    throw Error(ErrorCode::corrupt,
+                fmt::format("the statement starting at line {} is larger than {} bytes", m_statement_line,
+                            m_max_statement_bytes),
+                "an unterminated quote or comment makes the rest of the file one statement; check the "
+                "file near that line");
+  }
+  m_statement.append(data, size);
+}
+
+void SqlSplitter::end_line() noexcept {
+  ++m_line;
+  // mysql.cc keeps these per line.
+  m_ss_comment = false;
+  m_need_space = false;
+  m_line_comment = false;
+  m_at_line_start = true;
+}
+
+void SqlSplitter::emit(const StatementSink& on_statement) {
+  std::size_t size = m_statement.size();
+  while (size > 0 && is_trailing_junk(static_cast<unsigned char>(m_statement[size - 1]))) {
+    --size;
+  }
+  m_statement.resize(size);
+  if (!m_statement.empty()) {
+    Statement statement{std::move(m_statement), m_statement_line, m_delimiter == k_default_delimiter};
+    on_statement(std::move(statement));
+    // Keep the buffer's capacity for the next statement when the sink did not take it.
+    m_statement = std::move(statement.text);
+  }
+  m_statement.clear();
+}
+
+std::size_t SqlSplitter::lookahead_for(unsigned char c) const noexcept {
+  std::size_t need = 1;
+  switch (c) {
+    case '\\':
+    case '*':
+      need = 2;
+      break;
+    case '-':
+      need = 3;  // -- and the byte after
+      break;
+    case '/':
+      need = 4;  // /*M!
+      break;
+    default:
+      break;
+  }
+  if (c == static_cast<unsigned char>(m_delimiter.front())) {
+    need = std::max(need, m_delimiter.size());
+  }
+  return need;
+}
+
+// At the start of a line with no statement pending, mysql.cc first tries the line as a client
+// command. Only DELIMITER matters here, plus MariaDB 11's sandbox line, which we skip.
+SqlSplitter::LineCheck SqlSplitter::check_line_command(const char*& p, const char* end, bool eof) {
+  const char* q = p;
+  while (q < end && *q != '\n' && is_space(*q)) {
+    ++q;
+  }
+  if (q == end) {
+    return eof ? LineCheck::none : LineCheck::need_more;
+  }
+  const auto available = static_cast<std::size_t>(end - q);
+  Prefix delimiter = match_prefix(q, available, k_delimiter_command, true);
+  if (delimiter == Prefix::full) {
+    const std::size_t n = k_delimiter_command.size();
+    if (available == n) {
+      if (!eof) {
+        return LineCheck::need_more;
+      }
+    } else if (!is_space(q[n])) {
+      delimiter = Prefix::no;  // a word such as `delimiters`
+    }
+  }
+  const Prefix sandbox = match_prefix(q, available, k_sandbox_line, false);
+  if (!eof && (delimiter == Prefix::partial || sandbox == Prefix::partial)) {
+    return LineCheck::need_more;
+  }
+  if (delimiter != Prefix::full && sandbox != Prefix::full) {
+    return LineCheck::none;
+  }
+  const auto* newline = static_cast<const char*>(std::memchr(q, '\n', available));
+  if (newline == nullptr && !eof) {
+    return LineCheck::need_more;
+  }
+  const char* line_end = newline != nullptr ? newline : end;
+  if (delimiter == Prefix::full) {
+    const char* argument = q + k_delimiter_command.size();
+    set_delimiter(parse_delimiter_argument(std::string_view(argument, line_end - argument), m_line));
+  }
+  if (newline != nullptr) {
+    p = newline + 1;
+    end_line();
+  } else {
+    p = end;
+  }
+  return LineCheck::consumed;
+}
+
+// Processes [begin, end) and returns how many bytes were consumed; it stops early (never at eof)
+// before a byte whose meaning depends on bytes not received yet.
+std::size_t SqlSplitter::scan(const char* const begin, const char* const end, bool eof,
+                              const StatementSink& on_statement) {
+  const char* p = begin;
+  while (p < end) {
+    if (m_at_line_start) {
+      if (m_statement.empty() && m_in_string == 0 && !m_ml_comment) {
+        const LineCheck check = check_line_command(p, end, eof);
+        if (check == LineCheck::need_more) {
+          return static_cast<std::size_t>(p - begin);
+        }
+        if (check == LineCheck::consumed) {
+          continue;
+        }
+      }
+      m_at_line_start = false;
+    }
+
+    // Fast loops over the common case: long runs of ordinary text, string contents, comments.
+    if (m_line_comment) {
+      const auto* newline = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+      p = newline != nullptr ? newline : end;
+    } else if (m_ml_comment) {
+      p = skip_until(p, end, k_comment_stops);
+    } else if (m_in_string != 0) {
+      const ByteSet& stops = m_in_string == '\''  ? k_single_quote_stops
+                             : m_in_string == '"' ? k_double_quote_stops
+                                                  : k_backtick_stops;
+      const char* q = skip_until(p, end, stops);
+      append(p, static_cast<std::size_t>(q - p));
+      p = q;
+    } else if (!m_need_space && !m_statement.empty()) {
+      const char* q = skip_until(p, end, m_normal_stops);
+      append(p, static_cast<std::size_t>(q - p));
+      p = q;
+    }
+    if (p == end) {
+      break;
+    }
+
+    // One byte, in the order of mysql.cc's add_line().
+    const auto c = static_cast<unsigned char>(*p);
+    const auto available = static_cast<std::size_t>(end - p);
+    if (!eof && available < lookahead_for(c)) {
+      return static_cast<std::size_t>(p - begin);
+    }
+    // The next bytes; -1 past the end of the input (the client's end of line).
+    const auto peek = [p, available](std::size_t i) -> int {
+      return i < available ? static_cast<unsigned char>(p[i]) : -1;
+    };
+
+    if (c == '\n') {
+      if (!m_ml_comment && !m_statement.empty()) {
+        append(p, 1);
+      }
+      end_line();
+      ++p;
+      continue;
+    }
+    if (m_line_comment || (m_statement.empty() && is_space(c))) {
+      ++p;
+      continue;
+    }
+    if (!m_ml_comment && c == '\\' && m_in_string != '`') {
+      const int next = peek(1);
+      if (next < 0 || next == '\n') {
+        ++p;  // the client drops a backslash that ends a line
+      } else {
+        append(p, 2);
+        p += 2;
+      }
+      continue;
+    }
+    if (!m_ml_comment && m_in_string == 0 && available >= m_delimiter.size() &&
+        std::memcmp(p, m_delimiter.data(), m_delimiter.size()) == 0) {
+      p += m_delimiter.size();
+      emit(on_statement);
+      continue;
+    }
+    if (!m_ml_comment && m_in_string == 0) {
+      if (c == '#') {
+        m_line_comment = true;
+        ++p;
+        continue;
+      }
+      if (c == '-' && peek(1) == '-') {
+        const int after = peek(2);
+        if (after < 0 || is_space(after) || m_statement.empty()) {
+          m_line_comment = true;
+          p += 2;
+          continue;
+        }
+      }
+    }
+    if (m_in_string == 0 && c == '/' && peek(1) == '*') {
+      const bool executable = peek(2) == '!' || peek(2) == '+' || (peek(2) == 'M' && peek(3) == '!');
+      if (!executable) {
+        m_ml_comment = true;
+        p += 2;
+        continue;
+      }
+    }
+    if (m_ml_comment && !m_ss_comment && c == '*' && peek(1) == '/') {
+      m_ml_comment = false;
+      m_need_space = true;
+      p += 2;
+      continue;
+    }
+
+    // An ordinary byte: track quotes and /*! ... */ on this line, copy it unless in a comment.
+    char byte = static_cast<char>(c);
+    if (m_in_string == 0 && c == '/' && peek(1) == '*' && (peek(2) == '!' || peek(2) == '+')) {
+      m_ss_comment = true;
+    } else if (m_in_string == 0 && m_ss_comment && c == '*' && peek(1) == '/') {
+      m_ss_comment = false;
+      if (!m_ml_comment) {
+        append(p, 1);
+      }
+      ++p;
+      byte = '/';
+    }
+    if (m_in_string != 0 && byte == m_in_string) {
+      m_in_string = 0;
+    } else if (!m_ml_comment && m_in_string == 0 && (byte == '\'' || byte == '"' || byte == '`')) {
+      m_in_string = byte;
+    }
+    if (!m_ml_comment) {
+      // The client would also send a leading space after a comment that starts the statement.
+      if (m_need_space && !is_space(byte) && !m_statement.empty()) {
+        append(" ", 1);
+      }
+      m_need_space = false;
+      append(&byte, 1);
+    }
+    ++p;
+  }
+  return static_cast<std::size_t>(p - begin);
+}
+
+std::vector<Statement> split_sql(std::string_view script) {
+  std::vector<Statement> statements;
+  const StatementSink sink = [&statements](Statement&& statement) { statements.push_back(std::move(statement)); };
+  SqlSplitter splitter;
+  splitter.feed(script, sink);
+  splitter.finish(sink);
+  return statements;
+}
+
+}  // namespace ifnbackup::restore

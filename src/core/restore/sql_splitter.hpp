@@ -1,0 +1,98 @@
+#pragma once
+// Cuts a SQL script (mysqldump, mariadb-dump or ifnbackup output, decompressed) into the statements
+// the stock `mariadb` client would send to the server, one mysql_real_query() each. The input comes
+// in chunks cut anywhere (inside a quote, a comment, a delimiter or a UTF-8 character); only the
+// statement being built and a few bytes of look-ahead are kept in memory.
+//
+// What it follows (MariaDB client/mysql.cc, read_and_execute() and add_line(), default options):
+// - A statement ends at the current delimiter outside '...', "..." and `...` and outside comments.
+//   In '...' and "..." a backslash takes the next byte as is; a doubled quote is a quote.
+// - `-- ` (dashes then whitespace or end of line; any `--` that starts a statement) and `#` run to
+//   the end of the line; /* ... */ runs to the first */. These comments are not sent; the newline
+//   ending a line comment is. A space replaces a /* */ comment when text follows on its line.
+// - /*! ... */, /*M! ... */ and /*+ ... */ are sent as text, and the delimiter still ends a statement
+//   inside them (mysql.cc checks the delimiter before anything but quotes and /* */ comments).
+// - `DELIMITER x` on a line of its own, when no statement is pending, is a client command: it
+//   changes the delimiter (`;;`, `$$`, quoted forms) and is not sent.
+// - MariaDB 11's first line `/*M!999999\- enable the sandbox mode */` is skipped.
+// - Leading whitespace and trailing whitespace/control bytes are trimmed; a statement left empty
+//   (only comments, whitespace, a lone delimiter) is not emitted. At the end of the input a
+//   statement without delimiter is still emitted.
+// Deliberate differences, for binary-safe, CRLF-tolerant restores of dump files:
+// - Any byte is data, NUL included (the client needs --binary-mode for that).
+// - A DELIMITER argument stops at any whitespace, so `DELIMITER ;;\r\n` sets `;;` (the client
+//   would set ";;\r" on Linux).
+// - Other client commands (`use`, `source`, `\g`, `\c`, ...) are not interpreted: their text is
+//   passed on like any other. A backslash outside quotes is copied with the byte after it.
+// - The server is assumed to run without ANSI_QUOTES and NO_BACKSLASH_ESCAPES, as in a dump's
+//   session; the text is assumed UTF-8 (no multi-byte character contains an ASCII byte).
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ifnbackup::restore {
+
+struct Statement {
+  std::string text;                // what to send, without its delimiter
+  std::uint64_t line = 0;          // 1-based line of the script where the text starts
+  bool default_delimiter = true;   // ended by `;` (false inside a DELIMITER ;; block)
+};
+
+using StatementSink = std::function<void(Statement&&)>;
+
+class SqlSplitter {
+ public:
+  // The stock client's own batch buffer limit (MAX_BATCH_BUFFER_SIZE).
+  static constexpr std::size_t k_default_max_statement_bytes = std::size_t{1} << 30;
+
+  explicit SqlSplitter(std::size_t max_statement_bytes = k_default_max_statement_bytes);
+
+  // Consumes a chunk; calls on_statement for each statement completed by it. Throws
+  // Error(corrupt) for a statement larger than the limit (an unterminated quote usually) or a
+  // DELIMITER command without a usable argument. After a throw, discard the splitter.
+  void feed(std::string_view chunk, const StatementSink& on_statement);
+
+  // End of input: emits the trailing statement without delimiter, if any, and resets the
+  // splitter for a new script.
+  void finish(const StatementSink& on_statement);
+
+  const std::string& delimiter() const noexcept { return m_delimiter; }
+  // Line of the next byte to be processed (a few look-ahead bytes may still be pending).
+  std::uint64_t line() const noexcept { return m_line; }
+
+ private:
+  using ByteSet = std::array<bool, 256>;
+  enum class LineCheck { none, consumed, need_more };
+
+  std::size_t scan(const char* begin, const char* end, bool eof, const StatementSink& on_statement);
+  LineCheck check_line_command(const char*& p, const char* end, bool eof);
+  std::size_t lookahead_for(unsigned char c) const noexcept;
+  void set_delimiter(std::string delimiter);
+  void append(const char* data, std::size_t size);
+  void end_line() noexcept;
+  void emit(const StatementSink& on_statement);
+  void reset();
+
+  std::size_t m_max_statement_bytes;
+  std::string m_delimiter;
+  ByteSet m_normal_stops{};  // bytes the fast loop stops at outside quotes and comments
+  std::string m_statement;
+  std::string m_carry;       // unprocessed tail of earlier chunks, waiting for look-ahead
+  std::uint64_t m_line = 1;
+  std::uint64_t m_statement_line = 0;
+  char m_in_string = 0;      // the open quote: ' " ` or 0
+  bool m_ml_comment = false;     // inside /* */
+  bool m_ss_comment = false;     // inside /*! or /*+ opened on this line (mysql.cc's ss_comment)
+  bool m_line_comment = false;   // inside -- or # until the end of the line
+  bool m_need_space = false;     // a /* */ comment just ended on this line
+  bool m_at_line_start = true;
+};
+
+// The whole script at once (tests, small scripts).
+std::vector<Statement> split_sql(std::string_view script);
+
+}  // namespace ifnbackup::restore
