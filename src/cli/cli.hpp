@@ -33,6 +33,7 @@ struct Command {
 };
 
 Command add_backup_command(CLI::App& app, GlobalSettings& settings);
+Command add_restore_command(CLI::App& app, GlobalSettings& settings);
 
 // Logging to stderr (nothing but errors with -q) and to <log-dir>/<log_name>.log.
 void setup_logging(const GlobalSettings& settings, const std::string& log_name);

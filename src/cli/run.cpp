@@ -68,6 +68,7 @@ int run(int argc, char** argv) {
 
   std::vector<Command> commands;
   commands.push_back(add_backup_command(app, settings));
+  commands.push_back(add_restore_command(app, settings));
 
   try {
     app.parse(argc, argv);

@@ -161,6 +161,9 @@ std::unique_ptr<Connection> Connection::open(const ConnectionOptions& options, b
     throw Error(ErrorCode::connection,
                 fmt::format("cannot connect to {}: {} (error {})", connection->m_description, message, code), hint);
   }
+  // Where we really are, once connected ("127.0.0.1 via TCP/IP", "Localhost via UNIX socket").
+  const std::string user = options.user.empty() ? "" : fmt::format(" as '{}'", options.user);
+  connection->m_description = fmt::format("{}{}", mysql_get_host_info(mysql), user);
   if (auto version = connection->query_value("SELECT VERSION()")) {
     connection->m_server.version = *version;
   }

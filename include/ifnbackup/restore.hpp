@@ -1,0 +1,75 @@
+#pragma once
+// ifnbackup restore: verify first, show the plan and ask, take a safety snapshot, load, roll
+// back on failure, check the row counts.
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "ifnbackup/options.hpp"
+#include "ifnbackup/verify.hpp"
+
+namespace ifnbackup {
+
+struct RestoreOptions {
+  ConnectionOptions connection;  // connection.database: the configured database
+  std::filesystem::path backup_dir;
+  std::string file;  // a path, or a bare name looked up in backup_dir
+  std::string into;  // restore into this database instead (created if missing)
+  bool force = false;        // go on after a failed statement and report them all
+  bool no_rollback = false;  // leave the database as the failed load left it
+  int compress_level = 6;    // of the safety snapshot
+};
+
+// What is about to happen, shown to the operator before anything is touched.
+struct RestorePlan {
+  std::filesystem::path file;
+  VerifyResult verification;
+  std::string server;           // where
+  std::string target_database;  // what will be overwritten
+  bool target_exists = false;
+  bool into = false;  // target is --into, not the configured database
+};
+
+struct LoadProgress {
+  std::string phase;  // "restore" or "rollback"
+  std::uint64_t compressed_read = 0;
+  std::uint64_t compressed_total = 0;
+  std::uint64_t statements = 0;
+};
+
+struct TableCheck {
+  std::string table;
+  std::uint64_t expected = 0;  // from the backup's manifest
+  std::uint64_t actual = 0;    // SELECT COUNT(*) after the load
+};
+
+struct RestoreResult {
+  std::filesystem::path file;
+  std::string target_database;
+  std::filesystem::path safety_snapshot;  // empty when the target did not exist
+  std::uint64_t statements = 0;
+  std::uint64_t warnings = 0;
+  std::uint64_t failed_statements = 0;  // only with force
+  std::vector<TableCheck> checks;       // empty for a file without manifest (mysqldump's)
+  std::chrono::milliseconds duration{0};
+};
+
+struct RestoreCallbacks {
+  // Shown the plan once the file is verified; returns true to go on (OUI typed, or --yes).
+  std::function<bool(const RestorePlan&)> confirm;
+  std::function<void(const LoadProgress&)> progress;
+};
+
+// A path as given, or a bare name looked up in the backup folder. Throws Error(not_found)
+// naming the folder searched and the newest backups in it.
+std::filesystem::path resolve_backup_file(const std::string& file, const std::filesystem::path& backup_dir,
+                                          const std::string& prefix = "ifn_connect_backup");
+
+// Throws Error: corrupt/incomplete (file refused, nothing touched), aborted (not confirmed,
+// nothing touched), restore_rolled_back, restore_failed, check_mismatch, and the usual ones.
+RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks& callbacks);
+
+}  // namespace ifnbackup

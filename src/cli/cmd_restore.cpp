@@ -1,0 +1,176 @@
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "cli.hpp"
+#include "ifnbackup/error.hpp"
+#include "ifnbackup/restore.hpp"
+
+namespace ifnbackup::cli {
+
+namespace {
+
+struct RestoreFlags {
+  std::string file;
+  std::string into;
+  bool yes = false;
+  bool force = false;
+  bool no_rollback = false;
+};
+
+std::string mib(std::uint64_t bytes) { return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / 1048576.0); }
+
+void print_plan(const RestorePlan& plan) {
+  const auto& v = plan.verification;
+  std::uint64_t rows = 0;
+  for (const auto& table : v.tables) {
+    rows += table.rows;
+  }
+  std::string out = fmt::format("\nRestauration / restore\n  fichier   : {}\n", plan.file.string());
+  out += fmt::format("  date      : {}\n", v.completed_at.empty() ? "?" : v.completed_at);
+  out += fmt::format("  taille    : {} compressed, {} of SQL\n", mib(v.compressed_bytes), mib(v.uncompressed_bytes));
+  if (v.status == VerifyStatus::ok) {
+    out += fmt::format("  contenu   : {} tables, {} rows (checksum verified)\n", v.tables.size(), rows);
+  } else {
+    out += "  contenu   : mysqldump file, no manifest (gzip and completion marker verified)\n";
+  }
+  out += fmt::format("  serveur   : {}\n  base      : {}{}\n\n", plan.server, plan.target_database,
+                     plan.target_exists ? "" : " (n'existe pas : elle sera créée)");
+  if (plan.target_exists) {
+    out += fmt::format("ATTENTION : la restauration ÉCRASE TOUTES LES DONNÉES ACTUELLES de la base '{}'.\n"
+                       "Un backup de sécurité (pre_restore_safety_...) sera créé avant.\n",
+                       plan.target_database);
+  }
+  std::cerr << out;
+}
+
+bool ask_oui() {
+  std::cerr << "Tapez OUI (en majuscules) pour continuer : " << std::flush;
+  std::string answer;
+  if (!std::getline(std::cin, answer)) {
+    std::cerr << "\n";
+    spdlog::error("no answer (end of input)");
+    return false;
+  }
+  // Exactly OUI: "oui", "OUI " or "yes" are refused, so a stray keystroke never restores.
+  if (answer != "OUI") {
+    spdlog::error("answer '{}' is not OUI", answer);
+    return false;
+  }
+  return true;
+}
+
+// A bar on a terminal; a log line every few seconds otherwise (cron, pipes, logs).
+class ProgressReporter {
+ public:
+  ProgressReporter() : m_tty(::isatty(STDERR_FILENO) == 1) {}
+  ~ProgressReporter() {
+    if (m_drawn) {
+      std::cerr << "\n";
+    }
+  }
+  void operator()(const LoadProgress& p) {
+    const auto now = std::chrono::steady_clock::now();
+    if (p.phase != m_phase) {
+      m_phase = p.phase;
+      m_start = now;
+    }
+    const double seconds = std::chrono::duration<double>(now - m_start).count();
+    const double fraction = p.compressed_total == 0 ? 0.0
+                                                   : static_cast<double>(p.compressed_read) /
+                                                         static_cast<double>(p.compressed_total);
+    const double rate = seconds > 0 ? static_cast<double>(p.compressed_read) / seconds : 0.0;
+    const double eta = rate > 0 ? static_cast<double>(p.compressed_total - p.compressed_read) / rate : 0.0;
+    if (m_tty) {
+      const int width = 30;
+      const int filled = static_cast<int>(fraction * width);
+      std::cerr << fmt::format("\r{} [{}{}] {:3.0f}% {} / {} {}/s ETA {:.0f}s   ", p.phase, std::string(filled, '#'),
+                               std::string(width - filled, '.'), fraction * 100, mib(p.compressed_read),
+                               mib(p.compressed_total), mib(static_cast<std::uint64_t>(rate)), eta)
+                << std::flush;
+      m_drawn = true;
+    } else if (now - m_last_log > std::chrono::seconds(5)) {
+      m_last_log = now;
+      spdlog::info("{}: {:.0f}% ({} of {}, {} statements, ETA {:.0f} s)", p.phase, fraction * 100,
+                   mib(p.compressed_read), mib(p.compressed_total), p.statements, eta);
+    }
+  }
+
+ private:
+  bool m_tty;
+  bool m_drawn = false;
+  std::string m_phase;
+  std::chrono::steady_clock::time_point m_start = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point m_last_log = std::chrono::steady_clock::now();
+};
+
+}  // namespace
+
+Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
+  auto flags = std::make_shared<RestoreFlags>();
+  Command command;
+  command.log_name = "restore";
+  command.app = app.add_subcommand("restore", "Restore a backup into the database, after a safety snapshot");
+  command.app->add_option("file", flags->file, "Backup file: a path, or a name in the backup folder")->required();
+  command.app->add_flag("-y,--yes", flags->yes, "Do not ask for OUI (scripts)");
+  command.app->add_option("--into", flags->into,
+                          "Restore into this database instead (created if missing); the configured one is untouched");
+  command.app->add_flag("--force", flags->force, "Go on after a failed statement and report them all");
+  command.app->add_flag("--no-rollback", flags->no_rollback,
+                        "If the load fails, leave the database as it is instead of loading the safety snapshot");
+  command.app->footer(
+      "Order: verify the file, show the plan and ask for OUI, write pre_restore_safety_YYYYMMDD_HHMMSS.sql.gz,\n"
+      "load, roll back to the snapshot on failure, compare row counts. Exit codes: docs/exit-codes.md.");
+  command.action = [&settings, flags]() {
+    RestoreOptions options;
+    options.connection = settings.connection;
+    options.backup_dir = settings.backup_dir;
+    options.file = flags->file;
+    options.into = flags->into;
+    options.force = flags->force;
+    options.no_rollback = flags->no_rollback;
+    options.compress_level = settings.compress_level;
+    ProgressReporter progress;
+    RestoreCallbacks callbacks;
+    callbacks.confirm = [&](const RestorePlan& plan) {
+      spdlog::info("restore of {} into '{}' on {} requested by uid {}", plan.file.string(), plan.target_database,
+                   plan.server, ::getuid());
+      if (!settings.quiet) {
+        print_plan(plan);
+      }
+      if (flags->yes) {
+        spdlog::info("confirmed by --yes");
+        return true;
+      }
+      const bool confirmed = ask_oui();
+      spdlog::info(confirmed ? "confirmed: OUI typed" : "not confirmed");
+      return confirmed;
+    };
+    if (!settings.quiet) {
+      callbacks.progress = [&progress](const LoadProgress& p) { progress(p); };
+    }
+    const auto result = run_restore(options, callbacks);
+    std::string table = fmt::format("{:<40} {:>12} {:>12}\n", "table", "backup", "restored");
+    for (const auto& check : result.checks) {
+      table += fmt::format("{:<40} {:>12} {:>12}\n", check.table, check.expected, check.actual);
+    }
+    if (!settings.quiet && !result.checks.empty()) {
+      std::cerr << table;
+    }
+    spdlog::info("restore complete: {} into '{}' ({} statements, {} warnings{}, {:.1f} s); safety snapshot: {}",
+                 result.file.string(), result.target_database, result.statements, result.warnings,
+                 result.failed_statements ? fmt::format(", {} FAILED (--force)", result.failed_statements) : "",
+                 static_cast<double>(result.duration.count()) / 1000.0,
+                 result.safety_snapshot.empty() ? "none (the database did not exist)"
+                                                : result.safety_snapshot.string());
+    return result.failed_statements > 0 ? static_cast<int>(ErrorCode::restore_failed) : 0;
+  };
+  return command;
+}
+
+}  // namespace ifnbackup::cli

@@ -1,0 +1,193 @@
+// The restore, in the order that keeps the operator's data safe: nothing is touched before the
+// file is verified, the plan confirmed and the safety snapshot written.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "backup/dump.hpp"
+#include "db/connection.hpp"
+#include "ifnbackup/backup.hpp"
+#include "ifnbackup/catalog.hpp"
+#include "ifnbackup/error.hpp"
+#include "ifnbackup/restore.hpp"
+#include "io/atomic_file.hpp"
+#include "io/folder_lock.hpp"
+#include "restore/script_loader.hpp"
+#include "util/interrupt.hpp"
+
+namespace ifnbackup {
+
+namespace {
+
+bool database_exists(db::Connection& server, const std::string& database) {
+  return server
+      .query_value(fmt::format("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = {}",
+                               backup::sql_literal(database)))
+      .value_or("0") != "0";
+}
+
+// Empties the target by dropping and re-creating it with its own definition (character set,
+// collation): objects that exist now but not in the backup cannot survive the load.
+void recreate_database(db::Connection& server, const std::string& database) {
+  const std::string name = db::quote_identifier(database);
+  std::string create = fmt::format("CREATE DATABASE {}", name);
+  if (database_exists(server, database)) {
+    auto definition = server.query(fmt::format("SHOW CREATE DATABASE {}", name));
+    if (!definition.rows.empty() && definition.rows[0].size() >= 2 && definition.rows[0][1]) {
+      create = *definition.rows[0][1];
+    }
+    server.execute(fmt::format("DROP DATABASE {}", name));
+  }
+  server.execute(create);
+}
+
+ConnectionOptions for_database(ConnectionOptions connection, const std::string& database) {
+  connection.database = database;
+  return connection;
+}
+
+restore::LoadStats load_into(const ConnectionOptions& connection, const std::string& database,
+                             const std::filesystem::path& file, restore::LoadSettings settings) {
+  auto server = db::Connection::open(connection, false);
+  recreate_database(*server, database);
+  auto target = db::Connection::open(for_database(connection, database));
+  return restore::load_script(*target, file, settings);
+}
+
+std::vector<TableCheck> check_row_counts(const ConnectionOptions& connection, const std::string& database,
+                                         const std::vector<TableCount>& expected) {
+  auto target = db::Connection::open(for_database(connection, database));
+  std::vector<TableCheck> checks;
+  for (const auto& table : expected) {
+    const auto count = target->query_value(fmt::format("SELECT COUNT(*) FROM {}.{}", db::quote_identifier(database),
+                                                       db::quote_identifier(table.name)));
+    checks.push_back(TableCheck{table.name, table.rows, std::stoull(count.value_or("0"))});
+  }
+  return checks;
+}
+
+[[noreturn]] void refuse_file(const VerifyResult& verification) {
+  const auto code = verification.status == VerifyStatus::incomplete ? ErrorCode::incomplete : ErrorCode::corrupt;
+  throw Error(code,
+              fmt::format("{} is {}: {}; nothing was restored", verification.path.string(),
+                          verify_status_name(verification.status), verification.reason),
+              "choose another backup: ifnbackup verify checks them all, ifnbackup list shows them");
+}
+
+}  // namespace
+
+RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks& callbacks) {
+  const auto started = std::chrono::steady_clock::now();
+  util::install_interrupt_handlers();
+  RestorePlan plan;
+  plan.into = !options.into.empty();
+  plan.target_database = plan.into ? options.into : options.connection.database;
+  if (plan.target_database.empty()) {
+    throw Error(ErrorCode::usage, "no database to restore into", "give --database (or --into DB)");
+  }
+
+  // 1-2. The file, verified in full before anything else.
+  plan.file = resolve_backup_file(options.file, options.backup_dir);
+  spdlog::info("verifying {}", plan.file.string());
+  plan.verification = verify_backup_file(plan.file);
+  if (!plan.verification.ok()) {
+    refuse_file(plan.verification);
+  }
+
+  // 3. The plan, and the operator's answer.
+  {
+    auto server = db::Connection::open(options.connection, false);
+    plan.server = fmt::format("{} ({})", server->description(), server->server().version);
+    plan.target_exists = database_exists(*server, plan.target_database);
+  }
+  if (!callbacks.confirm || !callbacks.confirm(plan)) {
+    throw Error(ErrorCode::aborted, "restore aborted: not confirmed; nothing was changed",
+                "type OUI (in capitals) at the question, or give --yes in scripts");
+  }
+  util::check_interrupted();
+
+  // 4. The safety snapshot, under the folder's lock so no backup or rotation runs meanwhile.
+  io::ensure_private_folder(options.backup_dir);
+  io::FolderLock lock(options.backup_dir);
+  RestoreResult result;
+  result.file = plan.file;
+  result.target_database = plan.target_database;
+  if (plan.target_exists) {
+    BackupOptions snapshot;
+    snapshot.connection = for_database(options.connection, plan.target_database);
+    snapshot.backup_dir = options.backup_dir;
+    snapshot.prefix = std::string(k_safety_snapshot_prefix);
+    snapshot.compress_level = options.compress_level;
+    spdlog::info("writing the safety snapshot of '{}'", plan.target_database);
+    try {
+      result.safety_snapshot = write_backup(snapshot).file;
+    } catch (const Error& error) {
+      throw Error(error.code(), fmt::format("safety snapshot failed, nothing was restored: {}", error.what()),
+                  error.hint());
+    }
+    spdlog::info("safety snapshot: {}", result.safety_snapshot.string());
+  } else {
+    spdlog::warn("database '{}' does not exist: it will be created, there is nothing to snapshot",
+                 plan.target_database);
+  }
+
+  // 5-6. The load, and the roll-back if it fails.
+  restore::LoadSettings settings;
+  settings.keep_going = options.force;
+  settings.progress = callbacks.progress;
+  try {
+    const auto stats = load_into(options.connection, plan.target_database, plan.file, settings);
+    result.statements = stats.statements;
+    result.warnings = stats.warnings;
+    result.failed_statements = stats.failed;
+  } catch (const Error& error) {
+    spdlog::error("restore failed: {}", error.what());
+    if (options.no_rollback) {
+      throw Error(ErrorCode::restore_failed,
+                  fmt::format("restore failed and was NOT rolled back (--no-rollback): {}", error.what()),
+                  result.safety_snapshot.empty()
+                      ? std::string("the database is partly loaded")
+                      : fmt::format("the database is partly loaded; to go back: ifnbackup restore {}",
+                                    result.safety_snapshot.filename().string()));
+    }
+    try {
+      restore::LoadSettings rollback;
+      rollback.phase = "rollback";
+      rollback.interruptible = false;
+      rollback.progress = callbacks.progress;
+      if (result.safety_snapshot.empty()) {
+        auto server = db::Connection::open(options.connection, false);
+        server->execute(fmt::format("DROP DATABASE IF EXISTS {}", db::quote_identifier(plan.target_database)));
+      } else {
+        spdlog::info("rolling back: loading {}", result.safety_snapshot.string());
+        load_into(options.connection, plan.target_database, result.safety_snapshot, rollback);
+      }
+    } catch (const Error& rollback_error) {
+      throw Error(ErrorCode::restore_failed,
+                  fmt::format("restore failed ({}) and the roll-back failed too ({})", error.what(),
+                              rollback_error.what()),
+                  fmt::format("restore the safety snapshot by hand: ifnbackup restore {}",
+                              result.safety_snapshot.filename().string()));
+    }
+    throw Error(ErrorCode::restore_rolled_back,
+                fmt::format("restore failed: {}. It was rolled back: database '{}' is as it was before{}",
+                            error.what(), plan.target_database,
+                            result.safety_snapshot.empty() ? " (absent)" : ""),
+                "see restore.log for the failing statement");
+  }
+
+  // 7. The row counts recorded in the backup, compared with what is now in the tables.
+  result.checks = check_row_counts(options.connection, plan.target_database, plan.verification.tables);
+  result.duration =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  for (const auto& check : result.checks) {
+    if (check.expected != check.actual) {
+      throw Error(ErrorCode::check_mismatch,
+                  fmt::format("table {} has {} rows after the restore, the backup recorded {}", check.table,
+                              check.actual, check.expected),
+                  "the backup was loaded but differs from what was dumped: keep the safety snapshot and investigate");
+    }
+  }
+  return result;
+}
+
+}  // namespace ifnbackup

@@ -1,0 +1,32 @@
+#pragma once
+// Executes a compressed SQL script on one connection, statement by statement, as the stock
+// client does: one statement per call, every result drained, warnings counted.
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include "db/connection.hpp"
+#include "ifnbackup/restore.hpp"
+
+namespace ifnbackup::restore {
+
+struct LoadStats {
+  std::uint64_t statements = 0;
+  std::uint64_t warnings = 0;
+  std::uint64_t failed = 0;  // with keep_going
+};
+
+struct LoadSettings {
+  std::string phase = "restore";
+  bool keep_going = false;     // --force: log a failed statement and go on
+  bool interruptible = true;   // a rollback runs to its end even after SIGINT
+  std::function<void(const LoadProgress&)> progress;
+};
+
+// Throws Error(server) at the first failed statement (unless keep_going), naming its line.
+// A script that changes database (USE, CREATE DATABASE: made with --databases) is refused, so
+// a restore never writes outside its target.
+LoadStats load_script(db::Connection& connection, const std::filesystem::path& file, const LoadSettings& settings);
+
+}  // namespace ifnbackup::restore
