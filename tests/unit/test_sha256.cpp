@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
+#include <vector>
 #include <string>
 
 #include "util/sha256.hpp"
@@ -75,6 +77,33 @@ TEST(Sha256, ResetStartsOver) {
   sha.reset();
   sha.update("abc");
   EXPECT_EQ(Sha256::hex(sha.finish()), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+}  // namespace
+
+namespace {
+
+// Both block functions must agree; the accelerated one only runs where the CPU has it.
+TEST(Sha256, ShaExtensionsMatchPortableImplementation) {
+  namespace detail = ifnbackup::util::sha256_detail;
+  if (!detail::sha_extensions_available()) {
+    GTEST_SKIP() << "this CPU has no SHA extensions; the portable implementation is the one in use";
+  }
+  std::mt19937_64 rng(5);
+  std::vector<std::uint8_t> data(64 * 300);
+  for (auto& byte : data) {
+    byte = static_cast<std::uint8_t>(rng());
+  }
+  for (const std::size_t blocks : {std::size_t{1}, std::size_t{2}, std::size_t{7}, std::size_t{300}}) {
+    std::uint32_t portable[8];
+    std::uint32_t accelerated[8];
+    for (int i = 0; i < 8; ++i) {
+      portable[i] = accelerated[i] = static_cast<std::uint32_t>(rng());
+    }
+    detail::compress_portable(portable, data.data(), blocks);
+    detail::compress_sha_extensions(accelerated, data.data(), blocks);
+    EXPECT_TRUE(std::equal(portable, portable + 8, accelerated)) << blocks << " blocks";
+  }
 }
 
 }  // namespace

@@ -3,6 +3,12 @@
 #include <algorithm>
 #include <cstring>
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define IFNBACKUP_SHA256_X86 1
+#include <cpuid.h>
+#include <immintrin.h>
+#endif
+
 namespace ifnbackup::util {
 namespace {
 
@@ -43,10 +49,12 @@ void Sha256::reset() noexcept {
   m_total = 0;
 }
 
-void Sha256::process_blocks(const std::uint8_t* data, std::size_t blocks) noexcept {
+namespace sha256_detail {
+
+void compress_portable(std::uint32_t state[8], const std::uint8_t* data, std::size_t blocks) noexcept {
   std::uint32_t w[64];
-  std::uint32_t h0 = m_state[0], h1 = m_state[1], h2 = m_state[2], h3 = m_state[3];
-  std::uint32_t h4 = m_state[4], h5 = m_state[5], h6 = m_state[6], h7 = m_state[7];
+  std::uint32_t h0 = state[0], h1 = state[1], h2 = state[2], h3 = state[3];
+  std::uint32_t h4 = state[4], h5 = state[5], h6 = state[6], h7 = state[7];
   for (; blocks > 0; --blocks, data += 64) {
     for (int t = 0; t < 16; ++t) {
       w[t] = load_be32(data + 4 * t);
@@ -82,7 +90,97 @@ void Sha256::process_blocks(const std::uint8_t* data, std::size_t blocks) noexce
     h6 += g;
     h7 += h;
   }
-  m_state = {h0, h1, h2, h3, h4, h5, h6, h7};
+  state[0] = h0;
+  state[1] = h1;
+  state[2] = h2;
+  state[3] = h3;
+  state[4] = h4;
+  state[5] = h5;
+  state[6] = h6;
+  state[7] = h7;
+}
+
+#if IFNBACKUP_SHA256_X86
+
+bool sha_extensions_available() noexcept {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) == 0) {
+    return false;
+  }
+  const bool sha = (ebx & (1u << 29)) != 0;
+  if (__get_cpuid(1, &eax, &ebx, &ecx, &edx) == 0) {
+    return false;
+  }
+  const bool sse41 = (ecx & (1u << 19)) != 0;
+  const bool ssse3 = (ecx & (1u << 9)) != 0;
+  return sha && sse41 && ssse3;
+}
+
+// Four rounds per sha256rnds2 pair; the state is kept as the ABEF/CDGH register pair the
+// instruction works on (Intel, "New Instructions Supporting the Secure Hash Algorithm").
+__attribute__((target("sha,sse4.1,ssse3"))) void compress_sha_extensions(std::uint32_t state[8],
+                                                                          const std::uint8_t* data,
+                                                                          std::size_t blocks) noexcept {
+  const __m128i byte_swap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+  __m128i dcba = _mm_loadu_si128(reinterpret_cast<const __m128i*>(state));
+  __m128i hgfe = _mm_loadu_si128(reinterpret_cast<const __m128i*>(state + 4));
+  const __m128i badc = _mm_shuffle_epi32(dcba, 0xB1);
+  const __m128i efgh = _mm_shuffle_epi32(hgfe, 0x1B);
+  __m128i abef = _mm_alignr_epi8(badc, efgh, 8);
+  __m128i cdgh = _mm_blend_epi16(efgh, badc, 0xF0);
+
+  for (; blocks > 0; --blocks, data += 64) {
+    const __m128i saved_abef = abef;
+    const __m128i saved_cdgh = cdgh;
+    __m128i w[4];
+    for (int i = 0; i < 4; ++i) {
+      w[i] = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(data + 16 * i)), byte_swap);
+    }
+    for (int group = 0; group < 16; ++group) {
+      __m128i& current = w[group & 3];
+      if (group >= 4) {
+        // W[t..t+3] from W[t-16..t-1]: msg1 adds sigma0, alignr brings W[t-7..t-4], msg2 adds sigma1.
+        const __m128i previous = w[(group + 3) & 3];
+        const __m128i before = w[(group + 2) & 3];
+        const __m128i partial =
+            _mm_add_epi32(_mm_sha256msg1_epu32(current, w[(group + 1) & 3]), _mm_alignr_epi8(previous, before, 4));
+        current = _mm_sha256msg2_epu32(partial, previous);
+      }
+      __m128i message = _mm_add_epi32(
+          current, _mm_loadu_si128(reinterpret_cast<const __m128i*>(k_round_constants.data() + 4 * group)));
+      cdgh = _mm_sha256rnds2_epu32(cdgh, abef, message);
+      message = _mm_shuffle_epi32(message, 0x0E);
+      abef = _mm_sha256rnds2_epu32(abef, cdgh, message);
+    }
+    abef = _mm_add_epi32(abef, saved_abef);
+    cdgh = _mm_add_epi32(cdgh, saved_cdgh);
+  }
+
+  const __m128i feba = _mm_shuffle_epi32(abef, 0x1B);
+  const __m128i dchg = _mm_shuffle_epi32(cdgh, 0xB1);
+  dcba = _mm_blend_epi16(feba, dchg, 0xF0);
+  hgfe = _mm_alignr_epi8(dchg, feba, 8);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(state), dcba);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(state + 4), hgfe);
+}
+
+#else
+
+bool sha_extensions_available() noexcept { return false; }
+
+void compress_sha_extensions(std::uint32_t state[8], const std::uint8_t* data, std::size_t blocks) noexcept {
+  compress_portable(state, data, blocks);
+}
+
+#endif
+
+}  // namespace sha256_detail
+
+void Sha256::process_blocks(const std::uint8_t* data, std::size_t blocks) noexcept {
+  // Chosen once: the CPU does not change while the process runs.
+  static const auto compress = sha256_detail::sha_extensions_available() ? sha256_detail::compress_sha_extensions
+                                                                         : sha256_detail::compress_portable;
+  compress(m_state.data(), data, blocks);
 }
 
 void Sha256::update(const void* data, std::size_t size) noexcept {

@@ -37,4 +37,12 @@ class Sha256 {
   std::uint64_t m_total = 0;
 };
 
+namespace sha256_detail {
+// The block function, exposed so that tests can check both implementations against each other.
+void compress_portable(std::uint32_t state[8], const std::uint8_t* data, std::size_t blocks) noexcept;
+// The x86 SHA extensions (SHA-NI); only call it when sha_extensions_available().
+void compress_sha_extensions(std::uint32_t state[8], const std::uint8_t* data, std::size_t blocks) noexcept;
+bool sha_extensions_available() noexcept;
+}  // namespace sha256_detail
+
 }  // namespace ifnbackup::util
