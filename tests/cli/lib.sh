@@ -1,0 +1,253 @@
+# Shared helpers for the cli suites (tests/cli/test_*.sh). Source it after `set -uo pipefail`.
+# shellcheck shell=bash
+#
+# CTest passes IFNBACKUP_BIN, IFNBACKUP_TEST_DATA_DIR and IFNBACKUP_SOURCE_DIR. A suite:
+#   source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+#   cli_init                      # work folder ${CLI_WORK}, cleanup trap
+#   cli_use_server                # the server of scripts/test (IFNBACKUP_TEST_*), or an own one
+#   check "what" COMMAND...       # one assertion; expect_exit/expect_eq/... below
+#   cli_finish                    # "N passed, M failed" and the exit status
+# Exit 77 means skipped with a reason, never under CI=true (there a missing tool is a failure).
+
+CLI_SOURCE_DIR=${IFNBACKUP_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+CLI_DATA_DIR=${IFNBACKUP_TEST_DATA_DIR:-${CLI_SOURCE_DIR}/tests/data}
+CLI_TESTDB="${CLI_SOURCE_DIR}/scripts/testdb"
+CLI_BIN=${IFNBACKUP_BIN:-}
+CLI_WORK=""
+CLI_PASSED=0
+CLI_FAILED=0
+CLI_SERVERS=()        # folders of the servers this suite started, stopped on exit
+CLI_CLEANUPS=()       # extra commands run on exit (unmount, kill a helper)
+CLI_LAST_EXIT=0
+CLI_LAST_OUT=""
+CLI_LAST_ERR=""
+
+cli_log() {
+    printf '%s\n' "$*" >&2
+}
+
+# Skip (exit 77) with a reason, or fail under CI=true.
+cli_skip() {
+    if [[ "${CI:-}" == "true" ]]; then
+        cli_log "FAIL: $* (CI=true: skipping is not allowed)"
+        exit 1
+    fi
+    cli_log "SKIP: $*"
+    exit 77
+}
+
+cli_cleanup() {
+    local i
+    for ((i = ${#CLI_CLEANUPS[@]} - 1; i >= 0; i--)); do
+        eval "${CLI_CLEANUPS[i]}" >/dev/null 2>&1 || true
+    done
+    for i in "${CLI_SERVERS[@]}"; do
+        "${CLI_TESTDB}" stop --dir "${i}" >/dev/null 2>&1 || true
+    done
+    if [[ -n "${CLI_WORK}" && -d "${CLI_WORK}" ]]; then
+        chmod -R u+rwx "${CLI_WORK}" 2>/dev/null || true
+        rm -rf -- "${CLI_WORK}"
+    fi
+}
+
+cli_on_exit() {
+    CLI_CLEANUPS+=("$1")
+}
+
+cli_init() {
+    if [[ -z "${CLI_BIN}" || ! -x "${CLI_BIN}" ]]; then
+        cli_log "FAIL: IFNBACKUP_BIN='${CLI_BIN}' is not an executable (run the suite through ctest)"
+        exit 1
+    fi
+    # Short path: a server started here puts its Unix socket under it (sun_path holds 107 bytes).
+    CLI_WORK=$(mktemp -d "${TMPDIR:-/tmp}/ifncli.XXXXXX")
+    chmod 0755 "${CLI_WORK}"
+    trap cli_cleanup EXIT
+}
+
+# Starts a private server in ${CLI_WORK}/<name> and exports its IFNBACKUP_TEST_* variables.
+# Skips (or fails under CI) when the server cannot start.
+cli_start_own_server() {
+    local name=${1:-db} tz=${2:-SYSTEM} exports
+    if ! command -v mariadbd >/dev/null 2>&1; then
+        cli_skip "mariadbd is not installed; run scripts/install-deps"
+    fi
+    CLI_SERVERS+=("${CLI_WORK}/${name}")
+    if ! exports=$("${CLI_TESTDB}" start --dir "${CLI_WORK}/${name}" --tz "${tz}" 2>"${CLI_WORK}/${name}.log"); then
+        cat "${CLI_WORK}/${name}.log" >&2
+        cli_skip "scripts/testdb could not start a private server"
+    fi
+    eval "${exports}"
+}
+
+# The shared server of scripts/test when its variables are set and it answers, else an own one.
+cli_use_server() {
+    if [[ -n "${IFNBACKUP_TEST_DEFAULTS_FILE:-}" ]] \
+        && mariadb --defaults-file="${IFNBACKUP_TEST_DEFAULTS_FILE}" -e 'SELECT 1' >/dev/null 2>&1; then
+        return 0
+    fi
+    cli_log "note: no shared test server (IFNBACKUP_TEST_DEFAULTS_FILE); starting a private one"
+    cli_start_own_server db
+}
+
+# sql [mariadb args...]: the stock client as the test user, tab-separated, no headers.
+sql() {
+    mariadb --defaults-file="${IFNBACKUP_TEST_DEFAULTS_FILE}" --default-character-set=utf8mb4 -N -B "$@"
+}
+
+# A database name no other suite or parallel run uses.
+cli_unique_db() {
+    printf '%s_%s_%s\n' "$1" "$$" "${RANDOM}"
+}
+
+# Creates a database on the current server and drops it on exit (on that server, whatever comes later).
+cli_create_db() {
+    local db=$1
+    sql -e "CREATE DATABASE \`${db}\`" || return 1
+    cli_on_exit "mariadb --defaults-file='${IFNBACKUP_TEST_DEFAULTS_FILE}' -e 'DROP DATABASE IF EXISTS \`${db}\`'"
+}
+
+# Creates a database, loads a file into it, drops it on exit.
+cli_load_db() {
+    local db=$1 file=$2
+    cli_create_db "${db}" || return 1
+    sql "${db}" <"${file}"
+}
+
+# run COMMAND...: runs it, keeps its exit status, stdout and stderr in CLI_LAST_*.
+run() {
+    local out="${CLI_WORK}/.out" err="${CLI_WORK}/.err"
+    CLI_LAST_EXIT=0
+    "$@" >"${out}" 2>"${err}" || CLI_LAST_EXIT=$?
+    CLI_LAST_OUT=$(<"${out}")
+    CLI_LAST_ERR=$(<"${err}")
+}
+
+pass() {
+    CLI_PASSED=$((CLI_PASSED + 1))
+    printf 'ok: %s\n' "$1"
+}
+
+fail() {
+    CLI_FAILED=$((CLI_FAILED + 1))
+    printf 'FAIL: %s\n' "$1" >&2
+    shift
+    local line
+    for line in "$@"; do
+        printf '      %s\n' "${line}" >&2
+    done
+}
+
+# check WHAT COMMAND...: passes when COMMAND succeeds.
+check() {
+    local what=$1
+    shift
+    if "$@"; then
+        pass "${what}"
+    else
+        fail "${what}" "command failed: $*"
+    fi
+}
+
+expect_eq() {
+    local what=$1 expected=$2 actual=$3
+    if [[ "${expected}" == "${actual}" ]]; then
+        pass "${what}"
+    else
+        fail "${what}" "expected: ${expected}" "actual:   ${actual}"
+    fi
+}
+
+# expect_exit WHAT CODE: the exit status of the last `run`.
+expect_exit() {
+    local what=$1 expected=$2
+    if [[ "${CLI_LAST_EXIT}" == "${expected}" ]]; then
+        pass "${what}: exit ${expected}"
+    else
+        fail "${what}: exit ${expected}" "actual exit: ${CLI_LAST_EXIT}" "stdout: ${CLI_LAST_OUT}" \
+            "stderr: ${CLI_LAST_ERR}"
+    fi
+}
+
+expect_contains() {
+    local what=$1 needle=$2 haystack=$3
+    if [[ "${haystack}" == *"${needle}"* ]]; then
+        pass "${what}"
+    else
+        fail "${what}" "expected to find: ${needle}" "in: ${haystack}"
+    fi
+}
+
+expect_not_contains() {
+    local what=$1 needle=$2 haystack=$3
+    if [[ "${haystack}" != *"${needle}"* ]]; then
+        pass "${what}"
+    else
+        fail "${what}" "must not contain: ${needle}"
+    fi
+}
+
+# Backup files under a final name in a folder, one per line (the folder may not exist).
+final_backups() {
+    find "$1" -maxdepth 1 -name '*.sql.gz' -printf '%f\n' 2>/dev/null | sort
+}
+
+partial_files() {
+    find "$1" -maxdepth 1 -name '*.partial' -printf '%f\n' 2>/dev/null | sort
+}
+
+# expect_no_backup WHAT DIR: a failed run left neither a final file nor a .partial.
+expect_no_backup() {
+    local what=$1 dir=$2 finals partials
+    finals=$(final_backups "${dir}")
+    partials=$(partial_files "${dir}")
+    if [[ -z "${finals}" && -z "${partials}" ]]; then
+        pass "${what}: no backup file and no .partial left"
+    else
+        fail "${what}: no backup file and no .partial left" "found: ${finals} ${partials}"
+    fi
+}
+
+# wait_for TIMEOUT_S COMMAND...: polls every 50 ms; returns 1 on timeout.
+wait_for() {
+    local deadline=$((SECONDS + $1))
+    shift
+    until "$@"; do
+        if ((SECONDS >= deadline)); then
+            return 1
+        fi
+        sleep 0.05
+    done
+}
+
+# A session of the stock client that holds LOCK TABLES ... WRITE until lock_release:
+# a dump reaching that table waits for it, so a backup stays "mid-dump" as long as we want.
+CLI_LOCK_FD=""
+lock_table() {
+    local db=$1 table=$2 fifo="${CLI_WORK}/.lock.fifo" out="${CLI_WORK}/.lock.out"
+    rm -f "${fifo}" "${out}"
+    mkfifo "${fifo}"
+    mariadb --defaults-file="${IFNBACKUP_TEST_DEFAULTS_FILE}" -n -N "${db}" <"${fifo}" >"${out}" 2>&1 &
+    local client=$!
+    cli_on_exit "kill ${client}"
+    exec {CLI_LOCK_FD}>"${fifo}"
+    printf 'LOCK TABLES `%s` WRITE;\nSELECT "locked";\n' "${table}" >&"${CLI_LOCK_FD}"
+    wait_for 10 grep -q locked "${out}"
+}
+
+lock_release() {
+    if [[ -n "${CLI_LOCK_FD}" ]]; then
+        printf 'UNLOCK TABLES;\n' >&"${CLI_LOCK_FD}" 2>/dev/null || true
+        exec {CLI_LOCK_FD}>&-
+        CLI_LOCK_FD=""
+    fi
+}
+
+cli_finish() {
+    lock_release
+    printf '%d passed, %d failed\n' "${CLI_PASSED}" "${CLI_FAILED}"
+    if ((CLI_FAILED > 0 || CLI_PASSED == 0)); then
+        exit 1
+    fi
+    exit 0
+}
