@@ -28,7 +28,8 @@ struct Expected {
 };
 
 // Feeds `input` in pieces whose sizes come from `next_size`, then finishes.
-std::vector<Statement> split_in_pieces(std::string_view input, const std::function<std::size_t()>& next_size) {
+std::vector<Statement> split_in_pieces(std::string_view input,
+                                       const std::function<std::size_t()>& next_size) {
   std::vector<Statement> out;
   const StatementSink sink = [&out](Statement&& statement) { out.push_back(std::move(statement)); };
   SqlSplitter splitter;
@@ -98,7 +99,9 @@ const std::vector<Case>& cases() {
       {"single quotes with escapes and doubled quotes",
        R"(INSERT INTO t VALUES ('a;b','it''s;','c\';d','e\\');SELECT 2;)",
        {{R"(INSERT INTO t VALUES ('a;b','it''s;','c\';d','e\\'))", 1}, {"SELECT 2", 1}}},
-      {"double quotes", R"(SELECT "a;b", "x\";y", "say ""hi;""";)", {{R"(SELECT "a;b", "x\";y", "say ""hi;""")", 1}}},
+      {"double quotes",
+       R"(SELECT "a;b", "x\";y", "say ""hi;""";)",
+       {{R"(SELECT "a;b", "x\";y", "say ""hi;""")", 1}}},
       {"backticks: doubled backtick, backslash is literal",
        R"(SELECT `we;ird``n;ame`, `a\`; SELECT 2;)",
        {{R"(SELECT `we;ird``n;ame`, `a\`)", 1}, {"SELECT 2", 1}}},
@@ -113,9 +116,7 @@ const std::vector<Case>& cases() {
       {"dash dash then tab, CR, end of input",
        "SELECT 1 --\tx;\n;SELECT 2 --\r\n;SELECT 3 --",
        {{"SELECT 1", 1}, {"SELECT 2", 2}, {"SELECT 3", 3}}},
-      {"hash comments",
-       "# a; b\nSELECT 1; # c;\nSELECT '#';#x\n",
-       {{"SELECT 1", 2}, {"SELECT '#'", 3}}},
+      {"hash comments", "# a; b\nSELECT 1; # c;\nSELECT '#';#x\n", {{"SELECT 1", 2}, {"SELECT '#'", 3}}},
       {"block comments, multi-line, replaced by a space",
        "/* a; */ SELECT /* b;\n c; */ 1;\nSELECT/*x*/2;\nSELECT 3/* y */;",
        {{"SELECT  1", 1}, {"SELECT 2", 3}, {"SELECT 3", 4}}},
@@ -124,7 +125,7 @@ const std::vector<Case>& cases() {
        R"(SELECT '/* x */', '-- y;', '# z', "/*";)",
        {{R"(SELECT '/* x */', '-- y;', '# z', "/*")", 1}}},
       {"statements made only of comments are not sent", "/* c */;\n-- x\n;# y\n;/* a\nb */", {}},
-      {"executable comments are sent",
+      {"executable comments and optimizer hints are sent",
        "/*!40101 SET NAMES utf8mb4 */;\n/*M!100616 SET @X=1 */;\nSELECT /*+ NO_RANGE_OPTIMIZATION(t) */ 1;\n",
        {{"/*!40101 SET NAMES utf8mb4 */", 1},
         {"/*M!100616 SET @X=1 */", 2},
@@ -140,8 +141,9 @@ const std::vector<Case>& cases() {
        "END ;;\n"
        "DELIMITER ;\n"
        "SELECT 1;\n",
-       {{"CREATE TRIGGER t_bi BEFORE INSERT ON t FOR EACH ROW BEGIN\n  SET NEW.a = 1;\n  SET NEW.b = ';;';\nEND", 2,
-         false},
+       {{"CREATE TRIGGER t_bi BEFORE INSERT ON t FOR EACH ROW BEGIN\n  SET NEW.a = 1;\n  SET NEW.b = "
+         "';;';\nEND",
+         2, false},
         {"SELECT 1", 7}}},
       {"delimiter $$, lower case, indented, quoted argument",
        "delimiter $$\nSELECT '$$' $ 1$$ SELECT 2$$\n  Delimiter 'ab'\nSELECT 3ab\nDELIMITER ;\nSELECT 4;",
@@ -149,9 +151,7 @@ const std::vector<Case>& cases() {
       {"DELIMITER is only a command when no statement is pending",
        "SELECT 1\nDELIMITER ;;\n;",
        {{"SELECT 1\nDELIMITER", 1}}},
-      {"DELIMITER inside a string is text",
-       "SELECT '\nDELIMITER ;;\n';",
-       {{"SELECT '\nDELIMITER ;;\n'", 1}}},
+      {"DELIMITER inside a string is text", "SELECT '\nDELIMITER ;;\n';", {{"SELECT '\nDELIMITER ;;\n'", 1}}},
       {"a word that starts with delimiter is SQL", "delimiters_table;", {{"delimiters_table", 1}}},
       {"MariaDB 11 sandbox line is skipped",
        "/*M!999999\\- enable the sandbox mode */ \n-- MariaDB dump\n/*!40101 SET NAMES utf8mb4 */;\n",
@@ -159,16 +159,24 @@ const std::vector<Case>& cases() {
       {"NUL and 0x1a bytes in strings",
        "INSERT INTO t VALUES ('a\0b;','\x1a;',\"\0\");\nSELECT 1\0;"s,
        {{"INSERT INTO t VALUES ('a\0b;','\x1a;',\"\0\")"s, 1}, {"SELECT 1", 2}}},
-      {"CRLF line endings",
+      {"CRLF line endings: the client sends LF",
        "SELECT 1;\r\nSELECT\r\n  2;\r\n-- c\r\nDELIMITER ;;\r\nSELECT 3;;\r\nDELIMITER ;\r\nSELECT 4;\r\n",
-       {{"SELECT 1", 1}, {"SELECT\r\n  2", 2}, {"SELECT 3", 6, false}, {"SELECT 4", 8}}},
+       {{"SELECT 1", 1}, {"SELECT\n  2", 2}, {"SELECT 3", 6, false}, {"SELECT 4", 8}}},
+      {"CRLF inside a string becomes LF, a lone CR stays",
+       "SELECT 'a\r\nb';\r\nSELECT 'c\rd', 1\r+1;\r\nSELECT 'e\\\r\nf';SELECT 2\r",
+       {{"SELECT 'a\nb'", 1}, {"SELECT 'c\rd', 1\r+1", 3}, {"SELECT 'e\nf'", 4}, {"SELECT 2", 5}}},
+      {"block comment across CRLF lines",
+       "SELECT 1 /* a\r\n b */ + 2;\r\nSELECT 3 -- x\r\n;",
+       {{"SELECT 1  + 2", 1}, {"SELECT 3", 3}}},
       {"trailing statement without delimiter", "SELECT 1;\nSELECT 2\n\n", {{"SELECT 1", 1}, {"SELECT 2", 2}}},
       {"trailing statement inside an unterminated string", "SELECT 'open", {{"SELECT 'open", 1}}},
       {"trailing statement in a custom delimiter block", "DELIMITER //\nSELECT 1", {{"SELECT 1", 2, false}}},
       {"trailing comment only", "SELECT 1; -- bye", {{"SELECT 1", 1}}},
       {"backslash-N outside strings", "INSERT INTO t VALUES (\\N,1);", {{"INSERT INTO t VALUES (\\N,1)", 1}}},
       {"backslash ending a line is dropped like the client does", "SELECT 'a\\\nb';", {{"SELECT 'a\nb'", 1}}},
-      {"multi-byte UTF-8 around delimiters", "SELECT 'été;日本';SELECT `ß`;", {{"SELECT 'été;日本'", 1}, {"SELECT `ß`", 1}}},
+      {"multi-byte UTF-8 around delimiters",
+       "SELECT 'été;日本';SELECT `ß`;",
+       {{"SELECT 'été;日本'", 1}, {"SELECT `ß`", 1}}},
       {"multi-character delimiter that starts like a comment",
        "DELIMITER //\nSELECT 1 /* c */ + 2//\nSELECT 3 //",
        {{"SELECT 1  + 2", 2, false}, {"SELECT 3", 3, false}}},
@@ -279,7 +287,8 @@ TEST(SqlSplitter, MysqldumpFragment) {
           {"UNLOCK TABLES", 24},
           {"/*!50003 SET @saved_sql_mode       = @@sql_mode */", 25},
           {"/*!50003 SET sql_mode              = 'STRICT_TRANS_TABLES,NO_ENGINE_SUBSTITUTION' */", 26},
-          {"/*!50003 CREATE*/ /*!50017 DEFINER=`root`@`localhost`*/ /*!50003 TRIGGER `merchants_bi` BEFORE INSERT ON "
+          {"/*!50003 CREATE*/ /*!50017 DEFINER=`root`@`localhost`*/ /*!50003 TRIGGER `merchants_bi` BEFORE "
+           "INSERT ON "
            "`merchants` FOR EACH ROW BEGIN\n"
            "  IF NEW.name = '' THEN SET NEW.name = 'n/a;'; END IF;\n"
            "  SET NEW.note = CONCAT(NEW.note, ';;');\n"
@@ -290,20 +299,21 @@ TEST(SqlSplitter, MysqldumpFragment) {
 }
 
 TEST(SqlSplitter, StoredProcedureWithDollarDelimiter) {
-  expect_split("DELIMITER $$\n"
-               "CREATE PROCEDURE p()\n"
-               "BEGIN\n"
-               "  -- a comment with $$ inside\n"
-               "  SELECT 'x$$y'; # and one more $$\n"
-               "  SELECT 2;\n"
-               "END$$\n"
-               "DELIMITER ;\n",
-               {{"CREATE PROCEDURE p()\nBEGIN\n  \n  SELECT 'x$$y'; \n  SELECT 2;\nEND", 2, false}});
+  expect_split(
+      "DELIMITER $$\n"
+      "CREATE PROCEDURE p()\n"
+      "BEGIN\n"
+      "  -- a comment with $$ inside\n"
+      "  SELECT 'x$$y'; # and one more $$\n"
+      "  SELECT 2;\n"
+      "END$$\n"
+      "DELIMITER ;\n",
+      {{"CREATE PROCEDURE p()\nBEGIN\n  \n  SELECT 'x$$y'; \n  SELECT 2;\nEND", 2, false}});
 }
 
 TEST(SqlSplitter, DelimiterCommandWithoutArgumentIsAnError) {
-  for (const std::string input : {"DELIMITER\nSELECT 1;", "DELIMITER   \n", "DELIMITER", "DELIMITER 'open\n",
-                                  "DELIMITER a\\b\n"}) {
+  for (const std::string input :
+       {"DELIMITER\nSELECT 1;", "DELIMITER   \n", "DELIMITER", "DELIMITER 'open\n", "DELIMITER a\\b\n"}) {
     SCOPED_TRACE(input);
     try {
       split_sql(input);
@@ -360,10 +370,37 @@ TEST(SqlSplitter, SinkMayKeepOrLeaveTheText) {
 // change them.
 TEST(SqlSplitter, ChunkBoundariesNeverChangeTheResult) {
   const std::vector<std::string> tokens = {
-      "'",  "\"",   "`",      "\\",     ";",   ";;",   "-",   "--",          "-- ",
-      "#",  "/*",   "*/",     "/*!",    "/*+", "/*M!", "\n",  "\r\n",        " ",
-      "a",  "SELECT", "$",    "$$",     "\0"s, "\x1a", "é",   "\nDELIMITER ;;\n",
-      "\nDELIMITER ;\n", "\nDELIMITER $$\n", "\n/*M!999999\\- enable the sandbox mode */\n", "\ndelimiter",
+      "'",
+      "\"",
+      "`",
+      "\\",
+      ";",
+      ";;",
+      "-",
+      "--",
+      "-- ",
+      "#",
+      "/*",
+      "*/",
+      "/*!",
+      "/*+",
+      "/*M!",
+      "\n",
+      "\r\n",
+      " ",
+      "a",
+      "SELECT",
+      "$",
+      "\r",
+      "$$",
+      "\0"s,
+      "\x1a",
+      "é",
+      "\nDELIMITER ;;\n",
+      "\nDELIMITER ;\n",
+      "\nDELIMITER $$\n",
+      "\n/*M!999999\\- enable the sandbox mode */\n",
+      "\ndelimiter",
   };
   std::mt19937 random(20261125);
   std::uniform_int_distribution<std::size_t> pick(0, tokens.size() - 1);
@@ -401,8 +438,9 @@ TEST(SqlSplitter, ThroughputOnAGeneratedDump) {
   std::vector<std::string> inserts;
   std::mt19937 random(7);
   std::uniform_int_distribution<int> letter('a', 'z');
-  const std::vector<std::string> tricky = {"it\\'s", "semi;colon", "-- not a comment", "/* nor this */",
-                                           "back\\\\slash", "\\\"quoted\\\"", "tab\\there", "caf\xc3\xa9"};
+  const std::vector<std::string> tricky = {"it\\'s",         "semi;colon",    "-- not a comment",
+                                           "/* nor this */", "back\\\\slash", "\\\"quoted\\\"",
+                                           "tab\\there",     "caf\xc3\xa9"};
   while (script.size() < 8 * 1024 * 1024) {
     std::string insert = "INSERT INTO `orders` (`id`, `label`, `amount`, `note`) VALUES ";
     for (int row = 0; row < 2000; ++row) {
@@ -440,8 +478,8 @@ TEST(SqlSplitter, ThroughputOnAGeneratedDump) {
     const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
     EXPECT_EQ(count, 10 + inserts.size());
     EXPECT_EQ(mismatches, 0U);
-    std::cout << "[ info ] split " << script.size() / (1024 * 1024) << " MiB in chunks of " << chunk_size << ": "
-              << static_cast<double>(script.size()) / (1024 * 1024) / elapsed.count() << " MiB/s\n";
+    std::cout << "[ info ] split " << script.size() / (1024 * 1024) << " MiB in chunks of " << chunk_size
+              << ": " << static_cast<double>(script.size()) / (1024 * 1024) / elapsed.count() << " MiB/s\n";
   }
 }
 

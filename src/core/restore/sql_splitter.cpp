@@ -23,10 +23,10 @@ constexpr ByteSet make_set(std::string_view bytes) {
 }
 
 // Where the fast loops must stop and look closer, per state.
-constexpr std::string_view k_normal_stop_bytes = "\\'\"`#-/*\n";
-constexpr ByteSet k_single_quote_stops = make_set("'\\\n");
-constexpr ByteSet k_double_quote_stops = make_set("\"\\\n");
-constexpr ByteSet k_backtick_stops = make_set("`\n");
+constexpr std::string_view k_normal_stop_bytes = "\\'\"`#-/*\r\n";
+constexpr ByteSet k_single_quote_stops = make_set("'\\\r\n");
+constexpr ByteSet k_double_quote_stops = make_set("\"\\\r\n");
+constexpr ByteSet k_backtick_stops = make_set("`\r\n");
 constexpr ByteSet k_comment_stops = make_set("*/\n");
 
 constexpr std::string_view k_default_delimiter = ";";
@@ -61,7 +61,9 @@ constexpr bool is_space(int c) noexcept {
 }
 
 // remove_cntrl(): the client drops trailing bytes that are not graphic.
-constexpr bool is_trailing_junk(unsigned char c) noexcept { return c <= 0x20 || c == 0x7f; }
+constexpr bool is_trailing_junk(unsigned char c) noexcept {
+  return c <= 0x20 || c == 0x7f;
+}
 
 enum class Prefix { no, partial, full };
 
@@ -227,12 +229,13 @@ void SqlSplitter::emit(const StatementSink& on_statement) {
 std::size_t SqlSplitter::lookahead_for(unsigned char c) const noexcept {
   std::size_t need = 1;
   switch (c) {
-    case '\\':
     case '*':
+    case '\r':
       need = 2;
       break;
-    case '-':
-      need = 3;  // -- and the byte after
+    case '\\':  // a backslash, then \r\n
+    case '-':   // --, then the byte after
+      need = 3;
       break;
     case '/':
       need = 4;  // /*M!
@@ -345,6 +348,10 @@ std::size_t SqlSplitter::scan(const char* const begin, const char* const end, bo
       return i < available ? static_cast<unsigned char>(p[i]) : -1;
     };
 
+    if (c == '\r' && peek(1) == '\n') {
+      ++p;  // the client reads lines without their "\r\n", and ends them with "\n"
+      continue;
+    }
     if (c == '\n') {
       if (!m_ml_comment && !m_statement.empty()) {
         append(p, 1);
@@ -359,7 +366,7 @@ std::size_t SqlSplitter::scan(const char* const begin, const char* const end, bo
     }
     if (!m_ml_comment && c == '\\' && m_in_string != '`') {
       const int next = peek(1);
-      if (next < 0 || next == '\n') {
+      if (next < 0 || next == '\n' || (next == '\r' && peek(2) == '\n')) {
         ++p;  // the client drops a backslash that ends a line
       } else {
         append(p, 2);
@@ -435,7 +442,9 @@ std::size_t SqlSplitter::scan(const char* const begin, const char* const end, bo
 
 std::vector<Statement> split_sql(std::string_view script) {
   std::vector<Statement> statements;
-  const StatementSink sink = [&statements](Statement&& statement) { statements.push_back(std::move(statement)); };
+  const StatementSink sink = [&statements](Statement&& statement) {
+    statements.push_back(std::move(statement));
+  };
   SqlSplitter splitter;
   splitter.feed(script, sink);
   splitter.finish(sink);
