@@ -196,6 +196,15 @@ partial_files() {
     find "$1" -maxdepth 1 -name '*.partial' -printf '%f\n' 2>/dev/null | sort
 }
 
+has_partial() {
+    [[ -n "$(partial_files "$1")" ]]
+}
+
+# A .partial with data in it: the dump has started writing.
+partial_has_data() {
+    [[ -n "$(find "$1" -maxdepth 1 -name '*.partial' -size +0 -print -quit 2>/dev/null)" ]]
+}
+
 # expect_no_backup WHAT DIR: a failed run left neither a final file nor a .partial.
 expect_no_backup() {
     local what=$1 dir=$2 finals partials

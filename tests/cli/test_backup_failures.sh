@@ -23,16 +23,6 @@ backup() {
     "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "${db}" "$@" backup
 }
 
-has_partial() {
-    [[ -n "$(partial_files "$1")" ]]
-}
-
-partial_has_data() {
-    local f
-    f=$(find "$1" -maxdepth 1 -name '*.partial' -size +0 -print -quit 2>/dev/null)
-    [[ -n "${f}" ]]
-}
-
 # --- bad credentials: 4
 bad_cnf="${CLI_WORK}/bad.cnf"
 (umask 077 && sed 's/^password=.*/password=certainly-not-the-password/' "${IFNBACKUP_TEST_DEFAULTS_FILE}" >"${bad_cnf}")
