@@ -27,7 +27,7 @@ struct VerifyResult {
   std::string reason;  // empty when ok
   std::uint64_t compressed_bytes = 0;
   std::uint64_t uncompressed_bytes = 0;
-  std::string sha256;  // computed over the content before the checksum line (ok and mismatch)
+  std::string sha256;              // computed over the content before the checksum line (ok and mismatch)
   std::vector<TableCount> tables;  // from the manifest
   std::string completed_at;        // what follows "-- Dump completed on "
   // The "-- ifnbackup-<key>: <value>" lines before the first SQL statement, keyed by <key>.

@@ -61,7 +61,8 @@ std::string good_content(const std::vector<TableCount>& tables) {
   return with_trailer(header_and_body(tables) + ifnbackup::format_manifest(tables));
 }
 
-const std::vector<TableCount> k_tables = {{"customers", 120}, {"merchants", 1200}, {"order`s", 7}, {"zero", 0}};
+const std::vector<TableCount> k_tables = {
+    {"customers", 120}, {"merchants", 1200}, {"order`s", 7}, {"zero", 0}};
 
 class VerifyTest : public ::testing::Test {
  protected:
@@ -97,7 +98,9 @@ class VerifyTest : public ::testing::Test {
   fs::path m_dir;
 };
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 TEST_F(VerifyTest, GoodFileIsOk) {
   const std::string content = good_content(k_tables);
@@ -114,7 +117,8 @@ TEST_F(VerifyTest, GoodFileIsOk) {
   EXPECT_EQ(r.compressed_bytes, fs::file_size(path));
   const std::size_t checksum_at = content.find("-- ifnbackup-sha256: ");
   EXPECT_EQ(r.sha256, ifnbackup::util::Sha256::hex_of(std::string_view(content).substr(0, checksum_at)));
-  EXPECT_TRUE(std::regex_match(r.completed_at, std::regex(R"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)"))) << r.completed_at;
+  EXPECT_TRUE(std::regex_match(r.completed_at, std::regex(R"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)")))
+      << r.completed_at;
   EXPECT_EQ(r.header.at("format"), "1");
   EXPECT_EQ(r.header.at("database"), "shop");
   EXPECT_EQ(r.header.at("server"), "10.11.6-MariaDB-0+deb12u1");
@@ -161,8 +165,8 @@ TEST_F(VerifyTest, ManifestMarkerInsideTheDataDoesNotConfuseTheVerifier) {
   // A routine body may hold any comment; only the block right before the checksum line counts.
   const std::vector<TableCount> decoy = {{"decoy", 99}};
   const std::string body = header_and_body(k_tables) + "DELIMITER ;;\nCREATE PROCEDURE p()\nBEGIN\n" +
-                           ifnbackup::format_manifest(decoy) + "-- ifnbackup-manifest-begin\nSELECT 1;\nEND ;;\n" +
-                           "DELIMITER ;\n";
+                           ifnbackup::format_manifest(decoy) +
+                           "-- ifnbackup-manifest-begin\nSELECT 1;\nEND ;;\n" + "DELIMITER ;\n";
   const std::string content = with_trailer(body + ifnbackup::format_manifest(k_tables));
   const VerifyResult r = ifnbackup::verify_backup_file(gzip_file("decoy.sql.gz", {content}));
   EXPECT_EQ(r.status, VerifyStatus::ok) << r.reason;
@@ -172,8 +176,8 @@ TEST_F(VerifyTest, ManifestMarkerInsideTheDataDoesNotConfuseTheVerifier) {
 TEST_F(VerifyTest, MultiMemberFileIsOk) {
   const std::string content = good_content(k_tables);
   const std::size_t half = content.size() / 2;
-  const VerifyResult r =
-      ifnbackup::verify_backup_file(gzip_file("multi.sql.gz", {content.substr(0, half), content.substr(half)}));
+  const VerifyResult r = ifnbackup::verify_backup_file(
+      gzip_file("multi.sql.gz", {content.substr(0, half), content.substr(half)}));
   EXPECT_EQ(r.status, VerifyStatus::ok) << r.reason;
   EXPECT_EQ(r.uncompressed_bytes, content.size());
   EXPECT_EQ(r.tables, k_tables);
@@ -187,6 +191,9 @@ TEST_F(VerifyTest, TruncatedFileIsIncomplete) {
     EXPECT_EQ(r.status, VerifyStatus::incomplete) << "cut at " << cut << ": " << r.reason;
     EXPECT_TRUE(contains(r.reason, "unexpected end of file")) << r.reason;
     EXPECT_FALSE(r.ok());
+    if (cut >= bytes.size() / 3) {
+      EXPECT_EQ(r.header.at("database"), "shop");  // read before the cut
+    }
   }
 }
 
@@ -235,14 +242,16 @@ TEST_F(VerifyTest, GzipOfRandomDataIsNotADump) {
     c = static_cast<char>(rng());
   }
   while (text.size() < 200000) {
-    text += std::string(1 + rng() % 8, static_cast<char>('a' + rng() % 26)) + ((rng() % 10 == 0) ? "\n" : " ");
+    text +=
+        std::string(1 + rng() % 8, static_cast<char>('a' + rng() % 26)) + ((rng() % 10 == 0) ? "\n" : " ");
   }
   const VerifyResult b = ifnbackup::verify_backup_file(gzip_file("binary.gz", {binary}));
   EXPECT_EQ(b.status, VerifyStatus::corrupt);
   EXPECT_EQ(b.reason, "not an SQL dump: the content is binary data (no completion marker)");
   const VerifyResult t = ifnbackup::verify_backup_file(gzip_file("text.gz", {text}));
   EXPECT_EQ(t.status, VerifyStatus::corrupt);
-  EXPECT_EQ(t.reason, "not an SQL dump: the content does not start with an SQL comment (no completion marker)");
+  EXPECT_EQ(t.reason,
+            "not an SQL dump: the content does not start with an SQL comment (no completion marker)");
 }
 
 TEST_F(VerifyTest, MysqldumpFileIsLegacy) {
@@ -283,16 +292,18 @@ TEST_F(VerifyTest, AlteredContentIsAChecksumMismatch) {
 TEST_F(VerifyTest, ManifestTotalsMustAgree) {
   std::string manifest = ifnbackup::format_manifest(k_tables);
   const std::size_t end = manifest.find("-- ifnbackup-manifest-end: ");
-  manifest.replace(end, std::string::npos, "-- ifnbackup-manifest-end: tables=4 rows=1328\n");  // one row more
-  const VerifyResult r =
-      ifnbackup::verify_backup_file(gzip_file("m.sql.gz", {with_trailer(header_and_body(k_tables) + manifest)}));
+  manifest.replace(end, std::string::npos,
+                   "-- ifnbackup-manifest-end: tables=4 rows=1328\n");  // one row more
+  const VerifyResult r = ifnbackup::verify_backup_file(
+      gzip_file("m.sql.gz", {with_trailer(header_and_body(k_tables) + manifest)}));
   EXPECT_EQ(r.status, VerifyStatus::corrupt);
-  EXPECT_EQ(r.reason, "manifest mismatch: it lists 4 tables and 1327 rows, its end line says tables=4 rows=1328");
+  EXPECT_EQ(r.reason,
+            "manifest mismatch: it lists 4 tables and 1327 rows, its end line says tables=4 rows=1328");
 }
 
 TEST_F(VerifyTest, ChecksumWithoutManifestIsCorrupt) {
-  const VerifyResult r =
-      ifnbackup::verify_backup_file(gzip_file("nomanifest.sql.gz", {with_trailer(header_and_body(k_tables))}));
+  const VerifyResult r = ifnbackup::verify_backup_file(
+      gzip_file("nomanifest.sql.gz", {with_trailer(header_and_body(k_tables))}));
   EXPECT_EQ(r.status, VerifyStatus::corrupt);
   EXPECT_TRUE(contains(r.reason, "manifest missing")) << r.reason;
 }
@@ -316,19 +327,22 @@ TEST(Manifest, FormatsTheDocumentedLines) {
             "-- ifnbackup-manifest-begin\n-- ifnbackup-manifest-end: tables=0 rows=0\n");
   const std::string hex(64, 'a');
   EXPECT_EQ(ifnbackup::format_checksum_line(hex, 123456), "-- ifnbackup-sha256: " + hex + " bytes=123456\n");
-  EXPECT_TRUE(std::regex_match(ifnbackup::format_completion_line(std::chrono::system_clock::now()),
-                               std::regex("-- Dump completed on \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\n")));
+  EXPECT_TRUE(
+      std::regex_match(ifnbackup::format_completion_line(std::chrono::system_clock::now()),
+                       std::regex("-- Dump completed on \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\n")));
   EXPECT_THROW(ifnbackup::format_manifest({{"bad\nname", 1}}), ifnbackup::Error);
 }
 
 TEST(Manifest, ParsesWhatItFormats) {
-  const std::vector<TableCount> tables = {{"x", 0}, {"`", 1}, {"with space", 18446744073709551615ull}, {"é", 2}};
+  const std::vector<TableCount> tables = {
+      {"x", 0}, {"`", 1}, {"with space", 18446744073709551615ull}, {"é", 2}};
   const std::string block = ifnbackup::format_manifest(tables);
   std::vector<TableCount> parsed;
   std::size_t pos = block.find('\n') + 1;
   for (std::size_t i = 0; i < tables.size(); ++i) {
     const std::size_t newline = block.find('\n', pos);
-    const auto table = ifnbackup::parse_manifest_table_line(std::string_view(block).substr(pos, newline - pos));
+    const auto table =
+        ifnbackup::parse_manifest_table_line(std::string_view(block).substr(pos, newline - pos));
     ASSERT_TRUE(table.has_value());
     parsed.push_back(*table);
     pos = newline + 1;
@@ -341,7 +355,8 @@ TEST(Manifest, ParsesWhatItFormats) {
   ASSERT_TRUE(totals.has_value());
   EXPECT_EQ(totals->tables, 7u);
   EXPECT_EQ(totals->rows, 25000u);
-  const auto checksum = ifnbackup::parse_checksum_line("-- ifnbackup-sha256: " + std::string(64, 'A') + " bytes=5");
+  const auto checksum =
+      ifnbackup::parse_checksum_line("-- ifnbackup-sha256: " + std::string(64, 'A') + " bytes=5");
   ASSERT_TRUE(checksum.has_value());
   EXPECT_EQ(checksum->sha256_hex, std::string(64, 'a'));
   EXPECT_EQ(checksum->bytes, 5u);

@@ -79,7 +79,9 @@ GzipReader::GzipReader(const std::filesystem::path& path) : m_stream(std::make_u
 
 GzipReader::~GzipReader() = default;
 
-std::uint64_t GzipReader::compressed_read() const noexcept { return m_stream->consumed(); }
+std::uint64_t GzipReader::compressed_read() const noexcept {
+  return m_stream->consumed();
+}
 
 std::uint64_t GzipReader::compressed_total() const noexcept {
   return std::max(m_stream->file_size, m_stream->file_read);
@@ -145,7 +147,8 @@ bool GzipReader::start_member() {
                                         std::to_string(s.consumed()));
   }
   if (!have_two) {
-    throw Error(ErrorCode::incomplete, s.name + ": unexpected end of file in a gzip header at compressed offset " +
+    throw Error(ErrorCode::incomplete, s.name +
+                                           ": unexpected end of file in a gzip header at compressed offset " +
                                            std::to_string(s.consumed()));
   }
   if (m_members > 0) {

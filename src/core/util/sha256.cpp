@@ -27,7 +27,9 @@ constexpr std::array<std::uint32_t, 8> k_initial_state = {
     0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
 };
 
-inline std::uint32_t rotr(std::uint32_t x, int n) noexcept { return (x >> n) | (x << (32 - n)); }
+inline std::uint32_t rotr(std::uint32_t x, int n) noexcept {
+  return (x >> n) | (x << (32 - n));
+}
 
 inline std::uint32_t load_be32(const std::uint8_t* p) noexcept {
   return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
@@ -119,8 +121,8 @@ bool sha_extensions_available() noexcept {
 // Four rounds per sha256rnds2 pair; the state is kept as the ABEF/CDGH register pair the
 // instruction works on (Intel, "New Instructions Supporting the Secure Hash Algorithm").
 __attribute__((target("sha,sse4.1,ssse3"))) void compress_sha_extensions(std::uint32_t state[8],
-                                                                          const std::uint8_t* data,
-                                                                          std::size_t blocks) noexcept {
+                                                                         const std::uint8_t* data,
+                                                                         std::size_t blocks) noexcept {
   const __m128i byte_swap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
   __m128i dcba = _mm_loadu_si128(reinterpret_cast<const __m128i*>(state));
   __m128i hgfe = _mm_loadu_si128(reinterpret_cast<const __m128i*>(state + 4));
@@ -142,8 +144,8 @@ __attribute__((target("sha,sse4.1,ssse3"))) void compress_sha_extensions(std::ui
         // W[t..t+3] from W[t-16..t-1]: msg1 adds sigma0, alignr brings W[t-7..t-4], msg2 adds sigma1.
         const __m128i previous = w[(group + 3) & 3];
         const __m128i before = w[(group + 2) & 3];
-        const __m128i partial =
-            _mm_add_epi32(_mm_sha256msg1_epu32(current, w[(group + 1) & 3]), _mm_alignr_epi8(previous, before, 4));
+        const __m128i partial = _mm_add_epi32(_mm_sha256msg1_epu32(current, w[(group + 1) & 3]),
+                                              _mm_alignr_epi8(previous, before, 4));
         current = _mm_sha256msg2_epu32(partial, previous);
       }
       __m128i message = _mm_add_epi32(
@@ -166,7 +168,9 @@ __attribute__((target("sha,sse4.1,ssse3"))) void compress_sha_extensions(std::ui
 
 #else
 
-bool sha_extensions_available() noexcept { return false; }
+bool sha_extensions_available() noexcept {
+  return false;
+}
 
 void compress_sha_extensions(std::uint32_t state[8], const std::uint8_t* data, std::size_t blocks) noexcept {
   compress_portable(state, data, blocks);
@@ -178,8 +182,9 @@ void compress_sha_extensions(std::uint32_t state[8], const std::uint8_t* data, s
 
 void Sha256::process_blocks(const std::uint8_t* data, std::size_t blocks) noexcept {
   // Chosen once: the CPU does not change while the process runs.
-  static const auto compress = sha256_detail::sha_extensions_available() ? sha256_detail::compress_sha_extensions
-                                                                         : sha256_detail::compress_portable;
+  static const auto compress = sha256_detail::sha_extensions_available()
+                                   ? sha256_detail::compress_sha_extensions
+                                   : sha256_detail::compress_portable;
   compress(m_state.data(), data, blocks);
 }
 

@@ -27,6 +27,9 @@ class ContentScan {
   // uncompressed_bytes of `result` from the trailer rules of docs/backup-format.md.
   void conclude(VerifyResult& result);
 
+  // The header lines seen so far (also known for a file that turns out truncated).
+  const std::map<std::string, std::string>& header() const noexcept { return m_header; }
+
  private:
   struct Manifest {
     std::vector<TableCount> tables;

@@ -41,8 +41,8 @@ std::string format_manifest(const std::vector<TableCount>& tables) {
   std::uint64_t total_rows = 0;
   for (const TableCount& table : tables) {
     if (table.name.find_first_of("\r\n") != std::string::npos) {
-      throw Error(ErrorCode::internal, "table name with a line break cannot be written in the manifest: `" +
-                                           table.name + "`");
+      throw Error(ErrorCode::internal,
+                  "table name with a line break cannot be written in the manifest: `" + table.name + "`");
     }
     out.append(k_manifest_table_prefix).push_back('`');
     for (const char c : table.name) {

@@ -6,6 +6,133 @@
 #include "io/gzip_reader.hpp"
 #include "verify/content_scan.hpp"
 
+// The trailer rules of docs/backup-format.md ("Proving a file complete and unaltered"), applied
+// once the content has been scanned, and the driver that feeds the decompressed file to the scan.
+namespace ifnbackup::verify_detail {
+namespace {
+
+bool starts_with(std::string_view text, std::string_view prefix) {
+  return text.substr(0, prefix.size()) == prefix;
+}
+
+// The last line of `text` (without its '\n') and where it starts; `whole` says that `text` is
+// the entire content, so a line without a '\n' before it starts at 0.
+bool last_line(std::string_view text, bool whole, std::string_view& line, std::size_t& start) {
+  if (!text.empty() && text.back() == '\n') {
+    text.remove_suffix(1);
+  }
+  const std::size_t newline = text.rfind('\n');
+  if (newline == std::string_view::npos) {
+    if (!whole) {
+      return false;
+    }
+    start = 0;
+  } else {
+    start = newline + 1;
+  }
+  line = text.substr(start);
+  if (!line.empty() && line.back() == '\r') {
+    line.remove_suffix(1);
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string ContentScan::not_sql_reason() const {
+  const std::string_view prefix = m_prefix;
+  if (prefix.find('\0') != std::string_view::npos) {
+    return "not an SQL dump: the content is binary data";
+  }
+  const std::size_t first = prefix.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) {
+    return {};
+  }
+  const std::string_view start = prefix.substr(first);
+  if (starts_with(start, "--") || starts_with(start, "/*")) {
+    return {};
+  }
+  return "not an SQL dump: the content does not start with an SQL comment";
+}
+
+void ContentScan::conclude(VerifyResult& result) {
+  result.header = m_header;
+  result.uncompressed_bytes = m_hashed + m_tail.size();
+  const std::string_view tail = m_tail;
+  const bool whole = m_hashed == 0;
+
+  std::string_view marker;
+  std::size_t marker_start = 0;
+  if (!last_line(tail, whole, marker, marker_start) || !starts_with(marker, k_completion_prefix)) {
+    const std::string not_sql = not_sql_reason();
+    if (!not_sql.empty()) {
+      result.status = VerifyStatus::corrupt;
+      result.reason = not_sql + " (no completion marker)";
+    } else if (result.uncompressed_bytes == 0) {
+      result.status = VerifyStatus::incomplete;
+      result.reason = "no completion marker: the file holds no SQL at all";
+    } else {
+      result.status = VerifyStatus::incomplete;
+      result.reason = "no completion marker: the dump was cut short";
+    }
+    return;
+  }
+  std::string_view when = marker.substr(k_completion_prefix.size());
+  if (starts_with(when, " on ")) {
+    when.remove_prefix(4);
+  }
+  result.completed_at = std::string(when);
+
+  std::string_view checksum_text;
+  std::size_t checksum_start = 0;
+  const bool have_previous =
+      marker_start > 0 && last_line(tail.substr(0, marker_start), whole, checksum_text, checksum_start);
+  if (!have_previous || !starts_with(checksum_text, k_checksum_prefix)) {
+    result.status = VerifyStatus::ok_legacy;
+    result.reason = "legacy: no content checksum";
+    return;
+  }
+  const auto checksum = parse_checksum_line(checksum_text);
+  if (!checksum) {
+    result.status = VerifyStatus::corrupt;
+    result.reason = "malformed checksum line: " + std::string(checksum_text.substr(0, 200));
+    return;
+  }
+  m_sha.update(tail.substr(0, checksum_start));
+  const std::uint64_t content_bytes = m_hashed + checksum_start;
+  result.sha256 = util::Sha256::hex(m_sha.finish());
+  if (checksum->bytes != content_bytes) {
+    result.status = VerifyStatus::corrupt;
+    result.reason = "content checksum mismatch: the checksum line covers " + std::to_string(checksum->bytes) +
+                    " bytes, the file has " + std::to_string(content_bytes) + " before it";
+    return;
+  }
+  if (checksum->sha256_hex != result.sha256) {
+    result.status = VerifyStatus::corrupt;
+    result.reason =
+        "content checksum mismatch: expected sha256 " + checksum->sha256_hex + ", computed " + result.sha256;
+    return;
+  }
+  if (!m_have_manifest || m_manifest.end_offset != content_bytes) {
+    result.status = VerifyStatus::corrupt;
+    result.reason = "manifest missing: no manifest block right before the checksum line";
+    return;
+  }
+  if (m_manifest.tables.size() != m_manifest.totals.tables || m_manifest.rows != m_manifest.totals.rows) {
+    result.status = VerifyStatus::corrupt;
+    result.reason = "manifest mismatch: it lists " + std::to_string(m_manifest.tables.size()) +
+                    " tables and " + std::to_string(m_manifest.rows) +
+                    " rows, its end line says tables=" + std::to_string(m_manifest.totals.tables) +
+                    " rows=" + std::to_string(m_manifest.totals.rows);
+    return;
+  }
+  result.tables = std::move(m_manifest.tables);
+  result.status = VerifyStatus::ok;
+  result.reason.clear();
+}
+
+}  // namespace ifnbackup::verify_detail
+
 namespace ifnbackup {
 namespace {
 
@@ -15,10 +142,14 @@ constexpr std::size_t k_chunk_size = 1024 * 1024;
 
 const char* verify_status_name(VerifyStatus status) noexcept {
   switch (status) {
-    case VerifyStatus::ok: return "ok";
-    case VerifyStatus::ok_legacy: return "ok_legacy";
-    case VerifyStatus::corrupt: return "corrupt";
-    case VerifyStatus::incomplete: return "incomplete";
+    case VerifyStatus::ok:
+      return "ok";
+    case VerifyStatus::ok_legacy:
+      return "ok_legacy";
+    case VerifyStatus::corrupt:
+      return "corrupt";
+    case VerifyStatus::incomplete:
+      return "incomplete";
   }
   return "unknown";
 }
@@ -50,6 +181,7 @@ VerifyResult verify_backup_file(const std::filesystem::path& path,
     result.status = error.code() == ErrorCode::corrupt ? VerifyStatus::corrupt : VerifyStatus::incomplete;
     result.reason = error.what();
     result.uncompressed_bytes = reader.uncompressed_read();
+    result.header = scan.header();
     return result;
   }
   result.compressed_bytes = reader.compressed_total();
