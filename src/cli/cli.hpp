@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "ifnbackup/options.hpp"
+#include "ifnbackup/retention.hpp"
 
 namespace ifnbackup::cli {
 
@@ -21,6 +22,8 @@ struct GlobalSettings {
   bool quiet = false;
   bool verbose = false;
   bool json = false;
+  RetentionPolicy retention;
+  bool no_rotate = false;  // backup: skip the rotation after success
 };
 
 // A subcommand's work, run once options are final; returns the exit code.
@@ -30,13 +33,19 @@ struct Command {
   CLI::App* app = nullptr;
   Action action;
   std::string log_name;  // "backup" -> <log-dir>/backup.log
+  // The command prints its results on stdout: the console shows only warnings and errors.
+  bool results_on_stdout = false;
 };
 
 Command add_backup_command(CLI::App& app, GlobalSettings& settings);
 Command add_restore_command(CLI::App& app, GlobalSettings& settings);
+Command add_verify_command(CLI::App& app, GlobalSettings& settings);
+Command add_list_command(CLI::App& app, GlobalSettings& settings);
+Command add_rotate_command(CLI::App& app, GlobalSettings& settings);
+void add_retention_options(CLI::App& app, GlobalSettings& settings);
 
 // Logging to stderr (nothing but errors with -q) and to <log-dir>/<log_name>.log.
-void setup_logging(const GlobalSettings& settings, const std::string& log_name);
+void setup_logging(const GlobalSettings& settings, const Command& command);
 
 // Applies IFNBACKUP_* environment variables, then the config file, to options not given on
 // the command line (flags win over the environment, which wins over the file).

@@ -3,16 +3,44 @@
 
 #include "cli.hpp"
 #include "ifnbackup/backup.hpp"
+#include "ifnbackup/error.hpp"
+#include "ifnbackup/inventory.hpp"
+#include "ifnbackup/rotate.hpp"
 
 namespace ifnbackup::cli {
+
+namespace {
+
+// The new file is read back once, as restore would read it, and the result remembered for
+// list and rotate: the procedure's daily "Intégrité du backup vérifiée".
+void verify_new_backup(const std::filesystem::path& file, const GlobalSettings& settings) {
+  auto state = VerificationState::load(settings.backup_dir);
+  for (const auto& entry : scan_backup_folder(settings.backup_dir, settings.prefix)) {
+    if (entry.name == file.filename().string()) {
+      const auto result = verify_entry(entry, state);
+      if (!result.ok()) {
+        throw Error(result.status == VerifyStatus::corrupt ? ErrorCode::corrupt : ErrorCode::incomplete,
+                    fmt::format("the new backup {} does not verify: {}", file.string(), result.reason),
+                    "check the disk of the backup folder (dmesg, SMART)");
+      }
+      state.save();
+      spdlog::info("verified {}: sha256 {}", entry.name, result.sha256);
+      return;
+    }
+  }
+}
+
+}  // namespace
 
 Command add_backup_command(CLI::App& app, GlobalSettings& settings) {
   Command command;
   command.log_name = "backup";
   command.app = app.add_subcommand("backup", "Write a consistent, verified backup of the database to the backup folder");
+  command.app->add_flag("--no-rotate", settings.no_rotate, "Do not apply the retention policy after the backup");
   command.app->footer(
       "Writes <backup-dir>/<prefix>_YYYYMMDD_HHMMSS.sql.gz (a standard gzip of SQL) through a .partial file,\n"
-      "so a file under a final name is always complete. Exit codes: docs/exit-codes.md.");
+      "so a file under a final name is always complete; reads it back to verify it; then rotates (unless\n"
+      "--no-rotate). A failed backup never rotates. Exit codes: docs/exit-codes.md.");
   command.action = [&settings]() {
     const auto options = make_backup_options(settings);
     spdlog::info("backup of database '{}' started", options.connection.database);
@@ -22,6 +50,15 @@ Command add_backup_command(CLI::App& app, GlobalSettings& settings) {
                  static_cast<double>(result.compressed_bytes) / 1048576.0,
                  static_cast<double>(result.uncompressed_bytes) / 1048576.0,
                  static_cast<double>(result.duration.count()) / 1000.0, result.snapshot);
+    verify_new_backup(result.file, settings);
+    if (!settings.no_rotate) {
+      RotateOptions rotate;
+      rotate.backup_dir = settings.backup_dir;
+      rotate.prefix = settings.prefix;
+      rotate.policy = settings.retention;
+      const auto rotated = run_rotate(rotate);
+      spdlog::info("rotation: {} file(s) removed", rotated.removed);
+    }
     return 0;
   };
   return command;

@@ -12,11 +12,15 @@
 
 namespace ifnbackup::cli {
 
-void setup_logging(const GlobalSettings& settings, const std::string& log_name) {
+void setup_logging(const GlobalSettings& settings, const Command& command) {
+  const std::string& log_name = command.log_name;
   auto console = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
   console->set_pattern("%^%l%$: %v");
-  console->set_level(settings.quiet ? spdlog::level::err
-                                    : (settings.verbose ? spdlog::level::debug : spdlog::level::info));
+  auto level = settings.verbose ? spdlog::level::debug : spdlog::level::info;
+  if (command.results_on_stdout && !settings.verbose) {
+    level = spdlog::level::warn;
+  }
+  console->set_level(settings.quiet ? spdlog::level::err : level);
   std::vector<spdlog::sink_ptr> sinks{console};
 
   const std::string dir = settings.log_dir.empty() ? settings.backup_dir : settings.log_dir;

@@ -65,10 +65,14 @@ int run(int argc, char** argv) {
   app.fallthrough();
   GlobalSettings settings;
   add_global_options(app, settings);
+  add_retention_options(app, settings);
 
   std::vector<Command> commands;
   commands.push_back(add_backup_command(app, settings));
   commands.push_back(add_restore_command(app, settings));
+  commands.push_back(add_verify_command(app, settings));
+  commands.push_back(add_list_command(app, settings));
+  commands.push_back(add_rotate_command(app, settings));
 
   try {
     app.parse(argc, argv);
@@ -87,7 +91,7 @@ int run(int argc, char** argv) {
                     "put it in a MySQL option file (--defaults-file, [client] password=...) or a 0600 --password-file");
       }
       apply_environment_and_config(app, command.app, settings);
-      setup_logging(settings, command.log_name);
+      setup_logging(settings, command);
       return command.action();
     } catch (const Error& error) {
       if (!spdlog::default_logger()) {

@@ -1,0 +1,66 @@
+#pragma once
+// What the backup folder holds and what is known of each file: the results of earlier
+// verifications are remembered in a small state file, so list and rotate know which backups
+// are good without reading them all again.
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ifnbackup/catalog.hpp"
+#include "ifnbackup/retention.hpp"
+#include "ifnbackup/verify.hpp"
+
+namespace ifnbackup {
+
+struct VerificationRecord {
+  std::string name;
+  std::uintmax_t size = 0;
+  std::int64_t mtime_ticks = 0;  // the file as it was verified; any change makes the record stale
+  VerifyStatus status = VerifyStatus::incomplete;
+  std::string reason;
+  std::chrono::system_clock::time_point verified_at{};
+  std::uint64_t tables = 0;
+  std::uint64_t rows = 0;
+};
+
+class VerificationState {
+ public:
+  static constexpr const char* k_file_name = ".ifnbackup-verify.tsv";
+
+  // A missing or unreadable state file is an empty state (everything "never verified").
+  static VerificationState load(const std::filesystem::path& backup_dir);
+  // The record for this file as it is now, or nullptr if never verified or changed since.
+  const VerificationRecord* find(const CatalogEntry& entry) const;
+  void record(const CatalogEntry& entry, const VerifyResult& result, std::chrono::system_clock::time_point now);
+  void forget(const std::string& name) { m_records.erase(name); }
+  // Written to a temporary file and renamed over the old one (0600). Throws Error(io).
+  void save() const;
+
+ private:
+  std::filesystem::path m_path;
+  std::map<std::string, VerificationRecord> m_records;
+};
+
+// Health for retention, from a record (nullptr: unknown).
+Health health_of(const VerificationRecord* record);
+
+// Verifies one of the folder's files and records the outcome in the state (not saved).
+VerifyResult verify_entry(const CatalogEntry& entry, VerificationState& state,
+                          const std::function<void(const VerifyProgress&)>& progress = {});
+
+// Free and total bytes of the filesystem holding path (statvfs); nullopt if unknown.
+struct DiskSpace {
+  std::uint64_t free_bytes = 0;
+  std::uint64_t total_bytes = 0;
+  double free_percent() const {
+    return total_bytes == 0 ? 0.0 : 100.0 * static_cast<double>(free_bytes) / static_cast<double>(total_bytes);
+  }
+};
+std::optional<DiskSpace> disk_space(const std::filesystem::path& path);
+
+}  // namespace ifnbackup

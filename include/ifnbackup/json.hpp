@@ -1,0 +1,36 @@
+#pragma once
+// A minimal JSON writer for --json outputs (no parser needed: we only emit).
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace ifnbackup::util {
+
+class JsonWriter {
+ public:
+  JsonWriter& begin_object();
+  JsonWriter& end_object();
+  JsonWriter& begin_array();
+  JsonWriter& end_array();
+  JsonWriter& key(std::string_view name);
+  JsonWriter& value(std::string_view text);
+  JsonWriter& value(const char* text) { return value(std::string_view(text)); }
+  JsonWriter& value(const std::string& text) { return value(std::string_view(text)); }
+  JsonWriter& value(std::int64_t number);
+  JsonWriter& value(std::uint64_t number);
+  JsonWriter& value(int number) { return value(static_cast<std::int64_t>(number)); }
+  JsonWriter& value(double number);
+  JsonWriter& value(bool flag);
+  JsonWriter& null();
+  const std::string& str() const { return m_out; }
+
+ private:
+  void separate();
+  std::string m_out;
+  bool m_need_comma = false;
+};
+
+// "text" with JSON escapes, appended to out.
+void append_json_string(std::string& out, std::string_view text);
+
+}  // namespace ifnbackup::util

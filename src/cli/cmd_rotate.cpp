@@ -1,0 +1,97 @@
+#include <iostream>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "cli.hpp"
+#include "format.hpp"
+#include "ifnbackup/json.hpp"
+#include "ifnbackup/rotate.hpp"
+
+namespace ifnbackup::cli {
+
+namespace {
+
+int rotate_folder(const GlobalSettings& settings, bool dry_run) {
+  RotateOptions options;
+  options.backup_dir = settings.backup_dir;
+  options.prefix = settings.prefix;
+  options.policy = settings.retention;
+  options.dry_run = dry_run;
+  const auto result = run_rotate(options);
+
+  if (settings.json) {
+    util::JsonWriter json;
+    json.begin_object().key("dry_run").value(dry_run).key("decisions").begin_array();
+    for (const auto& decision : result.decisions) {
+      json.begin_object()
+          .key("name").value(decision.entry.name)
+          .key("kind").value(backup_kind_name(decision.entry.kind))
+          .key("remove").value(decision.remove)
+          .key("reason").value(decision.reason)
+          .end_object();
+    }
+    json.end_array()
+        .key("removed").value(static_cast<std::uint64_t>(result.removed))
+        .key("bytes_freed").value(result.bytes_freed)
+        .end_object();
+    std::cout << json.str() << "\n";
+    return 0;
+  }
+  if (settings.quiet) {
+    return 0;
+  }
+  std::size_t to_remove = 0;
+  for (const auto& decision : result.decisions) {
+    if (decision.entry.kind == BackupKind::foreign) {
+      continue;
+    }
+    to_remove += decision.remove ? 1 : 0;
+    std::cout << fmt::format("{:<13} {:<46} {}\n",
+                             decision.remove ? (dry_run ? "would remove" : "removed") : "keep", decision.entry.name,
+                             decision.reason);
+  }
+  if (dry_run) {
+    std::cout << fmt::format("dry run: {} file(s) would be removed, nothing was deleted\n", to_remove);
+  } else {
+    std::cout << fmt::format("{} file(s) removed, {} freed\n", result.removed, human_size(result.bytes_freed));
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_retention_options(CLI::App& app, GlobalSettings& settings) {
+  auto& p = settings.retention;
+  const char* group = "Retention (rotate, and backup's rotation after success)";
+  app.add_option("--retention-days", p.retention_days, "Keep every backup younger than this")
+      ->capture_default_str()->check(CLI::NonNegativeNumber)->group(group);
+  app.add_option("--min-keep", p.min_keep, "Always keep the newest N backups that verify as good, whatever their age")
+      ->capture_default_str()->check(CLI::PositiveNumber)->group(group);
+  app.add_option("--keep-daily", p.keep_daily, "Also keep the newest backup of each of the last N days")
+      ->capture_default_str()->check(CLI::NonNegativeNumber)->group(group);
+  app.add_option("--keep-weekly", p.keep_weekly, "... of each of the last N ISO weeks")
+      ->capture_default_str()->check(CLI::NonNegativeNumber)->group(group);
+  app.add_option("--keep-monthly", p.keep_monthly, "... of each of the last N months")
+      ->capture_default_str()->check(CLI::NonNegativeNumber)->group(group);
+  app.add_option("--safety-retention-days", p.safety_retention_days,
+                 "Keep safety snapshots younger than this (the newest is always kept)")
+      ->capture_default_str()->check(CLI::NonNegativeNumber)->group(group);
+}
+
+Command add_rotate_command(CLI::App& app, GlobalSettings& settings) {
+  auto dry_run = std::make_shared<bool>(false);
+  Command command;
+  command.log_name = "backup";
+  command.results_on_stdout = true;
+  command.app = app.add_subcommand("rotate", "Remove old backups by the retention policy, never the last good ones");
+  command.app->add_flag("--dry-run", *dry_run, "Print what would be removed, and why; delete nothing");
+  command.app->add_flag("--json", settings.json, "Machine-readable output (fields: docs/json-output.md)");
+  command.app->footer(
+      "Only files named like our backups are candidates. Ages come from the name, not the mtime.\n"
+      "Backups never verified are verified first: a corrupt file never counts toward --min-keep.");
+  command.action = [&settings, dry_run]() { return rotate_folder(settings, *dry_run); };
+  return command;
+}
+
+}  // namespace ifnbackup::cli

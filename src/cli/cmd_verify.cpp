@@ -1,0 +1,146 @@
+#include <iostream>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "cli.hpp"
+#include "ifnbackup/error.hpp"
+#include "ifnbackup/inventory.hpp"
+#include "ifnbackup/restore.hpp"
+#include "ifnbackup/json.hpp"
+
+namespace ifnbackup::cli {
+
+namespace {
+
+struct VerifyFlags {
+  std::vector<std::string> files;
+};
+
+std::string status_word(VerifyStatus status) {
+  switch (status) {
+    case VerifyStatus::ok:
+    case VerifyStatus::ok_legacy: return "OK";
+    case VerifyStatus::corrupt: return "CORRUPT";
+    case VerifyStatus::incomplete: return "INCOMPLETE";
+  }
+  return "?";
+}
+
+int verify_files(const GlobalSettings& settings, const VerifyFlags& flags) {
+  namespace fs = std::filesystem;
+  const fs::path dir = settings.backup_dir;
+  std::vector<CatalogEntry> folder;
+  if (!dir.empty() && fs::is_directory(dir)) {
+    folder = scan_backup_folder(dir, settings.prefix);
+  }
+  auto state = VerificationState::load(dir);
+
+  // No argument: every backup and safety snapshot of the folder (the procedure's "Scénario 2").
+  std::vector<fs::path> paths;
+  if (flags.files.empty()) {
+    if (dir.empty()) {
+      throw Error(ErrorCode::usage, "no file to verify and no backup folder", "give FILE... or --backup-dir");
+    }
+    for (const auto& entry : folder) {
+      if (entry.kind == BackupKind::backup || entry.kind == BackupKind::safety_snapshot) {
+        paths.push_back(entry.path);
+      }
+    }
+  } else {
+    for (const auto& file : flags.files) {
+      paths.push_back(resolve_backup_file(file, dir, settings.prefix));
+    }
+  }
+
+  std::size_t ok = 0, corrupt = 0, incomplete = 0;
+  util::JsonWriter json;
+  json.begin_object().key("files").begin_array();
+  for (const auto& path : paths) {
+    const VerifyResult result = verify_backup_file(path);
+    std::error_code ec;
+    for (const auto& entry : folder) {
+      if (fs::equivalent(entry.path, path, ec)) {
+        state.record(entry, result, std::chrono::system_clock::now());
+      }
+    }
+    std::uint64_t rows = 0;
+    for (const auto& table : result.tables) {
+      rows += table.rows;
+    }
+    if (result.ok()) {
+      ++ok;
+    } else if (result.status == VerifyStatus::corrupt) {
+      ++corrupt;
+    } else {
+      ++incomplete;
+    }
+    if (settings.json) {
+      json.begin_object()
+          .key("file").value(path.filename().string())
+          .key("path").value(path.string())
+          .key("status").value(verify_status_name(result.status))
+          .key("ok").value(result.ok())
+          .key("reason").value(result.reason)
+          .key("compressed_bytes").value(result.compressed_bytes)
+          .key("uncompressed_bytes").value(result.uncompressed_bytes)
+          .key("sha256").value(result.sha256)
+          .key("tables").value(static_cast<std::uint64_t>(result.tables.size()))
+          .key("rows").value(rows)
+          .key("completed_at").value(result.completed_at)
+          .end_object();
+    } else if (result.ok()) {
+      std::cout << fmt::format("OK          {}{}\n", path.filename().string(),
+                               result.status == VerifyStatus::ok_legacy
+                                   ? "  (legacy: no content checksum)"
+                                   : fmt::format("  ({} tables, {} rows, sha256 verified)", result.tables.size(),
+                                                 rows));
+    } else {
+      std::cout << fmt::format("{}: {}: {}\n", status_word(result.status), path.filename().string(), result.reason);
+    }
+    spdlog::log(result.ok() ? spdlog::level::info : spdlog::level::err, "verify {}: {}{}", path.string(),
+                verify_status_name(result.status), result.reason.empty() ? "" : ": " + result.reason);
+  }
+  json.end_array()
+      .key("summary").begin_object()
+      .key("files").value(static_cast<std::uint64_t>(paths.size()))
+      .key("ok").value(static_cast<std::uint64_t>(ok))
+      .key("corrupt").value(static_cast<std::uint64_t>(corrupt))
+      .key("incomplete").value(static_cast<std::uint64_t>(incomplete))
+      .end_object().end_object();
+  if (!dir.empty() && fs::is_directory(dir)) {
+    try {
+      state.save();
+    } catch (const Error& error) {
+      spdlog::warn("verification results not remembered: {}", error.what());
+    }
+  }
+  if (settings.json) {
+    std::cout << json.str() << "\n";
+  } else {
+    std::cout << fmt::format("{} file(s): {} ok, {} corrupt, {} incomplete\n", paths.size(), ok, corrupt, incomplete);
+  }
+  if (corrupt > 0) {
+    return static_cast<int>(ErrorCode::corrupt);
+  }
+  return incomplete > 0 ? static_cast<int>(ErrorCode::incomplete) : 0;
+}
+
+}  // namespace
+
+Command add_verify_command(CLI::App& app, GlobalSettings& settings) {
+  auto flags = std::make_shared<VerifyFlags>();
+  Command command;
+  command.log_name = "backup";
+  command.results_on_stdout = true;
+  command.app = app.add_subcommand("verify", "Prove backup files complete and unaltered (more than gzip -t)");
+  command.app->add_option("files", flags->files, "Files to verify (default: every backup and safety snapshot)");
+  command.app->add_flag("--json", settings.json, "Machine-readable output (fields: docs/json-output.md)");
+  command.app->footer(
+      "Checks every gzip member's CRC, the completion marker, the content SHA-256 and the manifest.\n"
+      "Exit 0 if all pass, 10 if one is corrupt, 11 if one is incomplete.");
+  command.action = [&settings, flags]() { return verify_files(settings, *flags); };
+  return command;
+}
+
+}  // namespace ifnbackup::cli
