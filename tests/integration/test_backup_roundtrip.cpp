@@ -1,0 +1,148 @@
+// The backup of the round-trip corpus, loaded back with the stock client into an empty database,
+// reproduces every table, row, view, trigger, routine, event and sequence; the file itself is what
+// docs/backup-format.md promises. Once on the shared server (through the library), once on a server
+// in zone +03:00 (through the binary).
+#include <sys/stat.h>
+
+#include <regex>
+
+#include "ifnbackup/backup.hpp"
+#include "test_support.hpp"
+
+namespace ifnbackup::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+unsigned mode_of(const fs::path& path) {
+  struct stat st {};
+  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+  return st.st_mode & 07777;
+}
+
+// The file's properties an operator relies on, checked with tools other than ours.
+void check_backup_file(const fs::path& file) {
+  SCOPED_TRACE(file.string());
+  EXPECT_TRUE(std::regex_match(file.filename().string(),
+                               std::regex(R"(ifn_connect_backup_\d{8}_\d{6}\.sql\.gz)")));
+  EXPECT_EQ(mode_of(file), 0600u);
+  EXPECT_EQ(mode_of(file.parent_path()), 0700u);
+  EXPECT_FALSE(fs::exists(file.string() + ".partial"));
+  EXPECT_EQ(run_command({"gzip", "-t", file.string()}).exit_code, 0) << "gzip -t failed";
+
+  const auto unzipped = run_command({"gzip", "-dc", file.string()});
+  ASSERT_EQ(unzipped.exit_code, 0);
+  const std::string& text = unzipped.out;
+  ASSERT_FALSE(text.empty());
+  ASSERT_EQ(text.back(), '\n');
+  const auto last_start = text.rfind('\n', text.size() - 2) + 1;
+  const std::string last_line = text.substr(last_start);
+  EXPECT_EQ(last_line.rfind("-- Dump completed", 0), 0u) << "last line: " << last_line;
+
+  const auto sha_start = text.rfind('\n', last_start - 2) + 1;
+  const std::string sha_line = text.substr(sha_start, last_start - sha_start);
+  std::smatch match;
+  ASSERT_TRUE(std::regex_match(sha_line, match, std::regex(R"(-- ifnbackup-sha256: ([0-9a-f]{64}) bytes=(\d+)\n)")))
+      << "checksum line: " << sha_line;
+  EXPECT_EQ(std::stoull(match[2].str()), sha_start) << "bytes= is the length of the content before the line";
+  EXPECT_EQ(match[1].str(), sha256sum_of(text.substr(0, sha_start))) << "sha256 of the content before the line";
+  EXPECT_NE(text.find("-- ifnbackup-manifest-end: tables=26 "), std::string::npos);
+}
+
+// Loads the corpus, backs it up with `backup`, restores with the stock client, compares.
+template <typename BackupFn>
+void round_trip(const TestServer& server, BackupFn backup) {
+  ScratchDatabase source(server, "rt_src");
+  const auto loaded = load_file(server, source.name(), data_dir() / "corpus.sql");
+  ASSERT_EQ(loaded.exit_code, 0) << loaded.err;
+
+  TempDir work;
+  const fs::path backup_dir = work.path() / "backups";
+  const fs::path file = backup(source.name(), backup_dir);
+  ASSERT_FALSE(file.empty());
+  ASSERT_TRUE(fs::exists(file)) << file;
+  check_backup_file(file);
+
+  ScratchDatabase target(server, "rt_dst");
+  const auto restored = load_file(server, target.name(), file);
+  ASSERT_EQ(restored.exit_code, 0) << "gunzip -c | mariadb failed: " << restored.err;
+
+  auto connection = connect(server, source.name());
+  const Fingerprint expected = fingerprint_database(*connection, source.name());
+  const Fingerprint actual = fingerprint_database(*connection, target.name());
+  // The corpus' objects are all there (26 tables, 4 views, 2 triggers, 2 routines, 1 event, 1 sequence).
+  std::map<std::string, int> kinds;
+  for (const auto& [key, value] : expected) {
+    if (key.ends_with(" rows") || key.rfind("view ", 0) == 0 || key.rfind("trigger ", 0) == 0 ||
+        key.ends_with(" body") || key.ends_with(" time_zone") || key.ends_with(" nextval")) {
+      ++kinds[key.substr(0, key.find(' '))];
+    }
+  }
+  EXPECT_EQ(kinds["table"], 26);
+  EXPECT_EQ(kinds["view"], 4);
+  EXPECT_EQ(kinds["trigger"], 2);
+  EXPECT_EQ(kinds["routine"], 2);
+  EXPECT_EQ(kinds["event"], 1);
+  EXPECT_EQ(kinds["sequence"], 1);
+
+  // A sequence comes back at the source's next value not yet cached (as mariadb-dump writes it):
+  // never behind the source (no value handed out twice), at most one cache block (CACHE 10 x
+  // INCREMENT 5) ahead. Exact equality would need NEXTVAL on the source, which a backup must not do.
+  Fingerprint expected_rest = expected;
+  Fingerprint actual_rest = actual;
+  const std::string nextval = "sequence invoice_seq nextval";
+  ASSERT_TRUE(expected.contains(nextval) && actual.contains(nextval));
+  const long source_next = std::stol(expected.at(nextval));
+  const long restored_next = std::stol(actual.at(nextval));
+  EXPECT_EQ(source_next, 1015);
+  EXPECT_GE(restored_next, source_next) << "the restored sequence would hand out a value again";
+  EXPECT_LE(restored_next, source_next + 10 * 5) << "more than one cache block skipped";
+  EXPECT_EQ((restored_next - source_next) % 5, 0) << "off the INCREMENT BY 5 grid";
+  expected_rest.erase(nextval);
+  actual_rest.erase(nextval);
+  expect_same_fingerprint(expected_rest, actual_rest);
+}
+
+TEST(BackupRoundTrip, CorpusThroughTheLibraryAndTheStockClient) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  round_trip(server, [&](const std::string& database, const fs::path& dir) {
+    BackupOptions options;
+    options.connection = connection_options(server, database);
+    options.backup_dir = dir;
+    const BackupResult result = run_backup(options);
+    EXPECT_EQ(result.tables.size(), 26u);
+    EXPECT_GE(result.rows, 30000u);
+    EXPECT_EQ(result.sha256.size(), 64u);
+    return result.file;
+  });
+}
+
+TEST(BackupRoundTrip, CorpusThroughTheBinaryOnAServerInZonePlus3) {
+  PrivateServer private_server;
+  std::string error;
+  const auto server = private_server.start("+03:00", error);
+  if (!server) {
+    if (in_ci()) {
+      FAIL() << error;
+    }
+    GTEST_SKIP() << "no private server in zone +03:00: " << error;
+  }
+  const auto zone = mariadb_client(*server, "", "SELECT @@global.time_zone");
+  ASSERT_EQ(zone.out, "+03:00\n");
+  round_trip(*server, [&](const std::string& database, const fs::path& dir) {
+    const auto result = run_command({IFNBACKUP_BIN, "-q", "--defaults-file", server->defaults_file, "--database",
+                                     database, "--backup-dir", dir.string(), "backup"});
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_EQ(result.out, "");
+    EXPECT_EQ(result.err, "");
+    for (const auto& entry : fs::directory_iterator(dir)) {
+      if (entry.path().extension() == ".gz") {
+        return entry.path();
+      }
+    }
+    return fs::path();
+  });
+}
+
+}  // namespace
+}  // namespace ifnbackup::test
