@@ -246,7 +246,7 @@ TEST_F(GzipTest, BadDescriptorIsAnIoErrorWithStrerror) {
     FAIL() << "no error";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::io);
-    EXPECT_EQ(std::string(e.what()), std::string("cannot write ro: ") + std::strerror(EBADF));
+    EXPECT_EQ(std::string(e.what()), std::string("error while writing ro: ") + std::strerror(EBADF));
   }
   ::close(fd);
 }

@@ -115,7 +115,7 @@ void VerificationState::save() const {
       io::throw_io_error(errno, fmt::format("writing {}", temporary.string()));
     }
     try {
-      io::write_all(fd, text.data(), text.size(), fmt::format("writing {}", temporary.string()));
+      io::write_fully(fd, text, temporary.string());
       if (::fsync(fd) != 0) {
         io::throw_io_error(errno, fmt::format("syncing {}", temporary.string()));
       }

@@ -14,37 +14,6 @@ namespace ifnbackup::io {
 
 namespace fs = std::filesystem;
 
-void throw_io_error(int error_number, const std::string& what) {
-  if (error_number == ENOSPC || error_number == EDQUOT) {
-    throw Error(ErrorCode::io, fmt::format("disk full while {}", what),
-                "free space in the backup folder (ifnbackup rotate, or move old backups away) and run again");
-  }
-  if (error_number == EFBIG) {
-    throw Error(ErrorCode::io, fmt::format("file size limit reached while {}", what),
-                "check 'ulimit -f' and the filesystem's maximum file size");
-  }
-  if (error_number == EACCES || error_number == EPERM || error_number == EROFS) {
-    throw Error(ErrorCode::io, fmt::format("permission denied while {}: {}", what, std::strerror(error_number)),
-                "check the owner and mode of the backup folder");
-  }
-  throw Error(ErrorCode::io, fmt::format("error while {}: {}", what, std::strerror(error_number)));
-}
-
-void write_all(int fd, const void* data, std::size_t size, const std::string& what) {
-  const char* p = static_cast<const char*>(data);
-  while (size > 0) {
-    const ssize_t n = ::write(fd, p, size);
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      throw_io_error(errno, what);
-    }
-    p += n;
-    size -= static_cast<std::size_t>(n);
-  }
-}
-
 namespace {
 
 void fsync_folder(const fs::path& dir) {

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <string>
 
+#include "io/file_io.hpp"
+
 namespace ifnbackup::io {
 
 class AtomicFile {
@@ -35,11 +37,5 @@ class AtomicFile {
 // Creates the folder (and parents) with mode 0700 if missing; tightens an existing folder
 // we own to 0700 is NOT done silently: a looser mode is reported by the caller. Throws Error(io).
 void ensure_private_folder(const std::filesystem::path& dir);
-
-// Writes all of data to fd, retrying partial writes and EINTR. Throws Error(io) naming what.
-void write_all(int fd, const void* data, std::size_t size, const std::string& what);
-
-// Throws Error(io) for an errno from a write/fsync/rename, with "disk full" wording for ENOSPC.
-[[noreturn]] void throw_io_error(int error_number, const std::string& what);
 
 }  // namespace ifnbackup::io

@@ -9,29 +9,12 @@
 #include <zlib.h>
 
 #include "ifnbackup/error.hpp"
+#include "io/file_io.hpp"
 
 namespace ifnbackup::io {
 namespace {
 
 constexpr std::size_t k_output_buffer_size = 256 * 1024;
-
-// The one place where a write(2) errno becomes an Error.
-[[noreturn]] void throw_write_error(int error_number, std::string_view what) {
-  const std::string name(what);
-  switch (error_number) {
-    case ENOSPC:
-      throw Error(ErrorCode::io, "disk full while writing " + name,
-                  "free space on the backup file system (or lower the number of backups kept) and retry");
-    case EDQUOT:
-      throw Error(ErrorCode::io, "disk quota exceeded while writing " + name,
-                  "free space or raise the quota of the user running ifnbackup, then retry");
-    case EFBIG:
-      throw Error(ErrorCode::io, "file size limit reached while writing " + name,
-                  "check `ulimit -f` and the maximum file size of the backup file system");
-    default:
-      throw Error(ErrorCode::io, "cannot write " + name + ": " + std::strerror(error_number));
-  }
-}
 
 // The one place where a zlib deflate return code becomes an Error.
 void check_deflate(int rc, const z_stream& stream, std::string_view what) {
@@ -46,26 +29,6 @@ void check_deflate(int rc, const z_stream& stream, std::string_view what) {
 }
 
 }  // namespace
-
-void write_fully(int fd, std::string_view data, std::string_view what) {
-  const char* p = data.data();
-  std::size_t left = data.size();
-  while (left > 0) {
-    const ssize_t n = ::write(fd, p, left);
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      throw_write_error(errno, what);
-    }
-    if (n == 0) {
-      // write(2) returning 0 for a regular file means no space could be allocated.
-      throw_write_error(ENOSPC, what);
-    }
-    p += n;
-    left -= static_cast<std::size_t>(n);
-  }
-}
 
 struct GzipWriter::Stream {
   z_stream z{};

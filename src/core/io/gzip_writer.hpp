@@ -7,10 +7,6 @@
 
 namespace ifnbackup::io {
 
-// Writes all of data to fd, retrying partial writes and EINTR. Throws Error(io) naming `what`
-// ("disk full while writing <what>" on ENOSPC).
-void write_fully(int fd, std::string_view data, std::string_view what);
-
 class GzipWriter {
  public:
   // level: 1 (fast) .. 9 (small), or -1 for zlib's default. `what` names the file in messages.

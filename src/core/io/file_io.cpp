@@ -1,0 +1,55 @@
+#include "io/file_io.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "ifnbackup/error.hpp"
+
+namespace ifnbackup::io {
+
+void throw_io_error(int error_number, std::string_view what) {
+  switch (error_number) {
+    case ENOSPC:
+      throw Error(ErrorCode::io, fmt::format("disk full while {}", what),
+                  "free space in the backup folder (ifnbackup rotate, or move old backups away) and run again");
+    case EDQUOT:
+      throw Error(ErrorCode::io, fmt::format("disk quota exceeded while {}", what),
+                  "free space or raise the quota of the user running ifnbackup, then run again");
+    case EFBIG:
+      throw Error(ErrorCode::io, fmt::format("file size limit reached while {}", what),
+                  "check 'ulimit -f' and the maximum file size of the backup file system");
+    case EACCES:
+    case EPERM:
+    case EROFS:
+      throw Error(ErrorCode::io, fmt::format("permission denied while {}: {}", what, std::strerror(error_number)),
+                  "check the owner and mode of the backup folder, and that its file system is writable");
+    default:
+      throw Error(ErrorCode::io, fmt::format("error while {}: {}", what, std::strerror(error_number)));
+  }
+}
+
+void write_fully(int fd, std::string_view data, std::string_view name) {
+  const char* p = data.data();
+  std::size_t left = data.size();
+  while (left > 0) {
+    const ssize_t n = ::write(fd, p, left);
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      throw_io_error(errno, fmt::format("writing {}", name));
+    }
+    if (n == 0) {
+      // write(2) returning 0 for a regular file means no space could be allocated.
+      throw_io_error(ENOSPC, fmt::format("writing {}", name));
+    }
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+}
+
+}  // namespace ifnbackup::io

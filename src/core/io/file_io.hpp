@@ -1,0 +1,16 @@
+#pragma once
+// The one translator from a file-system errno to an ifnbackup::Error, and a write that
+// retries partial writes and EINTR.
+#include <string>
+#include <string_view>
+
+namespace ifnbackup::io {
+
+// Error(io) for errno while `what` ("writing X", "renaming X"): disk full, quota, file size
+// limit and permissions get their own wording and hint.
+[[noreturn]] void throw_io_error(int error_number, std::string_view what);
+
+// Writes all of data to fd. Throws Error(io) ("disk full while writing <name>" on ENOSPC).
+void write_fully(int fd, std::string_view data, std::string_view name);
+
+}  // namespace ifnbackup::io
