@@ -1,0 +1,110 @@
+// A backup is one consistent snapshot: while a writer moves money between two accounts (and logs
+// each transfer in another table, in the same transaction) for the whole length of the dump, the
+// restored accounts still hold the same total and agree with the restored transfer log.
+// Tables sort as accounts, filler, transfers: the slow filler sits between the two related tables.
+#include <atomic>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "ifnbackup/backup.hpp"
+#include "test_support.hpp"
+
+namespace ifnbackup::test {
+namespace {
+
+constexpr long k_total = 2000;
+
+long as_long(const std::optional<std::string>& value) { return value ? std::stol(*value) : -1; }
+
+TEST(BackupConsistency, TransfersDuringTheDumpRestoreToOneSnapshot) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  ScratchDatabase source(server, "consistency_src");
+  const auto setup = mariadb_client(server, source.name(), R"(
+CREATE TABLE a_accounts (id INT PRIMARY KEY, balance BIGINT NOT NULL) ENGINE=InnoDB;
+INSERT INTO a_accounts VALUES (1, 1000), (2, 1000);
+CREATE TABLE m_filler (id INT PRIMARY KEY, h CHAR(32) NOT NULL, pad VARCHAR(64) NOT NULL) ENGINE=InnoDB;
+INSERT INTO m_filler SELECT seq, MD5(seq), REPEAT(CHAR(65 + seq % 26), 40) FROM seq_1_to_200000;
+CREATE TABLE z_transfers (id INT AUTO_INCREMENT PRIMARY KEY, from_id INT NOT NULL, to_id INT NOT NULL,
+                          amount BIGINT NOT NULL) ENGINE=InnoDB;
+)");
+  ASSERT_EQ(setup.exit_code, 0) << setup.err;
+
+  // Opened here: connecting from two threads at once is not safe in Connector/C.
+  auto writer_connection = connect(server, source.name());
+  std::atomic<bool> stop{false};
+  std::atomic<long> commits{0};
+  std::string writer_error;
+  std::thread writer([&] {
+    try {
+      for (long i = 0; !stop.load(); ++i) {
+        const int from = i % 2 == 0 ? 1 : 2;
+        const int to = 3 - from;
+        const long amount = 1 + i % 7;
+        writer_connection->execute("START TRANSACTION");
+        writer_connection->execute(
+            fmt::format("UPDATE a_accounts SET balance = balance - {} WHERE id = {}", amount, from));
+        writer_connection->execute(
+            fmt::format("UPDATE a_accounts SET balance = balance + {} WHERE id = {}", amount, to));
+        writer_connection->execute(
+            fmt::format("INSERT INTO z_transfers (from_id, to_id, amount) VALUES ({}, {}, {})", from, to, amount));
+        writer_connection->execute("COMMIT");
+        commits.fetch_add(1);
+      }
+    } catch (const std::exception& error) {
+      writer_error = error.what();
+    }
+  });
+  // Let the writer get going before the snapshot.
+  while (commits.load() < 5 && writer_error.empty()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+
+  TempDir work;
+  BackupOptions options;
+  options.connection = connection_options(server, source.name());
+  options.backup_dir = work.path() / "backups";
+  const long before = commits.load();
+  BackupResult result;
+  std::string backup_error;
+  try {
+    result = run_backup(options);
+  } catch (const std::exception& error) {
+    backup_error = error.what();
+  }
+  const long after = commits.load();
+  stop.store(true);
+  writer.join();
+  ASSERT_TRUE(backup_error.empty()) << backup_error;
+  ASSERT_TRUE(writer_error.empty()) << "writer: " << writer_error;
+  EXPECT_GE(after - before, 20) << "the writer must really run during the dump: only " << (after - before)
+                                << " commits in " << result.duration.count() << " ms";
+
+  ScratchDatabase target(server, "consistency_dst");
+  const auto restored = load_file(server, target.name(), result.file);
+  ASSERT_EQ(restored.exit_code, 0) << restored.err;
+
+  auto check = connect(server, target.name());
+  EXPECT_EQ(as_long(check->query_value("SELECT SUM(balance) FROM a_accounts")), k_total);
+  EXPECT_EQ(as_long(check->query_value("SELECT COUNT(*) FROM m_filler")), 200000);
+  const long transfers = as_long(check->query_value("SELECT COUNT(*) FROM z_transfers"));
+  // The snapshot lies between the commits seen before and after the run.
+  EXPECT_GE(transfers, before);
+  EXPECT_LE(transfers, after);
+  // Account 1 holds exactly what the restored transfer log says it should.
+  const long net_out_of_1 = as_long(check->query_value(
+      "SELECT COALESCE(SUM(IF(from_id = 1, amount, -amount)), 0) FROM z_transfers"));
+  EXPECT_EQ(as_long(check->query_value("SELECT balance FROM a_accounts WHERE id = 1")), 1000 - net_out_of_1)
+      << transfers << " transfers restored; the accounts come from another moment than the log";
+  // The log has no gaps: ids 1..N, as committed.
+  EXPECT_EQ(as_long(check->query_value("SELECT COALESCE(MAX(id), 0) FROM z_transfers")), transfers);
+  // The manifest counted the rows of that same snapshot.
+  for (const auto& table : result.tables) {
+    if (table.name == "z_transfers") {
+      EXPECT_EQ(static_cast<long>(table.rows), transfers);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ifnbackup::test
