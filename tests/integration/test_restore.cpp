@@ -325,6 +325,20 @@ TEST(Restore, FailedLoadIsRolledBack) {
   EXPECT_EQ(safety_files(sample.backups).size(), 1u) << "the snapshot used for the roll-back is kept";
 }
 
+// Nothing to snapshot: rolling back means leaving the database absent, as it was.
+TEST(Restore, FailedLoadIntoAMissingDatabaseLeavesItAbsent) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  TempDir work;
+  const fs::path bad = sealed_bad_statement_file(work.path());
+  FreshDatabaseName missing(server, "rs_absent");
+
+  const auto result = restore_cli(server, missing.name(), work.path() / "backups", {"--yes", bad.string()});
+  EXPECT_EQ(result.exit_code, static_cast<int>(ErrorCode::restore_rolled_back)) << result.err;
+  EXPECT_NE(result.err.find("rolled back"), std::string::npos) << result.err;
+  EXPECT_FALSE(database_exists(server, missing.name())) << "the half-loaded database was left behind";
+  EXPECT_TRUE(safety_files(work.path() / "backups").empty());
+}
+
 TEST(Restore, FailedLoadWithNoRollbackIsLeftAsItIs) {
   IFNBACKUP_REQUIRE_SERVER(server);
   SampleSetup sample(server, "rs_norollback");
