@@ -1,0 +1,289 @@
+// VerificationState: verify results remembered in <backup-dir>/.ifnbackup-verify.tsv, valid only for
+// the file as it was verified (same size, same mtime).
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "ifnbackup/catalog.hpp"
+#include "ifnbackup/error.hpp"
+#include "ifnbackup/inventory.hpp"
+
+namespace ifnbackup {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+constexpr const char* k_good = "ifn_connect_backup_20261120_020000.sql.gz";
+constexpr const char* k_bad = "ifn_connect_backup_20261121_020000.sql.gz";
+
+class VerificationStateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "ifnstate.XXXXXX").string();
+    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+    m_dir = pattern;
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(m_dir, ec);
+  }
+
+  // An entry as scan_backup_folder would give it, with a chosen size and mtime.
+  CatalogEntry entry(const std::string& name, std::uintmax_t size, std::int64_t mtime_seconds) const {
+    CatalogEntry e = catalog_entry_from_name(m_dir, name, k_default_backup_prefix);
+    e.size = size;
+    e.mtime = std::chrono::system_clock::time_point(std::chrono::seconds(mtime_seconds)) + 123456789ns;
+    return e;
+  }
+
+  fs::path state_file() const { return m_dir / VerificationState::k_file_name; }
+
+  void write_state(const std::string& text) const {
+    std::ofstream out(state_file(), std::ios::binary | std::ios::trunc);
+    out << text;
+  }
+
+  std::string read_state() const {
+    std::ifstream in(state_file(), std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+
+  fs::path m_dir;
+};
+
+VerifyResult ok_result() {
+  VerifyResult result;
+  result.status = VerifyStatus::ok;
+  result.tables = {{"markets", 6}, {"merchants", 40}, {"transactions", 600}};
+  return result;
+}
+
+VerifyResult corrupt_result(std::string reason) {
+  VerifyResult result;
+  result.status = VerifyStatus::corrupt;
+  result.reason = std::move(reason);
+  return result;
+}
+
+const auto k_verified_at = std::chrono::system_clock::time_point(std::chrono::seconds(1795652938));
+
+TEST_F(VerificationStateTest, MissingFileIsAnEmptyState) {
+  const auto state = VerificationState::load(m_dir);
+  EXPECT_EQ(state.find(entry(k_good, 100, 1000)), nullptr);
+  EXPECT_EQ(health_of(nullptr), Health::unknown);
+  EXPECT_FALSE(fs::exists(state_file())) << "loading must not create the file";
+}
+
+TEST_F(VerificationStateTest, RoundTripThroughTheFile) {
+  const CatalogEntry good = entry(k_good, 16272, 1795652900);
+  const CatalogEntry bad = entry(k_bad, 8136, 1795652901);
+  {
+    auto state = VerificationState::load(m_dir);
+    state.record(good, ok_result(), k_verified_at);
+    state.record(bad, corrupt_result("incorrect data check\tat offset 8\nsecond line"), k_verified_at + 5s);
+    state.save();
+  }
+  struct stat st {};
+  ASSERT_EQ(::stat(state_file().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600U) << "the state file is private to the backup user";
+  for (const auto& name : fs::directory_iterator(m_dir)) {
+    EXPECT_EQ(name.path().filename(), VerificationState::k_file_name) << "temporary file left behind";
+  }
+
+  const auto loaded = VerificationState::load(m_dir);
+  const VerificationRecord* g = loaded.find(good);
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(g->name, k_good);
+  EXPECT_EQ(g->size, 16272U);
+  EXPECT_EQ(g->mtime_ticks, good.mtime.time_since_epoch().count()) << "mtime kept to the tick, not rounded";
+  EXPECT_EQ(g->status, VerifyStatus::ok);
+  EXPECT_EQ(g->reason, "");
+  EXPECT_EQ(g->tables, 3U);
+  EXPECT_EQ(g->rows, 646U);
+  EXPECT_EQ(g->verified_at, k_verified_at);
+  EXPECT_EQ(health_of(g), Health::good);
+
+  const VerificationRecord* b = loaded.find(bad);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(b->status, VerifyStatus::corrupt);
+  // Tabs and newlines would break the one-line-per-file format: they become spaces.
+  EXPECT_EQ(b->reason, "incorrect data check at offset 8 second line");
+  EXPECT_EQ(b->tables, 0U);
+  EXPECT_EQ(b->verified_at, k_verified_at + 5s);
+  EXPECT_EQ(health_of(b), Health::bad);
+}
+
+TEST_F(VerificationStateTest, EveryStatusSurvivesTheRoundTrip) {
+  const VerifyStatus statuses[] = {VerifyStatus::ok, VerifyStatus::ok_legacy, VerifyStatus::corrupt,
+                                   VerifyStatus::incomplete};
+  const Health expected[] = {Health::good, Health::good, Health::bad, Health::bad};
+  auto state = VerificationState::load(m_dir);
+  for (int i = 0; i < 4; ++i) {
+    VerifyResult result;
+    result.status = statuses[i];
+    state.record(entry("ifn_connect_backup_2026112" + std::to_string(i) + "_020000.sql.gz", 10, 1000), result,
+                 k_verified_at);
+  }
+  state.save();
+  const auto loaded = VerificationState::load(m_dir);
+  for (int i = 0; i < 4; ++i) {
+    const auto* record =
+        loaded.find(entry("ifn_connect_backup_2026112" + std::to_string(i) + "_020000.sql.gz", 10, 1000));
+    ASSERT_NE(record, nullptr) << i;
+    EXPECT_EQ(record->status, statuses[i]) << verify_status_name(statuses[i]);
+    EXPECT_EQ(health_of(record), expected[i]) << verify_status_name(statuses[i]);
+  }
+}
+
+TEST_F(VerificationStateTest, ChangedFileIsNoLongerVerified) {
+  auto state = VerificationState::load(m_dir);
+  state.record(entry(k_good, 16272, 1795652900), ok_result(), k_verified_at);
+  state.save();
+  const auto loaded = VerificationState::load(m_dir);
+  EXPECT_NE(loaded.find(entry(k_good, 16272, 1795652900)), nullptr);
+  EXPECT_EQ(loaded.find(entry(k_good, 16273, 1795652900)), nullptr) << "size changed";
+  EXPECT_EQ(loaded.find(entry(k_good, 16272, 1795652901)), nullptr) << "mtime changed (touch)";
+  CatalogEntry one_tick = entry(k_good, 16272, 1795652900);
+  one_tick.mtime += std::chrono::system_clock::duration(1);
+  EXPECT_EQ(loaded.find(one_tick), nullptr) << "mtime changed by one tick";
+  EXPECT_EQ(loaded.find(entry(k_bad, 16272, 1795652900)), nullptr) << "another name";
+}
+
+TEST_F(VerificationStateTest, RecordReplacesTheOldResult) {
+  auto state = VerificationState::load(m_dir);
+  state.record(entry(k_good, 100, 1000), corrupt_result("old"), k_verified_at);
+  state.record(entry(k_good, 200, 2000), ok_result(), k_verified_at + 1h);
+  state.save();
+  const auto loaded = VerificationState::load(m_dir);
+  EXPECT_EQ(loaded.find(entry(k_good, 100, 1000)), nullptr);
+  const auto* record = loaded.find(entry(k_good, 200, 2000));
+  ASSERT_NE(record, nullptr);
+  EXPECT_EQ(record->status, VerifyStatus::ok);
+  EXPECT_EQ(record->verified_at, k_verified_at + 1h);
+  // One line per file.
+  const std::string text = read_state();
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << text;
+}
+
+TEST_F(VerificationStateTest, ForgetDropsTheRecord) {
+  auto state = VerificationState::load(m_dir);
+  state.record(entry(k_good, 100, 1000), ok_result(), k_verified_at);
+  state.record(entry(k_bad, 100, 1000), ok_result(), k_verified_at);
+  state.forget(k_good);
+  EXPECT_EQ(state.find(entry(k_good, 100, 1000)), nullptr);
+  state.save();
+  const auto loaded = VerificationState::load(m_dir);
+  EXPECT_EQ(loaded.find(entry(k_good, 100, 1000)), nullptr);
+  EXPECT_NE(loaded.find(entry(k_bad, 100, 1000)), nullptr);
+}
+
+TEST_F(VerificationStateTest, DamagedLinesAreIgnoredTheRestIsKept) {
+  // The good line's format is the one save() writes: name, size, mtime ticks, status, verified at,
+  // tables, rows, reason.
+  const CatalogEntry good = entry(k_good, 500, 1000);
+  const std::string ticks = std::to_string(good.mtime.time_since_epoch().count());
+  write_state(
+      "garbage without tabs\n"
+      "\n"
+      "ifn_connect_backup_20261101_020000.sql.gz\tnot-a-number\t" + ticks + "\tok\t1795652938\t1\t2\t\n"
+      "ifn_connect_backup_20261102_020000.sql.gz\t500\t" + ticks + "\tsplendid\t1795652938\t1\t2\t\n"
+      "ifn_connect_backup_20261103_020000.sql.gz\t500\t" + ticks + "\tok\n"  // too few fields
+      "ifn_connect_backup_20261104_020000.sql.gz\t500\t" + ticks + "\tok\t1795652938\t99999999999999999999999\t2\n"
+      + std::string(k_good) + "\t500\t" + ticks + "\tok\t1795652938\t4\t766\t\n"
+      "ifn_connect_backup_20261105_020000.sql.gz\t500\t" + ticks + "\tcorrupt\t1795652938\t0\t0\tbad CRC\n"
+      "\x01\x02\xff binary junk\t\t\t\n"
+      "ifn_connect_backup_20261106_020000.sql.gz\t500");  // last line cut short, no newline
+  const auto state = VerificationState::load(m_dir);
+  const auto* record = state.find(good);
+  ASSERT_NE(record, nullptr);
+  EXPECT_EQ(record->status, VerifyStatus::ok);
+  EXPECT_EQ(record->tables, 4U);
+  EXPECT_EQ(record->rows, 766U);
+  const auto* after_damage = state.find(entry("ifn_connect_backup_20261105_020000.sql.gz", 500, 1000));
+  ASSERT_NE(after_damage, nullptr) << "a line after damaged ones is still read";
+  EXPECT_EQ(after_damage->status, VerifyStatus::corrupt);
+  EXPECT_EQ(after_damage->reason, "bad CRC");
+  for (const char* damaged :
+       {"ifn_connect_backup_20261101_020000.sql.gz", "ifn_connect_backup_20261102_020000.sql.gz",
+        "ifn_connect_backup_20261103_020000.sql.gz", "ifn_connect_backup_20261104_020000.sql.gz",
+        "ifn_connect_backup_20261106_020000.sql.gz"}) {
+    EXPECT_EQ(state.find(entry(damaged, 500, 1000)), nullptr) << damaged;
+  }
+}
+
+TEST_F(VerificationStateTest, SaveRewritesADamagedFileCleanly) {
+  write_state("junk\njunk\t1\t2\n");
+  auto state = VerificationState::load(m_dir);
+  state.record(entry(k_good, 100, 1000), ok_result(), k_verified_at);
+  state.save();
+  const std::string text = read_state();
+  EXPECT_EQ(text.find("junk"), std::string::npos) << text;
+  EXPECT_EQ(text.rfind(std::string(k_good) + "\t100\t", 0), 0U) << text;
+}
+
+TEST_F(VerificationStateTest, SaveIntoAMissingFolderThrowsIo) {
+  auto state = VerificationState::load(m_dir / "no-such-folder");
+  state.record(entry(k_good, 100, 1000), ok_result(), k_verified_at);
+  try {
+    state.save();
+    FAIL() << "save into a missing folder succeeded";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ErrorCode::io) << error.what();
+  }
+}
+
+TEST_F(VerificationStateTest, VerifyEntryRecordsTheVerdictOnTheRealFile) {
+  const fs::path file = m_dir / k_bad;
+  {
+    std::ofstream out(file, std::ios::binary);
+    out << "this is not gzip\n";
+  }
+  const auto entries = scan_backup_folder(m_dir, k_default_backup_prefix);
+  ASSERT_EQ(entries.size(), 1U);
+  auto state = VerificationState::load(m_dir);
+  const VerifyResult result = verify_entry(entries[0], state);
+  EXPECT_EQ(result.status, VerifyStatus::corrupt);
+  const auto* record = state.find(entries[0]);
+  ASSERT_NE(record, nullptr);
+  EXPECT_EQ(record->status, VerifyStatus::corrupt);
+  EXPECT_EQ(record->size, fs::file_size(file));
+  EXPECT_FALSE(record->reason.empty());
+  const auto age = std::chrono::system_clock::now() - record->verified_at;
+  EXPECT_LT(age, 60s);
+  EXPECT_GE(age, -1s);
+
+  // Appending to the file makes the record stale once the folder is scanned again.
+  {
+    std::ofstream out(file, std::ios::binary | std::ios::app);
+    out << "more\n";
+  }
+  const auto rescanned = scan_backup_folder(m_dir, k_default_backup_prefix);
+  ASSERT_EQ(rescanned.size(), 1U);
+  EXPECT_EQ(state.find(rescanned[0]), nullptr);
+}
+
+TEST(DiskSpace, ReportsTheFilesystem) {
+  const auto space = disk_space(fs::temp_directory_path());
+  ASSERT_TRUE(space.has_value());
+  EXPECT_GT(space->total_bytes, 0U);
+  EXPECT_LE(space->free_bytes, space->total_bytes);
+  EXPECT_GE(space->free_percent(), 0.0);
+  EXPECT_LE(space->free_percent(), 100.0);
+  EXPECT_FALSE(disk_space("/no/such/path/for/ifnbackup").has_value());
+  EXPECT_DOUBLE_EQ((DiskSpace{25, 100}.free_percent()), 25.0);
+  EXPECT_DOUBLE_EQ((DiskSpace{0, 0}.free_percent()), 0.0);
+}
+
+}  // namespace
+}  // namespace ifnbackup
