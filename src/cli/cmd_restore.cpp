@@ -127,6 +127,12 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
       "Order: verify the file, show the plan and ask for OUI, write pre_restore_safety_YYYYMMDD_HHMMSS.sql.gz,\n"
       "load, roll back to the snapshot on failure, compare row counts. Exit codes: docs/exit-codes.md.");
   command.action = [&settings, flags]() {
+    // Checked before the question: the safety snapshot needs a folder, and failing after OUI was
+    // typed would leave the operator with a bare "error while creating folder".
+    if (settings.backup_dir.empty()) {
+      throw Error(ErrorCode::usage, "no backup folder: restore writes its safety snapshot there",
+                  "give --backup-dir or 'backup-dir' in the config file");
+    }
     RestoreOptions options;
     options.connection = settings.connection;
     options.backup_dir = settings.backup_dir;
@@ -138,6 +144,11 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
     ProgressReporter progress;
     RestoreCallbacks callbacks;
     callbacks.confirm = [&](const RestorePlan& plan) {
+      settings.run.file = plan.file.filename().string();
+      settings.run.bytes = plan.verification.compressed_bytes;
+      for (const auto& table : plan.verification.tables) {
+        settings.run.rows += table.rows;
+      }
       spdlog::info("restore of {} into '{}' on {} requested by uid {}", plan.file.string(), plan.target_database,
                    plan.server, ::getuid());
       if (!settings.quiet) {

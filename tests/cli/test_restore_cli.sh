@@ -185,6 +185,15 @@ done
 expect_not_contains "missing: lists only the three newest" "20250101" "${CLI_LAST_ERR}"
 expect_eq "missing: database unchanged" "${before}" "$(db_state "${db}")"
 
+# --- no backup folder: a usage error before the question, not an I/O error after OUI
+run env -u IFNBACKUP_BACKUP_DIR "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "${db}" \
+    restore "${backups}/${file}" <<<"OUI"
+all_err+="${CLI_LAST_ERR}"$'\n'
+expect_exit "restore without --backup-dir" 2
+expect_contains "no backup folder: says so" "no backup folder" "${CLI_LAST_ERR}"
+expect_not_contains "no backup folder: asked nothing" "Tapez OUI" "${CLI_LAST_ERR}"
+expect_eq "no backup folder: database unchanged" "${before}" "$(db_state "${db}")"
+
 # --- restore.log
 log="${backups}/restore.log"
 check "restore.log exists" test -f "${log}"
