@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "ifnbackup/journal.hpp"
 #include "ifnbackup/options.hpp"
 #include "ifnbackup/retention.hpp"
 
@@ -24,6 +25,10 @@ struct GlobalSettings {
   bool json = false;
   RetentionPolicy retention;
   bool no_rotate = false;  // backup: skip the rotation after success
+  // The journal line of this run (docs/monitoring.md): run() sets command, times and result;
+  // backup and restore fill file, bytes and rows.
+  RunRecord run;
+  std::string metrics_file;  // backup, check: Prometheus text file to (re)write
 };
 
 // A subcommand's work, run once options are final; returns the exit code.
@@ -53,6 +58,9 @@ void setup_logging(const GlobalSettings& settings, const Command& command);
 void apply_environment_and_config(CLI::App& app, CLI::App* subcommand, GlobalSettings& settings);
 
 BackupOptions make_backup_options(const GlobalSettings& settings);
+
+// The journal's folder: --log-dir, else the backup folder.
+std::string journal_dir(const GlobalSettings& settings);
 
 int run(int argc, char** argv);
 

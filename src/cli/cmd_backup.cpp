@@ -45,6 +45,9 @@ Command add_backup_command(CLI::App& app, GlobalSettings& settings) {
     const auto options = make_backup_options(settings);
     spdlog::info("backup of database '{}' started", options.connection.database);
     const auto result = run_backup(options);
+    settings.run.file = result.file.filename().string();
+    settings.run.bytes = result.compressed_bytes;
+    settings.run.rows = result.rows;
     spdlog::info("backup complete: {} ({} tables, {} rows, {:.1f} MiB, {:.1f} MiB of SQL, {:.1f} s, snapshot {})",
                  result.file.string(), result.tables.size(), result.rows,
                  static_cast<double>(result.compressed_bytes) / 1048576.0,

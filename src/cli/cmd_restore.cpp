@@ -144,6 +144,11 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
     ProgressReporter progress;
     RestoreCallbacks callbacks;
     callbacks.confirm = [&](const RestorePlan& plan) {
+      settings.run.file = plan.file.filename().string();
+      settings.run.bytes = plan.verification.compressed_bytes;
+      for (const auto& table : plan.verification.tables) {
+        settings.run.rows += table.rows;
+      }
       spdlog::info("restore of {} into '{}' on {} requested by uid {}", plan.file.string(), plan.target_database,
                    plan.server, ::getuid());
       if (!settings.quiet) {

@@ -1,7 +1,9 @@
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <set>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -56,7 +58,35 @@ int report(const Error& error) {
   return static_cast<int>(error.code());
 }
 
+const std::set<std::string> k_journaled_commands = {"backup", "restore", "verify", "rotate"};
+
+// The run's journal line (and, for backup, the metrics file): a failure here is only a warning,
+// the run's own exit code stands.
+void record_run(GlobalSettings& settings, int code) {
+  auto& run = settings.run;
+  run.end = std::chrono::system_clock::now();
+  run.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(run.end - run.start).count();
+  run.exit_code = code;
+  run.result = code == 0 ? "ok" : error_code_name(static_cast<ErrorCode>(code));
+  if (run.message.empty() && code != 0) {
+    run.message = fmt::format("exit {} ({})", code, run.result);
+  }
+  const std::string dir = journal_dir(settings);
+  if (dir.empty()) {
+    return;
+  }
+  try {
+    append_journal(dir, run);
+  } catch (const Error& error) {
+    spdlog::warn("run not recorded in the journal: {}", error.what());
+  }
+}
+
 }  // namespace
+
+std::string journal_dir(const GlobalSettings& settings) {
+  return settings.log_dir.empty() ? settings.backup_dir : settings.log_dir;
+}
 
 int run(int argc, char** argv) {
   CLI::App app{"ifnbackup: consistent, verified logical backups of a MySQL/MariaDB/TiDB database", "ifnbackup"};
@@ -86,24 +116,37 @@ int run(int argc, char** argv) {
     if (!command.app->parsed()) {
       continue;
     }
+    // Once the configuration is known, every outcome of a journaled command is one journal line.
+    bool journaled = false;
+    int code = 0;
+    settings.run.command = command.app->get_name();
+    settings.run.start = std::chrono::system_clock::now();
     try {
       if (app.get_option("--password")->count() > 0) {
         throw Error(ErrorCode::usage, "ifnbackup never takes a password on the command line (it shows in ps)",
                     "put it in a MySQL option file (--defaults-file, [client] password=...) or a 0600 --password-file");
       }
       apply_environment_and_config(app, command.app, settings);
+      journaled = k_journaled_commands.count(settings.run.command) > 0;
       setup_logging(settings, command);
-      return command.action();
+      code = command.action();
     } catch (const Error& error) {
       if (!spdlog::default_logger()) {
         std::cerr << "ifnbackup: " << error.what() << "\n";
-        return static_cast<int>(error.code());
+        code = static_cast<int>(error.code());
+      } else {
+        code = report(error);
       }
-      return report(error);
+      settings.run.message = error.what();
     } catch (const std::exception& error) {
       spdlog::error("internal error: {}", error.what());
-      return static_cast<int>(ErrorCode::internal);
+      code = static_cast<int>(ErrorCode::internal);
+      settings.run.message = fmt::format("internal error: {}", error.what());
     }
+    if (journaled) {
+      record_run(settings, code);
+    }
+    return code;
   }
   return static_cast<int>(ErrorCode::usage);
 }
