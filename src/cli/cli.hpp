@@ -48,6 +48,7 @@ Command add_verify_command(CLI::App& app, GlobalSettings& settings);
 Command add_list_command(CLI::App& app, GlobalSettings& settings);
 Command add_rotate_command(CLI::App& app, GlobalSettings& settings);
 Command add_schedule_command(CLI::App& app, GlobalSettings& settings);
+Command add_doctor_command(CLI::App& app, GlobalSettings& settings);
 void add_retention_options(CLI::App& app, GlobalSettings& settings);
 
 // Logging to stderr (nothing but errors with -q) and to <log-dir>/<log_name>.log.

@@ -104,6 +104,7 @@ int run(int argc, char** argv) {
   commands.push_back(add_list_command(app, settings));
   commands.push_back(add_rotate_command(app, settings));
   commands.push_back(add_schedule_command(app, settings));
+  commands.push_back(add_doctor_command(app, settings));
 
   try {
     app.parse(argc, argv);

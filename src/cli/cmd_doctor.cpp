@@ -1,0 +1,71 @@
+#include <filesystem>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "cli.hpp"
+#include "ifnbackup/doctor.hpp"
+
+namespace ifnbackup::cli {
+
+namespace {
+
+const char* status_label(DoctorStatus status) {
+  switch (status) {
+    case DoctorStatus::ok: return "ok";
+    case DoctorStatus::note: return "note";
+    case DoctorStatus::warning: return "WARNING";
+  }
+  return "?";
+}
+
+int doctor(const GlobalSettings& settings) {
+  DoctorOptions options;
+  options.connection = settings.connection;
+  options.backup_dir = settings.backup_dir;
+  // The config file in use: the one apply_environment_and_config read.
+  options.config_file = settings.config_file;
+  if (options.config_file.empty()) {
+    if (const char* env = std::getenv("IFNBACKUP_CONFIG")) {
+      options.config_file = env;
+    } else if (std::filesystem::exists("/etc/ifnbackup.conf")) {
+      options.config_file = "/etc/ifnbackup.conf";
+    }
+  }
+  const auto report = run_doctor(options);
+  std::size_t warnings = 0;
+  for (const auto& finding : report.findings) {
+    warnings += finding.status == DoctorStatus::warning ? 1 : 0;
+    if (settings.quiet && finding.status != DoctorStatus::warning) {
+      continue;
+    }
+    std::cout << fmt::format("{:<8} {:<16} {}\n", status_label(finding.status), finding.check, finding.message);
+    if (!finding.fix.empty()) {
+      std::cout << fmt::format("{:<8} {:<16} fix: {}\n", "", "", finding.fix);
+    }
+  }
+  if (!settings.quiet) {
+    std::cout << (warnings == 0 ? std::string("doctor: everything checked is fine\n")
+                                : fmt::format("doctor: {} warning(s)\n", warnings));
+  }
+  return report.has_warnings() ? 1 : 0;
+}
+
+}  // namespace
+
+Command add_doctor_command(CLI::App& app, GlobalSettings& settings) {
+  Command command;
+  command.results_on_stdout = true;
+  command.app = app.add_subcommand("doctor", "Check modes, backup location and the account's privileges; print fixes");
+  command.app->footer(
+      "Checks: the config, password and defaults files are 0600 (no group/other access); the backup\n"
+      "folder is 0700 and its backups and logs 0600; the backup folder is not on the filesystem of a\n"
+      "local server's datadir; the account holds SELECT, SHOW VIEW, TRIGGER, EVENT (required) and\n"
+      "LOCK TABLES, RELOAD, PROCESS, BINLOG MONITOR or REPLICATION CLIENT (optional: it says why).\n"
+      "Each problem comes with the command that fixes it. -q prints only the warnings.\n"
+      "Exit status: 0 when nothing needs fixing (notes allowed), 1 when there is a warning.");
+  command.action = [&settings]() { return doctor(settings); };
+  return command;
+}
+
+}  // namespace ifnbackup::cli

@@ -1,0 +1,179 @@
+// ifnbackup doctor: gathers the facts (file modes, devices, grants) and runs the pure checks.
+#include <sys/stat.h>
+
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "db/connection.hpp"
+#include "ifnbackup/doctor.hpp"
+#include "ifnbackup/error.hpp"
+
+namespace ifnbackup {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::optional<struct stat> stat_path(const fs::path& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) {
+    return std::nullopt;
+  }
+  return info;
+}
+
+void check_file_if_set(DoctorReport& report, const std::string& what, const fs::path& path) {
+  if (path.empty()) {
+    return;
+  }
+  if (auto info = stat_path(path)) {
+    report.findings.push_back(check_secret_file(what, path, info->st_mode));
+  } else {
+    report.findings.push_back({what, DoctorStatus::warning, fmt::format("{} cannot be read", path.string()),
+                               fmt::format("create it, mode 0600, or fix the {} setting", what)});
+  }
+}
+
+void check_folder(DoctorReport& report, const DoctorOptions& options) {
+  const auto& folder = options.backup_dir;
+  if (folder.empty()) {
+    report.findings.push_back({"backup folder", DoctorStatus::warning, "no backup folder is set",
+                               "set backup-dir in the config file (or --backup-dir)"});
+    return;
+  }
+  auto info = stat_path(folder);
+  if (!info) {
+    report.findings.push_back({"backup folder", DoctorStatus::note,
+                               fmt::format("{} does not exist yet: the first backup creates it, mode 0700",
+                                           folder.string()),
+                               {}});
+    return;
+  }
+  report.findings.push_back(check_backup_folder(folder, info->st_mode));
+  std::vector<FileMode> files;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(folder, ec)) {
+    const std::string name = entry.path().filename().string();
+    const bool ours = name.ends_with(".sql.gz") || name.ends_with(".partial") || name.ends_with(".log");
+    struct stat file_info {};
+    if (ours && ::lstat(entry.path().c_str(), &file_info) == 0 && S_ISREG(file_info.st_mode)) {
+      files.push_back({name, file_info.st_mode});
+    }
+  }
+  if (ec) {
+    report.findings.push_back({"backup files", DoctorStatus::warning,
+                               fmt::format("cannot list {}: {}", folder.string(), ec.message()),
+                               "run doctor as the user that runs the backups"});
+    return;
+  }
+  report.findings.push_back(check_backup_files(folder, files));
+}
+
+bool is_local(const ConnectionOptions& connection) {
+  const auto& host = connection.host;
+  return host.empty() || host == "localhost" || host == "127.0.0.1" || host == "::1";
+}
+
+// 'user'@'host' from CURRENT_USER()'s user@host.
+std::string account_name(const std::string& current_user) {
+  const auto at = current_user.rfind('@');
+  if (at == std::string::npos) {
+    return fmt::format("'{}'", current_user);
+  }
+  return fmt::format("'{}'@'{}'", current_user.substr(0, at), current_user.substr(at + 1));
+}
+
+void check_datadir(DoctorReport& report, const DoctorOptions& options, db::Connection& connection) {
+  const auto datadir = connection.query_value("SELECT @@datadir").value_or("");
+  if (!is_local(options.connection)) {
+    report.findings.push_back({"backup location", DoctorStatus::ok,
+                               fmt::format("the server is remote ({}): the backups are on another machine",
+                                           connection.description()),
+                               {}});
+    return;
+  }
+  // The folder may not exist yet: its nearest existing parent is where it will be.
+  fs::path folder = options.backup_dir;
+  std::optional<struct stat> folder_info;
+  while (!folder.empty() && !(folder_info = stat_path(folder))) {
+    folder = folder.has_parent_path() && folder.parent_path() != folder ? folder.parent_path() : fs::path();
+  }
+  auto datadir_info = stat_path(datadir);
+  if (datadir.empty() || !datadir_info || !folder_info) {
+    report.findings.push_back(
+        {"backup location", DoctorStatus::note,
+         fmt::format("cannot compare the backup folder's filesystem with the datadir {}", datadir),
+         "run doctor on the database server as a user that can stat the datadir"});
+    return;
+  }
+  report.findings.push_back(
+      check_separate_filesystem(options.backup_dir, folder_info->st_dev, datadir, datadir_info->st_dev));
+}
+
+void check_server(DoctorReport& report, const DoctorOptions& options) {
+  std::unique_ptr<db::Connection> connection;
+  try {
+    connection = db::Connection::open(options.connection, false);
+  } catch (const Error& error) {
+    report.findings.push_back({"server", DoctorStatus::warning, error.what(), error.hint()});
+    return;
+  }
+  const auto& server = connection->server();
+  report.findings.push_back(
+      {"server", DoctorStatus::ok, fmt::format("connected to {} ({})", connection->description(), server.version), {}});
+  try {
+    const auto& database = options.connection.database;
+    if (database.empty()) {
+      report.findings.push_back({"database", DoctorStatus::warning, "no database is set",
+                                 "set database in the config file (or --database)"});
+    } else {
+      std::string quoted;
+      db::append_quoted_string(quoted, database);
+      const auto found = connection->query_value(
+          fmt::format("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = {}", quoted));
+      if (!found) {
+        report.findings.push_back({"database", DoctorStatus::warning,
+                                   fmt::format("database '{}' does not exist or is not visible to the account",
+                                               database),
+                                   "check the database setting, and the account's grants"});
+      }
+    }
+    std::vector<std::string> lines;
+    for (const auto& row : connection->query("SHOW GRANTS FOR CURRENT_USER").rows) {
+      if (!row.empty() && row.front()) {
+        lines.push_back(*row.front());
+      }
+    }
+    const auto flavour = server.is_tidb ? ServerFlavour::tidb
+                                        : (server.is_mariadb ? ServerFlavour::mariadb : ServerFlavour::mysql);
+    const auto account = account_name(connection->query_value("SELECT CURRENT_USER()").value_or("?"));
+    for (auto& finding : check_privileges(parse_grants(lines), flavour, database, account)) {
+      report.findings.push_back(std::move(finding));
+    }
+    check_datadir(report, options, *connection);
+  } catch (const Error& error) {
+    report.findings.push_back({"server", DoctorStatus::warning, error.what(), error.hint()});
+  }
+}
+
+}  // namespace
+
+DoctorReport run_doctor(const DoctorOptions& options) {
+  DoctorReport report;
+  check_file_if_set(report, "config file", options.config_file);
+  check_file_if_set(report, "password file", options.connection.password_file);
+  fs::path defaults = options.connection.defaults_file;
+  if (defaults.empty()) {
+    // What libmysqlclient reads by default, with the password in it when there is one.
+    if (const char* home = std::getenv("HOME"); home != nullptr && fs::exists(fs::path(home) / ".my.cnf")) {
+      defaults = fs::path(home) / ".my.cnf";
+    }
+  }
+  check_file_if_set(report, "defaults file", defaults);
+  check_folder(report, options);
+  check_server(report, options);
+  return report;
+}
+
+}  // namespace ifnbackup

@@ -1,0 +1,97 @@
+// The doctor's pure checks: facts in, a finding with its fix out.
+#include <sys/stat.h>
+
+#include <fmt/format.h>
+
+#include "ifnbackup/doctor.hpp"
+
+namespace ifnbackup {
+
+namespace {
+
+std::string octal(mode_t mode) { return fmt::format("{:04o}", mode & 07777); }
+
+// A path for a shell command line: single-quoted when it holds anything but safe characters.
+std::string shell_path(const std::string& path) {
+  if (path.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+,:@") ==
+      std::string::npos) {
+    return path;
+  }
+  std::string out = "'";
+  for (char c : path) {
+    out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  }
+  return out + "'";
+}
+
+}  // namespace
+
+DoctorFinding check_secret_file(const std::string& what, const std::filesystem::path& path, mode_t mode) {
+  DoctorFinding finding{what, DoctorStatus::ok, fmt::format("{} is mode {}", path.string(), octal(mode)), {}};
+  if ((mode & 077) != 0) {
+    finding.status = DoctorStatus::warning;
+    finding.message = fmt::format("{} is mode {}: {} can read it", path.string(), octal(mode),
+                                  (mode & 007) != 0 ? "every local user" : "its group");
+    finding.fix = fmt::format("chmod 600 {}", shell_path(path.string()));
+  }
+  return finding;
+}
+
+DoctorFinding check_backup_folder(const std::filesystem::path& folder, mode_t mode) {
+  DoctorFinding finding{"backup folder", DoctorStatus::ok,
+                        fmt::format("{} is mode {}", folder.string(), octal(mode)), {}};
+  if ((mode & 077) != 0) {
+    finding.status = DoctorStatus::warning;
+    finding.message = fmt::format("{} is mode {}: other users can list (and maybe read) the backups",
+                                  folder.string(), octal(mode));
+    finding.fix = fmt::format("chmod 700 {}", shell_path(folder.string()));
+  }
+  return finding;
+}
+
+DoctorFinding check_backup_files(const std::filesystem::path& folder, const std::vector<FileMode>& files) {
+  std::vector<std::string> loose;
+  for (const auto& file : files) {
+    if ((file.mode & 077) != 0) {
+      loose.push_back(fmt::format("{} ({})", file.name, octal(file.mode)));
+    }
+  }
+  DoctorFinding finding{"backup files", DoctorStatus::ok,
+                        fmt::format("{} file(s) in {}, all 0600 or stricter", files.size(), folder.string()), {}};
+  if (!loose.empty()) {
+    finding.status = DoctorStatus::warning;
+    finding.message = fmt::format("{} file(s) in {} readable by others than the owner: {}", loose.size(),
+                                  folder.string(), fmt::join(loose, ", "));
+    finding.fix = fmt::format("chmod 600 {}/*", shell_path(folder.string()));
+  }
+  return finding;
+}
+
+DoctorFinding check_separate_filesystem(const std::filesystem::path& folder, dev_t folder_device,
+                                        const std::filesystem::path& datadir, dev_t datadir_device) {
+  DoctorFinding finding{"backup location", DoctorStatus::ok,
+                        fmt::format("{} is not on the filesystem of the server's datadir {}", folder.string(),
+                                    datadir.string()),
+                        {}};
+  if (folder_device == datadir_device) {
+    finding.status = DoctorStatus::warning;
+    finding.message = fmt::format(
+        "{} is on the same filesystem as the server's datadir {}: a disk failure loses the database and its "
+        "backups together, and a full disk stops both",
+        folder.string(), datadir.string());
+    finding.fix = "set backup-dir to a folder on another disk (or mount one there), and copy the backups off "
+                  "the machine";
+  }
+  return finding;
+}
+
+bool DoctorReport::has_warnings() const {
+  for (const auto& finding : findings) {
+    if (finding.status == DoctorStatus::warning) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace ifnbackup

@@ -1,0 +1,141 @@
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "ifnbackup/doctor.hpp"
+
+namespace ifnbackup {
+namespace {
+
+TEST(DoctorModes, SecretFileMustBeOwnerOnly) {
+  EXPECT_EQ(check_secret_file("config file", "/etc/ifnbackup.conf", 0100600).status, DoctorStatus::ok);
+  EXPECT_EQ(check_secret_file("config file", "/etc/ifnbackup.conf", 0100400).status, DoctorStatus::ok);
+  const auto others = check_secret_file("password file", "/etc/ifn pw", 0100644);
+  EXPECT_EQ(others.status, DoctorStatus::warning);
+  EXPECT_EQ(others.fix, "chmod 600 '/etc/ifn pw'");
+  EXPECT_NE(others.message.find("0644: every local user"), std::string::npos) << others.message;
+  const auto group = check_secret_file("defaults file", "/root/.my.cnf", 0100640);
+  EXPECT_EQ(group.status, DoctorStatus::warning);
+  EXPECT_NE(group.message.find("its group"), std::string::npos) << group.message;
+  EXPECT_EQ(check_secret_file("x", "/x", 0100602).status, DoctorStatus::warning);  // others may write
+}
+
+TEST(DoctorModes, BackupFolderMustBe0700) {
+  EXPECT_EQ(check_backup_folder("/var/backups/ifn", 040700).status, DoctorStatus::ok);
+  const auto loose = check_backup_folder("/var/backups/ifn", 040750);
+  EXPECT_EQ(loose.status, DoctorStatus::warning);
+  EXPECT_EQ(loose.fix, "chmod 700 /var/backups/ifn");
+}
+
+TEST(DoctorModes, BackupFilesMustBe0600AndTheLooseOnesAreNamed) {
+  const std::vector<FileMode> good = {{"a.sql.gz", 0100600}, {"backup.log", 0100400}};
+  EXPECT_EQ(check_backup_files("/b", good).status, DoctorStatus::ok);
+  EXPECT_EQ(check_backup_files("/b", {}).status, DoctorStatus::ok);
+  const std::vector<FileMode> mixed = {{"a.sql.gz", 0100600}, {"b.sql.gz", 0100644}, {"c.sql.gz", 0100660}};
+  const auto finding = check_backup_files("/b", mixed);
+  EXPECT_EQ(finding.status, DoctorStatus::warning);
+  EXPECT_NE(finding.message.find("2 file(s)"), std::string::npos) << finding.message;
+  EXPECT_NE(finding.message.find("b.sql.gz (0644)"), std::string::npos) << finding.message;
+  EXPECT_NE(finding.message.find("c.sql.gz (0660)"), std::string::npos) << finding.message;
+  EXPECT_EQ(finding.message.find("a.sql.gz"), std::string::npos) << finding.message;
+  EXPECT_EQ(finding.fix, "chmod 600 /b/*");
+}
+
+TEST(DoctorLocation, SameDeviceAsTheDatadirIsAWarning) {
+  EXPECT_EQ(check_separate_filesystem("/backup", 2049, "/var/lib/mysql", 2049).status, DoctorStatus::warning);
+  EXPECT_EQ(check_separate_filesystem("/backup", 2050, "/var/lib/mysql", 2049).status, DoctorStatus::ok);
+}
+
+TEST(DoctorGrants, ParsesGlobalAndDatabaseGrants) {
+  const auto grants = parse_grants({
+      "GRANT USAGE ON *.* TO `ro`@`localhost` IDENTIFIED BY PASSWORD '*D8218'",
+      "GRANT SELECT, SHOW VIEW, INSERT (`a`, `b`) ON `shop`.* TO `ro`@`localhost`",
+      "GRANT RELOAD, PROCESS ON *.* TO `ro`@`localhost`",
+      "GRANT SELECT ON `other`.`t1` TO `ro`@`localhost`",
+      "GRANT EXECUTE ON PROCEDURE `shop`.`p` TO `ro`@`localhost`",
+      "GRANT `backup_role` TO `ro`@`localhost`",
+      "GRANT PROXY ON ''@'%' TO 'root'@'localhost' WITH GRANT OPTION",
+  });
+  EXPECT_EQ(grants.global, (std::vector<std::string>{"USAGE", "RELOAD", "PROCESS"}));
+  ASSERT_EQ(grants.databases.size(), 1u);
+  EXPECT_EQ(grants.databases[0].pattern, "shop");
+  EXPECT_EQ(grants.databases[0].privileges, (std::vector<std::string>{"SELECT", "SHOW VIEW"}));
+  EXPECT_TRUE(has_privilege(grants, "SELECT", "shop"));
+  EXPECT_FALSE(has_privilege(grants, "INSERT", "shop"));  // column-level only
+  EXPECT_FALSE(has_privilege(grants, "SELECT", "other"));  // table-level only
+  EXPECT_FALSE(has_privilege(grants, "SELECT", ""));
+  EXPECT_TRUE(has_privilege(grants, "PROCESS", ""));
+}
+
+TEST(DoctorGrants, AllPrivilegesAndWildcards) {
+  const auto grants = parse_grants({
+      "GRANT ALL ON `ifn\\_%`.* TO 'b'@'%'",
+      "GRANT ALL PRIVILEGES ON `we``ird.db`.* TO `b`@`%`",
+      "GRANT REPLICATION CLIENT ON *.* TO `b`@`%`",
+  });
+  EXPECT_TRUE(has_privilege(grants, "EVENT", "ifn_connect"));
+  EXPECT_FALSE(has_privilege(grants, "EVENT", "ifnXconnect"));  // \_ is a literal underscore
+  EXPECT_FALSE(has_privilege(grants, "EVENT", "ifn"));
+  EXPECT_TRUE(has_privilege(grants, "TRIGGER", "we`ird.db"));
+  EXPECT_TRUE(has_privilege(grants, "BINLOG MONITOR", ""));  // MariaDB's new name of the same privilege
+  EXPECT_FALSE(has_privilege(grants, "RELOAD", ""));
+  const auto root = parse_grants({"GRANT ALL PRIVILEGES ON *.* TO `root`@`localhost` WITH GRANT OPTION"});
+  EXPECT_TRUE(has_privilege(root, "RELOAD", ""));
+  EXPECT_TRUE(has_privilege(root, "SHOW VIEW", "anything"));
+}
+
+std::vector<std::string> missing(const std::vector<DoctorFinding>& findings, DoctorStatus status) {
+  std::vector<std::string> out;
+  for (const auto& finding : findings) {
+    if (finding.status == status) {
+      out.push_back(finding.fix);
+    }
+  }
+  return out;
+}
+
+TEST(DoctorPrivileges, SelectOnlyAccountLacksTheRequiredOnes) {
+  const auto grants = parse_grants({"GRANT SELECT ON `shop`.* TO `ro`@`localhost`"});
+  const auto findings = check_privileges(grants, ServerFlavour::mariadb, "shop", "'ro'@'localhost'");
+  EXPECT_EQ(missing(findings, DoctorStatus::warning),
+            (std::vector<std::string>{"GRANT SHOW VIEW ON `shop`.* TO 'ro'@'localhost';",
+                                      "GRANT TRIGGER ON `shop`.* TO 'ro'@'localhost';",
+                                      "GRANT EVENT ON `shop`.* TO 'ro'@'localhost';"}));
+  EXPECT_EQ(missing(findings, DoctorStatus::note),
+            (std::vector<std::string>{"GRANT LOCK TABLES ON `shop`.* TO 'ro'@'localhost';",
+                                      "GRANT RELOAD ON *.* TO 'ro'@'localhost';",
+                                      "GRANT PROCESS ON *.* TO 'ro'@'localhost';",
+                                      "GRANT BINLOG MONITOR ON *.* TO 'ro'@'localhost';"}));
+  for (const auto& finding : findings) {
+    EXPECT_NE(finding.message.find(": "), std::string::npos) << "says why: " << finding.message;
+  }
+}
+
+TEST(DoctorPrivileges, MysqlNeedsReplicationClientForThePosition) {
+  const auto grants = parse_grants({"GRANT SELECT, SHOW VIEW, TRIGGER, EVENT, LOCK TABLES ON `shop`.* TO `b`@`%`"});
+  const auto findings = check_privileges(grants, ServerFlavour::mysql, "shop", "'b'@'%'");
+  EXPECT_EQ(missing(findings, DoctorStatus::warning),
+            (std::vector<std::string>{"GRANT REPLICATION CLIENT ON *.* TO 'b'@'%';"}));
+}
+
+TEST(DoctorPrivileges, AFullAccountIsOneOkFinding) {
+  const auto grants =
+      parse_grants({"GRANT SELECT, SHOW VIEW, TRIGGER, EVENT, LOCK TABLES, RELOAD, PROCESS, BINLOG MONITOR ON *.* "
+                    "TO `backup`@`localhost`"});
+  const auto findings = check_privileges(grants, ServerFlavour::mariadb, "shop", "'backup'@'localhost'");
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_EQ(findings[0].status, DoctorStatus::ok);
+}
+
+TEST(DoctorReportStatus, WarningsDecideTheExit) {
+  DoctorReport report;
+  report.findings.push_back({"a", DoctorStatus::ok, "", ""});
+  report.findings.push_back({"b", DoctorStatus::note, "", ""});
+  EXPECT_FALSE(report.has_warnings());
+  report.findings.push_back({"c", DoctorStatus::warning, "", ""});
+  EXPECT_TRUE(report.has_warnings());
+}
+
+}  // namespace
+}  // namespace ifnbackup
