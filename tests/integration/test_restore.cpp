@@ -26,9 +26,9 @@ unsigned mode_of(const fs::path& path) {
   return st.st_mode & 07777;
 }
 
-// fingerprint_database() takes NEXTVAL of each sequence, which moves it by a whole cache on a freshly
-// loaded one and by one step on a warm one. Here a sequence is compared by next_not_cached_value, read
-// before anything advances it: what a dump writes and a restore must give back.
+// fingerprint_database() takes NEXTVAL of each sequence, which moves it: a database fingerprinted and
+// then snapshotted (the damaged one here) no longer matches its snapshot. Here a sequence is compared by
+// next_not_cached_value, read before anything advances it: what a dump writes and a restore gives back.
 Fingerprint stable_fingerprint(const TestServer& server, const std::string& database) {
   auto connection = connect(server, database);
   std::map<std::string, std::string> next_values;
