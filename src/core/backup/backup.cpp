@@ -67,6 +67,7 @@ BackupResult write_backup(const BackupOptions& options) {
   io::GzipWriter gzip(file.fd(), options.compress_level, file.partial_path().string());
   backup::DumpWriter writer([&gzip](std::string_view chunk) { gzip.write(chunk); });
 
+  util::InterruptWatcher watcher([&connection] { connection->cancel(); });
   backup::DumpSettings settings;
   settings.database = options.connection.database;
   settings.max_insert_bytes = options.max_insert_bytes;

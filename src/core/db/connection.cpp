@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "ifnbackup/error.hpp"
+#include "util/interrupt.hpp"
 
 namespace ifnbackup {
 
@@ -179,7 +180,15 @@ Connection::~Connection() {
   }
 }
 
+void Connection::cancel() noexcept {
+  if (m_mysql != nullptr) {
+    mariadb_cancel(handle(m_mysql));
+  }
+}
+
 void Connection::throw_error(std::string_view what) {
+  // A connection cancelled because of SIGINT/SIGTERM fails with a network error: say why.
+  util::check_interrupted();
   MYSQL* mysql = handle(m_mysql);
   const unsigned code = mysql_errno(mysql);
   std::string hint;

@@ -89,6 +89,10 @@ class Connection {
   };
   StatementResult run_statement(std::string_view sql);
 
+  // Makes the blocked or next read/write on this connection fail at once (mariadb_cancel):
+  // how a signal stops a dump that waits on the server. Safe to call from another thread.
+  void cancel() noexcept;
+
   const ServerInfo& server() const { return m_server; }
   const std::string& description() const { return m_description; }
   // Throws Error(server) naming the failed statement, with the server's message.

@@ -50,6 +50,10 @@ restore::LoadStats load_into(const ConnectionOptions& connection, const std::str
   auto server = db::Connection::open(connection, false);
   recreate_database(*server, database);
   auto target = db::Connection::open(for_database(connection, database));
+  if (!settings.interruptible) {
+    return restore::load_script(*target, file, settings);
+  }
+  util::InterruptWatcher watcher([&target] { target->cancel(); });
   return restore::load_script(*target, file, settings);
 }
 

@@ -1,5 +1,6 @@
 #include "util/interrupt.hpp"
 
+#include <chrono>
 #include <csignal>
 
 #include "ifnbackup/error.hpp"
@@ -31,6 +32,23 @@ void check_interrupted() {
                 g_signal == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)",
                 "the partial file was removed; nothing under a final backup name was changed");
   }
+}
+
+InterruptWatcher::InterruptWatcher(std::function<void()> on_interrupt) : m_on_interrupt(std::move(on_interrupt)) {
+  m_thread = std::thread([this] {
+    while (!m_stop.load()) {
+      if (g_signal != 0) {
+        m_on_interrupt();
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  });
+}
+
+InterruptWatcher::~InterruptWatcher() {
+  m_stop = true;
+  m_thread.join();
 }
 
 }  // namespace ifnbackup::util
