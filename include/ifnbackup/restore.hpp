@@ -16,7 +16,7 @@ namespace ifnbackup {
 struct RestoreOptions {
   ConnectionOptions connection;  // connection.database: the configured database
   std::filesystem::path backup_dir;
-  std::string file;  // a path, or a bare name looked up in backup_dir
+  std::string file;  // a path, a bare name looked up in backup_dir, or "latest"
   std::string into;  // restore into this database instead (created if missing)
   bool force = false;        // go on after a failed statement and report them all
   bool no_rollback = false;  // leave the database as the failed load left it
@@ -63,7 +63,8 @@ struct RestoreCallbacks {
   std::function<void(const LoadProgress&)> progress;
 };
 
-// A path as given, or a bare name looked up in the backup folder. Throws Error(not_found)
+// A path as given, a bare name looked up in the backup folder, or "latest" (the newest backup
+// not known to be corrupt). Throws Error(not_found)
 // naming the folder searched and the newest backups in it.
 std::filesystem::path resolve_backup_file(const std::string& file, const std::filesystem::path& backup_dir,
                                           const std::string& prefix = "ifn_connect_backup");

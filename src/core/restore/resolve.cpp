@@ -2,6 +2,7 @@
 
 #include "ifnbackup/catalog.hpp"
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/inventory.hpp"
 #include "ifnbackup/restore.hpp"
 
 namespace ifnbackup {
@@ -14,6 +15,15 @@ std::filesystem::path resolve_backup_file(const std::string& file, const fs::pat
     throw Error(ErrorCode::usage, "no backup file given", "ifnbackup list shows the backups");
   }
   std::error_code ec;
+  // "latest": the newest backup not known to be bad (restore verifies it in full anyway).
+  if (file == "latest" && !backup_dir.empty() && fs::is_directory(backup_dir, ec)) {
+    const auto state = VerificationState::load(backup_dir);
+    for (const auto& entry : scan_backup_folder(backup_dir, prefix)) {
+      if (entry.kind == BackupKind::backup && health_of(state.find(entry)) != Health::bad) {
+        return entry.path;
+      }
+    }
+  }
   const fs::path given(file);
   if (fs::is_regular_file(given, ec)) {
     return given;
