@@ -47,6 +47,8 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings);
 Command add_verify_command(CLI::App& app, GlobalSettings& settings);
 Command add_list_command(CLI::App& app, GlobalSettings& settings);
 Command add_rotate_command(CLI::App& app, GlobalSettings& settings);
+Command add_status_command(CLI::App& app, GlobalSettings& settings);
+Command add_check_command(CLI::App& app, GlobalSettings& settings);
 Command add_schedule_command(CLI::App& app, GlobalSettings& settings);
 Command add_doctor_command(CLI::App& app, GlobalSettings& settings);
 void add_retention_options(CLI::App& app, GlobalSettings& settings);

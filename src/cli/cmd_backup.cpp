@@ -37,6 +37,8 @@ Command add_backup_command(CLI::App& app, GlobalSettings& settings) {
   command.log_name = "backup";
   command.app = app.add_subcommand("backup", "Write a consistent, verified backup of the database to the backup folder");
   command.app->add_flag("--no-rotate", settings.no_rotate, "Do not apply the retention policy after the backup");
+  command.app->add_option("--metrics-file", settings.metrics_file,
+                          "After the run, success or not, write Prometheus metrics there (docs/monitoring.md)");
   command.app->footer(
       "Writes <backup-dir>/<prefix>_YYYYMMDD_HHMMSS.sql.gz (a standard gzip of SQL) through a .partial file,\n"
       "so a file under a final name is always complete; reads it back to verify it; then rotates (unless\n"

@@ -11,6 +11,7 @@
 #include "cli.hpp"
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/version.hpp"
+#include "metrics.hpp"
 
 namespace ifnbackup::cli {
 
@@ -80,6 +81,9 @@ void record_run(GlobalSettings& settings, int code) {
   } catch (const Error& error) {
     spdlog::warn("run not recorded in the journal: {}", error.what());
   }
+  if (run.command == "backup") {
+    write_metrics_file(settings);
+  }
 }
 
 }  // namespace
@@ -103,6 +107,8 @@ int run(int argc, char** argv) {
   commands.push_back(add_verify_command(app, settings));
   commands.push_back(add_list_command(app, settings));
   commands.push_back(add_rotate_command(app, settings));
+  commands.push_back(add_status_command(app, settings));
+  commands.push_back(add_check_command(app, settings));
   commands.push_back(add_schedule_command(app, settings));
   commands.push_back(add_doctor_command(app, settings));
 

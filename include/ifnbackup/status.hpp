@@ -1,0 +1,115 @@
+#pragma once
+// Monitoring: what the backup folder, its verification state and the run journal say together
+// (status), the procedure's four alerts as a Nagios check (check), and the same figures for
+// Prometheus (metrics). Gathering reads the disk once; everything after it is pure.
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ifnbackup/catalog.hpp"
+#include "ifnbackup/inventory.hpp"
+#include "ifnbackup/journal.hpp"
+
+namespace ifnbackup {
+
+// One backup of the folder and what is known of it.
+struct BackupSummary {
+  std::string name;
+  LocalDateTime local;                          // from the name
+  std::chrono::system_clock::time_point taken;  // the name's timestamp
+  std::uint64_t size = 0;
+  // good: verified good, or written by a backup run that succeeded (journal) and not since found bad.
+  Health health = Health::unknown;
+  std::string reason;  // why it is bad
+};
+
+struct MonitoringSituation {
+  std::filesystem::path backup_dir;
+  bool folder_readable = true;
+  std::string folder_problem;          // why not readable
+  std::vector<BackupSummary> backups;  // newest first; backups only (no safety snapshots)
+  std::size_t safety_snapshots = 0;
+  std::uint64_t bytes_used = 0;  // backups, safety snapshots and partials
+  std::optional<DiskSpace> space;
+  std::vector<RunRecord> runs;  // the journal, oldest first
+  std::size_t journal_skipped_lines = 0;
+
+  const BackupSummary* newest_good() const;
+  const RunRecord* last_run(std::string_view command) const;
+  const RunRecord* last_successful_backup_run() const;
+  std::size_t verify_failures() const;  // backups whose last verification failed
+};
+
+// Reads the folder, its state file and the journal in journal_dir. Never throws for a missing or
+// unreadable folder: folder_readable is false and folder_problem says why.
+MonitoringSituation gather_situation(const std::filesystem::path& backup_dir, std::string_view prefix,
+                                     const std::filesystem::path& journal_dir);
+
+// --- check: the procedure's "Alertes Recommandées" (docs/monitoring.md)
+
+enum class CheckStatus { ok = 0, warning = 1, critical = 2, unknown = 3 };  // Nagios plugin exit codes
+
+const char* check_status_name(CheckStatus status) noexcept;  // "OK", "WARNING", "CRITICAL", "UNKNOWN"
+
+struct CheckThresholds {
+  std::chrono::seconds max_age = std::chrono::hours(25);
+  double min_free_percent = 10.0;
+};
+
+struct CheckAlert {
+  CheckStatus status = CheckStatus::ok;
+  std::string text;
+};
+
+struct CheckReport {
+  CheckStatus status = CheckStatus::ok;  // the worst alert's
+  std::vector<CheckAlert> alerts;        // worst first; empty when OK
+  std::string summary;                   // what is fine, for the OK line
+  std::string perfdata;                  // Nagios perfdata: label=value[UOM];warn;crit;min;max ...
+};
+
+CheckReport evaluate_check(const MonitoringSituation& situation, const CheckThresholds& thresholds,
+                           std::chrono::system_clock::time_point now);
+
+// "IFNBACKUP CRITICAL - newest good backup ... | age=...": the plugin's one line (no newline).
+std::string format_check_line(const CheckReport& report);
+
+// --- status: the last days, one state per local calendar day
+
+enum class DayState {
+  ok,          // a good backup is named for that day
+  unverified,  // a backup exists but was never verified nor recorded by a successful run
+  failed,      // no good backup, and a backup run failed or a backup of that day failed verification
+  missing,     // nothing
+};
+
+const char* day_state_name(DayState state) noexcept;  // "ok", "unverified", "failed", "missing"
+
+struct HistoryDay {
+  int year = 0;
+  unsigned month = 0;
+  unsigned day = 0;
+  DayState state = DayState::missing;
+  std::size_t backups = 0;
+  std::uint64_t bytes = 0;  // of that day's newest good backup (else newest backup)
+};
+
+// The `days` local days ending with the day of `now` (oldest first).
+std::vector<HistoryDay> backup_history(const MonitoringSituation& situation, std::chrono::system_clock::time_point now,
+                                       int days = 30);
+
+// --- metrics: Prometheus text exposition format (node_exporter's textfile collector)
+
+// Every sample carries a backup_dir label. check_status is exported when given.
+std::string format_metrics(const MonitoringSituation& situation, std::optional<CheckStatus> check_status = {});
+
+// Writes text to a temporary file in path's folder, fsyncs and renames it over path (mode 0644:
+// node_exporter reads it). Throws Error(io).
+void write_metrics(const std::filesystem::path& path, const std::string& text);
+
+}  // namespace ifnbackup

@@ -1,0 +1,63 @@
+#include <cmath>
+#include <iostream>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "cli.hpp"
+#include "ifnbackup/error.hpp"
+#include "ifnbackup/status.hpp"
+#include "metrics.hpp"
+
+namespace ifnbackup::cli {
+
+namespace {
+
+struct CheckFlags {
+  double max_age_hours = 25;
+  double min_free_percent = 10;
+};
+
+int run_check(const GlobalSettings& settings, const CheckFlags& flags) {
+  CheckThresholds thresholds;
+  thresholds.max_age = std::chrono::seconds(static_cast<std::int64_t>(std::llround(flags.max_age_hours * 3600)));
+  thresholds.min_free_percent = flags.min_free_percent;
+  std::optional<CheckStatus> status;
+  try {
+    const auto situation = gather_situation(settings.backup_dir, settings.prefix, journal_dir(settings));
+    const auto report = evaluate_check(situation, thresholds, std::chrono::system_clock::now());
+    status = report.status;
+    std::cout << format_check_line(report) << "\n";
+  } catch (const std::exception& error) {
+    // Whatever goes wrong, a plugin answers UNKNOWN on one line: never a silent or garbled result.
+    std::cout << fmt::format("IFNBACKUP UNKNOWN - {}", error.what()) << "\n";
+    status = CheckStatus::unknown;
+  }
+  write_metrics_file(settings, status);
+  return static_cast<int>(*status);
+}
+
+}  // namespace
+
+Command add_check_command(CLI::App& app, GlobalSettings& settings) {
+  auto flags = std::make_shared<CheckFlags>();
+  Command command;
+  command.log_name = "";  // read-only, run every few minutes: no log file
+  command.results_on_stdout = true;
+  command.app = app.add_subcommand("check", "Monitoring plugin: the procedure's alerts, Nagios/Icinga style");
+  command.app->add_option("--max-age-hours", flags->max_age_hours, "CRITICAL when the newest good backup is older")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  command.app->add_option("--min-free-percent", flags->min_free_percent, "WARNING when free space is under this")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 100.0));
+  command.app->add_option("--metrics-file", settings.metrics_file,
+                          "Also write the figures for Prometheus (node_exporter textfile collector, *.prom)");
+  command.app->footer(
+      "Prints one line 'IFNBACKUP OK - ...' with perfdata after '|'. Exit 0 OK, 1 WARNING, 2 CRITICAL,\n"
+      "3 UNKNOWN (folder missing or unreadable). Which alert is which: docs/monitoring.md.");
+  command.action = [&settings, flags]() { return run_check(settings, *flags); };
+  return command;
+}
+
+}  // namespace ifnbackup::cli

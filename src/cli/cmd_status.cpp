@@ -1,0 +1,188 @@
+#include <algorithm>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "cli.hpp"
+#include "format.hpp"
+#include "ifnbackup/error.hpp"
+#include "ifnbackup/json.hpp"
+#include "ifnbackup/status.hpp"
+
+namespace ifnbackup::cli {
+
+namespace {
+
+using Clock = std::chrono::system_clock;
+
+const char* const k_status_commands[] = {"backup", "verify", "rotate", "restore"};
+
+const char* day_symbol(DayState state) {
+  switch (state) {
+    case DayState::ok: return "█";
+    case DayState::unverified: return "▒";
+    case DayState::failed: return "✗";
+    case DayState::missing: return "·";
+  }
+  return "?";
+}
+
+std::int64_t seconds_between(Clock::time_point from, Clock::time_point to) {
+  return std::chrono::duration_cast<std::chrono::seconds>(to - from).count();
+}
+
+void write_json(const MonitoringSituation& s, const std::vector<HistoryDay>& history, Clock::time_point now) {
+  util::JsonWriter json;
+  json.begin_object().key("backup_dir").value(s.backup_dir.string());
+  json.key("folder_readable").value(s.folder_readable);
+  json.key("folder_problem").value(s.folder_problem);
+  json.key("last_good_backup");
+  if (const auto* good = s.newest_good()) {
+    json.begin_object()
+        .key("name").value(good->name)
+        .key("date").value(local_date(good->local))
+        .key("age_seconds").value(seconds_between(good->taken, now))
+        .key("size").value(good->size)
+        .end_object();
+  } else {
+    json.null();
+  }
+  json.key("backups").value(static_cast<std::uint64_t>(s.backups.size()));
+  json.key("safety_snapshots").value(static_cast<std::uint64_t>(s.safety_snapshots));
+  json.key("verify_failures").value(static_cast<std::uint64_t>(s.verify_failures()));
+  json.key("bytes_used").value(s.bytes_used);
+  json.key("free_bytes");
+  s.space ? json.value(s.space->free_bytes) : json.null();
+  json.key("total_bytes");
+  s.space ? json.value(s.space->total_bytes) : json.null();
+  json.key("free_percent");
+  s.space ? json.value(s.space->free_percent()) : json.null();
+  json.key("last_runs").begin_object();
+  for (const char* command : k_status_commands) {
+    json.key(command);
+    if (const RunRecord* run = s.last_run(command)) {
+      json.begin_object()
+          .key("start").value(format_iso8601(run->start))
+          .key("end").value(format_iso8601(run->end))
+          .key("result").value(run->result)
+          .key("exit_code").value(run->exit_code)
+          .key("file").value(run->file)
+          .key("bytes").value(run->bytes)
+          .key("rows").value(run->rows)
+          .key("duration_ms").value(run->duration_ms)
+          .key("message").value(run->message)
+          .end_object();
+    } else {
+      json.null();
+    }
+  }
+  json.end_object();
+  json.key("history").begin_array();
+  for (const auto& day : history) {
+    json.begin_object()
+        .key("date").value(fmt::format("{:04}-{:02}-{:02}", day.year, day.month, day.day))
+        .key("state").value(day_state_name(day.state))
+        .key("backups").value(static_cast<std::uint64_t>(day.backups))
+        .key("bytes").value(day.bytes)
+        .end_object();
+  }
+  json.end_array();
+  json.key("journal_skipped_lines").value(static_cast<std::uint64_t>(s.journal_skipped_lines));
+  json.end_object();
+  std::cout << json.str() << "\n";
+}
+
+// One character per day for the state, and one for the size (eighths of the largest day).
+std::string chart(const std::vector<HistoryDay>& history) {
+  static const char* const k_levels[] = {" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
+  std::uint64_t largest = 0;
+  for (const auto& day : history) {
+    largest = std::max(largest, day.bytes);
+  }
+  std::string states, sizes;
+  for (const auto& day : history) {
+    states += day_symbol(day.state);
+    const std::uint64_t level = largest == 0 || day.bytes == 0 ? 0 : 1 + (day.bytes * 7) / largest;
+    sizes += k_levels[std::min<std::uint64_t>(level, 8)];
+  }
+  std::string out = fmt::format("  state {}\n  size  {}\n", states, sizes);
+  if (!history.empty()) {
+    const auto& first = history.front();
+    const auto& last = history.back();
+    const std::string left = fmt::format("{:02}/{:02}", first.day, first.month);
+    const std::string right = fmt::format("{:02}/{:02}", last.day, last.month);
+    const std::size_t gap = history.size() > left.size() + right.size() ? history.size() - left.size() - right.size()
+                                                                          : 1;
+    out += fmt::format("        {}{}{}\n", left, std::string(gap, ' '), right);
+  }
+  out += "  █ ok   ▒ not verified   ✗ failed   · missing;  size: ▁ to █ of the largest day\n";
+  return out;
+}
+
+void write_text(const MonitoringSituation& s, const std::vector<HistoryDay>& history, Clock::time_point now) {
+  std::string out = fmt::format("Backup folder     {}\n", s.backup_dir.string());
+  if (!s.folder_readable) {
+    out += fmt::format("                  {}\n", s.folder_problem);
+  }
+  if (const auto* good = s.newest_good()) {
+    out += fmt::format("Last good backup  {}\n                  {}, {} old, {}\n", good->name, local_date(good->local),
+                       human_age(std::chrono::seconds(seconds_between(good->taken, now))), human_size(good->size));
+  } else {
+    out += "Last good backup  none (run: ifnbackup backup, or ifnbackup verify)\n";
+  }
+  out += fmt::format("Backups           {} ({} safety snapshot(s)), {} used", s.backups.size(), s.safety_snapshots,
+                     human_size(s.bytes_used));
+  out += s.verify_failures() > 0 ? fmt::format(", {} FAILED verification\n", s.verify_failures()) : "\n";
+  if (s.space) {
+    out += fmt::format("Free space        {} of {} ({:.1f} %)\n", human_size(s.space->free_bytes),
+                       human_size(s.space->total_bytes), s.space->free_percent());
+  }
+  out += "Last runs\n";
+  for (const char* command : k_status_commands) {
+    const RunRecord* run = s.last_run(command);
+    if (run == nullptr) {
+      out += fmt::format("  {:<8} never (in the journal)\n", command);
+      continue;
+    }
+    out += fmt::format("  {:<8} {}  {:<16} {:>7.1f} s  {}\n", command, local_time(run->start),
+                       run->ok() ? "ok" : fmt::format("FAILED {}", run->result),
+                       static_cast<double>(run->duration_ms) / 1000.0, run->ok() ? run->file : run->message);
+  }
+  out += fmt::format("Last {} days (oldest left, today right)\n", history.size());
+  out += chart(history);
+  std::cout << out;
+}
+
+int show_status(const GlobalSettings& settings) {
+  if (settings.backup_dir.empty()) {
+    throw Error(ErrorCode::usage, "no backup folder", "give --backup-dir or 'backup-dir' in the config file");
+  }
+  const auto now = Clock::now();
+  const auto situation = gather_situation(settings.backup_dir, settings.prefix, journal_dir(settings));
+  const auto history = backup_history(situation, now, 30);
+  if (settings.json) {
+    write_json(situation, history, now);
+  } else {
+    write_text(situation, history, now);
+  }
+  if (!situation.folder_readable) {
+    throw Error(ErrorCode::not_found, situation.folder_problem, "check --backup-dir");
+  }
+  return 0;
+}
+
+}  // namespace
+
+Command add_status_command(CLI::App& app, GlobalSettings& settings) {
+  Command command;
+  command.log_name = "";  // read-only: no log file
+  command.results_on_stdout = true;
+  command.app = app.add_subcommand("status", "Dashboard: last good backup, space, last runs, the last 30 days");
+  command.app->add_flag("--json", settings.json, "Machine-readable output (fields: docs/json-output.md)");
+  command.app->footer("Reads the backup folder, its verification state and the run journal (journal.jsonl in\n"
+                      "--log-dir, else the backup folder). Nothing is verified or changed: see 'check' for alerts.");
+  command.action = [&settings]() { return show_status(settings); };
+  return command;
+}
+
+}  // namespace ifnbackup::cli

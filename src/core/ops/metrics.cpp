@@ -1,0 +1,141 @@
+// Prometheus text exposition format 0.0.4, for node_exporter's textfile collector.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "ifnbackup/error.hpp"
+#include "ifnbackup/status.hpp"
+#include "io/file_io.hpp"
+
+namespace ifnbackup {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::system_clock;
+
+namespace {
+
+std::string label_value(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '"': out += "\\\""; break;
+      case '\n': out += "\\n"; break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
+
+double seconds_since_epoch(Clock::time_point when) {
+  return static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch()).count()) /
+         1000.0;
+}
+
+class MetricsText {
+ public:
+  explicit MetricsText(std::string labels) : m_labels(std::move(labels)) {}
+  void gauge(std::string_view name, std::string_view help, double value) {
+    m_out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n{}{{{}}} {}\n", name, help, name, name, m_labels,
+                         number(value));
+  }
+  const std::string& str() const { return m_out; }
+
+ private:
+  static std::string number(double value) {
+    if (std::isnan(value)) {
+      return "NaN";
+    }
+    if (value == std::floor(value) && std::fabs(value) < 1e15) {
+      return fmt::format("{}", static_cast<std::int64_t>(value));
+    }
+    return fmt::format("{:.3f}", value);
+  }
+  std::string m_labels;
+  std::string m_out;
+};
+
+}  // namespace
+
+std::string format_metrics(const MonitoringSituation& situation, std::optional<CheckStatus> check_status) {
+  MetricsText text(fmt::format("backup_dir=\"{}\"", label_value(situation.backup_dir.string())));
+  const BackupSummary* good = situation.newest_good();
+  const RunRecord* last = situation.last_run("backup");
+  const RunRecord* last_ok = situation.last_successful_backup_run();
+
+  double last_success = 0;
+  if (last_ok != nullptr) {
+    last_success = seconds_since_epoch(last_ok->end);
+  } else if (good != nullptr) {
+    last_success = seconds_since_epoch(good->taken);
+  }
+  text.gauge("ifnbackup_last_success_timestamp_seconds",
+             "End of the last successful backup run (else the newest good backup's name time), 0 if none.",
+             last_success);
+  text.gauge("ifnbackup_last_backup_success", "1 if the last backup run succeeded, 0 if it failed or none is known.",
+             last != nullptr && last->ok() ? 1 : 0);
+  text.gauge("ifnbackup_last_backup_exit_code", "Exit code of the last backup run (docs/exit-codes.md), -1 if none.",
+             last != nullptr ? last->exit_code : -1);
+  text.gauge("ifnbackup_last_backup_duration_seconds", "Duration of the last backup run, successful or not.",
+             last != nullptr ? static_cast<double>(last->duration_ms) / 1000.0 : 0.0);
+  double size = 0, rows = 0;
+  if (last_ok != nullptr) {
+    size = static_cast<double>(last_ok->bytes);
+    rows = static_cast<double>(last_ok->rows);
+  } else if (good != nullptr) {
+    size = static_cast<double>(good->size);
+  }
+  text.gauge("ifnbackup_last_backup_size_bytes", "Compressed size of the last successful backup.", size);
+  text.gauge("ifnbackup_last_backup_rows", "Rows written by the last successful backup run.", rows);
+  text.gauge("ifnbackup_newest_good_backup_timestamp_seconds",
+             "Time in the name of the newest backup known good, 0 if none.",
+             good != nullptr ? seconds_since_epoch(good->taken) : 0.0);
+  text.gauge("ifnbackup_verify_failures", "Backups whose last verification found them corrupt or incomplete.",
+             static_cast<double>(situation.verify_failures()));
+  text.gauge("ifnbackup_backups", "Backups in the folder (safety snapshots not counted).",
+             static_cast<double>(situation.backups.size()));
+  text.gauge("ifnbackup_backup_bytes_used", "Bytes used by backups, safety snapshots and partial files.",
+             static_cast<double>(situation.bytes_used));
+  if (situation.space) {
+    text.gauge("ifnbackup_free_bytes", "Free bytes on the backup folder's file system.",
+               static_cast<double>(situation.space->free_bytes));
+    text.gauge("ifnbackup_filesystem_size_bytes", "Size of the backup folder's file system.",
+               static_cast<double>(situation.space->total_bytes));
+  }
+  if (check_status) {
+    text.gauge("ifnbackup_check_status", "Result of ifnbackup check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.",
+               static_cast<double>(static_cast<int>(*check_status)));
+  }
+  return text.str();
+}
+
+void write_metrics(const fs::path& path, const std::string& text) {
+  // node_exporter reads *.prom: the temporary name does not end so, and the rename is atomic.
+  const fs::path temporary = path.parent_path() / fmt::format(".{}.{}.tmp", path.filename().string(), ::getpid());
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0) {
+    io::throw_io_error(errno, fmt::format("creating {}", temporary.string()));
+  }
+  try {
+    io::write_fully(fd, text, temporary.string());
+    if (::fsync(fd) != 0) {
+      io::throw_io_error(errno, fmt::format("syncing {}", temporary.string()));
+    }
+  } catch (...) {
+    ::close(fd);
+    ::unlink(temporary.c_str());
+    throw;
+  }
+  ::close(fd);
+  if (::rename(temporary.c_str(), path.c_str()) != 0) {
+    const int rename_errno = errno;
+    ::unlink(temporary.c_str());
+    io::throw_io_error(rename_errno, fmt::format("renaming {} to {}", temporary.string(), path.string()));
+  }
+}
+
+}  // namespace ifnbackup
