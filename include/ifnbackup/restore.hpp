@@ -63,8 +63,8 @@ struct RestoreCallbacks {
   std::function<void(const LoadProgress&)> progress;
 };
 
-// A path as given, a bare name looked up in the backup folder, or "latest" (the newest backup
-// not known to be corrupt). Throws Error(not_found)
+// A path as given, a bare name looked up in the backup folder, "latest" (the newest backup
+// not known to be corrupt) or "latest-safety" (the newest safety snapshot). Throws Error(not_found)
 // naming the folder searched and the newest backups in it.
 std::filesystem::path resolve_backup_file(const std::string& file, const std::filesystem::path& backup_dir,
                                           const std::string& prefix = "ifn_connect_backup");

@@ -116,7 +116,8 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
   Command command;
   command.log_name = "restore";
   command.app = app.add_subcommand("restore", "Restore a backup into the database, after a safety snapshot");
-  command.app->add_option("file", flags->file, "Backup file: a path, a name in the backup folder, or latest (the newest backup not known to be bad)")->required();
+  command.app->add_option("file", flags->file, "Backup file: a path, a name in the backup folder, latest (the newest backup not known to be bad) "
+                          "or latest-safety (the newest safety snapshot)")->required();
   command.app->add_flag("-y,--yes", flags->yes, "Do not ask for OUI (scripts)");
   command.app->add_option("--into", flags->into,
                           "Restore into this database instead (created if missing); the configured one is untouched");

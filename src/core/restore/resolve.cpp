@@ -16,10 +16,12 @@ std::filesystem::path resolve_backup_file(const std::string& file, const fs::pat
   }
   std::error_code ec;
   // "latest": the newest backup not known to be bad (restore verifies it in full anyway).
-  if (file == "latest" && !backup_dir.empty() && fs::is_directory(backup_dir, ec)) {
+  // "latest-safety": the newest safety snapshot (the procedure's "Scénario 3").
+  if ((file == "latest" || file == "latest-safety") && !backup_dir.empty() && fs::is_directory(backup_dir, ec)) {
     const auto state = VerificationState::load(backup_dir);
+    const auto wanted = file == "latest" ? BackupKind::backup : BackupKind::safety_snapshot;
     for (const auto& entry : scan_backup_folder(backup_dir, prefix)) {
-      if (entry.kind == BackupKind::backup && health_of(state.find(entry)) != Health::bad) {
+      if (entry.kind == wanted && health_of(state.find(entry)) != Health::bad) {
         return entry.path;
       }
     }
