@@ -66,7 +66,8 @@ int list_folder(const GlobalSettings& settings) {
     } else {
       ++partials;
     }
-    const bool known = record != nullptr && record->tables > 0;
+    // Counts come from the manifest: only a file that verified ok has one (a legacy dump has none).
+    const bool known = record != nullptr && record->status == VerifyStatus::ok;
     table += fmt::format("{:<46} {:<8} {:<19} {:>9} {:>10} {:>7} {:>10}  {}\n", entry.name, kind,
                          local_date(entry.local), human_age(age), human_size(entry.size),
                          known ? std::to_string(record->tables) : "-", known ? std::to_string(record->rows) : "-",

@@ -27,6 +27,12 @@ std::string status_word(VerifyStatus status) {
   return "?";
 }
 
+// The gzip reader's messages start with the path, which the output line already names.
+std::string reason_without_path(const std::string& reason, const std::filesystem::path& path) {
+  const std::string prefix = path.string() + ": ";
+  return reason.rfind(prefix, 0) == 0 ? reason.substr(prefix.size()) : reason;
+}
+
 int verify_files(const GlobalSettings& settings, const VerifyFlags& flags) {
   namespace fs = std::filesystem;
   const fs::path dir = settings.backup_dir;
@@ -57,10 +63,12 @@ int verify_files(const GlobalSettings& settings, const VerifyFlags& flags) {
   util::JsonWriter json;
   json.begin_object().key("files").begin_array();
   for (const auto& path : paths) {
-    const VerifyResult result = verify_backup_file(path);
+    VerifyResult result = verify_backup_file(path);
+    result.reason = reason_without_path(result.reason, path);
     std::error_code ec;
     for (const auto& entry : folder) {
-      if (fs::equivalent(entry.path, path, ec)) {
+      // A foreign entry (a symlink named like a backup, pointing at this file) gets no record.
+      if (entry.kind != BackupKind::foreign && fs::equivalent(entry.path, path, ec)) {
         state.record(entry, result, std::chrono::system_clock::now());
       }
     }
