@@ -2,6 +2,7 @@
 // The command line: parsing, logging set-up and exit codes. Each subcommand is one call into
 // the core library (cmd_<name>.cpp); nothing here talks to the server or to zlib.
 #include <functional>
+#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -51,6 +52,9 @@ Command add_status_command(CLI::App& app, GlobalSettings& settings);
 Command add_check_command(CLI::App& app, GlobalSettings& settings);
 Command add_schedule_command(CLI::App& app, GlobalSettings& settings);
 Command add_doctor_command(CLI::App& app, GlobalSettings& settings);
+// `ifnbackup --help-man` or `--help-bash-completion` (alone): ifnbackup(1) or the bash completion
+// script generated from app; nullopt for any other command line.
+std::optional<std::string> generated_docs(const CLI::App& app, int argc, char** argv);
 void add_retention_options(CLI::App& app, GlobalSettings& settings);
 
 // Logging to stderr (nothing but errors with -q) and to <log-dir>/<log_name>.log.

@@ -112,6 +112,10 @@ int run(int argc, char** argv) {
   commands.push_back(add_schedule_command(app, settings));
   commands.push_back(add_doctor_command(app, settings));
 
+  if (auto text = generated_docs(app, argc, argv)) {  // the build makes ifnbackup.1 from this
+    std::cout << *text;
+    return 0;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
