@@ -61,8 +61,16 @@ Command add_backup_command(CLI::App& app, GlobalSettings& settings) {
       rotate.backup_dir = settings.backup_dir;
       rotate.prefix = settings.prefix;
       rotate.policy = settings.retention;
-      const auto rotated = run_rotate(rotate);
-      spdlog::info("rotation: {} file(s) removed", rotated.removed);
+      try {
+        const auto rotated = run_rotate(rotate);
+        spdlog::info("rotation: {} file(s) removed", rotated.removed);
+      } catch (const Error& error) {
+        // The exit code is rotation's, so cron reports it; the message says the backup is safe.
+        throw Error(error.code(),
+                    fmt::format("the backup {} is complete and verified, but the rotation failed: {}",
+                                result.file.filename().string(), error.what()),
+                    error.hint());
+      }
     }
     return 0;
   };
