@@ -12,9 +12,12 @@ namespace {
 
 const char* status_label(DoctorStatus status) {
   switch (status) {
-    case DoctorStatus::ok: return "ok";
-    case DoctorStatus::note: return "note";
-    case DoctorStatus::warning: return "WARNING";
+    case DoctorStatus::ok:
+      return "ok";
+    case DoctorStatus::note:
+      return "note";
+    case DoctorStatus::warning:
+      return "WARNING";
   }
   return "?";
 }
@@ -39,7 +42,8 @@ int doctor(const GlobalSettings& settings) {
     if (settings.quiet && finding.status != DoctorStatus::warning) {
       continue;
     }
-    std::cout << fmt::format("{:<8} {:<16} {}\n", status_label(finding.status), finding.check, finding.message);
+    std::cout << fmt::format("{:<8} {:<16} {}\n", status_label(finding.status), finding.check,
+                             finding.message);
     if (!finding.fix.empty()) {
       std::cout << fmt::format("{:<8} {:<16} fix: {}\n", "", "", finding.fix);
     }
@@ -56,7 +60,8 @@ int doctor(const GlobalSettings& settings) {
 Command add_doctor_command(CLI::App& app, GlobalSettings& settings) {
   Command command;
   command.results_on_stdout = true;
-  command.app = app.add_subcommand("doctor", "Check modes, backup location and the account's privileges; print fixes");
+  command.app =
+      app.add_subcommand("doctor", "Check modes, backup location and the account's privileges; print fixes");
   command.app->footer(
       "Checks: the config, password and defaults files are 0600 (no group/other access); the backup\n"
       "folder is 0700 and its backups and logs 0600; the backup folder is not on the filesystem of a\n"

@@ -69,19 +69,22 @@ Command add_schedule_command(CLI::App& app, GlobalSettings& settings) {
   auto options = std::make_shared<ScheduleSettings>();
   Command command;
   command.results_on_stdout = true;
-  command.app = app.add_subcommand("schedule", "Print, install or remove the nightly cron line of the backup");
+  command.app =
+      app.add_subcommand("schedule", "Print, install or remove the nightly cron line of the backup");
   auto* cron = command.app->add_flag("--cron", options->cron, "Print the crontab line (the default)");
-  auto* install = command.app->add_flag(
-      "--install", options->install, "Add the line to the current user's crontab, or replace ours; never duplicates");
-  auto* uninstall =
-      command.app->add_flag("--uninstall", options->uninstall, "Remove our line from the crontab, and only ours");
+  auto* install =
+      command.app->add_flag("--install", options->install,
+                            "Add the line to the current user's crontab, or replace ours; never duplicates");
+  auto* uninstall = command.app->add_flag("--uninstall", options->uninstall,
+                                          "Remove our line from the crontab, and only ours");
   cron->excludes(install)->excludes(uninstall);
   install->excludes(uninstall);
   command.app->add_option("--time", options->time, "Time of the nightly backup, HH:MM (local time of cron)")
       ->capture_default_str();
   command.app->footer(
       "The line runs this binary (its absolute path) with --config (default /etc/ifnbackup.conf) and -q,\n"
-      "so cron mails only failures. Our line ends with '# ifnbackup-schedule'; other lines are never touched.\n"
+      "so cron mails only failures. Our line ends with '# ifnbackup-schedule'; other lines are never "
+      "touched.\n"
       "Put every setting in the config file: cron does not see this shell's IFNBACKUP_* variables.\n"
       "With systemd, the packaged ifnbackup.timer does the same: systemctl enable --now ifnbackup.timer");
   command.action = [&settings, options]() { return schedule(settings, *options); };

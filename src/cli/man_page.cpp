@@ -16,23 +16,40 @@ namespace {
 // One line per code; the names come from the library so a new code shows up here by name.
 const char* exit_meaning(ErrorCode code) {
   switch (code) {
-    case ErrorCode::ok: return "success (doctor: nothing to fix)";
-    case ErrorCode::internal: return "a bug or an unexpected condition (doctor: at least one warning)";
-    case ErrorCode::usage: return "bad command line, option value or config file";
-    case ErrorCode::config: return "a password or config file readable by others, or unreadable";
-    case ErrorCode::connection: return "cannot connect or authenticate";
-    case ErrorCode::lock_held: return "another ifnbackup run holds the backup folder's lock";
-    case ErrorCode::io: return "cannot create, write, sync or rename a file (disk full, permissions)";
-    case ErrorCode::server: return "the server failed a query or went away during the run";
-    case ErrorCode::interrupted: return "SIGINT or SIGTERM; partial files removed";
-    case ErrorCode::unknown_database: return "the database to back up does not exist";
-    case ErrorCode::corrupt: return "a backup file fails its gzip CRC, content checksum or manifest";
-    case ErrorCode::incomplete: return "a backup file is truncated or has no completion marker";
-    case ErrorCode::aborted: return "restore: the answer was not exactly OUI";
-    case ErrorCode::restore_rolled_back: return "restore failed; the safety snapshot was loaded back";
-    case ErrorCode::restore_failed: return "restore failed and the database was NOT rolled back";
-    case ErrorCode::not_found: return "the named backup file does not exist";
-    case ErrorCode::check_mismatch: return "restore loaded, but a row count differs from the manifest";
+    case ErrorCode::ok:
+      return "success (doctor: nothing to fix)";
+    case ErrorCode::internal:
+      return "a bug or an unexpected condition (doctor: at least one warning)";
+    case ErrorCode::usage:
+      return "bad command line, option value or config file";
+    case ErrorCode::config:
+      return "a password or config file readable by others, or unreadable";
+    case ErrorCode::connection:
+      return "cannot connect or authenticate";
+    case ErrorCode::lock_held:
+      return "another ifnbackup run holds the backup folder's lock";
+    case ErrorCode::io:
+      return "cannot create, write, sync or rename a file (disk full, permissions)";
+    case ErrorCode::server:
+      return "the server failed a query or went away during the run";
+    case ErrorCode::interrupted:
+      return "SIGINT or SIGTERM; partial files removed";
+    case ErrorCode::unknown_database:
+      return "the database to back up does not exist";
+    case ErrorCode::corrupt:
+      return "a backup file fails its gzip CRC, content checksum or manifest";
+    case ErrorCode::incomplete:
+      return "a backup file is truncated or has no completion marker";
+    case ErrorCode::aborted:
+      return "restore: the answer was not exactly OUI";
+    case ErrorCode::restore_rolled_back:
+      return "restore failed; the safety snapshot was loaded back";
+    case ErrorCode::restore_failed:
+      return "restore failed and the database was NOT rolled back";
+    case ErrorCode::not_found:
+      return "the named backup file does not exist";
+    case ErrorCode::check_mismatch:
+      return "restore loaded, but a row count differs from the manifest";
   }
   return "";
 }
@@ -114,10 +131,13 @@ std::string man_page(const CLI::App& app) {
   out << ".SH NAME\nifnbackup \\- " << roff(summary) << "\n";
   out << ".SH SYNOPSIS\n.B ifnbackup\n[\\fIOPTIONS\\fR] \\fICOMMAND\\fR [\\fICOMMAND OPTIONS\\fR]\n";
   for (const auto* command : commands_of(app)) {
-    out << ".br\n.B ifnbackup\n[\\fIOPTIONS\\fR] \\fB" << roff(command->get_name()) << "\\fR [\\fIOPTIONS\\fR]\n";
+    out << ".br\n.B ifnbackup\n[\\fIOPTIONS\\fR] \\fB" << roff(command->get_name())
+        << "\\fR [\\fIOPTIONS\\fR]\n";
   }
-  out << ".SH DESCRIPTION\n" << roff(app.get_description()) << "\n.PP\n"
-      << "Options are taken from the command line, then from IFNBACKUP_* environment variables, then from the "
+  out << ".SH DESCRIPTION\n"
+      << roff(app.get_description()) << "\n.PP\n"
+      << "Options are taken from the command line, then from IFNBACKUP_* environment variables, then from "
+         "the "
          "config file; global options go before or after the command name.\n";
   out << ".SH OPTIONS\n";
   write_options(out, app, true);
@@ -137,8 +157,8 @@ std::string man_page(const CLI::App& app) {
     if (std::string(error_code_name(error_code)) == "unknown") {
       break;
     }
-    out << ".TP\n.B " << code << "\n" << error_code_name(error_code) << ": " << roff(exit_meaning(error_code))
-        << "\n";
+    out << ".TP\n.B " << code << "\n"
+        << error_code_name(error_code) << ": " << roff(exit_meaning(error_code)) << "\n";
   }
   out << ".SH ENVIRONMENT\n.TP\n.B IFNBACKUP_CONFIG\nThe config file, when --config is not given.\n";
   for (const auto* option : visible_options(app)) {
@@ -153,9 +173,11 @@ std::string man_page(const CLI::App& app) {
     out << ".TP\n.B " << variable << "\nThe value of " << roff("--" + name) << ".\n";
   }
   out << ".SH FILES\n"
-      << ".TP\n.I /etc/ifnbackup.conf\nConfig file (INI, long option names without dashes; never a password), "
+      << ".TP\n.I /etc/ifnbackup.conf\nConfig file (INI, long option names without dashes; never a "
+         "password), "
          "mode 0600.\n"
-      << ".TP\n.I ~/.my.cnf\nMySQL option file read for [client] user and password when no --defaults-file is "
+      << ".TP\n.I ~/.my.cnf\nMySQL option file read for [client] user and password when no --defaults-file "
+         "is "
          "given.\n"
       << ".TP\n.I <backup\\-dir>/backup.log\nLog of backup and rotate runs (--log-dir to move it).\n"
       << ".TP\n.I /lib/systemd/system/ifnbackup.timer\nRuns ifnbackup.service every night at 02:00; "
@@ -195,7 +217,8 @@ std::string bash_completion(const CLI::App& app) {
       "        --backup-dir|--log-dir) COMPREPLY=($(compgen -d -- \"${{cur}}\")); return ;;\n"
       "        --config|--defaults-file|--password-file|--ssl-ca|--metrics-file)\n"
       "            COMPREPLY=($(compgen -f -- \"${{cur}}\")); return ;;\n"
-      "        --ssl-mode) COMPREPLY=($(compgen -W \"DISABLED PREFERRED REQUIRED VERIFY_CA VERIFY_IDENTITY\" -- "
+      "        --ssl-mode) COMPREPLY=($(compgen -W \"DISABLED PREFERRED REQUIRED VERIFY_CA VERIFY_IDENTITY\" "
+      "-- "
       "\"${{cur}}\")); return ;;\n"
       "    esac\n"
       "    case ${{command}} in\n{}"

@@ -62,7 +62,7 @@ TEST(DoctorGrants, ParsesGlobalAndDatabaseGrants) {
   EXPECT_EQ(grants.databases[0].pattern, "shop");
   EXPECT_EQ(grants.databases[0].privileges, (std::vector<std::string>{"SELECT", "SHOW VIEW"}));
   EXPECT_TRUE(has_privilege(grants, "SELECT", "shop"));
-  EXPECT_FALSE(has_privilege(grants, "INSERT", "shop"));  // column-level only
+  EXPECT_FALSE(has_privilege(grants, "INSERT", "shop"));   // column-level only
   EXPECT_FALSE(has_privilege(grants, "SELECT", "other"));  // table-level only
   EXPECT_FALSE(has_privilege(grants, "SELECT", ""));
   EXPECT_TRUE(has_privilege(grants, "PROCESS", ""));
@@ -102,27 +102,28 @@ TEST(DoctorPrivileges, SelectOnlyAccountLacksTheRequiredOnes) {
             (std::vector<std::string>{"GRANT SHOW VIEW ON `shop`.* TO 'ro'@'localhost';",
                                       "GRANT TRIGGER ON `shop`.* TO 'ro'@'localhost';",
                                       "GRANT EVENT ON `shop`.* TO 'ro'@'localhost';"}));
-  EXPECT_EQ(missing(findings, DoctorStatus::note),
-            (std::vector<std::string>{"GRANT LOCK TABLES ON `shop`.* TO 'ro'@'localhost';",
-                                      "GRANT RELOAD ON *.* TO 'ro'@'localhost';",
-                                      "GRANT PROCESS ON *.* TO 'ro'@'localhost';",
-                                      "GRANT BINLOG MONITOR ON *.* TO 'ro'@'localhost';"}));
+  EXPECT_EQ(
+      missing(findings, DoctorStatus::note),
+      (std::vector<std::string>{
+          "GRANT LOCK TABLES ON `shop`.* TO 'ro'@'localhost';", "GRANT RELOAD ON *.* TO 'ro'@'localhost';",
+          "GRANT PROCESS ON *.* TO 'ro'@'localhost';", "GRANT BINLOG MONITOR ON *.* TO 'ro'@'localhost';"}));
   for (const auto& finding : findings) {
     EXPECT_NE(finding.message.find(": "), std::string::npos) << "says why: " << finding.message;
   }
 }
 
 TEST(DoctorPrivileges, MysqlNeedsReplicationClientForThePosition) {
-  const auto grants = parse_grants({"GRANT SELECT, SHOW VIEW, TRIGGER, EVENT, LOCK TABLES ON `shop`.* TO `b`@`%`"});
+  const auto grants =
+      parse_grants({"GRANT SELECT, SHOW VIEW, TRIGGER, EVENT, LOCK TABLES ON `shop`.* TO `b`@`%`"});
   const auto findings = check_privileges(grants, ServerFlavour::mysql, "shop", "'b'@'%'");
   EXPECT_EQ(missing(findings, DoctorStatus::warning),
             (std::vector<std::string>{"GRANT REPLICATION CLIENT ON *.* TO 'b'@'%';"}));
 }
 
 TEST(DoctorPrivileges, AFullAccountIsOneOkFinding) {
-  const auto grants =
-      parse_grants({"GRANT SELECT, SHOW VIEW, TRIGGER, EVENT, LOCK TABLES, RELOAD, PROCESS, BINLOG MONITOR ON *.* "
-                    "TO `backup`@`localhost`"});
+  const auto grants = parse_grants(
+      {"GRANT SELECT, SHOW VIEW, TRIGGER, EVENT, LOCK TABLES, RELOAD, PROCESS, BINLOG MONITOR ON *.* "
+       "TO `backup`@`localhost`"});
   const auto findings = check_privileges(grants, ServerFlavour::mariadb, "shop", "'backup'@'localhost'");
   ASSERT_EQ(findings.size(), 1u);
   EXPECT_EQ(findings[0].status, DoctorStatus::ok);

@@ -8,7 +8,8 @@
 namespace ifnbackup {
 namespace {
 
-const std::string k_ours = "0 2 * * * /usr/bin/ifnbackup --config /etc/ifnbackup.conf -q backup # ifnbackup-schedule";
+const std::string k_ours =
+    "0 2 * * * /usr/bin/ifnbackup --config /etc/ifnbackup.conf -q backup # ifnbackup-schedule";
 
 TEST(ScheduleTime, ParsesHoursAndMinutes) {
   EXPECT_EQ(parse_schedule_time("02:00").hour, 2);
@@ -55,7 +56,8 @@ TEST(CrontabInstall, AppendsToAnEmptyCrontab) {
 }
 
 TEST(CrontabInstall, KeepsEveryOtherLineAndAppends) {
-  const std::string before = "# m h dom mon dow command\nMAILTO=ops@example.org\n\n*/5 * * * * /usr/local/bin/poll\n";
+  const std::string before =
+      "# m h dom mon dow command\nMAILTO=ops@example.org\n\n*/5 * * * * /usr/local/bin/poll\n";
   const auto edit = crontab_with_line(before, k_ours);
   EXPECT_TRUE(edit.changed);
   EXPECT_EQ(edit.text, before + k_ours + "\n");

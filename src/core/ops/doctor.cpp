@@ -44,10 +44,11 @@ void check_folder(DoctorReport& report, const DoctorOptions& options) {
   }
   auto info = stat_path(folder);
   if (!info) {
-    report.findings.push_back({"backup folder", DoctorStatus::note,
-                               fmt::format("{} does not exist yet: the first backup creates it, mode 0700",
-                                           folder.string()),
-                               {}});
+    report.findings.push_back(
+        {"backup folder",
+         DoctorStatus::note,
+         fmt::format("{} does not exist yet: the first backup creates it, mode 0700", folder.string()),
+         {}});
     return;
   }
   report.findings.push_back(check_backup_folder(folder, info->st_mode));
@@ -87,7 +88,8 @@ std::string account_name(const std::string& current_user) {
 void check_datadir(DoctorReport& report, const DoctorOptions& options, db::Connection& connection) {
   const auto datadir = connection.query_value("SELECT @@datadir").value_or("");
   if (!is_local(options.connection)) {
-    report.findings.push_back({"backup location", DoctorStatus::ok,
+    report.findings.push_back({"backup location",
+                               DoctorStatus::ok,
                                fmt::format("the server is remote ({}): the backups are on another machine",
                                            connection.description()),
                                {}});
@@ -120,8 +122,10 @@ void check_server(DoctorReport& report, const DoctorOptions& options) {
     return;
   }
   const auto& server = connection->server();
-  report.findings.push_back(
-      {"server", DoctorStatus::ok, fmt::format("connected to {} ({})", connection->description(), server.version), {}});
+  report.findings.push_back({"server",
+                             DoctorStatus::ok,
+                             fmt::format("connected to {} ({})", connection->description(), server.version),
+                             {}});
   try {
     const auto& database = options.connection.database;
     if (database.empty()) {
@@ -133,10 +137,10 @@ void check_server(DoctorReport& report, const DoctorOptions& options) {
       const auto found = connection->query_value(
           fmt::format("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = {}", quoted));
       if (!found) {
-        report.findings.push_back({"database", DoctorStatus::warning,
-                                   fmt::format("database '{}' does not exist or is not visible to the account",
-                                               database),
-                                   "check the database setting, and the account's grants"});
+        report.findings.push_back(
+            {"database", DoctorStatus::warning,
+             fmt::format("database '{}' does not exist or is not visible to the account", database),
+             "check the database setting, and the account's grants"});
       }
     }
     std::vector<std::string> lines;

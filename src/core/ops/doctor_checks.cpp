@@ -9,7 +9,9 @@ namespace ifnbackup {
 
 namespace {
 
-std::string octal(mode_t mode) { return fmt::format("{:04o}", mode & 07777); }
+std::string octal(mode_t mode) {
+  return fmt::format("{:04o}", mode & 07777);
+}
 
 // A path for a shell command line: single-quoted when it holds anything but safe characters.
 std::string shell_path(const std::string& path) {
@@ -38,8 +40,8 @@ DoctorFinding check_secret_file(const std::string& what, const std::filesystem::
 }
 
 DoctorFinding check_backup_folder(const std::filesystem::path& folder, mode_t mode) {
-  DoctorFinding finding{"backup folder", DoctorStatus::ok,
-                        fmt::format("{} is mode {}", folder.string(), octal(mode)), {}};
+  DoctorFinding finding{
+      "backup folder", DoctorStatus::ok, fmt::format("{} is mode {}", folder.string(), octal(mode)), {}};
   if ((mode & 077) != 0) {
     finding.status = DoctorStatus::warning;
     finding.message = fmt::format("{} is mode {}: other users can list (and maybe read) the backups",
@@ -56,8 +58,10 @@ DoctorFinding check_backup_files(const std::filesystem::path& folder, const std:
       loose.push_back(fmt::format("{} ({})", file.name, octal(file.mode)));
     }
   }
-  DoctorFinding finding{"backup files", DoctorStatus::ok,
-                        fmt::format("{} file(s) in {}, all 0600 or stricter", files.size(), folder.string()), {}};
+  DoctorFinding finding{"backup files",
+                        DoctorStatus::ok,
+                        fmt::format("{} file(s) in {}, all 0600 or stricter", files.size(), folder.string()),
+                        {}};
   if (!loose.empty()) {
     finding.status = DoctorStatus::warning;
     finding.message = fmt::format("{} file(s) in {} readable by others than the owner: {}", loose.size(),
@@ -69,7 +73,8 @@ DoctorFinding check_backup_files(const std::filesystem::path& folder, const std:
 
 DoctorFinding check_separate_filesystem(const std::filesystem::path& folder, dev_t folder_device,
                                         const std::filesystem::path& datadir, dev_t datadir_device) {
-  DoctorFinding finding{"backup location", DoctorStatus::ok,
+  DoctorFinding finding{"backup location",
+                        DoctorStatus::ok,
                         fmt::format("{} is not on the filesystem of the server's datadir {}", folder.string(),
                                     datadir.string()),
                         {}};
@@ -79,8 +84,9 @@ DoctorFinding check_separate_filesystem(const std::filesystem::path& folder, dev
         "{} is on the same filesystem as the server's datadir {}: a disk failure loses the database and its "
         "backups together, and a full disk stops both",
         folder.string(), datadir.string());
-    finding.fix = "set backup-dir to a folder on another disk (or mount one there), and copy the backups off "
-                  "the machine";
+    finding.fix =
+        "set backup-dir to a folder on another disk (or mount one there), and copy the backups off "
+        "the machine";
   }
   return finding;
 }

@@ -76,7 +76,8 @@ ScheduleTime parse_schedule_time(std::string_view text) {
   if (colon == std::string_view::npos || !parse_int(text.substr(0, colon), time.hour) ||
       text.size() - colon - 1 != 2 || !parse_int(text.substr(colon + 1), time.minute) || time.hour < 0 ||
       time.hour > 23 || time.minute < 0 || time.minute > 59) {
-    throw Error(ErrorCode::usage, fmt::format("invalid time '{}'", text), "give --time as HH:MM, 00:00 to 23:59");
+    throw Error(ErrorCode::usage, fmt::format("invalid time '{}'", text),
+                "give --time as HH:MM, 00:00 to 23:59");
   }
   return time;
 }
