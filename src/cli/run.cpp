@@ -6,6 +6,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "cli.hpp"
@@ -93,6 +94,9 @@ std::string journal_dir(const GlobalSettings& settings) {
 }
 
 int run(int argc, char** argv) {
+  // Until the command's own logging is set up, messages go to stderr (stdout is for results).
+  spdlog::set_default_logger(spdlog::stderr_color_mt("ifnbackup-early"));
+  spdlog::default_logger()->set_pattern("%^%l%$: %v");
   CLI::App app{"ifnbackup: consistent, verified logical backups of a MySQL/MariaDB/TiDB database", "ifnbackup"};
   app.set_version_flag("--version", std::string(k_version));
   app.require_subcommand(1);
@@ -112,6 +116,12 @@ int run(int argc, char** argv) {
   commands.push_back(add_schedule_command(app, settings));
   commands.push_back(add_doctor_command(app, settings));
 
+  for (auto& command : commands) {
+    const std::string footer = command.app->get_footer();
+    command.app->footer(footer + (footer.empty() ? "" : "\n") +
+                        "Server, file and retention options (--database, --backup-dir, --defaults-file, ...) go\n"
+                        "before or after the command name: 'ifnbackup --help' lists them all.");
+  }
   if (auto text = generated_docs(app, argc, argv)) {  // the build makes ifnbackup.1 from this
     std::cout << *text;
     return 0;
@@ -142,12 +152,7 @@ int run(int argc, char** argv) {
       setup_logging(settings, command);
       code = command.action();
     } catch (const Error& error) {
-      if (!spdlog::default_logger()) {
-        std::cerr << "ifnbackup: " << error.what() << "\n";
-        code = static_cast<int>(error.code());
-      } else {
-        code = report(error);
-      }
+      code = report(error);
       settings.run.message = error.what();
     } catch (const std::exception& error) {
       spdlog::error("internal error: {}", error.what());
