@@ -24,6 +24,7 @@ enum class ErrorCode : int {
   restore_failed = 14,        // restore failed and the database was NOT rolled back
   not_found = 15,        // the named backup file does not exist
   check_mismatch = 16,   // restore loaded, but row counts differ from the backup's
+  doctor_warnings = 17,  // doctor found something to fix (nothing failed)
 };
 
 // Short stable name of a code, for logs and JSON ("lock_held").

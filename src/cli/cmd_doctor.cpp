@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "cli.hpp"
+#include "ifnbackup/error.hpp"
 #include "ifnbackup/doctor.hpp"
 
 namespace ifnbackup::cli {
@@ -52,7 +53,7 @@ int doctor(const GlobalSettings& settings) {
     std::cout << (warnings == 0 ? std::string("doctor: everything checked is fine\n")
                                 : fmt::format("doctor: {} warning(s)\n", warnings));
   }
-  return report.has_warnings() ? 1 : 0;
+  return report.has_warnings() ? static_cast<int>(ErrorCode::doctor_warnings) : 0;
 }
 
 }  // namespace
@@ -68,7 +69,7 @@ Command add_doctor_command(CLI::App& app, GlobalSettings& settings) {
       "local server's datadir; the account holds SELECT, SHOW VIEW, TRIGGER, EVENT (required) and\n"
       "LOCK TABLES, RELOAD, PROCESS, BINLOG MONITOR or REPLICATION CLIENT (optional: it says why).\n"
       "Each problem comes with the command that fixes it. -q prints only the warnings.\n"
-      "Exit status: 0 when nothing needs fixing (notes allowed), 1 when there is a warning.");
+      "Exit status: 0 when nothing needs fixing (notes allowed), 17 when there is a warning.");
   command.action = [&settings]() { return doctor(settings); };
   return command;
 }

@@ -50,6 +50,8 @@ const char* exit_meaning(ErrorCode code) {
       return "the named backup file does not exist";
     case ErrorCode::check_mismatch:
       return "restore loaded, but a row count differs from the manifest";
+    case ErrorCode::doctor_warnings:
+      return "doctor: something to fix was found (nothing failed)";
   }
   return "";
 }

@@ -39,7 +39,7 @@ printf '%s\n' "[ifnbackup]" "defaults-file = ${restricted}" "database = ${db}" "
 chmod 0644 "${config}"
 
 run "${CLI_BIN}" --config "${config}" doctor
-expect_exit "doctor with a SELECT-only account and loose modes" 1
+expect_exit "doctor with a SELECT-only account and loose modes" 17
 out=${CLI_LAST_OUT}
 for privilege in "SHOW VIEW" TRIGGER EVENT; do
     expect_contains "missing ${privilege} is a warning with its GRANT" \
@@ -62,7 +62,7 @@ expect_contains "the backup folder shares the datadir's filesystem" \
 expect_contains "the count of warnings" "doctor: 8 warning(s)" "${out}"
 
 run "${CLI_BIN}" --config "${config}" -q doctor
-expect_exit "doctor -q" 1
+expect_exit "doctor -q" 17
 expect_not_contains "-q: no ok or note lines" "note     " "${CLI_LAST_OUT}"
 expect_contains "-q: the warnings still" "lacks TRIGGER" "${CLI_LAST_OUT}"
 
@@ -71,7 +71,7 @@ root_sql -e "GRANT SHOW VIEW, TRIGGER, EVENT ON \`${db}\`.* TO '${account}'@'loc
 chmod 0600 "${config}" "${restricted}" "${backup}"
 chmod 0700 "${folder}"
 run "${CLI_BIN}" --config "${config}" doctor
-expect_exit "doctor after the fixes" 1
+expect_exit "doctor after the fixes" 17
 expect_contains "the privileges now suffice" "warning(s)" "${CLI_LAST_OUT}"
 check "no privilege warning left" bash -c '! grep -q "^WARNING  privileges" <<<"$1"' _ "${CLI_LAST_OUT}"
 check "no mode warning left" bash -c '! grep -q "chmod" <<<"$1"' _ "${CLI_LAST_OUT}"
@@ -92,7 +92,7 @@ fi
 
 # A server that does not answer is a warning, not a crash.
 run "${CLI_BIN}" --config "${config}" --host 127.0.0.1 --port 1 doctor
-expect_exit "doctor with a dead server" 1
+expect_exit "doctor with a dead server" 17
 check "the server line is a warning" grep -q "^WARNING  server" <<<"${CLI_LAST_OUT}"
 
 cli_finish

@@ -21,6 +21,7 @@ const char* error_code_name(ErrorCode code) noexcept {
     case ErrorCode::restore_failed: return "restore_failed";
     case ErrorCode::not_found: return "not_found";
     case ErrorCode::check_mismatch: return "check_mismatch";
+    case ErrorCode::doctor_warnings: return "doctor_warnings";
   }
   return "unknown";
 }
