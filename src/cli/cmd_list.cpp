@@ -45,7 +45,8 @@ int list_folder(const GlobalSettings& settings) {
   for (const auto& entry : entries) {
     if (entry.kind == BackupKind::foreign) {
       // Not ours: not listed, never touched. Our own lock, state and log files are not counted.
-      if (entry.name.front() != '.' && entry.name != "backup.log" && entry.name != "restore.log") {
+      if (entry.name.front() != '.' && entry.name != "backup.log" && entry.name != "restore.log" &&
+          entry.name != "journal.jsonl") {
         ++foreign;
       }
       continue;

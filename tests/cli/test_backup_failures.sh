@@ -105,7 +105,7 @@ if mount -t tmpfs -o size=1m tmpfs "${full}" 2>/dev/null; then
     expect_exit "disk full (1 MiB tmpfs)" 6
     expect_contains "disk full: the message says so" "disk full" "${CLI_LAST_ERR}"
     expect_no_backup "disk full (1 MiB tmpfs)" "${full}/backups"
-    expect_eq "disk full: the tmpfs holds only the lock and the log" ".ifnbackup.lock backup.log" \
+    expect_eq "disk full: the tmpfs holds only the lock and the log" ".ifnbackup.lock backup.log journal.jsonl" \
         "$(find "${full}/backups" -mindepth 1 -printf '%f\n' | sort | tr '\n' ' ' | sed 's/ $//')"
 elif [[ "${CI:-}" == "true" ]]; then
     fail "disk full" "mount -t tmpfs -o size=1m is not permitted (CI=true: must run)"
