@@ -113,7 +113,13 @@ DumpSummary dump_database(db::Connection& connection, const DumpSettings& settin
   const DatabaseObjects objects = list_objects(connection, settings.database);
   write_header(connection, settings, summary.snapshot, out);
 
-  // Tables first, each followed by its rows and then its triggers (so they don't fire on load).
+  // Sequences first: a table's DEFAULT NEXTVAL(seq) needs the sequence to exist at CREATE TABLE.
+  for (const auto& object : objects.tables) {
+    if (object.kind == TableKind::sequence) {
+      write_sequence(connection, settings.database, object.name, out);
+    }
+  }
+  // Then tables, each followed by its rows and then its triggers (so they don't fire on load).
   for (const auto& object : objects.tables) {
     if (object.kind != TableKind::table) {
       continue;
@@ -125,11 +131,6 @@ DumpSummary dump_database(db::Connection& connection, const DumpSettings& settin
     summary.tables.push_back(TableCount{object.name, rows});
     summary.rows += rows;
     spdlog::debug("table {}: {} rows", object.name, rows);
-  }
-  for (const auto& object : objects.tables) {
-    if (object.kind == TableKind::sequence) {
-      write_sequence(connection, settings.database, object.name, out);
-    }
   }
   // Views may use views: a placeholder for each first, the real definitions last (after routines).
   for (const auto& object : objects.tables) {
