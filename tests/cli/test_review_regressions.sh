@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Regressions found in review, each run through the built binary against a real server:
 # - a table whose DEFAULT is NEXTVAL(sequence) restores in place (the sequence must be created
-#   before the table, or the restore fails and so does the roll-back from the safety snapshot).
+#   before the table, or the restore fails and so does the roll-back from the safety snapshot);
+# - a trigger created under NO_BACKSLASH_ESCAPES with '\' in its body restores (the loader follows
+#   the server's NO_BACKSLASH_ESCAPES flag, as the mariadb client does).
 set -uo pipefail
 # shellcheck source=tests/cli/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -43,5 +45,28 @@ expect_eq "the restored rows are the backup's" $'100\tfirst\n101\tsecond' \
 sql "${db}" -e "INSERT INTO a_orders (label) VALUES ('new')"
 expect_eq "the default still draws from the restored sequence, past the cached values" "1" \
     "$(sql "${db}" -e "SELECT id > 101 FROM a_orders WHERE label = 'new'")"
+
+# --- a trigger body written under NO_BACKSLASH_ESCAPES --------------------------------------------
+db2=$(cli_unique_db rvnbe)
+cli_create_db "${db2}" || fail "creating ${db2}"
+sql "${db2}" <<'SQL' || fail "loading the NO_BACKSLASH_ESCAPES trigger"
+CREATE TABLE paths (id INT PRIMARY KEY, p VARCHAR(20));
+SET sql_mode = 'NO_BACKSLASH_ESCAPES';
+CREATE TRIGGER paths_bi BEFORE INSERT ON paths FOR EACH ROW SET NEW.p = REPLACE(NEW.p, '/', '\');
+SET sql_mode = '';
+INSERT INTO paths VALUES (1, 'a/b');
+SQL
+expect_eq "the trigger writes one backslash" 'a\\b' "$(sql "${db2}" -e 'SELECT p FROM paths')"
+backups2="${CLI_WORK}/nbe-backups"
+run ifn "${db2}" "${backups2}" -q backup --no-rotate
+expect_exit "backup with a NO_BACKSLASH_ESCAPES trigger" 0
+file2=$(final_backups "${backups2}" | head -n 1)
+run ifn "${db2}" "${backups2}" -q restore "${file2}" --yes
+expect_exit "restore of a NO_BACKSLASH_ESCAPES trigger" 0
+expect_eq "the row comes back" 'a\\b' "$(sql "${db2}" -e 'SELECT p FROM paths')"
+sql "${db2}" -e "INSERT INTO paths VALUES (2, 'c/d')"
+expect_eq "the restored trigger still writes one backslash" 'c\\d' "$(sql "${db2}" -e 'SELECT p FROM paths WHERE id = 2')"
+expect_eq "the restored trigger kept its sql_mode" 'NO_BACKSLASH_ESCAPES' \
+    "$(sql "${db2}" -e "SELECT SQL_MODE FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = '${db2}'")"
 
 cli_finish

@@ -94,6 +94,9 @@ class Connection {
   void cancel() noexcept;
 
   const ServerInfo& server() const { return m_server; }
+  // The session's sql_mode has NO_BACKSLASH_ESCAPES (from the server's status flags, as of the
+  // last statement): a backslash in a string literal is then an ordinary character.
+  bool no_backslash_escapes() const noexcept;
   const std::string& description() const { return m_description; }
   // Throws Error(server) naming the failed statement, with the server's message.
   [[noreturn]] void throw_error(std::string_view what);

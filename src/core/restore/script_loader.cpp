@@ -67,6 +67,7 @@ LoadStats load_script(db::Connection& connection, const std::filesystem::path& f
   LoadStats stats;
   io::GzipReader reader(file);
   SqlSplitter splitter;
+  splitter.set_backslash_escapes(!connection.no_backslash_escapes());
   auto last_report = std::chrono::steady_clock::now();
   auto report = [&](bool force) {
     if (!settings.progress) {
@@ -93,6 +94,9 @@ LoadStats load_script(db::Connection& connection, const std::filesystem::path& f
                   "restore single-database dumps only, or load this file with the mariadb client");
     }
     const auto result = connection.run_statement(statement.text);
+    // A dump switches to a trigger's or routine's own sql_mode around its body: follow the server
+    // on backslashes, as the mariadb client does, or '\\' under NO_BACKSLASH_ESCAPES never ends.
+    splitter.set_backslash_escapes(!connection.no_backslash_escapes());
     ++stats.statements;
     if (!result.ok) {
       ++stats.failed;

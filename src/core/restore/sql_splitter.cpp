@@ -139,6 +139,7 @@ void SqlSplitter::reset() {
   m_line_comment = false;
   m_need_space = false;
   m_at_line_start = true;
+  m_backslash_escapes = true;
 }
 
 void SqlSplitter::set_delimiter(std::string delimiter) {
@@ -364,7 +365,7 @@ std::size_t SqlSplitter::scan(const char* const begin, const char* const end, bo
       ++p;
       continue;
     }
-    if (!m_ml_comment && c == '\\' && m_in_string != '`') {
+    if (!m_ml_comment && c == '\\' && m_in_string != '`' && (m_in_string == 0 || m_backslash_escapes)) {
       const int next = peek(1);
       if (next < 0 || next == '\n' || (next == '\r' && peek(2) == '\n')) {
         ++p;  // the client drops a backslash that ends a line

@@ -30,8 +30,10 @@
 //   glues the next line to it); such a script is broken for the server either way.
 // - Other client commands (`use`, `source`, `\g`, `\c`, ...) are not interpreted: their text is
 //   passed on like any other. A backslash outside quotes is copied with the byte after it.
-// - The server is assumed to run without ANSI_QUOTES and NO_BACKSLASH_ESCAPES, as in a dump's
-//   session; the text is assumed UTF-8 (no multi-byte character contains an ASCII byte).
+// - The server is assumed to run without ANSI_QUOTES, as in a dump's session; the text is assumed
+//   UTF-8 (no multi-byte character contains an ASCII byte). NO_BACKSLASH_ESCAPES is followed when
+//   the caller says so (set_backslash_escapes), as the client does from the server's status flag:
+//   a dump sets it around a trigger or routine created under that mode.
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -67,6 +69,9 @@ class SqlSplitter {
   void finish(const StatementSink& on_statement);
 
   const std::string& delimiter() const noexcept { return m_delimiter; }
+  // Whether a backslash escapes the next byte inside '...' and "..." (false under the server's
+  // NO_BACKSLASH_ESCAPES). Takes effect from the next byte processed; reset to true by finish().
+  void set_backslash_escapes(bool on) noexcept { m_backslash_escapes = on; }
   // Line of the next byte to be processed (a few look-ahead bytes may still be pending).
   std::uint64_t line() const noexcept { return m_line; }
 
@@ -96,6 +101,7 @@ class SqlSplitter {
   bool m_line_comment = false;  // inside -- or # until the end of the line
   bool m_need_space = false;    // a /* */ comment just ended on this line
   bool m_at_line_start = true;
+  bool m_backslash_escapes = true;
 };
 
 // The whole script at once (tests, small scripts).
