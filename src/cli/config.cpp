@@ -74,6 +74,12 @@ void set_value(CLI::Option* option, const std::string& value, const std::string&
   }
 }
 
+// Decisions an operator makes for one run: an environment variable or a config file must never
+// answer the OUI question of restore or change what a failed restore does.
+bool is_command_line_only(const std::string& name) {
+  return name == "yes" || name == "force" || name == "no-rollback";
+}
+
 }  // namespace
 
 void apply_environment_and_config(CLI::App& app, CLI::App* subcommand, GlobalSettings& settings) {
@@ -100,8 +106,8 @@ void apply_environment_and_config(CLI::App& app, CLI::App* subcommand, GlobalSet
   for (auto* option : options) {
     const std::string name = option->get_single_name();
     if (name.empty() || name == "help" || name == "version" || name == "config" || name == "password" ||
-        option->get_lnames().empty()) {
-      continue;
+        option->get_lnames().empty() || is_command_line_only(name)) {
+      continue;  // a command-line-only setting left in a config file is reported below as unknown
     }
     auto from_config = config.find(name);
     if (option->count() > 0) {

@@ -3,7 +3,8 @@
 # - a table whose DEFAULT is NEXTVAL(sequence) restores in place (the sequence must be created
 #   before the table, or the restore fails and so does the roll-back from the safety snapshot);
 # - a trigger created under NO_BACKSLASH_ESCAPES with '\' in its body restores (the loader follows
-#   the server's NO_BACKSLASH_ESCAPES flag, as the mariadb client does).
+#   the server's NO_BACKSLASH_ESCAPES flag, as the mariadb client does);
+# - neither IFNBACKUP_YES nor `yes = true` in the config file answers restore's OUI question.
 set -uo pipefail
 # shellcheck source=tests/cli/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -68,5 +69,22 @@ sql "${db2}" -e "INSERT INTO paths VALUES (2, 'c/d')"
 expect_eq "the restored trigger still writes one backslash" 'c\\d' "$(sql "${db2}" -e 'SELECT p FROM paths WHERE id = 2')"
 expect_eq "the restored trigger kept its sql_mode" 'NO_BACKSLASH_ESCAPES' \
     "$(sql "${db2}" -e "SELECT SQL_MODE FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = '${db2}'")"
+
+# --- the OUI question is answered on the command line only ----------------------------------------
+into="${db2}_into"
+cli_on_exit "mariadb --defaults-file='${IFNBACKUP_TEST_DEFAULTS_FILE}' -e 'DROP DATABASE IF EXISTS \`${into}\`'"
+IFNBACKUP_YES=1 run ifn "${db2}" "${backups2}" -q restore "${file2}" --into "${into}" </dev/null
+expect_exit "IFNBACKUP_YES=1 does not confirm a restore" 12
+expect_eq "nothing was restored under IFNBACKUP_YES=1" "" "$(sql -e "SHOW DATABASES LIKE '${into}'")"
+printf '[restore]\nyes = true\n' >"${CLI_WORK}/yes.conf"
+run ifn "${db2}" "${backups2}" -q --config "${CLI_WORK}/yes.conf" restore "${file2}" --into "${into}" </dev/null
+expect_exit "yes = true in the config file is refused" 2
+expect_contains "the refusal names the setting" "yes" "${CLI_LAST_ERR}"
+expect_eq "nothing was restored with yes = true in the config" "" "$(sql -e "SHOW DATABASES LIKE '${into}'")"
+printf 'no-rollback = true\n' >"${CLI_WORK}/norollback.conf"
+run ifn "${db2}" "${backups2}" -q --config "${CLI_WORK}/norollback.conf" restore "${file2}" --into "${into}" </dev/null
+expect_exit "no-rollback in the config file is refused" 2
+run ifn "${db2}" "${backups2}" -q restore "${file2}" --into "${into}" --yes
+expect_exit "--yes on the command line still confirms" 0
 
 cli_finish
