@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# scripts/bench at a CI-sized scale (--scale 0.002 --runs 1): correctness only, never a timing.
+# 1. Every tool's round trip matches the source (CHECKSUM TABLE of all tables, views/routines/triggers/events),
+#    the table has all its rows with numbers in them, the script exits 0. A peer that cannot be installed
+#    (pigz, mydumper) is left out with a note and the rest still runs; the ifnbackup rows must be there.
+# 2. A restore that alters one row is caught: a `gunzip` that appends an UPDATE to what it decompresses
+#    makes the stock-client round trips MISMATCH and the script exit 1, while ifnbackup's own restore
+#    (which does not use gunzip) still matches.
+set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cli_init
+
+if ! command -v mariadbd >/dev/null 2>&1; then
+    cli_skip "mariadbd is not installed; run scripts/install-deps"
+fi
+bench="${CLI_SOURCE_DIR}/scripts/bench"
+export IFNBACKUP_BIN="${CLI_BIN}"
+export TMPDIR="${CLI_WORK}"
+
+# table_row TEXT LABEL: the Markdown row of the summary table for LABEL (the second cell), or "".
+table_row() {
+    printf '%s\n' "$1" | LABEL=$2 awk -F' \\| ' '$2 == ENVIRON["LABEL"] { print; exit }'
+}
+
+# round_trip_row TEXT LABEL: the row of the round-trip table for LABEL (its first cell), or "".
+round_trip_row() {
+    printf '%s\n' "$1" | sed -n '/^#### Round trips/,$p' | LABEL="| $2" awk -F' \\| ' '$1 == ENVIRON["LABEL"] { print; exit }'
+}
+
+# expect_measured WHAT ROW: a row whose wall, ratio, CPU and RSS cells hold numbers.
+expect_measured() {
+    local what=$1 row=$2
+    if [[ "${row}" =~ ^\|\ [a-z]+\ \|\ .+\ \|\ [0-9]+\.[0-9]{2}\ \|\ [0-9]+\.[0-9]{2}\ \|\ [0-9]+\.[0-9]\ \|\ [0-9]+\.[0-9]\ \|\ [0-9]+\ \|.*\|\ 1\ \|$ ]]; then
+        pass "${what}"
+    else
+        fail "${what}" "row: '${row}'"
+    fi
+}
+
+# 1. the full smoke run.
+run "${bench}" --scale 0.002 --runs 1
+expect_exit "bench --scale 0.002 --runs 1" 0
+out=${CLI_LAST_OUT}
+expect_contains "it says every round trip matched" "All round trips match the source." "${out}"
+expect_contains "the header names the scale and the run count" "scale 0.002, 1 run(s)" "${out}"
+expect_contains "the dataset is the 8 tables" "8 tables," "${out}"
+
+labels=("mariadb-dump \\| gzip -6" "ifnbackup backup" "gunzip -c (mariadb-dump file) \\| mariadb"
+    "ifnbackup restore" "gunzip -c (ifnbackup file) \\| mariadb" "gzip -t (ifnbackup file)" "ifnbackup verify")
+restores=("gunzip -c (mariadb-dump file) \\| mariadb" "ifnbackup restore" "gunzip -c (ifnbackup file) \\| mariadb")
+if command -v pigz >/dev/null 2>&1; then
+    labels+=("mariadb-dump \\| pigz -p 2")
+else
+    expect_contains "pigz missing: the table says it was left out" "pigz left out" "${out}"
+    cli_log "note: pigz is not installed here; its row is not checked"
+fi
+if command -v mydumper >/dev/null 2>&1 && command -v myloader >/dev/null 2>&1; then
+    labels+=("mydumper -t 2 -c" "myloader -t 2")
+    restores+=("myloader -t 2")
+else
+    expect_contains "mydumper missing: the table says it was left out" "mydumper/myloader left out" "${out}"
+    cli_log "note: mydumper is not installed here; its rows are not checked"
+fi
+for label in "${labels[@]}"; do
+    expect_measured "table row '${label}' has its numbers" "$(table_row "${out}" "${label}")"
+done
+expect_eq "the backup baseline row has ratio 1.00" "1.00" \
+    "$(table_row "${out}" "mariadb-dump \\| gzip -6" | awk -F' \\| ' '{ print $4 }')"
+ifn_size=$(table_row "${out}" "ifnbackup backup" | awk -F' \\| ' '{ print $8 }')
+check "the ifnbackup backup row has an output size (${ifn_size} MiB)" awk -v s="${ifn_size}" 'BEGIN { exit !(s > 0) }'
+
+for label in "${restores[@]}"; do
+    row=$(round_trip_row "${out}" "${label}")
+    expect_eq "round trip of '${label}': all 8 tables match" "8/8" "$(awk -F' \\| ' '{ print $3 }' <<<"${row}")"
+    expect_eq "round trip of '${label}': views, routines, triggers, event carried over" \
+        "1 views, 2 routines, 1 triggers, 1 events" "$(awk -F' \\| ' '{ print $4 }' <<<"${row}")"
+    expect_contains "round trip of '${label}': result" "| match |" "${row}"
+done
+expect_not_contains "no MISMATCH anywhere" "MISMATCH" "${out}"
+expect_eq "the work folder is removed" "" "$(find "${CLI_WORK}" -maxdepth 1 -name 'ifnbench.*')"
+expect_eq "no test server is left running" "" "$(pgrep -f -- "--datadir=${CLI_WORK}/ifnbench" || true)"
+
+# 2. a tampered restore is caught.
+mkdir -p "${CLI_WORK}/fakebin"
+real_gunzip=$(command -v gunzip)
+cat >"${CLI_WORK}/fakebin/gunzip" <<SH
+#!/bin/sh
+"${real_gunzip}" "\$@" || exit \$?
+echo "UPDATE operators SET fee_rate = fee_rate + 0.0001 WHERE id = 3;"
+SH
+chmod +x "${CLI_WORK}/fakebin/gunzip"
+PATH="${CLI_WORK}/fakebin:${PATH}" run "${bench}" --scale 0.002 --runs 1 --tools ifnbackup,mariadb-dump
+expect_exit "bench with a gunzip that alters a row" 1
+out=${CLI_LAST_OUT}
+for label in "gunzip -c (mariadb-dump file) \\| mariadb" "gunzip -c (ifnbackup file) \\| mariadb"; do
+    row=$(round_trip_row "${out}" "${label}")
+    expect_eq "altered '${label}': 7 of 8 tables match" "7/8" "$(awk -F' \\| ' '{ print $3 }' <<<"${row}")"
+    expect_contains "altered '${label}': MISMATCH" "| MISMATCH |" "${row}"
+done
+expect_contains "ifnbackup restore, untouched by gunzip, still matches" "| match |" \
+    "$(round_trip_row "${out}" "ifnbackup restore")"
+expect_contains "the failure is summarised" "FAILED: 2 failed measurement(s) or round trip(s)" "${out}"
+expect_contains "stderr names the differing table" "operators" "${CLI_LAST_ERR}"
+expect_not_contains "peers not asked for are not in the table" "mydumper -t 2" "${out}"
+
+cli_finish
