@@ -18,6 +18,9 @@ struct ConnectionOptions {
   std::string password_file;  // file whose first line is the password
   std::string ssl_mode;       // DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY
   std::string ssl_ca;
+  // Refuse an option file readable by others (a password in it would be readable too).
+  // Only doctor turns this off: it reports the loose mode itself and still checks the server.
+  bool require_private_option_file = true;
 
   // "127.0.0.1:3306", "localhost via /run/mysqld/mysqld.sock": for messages.
   std::string describe() const;

@@ -63,21 +63,27 @@ ValueKind kind_of(const MYSQL_FIELD& field) {
   }
 }
 
-// The password file holds the password alone on its first line. Refused unless only the
-// owner can read it: a password readable by others is as good as on the command line.
-std::string read_password_file(const std::string& path) {
+// A file that may hold a password is refused unless only its owner can read it: a password
+// readable by others is as good as on the command line.
+void check_private_file(const std::string& path, const char* what) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
-    throw Error(ErrorCode::config, fmt::format("cannot read password file {}: {}", path, std::strerror(errno)));
+    throw Error(ErrorCode::config, fmt::format("cannot read {} {}: {}", what, path, std::strerror(errno)));
   }
   if (!S_ISREG(st.st_mode)) {
-    throw Error(ErrorCode::config, fmt::format("password file {} is not a regular file", path));
+    throw Error(ErrorCode::config, fmt::format("{} {} is not a regular file", what, path));
   }
   if ((st.st_mode & 077) != 0) {
     throw Error(ErrorCode::config,
-                fmt::format("password file {} is readable by others (mode {:04o})", path, st.st_mode & 07777),
+                fmt::format("{} {} is readable by others (mode {:04o})", what, path, st.st_mode & 07777),
                 fmt::format("run: chmod 600 {}", path));
   }
+}
+
+// The password file holds the password alone on its first line. Refused unless only the
+// owner can read it: a password readable by others is as good as on the command line.
+std::string read_password_file(const std::string& path) {
+  check_private_file(path, "password file");
   std::ifstream in(path, std::ios::binary);
   std::string password;
   if (!in || !std::getline(in, password)) {
@@ -127,6 +133,9 @@ std::unique_ptr<Connection> Connection::open(const ConnectionOptions& options, b
 
   // The option file is read by the library itself, so the password never passes through us.
   if (!options.defaults_file.empty()) {
+    if (options.require_private_option_file) {
+      check_private_file(options.defaults_file, "option file");
+    }
     mysql_optionsv(mysql, MYSQL_READ_DEFAULT_FILE, options.defaults_file.c_str());
   }
   mysql_optionsv(mysql, MYSQL_READ_DEFAULT_GROUP, "client");
@@ -293,7 +302,8 @@ ResultStream Connection::stream(std::string_view sql) {
   return ResultStream(*this, res);
 }
 
-ResultStream::ResultStream(Connection& connection, void* result) : m_connection(&connection), m_result(result) {
+ResultStream::ResultStream(Connection& connection, void* result)
+    : m_connection(&connection), m_result(result), m_uncaught(std::uncaught_exceptions()) {
   auto* res = static_cast<MYSQL_RES*>(result);
   const unsigned n = mysql_num_fields(res);
   const MYSQL_FIELD* fields = mysql_fetch_fields(res);
@@ -304,12 +314,20 @@ ResultStream::ResultStream(Connection& connection, void* result) : m_connection(
 }
 
 ResultStream::ResultStream(ResultStream&& other) noexcept
-    : m_connection(other.m_connection), m_result(other.m_result), m_fields(std::move(other.m_fields)) {
+    : m_connection(other.m_connection),
+      m_result(other.m_result),
+      m_fields(std::move(other.m_fields)),
+      m_uncaught(other.m_uncaught) {
   other.m_result = nullptr;
 }
 
 ResultStream::~ResultStream() {
   if (m_result != nullptr) {
+    // Freeing a streamed result reads the rest of it; when a failure (disk full...) is
+    // unwinding, cancel first so the error is reported now, not after the whole table.
+    if (std::uncaught_exceptions() > m_uncaught) {
+      m_connection->cancel();
+    }
     mysql_free_result(static_cast<MYSQL_RES*>(m_result));
   }
 }

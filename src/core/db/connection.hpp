@@ -53,6 +53,7 @@ class ResultStream {
   Connection* m_connection;
   void* m_result;
   std::vector<FieldInfo> m_fields;
+  int m_uncaught = 0;  // exceptions in flight when the stream was opened
 };
 
 struct ServerInfo {

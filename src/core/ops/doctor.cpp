@@ -116,7 +116,9 @@ void check_datadir(DoctorReport& report, const DoctorOptions& options, db::Conne
 void check_server(DoctorReport& report, const DoctorOptions& options) {
   std::unique_ptr<db::Connection> connection;
   try {
-    connection = db::Connection::open(options.connection, false);
+    auto connection_options = options.connection;
+    connection_options.require_private_option_file = false;  // reported above as a finding
+    connection = db::Connection::open(connection_options, false);
   } catch (const Error& error) {
     report.findings.push_back({"server", DoctorStatus::warning, error.what(), error.hint()});
     return;

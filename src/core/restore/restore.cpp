@@ -1,5 +1,9 @@
 // The restore, in the order that keeps the operator's data safe: nothing is touched before the
 // file is verified, the plan confirmed and the safety snapshot written.
+#include <sys/stat.h>
+
+#include <tuple>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -69,6 +73,16 @@ std::vector<TableCheck> check_row_counts(const ConnectionOptions& connection, co
   return checks;
 }
 
+// What identifies the file that was verified: same inode, size and modification time.
+std::tuple<dev_t, ino_t, off_t, std::int64_t> file_identity(const std::filesystem::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return {0, 0, -1, 0};
+  }
+  return {st.st_dev, st.st_ino, st.st_size,
+          static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+}
+
 [[noreturn]] void refuse_file(const VerifyResult& verification) {
   const auto code = verification.status == VerifyStatus::incomplete ? ErrorCode::incomplete : ErrorCode::corrupt;
   throw Error(code,
@@ -92,6 +106,7 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
   // 1-2. The file, verified in full before anything else.
   plan.file = resolve_backup_file(options.file, options.backup_dir);
   spdlog::info("verifying {}", plan.file.string());
+  const auto verified_identity = file_identity(plan.file);
   plan.verification = verify_backup_file(plan.file);
   if (!plan.verification.ok()) {
     refuse_file(plan.verification);
@@ -112,6 +127,14 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
   // 4. The safety snapshot, under the folder's lock so no backup or rotation runs meanwhile.
   io::ensure_private_folder(options.backup_dir);
   io::FolderLock lock(options.backup_dir);
+  // The lock was not held while the operator read the plan: a rotation may have removed or
+  // replaced the file meanwhile. Check before anything is dropped.
+  if (file_identity(plan.file) != verified_identity) {
+    throw Error(ErrorCode::not_found,
+                fmt::format("{} was removed or changed while waiting for the confirmation; nothing was restored",
+                            plan.file.string()),
+                "run the restore again (ifnbackup list shows the backups)");
+  }
   RestoreResult result;
   result.file = plan.file;
   result.target_database = plan.target_database;
@@ -169,8 +192,12 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
       throw Error(ErrorCode::restore_failed,
                   fmt::format("restore failed ({}) and the roll-back failed too ({})", error.what(),
                               rollback_error.what()),
-                  fmt::format("restore the safety snapshot by hand: ifnbackup restore {}",
-                              result.safety_snapshot.filename().string()));
+                  result.safety_snapshot.empty()
+                      ? fmt::format("database '{}' did not exist before: drop what was partly loaded "
+                                    "(DROP DATABASE) or restore again",
+                                    plan.target_database)
+                      : fmt::format("restore the safety snapshot by hand: ifnbackup restore {}",
+                                    result.safety_snapshot.filename().string()));
     }
     throw Error(ErrorCode::restore_rolled_back,
                 fmt::format("restore failed: {}. It was rolled back: database '{}' is as it was before{}",

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Promises found weak in review: a world-readable option file is refused like a password file,
+# and a backup file removed while restore waits for OUI stops the restore before anything is touched.
+set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cli_init
+cli_use_server
+
+db=$(cli_unique_db hard)
+cli_load_db "${db}" "${CLI_DATA_DIR}/sample.sql" || cli_skip "cannot load the sample database"
+dir="${CLI_WORK}/backups"
+opts=(--database "${db}" --backup-dir "${dir}")
+
+# 1. --defaults-file readable by others: exit 3 (config), nothing written.
+cp "${IFNBACKUP_TEST_DEFAULTS_FILE}" "${CLI_WORK}/loose.cnf"
+chmod 644 "${CLI_WORK}/loose.cnf"
+run "${CLI_BIN}" --defaults-file "${CLI_WORK}/loose.cnf" "${opts[@]}" backup
+expect_exit "backup with a 0644 option file" 3
+expect_contains "the message names the file and the fix" "chmod 600 ${CLI_WORK}/loose.cnf" "${CLI_LAST_ERR}"
+expect_eq "no backup written" "" "$(final_backups "${dir}")"
+chmod 600 "${CLI_WORK}/loose.cnf"
+run "${CLI_BIN}" --defaults-file "${CLI_WORK}/loose.cnf" "${opts[@]}" backup --no-rotate
+expect_exit "the same file at 0600" 0
+
+# 2. The file disappears (a rotation) while restore waits for OUI: exit 15, nothing touched.
+file=$(final_backups "${dir}" | head -1)
+sql "${db}" -e "DELETE FROM transactions WHERE id <= 10"
+before=$(sql "${db}" -e "SELECT COUNT(*) FROM transactions")
+fifo="${CLI_WORK}/answer.fifo"
+mkfifo "${fifo}"
+"${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" "${opts[@]}" restore "${file}" \
+    <"${fifo}" >"${CLI_WORK}/restore.out" 2>"${CLI_WORK}/restore.err" &
+pid=$!
+exec {answer}>"${fifo}"
+check "restore reaches the question" wait_for 20 grep -q "Tapez OUI" "${CLI_WORK}/restore.err"
+mv "${dir}/${file}" "${CLI_WORK}/moved-away.sql.gz"
+printf 'OUI\n' >&"${answer}"
+exec {answer}>&-
+status=0
+wait "${pid}" || status=$?
+expect_eq "restore of a file removed during the question: exit 15" 15 "${status}"
+expect_contains "the message says nothing was restored" "nothing was restored" "$(cat "${CLI_WORK}/restore.err")"
+expect_eq "the database is untouched" "${before}" "$(sql "${db}" -e "SELECT COUNT(*) FROM transactions")"
+expect_eq "no safety snapshot was written" "" "$(find "${dir}" -name 'pre_restore_safety_*' -printf '%f\n')"
+cli_finish
