@@ -42,4 +42,22 @@ expect_eq "restore of a file removed during the question: exit 15" 15 "${status}
 expect_contains "the message says nothing was restored" "nothing was restored" "$(cat "${CLI_WORK}/restore.err")"
 expect_eq "the database is untouched" "${before}" "$(sql "${db}" -e "SELECT COUNT(*) FROM transactions")"
 expect_eq "no safety snapshot was written" "" "$(find "${dir}" -name 'pre_restore_safety_*' -printf '%f\n')"
+
+# 3. A table whose default draws from a sequence, restored --into another database, draws from
+#    that database's own sequence (SHOW CREATE TABLE names the source database; the dump drops it).
+seqdb=$(cli_unique_db hardseq)
+into=$(cli_unique_db hardinto)
+cli_create_db "${seqdb}"
+cli_on_exit "mariadb --defaults-file='${IFNBACKUP_TEST_DEFAULTS_FILE}' -e 'DROP DATABASE IF EXISTS \`${into}\`'"
+sql "${seqdb}" -e "CREATE SEQUENCE s1 START WITH 100; CREATE TABLE t (id INT NOT NULL DEFAULT nextval(s1), v INT); INSERT INTO t (v) VALUES (1),(2)"
+run "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "${seqdb}" --backup-dir "${CLI_WORK}/seq" backup --no-rotate
+expect_exit "backup of a table with a sequence default" 0
+run "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "${seqdb}" --backup-dir "${CLI_WORK}/seq" restore latest --yes --into "${into}"
+expect_exit "restore --into of that backup" 0
+# With the source gone, the copy's default must still work: it uses the copy's own sequence.
+sql -e "DROP DATABASE \`${seqdb}\`"
+run sql "${into}" -e "INSERT INTO t (v) VALUES (3); SELECT id FROM t WHERE v = 3"
+expect_exit "insert into the copy after the source database is dropped" 0
+check "the copy's new row took a value after the restored ones" test "${CLI_LAST_OUT:-0}" -ge 102
+check "the copy's table default names no database" bash -c "! mariadb --defaults-file='${IFNBACKUP_TEST_DEFAULTS_FILE}' -N -e 'SHOW CREATE TABLE \`${into}\`.t' | grep -q '${seqdb}'"
 cli_finish

@@ -69,6 +69,9 @@ void write_routine(db::Connection& connection, const std::string& database, cons
                    bool is_function, DumpWriter& out);
 void write_event(db::Connection& connection, const std::string& database, const std::string& name, DumpWriter& out);
 
+// SHOW CREATE TABLE text without `database`. in sequence defaults (nextval(`db`.`seq`)).
+std::string strip_own_database(std::string create, const std::string& database);
+
 // "'db'" as a SQL string literal, for information_schema filters.
 std::string sql_literal(std::string_view text);
 

@@ -42,6 +42,16 @@ std::vector<Column> insertable_columns(db::Connection& connection, const std::st
 
 }  // namespace
 
+std::string strip_own_database(std::string create, const std::string& database) {
+  // MariaDB writes a sequence default as nextval(`db`.`seq`): without the database name the
+  // file restores into any database (--into, or gunzip | mariadb otherdb) with its own sequence.
+  const std::string qualified_call = "nextval(" + db::quote_identifier(database) + ".";
+  for (auto at = create.find(qualified_call); at != std::string::npos; at = create.find(qualified_call, at)) {
+    create.replace(at, qualified_call.size(), "nextval(");
+  }
+  return create;
+}
+
 void write_create_table(db::Connection& connection, const std::string& database, const std::string& table,
                         DumpWriter& out) {
   auto create = connection.query(fmt::format("SHOW CREATE TABLE {}", qualified(database, table)));
@@ -50,7 +60,7 @@ void write_create_table(db::Connection& connection, const std::string& database,
   }
   const std::string name = db::quote_identifier(table);
   out.write(fmt::format("--\n-- Table structure for table {}\n--\n\nDROP TABLE IF EXISTS {};\n{};\n\n", name, name,
-                        *create.rows[0][1]));
+                        strip_own_database(*create.rows[0][1], database)));
 }
 
 std::uint64_t write_table_rows(db::Connection& connection, const std::string& database, const std::string& table,
