@@ -10,7 +10,7 @@
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/inventory.hpp"
 #include "ifnbackup/retention.hpp"
-#include "io/atomic_file.hpp"
+#include "io/file_io.hpp"
 
 namespace ifnbackup {
 
@@ -108,29 +108,7 @@ void VerificationState::save() const {
                         std::chrono::duration_cast<std::chrono::seconds>(r.verified_at.time_since_epoch()).count(),
                         r.tables, r.rows, r.reason);
   }
-  const fs::path temporary = m_path.string() + fmt::format(".{}.tmp", ::getpid());
-  {
-    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) {
-      io::throw_io_error(errno, fmt::format("writing {}", temporary.string()));
-    }
-    try {
-      io::write_fully(fd, text, temporary.string());
-      if (::fsync(fd) != 0) {
-        io::throw_io_error(errno, fmt::format("syncing {}", temporary.string()));
-      }
-    } catch (...) {
-      ::close(fd);
-      ::unlink(temporary.c_str());
-      throw;
-    }
-    ::close(fd);
-  }
-  if (::rename(temporary.c_str(), m_path.c_str()) != 0) {
-    const int saved = errno;
-    ::unlink(temporary.c_str());
-    io::throw_io_error(saved, fmt::format("renaming {}", temporary.string()));
-  }
+  io::replace_file(m_path, text, 0600);
 }
 
 Health health_of(const VerificationRecord* record) {

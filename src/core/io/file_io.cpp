@@ -1,5 +1,6 @@
 #include "io/file_io.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -49,6 +50,31 @@ void write_fully(int fd, std::string_view data, std::string_view name) {
     }
     p += n;
     left -= static_cast<std::size_t>(n);
+  }
+}
+
+void replace_file(const std::filesystem::path& path, std::string_view content, unsigned mode) {
+  // A reader (node_exporter's *.prom, our state file) never sees a half-written file.
+  const auto temporary = path.parent_path() / fmt::format(".{}.{}.tmp", path.filename().string(), ::getpid());
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+  if (fd < 0) {
+    throw_io_error(errno, fmt::format("creating {}", temporary.string()));
+  }
+  try {
+    write_fully(fd, content, temporary.string());
+    if (::fsync(fd) != 0) {
+      throw_io_error(errno, fmt::format("syncing {}", temporary.string()));
+    }
+  } catch (...) {
+    ::close(fd);
+    ::unlink(temporary.c_str());
+    throw;
+  }
+  ::close(fd);
+  if (::rename(temporary.c_str(), path.c_str()) != 0) {
+    const int rename_errno = errno;
+    ::unlink(temporary.c_str());
+    throw_io_error(rename_errno, fmt::format("renaming {} to {}", temporary.string(), path.string()));
   }
 }
 

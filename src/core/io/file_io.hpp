@@ -1,6 +1,7 @@
 #pragma once
 // The one translator from a file-system errno to an ifnbackup::Error, and a write that
 // retries partial writes and EINTR.
+#include <filesystem>
 #include <string>
 #include <string_view>
 
@@ -12,5 +13,9 @@ namespace ifnbackup::io {
 
 // Writes all of data to fd. Throws Error(io) ("disk full while writing <name>" on ENOSPC).
 void write_fully(int fd, std::string_view data, std::string_view name);
+
+// Replaces path with content atomically: a temporary ".<name>.<pid>.tmp" in the same folder
+// (created with mode, no symlink followed), fsynced, renamed over path. Throws Error(io).
+void replace_file(const std::filesystem::path& path, std::string_view content, unsigned mode);
 
 }  // namespace ifnbackup::io

@@ -115,27 +115,7 @@ std::string format_metrics(const MonitoringSituation& situation, std::optional<C
 
 void write_metrics(const fs::path& path, const std::string& text) {
   // node_exporter reads *.prom: the temporary name does not end so, and the rename is atomic.
-  const fs::path temporary = path.parent_path() / fmt::format(".{}.{}.tmp", path.filename().string(), ::getpid());
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if (fd < 0) {
-    io::throw_io_error(errno, fmt::format("creating {}", temporary.string()));
-  }
-  try {
-    io::write_fully(fd, text, temporary.string());
-    if (::fsync(fd) != 0) {
-      io::throw_io_error(errno, fmt::format("syncing {}", temporary.string()));
-    }
-  } catch (...) {
-    ::close(fd);
-    ::unlink(temporary.c_str());
-    throw;
-  }
-  ::close(fd);
-  if (::rename(temporary.c_str(), path.c_str()) != 0) {
-    const int rename_errno = errno;
-    ::unlink(temporary.c_str());
-    io::throw_io_error(rename_errno, fmt::format("renaming {} to {}", temporary.string(), path.string()));
-  }
+  io::replace_file(path, text, 0644);
 }
 
 }  // namespace ifnbackup
