@@ -1,0 +1,92 @@
+#pragma once
+// A gzip file written as independent members of about one block each, compressed on worker
+// threads and written strictly in input order by a writer thread. Any gzip reader (gzip -dc,
+// gunzip | mariadb, our GzipReader) sees one continuous stream; the dump thread only copies.
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "io/gzip_writer.hpp"
+
+namespace ifnbackup::io {
+
+class ParallelGzipWriter {
+ public:
+  static constexpr std::size_t k_default_block_bytes = 1024 * 1024;
+
+  // level: 1..9 or -1 (zlib's default); `what` names the file in messages. threads >= 1
+  // compressing threads; 1 writes a single member on the caller's thread (GzipWriter).
+  // Memory: at most 2 x threads blocks exist at once (input + compressed output each).
+  ParallelGzipWriter(int fd, int level, std::string what, unsigned threads,
+                     std::size_t block_bytes = k_default_block_bytes);
+  // Stops and joins every thread, finished or not (an error is dropped here: the caller that
+  // did not finish() is already unwinding). A write(2) in progress is waited for, so fd should
+  // be a file, or a pipe whose reader keeps reading.
+  ~ParallelGzipWriter();
+  ParallelGzipWriter(const ParallelGzipWriter&) = delete;
+  ParallelGzipWriter& operator=(const ParallelGzipWriter&) = delete;
+
+  // Copies data into the current block; blocks while 2 x threads blocks are in flight.
+  // Throws the first error of any thread (Error(io) "disk full while writing <what>", ...).
+  void write(std::string_view data);
+  // Compresses the last block and waits until every member is written; joins the threads.
+  // The descriptor is neither synced nor closed. Throws as write() does.
+  void finish();
+
+  bool finished() const noexcept { return m_finished; }
+  std::uint64_t uncompressed_bytes() const noexcept { return m_uncompressed; }
+  // Bytes handed to write(2) so far (all of the file once finish() returned).
+  std::uint64_t compressed_bytes() const noexcept;
+  // Gzip members written so far (all of them once finish() returned).
+  std::uint64_t members() const noexcept;
+
+ private:
+  struct Block;
+  struct Compressor;
+
+  void start_threads(unsigned threads);
+  void stop_and_join() noexcept;
+  // Waits until the block numbered m_submitted may be filled.
+  void acquire_block(std::unique_lock<std::mutex>& lock);
+  // Hands block m_submitted to the compressors; m_mutex is held.
+  void submit_block();
+  void throw_if_failed() const;
+  void record_error(std::exception_ptr error);
+  void compress_loop(Compressor& compressor);
+  void write_loop();
+
+  // threads == 1: the plain single-stream writer, no threads at all.
+  std::unique_ptr<GzipWriter> m_single;
+
+  int m_fd;
+  int m_level;
+  std::string m_what;
+  std::size_t m_block_bytes;
+  bool m_finished = false;
+  std::uint64_t m_uncompressed = 0;
+
+  // Everything below is shared with the threads and guarded by m_mutex. Block n lives in
+  // m_blocks[n % size]; blocks [m_written, m_submitted) are in flight, m_submitted is filling.
+  mutable std::mutex m_mutex;
+  std::condition_variable m_changed;
+  std::vector<std::unique_ptr<Block>> m_blocks;
+  std::vector<std::unique_ptr<Compressor>> m_compressors;
+  std::uint64_t m_submitted = 0;  // blocks handed to the compressors
+  std::uint64_t m_claimed = 0;    // blocks a compressor has taken
+  std::uint64_t m_written = 0;    // blocks written to the file
+  std::uint64_t m_compressed = 0;
+  bool m_filling = false;      // the producer holds block m_submitted
+  bool m_input_done = false;   // finish(): no block after m_submitted - 1
+  bool m_stopping = false;     // destructor: threads leave at once
+  std::exception_ptr m_error;  // the first error of any thread
+  std::vector<std::thread> m_threads;
+};
+
+}  // namespace ifnbackup::io

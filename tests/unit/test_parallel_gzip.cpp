@@ -1,0 +1,446 @@
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ifnbackup/error.hpp"
+#include "io/gzip_reader.hpp"
+#include "io/gzip_writer.hpp"
+#include "io/parallel_gzip_writer.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using ifnbackup::Error;
+using ifnbackup::ErrorCode;
+using ifnbackup::io::GzipReader;
+using ifnbackup::io::GzipWriter;
+using ifnbackup::io::ParallelGzipWriter;
+
+constexpr std::size_t k_block = 64 * 1024;
+
+// Text shaped like a dump: extended INSERTs of mixed numbers, dates and strings, deterministic.
+std::string sql_text(std::size_t bytes, unsigned seed = 1) {
+  static const char* const k_words[] = {"Paiement", "marché",  "Adjamé", "orange",   "wave",     "mtn",
+                                        "moov",     "Abidjan", "Cocody", "Yopougon", "recharge", "transfert"};
+  std::mt19937 rng(seed);
+  std::string sql = "-- ifnbackup test dump\nSET NAMES utf8mb4;\n";
+  std::uint64_t id = 1;
+  while (sql.size() < bytes) {
+    sql += "INSERT INTO `ledger` VALUES ";
+    for (int row = 0; row < 50 && sql.size() < bytes; ++row, ++id) {
+      sql += row == 0 ? "(" : ",(";
+      sql += std::to_string(id) + "," + std::to_string(rng() % 50000) + "," + std::to_string(rng() % 100000) +
+             "." + std::to_string(rng() % 100) + ",'2025-0" + std::to_string(1 + rng() % 9) + "-1" +
+             std::to_string(rng() % 10) + " 0" + std::to_string(rng() % 10) + ":1" +
+             std::to_string(rng() % 10) + ":00','";
+      for (int w = 0; w < 4; ++w) {
+        sql += k_words[rng() % std::size(k_words)];
+        sql += ' ';
+      }
+      sql += std::to_string(rng()) + "')";
+    }
+    sql += ";\n";
+  }
+  sql.resize(bytes);
+  return sql;
+}
+
+std::string noise(std::size_t bytes, unsigned seed) {
+  std::mt19937_64 rng(seed);
+  std::string out(bytes, '\0');
+  for (char& c : out) {
+    c = static_cast<char>(rng());
+  }
+  return out;
+}
+
+// Runs body in a forked child with a deadline: a hang becomes SIGALRM, not a stuck test run.
+// Returns the child's exit code, or 100 + the signal that killed it.
+int run_in_child(const std::function<int()>& body, unsigned deadline_seconds = 60) {
+  std::cout.flush();
+  std::cerr.flush();
+  const pid_t child = ::fork();
+  if (child < 0) {
+    return 99;
+  }
+  if (child == 0) {
+    ::alarm(deadline_seconds);
+    int code = 98;
+    try {
+      code = body();
+    } catch (const std::exception& e) {
+      std::cerr << "child: unexpected exception: " << e.what() << "\n";
+    }
+    std::cerr.flush();
+    ::_exit(code);
+  }
+  int status = 0;
+  if (::waitpid(child, &status, 0) != child) {
+    return 97;
+  }
+  if (WIFSIGNALED(status)) {
+    return 100 + WTERMSIG(status);
+  }
+  return WEXITSTATUS(status);
+}
+
+class ParallelGzipTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string templ = (fs::temp_directory_path() / "ifnbackup-pgzip-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(templ.data()), nullptr);
+    m_dir = templ;
+  }
+  void TearDown() override { fs::remove_all(m_dir); }
+
+  struct Written {
+    fs::path path;
+    std::uint64_t compressed = 0;
+    std::uint64_t uncompressed = 0;
+    std::uint64_t members = 0;
+  };
+
+  // Writes content through a ParallelGzipWriter in pieces of the given sizes (cycled).
+  Written write_file(const std::string& name, const std::string& content, unsigned threads,
+                     std::size_t block = k_block, std::vector<std::size_t> pieces = {256 * 1024},
+                     int level = 6) {
+    Written w;
+    w.path = m_dir / name;
+    const int fd = ::open(w.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    EXPECT_GE(fd, 0);
+    ParallelGzipWriter writer(fd, level, w.path.string(), threads, block);
+    std::string_view rest = content;
+    for (std::size_t i = 0; !rest.empty(); ++i) {
+      const std::size_t n = std::min(pieces[i % pieces.size()], rest.size());
+      writer.write(rest.substr(0, n));
+      rest.remove_prefix(n);
+    }
+    writer.finish();
+    EXPECT_TRUE(writer.finished());
+    w.compressed = writer.compressed_bytes();
+    w.uncompressed = writer.uncompressed_bytes();
+    w.members = writer.members();
+    ::close(fd);
+    return w;
+  }
+
+  static std::string read_with_reader(const fs::path& path, std::uint64_t* members = nullptr) {
+    GzipReader reader(path);
+    std::string out;
+    reader.read_all([&](std::string_view piece) { out.append(piece); }, 100000);
+    if (members != nullptr) {
+      *members = reader.members();
+    }
+    return out;
+  }
+
+  static std::string gzip_dc(const fs::path& path) {
+    std::string out;
+    FILE* pipe = ::popen(("gzip -dc '" + path.string() + "'").c_str(), "r");
+    if (pipe == nullptr) {
+      ADD_FAILURE() << "popen gzip -dc failed";
+      return out;
+    }
+    char buffer[65536];
+    std::size_t n = 0;
+    while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) {
+      out.append(buffer, n);
+    }
+    EXPECT_EQ(::pclose(pipe), 0) << "gzip -dc " << path;
+    return out;
+  }
+
+  static bool have_gzip() { return std::system("command -v gzip >/dev/null 2>&1") == 0; }
+
+  fs::path m_dir;
+};
+
+TEST_F(ParallelGzipTest, EverySizeRoundTripsThroughGzipAndOurReader) {
+  const bool gzip = have_gzip();
+  for (unsigned threads = 1; threads <= 4; ++threads) {
+    for (const std::size_t size :
+         {std::size_t{0}, std::size_t{1}, k_block - 1, k_block, k_block + 1, 13 * k_block + 4321}) {
+      SCOPED_TRACE("threads " + std::to_string(threads) + ", size " + std::to_string(size));
+      const std::string content = sql_text(size, static_cast<unsigned>(size) + threads);
+      const Written w = write_file("t.sql.gz", content, threads, k_block, {10000, 70000, 1});
+      EXPECT_EQ(w.uncompressed, content.size());
+      EXPECT_EQ(w.compressed, fs::file_size(w.path));
+      // One member per started block (at least one); a single thread writes one stream.
+      const std::uint64_t expected_members =
+          threads == 1 ? 1 : std::max<std::uint64_t>(1, (size + k_block - 1) / k_block);
+      EXPECT_EQ(w.members, expected_members);
+
+      std::uint64_t members = 0;
+      EXPECT_EQ(read_with_reader(w.path, &members), content);
+      EXPECT_EQ(members, expected_members);
+      if (gzip) {
+        EXPECT_EQ(std::system(("gzip -t '" + w.path.string() + "'").c_str()), 0);
+        EXPECT_EQ(gzip_dc(w.path), content);
+      }
+    }
+  }
+}
+
+TEST_F(ParallelGzipTest, DefaultBlockSizeManyBlocks) {
+  const std::string content = sql_text(5 * ParallelGzipWriter::k_default_block_bytes + 777, 9);
+  const fs::path path = m_dir / "big.sql.gz";
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  ASSERT_GE(fd, 0);
+  ParallelGzipWriter writer(fd, 6, path.string(), 2);
+  for (std::size_t pos = 0; pos < content.size(); pos += 256 * 1024) {
+    writer.write(std::string_view(content).substr(pos, 256 * 1024));
+  }
+  writer.finish();
+  ::close(fd);
+  EXPECT_EQ(writer.members(), 6u);
+  std::uint64_t members = 0;
+  EXPECT_EQ(read_with_reader(path, &members), content);
+  EXPECT_EQ(members, 6u);
+  if (have_gzip()) {
+    EXPECT_EQ(gzip_dc(path), content);
+  }
+}
+
+TEST_F(ParallelGzipTest, RandomChunkingIncludingEmptyAndHugeWrites) {
+  std::mt19937 rng(42);
+  for (unsigned threads = 2; threads <= 4; ++threads) {
+    std::vector<std::size_t> pieces;
+    for (int i = 0; i < 200; ++i) {
+      switch (rng() % 4) {
+        case 0:
+          pieces.push_back(0);
+          break;
+        case 1:
+          pieces.push_back(rng() % 100);
+          break;
+        case 2:
+          pieces.push_back(rng() % (2 * k_block));
+          break;
+        default:
+          pieces.push_back(rng() % (5 * k_block));
+          break;
+      }
+    }
+    pieces.push_back(1);  // the cycle always makes progress
+    const std::string content = sql_text(3 * 1024 * 1024 + 5, threads);
+    const Written w = write_file("r.sql.gz", content, threads, k_block, pieces);
+    EXPECT_EQ(read_with_reader(w.path), content) << "threads " << threads;
+    EXPECT_EQ(w.compressed, fs::file_size(w.path));
+  }
+}
+
+TEST_F(ParallelGzipTest, IncompressibleDataAtLevelOne) {
+  const std::string content = noise(9 * k_block + 3, 5);
+  const Written w = write_file("n.gz", content, 3, k_block, {100000}, 1);
+  EXPECT_EQ(read_with_reader(w.path), content);
+  EXPECT_EQ(w.members, 10u);
+}
+
+TEST_F(ParallelGzipTest, SizeWithinOnePercentOfOneStreamAtLevelSix) {
+  const std::string content = sql_text(8 * 1024 * 1024, 3);
+  const fs::path single = m_dir / "single.gz";
+  const int fd = ::open(single.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  ASSERT_GE(fd, 0);
+  GzipWriter plain(fd, 6, single.string());
+  plain.write(content);
+  plain.finish();
+  ::close(fd);
+
+  const Written w = write_file("parallel.gz", content, 2, ParallelGzipWriter::k_default_block_bytes);
+  EXPECT_EQ(w.members, 8u);
+  const double ratio = static_cast<double>(w.compressed) / static_cast<double>(plain.compressed_bytes());
+  RecordProperty("size_ratio", std::to_string(ratio));
+  EXPECT_LT(ratio, 1.01) << w.compressed << " vs " << plain.compressed_bytes();
+  EXPECT_EQ(read_with_reader(w.path), content);
+}
+
+TEST_F(ParallelGzipTest, ProducerWaitsWhenTwiceThreadsBlocksAreInFlight) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const unsigned threads = 2;
+  const std::string block = noise(k_block, 8);  // incompressible: one member fills the pipe
+  const int total_blocks = 40;
+  std::atomic<int> accepted{0};
+  std::string received;
+  std::thread producer([&] {
+    ParallelGzipWriter writer(fds[1], 1, "pipe", threads, k_block);
+    for (int i = 0; i < total_blocks; ++i) {
+      writer.write(block);
+      accepted = i + 1;
+    }
+    writer.finish();
+    ::close(fds[1]);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  // The writer thread is stuck on the full pipe: the producer stops after 2 x threads blocks.
+  const int stuck_at = accepted.load();
+  EXPECT_LE(stuck_at, static_cast<int>(2 * threads));
+  EXPECT_GE(stuck_at, static_cast<int>(2 * threads) - 2);
+
+  char buffer[65536];
+  ssize_t n = 0;
+  while ((n = ::read(fds[0], buffer, sizeof buffer)) > 0) {
+    received.append(buffer, static_cast<std::size_t>(n));
+  }
+  producer.join();
+  ::close(fds[0]);
+  EXPECT_EQ(accepted.load(), total_blocks);
+  const fs::path path = m_dir / "pipe.gz";
+  std::ofstream(path, std::ios::binary) << received;
+  std::string expected;
+  for (int i = 0; i < total_blocks; ++i) {
+    expected += block;
+  }
+  std::uint64_t members = 0;
+  EXPECT_EQ(read_with_reader(path, &members), expected);
+  EXPECT_EQ(members, static_cast<std::uint64_t>(total_blocks));
+}
+
+// /dev/full: the writer thread's ENOSPC comes back on the producer thread as the usual Error(io),
+// from write() or finish(), and again from every later call; then the destructor joins.
+TEST_F(ParallelGzipTest, DiskFullSurfacesOnTheProducerThread) {
+  if (::access("/dev/full", W_OK) != 0) {
+    GTEST_SKIP() << "/dev/full is not available";
+  }
+  for (unsigned threads = 1; threads <= 4; ++threads) {
+    const int code = run_in_child([threads] {
+      const int fd = ::open("/dev/full", O_WRONLY | O_CLOEXEC);
+      const std::string content = sql_text(4 * 1024 * 1024, 2);
+      std::string first;
+      try {
+        ParallelGzipWriter writer(fd, 6, "/backups/x.sql.gz.partial", threads, k_block);
+        try {
+          for (std::size_t pos = 0; pos < content.size(); pos += 256 * 1024) {
+            writer.write(std::string_view(content).substr(pos, 256 * 1024));
+          }
+          writer.finish();
+          std::cerr << "no error from write() or finish()\n";
+          return 2;
+        } catch (const Error& e) {
+          if (e.code() != ErrorCode::io ||
+              std::string(e.what()) != "disk full while writing /backups/x.sql.gz.partial" ||
+              e.hint().empty()) {
+            std::cerr << "wrong error: " << e.what() << "\n";
+            return 3;
+          }
+          first = e.what();
+        }
+        // Sticky: the next calls report the same error instead of writing on.
+        for (int call = 0; call < 2; ++call) {
+          try {
+            if (call == 0) {
+              writer.write("more");
+            } else {
+              writer.finish();
+            }
+            std::cerr << "call " << call << " after the error succeeded\n";
+            return 4;
+          } catch (const Error& e) {
+            if (e.code() != ErrorCode::io || first != e.what()) {
+              std::cerr << "call " << call << " gave another error: " << e.what() << "\n";
+              return 5;
+            }
+          }
+        }
+      } catch (...) {
+        return 6;
+      }
+      return 0;  // the destructor ran without finish(): threads joined, no terminate
+    });
+    EXPECT_EQ(code, 0) << "threads " << threads;
+  }
+}
+
+TEST_F(ParallelGzipTest, FileSizeLimitIsAnIoErrorWithoutHang) {
+  const fs::path path = m_dir / "big.gz";
+  const int code = run_in_child([&path] {
+    std::signal(SIGXFSZ, SIG_IGN);
+    const rlimit limit{200000, 200000};
+    ::setrlimit(RLIMIT_FSIZE, &limit);
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    const std::string content = noise(2 * 1024 * 1024, 4);
+    try {
+      ParallelGzipWriter writer(fd, 1, "big.gz", 3, k_block);
+      for (std::size_t pos = 0; pos < content.size(); pos += 100000) {
+        writer.write(std::string_view(content).substr(pos, 100000));
+      }
+      writer.finish();
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::io &&
+          std::string(e.what()) == "file size limit reached while writing big.gz") {
+        return 0;
+      }
+      std::cerr << "wrong error: " << e.what() << "\n";
+      return 2;
+    }
+    return 3;
+  });
+  EXPECT_EQ(code, 0);
+  EXPECT_LE(fs::file_size(path), 200000u);
+}
+
+// A failure on the producer side (the dump lost its server) unwinds through the writer while
+// blocks are still queued: the destructor stops and joins every thread.
+TEST_F(ParallelGzipTest, DestructorWithoutFinishJoinsWhileBlocksAreInFlight) {
+  const fs::path path = m_dir / "abandoned.gz";
+  const int code = run_in_child([&path] {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    const std::string content = sql_text(3 * 1024 * 1024, 6);
+    try {
+      ParallelGzipWriter writer(fd, 9, "abandoned.gz", 4, 4096);
+      writer.write(content);
+      throw std::runtime_error("server went away");
+    } catch (const std::runtime_error& e) {
+      return std::string(e.what()) == "server went away" ? 0 : 2;
+    }
+  });
+  EXPECT_EQ(code, 0);
+}
+
+TEST_F(ParallelGzipTest, WriteAfterFinishIsAnInternalError) {
+  const int fd = ::open((m_dir / "f.gz").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  ASSERT_GE(fd, 0);
+  ParallelGzipWriter writer(fd, 6, "f.gz", 2, k_block);
+  writer.write("abc");
+  writer.finish();
+  writer.finish();  // idempotent
+  try {
+    writer.write("more");
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::internal);
+  }
+  ::close(fd);
+  EXPECT_EQ(read_with_reader(m_dir / "f.gz"), "abc");
+}
+
+TEST_F(ParallelGzipTest, InvalidLevelOrThreadCountIsAUsageError) {
+  for (const auto& [level, threads] :
+       {std::pair{12, 2u}, std::pair{0, 3u}, std::pair{6, 0u}, std::pair{12, 1u}}) {
+    try {
+      ParallelGzipWriter writer(1, level, "x", threads);
+      ADD_FAILURE() << "no error for level " << level << ", threads " << threads;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::usage) << e.what();
+    }
+  }
+}
+
+}  // namespace
