@@ -1,6 +1,10 @@
 # Every dependency is a Debian 12 package (scripts/install-deps installs them).
 find_package(Threads REQUIRED)
 find_package(ZLIB REQUIRED)
+# libdeflate (libdeflate-dev): whole-block gzip compression for the backup writer, 2-3x zlib's
+# speed at the same level and smaller output. Debian 12 ships a pkg-config file, no CMake config.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(LIBDEFLATE REQUIRED IMPORTED_TARGET libdeflate)
 find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(CLI11 REQUIRED)

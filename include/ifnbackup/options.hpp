@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <thread>
 
 namespace ifnbackup {
 
@@ -31,6 +32,8 @@ struct BackupOptions {
   std::filesystem::path backup_dir;
   std::string prefix = "ifn_connect_backup";
   int compress_level = 6;
+  // Compressing threads (gzip members of 1 MiB); 1: one gzip stream on the dump thread.
+  unsigned threads = std::thread::hardware_concurrency();
   // An extended INSERT is closed before it passes this many bytes (mysqldump's net_buffer_length).
   std::size_t max_insert_bytes = 1024 * 1024;
 };

@@ -20,6 +20,7 @@ struct GlobalSettings {
   std::string log_dir;  // empty: the backup folder
   std::string prefix = "ifn_connect_backup";
   int compress_level = 6;
+  unsigned threads = 0;  // 0: not given, BackupOptions' default (the number of cores)
   std::string config_file;
   bool quiet = false;
   bool verbose = false;

@@ -44,6 +44,9 @@ void add_global_options(CLI::App& app, GlobalSettings& s) {
       ->capture_default_str()
       ->check(CLI::Range(1, 9))
       ->group(files);
+  app.add_option("--threads", s.threads, "Compressing threads (default: the number of cores)")
+      ->check(CLI::Range(1, 256))
+      ->group(files);
   app.add_option("--config", s.config_file, "Config file (INI; default /etc/ifnbackup.conf when present)")
       ->group(files);
   app.add_flag("-q,--quiet", s.quiet, "Print nothing but errors (for cron: mail only on failure)");
@@ -173,6 +176,9 @@ BackupOptions make_backup_options(const GlobalSettings& settings) {
   options.backup_dir = settings.backup_dir;
   options.prefix = settings.prefix;
   options.compress_level = settings.compress_level;
+  if (settings.threads > 0) {
+    options.threads = settings.threads;
+  }
   return options;
 }
 

@@ -152,4 +152,44 @@ all_logs=$(cat "${CLI_WORK}"/*/backup.log "${CLI_WORK}/argv.err" 2>/dev/null)
 check "there are logs to search" test -n "${all_logs}"
 expect_not_contains "no log and no message holds the password" "${IFNBACKUP_TEST_PASSWORD}" "${all_logs}"
 
+# --- --threads: any thread count writes the same SQL, a standard gzip no larger than gzip -6's
+# (the dump's dated comment lines differ from one second to the next: compared without them)
+big_db=$(cli_unique_db threads)
+cli_create_db "${big_db}" || fail "creating ${big_db}"
+# ~3 MiB of SQL, so that several 1 MiB gzip members are written and reassembled in order.
+sql "${big_db}" -e "CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(200)); INSERT INTO t SELECT seq, REPEAT(CONCAT('ligne ', seq, ' é'), 1 + seq % 9) FROM seq_1_to_40000" \
+    || fail "filling ${big_db}"
+sql_without_dates() { gunzip -c "$1" | grep -v '^-- '; }
+reference=""
+for threads in 1 2 4 env3; do
+    dir="${CLI_WORK}/threads-${threads}"
+    if [[ "${threads}" == env3 ]]; then
+        run env IFNBACKUP_THREADS=3 "${CLI_BIN}" -v --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" \
+            --database "${big_db}" --backup-dir "${dir}" backup --no-rotate
+        expect_contains "IFNBACKUP_THREADS=3 is used" "3 compressing threads" "${CLI_LAST_ERR}"
+    else
+        run "${CLI_BIN}" -v --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "${big_db}" \
+            --backup-dir "${dir}" backup --no-rotate --threads "${threads}"
+        expect_contains "--threads ${threads} is used" "${threads} compressing thread" "${CLI_LAST_ERR}"
+    fi
+    expect_exit "backup --threads ${threads}" 0
+    file="${dir}/$(final_backups "${dir}")"
+    check "--threads ${threads}: gzip -t passes" gzip -t "${file}"
+    run "${CLI_BIN}" verify "${file}"
+    expect_exit "--threads ${threads}: ifnbackup verify" 0
+    content=$(sql_without_dates "${file}" | sha256sum)
+    if [[ -z "${reference}" ]]; then
+        reference=${content}
+        check "the dump holds the 40000 rows" grep -q "(40000," <(gunzip -c "${file}")
+    else
+        expect_eq "--threads ${threads} writes the same SQL as --threads 1" "${reference}" "${content}"
+    fi
+    ours=$(stat -c %s "${file}")
+    theirs=$(gunzip -c "${file}" | gzip -6 | wc -c)
+    check "--threads ${threads}: ${ours} bytes, no larger than gzip -6's ${theirs}" test "${ours}" -le "${theirs}"
+done
+run "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "${big_db}" \
+    --backup-dir "${CLI_WORK}/threads-0" backup --threads 0
+expect_exit "--threads 0 is a usage error" 2
+
 cli_finish

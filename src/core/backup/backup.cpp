@@ -1,5 +1,6 @@
 #include "ifnbackup/backup.hpp"
 
+#include <algorithm>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -11,7 +12,7 @@
 #include "ifnbackup/version.hpp"
 #include "io/atomic_file.hpp"
 #include "io/folder_lock.hpp"
-#include "io/gzip_writer.hpp"
+#include "io/parallel_gzip_writer.hpp"
 #include "util/interrupt.hpp"
 
 namespace ifnbackup {
@@ -63,8 +64,11 @@ BackupResult write_backup(const BackupOptions& options) {
   spdlog::info("connected to {} ({})", connection->description(), connection->server().version);
 
   io::AtomicFile file(choose_file_name(options.backup_dir, options.prefix));
-  spdlog::info("writing {}", file.final_path().string());
-  io::GzipWriter gzip(file.fd(), options.compress_level, file.partial_path().string());
+  // hardware_concurrency() may be 0 (unknown): one thread then.
+  const unsigned threads = std::max(1u, options.threads);
+  spdlog::info("writing {} (gzip level {}, {} compressing thread{})", file.final_path().string(),
+               options.compress_level, threads, threads == 1 ? "" : "s");
+  io::ParallelGzipWriter gzip(file.fd(), options.compress_level, file.partial_path().string(), threads);
   backup::DumpWriter writer([&gzip](std::string_view chunk) { gzip.write(chunk); });
 
   util::InterruptWatcher watcher([&connection] { connection->cancel(); });

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <string>
 
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include "ifnbackup/error.hpp"
 #include "io/file_io.hpp"
@@ -11,20 +11,8 @@
 namespace ifnbackup::io {
 namespace {
 
-// Blocks bigger than this are a caller's mistake (and avail_in is 32 bits).
+// Blocks bigger than this are a caller's mistake.
 constexpr std::size_t k_max_block_bytes = 256 * 1024 * 1024;
-
-// The zlib deflate return codes of this file become an Error here (same wording as GzipWriter).
-void check_deflate(int rc, const z_stream& stream, std::string_view what) {
-  if (rc == Z_OK || rc == Z_STREAM_END) {
-    return;
-  }
-  const std::string detail = stream.msg != nullptr ? stream.msg : zError(rc);
-  if (rc == Z_MEM_ERROR) {
-    throw Error(ErrorCode::internal, "out of memory while compressing " + std::string(what));
-  }
-  throw Error(ErrorCode::internal, "compression of " + std::string(what) + " failed: " + detail);
-}
 
 }  // namespace
 
@@ -38,62 +26,59 @@ struct ParallelGzipWriter::Block {
   bool compressed = false;
 };
 
-// One deflate state per compressing thread, reset for every block.
+// One libdeflate compressor per compressing thread. libdeflate compresses a whole buffer at
+// once into a complete gzip member (header, deflate, CRC-32, length): 2 to 3 times faster than
+// zlib's deflate at the same level and a few per cent smaller (docs/benchmarks.md).
 struct ParallelGzipWriter::Compressor {
-  z_stream z{};
-  bool initialized = false;
+  libdeflate_compressor* c = nullptr;
 
-  ~Compressor() {
-    if (initialized) {
-      deflateEnd(&z);
+  explicit Compressor(int level) : c(libdeflate_alloc_compressor(level)) {
+    if (c == nullptr) {
+      throw Error(ErrorCode::internal, "out of memory while preparing compression");
     }
   }
+  ~Compressor() { libdeflate_free_compressor(c); }
+  Compressor(const Compressor&) = delete;
+  Compressor& operator=(const Compressor&) = delete;
 
   void compress(Block& block, std::string_view what) {
-    check_deflate(deflateReset(&z), z, what);
-    const std::size_t bound = deflateBound(&z, static_cast<uLong>(block.input.size()));
+    const std::size_t bound = libdeflate_gzip_compress_bound(c, block.input.size());
     if (block.output_capacity < bound) {
       block.output = std::make_unique_for_overwrite<unsigned char[]>(bound);
       block.output_capacity = bound;
     }
-    z.next_in = reinterpret_cast<Bytef*>(block.input.data());
-    z.avail_in = static_cast<uInt>(block.input.size());
-    z.next_out = block.output.get();
-    z.avail_out = static_cast<uInt>(block.output_capacity);
-    // With deflateBound's room, Z_FINISH completes the member in one call.
-    const int rc = deflate(&z, Z_FINISH);
-    check_deflate(rc, z, what);
-    if (rc != Z_STREAM_END) {
-      throw Error(ErrorCode::internal, "compression of " + std::string(what) + " did not end a gzip member");
+    // With the bound's room the call cannot run out of space; 0 would be a library fault.
+    block.output_size = libdeflate_gzip_compress(c, block.input.data(), block.input.size(),
+                                                 block.output.get(), block.output_capacity);
+    if (block.output_size == 0) {
+      throw Error(ErrorCode::internal, "compression of " + std::string(what) + " failed");
     }
-    block.output_size = block.output_capacity - z.avail_out;
   }
 };
 
 ParallelGzipWriter::ParallelGzipWriter(int fd, int level, std::string what, unsigned threads,
                                        std::size_t block_bytes)
-    : m_fd(fd), m_level(level), m_what(std::move(what)), m_block_bytes(block_bytes) {
+    : m_fd(fd), m_what(std::move(what)), m_block_bytes(block_bytes) {
   if (threads == 0) {
     throw Error(ErrorCode::usage, "invalid thread count 0", "use --threads 1 or more");
   }
   if (block_bytes == 0 || block_bytes > k_max_block_bytes) {
     throw Error(ErrorCode::internal, "invalid compression block size " + std::to_string(block_bytes));
   }
-  if (threads == 1) {
-    m_single = std::make_unique<GzipWriter>(fd, level, m_what);
-    return;
+  if (level == -1) {
+    level = 6;  // zlib's Z_DEFAULT_COMPRESSION
   }
-  if (level != Z_DEFAULT_COMPRESSION && (level < 1 || level > 9)) {
+  if (level < 1 || level > 9) {
     throw Error(ErrorCode::usage, "invalid compression level " + std::to_string(level),
                 "use a level from 1 (fastest) to 9 (smallest)");
   }
+  // threads == 1: one compressor used by the caller's thread, no thread started.
   for (unsigned i = 0; i < threads; ++i) {
-    auto compressor = std::make_unique<Compressor>();
-    // windowBits 15 + 16: each block is a complete gzip member (header, deflate, CRC-32, length).
-    check_deflate(deflateInit2(&compressor->z, m_level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY),
-                  compressor->z, m_what);
-    compressor->initialized = true;
-    m_compressors.push_back(std::move(compressor));
+    m_compressors.push_back(std::make_unique<Compressor>(level));
+  }
+  if (threads == 1) {
+    m_blocks.push_back(std::make_unique<Block>());
+    return;
   }
   for (unsigned i = 0; i < 2 * threads; ++i) {
     m_blocks.push_back(std::make_unique<Block>());
@@ -137,27 +122,16 @@ void ParallelGzipWriter::stop_and_join() noexcept {
 }
 
 std::uint64_t ParallelGzipWriter::compressed_bytes() const noexcept {
-  if (m_single) {
-    return m_single->compressed_bytes();
-  }
   std::lock_guard lock(m_mutex);
   return m_compressed;
 }
 
 std::uint64_t ParallelGzipWriter::members() const noexcept {
-  if (m_single) {
-    return m_single->finished() ? 1 : 0;
-  }
   std::lock_guard lock(m_mutex);
   return m_written;
 }
 
 void ParallelGzipWriter::write(std::string_view data) {
-  if (m_single) {
-    m_single->write(data);
-    m_uncompressed = m_single->uncompressed_bytes();
-    return;
-  }
   if (m_finished) {
     throw Error(ErrorCode::internal, "write to " + m_what + " after its gzip stream was finished");
   }
@@ -174,19 +148,30 @@ void ParallelGzipWriter::write(std::string_view data) {
     block.input.append(data.data(), take);
     data.remove_prefix(take);
     if (block.input.size() == m_block_bytes) {
-      std::unique_lock lock(m_mutex);
-      submit_block();
+      if (m_threads.empty()) {
+        write_inline();
+      } else {
+        std::unique_lock lock(m_mutex);
+        submit_block();
+      }
     }
   }
 }
 
 void ParallelGzipWriter::finish() {
-  if (m_single) {
-    m_single->finish();
-    m_finished = true;
+  if (m_finished) {
     return;
   }
-  if (m_finished) {
+  if (m_threads.empty()) {
+    // A partly filled block is the last member; an empty input still makes one (empty) member.
+    if (m_filling || m_submitted == 0) {
+      if (!m_filling) {
+        std::unique_lock lock(m_mutex);
+        acquire_block(lock);
+      }
+      write_inline();
+    }
+    m_finished = true;
     return;
   }
   {
@@ -221,6 +206,18 @@ void ParallelGzipWriter::acquire_block(std::unique_lock<std::mutex>& lock) {
   block.input.clear();
   block.input.reserve(m_block_bytes);
   m_filling = true;
+}
+
+void ParallelGzipWriter::write_inline() {
+  Block& block = *m_blocks[m_submitted % m_blocks.size()];
+  m_compressors.front()->compress(block, m_what);
+  write_fully(m_fd, std::string_view(reinterpret_cast<const char*>(block.output.get()), block.output_size),
+              m_what);
+  std::lock_guard lock(m_mutex);
+  m_filling = false;
+  m_compressed += block.output_size;
+  ++m_submitted;
+  ++m_written;
 }
 
 void ParallelGzipWriter::submit_block() {

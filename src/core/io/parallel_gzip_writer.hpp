@@ -1,7 +1,8 @@
 #pragma once
-// A gzip file written as independent members of about one block each, compressed on worker
-// threads and written strictly in input order by a writer thread. Any gzip reader (gzip -dc,
-// gunzip | mariadb, our GzipReader) sees one continuous stream; the dump thread only copies.
+// A gzip file written as independent members of one block each (libdeflate), compressed on
+// worker threads and written strictly in input order by a writer thread. Any gzip reader
+// (gzip -dc, gunzip | mariadb, our GzipReader) sees one continuous stream; the dump thread
+// only copies.
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -13,17 +14,15 @@
 #include <thread>
 #include <vector>
 
-#include "io/gzip_writer.hpp"
-
 namespace ifnbackup::io {
 
 class ParallelGzipWriter {
  public:
   static constexpr std::size_t k_default_block_bytes = 1024 * 1024;
 
-  // level: 1..9 or -1 (zlib's default); `what` names the file in messages. threads >= 1
-  // compressing threads; 1 writes a single member on the caller's thread (GzipWriter).
-  // Memory: at most 2 x threads blocks exist at once (input + compressed output each).
+  // level: 1..9 or -1 (6); `what` names the file in messages. threads >= 1 compressing
+  // threads; 1 compresses and writes each block on the caller's thread, no thread started.
+  // Memory: at most 2 x threads blocks (1 for threads == 1) exist at once, input + output each.
   ParallelGzipWriter(int fd, int level, std::string what, unsigned threads,
                      std::size_t block_bytes = k_default_block_bytes);
   // Stops and joins every thread, finished or not (an error is dropped here: the caller that
@@ -57,16 +56,14 @@ class ParallelGzipWriter {
   void acquire_block(std::unique_lock<std::mutex>& lock);
   // Hands block m_submitted to the compressors; m_mutex is held.
   void submit_block();
+  // threads == 1: compresses block m_submitted and writes it on the caller's thread.
+  void write_inline();
   void throw_if_failed() const;
   void record_error(std::exception_ptr error);
   void compress_loop(Compressor& compressor);
   void write_loop();
 
-  // threads == 1: the plain single-stream writer, no threads at all.
-  std::unique_ptr<GzipWriter> m_single;
-
   int m_fd;
-  int m_level;
   std::string m_what;
   std::size_t m_block_bytes;
   bool m_finished = false;
