@@ -308,13 +308,19 @@ INSERT INTO auto_ahead (id, v) VALUES (0, 'zero');
 SET SESSION sql_mode = @saved_sql_mode;
 ALTER TABLE auto_ahead AUTO_INCREMENT = 1000;
 
--- Enough rows for several extended INSERT statements of ~1 MiB.
+-- Enough rows for several extended INSERT statements of ~1 MiB. Its secondary keys are written
+-- after the rows (ALTER TABLE ... ADD) and must come back in this order, comment included, and
+-- before the full-text key, which stays in the CREATE TABLE.
 CREATE TABLE many_rows (
   id INT UNSIGNED NOT NULL,
   merchant VARCHAR(60) NOT NULL,
   amount DECIMAL(12,2) NOT NULL,
   note VARCHAR(100),
-  PRIMARY KEY (id)
+  PRIMARY KEY (id),
+  UNIQUE KEY uq_merchant (merchant),
+  KEY ix_amount (amount) COMMENT 'construite après les lignes',
+  KEY ix_note (note(10)),
+  FULLTEXT KEY ft_note (note)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
 INSERT INTO many_rows
 SELECT seq,

@@ -47,6 +47,22 @@ void check_backup_file(const fs::path& file) {
   EXPECT_EQ(std::stoull(match[2].str()), sha_start) << "bytes= is the length of the content before the line";
   EXPECT_EQ(match[1].str(), sha256sum_of(text.substr(0, sha_start))) << "sha256 of the content before the line";
   EXPECT_NE(text.find("-- ifnbackup-manifest-end: tables=26 "), std::string::npos);
+
+  // Secondary keys come after the rows, in their order; a key a foreign key needs stays put.
+  const auto add_keys = text.find(
+      "ALTER TABLE `many_rows`\n  ADD UNIQUE KEY `uq_merchant` (`merchant`),\n"
+      "  ADD KEY `ix_amount` (`amount`) COMMENT 'construite après les lignes',\n"
+      "  ADD KEY `ix_note` (`note`(10));\n");
+  ASSERT_NE(add_keys, std::string::npos) << "no deferred keys for many_rows";
+  EXPECT_GT(add_keys, text.rfind("INSERT INTO `many_rows`")) << "the keys are added after the last rows";
+  const auto create = text.find("CREATE TABLE `many_rows`");
+  ASSERT_NE(create, std::string::npos);
+  EXPECT_GT(text.find("KEY `ix_amount`", create), add_keys) << "the CREATE TABLE has no ix_amount";
+  EXPECT_LT(text.find("  FULLTEXT KEY `ft_note` (`note`)\n", create), text.find("INSERT INTO `many_rows`"));
+  const auto child = text.find("CREATE TABLE `a_child`");
+  ASSERT_NE(child, std::string::npos);
+  EXPECT_LT(text.find("  KEY `ix_parent` (`parent_id`),\n", child), text.find("INSERT INTO `a_child`"))
+      << "the foreign key's index is created with its table";
 }
 
 // Loads the corpus, backs it up with `backup`, restores with the stock client, compares.

@@ -119,14 +119,20 @@ DumpSummary dump_database(db::Connection& connection, const DumpSettings& settin
       write_sequence(connection, settings.database, object.name, out);
     }
   }
-  // Then tables, each followed by its rows and then its triggers (so they don't fire on load).
+  // Then tables, each followed by its rows, its deferred secondary indexes and then its triggers
+  // (so they don't fire on load).
+  const auto referenced = referenced_columns(connection, settings.database);
+  const std::set<std::string> none;
   for (const auto& object : objects.tables) {
     if (object.kind != TableKind::table) {
       continue;
     }
     util::check_interrupted();
-    write_create_table(connection, settings.database, object.name, out);
+    const auto parent = referenced.find(object.name);
+    const std::string add_keys = write_create_table(connection, settings.database, object.name,
+                                                    parent == referenced.end() ? none : parent->second, out);
     const auto rows = write_table_rows(connection, settings.database, object.name, settings.max_insert_bytes, out);
+    write_deferred_keys(object.name, add_keys, out);
     write_triggers(connection, settings.database, object.name, out);
     summary.tables.push_back(TableCount{object.name, rows});
     summary.rows += rows;

@@ -1,6 +1,8 @@
 #pragma once
 // The dumper: one consistent snapshot of one database written as mysqldump-compatible SQL.
 #include <cstdint>
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -54,8 +56,14 @@ struct DumpSummary {
 DumpSummary dump_database(db::Connection& connection, const DumpSettings& settings, DumpWriter& out);
 
 // Pieces of dump_database, one file each.
-void write_create_table(db::Connection& connection, const std::string& database, const std::string& table,
-                        DumpWriter& out);
+// Columns that foreign keys reference, by table (their keys are never deferred).
+std::map<std::string, std::set<std::string>> referenced_columns(db::Connection& connection,
+                                                              const std::string& database);
+// Writes the definition; returns the ALTER TABLE that adds the keys deferred after the rows
+// (empty when none is), for write_deferred_keys.
+std::string write_create_table(db::Connection& connection, const std::string& database, const std::string& table,
+                               const std::set<std::string>& referenced, DumpWriter& out);
+void write_deferred_keys(const std::string& table, const std::string& add_keys, DumpWriter& out);
 std::uint64_t write_table_rows(db::Connection& connection, const std::string& database, const std::string& table,
                                std::size_t max_insert_bytes, DumpWriter& out);
 void write_triggers(db::Connection& connection, const std::string& database, const std::string& table,

@@ -1,6 +1,7 @@
 // One base table: its definition and its rows as extended INSERTs.
 #include <fmt/format.h>
 
+#include "backup/deferred_keys.hpp"
 #include "backup/dump.hpp"
 #include "backup/value_encoding.hpp"
 #include "ifnbackup/error.hpp"
@@ -52,15 +53,39 @@ std::string strip_own_database(std::string create, const std::string& database) 
   return create;
 }
 
-void write_create_table(db::Connection& connection, const std::string& database, const std::string& table,
-                        DumpWriter& out) {
+std::map<std::string, std::set<std::string>> referenced_columns(db::Connection& connection,
+                                                              const std::string& database) {
+  auto result = connection.query(fmt::format(
+      "SELECT REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE "
+      "WHERE REFERENCED_TABLE_SCHEMA = {} AND REFERENCED_COLUMN_NAME IS NOT NULL",
+      sql_literal(database)));
+  std::map<std::string, std::set<std::string>> columns;
+  for (auto& row : result.rows) {
+    if (row.size() >= 2 && row[0] && row[1]) {
+      columns[*row[0]].insert(std::move(*row[1]));
+    }
+  }
+  return columns;
+}
+
+std::string write_create_table(db::Connection& connection, const std::string& database, const std::string& table,
+                               const std::set<std::string>& referenced, DumpWriter& out) {
   auto create = connection.query(fmt::format("SHOW CREATE TABLE {}", qualified(database, table)));
   if (create.rows.empty() || create.rows[0].size() < 2 || !create.rows[0][1]) {
     throw Error(ErrorCode::server, fmt::format("SHOW CREATE TABLE {} returned nothing", table));
   }
   const std::string name = db::quote_identifier(table);
+  DeferredKeys split = defer_secondary_keys(strip_own_database(*create.rows[0][1], database), name, referenced);
   out.write(fmt::format("--\n-- Table structure for table {}\n--\n\nDROP TABLE IF EXISTS {};\n{};\n\n", name, name,
-                        strip_own_database(*create.rows[0][1], database)));
+                        split.create));
+  return std::move(split.add_keys);
+}
+
+void write_deferred_keys(const std::string& table, const std::string& add_keys, DumpWriter& out) {
+  if (!add_keys.empty()) {
+    out.write(fmt::format("--\n-- Secondary indexes of {}, built after its rows\n--\n\n{};\n\n",
+                          db::quote_identifier(table), add_keys));
+  }
 }
 
 std::uint64_t write_table_rows(db::Connection& connection, const std::string& database, const std::string& table,

@@ -1,0 +1,202 @@
+// Secondary indexes built after the rows (as myloader's --optimize-keys): inserting rows into a
+// table with only its primary key and then building each index by one sort is much faster than
+// maintaining every index row by row, for the stock client and for our restore alike.
+#include "backup/deferred_keys.hpp"
+
+#include <string_view>
+#include <vector>
+
+namespace ifnbackup::backup {
+namespace {
+
+constexpr std::string_view k_indent = "  ";
+
+bool starts_with(std::string_view text, std::string_view prefix) {
+  return text.substr(0, prefix.size()) == prefix;
+}
+
+// The name of the backquoted identifier at text[at] (doubled backquotes undone), and where it
+// ends; nullopt when there is none.
+std::optional<std::string> identifier_at(std::string_view text, std::size_t& at) {
+  if (at >= text.size() || text[at] != '`') {
+    return std::nullopt;
+  }
+  std::string name;
+  for (std::size_t i = at + 1; i < text.size(); ++i) {
+    if (text[i] != '`') {
+      name.push_back(text[i]);
+    } else if (i + 1 < text.size() && text[i + 1] == '`') {
+      name.push_back('`');
+      ++i;
+    } else {
+      at = i + 1;
+      return name;
+    }
+  }
+  return std::nullopt;
+}
+
+// The first column of "KEY `name` (`col`...": nullopt for anything else (an expression, a form
+// this parser does not know), which keeps the key where it is.
+std::optional<std::string> first_key_column(std::string_view line, std::string_view keyword) {
+  std::size_t at = keyword.size();
+  if (!identifier_at(line, at) || line.substr(at, 2) != " (") {
+    return std::nullopt;
+  }
+  at += 2;
+  return identifier_at(line, at);
+}
+
+// Every column named in "CONSTRAINT `fk` FOREIGN KEY (`a`, `b`) REFERENCES ...".
+std::vector<std::string> foreign_key_columns(std::string_view line) {
+  std::vector<std::string> columns;
+  const auto open = line.find(" FOREIGN KEY (");
+  if (open == std::string_view::npos) {
+    return columns;
+  }
+  std::size_t at = open + std::string_view(" FOREIGN KEY (").size();
+  while (auto name = identifier_at(line, at)) {
+    columns.push_back(std::move(*name));
+    while (at < line.size() && (line[at] == ',' || line[at] == ' ')) {
+      ++at;
+    }
+  }
+  return columns;
+}
+
+}  // namespace
+
+DeferredKeys defer_secondary_keys(const std::string& create, const std::string& quoted_table,
+                                  const std::set<std::string>& referenced_columns) {
+  DeferredKeys unchanged{create, {}};
+  // SHOW CREATE TABLE prints "CREATE TABLE `t` (", one definition per line indented by two
+  // spaces, then ") ENGINE=...". Anything else (a partition clause after it, a line this code
+  // does not recognise) keeps the definition as it is.
+  std::vector<std::string_view> lines;
+  for (std::size_t start = 0; start <= create.size();) {
+    const auto end = std::min(create.find('\n', start), create.size());
+    lines.push_back(std::string_view(create).substr(start, end - start));
+    start = end + 1;
+  }
+  if (lines.size() < 3 || !starts_with(lines.front(), "CREATE TABLE ") || !lines.front().ends_with(" (")) {
+    return unchanged;
+  }
+  const std::string_view closing = lines.back();
+  if (!starts_with(closing, ") ") || closing.find("ENGINE=InnoDB") == std::string_view::npos ||
+      closing.find("WITH SYSTEM VERSIONING") != std::string_view::npos ||
+      create.find("PARTITION") != std::string::npos) {
+    return unchanged;
+  }
+
+  struct Definition {
+    std::string_view text;  // without its indent and comma
+    bool is_key = false;
+    bool deferrable = false;
+  };
+  std::vector<Definition> body;
+  std::set<std::string> pinned = referenced_columns;  // a key on one of these stays
+  bool has_primary_key = false;
+  for (std::size_t i = 1; i + 1 < lines.size(); ++i) {
+    std::string_view line = lines[i];
+    if (!starts_with(line, k_indent)) {
+      return unchanged;
+    }
+    line.remove_prefix(k_indent.size());
+    if (i + 2 < lines.size()) {
+      if (!line.ends_with(',')) {
+        return unchanged;
+      }
+      line.remove_suffix(1);
+    }
+    Definition definition{line};
+    if (starts_with(line, "`")) {
+      // A column: the AUTO_INCREMENT one must lead some index at every moment.
+      std::size_t at = 0;
+      const auto name = identifier_at(line, at);
+      if (!name) {
+        return unchanged;
+      }
+      if (line.find(" AUTO_INCREMENT") != std::string_view::npos) {
+        pinned.insert(*name);
+      }
+    } else if (starts_with(line, "PRIMARY KEY ")) {
+      has_primary_key = true;
+      definition.is_key = true;
+    } else if (starts_with(line, "KEY ") || starts_with(line, "UNIQUE KEY ")) {
+      definition.is_key = true;
+      definition.deferrable = true;
+    } else if (starts_with(line, "FULLTEXT KEY ") || starts_with(line, "SPATIAL KEY ") ||
+               starts_with(line, "VECTOR KEY ")) {
+      definition.is_key = true;
+    } else if (starts_with(line, "CONSTRAINT ")) {
+      // A foreign key needs an index led by its columns when it is created.
+      for (auto& column : foreign_key_columns(line)) {
+        pinned.insert(std::move(column));
+      }
+    }
+    body.push_back(definition);
+  }
+  // Without a primary key InnoDB clusters on the first UNIQUE NOT NULL key: leave such tables be.
+  if (!has_primary_key) {
+    return unchanged;
+  }
+
+  // The server sorts a table's keys: primary, then UNIQUE, then plain, each group in the order
+  // the keys were added (SHOW CREATE TABLE prints them so). Moving the trailing run of each group
+  // to the end therefore gives back the same order: SHOW CREATE TABLE of the copy is identical.
+  std::vector<bool> deferred(body.size(), false);
+  bool any = false;
+  // SPATIAL (and VECTOR) keys sort among the plain ones by position: they end the plain run.
+  // FULLTEXT keys sort after all of them, PRIMARY before: no group.
+  const auto group_of = [](std::string_view line) -> std::string_view {
+    if (starts_with(line, "UNIQUE KEY ")) {
+      return "UNIQUE KEY ";
+    }
+    if (starts_with(line, "KEY ") || starts_with(line, "SPATIAL KEY ") || starts_with(line, "VECTOR KEY ")) {
+      return "KEY ";
+    }
+    return {};
+  };
+  for (const std::string_view group : {std::string_view("UNIQUE KEY "), std::string_view("KEY ")}) {
+    for (std::size_t i = body.size(); i-- > 0;) {
+      if (!body[i].is_key || group_of(body[i].text) != group) {
+        continue;
+      }
+      const auto column = first_key_column(body[i].text, group);
+      // A long UNIQUE (USING HASH) keeps its place among its kind: the server does not sort those.
+      if (!body[i].deferrable || !column || pinned.contains(*column) ||
+          body[i].text.find(" USING HASH") != std::string_view::npos) {
+        break;
+      }
+      deferred[i] = true;
+      any = true;
+    }
+  }
+  if (!any) {
+    return unchanged;
+  }
+
+  DeferredKeys result;
+  result.create.append(lines.front()).push_back('\n');
+  std::vector<std::string_view> kept;
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    if (!deferred[i]) {
+      kept.push_back(body[i].text);
+    }
+  }
+  for (std::size_t i = 0; i < kept.size(); ++i) {
+    result.create.append(k_indent).append(kept[i]).append(i + 1 < kept.size() ? ",\n" : "\n");
+  }
+  result.create.append(closing);
+  result.add_keys = "ALTER TABLE " + quoted_table;
+  const char* separator = "\n  ADD ";
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    if (deferred[i]) {
+      result.add_keys.append(separator).append(body[i].text);
+      separator = ",\n  ADD ";
+    }
+  }
+  return result;
+}
+
+}  // namespace ifnbackup::backup
