@@ -1,11 +1,13 @@
 #pragma once
 // ifnbackup restore: verify first, show the plan and ask, take a safety snapshot, load, roll
 // back on failure, check the row counts.
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "ifnbackup/options.hpp"
@@ -21,6 +23,8 @@ struct RestoreOptions {
   bool force = false;        // go on after a failed statement and report them all
   bool no_rollback = false;  // leave the database as the failed load left it
   int compress_level = 6;    // of the safety snapshot
+  // Connections loading rows at once (our own files), and the snapshot's compressing threads.
+  unsigned threads = std::max(1u, std::thread::hardware_concurrency());
 };
 
 // What is about to happen, shown to the operator before anything is touched.

@@ -142,6 +142,9 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
     options.force = flags->force;
     options.no_rollback = flags->no_rollback;
     options.compress_level = settings.compress_level;
+    if (settings.threads > 0) {
+      options.threads = settings.threads;
+    }
     ProgressReporter progress;
     RestoreCallbacks callbacks;
     callbacks.confirm = [&](const RestorePlan& plan) {

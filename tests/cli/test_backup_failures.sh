@@ -159,11 +159,13 @@ for signal in TERM INT; do
 done
 
 # --- the server killed mid-dump: 7; then a dead server: 4. An own server: the shared one must live.
+# a_rows is ~5 MiB of SQL: several 1 MiB compression blocks reach the .partial before the dump
+# waits for z_locked.
 cli_start_own_server victim
 victim_pidfile=${IFNBACKUP_TEST_PIDFILE}
 sql -e "CREATE DATABASE victim"
 sql victim -e "CREATE TABLE a_rows (id INT PRIMARY KEY, v VARCHAR(40));
-    INSERT INTO a_rows SELECT seq, MD5(seq) FROM seq_1_to_20000;
+    INSERT INTO a_rows SELECT seq, MD5(seq) FROM seq_1_to_100000;
     CREATE TABLE z_locked (id INT PRIMARY KEY); INSERT INTO z_locked VALUES (1);"
 dir="${CLI_WORK}/killed"
 lock_table victim z_locked || fail "LOCK TABLES z_locked on the own server"
@@ -176,6 +178,7 @@ if wait_for 20 partial_has_data "${dir}"; then
     kill -KILL "$(cat "${victim_pidfile}")"
 else
     fail "server kill: the .partial file grew within 20 s"
+    kill -KILL "$(cat "${victim_pidfile}")"  # the backup would wait for z_locked for ever
 fi
 status=0
 wait "${pid}" || status=$?

@@ -144,6 +144,7 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
     snapshot.backup_dir = options.backup_dir;
     snapshot.prefix = std::string(k_safety_snapshot_prefix);
     snapshot.compress_level = options.compress_level;
+    snapshot.threads = options.threads;
     spdlog::info("writing the safety snapshot of '{}'", plan.target_database);
     try {
       result.safety_snapshot = write_backup(snapshot).file;
@@ -161,6 +162,14 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
   restore::LoadSettings settings;
   settings.keep_going = options.force;
   settings.progress = callbacks.progress;
+  // Our own files only: their INSERTs depend on nothing but their table (a mysqldump file may
+  // LOCK TABLES or turn autocommit off around them).
+  if (plan.verification.status == VerifyStatus::ok && options.threads > 1) {
+    settings.workers = options.threads;
+    settings.open_worker = [&options, &plan] {
+      return db::Connection::open(for_database(options.connection, plan.target_database));
+    };
+  }
   try {
     const auto stats = load_into(options.connection, plan.target_database, plan.file, settings);
     result.statements = stats.statements;

@@ -3,6 +3,11 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -61,6 +66,170 @@ void log_warnings(db::Connection& connection, std::uint64_t line) {
   }
 }
 
+// A row INSERT of our own dumps: it depends on nothing but the table, which exists already.
+bool is_row_insert(std::string_view text) {
+  return text.starts_with("INSERT INTO ");
+}
+
+// A statement that sets session state (character set, sql_mode, time zone, checks, user
+// variables), bare or inside a /*!NNNNN ... */ version comment: every connection needs it.
+bool is_session_setting(std::string_view text) {
+  if (text.starts_with("/*!")) {
+    text.remove_prefix(3);
+    text.remove_prefix(std::min(text.find_first_not_of("0123456789"), text.size()));
+    text.remove_prefix(std::min(text.find_first_not_of(" \t\r\n"), text.size()));
+  }
+  return starts_with_word(text, "SET");
+}
+
+std::string statement_error(const std::string& file, const Statement& statement,
+                            const db::Connection::StatementResult& result) {
+  return fmt::format("{} line {}: error {}: {} (statement: {})", file, statement.line, result.error_number,
+                     result.error, excerpt(statement.text));
+}
+
+// Deadlock, lock wait timeout: the statement was rolled back whole and may run again.
+bool is_retryable(unsigned error_number) {
+  return error_number == 1213 || error_number == 1205;
+}
+
+// Row INSERTs of our own dumps run on `workers` extra connections while the reader goes on;
+// everything else waits for them (drain) and runs on the main connection, so each table's
+// DDL, deferred indexes and triggers still see all of its rows. Session settings run on every
+// connection. The queue holds at most 2 x workers statements (each under ~1 MiB).
+class InsertPool {
+ public:
+  InsertPool(const std::function<std::unique_ptr<db::Connection>()>& open, unsigned workers, std::string file)
+      : m_file(std::move(file)) {
+    for (unsigned i = 0; i < workers; ++i) {
+      m_connections.push_back(open());
+    }
+    try {
+      for (auto& connection : m_connections) {
+        m_threads.emplace_back([this, worker = connection.get()] { work(*worker); });
+      }
+    } catch (...) {
+      stop_and_join();
+      throw;
+    }
+  }
+  ~InsertPool() { stop_and_join(); }
+  InsertPool(const InsertPool&) = delete;
+  InsertPool& operator=(const InsertPool&) = delete;
+
+  // Queues a statement; waits while the queue is full. Throws the first worker error.
+  void submit(Statement&& statement) {
+    std::unique_lock lock(m_mutex);
+    m_changed.wait(lock, [this] { return m_error || m_queue.size() < 2 * m_connections.size(); });
+    if (m_error) {
+      std::rethrow_exception(m_error);
+    }
+    m_queue.push_back(std::move(statement));
+    m_changed.notify_all();
+  }
+
+  // Waits until every queued statement has run. Throws the first worker error.
+  void drain() {
+    std::unique_lock lock(m_mutex);
+    m_changed.wait(lock, [this] { return m_error || (m_queue.empty() && m_busy == 0); });
+    if (m_error) {
+      std::rethrow_exception(m_error);
+    }
+  }
+
+  // Runs a session setting on every worker connection; only after drain(), when all are idle.
+  void broadcast(const Statement& statement) {
+    for (auto& connection : m_connections) {
+      const auto result = connection->run_statement(statement.text);
+      if (!result.ok) {
+        throw Error(ErrorCode::server, statement_error(m_file, statement, result));
+      }
+    }
+  }
+
+  std::uint64_t statements() const {
+    std::lock_guard lock(m_mutex);
+    return m_statements;
+  }
+  std::uint64_t warnings() const {
+    std::lock_guard lock(m_mutex);
+    return m_warnings;
+  }
+
+ private:
+  void stop_and_join() noexcept {
+    {
+      std::lock_guard lock(m_mutex);
+      m_stopping = true;
+    }
+    m_changed.notify_all();
+    for (auto& thread : m_threads) {
+      if (thread.joinable()) {
+        thread.join();
+      }
+    }
+    m_threads.clear();
+  }
+
+  void work(db::Connection& connection) {
+    for (;;) {
+      Statement statement;
+      {
+        std::unique_lock lock(m_mutex);
+        m_changed.wait(lock, [this] { return m_stopping || m_error || !m_queue.empty(); });
+        if (m_stopping || m_error) {
+          return;
+        }
+        statement = std::move(m_queue.front());
+        m_queue.pop_front();
+        ++m_busy;
+      }
+      m_changed.notify_all();
+      db::Connection::StatementResult result;
+      std::exception_ptr error;
+      try {
+        for (int attempt = 1;; ++attempt) {
+          result = connection.run_statement(statement.text);
+          if (result.ok || !is_retryable(result.error_number) || attempt == 3) {
+            break;
+          }
+          spdlog::warn("line {}: error {} ({}), running the statement again", statement.line, result.error_number,
+                       result.error);
+        }
+        if (!result.ok) {
+          error = std::make_exception_ptr(Error(ErrorCode::server, statement_error(m_file, statement, result)));
+        } else if (result.warnings > 0 && warnings() < k_warnings_logged) {
+          log_warnings(connection, statement.line);
+        }
+      } catch (...) {
+        error = std::current_exception();
+      }
+      {
+        std::lock_guard lock(m_mutex);
+        --m_busy;
+        ++m_statements;
+        m_warnings += result.warnings;
+        if (error && !m_error) {
+          m_error = error;
+        }
+      }
+      m_changed.notify_all();
+    }
+  }
+
+  std::string m_file;
+  std::vector<std::unique_ptr<db::Connection>> m_connections;
+  mutable std::mutex m_mutex;
+  std::condition_variable m_changed;
+  std::deque<Statement> m_queue;
+  unsigned m_busy = 0;
+  std::uint64_t m_statements = 0;
+  std::uint64_t m_warnings = 0;
+  bool m_stopping = false;
+  std::exception_ptr m_error;
+  std::vector<std::thread> m_threads;
+};
+
 }  // namespace
 
 LoadStats load_script(db::Connection& connection, const std::filesystem::path& file, const LoadSettings& settings) {
@@ -68,6 +237,13 @@ LoadStats load_script(db::Connection& connection, const std::filesystem::path& f
   io::GzipReader reader(file);
   SqlSplitter splitter;
   splitter.set_backslash_escapes(!connection.no_backslash_escapes());
+  // --force reports failures in script order: one connection then.
+  std::unique_ptr<InsertPool> pool;
+  if (settings.workers > 1 && settings.open_worker && !settings.keep_going) {
+    pool = std::make_unique<InsertPool>(settings.open_worker, settings.workers, file.filename().string());
+    spdlog::info("loading rows on {} connections", settings.workers);
+  }
+
   auto last_report = std::chrono::steady_clock::now();
   auto report = [&](bool force) {
     if (!settings.progress) {
@@ -79,7 +255,7 @@ LoadStats load_script(db::Connection& connection, const std::filesystem::path& f
     }
     last_report = now;
     settings.progress(LoadProgress{settings.phase, reader.compressed_read(), reader.compressed_total(),
-                                   stats.statements});
+                                   stats.statements + (pool ? pool->statements() : 0)});
   };
 
   auto execute = [&](Statement&& statement) {
@@ -93,16 +269,25 @@ LoadStats load_script(db::Connection& connection, const std::filesystem::path& f
                               file.filename().string(), statement.line, excerpt(statement.text)),
                   "restore single-database dumps only, or load this file with the mariadb client");
     }
+    if (pool) {
+      if (is_row_insert(statement.text)) {
+        pool->submit(std::move(statement));
+        report(false);
+        return;
+      }
+      pool->drain();
+    }
     const auto result = connection.run_statement(statement.text);
+    if (pool && result.ok && is_session_setting(statement.text)) {
+      pool->broadcast(statement);
+    }
     // A dump switches to a trigger's or routine's own sql_mode around its body: follow the server
     // on backslashes, as the mariadb client does, or '\\' under NO_BACKSLASH_ESCAPES never ends.
     splitter.set_backslash_escapes(!connection.no_backslash_escapes());
     ++stats.statements;
     if (!result.ok) {
       ++stats.failed;
-      const std::string message = fmt::format("{} line {}: error {}: {} (statement: {})", file.filename().string(),
-                                              statement.line, result.error_number, result.error,
-                                              excerpt(statement.text));
+      const std::string message = statement_error(file.filename().string(), statement, result);
       if (!settings.keep_going) {
         throw Error(ErrorCode::server, message);
       }
@@ -118,6 +303,11 @@ LoadStats load_script(db::Connection& connection, const std::filesystem::path& f
   };
   reader.read_all([&](std::string_view chunk) { splitter.feed(chunk, execute); });
   splitter.finish(execute);
+  if (pool) {
+    pool->drain();
+    stats.statements += pool->statements();
+    stats.warnings += pool->warnings();
+  }
   report(true);
   return stats;
 }

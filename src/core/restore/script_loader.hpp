@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "db/connection.hpp"
@@ -22,6 +23,10 @@ struct LoadSettings {
   bool keep_going = false;     // --force: log a failed statement and go on
   bool interruptible = true;   // a rollback runs to its end even after SIGINT
   std::function<void(const LoadProgress&)> progress;
+  // Row INSERTs on this many extra connections (open_worker opens one on the target), for
+  // scripts whose INSERTs depend only on their table: our own dumps. 1: the one connection.
+  unsigned workers = 1;
+  std::function<std::unique_ptr<db::Connection>()> open_worker;
 };
 
 // Throws Error(server) at the first failed statement (unless keep_going), naming its line.

@@ -1,0 +1,133 @@
+// Row INSERTs loaded on several connections (restore of our own files): every connection gets the
+// script's session settings, the statements after the rows see all of them, and a failing INSERT
+// stops the load with its line.
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "ifnbackup/error.hpp"
+#include "restore/script_loader.hpp"
+#include "test_support.hpp"
+
+namespace ifnbackup::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int k_statements = 200;
+constexpr int k_rows_per_statement = 50;
+
+struct Script {
+  std::string text;
+  int statements = 0;
+  int duplicate_line = 0;  // the line of the failing INSERT, when asked for one
+};
+
+// Session settings a worker connection must follow, a trigger recording which connection inserted
+// each row, k_statements INSERTs, then a statement that must see every row.
+Script make_script(bool with_duplicate) {
+  Script script;
+  int line = 1;
+  auto add = [&](const std::string& statement) {
+    script.text += statement + ";\n";
+    ++script.statements;
+    ++line;
+  };
+  add("/*!40101 SET NAMES utf8mb4 */");
+  add("/*!40103 SET TIME_ZONE='+03:00' */");
+  add("/*!40101 SET SQL_MODE='NO_AUTO_VALUE_ON_ZERO' */");
+  add("SET @batch = 'lot-7'");
+  add("CREATE TABLE t (id INT NOT NULL AUTO_INCREMENT, ts TIMESTAMP NULL, tag VARCHAR(10), conn BIGINT, "
+      "PRIMARY KEY (id))");
+  add("CREATE TRIGGER t_conn BEFORE INSERT ON t FOR EACH ROW SET NEW.conn = CONNECTION_ID(), NEW.tag = @batch");
+  for (int s = 0; s < k_statements; ++s) {
+    std::string insert = "INSERT INTO t (id, ts) VALUES ";
+    for (int r = 0; r < k_rows_per_statement; ++r) {
+      const int id = s * k_rows_per_statement + r;  // 0 first: kept as 0 under NO_AUTO_VALUE_ON_ZERO
+      insert += fmt::format("{}({},'2026-01-01 12:00:00')", r == 0 ? "" : ",", id);
+    }
+    if (with_duplicate && s == k_statements / 2) {
+      script.duplicate_line = line;
+      insert += ",(5,'2026-01-01 12:00:00')";
+    }
+    add(insert);
+  }
+  add("CREATE TABLE seen AS SELECT COUNT(*) AS n FROM t");
+  return script;
+}
+
+fs::path write_script(const fs::path& dir, const Script& script) {
+  const fs::path plain = dir / "script.sql";
+  {
+    std::ofstream out(plain, std::ios::binary);
+    out << script.text;
+  }
+  const auto zipped = run_command({"gzip", "-f", plain.string()});
+  EXPECT_EQ(zipped.exit_code, 0) << zipped.err;
+  return dir / "script.sql.gz";
+}
+
+restore::LoadStats load(const TestServer& server, const std::string& database, const fs::path& file,
+                        unsigned workers) {
+  auto main = connect(server, database);
+  restore::LoadSettings settings;
+  settings.workers = workers;
+  settings.open_worker = [&server, &database] { return connect(server, database); };
+  return restore::load_script(*main, file, settings);
+}
+
+std::string value(db::Connection& connection, const std::string& sql) {
+  return connection.query_value(sql).value_or("<NULL>");
+}
+
+TEST(ParallelLoad, RowsGoOverEveryConnectionWithTheScriptsSessionSettings) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  TempDir work;
+  const Script script = make_script(false);
+  const fs::path file = write_script(work.path(), script);
+  for (const unsigned workers : {1u, 2u, 3u}) {
+    SCOPED_TRACE(fmt::format("{} worker connection(s)", workers));
+    ScratchDatabase database(server, "pl_ok");
+    const auto stats = load(server, database.name(), file, workers);
+    EXPECT_EQ(stats.statements, static_cast<std::uint64_t>(script.statements));
+    EXPECT_EQ(stats.failed, 0u);
+
+    auto check = connect(server, database.name());
+    const int rows = k_statements * k_rows_per_statement;
+    EXPECT_EQ(value(*check, "SELECT COUNT(*) FROM t"), std::to_string(rows));
+    EXPECT_EQ(value(*check, "SELECT COUNT(*) FROM t WHERE id = 0"), "1") << "SQL_MODE reached every connection";
+    // 12:00 at +03:00 is 09:00 UTC (1767258000): TIME_ZONE reached every connection.
+    EXPECT_EQ(value(*check, "SELECT GROUP_CONCAT(DISTINCT UNIX_TIMESTAMP(ts)) FROM t"), "1767258000");
+    EXPECT_EQ(value(*check, "SELECT GROUP_CONCAT(DISTINCT tag) FROM t"), "lot-7") << "user variables too";
+    EXPECT_EQ(value(*check, "SELECT n FROM seen"), std::to_string(rows))
+        << "the statement after the rows saw all of them";
+    // workers 1: the main connection loads everything; 2 and 3: rows came from as many connections.
+    EXPECT_EQ(value(*check, "SELECT COUNT(DISTINCT conn) FROM t"), std::to_string(workers == 1 ? 1 : workers));
+  }
+}
+
+TEST(ParallelLoad, AFailingInsertStopsTheLoadAndNamesItsLine) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  TempDir work;
+  const Script script = make_script(true);
+  const fs::path file = write_script(work.path(), script);
+  ScratchDatabase database(server, "pl_fail");
+  try {
+    load(server, database.name(), file, 2);
+    FAIL() << "the duplicate key was not reported";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ErrorCode::server);
+    const std::string message = error.what();
+    EXPECT_NE(message.find(fmt::format("line {}:", script.duplicate_line)), std::string::npos) << message;
+    EXPECT_NE(message.find("Duplicate entry '5'"), std::string::npos) << message;
+  }
+  auto check = connect(server, database.name());
+  EXPECT_EQ(value(*check, fmt::format("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '{}' "
+                                      "AND TABLE_NAME = 'seen'",
+                                      database.name())),
+            "0")
+      << "nothing after the failure ran";
+}
+
+}  // namespace
+}  // namespace ifnbackup::test
