@@ -22,6 +22,7 @@ struct RestoreOptions {
   std::string into;  // restore into this database instead (created if missing)
   bool force = false;        // go on after a failed statement and report them all
   bool no_rollback = false;  // leave the database as the failed load left it
+  bool no_binlog = false;    // SET SESSION sql_log_bin = 0 on every connection that writes
   int compress_level = 6;    // of the safety snapshot
   // Connections loading rows at once (our own files), and the snapshot's compressing threads.
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());
@@ -35,6 +36,7 @@ struct RestorePlan {
   std::string target_database;  // what will be overwritten
   bool target_exists = false;
   bool into = false;  // target is --into, not the configured database
+  bool no_binlog = false;  // the restore's writes stay out of the binary log
 };
 
 struct LoadProgress {

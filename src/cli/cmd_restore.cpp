@@ -21,6 +21,7 @@ struct RestoreFlags {
   bool yes = false;
   bool force = false;
   bool no_rollback = false;
+  bool no_binlog = false;
 };
 
 std::string mib(std::uint64_t bytes) { return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / 1048576.0); }
@@ -39,8 +40,12 @@ void print_plan(const RestorePlan& plan) {
   } else {
     out += "  contenu   : mysqldump file, no manifest (gzip and completion marker verified)\n";
   }
-  out += fmt::format("  serveur   : {}\n  base      : {}{}\n\n", plan.server, plan.target_database,
+  out += fmt::format("  serveur   : {}\n  base      : {}{}\n", plan.server, plan.target_database,
                      plan.target_exists ? "" : " (n'existe pas : elle sera créée)");
+  if (plan.no_binlog) {
+    out += "  binlog    : désactivé pour cette restauration (--no-binlog) : les réplicas ne la reçoivent pas\n";
+  }
+  out += "\n";
   if (plan.target_exists) {
     out += fmt::format("ATTENTION : la restauration ÉCRASE TOUTES LES DONNÉES ACTUELLES de la base '{}'.\n"
                        "Un backup de sécurité (pre_restore_safety_...) sera créé avant.\n",
@@ -121,6 +126,9 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
   command.app->add_flag("-y,--yes", flags->yes, "Do not ask for OUI (scripts)");
   command.app->add_option("--into", flags->into,
                           "Restore into this database instead (created if missing); the configured one is untouched");
+  command.app->add_flag("--no-binlog", flags->no_binlog,
+                        "Keep the restore out of the binary log (SET SESSION sql_log_bin = 0; needs BINLOG ADMIN or "
+                        "SUPER): faster, but replicas do not get it");
   command.app->add_flag("--force", flags->force, "Go on after a failed statement and report them all");
   command.app->add_flag("--no-rollback", flags->no_rollback,
                         "If the load fails, leave the database as it is instead of loading the safety snapshot");
@@ -141,6 +149,7 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
     options.into = flags->into;
     options.force = flags->force;
     options.no_rollback = flags->no_rollback;
+    options.no_binlog = flags->no_binlog;
     options.compress_level = settings.compress_level;
     if (settings.threads > 0) {
       options.threads = settings.threads;

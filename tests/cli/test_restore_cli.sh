@@ -198,6 +198,57 @@ expect_eq "no backup folder: database unchanged" "${before}" "$(db_state "${db}"
 log="${backups}/restore.log"
 check "restore.log exists" test -f "${log}"
 expect_eq "restore.log is mode 600" 600 "$(stat -c %a "${log}")"
+# --- --no-binlog: the restore's writes stay out of the binary log (other suites write to the same
+# server meanwhile, so the log is searched for the copy's own name rather than its position compared)
+binlog_mentions() {  # binlog_mentions FILE POS TEXT: an event after FILE:POS names TEXT
+    local start=$1 pos=$2 text=$3 name query
+    for name in $(sql -e "SHOW BINARY LOGS" | awk -v s="${start}" '$1 >= s { print $1 }'); do
+        query="SHOW BINLOG EVENTS IN '${name}'"
+        [[ "${name}" == "${start}" ]] && query+=" FROM ${pos}"
+        sql -e "${query}" | grep -qF "${text}" && return 0
+    done
+    return 1
+}
+nb="${db}_nb"
+cli_on_exit "mariadb --defaults-file='${IFNBACKUP_TEST_DEFAULTS_FILE}' -e 'DROP DATABASE IF EXISTS \`${nb}\`'"
+read -r log_file log_pos < <(sql -e "SHOW MASTER STATUS" | awk '{ print $1, $2 }')
+check "the test server writes a binary log (${log_file}:${log_pos})" test -n "${log_pos}"
+run_ifn "${backups}" restore --yes --no-binlog --into "${nb}" "${file}"
+expect_exit "restore --no-binlog --into" 0
+expect_contains "the plan says the binary log is off" "binlog    : désactivé" "${CLI_LAST_ERR}"
+expect_eq "--no-binlog: the copy has the merchants" "$(sql "${db}" -e "SELECT COUNT(*) FROM merchants")" \
+    "$(sql "${nb}" -e "SELECT COUNT(*) FROM merchants")"
+if binlog_mentions "${log_file}" "${log_pos}" "${nb}"; then
+    fail "--no-binlog: the binary log names ${nb}"
+else
+    pass "--no-binlog: no event of the binary log names ${nb}"
+fi
+read -r log_file log_pos < <(sql -e "SHOW MASTER STATUS" | awk '{ print $1, $2 }')
+run_ifn "${backups}" restore --yes --into "${nb}" "${file}"
+expect_exit "restore --into without --no-binlog" 0
+check "without --no-binlog the binary log names ${nb}" binlog_mentions "${log_file}" "${log_pos}" "${nb}"
+check "restore.log records --no-binlog" grep -q "binary logging is off for this restore" "${backups}/restore.log"
+
+# An account that may not turn the binary log off is told so before anything is touched.
+limited="rcli_nobinlog_$$"
+limited_password="Pw-${RANDOM}-nobinlog"
+sql -e "CREATE USER '${limited}'@'localhost' IDENTIFIED BY '${limited_password}';
+    GRANT ALL PRIVILEGES ON \`${db}\`.* TO '${limited}'@'localhost'" || fail "creating ${limited}"
+cli_on_exit "mariadb --defaults-file='${IFNBACKUP_TEST_DEFAULTS_FILE}' -e \"DROP USER IF EXISTS '${limited}'@'localhost'\""
+limited_cnf="${CLI_WORK}/limited.cnf"
+printf '[client]\nuser=%s\npassword=%s\nsocket=%s\n' "${limited}" "${limited_password}" \
+    "${IFNBACKUP_TEST_SOCKET}" >"${limited_cnf}"
+chmod 600 "${limited_cnf}"
+before=$(db_state "${db}")
+snapshots_before=$(snapshots_in "${backups}")
+run "${CLI_BIN}" --defaults-file "${limited_cnf}" --database "${db}" --backup-dir "${backups}" \
+    restore --yes --no-binlog "${file}"
+expect_exit "--no-binlog without the privilege" 7
+expect_contains "the message names the privilege" "BINLOG ADMIN" "${CLI_LAST_ERR}"
+expect_contains "the message says nothing changed" "nothing was changed" "${CLI_LAST_ERR}"
+expect_eq "--no-binlog refused: database unchanged" "${before}" "$(db_state "${db}")"
+expect_eq "--no-binlog refused: no new safety snapshot" "${snapshots_before}" "$(snapshots_in "${backups}")"
+
 log_text=$(cat "${log}")
 expect_contains "restore.log names the file" "${file}" "${log_text}"
 expect_contains "restore.log names the target database" "into '${db}'" "${log_text}"

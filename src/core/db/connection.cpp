@@ -122,6 +122,40 @@ const char* or_null(const std::string& s) { return s.empty() ? nullptr : s.c_str
 
 }  // namespace
 
+// The local-infile handler of every connection: it serves Connection::m_local, never a file.
+static int local_init(void** state, const char* /*filename*/, void* userdata) {
+  *state = userdata;
+  auto* local = static_cast<Connection::LocalData*>(userdata);
+  if (!local->armed) {
+    return 1;  // a request we did not ask for
+  }
+  local->offset = 0;
+  return 0;
+}
+
+static int local_read(void* state, char* buffer, unsigned int length) {
+  auto* local = static_cast<Connection::LocalData*>(state);
+  const std::size_t n = std::min<std::size_t>(length, local->data.size() - local->offset);
+  std::copy_n(local->data.data() + local->offset, n, buffer);
+  local->offset += n;
+  return static_cast<int>(n);
+}
+
+static void local_end(void* /*state*/) {}
+
+static int local_error(void* state, char* message, unsigned int length) {
+  const auto* local = static_cast<Connection::LocalData*>(state);
+  const std::string_view text = local != nullptr && local->armed
+                                    ? std::string_view("ifnbackup: local data failed")
+                                    : std::string_view("ifnbackup sends no local file it was not asked to load");
+  const std::size_t n = std::min<std::size_t>(text.size(), length > 0 ? length - 1 : 0);
+  std::copy_n(text.data(), n, message);
+  if (length > 0) {
+    message[n] = '\0';
+  }
+  return CR_UNKNOWN_ERROR;
+}
+
 std::unique_ptr<Connection> Connection::open(const ConnectionOptions& options, bool select_database) {
   std::unique_ptr<Connection> connection(new Connection());
   MYSQL* mysql = mysql_init(nullptr);
@@ -142,6 +176,9 @@ std::unique_ptr<Connection> Connection::open(const ConnectionOptions& options, b
   my_bool off = 0;
   mysql_optionsv(mysql, MYSQL_OPT_RECONNECT, &off);  // a silent reconnect would lose the snapshot
   mysql_optionsv(mysql, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+  // LOAD DATA LOCAL for the restore's rows, served from memory by the handler set below.
+  my_bool on = 1;
+  mysql_optionsv(mysql, MYSQL_OPT_LOCAL_INFILE, &on);
   unsigned connect_timeout = 15;
   mysql_optionsv(mysql, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
   set_ssl_options(mysql, options);
@@ -171,6 +208,7 @@ std::unique_ptr<Connection> Connection::open(const ConnectionOptions& options, b
     throw Error(ErrorCode::connection,
                 fmt::format("cannot connect to {}: {} (error {})", connection->m_description, message, code), hint);
   }
+  mysql_set_local_infile_handler(mysql, local_init, local_read, local_end, local_error, &connection->m_local);
   // Where we really are, once connected ("127.0.0.1 via TCP/IP", "Localhost via UNIX socket").
   const std::string user = options.user.empty() ? "" : fmt::format(" as '{}'", options.user);
   connection->m_description = fmt::format("{}{}", mysql_get_host_info(mysql), user);
@@ -232,6 +270,10 @@ Connection::StatementResult Connection::run_statement(std::string_view sql) {
       break;
     }
     out.warnings += mysql_warning_count(mysql);
+    const my_ulonglong affected = mysql_affected_rows(mysql);
+    if (affected != static_cast<my_ulonglong>(-1)) {
+      out.affected_rows += affected;
+    }
     status = mysql_next_result(mysql);
     if (status == -1) {
       return out;
@@ -241,6 +283,15 @@ Connection::StatementResult Connection::run_statement(std::string_view sql) {
   out.error_number = mysql_errno(mysql);
   out.error = mysql_error(mysql);
   return out;
+}
+
+Connection::StatementResult Connection::load_local(std::string_view sql, std::string_view data) {
+  m_local.data = data;
+  m_local.offset = 0;
+  m_local.armed = true;
+  StatementResult result = run_statement(sql);
+  m_local = LocalData{};
+  return result;
 }
 
 ResultTable Connection::query(std::string_view sql) {

@@ -87,8 +87,20 @@ class Connection {
     unsigned error_number = 0;
     std::string error;
     unsigned warnings = 0;
+    std::uint64_t affected_rows = 0;
   };
   StatementResult run_statement(std::string_view sql);
+
+  // Runs a LOAD DATA LOCAL INFILE statement whose "file" is `data`: the server's request for the
+  // file is answered from memory. Every connection answers any other request for a local file
+  // (a hostile server may send one after any query) with an error: no file is ever read.
+  StatementResult load_local(std::string_view sql, std::string_view data);
+  // What load_local() hands to the server's request; armed only while it runs.
+  struct LocalData {
+    std::string_view data;
+    std::size_t offset = 0;
+    bool armed = false;
+  };
 
   // Makes the blocked or next read/write on this connection fail at once (mariadb_cancel):
   // how a signal stops a dump that waits on the server. Safe to call from another thread.
@@ -105,6 +117,7 @@ class Connection {
  private:
   Connection() = default;
   void* m_mysql = nullptr;
+  LocalData m_local;
   ServerInfo m_server;
   std::string m_description;
   friend class ResultStream;

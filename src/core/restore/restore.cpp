@@ -2,6 +2,7 @@
 // file is verified, the plan confirmed and the safety snapshot written.
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -49,11 +50,24 @@ ConnectionOptions for_database(ConnectionOptions connection, const std::string& 
   return connection;
 }
 
+constexpr std::string_view k_no_binlog = "SET SESSION sql_log_bin = 0";
+
+// A connection for the restore's writes; with no_binlog they stay out of the binary log (the
+// session only: nothing to put back).
+std::unique_ptr<db::Connection> open_writer(const ConnectionOptions& connection, bool select_database,
+                                            bool no_binlog) {
+  auto opened = db::Connection::open(connection, select_database);
+  if (no_binlog) {
+    opened->execute(k_no_binlog);
+  }
+  return opened;
+}
+
 restore::LoadStats load_into(const ConnectionOptions& connection, const std::string& database,
-                             const std::filesystem::path& file, restore::LoadSettings settings) {
-  auto server = db::Connection::open(connection, false);
+                             const std::filesystem::path& file, restore::LoadSettings settings, bool no_binlog) {
+  auto server = open_writer(connection, false, no_binlog);
   recreate_database(*server, database);
-  auto target = db::Connection::open(for_database(connection, database));
+  auto target = open_writer(for_database(connection, database), true, no_binlog);
   if (!settings.interruptible) {
     return restore::load_script(*target, file, settings);
   }
@@ -117,6 +131,18 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
     auto server = db::Connection::open(options.connection, false);
     plan.server = fmt::format("{} ({})", server->description(), server->server().version);
     plan.target_exists = database_exists(*server, plan.target_database);
+    // Asked now, before the question: an account that may not do it learns so with nothing changed.
+    plan.no_binlog = options.no_binlog;
+    if (options.no_binlog) {
+      try {
+        server->execute(k_no_binlog);
+      } catch (const Error& error) {
+        throw Error(ErrorCode::server,
+                    fmt::format("--no-binlog: this account may not turn binary logging off ({}); nothing was changed",
+                                error.what()),
+                    "leave out --no-binlog, or grant the account BINLOG ADMIN (MariaDB) or SUPER");
+      }
+    }
   }
   if (!callbacks.confirm || !callbacks.confirm(plan)) {
     throw Error(ErrorCode::aborted, "restore aborted: not confirmed; nothing was changed",
@@ -164,14 +190,17 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
   settings.progress = callbacks.progress;
   // Our own files only: their INSERTs depend on nothing but their table (a mysqldump file may
   // LOCK TABLES or turn autocommit off around them).
-  if (plan.verification.status == VerifyStatus::ok && options.threads > 1) {
-    settings.workers = options.threads;
+  if (plan.verification.status == VerifyStatus::ok) {
+    settings.workers = std::max(1u, options.threads);
     settings.open_worker = [&options, &plan] {
-      return db::Connection::open(for_database(options.connection, plan.target_database));
+      return open_writer(for_database(options.connection, plan.target_database), true, options.no_binlog);
     };
   }
   try {
-    const auto stats = load_into(options.connection, plan.target_database, plan.file, settings);
+    if (options.no_binlog) {
+      spdlog::info("binary logging is off for this restore's sessions (--no-binlog): replicas do not get it");
+    }
+    const auto stats = load_into(options.connection, plan.target_database, plan.file, settings, options.no_binlog);
     result.statements = stats.statements;
     result.warnings = stats.warnings;
     result.failed_statements = stats.failed;
@@ -191,11 +220,11 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
       rollback.interruptible = false;
       rollback.progress = callbacks.progress;
       if (result.safety_snapshot.empty()) {
-        auto server = db::Connection::open(options.connection, false);
+        auto server = open_writer(options.connection, false, options.no_binlog);
         server->execute(fmt::format("DROP DATABASE IF EXISTS {}", db::quote_identifier(plan.target_database)));
       } else {
         spdlog::info("rolling back: loading {}", result.safety_snapshot.string());
-        load_into(options.connection, plan.target_database, result.safety_snapshot, rollback);
+        load_into(options.connection, plan.target_database, result.safety_snapshot, rollback, options.no_binlog);
       }
     } catch (const Error& rollback_error) {
       throw Error(ErrorCode::restore_failed,

@@ -1,6 +1,7 @@
 #include "restore/script_loader.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <condition_variable>
@@ -14,6 +15,7 @@
 
 #include "ifnbackup/error.hpp"
 #include "io/gzip_reader.hpp"
+#include "restore/load_data.hpp"
 #include "restore/sql_splitter.hpp"
 #include "util/interrupt.hpp"
 
@@ -88,6 +90,22 @@ std::string statement_error(const std::string& file, const Statement& statement,
                      result.error, excerpt(statement.text));
 }
 
+// The server (or the client library) does not take LOAD DATA LOCAL, or not in this form.
+bool load_data_refused(unsigned error_number) {
+  switch (error_number) {
+    case 1064:  // parse error: a server without this LOAD DATA syntax
+    case 1148:  // ER_NOT_ALLOWED_COMMAND: local_infile is off
+    case 1235:  // ER_NOT_SUPPORTED_YET
+    case 2068:  // CR_LOAD_DATA_LOCAL_INFILE_REJECTED
+    case 3948:  // MySQL 8: loading local data is disabled
+    case 3950:  // MySQL 8: local infile rejected
+    case 4166:  // MariaDB: local infile capability disabled
+      return true;
+    default:
+      return false;
+  }
+}
+
 // Deadlock, lock wait timeout: the statement was rolled back whole and may run again.
 bool is_retryable(unsigned error_number) {
   return error_number == 1213 || error_number == 1205;
@@ -99,8 +117,9 @@ bool is_retryable(unsigned error_number) {
 // connection. The queue holds at most 2 x workers statements (each under ~1 MiB).
 class InsertPool {
  public:
-  InsertPool(const std::function<std::unique_ptr<db::Connection>()>& open, unsigned workers, std::string file)
-      : m_file(std::move(file)) {
+  InsertPool(const std::function<std::unique_ptr<db::Connection>()>& open, unsigned workers, std::string file,
+             bool load_data)
+      : m_file(std::move(file)), m_load_data(load_data) {
     for (unsigned i = 0; i < workers; ++i) {
       m_connections.push_back(open());
     }
@@ -155,6 +174,10 @@ class InsertPool {
     std::lock_guard lock(m_mutex);
     return m_warnings;
   }
+  std::uint64_t load_data_statements() const {
+    std::lock_guard lock(m_mutex);
+    return m_load_data_statements;
+  }
 
  private:
   void stop_and_join() noexcept {
@@ -187,9 +210,10 @@ class InsertPool {
       m_changed.notify_all();
       db::Connection::StatementResult result;
       std::exception_ptr error;
+      bool as_load_data = false;
       try {
         for (int attempt = 1;; ++attempt) {
-          result = connection.run_statement(statement.text);
+          result = run_rows(connection, statement, as_load_data);
           if (result.ok || !is_retryable(result.error_number) || attempt == 3) {
             break;
           }
@@ -208,6 +232,7 @@ class InsertPool {
         std::lock_guard lock(m_mutex);
         --m_busy;
         ++m_statements;
+        m_load_data_statements += as_load_data ? 1 : 0;
         m_warnings += result.warnings;
         if (error && !m_error) {
           m_error = error;
@@ -217,7 +242,50 @@ class InsertPool {
     }
   }
 
+  // The rows of one INSERT as LOAD DATA LOCAL from memory when the server takes it (the server
+  // no longer parses SQL for each value), else the INSERT as it is.
+  db::Connection::StatementResult run_rows(db::Connection& connection, const Statement& statement,
+                                           bool& as_load_data) {
+    as_load_data = false;
+    if (!m_load_data.load() || connection.no_backslash_escapes()) {
+      return connection.run_statement(statement.text);
+    }
+    const auto load = insert_to_load_data(statement.text);
+    if (!load) {
+      return connection.run_statement(statement.text);
+    }
+    auto result = connection.load_local(load->statement, load->rows);
+    if (!result.ok && load_data_refused(result.error_number)) {
+      if (m_load_data.exchange(false)) {
+        spdlog::warn("the server does not take LOAD DATA LOCAL (error {}: {}): rows are sent as INSERT statements",
+                     result.error_number, result.error);
+      }
+      return connection.run_statement(statement.text);
+    }
+    as_load_data = true;
+    if (result.ok && result.affected_rows != load->row_count) {
+      // LOCAL skips a row it cannot insert (a duplicate key) with a warning, where the INSERT
+      // fails: fail the same way, with the server's reason.
+      std::string reason;
+      try {
+        const auto warnings = connection.query("SHOW WARNINGS LIMIT 1");
+        if (!warnings.rows.empty() && warnings.rows[0].size() >= 3) {
+          result.error_number = static_cast<unsigned>(std::stoul(warnings.rows[0][1].value_or("0")));
+          reason = ": " + warnings.rows[0][2].value_or("");
+        }
+      } catch (const std::exception&) {
+        // the count alone still tells what went wrong
+      }
+      result.ok = false;
+      result.error = fmt::format("{} of the statement's {} rows were loaded{}", result.affected_rows,
+                                 load->row_count, reason);
+    }
+    return result;
+  }
+
   std::string m_file;
+  std::atomic<bool> m_load_data;
+  std::uint64_t m_load_data_statements = 0;
   std::vector<std::unique_ptr<db::Connection>> m_connections;
   mutable std::mutex m_mutex;
   std::condition_variable m_changed;
@@ -239,8 +307,9 @@ LoadStats load_script(db::Connection& connection, const std::filesystem::path& f
   splitter.set_backslash_escapes(!connection.no_backslash_escapes());
   // --force reports failures in script order: one connection then.
   std::unique_ptr<InsertPool> pool;
-  if (settings.workers > 1 && settings.open_worker && !settings.keep_going) {
-    pool = std::make_unique<InsertPool>(settings.open_worker, settings.workers, file.filename().string());
+  if (settings.workers >= 1 && settings.open_worker && !settings.keep_going) {
+    pool = std::make_unique<InsertPool>(settings.open_worker, settings.workers, file.filename().string(),
+                                        settings.load_data);
     spdlog::info("loading rows on {} connections", settings.workers);
   }
 
@@ -307,6 +376,9 @@ LoadStats load_script(db::Connection& connection, const std::filesystem::path& f
     pool->drain();
     stats.statements += pool->statements();
     stats.warnings += pool->warnings();
+    stats.load_data_statements = pool->load_data_statements();
+    spdlog::info("{} of {} row statements loaded as LOAD DATA LOCAL", stats.load_data_statements,
+                 pool->statements());
   }
   report(true);
   return stats;

@@ -16,6 +16,7 @@ struct LoadStats {
   std::uint64_t statements = 0;
   std::uint64_t warnings = 0;
   std::uint64_t failed = 0;  // with keep_going
+  std::uint64_t load_data_statements = 0;  // row INSERTs sent as LOAD DATA LOCAL
 };
 
 struct LoadSettings {
@@ -23,9 +24,12 @@ struct LoadSettings {
   bool keep_going = false;     // --force: log a failed statement and go on
   bool interruptible = true;   // a rollback runs to its end even after SIGINT
   std::function<void(const LoadProgress&)> progress;
-  // Row INSERTs on this many extra connections (open_worker opens one on the target), for
-  // scripts whose INSERTs depend only on their table: our own dumps. 1: the one connection.
+  // Row INSERTs on this many extra connections (open_worker opens one on the target) while this
+  // thread reads on, for scripts whose INSERTs depend only on their table: our own dumps. Without
+  // open_worker (or with keep_going) everything runs on the one connection.
   unsigned workers = 1;
+  // Their rows as LOAD DATA LOCAL from memory where the server takes it (restore/load_data.hpp).
+  bool load_data = true;
   std::function<std::unique_ptr<db::Connection>()> open_worker;
 };
 

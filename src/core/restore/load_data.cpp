@@ -1,0 +1,229 @@
+#include "restore/load_data.hpp"
+
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace ifnbackup::restore {
+namespace {
+
+enum class Kind { null, number, hex, string };
+
+struct Value {
+  Kind kind = Kind::null;
+  std::string_view text;  // digits of a number or hex value; a string's content, still escaped
+};
+
+class Parser {
+ public:
+  explicit Parser(std::string_view text) : m_text(text) {}
+
+  bool literal(std::string_view expected) {
+    if (m_text.substr(m_at, expected.size()) != expected) {
+      return false;
+    }
+    m_at += expected.size();
+    return true;
+  }
+
+  // A backquoted identifier, returned with its quotes (as SQL text).
+  std::optional<std::string_view> identifier() {
+    if (m_at >= m_text.size() || m_text[m_at] != '`') {
+      return std::nullopt;
+    }
+    for (std::size_t i = m_at + 1; i < m_text.size(); ++i) {
+      if (m_text[i] != '`') {
+        continue;
+      }
+      if (i + 1 < m_text.size() && m_text[i + 1] == '`') {
+        ++i;
+        continue;
+      }
+      const auto quoted = m_text.substr(m_at, i + 1 - m_at);
+      m_at = i + 1;
+      return quoted;
+    }
+    return std::nullopt;
+  }
+
+  std::optional<Value> value() {
+    if (literal("NULL")) {
+      return Value{Kind::null, {}};
+    }
+    if (literal("0x")) {
+      const std::size_t start = m_at;
+      while (m_at < m_text.size() && is_hex(m_text[m_at])) {
+        ++m_at;
+      }
+      if (m_at == start) {
+        return std::nullopt;
+      }
+      return Value{Kind::hex, m_text.substr(start, m_at - start)};
+    }
+    if (literal("'")) {
+      const std::size_t start = m_at;
+      while (m_at < m_text.size()) {
+        const char c = m_text[m_at];
+        if (c == '\\') {
+          if (m_at + 1 >= m_text.size()) {
+            return std::nullopt;
+          }
+          // In SQL \% and \_ keep their backslash, LOAD DATA drops it; \N is "N" in SQL
+          // and NULL to LOAD DATA. Our encoder writes none of them.
+          const char next = m_text[m_at + 1];
+          if (next == '%' || next == '_' || next == 'N') {
+            return std::nullopt;
+          }
+          m_at += 2;
+        } else if (c == '\'') {
+          if (m_at + 1 < m_text.size() && m_text[m_at + 1] == '\'') {
+            return std::nullopt;  // '' inside a string: not our encoder's
+          }
+          const auto content = m_text.substr(start, m_at - start);
+          ++m_at;
+          return Value{Kind::string, content};
+        } else {
+          ++m_at;
+        }
+      }
+      return std::nullopt;
+    }
+    const std::size_t start = m_at;
+    while (m_at < m_text.size() && is_number_char(m_text[m_at])) {
+      ++m_at;
+    }
+    if (m_at == start) {
+      return std::nullopt;
+    }
+    return Value{Kind::number, m_text.substr(start, m_at - start)};
+  }
+
+  bool at_end() const { return m_at == m_text.size(); }
+
+ private:
+  static bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f'); }
+  static bool is_number_char(char c) {
+    return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+  }
+
+  std::string_view m_text;
+  std::size_t m_at = 0;
+};
+
+// A string's SQL-escaped content as a LOAD DATA field: LOAD DATA undoes the same backslash
+// escapes (\0 \n \r \Z \\ \' \" \t \b), so only raw tabs and newlines, its separators, change.
+void append_field(std::string& out, std::string_view escaped) {
+  for (const char c : escaped) {
+    if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out.push_back(c);
+    }
+  }
+}
+
+}  // namespace
+
+std::optional<LoadData> insert_to_load_data(std::string_view insert) {
+  while (!insert.empty() && (insert.back() == ' ' || insert.back() == '\n' || insert.back() == '\r')) {
+    insert.remove_suffix(1);
+  }
+  Parser parser(insert);
+  if (!parser.literal("INSERT INTO ")) {
+    return std::nullopt;
+  }
+  const auto table = parser.identifier();
+  if (!table || !parser.literal(" (")) {
+    return std::nullopt;
+  }
+  std::vector<std::string_view> columns;
+  do {
+    const auto column = parser.identifier();
+    if (!column) {
+      return std::nullopt;
+    }
+    columns.push_back(*column);
+  } while (parser.literal(","));
+  if (!parser.literal(") VALUES ")) {
+    return std::nullopt;
+  }
+
+  std::vector<Value> values;
+  std::uint64_t row_count = 0;
+  do {
+    if (!parser.literal("(")) {
+      return std::nullopt;
+    }
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      if (i > 0 && !parser.literal(",")) {
+        return std::nullopt;
+      }
+      auto value = parser.value();
+      if (!value) {
+        return std::nullopt;
+      }
+      values.push_back(*value);
+    }
+    if (!parser.literal(")")) {
+      return std::nullopt;
+    }
+    ++row_count;
+  } while (parser.literal(","));
+  if (!parser.at_end()) {
+    return std::nullopt;
+  }
+
+  // A binary column (written as 0x...) goes through a variable and UNHEX(); an empty binary
+  // value is written '' and stays empty. A quoted non-empty value there is not ours.
+  std::vector<bool> hex(columns.size(), false);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    hex[i % columns.size()] = hex[i % columns.size()] || values[i].kind == Kind::hex;
+  }
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (hex[i % columns.size()] && values[i].kind == Kind::string && !values[i].text.empty()) {
+      return std::nullopt;
+    }
+  }
+
+  LoadData load;
+  load.row_count = row_count;
+  load.rows.reserve(insert.size());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const Value& value = values[i];
+    switch (value.kind) {
+      case Kind::null:
+        load.rows += "\\N";
+        break;
+      case Kind::number:
+      case Kind::hex:
+        load.rows += value.text;
+        break;
+      case Kind::string:
+        append_field(load.rows, value.text);
+        break;
+    }
+    load.rows.push_back((i + 1) % columns.size() == 0 ? '\n' : '\t');
+  }
+
+  // Separators as hex literals: the statement reads the same whatever the session's sql_mode.
+  std::string targets;
+  std::string set;
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    targets += i == 0 ? "" : ",";
+    if (hex[i]) {
+      targets += fmt::format("@ifn_{}", i);
+      set += fmt::format("{}{}=UNHEX(@ifn_{})", set.empty() ? " SET " : ",", columns[i], i);
+    } else {
+      targets += columns[i];
+    }
+  }
+  load.statement = fmt::format(
+      "LOAD DATA LOCAL INFILE 'ifnbackup-rows' INTO TABLE {} CHARACTER SET utf8mb4 "
+      "FIELDS TERMINATED BY 0x09 ESCAPED BY 0x5C LINES TERMINATED BY 0x0A ({}){}",
+      *table, targets, set);
+  return load;
+}
+
+}  // namespace ifnbackup::restore
