@@ -46,8 +46,9 @@ expect_contains "the header names the scale and the run count" "scale 0.002, 1 r
 expect_contains "the dataset is the 8 tables" "8 tables," "${out}"
 
 labels=("mariadb-dump \\| gzip -6" "ifnbackup backup" "gunzip -c (mariadb-dump file) \\| mariadb"
-    "ifnbackup restore" "gunzip -c (ifnbackup file) \\| mariadb" "gzip -t (ifnbackup file)" "ifnbackup verify")
-restores=("gunzip -c (mariadb-dump file) \\| mariadb" "ifnbackup restore" "gunzip -c (ifnbackup file) \\| mariadb")
+    "ifnbackup restore" "ifnbackup restore --no-binlog" "gunzip -c (ifnbackup file) \\| mariadb" "gzip -t (ifnbackup file)" "ifnbackup verify")
+restores=("gunzip -c (mariadb-dump file) \\| mariadb" "ifnbackup restore" "ifnbackup restore --no-binlog"
+    "gunzip -c (ifnbackup file) \\| mariadb")
 if command -v pigz >/dev/null 2>&1; then
     labels+=("mariadb-dump \\| pigz -p 2")
 else

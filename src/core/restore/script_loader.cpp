@@ -24,6 +24,9 @@ namespace ifnbackup::restore {
 namespace {
 
 constexpr int k_warnings_logged = 20;
+// A statement of the main connection (an index build, a big table's DDL) that takes this long
+// is named in the log: where a long restore spends its time.
+constexpr double k_slow_statement_seconds = 2.0;
 
 bool starts_with_word(std::string_view text, std::string_view word) {
   if (text.size() < word.size()) {
@@ -346,7 +349,14 @@ LoadStats load_script(db::Connection& connection, const std::filesystem::path& f
       }
       pool->drain();
     }
+    const auto started = std::chrono::steady_clock::now();
     const auto result = connection.run_statement(statement.text);
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+    if (took.count() >= k_slow_statement_seconds) {
+      spdlog::info("line {}: {:.1f} s: {}", statement.line, took.count(), excerpt(statement.text));
+    } else {
+      spdlog::debug("line {}: {:.3f} s: {}", statement.line, took.count(), excerpt(statement.text));
+    }
     if (pool && result.ok && is_session_setting(statement.text)) {
       pool->broadcast(statement);
     }
