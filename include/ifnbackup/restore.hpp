@@ -23,6 +23,9 @@ struct RestoreOptions {
   bool force = false;        // go on after a failed statement and report them all
   bool no_rollback = false;  // leave the database as the failed load left it
   bool no_binlog = false;    // SET SESSION sql_log_bin = 0 on every connection that writes
+  // Only these tables (and their triggers) are replaced; the rest of the database is left as it
+  // is. Our own files only (their manifest lists the tables). Empty: the whole database.
+  std::vector<std::string> tables;
   int compress_level = 6;    // of the safety snapshot
   // Connections loading rows at once (our own files), and the snapshot's compressing threads.
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());
@@ -37,6 +40,7 @@ struct RestorePlan {
   bool target_exists = false;
   bool into = false;  // target is --into, not the configured database
   bool no_binlog = false;  // the restore's writes stay out of the binary log
+  std::vector<std::string> tables;  // --tables: only these are replaced (empty: everything)
 };
 
 struct LoadProgress {

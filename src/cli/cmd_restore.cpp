@@ -22,6 +22,7 @@ struct RestoreFlags {
   bool force = false;
   bool no_rollback = false;
   bool no_binlog = false;
+  std::vector<std::string> tables;
 };
 
 std::string mib(std::uint64_t bytes) { return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / 1048576.0); }
@@ -45,10 +46,21 @@ void print_plan(const RestorePlan& plan) {
   if (plan.no_binlog) {
     out += "  binlog    : désactivé pour cette restauration (--no-binlog) : les réplicas ne la reçoivent pas\n";
   }
+  if (!plan.tables.empty()) {
+    std::string names;
+    for (const auto& table : plan.tables) {
+      names += (names.empty() ? "" : ", ") + table;
+    }
+    out += fmt::format("  tables    : {} (seulement ; les autres tables restent telles quelles)\n", names);
+  }
   out += "\n";
-  if (plan.target_exists) {
+  if (plan.target_exists && plan.tables.empty()) {
     out += fmt::format("ATTENTION : la restauration ÉCRASE TOUTES LES DONNÉES ACTUELLES de la base '{}'.\n"
                        "Un backup de sécurité (pre_restore_safety_...) sera créé avant.\n",
+                       plan.target_database);
+  } else if (plan.target_exists) {
+    out += fmt::format("ATTENTION : la restauration ÉCRASE TOUTES LES DONNÉES ACTUELLES de ces tables dans la base "
+                       "'{}'.\nUn backup de sécurité de toute la base (pre_restore_safety_...) sera créé avant.\n",
                        plan.target_database);
   }
   std::cerr << out;
@@ -126,6 +138,10 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
   command.app->add_flag("-y,--yes", flags->yes, "Do not ask for OUI (scripts)");
   command.app->add_option("--into", flags->into,
                           "Restore into this database instead (created if missing); the configured one is untouched");
+  command.app->add_option("--tables", flags->tables,
+                          "Replace only these tables (comma-separated) and their triggers; the rest of the database "
+                          "is left as it is (files written by ifnbackup)")
+      ->delimiter(',');
   command.app->add_flag("--no-binlog", flags->no_binlog,
                         "Keep the restore out of the binary log (SET SESSION sql_log_bin = 0; needs BINLOG ADMIN or "
                         "SUPER): faster, but replicas do not get it");
@@ -150,6 +166,7 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
     options.force = flags->force;
     options.no_rollback = flags->no_rollback;
     options.no_binlog = flags->no_binlog;
+    options.tables = flags->tables;
     options.compress_level = settings.compress_level;
     if (settings.threads > 0) {
       options.threads = settings.threads;

@@ -378,5 +378,73 @@ TEST(Restore, FailedStatementWithForceLoadsTheRest) {
   EXPECT_EQ(objects_named(server, sample.database.name(), "merchants"), 0);
 }
 
+// CHECKSUM TABLE ... EXTENDED of one table: its rows, whatever their order.
+std::string checksum_of(const TestServer& server, const std::string& database, const std::string& table) {
+  const std::string line = query_one(server, database, "CHECKSUM TABLE " + table + " EXTENDED");
+  return line.substr(line.find('\t') + 1);
+}
+
+// restore --tables: the chosen tables and their trigger come back; the rest stays as it is now.
+TEST(Restore, TablesReplacesOnlyTheChosenTables) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  SampleSetup sample(server, "rs_tables");
+  const std::string& db = sample.database.name();
+  const std::string merchants_at_backup = checksum_of(server, db, "merchants");
+  const std::string transactions_at_backup = checksum_of(server, db, "transactions");
+  execute(server, db,
+          "UPDATE merchants SET full_name = 'changé' WHERE id = 1;"
+          "DELETE FROM transactions WHERE id > 100;"
+          "DROP TRIGGER trg_transactions_balance;"
+          "UPDATE markets SET name = CONCAT(name, ' (nouveau)');"
+          "CREATE TABLE extra_table (id INT PRIMARY KEY);");
+  const std::string markets_now = checksum_of(server, db, "markets");
+  ASSERT_NE(checksum_of(server, db, "transactions"), transactions_at_backup);
+
+  const auto result =
+      restore_cli(server, db, sample.backups, {"--yes", "--tables", "merchants,transactions", sample.file.string()});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.err.find("tables    : merchants, transactions (seulement"), std::string::npos) << result.err;
+  EXPECT_EQ(checksum_of(server, db, "merchants"), merchants_at_backup);
+  EXPECT_EQ(checksum_of(server, db, "transactions"), transactions_at_backup);
+  EXPECT_EQ(query_one(server, db,
+                      fmt::format("SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = '{}' "
+                                  "AND TRIGGER_NAME = 'trg_transactions_balance'",
+                                  db)),
+            "1")
+      << "the chosen table's trigger is back";
+  EXPECT_EQ(checksum_of(server, db, "markets"), markets_now) << "a table not chosen keeps its current rows";
+  EXPECT_EQ(objects_named(server, db, "extra_table"), 1) << "a table the backup does not have stays";
+  EXPECT_EQ(objects_named(server, db, "merchant_daily_totals"), 1) << "the view stays";
+  EXPECT_EQ(safety_files(sample.backups).size(), 1u) << "the whole database was snapshotted first";
+  EXPECT_EQ(result.out.find("markets"), std::string::npos) << "only the chosen tables are counted:\n" << result.out;
+}
+
+TEST(Restore, TablesTheBackupLacksOrAMysqldumpFileAreRefusedFirst) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  SampleSetup sample(server, "rs_tables_bad");
+  const std::string& db = sample.database.name();
+  execute(server, db, "DELETE FROM transactions WHERE id > 100");
+  const Fingerprint before = stable_fingerprint(server, db);
+
+  const auto unknown =
+      restore_cli(server, db, sample.backups, {"--yes", "--tables", "merchants,no_such_table", sample.file.string()});
+  EXPECT_EQ(unknown.exit_code, static_cast<int>(ErrorCode::usage)) << unknown.err;
+  EXPECT_NE(unknown.err.find("table 'no_such_table' is not in"), std::string::npos) << unknown.err;
+  EXPECT_NE(unknown.err.find("merchants, products, transactions"), std::string::npos)
+      << "the hint lists the backup's tables:\n"
+      << unknown.err;
+
+  const fs::path dump = sample.work.path() / "sample_mariadb_dump.sql.gz";
+  const auto dumped = run_bash(R"(mariadb-dump --defaults-file="$1" --single-transaction "$2" | gzip > "$3")",
+                               {server.defaults_file, db, dump.string()});
+  ASSERT_EQ(dumped.exit_code, 0) << dumped.err;
+  const auto legacy = restore_cli(server, db, sample.backups, {"--yes", "--tables", "merchants", dump.string()});
+  EXPECT_EQ(legacy.exit_code, static_cast<int>(ErrorCode::usage)) << legacy.err;
+  EXPECT_NE(legacy.err.find("needs a file written by ifnbackup"), std::string::npos) << legacy.err;
+
+  expect_same_fingerprint(before, stable_fingerprint(server, db));
+  EXPECT_TRUE(safety_files(sample.backups).empty()) << "refused before the snapshot";
+}
+
 }  // namespace
 }  // namespace ifnbackup::test

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <set>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -66,7 +67,12 @@ std::unique_ptr<db::Connection> open_writer(const ConnectionOptions& connection,
 restore::LoadStats load_into(const ConnectionOptions& connection, const std::string& database,
                              const std::filesystem::path& file, restore::LoadSettings settings, bool no_binlog) {
   auto server = open_writer(connection, false, no_binlog);
-  recreate_database(*server, database);
+  if (settings.only_tables) {
+    // Some tables only: the others stay; the database is created if it is missing.
+    server->execute(fmt::format("CREATE DATABASE IF NOT EXISTS {}", db::quote_identifier(database)));
+  } else {
+    recreate_database(*server, database);
+  }
   auto target = open_writer(for_database(connection, database), true, no_binlog);
   if (!settings.interruptible) {
     return restore::load_script(*target, file, settings);
@@ -105,6 +111,29 @@ std::tuple<dev_t, ino_t, off_t, std::int64_t> file_identity(const std::filesyste
               "choose another backup: ifnbackup verify checks them all, ifnbackup list shows them");
 }
 
+void check_table_choice(const VerifyResult& verification, const std::vector<std::string>& tables) {
+  if (verification.status != VerifyStatus::ok) {
+    throw Error(ErrorCode::usage,
+                fmt::format("--tables needs a file written by ifnbackup; {} is a mysqldump file (no list of its tables)",
+                            verification.path.filename().string()),
+                "restore it whole --into a scratch database, then copy the tables you need");
+  }
+  std::string known;
+  for (const auto& table : verification.tables) {
+    known += (known.empty() ? "" : ", ") + table.name;
+  }
+  for (const auto& wanted : tables) {
+    const bool found = std::any_of(verification.tables.begin(), verification.tables.end(),
+                                   [&wanted](const TableCount& table) { return table.name == wanted; });
+    if (!found) {
+      throw Error(ErrorCode::usage,
+                  fmt::format("table '{}' is not in {}; nothing was restored", wanted,
+                              verification.path.filename().string()),
+                  fmt::format("its tables: {}", known));
+    }
+  }
+}
+
 }  // namespace
 
 RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks& callbacks) {
@@ -124,6 +153,12 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
   plan.verification = verify_backup_file(plan.file);
   if (!plan.verification.ok()) {
     refuse_file(plan.verification);
+  }
+
+  // --tables: names the backup holds, in a file whose manifest says so; refused before anything.
+  plan.tables = options.tables;
+  if (!plan.tables.empty()) {
+    check_table_choice(plan.verification, plan.tables);
   }
 
   // 3. The plan, and the operator's answer.
@@ -188,6 +223,9 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
   restore::LoadSettings settings;
   settings.keep_going = options.force;
   settings.progress = callbacks.progress;
+  if (!plan.tables.empty()) {
+    settings.only_tables = std::set<std::string>(plan.tables.begin(), plan.tables.end());
+  }
   // Our own files only: their INSERTs depend on nothing but their table (a mysqldump file may
   // LOCK TABLES or turn autocommit off around them).
   if (plan.verification.status == VerifyStatus::ok) {
@@ -245,7 +283,11 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
   }
 
   // 7. The row counts recorded in the backup, compared with what is now in the tables.
-  result.checks = check_row_counts(options.connection, plan.target_database, plan.verification.tables);
+  std::vector<TableCount> restored = plan.verification.tables;
+  if (settings.only_tables) {
+    std::erase_if(restored, [&](const TableCount& table) { return !settings.only_tables->contains(table.name); });
+  }
+  result.checks = check_row_counts(options.connection, plan.target_database, restored);
   result.duration =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
   for (const auto& check : result.checks) {

@@ -17,6 +17,7 @@
 #include "io/gzip_reader.hpp"
 #include "restore/load_data.hpp"
 #include "restore/sql_splitter.hpp"
+#include "restore/table_filter.hpp"
 #include "util/interrupt.hpp"
 
 namespace ifnbackup::restore {
@@ -330,6 +331,11 @@ LoadStats load_script(db::Connection& connection, const std::filesystem::path& f
                                    stats.statements + (pool ? pool->statements() : 0)});
   };
 
+  std::optional<TableFilter> filter;
+  if (settings.only_tables) {
+    filter.emplace(*settings.only_tables);
+  }
+
   auto execute = [&](Statement&& statement) {
     if (settings.interruptible) {
       util::check_interrupted();
@@ -340,6 +346,11 @@ LoadStats load_script(db::Connection& connection, const std::filesystem::path& f
                               "(--databases/--all-databases)",
                               file.filename().string(), statement.line, excerpt(statement.text)),
                   "restore single-database dumps only, or load this file with the mariadb client");
+    }
+    if (filter && !filter->keep(statement.text)) {
+      ++stats.skipped;
+      report(false);
+      return;
     }
     if (pool) {
       if (is_row_insert(statement.text)) {

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 
 #include "db/connection.hpp"
@@ -17,6 +19,7 @@ struct LoadStats {
   std::uint64_t warnings = 0;
   std::uint64_t failed = 0;  // with keep_going
   std::uint64_t load_data_statements = 0;  // row INSERTs sent as LOAD DATA LOCAL
+  std::uint64_t skipped = 0;               // statements of other objects (only_tables)
 };
 
 struct LoadSettings {
@@ -28,6 +31,8 @@ struct LoadSettings {
   // thread reads on, for scripts whose INSERTs depend only on their table: our own dumps. Without
   // open_worker (or with keep_going) everything runs on the one connection.
   unsigned workers = 1;
+  // restore --tables: run only these tables' statements (and session settings) of our dump.
+  std::optional<std::set<std::string>> only_tables;
   // Their rows as LOAD DATA LOCAL from memory where the server takes it (restore/load_data.hpp).
   bool load_data = true;
   std::function<std::unique_ptr<db::Connection>()> open_worker;

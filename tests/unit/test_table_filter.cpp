@@ -1,0 +1,70 @@
+// restore --tables: the statements of a dump that belong to the chosen tables.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "restore/table_filter.hpp"
+
+namespace ifnbackup::restore {
+namespace {
+
+// The statements of one of our dumps, in its order, and whether --tables merchants,`we``ird` runs them.
+const std::vector<std::pair<std::string, bool>> k_dump = {
+    {"/*!40101 SET @OLD_CHARACTER_SET_CLIENT=@@CHARACTER_SET_CLIENT */", true},
+    {"/*!40103 SET TIME_ZONE='+00:00' */", true},
+    {"DROP TABLE IF EXISTS `invoice_seq`", false},  // a sequence
+    {"CREATE SEQUENCE `invoice_seq` start with 1", false},
+    {"SELECT SETVAL(`invoice_seq`, 1000, 0)", false},
+    {"DROP TABLE IF EXISTS `markets`", false},
+    {"CREATE TABLE `markets` (\n  `id` int(11) NOT NULL\n) ENGINE=InnoDB", false},
+    {"/*!40000 ALTER TABLE `markets` DISABLE KEYS */", false},
+    {"INSERT INTO `markets` (`id`) VALUES (1)", false},
+    {"/*!40000 ALTER TABLE `markets` ENABLE KEYS */", false},
+    {"ALTER TABLE `markets`\n  ADD KEY `ix` (`id`)", false},
+    {"DROP TABLE IF EXISTS `merchants`", true},
+    {"CREATE TABLE `merchants` (\n  `id` int(11) NOT NULL\n) ENGINE=InnoDB", true},
+    {"/*!40000 ALTER TABLE `merchants` DISABLE KEYS */", true},
+    {"INSERT INTO `merchants` (`id`) VALUES (1),(2)", true},
+    {"/*!40000 ALTER TABLE `merchants` ENABLE KEYS */", true},
+    {"ALTER TABLE `merchants`\n  ADD UNIQUE KEY `uq` (`id`)", true},
+    {"/*!50003 SET @saved_sql_mode = @@sql_mode */", true},
+    {"CREATE DEFINER=`root`@`localhost` TRIGGER trg_m AFTER INSERT ON merchants FOR EACH ROW SET @x = 1", true},
+    {"/*!50003 SET sql_mode = @saved_sql_mode */", true},
+    {"DROP TABLE IF EXISTS `merchants_archive`", false},  // a name that starts like a chosen one
+    {"CREATE TABLE `merchants_archive` (`id` int)", false},
+    {"CREATE DEFINER=`root`@`localhost` TRIGGER trg_a BEFORE UPDATE ON merchants_archive FOR EACH ROW SET @x = 2",
+     false},
+    {"DROP TABLE IF EXISTS `we``ird`", true},
+    {"CREATE TABLE `we``ird` (`id` int)", true},
+    {"INSERT INTO `we``ird` (`id`) VALUES (1)", true},
+    {"DROP TABLE IF EXISTS `v_totals`", false},  // a view's placeholder
+    {"/*!50001 DROP VIEW IF EXISTS `v_totals`*/", false},
+    {"/*!50001 CREATE VIEW `v_totals` AS SELECT 1 AS `merchant_id` */", false},
+    {"/*!50106 DROP EVENT IF EXISTS `ev` */", false},
+    {"CREATE DEFINER=`root`@`localhost` EVENT `ev` ON SCHEDULE EVERY 1 DAY DO DELETE FROM merchants", false},
+    {"/*!50003 DROP PROCEDURE IF EXISTS `p` */", false},
+    {"CREATE DEFINER=`root`@`localhost` PROCEDURE `p`() INSERT INTO merchants VALUES (3)", false},
+    {"/*!50001 DROP VIEW IF EXISTS `v_totals`*/", false},
+    {"/*!50001 CREATE ALGORITHM=UNDEFINED VIEW `v_totals` AS select `merchants`.`id` from `merchants` */", false},
+    {"/*!40103 SET TIME_ZONE=@OLD_TIME_ZONE */", true},
+};
+
+TEST(TableFilter, RunsTheChosenTablesAndTheirTriggersAndEverySessionSetting) {
+  TableFilter filter({"merchants", "we`ird"});
+  for (const auto& [statement, expected] : k_dump) {
+    EXPECT_EQ(filter.keep(statement), expected) << statement;
+  }
+}
+
+TEST(TableFilter, NothingChosenRunsOnlySessionSettings) {
+  TableFilter filter({});
+  for (const auto& [statement, expected] : k_dump) {
+    const bool is_set = statement.find("SET ") != std::string::npos && statement.find("TRIGGER") == std::string::npos &&
+                        statement.find("SETVAL") == std::string::npos;
+    EXPECT_EQ(filter.keep(statement), is_set) << statement;
+  }
+}
+
+}  // namespace
+}  // namespace ifnbackup::restore
