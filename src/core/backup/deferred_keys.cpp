@@ -3,6 +3,8 @@
 // maintaining every index row by row, for the stock client and for our restore alike.
 #include "backup/deferred_keys.hpp"
 
+#include "db/connection.hpp"
+
 #include <string_view>
 #include <vector>
 
@@ -15,36 +17,15 @@ bool starts_with(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
 }
 
-// The name of the backquoted identifier at text[at] (doubled backquotes undone), and where it
-// ends; nullopt when there is none.
-std::optional<std::string> identifier_at(std::string_view text, std::size_t& at) {
-  if (at >= text.size() || text[at] != '`') {
-    return std::nullopt;
-  }
-  std::string name;
-  for (std::size_t i = at + 1; i < text.size(); ++i) {
-    if (text[i] != '`') {
-      name.push_back(text[i]);
-    } else if (i + 1 < text.size() && text[i + 1] == '`') {
-      name.push_back('`');
-      ++i;
-    } else {
-      at = i + 1;
-      return name;
-    }
-  }
-  return std::nullopt;
-}
-
 // The first column of "KEY `name` (`col`...": nullopt for anything else (an expression, a form
 // this parser does not know), which keeps the key where it is.
 std::optional<std::string> first_key_column(std::string_view line, std::string_view keyword) {
   std::size_t at = keyword.size();
-  if (!identifier_at(line, at) || line.substr(at, 2) != " (") {
+  if (!db::parse_quoted_identifier(line, at) || line.substr(at, 2) != " (") {
     return std::nullopt;
   }
   at += 2;
-  return identifier_at(line, at);
+  return db::parse_quoted_identifier(line, at);
 }
 
 // Every column named in "CONSTRAINT `fk` FOREIGN KEY (`a`, `b`) REFERENCES ...".
@@ -55,7 +36,7 @@ std::vector<std::string> foreign_key_columns(std::string_view line) {
     return columns;
   }
   std::size_t at = open + std::string_view(" FOREIGN KEY (").size();
-  while (auto name = identifier_at(line, at)) {
+  while (auto name = db::parse_quoted_identifier(line, at)) {
     columns.push_back(std::move(*name));
     while (at < line.size() && (line[at] == ',' || line[at] == ' ')) {
       ++at;
@@ -112,7 +93,7 @@ DeferredKeys defer_secondary_keys(const std::string& create, const std::string& 
     if (starts_with(line, "`")) {
       // A column: the AUTO_INCREMENT one must lead some index at every moment.
       std::size_t at = 0;
-      const auto name = identifier_at(line, at);
+      const auto name = db::parse_quoted_identifier(line, at);
       if (!name) {
         return unchanged;
       }

@@ -436,4 +436,23 @@ std::string quote_identifier(std::string_view name) {
   return out;
 }
 
+std::optional<std::string> parse_quoted_identifier(std::string_view text, std::size_t& at) {
+  if (at >= text.size() || text[at] != '`') {
+    return std::nullopt;
+  }
+  std::string name;
+  for (std::size_t i = at + 1; i < text.size(); ++i) {
+    if (text[i] != '`') {
+      name.push_back(text[i]);
+    } else if (i + 1 < text.size() && text[i + 1] == '`') {
+      name.push_back('`');
+      ++i;
+    } else {
+      at = i + 1;
+      return name;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace ifnbackup::db

@@ -128,5 +128,8 @@ class Connection {
 void append_quoted_string(std::string& out, std::string_view text);
 // `name` with backticks doubled.
 std::string quote_identifier(std::string_view name);
+// The name of the backquoted identifier starting at text[at] (doubled backquotes undone); `at`
+// moves past its closing quote. nullopt (and `at` unchanged) when there is none.
+std::optional<std::string> parse_quoted_identifier(std::string_view text, std::size_t& at);
 
 }  // namespace ifnbackup::db

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "db/connection.hpp"
+
 namespace ifnbackup::restore {
 namespace {
 
@@ -28,22 +30,11 @@ class Parser {
 
   // A backquoted identifier, returned with its quotes (as SQL text).
   std::optional<std::string_view> identifier() {
-    if (m_at >= m_text.size() || m_text[m_at] != '`') {
+    const std::size_t start = m_at;
+    if (!db::parse_quoted_identifier(m_text, m_at)) {
       return std::nullopt;
     }
-    for (std::size_t i = m_at + 1; i < m_text.size(); ++i) {
-      if (m_text[i] != '`') {
-        continue;
-      }
-      if (i + 1 < m_text.size() && m_text[i + 1] == '`') {
-        ++i;
-        continue;
-      }
-      const auto quoted = m_text.substr(m_at, i + 1 - m_at);
-      m_at = i + 1;
-      return quoted;
-    }
-    return std::nullopt;
+    return m_text.substr(start, m_at - start);
   }
 
   std::optional<Value> value() {

@@ -1,5 +1,7 @@
 #include "restore/table_filter.hpp"
 
+#include "db/connection.hpp"
+
 #include <cctype>
 #include <optional>
 
@@ -45,18 +47,8 @@ bool take_words(std::string_view& text, std::initializer_list<std::string_view> 
 // A table name: `quoted` (doubled backquotes undone) or bare up to a space, '(' or '*'.
 std::optional<std::string> table_name(std::string_view text) {
   if (text.starts_with('`')) {
-    std::string name;
-    for (std::size_t i = 1; i < text.size(); ++i) {
-      if (text[i] != '`') {
-        name.push_back(text[i]);
-      } else if (i + 1 < text.size() && text[i + 1] == '`') {
-        name.push_back('`');
-        ++i;
-      } else {
-        return name;
-      }
-    }
-    return std::nullopt;
+    std::size_t at = 0;
+    return db::parse_quoted_identifier(text, at);
   }
   std::size_t end = 0;
   while (end < text.size() && !std::isspace(static_cast<unsigned char>(text[end])) && text[end] != '(' &&
