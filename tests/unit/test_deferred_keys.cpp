@@ -165,5 +165,31 @@ TEST(DeferSecondaryKeys, QuotedNamesAreReadWhole) {
   EXPECT_EQ(defer_secondary_keys(create, "`we``ird`", {"a`b (c)"}).add_keys, "");
 }
 
+TEST(DeferSecondaryKeys, ColumnNamesArePinnedWhateverTheirCase) {
+  // A foreign key (or a referencing table) may spell the column otherwise than its definition.
+  const std::string create =
+      "CREATE TABLE `t` (\n"
+      "  `id` int(11) NOT NULL,\n"
+      "  `merchant_id` int(11) NOT NULL,\n"
+      "  `code` char(3) NOT NULL,\n"
+      "  PRIMARY KEY (`id`),\n"
+      "  UNIQUE KEY `uq_code` (`code`),\n"
+      "  KEY `ix_merchant` (`merchant_id`),\n"
+      "  CONSTRAINT `fk` FOREIGN KEY (`Merchant_ID`) REFERENCES `m` (`ID`)\n"
+      ") ENGINE=InnoDB";
+  const DeferredKeys split = defer_secondary_keys(create, "`t`", {"CODE"});
+  EXPECT_EQ(split.create, create);
+  EXPECT_EQ(split.add_keys, "");
+}
+
+TEST(DeferSecondaryKeys, OnlyTheEngineClauseSaysInnoDB) {
+  // MyISAM lets the AUTO_INCREMENT column be the second part of a key: such a table must stay whole
+  // even when its comment mentions InnoDB.
+  const std::string create =
+      "CREATE TABLE `t` (\n  `g` int(11) NOT NULL,\n  `n` int(11) NOT NULL AUTO_INCREMENT,\n"
+      "  PRIMARY KEY (`g`,`n`),\n  KEY `k` (`g`)\n) ENGINE=MyISAM COMMENT='was ENGINE=InnoDB'";
+  EXPECT_EQ(defer_secondary_keys(create, "`t`", {}).create, create);
+}
+
 }  // namespace
 }  // namespace ifnbackup::backup

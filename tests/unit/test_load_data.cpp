@@ -49,6 +49,7 @@ TEST(InsertToLoadData, AnythingElseStaysSql) {
            "INSERT INTO `t` (`a`) VALUES ('100\\%')",           // \% keeps its backslash in SQL
            "INSERT INTO `t` (`a`) VALUES ('a\\_b')",
            "INSERT INTO `t` (`a`) VALUES ('\\N')",              // "N" in SQL, NULL to LOAD DATA
+           "INSERT INTO `t` (`a`) VALUES ('x\\\ty')",          // a backslash before a raw tab
            "INSERT INTO `t` (`a`) VALUES (_binary 'x')",
            "INSERT INTO `t` (`a`) VALUES (b'0101')",
            "INSERT INTO `t` (`a`) VALUES (NOW())",

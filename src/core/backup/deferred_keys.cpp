@@ -5,6 +5,7 @@
 
 #include "db/connection.hpp"
 
+#include <cctype>
 #include <string_view>
 #include <vector>
 
@@ -45,6 +46,14 @@ std::vector<std::string> foreign_key_columns(std::string_view line) {
   return columns;
 }
 
+// Column names are case-insensitive: a foreign key may spell `ID` the column called `id`.
+std::string folded(std::string name) {
+  for (char& c : name) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return name;
+}
+
 }  // namespace
 
 DeferredKeys defer_secondary_keys(const std::string& create, const std::string& quoted_table,
@@ -63,7 +72,7 @@ DeferredKeys defer_secondary_keys(const std::string& create, const std::string& 
     return unchanged;
   }
   const std::string_view closing = lines.back();
-  if (!starts_with(closing, ") ") || closing.find("ENGINE=InnoDB") == std::string_view::npos ||
+  if (!starts_with(closing, ") ENGINE=InnoDB") ||
       closing.find("WITH SYSTEM VERSIONING") != std::string_view::npos ||
       create.find("PARTITION") != std::string::npos) {
     return unchanged;
@@ -75,7 +84,10 @@ DeferredKeys defer_secondary_keys(const std::string& create, const std::string& 
     bool deferrable = false;
   };
   std::vector<Definition> body;
-  std::set<std::string> pinned = referenced_columns;  // a key on one of these stays
+  std::set<std::string> pinned;  // a key led by one of these (folded) stays
+  for (const auto& column : referenced_columns) {
+    pinned.insert(folded(column));
+  }
   bool has_primary_key = false;
   for (std::size_t i = 1; i + 1 < lines.size(); ++i) {
     std::string_view line = lines[i];
@@ -98,7 +110,7 @@ DeferredKeys defer_secondary_keys(const std::string& create, const std::string& 
         return unchanged;
       }
       if (line.find(" AUTO_INCREMENT") != std::string_view::npos) {
-        pinned.insert(*name);
+        pinned.insert(folded(*name));
       }
     } else if (starts_with(line, "PRIMARY KEY ")) {
       has_primary_key = true;
@@ -112,7 +124,7 @@ DeferredKeys defer_secondary_keys(const std::string& create, const std::string& 
     } else if (starts_with(line, "CONSTRAINT ")) {
       // A foreign key needs an index led by its columns when it is created.
       for (auto& column : foreign_key_columns(line)) {
-        pinned.insert(std::move(column));
+        pinned.insert(folded(std::move(column)));
       }
     }
     body.push_back(definition);
@@ -145,7 +157,7 @@ DeferredKeys defer_secondary_keys(const std::string& create, const std::string& 
       }
       const auto column = first_key_column(body[i].text, group);
       // A long UNIQUE (USING HASH) keeps its place among its kind: the server does not sort those.
-      if (!body[i].deferrable || !column || pinned.contains(*column) ||
+      if (!body[i].deferrable || !column || pinned.contains(folded(*column)) ||
           body[i].text.find(" USING HASH") != std::string_view::npos) {
         break;
       }

@@ -75,7 +75,11 @@ std::string write_create_table(db::Connection& connection, const std::string& da
     throw Error(ErrorCode::server, fmt::format("SHOW CREATE TABLE {} returned nothing", table));
   }
   const std::string name = db::quote_identifier(table);
-  DeferredKeys split = defer_secondary_keys(strip_own_database(*create.rows[0][1], database), name, referenced);
+  std::string definition = strip_own_database(*create.rows[0][1], database);
+  // TiDB before 6.2 refuses an ALTER TABLE with several ADD KEY (and builds indexes its own way):
+  // its tables are written whole.
+  DeferredKeys split = connection.server().is_tidb ? DeferredKeys{std::move(definition), {}}
+                                                   : defer_secondary_keys(definition, name, referenced);
   out.write(fmt::format("--\n-- Table structure for table {}\n--\n\nDROP TABLE IF EXISTS {};\n{};\n\n", name, name,
                         split.create));
   return std::move(split.add_keys);

@@ -179,6 +179,8 @@ std::unique_ptr<Connection> Connection::open(const ConnectionOptions& options, b
   // LOAD DATA LOCAL for the restore's rows, served from memory by the handler set below.
   my_bool on = 1;
   mysql_optionsv(mysql, MYSQL_OPT_LOCAL_INFILE, &on);
+  // Set before connecting: an init-command of the option file already runs under it.
+  mysql_set_local_infile_handler(mysql, local_init, local_read, local_end, local_error, &connection->m_local);
   unsigned connect_timeout = 15;
   mysql_optionsv(mysql, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
   set_ssl_options(mysql, options);
@@ -208,7 +210,6 @@ std::unique_ptr<Connection> Connection::open(const ConnectionOptions& options, b
     throw Error(ErrorCode::connection,
                 fmt::format("cannot connect to {}: {} (error {})", connection->m_description, message, code), hint);
   }
-  mysql_set_local_infile_handler(mysql, local_init, local_read, local_end, local_error, &connection->m_local);
   // Where we really are, once connected ("127.0.0.1 via TCP/IP", "Localhost via UNIX socket").
   const std::string user = options.user.empty() ? "" : fmt::format(" as '{}'", options.user);
   connection->m_description = fmt::format("{}{}", mysql_get_host_info(mysql), user);

@@ -163,6 +163,7 @@ void ParallelGzipWriter::finish() {
     return;
   }
   if (m_threads.empty()) {
+    throw_if_failed();
     // A partly filled block is the last member; an empty input still makes one (empty) member.
     if (m_filling || m_submitted == 0) {
       if (!m_filling) {
@@ -210,9 +211,14 @@ void ParallelGzipWriter::acquire_block(std::unique_lock<std::mutex>& lock) {
 
 void ParallelGzipWriter::write_inline() {
   Block& block = *m_blocks[m_submitted % m_blocks.size()];
-  m_compressors.front()->compress(block, m_what);
-  write_fully(m_fd, std::string_view(reinterpret_cast<const char*>(block.output.get()), block.output_size),
-              m_what);
+  try {
+    m_compressors.front()->compress(block, m_what);
+    write_fully(m_fd, std::string_view(reinterpret_cast<const char*>(block.output.get()), block.output_size),
+                m_what);
+  } catch (...) {
+    record_error(std::current_exception());  // sticky: a later write() or finish() throws it again
+    throw;
+  }
   std::lock_guard lock(m_mutex);
   m_filling = false;
   m_compressed += block.output_size;

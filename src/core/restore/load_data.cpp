@@ -60,9 +60,10 @@ class Parser {
             return std::nullopt;
           }
           // In SQL \% and \_ keep their backslash, LOAD DATA drops it; \N is "N" in SQL
-          // and NULL to LOAD DATA. Our encoder writes none of them.
+          // and NULL to LOAD DATA; a backslash before a raw tab or newline would escape our
+          // separator. Our encoder writes none of them.
           const char next = m_text[m_at + 1];
-          if (next == '%' || next == '_' || next == 'N') {
+          if (next == '%' || next == '_' || next == 'N' || next == '\t' || next == '\n') {
             return std::nullopt;
           }
           m_at += 2;

@@ -61,23 +61,52 @@ std::unique_ptr<db::Connection> open_writer(const ConnectionOptions& connection,
   if (no_binlog) {
     opened->execute(k_no_binlog);
   }
+  // The main connection waits while the workers load a big table, and they wait while it builds
+  // indexes: the server must not close an idle one (wait_timeout is often minutes behind proxies).
+  opened->execute("SET SESSION wait_timeout = 31536000");
   return opened;
 }
 
+// Loads `file` into `database`, dropped and re-created first (or, for --tables, created if
+// missing). Every connection is opened before anything is dropped, so a server that refuses
+// more of them costs speed (fewer workers), never a roll-back.
 restore::LoadStats load_into(const ConnectionOptions& connection, const std::string& database,
-                             const std::filesystem::path& file, restore::LoadSettings settings, bool no_binlog) {
-  auto server = open_writer(connection, false, no_binlog);
-  if (settings.only_tables) {
-    // Some tables only: the others stay; the database is created if it is missing.
-    server->execute(fmt::format("CREATE DATABASE IF NOT EXISTS {}", db::quote_identifier(database)));
-  } else {
-    recreate_database(*server, database);
+                             const std::filesystem::path& file, restore::LoadSettings settings, bool no_binlog,
+                             unsigned workers) {
+  auto target = open_writer(connection, false, no_binlog);
+  std::vector<std::unique_ptr<db::Connection>> extra;
+  for (unsigned i = 0; i < workers; ++i) {
+    try {
+      extra.push_back(open_writer(connection, false, no_binlog));
+    } catch (const Error& error) {
+      spdlog::warn("the server refused another connection ({}): rows load on {}", error.what(),
+                   extra.empty() ? std::string("the main one") : std::to_string(extra.size()));
+      break;
+    }
   }
-  auto target = open_writer(for_database(connection, database), true, no_binlog);
+  if (settings.only_tables) {
+    // Some tables only: the others stay.
+    target->execute(fmt::format("CREATE DATABASE IF NOT EXISTS {}", db::quote_identifier(database)));
+  } else {
+    recreate_database(*target, database);
+  }
+  const std::string use = fmt::format("USE {}", db::quote_identifier(database));
+  target->execute(use);
+  settings.workers.clear();
+  for (auto& worker : extra) {
+    worker->execute(use);
+    settings.workers.push_back(worker.get());
+  }
   if (!settings.interruptible) {
     return restore::load_script(*target, file, settings);
   }
-  util::InterruptWatcher watcher([&target] { target->cancel(); });
+  // SIGINT/SIGTERM make every connection's blocked call fail at once (a worker may wait on a lock).
+  util::InterruptWatcher watcher([&target, &extra] {
+    target->cancel();
+    for (auto& worker : extra) {
+      worker->cancel();
+    }
+  });
   return restore::load_script(*target, file, settings);
 }
 
@@ -228,17 +257,20 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
   }
   // Our own files only: their INSERTs depend on nothing but their table (a mysqldump file may
   // LOCK TABLES or turn autocommit off around them).
-  if (plan.verification.status == VerifyStatus::ok) {
-    settings.workers = std::max(1u, options.threads);
-    settings.open_worker = [&options, &plan] {
-      return open_writer(for_database(options.connection, plan.target_database), true, options.no_binlog);
-    };
-  }
+  const unsigned workers = plan.verification.status == VerifyStatus::ok ? std::max(1u, options.threads) : 0;
   try {
     if (options.no_binlog) {
       spdlog::info("binary logging is off for this restore's sessions (--no-binlog): replicas do not get it");
     }
-    const auto stats = load_into(options.connection, plan.target_database, plan.file, settings, options.no_binlog);
+    restore::LoadStats stats;
+    try {
+      stats = load_into(options.connection, plan.target_database, plan.file, settings, options.no_binlog, workers);
+    } catch (const Error&) {
+      throw;
+    } catch (const std::exception& unexpected) {
+      // out of memory, a thread that cannot start: still a failed load, rolled back below
+      throw Error(ErrorCode::internal, fmt::format("the load stopped: {}", unexpected.what()));
+    }
     result.statements = stats.statements;
     result.warnings = stats.warnings;
     result.failed_statements = stats.failed;
@@ -262,7 +294,7 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
         server->execute(fmt::format("DROP DATABASE IF EXISTS {}", db::quote_identifier(plan.target_database)));
       } else {
         spdlog::info("rolling back: loading {}", result.safety_snapshot.string());
-        load_into(options.connection, plan.target_database, result.safety_snapshot, rollback, options.no_binlog);
+        load_into(options.connection, plan.target_database, result.safety_snapshot, rollback, options.no_binlog, 0);
       }
     } catch (const Error& rollback_error) {
       throw Error(ErrorCode::restore_failed,

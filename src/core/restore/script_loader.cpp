@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -94,22 +95,6 @@ std::string statement_error(const std::string& file, const Statement& statement,
                      result.error, excerpt(statement.text));
 }
 
-// The server (or the client library) does not take LOAD DATA LOCAL, or not in this form.
-bool load_data_refused(unsigned error_number) {
-  switch (error_number) {
-    case 1064:  // parse error: a server without this LOAD DATA syntax
-    case 1148:  // ER_NOT_ALLOWED_COMMAND: local_infile is off
-    case 1235:  // ER_NOT_SUPPORTED_YET
-    case 2068:  // CR_LOAD_DATA_LOCAL_INFILE_REJECTED
-    case 3948:  // MySQL 8: loading local data is disabled
-    case 3950:  // MySQL 8: local infile rejected
-    case 4166:  // MariaDB: local infile capability disabled
-      return true;
-    default:
-      return false;
-  }
-}
-
 // Deadlock, lock wait timeout: the statement was rolled back whole and may run again.
 bool is_retryable(unsigned error_number) {
   return error_number == 1213 || error_number == 1205;
@@ -121,19 +106,15 @@ bool is_retryable(unsigned error_number) {
 // connection. The queue holds at most 2 x workers statements (each under ~1 MiB).
 class InsertPool {
  public:
-  InsertPool(const std::function<std::unique_ptr<db::Connection>()>& open, unsigned workers, std::string file,
-             bool load_data)
-      : m_file(std::move(file)), m_load_data(load_data) {
-    for (unsigned i = 0; i < workers; ++i) {
-      m_connections.push_back(open());
-    }
+  InsertPool(std::vector<db::Connection*> connections, std::string file, bool load_data)
+      : m_file(std::move(file)), m_load_data(load_data), m_connections(std::move(connections)) {
     try {
-      for (auto& connection : m_connections) {
-        m_threads.emplace_back([this, worker = connection.get()] { work(*worker); });
+      for (db::Connection* connection : m_connections) {
+        m_threads.emplace_back([this, connection] { work(*connection); });
       }
-    } catch (...) {
+    } catch (const std::system_error& error) {
       stop_and_join();
-      throw;
+      throw Error(ErrorCode::internal, fmt::format("cannot start a loading thread: {}", error.what()));
     }
   }
   ~InsertPool() { stop_and_join(); }
@@ -215,10 +196,11 @@ class InsertPool {
       db::Connection::StatementResult result;
       std::exception_ptr error;
       bool as_load_data = false;
+      bool short_load = false;
       try {
         for (int attempt = 1;; ++attempt) {
-          result = run_rows(connection, statement, as_load_data);
-          if (result.ok || !is_retryable(result.error_number) || attempt == 3) {
+          result = run_rows(connection, statement, as_load_data, short_load);
+          if (result.ok || short_load || !is_retryable(result.error_number) || attempt == 3) {
             break;
           }
           spdlog::warn("line {}: error {} ({}), running the statement again", statement.line, result.error_number,
@@ -229,8 +211,12 @@ class InsertPool {
         } else if (result.warnings > 0 && warnings() < k_warnings_logged) {
           log_warnings(connection, statement.line);
         }
-      } catch (...) {
+      } catch (const Error&) {
         error = std::current_exception();
+      } catch (const std::exception& caught) {
+        // out of memory, a library fault: an Error, so the restore still rolls back
+        error = std::make_exception_ptr(
+            Error(ErrorCode::internal, fmt::format("line {}: {}", statement.line, caught.what())));
       }
       {
         std::lock_guard lock(m_mutex);
@@ -249,8 +235,9 @@ class InsertPool {
   // The rows of one INSERT as LOAD DATA LOCAL from memory when the server takes it (the server
   // no longer parses SQL for each value), else the INSERT as it is.
   db::Connection::StatementResult run_rows(db::Connection& connection, const Statement& statement,
-                                           bool& as_load_data) {
+                                           bool& as_load_data, bool& short_load) {
     as_load_data = false;
+    short_load = false;
     if (!m_load_data.load() || connection.no_backslash_escapes()) {
       return connection.run_statement(statement.text);
     }
@@ -259,17 +246,23 @@ class InsertPool {
       return connection.run_statement(statement.text);
     }
     auto result = connection.load_local(load->statement, load->rows);
-    if (!result.ok && load_data_refused(result.error_number)) {
-      if (m_load_data.exchange(false)) {
-        spdlog::warn("the server does not take LOAD DATA LOCAL (error {}: {}): rows are sent as INSERT statements",
+    if (!result.ok) {
+      // Refused (local_infile off on the server or in an option file, a proxy, a server without
+      // this syntax) or failed: the statement had no effect, and the INSERT decides. When the
+      // INSERT passes where LOAD DATA did not (other than a deadlock), rows go as INSERTs from now on.
+      auto insert = connection.run_statement(statement.text);
+      if (insert.ok && !is_retryable(result.error_number) && m_load_data.exchange(false)) {
+        spdlog::warn("LOAD DATA LOCAL failed (error {}: {}) where the INSERT passes: rows are sent as INSERT "
+                     "statements from now on",
                      result.error_number, result.error);
       }
-      return connection.run_statement(statement.text);
+      return insert;
     }
     as_load_data = true;
-    if (result.ok && result.affected_rows != load->row_count) {
+    if (result.affected_rows != load->row_count) {
       // LOCAL skips a row it cannot insert (a duplicate key) with a warning, where the INSERT
-      // fails: fail the same way, with the server's reason.
+      // fails: fail the same way, with the server's reason (the rest of the rows are in: no retry).
+      short_load = true;
       std::string reason;
       try {
         const auto warnings = connection.query("SHOW WARNINGS LIMIT 1");
@@ -290,7 +283,7 @@ class InsertPool {
   std::string m_file;
   std::atomic<bool> m_load_data;
   std::uint64_t m_load_data_statements = 0;
-  std::vector<std::unique_ptr<db::Connection>> m_connections;
+  std::vector<db::Connection*> m_connections;
   mutable std::mutex m_mutex;
   std::condition_variable m_changed;
   std::deque<Statement> m_queue;
@@ -311,10 +304,9 @@ LoadStats load_script(db::Connection& connection, const std::filesystem::path& f
   splitter.set_backslash_escapes(!connection.no_backslash_escapes());
   // --force reports failures in script order: one connection then.
   std::unique_ptr<InsertPool> pool;
-  if (settings.workers >= 1 && settings.open_worker && !settings.keep_going) {
-    pool = std::make_unique<InsertPool>(settings.open_worker, settings.workers, file.filename().string(),
-                                        settings.load_data);
-    spdlog::info("loading rows on {} connections", settings.workers);
+  if (!settings.workers.empty() && !settings.keep_going) {
+    pool = std::make_unique<InsertPool>(settings.workers, file.filename().string(), settings.load_data);
+    spdlog::info("loading rows on {} connection{}", settings.workers.size(), settings.workers.size() == 1 ? "" : "s");
   }
 
   auto last_report = std::chrono::steady_clock::now();

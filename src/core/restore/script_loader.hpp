@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "db/connection.hpp"
 #include "ifnbackup/restore.hpp"
@@ -27,15 +28,14 @@ struct LoadSettings {
   bool keep_going = false;     // --force: log a failed statement and go on
   bool interruptible = true;   // a rollback runs to its end even after SIGINT
   std::function<void(const LoadProgress&)> progress;
-  // Row INSERTs on this many extra connections (open_worker opens one on the target) while this
-  // thread reads on, for scripts whose INSERTs depend only on their table: our own dumps. Without
-  // open_worker (or with keep_going) everything runs on the one connection.
-  unsigned workers = 1;
+  // Row INSERTs go to these connections (open, on the target database, owned by the caller)
+  // while this thread reads on: for scripts whose INSERTs depend only on their table, our own
+  // dumps. Empty (or keep_going): everything runs on the one connection.
+  std::vector<db::Connection*> workers;
   // restore --tables: run only these tables' statements (and session settings) of our dump.
   std::optional<std::set<std::string>> only_tables;
   // Their rows as LOAD DATA LOCAL from memory where the server takes it (restore/load_data.hpp).
   bool load_data = true;
-  std::function<std::unique_ptr<db::Connection>()> open_worker;
 };
 
 // Throws Error(server) at the first failed statement (unless keep_going), naming its line.
