@@ -5,6 +5,7 @@ function(ifnbackup_set_warnings target)
   endif()
   if(IFNBACKUP_SANITIZE)
     target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer)
-    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+    # PUBLIC: whatever links the instrumented library (the test programs) needs the runtime too.
+    target_link_options(${target} PUBLIC -fsanitize=address,undefined)
   endif()
 endfunction()
