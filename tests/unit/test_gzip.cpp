@@ -141,6 +141,44 @@ TEST_F(GzipTest, MultiMemberFileIsReadWhole) {
   reader.read_all([&](std::string_view piece) { out.append(piece); }, 777);
   EXPECT_EQ(out, parts[0] + parts[1] + parts[2] + parts[3]);
   EXPECT_EQ(reader.members(), 4u);
+  EXPECT_EQ(reader.fast_members(), 4u) << "members of up to ~1 MiB are decoded whole by libdeflate";
+}
+
+// A member bigger than the fast path takes (a one-stream mysqldump | gzip file) goes to zlib, and
+// so does every member after it; the content is the same.
+TEST_F(GzipTest, BigMembersAreDecodedByZlib) {
+  const std::string big = sample_sql(120000);  // ~4.5 MiB in one member
+  ASSERT_GT(big.size(), 2u * 1024 * 1024);
+  const std::vector<std::string> parts = {sample_sql(10), big, sample_sql(20)};
+  const fs::path path = write_members("big.sql.gz", parts);
+  GzipReader reader(path);
+  std::string out;
+  reader.read_all([&](std::string_view piece) { out.append(piece); }, 65536);
+  EXPECT_EQ(out, parts[0] + parts[1] + parts[2]);
+  EXPECT_EQ(reader.members(), 3u);
+  EXPECT_EQ(reader.fast_members(), 1u) << "the first, small member only";
+}
+
+// Damage in a later member of a many-member file: libdeflate refuses it, zlib names the place.
+TEST_F(GzipTest, DamageInALaterSmallMemberIsFoundAndPlaced) {
+  std::vector<std::string> parts;
+  for (int i = 0; i < 6; ++i) {
+    parts.push_back(sample_sql(3000 + static_cast<std::size_t>(i)));
+  }
+  const fs::path path = write_members("members.sql.gz", parts);
+  const std::string bytes = read_file(path);
+  const std::size_t fourth = bytes.size() * 4 / 6;  // inside the fifth member or so
+  std::string flipped = bytes;
+  flipped[fourth] = static_cast<char>(flipped[fourth] ^ 0x20);
+  write_file(path, flipped);
+  const Error corrupt = decompress_error(path);
+  EXPECT_EQ(corrupt.code(), ErrorCode::corrupt) << corrupt.what();
+  EXPECT_NE(std::string(corrupt.what()).find("at compressed offset"), std::string::npos) << corrupt.what();
+
+  write_file(path, bytes.substr(0, fourth));
+  const Error cut = decompress_error(path);
+  EXPECT_EQ(cut.code(), ErrorCode::incomplete) << cut.what();
+  EXPECT_NE(std::string(cut.what()).find("unexpected end of file"), std::string::npos) << cut.what();
 }
 
 TEST_F(GzipTest, IncompressibleLargeInput) {

@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <libdeflate.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -17,7 +18,11 @@
 namespace ifnbackup::io {
 namespace {
 
-constexpr std::size_t k_input_buffer_size = 256 * 1024;
+// Large enough to hold a whole member of our writer (1 MiB of SQL, compressed) several times.
+constexpr std::size_t k_input_buffer_size = 4 * 1024 * 1024;
+// The fast path decodes members whose content fits here: our writer's 1 MiB blocks.
+constexpr std::size_t k_fast_output_size = 1024 * 1024 + 64 * 1024;
+constexpr std::size_t k_fast_input_wanted = 2 * 1024 * 1024;
 
 enum class MemberState { between, inside, done };
 
@@ -33,10 +38,19 @@ struct GzipReader::Stream {
   std::uint64_t file_read = 0;  // bytes read from the file, including those still in `in`
   bool eof = false;
   MemberState state = MemberState::between;
+  // Fast path: a whole member decoded at once by libdeflate (CRC-32 and length checked) into
+  // `fast_out`, served from there. Off for good after its first miss (a member too big, or bad
+  // data): zlib then decodes, and reports any damage with its exact place.
+  libdeflate_decompressor* fast = nullptr;
+  bool fast_enabled = true;
+  std::vector<char> fast_out;
+  std::size_t fast_pos = 0;
+  std::size_t fast_len = 0;
 
   std::uint64_t consumed() const noexcept { return file_read - z.avail_in; }
 
   ~Stream() {
+    libdeflate_free_decompressor(fast);
     if (inflate_ready) {
       inflateEnd(&z);
     }
@@ -174,6 +188,44 @@ void GzipReader::throw_inflate_error(int rc) const {
   }
 }
 
+// At the start of a member (header checked): decodes it whole with libdeflate when it is all in
+// the buffer and its content fits `fast_out`. False (input untouched) otherwise: zlib goes on.
+bool GzipReader::decode_member_fast() {
+  Stream& s = *m_stream;
+  if (!s.fast_enabled) {
+    return false;
+  }
+  if (s.fast == nullptr) {
+    s.fast = libdeflate_alloc_decompressor();
+    s.fast_out.resize(k_fast_output_size);
+    if (s.fast == nullptr) {
+      s.fast_enabled = false;
+      return false;
+    }
+  }
+  // A member of ours takes at most ~1.1 MiB compressed: top the buffer up below 2 MiB only, so
+  // that the unread rest is moved to its front once every few members, not for each one.
+  while (s.z.avail_in < k_fast_input_wanted && refill()) {
+  }
+  std::size_t in_used = 0;
+  std::size_t out_len = 0;
+  const libdeflate_result rc = libdeflate_gzip_decompress_ex(s.fast, s.z.next_in, s.z.avail_in, s.fast_out.data(),
+                                                             s.fast_out.size(), &in_used, &out_len);
+  if (rc != LIBDEFLATE_SUCCESS) {
+    s.fast_enabled = false;
+    return false;
+  }
+  s.z.next_in += in_used;
+  s.z.avail_in -= static_cast<uInt>(in_used);
+  s.fast_pos = 0;
+  s.fast_len = out_len;
+  m_uncompressed += out_len;
+  ++m_members;
+  ++m_fast_members;
+  s.state = MemberState::between;
+  return true;
+}
+
 std::size_t GzipReader::read(std::span<char> out) {
   Stream& s = *m_stream;
   if (out.empty()) {
@@ -181,12 +233,23 @@ std::size_t GzipReader::read(std::span<char> out) {
   }
   const auto capacity = static_cast<uInt>(std::min<std::size_t>(out.size(), UINT_MAX));
   for (;;) {
+    if (s.fast_pos < s.fast_len) {
+      const std::size_t n = std::min(out.size(), s.fast_len - s.fast_pos);
+      std::memcpy(out.data(), s.fast_out.data() + s.fast_pos, n);
+      s.fast_pos += n;
+      return n;
+    }
     if (s.state == MemberState::done) {
       return 0;
     }
-    if (s.state == MemberState::between && !start_member()) {
-      s.state = MemberState::done;
-      return 0;
+    if (s.state == MemberState::between) {
+      if (!start_member()) {
+        s.state = MemberState::done;
+        return 0;
+      }
+      if (decode_member_fast()) {
+        continue;
+      }
     }
     s.z.next_out = reinterpret_cast<Bytef*>(out.data());
     s.z.avail_out = capacity;
