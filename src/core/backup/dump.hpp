@@ -56,7 +56,10 @@ struct DumpSummary {
 DumpSummary dump_database(db::Connection& connection, const DumpSettings& settings, DumpWriter& out);
 
 // Pieces of dump_database, one file each.
-// Columns that foreign keys reference, by table (their keys are never deferred).
+// Columns that foreign keys of this database's tables reference in it, by table (their keys are
+// never deferred). TABLE_SCHEMA in the filter: the server then opens this database's tables only,
+// not every table of every database. A foreign key from another database is not seen (with
+// FOREIGN_KEY_CHECKS=0 the load does not need the key, added back after the rows anyway).
 std::map<std::string, std::set<std::string>> referenced_columns(db::Connection& connection,
                                                               const std::string& database);
 // Writes the definition; returns the ALTER TABLE that adds the keys deferred after the rows

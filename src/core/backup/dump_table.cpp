@@ -57,7 +57,7 @@ std::map<std::string, std::set<std::string>> referenced_columns(db::Connection& 
                                                               const std::string& database) {
   auto result = connection.query(fmt::format(
       "SELECT REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE "
-      "WHERE REFERENCED_TABLE_SCHEMA = {} AND REFERENCED_COLUMN_NAME IS NOT NULL",
+      "WHERE TABLE_SCHEMA = {0} AND REFERENCED_TABLE_SCHEMA = {0} AND REFERENCED_COLUMN_NAME IS NOT NULL",
       sql_literal(database)));
   std::map<std::string, std::set<std::string>> columns;
   for (auto& row : result.rows) {
