@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "restore/statement_words.hpp"
 #include "restore/table_filter.hpp"
 
 namespace ifnbackup::restore {
@@ -64,6 +65,19 @@ TEST(TableFilter, NothingChosenRunsOnlySessionSettings) {
                         statement.find("SETVAL") == std::string::npos;
     EXPECT_EQ(filter.keep(statement), is_set) << statement;
   }
+}
+
+TEST(StatementWords, SessionSettingsAndDatabaseSwitches) {
+  EXPECT_TRUE(is_session_setting("SET NAMES utf8mb4"));
+  EXPECT_TRUE(is_session_setting("  /*!40101 SET @OLD_SQL_MODE=@@SQL_MODE */"));
+  EXPECT_TRUE(is_session_setting("set time_zone = '+00:00'"));
+  EXPECT_FALSE(is_session_setting("SELECT SETVAL(`s`, 1)"));
+  EXPECT_FALSE(is_session_setting("SETTINGS"));
+  EXPECT_TRUE(switches_database("USE `shop`"));
+  EXPECT_TRUE(switches_database("CREATE DATABASE /*!32312 IF NOT EXISTS*/ `shop`"));
+  EXPECT_TRUE(switches_database("create  schema x"));
+  EXPECT_FALSE(switches_database("CREATE TABLE `database` (`id` int)"));
+  EXPECT_FALSE(switches_database("USER_TABLE"));
 }
 
 }  // namespace

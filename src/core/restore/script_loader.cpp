@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -18,6 +17,7 @@
 #include "io/gzip_reader.hpp"
 #include "restore/load_data.hpp"
 #include "restore/sql_splitter.hpp"
+#include "restore/statement_words.hpp"
 #include "restore/table_filter.hpp"
 #include "util/interrupt.hpp"
 
@@ -29,31 +29,6 @@ constexpr int k_warnings_logged = 20;
 // A statement of the main connection (an index build, a big table's DDL) that takes this long
 // is named in the log: where a long restore spends its time.
 constexpr double k_slow_statement_seconds = 2.0;
-
-bool starts_with_word(std::string_view text, std::string_view word) {
-  if (text.size() < word.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < word.size(); ++i) {
-    if (std::toupper(static_cast<unsigned char>(text[i])) != word[i]) {
-      return false;
-    }
-  }
-  return text.size() == word.size() || std::isspace(static_cast<unsigned char>(text[word.size()])) ||
-         text[word.size()] == '`';
-}
-
-bool switches_database(std::string_view text) {
-  if (starts_with_word(text, "USE")) {
-    return true;
-  }
-  if (!starts_with_word(text, "CREATE")) {
-    return false;
-  }
-  auto rest = text.substr(6);
-  rest.remove_prefix(std::min(rest.find_first_not_of(" \t\r\n"), rest.size()));
-  return starts_with_word(rest, "DATABASE") || starts_with_word(rest, "SCHEMA");
-}
 
 std::string excerpt(std::string_view text) {
   std::string out(text.substr(0, 120));
@@ -76,17 +51,6 @@ void log_warnings(db::Connection& connection, std::uint64_t line) {
 // A row INSERT of our own dumps: it depends on nothing but the table, which exists already.
 bool is_row_insert(std::string_view text) {
   return text.starts_with("INSERT INTO ");
-}
-
-// A statement that sets session state (character set, sql_mode, time zone, checks, user
-// variables), bare or inside a /*!NNNNN ... */ version comment: every connection needs it.
-bool is_session_setting(std::string_view text) {
-  if (text.starts_with("/*!")) {
-    text.remove_prefix(3);
-    text.remove_prefix(std::min(text.find_first_not_of("0123456789"), text.size()));
-    text.remove_prefix(std::min(text.find_first_not_of(" \t\r\n"), text.size()));
-  }
-  return starts_with_word(text, "SET");
 }
 
 std::string statement_error(const std::string& file, const Statement& statement,
