@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -16,7 +18,7 @@
 
 #include "ifnbackup/error.hpp"
 #include "io/gzip_reader.hpp"
-#include "io/gzip_writer.hpp"
+#include "io/parallel_gzip_writer.hpp"
 
 namespace {
 
@@ -24,7 +26,7 @@ namespace fs = std::filesystem;
 using ifnbackup::Error;
 using ifnbackup::ErrorCode;
 using ifnbackup::io::GzipReader;
-using ifnbackup::io::GzipWriter;
+using ifnbackup::io::ParallelGzipWriter;
 
 class GzipTest : public ::testing::Test {
  protected:
@@ -35,13 +37,14 @@ class GzipTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(m_dir); }
 
-  // Compresses each part as its own gzip member, one after the other, into `name`.
+  // Compresses each part as its own gzip member (one block as big as the part), one after the
+  // other, into `name`.
   fs::path write_members(const std::string& name, const std::vector<std::string>& parts, int level = 6) {
     const fs::path path = m_dir / name;
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     EXPECT_GE(fd, 0);
     for (const std::string& part : parts) {
-      GzipWriter writer(fd, level, path.string());
+      ParallelGzipWriter writer(fd, level, path.string(), 1, std::max<std::size_t>(part.size(), 1));
       writer.write(part);
       writer.finish();
       EXPECT_EQ(writer.uncompressed_bytes(), part.size());
@@ -93,7 +96,7 @@ TEST_F(GzipTest, RoundTripAndCounters) {
   const fs::path path = m_dir / "one.sql.gz";
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   ASSERT_GE(fd, 0);
-  GzipWriter writer(fd, 6, "one.sql.gz");
+  ParallelGzipWriter writer(fd, 6, "one.sql.gz", 1);
   for (std::size_t pos = 0; pos < content.size(); pos += 1000) {
     writer.write(std::string_view(content).substr(pos, 1000));
   }
@@ -262,7 +265,7 @@ TEST_F(GzipTest, DiskFullIsAnIoErrorWithHint) {
     GTEST_SKIP() << "/dev/full is not available";
   }
   try {
-    GzipWriter writer(fd, 6, "/backups/x.sql.gz.partial");
+    ParallelGzipWriter writer(fd, 6, "/backups/x.sql.gz.partial", 1);
     writer.write(sample_sql(100));
     writer.finish();
     FAIL() << "no error";
@@ -278,7 +281,7 @@ TEST_F(GzipTest, BadDescriptorIsAnIoErrorWithStrerror) {
   const int fd = ::open((m_dir / "ro").c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
   ASSERT_GE(fd, 0);
   try {
-    GzipWriter writer(fd, 6, "ro");
+    ParallelGzipWriter writer(fd, 6, "ro", 1);
     writer.write("data");
     writer.finish();
     FAIL() << "no error";
@@ -304,7 +307,7 @@ TEST_F(GzipTest, FileSizeLimitIsReported) {
       c = static_cast<char>(rng());
     }
     try {
-      GzipWriter writer(fd, 1, "big.gz");
+      ParallelGzipWriter writer(fd, 1, "big.gz", 1);
       writer.write(noise);
       writer.finish();
     } catch (const Error& e) {
@@ -339,7 +342,7 @@ TEST_F(GzipTest, WritesThroughASlowPipe) {
   }
   std::uint64_t compressed = 0;
   {
-    GzipWriter writer(fds[1], 6, "pipe");
+    ParallelGzipWriter writer(fds[1], 6, "pipe", 1);
     writer.write(content);
     writer.finish();
     compressed = writer.compressed_bytes();
@@ -354,7 +357,7 @@ TEST_F(GzipTest, WritesThroughASlowPipe) {
 
 TEST_F(GzipTest, InvalidLevelIsAUsageError) {
   try {
-    GzipWriter writer(1, 12, "x");
+    ParallelGzipWriter writer(1, 12, "x", 1);
     FAIL() << "no error";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::usage);

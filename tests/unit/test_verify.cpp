@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -12,7 +14,7 @@
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/manifest.hpp"
 #include "ifnbackup/verify.hpp"
-#include "io/gzip_writer.hpp"
+#include "io/parallel_gzip_writer.hpp"
 #include "util/sha256.hpp"
 #include "verify/content_scan.hpp"
 
@@ -78,7 +80,7 @@ class VerifyTest : public ::testing::Test {
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     EXPECT_GE(fd, 0);
     for (const std::string& member : members) {
-      ifnbackup::io::GzipWriter writer(fd, 6, name);
+      ifnbackup::io::ParallelGzipWriter writer(fd, 6, name, 1, std::max<std::size_t>(member.size(), 1));
       writer.write(member);
       writer.finish();
     }
