@@ -7,6 +7,13 @@
 
 namespace ifnbackup {
 
+// gzip level of backups and safety snapshots (libdeflate). Level 6 keeps the promise "no larger
+// than `gzip -6` of the same SQL" on any data; lower levels do not always: level 4 is 0.975 of
+// gzip -6 on the benchmark dump and 0.951 on the test corpus but 1.052 on the unit tests'
+// random-number SQL, level 5 1.021 there (docs/benchmarks.md). --compress-level 4 is the
+// operator's choice when CPU matters more than that promise.
+inline constexpr int k_default_compress_level = 6;
+
 // How to reach the server. The password is never a field here: it comes from an option
 // file read by libmysqlclient (defaults_file) or from password_file (0600 or stricter).
 struct ConnectionOptions {
@@ -31,7 +38,7 @@ struct BackupOptions {
   ConnectionOptions connection;
   std::filesystem::path backup_dir;
   std::string prefix = "ifn_connect_backup";
-  int compress_level = 6;
+  int compress_level = k_default_compress_level;
   // Compressing threads (gzip members of 1 MiB); 1: one gzip stream on the dump thread.
   unsigned threads = std::thread::hardware_concurrency();
   // An extended INSERT is closed before it passes this many bytes (mysqldump's net_buffer_length).

@@ -26,7 +26,7 @@ struct RestoreOptions {
   // Only these tables (and their triggers) are replaced; the rest of the database is left as it
   // is. Our own files only (their manifest lists the tables). Empty: the whole database.
   std::vector<std::string> tables;
-  int compress_level = 6;    // of the safety snapshot
+  int compress_level = k_default_compress_level;  // of the safety snapshot
   // Connections loading rows at once (our own files), and the snapshot's compressing threads.
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());
 };

@@ -19,7 +19,7 @@ struct GlobalSettings {
   std::string backup_dir;
   std::string log_dir;  // empty: the backup folder
   std::string prefix = "ifn_connect_backup";
-  int compress_level = 6;
+  int compress_level = k_default_compress_level;
   unsigned threads = 0;  // 0: not given, BackupOptions' default (the number of cores)
   std::string config_file;
   bool quiet = false;

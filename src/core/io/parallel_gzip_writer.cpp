@@ -6,6 +6,7 @@
 #include <libdeflate.h>
 
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/options.hpp"
 #include "io/file_io.hpp"
 
 namespace ifnbackup::io {
@@ -66,7 +67,7 @@ ParallelGzipWriter::ParallelGzipWriter(int fd, int level, std::string what, unsi
     throw Error(ErrorCode::internal, "invalid compression block size " + std::to_string(block_bytes));
   }
   if (level == -1) {
-    level = 6;  // zlib's Z_DEFAULT_COMPRESSION
+    level = k_default_compress_level;
   }
   if (level < 1 || level > 9) {
     throw Error(ErrorCode::usage, "invalid compression level " + std::to_string(level),

@@ -20,7 +20,7 @@ class ParallelGzipWriter {
  public:
   static constexpr std::size_t k_default_block_bytes = 1024 * 1024;
 
-  // level: 1..9 or -1 (6); `what` names the file in messages. threads >= 1 compressing
+  // level: 1..9 or -1 (k_default_compress_level); `what` names the file in messages. threads >= 1 compressing
   // threads; 1 compresses and writes each block on the caller's thread, no thread started.
   // Memory: at most 2 x threads blocks (1 for threads == 1) exist at once, input + output each.
   ParallelGzipWriter(int fd, int level, std::string what, unsigned threads,
