@@ -50,4 +50,45 @@ struct ChecksumLine {
 };
 std::optional<ChecksumLine> parse_checksum_line(std::string_view line);
 
+// The section index (docs/backup-format.md, "Section index"): where each part of the file lies,
+// so one table can be read without the rest. A section starts at a gzip member boundary.
+enum class SectionKind { prologue, table, objects };
+struct Section {
+  SectionKind kind = SectionKind::prologue;
+  std::string table;          // SectionKind::table only
+  std::uint64_t rows = 0;     // SectionKind::table only
+  std::uint64_t at = 0;       // compressed offset of its first gzip member
+  std::uint64_t size = 0;     // compressed bytes (whole members)
+  std::uint64_t bytes = 0;    // uncompressed bytes
+  std::uint32_t crc32 = 0;    // CRC-32 of the uncompressed bytes
+
+  friend bool operator==(const Section&, const Section&) = default;
+};
+
+inline constexpr std::string_view k_index_begin_line = "-- ifnbackup-index-begin";
+inline constexpr std::string_view k_index_section_prefix = "-- ifnbackup-section: ";
+inline constexpr std::string_view k_index_end_prefix = "-- ifnbackup-index-end: ";
+inline constexpr std::string_view k_index_locator_prefix = "-- ifnbackup-index-at: ";
+
+// The index block, each line ending in '\n':
+//   -- ifnbackup-index-begin
+//   -- ifnbackup-section: prologue at=A size=S bytes=B crc32=XXXXXXXX
+//   -- ifnbackup-section: table `name` rows=N at=A size=S bytes=B crc32=XXXXXXXX
+//   -- ifnbackup-section: objects at=A size=S bytes=B crc32=XXXXXXXX
+//   -- ifnbackup-index-end: sections=K
+std::string format_index(const std::vector<Section>& sections);
+// The whole block as format_index writes it; std::nullopt for anything else.
+std::optional<std::vector<Section>> parse_index(std::string_view text);
+// True when the sections follow each other from offset 0 (compressed and uncompressed alike),
+// the prologue first, the objects last, and end at `end_at` compressed / `end_bytes` uncompressed.
+bool index_is_contiguous(const std::vector<Section>& sections, std::uint64_t end_at, std::uint64_t end_bytes);
+
+// "-- ifnbackup-index-at: <A> size=<S>\n": where the index block's gzip members are.
+struct IndexLocator {
+  std::uint64_t at = 0;
+  std::uint64_t size = 0;
+};
+std::string format_index_locator(const IndexLocator& locator);
+std::optional<IndexLocator> parse_index_locator(std::string_view line);
+
 }  // namespace ifnbackup

@@ -32,6 +32,10 @@ struct VerifyResult {
   std::string completed_at;        // what follows "-- Dump completed on "
   // The "-- ifnbackup-<key>: <value>" lines before the first SQL statement, keyed by <key>.
   std::map<std::string, std::string> header;
+  // restore --tables on a file with a section index: only some sections were read and checked
+  // (compressed_checked bytes of them, CRC-32 each); sha256 is then empty.
+  bool partial = false;
+  std::uint64_t compressed_checked = 0;
 
   bool ok() const noexcept { return status == VerifyStatus::ok || status == VerifyStatus::ok_legacy; }
 };

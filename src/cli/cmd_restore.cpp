@@ -36,7 +36,11 @@ void print_plan(const RestorePlan& plan) {
   std::string out = fmt::format("\nRestauration / restore\n  fichier   : {}\n", plan.file.string());
   out += fmt::format("  date      : {}\n", v.completed_at.empty() ? "?" : v.completed_at);
   out += fmt::format("  taille    : {} compressed, {} of SQL\n", mib(v.compressed_bytes), mib(v.uncompressed_bytes));
-  if (v.status == VerifyStatus::ok) {
+  if (v.status == VerifyStatus::ok && v.partial) {
+    out += fmt::format("  contenu   : {} tables, {} rows; only the sections restored were read and checked "
+                       "({} of {}; 'ifnbackup verify' checks the whole file)\n",
+                       v.tables.size(), rows, mib(v.compressed_checked), mib(v.compressed_bytes));
+  } else if (v.status == VerifyStatus::ok) {
     out += fmt::format("  contenu   : {} tables, {} rows (checksum verified)\n", v.tables.size(), rows);
   } else {
     out += "  contenu   : mysqldump file, no manifest (gzip and completion marker verified)\n";

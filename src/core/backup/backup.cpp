@@ -69,7 +69,7 @@ BackupResult write_backup(const BackupOptions& options) {
   spdlog::info("writing {} (gzip level {}, {} compressing thread{})", file.final_path().string(),
                options.compress_level, threads, threads == 1 ? "" : "s");
   io::ParallelGzipWriter gzip(file.fd(), options.compress_level, file.partial_path().string(), threads);
-  backup::DumpWriter writer([&gzip](std::string_view chunk) { gzip.write(chunk); });
+  backup::DumpWriter writer(gzip);
 
   util::InterruptWatcher watcher([&connection] { connection->cancel(); });
   backup::DumpSettings settings;
@@ -81,7 +81,6 @@ BackupResult write_backup(const BackupOptions& options) {
 
   BackupResult result;
   result.sha256 = writer.finish(summary.tables, std::chrono::system_clock::now());
-  gzip.finish();
   file.commit();
 
   result.file = file.final_path();

@@ -128,17 +128,20 @@ DumpSummary dump_database(db::Connection& connection, const DumpSettings& settin
       continue;
     }
     util::check_interrupted();
+    out.begin_table(object.name);
     const auto parent = referenced.find(object.name);
     const std::string add_keys = write_create_table(connection, settings.database, object.name,
                                                     parent == referenced.end() ? none : parent->second, out);
     const auto rows = write_table_rows(connection, settings.database, object.name, settings.max_insert_bytes, out);
     write_deferred_keys(object.name, add_keys, out);
     write_triggers(connection, settings.database, object.name, out);
+    out.end_table(rows);
     summary.tables.push_back(TableCount{object.name, rows});
     summary.rows += rows;
     spdlog::debug("table {}: {} rows", object.name, rows);
   }
   // Views may use views: a placeholder for each first, the real definitions last (after routines).
+  out.begin_objects();
   for (const auto& object : objects.tables) {
     if (object.kind == TableKind::view) {
       write_view_placeholder(connection, settings.database, object.name, out);

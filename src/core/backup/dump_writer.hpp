@@ -1,22 +1,23 @@
 #pragma once
 // Buffers the SQL text of a dump, hashes it (SHA-256, the file's content checksum) and hands
-// it to a sink (the gzip stream) in large chunks.
+// it to the gzip writer in large chunks. It also marks where each section of the file starts
+// (prologue, one per table, the other objects) and ends the file with the section index
+// (docs/backup-format.md).
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "ifnbackup/manifest.hpp"
+#include "io/parallel_gzip_writer.hpp"
 #include "util/sha256.hpp"
 
 namespace ifnbackup::backup {
 
 class DumpWriter {
  public:
-  using Sink = std::function<void(std::string_view)>;
-  explicit DumpWriter(Sink sink, std::size_t chunk_bytes = 256 * 1024);
+  explicit DumpWriter(io::ParallelGzipWriter& gzip, std::size_t chunk_bytes = 256 * 1024);
 
   // Appending straight into the buffer avoids a copy; call maybe_flush() afterwards.
   std::string& buffer() { return m_buffer; }
@@ -29,19 +30,33 @@ class DumpWriter {
       flush();
     }
   }
-  // Writes the manifest (hashed with the content), then the checksum and completion lines.
+  // What is written next starts a new section, on a new gzip member. The prologue starts itself.
+  void begin_table(const std::string& table);
+  void end_table(std::uint64_t rows);
+  void begin_objects();
+
+  // Writes the manifest (hashed with the content) and the section index, finishes the gzip
+  // stream, then appends the index locator, checksum and completion lines as one stored member.
   // Returns the content's SHA-256 in hex.
   std::string finish(const std::vector<TableCount>& tables, std::chrono::system_clock::time_point completed);
-  // Uncompressed bytes handed to the sink so far plus those buffered.
+  // Uncompressed bytes handed to the gzip writer so far plus those buffered.
   std::uint64_t bytes() const { return m_written + m_buffer.size(); }
 
  private:
+  struct Mark {
+    Section section;             // kind, table, rows; placed by finish()
+    std::uint64_t first_member;  // number of its first gzip member
+  };
   void flush();
-  Sink m_sink;
+  void begin_section(SectionKind kind, const std::string& table);
+  std::vector<Section> place_sections(const std::vector<io::GzipMember>& members, std::uint64_t end_member) const;
+
+  io::ParallelGzipWriter& m_gzip;
   std::size_t m_chunk_bytes;
   std::string m_buffer;
   util::Sha256 m_sha;
   std::uint64_t m_written = 0;
+  std::vector<Mark> m_marks;
 };
 
 }  // namespace ifnbackup::backup

@@ -34,8 +34,10 @@ struct GzipReader::Stream {
   z_stream z{};
   bool inflate_ready = false;
   std::vector<unsigned char> in = std::vector<unsigned char>(k_input_buffer_size);
-  std::uint64_t file_size = 0;
-  std::uint64_t file_read = 0;  // bytes read from the file, including those still in `in`
+  std::uint64_t file_size = 0;  // of the range read
+  std::uint64_t base = 0;       // file offset of the range
+  bool ranged = false;          // reads stop at file_size (a section), not at end of file
+  std::uint64_t file_read = 0;  // bytes of the range read, including those still in `in`
   bool eof = false;
   MemberState state = MemberState::between;
   // Fast path: a whole member decoded at once by libdeflate (CRC-32 and length checked) into
@@ -60,7 +62,10 @@ struct GzipReader::Stream {
   }
 };
 
-GzipReader::GzipReader(const std::filesystem::path& path) : m_stream(std::make_unique<Stream>()) {
+GzipReader::GzipReader(const std::filesystem::path& path) : GzipReader(path, 0, UINT64_MAX) {}
+
+GzipReader::GzipReader(const std::filesystem::path& path, std::uint64_t offset, std::uint64_t length)
+    : m_stream(std::make_unique<Stream>()) {
   Stream& s = *m_stream;
   s.name = path.string();
   s.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -78,8 +83,19 @@ GzipReader::GzipReader(const std::filesystem::path& path) : m_stream(std::make_u
   if (S_ISDIR(st.st_mode)) {
     throw Error(ErrorCode::io, "cannot read " + s.name + ": it is a directory");
   }
-  s.file_size = static_cast<std::uint64_t>(st.st_size);
-  ::posix_fadvise(s.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  if (offset > size || (length != UINT64_MAX && length > size - offset)) {
+    throw Error(ErrorCode::incomplete, s.name + ": too short for the range " + std::to_string(offset) + "+" +
+                                           std::to_string(length) + " its index gives");
+  }
+  s.base = offset;
+  s.ranged = length != UINT64_MAX;
+  s.file_size = length == UINT64_MAX ? size - offset : length;
+  if (offset > 0 && ::lseek(s.fd, static_cast<off_t>(offset), SEEK_SET) < 0) {
+    throw Error(ErrorCode::io, "cannot seek in " + s.name + ": " + std::strerror(errno));
+  }
+  ::posix_fadvise(s.fd, static_cast<off_t>(offset), static_cast<off_t>(length == UINT64_MAX ? 0 : length),
+                  POSIX_FADV_SEQUENTIAL);
 
   // windowBits 15 + 16: gzip only (a raw zlib stream is not a backup file).
   const int rc = inflateInit2(&s.z, 15 + 16);
@@ -112,7 +128,13 @@ bool GzipReader::refill() {
     std::memmove(s.in.data(), s.z.next_in, s.z.avail_in);
   }
   s.z.next_in = s.in.data();
-  const std::size_t space = s.in.size() - s.z.avail_in;
+  // A range ends where its last member does; a whole file at its end.
+  const std::uint64_t range_left = s.ranged ? s.file_size - std::min(s.file_size, s.file_read) : UINT64_MAX;
+  const auto space = static_cast<std::size_t>(std::min<std::uint64_t>(s.in.size() - s.z.avail_in, range_left));
+  if (space == 0) {
+    s.eof = true;
+    return false;
+  }
   for (;;) {
     const ssize_t n = ::read(s.fd, s.in.data() + s.z.avail_in, space);
     if (n < 0) {
@@ -158,15 +180,18 @@ bool GzipReader::start_member() {
     }
     throw Error(ErrorCode::corrupt, s.name + ": trailing garbage after gzip member " +
                                         std::to_string(m_members) + " at compressed offset " +
-                                        std::to_string(s.consumed()));
+                                        std::to_string(s.base + s.consumed()));
   }
   if (!have_two) {
     throw Error(ErrorCode::incomplete, s.name +
                                            ": unexpected end of file in a gzip header at compressed offset " +
-                                           std::to_string(s.consumed()));
+                                           std::to_string(s.base + s.consumed()));
   }
   if (m_members > 0) {
     inflateReset(&s.z);
+  }
+  if (m_member_hook) {
+    m_member_hook(s.base + s.consumed(), m_uncompressed);
   }
   s.state = MemberState::inside;
   return true;
@@ -179,7 +204,7 @@ void GzipReader::throw_inflate_error(int rc) const {
     case Z_DATA_ERROR:
     case Z_NEED_DICT:
       throw Error(ErrorCode::corrupt,
-                  s.name + ": " + detail + " at compressed offset " + std::to_string(s.consumed()),
+                  s.name + ": " + detail + " at compressed offset " + std::to_string(s.base + s.consumed()),
                   "the file is damaged; use another backup");
     case Z_MEM_ERROR:
       throw Error(ErrorCode::internal, "out of memory while decompressing " + s.name);
@@ -278,7 +303,7 @@ std::size_t GzipReader::read(std::span<char> out) {
     }
     if (!refill()) {
       throw Error(ErrorCode::incomplete,
-                  s.name + ": unexpected end of file at compressed offset " + std::to_string(s.consumed()) +
+                  s.name + ": unexpected end of file at compressed offset " + std::to_string(s.base + s.consumed()) +
                       ": the gzip stream is truncated",
                   "the backup was cut short (disk full, killed run or partial copy); use another backup");
     }

@@ -17,6 +17,9 @@ class GzipReader {
  public:
   // Opens the file. Throws Error(not_found) if it does not exist, Error(io) if it cannot be read.
   explicit GzipReader(const std::filesystem::path& path);
+  // Reads only the `length` bytes from compressed offset `offset`, which must be whole members
+  // (a section of the index, docs/backup-format.md): the end of the range is the end of the file.
+  GzipReader(const std::filesystem::path& path, std::uint64_t offset, std::uint64_t length);
   ~GzipReader();
   GzipReader(const GzipReader&) = delete;
   GzipReader& operator=(const GzipReader&) = delete;
@@ -28,6 +31,10 @@ class GzipReader {
 
   // Calls `chunk` with successive decompressed pieces until the end (same errors as read()).
   void read_all(const std::function<void(std::string_view)>& chunk, std::size_t chunk_size = 1024 * 1024);
+
+  // Called as each member starts, with its compressed offset (in the file) and the uncompressed
+  // offset of its first byte (from the start of what this reader reads).
+  void on_member_start(std::function<void(std::uint64_t, std::uint64_t)> hook) { m_member_hook = std::move(hook); }
 
   // Compressed bytes consumed so far and the file's size: for a progress bar.
   std::uint64_t compressed_read() const noexcept;
@@ -50,6 +57,7 @@ class GzipReader {
   std::uint64_t m_uncompressed = 0;
   std::uint64_t m_members = 0;
   std::uint64_t m_fast_members = 0;
+  std::function<void(std::uint64_t, std::uint64_t)> m_member_hook;
 };
 
 }  // namespace ifnbackup::io

@@ -8,6 +8,7 @@
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/options.hpp"
 #include "io/file_io.hpp"
+#include "io/gzip_member.hpp"
 
 namespace ifnbackup::io {
 namespace {
@@ -222,9 +223,63 @@ void ParallelGzipWriter::write_inline() {
   }
   std::lock_guard lock(m_mutex);
   m_filling = false;
-  m_compressed += block.output_size;
+  record_member(block);
   ++m_submitted;
   ++m_written;
+}
+
+void ParallelGzipWriter::record_member(const Block& block) {
+  // A gzip member ends with CRC-32 and ISIZE, little-endian (RFC 1952).
+  const unsigned char* end = block.output.get() + block.output_size;
+  auto le32 = [](const unsigned char* p) {
+    return static_cast<std::uint32_t>(p[0]) | static_cast<std::uint32_t>(p[1]) << 8 |
+           static_cast<std::uint32_t>(p[2]) << 16 | static_cast<std::uint32_t>(p[3]) << 24;
+  };
+  m_members.push_back(GzipMember{m_compressed, block.output_size, le32(end - 4), le32(end - 8)});
+  m_compressed += block.output_size;
+}
+
+std::uint64_t ParallelGzipWriter::cut() {
+  if (m_finished) {
+    throw Error(ErrorCode::internal, "cut of " + m_what + " after its gzip stream was finished");
+  }
+  throw_if_failed();
+  if (m_filling) {
+    if (m_threads.empty()) {
+      write_inline();
+    } else {
+      std::unique_lock lock(m_mutex);
+      submit_block();
+    }
+  }
+  std::lock_guard lock(m_mutex);
+  return m_submitted;
+}
+
+std::vector<GzipMember> ParallelGzipWriter::wait_written() {
+  if (m_filling) {
+    throw Error(ErrorCode::internal, "wait_written() on " + m_what + " without cut()");
+  }
+  std::unique_lock lock(m_mutex);
+  m_changed.wait(lock, [this] { return m_error || m_written == m_submitted; });
+  if (m_error) {
+    std::rethrow_exception(m_error);
+  }
+  return m_members;
+}
+
+void ParallelGzipWriter::append_stored(std::string_view text) {
+  if (!m_finished) {
+    throw Error(ErrorCode::internal, "append_stored() on " + m_what + " before finish()");
+  }
+  const std::string member = stored_gzip_member(text);
+  write_fully(m_fd, member, m_what);
+  std::lock_guard lock(m_mutex);
+  m_members.push_back(GzipMember{m_compressed, member.size(), static_cast<std::uint32_t>(text.size()),
+                                 gzip_crc32(text)});
+  m_compressed += member.size();
+  ++m_written;
+  ++m_submitted;
 }
 
 void ParallelGzipWriter::submit_block() {
@@ -297,7 +352,7 @@ void ParallelGzipWriter::write_loop() {
                   m_what);
       {
         std::lock_guard lock(m_mutex);
-        m_compressed += block->output_size;
+        record_member(*block);
         block->compressed = false;
         ++m_written;
       }

@@ -16,6 +16,14 @@
 
 namespace ifnbackup::io {
 
+// Where one gzip member of the file lies, read from its own trailer.
+struct GzipMember {
+  std::uint64_t offset = 0;      // compressed offset of its first byte
+  std::uint64_t compressed = 0;  // its size in the file
+  std::uint32_t size = 0;        // uncompressed bytes (ISIZE)
+  std::uint32_t crc32 = 0;       // of the uncompressed bytes
+};
+
 class ParallelGzipWriter {
  public:
   static constexpr std::size_t k_default_block_bytes = 1024 * 1024;
@@ -39,6 +47,15 @@ class ParallelGzipWriter {
   // The descriptor is neither synced nor closed. Throws as write() does.
   void finish();
 
+  // Ends the current member here (if it holds anything): the next byte written starts a new
+  // one. Returns the number of that next member. Throws as write() does.
+  std::uint64_t cut();
+  // After cut(): waits until every member so far is in the file and returns them all, in order.
+  std::vector<GzipMember> wait_written();
+  // After finish(): appends `text` (at most 65535 bytes) as one stored (uncompressed) gzip member,
+  // which a reader finds at the end of the file without decompressing anything (io/gzip_member).
+  void append_stored(std::string_view text);
+
   bool finished() const noexcept { return m_finished; }
   std::uint64_t uncompressed_bytes() const noexcept { return m_uncompressed; }
   // Bytes handed to write(2) so far (all of the file once finish() returned).
@@ -58,6 +75,8 @@ class ParallelGzipWriter {
   void submit_block();
   // threads == 1: compresses block m_submitted and writes it on the caller's thread.
   void write_inline();
+  // Records the member just written from `block`; m_mutex is held.
+  void record_member(const Block& block);
   void throw_if_failed() const;
   void record_error(std::exception_ptr error);
   void compress_loop(Compressor& compressor);
@@ -79,6 +98,7 @@ class ParallelGzipWriter {
   std::uint64_t m_claimed = 0;    // blocks a compressor has taken
   std::uint64_t m_written = 0;    // blocks written to the file
   std::uint64_t m_compressed = 0;
+  std::vector<GzipMember> m_members;  // every member written, in order
   bool m_filling = false;      // the producer holds block m_submitted
   bool m_input_done = false;   // finish(): no block after m_submitted - 1
   bool m_stopping = false;     // destructor: threads leave at once

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <tuple>
 
@@ -19,6 +20,7 @@
 #include "io/folder_lock.hpp"
 #include "restore/script_loader.hpp"
 #include "util/interrupt.hpp"
+#include "verify/section_check.hpp"
 
 namespace ifnbackup {
 
@@ -179,7 +181,21 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
   plan.file = resolve_backup_file(options.file, options.backup_dir);
   spdlog::info("verifying {}", plan.file.string());
   const auto verified_identity = file_identity(plan.file);
-  plan.verification = verify_backup_file(plan.file);
+  // --tables with a section index: only the prologue and those tables are read and checked.
+  std::optional<verify_detail::SectionPlan> partial;
+  if (!options.tables.empty()) {
+    partial = verify_detail::verify_sections(plan.file, options.tables);
+  }
+  if (partial) {
+    plan.verification = std::move(partial->verification);
+    plan.sections = std::move(partial->ranges);
+    if (plan.verification.ok()) {
+      spdlog::info("section index: read and checked {} of {} compressed bytes (the prologue and the chosen tables)",
+                   plan.verification.compressed_checked, plan.verification.compressed_bytes);
+    }
+  } else {
+    plan.verification = verify_backup_file(plan.file);
+  }
   if (!plan.verification.ok()) {
     refuse_file(plan.verification);
   }
@@ -254,6 +270,9 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
   settings.progress = callbacks.progress;
   if (!plan.tables.empty()) {
     settings.only_tables = std::set<std::string>(plan.tables.begin(), plan.tables.end());
+  }
+  for (const Section& section : plan.sections) {
+    settings.ranges.emplace_back(section.at, section.size);
   }
   // Our own files only: their INSERTs depend on nothing but their table (a mysqldump file may
   // LOCK TABLES or turn autocommit off around them).

@@ -263,7 +263,19 @@ class InsertPool {
 
 LoadStats load_script(db::Connection& connection, const std::filesystem::path& file, const LoadSettings& settings) {
   LoadStats stats;
-  io::GzipReader reader(file);
+  // The whole file, or the sections restore --tables chose, one after the other.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> parts = settings.ranges;
+  std::uint64_t total = 0;
+  for (const auto& part : parts) {
+    total += part.second;
+  }
+  std::unique_ptr<io::GzipReader> reader =
+      parts.empty() ? std::make_unique<io::GzipReader>(file)
+                    : std::make_unique<io::GzipReader>(file, parts.front().first, parts.front().second);
+  if (parts.empty()) {
+    total = reader->compressed_total();
+  }
+  std::uint64_t done = 0;  // compressed bytes of the parts already read
   SqlSplitter splitter;
   splitter.set_backslash_escapes(!connection.no_backslash_escapes());
   // --force reports failures in script order: one connection then.
@@ -283,7 +295,7 @@ LoadStats load_script(db::Connection& connection, const std::filesystem::path& f
       return;
     }
     last_report = now;
-    settings.progress(LoadProgress{settings.phase, reader.compressed_read(), reader.compressed_total(),
+    settings.progress(LoadProgress{settings.phase, done + reader->compressed_read(), total,
                                    stats.statements + (pool ? pool->statements() : 0)});
   };
 
@@ -347,7 +359,14 @@ LoadStats load_script(db::Connection& connection, const std::filesystem::path& f
     }
     report(false);
   };
-  reader.read_all([&](std::string_view chunk) { splitter.feed(chunk, execute); });
+  for (std::size_t part = 0;; ++part) {
+    reader->read_all([&](std::string_view chunk) { splitter.feed(chunk, execute); });
+    if (part + 1 >= parts.size()) {
+      break;
+    }
+    done += parts[part].second;
+    reader = std::make_unique<io::GzipReader>(file, parts[part + 1].first, parts[part + 1].second);
+  }
   splitter.finish(execute);
   if (pool) {
     pool->drain();

@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "db/connection.hpp"
@@ -34,6 +35,9 @@ struct LoadSettings {
   std::vector<db::Connection*> workers;
   // restore --tables: run only these tables' statements (and session settings) of our dump.
   std::optional<std::set<std::string>> only_tables;
+  // Parts of the file to read, (compressed offset, size), each whole gzip members (sections of
+  // the index); empty: the whole file.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;
   // Their rows as LOAD DATA LOCAL from memory where the server takes it (restore/load_data.hpp).
   bool load_data = true;
 };

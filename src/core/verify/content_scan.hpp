@@ -23,6 +23,9 @@ class ContentScan {
   ContentScan& operator=(const ContentScan&) = delete;
 
   void feed(std::string_view chunk);
+  // A file with a section index: that many bytes (index block, locator line) lie between the
+  // manifest and the checksum line.
+  void expect_trailer(std::uint64_t bytes) { m_trailer_bytes = bytes; }
   // After the last chunk: fills status, reason, sha256, tables, completed_at, header and
   // uncompressed_bytes of `result` from the trailer rules of docs/backup-format.md.
   void conclude(VerifyResult& result);
@@ -69,6 +72,7 @@ class ContentScan {
   Manifest m_current;
   bool m_have_manifest = false;
   Manifest m_manifest;  // the last complete manifest block
+  std::uint64_t m_trailer_bytes = 0;
 };
 
 }  // namespace ifnbackup::verify_detail

@@ -4,6 +4,8 @@
 #include <charconv>
 #include <ctime>
 
+#include <fmt/format.h>
+
 #include "ifnbackup/error.hpp"
 
 namespace ifnbackup {
@@ -32,6 +34,100 @@ bool take_literal(std::string_view& text, std::string_view literal) {
   return true;
 }
 
+// Appends `name` between backticks, doubling any backtick in it.
+void append_name(std::string& out, std::string_view name) {
+  if (name.find_first_of("\r\n") != std::string_view::npos) {
+    throw Error(ErrorCode::internal,
+                "table name with a line break cannot be written in the trailer: `" + std::string(name) + "`");
+  }
+  out.push_back('`');
+  for (const char c : name) {
+    if (c == '`') {
+      out.push_back('`');
+    }
+    out.push_back(c);
+  }
+  out.push_back('`');
+}
+
+// Takes a name written by append_name from the front of `text`.
+std::optional<std::string> take_name(std::string_view& text) {
+  if (!take_literal(text, "`")) {
+    return std::nullopt;
+  }
+  std::string name;
+  for (;;) {
+    const std::size_t tick = text.find('`');
+    if (tick == std::string_view::npos) {
+      return std::nullopt;
+    }
+    name.append(text.substr(0, tick));
+    text.remove_prefix(tick + 1);
+    if (text.empty() || text.front() != '`') {
+      return name;  // the closing backtick
+    }
+    name.push_back('`');  // a doubled backtick stands for one
+    text.remove_prefix(1);
+  }
+}
+
+std::string_view section_kind_name(SectionKind kind) {
+  switch (kind) {
+    case SectionKind::prologue: return "prologue";
+    case SectionKind::table: return "table";
+    case SectionKind::objects: return "objects";
+  }
+  return "?";
+}
+
+std::optional<Section> parse_section_line(std::string_view line) {
+  if (!take_literal(line, k_index_section_prefix)) {
+    return std::nullopt;
+  }
+  Section section;
+  if (take_literal(line, "prologue ")) {
+    section.kind = SectionKind::prologue;
+  } else if (take_literal(line, "objects ")) {
+    section.kind = SectionKind::objects;
+  } else if (take_literal(line, "table ")) {
+    section.kind = SectionKind::table;
+    auto name = take_name(line);
+    if (!name || !take_literal(line, " ")) {
+      return std::nullopt;
+    }
+    section.table = std::move(*name);
+    const auto rows = take_number_field(line, "rows");
+    if (!rows || !take_literal(line, " ")) {
+      return std::nullopt;
+    }
+    section.rows = *rows;
+  } else {
+    return std::nullopt;
+  }
+  const auto at = take_number_field(line, "at");
+  if (!at || !take_literal(line, " ")) {
+    return std::nullopt;
+  }
+  const auto size = take_number_field(line, "size");
+  if (!size || !take_literal(line, " ")) {
+    return std::nullopt;
+  }
+  const auto bytes = take_number_field(line, "bytes");
+  if (!bytes || !take_literal(line, " crc32=") || line.size() != 8) {
+    return std::nullopt;
+  }
+  std::uint32_t crc = 0;
+  const auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), crc, 16);
+  if (ec != std::errc{} || end != line.data() + line.size()) {
+    return std::nullopt;
+  }
+  section.at = *at;
+  section.size = *size;
+  section.bytes = *bytes;
+  section.crc32 = crc;
+  return section;
+}
+
 }  // namespace
 
 std::string format_manifest(const std::vector<TableCount>& tables) {
@@ -40,18 +136,9 @@ std::string format_manifest(const std::vector<TableCount>& tables) {
   out.append(k_manifest_begin_line).push_back('\n');
   std::uint64_t total_rows = 0;
   for (const TableCount& table : tables) {
-    if (table.name.find_first_of("\r\n") != std::string::npos) {
-      throw Error(ErrorCode::internal,
-                  "table name with a line break cannot be written in the manifest: `" + table.name + "`");
-    }
-    out.append(k_manifest_table_prefix).push_back('`');
-    for (const char c : table.name) {
-      if (c == '`') {
-        out.push_back('`');
-      }
-      out.push_back(c);
-    }
-    out.append("` rows=").append(std::to_string(table.rows)).push_back('\n');
+    out.append(k_manifest_table_prefix);
+    append_name(out, table.name);
+    out.append(" rows=").append(std::to_string(table.rows)).push_back('\n');
     total_rows += table.rows;
   }
   out.append(k_manifest_end_prefix)
@@ -81,23 +168,15 @@ std::string format_completion_line(std::chrono::system_clock::time_point when) {
 }
 
 std::optional<TableCount> parse_manifest_table_line(std::string_view line) {
-  if (!take_literal(line, k_manifest_table_prefix) || !take_literal(line, "`")) {
+  if (!take_literal(line, k_manifest_table_prefix)) {
+    return std::nullopt;
+  }
+  auto name = take_name(line);
+  if (!name) {
     return std::nullopt;
   }
   TableCount table;
-  for (;;) {
-    const std::size_t tick = line.find('`');
-    if (tick == std::string_view::npos) {
-      return std::nullopt;
-    }
-    table.name.append(line.substr(0, tick));
-    line.remove_prefix(tick + 1);
-    if (line.empty() || line.front() != '`') {
-      break;  // the closing backtick
-    }
-    table.name.push_back('`');  // a doubled backtick stands for one
-    line.remove_prefix(1);
-  }
+  table.name = std::move(*name);
   if (!take_literal(line, " ")) {
     return std::nullopt;
   }
@@ -145,6 +224,103 @@ std::optional<ChecksumLine> parse_checksum_line(std::string_view line) {
   }
   result.bytes = *bytes;
   return result;
+}
+
+std::string format_index(const std::vector<Section>& sections) {
+  std::string out;
+  out.reserve(64 + sections.size() * 112);
+  out.append(k_index_begin_line).push_back('\n');
+  for (const Section& section : sections) {
+    out.append(k_index_section_prefix).append(section_kind_name(section.kind)).push_back(' ');
+    if (section.kind == SectionKind::table) {
+      append_name(out, section.table);
+      out.append(fmt::format(" rows={} ", section.rows));
+    }
+    out.append(fmt::format("at={} size={} bytes={} crc32={:08x}\n", section.at, section.size, section.bytes,
+                           section.crc32));
+  }
+  out.append(fmt::format("{}sections={}\n", k_index_end_prefix, sections.size()));
+  return out;
+}
+
+std::optional<std::vector<Section>> parse_index(std::string_view text) {
+  std::vector<Section> sections;
+  auto next_line = [&text]() -> std::optional<std::string_view> {
+    const std::size_t newline = text.find('\n');
+    if (newline == std::string_view::npos) {
+      return std::nullopt;
+    }
+    const std::string_view line = text.substr(0, newline);
+    text.remove_prefix(newline + 1);
+    return line;
+  };
+  const auto first = next_line();
+  if (!first || *first != k_index_begin_line) {
+    return std::nullopt;
+  }
+  for (;;) {
+    auto line = next_line();
+    if (!line) {
+      return std::nullopt;
+    }
+    if (auto section = parse_section_line(*line)) {
+      sections.push_back(std::move(*section));
+      continue;
+    }
+    if (!take_literal(*line, k_index_end_prefix)) {
+      return std::nullopt;
+    }
+    const auto count = take_number_field(*line, "sections");
+    if (!count || !line->empty() || *count != sections.size() || !text.empty()) {
+      return std::nullopt;
+    }
+    return sections;
+  }
+}
+
+bool index_is_contiguous(const std::vector<Section>& sections, std::uint64_t end_at, std::uint64_t end_bytes) {
+  if (sections.size() < 2 || sections.front().kind != SectionKind::prologue ||
+      sections.back().kind != SectionKind::objects) {
+    return false;
+  }
+  std::uint64_t at = 0;
+  std::uint64_t bytes = 0;
+  for (std::size_t i = 0; i < sections.size(); ++i) {
+    const Section& section = sections[i];
+    const bool middle = i > 0 && i + 1 < sections.size();
+    if (section.at != at || section.size > end_at - at || section.bytes > end_bytes - bytes ||
+        (middle && section.kind != SectionKind::table)) {
+      return false;
+    }
+    at += section.size;
+    bytes += section.bytes;
+  }
+  return at == end_at && bytes == end_bytes;
+}
+
+std::string format_index_locator(const IndexLocator& locator) {
+  return fmt::format("{}{} size={}\n", k_index_locator_prefix, locator.at, locator.size);
+}
+
+std::optional<IndexLocator> parse_index_locator(std::string_view line) {
+  if (!take_literal(line, k_index_locator_prefix)) {
+    return std::nullopt;
+  }
+  IndexLocator locator;
+  const auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), locator.at);
+  if (ec != std::errc{} || end == line.data()) {
+    return std::nullopt;
+  }
+  line.remove_prefix(static_cast<std::size_t>(end - line.data()));
+  if (!take_literal(line, " ")) {
+    return std::nullopt;
+  }
+  const auto size = take_number_field(line, "size");
+  if (!size || !line.empty()) {
+    return std::nullopt;
+  }
+  locator.size = *size;
+  return locator;
 }
 
 }  // namespace ifnbackup

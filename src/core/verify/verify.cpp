@@ -1,10 +1,12 @@
 #include "ifnbackup/verify.hpp"
 
+#include <optional>
 #include <vector>
 
 #include "ifnbackup/error.hpp"
 #include "io/gzip_reader.hpp"
 #include "verify/content_scan.hpp"
+#include "verify/section_check.hpp"
 
 // The trailer rules of docs/backup-format.md ("Proving a file complete and unaltered"), applied
 // once the content has been scanned, and the driver that feeds the decompressed file to the scan.
@@ -113,9 +115,10 @@ void ContentScan::conclude(VerifyResult& result) {
         "content checksum mismatch: expected sha256 " + checksum->sha256_hex + ", computed " + result.sha256;
     return;
   }
-  if (!m_have_manifest || m_manifest.end_offset != content_bytes) {
+  if (!m_have_manifest || m_manifest.end_offset + m_trailer_bytes != content_bytes) {
     result.status = VerifyStatus::corrupt;
-    result.reason = "manifest missing: no manifest block right before the checksum line";
+    result.reason = m_trailer_bytes == 0 ? "manifest missing: no manifest block right before the checksum line"
+                                         : "manifest missing: no manifest block right before the section index";
     return;
   }
   if (m_manifest.tables.size() != m_manifest.totals.tables || m_manifest.rows != m_manifest.totals.rows) {
@@ -162,8 +165,16 @@ VerifyResult verify_backup_file(const std::filesystem::path& path,
   result.compressed_bytes = reader.compressed_total();
 
   verify_detail::ContentScan scan;
+  std::optional<verify_detail::SectionCheck> sections;
   std::vector<char> buffer(k_chunk_size);
   try {
+    sections = verify_detail::SectionCheck::load(path);
+    if (sections) {
+      scan.expect_trailer(sections->trailer_bytes());
+      reader.on_member_start([&sections](std::uint64_t compressed, std::uint64_t uncompressed) {
+        sections->member_started(compressed, uncompressed);
+      });
+    }
     for (;;) {
       const std::size_t n = reader.read(buffer);
       if (progress) {
@@ -173,6 +184,9 @@ VerifyResult verify_backup_file(const std::filesystem::path& path,
         break;
       }
       scan.feed(std::string_view(buffer.data(), n));
+      if (sections) {
+        sections->feed(std::string_view(buffer.data(), n));
+      }
     }
   } catch (const Error& error) {
     if (error.code() != ErrorCode::corrupt && error.code() != ErrorCode::incomplete) {
@@ -186,6 +200,13 @@ VerifyResult verify_backup_file(const std::filesystem::path& path,
   }
   result.compressed_bytes = reader.compressed_total();
   scan.conclude(result);
+  if (result.ok() && sections) {
+    // The checksum proved the content; this proves the index that restore --tables trusts.
+    if (std::string problem = sections->problem(); !problem.empty()) {
+      result.status = VerifyStatus::corrupt;
+      result.reason = std::move(problem);
+    }
+  }
   return result;
 }
 

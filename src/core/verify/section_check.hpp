@@ -1,0 +1,65 @@
+#pragma once
+// The section index of a backup (docs/backup-format.md, "Section index"): found from the file's
+// last member, checked against the whole content by verify, and used by restore --tables to
+// read and check only the sections it loads.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ifnbackup/manifest.hpp"
+#include "ifnbackup/verify.hpp"
+
+namespace ifnbackup::verify_detail {
+
+class SectionCheck {
+ public:
+  // std::nullopt when the file has no index (an earlier version, mysqldump, a file cut short:
+  // the full verification says what it is). Throws Error(corrupt) for an index that is there
+  // but unreadable or inconsistent, Error(io) for a read error.
+  static std::optional<SectionCheck> load(const std::filesystem::path& path);
+
+  const std::vector<Section>& sections() const noexcept { return m_sections; }
+  const IndexLocator& locator() const noexcept { return m_locator; }
+  // The tail member's text: locator, checksum and completion lines.
+  const std::string& tail_text() const noexcept { return m_tail_text; }
+  // Uncompressed bytes of the index block and the locator line, between the manifest and the
+  // checksum line.
+  std::uint64_t trailer_bytes() const noexcept { return m_trailer_bytes; }
+
+  // The full verification: the content in order, and each gzip member's start.
+  void member_started(std::uint64_t compressed_offset, std::uint64_t uncompressed_offset);
+  void feed(std::string_view chunk);
+  // After the last chunk: empty when every section starts on its member with its CRC-32 and
+  // length, else why not.
+  std::string problem() const;
+
+ private:
+  SectionCheck() = default;
+
+  std::vector<Section> m_sections;
+  IndexLocator m_locator;
+  std::string m_tail_text;
+  std::uint64_t m_trailer_bytes = 0;
+  // Full verification state: section starts (the index block's own last) and content CRCs.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> m_starts;  // (compressed, uncompressed)
+  std::size_t m_next_start = 0;
+  std::string m_problem;
+  std::size_t m_current = 0;         // section being fed
+  std::uint64_t m_current_left = 0;  // its bytes not fed yet
+  std::uint32_t m_crc = 0;
+};
+
+// restore --tables: reads and checks the prologue and the named tables' sections only, each
+// against its length and CRC-32 (and every gzip member's own CRC), and the tail member.
+struct SectionPlan {
+  VerifyResult verification;   // status ok, tables of the whole index, header of the prologue
+  std::vector<Section> ranges;  // to load, in file order: the prologue, then the tables
+};
+// std::nullopt when the file has no index (the caller verifies it whole). A damaged section
+// gives a result with status corrupt or incomplete and its reason.
+std::optional<SectionPlan> verify_sections(const std::filesystem::path& path, const std::vector<std::string>& tables);
+
+}  // namespace ifnbackup::verify_detail
