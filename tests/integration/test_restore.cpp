@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
 #include <regex>
 
 #include <fmt/format.h>
@@ -14,6 +15,7 @@
 #include "ifnbackup/backup.hpp"
 #include "ifnbackup/error.hpp"
 #include "test_support.hpp"
+#include "verify/section_check.hpp"
 
 namespace ifnbackup::test {
 namespace {
@@ -444,6 +446,60 @@ TEST(Restore, TablesTheBackupLacksOrAMysqldumpFileAreRefusedFirst) {
 
   expect_same_fingerprint(before, stable_fingerprint(server, db));
   EXPECT_TRUE(safety_files(sample.backups).empty()) << "refused before the snapshot";
+}
+
+// Flips one byte in the middle of a table's section of a copy of `file`.
+fs::path damaged_copy(const fs::path& file, const fs::path& dir, const std::string& table) {
+  const auto index = verify_detail::SectionCheck::load(file);
+  EXPECT_TRUE(index.has_value()) << "a new backup has a section index";
+  const fs::path copy = dir / ("damaged_" + table + "_" + file.filename().string());
+  fs::copy_file(file, copy, fs::copy_options::overwrite_existing);
+  for (const Section& section : index->sections()) {
+    if (section.kind == SectionKind::table && section.table == table) {
+      std::fstream io(copy, std::ios::in | std::ios::out | std::ios::binary);
+      const auto at = static_cast<std::streamoff>(section.at + section.size / 2);
+      io.seekg(at);
+      const char c = static_cast<char>(io.get());
+      io.seekp(at);
+      io.put(static_cast<char>(c ^ 0x55));
+      return copy;
+    }
+  }
+  ADD_FAILURE() << "no section for " << table;
+  return copy;
+}
+
+// The section index: restore --tables reads the prologue and its tables only. A file damaged in
+// another table's section (so that verify rejects it as a whole) still gives the chosen tables,
+// checked; damage inside a chosen table's section is refused before anything is touched.
+TEST(Restore, TablesReadOnlyTheirSectionsOfTheFile) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  SampleSetup sample(server, "rs_sections");
+  const std::string& db = sample.database.name();
+  const std::string merchants_at_backup = checksum_of(server, db, "merchants");
+  execute(server, db, "UPDATE merchants SET full_name = 'changé' WHERE id = 1");
+  const fs::path products_damaged = damaged_copy(sample.file, sample.work.path(), "products");
+
+  const auto whole = run_bash(R"("$1" verify "$2")", {IFNBACKUP_BIN, products_damaged.string()});
+  EXPECT_EQ(whole.exit_code, static_cast<int>(ErrorCode::corrupt)) << whole.out << whole.err;
+
+  const auto restored =
+      restore_cli(server, db, sample.backups, {"--yes", "--tables", "merchants", products_damaged.string()});
+  ASSERT_EQ(restored.exit_code, 0) << restored.err;
+  EXPECT_NE(restored.err.find("only the sections restored were read and checked"), std::string::npos)
+      << restored.err;
+  EXPECT_NE(restored.err.find("section index: read and checked"), std::string::npos) << restored.err;
+  EXPECT_EQ(checksum_of(server, db, "merchants"), merchants_at_backup);
+
+  execute(server, db, "UPDATE merchants SET full_name = 'changé encore' WHERE id = 1");
+  const Fingerprint before = stable_fingerprint(server, db);
+  const std::size_t snapshots = safety_files(sample.backups).size();
+  const fs::path merchants_damaged = damaged_copy(sample.file, sample.work.path(), "merchants");
+  const auto refused =
+      restore_cli(server, db, sample.backups, {"--yes", "--tables", "merchants", merchants_damaged.string()});
+  EXPECT_EQ(refused.exit_code, static_cast<int>(ErrorCode::corrupt)) << refused.err;
+  expect_same_fingerprint(before, stable_fingerprint(server, db));
+  EXPECT_EQ(safety_files(sample.backups).size(), snapshots) << "refused before the snapshot";
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "ifnbackup/error.hpp"
+#include "io/gzip_member.hpp"
 #include "io/gzip_reader.hpp"
 #include "ifnbackup/options.hpp"
 #include "io/parallel_gzip_writer.hpp"
@@ -443,6 +444,89 @@ TEST_F(ParallelGzipTest, InvalidLevelOrThreadCountIsAUsageError) {
       EXPECT_EQ(e.code(), ErrorCode::usage) << e.what();
     }
   }
+}
+
+// cut() ends a member where a section starts: each range of members then decodes on its own to
+// exactly the text between two cuts, its CRC-32 combined from the members' equals the text's,
+// and a stored member appended after finish() is found from the end of the file.
+TEST_F(ParallelGzipTest, CutMembersDecodeAloneAndTheStoredTailIsFound) {
+  for (const unsigned threads : {1u, 2u, 3u}) {
+    const fs::path path = m_dir / ("cut" + std::to_string(threads) + ".gz");
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    ASSERT_GE(fd, 0);
+    ParallelGzipWriter writer(fd, 6, path.string(), threads, k_block);
+    // Pieces smaller than, equal to and spanning several blocks; one cut right after a full block.
+    const std::vector<std::string> parts = {sql_text(1000, 1), sql_text(3 * k_block + 17, 2), sql_text(k_block, 3),
+                                            sql_text(5, 4), noise(2 * k_block, 5)};
+    std::vector<std::uint64_t> firsts;
+    for (const std::string& part : parts) {
+      firsts.push_back(writer.cut());
+      writer.write(part);
+    }
+    const std::uint64_t end = writer.cut();
+    EXPECT_EQ(writer.cut(), end) << "a second cut with nothing written adds no member";
+    const auto members = writer.wait_written();
+    ASSERT_EQ(members.size(), end);
+    writer.finish();
+    const std::string tail = "-- the tail\n-- Dump completed\n";
+    writer.append_stored(tail);
+    ::close(fd);
+
+    std::string whole;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+      const std::uint64_t last = i + 1 < parts.size() ? firsts[i + 1] : end;
+      std::uint64_t size = 0;
+      std::uint32_t crc = 0;
+      for (std::uint64_t m = firsts[i]; m < last; ++m) {
+        size += members[m].compressed;
+        crc = ifnbackup::io::gzip_crc32_combine(crc, members[m].crc32, members[m].size);
+      }
+      GzipReader reader(path, members[firsts[i]].offset, size);
+      std::string got;
+      reader.read_all([&](std::string_view piece) { got.append(piece); });
+      EXPECT_EQ(got, parts[i]) << "threads " << threads << ", part " << i;
+      EXPECT_EQ(crc, ifnbackup::io::gzip_crc32(parts[i])) << "threads " << threads << ", part " << i;
+      whole += parts[i];
+    }
+    EXPECT_EQ(read_with_reader(path), whole + tail) << "one stream for any reader";
+    const auto found = ifnbackup::io::read_stored_tail(path);
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->text, tail);
+    EXPECT_EQ(found->offset, members.back().offset + members.back().compressed);
+    if (have_gzip()) {
+      EXPECT_EQ(gzip_dc(path), whole + tail) << "gzip reads the stored member too";
+    }
+  }
+}
+
+TEST_F(ParallelGzipTest, ARangeEndingInsideAMemberIsIncomplete) {
+  const Written w = write_file("range.gz", sql_text(2 * k_block, 7), 2);
+  GzipReader reader(w.path, 0, w.compressed - 100);
+  try {
+    reader.read_all([](std::string_view) {});
+    ADD_FAILURE() << "no error";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ErrorCode::incomplete) << error.what();
+  }
+  EXPECT_THROW(GzipReader(w.path, 10, w.compressed), Error) << "a range past the end of the file";
+}
+
+TEST_F(ParallelGzipTest, NoStoredTailWithoutOneOrWhenItIsDamaged) {
+  const Written w = write_file("plain.gz", sql_text(300000, 8), 2);
+  EXPECT_FALSE(ifnbackup::io::read_stored_tail(w.path).has_value()) << "a compressed last member";
+  const fs::path tiny = m_dir / "tiny.gz";
+  std::ofstream(tiny, std::ios::binary) << "\x1f\x8b";
+  EXPECT_FALSE(ifnbackup::io::read_stored_tail(tiny).has_value());
+
+  const fs::path stored = m_dir / "stored.gz";
+  const std::string member = ifnbackup::io::stored_gzip_member("-- locator\n");
+  std::ofstream(stored, std::ios::binary) << member;
+  ASSERT_TRUE(ifnbackup::io::read_stored_tail(stored).has_value());
+  std::string flipped = member;
+  flipped[flipped.size() - 10] ^= 0x01;  // a byte of the text: its CRC no longer matches
+  std::ofstream(stored, std::ios::binary | std::ios::trunc) << flipped;
+  EXPECT_FALSE(ifnbackup::io::read_stored_tail(stored).has_value());
+  EXPECT_THROW(ifnbackup::io::stored_gzip_member(std::string(70000, 'x')), Error);
 }
 
 }  // namespace
