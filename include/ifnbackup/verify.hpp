@@ -35,6 +35,8 @@ struct VerifyResult {
   // restore --tables on a file with a section index: only some sections were read and checked
   // (compressed_checked bytes of them, CRC-32 each); sha256 is then empty.
   bool partial = false;
+  // Sections in the file's section index, checked (0: the file has none, e.g. format 1).
+  std::uint64_t sections = 0;
   std::uint64_t compressed_checked = 0;
 
   bool ok() const noexcept { return status == VerifyStatus::ok || status == VerifyStatus::ok_legacy; }

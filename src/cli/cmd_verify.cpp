@@ -96,13 +96,14 @@ int verify_files(const GlobalSettings& settings, const VerifyFlags& flags) {
           .key("tables").value(static_cast<std::uint64_t>(result.tables.size()))
           .key("rows").value(rows)
           .key("completed_at").value(result.completed_at)
+          .key("sections").value(result.sections)
           .end_object();
     } else if (result.ok()) {
       std::cout << fmt::format("OK          {}{}\n", path.filename().string(),
                                result.status == VerifyStatus::ok_legacy
                                    ? "  (legacy: no content checksum)"
-                                   : fmt::format("  ({} tables, {} rows, sha256 verified)", result.tables.size(),
-                                                 rows));
+                                   : fmt::format("  ({} tables, {} rows, sha256{} verified)", result.tables.size(),
+                                                 rows, result.sections > 0 ? " and section index" : ""));
     } else {
       std::cout << fmt::format("{}: {}: {}\n", status_word(result.status), path.filename().string(), result.reason);
     }

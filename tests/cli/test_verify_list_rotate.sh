@@ -131,7 +131,7 @@ verify_case() {
     check "verify ${what}: summary line" grep -Eq '^1 file\(s\): [01] ok, [01] corrupt, [01] incomplete$' \
         <<<"$(tail -n 1 <<<"${CLI_LAST_OUT}")"
 }
-verify_case "a good backup" "${cases}/good.sql.gz" 0 '^OK +good\.sql\.gz +\(4 tables, 766 rows, sha256 verified\)$'
+verify_case "a good backup" "${cases}/good.sql.gz" 0 '^OK +good\.sql\.gz +\(4 tables, 766 rows, sha256 and section index verified\)$'
 verify_case "a truncated file" "${cases}/truncated.sql.gz" 11 '^INCOMPLETE: truncated\.sql\.gz: .*truncated'
 verify_case "one byte flipped" "${cases}/flipped.sql.gz" 10 '^CORRUPT: flipped\.sql\.gz: .+'
 verify_case "valid gzip cut before the completion marker" "${cases}/no_marker.sql.gz" 11 \
@@ -272,7 +272,7 @@ check "list writes no state file" test ! -e "${all}/.ifnbackup-verify.tsv"
 run ifn --backup-dir "${all}" verify
 expect_exit "verify (whole folder, one corrupt, one incomplete)" 10
 expect_contains "verify folder: summary counts the 5 files" "5 file(s): 3 ok, 1 corrupt, 1 incomplete" "${CLI_LAST_OUT}"
-check "verify folder: good backup OK" grep -Eq "^OK +${b_good//./\\.} +\(4 tables, 766 rows, sha256 verified\)$" <<<"${CLI_LAST_OUT}"
+check "verify folder: good backup OK" grep -Eq "^OK +${b_good//./\\.} +\(4 tables, 766 rows, sha256 and section index verified\)$" <<<"${CLI_LAST_OUT}"
 check "verify folder: safety snapshot OK" grep -Eq "^OK +${s_good//./\\.} " <<<"${CLI_LAST_OUT}"
 check "verify folder: truncated" grep -Eq "^INCOMPLETE: ${b_truncated//./\\.}: " <<<"${CLI_LAST_OUT}"
 check "verify folder: flipped" grep -Eq "^CORRUPT: ${b_flipped//./\\.}: " <<<"${CLI_LAST_OUT}"

@@ -192,6 +192,7 @@ std::optional<SectionPlan> verify_sections(const std::filesystem::path& path, co
     std::error_code ec;
     result.compressed_bytes = std::filesystem::file_size(path, ec);
     result.partial = true;
+    result.sections = check->sections().size();
     result.status = VerifyStatus::ok;
   } catch (const Error& error) {
     if (error.code() != ErrorCode::corrupt && error.code() != ErrorCode::incomplete) {

@@ -205,6 +205,8 @@ VerifyResult verify_backup_file(const std::filesystem::path& path,
     if (std::string problem = sections->problem(); !problem.empty()) {
       result.status = VerifyStatus::corrupt;
       result.reason = std::move(problem);
+    } else {
+      result.sections = sections->sections().size();
     }
   }
   return result;
