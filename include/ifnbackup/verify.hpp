@@ -37,6 +37,7 @@ struct VerifyResult {
   bool partial = false;
   // Sections in the file's section index, checked (0: the file has none, e.g. format 1).
   std::uint64_t sections = 0;
+  bool parallel = false;  // its sections were decoded on several threads
   std::uint64_t compressed_checked = 0;
 
   bool ok() const noexcept { return status == VerifyStatus::ok || status == VerifyStatus::ok_legacy; }
@@ -49,7 +50,10 @@ struct VerifyProgress {
 
 // Reads the whole file once, in flat memory. Every outcome about the file's content is a value;
 // throws Error(not_found) if the file does not exist and Error(io) if it cannot be read.
+// A file with a section index is decoded on `threads` threads (0: one per core), section by
+// section, in order; any other file on one.
 VerifyResult verify_backup_file(const std::filesystem::path& path,
-                                const std::function<void(const VerifyProgress&)>& progress = {});
+                                const std::function<void(const VerifyProgress&)>& progress = {},
+                                unsigned threads = 0);
 
 }  // namespace ifnbackup

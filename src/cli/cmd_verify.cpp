@@ -63,7 +63,7 @@ int verify_files(const GlobalSettings& settings, const VerifyFlags& flags) {
   util::JsonWriter json;
   json.begin_object().key("files").begin_array();
   for (const auto& path : paths) {
-    VerifyResult result = verify_backup_file(path);
+    VerifyResult result = verify_backup_file(path, {}, settings.threads);
     result.reason = reason_without_path(result.reason, path);
     std::error_code ec;
     for (const auto& entry : folder) {

@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <fstream>
 #include <regex>
 
 #include <fmt/format.h>
@@ -456,12 +455,7 @@ fs::path damaged_copy(const fs::path& file, const fs::path& dir, const std::stri
   fs::copy_file(file, copy, fs::copy_options::overwrite_existing);
   for (const Section& section : index->sections()) {
     if (section.kind == SectionKind::table && section.table == table) {
-      std::fstream io(copy, std::ios::in | std::ios::out | std::ios::binary);
-      const auto at = static_cast<std::streamoff>(section.at + section.size / 2);
-      io.seekg(at);
-      const char c = static_cast<char>(io.get());
-      io.seekp(at);
-      io.put(static_cast<char>(c ^ 0x55));
+      flip_byte(copy, section.at + section.size / 2);
       return copy;
     }
   }

@@ -311,4 +311,14 @@ std::string read_file(const fs::path& path) {
   return out.str();
 }
 
+void flip_byte(const std::filesystem::path& file, std::uint64_t at) {
+  std::fstream io(file, std::ios::in | std::ios::out | std::ios::binary);
+  io.seekg(static_cast<std::streamoff>(at));
+  const int c = io.get();
+  EXPECT_NE(c, EOF) << file << " has no byte at " << at;
+  io.seekp(static_cast<std::streamoff>(at));
+  io.put(static_cast<char>(c ^ 0x24));
+  EXPECT_TRUE(io.good()) << "cannot damage " << file;
+}
+
 }  // namespace ifnbackup::test

@@ -124,4 +124,7 @@ std::string sha256sum_of(const std::string& bytes);
 
 std::string read_file(const std::filesystem::path& path);
 
+// Flips some bits of the byte at `at` in `file`, in place (damage for verify and restore).
+void flip_byte(const std::filesystem::path& file, std::uint64_t at);
+
 }  // namespace ifnbackup::test

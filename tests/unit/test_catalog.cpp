@@ -10,6 +10,7 @@
 
 #include "ifnbackup/catalog.hpp"
 #include "ifnbackup/error.hpp"
+#include "unit/temp_dir_test.hpp"
 
 namespace ifnbackup {
 namespace {
@@ -184,17 +185,8 @@ TEST(NewestFirst, OursByNameTimeThenForeignByName) {
 }
 
 // A fresh folder under the system temp dir, removed at the end of the test.
-class ScanFolder : public ::testing::Test {
+class ScanFolder : public ifnbackup::test::TempDirTest {
  protected:
-  void SetUp() override {
-    std::string pattern = (std::filesystem::temp_directory_path() / "ifnbackup-catalog-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    m_dir = pattern;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(m_dir, ec);
-  }
   void write(const std::string& name, const std::string& content) {
     std::ofstream out(m_dir / name, std::ios::binary);
     out << content;
@@ -208,7 +200,6 @@ class ScanFolder : public ::testing::Test {
     return nullptr;
   }
 
-  std::filesystem::path m_dir;
 };
 
 TEST_F(ScanFolder, ClassifiesEveryEntryWithoutFollowingSymlinks) {

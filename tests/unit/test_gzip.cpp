@@ -19,6 +19,7 @@
 #include "ifnbackup/error.hpp"
 #include "io/gzip_reader.hpp"
 #include "io/parallel_gzip_writer.hpp"
+#include "unit/temp_dir_test.hpp"
 
 namespace {
 
@@ -28,15 +29,8 @@ using ifnbackup::ErrorCode;
 using ifnbackup::io::GzipReader;
 using ifnbackup::io::ParallelGzipWriter;
 
-class GzipTest : public ::testing::Test {
+class GzipTest : public ifnbackup::test::TempDirTest {
  protected:
-  void SetUp() override {
-    std::string templ = (fs::temp_directory_path() / "ifnbackup-gzip-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(templ.data()), nullptr);
-    m_dir = templ;
-  }
-  void TearDown() override { fs::remove_all(m_dir); }
-
   // Compresses each part as its own gzip member (one block as big as the part), one after the
   // other, into `name`.
   fs::path write_members(const std::string& name, const std::vector<std::string>& parts, int level = 6) {
@@ -88,7 +82,6 @@ class GzipTest : public ::testing::Test {
     return sql;
   }
 
-  fs::path m_dir;
 };
 
 TEST_F(GzipTest, RoundTripAndCounters) {

@@ -24,6 +24,7 @@
 #include "io/gzip_reader.hpp"
 #include "ifnbackup/options.hpp"
 #include "io/parallel_gzip_writer.hpp"
+#include "unit/temp_dir_test.hpp"
 
 namespace {
 
@@ -101,15 +102,8 @@ int run_in_child(const std::function<int()>& body, unsigned deadline_seconds = 6
   return WEXITSTATUS(status);
 }
 
-class ParallelGzipTest : public ::testing::Test {
+class ParallelGzipTest : public ifnbackup::test::TempDirTest {
  protected:
-  void SetUp() override {
-    std::string templ = (fs::temp_directory_path() / "ifnbackup-pgzip-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(templ.data()), nullptr);
-    m_dir = templ;
-  }
-  void TearDown() override { fs::remove_all(m_dir); }
-
   struct Written {
     fs::path path;
     std::uint64_t compressed = 0;
@@ -171,7 +165,6 @@ class ParallelGzipTest : public ::testing::Test {
 
   static bool have_gzip() { return std::system("command -v gzip >/dev/null 2>&1") == 0; }
 
-  fs::path m_dir;
 };
 
 TEST_F(ParallelGzipTest, EverySizeRoundTripsThroughGzipAndOurReader) {

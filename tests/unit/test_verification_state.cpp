@@ -15,6 +15,7 @@
 #include "ifnbackup/catalog.hpp"
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/inventory.hpp"
+#include "unit/temp_dir_test.hpp"
 
 namespace ifnbackup {
 namespace {
@@ -25,18 +26,8 @@ using namespace std::chrono_literals;
 constexpr const char* k_good = "ifn_connect_backup_20261120_020000.sql.gz";
 constexpr const char* k_bad = "ifn_connect_backup_20261121_020000.sql.gz";
 
-class VerificationStateTest : public ::testing::Test {
+class VerificationStateTest : public ifnbackup::test::TempDirTest {
  protected:
-  void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "ifnstate.XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    m_dir = pattern;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(m_dir, ec);
-  }
-
   // An entry as scan_backup_folder would give it, with a chosen size and mtime.
   CatalogEntry entry(const std::string& name, std::uintmax_t size, std::int64_t mtime_seconds) const {
     CatalogEntry e = catalog_entry_from_name(m_dir, name, k_default_backup_prefix);
@@ -59,7 +50,6 @@ class VerificationStateTest : public ::testing::Test {
     return text.str();
   }
 
-  fs::path m_dir;
 };
 
 VerifyResult ok_result() {

@@ -17,6 +17,7 @@
 #include "io/parallel_gzip_writer.hpp"
 #include "util/sha256.hpp"
 #include "verify/content_scan.hpp"
+#include "unit/temp_dir_test.hpp"
 
 namespace {
 
@@ -66,15 +67,8 @@ std::string good_content(const std::vector<TableCount>& tables) {
 const std::vector<TableCount> k_tables = {
     {"customers", 120}, {"merchants", 1200}, {"order`s", 7}, {"zero", 0}};
 
-class VerifyTest : public ::testing::Test {
+class VerifyTest : public ifnbackup::test::TempDirTest {
  protected:
-  void SetUp() override {
-    std::string templ = (fs::temp_directory_path() / "ifnbackup-verify-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(templ.data()), nullptr);
-    m_dir = templ;
-  }
-  void TearDown() override { fs::remove_all(m_dir); }
-
   fs::path gzip_file(const std::string& name, const std::vector<std::string>& members) {
     const fs::path path = m_dir / name;
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -97,7 +91,6 @@ class VerifyTest : public ::testing::Test {
     return {std::istreambuf_iterator<char>(in), {}};
   }
 
-  fs::path m_dir;
 };
 
 bool contains(const std::string& text, const std::string& part) {

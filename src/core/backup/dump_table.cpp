@@ -151,7 +151,7 @@ std::uint64_t write_table_rows(db::Connection& connection, const std::string& da
         std::string pending = buffer.substr(row_start + 1);
         buffer.resize(row_start);
         buffer.append(";\n");
-        out.maybe_flush();
+        out.statement_end();
         statement_start = buffer.size();
         buffer.append(insert_prefix);
         buffer.append(pending);
@@ -160,7 +160,7 @@ std::uint64_t write_table_rows(db::Connection& connection, const std::string& da
       if (buffer.size() - statement_start > max_insert_bytes) {
         buffer.append(";\n");
         in_statement = false;
-        out.maybe_flush();
+        out.statement_end();
       }
     }
     if (in_statement) {

@@ -6,8 +6,8 @@
 
 namespace ifnbackup::backup {
 
-DumpWriter::DumpWriter(io::ParallelGzipWriter& gzip, std::size_t chunk_bytes)
-    : m_gzip(gzip), m_chunk_bytes(chunk_bytes) {
+DumpWriter::DumpWriter(io::ParallelGzipWriter& gzip, std::size_t chunk_bytes, std::uint64_t part_bytes)
+    : m_gzip(gzip), m_chunk_bytes(chunk_bytes), m_part_bytes(part_bytes) {
   m_buffer.reserve(chunk_bytes + 2 * 1024 * 1024);
   m_marks.push_back(Mark{Section{}, 0});  // a Section is a prologue by default
 }
@@ -28,6 +28,7 @@ void DumpWriter::begin_section(SectionKind kind, const std::string& table) {
   section.kind = kind;
   section.table = table;
   m_marks.push_back(Mark{std::move(section), m_gzip.cut()});
+  m_section_start = bytes();
 }
 
 void DumpWriter::begin_table(const std::string& table) {
@@ -35,7 +36,12 @@ void DumpWriter::begin_table(const std::string& table) {
 }
 
 void DumpWriter::end_table(std::uint64_t rows) {
-  m_marks.back().section.rows = rows;
+  for (auto mark = m_marks.rbegin(); mark != m_marks.rend(); ++mark) {
+    if (mark->section.kind == SectionKind::table) {
+      mark->section.rows = rows;  // on the table's first section, not its parts
+      return;
+    }
+  }
 }
 
 void DumpWriter::begin_objects() {

@@ -17,7 +17,10 @@ namespace ifnbackup::backup {
 
 class DumpWriter {
  public:
-  explicit DumpWriter(io::ParallelGzipWriter& gzip, std::size_t chunk_bytes = 256 * 1024);
+  static constexpr std::uint64_t k_part_bytes = 8 * 1024 * 1024;
+
+  explicit DumpWriter(io::ParallelGzipWriter& gzip, std::size_t chunk_bytes = 256 * 1024,
+                      std::uint64_t part_bytes = k_part_bytes);
 
   // Appending straight into the buffer avoids a copy; call maybe_flush() afterwards.
   std::string& buffer() { return m_buffer; }
@@ -32,6 +35,15 @@ class DumpWriter {
   }
   // What is written next starts a new section, on a new gzip member. The prologue starts itself.
   void begin_table(const std::string& table);
+  // After an INSERT statement of the current table: once its section (or last part) holds
+  // k_part_bytes, what follows starts a part section.
+  void statement_end() {
+    if (bytes() - m_section_start >= m_part_bytes) {
+      begin_section(SectionKind::part, m_marks.back().section.table);
+    } else {
+      maybe_flush();
+    }
+  }
   void end_table(std::uint64_t rows);
   void begin_objects();
 
@@ -57,6 +69,8 @@ class DumpWriter {
   util::Sha256 m_sha;
   std::uint64_t m_written = 0;
   std::vector<Mark> m_marks;
+  std::uint64_t m_part_bytes;
+  std::uint64_t m_section_start = 0;  // bytes() where the current section began
 };
 
 }  // namespace ifnbackup::backup

@@ -90,6 +90,10 @@ GzipReader::GzipReader(const std::filesystem::path& path, std::uint64_t offset, 
   }
   s.base = offset;
   s.ranged = length != UINT64_MAX;
+  if (s.ranged && length < k_input_buffer_size) {
+    // A section: no need for more input room than it has (several are read at once).
+    s.in.resize(std::max<std::size_t>(static_cast<std::size_t>(length), 64 * 1024));
+  }
   s.file_size = length == UINT64_MAX ? size - offset : length;
   if (offset > 0 && ::lseek(s.fd, static_cast<off_t>(offset), SEEK_SET) < 0) {
     throw Error(ErrorCode::io, "cannot seek in " + s.name + ": " + std::strerror(errno));
@@ -130,10 +134,13 @@ bool GzipReader::refill() {
   s.z.next_in = s.in.data();
   // A range ends where its last member does; a whole file at its end.
   const std::uint64_t range_left = s.ranged ? s.file_size - std::min(s.file_size, s.file_read) : UINT64_MAX;
-  const auto space = static_cast<std::size_t>(std::min<std::uint64_t>(s.in.size() - s.z.avail_in, range_left));
-  if (space == 0) {
+  if (range_left == 0) {
     s.eof = true;
     return false;
+  }
+  const auto space = static_cast<std::size_t>(std::min<std::uint64_t>(s.in.size() - s.z.avail_in, range_left));
+  if (space == 0) {
+    return false;  // the buffer is full: the caller has enough input
   }
   for (;;) {
     const ssize_t n = ::read(s.fd, s.in.data() + s.z.avail_in, space);

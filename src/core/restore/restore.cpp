@@ -194,7 +194,7 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
                    plan.verification.compressed_checked, plan.verification.compressed_bytes);
     }
   } else {
-    plan.verification = verify_backup_file(plan.file);
+    plan.verification = verify_backup_file(plan.file, {}, options.threads);
   }
   if (!plan.verification.ok()) {
     refuse_file(plan.verification);

@@ -75,6 +75,7 @@ std::string_view section_kind_name(SectionKind kind) {
   switch (kind) {
     case SectionKind::prologue: return "prologue";
     case SectionKind::table: return "table";
+    case SectionKind::part: return "part";
     case SectionKind::objects: return "objects";
   }
   return "?";
@@ -89,18 +90,20 @@ std::optional<Section> parse_section_line(std::string_view line) {
     section.kind = SectionKind::prologue;
   } else if (take_literal(line, "objects ")) {
     section.kind = SectionKind::objects;
-  } else if (take_literal(line, "table ")) {
-    section.kind = SectionKind::table;
+  } else if (const bool table = take_literal(line, "table "); table || take_literal(line, "part ")) {
+    section.kind = table ? SectionKind::table : SectionKind::part;
     auto name = take_name(line);
     if (!name || !take_literal(line, " ")) {
       return std::nullopt;
     }
     section.table = std::move(*name);
-    const auto rows = take_number_field(line, "rows");
-    if (!rows || !take_literal(line, " ")) {
-      return std::nullopt;
+    if (section.kind == SectionKind::table) {
+      const auto rows = take_number_field(line, "rows");
+      if (!rows || !take_literal(line, " ")) {
+        return std::nullopt;
+      }
+      section.rows = *rows;
     }
-    section.rows = *rows;
   } else {
     return std::nullopt;
   }
@@ -235,6 +238,9 @@ std::string format_index(const std::vector<Section>& sections) {
     if (section.kind == SectionKind::table) {
       append_name(out, section.table);
       out.append(fmt::format(" rows={} ", section.rows));
+    } else if (section.kind == SectionKind::part) {
+      append_name(out, section.table);
+      out.push_back(' ');
     }
     out.append(fmt::format("at={} size={} bytes={} crc32={:08x}\n", section.at, section.size, section.bytes,
                            section.crc32));
@@ -288,8 +294,11 @@ bool index_is_contiguous(const std::vector<Section>& sections, std::uint64_t end
   for (std::size_t i = 0; i < sections.size(); ++i) {
     const Section& section = sections[i];
     const bool middle = i > 0 && i + 1 < sections.size();
-    if (section.at != at || section.size > end_at - at || section.bytes > end_bytes - bytes ||
-        (middle && section.kind != SectionKind::table)) {
+    const bool kind_ok =
+        !middle || section.kind == SectionKind::table ||
+        (section.kind == SectionKind::part && sections[i - 1].kind != SectionKind::prologue &&
+         sections[i - 1].table == section.table);
+    if (section.at != at || section.size > end_at - at || section.bytes > end_bytes - bytes || !kind_ok) {
       return false;
     }
     at += section.size;

@@ -1,7 +1,10 @@
 #include "verify/section_check.hpp"
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -15,11 +18,15 @@ namespace {
 
 // An index lists a few hundred bytes per table: a bigger one is not ours.
 constexpr std::uint64_t k_max_index_bytes = 64 * 1024 * 1024;
+// Sections decoded whole in memory: parts are ~8 MiB; a bigger section (one huge row) is read
+// as a stream instead.
+constexpr std::uint64_t k_max_section_in_memory = 64 * 1024 * 1024;
 
 std::string section_name(const Section& section) {
   switch (section.kind) {
     case SectionKind::prologue: return "the prologue";
     case SectionKind::table: return "table `" + section.table + "`";
+    case SectionKind::part: return "a part of table `" + section.table + "`";
     case SectionKind::objects: return "the objects section";
   }
   return "?";
@@ -152,6 +159,103 @@ std::string SectionCheck::problem() const {
   return {};
 }
 
+bool SectionCheck::fits_in_memory() const {
+  return std::all_of(m_sections.begin(), m_sections.end(),
+                     [](const Section& section) { return section.bytes <= k_max_section_in_memory; });
+}
+
+void read_sections_in_order(const std::filesystem::path& path, const std::vector<Section>& sections,
+                            unsigned threads, const std::function<void(const Section&, std::string_view)>& consume) {
+  struct Slot {
+    std::string text;
+    std::exception_ptr error;
+    bool ready = false;
+  };
+  threads = std::max(1u, threads);
+  const std::size_t count = sections.size();
+  std::vector<Slot> slots(count);
+  std::vector<std::string> spare;  // buffers handed back, reused: no fresh pages per section
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::size_t next = 0;      // the next section a worker takes
+  std::size_t consumed = 0;  // sections handed to `consume`
+  bool stopping = false;
+
+  auto work = [&] {
+    for (;;) {
+      std::size_t i = 0;
+      std::string text;
+      {
+        std::unique_lock lock(mutex);
+        // At most `threads` sections decoded ahead of the one being consumed.
+        changed.wait(lock, [&] { return stopping || next >= count || next < consumed + threads; });
+        if (stopping || next >= count) {
+          return;
+        }
+        i = next++;
+        if (!spare.empty()) {
+          text = std::move(spare.back());
+          spare.pop_back();
+        }
+      }
+      Slot slot;
+      slot.text = std::move(text);
+      slot.text.clear();
+      try {
+        slot.text.reserve(static_cast<std::size_t>(sections[i].bytes));
+        read_section(path, sections[i], [&slot](std::string_view piece) { slot.text.append(piece); });
+      } catch (...) {
+        slot.error = std::current_exception();
+      }
+      {
+        std::lock_guard lock(mutex);
+        slot.ready = true;
+        slots[i] = std::move(slot);
+      }
+      changed.notify_all();
+    }
+  };
+  std::vector<std::thread> workers;
+  auto stop_and_join = [&] {
+    {
+      std::lock_guard lock(mutex);
+      stopping = true;
+    }
+    changed.notify_all();
+    for (std::thread& worker : workers) {
+      worker.join();
+    }
+    workers.clear();
+  };
+  try {
+    for (unsigned t = 0; t < threads; ++t) {
+      workers.emplace_back(work);
+    }
+    for (std::size_t i = 0; i < count; ++i) {
+      Slot slot;
+      {
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [&] { return slots[i].ready; });
+        slot = std::move(slots[i]);
+      }
+      if (slot.error) {
+        std::rethrow_exception(slot.error);
+      }
+      consume(sections[i], slot.text);
+      {
+        std::lock_guard lock(mutex);
+        consumed = i + 1;
+        spare.push_back(std::move(slot.text));
+      }
+      changed.notify_all();
+    }
+  } catch (...) {
+    stop_and_join();
+    throw;
+  }
+  stop_and_join();
+}
+
 std::optional<SectionPlan> verify_sections(const std::filesystem::path& path, const std::vector<std::string>& tables) {
   SectionPlan plan;
   VerifyResult& result = plan.verification;
@@ -166,7 +270,8 @@ std::optional<SectionPlan> verify_sections(const std::filesystem::path& path, co
       if (section.kind == SectionKind::table) {
         result.tables.push_back(TableCount{section.table, section.rows});
       }
-      if (section.kind == SectionKind::prologue || (section.kind == SectionKind::table && wanted.contains(section.table))) {
+      const bool of_table = section.kind == SectionKind::table || section.kind == SectionKind::part;
+      if (section.kind == SectionKind::prologue || (of_table && wanted.contains(section.table))) {
         plan.ranges.push_back(section);
       }
     }

@@ -4,6 +4,7 @@
 // read and check only the sections it loads.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +36,15 @@ class SectionCheck {
   // After the last chunk: empty when every section starts on its member with its CRC-32 and
   // length, else why not.
   std::string problem() const;
+  // Instead of member_started() and feed(): the sections were each decoded from their own offset
+  // to their end, as whole members, and checked against their length and CRC-32 by
+  // read_sections_in_order, and the index block from the locator's offset.
+  void checked_by_sections() {
+    m_next_start = m_starts.size();
+    m_current = m_sections.size();
+  }
+  // Every section small enough to be decoded whole in memory by read_sections_in_order.
+  bool fits_in_memory() const;
 
  private:
   SectionCheck() = default;
@@ -51,6 +61,12 @@ class SectionCheck {
   std::uint64_t m_current_left = 0;  // its bytes not fed yet
   std::uint32_t m_crc = 0;
 };
+
+// Decodes `sections` of the file on `threads` threads (at most threads + 1 sections in memory),
+// each checked against its length and CRC-32, and hands their content to `consume` in file
+// order, on the caller's thread. Throws the first failing section's error, in file order.
+void read_sections_in_order(const std::filesystem::path& path, const std::vector<Section>& sections,
+                            unsigned threads, const std::function<void(const Section&, std::string_view)>& consume);
 
 // restore --tables: reads and checks the prologue and the named tables' sections only, each
 // against its length and CRC-32 (and every gzip member's own CRC), and the tail member.

@@ -1,6 +1,8 @@
 #include "ifnbackup/verify.hpp"
 
+#include <algorithm>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include "ifnbackup/error.hpp"
@@ -158,27 +160,22 @@ const char* verify_status_name(VerifyStatus status) noexcept {
 }
 
 VerifyResult verify_backup_file(const std::filesystem::path& path,
-                                const std::function<void(const VerifyProgress&)>& progress) {
+                                const std::function<void(const VerifyProgress&)>& progress, unsigned threads) {
   VerifyResult result;
   result.path = path;
   io::GzipReader reader(path);  // a missing or unreadable file throws: it is not a verdict on a backup
   result.compressed_bytes = reader.compressed_total();
 
+  bool parallel = false;
   verify_detail::ContentScan scan;
   std::optional<verify_detail::SectionCheck> sections;
   std::vector<char> buffer(k_chunk_size);
-  try {
-    sections = verify_detail::SectionCheck::load(path);
-    if (sections) {
-      scan.expect_trailer(sections->trailer_bytes());
-      reader.on_member_start([&sections](std::uint64_t compressed, std::uint64_t uncompressed) {
-        sections->member_started(compressed, uncompressed);
-      });
-    }
+  // Feeds what `from` decodes to the scan and the section check.
+  auto read_stream = [&](io::GzipReader& from, std::uint64_t progress_base) {
     for (;;) {
-      const std::size_t n = reader.read(buffer);
+      const std::size_t n = from.read(buffer);
       if (progress) {
-        progress(VerifyProgress{reader.compressed_read(), reader.compressed_total()});
+        progress(VerifyProgress{progress_base + from.compressed_read(), reader.compressed_total()});
       }
       if (n == 0) {
         break;
@@ -187,6 +184,36 @@ VerifyResult verify_backup_file(const std::filesystem::path& path,
       if (sections) {
         sections->feed(std::string_view(buffer.data(), n));
       }
+    }
+  };
+  try {
+    sections = verify_detail::SectionCheck::load(path);
+    if (sections) {
+      scan.expect_trailer(sections->trailer_bytes());
+    }
+    const unsigned workers = threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : threads;
+    if (sections && workers > 1 && sections->fits_in_memory()) {
+      // Sections decoded on several threads, fed in order; then the index block and the tail.
+      std::uint64_t done = 0;
+      verify_detail::read_sections_in_order(path, sections->sections(), workers,
+                                            [&](const Section& section, std::string_view text) {
+                                              scan.feed(text);
+                                              done += section.size;
+                                              if (progress) {
+                                                progress(VerifyProgress{done, reader.compressed_total()});
+                                              }
+                                            });
+      sections->checked_by_sections();
+      io::GzipReader rest(path, sections->locator().at, reader.compressed_total() - sections->locator().at);
+      read_stream(rest, done);
+      parallel = true;
+    } else {
+      if (sections) {
+        reader.on_member_start([&sections](std::uint64_t compressed, std::uint64_t uncompressed) {
+          sections->member_started(compressed, uncompressed);
+        });
+      }
+      read_stream(reader, 0);
     }
   } catch (const Error& error) {
     if (error.code() != ErrorCode::corrupt && error.code() != ErrorCode::incomplete) {
@@ -199,6 +226,7 @@ VerifyResult verify_backup_file(const std::filesystem::path& path,
     return result;
   }
   result.compressed_bytes = reader.compressed_total();
+  result.parallel = parallel;
   scan.conclude(result);
   if (result.ok() && sections) {
     // The checksum proved the content; this proves the index that restore --tables trusts.
