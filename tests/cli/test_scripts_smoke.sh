@@ -95,6 +95,13 @@ check "corpus sequence has moved" [ "$(sql corpus -e 'SELECT NEXTVAL(invoice_seq
 check "stop removes the folder" [ ! -e "${server_dir}" ]
 check "status says not running after stop" bash -c "! '${testdb}' status --dir '${server_dir}' >/dev/null"
 
+# scripts/bench-levels on a small SQL text: a row per level, zlib's gzip -6 as the 1.000 reference.
+levels=$("${source_dir}/scripts/bench-levels" "${data_dir}/corpus.sql" 2>&1) || levels="exit $?: ${levels}"
+check "bench-levels prints gzip -6 and levels 1 to 7" \
+    [ "$(grep -cE '^\| (zlib gzip -6|libdeflate [1-7]) \| [0-9]+ \| [0-9]\.[0-9]{3} \| [0-9]+\.[0-9]{2} \|$' <<<"${levels}")" == 8 ]
+check "bench-levels: level 6 is smaller than level 1 on SQL" \
+    awk -F' \\| ' '$1 == "| libdeflate 1" { one = $2 } $1 == "| libdeflate 6" { six = $2 } END { exit !(six < one) }' <<<"${levels}"
+
 if [[ ${failures} -gt 0 ]]; then
     echo "${failures} check(s) failed" >&2
     exit 1
