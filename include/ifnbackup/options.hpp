@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace ifnbackup {
 
@@ -43,6 +44,9 @@ struct BackupOptions {
   unsigned threads = std::thread::hardware_concurrency();
   // An extended INSERT is closed before it passes this many bytes (mysqldump's net_buffer_length).
   std::size_t max_insert_bytes = 1024 * 1024;
+  // Only these base tables and their triggers (restore --tables' safety snapshot): the file says
+  // so in its header (`-- ifnbackup-scope: tables`). Empty: the whole database.
+  std::vector<std::string> only_tables;
 };
 
 }  // namespace ifnbackup

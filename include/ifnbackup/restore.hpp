@@ -41,6 +41,7 @@ struct RestorePlan {
   bool into = false;  // target is --into, not the configured database
   bool no_binlog = false;  // the restore's writes stay out of the binary log
   std::vector<std::string> tables;  // --tables: only these are replaced (empty: everything)
+  bool some_tables_file = false;     // the file holds some tables only (a --tables safety snapshot)
   // --tables on a file with a section index: the sections read (prologue, those tables), each
   // checked; empty: the whole file, verified whole.
   std::vector<Section> sections;

@@ -56,6 +56,10 @@ void print_plan(const RestorePlan& plan) {
       names += (names.empty() ? "" : ", ") + table;
     }
     out += fmt::format("  tables    : {} (seulement ; les autres tables restent telles quelles)\n", names);
+    if (plan.some_tables_file) {
+      out += "              (ce fichier ne contient que ces tables : le backup de sécurité d'une restauration "
+             "--tables)\n";
+    }
   }
   out += "\n";
   if (plan.target_exists && plan.tables.empty()) {
@@ -64,7 +68,7 @@ void print_plan(const RestorePlan& plan) {
                        plan.target_database);
   } else if (plan.target_exists) {
     out += fmt::format("ATTENTION : la restauration ÉCRASE TOUTES LES DONNÉES ACTUELLES de ces tables dans la base "
-                       "'{}'.\nUn backup de sécurité de toute la base (pre_restore_safety_...) sera créé avant.\n",
+                       "'{}'.\nUn backup de sécurité de ces tables (pre_restore_safety_...) sera créé avant.\n",
                        plan.target_database);
   }
   std::cerr << out;

@@ -13,6 +13,7 @@
 
 #include "ifnbackup/backup.hpp"
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/verify.hpp"
 #include "test_support.hpp"
 #include "verify/section_check.hpp"
 
@@ -416,7 +417,14 @@ TEST(Restore, TablesReplacesOnlyTheChosenTables) {
   EXPECT_EQ(checksum_of(server, db, "markets"), markets_now) << "a table not chosen keeps its current rows";
   EXPECT_EQ(objects_named(server, db, "extra_table"), 1) << "a table the backup does not have stays";
   EXPECT_EQ(objects_named(server, db, "merchant_daily_totals"), 1) << "the view stays";
-  EXPECT_EQ(safety_files(sample.backups).size(), 1u) << "the whole database was snapshotted first";
+  const auto snapshots = safety_files(sample.backups);
+  ASSERT_EQ(snapshots.size(), 1u) << "a safety snapshot was written first";
+  const VerifyResult snapshot = verify_backup_file(snapshots.front());
+  ASSERT_EQ(snapshot.status, VerifyStatus::ok) << snapshot.reason;
+  EXPECT_EQ(snapshot.header.at("scope"), "tables");
+  ASSERT_EQ(snapshot.tables.size(), 2u) << "it holds the tables replaced, not the whole database";
+  EXPECT_EQ(snapshot.tables[0].name, "merchants");
+  EXPECT_EQ(snapshot.tables[1].name, "transactions");
   EXPECT_EQ(result.out.find("markets"), std::string::npos) << "only the chosen tables are counted:\n" << result.out;
 }
 
@@ -445,6 +453,57 @@ TEST(Restore, TablesTheBackupLacksOrAMysqldumpFileAreRefusedFirst) {
 
   expect_same_fingerprint(before, stable_fingerprint(server, db));
   EXPECT_TRUE(safety_files(sample.backups).empty()) << "refused before the snapshot";
+}
+
+// restore --tables snapshots the chosen tables that exist and, when the load fails, puts them
+// back and drops those it created; a snapshot of some tables, restored without --tables later,
+// replaces those tables only.
+TEST(Restore, TablesSnapshotIsOfThoseTablesAndRollsThemBack) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  SampleSetup sample(server, "rs_tables_rb");
+  const std::string& db = sample.database.name();
+  // products becomes a view: the load's CREATE TABLE products fails after merchants was replaced.
+  execute(server, db,
+          "UPDATE merchants SET full_name = 'changé' WHERE id = 1;"
+          "UPDATE markets SET name = CONCAT(name, ' (nouveau)');"
+          "SET foreign_key_checks = 0; DROP TABLE products; CREATE VIEW products AS SELECT 1 AS id;");
+  const std::string merchants_now = checksum_of(server, db, "merchants");
+  const std::string markets_now = checksum_of(server, db, "markets");
+
+  const auto failed =
+      restore_cli(server, db, sample.backups, {"--yes", "--tables", "merchants,products", sample.file.string()});
+  EXPECT_EQ(failed.exit_code, static_cast<int>(ErrorCode::restore_rolled_back)) << failed.err;
+  EXPECT_NE(failed.err.find("the chosen tables of"), std::string::npos) << failed.err;
+  EXPECT_EQ(checksum_of(server, db, "merchants"), merchants_now) << "merchants is back as it was";
+  EXPECT_EQ(checksum_of(server, db, "markets"), markets_now);
+  EXPECT_EQ(query_one(server, db,
+                      fmt::format("SELECT TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = '{}' "
+                                  "AND TABLE_NAME = 'products'",
+                                  db)),
+            "VIEW")
+      << "the view the load could not replace is still there";
+  auto snapshots = safety_files(sample.backups);
+  ASSERT_EQ(snapshots.size(), 1u);
+  const VerifyResult first = verify_backup_file(snapshots.front());
+  ASSERT_EQ(first.tables.size(), 1u) << "the snapshot holds the existing base table only";
+  EXPECT_EQ(first.tables[0].name, "merchants");
+
+  // Without the view, products is created by the load: the snapshot again holds merchants only.
+  execute(server, db, "DROP VIEW products");
+  const auto restored =
+      restore_cli(server, db, sample.backups, {"--yes", "--tables", "merchants,products", sample.file.string()});
+  ASSERT_EQ(restored.exit_code, 0) << restored.err;
+  const std::string merchants_restored = checksum_of(server, db, "merchants");
+  ASSERT_NE(merchants_restored, merchants_now);
+  const std::string products_restored = checksum_of(server, db, "products");
+
+  // latest-safety, no --tables: merchants goes back to 'changé', nothing else moves.
+  const auto back = restore_cli(server, db, sample.backups, {"--yes", "latest-safety"});
+  ASSERT_EQ(back.exit_code, 0) << back.err;
+  EXPECT_NE(back.err.find("ce fichier ne contient que ces tables"), std::string::npos) << back.err;
+  EXPECT_EQ(checksum_of(server, db, "merchants"), merchants_now);
+  EXPECT_EQ(checksum_of(server, db, "products"), products_restored) << "not in that snapshot: untouched";
+  EXPECT_EQ(checksum_of(server, db, "markets"), markets_now);
 }
 
 // Flips one byte in the middle of a table's section of a copy of `file`.

@@ -76,6 +76,7 @@ BackupResult write_backup(const BackupOptions& options) {
   settings.database = options.connection.database;
   settings.max_insert_bytes = options.max_insert_bytes;
   settings.tool_version = k_version;
+  settings.only_tables = options.only_tables;
   auto summary = backup::dump_database(*connection, settings, writer);
   util::check_interrupted();
 

@@ -1,6 +1,7 @@
 #include "backup/dump.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -55,6 +56,8 @@ constexpr std::string_view k_session_footer =
 
 void write_header(db::Connection& connection, const DumpSettings& settings, const SnapshotInfo& snapshot,
                   DumpWriter& out) {
+  // A file of some tables only says so: restoring it replaces those tables, never the database.
+  const std::string scope = settings.only_tables.empty() ? "" : "-- ifnbackup-scope: tables\n";
   const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   out.write(fmt::format(
       "-- ifnbackup {} dump of database {}\n"
@@ -63,9 +66,10 @@ void write_header(db::Connection& connection, const DumpSettings& settings, cons
       "-- ifnbackup-server: {}\n"
       "-- ifnbackup-started: {:%Y-%m-%dT%H:%M:%SZ}\n"
       "-- ifnbackup-snapshot: {}\n"
+      "{}"
       "-- Restore with: ifnbackup restore FILE (or: gunzip -c FILE | mariadb DATABASE)\n\n",
       settings.tool_version, db::quote_identifier(settings.database), settings.database,
-      connection.server().version, now, snapshot.describe()));
+      connection.server().version, now, snapshot.describe(), scope));
   out.write(k_session_header);
 }
 
@@ -110,7 +114,22 @@ DumpSummary dump_database(db::Connection& connection, const DumpSettings& settin
   DumpSummary summary;
   summary.snapshot = start_snapshot(connection);
   spdlog::debug("snapshot: {}", summary.snapshot.describe());
-  const DatabaseObjects objects = list_objects(connection, settings.database);
+  DatabaseObjects objects = list_objects(connection, settings.database);
+  if (!settings.only_tables.empty()) {
+    // Some base tables only (and their triggers): no sequence, view, event or routine.
+    const std::set<std::string> wanted(settings.only_tables.begin(), settings.only_tables.end());
+    std::erase_if(objects.tables, [&wanted](const TableObject& object) {
+      return object.kind != TableKind::table || !wanted.contains(object.name);
+    });
+    if (objects.tables.size() != wanted.size()) {
+      throw Error(ErrorCode::not_found,
+                  fmt::format("{} of the {} tables to dump are not base tables of '{}'",
+                              wanted.size() - objects.tables.size(), wanted.size(), settings.database));
+    }
+    objects.procedures.clear();
+    objects.functions.clear();
+    objects.events.clear();
+  }
   write_header(connection, settings, summary.snapshot, out);
 
   // Sequences first: a table's DEFAULT NEXTVAL(seq) needs the sequence to exist at CREATE TABLE.

@@ -44,6 +44,7 @@ struct DumpSettings {
   std::string database;
   std::size_t max_insert_bytes = 1024 * 1024;
   std::string tool_version;
+  std::vector<std::string> only_tables;  // empty: every object of the database
 };
 
 struct DumpSummary {

@@ -33,6 +33,25 @@ bool database_exists(db::Connection& server, const std::string& database) {
       .value_or("0") != "0";
 }
 
+// Those of `tables` that are base tables of `database` now, in the order given.
+std::vector<std::string> existing_base_tables(db::Connection& server, const std::string& database,
+                                              const std::vector<std::string>& tables) {
+  std::set<std::string> existing;
+  for (auto& row : server
+                       .query(fmt::format("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = {} "
+                                          "AND TABLE_TYPE = 'BASE TABLE'",
+                                          backup::sql_literal(database)))
+                       .rows) {
+    if (!row.empty() && row[0]) {
+      existing.insert(std::move(*row[0]));
+    }
+  }
+  std::vector<std::string> found;
+  std::copy_if(tables.begin(), tables.end(), std::back_inserter(found),
+               [&existing](const std::string& table) { return existing.contains(table); });
+  return found;
+}
+
 // Empties the target by dropping and re-creating it with its own definition (character set,
 // collation): objects that exist now but not in the backup cannot survive the load.
 void recreate_database(db::Connection& server, const std::string& database) {
@@ -200,8 +219,21 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
     refuse_file(plan.verification);
   }
 
-  // --tables: names the backup holds, in a file whose manifest says so; refused before anything.
+  // A file of some tables only (the safety snapshot of a --tables restore) replaces those tables,
+  // never the whole database, even without --tables.
+  const auto scope = plan.verification.header.find("scope");
+  plan.some_tables_file = scope != plan.verification.header.end() && scope->second == "tables";
   plan.tables = options.tables;
+  if (plan.tables.empty() && plan.some_tables_file) {
+    for (const auto& table : plan.verification.tables) {
+      plan.tables.push_back(table.name);
+    }
+    if (plan.tables.empty()) {
+      throw Error(ErrorCode::usage, fmt::format("{} holds some tables of a database, and none here; nothing to do",
+                                                plan.file.string()));
+    }
+  }
+  // --tables: names the backup holds, in a file whose manifest says so; refused before anything.
   if (!plan.tables.empty()) {
     check_table_choice(plan.verification, plan.tables);
   }
@@ -244,14 +276,27 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
   RestoreResult result;
   result.file = plan.file;
   result.target_database = plan.target_database;
-  if (plan.target_exists) {
+  // The tables the load replaces that exist now (--tables): the snapshot holds those only, and a
+  // roll-back drops the others, which the load created.
+  std::vector<std::string> replaced_tables;
+  if (plan.target_exists && !plan.tables.empty()) {
+    auto server = db::Connection::open(for_database(options.connection, plan.target_database), false);
+    replaced_tables = existing_base_tables(*server, plan.target_database, plan.tables);
+  }
+  if (plan.target_exists && (plan.tables.empty() || !replaced_tables.empty())) {
     BackupOptions snapshot;
     snapshot.connection = for_database(options.connection, plan.target_database);
     snapshot.backup_dir = options.backup_dir;
     snapshot.prefix = std::string(k_safety_snapshot_prefix);
     snapshot.compress_level = options.compress_level;
     snapshot.threads = options.threads;
-    spdlog::info("writing the safety snapshot of '{}'", plan.target_database);
+    snapshot.only_tables = replaced_tables;
+    if (replaced_tables.empty()) {
+      spdlog::info("writing the safety snapshot of '{}'", plan.target_database);
+    } else {
+      spdlog::info("writing the safety snapshot of the {} table{} of '{}' the restore replaces", replaced_tables.size(),
+                   replaced_tables.size() == 1 ? "" : "s", plan.target_database);
+    }
     try {
       result.safety_snapshot = write_backup(snapshot).file;
     } catch (const Error& error) {
@@ -259,6 +304,8 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
                   error.hint());
     }
     spdlog::info("safety snapshot: {}", result.safety_snapshot.string());
+  } else if (plan.target_exists) {
+    spdlog::info("none of the tables to restore exists in '{}': there is nothing to snapshot", plan.target_database);
   } else {
     spdlog::warn("database '{}' does not exist: it will be created, there is nothing to snapshot",
                  plan.target_database);
@@ -308,28 +355,42 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
       rollback.phase = "rollback";
       rollback.interruptible = false;
       rollback.progress = callbacks.progress;
-      if (result.safety_snapshot.empty()) {
+      if (!plan.target_exists) {
         auto server = open_writer(options.connection, false, options.no_binlog);
         server->execute(fmt::format("DROP DATABASE IF EXISTS {}", db::quote_identifier(plan.target_database)));
       } else {
-        spdlog::info("rolling back: loading {}", result.safety_snapshot.string());
-        load_into(options.connection, plan.target_database, result.safety_snapshot, rollback, options.no_binlog, 0);
+        if (!plan.tables.empty()) {
+          rollback.only_tables = std::set<std::string>(replaced_tables.begin(), replaced_tables.end());
+        }
+        if (!result.safety_snapshot.empty()) {
+          spdlog::info("rolling back: loading {}", result.safety_snapshot.string());
+          load_into(options.connection, plan.target_database, result.safety_snapshot, rollback, options.no_binlog, 0);
+        }
+        // --tables: the chosen tables that did not exist before the load go again.
+        auto server = open_writer(options.connection, false, options.no_binlog);
+        server->execute(fmt::format("USE {}", db::quote_identifier(plan.target_database)));
+        for (const auto& table : plan.tables) {
+          if (std::find(replaced_tables.begin(), replaced_tables.end(), table) == replaced_tables.end()) {
+            server->execute(fmt::format("DROP TABLE IF EXISTS {}", db::quote_identifier(table)));
+          }
+        }
       }
     } catch (const Error& rollback_error) {
       throw Error(ErrorCode::restore_failed,
                   fmt::format("restore failed ({}) and the roll-back failed too ({})", error.what(),
                               rollback_error.what()),
-                  result.safety_snapshot.empty()
-                      ? fmt::format("database '{}' did not exist before: drop what was partly loaded "
-                                    "(DROP DATABASE) or restore again",
+                  !plan.target_exists || result.safety_snapshot.empty()
+                      ? fmt::format("'{}' was partly loaded and nothing was there to snapshot: drop what was "
+                                    "loaded or restore again",
                                     plan.target_database)
                       : fmt::format("restore the safety snapshot by hand: ifnbackup restore {}",
                                     result.safety_snapshot.filename().string()));
     }
     throw Error(ErrorCode::restore_rolled_back,
-                fmt::format("restore failed: {}. It was rolled back: database '{}' is as it was before{}",
-                            error.what(), plan.target_database,
-                            result.safety_snapshot.empty() ? " (absent)" : ""),
+                fmt::format("restore failed: {}. It was rolled back: {} '{}' {} as {} before{}", error.what(),
+                            plan.tables.empty() ? "database" : "the chosen tables of", plan.target_database,
+                            plan.tables.empty() ? "is" : "are", plan.tables.empty() ? "it was" : "they were",
+                            plan.target_exists ? "" : " (absent)"),
                 "see restore.log for the failing statement");
   }
 
