@@ -47,7 +47,8 @@ expect_contains "the dataset is the 8 tables" "8 tables," "${out}"
 
 labels=("mariadb-dump \\| gzip -6" "ifnbackup backup" "gunzip -c (mariadb-dump file) \\| mariadb"
     "ifnbackup restore" "ifnbackup restore --no-binlog" "gunzip -c (ifnbackup file) \\| mariadb" "gzip -t (ifnbackup file)" "ifnbackup verify"
-    "gunzip -c (mariadb-dump file) \\| sed payouts \\| mariadb" "ifnbackup restore --tables payouts")
+    "gunzip -c (mariadb-dump file) \\| sed payouts \\| mariadb" "ifnbackup restore --tables payouts"
+    "ifnbackup restore --tables payouts, in place (with its safety snapshot)")
 restores=("gunzip -c (mariadb-dump file) \\| mariadb" "ifnbackup restore" "ifnbackup restore --no-binlog"
     "gunzip -c (ifnbackup file) \\| mariadb")
 if command -v pigz >/dev/null 2>&1; then
@@ -78,7 +79,8 @@ for label in "${restores[@]}"; do
         "1 views, 2 routines, 1 triggers, 1 events" "$(awk -F' \\| ' '{ print $4 }' <<<"${row}")"
     expect_contains "round trip of '${label}': result" "| match |" "${row}"
 done
-for label in "gunzip -c (mariadb-dump file) \\| sed payouts \\| mariadb" "ifnbackup restore --tables payouts"; do
+for label in "gunzip -c (mariadb-dump file) \\| sed payouts \\| mariadb" "ifnbackup restore --tables payouts" \
+    "ifnbackup restore --tables payouts, in place (with its safety snapshot)"; do
     row=$(round_trip_row "${out}" "${label}")
     expect_eq "round trip of '${label}': the one table matches" "1/1" "$(awk -F' \\| ' '{ print $3 }' <<<"${row}")"
     expect_contains "round trip of '${label}': result" "| match |" "${row}"
