@@ -51,19 +51,23 @@ struct ChecksumLine {
 std::optional<ChecksumLine> parse_checksum_line(std::string_view line);
 
 // The section index (docs/backup-format.md, "Section index"): where each part of the file lies,
-// so one table can be read without the rest. A section starts at a gzip member boundary.
-// A big table's rows go on in `part` sections (about every k_part_bytes of SQL, between two
-// INSERT statements): verify decodes sections on several threads, restore --tables reads a
-// table's section and its parts.
+// so one table can be read without the rest. A section that owns a range starts on a gzip member
+// boundary; a small table (or the objects) that follows a section of less than 1 MiB is written
+// in that section's range instead ("with-previous": a gzip member per tiny table would make the
+// file much larger than gzip -6's).
+// A big table's rows go on in `part` sections (about every 8 MiB of SQL, between two INSERT
+// statements): verify decodes sections on several threads, restore --tables reads a table's
+// range and its parts.
 enum class SectionKind { prologue, table, part, objects };
 struct Section {
   SectionKind kind = SectionKind::prologue;
-  std::string table;          // SectionKind::table and part
-  std::uint64_t rows = 0;     // SectionKind::table only: all of the table's rows
-  std::uint64_t at = 0;       // compressed offset of its first gzip member
-  std::uint64_t size = 0;     // compressed bytes (whole members)
-  std::uint64_t bytes = 0;    // uncompressed bytes
-  std::uint32_t crc32 = 0;    // CRC-32 of the uncompressed bytes
+  std::string table;           // SectionKind::table and part
+  std::uint64_t rows = 0;      // SectionKind::table only: all of the table's rows
+  bool with_previous = false;  // table or objects in the previous section's range: no range of its own
+  std::uint64_t at = 0;        // compressed offset of its first gzip member
+  std::uint64_t size = 0;      // compressed bytes (whole members)
+  std::uint64_t bytes = 0;     // uncompressed bytes
+  std::uint32_t crc32 = 0;     // CRC-32 of the uncompressed bytes
 
   friend bool operator==(const Section&, const Section&) = default;
 };
@@ -77,15 +81,17 @@ inline constexpr std::string_view k_index_locator_prefix = "-- ifnbackup-index-a
 //   -- ifnbackup-index-begin
 //   -- ifnbackup-section: prologue at=A size=S bytes=B crc32=XXXXXXXX
 //   -- ifnbackup-section: table `name` rows=N at=A size=S bytes=B crc32=XXXXXXXX
+//   -- ifnbackup-section: table `name` rows=N with-previous
 //   -- ifnbackup-section: part `name` at=A size=S bytes=B crc32=XXXXXXXX
-//   -- ifnbackup-section: objects at=A size=S bytes=B crc32=XXXXXXXX
+//   -- ifnbackup-section: objects at=A size=S bytes=B crc32=XXXXXXXX   (or: objects with-previous)
 //   -- ifnbackup-index-end: sections=K
 std::string format_index(const std::vector<Section>& sections);
-// The whole block as format_index writes it; std::nullopt for anything else.
+// The whole block exactly as format_index writes it; std::nullopt for anything else.
 std::optional<std::vector<Section>> parse_index(std::string_view text);
-// True when the sections follow each other from offset 0 (compressed and uncompressed alike),
-// the prologue first, the objects last, tables between them, each part right after its table
-// or another part of it, and end at `end_at` compressed / `end_bytes` uncompressed.
+// True when the ranges of the sections that own one follow each other from offset 0 (compressed
+// and uncompressed alike), none empty, and end at `end_at` compressed / `end_bytes`
+// uncompressed; the prologue first (with a range), the objects last, tables between them, each
+// part (with a range) right after its table or another part of it.
 bool index_is_contiguous(const std::vector<Section>& sections, std::uint64_t end_at, std::uint64_t end_bytes);
 
 // "-- ifnbackup-index-at: <A> size=<S>\n": where the index block's gzip members are.

@@ -48,10 +48,11 @@ struct VerifyProgress {
   std::uint64_t compressed_total;
 };
 
-// Reads the whole file once, in flat memory. Every outcome about the file's content is a value;
-// throws Error(not_found) if the file does not exist and Error(io) if it cannot be read.
-// A file with a section index is decoded on `threads` threads (0: one per core), section by
-// section, in order; any other file on one.
+// Reads the whole file once. Every outcome about the file's content is a value; throws
+// Error(not_found) if the file does not exist and Error(io) if it cannot be read. A file with a
+// section index is decoded on `threads` threads (0: one per core), section by section, in order,
+// with at most threads + 1 sections of up to 64 MiB in memory; any other file as one stream, in
+// flat memory.
 VerifyResult verify_backup_file(const std::filesystem::path& path,
                                 const std::function<void(const VerifyProgress&)>& progress = {},
                                 unsigned threads = 0);

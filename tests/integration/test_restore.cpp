@@ -15,7 +15,6 @@
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/verify.hpp"
 #include "test_support.hpp"
-#include "verify/section_check.hpp"
 
 namespace ifnbackup::test {
 namespace {
@@ -504,55 +503,6 @@ TEST(Restore, TablesSnapshotIsOfThoseTablesAndRollsThemBack) {
   EXPECT_EQ(checksum_of(server, db, "merchants"), merchants_now);
   EXPECT_EQ(checksum_of(server, db, "products"), products_restored) << "not in that snapshot: untouched";
   EXPECT_EQ(checksum_of(server, db, "markets"), markets_now);
-}
-
-// Flips one byte in the middle of a table's section of a copy of `file`.
-fs::path damaged_copy(const fs::path& file, const fs::path& dir, const std::string& table) {
-  const auto index = verify_detail::SectionCheck::load(file);
-  EXPECT_TRUE(index.has_value()) << "a new backup has a section index";
-  const fs::path copy = dir / ("damaged_" + table + "_" + file.filename().string());
-  fs::copy_file(file, copy, fs::copy_options::overwrite_existing);
-  for (const Section& section : index->sections()) {
-    if (section.kind == SectionKind::table && section.table == table) {
-      flip_byte(copy, section.at + section.size / 2);
-      return copy;
-    }
-  }
-  ADD_FAILURE() << "no section for " << table;
-  return copy;
-}
-
-// The section index: restore --tables reads the prologue and its tables only. A file damaged in
-// another table's section (so that verify rejects it as a whole) still gives the chosen tables,
-// checked; damage inside a chosen table's section is refused before anything is touched.
-TEST(Restore, TablesReadOnlyTheirSectionsOfTheFile) {
-  IFNBACKUP_REQUIRE_SERVER(server);
-  SampleSetup sample(server, "rs_sections");
-  const std::string& db = sample.database.name();
-  const std::string merchants_at_backup = checksum_of(server, db, "merchants");
-  execute(server, db, "UPDATE merchants SET full_name = 'changé' WHERE id = 1");
-  const fs::path products_damaged = damaged_copy(sample.file, sample.work.path(), "products");
-
-  const auto whole = run_bash(R"("$1" verify "$2")", {IFNBACKUP_BIN, products_damaged.string()});
-  EXPECT_EQ(whole.exit_code, static_cast<int>(ErrorCode::corrupt)) << whole.out << whole.err;
-
-  const auto restored =
-      restore_cli(server, db, sample.backups, {"--yes", "--tables", "merchants", products_damaged.string()});
-  ASSERT_EQ(restored.exit_code, 0) << restored.err;
-  EXPECT_NE(restored.err.find("only the sections restored were read and checked"), std::string::npos)
-      << restored.err;
-  EXPECT_NE(restored.err.find("section index: read and checked"), std::string::npos) << restored.err;
-  EXPECT_EQ(checksum_of(server, db, "merchants"), merchants_at_backup);
-
-  execute(server, db, "UPDATE merchants SET full_name = 'changé encore' WHERE id = 1");
-  const Fingerprint before = stable_fingerprint(server, db);
-  const std::size_t snapshots = safety_files(sample.backups).size();
-  const fs::path merchants_damaged = damaged_copy(sample.file, sample.work.path(), "merchants");
-  const auto refused =
-      restore_cli(server, db, sample.backups, {"--yes", "--tables", "merchants", merchants_damaged.string()});
-  EXPECT_EQ(refused.exit_code, static_cast<int>(ErrorCode::corrupt)) << refused.err;
-  expect_same_fingerprint(before, stable_fingerprint(server, db));
-  EXPECT_EQ(safety_files(sample.backups).size(), snapshots) << "refused before the snapshot";
 }
 
 }  // namespace

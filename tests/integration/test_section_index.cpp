@@ -4,6 +4,8 @@
 // restore --tables of a table with parts reads them all.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -53,6 +55,10 @@ TEST(SectionIndexBackup, BigTableInPartsVerifiedOnOneOrSeveralThreads) {
   std::vector<std::string> kinds;
   std::vector<std::string> parts;
   for (const Section& section : index->sections()) {
+    if (section.with_previous) {
+      kinds.push_back("(shared) " + section.table);
+      continue;
+    }
     switch (section.kind) {
       case SectionKind::prologue: kinds.push_back("prologue"); break;
       case SectionKind::table: kinds.push_back("table " + section.table); break;
@@ -65,22 +71,25 @@ TEST(SectionIndexBackup, BigTableInPartsVerifiedOnOneOrSeveralThreads) {
       EXPECT_TRUE(text.starts_with("INSERT INTO `big` (")) << "a part starts with a statement: " << text.substr(0, 80);
       parts.push_back(text);
     }
-    if (section.kind == SectionKind::table) {
-      EXPECT_NE(text.find("CREATE TABLE `" + section.table + "`"), std::string::npos) << section.table;
+    if (section.kind == SectionKind::prologue) {
+      EXPECT_NE(text.find("CREATE TABLE `big`"), std::string::npos) << "big's first rows share its range";
     }
   }
+  // The prologue is small: big's first rows share its range, then big goes on in parts; small
+  // comes after more than 1 MiB of big's last part, so it has its own range, which the objects share.
   ASSERT_EQ(kinds.size(), 6u) << fmt::format("{}", fmt::join(kinds, ", "));
   EXPECT_EQ(kinds[0], "prologue");
-  EXPECT_EQ(kinds[1], "table big");
+  EXPECT_EQ(kinds[1], "(shared) big");
   EXPECT_EQ(kinds[2], "part big");
   EXPECT_EQ(kinds[3], "part big");
   ASSERT_EQ(parts.size(), 2u);
   EXPECT_TRUE(parts[0].ends_with(";\n")) << "a part ends after a statement";
   EXPECT_EQ(parts[0].find("ENABLE KEYS"), std::string::npos);
   EXPECT_NE(parts[1].find("ENABLE KEYS"), std::string::npos) << "the last part holds the end of the table";
-  EXPECT_GE(index->sections()[2].bytes, backup::DumpWriter::k_part_bytes) << "a part holds about 8 MiB";
-  EXPECT_EQ(kinds[kinds.size() - 2], "table small");
-  EXPECT_EQ(kinds.back(), "objects");
+  EXPECT_GE(index->sections()[0].bytes, backup::DumpWriter::k_part_bytes) << "a range holds about 8 MiB";
+  EXPECT_GE(index->sections()[2].bytes, backup::DumpWriter::k_part_bytes);
+  EXPECT_EQ(kinds[4], "table small");
+  EXPECT_EQ(kinds[5], "(shared) ");
   EXPECT_EQ(index->sections()[1].rows, 160000u) << "the table's rows are on its first section";
 
   const VerifyResult one = verify_backup_file(file, {}, 1);
@@ -122,6 +131,108 @@ TEST(SectionIndexBackup, BigTableInPartsVerifiedOnOneOrSeveralThreads) {
   EXPECT_EQ(target->query_value("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"),
             "1")
       << "only the chosen table";
+}
+
+// Three tables of ~1.5 MiB of SQL each: the first shares the prologue's range, the others have
+// their own.
+void fill_three(const TestServer& server, const std::string& database) {
+  auto connection = connect(server, database);
+  for (const char* table : {"alpha", "beta", "gamma"}) {
+    connection->execute(fmt::format("CREATE TABLE {} (id INT PRIMARY KEY, label VARCHAR(200) NOT NULL)", table));
+    connection->execute(fmt::format(
+        "INSERT INTO {} SELECT seq, CONCAT('{} ', seq, ' ', REPEAT(MD5(seq), 3)) FROM seq_1_to_13000", table, table));
+  }
+}
+
+CommandResult ifnbackup_cli(const TestServer& server, const std::string& database, const fs::path& backups,
+                            std::vector<std::string> args) {
+  std::vector<std::string> argv{IFNBACKUP_BIN, "--defaults-file", server.defaults_file, "--database", database,
+                                "--backup-dir", backups.string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_command(argv);
+}
+
+std::string checksum(const TestServer& server, const std::string& database, const std::string& table) {
+  const auto result = connect(server, database)->query("CHECKSUM TABLE " + table + " EXTENDED");
+  return result.rows.empty() || result.rows[0].size() < 2 ? std::string() : result.rows[0][1].value_or("");
+}
+
+// restore --tables reads the prologue, its tables' ranges and the objects only: a file damaged
+// in another table's range (verify rejects it whole) still gives the chosen tables, checked;
+// damage inside a chosen table's range is refused before anything is touched.
+TEST(SectionIndexBackup, TablesReadOnlyTheirRangesOfTheFile) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  ScratchDatabase database(server, "si_ranges");
+  fill_three(server, database.name());
+  TempDir work;
+  const fs::path backups = work.path() / "backups";
+  BackupOptions options;
+  options.connection = connection_options(server, database.name());
+  options.backup_dir = backups;
+  const fs::path file = run_backup(options).file;
+  const auto index = verify_detail::SectionCheck::load(file);
+  ASSERT_TRUE(index.has_value());
+  std::map<std::string, Section> owned;
+  for (const Section& section : index->sections()) {
+    if (section.kind == SectionKind::table && !section.with_previous) {
+      owned[section.table] = section;
+    }
+  }
+  ASSERT_TRUE(owned.contains("beta") && owned.contains("gamma")) << "beta and gamma have their own ranges";
+  const std::string gamma_at_backup = checksum(server, database.name(), "gamma");
+  const std::string alpha_at_backup = checksum(server, database.name(), "alpha");
+  connect(server, database.name())->execute("DELETE FROM gamma WHERE id > 10");
+  connect(server, database.name())->execute("DELETE FROM alpha WHERE id > 10");
+
+  const fs::path beta_damaged = work.path() / "beta_damaged.sql.gz";
+  fs::copy_file(file, beta_damaged);
+  flip_byte(beta_damaged, owned["beta"].at + owned["beta"].size / 2);
+  const auto whole = run_command({IFNBACKUP_BIN, "verify", beta_damaged.string()});
+  EXPECT_EQ(whole.exit_code, static_cast<int>(ErrorCode::corrupt)) << whole.out << whole.err;
+
+  const auto restored = ifnbackup_cli(server, database.name(), backups,
+                                      {"restore", "--yes", "--tables", "gamma,alpha", beta_damaged.string()});
+  ASSERT_EQ(restored.exit_code, 0) << restored.err;
+  EXPECT_NE(restored.err.find("only the sections restored were read and checked"), std::string::npos)
+      << restored.err;
+  EXPECT_NE(restored.err.find("section index: read and checked"), std::string::npos) << restored.err;
+  EXPECT_EQ(checksum(server, database.name(), "gamma"), gamma_at_backup);
+  EXPECT_EQ(checksum(server, database.name(), "alpha"), alpha_at_backup) << "a table sharing the prologue's range";
+
+  connect(server, database.name())->execute("DELETE FROM gamma WHERE id > 10");
+  const std::string gamma_now = checksum(server, database.name(), "gamma");
+  const fs::path gamma_damaged = work.path() / "gamma_damaged.sql.gz";
+  fs::copy_file(file, gamma_damaged);
+  flip_byte(gamma_damaged, owned["gamma"].at + owned["gamma"].size / 2);
+  const auto refused =
+      ifnbackup_cli(server, database.name(), backups, {"restore", "--yes", "--tables", "gamma", gamma_damaged.string()});
+  EXPECT_EQ(refused.exit_code, static_cast<int>(ErrorCode::corrupt)) << refused.err;
+  EXPECT_EQ(checksum(server, database.name(), "gamma"), gamma_now) << "nothing touched";
+}
+
+// Hundreds of tiny tables share ranges: the file stays no larger than gzip -6 of its SQL.
+TEST(SectionIndexBackup, ManyTinyTablesStayAsSmallAsGzipSix) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  ScratchDatabase database(server, "si_tiny");
+  {
+    auto connection = connect(server, database.name());
+    for (int i = 0; i < 300; ++i) {
+      connection->execute(fmt::format("CREATE TABLE t{:03} (id INT PRIMARY KEY, name VARCHAR(20))", i));
+      connection->execute(fmt::format("INSERT INTO t{:03} VALUES (1, 'un'), (2, 'deux')", i));
+    }
+  }
+  TempDir work;
+  BackupOptions options;
+  options.connection = connection_options(server, database.name());
+  options.backup_dir = work.path() / "backups";
+  const fs::path file = run_backup(options).file;
+  const auto gzip_six = run_bash(R"(gzip -dc "$1" | gzip -6 | wc -c)", {file.string()});
+  ASSERT_EQ(gzip_six.exit_code, 0) << gzip_six.err;
+  const auto ours = fs::file_size(file);
+  EXPECT_LE(ours, std::stoull(gzip_six.out)) << "one gzip member per tiny table would be several times larger";
+  const auto verified = verify_backup_file(file);
+  EXPECT_EQ(verified.status, VerifyStatus::ok) << verified.reason;
+  EXPECT_EQ(verified.tables.size(), 300u);
 }
 
 }  // namespace

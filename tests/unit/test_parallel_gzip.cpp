@@ -451,15 +451,17 @@ TEST_F(ParallelGzipTest, CutMembersDecodeAloneAndTheStoredTailIsFound) {
     // Pieces smaller than, equal to and spanning several blocks; one cut right after a full block.
     const std::vector<std::string> parts = {sql_text(1000, 1), sql_text(3 * k_block + 17, 2), sql_text(k_block, 3),
                                             sql_text(5, 4), noise(2 * k_block, 5)};
-    std::vector<std::uint64_t> firsts;
+    std::vector<std::uint64_t> numbers;
     for (const std::string& part : parts) {
-      firsts.push_back(writer.cut());
+      numbers.push_back(writer.cut());
       writer.write(part);
     }
     const std::uint64_t end = writer.cut();
-    EXPECT_EQ(writer.cut(), end) << "a second cut with nothing written adds no member";
-    const auto members = writer.wait_written();
-    ASSERT_EQ(members.size(), end);
+    EXPECT_EQ(end, parts.size() + 1) << "range 0 (empty here), then one per cut";
+    const auto ranges = writer.wait_written();
+    ASSERT_EQ(ranges.size(), end + 1);
+    EXPECT_EQ(ranges[0].compressed, 0u);
+    EXPECT_EQ(ranges[end].compressed, 0u) << "the last range has nothing yet";
     writer.finish();
     const std::string tail = "-- the tail\n-- Dump completed\n";
     writer.append_stored(tail);
@@ -467,25 +469,24 @@ TEST_F(ParallelGzipTest, CutMembersDecodeAloneAndTheStoredTailIsFound) {
 
     std::string whole;
     for (std::size_t i = 0; i < parts.size(); ++i) {
-      const std::uint64_t last = i + 1 < parts.size() ? firsts[i + 1] : end;
-      std::uint64_t size = 0;
-      std::uint32_t crc = 0;
-      for (std::uint64_t m = firsts[i]; m < last; ++m) {
-        size += members[m].compressed;
-        crc = ifnbackup::io::gzip_crc32_combine(crc, members[m].crc32, members[m].size);
-      }
-      GzipReader reader(path, members[firsts[i]].offset, size);
+      const auto& range = ranges[numbers[i]];
+      EXPECT_EQ(range.size, parts[i].size());
+      GzipReader reader(path, range.offset, range.compressed);
       std::string got;
       reader.read_all([&](std::string_view piece) { got.append(piece); });
       EXPECT_EQ(got, parts[i]) << "threads " << threads << ", part " << i;
-      EXPECT_EQ(crc, ifnbackup::io::gzip_crc32(parts[i])) << "threads " << threads << ", part " << i;
+      EXPECT_EQ(range.crc32, ifnbackup::io::gzip_crc32(parts[i])) << "threads " << threads << ", part " << i;
+      if (i > 0) {
+        const auto& before = ranges[numbers[i - 1]];
+        EXPECT_EQ(range.offset, before.offset + before.compressed) << "ranges follow each other";
+      }
       whole += parts[i];
     }
     EXPECT_EQ(read_with_reader(path), whole + tail) << "one stream for any reader";
     const auto found = ifnbackup::io::read_stored_tail(path);
     ASSERT_TRUE(found.has_value());
     EXPECT_EQ(found->text, tail);
-    EXPECT_EQ(found->offset, members.back().offset + members.back().compressed);
+    EXPECT_EQ(found->offset, ranges[numbers.back()].offset + ranges[numbers.back()].compressed);
     if (have_gzip()) {
       EXPECT_EQ(gzip_dc(path), whole + tail) << "gzip reads the stored member too";
     }

@@ -2,6 +2,9 @@
 // every malformed variant refused, since restore --tables trusts what they say.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -10,7 +13,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "backup/dump_writer.hpp"
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/verify.hpp"
 #include "ifnbackup/manifest.hpp"
 #include "io/gzip_member.hpp"
 #include "io/parallel_gzip_writer.hpp"
@@ -24,10 +29,10 @@ using ifnbackup::SectionKind;
 
 std::vector<Section> sample_sections() {
   std::vector<Section> sections;
-  sections.push_back(Section{SectionKind::prologue, "", 0, 0, 586, 1164, 0x73fc8533u});
-  sections.push_back(Section{SectionKind::table, "merchants", 1200, 586, 9000, 40000, 0x0000abcdu});
-  sections.push_back(Section{SectionKind::table, "weird`name; table", 1, 9586, 310, 575, 0xffffffffu});
-  sections.push_back(Section{SectionKind::objects, "", 0, 9896, 1733, 5881, 0u});
+  sections.push_back(Section{SectionKind::prologue, "", 0, false, 0, 586, 1164, 0x73fc8533u});
+  sections.push_back(Section{SectionKind::table, "merchants", 1200, false, 586, 9000, 40000, 0x0000abcdu});
+  sections.push_back(Section{SectionKind::table, "weird`name; table", 1, false, 9586, 310, 575, 0xffffffffu});
+  sections.push_back(Section{SectionKind::objects, "", 0, false, 9896, 1733, 5881, 0u});
   return sections;
 }
 
@@ -90,8 +95,8 @@ TEST(SectionIndex, ContiguityIsChecked) {
 TEST(SectionIndex, PartsFollowTheirTable) {
   std::vector<Section> sections = sample_sections();
   // merchants goes on in two parts.
-  sections.insert(sections.begin() + 2, Section{SectionKind::part, "merchants", 0, 9586, 100, 200, 0x12u});
-  sections.insert(sections.begin() + 3, Section{SectionKind::part, "merchants", 0, 9686, 50, 60, 0x34u});
+  sections.insert(sections.begin() + 2, Section{SectionKind::part, "merchants", 0, false, 9586, 100, 200, 0x12u});
+  sections.insert(sections.begin() + 3, Section{SectionKind::part, "merchants", 0, false, 9686, 50, 60, 0x34u});
   for (std::size_t i = 4; i < sections.size(); ++i) {
     sections[i].at += 150;
   }
@@ -151,31 +156,31 @@ SectionFile write_sections(const fs::path& path, int count) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   EXPECT_GE(fd, 0);
   ifnbackup::io::ParallelGzipWriter writer(fd, 6, path.string(), 2, 64 * 1024);
-  std::vector<std::uint64_t> firsts;
+  std::vector<std::uint64_t> ranges;
   std::vector<std::string> texts;
   for (int i = 0; i < count; ++i) {
-    firsts.push_back(writer.cut());
+    ranges.push_back(writer.cut());
     std::string text;
     for (int line = 0; line < (i % 3 == 0 ? 9000 : 40); ++line) {
-      text += "INSERT INTO `t" + std::to_string(i) + "` VALUES (" + std::to_string(line * 7919 % 10007) + ");\n";
+      text += "INSERT INTO `t" + std::to_string(i) + "` (x) VALUES (" + std::to_string(line * 7919 % 10007) + ");\n";
     }
     writer.write(text);
     texts.push_back(text);
     file.content += text;
   }
-  const std::uint64_t end = writer.cut();
-  const auto members = writer.wait_written();
+  writer.cut();
+  const auto written = writer.wait_written();
   writer.finish();
   ::close(fd);
   for (int i = 0; i < count; ++i) {
-    Section section{SectionKind::table, "t" + std::to_string(i)};
-    const std::uint64_t last = i + 1 < count ? firsts[static_cast<std::size_t>(i) + 1] : end;
-    section.at = members[firsts[static_cast<std::size_t>(i)]].offset;
-    for (std::uint64_t m = firsts[static_cast<std::size_t>(i)]; m < last; ++m) {
-      section.size += members[m].compressed;
-      section.bytes += members[m].size;
-    }
-    section.crc32 = ifnbackup::io::gzip_crc32(texts[static_cast<std::size_t>(i)]);
+    // Parts of one table `t<i>`: each starts with its INSERT, as read_section checks.
+    Section section{SectionKind::part, "t" + std::to_string(i)};
+    const auto& range = written[ranges[static_cast<std::size_t>(i)]];
+    section.at = range.offset;
+    section.size = range.compressed;
+    section.bytes = range.size;
+    section.crc32 = range.crc32;
+    EXPECT_EQ(range.crc32, ifnbackup::io::gzip_crc32(texts[static_cast<std::size_t>(i)]));
     file.sections.push_back(section);
   }
   return file;
@@ -223,9 +228,169 @@ TEST_F(SectionReading, TheFirstDamagedSectionInFileOrderIsReported) {
       ADD_FAILURE() << "no error with " << threads << " threads";
     } catch (const ifnbackup::Error& error) {
       EXPECT_EQ(error.code(), ifnbackup::ErrorCode::corrupt) << error.what();
-      EXPECT_NE(std::string(error.what()).find("table `t2`"), std::string::npos) << error.what();
+      EXPECT_NE(std::string(error.what()).find("a part of table `t2`"), std::string::npos) << error.what();
       EXPECT_EQ(consumed, 2u) << "sections before the damaged one were handed over, none after";
     }
+  }
+}
+
+}  // namespace
+
+// Files made by the real writer (DumpWriter over ParallelGzipWriter), some of them made to lie:
+// the index is checked against the content and the manifest, not only against its own CRCs.
+namespace {
+
+using ifnbackup::TableCount;
+using ifnbackup::VerifyStatus;
+
+struct FakeTable {
+  std::string name;           // the name the index gets
+  std::string content_name;   // the name in its SQL
+  std::uint64_t rows = 0;     // the index's row count
+  std::size_t lines = 3;
+};
+
+fs::path write_dump(const fs::path& path, const std::vector<FakeTable>& tables,
+                    const std::vector<TableCount>& manifest, std::uint64_t min_range_bytes,
+                    std::uint64_t part_bytes = ifnbackup::backup::DumpWriter::k_part_bytes) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  EXPECT_GE(fd, 0);
+  ifnbackup::io::ParallelGzipWriter gzip(fd, 6, path.string(), 2);
+  ifnbackup::backup::DumpWriter out(gzip, 64 * 1024, part_bytes, min_range_bytes);
+  out.write("-- ifnbackup test dump of database `d`\n-- ifnbackup-format: 2\n\n/*!40101 SET NAMES utf8mb4 */;\n");
+  for (const FakeTable& table : tables) {
+    out.begin_table(table.name);
+    out.write("--\n-- Table structure for table `" + table.content_name + "`\n--\n\nCREATE TABLE `" +
+              table.content_name + "` (id INT PRIMARY KEY);\n");
+    for (std::size_t line = 0; line < table.lines; ++line) {
+      out.write("INSERT INTO `" + table.content_name + "` (id) VALUES (" + std::to_string(line) + ");\n");
+      out.statement_end();
+    }
+    out.end_table(table.rows);
+  }
+  out.begin_objects();
+  out.write("/*!40101 SET NAMES utf8mb4 */;\n");
+  out.finish(manifest, std::chrono::system_clock::now());
+  ::close(fd);
+  return path;
+}
+
+using WrittenIndex = ifnbackup::test::TempDirTest;
+
+TEST_F(WrittenIndex, ConsistentFilesVerifyOnOneAndTwoThreads) {
+  const std::vector<FakeTable> tables = {{"a", "a", 3}, {"b", "b", 3}, {"c", "c", 3, 40000}};
+  const std::vector<TableCount> manifest = {{"a", 3}, {"b", 3}, {"c", 3}};
+  // Every table in a range of its own; then tiny tables sharing the prologue's; then parts of c.
+  for (const auto& [min_range, part] : std::vector<std::pair<std::uint64_t, std::uint64_t>>{
+           {0, 1u << 30}, {1u << 20, 1u << 30}, {0, 100000}}) {
+    const fs::path file = write_dump(m_dir / "ok.sql.gz", tables, manifest, min_range, part);
+    for (const unsigned threads : {1u, 2u}) {
+      const auto result = ifnbackup::verify_backup_file(file, {}, threads);
+      EXPECT_EQ(result.status, VerifyStatus::ok) << min_range << "/" << part << ", threads " << threads << ": "
+                                                 << result.reason;
+      EXPECT_GE(result.sections, 5u);
+    }
+    const auto index = ifnbackup::verify_detail::SectionCheck::load(file);
+    ASSERT_TRUE(index.has_value());
+    const bool shared = std::any_of(index->sections().begin(), index->sections().end(),
+                                    [](const Section& section) { return section.with_previous; });
+    EXPECT_EQ(shared, min_range > 0) << "tiny tables share a range only when asked to";
+    const bool parts = std::any_of(index->sections().begin(), index->sections().end(),
+                                   [](const Section& section) { return section.kind == SectionKind::part; });
+    EXPECT_EQ(parts, part < (1u << 30));
+  }
+}
+
+TEST_F(WrittenIndex, AnIndexThatDisagreesWithTheContentOrTheManifestIsCorrupt) {
+  struct Case {
+    std::string what;
+    std::vector<FakeTable> tables;
+    std::vector<TableCount> manifest;
+    std::string reason;
+  };
+  const std::vector<Case> cases = {
+      {"rows differ from the manifest", {{"a", "a", 7}, {"b", "b", 3}}, {{"a", 1000}, {"b", 3}},
+       "does not list the manifest's tables"},
+      {"names swapped", {{"b", "a", 3}, {"a", "b", 3}}, {{"b", 3}, {"a", 3}}, "does not start there"},
+      {"a table twice", {{"a", "a", 3}, {"a", "a", 3}}, {{"a", 3}, {"a", 3}}, "lists table `a` twice"},
+  };
+  for (const Case& c : cases) {
+    const fs::path file = write_dump(m_dir / "lie.sql.gz", c.tables, c.manifest, 0);
+    for (const unsigned threads : {1u, 2u}) {
+      const auto result = ifnbackup::verify_backup_file(file, {}, threads);
+      EXPECT_EQ(result.status, VerifyStatus::corrupt) << c.what << ", threads " << threads;
+      EXPECT_NE(result.reason.find(c.reason), std::string::npos) << c.what << ": " << result.reason;
+    }
+    const auto partial = ifnbackup::verify_detail::verify_sections(file, {"a"});
+    ASSERT_TRUE(partial.has_value());
+    EXPECT_EQ(partial->verification.status, VerifyStatus::corrupt)
+        << c.what << ": restore --tables refuses it too: " << partial->verification.reason;
+  }
+}
+
+TEST_F(WrittenIndex, ARecompressedBackupStillVerifies) {
+  const fs::path file =
+      write_dump(m_dir / "ours.sql.gz", {{"a", "a", 3}, {"b", "b", 3}}, {{"a", 3}, {"b", 3}}, 0);
+  const fs::path again = m_dir / "again.sql.gz";
+  ASSERT_EQ(std::system(("gzip -dc '" + file.string() + "' | gzip -6 > '" + again.string() + "'").c_str()), 0);
+  const auto result = ifnbackup::verify_backup_file(again);
+  EXPECT_EQ(result.status, VerifyStatus::ok) << result.reason;
+  EXPECT_EQ(result.sections, 0u) << "its index can no longer be found: it is read whole";
+  EXPECT_FALSE(ifnbackup::verify_detail::verify_sections(again, {"a"}).has_value());
+}
+
+TEST_F(SectionReading, ASectionLongerThanItsIndexSaysStopsEarly) {
+  const SectionFile file = write_sections(m_dir / "long.gz", 4);
+  std::vector<Section> sections = file.sections;
+  sections[0].bytes = 100;  // t0 holds 9000 lines
+  try {
+    ifnbackup::verify_detail::read_sections_in_order(file.path, sections, 2, [](const Section&, std::string_view) {});
+    ADD_FAILURE() << "no error";
+  } catch (const ifnbackup::Error& error) {
+    EXPECT_NE(std::string(error.what()).find("holds more than the 100 bytes"), std::string::npos) << error.what();
+  }
+  // A range that stops inside a member: the index does not match the file (not "truncated").
+  sections = file.sections;
+  sections[0].size -= 5;
+  try {
+    ifnbackup::verify_detail::read_sections_in_order(file.path, sections, 1, [](const Section&, std::string_view) {});
+    ADD_FAILURE() << "no error";
+  } catch (const ifnbackup::Error& error) {
+    EXPECT_EQ(error.code(), ifnbackup::ErrorCode::corrupt) << error.what();
+    EXPECT_NE(std::string(error.what()).find("ends inside a gzip member"), std::string::npos) << error.what();
+  }
+}
+
+TEST(SectionIndex, SharedRangesStrictNumbersAndEmptyRanges) {
+  std::vector<Section> sections = sample_sections();
+  Section shared{SectionKind::table, "tiny", 2, true};
+  sections.insert(sections.begin() + 2, shared);
+  sections.back().with_previous = true;  // the objects in the last table's range
+  const std::uint64_t end_at = 9896;
+  const std::uint64_t end_bytes = 1164 + 40000 + 575;
+  sections.back().at = sections.back().size = sections.back().bytes = sections.back().crc32 = 0;
+  const std::string text = ifnbackup::format_index(sections);
+  EXPECT_NE(text.find("-- ifnbackup-section: table `tiny` rows=2 with-previous\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("-- ifnbackup-section: objects with-previous\n"), std::string::npos) << text;
+  const auto parsed = ifnbackup::parse_index(text);
+  ASSERT_TRUE(parsed.has_value()) << text;
+  EXPECT_EQ(*parsed, sections);
+  EXPECT_TRUE(ifnbackup::index_is_contiguous(sections, end_at, end_bytes));
+
+  auto first_shared = sections;
+  first_shared.front().with_previous = true;
+  EXPECT_FALSE(ifnbackup::index_is_contiguous(first_shared, end_at, end_bytes)) << "the prologue has a range";
+  auto empty = sample_sections();
+  empty[2].size = 0;
+  EXPECT_FALSE(ifnbackup::index_is_contiguous(empty, 9896 + 1733 - 310, 1164 + 40000 + 575 + 5881))
+      << "a range of no bytes";
+  const std::string good = ifnbackup::format_index(sample_sections());
+  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"at=586 ", "at=0586 "}, {"crc32=ffffffff", "crc32=FFFFFFFF"}, {"bytes=575 ", "bytes=575  "},
+           {"table `merchants` rows=1200 at", "part `merchants` rows=1200 at"}}) {
+    std::string text2 = good;
+    text2.replace(text2.find(from), from.size(), to);
+    EXPECT_FALSE(ifnbackup::parse_index(text2).has_value()) << "not as written: " << to;
   }
 }
 

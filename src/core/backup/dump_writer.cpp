@@ -6,8 +6,9 @@
 
 namespace ifnbackup::backup {
 
-DumpWriter::DumpWriter(io::ParallelGzipWriter& gzip, std::size_t chunk_bytes, std::uint64_t part_bytes)
-    : m_gzip(gzip), m_chunk_bytes(chunk_bytes), m_part_bytes(part_bytes) {
+DumpWriter::DumpWriter(io::ParallelGzipWriter& gzip, std::size_t chunk_bytes, std::uint64_t part_bytes,
+                       std::uint64_t min_range_bytes)
+    : m_gzip(gzip), m_chunk_bytes(chunk_bytes), m_part_bytes(part_bytes), m_min_range_bytes(min_range_bytes) {
   m_buffer.reserve(chunk_bytes + 2 * 1024 * 1024);
   m_marks.push_back(Mark{Section{}, 0});  // a Section is a prologue by default
 }
@@ -27,6 +28,11 @@ void DumpWriter::begin_section(SectionKind kind, const std::string& table) {
   Section section;
   section.kind = kind;
   section.table = table;
+  if (kind != SectionKind::part && bytes() - m_section_start < m_min_range_bytes) {
+    section.with_previous = true;
+    m_marks.push_back(Mark{std::move(section), 0});
+    return;
+  }
   m_marks.push_back(Mark{std::move(section), m_gzip.cut()});
   m_section_start = bytes();
 }
@@ -48,25 +54,20 @@ void DumpWriter::begin_objects() {
   begin_section(SectionKind::objects, {});
 }
 
-// Each section is members [its first, the next one's first): offsets, sizes and the CRC-32 of
-// its content combined from its members' own CRCs (no second pass over the bytes).
-std::vector<Section> DumpWriter::place_sections(const std::vector<io::GzipMember>& members,
-                                                std::uint64_t end_member) const {
+// Each section with a range of its own gets that range's place, length and CRC-32.
+std::vector<Section> DumpWriter::place_sections(const std::vector<io::GzipRange>& ranges) const {
   std::vector<Section> sections;
-  for (std::size_t i = 0; i < m_marks.size(); ++i) {
-    Section section = m_marks[i].section;
-    const std::uint64_t first = m_marks[i].first_member;
-    const std::uint64_t last = i + 1 < m_marks.size() ? m_marks[i + 1].first_member : end_member;
-    if (first > last || last > members.size()) {
-      throw Error(ErrorCode::internal, "section index out of step with the gzip members");
-    }
-    section.at = first < members.size() ? members[first].offset
-                 : members.empty()      ? 0
-                                        : members.back().offset + members.back().compressed;
-    for (std::uint64_t m = first; m < last; ++m) {
-      section.size += members[m].compressed;
-      section.bytes += members[m].size;
-      section.crc32 = io::gzip_crc32_combine(section.crc32, members[m].crc32, members[m].size);
+  for (const Mark& mark : m_marks) {
+    Section section = mark.section;
+    if (!section.with_previous) {
+      if (mark.range >= ranges.size()) {
+        throw Error(ErrorCode::internal, "section index out of step with the gzip ranges");
+      }
+      const io::GzipRange& range = ranges[mark.range];
+      section.at = range.offset;
+      section.size = range.compressed;
+      section.bytes = range.size;
+      section.crc32 = range.crc32;
     }
     sections.push_back(std::move(section));
   }
@@ -76,9 +77,8 @@ std::vector<Section> DumpWriter::place_sections(const std::vector<io::GzipMember
 std::string DumpWriter::finish(const std::vector<TableCount>& tables, std::chrono::system_clock::time_point completed) {
   m_buffer.append(format_manifest(tables));
   flush();
-  const std::uint64_t index_member = m_gzip.cut();
-  const auto members = m_gzip.wait_written();
-  const std::vector<Section> sections = place_sections(members, index_member);
+  m_gzip.cut();  // the index starts a range of its own
+  const std::vector<Section> sections = place_sections(m_gzip.wait_written());
   const IndexLocator locator_at{m_gzip.compressed_bytes(), 0};
   m_buffer.append(format_index(sections));
   flush();

@@ -18,9 +18,12 @@ namespace ifnbackup::backup {
 class DumpWriter {
  public:
   static constexpr std::uint64_t k_part_bytes = 8 * 1024 * 1024;
+  // A table or the objects start their own range only after this much SQL in the current one:
+  // tiny tables share a range (a gzip member each would cost compression, see manifest.hpp).
+  static constexpr std::uint64_t k_min_range_bytes = 1024 * 1024;
 
   explicit DumpWriter(io::ParallelGzipWriter& gzip, std::size_t chunk_bytes = 256 * 1024,
-                      std::uint64_t part_bytes = k_part_bytes);
+                      std::uint64_t part_bytes = k_part_bytes, std::uint64_t min_range_bytes = k_min_range_bytes);
 
   // Appending straight into the buffer avoids a copy; call maybe_flush() afterwards.
   std::string& buffer() { return m_buffer; }
@@ -56,12 +59,12 @@ class DumpWriter {
 
  private:
   struct Mark {
-    Section section;             // kind, table, rows; placed by finish()
-    std::uint64_t first_member;  // number of its first gzip member
+    Section section;     // kind, table, rows, with_previous; placed by finish()
+    std::uint64_t range;  // its gzip range (ParallelGzipWriter::cut()); unused with_previous
   };
   void flush();
   void begin_section(SectionKind kind, const std::string& table);
-  std::vector<Section> place_sections(const std::vector<io::GzipMember>& members, std::uint64_t end_member) const;
+  std::vector<Section> place_sections(const std::vector<io::GzipRange>& ranges) const;
 
   io::ParallelGzipWriter& m_gzip;
   std::size_t m_chunk_bytes;
@@ -70,7 +73,8 @@ class DumpWriter {
   std::uint64_t m_written = 0;
   std::vector<Mark> m_marks;
   std::uint64_t m_part_bytes;
-  std::uint64_t m_section_start = 0;  // bytes() where the current section began
+  std::uint64_t m_min_range_bytes;
+  std::uint64_t m_section_start = 0;  // bytes() where the current range began
 };
 
 }  // namespace ifnbackup::backup

@@ -228,6 +228,12 @@ void ParallelGzipWriter::write_inline() {
   ++m_written;
 }
 
+void ParallelGzipWriter::open_ranges(std::uint64_t member) {
+  while (m_ranges.size() < m_range_starts.size() && m_range_starts[m_ranges.size()] <= member) {
+    m_ranges.push_back(GzipRange{m_compressed, 0, 0, 0});
+  }
+}
+
 void ParallelGzipWriter::record_member(const Block& block) {
   // A gzip member ends with CRC-32 and ISIZE, little-endian (RFC 1952).
   const unsigned char* end = block.output.get() + block.output_size;
@@ -235,7 +241,12 @@ void ParallelGzipWriter::record_member(const Block& block) {
     return static_cast<std::uint32_t>(p[0]) | static_cast<std::uint32_t>(p[1]) << 8 |
            static_cast<std::uint32_t>(p[2]) << 16 | static_cast<std::uint32_t>(p[3]) << 24;
   };
-  m_members.push_back(GzipMember{m_compressed, block.output_size, le32(end - 4), le32(end - 8)});
+  open_ranges(m_written);
+  GzipRange& range = m_ranges.back();
+  const std::uint32_t length = le32(end - 4);
+  range.crc32 = gzip_crc32_combine(range.crc32, le32(end - 8), length);
+  range.compressed += block.output_size;
+  range.size += length;
   m_compressed += block.output_size;
 }
 
@@ -253,10 +264,11 @@ std::uint64_t ParallelGzipWriter::cut() {
     }
   }
   std::lock_guard lock(m_mutex);
-  return m_submitted;
+  m_range_starts.push_back(m_submitted);
+  return m_range_starts.size() - 1;
 }
 
-std::vector<GzipMember> ParallelGzipWriter::wait_written() {
+std::vector<GzipRange> ParallelGzipWriter::wait_written() {
   if (m_filling) {
     throw Error(ErrorCode::internal, "wait_written() on " + m_what + " without cut()");
   }
@@ -265,7 +277,8 @@ std::vector<GzipMember> ParallelGzipWriter::wait_written() {
   if (m_error) {
     std::rethrow_exception(m_error);
   }
-  return m_members;
+  open_ranges(m_written);
+  return m_ranges;
 }
 
 void ParallelGzipWriter::append_stored(std::string_view text) {
@@ -275,8 +288,6 @@ void ParallelGzipWriter::append_stored(std::string_view text) {
   const std::string member = stored_gzip_member(text);
   write_fully(m_fd, member, m_what);
   std::lock_guard lock(m_mutex);
-  m_members.push_back(GzipMember{m_compressed, member.size(), static_cast<std::uint32_t>(text.size()),
-                                 gzip_crc32(text)});
   m_compressed += member.size();
   ++m_written;
   ++m_submitted;

@@ -16,11 +16,12 @@
 
 namespace ifnbackup::io {
 
-// Where one gzip member of the file lies, read from its own trailer.
-struct GzipMember {
+// A run of whole gzip members of the file, between two cut()s: where it lies, its content's
+// length and CRC-32 (combined from the members' own trailers, no second pass).
+struct GzipRange {
   std::uint64_t offset = 0;      // compressed offset of its first byte
   std::uint64_t compressed = 0;  // its size in the file
-  std::uint32_t size = 0;        // uncompressed bytes (ISIZE)
+  std::uint64_t size = 0;        // uncompressed bytes
   std::uint32_t crc32 = 0;       // of the uncompressed bytes
 };
 
@@ -47,11 +48,13 @@ class ParallelGzipWriter {
   // The descriptor is neither synced nor closed. Throws as write() does.
   void finish();
 
-  // Ends the current member here (if it holds anything): the next byte written starts a new
-  // one. Returns the number of that next member. Throws as write() does.
+  // Ends the current member here (if it holds anything) and starts a new range: the next byte
+  // written starts a new member, counted in the new range. Range 0 starts with the file.
+  // Returns the new range's number. Throws as write() does.
   std::uint64_t cut();
-  // After cut(): waits until every member so far is in the file and returns them all, in order.
-  std::vector<GzipMember> wait_written();
+  // After cut(): waits until every member so far is in the file and returns every range so far,
+  // in order (the last, just started, empty).
+  std::vector<GzipRange> wait_written();
   // After finish(): appends `text` (at most 65535 bytes) as one stored (uncompressed) gzip member,
   // which a reader finds at the end of the file without decompressing anything (io/gzip_member).
   void append_stored(std::string_view text);
@@ -75,8 +78,10 @@ class ParallelGzipWriter {
   void submit_block();
   // threads == 1: compresses block m_submitted and writes it on the caller's thread.
   void write_inline();
-  // Records the member just written from `block`; m_mutex is held.
+  // Adds the member just written from `block` to its range; m_mutex is held.
   void record_member(const Block& block);
+  // Opens the ranges that start at or before member `member`; m_mutex is held.
+  void open_ranges(std::uint64_t member);
   void throw_if_failed() const;
   void record_error(std::exception_ptr error);
   void compress_loop(Compressor& compressor);
@@ -98,7 +103,8 @@ class ParallelGzipWriter {
   std::uint64_t m_claimed = 0;    // blocks a compressor has taken
   std::uint64_t m_written = 0;    // blocks written to the file
   std::uint64_t m_compressed = 0;
-  std::vector<GzipMember> m_members;  // every member written, in order
+  std::vector<std::uint64_t> m_range_starts{0};  // first member number of each range
+  std::vector<GzipRange> m_ranges;               // totals of the ranges reached by the writer
   bool m_filling = false;      // the producer holds block m_submitted
   bool m_input_done = false;   // finish(): no block after m_submitted - 1
   bool m_stopping = false;     // destructor: threads leave at once

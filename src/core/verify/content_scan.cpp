@@ -14,6 +14,7 @@ constexpr std::uint64_t k_header_scan_limit = 64 * 1024;
 // A manifest line longer than this is not a manifest line (a name is at most 64 characters).
 constexpr std::size_t k_manifest_line_limit = 16 * 1024;
 constexpr std::size_t k_prefix_keep = 4096;
+constexpr std::size_t k_after_manifest_keep = 64;
 
 constexpr std::string_view k_begin_pattern = "\n-- ifnbackup-manifest-begin\n";
 
@@ -76,8 +77,21 @@ void ContentScan::feed(std::string_view chunk) {
     scan_header(chunk);
   }
   scan_manifest(chunk);
+  keep_after_manifest(chunk);
   hash_and_keep_tail(chunk);
   m_offset += chunk.size();
+}
+
+void ContentScan::keep_after_manifest(std::string_view chunk) {
+  if (!m_have_manifest || m_after_manifest.size() >= k_after_manifest_keep) {
+    return;
+  }
+  const std::uint64_t want = m_manifest.end_offset + m_after_manifest.size();
+  if (want < m_offset || want >= m_offset + chunk.size()) {
+    return;
+  }
+  const auto from = static_cast<std::size_t>(want - m_offset);
+  m_after_manifest.append(chunk.substr(from, k_after_manifest_keep - m_after_manifest.size()));
 }
 
 void ContentScan::hash_and_keep_tail(std::string_view chunk) {
@@ -207,6 +221,7 @@ void ContentScan::manifest_line(std::string_view line, std::uint64_t end_offset)
     m_current.end_offset = end_offset;
     m_manifest = std::move(m_current);
     m_have_manifest = true;
+    m_after_manifest.clear();
     leave_manifest();
     return;
   }

@@ -32,6 +32,10 @@ class ContentScan {
 
   // The header lines seen so far (also known for a file that turns out truncated).
   const std::map<std::string, std::string>& header() const noexcept { return m_header; }
+  // The tables of the last complete manifest block seen, or nullptr.
+  const std::vector<TableCount>* manifest_tables() const noexcept {
+    return m_have_manifest ? &m_manifest.tables : nullptr;
+  }
 
  private:
   struct Manifest {
@@ -43,6 +47,11 @@ class ContentScan {
   enum class Mode { scan, manifest };
 
   void hash_and_keep_tail(std::string_view chunk);
+  void keep_after_manifest(std::string_view chunk);
+  // A file re-compressed by another tool: its index block and locator line are still between
+  // the manifest and the checksum line (`before_checksum`: the content up to that line), but
+  // the stored tail that locates them is gone.
+  bool index_block_between(std::string_view before_checksum, bool whole) const;
   void scan_header(std::string_view chunk);
   void scan_manifest(std::string_view chunk);
   void start_manifest();
@@ -73,6 +82,7 @@ class ContentScan {
   bool m_have_manifest = false;
   Manifest m_manifest;  // the last complete manifest block
   std::uint64_t m_trailer_bytes = 0;
+  std::string m_after_manifest;  // the first bytes after the last manifest block
 };
 
 }  // namespace ifnbackup::verify_detail

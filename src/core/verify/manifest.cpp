@@ -107,6 +107,10 @@ std::optional<Section> parse_section_line(std::string_view line) {
   } else {
     return std::nullopt;
   }
+  if (line == "with-previous" && (section.kind == SectionKind::table || section.kind == SectionKind::objects)) {
+    section.with_previous = true;
+    return section;
+  }
   const auto at = take_number_field(line, "at");
   if (!at || !take_literal(line, " ")) {
     return std::nullopt;
@@ -242,6 +246,10 @@ std::string format_index(const std::vector<Section>& sections) {
       append_name(out, section.table);
       out.push_back(' ');
     }
+    if (section.with_previous) {
+      out.append("with-previous\n");
+      continue;
+    }
     out.append(fmt::format("at={} size={} bytes={} crc32={:08x}\n", section.at, section.size, section.bytes,
                            section.crc32));
   }
@@ -250,6 +258,7 @@ std::string format_index(const std::vector<Section>& sections) {
 }
 
 std::optional<std::vector<Section>> parse_index(std::string_view text) {
+  const std::string_view whole = text;
   std::vector<Section> sections;
   auto next_line = [&text]() -> std::optional<std::string_view> {
     const std::size_t newline = text.find('\n');
@@ -280,12 +289,16 @@ std::optional<std::vector<Section>> parse_index(std::string_view text) {
     if (!count || !line->empty() || *count != sections.size() || !text.empty()) {
       return std::nullopt;
     }
+    // Exactly as written: no leading zeros, lower-case CRCs, single spaces.
+    if (format_index(sections) != whole) {
+      return std::nullopt;
+    }
     return sections;
   }
 }
 
 bool index_is_contiguous(const std::vector<Section>& sections, std::uint64_t end_at, std::uint64_t end_bytes) {
-  if (sections.size() < 2 || sections.front().kind != SectionKind::prologue ||
+  if (sections.size() < 2 || sections.front().kind != SectionKind::prologue || sections.front().with_previous ||
       sections.back().kind != SectionKind::objects) {
     return false;
   }
@@ -298,7 +311,13 @@ bool index_is_contiguous(const std::vector<Section>& sections, std::uint64_t end
         !middle || section.kind == SectionKind::table ||
         (section.kind == SectionKind::part && sections[i - 1].kind != SectionKind::prologue &&
          sections[i - 1].table == section.table);
-    if (section.at != at || section.size > end_at - at || section.bytes > end_bytes - bytes || !kind_ok) {
+    if (!kind_ok || (section.with_previous && section.kind == SectionKind::part)) {
+      return false;
+    }
+    if (section.with_previous) {
+      continue;
+    }
+    if (section.at != at || section.size == 0 || section.size > end_at - at || section.bytes > end_bytes - bytes) {
       return false;
     }
     at += section.size;

@@ -16,10 +16,11 @@
 namespace ifnbackup::verify_detail {
 namespace {
 
-// An index lists a few hundred bytes per table: a bigger one is not ours.
-constexpr std::uint64_t k_max_index_bytes = 64 * 1024 * 1024;
-// Sections decoded whole in memory: parts are ~8 MiB; a bigger section (one huge row) is read
-// as a stream instead.
+// An index lists about 100 bytes per table and per 8 MiB of a big table: more than this is not
+// an index of ours (the file's own size raises the limit for files of terabytes).
+constexpr std::uint64_t k_min_index_limit = 64 * 1024 * 1024;
+// Sections decoded whole in memory: parts are ~8 MiB; a bigger section (one huge row) makes
+// verify read the file as one stream instead.
 constexpr std::uint64_t k_max_section_in_memory = 64 * 1024 * 1024;
 
 std::string section_name(const Section& section) {
@@ -32,25 +33,78 @@ std::string section_name(const Section& section) {
   return "?";
 }
 
-// Reads one section and checks its length and CRC-32; `chunk` sees its content.
+std::string quoted(const std::string& name) {
+  std::string out = "`";
+  for (const char c : name) {
+    out.append(c == '`' ? "``" : std::string(1, c));
+  }
+  return out + "`";
+}
+
+// What the content of a section with a range of its own starts with, as the dumper writes it.
+std::string expected_start(const Section& section) {
+  switch (section.kind) {
+    case SectionKind::prologue: return "-- ifnbackup ";
+    case SectionKind::table: return "--\n-- Table structure for table " + quoted(section.table) + "\n";
+    case SectionKind::part: return "INSERT INTO " + quoted(section.table) + " (";
+    case SectionKind::objects: return {};
+  }
+  return {};
+}
+
+// Empty when `head`, the first bytes of the section's content, starts as it should.
+std::string start_problem(const Section& section, std::string_view head) {
+  const std::string expected = expected_start(section);
+  if (head.substr(0, expected.size()) == expected) {
+    return {};
+  }
+  return fmt::format("the section index does not match the file: {} does not start there", section_name(section));
+}
+
+Error section_mismatch(const std::filesystem::path& path, const std::string& why) {
+  return Error(ErrorCode::corrupt, path.string() + ": " + why, "the file is damaged; use another backup");
+}
+
+// Reads one section and checks its length, CRC-32 and first bytes; `chunk` sees its content.
+// Stops as soon as it holds more than the index says (a crafted member could expand to any
+// size); a section that ends inside a gzip member is a section index that does not match.
 void read_section(const std::filesystem::path& path, const Section& section,
                   const std::function<void(std::string_view)>& chunk) {
   io::GzipReader reader(path, section.at, section.size);
   std::uint64_t bytes = 0;
   std::uint32_t crc = 0;
-  reader.read_all([&](std::string_view piece) {
-    bytes += piece.size();
-    crc = io::gzip_crc32(piece, crc);
-    if (chunk) {
-      chunk(piece);
+  std::string head;
+  const std::size_t head_size = expected_start(section).size();
+  try {
+    reader.read_all([&](std::string_view piece) {
+      bytes += piece.size();
+      if (bytes > section.bytes) {
+        throw section_mismatch(path, fmt::format("{} holds more than the {} bytes the section index gives",
+                                                 section_name(section), section.bytes));
+      }
+      crc = io::gzip_crc32(piece, crc);
+      if (head.size() < head_size) {
+        head.append(piece.substr(0, head_size - head.size()));
+      }
+      if (chunk) {
+        chunk(piece);
+      }
+    });
+  } catch (const Error& error) {
+    if (error.code() != ErrorCode::incomplete) {
+      throw;
     }
-  });
+    throw section_mismatch(path, fmt::format("the section index does not match the file: {} ends inside a gzip "
+                                             "member ({})",
+                                             section_name(section), error.what()));
+  }
   if (bytes != section.bytes || crc != section.crc32) {
-    throw Error(ErrorCode::corrupt,
-                fmt::format("{}: {} does not match the section index ({} bytes, crc32 {:08x}; index: {} bytes, "
-                            "crc32 {:08x})",
-                            path.string(), section_name(section), bytes, crc, section.bytes, section.crc32),
-                "the file is damaged; use another backup");
+    throw section_mismatch(path, fmt::format("{} does not match the section index ({} bytes, crc32 {:08x}; index: "
+                                             "{} bytes, crc32 {:08x})",
+                                             section_name(section), bytes, crc, section.bytes, section.crc32));
+  }
+  if (std::string problem = start_problem(section, head); !problem.empty()) {
+    throw section_mismatch(path, problem);
   }
 }
 
@@ -69,15 +123,15 @@ std::optional<SectionCheck> SectionCheck::load(const std::filesystem::path& path
   auto corrupt = [&](const std::string& why) {
     return Error(ErrorCode::corrupt, path.string() + ": section index " + why, "the file is damaged; use another backup");
   };
-  if (locator->at > tail->offset || locator->size != tail->offset - locator->at ||
-      locator->size > k_max_index_bytes) {
+  const std::uint64_t limit = std::max(k_min_index_limit, (tail->offset + tail->text.size()) / 4096);
+  if (locator->at > tail->offset || locator->size != tail->offset - locator->at || locator->size > limit) {
     throw corrupt(fmt::format("misplaced: at={} size={}, the last member starts at {}", locator->at, locator->size,
                               tail->offset));
   }
   std::string text;
   io::GzipReader reader(path, locator->at, locator->size);
   reader.read_all([&](std::string_view piece) {
-    if (text.size() + piece.size() > k_max_index_bytes) {
+    if (text.size() + piece.size() > limit) {
       throw corrupt("too large");
     }
     text.append(piece);
@@ -100,13 +154,14 @@ std::optional<SectionCheck> SectionCheck::load(const std::filesystem::path& path
   check.m_trailer_bytes = text.size() + newline + 1;
   std::uint64_t uncompressed = 0;
   for (const Section& section : check.m_sections) {
-    if (section.size > 0) {
+    if (!section.with_previous) {
+      check.m_owned.push_back(section);
       check.m_starts.emplace_back(section.at, uncompressed);
+      uncompressed += section.bytes;
     }
-    uncompressed += section.bytes;
   }
   check.m_starts.emplace_back(locator->at, uncompressed);
-  check.m_current_left = check.m_sections.front().bytes;
+  check.m_current_left = check.m_owned.front().bytes;
   return check;
 }
 
@@ -128,23 +183,32 @@ void SectionCheck::member_started(std::uint64_t compressed_offset, std::uint64_t
 }
 
 void SectionCheck::feed(std::string_view chunk) {
-  while (!chunk.empty() && m_problem.empty() && m_current < m_sections.size()) {
+  while (!chunk.empty() && m_problem.empty() && m_current < m_owned.size()) {
+    const Section& section = m_owned[m_current];
     const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), m_current_left));
+    const std::size_t head_size = expected_start(section).size();
+    if (m_head.size() < head_size) {
+      m_head.append(chunk.substr(0, std::min(take, head_size - m_head.size())));
+    }
     m_crc = io::gzip_crc32(chunk.substr(0, take), m_crc);
     chunk.remove_prefix(take);
     m_current_left -= take;
     if (m_current_left > 0) {
       return;
     }
-    const Section& section = m_sections[m_current];
     if (m_crc != section.crc32) {
       m_problem = fmt::format("{} does not match the section index (crc32 {:08x}, index: {:08x})",
                               section_name(section), m_crc, section.crc32);
       return;
     }
+    if (std::string problem = start_problem(section, m_head); !problem.empty()) {
+      m_problem = std::move(problem);
+      return;
+    }
     m_crc = 0;
-    if (++m_current < m_sections.size()) {
-      m_current_left = m_sections[m_current].bytes;
+    m_head.clear();
+    if (++m_current < m_owned.size()) {
+      m_current_left = m_owned[m_current].bytes;
     }
   }
 }
@@ -153,14 +217,31 @@ std::string SectionCheck::problem() const {
   if (!m_problem.empty()) {
     return m_problem;
   }
-  if (m_next_start < m_starts.size() || m_current < m_sections.size()) {
+  if (m_next_start < m_starts.size() || m_current < m_owned.size()) {
     return "the section index does not match the file: the content ends before the sections it lists";
   }
   return {};
 }
 
+std::string SectionCheck::manifest_problem(const std::vector<TableCount>& manifest) const {
+  std::vector<TableCount> listed;
+  std::set<std::string> names;
+  for (const Section& section : m_sections) {
+    if (section.kind == SectionKind::table) {
+      listed.push_back(TableCount{section.table, section.rows});
+      if (!names.insert(section.table).second) {
+        return fmt::format("the section index lists table `{}` twice", section.table);
+      }
+    }
+  }
+  if (listed != manifest) {
+    return "the section index does not list the manifest's tables and row counts";
+  }
+  return {};
+}
+
 bool SectionCheck::fits_in_memory() const {
-  return std::all_of(m_sections.begin(), m_sections.end(),
+  return std::all_of(m_owned.begin(), m_owned.end(),
                      [](const Section& section) { return section.bytes <= k_max_section_in_memory; });
 }
 
@@ -265,39 +346,72 @@ std::optional<SectionPlan> verify_sections(const std::filesystem::path& path, co
     if (!check) {
       return std::nullopt;
     }
+    // The ranges to read: the prologue's, the chosen tables' (a small table's is the range it
+    // shares) with their parts, and the objects' (it holds the manifest, checked against the index).
     const std::set<std::string> wanted(tables.begin(), tables.end());
-    for (const Section& section : check->sections()) {
+    const auto& sections = check->sections();
+    std::vector<std::size_t> read;  // indexes of range owners, in file order
+    std::vector<bool> load;         // per entry of `read`: loaded too, not only checked
+    std::size_t owner = 0;
+    auto add = [&](std::size_t index, bool to_load) {
+      if (!read.empty() && read.back() == index) {
+        load.back() = load.back() || to_load;
+        return;
+      }
+      read.push_back(index);
+      load.push_back(to_load);
+    };
+    add(0, true);
+    for (std::size_t i = 0; i < sections.size(); ++i) {
+      const Section& section = sections[i];
+      if (!section.with_previous) {
+        owner = i;
+      }
       if (section.kind == SectionKind::table) {
         result.tables.push_back(TableCount{section.table, section.rows});
       }
-      const bool of_table = section.kind == SectionKind::table || section.kind == SectionKind::part;
-      if (section.kind == SectionKind::prologue || (of_table && wanted.contains(section.table))) {
-        plan.ranges.push_back(section);
+      const bool of_wanted = (section.kind == SectionKind::table || section.kind == SectionKind::part) &&
+                             wanted.contains(section.table);
+      if (of_wanted || section.kind == SectionKind::objects) {
+        add(owner, of_wanted);
       }
     }
-    ContentScan header;
-    for (const Section& section : plan.ranges) {
-      read_section(path, section, section.kind == SectionKind::prologue
-                                      ? std::function<void(std::string_view)>([&](std::string_view piece) { header.feed(piece); })
-                                      : std::function<void(std::string_view)>());
+    ContentScan scan;  // the prologue's header lines, the objects' manifest
+    for (std::size_t k = 0; k < read.size(); ++k) {
+      const Section& section = sections[read[k]];
+      read_section(path, section, [&scan](std::string_view piece) { scan.feed(piece); });
       result.compressed_checked += section.size;
-      result.uncompressed_bytes += section.bytes;
-    }
-    result.header = header.header();
-    const std::string& tail = check->tail_text();
-    const std::size_t marker = tail.rfind(k_completion_prefix);
-    if (marker != std::string::npos) {
-      std::string when = tail.substr(marker + k_completion_prefix.size());
-      when = when.substr(when.starts_with(" on ") ? 4 : 0);
-      while (!when.empty() && (when.back() == '\n' || when.back() == '\r')) {
-        when.pop_back();
+      if (load[k]) {
+        plan.ranges.push_back(section);
+        result.uncompressed_bytes += section.bytes;
       }
-      result.completed_at = when;
     }
+    const std::vector<TableCount>* manifest = scan.manifest_tables();
+    if (manifest == nullptr) {
+      throw section_mismatch(path, "no manifest in the objects section the index gives");
+    }
+    if (std::string problem = check->manifest_problem(*manifest); !problem.empty()) {
+      throw section_mismatch(path, problem);
+    }
+    result.header = scan.header();
+    // The tail: the locator, then the checksum and completion lines, nothing else.
+    const std::string& tail = check->tail_text();
+    const std::size_t first = tail.find('\n');
+    const std::size_t second = tail.find('\n', first + 1);
+    const std::string_view rest = std::string_view(tail).substr(second + 1);
+    if (second == std::string::npos || !parse_checksum_line(std::string_view(tail).substr(first + 1, second - first - 1)) ||
+        !rest.starts_with(k_completion_prefix) || rest.find('\n') != rest.size() - 1) {
+      throw section_mismatch(path, "the last member does not end with the checksum and completion lines");
+    }
+    std::string_view when = rest.substr(k_completion_prefix.size(), rest.size() - k_completion_prefix.size() - 1);
+    if (when.starts_with(" on ")) {
+      when.remove_prefix(4);
+    }
+    result.completed_at = std::string(when);
     std::error_code ec;
     result.compressed_bytes = std::filesystem::file_size(path, ec);
     result.partial = true;
-    result.sections = check->sections().size();
+    result.sections = sections.size();
     result.status = VerifyStatus::ok;
   } catch (const Error& error) {
     if (error.code() != ErrorCode::corrupt && error.code() != ErrorCode::incomplete) {
@@ -305,6 +419,7 @@ std::optional<SectionPlan> verify_sections(const std::filesystem::path& path, co
     }
     result.status = error.code() == ErrorCode::corrupt ? VerifyStatus::corrupt : VerifyStatus::incomplete;
     result.reason = error.what();
+    result.tables.clear();
   }
   return plan;
 }

@@ -23,6 +23,8 @@ class SectionCheck {
   static std::optional<SectionCheck> load(const std::filesystem::path& path);
 
   const std::vector<Section>& sections() const noexcept { return m_sections; }
+  // The sections with a range of their own, in file order (they cover the file up to the index).
+  const std::vector<Section>& owned_sections() const noexcept { return m_owned; }
   const IndexLocator& locator() const noexcept { return m_locator; }
   // The tail member's text: locator, checksum and completion lines.
   const std::string& tail_text() const noexcept { return m_tail_text; }
@@ -33,9 +35,11 @@ class SectionCheck {
   // The full verification: the content in order, and each gzip member's start.
   void member_started(std::uint64_t compressed_offset, std::uint64_t uncompressed_offset);
   void feed(std::string_view chunk);
-  // After the last chunk: empty when every section starts on its member with its CRC-32 and
-  // length, else why not.
+  // After the last chunk: empty when every section starts on its member with its CRC-32, length
+  // and first bytes (a table's structure comment, a part's INSERT), else why not.
   std::string problem() const;
+  // Empty when the index's tables (names, rows, order, each once) are the manifest's.
+  std::string manifest_problem(const std::vector<TableCount>& manifest) const;
   // Instead of member_started() and feed(): the sections were each decoded from their own offset
   // to their end, as whole members, and checked against their length and CRC-32 by
   // read_sections_in_order, and the index block from the locator's offset.
@@ -50,6 +54,7 @@ class SectionCheck {
   SectionCheck() = default;
 
   std::vector<Section> m_sections;
+  std::vector<Section> m_owned;
   IndexLocator m_locator;
   std::string m_tail_text;
   std::uint64_t m_trailer_bytes = 0;
@@ -60,19 +65,22 @@ class SectionCheck {
   std::size_t m_current = 0;         // section being fed
   std::uint64_t m_current_left = 0;  // its bytes not fed yet
   std::uint32_t m_crc = 0;
+  std::string m_head;  // first bytes of the section being fed
 };
 
-// Decodes `sections` of the file on `threads` threads (at most threads + 1 sections in memory),
-// each checked against its length and CRC-32, and hands their content to `consume` in file
-// order, on the caller's thread. Throws the first failing section's error, in file order.
+// Decodes `sections` (each with a range of its own) of the file on `threads` threads (at most
+// threads + 1 in memory), each checked against its length, CRC-32 and first bytes, and hands
+// their content to `consume` in file order, on the caller's thread. Throws the first failing
+// section's error, in file order.
 void read_sections_in_order(const std::filesystem::path& path, const std::vector<Section>& sections,
                             unsigned threads, const std::function<void(const Section&, std::string_view)>& consume);
 
-// restore --tables: reads and checks the prologue and the named tables' sections only, each
-// against its length and CRC-32 (and every gzip member's own CRC), and the tail member.
+// restore --tables: reads and checks the prologue, the named tables' ranges and the objects'
+// range only, each against its length, CRC-32 and first bytes (and every gzip member's own CRC),
+// the index's tables against the manifest, and the tail member's lines.
 struct SectionPlan {
   VerifyResult verification;   // status ok, tables of the whole index, header of the prologue
-  std::vector<Section> ranges;  // to load, in file order: the prologue, then the tables
+  std::vector<Section> ranges;  // to load, in file order: the prologue, then the tables' ranges
 };
 // std::nullopt when the file has no index (the caller verifies it whole). A damaged section
 // gives a result with status corrupt or incomplete and its reason.

@@ -43,6 +43,19 @@ bool last_line(std::string_view text, bool whole, std::string_view& line, std::s
 
 }  // namespace
 
+bool ContentScan::index_block_between(std::string_view before_checksum, bool whole) const {
+  std::string_view locator;
+  std::size_t locator_start = 0;
+  if (!std::string_view(m_after_manifest).starts_with(std::string(k_index_begin_line) + "\n") ||
+      !last_line(before_checksum, whole, locator, locator_start) || !parse_index_locator(locator)) {
+    return false;
+  }
+  std::string_view end_line;
+  std::size_t end_start = 0;
+  return locator_start > 0 && last_line(before_checksum.substr(0, locator_start), whole, end_line, end_start) &&
+         starts_with(end_line, k_index_end_prefix);
+}
+
 std::string ContentScan::not_sql_reason() const {
   const std::string_view prefix = m_prefix;
   if (prefix.find('\0') != std::string_view::npos) {
@@ -117,7 +130,10 @@ void ContentScan::conclude(VerifyResult& result) {
         "content checksum mismatch: expected sha256 " + checksum->sha256_hex + ", computed " + result.sha256;
     return;
   }
-  if (!m_have_manifest || m_manifest.end_offset + m_trailer_bytes != content_bytes) {
+  const bool manifest_in_place =
+      m_have_manifest && (m_manifest.end_offset + m_trailer_bytes == content_bytes ||
+                          (m_trailer_bytes == 0 && index_block_between(tail.substr(0, checksum_start), whole)));
+  if (!manifest_in_place) {
     result.status = VerifyStatus::corrupt;
     result.reason = m_trailer_bytes == 0 ? "manifest missing: no manifest block right before the checksum line"
                                          : "manifest missing: no manifest block right before the section index";
@@ -195,7 +211,7 @@ VerifyResult verify_backup_file(const std::filesystem::path& path,
     if (sections && workers > 1 && sections->fits_in_memory()) {
       // Sections decoded on several threads, fed in order; then the index block and the tail.
       std::uint64_t done = 0;
-      verify_detail::read_sections_in_order(path, sections->sections(), workers,
+      verify_detail::read_sections_in_order(path, sections->owned_sections(), workers,
                                             [&](const Section& section, std::string_view text) {
                                               scan.feed(text);
                                               done += section.size;
@@ -230,7 +246,11 @@ VerifyResult verify_backup_file(const std::filesystem::path& path,
   scan.conclude(result);
   if (result.ok() && sections) {
     // The checksum proved the content; this proves the index that restore --tables trusts.
-    if (std::string problem = sections->problem(); !problem.empty()) {
+    std::string problem = sections->problem();
+    if (problem.empty()) {
+      problem = sections->manifest_problem(result.tables);
+    }
+    if (!problem.empty()) {
       result.status = VerifyStatus::corrupt;
       result.reason = std::move(problem);
     } else {
