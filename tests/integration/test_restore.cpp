@@ -473,6 +473,9 @@ TEST(Restore, TablesSnapshotIsOfThoseTablesAndRollsThemBack) {
       restore_cli(server, db, sample.backups, {"--yes", "--tables", "merchants,products", sample.file.string()});
   EXPECT_EQ(failed.exit_code, static_cast<int>(ErrorCode::restore_rolled_back)) << failed.err;
   EXPECT_NE(failed.err.find("the chosen tables of"), std::string::npos) << failed.err;
+  EXPECT_NE(failed.err.find("(sections read for --tables) line "), std::string::npos)
+      << "the failing line is counted in what was read, and says so:\n"
+      << failed.err;
   EXPECT_EQ(checksum_of(server, db, "merchants"), merchants_now) << "merchants is back as it was";
   EXPECT_EQ(checksum_of(server, db, "markets"), markets_now);
   EXPECT_EQ(query_one(server, db,

@@ -276,12 +276,15 @@ LoadStats load_script(db::Connection& connection, const std::filesystem::path& f
     total = reader->compressed_total();
   }
   std::uint64_t done = 0;  // compressed bytes of the parts already read
+  // Line numbers count the lines read: with sections only, not the file's own numbering.
+  const std::string shown =
+      parts.empty() ? file.filename().string() : file.filename().string() + " (sections read for --tables)";
   SqlSplitter splitter;
   splitter.set_backslash_escapes(!connection.no_backslash_escapes());
   // --force reports failures in script order: one connection then.
   std::unique_ptr<InsertPool> pool;
   if (!settings.workers.empty() && !settings.keep_going) {
-    pool = std::make_unique<InsertPool>(settings.workers, file.filename().string(), settings.load_data);
+    pool = std::make_unique<InsertPool>(settings.workers, shown, settings.load_data);
     spdlog::info("loading rows on {} connection{}", settings.workers.size(), settings.workers.size() == 1 ? "" : "s");
   }
 
@@ -312,7 +315,7 @@ LoadStats load_script(db::Connection& connection, const std::filesystem::path& f
       throw Error(ErrorCode::server,
                   fmt::format("{} line {}: the script changes database ({}); it was made for several databases "
                               "(--databases/--all-databases)",
-                              file.filename().string(), statement.line, excerpt(statement.text)),
+                              shown, statement.line, excerpt(statement.text)),
                   "restore single-database dumps only, or load this file with the mariadb client");
     }
     if (filter && !filter->keep(statement.text)) {
@@ -345,7 +348,7 @@ LoadStats load_script(db::Connection& connection, const std::filesystem::path& f
     ++stats.statements;
     if (!result.ok) {
       ++stats.failed;
-      const std::string message = statement_error(file.filename().string(), statement, result);
+      const std::string message = statement_error(shown, statement, result);
       if (!settings.keep_going) {
         throw Error(ErrorCode::server, message);
       }
