@@ -259,11 +259,16 @@ fs::path write_dump(const fs::path& path, const std::vector<FakeTable>& tables,
   ifnbackup::backup::DumpWriter out(gzip, 64 * 1024, part_bytes, min_range_bytes);
   out.write("-- ifnbackup test dump of database `d`\n-- ifnbackup-format: 2\n\n/*!40101 SET NAMES utf8mb4 */;\n");
   for (const FakeTable& table : tables) {
+    // Quoted as the dumper quotes (db::quote_identifier): backticks doubled.
+    std::string name = "`";
+    for (const char c : table.content_name) {
+      name += c == '`' ? std::string("``") : std::string(1, c);
+    }
+    name += "`";
     out.begin_table(table.name);
-    out.write("--\n-- Table structure for table `" + table.content_name + "`\n--\n\nCREATE TABLE `" +
-              table.content_name + "` (id INT PRIMARY KEY);\n");
+    out.write("--\n-- Table structure for table " + name + "\n--\n\nCREATE TABLE " + name + " (id INT PRIMARY KEY);\n");
     for (std::size_t line = 0; line < table.lines; ++line) {
-      out.write("INSERT INTO `" + table.content_name + "` (id) VALUES (" + std::to_string(line) + ");\n");
+      out.write("INSERT INTO " + name + " (id) VALUES (" + std::to_string(line) + ");\n");
       out.statement_end();
     }
     out.end_table(table.rows);
@@ -278,8 +283,9 @@ fs::path write_dump(const fs::path& path, const std::vector<FakeTable>& tables,
 using WrittenIndex = ifnbackup::test::TempDirTest;
 
 TEST_F(WrittenIndex, ConsistentFilesVerifyOnOneAndTwoThreads) {
-  const std::vector<FakeTable> tables = {{"a", "a", 3}, {"b", "b", 3}, {"c", "c", 3, 40000}};
-  const std::vector<TableCount> manifest = {{"a", 3}, {"b", 3}, {"c", 3}};
+  const std::string weird = "weird`name; café crème";
+  const std::vector<FakeTable> tables = {{"a", "a", 3}, {weird, weird, 3}, {"c", "c", 3, 40000}};
+  const std::vector<TableCount> manifest = {{"a", 3}, {weird, 3}, {"c", 3}};
   // Every table in a range of its own; then tiny tables sharing the prologue's; then parts of c.
   for (const auto& [min_range, part] : std::vector<std::pair<std::uint64_t, std::uint64_t>>{
            {0, 1u << 30}, {1u << 20, 1u << 30}, {0, 100000}}) {
