@@ -215,7 +215,7 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
                  result.file.string(), result.target_database, result.statements, result.warnings,
                  result.failed_statements ? fmt::format(", {} FAILED (--force)", result.failed_statements) : "",
                  static_cast<double>(result.duration.count()) / 1000.0,
-                 result.safety_snapshot.empty() ? "none (the database did not exist)"
+                 result.safety_snapshot.empty() ? "none (nothing to replace existed)"
                                                 : result.safety_snapshot.string());
     return result.failed_statements > 0 ? static_cast<int>(ErrorCode::restore_failed) : 0;
   };

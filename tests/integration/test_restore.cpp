@@ -306,7 +306,7 @@ TEST(Restore, DatabaseThatNoLongerExistsIsCreated) {
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.err.find("n'existe pas"), std::string::npos) << "the plan says it will be created:\n" << result.err;
   EXPECT_NE(result.err.find("nothing to snapshot"), std::string::npos) << result.err;
-  EXPECT_NE(result.err.find("safety snapshot: none (the database did not exist)"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("safety snapshot: none (nothing to replace existed)"), std::string::npos) << result.err;
   EXPECT_TRUE(safety_files(sample.backups).empty());
   expect_same_fingerprint(at_backup, stable_fingerprint(server, sample.database.name()));
 }
@@ -461,51 +461,88 @@ TEST(Restore, TablesSnapshotIsOfThoseTablesAndRollsThemBack) {
   IFNBACKUP_REQUIRE_SERVER(server);
   SampleSetup sample(server, "rs_tables_rb");
   const std::string& db = sample.database.name();
-  // products becomes a view: the load's CREATE TABLE products fails after merchants was replaced.
-  execute(server, db,
-          "UPDATE merchants SET full_name = 'changé' WHERE id = 1;"
-          "UPDATE markets SET name = CONCAT(name, ' (nouveau)');"
-          "SET foreign_key_checks = 0; DROP TABLE products; CREATE VIEW products AS SELECT 1 AS id;");
+  // The backup's trigger on transactions has a name a trigger of markets (not chosen) now holds:
+  // the load fails at that CREATE TRIGGER, after merchants and products were loaded.
+  execute(server, db, "UPDATE merchants SET full_name = 'changé' WHERE id = 1");
+  execute(server, db, "DELETE FROM transactions WHERE id > 100");
+  execute(server, db, "DROP TRIGGER trg_transactions_balance");
+  execute(server, db, "CREATE TRIGGER trg_transactions_balance BEFORE UPDATE ON markets FOR EACH ROW SET @x = 1");
+  execute(server, db, "SET foreign_key_checks = 0; DROP TABLE products");
   const std::string merchants_now = checksum_of(server, db, "merchants");
+  const std::string transactions_now = checksum_of(server, db, "transactions");
   const std::string markets_now = checksum_of(server, db, "markets");
 
-  const auto failed =
-      restore_cli(server, db, sample.backups, {"--yes", "--tables", "merchants,products", sample.file.string()});
+  const auto failed = restore_cli(server, db, sample.backups,
+                                  {"--yes", "--tables", "merchants,products,transactions", sample.file.string()});
   EXPECT_EQ(failed.exit_code, static_cast<int>(ErrorCode::restore_rolled_back)) << failed.err;
   EXPECT_NE(failed.err.find("the chosen tables of"), std::string::npos) << failed.err;
   EXPECT_NE(failed.err.find("(sections read for --tables) line "), std::string::npos)
       << "the failing line is counted in what was read, and says so:\n"
       << failed.err;
   EXPECT_EQ(checksum_of(server, db, "merchants"), merchants_now) << "merchants is back as it was";
+  EXPECT_EQ(checksum_of(server, db, "transactions"), transactions_now);
   EXPECT_EQ(checksum_of(server, db, "markets"), markets_now);
+  EXPECT_EQ(objects_named(server, db, "products"), 0) << "the table the load created is gone again";
   EXPECT_EQ(query_one(server, db,
-                      fmt::format("SELECT TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = '{}' "
-                                  "AND TABLE_NAME = 'products'",
+                      fmt::format("SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = '{}' AND "
+                                  "TRIGGER_NAME = 'trg_transactions_balance' AND EVENT_OBJECT_TABLE = 'markets'",
                                   db)),
-            "VIEW")
-      << "the view the load could not replace is still there";
+            "1")
+      << "markets' trigger is untouched";
   auto snapshots = safety_files(sample.backups);
   ASSERT_EQ(snapshots.size(), 1u);
   const VerifyResult first = verify_backup_file(snapshots.front());
-  ASSERT_EQ(first.tables.size(), 1u) << "the snapshot holds the existing base table only";
+  ASSERT_EQ(first.tables.size(), 2u) << "the snapshot holds the chosen tables that existed";
   EXPECT_EQ(first.tables[0].name, "merchants");
+  EXPECT_EQ(first.tables[1].name, "transactions");
 
-  // Without the view, products is created by the load: the snapshot again holds merchants only.
-  execute(server, db, "DROP VIEW products");
-  const auto restored =
-      restore_cli(server, db, sample.backups, {"--yes", "--tables", "merchants,products", sample.file.string()});
+  // Without the clash the load succeeds; its snapshot again holds merchants and transactions.
+  execute(server, db, "DROP TRIGGER trg_transactions_balance");
+  const auto restored = restore_cli(server, db, sample.backups,
+                                    {"--yes", "--tables", "merchants,products,transactions", sample.file.string()});
   ASSERT_EQ(restored.exit_code, 0) << restored.err;
-  const std::string merchants_restored = checksum_of(server, db, "merchants");
-  ASSERT_NE(merchants_restored, merchants_now);
+  ASSERT_NE(checksum_of(server, db, "merchants"), merchants_now);
   const std::string products_restored = checksum_of(server, db, "products");
 
-  // latest-safety, no --tables: merchants goes back to 'changé', nothing else moves.
+  // latest-safety, no --tables: merchants and transactions go back, nothing else moves.
   const auto back = restore_cli(server, db, sample.backups, {"--yes", "latest-safety"});
   ASSERT_EQ(back.exit_code, 0) << back.err;
   EXPECT_NE(back.err.find("ce fichier ne contient que ces tables"), std::string::npos) << back.err;
   EXPECT_EQ(checksum_of(server, db, "merchants"), merchants_now);
+  EXPECT_EQ(checksum_of(server, db, "transactions"), transactions_now);
   EXPECT_EQ(checksum_of(server, db, "products"), products_restored) << "not in that snapshot: untouched";
   EXPECT_EQ(checksum_of(server, db, "markets"), markets_now);
+}
+
+// A chosen name that is a sequence (DROP TABLE would remove it) or a view in the target is refused
+// before anything; a system-versioned table is a table: it is in the snapshot.
+TEST(Restore, TablesRefusesSequencesAndViewsAndSnapshotsVersionedTables) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  SampleSetup sample(server, "rs_tables_kinds");
+  const std::string& db = sample.database.name();
+  execute(server, db, "DROP TABLE transactions");
+  execute(server, db, "CREATE SEQUENCE transactions");
+  const auto sequence =
+      restore_cli(server, db, sample.backups, {"--yes", "--tables", "merchants,transactions", sample.file.string()});
+  EXPECT_EQ(sequence.exit_code, static_cast<int>(ErrorCode::usage)) << sequence.err;
+  EXPECT_NE(sequence.err.find("'transactions' is a SEQUENCE"), std::string::npos) << sequence.err;
+  EXPECT_EQ(query_one(server, db, "SELECT NEXTVAL(transactions)"), "1") << "the sequence is untouched";
+  EXPECT_TRUE(safety_files(sample.backups).empty()) << "refused before the snapshot";
+
+  execute(server, db, "SET foreign_key_checks = 0; DROP TABLE products");
+  execute(server, db, "CREATE VIEW products AS SELECT 1 AS id");
+  const auto view = restore_cli(server, db, sample.backups, {"--yes", "--tables", "products", sample.file.string()});
+  EXPECT_EQ(view.exit_code, static_cast<int>(ErrorCode::usage)) << view.err;
+  EXPECT_NE(view.err.find("'products' is a VIEW"), std::string::npos) << view.err;
+
+  execute(server, db, "ALTER TABLE markets ADD SYSTEM VERSIONING");
+  const auto versioned = restore_cli(server, db, sample.backups, {"--yes", "--tables", "markets", sample.file.string()});
+  ASSERT_EQ(versioned.exit_code, 0) << versioned.err;
+  const auto snapshots = safety_files(sample.backups);
+  ASSERT_EQ(snapshots.size(), 1u);
+  const VerifyResult snapshot = verify_backup_file(snapshots.front());
+  ASSERT_EQ(snapshot.tables.size(), 1u) << "the versioned table was snapshotted";
+  EXPECT_EQ(snapshot.tables[0].name, "markets");
 }
 
 }  // namespace

@@ -268,9 +268,12 @@ fs::path write_dump(const fs::path& path, const std::vector<FakeTable>& tables,
     out.begin_table(table.name);
     out.write("--\n-- Table structure for table " + name + "\n--\n\nCREATE TABLE " + name + " (id INT PRIMARY KEY);\n");
     for (std::size_t line = 0; line < table.lines; ++line) {
+      out.statement_begin();
       out.write("INSERT INTO " + name + " (id) VALUES (" + std::to_string(line) + ");\n");
       out.statement_end();
     }
+    // As the dumper ends a table's rows: the last INSERT may be the one that filled a part.
+    out.write("/*!40000 ALTER TABLE " + name + " ENABLE KEYS */;\n");
     out.end_table(table.rows);
   }
   out.begin_objects();
@@ -287,8 +290,9 @@ TEST_F(WrittenIndex, ConsistentFilesVerifyOnOneAndTwoThreads) {
   const std::vector<FakeTable> tables = {{"a", "a", 3}, {weird, weird, 3}, {"c", "c", 3, 40000}};
   const std::vector<TableCount> manifest = {{"a", 3}, {weird, 3}, {"c", 3}};
   // Every table in a range of its own; then tiny tables sharing the prologue's; then parts of c.
+  // The last: a part due after every INSERT, the table's last one included.
   for (const auto& [min_range, part] : std::vector<std::pair<std::uint64_t, std::uint64_t>>{
-           {0, 1u << 30}, {1u << 20, 1u << 30}, {0, 100000}}) {
+           {0, 1u << 30}, {1u << 20, 1u << 30}, {0, 100000}, {0, 10}}) {
     const fs::path file = write_dump(m_dir / "ok.sql.gz", tables, manifest, min_range, part);
     for (const unsigned threads : {1u, 2u}) {
       const auto result = ifnbackup::verify_backup_file(file, {}, threads);

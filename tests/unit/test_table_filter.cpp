@@ -31,6 +31,8 @@ const std::vector<std::pair<std::string, bool>> k_dump = {
     {"ALTER TABLE `merchants`\n  ADD UNIQUE KEY `uq` (`id`)", true},
     {"/*!50003 SET @saved_sql_mode = @@sql_mode */", true},
     {"CREATE DEFINER=`root`@`localhost` TRIGGER trg_m AFTER INSERT ON merchants FOR EACH ROW SET @x = 1", true},
+    // SHOW CREATE TRIGGER keeps the case the trigger was created with.
+    {"CREATE DEFINER=`root`@`localhost` trigger trg_lc\tafter insert on merchants for each row set @y = 1", true},
     {"/*!50003 SET sql_mode = @saved_sql_mode */", true},
     {"DROP TABLE IF EXISTS `merchants_archive`", false},  // a name that starts like a chosen one
     {"CREATE TABLE `merchants_archive` (`id` int)", false},

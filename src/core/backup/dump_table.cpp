@@ -129,6 +129,9 @@ std::uint64_t write_table_rows(db::Connection& connection, const std::string& da
       if ((rows & 0x3ff) == 0) {
         util::check_interrupted();
       }
+      if (!in_statement) {
+        out.statement_begin();  // may start a part: the buffer is flushed, at a statement's end
+      }
       const std::size_t row_start = buffer.size();
       if (in_statement) {
         buffer.push_back(',');
@@ -152,6 +155,7 @@ std::uint64_t write_table_rows(db::Connection& connection, const std::string& da
         buffer.resize(row_start);
         buffer.append(";\n");
         out.statement_end();
+        out.statement_begin();
         statement_start = buffer.size();
         buffer.append(insert_prefix);
         buffer.append(pending);

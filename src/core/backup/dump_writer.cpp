@@ -25,6 +25,7 @@ void DumpWriter::flush() {
 
 void DumpWriter::begin_section(SectionKind kind, const std::string& table) {
   flush();
+  m_part_due = false;
   Section section;
   section.kind = kind;
   section.table = table;

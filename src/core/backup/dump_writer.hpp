@@ -38,13 +38,17 @@ class DumpWriter {
   }
   // What is written next starts a new section, on a new gzip member. The prologue starts itself.
   void begin_table(const std::string& table);
-  // After an INSERT statement of the current table: once its section (or last part) holds
-  // k_part_bytes, what follows starts a part section.
+  // After an INSERT statement of the current table: once its range holds k_part_bytes, the next
+  // INSERT of the table (statement_begin) starts a part. Not this call: the table may end here,
+  // and a part starts with an INSERT (verify checks it).
   void statement_end() {
-    if (bytes() - m_section_start >= m_part_bytes) {
+    m_part_due = bytes() - m_section_start >= m_part_bytes;
+    maybe_flush();
+  }
+  // Before an INSERT statement of the current table is appended to the buffer.
+  void statement_begin() {
+    if (m_part_due) {
       begin_section(SectionKind::part, m_marks.back().section.table);
-    } else {
-      maybe_flush();
     }
   }
   void end_table(std::uint64_t rows);
@@ -75,6 +79,7 @@ class DumpWriter {
   std::uint64_t m_part_bytes;
   std::uint64_t m_min_range_bytes;
   std::uint64_t m_section_start = 0;  // bytes() where the current range began
+  bool m_part_due = false;            // the next INSERT of the table starts a part
 };
 
 }  // namespace ifnbackup::backup

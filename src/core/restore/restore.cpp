@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <set>
 #include <tuple>
@@ -33,22 +34,35 @@ bool database_exists(db::Connection& server, const std::string& database) {
       .value_or("0") != "0";
 }
 
-// Those of `tables` that are base tables of `database` now, in the order given.
-std::vector<std::string> existing_base_tables(db::Connection& server, const std::string& database,
-                                              const std::vector<std::string>& tables) {
-  std::set<std::string> existing;
+// Those of `tables` that are tables of `database` now (base or system-versioned, as the dumper
+// sees them), in the order given. A name that is a view or a sequence there is refused: the load's
+// DROP TABLE would remove a sequence, and neither can be snapshotted as a table.
+std::vector<std::string> existing_tables(db::Connection& server, const std::string& database,
+                                         const std::vector<std::string>& tables) {
+  std::map<std::string, std::string> types;
   for (auto& row : server
-                       .query(fmt::format("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = {} "
-                                          "AND TABLE_TYPE = 'BASE TABLE'",
+                       .query(fmt::format("SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES "
+                                          "WHERE TABLE_SCHEMA = {}",
                                           backup::sql_literal(database)))
                        .rows) {
-    if (!row.empty() && row[0]) {
-      existing.insert(std::move(*row[0]));
+    if (row.size() >= 2 && row[0] && row[1]) {
+      types[std::move(*row[0])] = std::move(*row[1]);
     }
   }
   std::vector<std::string> found;
-  std::copy_if(tables.begin(), tables.end(), std::back_inserter(found),
-               [&existing](const std::string& table) { return existing.contains(table); });
+  for (const auto& table : tables) {
+    const auto type = types.find(table);
+    if (type == types.end() || type->second == "TEMPORARY") {
+      continue;
+    }
+    if (type->second == "VIEW" || type->second == "SEQUENCE") {
+      throw Error(ErrorCode::usage,
+                  fmt::format("'{}' is a {} in database '{}': --tables replaces tables only; nothing was changed",
+                              table, type->second, database),
+                  "drop or rename it first, or restore into another database with --into");
+    }
+    found.push_back(table);
+  }
   return found;
 }
 
@@ -243,6 +257,9 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
     auto server = db::Connection::open(options.connection, false);
     plan.server = fmt::format("{} ({})", server->description(), server->server().version);
     plan.target_exists = database_exists(*server, plan.target_database);
+    if (plan.target_exists && !plan.tables.empty()) {
+      existing_tables(*server, plan.target_database, plan.tables);  // refuses views and sequences now
+    }
     // Asked now, before the question: an account that may not do it learns so with nothing changed.
     plan.no_binlog = options.no_binlog;
     if (options.no_binlog) {
@@ -281,7 +298,7 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
   std::vector<std::string> replaced_tables;
   if (plan.target_exists && !plan.tables.empty()) {
     auto server = db::Connection::open(for_database(options.connection, plan.target_database), false);
-    replaced_tables = existing_base_tables(*server, plan.target_database, plan.tables);
+    replaced_tables = existing_tables(*server, plan.target_database, plan.tables);
   }
   if (plan.target_exists && (plan.tables.empty() || !replaced_tables.empty())) {
     BackupOptions snapshot;
@@ -310,6 +327,17 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
     spdlog::warn("database '{}' does not exist: it will be created, there is nothing to snapshot",
                  plan.target_database);
   }
+
+  // --tables: what going back by hand needs beside the snapshot (it holds only tables that existed).
+  auto created_hint = [&]() -> std::string {
+    std::string names;
+    for (const auto& table : plan.tables) {
+      if (std::find(replaced_tables.begin(), replaced_tables.end(), table) == replaced_tables.end()) {
+        names += (names.empty() ? "" : ", ") + db::quote_identifier(table);
+      }
+    }
+    return names.empty() ? std::string() : ", then drop the tables this restore created: " + names;
+  };
 
   // 5-6. The load, and the roll-back if it fails.
   restore::LoadSettings settings;
@@ -347,8 +375,8 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
                   fmt::format("restore failed and was NOT rolled back (--no-rollback): {}", error.what()),
                   result.safety_snapshot.empty()
                       ? std::string("the database is partly loaded")
-                      : fmt::format("the database is partly loaded; to go back: ifnbackup restore {}",
-                                    result.safety_snapshot.filename().string()));
+                      : fmt::format("the database is partly loaded; to go back: ifnbackup restore {}{}",
+                                    result.safety_snapshot.filename().string(), created_hint()));
     }
     try {
       restore::LoadSettings rollback;
@@ -369,6 +397,7 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
         // --tables: the chosen tables that did not exist before the load go again.
         auto server = open_writer(options.connection, false, options.no_binlog);
         server->execute(fmt::format("USE {}", db::quote_identifier(plan.target_database)));
+        server->execute("SET SESSION foreign_key_checks = 0");  // another table may reference it
         for (const auto& table : plan.tables) {
           if (std::find(replaced_tables.begin(), replaced_tables.end(), table) == replaced_tables.end()) {
             server->execute(fmt::format("DROP TABLE IF EXISTS {}", db::quote_identifier(table)));

@@ -23,6 +23,18 @@ std::optional<std::string> table_name(std::string_view text) {
   return end == 0 ? std::nullopt : std::optional<std::string>(text.substr(0, end));
 }
 
+// True when `text` (what follows CREATE) is `[DEFINER=...] TRIGGER ...`, in any letter case.
+bool names_trigger(std::string_view text) {
+  std::string head(text.substr(0, 1024));
+  for (char& c : head) {
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      c = ' ';
+    }
+  }
+  return head.starts_with("TRIGGER ") || head.find(" TRIGGER ") != std::string::npos;
+}
+
 }  // namespace
 
 bool TableFilter::keep(std::string_view statement) {
@@ -40,8 +52,8 @@ bool TableFilter::keep(std::string_view statement) {
   rest = text;
   // CREATE [DEFINER=...] TRIGGER name ...: views, routines and events come after every table in
   // our dumps, each after a DROP that ends the kept table, so the word alone tells.
-  if (take_word(rest, "CREATE") &&
-      (rest.starts_with("TRIGGER ") || rest.find(" TRIGGER ") != std::string_view::npos)) {
+  // SHOW CREATE TRIGGER keeps the user's own spelling: `trigger` in any case.
+  if (take_word(rest, "CREATE") && names_trigger(rest)) {
     return m_current_kept;
   }
   m_current_kept = false;
