@@ -38,6 +38,7 @@ struct VerifyResult {
   // Sections in the file's section index, checked (0: the file has none, e.g. format 1).
   std::uint64_t sections = 0;
   bool parallel = false;  // its sections were decoded on several threads
+  unsigned decode_threads = 1;  // how many
   std::uint64_t compressed_checked = 0;
 
   bool ok() const noexcept { return status == VerifyStatus::ok || status == VerifyStatus::ok_legacy; }

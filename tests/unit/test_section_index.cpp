@@ -311,6 +311,43 @@ TEST_F(WrittenIndex, ConsistentFilesVerifyOnOneAndTwoThreads) {
   }
 }
 
+// However many threads are asked for, no more decode than there are ranges, nor than keep the
+// ranges in memory within the budget.
+TEST_F(WrittenIndex, DecodeThreadsAreBoundedByRangesAndMemory) {
+  const fs::path file =
+      write_dump(m_dir / "few.sql.gz", {{"a", "a", 3}, {"b", "b", 3}, {"c", "c", 3}}, {{"a", 3}, {"b", 3}, {"c", 3}}, 0);
+  const auto index = ifnbackup::verify_detail::SectionCheck::load(file);
+  ASSERT_TRUE(index.has_value());
+  const auto ranges = static_cast<unsigned>(index->owned_sections().size());
+  ASSERT_GE(ranges, 4u) << "prologue, a, b, c";
+  EXPECT_EQ(index->decode_threads(1000), ranges);
+  EXPECT_EQ(index->decode_threads(2), 2u);
+  EXPECT_EQ(index->decode_threads(1), 1u);
+  const auto result = ifnbackup::verify_backup_file(file, {}, 1000);
+  EXPECT_EQ(result.status, VerifyStatus::ok) << result.reason;
+  EXPECT_EQ(result.decode_threads, ranges);
+
+  // Ranges of ~24 MB (no parts here): threads + 1 of them within the 128 MiB budget.
+  std::vector<FakeTable> big;
+  std::vector<TableCount> manifest;
+  for (const char* name : {"p", "q", "r", "s", "t", "u", "v", "w"}) {
+    big.push_back({name, name, 1, 600000});
+    manifest.push_back({name, 1});
+  }
+  const fs::path large = write_dump(m_dir / "large.sql.gz", big, manifest, 0, 1ull << 40);
+  const auto large_index = ifnbackup::verify_detail::SectionCheck::load(large);
+  ASSERT_TRUE(large_index.has_value());
+  std::uint64_t largest = 0;
+  for (const Section& section : large_index->owned_sections()) {
+    largest = std::max(largest, section.bytes);
+  }
+  ASSERT_GT(largest, 20u * 1024 * 1024);
+  const unsigned threads = large_index->decode_threads(1000);
+  EXPECT_EQ(threads, ifnbackup::verify_detail::k_parallel_memory_budget / largest - 1);
+  EXPECT_LT(threads, large_index->owned_sections().size()) << "the budget, not the ranges, bounds it here";
+  EXPECT_LE((threads + 1) * largest, ifnbackup::verify_detail::k_parallel_memory_budget);
+}
+
 TEST_F(WrittenIndex, AnIndexThatDisagreesWithTheContentOrTheManifestIsCorrupt) {
   struct Case {
     std::string what;

@@ -245,6 +245,19 @@ bool SectionCheck::fits_in_memory() const {
                      [](const Section& section) { return section.bytes <= k_max_section_in_memory; });
 }
 
+unsigned SectionCheck::decode_threads(unsigned wanted) const {
+  if (!fits_in_memory() || m_owned.size() < 2) {
+    return 1;
+  }
+  std::uint64_t largest = 1;
+  for (const Section& section : m_owned) {
+    largest = std::max(largest, section.bytes);
+  }
+  const std::uint64_t by_memory = k_parallel_memory_budget / largest;  // ranges held at once
+  const std::uint64_t threads = std::min<std::uint64_t>({wanted, m_owned.size(), by_memory > 1 ? by_memory - 1 : 1});
+  return static_cast<unsigned>(std::max<std::uint64_t>(threads, 1));
+}
+
 void read_sections_in_order(const std::filesystem::path& path, const std::vector<Section>& sections,
                             unsigned threads, const std::function<void(const Section&, std::string_view)>& consume) {
   struct Slot {

@@ -15,6 +15,9 @@
 
 namespace ifnbackup::verify_detail {
 
+// Memory the parallel verification may hold in decoded ranges (backup's RSS goal: < 256 MB).
+inline constexpr std::uint64_t k_parallel_memory_budget = 128 * 1024 * 1024;
+
 class SectionCheck {
  public:
   // std::nullopt when the file has no index (an earlier version, mysqldump, a file cut short:
@@ -49,6 +52,10 @@ class SectionCheck {
   }
   // Every section small enough to be decoded whole in memory by read_sections_in_order.
   bool fits_in_memory() const;
+  // How many threads read_sections_in_order should use for `wanted`: no more than there are
+  // ranges, nor than keep the ranges held at once (threads + 1 of the largest) within
+  // k_parallel_memory_budget, whatever the number of cores. 1: read the file as one stream.
+  unsigned decode_threads(unsigned wanted) const;
 
  private:
   SectionCheck() = default;

@@ -207,8 +207,9 @@ VerifyResult verify_backup_file(const std::filesystem::path& path,
     if (sections) {
       scan.expect_trailer(sections->trailer_bytes());
     }
-    const unsigned workers = threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : threads;
-    if (sections && workers > 1 && sections->fits_in_memory()) {
+    const unsigned wanted = threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : threads;
+    const unsigned workers = sections ? sections->decode_threads(wanted) : 1;
+    if (workers > 1) {
       // Sections decoded on several threads, fed in order; then the index block and the tail.
       std::uint64_t done = 0;
       verify_detail::read_sections_in_order(path, sections->owned_sections(), workers,
@@ -223,6 +224,7 @@ VerifyResult verify_backup_file(const std::filesystem::path& path,
       io::GzipReader rest(path, sections->locator().at, reader.compressed_total() - sections->locator().at);
       read_stream(rest, done);
       parallel = true;
+      result.decode_threads = workers;
     } else {
       if (sections) {
         reader.on_member_start([&sections](std::uint64_t compressed, std::uint64_t uncompressed) {
