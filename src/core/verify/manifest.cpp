@@ -11,12 +11,8 @@
 namespace ifnbackup {
 namespace {
 
-// Parses "<key>=<digits>" at the front of `text`, consuming it.
-std::optional<std::uint64_t> take_number_field(std::string_view& text, std::string_view key) {
-  if (text.substr(0, key.size()) != key || text.size() == key.size() || text[key.size()] != '=') {
-    return std::nullopt;
-  }
-  text.remove_prefix(key.size() + 1);
+// Parses the digits at the front of `text`, consuming them.
+std::optional<std::uint64_t> take_number(std::string_view& text) {
   std::uint64_t value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc{} || end == text.data()) {
@@ -24,6 +20,15 @@ std::optional<std::uint64_t> take_number_field(std::string_view& text, std::stri
   }
   text.remove_prefix(static_cast<std::size_t>(end - text.data()));
   return value;
+}
+
+// Parses "<key>=<digits>" at the front of `text`, consuming it.
+std::optional<std::uint64_t> take_number_field(std::string_view& text, std::string_view key) {
+  if (text.substr(0, key.size()) != key || text.size() == key.size() || text[key.size()] != '=') {
+    return std::nullopt;
+  }
+  text.remove_prefix(key.size() + 1);
+  return take_number(text);
 }
 
 bool take_literal(std::string_view& text, std::string_view literal) {
@@ -334,21 +339,15 @@ std::optional<IndexLocator> parse_index_locator(std::string_view line) {
   if (!take_literal(line, k_index_locator_prefix)) {
     return std::nullopt;
   }
-  IndexLocator locator;
-  const auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), locator.at);
-  if (ec != std::errc{} || end == line.data()) {
-    return std::nullopt;
-  }
-  line.remove_prefix(static_cast<std::size_t>(end - line.data()));
-  if (!take_literal(line, " ")) {
+  const auto at = take_number(line);
+  if (!at || !take_literal(line, " ")) {
     return std::nullopt;
   }
   const auto size = take_number_field(line, "size");
   if (!size || !line.empty()) {
     return std::nullopt;
   }
-  locator.size = *size;
-  return locator;
+  return IndexLocator{*at, *size};
 }
 
 }  // namespace ifnbackup
