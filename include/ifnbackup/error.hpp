@@ -25,6 +25,7 @@ enum class ErrorCode : int {
   not_found = 15,        // the named backup file does not exist
   check_mismatch = 16,   // restore loaded, but row counts differ from the backup's
   doctor_warnings = 17,  // doctor found something to fix (nothing failed)
+  content_mismatch = 18,  // restore loaded, but a table's content differs from the backup's digest
 };
 
 // Short stable name of a code, for logs and JSON ("lock_held").

@@ -13,6 +13,9 @@ namespace ifnbackup {
 struct TableCount {
   std::string name;
   std::uint64_t rows = 0;
+  // The content digest of the rows (proof/row_digest: 32 hex digits); empty in files of format 2
+  // and older, which have none.
+  std::string digest;
 
   friend bool operator==(const TableCount&, const TableCount&) = default;
 };
@@ -25,7 +28,8 @@ inline constexpr std::string_view k_completion_prefix = "-- Dump completed";
 
 // The manifest block, each line ending in '\n':
 //   -- ifnbackup-manifest-begin
-//   -- ifnbackup-table: `name` rows=N      (backticks inside the name doubled)
+//   -- ifnbackup-table: `name` rows=N digest=<32 hex>   (backticks inside the name doubled;
+//                                                         no digest before format 3)
 //   -- ifnbackup-manifest-end: tables=T rows=R
 // Throws Error(internal) for a table name holding a line break (it cannot be written on one line).
 std::string format_manifest(const std::vector<TableCount>& tables);

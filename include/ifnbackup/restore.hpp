@@ -29,6 +29,9 @@ struct RestoreOptions {
   int compress_level = k_default_compress_level;  // of the safety snapshot
   // Connections loading rows at once (our own files), and the snapshot's compressing threads.
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  // Skip the content proof (each restored table read back and its digest compared with the
+  // backup's): row counts only. For operators who accept that risk to save the read.
+  bool no_proof = false;
 };
 
 // What is about to happen, shown to the operator before anything is touched.
@@ -54,10 +57,25 @@ struct LoadProgress {
   std::uint64_t statements = 0;
 };
 
+// What the content proof says of one restored table.
+enum class ProofVerdict {
+  not_recorded,  // the file has no digest (mysqldump's, or written before format 3): row counts only
+  skipped,       // --no-proof
+  identical,     // the table read back as the dumper reads it gives the backup's digest
+  different,     // it does not: the content is not what was dumped
+  // It does not, on a server of another version than the backup's, in a table holding a column
+  // whose text may legitimately differ there (FLOAT, DOUBLE, JSON, spatial): not called different.
+  cannot_prove,
+};
+// "identical", "DIFFERENT", "cannot prove", "not recorded", "skipped"
+const char* proof_verdict_name(ProofVerdict verdict) noexcept;
+
 struct TableCheck {
   std::string table;
   std::uint64_t expected = 0;  // from the backup's manifest
   std::uint64_t actual = 0;    // SELECT COUNT(*) after the load
+  ProofVerdict proof = ProofVerdict::not_recorded;
+  std::string detail;  // cannot_prove: the columns in question
 };
 
 struct RestoreResult {
@@ -75,6 +93,8 @@ struct RestoreCallbacks {
   // Shown the plan once the file is verified; returns true to go on (OUI typed, or --yes).
   std::function<bool(const RestorePlan&)> confirm;
   std::function<void(const LoadProgress&)> progress;
+  // Called with the target database between the load and the checks (tests: make it differ).
+  std::function<void(const std::string&)> before_checks;
 };
 
 // A path as given, a bare name looked up in the backup folder, "latest" (the newest backup
@@ -84,7 +104,8 @@ std::filesystem::path resolve_backup_file(const std::string& file, const std::fi
                                           const std::string& prefix = "ifn_connect_backup");
 
 // Throws Error: corrupt/incomplete (file refused, nothing touched), aborted (not confirmed,
-// nothing touched), restore_rolled_back, restore_failed, check_mismatch, and the usual ones.
+// nothing touched), restore_rolled_back, restore_failed, check_mismatch and content_mismatch
+// (rolled back unless no_rollback), and the usual ones.
 RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks& callbacks);
 
 }  // namespace ifnbackup

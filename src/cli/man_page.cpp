@@ -52,6 +52,8 @@ const char* exit_meaning(ErrorCode code) {
       return "restore loaded, but a row count differs from the manifest";
     case ErrorCode::doctor_warnings:
       return "doctor: something to fix was found (nothing failed)";
+    case ErrorCode::content_mismatch:
+      return "restore loaded, but a table's content differs from the backup's digest (rolled back)";
   }
   return "";
 }

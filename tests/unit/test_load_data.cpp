@@ -22,13 +22,15 @@ TEST(InsertToLoadData, ValuesOfEveryKindBecomeTabSeparatedFields) {
                                  std::string(k_options) + "(`id`,`amount`,`name`,`note`)");
 }
 
-TEST(InsertToLoadData, BinaryColumnsGoThroughUnhex) {
+// With a SET clause every column is assigned there: the server keeps an AUTO_INCREMENT value of 0
+// from the file only for a column the SET assigns (issue 11).
+TEST(InsertToLoadData, BinaryColumnsGoThroughUnhexAndEveryColumnThroughTheSet) {
   const auto load = insert_to_load_data(
       "INSERT INTO `we``ird` (`id`,`h`,`b`) VALUES (1,0x00275CFF,'x'),(2,'',NULL),(3,0x0A09,'y')");
   ASSERT_TRUE(load);
   EXPECT_EQ(load->rows, "1\t00275CFF\tx\n2\t\t\\N\n3\t0A09\ty\n");
   EXPECT_EQ(load->statement, std::string("LOAD DATA LOCAL INFILE 'ifnbackup-rows' INTO TABLE `we``ird`") +
-                                 std::string(k_options) + "(`id`,@ifn_1,`b`) SET `h`=UNHEX(@ifn_1)");
+                                 std::string(k_options) + "(@ifn_0,@ifn_1,@ifn_2) SET `id`=@ifn_0,`h`=UNHEX(@ifn_1),`b`=@ifn_2");
 }
 
 TEST(InsertToLoadData, RawTabsAndNewlinesInAStringAreEscaped) {

@@ -61,7 +61,7 @@ void write_header(db::Connection& connection, const DumpSettings& settings, cons
   const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   out.write(fmt::format(
       "-- ifnbackup {} dump of database {}\n"
-      "-- ifnbackup-format: 2\n"
+      "-- ifnbackup-format: 3\n"
       "-- ifnbackup-database: {}\n"
       "-- ifnbackup-server: {}\n"
       "-- ifnbackup-started: {:%Y-%m-%dT%H:%M:%SZ}\n"
@@ -151,11 +151,13 @@ DumpSummary dump_database(db::Connection& connection, const DumpSettings& settin
     const auto parent = referenced.find(object.name);
     const std::string add_keys = write_create_table(connection, settings.database, object.name,
                                                     parent == referenced.end() ? none : parent->second, out);
-    const auto rows = write_table_rows(connection, settings.database, object.name, settings.max_insert_bytes, out);
+    proof::RowDigest digest;
+    const auto rows =
+        write_table_rows(connection, settings.database, object.name, settings.max_insert_bytes, out, digest);
     write_deferred_keys(object.name, add_keys, out);
     write_triggers(connection, settings.database, object.name, out);
     out.end_table(rows);
-    summary.tables.push_back(TableCount{object.name, rows});
+    summary.tables.push_back(TableCount{object.name, rows, digest.hex()});
     summary.rows += rows;
     spdlog::debug("table {}: {} rows", object.name, rows);
   }

@@ -9,6 +9,7 @@
 #include "backup/dump_writer.hpp"
 #include "db/connection.hpp"
 #include "ifnbackup/manifest.hpp"
+#include "proof/row_digest.hpp"
 
 namespace ifnbackup::backup {
 
@@ -68,8 +69,9 @@ std::map<std::string, std::set<std::string>> referenced_columns(db::Connection& 
 std::string write_create_table(db::Connection& connection, const std::string& database, const std::string& table,
                                const std::set<std::string>& referenced, DumpWriter& out);
 void write_deferred_keys(const std::string& table, const std::string& add_keys, DumpWriter& out);
+// Writes the rows as extended INSERTs and adds each row's text to `digest` (proof/row_digest).
 std::uint64_t write_table_rows(db::Connection& connection, const std::string& database, const std::string& table,
-                               std::size_t max_insert_bytes, DumpWriter& out);
+                               std::size_t max_insert_bytes, DumpWriter& out, proof::RowDigest& digest);
 void write_triggers(db::Connection& connection, const std::string& database, const std::string& table,
                     DumpWriter& out);
 void write_sequence(db::Connection& connection, const std::string& database, const std::string& sequence,

@@ -3,7 +3,7 @@
 
 #include "backup/deferred_keys.hpp"
 #include "backup/dump.hpp"
-#include "backup/value_encoding.hpp"
+#include "proof/table_reading.hpp"
 #include "ifnbackup/error.hpp"
 #include "util/interrupt.hpp"
 
@@ -13,32 +13,6 @@ namespace {
 
 std::string qualified(const std::string& database, const std::string& table) {
   return db::quote_identifier(database) + "." + db::quote_identifier(table);
-}
-
-struct Column {
-  std::string name;
-  bool is_float = false;
-};
-
-// The columns a row can be inserted into: generated columns are computed by the server and
-// refuse values; invisible ones are left out of SELECT * and so are named explicitly.
-std::vector<Column> insertable_columns(db::Connection& connection, const std::string& database,
-                                            const std::string& table) {
-  auto result = connection.query(fmt::format(
-      "SELECT COLUMN_NAME, EXTRA, DATA_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = {} AND TABLE_NAME = {} "
-      "ORDER BY ORDINAL_POSITION",
-      sql_literal(database), sql_literal(table)));
-  std::vector<Column> columns;
-  for (auto& row : result.rows) {
-    const std::string extra = row[1].value_or("");
-    const bool generated = extra.find("VIRTUAL") != std::string::npos ||
-                           extra.find("STORED GENERATED") != std::string::npos ||
-                           extra.find("PERSISTENT") != std::string::npos;
-    if (!generated && row[0]) {
-      columns.push_back(Column{std::move(*row[0]), row[2].value_or("") == "float"});
-    }
-  }
-  return columns;
 }
 
 }  // namespace
@@ -93,32 +67,20 @@ void write_deferred_keys(const std::string& table, const std::string& add_keys, 
 }
 
 std::uint64_t write_table_rows(db::Connection& connection, const std::string& database, const std::string& table,
-                               std::size_t max_insert_bytes, DumpWriter& out) {
-  const auto columns = insertable_columns(connection, database, table);
-  if (columns.empty()) {
+                               std::size_t max_insert_bytes, DumpWriter& out, proof::RowDigest& digest) {
+  const auto columns = proof::table_columns(connection, database, table);
+  if (columns.names.empty()) {
     return 0;
   }
-  std::string column_list;
-  std::string select_list;
-  for (const auto& column : columns) {
-    const std::string name = db::quote_identifier(column.name);
-    column_list += (column_list.empty() ? "" : ",") + name;
-    // The text protocol prints FLOAT with 6 digits, which loses precision; as a DOUBLE the
-    // same value prints exactly and converts back to the identical FLOAT.
-    select_list += (select_list.empty() ? "" : ",") + (column.is_float ? "(" + name + " + 0e0)" : name);
-  }
   const std::string insert_prefix =
-      fmt::format("INSERT INTO {} ({}) VALUES ", db::quote_identifier(table), column_list);
+      fmt::format("INSERT INTO {} ({}) VALUES ", db::quote_identifier(table), columns.column_list);
 
   // The savepoint lets the server release the table's metadata lock once it is read.
   connection.execute("SAVEPOINT ifnbackup_table");
   std::uint64_t rows = 0;
   {
-    auto stream =
-        connection.stream(fmt::format("SELECT /*!40001 SQL_NO_CACHE */ {} FROM {}", select_list,
-                                      qualified(database, table)));
+    auto stream = connection.stream(proof::table_select(columns, database, table));
     const auto& fields = stream.fields();
-    const auto field_count = static_cast<unsigned>(fields.size());
     std::string& buffer = out.buffer();
     std::size_t statement_start = 0;
     bool in_statement = false;
@@ -139,14 +101,10 @@ std::uint64_t write_table_rows(db::Connection& connection, const std::string& da
         statement_start = row_start;
         buffer.append(insert_prefix);
       }
-      buffer.push_back('(');
-      for (unsigned i = 0; i < field_count; ++i) {
-        if (i != 0) {
-          buffer.push_back(',');
-        }
-        append_sql_value(buffer, fields[i].kind, row.values[i], row.lengths[i]);
-      }
-      buffer.push_back(')');
+      const std::size_t row_text = buffer.size();
+      proof::append_row(buffer, fields, row);
+      // The digest hashes the row's text as written: the proof after a restore encodes it the same way.
+      digest.add_row(std::string_view(buffer).substr(row_text));
       ++rows;
       if (in_statement && buffer.size() - statement_start > max_insert_bytes) {
         // This row would make the statement too long: end the statement before it and

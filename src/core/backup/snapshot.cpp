@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include "backup/dump.hpp"
+#include "proof/table_reading.hpp"
 #include "ifnbackup/error.hpp"
 
 namespace ifnbackup::backup {
@@ -34,9 +35,9 @@ std::optional<db::ResultTable> try_query(db::Connection& connection, std::string
 
 void set_session(db::Connection& connection) {
   // Empty sql_mode: backslash escapes on, backtick quoting in SHOW CREATE; UTC so TIMESTAMP
-  // values are written as stored and the file's header brings them back in any zone.
-  connection.execute("SET SESSION sql_mode = ''");
-  connection.execute("SET SESSION time_zone = '+00:00'");
+  // values are written as stored and the file's header brings them back in any zone. The
+  // restore's proof reads with the same session (proof/table_reading).
+  proof::set_reading_session(connection);
   // A slow consumer (compression, a busy disk) must not make the server drop the stream.
   try_query(connection, "SET SESSION net_write_timeout = 3600");
 }

@@ -238,6 +238,10 @@ bool Connection::no_backslash_escapes() const noexcept {
   return m_mysql != nullptr && (handle(m_mysql)->server_status & SERVER_STATUS_NO_BACKSLASH_ESCAPES) != 0;
 }
 
+bool Connection::ansi_quotes() const noexcept {
+  return m_mysql != nullptr && (handle(m_mysql)->server_status & SERVER_STATUS_ANSI_QUOTES) != 0;
+}
+
 void Connection::throw_error(std::string_view what) {
   // A connection cancelled because of SIGINT/SIGTERM fails with a network error: say why.
   util::check_interrupted();

@@ -110,6 +110,9 @@ class Connection {
   // The session's sql_mode has NO_BACKSLASH_ESCAPES (from the server's status flags, as of the
   // last statement): a backslash in a string literal is then an ordinary character.
   bool no_backslash_escapes() const noexcept;
+  // The session's sql_mode has ANSI_QUOTES ("..." is an identifier), from the status flag MariaDB
+  // sends (MySQL never sends it).
+  bool ansi_quotes() const noexcept;
   const std::string& description() const { return m_description; }
   // Throws Error(server) naming the failed statement, with the server's message.
   [[noreturn]] void throw_error(std::string_view what);

@@ -1,5 +1,6 @@
 #include "restore/load_data.hpp"
 
+#include <algorithm>
 #include <vector>
 
 #include <fmt/format.h>
@@ -200,16 +201,23 @@ std::optional<LoadData> insert_to_load_data(std::string_view insert) {
   }
 
   // Separators as hex literals: the statement reads the same whatever the session's sql_mode.
+  // A binary column needs a SET clause (UNHEX of a variable). With a SET clause, the server
+  // (sql_base.cc fill_record) forgets that the AUTO_INCREMENT column was given a value from the
+  // file unless that column is itself assigned by the SET: an id 0 stored under
+  // NO_AUTO_VALUE_ON_ZERO would be renumbered. So once there is a SET clause, every column is
+  // read into a variable and assigned there, as an INSERT assigns each value.
+  const bool any_hex = std::find(hex.begin(), hex.end(), true) != hex.end();
   std::string targets;
   std::string set;
   for (std::size_t i = 0; i < columns.size(); ++i) {
     targets += i == 0 ? "" : ",";
-    if (hex[i]) {
-      targets += fmt::format("@ifn_{}", i);
-      set += fmt::format("{}{}=UNHEX(@ifn_{})", set.empty() ? " SET " : ",", columns[i], i);
-    } else {
+    if (!any_hex) {
       targets += columns[i];
+      continue;
     }
+    targets += fmt::format("@ifn_{}", i);
+    set += fmt::format("{}{}={}", set.empty() ? " SET " : ",", columns[i],
+                       hex[i] ? fmt::format("UNHEX(@ifn_{})", i) : fmt::format("@ifn_{}", i));
   }
   load.statement = fmt::format(
       "LOAD DATA LOCAL INFILE 'ifnbackup-rows' INTO TABLE {} CHARACTER SET utf8mb4 "

@@ -19,6 +19,7 @@
 #include "ifnbackup/restore.hpp"
 #include "io/atomic_file.hpp"
 #include "io/folder_lock.hpp"
+#include "restore/content_proof.hpp"
 #include "restore/script_loader.hpp"
 #include "util/interrupt.hpp"
 #include "verify/section_check.hpp"
@@ -145,16 +146,29 @@ restore::LoadStats load_into(const ConnectionOptions& connection, const std::str
   return restore::load_script(*target, file, settings);
 }
 
-std::vector<TableCheck> check_row_counts(const ConnectionOptions& connection, const std::string& database,
-                                         const std::vector<TableCount>& expected) {
-  auto target = db::Connection::open(for_database(connection, database));
-  std::vector<TableCheck> checks;
-  for (const auto& table : expected) {
-    const auto count = target->query_value(fmt::format("SELECT COUNT(*) FROM {}.{}", db::quote_identifier(database),
-                                                       db::quote_identifier(table.name)));
-    checks.push_back(TableCheck{table.name, table.rows, std::stoull(count.value_or("0"))});
+// Throws Error(check_mismatch) for a row count that differs, else Error(content_mismatch) for a
+// table whose digest differs; names every such table.
+void throw_if_not_as_dumped(const std::vector<TableCheck>& checks) {
+  std::string counts;
+  std::string contents;
+  for (const auto& check : checks) {
+    if (check.expected != check.actual) {
+      counts += fmt::format("{}{} ({} rows, the backup recorded {})", counts.empty() ? "" : ", ",
+                            db::quote_identifier(check.table), check.actual, check.expected);
+    } else if (check.proof == ProofVerdict::different) {
+      contents += (contents.empty() ? "" : ", ") + db::quote_identifier(check.table);
+    }
   }
-  return checks;
+  if (!counts.empty()) {
+    throw Error(ErrorCode::check_mismatch, fmt::format("row counts differ from the backup's: {}", counts),
+                "the backup was loaded but differs from what was dumped: keep the safety snapshot and investigate");
+  }
+  if (!contents.empty()) {
+    throw Error(ErrorCode::content_mismatch,
+                fmt::format("content differs from the backup's digest (same row count, other rows): {}", contents),
+                "the rows read back are not the rows dumped: keep the backup and the safety snapshot, and report "
+                "it with restore.log (ifnbackup drill reproduces it into a scratch database)");
+  }
 }
 
 // What identifies the file that was verified: same inode, size and modification time.
@@ -368,10 +382,28 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
     result.statements = stats.statements;
     result.warnings = stats.warnings;
     result.failed_statements = stats.failed;
+    // 7. What is now in the tables against what the backup recorded: row counts, and the content
+    // digests read back as the dumper reads (a restore that changed a row is a failed restore).
+    if (callbacks.before_checks) {
+      callbacks.before_checks(plan.target_database);
+    }
+    std::vector<TableCount> restored = plan.verification.tables;
+    if (settings.only_tables) {
+      std::erase_if(restored, [&](const TableCount& table) { return !settings.only_tables->contains(table.name); });
+    }
+    restore::ProofSettings proof;
+    proof.prove = !options.no_proof;
+    proof.source_server = plan.verification.header.contains("server") ? plan.verification.header.at("server") : "";
+    result.checks = restore::check_tables(options.connection, plan.target_database, restored, proof);
+    if (!options.force) {
+      throw_if_not_as_dumped(result.checks);  // rolled back below, like a failed load
+    }
   } catch (const Error& error) {
     spdlog::error("restore failed: {}", error.what());
     if (options.no_rollback) {
-      throw Error(ErrorCode::restore_failed,
+      const bool not_as_dumped =
+          error.code() == ErrorCode::check_mismatch || error.code() == ErrorCode::content_mismatch;
+      throw Error(not_as_dumped ? error.code() : ErrorCode::restore_failed,
                   fmt::format("restore failed and was NOT rolled back (--no-rollback): {}", error.what()),
                   result.safety_snapshot.empty()
                       ? std::string("the database is partly loaded")
@@ -415,30 +447,20 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
                       : fmt::format("restore the safety snapshot by hand: ifnbackup restore {}",
                                     result.safety_snapshot.filename().string()));
     }
-    throw Error(ErrorCode::restore_rolled_back,
+    const bool not_as_dumped =
+        error.code() == ErrorCode::check_mismatch || error.code() == ErrorCode::content_mismatch;
+    throw Error(not_as_dumped ? error.code() : ErrorCode::restore_rolled_back,
                 fmt::format("restore failed: {}. It was rolled back: {} '{}' {} as {} before{}", error.what(),
                             plan.tables.empty() ? "database" : "the chosen tables of", plan.target_database,
                             plan.tables.empty() ? "is" : "are", plan.tables.empty() ? "it was" : "they were",
                             plan.target_exists ? "" : " (absent)"),
-                "see restore.log for the failing statement");
+                not_as_dumped ? error.hint() : std::string("see restore.log for the failing statement"));
   }
 
-  // 7. The row counts recorded in the backup, compared with what is now in the tables.
-  std::vector<TableCount> restored = plan.verification.tables;
-  if (settings.only_tables) {
-    std::erase_if(restored, [&](const TableCount& table) { return !settings.only_tables->contains(table.name); });
-  }
-  result.checks = check_row_counts(options.connection, plan.target_database, restored);
   result.duration =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-  for (const auto& check : result.checks) {
-    if (check.expected != check.actual) {
-      throw Error(ErrorCode::check_mismatch,
-                  fmt::format("table {} has {} rows after the restore, the backup recorded {}", check.table,
-                              check.actual, check.expected),
-                  "the backup was loaded but differs from what was dumped: keep the safety snapshot and investigate");
-    }
-  }
+  // --force: statements failed and the operator chose to go on; the checks are reported, not rolled back.
+  throw_if_not_as_dumped(result.checks);
   return result;
 }
 

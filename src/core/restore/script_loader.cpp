@@ -281,6 +281,7 @@ LoadStats load_script(db::Connection& connection, const std::filesystem::path& f
       parts.empty() ? file.filename().string() : file.filename().string() + " (sections read for --tables)";
   SqlSplitter splitter;
   splitter.set_backslash_escapes(!connection.no_backslash_escapes());
+  splitter.set_ansi_quotes(connection.ansi_quotes());
   // --force reports failures in script order: one connection then.
   std::unique_ptr<InsertPool> pool;
   if (!settings.workers.empty() && !settings.keep_going) {
@@ -343,8 +344,11 @@ LoadStats load_script(db::Connection& connection, const std::filesystem::path& f
       pool->broadcast(statement);
     }
     // A dump switches to a trigger's or routine's own sql_mode around its body: follow the server
-    // on backslashes, as the mariadb client does, or '\\' under NO_BACKSLASH_ESCAPES never ends.
+    // on backslashes and double quotes, as the mariadb client does. Otherwise '\\' under
+    // NO_BACKSLASH_ESCAPES never ends, and under ANSI_QUOTES "x\" ends where we would not: the
+    // rest of the body would run as statements of its own.
     splitter.set_backslash_escapes(!connection.no_backslash_escapes());
+    splitter.set_ansi_quotes(connection.ansi_quotes());
     ++stats.statements;
     if (!result.ok) {
       ++stats.failed;

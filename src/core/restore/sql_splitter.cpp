@@ -140,6 +140,7 @@ void SqlSplitter::reset() {
   m_need_space = false;
   m_at_line_start = true;
   m_backslash_escapes = true;
+  m_ansi_quotes = false;
 }
 
 void SqlSplitter::set_delimiter(std::string delimiter) {
@@ -365,7 +366,11 @@ std::size_t SqlSplitter::scan(const char* const begin, const char* const end, bo
       ++p;
       continue;
     }
-    if (!m_ml_comment && c == '\\' && m_in_string != '`' && (m_in_string == 0 || m_backslash_escapes)) {
+    // mysql.cc: no escape in `...`, nor in "..." under ANSI_QUOTES, nor in any quote under
+    // NO_BACKSLASH_ESCAPES.
+    const bool escapes = m_in_string == 0 || (m_backslash_escapes && m_in_string != '`' &&
+                                              !(m_in_string == '"' && m_ansi_quotes));
+    if (!m_ml_comment && c == '\\' && escapes) {
       const int next = peek(1);
       if (next < 0 || next == '\n' || (next == '\r' && peek(2) == '\n')) {
         ++p;  // the client drops a backslash that ends a line

@@ -30,10 +30,14 @@
 //   glues the next line to it); such a script is broken for the server either way.
 // - Other client commands (`use`, `source`, `\g`, `\c`, ...) are not interpreted: their text is
 //   passed on like any other. A backslash outside quotes is copied with the byte after it.
-// - The server is assumed to run without ANSI_QUOTES, as in a dump's session; the text is assumed
-//   UTF-8 (no multi-byte character contains an ASCII byte). NO_BACKSLASH_ESCAPES is followed when
-//   the caller says so (set_backslash_escapes), as the client does from the server's status flag:
-//   a dump sets it around a trigger or routine created under that mode.
+// - The text is assumed UTF-8 (no multi-byte character contains an ASCII byte).
+// Session state, followed as the client follows it: after each statement the client reads the
+// server's status flags, and so must the caller (set_backslash_escapes, set_ansi_quotes). A dump
+// sets a trigger's or routine's own sql_mode around its body, so the body is cut by that mode:
+// - NO_BACKSLASH_ESCAPES: a backslash inside '...' and "..." is an ordinary byte.
+// - ANSI_QUOTES: "..." is an identifier; a backslash inside it is an ordinary byte (mysql.cc
+//   add_line() since MariaDB 10.x reads SERVER_STATUS_ANSI_QUOTES). Cutting such a body with
+//   the default rules lets its text after a `"x\"` run as statements of their own.
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -72,6 +76,9 @@ class SqlSplitter {
   // Whether a backslash escapes the next byte inside '...' and "..." (false under the server's
   // NO_BACKSLASH_ESCAPES). Takes effect from the next byte processed; reset to true by finish().
   void set_backslash_escapes(bool on) noexcept { m_backslash_escapes = on; }
+  // Whether "..." is an identifier (the server's ANSI_QUOTES), in which a backslash is an ordinary
+  // byte. Takes effect from the next byte processed; reset to false by finish().
+  void set_ansi_quotes(bool on) noexcept { m_ansi_quotes = on; }
   // Line of the next byte to be processed (a few look-ahead bytes may still be pending).
   std::uint64_t line() const noexcept { return m_line; }
 
@@ -102,6 +109,7 @@ class SqlSplitter {
   bool m_need_space = false;    // a /* */ comment just ended on this line
   bool m_at_line_start = true;
   bool m_backslash_escapes = true;
+  bool m_ansi_quotes = false;
 };
 
 // The whole script at once (tests, small scripts).

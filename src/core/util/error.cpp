@@ -22,6 +22,7 @@ const char* error_code_name(ErrorCode code) noexcept {
     case ErrorCode::not_found: return "not_found";
     case ErrorCode::check_mismatch: return "check_mismatch";
     case ErrorCode::doctor_warnings: return "doctor_warnings";
+    case ErrorCode::content_mismatch: return "content_mismatch";
   }
   return "unknown";
 }

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "ifnbackup/error.hpp"
+#include "proof/row_digest.hpp"
 
 namespace ifnbackup {
 namespace {
@@ -150,7 +151,11 @@ std::string format_manifest(const std::vector<TableCount>& tables) {
   for (const TableCount& table : tables) {
     out.append(k_manifest_table_prefix);
     append_name(out, table.name);
-    out.append(" rows=").append(std::to_string(table.rows)).push_back('\n');
+    out.append(" rows=").append(std::to_string(table.rows));
+    if (!table.digest.empty()) {
+      out.append(" digest=").append(table.digest);
+    }
+    out.push_back('\n');
     total_rows += table.rows;
   }
   out.append(k_manifest_end_prefix)
@@ -193,10 +198,20 @@ std::optional<TableCount> parse_manifest_table_line(std::string_view line) {
     return std::nullopt;
   }
   const auto rows = take_number_field(line, "rows");
-  if (!rows || !line.empty()) {
+  if (!rows) {
     return std::nullopt;
   }
   table.rows = *rows;
+  if (take_literal(line, " digest=")) {
+    if (!proof::is_digest_hex(line)) {
+      return std::nullopt;
+    }
+    table.digest = std::string(line);
+    line = {};
+  }
+  if (!line.empty()) {
+    return std::nullopt;
+  }
   return table;
 }
 

@@ -1,0 +1,34 @@
+#pragma once
+// A table's content digest (docs/backup-format.md, "Content digests"): the sum, lane by lane
+// modulo 2^64, of the first 128 bits of SHA-256 of each row as the dumper encodes it
+// (`(v1,v2,...)`, value_encoding's text). A sum does not depend on the order of the rows: a
+// parallel load may store a table without primary key in another physical order, same rows.
+// A changed, lost or extra row changes the sum except with probability about 2^-64 per lane.
+// Pure: no server, no file.
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "util/sha256.hpp"
+
+namespace ifnbackup::proof {
+
+class RowDigest {
+ public:
+  void add_row(std::string_view encoded_row) noexcept;
+  std::uint64_t rows() const noexcept { return m_rows; }
+  // 32 lowercase hexadecimal digits: the two sums, big-endian.
+  std::string hex() const;
+
+ private:
+  util::Sha256 m_sha;
+  std::array<std::uint64_t, 2> m_sum{};
+  std::uint64_t m_rows = 0;
+};
+
+// True for 32 lowercase hexadecimal digits (what hex() writes).
+bool is_digest_hex(std::string_view text) noexcept;
+
+}  // namespace ifnbackup::proof

@@ -1,0 +1,84 @@
+#include "proof/table_reading.hpp"
+
+#include <fmt/format.h>
+
+#include "backup/dump.hpp"
+#include "backup/value_encoding.hpp"
+#include "util/interrupt.hpp"
+
+namespace ifnbackup::proof {
+
+void set_reading_session(db::Connection& connection) {
+  connection.execute("SET SESSION sql_mode = ''");
+  connection.execute("SET SESSION time_zone = '+00:00'");
+}
+
+TableColumns table_columns(db::Connection& connection, const std::string& database, const std::string& table) {
+  auto result = connection.query(fmt::format(
+      "SELECT COLUMN_NAME, EXTRA, DATA_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = {} AND "
+      "TABLE_NAME = {} ORDER BY ORDINAL_POSITION",
+      backup::sql_literal(database), backup::sql_literal(table)));
+  TableColumns columns;
+  for (auto& row : result.rows) {
+    const std::string extra = row[1].value_or("");
+    // Generated columns are computed by the server and refuse values.
+    const bool generated = extra.find("VIRTUAL") != std::string::npos ||
+                           extra.find("STORED GENERATED") != std::string::npos ||
+                           extra.find("PERSISTENT") != std::string::npos;
+    if (generated || !row[0]) {
+      continue;
+    }
+    const std::string type = row[2].value_or("");
+    const std::string name = db::quote_identifier(*row[0]);
+    columns.column_list += (columns.column_list.empty() ? "" : ",") + name;
+    // The text protocol prints FLOAT with 6 digits, which loses precision; as a DOUBLE the same
+    // value prints exactly and converts back to the identical FLOAT.
+    columns.select_list += (columns.select_list.empty() ? "" : ",") + (type == "float" ? "(" + name + " + 0e0)" : name);
+    if (type == "float" || type == "double" || type == "json" || type == "geometry" || type == "point" ||
+        type == "linestring" || type == "polygon" || type == "multipoint" || type == "multilinestring" ||
+        type == "multipolygon" || type == "geometrycollection" || type == "geomcollection") {
+      columns.version_sensitive.push_back(*row[0]);
+    }
+    columns.names.push_back(std::move(*row[0]));
+  }
+  return columns;
+}
+
+std::string table_select(const TableColumns& columns, const std::string& database, const std::string& table) {
+  return fmt::format("SELECT /*!40001 SQL_NO_CACHE */ {} FROM {}.{}", columns.select_list,
+                     db::quote_identifier(database), db::quote_identifier(table));
+}
+
+void append_row(std::string& out, const std::vector<db::FieldInfo>& fields, const db::RowView& row) {
+  out.push_back('(');
+  for (unsigned i = 0; i < fields.size(); ++i) {
+    if (i != 0) {
+      out.push_back(',');
+    }
+    backup::append_sql_value(out, fields[i].kind, row.values[i], row.lengths[i]);
+  }
+  out.push_back(')');
+}
+
+RowDigest digest_table(db::Connection& connection, const std::string& database, const std::string& table) {
+  RowDigest digest;
+  const TableColumns columns = table_columns(connection, database, table);
+  if (columns.names.empty()) {
+    return digest;
+  }
+  auto stream = connection.stream(table_select(columns, database, table));
+  const auto& fields = stream.fields();
+  std::string encoded;
+  db::RowView row;
+  while (stream.next(row)) {
+    if ((digest.rows() & 0x3ff) == 0) {
+      util::check_interrupted();
+    }
+    encoded.clear();
+    append_row(encoded, fields, row);
+    digest.add_row(encoded);
+  }
+  return digest;
+}
+
+}  // namespace ifnbackup::proof

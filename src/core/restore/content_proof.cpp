@@ -1,0 +1,92 @@
+#include "restore/content_proof.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "db/connection.hpp"
+#include "proof/table_reading.hpp"
+
+namespace ifnbackup {
+
+const char* proof_verdict_name(ProofVerdict verdict) noexcept {
+  switch (verdict) {
+    case ProofVerdict::not_recorded: return "not recorded";
+    case ProofVerdict::skipped: return "skipped";
+    case ProofVerdict::identical: return "identical";
+    case ProofVerdict::different: return "DIFFERENT";
+    case ProofVerdict::cannot_prove: return "cannot prove";
+  }
+  return "?";
+}
+
+namespace restore {
+
+std::string server_series(std::string_view version) {
+  std::size_t end = 0;
+  int dots = 0;
+  while (end < version.size() && ((version[end] >= '0' && version[end] <= '9') || version[end] == '.')) {
+    if (version[end] == '.' && ++dots == 2) {
+      break;
+    }
+    ++end;
+  }
+  std::string series(version.substr(0, end));
+  for (const std::string_view flavour : {"MariaDB", "TiDB"}) {
+    if (version.find(flavour) != std::string_view::npos) {
+      series += "-" + std::string(flavour);
+    }
+  }
+  return series;
+}
+
+std::vector<TableCheck> check_tables(const ConnectionOptions& connection, const std::string& database,
+                                     const std::vector<TableCount>& expected, const ProofSettings& settings) {
+  ConnectionOptions options = connection;
+  options.database = database;
+  auto target = db::Connection::open(options);
+  const bool same_series = server_series(target->server().version) == server_series(settings.source_server);
+  bool reading_session = false;
+  std::vector<TableCheck> checks;
+  for (const auto& table : expected) {
+    TableCheck check{table.name, table.rows, 0, ProofVerdict::not_recorded, {}};
+    if (table.digest.empty() || !settings.prove) {
+      const auto count = target->query_value(fmt::format(
+          "SELECT COUNT(*) FROM {}.{}", db::quote_identifier(database), db::quote_identifier(table.name)));
+      check.actual = std::stoull(count.value_or("0"));
+      check.proof = table.digest.empty() ? ProofVerdict::not_recorded : ProofVerdict::skipped;
+      checks.push_back(std::move(check));
+      continue;
+    }
+    if (!reading_session) {
+      proof::set_reading_session(*target);
+      reading_session = true;
+    }
+    // One read gives both the count and the digest.
+    const proof::RowDigest digest = proof::digest_table(*target, database, table.name);
+    check.actual = digest.rows();
+    if (digest.hex() == table.digest) {
+      check.proof = ProofVerdict::identical;
+    } else {
+      check.proof = ProofVerdict::different;
+      if (!same_series) {
+        const auto columns = proof::table_columns(*target, database, table.name);
+        if (!columns.version_sensitive.empty()) {
+          check.proof = ProofVerdict::cannot_prove;
+          for (const auto& name : columns.version_sensitive) {
+            check.detail += (check.detail.empty() ? "" : ", ") + name;
+          }
+          spdlog::warn("table {}: content cannot be proven on {} (backup from {}): columns {} may print "
+                       "differently there",
+                       table.name, target->server().version, settings.source_server, check.detail);
+        }
+      }
+    }
+    spdlog::debug("table {}: {} rows, digest {} ({})", table.name, check.actual, digest.hex(),
+                  proof_verdict_name(check.proof));
+    checks.push_back(std::move(check));
+  }
+  return checks;
+}
+
+}  // namespace restore
+}  // namespace ifnbackup

@@ -1,0 +1,27 @@
+#pragma once
+// After a load, what is in the tables compared with what the backup recorded: each table's row
+// count, and its content digest (proof/row_digest) read back with the dumper's own reading and
+// encoding (proof/table_reading).
+#include <string>
+#include <vector>
+
+#include "ifnbackup/manifest.hpp"
+#include "ifnbackup/options.hpp"
+#include "ifnbackup/restore.hpp"
+
+namespace ifnbackup::restore {
+
+struct ProofSettings {
+  bool prove = true;           // false: --no-proof, row counts only
+  std::string source_server;   // the backup's "-- ifnbackup-server:" (VERSION() of the source)
+};
+
+// One check per table of `expected`, in its order. Throws Error(server) when the server fails.
+std::vector<TableCheck> check_tables(const ConnectionOptions& connection, const std::string& database,
+                                     const std::vector<TableCount>& expected, const ProofSettings& settings);
+
+// The major.minor and flavour of a VERSION() string ("10.11.19-MariaDB-0+deb12u1-log" ->
+// "10.11-MariaDB"; "8.0.36" -> "8.0"): servers that encode every value the same way.
+std::string server_series(std::string_view version);
+
+}  // namespace ifnbackup::restore

@@ -1,0 +1,80 @@
+// The content digest of a table (proof/row_digest) and its place in the manifest line.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "ifnbackup/manifest.hpp"
+#include "proof/row_digest.hpp"
+#include "restore/content_proof.hpp"
+#include "util/sha256.hpp"
+
+namespace ifnbackup {
+namespace {
+
+std::string digest_of(const std::vector<std::string>& rows) {
+  proof::RowDigest digest;
+  for (const auto& row : rows) {
+    digest.add_row(row);
+  }
+  return digest.hex();
+}
+
+TEST(RowDigest, IsTheLaneWiseSumOfEachRowsSha256) {
+  // Computed independently: the first 16 bytes of SHA-256 of each row, as two big-endian 64-bit
+  // numbers, summed modulo 2^64.
+  const std::vector<std::string> rows{"(1,'a')", "(2,NULL)", "(0,0x00FF)"};
+  std::uint64_t sum[2] = {0, 0};
+  for (const auto& row : rows) {
+    const std::string hex = util::Sha256::hex_of(row);
+    sum[0] += std::stoull(hex.substr(0, 16), nullptr, 16);
+    sum[1] += std::stoull(hex.substr(16, 16), nullptr, 16);
+  }
+  char expected[33];
+  std::snprintf(expected, sizeof expected, "%016llx%016llx", static_cast<unsigned long long>(sum[0]),
+                static_cast<unsigned long long>(sum[1]));
+  EXPECT_EQ(digest_of(rows), expected);
+  EXPECT_TRUE(proof::is_digest_hex(digest_of(rows)));
+}
+
+TEST(RowDigest, OrderDoesNotMatterButEveryRowDoes) {
+  const std::string base = digest_of({"(1,'a')", "(2,'b')", "(2,'b')"});
+  EXPECT_EQ(digest_of({"(2,'b')", "(1,'a')", "(2,'b')"}), base);
+  EXPECT_NE(digest_of({"(1,'a')", "(2,'b')"}), base) << "a lost duplicate row";
+  EXPECT_NE(digest_of({"(1,'a')", "(2,'b')", "(2,'c')"}), base) << "a changed value";
+  EXPECT_NE(digest_of({"(1,'a')", "(2,'b')", "(2,'b')", "(3,'c')"}), base) << "an extra row";
+  EXPECT_NE(digest_of({"(0,'a')", "(2,'b')", "(2,'b')"}), base) << "a renumbered id";
+  EXPECT_EQ(digest_of({}), std::string(32, '0'));
+}
+
+TEST(ManifestDigest, WrittenAndReadBackAndOptional) {
+  const std::string digest = digest_of({"(1)"});
+  const std::string manifest = format_manifest({TableCount{"t`1", 1, digest}, TableCount{"old", 2, ""}});
+  const std::string line = "-- ifnbackup-table: `t``1` rows=1 digest=" + digest;
+  EXPECT_NE(manifest.find(line + "\n"), std::string::npos) << manifest;
+  const auto parsed = parse_manifest_table_line(line);
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(*parsed, (TableCount{"t`1", 1, digest}));
+  // Format 2 and older: no digest.
+  const auto old = parse_manifest_table_line("-- ifnbackup-table: `old` rows=2");
+  ASSERT_TRUE(old);
+  EXPECT_TRUE(old->digest.empty());
+  for (const std::string& bad : std::vector<std::string>{line + " ", line.substr(0, line.size() - 1), line + "0",
+                                "-- ifnbackup-table: `t` rows=1 digest=" + std::string(32, 'G'),
+                                "-- ifnbackup-table: `t` rows=1 digest=" + std::string(32, 'A'),
+                                "-- ifnbackup-table: `t` rows=1 digest="}) {
+    EXPECT_FALSE(parse_manifest_table_line(bad)) << bad;
+  }
+}
+
+TEST(ServerSeries, SameSeriesEncodesTheSame) {
+  EXPECT_EQ(restore::server_series("10.11.19-MariaDB-0+deb12u1-log"), "10.11-MariaDB");
+  EXPECT_EQ(restore::server_series("10.11.6-MariaDB"), "10.11-MariaDB");
+  EXPECT_EQ(restore::server_series("11.4.2-MariaDB"), "11.4-MariaDB");
+  EXPECT_EQ(restore::server_series("8.0.36"), "8.0");
+  EXPECT_EQ(restore::server_series("8.0.11-TiDB-v7.5.0"), "8.0-TiDB");
+  EXPECT_EQ(restore::server_series(""), "");
+}
+
+}  // namespace
+}  // namespace ifnbackup
