@@ -52,6 +52,7 @@ struct BackupName {
   LocalDateTime local;
   // The name's local time as an instant, through the system's time zone (TZ). In a daylight-saving
   // change an hour that does not exist is normalised and a repeated hour takes one of its two readings.
+  // A time past what a time_point holds (after the year 2262) is time_point::max().
   std::chrono::system_clock::time_point timestamp;
 };
 
@@ -61,6 +62,14 @@ struct BackupName {
 // An empty prefix matches no backup (safety snapshots are still recognised). The safety prefix is
 // tried first, so a configured prefix equal to "pre_restore_safety" names safety snapshots.
 std::optional<BackupName> parse_backup_name(std::string_view name, std::string_view prefix);
+
+// How far past now a name's time may be and still count as now: a daylight-saving hour read the
+// later way, a clock a little ahead. Later than that, a backup is "dated in the future": never
+// "latest", never counted in the retention floor (a name forged to look newest, a clock set wrong).
+inline constexpr std::chrono::hours k_future_tolerance{2};
+
+// The name's time is later than now + k_future_tolerance.
+bool dated_in_future(std::chrono::system_clock::time_point timestamp, std::chrono::system_clock::time_point now);
 
 // "<prefix>_YYYYMMDD_HHMMSS.sql.gz" for the local time of `when` (seconds truncated).
 std::string format_backup_name(std::string_view prefix, std::chrono::system_clock::time_point when);

@@ -37,6 +37,20 @@ struct FileMode {
 };
 // Every backup file must be 0600 or stricter; one finding for all of them.
 DoctorFinding check_backup_files(const std::filesystem::path& folder, const std::vector<FileMode>& files);
+// A user, as the checks name it: "bob (uid 1001)", or "uid 1001" when it has no name.
+struct Owner {
+  uid_t uid = 0;
+  std::string name;  // from the password database; empty when unknown
+};
+struct FileOwner {
+  std::string name;
+  Owner owner;
+};
+// Whoever owns the backup folder or a file in it (backups, logs, the verification state) can
+// replace or remove the backups: a warning when that is not `runner`, the user running doctor (which
+// should be the one that runs the backups). One finding for the folder and its files.
+DoctorFinding check_owners(const std::filesystem::path& folder, const Owner& folder_owner,
+                           const std::vector<FileOwner>& files, const Owner& runner);
 // A backup on the server's own disk dies with it: warning when both are on the same device.
 DoctorFinding check_separate_filesystem(const std::filesystem::path& folder, dev_t folder_device,
                                         const std::filesystem::path& datadir, dev_t datadir_device);

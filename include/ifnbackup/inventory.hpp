@@ -26,6 +26,7 @@ struct VerificationRecord {
   std::chrono::system_clock::time_point verified_at{};
   std::uint64_t tables = 0;
   std::uint64_t rows = 0;
+  bool holds_tables = false;  // VerifyResult::holds_tables: only such a file is "latest" or in the floor
 };
 
 class VerificationState {
@@ -46,7 +47,7 @@ class VerificationState {
   std::map<std::string, VerificationRecord> m_records;
 };
 
-// Health for retention, from a record (nullptr: unknown).
+// Health for retention, from a record (nullptr: unknown): good only when it verified and holds a table.
 Health health_of(const VerificationRecord* record);
 
 // Verifies one of the folder's files and records the outcome in the state (not saved).

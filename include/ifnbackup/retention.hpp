@@ -5,11 +5,14 @@
 // Backups (kind backup) are kept when any of these holds; the reason names every rule that matched:
 //   - "within N days": the name's time is less than retention_days before now (or in the future);
 //   - "floor": one of the min_keep newest backups whose verify result is good, whatever their age.
-//     Bad and unverified backups neither count toward the floor nor are kept by it, so the floor
-//     reaches back past them to older good ones;
+//     Bad, unverified and empty backups (no table), and backups dated in the future (a clock set
+//     wrong, or a name made to look newest: dated_in_future) neither count toward the floor nor are
+//     kept by it, so the floor reaches back past them to older good ones;
 //   - "daily"/"weekly"/"monthly" (GFS): the newest backup of each of the last keep_daily days,
 //     keep_weekly ISO weeks, keep_monthly months that have a backup (local calendar of the name),
-//     counting good and unverified backups, never bad ones.
+//     counting good and unverified backups, never bad or empty ones nor ones dated in the future.
+// Days and counts saturate: a huge retention (999999 days, "keep for ever") keeps for ever, it never
+// wraps round into "remove".
 // A bad backup (verify: corrupt or incomplete) within retention_days is KEPT, so the operator can
 // inspect it; older than that it is removed: it is ours and useless. An unverified backup older than
 // retention_days and not kept by GFS is removed: verify backups before rotating.
@@ -30,6 +33,11 @@
 
 namespace ifnbackup {
 
+// The command line's bounds for days and counts (docs: README, ifnbackup --help). The policy itself
+// accepts any non-negative int and saturates.
+inline constexpr int k_max_retention_days = 1000000;  // about 2,700 years: "keep for ever"
+inline constexpr int k_max_keep_count = 1000000;
+
 struct RetentionPolicy {
   int retention_days = 30;  // keep every backup younger than this
   int min_keep = 7;         // floor: the newest good backups kept whatever their age; at least 1
@@ -42,7 +50,8 @@ struct RetentionPolicy {
 
 // What verify said about a file.
 enum class Health {
-  good,     // complete and unaltered
+  good,     // complete and unaltered, and holds a table (VerifyResult::holds_tables)
+  empty,    // complete and unaltered but holds no table: nothing to fall back on, never in the floor
   bad,      // corrupt or incomplete
   unknown,  // never verified
 };

@@ -14,7 +14,8 @@ namespace ifnbackup {
 enum class VerifyStatus {
   ok,          // gzip, completion marker, content checksum and manifest all good
   ok_legacy,   // a mysqldump/mariadb-dump file: gzip and completion marker good, no checksum
-  corrupt,     // bad gzip data, checksum or manifest mismatch, not a dump at all
+  corrupt,     // bad gzip data, checksum or manifest mismatch, not a dump at all, or a file whose
+               // header says ifnbackup wrote it but without its checksum line (never "legacy")
   incomplete,  // truncated: gzip stream cut short, or no completion marker
 };
 
@@ -40,8 +41,16 @@ struct VerifyResult {
   bool parallel = false;  // its sections were decoded on several threads
   unsigned decode_threads = 1;  // how many
   std::uint64_t compressed_checked = 0;
+  // Lines that start with CREATE TABLE, and with INSERT or REPLACE, counted in every file: all that a
+  // legacy file (no manifest) tells of its tables; mysqldump starts each such statement on a line.
+  std::uint64_t create_table_lines = 0;
+  std::uint64_t insert_lines = 0;
 
   bool ok() const noexcept { return status == VerifyStatus::ok || status == VerifyStatus::ok_legacy; }
+  // A good file that holds at least one table: ours, its manifest lists one; a legacy file, a CREATE
+  // TABLE and an INSERT. Only such a file can be "latest" or count toward the retention floor: a
+  // file of a few comment lines also verifies.
+  bool holds_tables() const noexcept;
 };
 
 struct VerifyProgress {

@@ -146,6 +146,26 @@ TEST(ParseBackupName, TimestampIsTheNamesLocalTime) {
   EXPECT_EQ(tm.tm_min, 0);
 }
 
+// A name dated past what a time_point holds (after 2262) wrapped round to a date long past, where it
+// sorted after every real backup and looked old enough to remove.
+TEST(ParseBackupName, ANameBeyondTheClocksRangeIsTheFarthestFuture) {
+  const auto far = parse_backup_name("ifn_connect_backup_99991231_235959.sql.gz", k_prefix);
+  const auto real = parse_backup_name("ifn_connect_backup_20251224_020000.sql.gz", k_prefix);
+  ASSERT_TRUE(far && real);
+  EXPECT_EQ(far->timestamp, std::chrono::system_clock::time_point::max());
+  EXPECT_GT(far->timestamp, real->timestamp);
+  EXPECT_TRUE(dated_in_future(far->timestamp, real->timestamp));
+}
+
+TEST(DatedInFuture, AllowsTheToleranceOnly) {
+  const auto now = std::chrono::system_clock::now();
+  EXPECT_FALSE(dated_in_future(now - 24h, now));
+  EXPECT_FALSE(dated_in_future(now, now));
+  EXPECT_FALSE(dated_in_future(now + k_future_tolerance, now));  // a DST hour read the later way
+  EXPECT_TRUE(dated_in_future(now + k_future_tolerance + 1s, now));
+  EXPECT_TRUE(dated_in_future(std::chrono::system_clock::time_point::max(), now));
+}
+
 TEST(FormatBackupName, RoundTripsThroughParse) {
   for (const std::string name :
        {"ifn_connect_backup_20251224_020000.sql.gz", "ifn_connect_backup_20240229_235959.sql.gz",

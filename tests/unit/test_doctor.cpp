@@ -42,6 +42,38 @@ TEST(DoctorModes, BackupFilesMustBe0600AndTheLooseOnesAreNamed) {
   EXPECT_EQ(finding.fix, "chmod 600 /b/*");
 }
 
+// Issue 18: doctor said the backup folder was fine when another user owned it (that user can swap
+// the backups).
+TEST(DoctorOwners, AnotherUsersFolderOrFilesAreAWarning) {
+  const Owner root{0, "root"};
+  const Owner bob{1001, "bob"};
+  const std::vector<FileOwner> mine = {{"a.sql.gz", root}, {".ifnbackup-verify.tsv", root}};
+  const auto fine = check_owners("/var/backups/ifn", root, mine, root);
+  EXPECT_EQ(fine.status, DoctorStatus::ok);
+  EXPECT_EQ(fine.message, "/var/backups/ifn and its 2 file(s) belong to root (uid 0)");
+
+  const auto folder = check_owners("/var/backups/ifn", bob, mine, root);
+  EXPECT_EQ(folder.status, DoctorStatus::warning);
+  EXPECT_EQ(folder.message,
+            "/var/backups/ifn belongs to bob (uid 1001), not to root (uid 0) who runs this: that user can "
+            "replace or remove the backups");
+  EXPECT_EQ(folder.fix, "chown -R root /var/backups/ifn (and run doctor as the user that runs the backups)");
+
+  const std::vector<FileOwner> swapped = {{"a.sql.gz", root}, {"b.sql.gz", bob}, {"c.sql.gz", Owner{4242, ""}}};
+  const auto files = check_owners("/b", root, swapped, root);
+  EXPECT_EQ(files.status, DoctorStatus::warning);
+  EXPECT_NE(files.message.find("2 file(s) in it belong to another user: b.sql.gz (bob (uid 1001)), "
+                               "c.sql.gz (uid 4242)"),
+            std::string::npos)
+      << files.message;
+  EXPECT_EQ(files.message.find("a.sql.gz"), std::string::npos) << files.message;
+
+  // Run by another user than the owner of everything: the fix names the runner.
+  const auto other_runner = check_owners("/b", root, mine, Owner{1001, ""});
+  EXPECT_EQ(other_runner.status, DoctorStatus::warning);
+  EXPECT_EQ(other_runner.fix, "chown -R 1001 /b (and run doctor as the user that runs the backups)");
+}
+
 TEST(DoctorLocation, SameDeviceAsTheDatadirIsAWarning) {
   EXPECT_EQ(check_separate_filesystem("/backup", 2049, "/var/lib/mysql", 2049).status, DoctorStatus::warning);
   EXPECT_EQ(check_separate_filesystem("/backup", 2050, "/var/lib/mysql", 2049).status, DoctorStatus::ok);

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <map>
 #include <ostream>
 #include <set>
@@ -357,6 +358,44 @@ std::vector<RetentionCase> cases() {
           {old_safety, "partial file 120 h old"}}});
   }
 
+  // Issue 18: a 51-byte file named for 2099 that verifies "OK" made rotate remove both real backups.
+  const std::string forged = "ifn_connect_backup_20991231_000000.sql.gz";
+  all.push_back({"forged_future_backup_does_not_count_toward_the_floor",
+                 {file(forged), file(backup(k_today - days{40})), file(backup(k_today - days{41}))},
+                 policy(30, 1),
+                 k_now,
+                 {backup(k_today - days{41})},
+                 {{forged, "dated more than 2 h in the future: not counted in the floor"},
+                  {backup(k_today - days{40}), "floor: the newest good backup"}}});
+  all.push_back({"future_within_the_tolerance_counts",
+                 {file(backup(k_today, 9)), file(backup(k_today - days{40}))},
+                 policy(0, 1),
+                 k_now,
+                 {backup(k_today - days{40})},
+                 {{backup(k_today, 9), "floor: the newest good backup"}}});
+  all.push_back({"empty_backups_do_not_count_toward_the_floor",
+                 {file(backup(k_today - days{35}), Health::empty), file(backup(k_today - days{36}), Health::empty),
+                  file(backup(k_today - days{40}))},
+                 policy(30, 1),
+                 k_now,
+                 {backup(k_today - days{35}), backup(k_today - days{36})},
+                 {{backup(k_today - days{35}), "holds no table, so not counted in the floor of 1 good backup"},
+                  {backup(k_today - days{40}), "floor: the newest good backup"}}});
+  all.push_back({"empty_within_retention_is_kept_and_says_why",
+                 {file(backup(k_today), Health::empty), file(backup(k_today - days{40}))},
+                 policy(30, 1),
+                 k_now,
+                 {},
+                 {{backup(k_today), "within 30 days; holds no table: not counted in the floor"},
+                  {backup(k_today - days{40}), "floor: the newest good backup"}}});
+  all.push_back({"empty_and_future_backups_are_not_the_newest_of_a_day",
+                 {file(forged), file(backup(k_today - days{40}, 3), Health::empty),
+                  file(backup(k_today - days{40}, 2), k_unknown)},
+                 policy(0, 1, 1),
+                 k_now,
+                 {backup(k_today - days{40}, 3)},
+                 {{backup(k_today - days{40}, 2), "daily: newest backup of"}}});
+
   all.push_back({"empty_folder", {}, defaults, k_now, {}, {}});
   return all;
 }
@@ -471,6 +510,150 @@ INSTANTIATE_TEST_SUITE_P(
         BadPolicy{"partial_age_negative", with([](RetentionPolicy& p) { p.partial_max_age = -1h; }),
                   "partial_max_age"}),
     [](const ::testing::TestParamInfo<BadPolicy>& info) { return info.param.label; });
+
+// Every day and count option at its limits: 0, 1, the command line's maximum, the first value past
+// what a clock duration holds in days (106,752), and INT_MAX. Huge values keep for ever, never wrap
+// round into "remove" (issue 18: --retention-days 999999 removed every backup but the floor).
+struct LimitCase {
+  std::string label;
+  RetentionPolicy policy;
+  std::vector<RetentionCandidate> files;
+  std::set<std::string> removed;
+  std::string reason;  // in the decision for the first file
+};
+
+void PrintTo(const LimitCase& c, std::ostream* os) {
+  *os << c.label;
+}
+
+constexpr int k_first_overflowing_days = 106752;
+constexpr int k_int_max = std::numeric_limits<int>::max();
+
+RetentionPolicy limits(int retention_days, int min_keep, int keep_daily = 0, int keep_weekly = 0, int keep_monthly = 0,
+                       int safety_retention_days = 30) {
+  RetentionPolicy p = policy(retention_days, min_keep, keep_daily, keep_weekly, keep_monthly);
+  p.safety_retention_days = safety_retention_days;
+  return p;
+}
+
+std::vector<RetentionCandidate> safety_daily(int oldest) {
+  std::vector<RetentionCandidate> out;
+  for (int age = 0; age <= oldest; ++age) {
+    out.push_back(file(safety(k_today - days{age}, 1)));
+  }
+  return out;
+}
+
+std::set<std::string> safety_names(int newest, int oldest) {
+  std::set<std::string> out;
+  for (int age = newest; age <= oldest; ++age) {
+    out.insert(safety(k_today - days{age}, 1));
+  }
+  return out;
+}
+
+// One backup a week (each in its own ISO week), or on the 1st of each month, `count` of them.
+std::vector<RetentionCandidate> every(int step_days, int count) {
+  std::vector<RetentionCandidate> out;
+  for (int i = 0; i < count; ++i) {
+    out.push_back(file(backup(k_today - days{i * step_days})));
+  }
+  return out;
+}
+std::vector<RetentionCandidate> monthly_files(int count) {
+  std::vector<RetentionCandidate> out;
+  year_month_day month{std::chrono::year{2025}, std::chrono::December, std::chrono::day{1}};
+  for (int i = 0; i < count; ++i) {
+    out.push_back(file(backup(sys_days{month})));
+    month -= std::chrono::months{1};
+  }
+  return out;
+}
+std::set<std::string> names_of(const std::vector<RetentionCandidate>& files, std::size_t from) {
+  std::set<std::string> out;
+  for (std::size_t i = from; i < files.size(); ++i) {
+    out.insert(files[i].entry.name);
+  }
+  return out;
+}
+
+std::vector<LimitCase> limit_cases() {
+  // 400 daily backups: more than a year, so days, weeks and months all have several.
+  const auto year = daily(k_today, 0, 399);
+  const auto weeks = every(7, 60);
+  const auto months = monthly_files(30);
+  std::vector<LimitCase> all;
+  for (const int days_value : {k_max_retention_days, k_first_overflowing_days, 999999, k_int_max}) {
+    const std::string n = std::to_string(days_value);
+    all.push_back({"retention_days_" + n, limits(days_value, 1), year, {}, "within " + n + " days"});
+    all.push_back({"safety_retention_days_" + n, limits(30, 1, 0, 0, 0, days_value), safety_daily(399), {},
+                   "newest safety snapshot; safety snapshot within " + n + " days"});
+  }
+  all.push_back({"retention_days_0", limits(0, 1), year, daily_names(k_today, 1, 399), "floor"});
+  all.push_back({"retention_days_1", limits(1, 1), year, daily_names(k_today, 1, 399), "within 1 day"});
+  all.push_back({"safety_retention_days_0", limits(30, 1, 0, 0, 0, 0), safety_daily(399), safety_names(1, 399),
+                 "newest safety snapshot"});
+  all.push_back({"safety_retention_days_1", limits(30, 1, 0, 0, 0, 1), safety_daily(399), safety_names(1, 399),
+                 "newest safety snapshot; safety snapshot within 1 day"});
+  all.push_back({"min_keep_1", limits(0, 1), year, daily_names(k_today, 1, 399), "floor: the newest good backup"});
+  for (const int count : {k_max_keep_count, k_int_max}) {
+    const std::string n = std::to_string(count);
+    all.push_back({"min_keep_" + n, limits(0, count), year, {}, "floor: one of the " + n + " newest good backups"});
+    all.push_back({"keep_daily_" + n, limits(0, 1, count), year, {}, "daily: newest backup of 2025-12-24"});
+    all.push_back({"keep_weekly_" + n, limits(0, 1, 0, count), weeks, {}, "weekly: newest backup of week 2025-W52"});
+    all.push_back({"keep_monthly_" + n, limits(0, 1, 0, 0, count), months, {}, "monthly: newest backup of 2025-12"});
+  }
+  all.push_back({"keep_daily_0", limits(0, 1, 0), year, daily_names(k_today, 1, 399), "floor"});
+  all.push_back({"keep_daily_1", limits(0, 1, 1), year, daily_names(k_today, 1, 399), "daily: newest backup of"});
+  all.push_back({"keep_weekly_1", limits(0, 1, 0, 1), weeks, names_of(weeks, 1), "weekly: newest backup of"});
+  all.push_back({"keep_monthly_1", limits(0, 1, 0, 0, 1), months, names_of(months, 1), "monthly: newest backup of"});
+  // partial_max_age has no option; it saturates all the same.
+  RetentionPolicy partial_forever = limits(30, 1);
+  partial_forever.partial_max_age = std::chrono::hours::max();
+  const std::string old_partial = backup(k_today - days{100}) + ".partial";
+  all.push_back({"partial_max_age_max", partial_forever, {file(old_partial, k_unknown)}, {}, "in progress?"});
+  RetentionPolicy partial_zero = limits(30, 1);
+  partial_zero.partial_max_age = std::chrono::hours{0};
+  all.push_back({"partial_max_age_0", partial_zero, {file(old_partial, k_unknown)}, {old_partial}, "past 0 h"});
+  return all;
+}
+
+class RetentionLimits : public ::testing::TestWithParam<LimitCase> {};
+
+TEST_P(RetentionLimits, SaturateInsteadOfWrappingRound) {
+  const LimitCase& c = GetParam();
+  const auto decisions = apply_retention(c.files, c.policy, k_now);
+  ASSERT_EQ(decisions.size(), c.files.size());
+  std::set<std::string> removed;
+  for (const auto& d : decisions) {
+    if (d.remove) {
+      removed.insert(d.entry.name);
+    }
+  }
+  EXPECT_EQ(removed, c.removed) << "first decision: " << decisions.front().reason;
+  EXPECT_NE(decisions.front().reason.find(c.reason), std::string::npos)
+      << "reason: " << decisions.front().reason << "\nexpected: " << c.reason;
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, RetentionLimits, ::testing::ValuesIn(limit_cases()),
+                         [](const ::testing::TestParamInfo<LimitCase>& info) { return info.param.label; });
+
+TEST(CheckRetentionPolicy, HintsCarryNoPrefixOfTheirOwn) {
+  // The command line adds "hint: " itself: a hint that starts with it printed "hint: hint:".
+  try {
+    check_retention_policy(policy(30, 0));
+    ADD_FAILURE() << "min_keep 0 accepted";
+  } catch (const Error& e) {
+    EXPECT_FALSE(e.hint().empty());
+    EXPECT_FALSE(e.hint().starts_with("hint")) << e.hint();
+  }
+  try {
+    check_retention_policy(policy(-1, 1));
+    ADD_FAILURE() << "retention_days -1 accepted";
+  } catch (const Error& e) {
+    EXPECT_FALSE(e.hint().starts_with("hint")) << e.hint();
+  }
+}
 
 TEST(CheckRetentionPolicy, AcceptsDefaultsAndZeroRules) {
   EXPECT_NO_THROW(check_retention_policy(RetentionPolicy{}));

@@ -122,6 +122,9 @@ TEST_F(VerificationStateTest, EveryStatusSurvivesTheRoundTrip) {
   for (int i = 0; i < 4; ++i) {
     VerifyResult result;
     result.status = statuses[i];
+    result.tables = {{"t", 1}};        // ok: a manifest with a table
+    result.create_table_lines = 1;     // legacy: a CREATE TABLE and an INSERT
+    result.insert_lines = 1;
     state.record(entry("ifn_connect_backup_2026112" + std::to_string(i) + "_020000.sql.gz", 10, 1000), result,
                  k_verified_at);
   }
@@ -134,6 +137,58 @@ TEST_F(VerificationStateTest, EveryStatusSurvivesTheRoundTrip) {
     EXPECT_EQ(record->status, statuses[i]) << verify_status_name(statuses[i]);
     EXPECT_EQ(health_of(record), expected[i]) << verify_status_name(statuses[i]);
   }
+}
+
+// Issue 18: a few comment lines verify as a legacy dump; such a file, or one of ours of no table,
+// is "empty": never "latest", never in the retention floor.
+TEST_F(VerificationStateTest, AFileHoldingNoTableIsEmptyNotGood) {
+  VerifyResult ours_no_table;
+  ours_no_table.status = VerifyStatus::ok;
+  VerifyResult legacy_comments;
+  legacy_comments.status = VerifyStatus::ok_legacy;
+  VerifyResult legacy_create_only;
+  legacy_create_only.status = VerifyStatus::ok_legacy;
+  legacy_create_only.create_table_lines = 3;
+  VerifyResult legacy_with_rows = legacy_create_only;
+  legacy_with_rows.insert_lines = 2;
+  const std::vector<std::pair<VerifyResult, Health>> cases = {
+      {ours_no_table, Health::empty},
+      {legacy_comments, Health::empty},
+      {legacy_create_only, Health::empty},
+      {legacy_with_rows, Health::good},
+      {ok_result(), Health::good},
+  };
+  auto state = VerificationState::load(m_dir);
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    state.record(entry("ifn_connect_backup_2026110" + std::to_string(i) + "_020000.sql.gz", 10, 1000),
+                 cases[i].first, k_verified_at);
+  }
+  state.save();
+  const auto loaded = VerificationState::load(m_dir);
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const auto* record = loaded.find(entry("ifn_connect_backup_2026110" + std::to_string(i) + "_020000.sql.gz", 10, 1000));
+    ASSERT_NE(record, nullptr) << i;
+    EXPECT_EQ(record->holds_tables, cases[i].second == Health::good) << i;
+    EXPECT_EQ(health_of(record), cases[i].second) << i;
+  }
+}
+
+TEST_F(VerificationStateTest, LinesOfEarlierVersionsAreReadSafely) {
+  // Before the holds-tables column: an ok record says from its table count; a legacy record cannot
+  // say, so it is not loaded and the file is verified again.
+  const CatalogEntry ours = entry(k_good, 500, 1000);
+  const CatalogEntry legacy = entry(k_bad, 500, 1000);
+  const CatalogEntry ours_empty = entry("ifn_connect_backup_20261122_020000.sql.gz", 500, 1000);
+  const std::string ticks = std::to_string(ours.mtime.time_since_epoch().count());
+  write_state(std::string(k_good) + "\t500\t" + ticks + "\tok\t1795652938\t4\t766\t\n" + std::string(k_bad) +
+              "\t500\t" + ticks + "\tok_legacy\t1795652938\t0\t0\tlegacy: no content checksum\n" +
+              ours_empty.name + "\t500\t" + ticks + "\tok\t1795652938\t0\t0\t\n");
+  const auto state = VerificationState::load(m_dir);
+  ASSERT_NE(state.find(ours), nullptr);
+  EXPECT_EQ(health_of(state.find(ours)), Health::good);
+  EXPECT_EQ(state.find(legacy), nullptr);
+  ASSERT_NE(state.find(ours_empty), nullptr);
+  EXPECT_EQ(health_of(state.find(ours_empty)), Health::empty);
 }
 
 TEST_F(VerificationStateTest, ChangedFileIsNoLongerVerified) {

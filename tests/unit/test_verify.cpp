@@ -268,6 +268,84 @@ TEST_F(VerifyTest, MysqldumpFileIsLegacy) {
   EXPECT_EQ(r.uncompressed_bytes, dump.size());
 }
 
+// Issue 18: one of our backups with its "-- ifnbackup-sha256" line removed verified "OK (legacy)".
+TEST_F(VerifyTest, OurFileWithoutItsChecksumLineIsCorruptNeverLegacy) {
+  const auto without_line = [](std::string content, const std::string& line_start) {
+    const std::size_t at = content.find(line_start);
+    EXPECT_NE(at, std::string::npos) << line_start;
+    content.erase(at, content.find('\n', at) + 1 - at);
+    return content;
+  };
+  const std::string no_checksum = without_line(good_content(k_tables), "-- ifnbackup-sha256: ");
+  const VerifyResult r = ifnbackup::verify_backup_file(gzip_file("stripped.sql.gz", {no_checksum}));
+  EXPECT_EQ(r.status, VerifyStatus::corrupt) << r.reason;
+  EXPECT_FALSE(r.ok());
+  EXPECT_TRUE(contains(r.reason, "content checksum line missing")) << r.reason;
+
+  // The key lines of the header removed as well: its first line still says who wrote it.
+  std::string first_line_only = no_checksum;
+  for (const char* key : {"-- ifnbackup-format: ", "-- ifnbackup-database: ", "-- ifnbackup-server: ",
+                          "-- ifnbackup-started: "}) {
+    first_line_only = without_line(first_line_only, key);
+  }
+  const VerifyResult f = ifnbackup::verify_backup_file(gzip_file("first.sql.gz", {first_line_only}));
+  EXPECT_EQ(f.status, VerifyStatus::corrupt) << f.reason;
+  EXPECT_TRUE(f.header.empty());
+
+  // The manifest and the checksum both removed: still corrupt.
+  const std::string bare = header_and_body(k_tables) +
+                           ifnbackup::format_completion_line(std::chrono::system_clock::now());
+  EXPECT_EQ(ifnbackup::verify_backup_file(gzip_file("bare.sql.gz", {bare})).status, VerifyStatus::corrupt);
+}
+
+// Issue 18: a 51-byte file holding "-- Dump completed" verified "OK (legacy)" and became "latest".
+TEST_F(VerifyTest, WhatALegacyFileHoldsIsCounted) {
+  const std::string dump =
+      "-- MariaDB dump 10.19  Distrib 10.11.6-MariaDB, for debian-linux-gnu (x86_64)\n"
+      "/*!40101 SET NAMES utf8mb4 */;\n"
+      "-- INSERT INTO in a comment is no row\n"
+      "/*!50001 CREATE TABLE `v` (`id` int) */;\n"
+      "CREATE TABLE `t` (`id` int);\n"
+      "CREATE TABLE `u` (`id` int);\n"
+      "INSERT INTO `t` VALUES (1),(2);\n"
+      "INSERT IGNORE INTO `t` VALUES (3);\n"
+      "REPLACE INTO `u` VALUES (4);\n"
+      "\n-- Dump completed on 2024-01-15  2:00:04\n";
+  const VerifyResult r = ifnbackup::verify_backup_file(gzip_file("legacy.sql.gz", {dump}));
+  EXPECT_EQ(r.status, VerifyStatus::ok_legacy) << r.reason;
+  EXPECT_EQ(r.create_table_lines, 2u);
+  EXPECT_EQ(r.insert_lines, 3u);
+  EXPECT_TRUE(r.holds_tables());
+
+  // The same lines fed in pieces of every size: line starts are found across chunk boundaries.
+  for (const std::size_t piece : {std::size_t{1}, std::size_t{2}, std::size_t{7}, std::size_t{13}, std::size_t{17}}) {
+    ifnbackup::verify_detail::ContentScan scan;
+    for (std::size_t pos = 0; pos < dump.size(); pos += piece) {
+      scan.feed(std::string_view(dump).substr(pos, piece));
+    }
+    VerifyResult p;
+    scan.conclude(p);
+    EXPECT_EQ(p.create_table_lines, 2u) << "pieces of " << piece;
+    EXPECT_EQ(p.insert_lines, 3u) << "pieces of " << piece;
+  }
+
+  const VerifyResult fake = ifnbackup::verify_backup_file(gzip_file("fake.sql.gz", {"-- Dump completed\n"}));
+  EXPECT_EQ(fake.status, VerifyStatus::ok_legacy);
+  EXPECT_FALSE(fake.holds_tables());
+  const VerifyResult no_rows = ifnbackup::verify_backup_file(
+      gzip_file("norows.sql.gz", {"-- dump\nCREATE TABLE `t` (`id` int);\n-- Dump completed\n"}));
+  EXPECT_EQ(no_rows.status, VerifyStatus::ok_legacy);
+  EXPECT_FALSE(no_rows.holds_tables());
+}
+
+TEST_F(VerifyTest, OurFileHoldsTablesWhenItsManifestListsOne) {
+  const VerifyResult none = ifnbackup::verify_backup_file(gzip_file("none.sql.gz", {good_content({})}));
+  EXPECT_EQ(none.status, VerifyStatus::ok) << none.reason;
+  EXPECT_FALSE(none.holds_tables());
+  const VerifyResult some = ifnbackup::verify_backup_file(gzip_file("some.sql.gz", {good_content(k_tables)}));
+  EXPECT_TRUE(some.holds_tables());
+}
+
 TEST_F(VerifyTest, AlteredContentIsAChecksumMismatch) {
   std::string content = good_content(k_tables);
   const std::size_t at = content.find("'label 31'");

@@ -66,7 +66,14 @@ std::chrono::system_clock::time_point local_to_time_point(const LocalDateTime& t
   tm.tm_min = static_cast<int>(t.minute);
   tm.tm_sec = static_cast<int>(t.second);
   tm.tm_isdst = -1;  // let the zone rules decide whether daylight saving applies
-  return std::chrono::system_clock::from_time_t(std::mktime(&tm));
+  const std::time_t seconds = std::mktime(&tm);
+  // A name dated after 2262 (a typo, or a forgery) would wrap round to a date long past.
+  constexpr auto k_last_second =
+      std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::time_point::max()).time_since_epoch();
+  if (seconds >= k_last_second.count()) {
+    return std::chrono::system_clock::time_point::max();
+  }
+  return std::chrono::system_clock::from_time_t(seconds);
 }
 
 std::chrono::system_clock::time_point from_timespec(const struct timespec& ts) {
@@ -124,6 +131,10 @@ std::optional<BackupName> parse_backup_name(std::string_view name, std::string_v
   return result;
 }
 
+bool dated_in_future(std::chrono::system_clock::time_point timestamp, std::chrono::system_clock::time_point now) {
+  return timestamp > now && timestamp - now > k_future_tolerance;
+}
+
 std::string format_backup_name(std::string_view prefix, std::chrono::system_clock::time_point when) {
   const std::time_t seconds =
       std::chrono::system_clock::to_time_t(std::chrono::floor<std::chrono::seconds>(when));
@@ -166,7 +177,7 @@ std::vector<CatalogEntry> scan_backup_folder(const std::filesystem::path& dir, s
   std::filesystem::directory_iterator it(dir, ec);
   if (ec) {
     throw Error(ErrorCode::io, fmt::format("cannot read backup folder {}: {}", dir.string(), ec.message()),
-                "hint: check that the folder exists and that this user may read it");
+                "check that the folder exists and that this user may read it");
   }
 
   std::vector<CatalogEntry> entries;

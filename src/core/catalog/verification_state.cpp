@@ -43,7 +43,7 @@ VerificationState VerificationState::load(const fs::path& backup_dir) {
   state.m_path = backup_dir / k_file_name;
   std::ifstream in(state.m_path);
   std::string line;
-  // name, size, mtime ticks, status, verified at (unix seconds), tables, rows, reason
+  // name, size, mtime ticks, status, verified at (unix seconds), tables, rows, reason, holds tables (0/1)
   while (std::getline(in, line)) {
     std::vector<std::string> fields;
     std::stringstream stream(line);
@@ -68,6 +68,13 @@ VerificationState VerificationState::load(const fs::path& backup_dir) {
       record.tables = std::stoull(fields[5]);
       record.rows = std::stoull(fields[6]);
       record.reason = fields.size() > 7 ? fields[7] : "";
+      if (fields.size() > 8) {
+        record.holds_tables = fields[8] == "1";
+      } else if (record.status == VerifyStatus::ok_legacy) {
+        continue;  // recorded before legacy files were looked into: verified again when needed
+      } else {
+        record.holds_tables = record.status == VerifyStatus::ok && record.tables > 0;
+      }
       state.m_records[record.name] = std::move(record);
     } catch (const std::exception&) {
       continue;  // a damaged line only loses what it remembered
@@ -98,15 +105,17 @@ void VerificationState::record(const CatalogEntry& entry, const VerifyResult& re
   for (const auto& table : result.tables) {
     record.rows += table.rows;
   }
+  record.holds_tables = result.holds_tables();
   m_records[entry.name] = std::move(record);
 }
 
 void VerificationState::save() const {
   std::string text;
   for (const auto& [name, r] : m_records) {
-    text += fmt::format("{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n", name, r.size, r.mtime_ticks, verify_status_name(r.status),
+    text += fmt::format("{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n", name, r.size, r.mtime_ticks,
+                        verify_status_name(r.status),
                         std::chrono::duration_cast<std::chrono::seconds>(r.verified_at.time_since_epoch()).count(),
-                        r.tables, r.rows, r.reason);
+                        r.tables, r.rows, r.reason, r.holds_tables ? 1 : 0);
   }
   io::replace_file(m_path, text, 0600);
 }
@@ -115,8 +124,10 @@ Health health_of(const VerificationRecord* record) {
   if (record == nullptr) {
     return Health::unknown;
   }
-  return (record->status == VerifyStatus::ok || record->status == VerifyStatus::ok_legacy) ? Health::good
-                                                                                            : Health::bad;
+  if (record->status != VerifyStatus::ok && record->status != VerifyStatus::ok_legacy) {
+    return Health::bad;
+  }
+  return record->holds_tables ? Health::good : Health::empty;
 }
 
 VerifyResult verify_entry(const CatalogEntry& entry, VerificationState& state,

@@ -1,7 +1,10 @@
 // ifnbackup doctor: gathers the facts (file modes, devices, grants) and runs the pure checks.
+#include <pwd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdlib>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -21,6 +24,17 @@ std::optional<struct stat> stat_path(const fs::path& path) {
     return std::nullopt;
   }
   return info;
+}
+
+Owner owner_of(uid_t uid) {
+  Owner owner{uid, {}};
+  struct passwd entry {};
+  struct passwd* found = nullptr;
+  std::vector<char> buffer(16384);
+  if (::getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found) == 0 && found != nullptr) {
+    owner.name = found->pw_name;
+  }
+  return owner;
 }
 
 void check_file_if_set(DoctorReport& report, const std::string& what, const fs::path& path) {
@@ -53,13 +67,19 @@ void check_folder(DoctorReport& report, const DoctorOptions& options) {
   }
   report.findings.push_back(check_backup_folder(folder, info->st_mode));
   std::vector<FileMode> files;
+  std::vector<FileOwner> owners;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(folder, ec)) {
     const std::string name = entry.path().filename().string();
     const bool ours = name.ends_with(".sql.gz") || name.ends_with(".partial") || name.ends_with(".log");
+    // Whoever owns these can also make a fake pass: the verification state, the run journal.
+    const bool trusted = ours || name == ".ifnbackup-verify.tsv" || name == "journal.jsonl";
     struct stat file_info {};
-    if (ours && ::lstat(entry.path().c_str(), &file_info) == 0 && S_ISREG(file_info.st_mode)) {
-      files.push_back({name, file_info.st_mode});
+    if (trusted && ::lstat(entry.path().c_str(), &file_info) == 0 && S_ISREG(file_info.st_mode)) {
+      if (ours) {
+        files.push_back({name, file_info.st_mode});
+      }
+      owners.push_back({name, owner_of(file_info.st_uid)});
     }
   }
   if (ec) {
@@ -69,6 +89,7 @@ void check_folder(DoctorReport& report, const DoctorOptions& options) {
     return;
   }
   report.findings.push_back(check_backup_files(folder, files));
+  report.findings.push_back(check_owners(folder, owner_of(info->st_uid), owners, owner_of(::geteuid())));
 }
 
 bool is_local(const ConnectionOptions& connection) {

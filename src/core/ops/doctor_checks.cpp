@@ -26,6 +26,10 @@ std::string shell_path(const std::string& path) {
   return out + "'";
 }
 
+std::string user_text(const Owner& owner) {
+  return owner.name.empty() ? fmt::format("uid {}", owner.uid) : fmt::format("{} (uid {})", owner.name, owner.uid);
+}
+
 }  // namespace
 
 DoctorFinding check_secret_file(const std::string& what, const std::filesystem::path& path, mode_t mode) {
@@ -67,6 +71,38 @@ DoctorFinding check_backup_files(const std::filesystem::path& folder, const std:
     finding.message = fmt::format("{} file(s) in {} readable by others than the owner: {}", loose.size(),
                                   folder.string(), fmt::join(loose, ", "));
     finding.fix = fmt::format("chmod 600 {}/*", shell_path(folder.string()));
+  }
+  return finding;
+}
+
+DoctorFinding check_owners(const std::filesystem::path& folder, const Owner& folder_owner,
+                           const std::vector<FileOwner>& files, const Owner& runner) {
+  std::vector<std::string> problems;
+  if (folder_owner.uid != runner.uid) {
+    problems.push_back(fmt::format("{} belongs to {}", folder.string(), user_text(folder_owner)));
+  }
+  std::vector<std::string> foreign;
+  for (const auto& file : files) {
+    if (file.owner.uid != runner.uid) {
+      foreign.push_back(fmt::format("{} ({})", file.name, user_text(file.owner)));
+    }
+  }
+  if (!foreign.empty()) {
+    problems.push_back(fmt::format("{} file(s) in it belong to another user: {}", foreign.size(),
+                                   fmt::join(foreign, ", ")));
+  }
+  DoctorFinding finding{"backup owner",
+                        DoctorStatus::ok,
+                        fmt::format("{} and its {} file(s) belong to {}", folder.string(), files.size(),
+                                    user_text(runner)),
+                        {}};
+  if (!problems.empty()) {
+    finding.status = DoctorStatus::warning;
+    finding.message = fmt::format("{}, not to {} who runs this: that user can replace or remove the backups",
+                                  fmt::join(problems, "; "), user_text(runner));
+    finding.fix = fmt::format("chown -R {} {} (and run doctor as the user that runs the backups)",
+                              runner.name.empty() ? std::to_string(runner.uid) : runner.name,
+                              shell_path(folder.string()));
   }
   return finding;
 }

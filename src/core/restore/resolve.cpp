@@ -1,4 +1,8 @@
+#include <chrono>
+#include <optional>
+
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "ifnbackup/catalog.hpp"
 #include "ifnbackup/error.hpp"
@@ -9,35 +13,58 @@ namespace ifnbackup {
 
 namespace fs = std::filesystem;
 
-std::filesystem::path resolve_backup_file(const std::string& file, const fs::path& backup_dir,
-                                          const std::string& prefix) {
-  if (file.empty()) {
-    throw Error(ErrorCode::usage, "no backup file given", "ifnbackup list shows the backups");
+namespace {
+
+// A name without a folder: the backup folder's file of that name, before any in the current folder.
+bool is_bare_name(const std::string& file) {
+  return file.find('/') == std::string::npos;
+}
+
+// The newest file of `wanted` kind that verified good and holds a table, not dated in the future:
+// a file of a few comment lines verifies too, and a forged name can sort before every real backup.
+// Files never verified are verified here, newest first, and the results remembered.
+std::optional<fs::path> newest_usable(const fs::path& backup_dir, const std::string& prefix, BackupKind wanted,
+                                      const std::string& keyword) {
+  auto state = VerificationState::load(backup_dir);
+  const auto now = std::chrono::system_clock::now();
+  bool verified_here = false;
+  std::optional<fs::path> chosen;
+  for (const auto& entry : scan_backup_folder(backup_dir, prefix)) {
+    if (entry.kind != wanted) {
+      continue;
+    }
+    if (dated_in_future(entry.timestamp, now)) {
+      spdlog::warn("{} is dated in the future: never '{}'", entry.name, keyword);
+      continue;
+    }
+    const VerificationRecord* record = state.find(entry);
+    if (record == nullptr) {
+      spdlog::info("verifying {} (never verified) before choosing it as '{}'", entry.name, keyword);
+      verify_entry(entry, state);
+      verified_here = true;
+      record = state.find(entry);
+    }
+    const Health health = health_of(record);
+    if (health == Health::good) {
+      chosen = entry.path;
+      break;
+    }
+    spdlog::info("{} is not '{}': {}", entry.name, keyword,
+                 health == Health::empty ? "it holds no table" : "it failed verification");
   }
-  std::error_code ec;
-  // "latest": the newest backup not known to be bad (restore verifies it in full anyway).
-  // "latest-safety": the newest safety snapshot (the procedure's "Scénario 3").
-  if ((file == "latest" || file == "latest-safety") && !backup_dir.empty() && fs::is_directory(backup_dir, ec)) {
-    const auto state = VerificationState::load(backup_dir);
-    const auto wanted = file == "latest" ? BackupKind::backup : BackupKind::safety_snapshot;
-    for (const auto& entry : scan_backup_folder(backup_dir, prefix)) {
-      if (entry.kind == wanted && health_of(state.find(entry)) != Health::bad) {
-        return entry.path;
-      }
+  if (verified_here) {
+    try {
+      state.save();
+    } catch (const Error& error) {
+      spdlog::warn("verification results not remembered: {}", error.what());
     }
   }
-  const fs::path given(file);
-  if (fs::is_regular_file(given, ec)) {
-    return given;
-  }
-  // The procedure writes both "backups/<name>" and the bare name.
-  if (!backup_dir.empty() && given.has_filename()) {
-    const fs::path in_folder = backup_dir / given.filename();
-    if (fs::is_regular_file(in_folder, ec)) {
-      return in_folder;
-    }
-  }
+  return chosen;
+}
+
+std::string newest_names(const fs::path& backup_dir, const std::string& prefix) {
   std::string newest;
+  std::error_code ec;
   if (!backup_dir.empty() && fs::is_directory(backup_dir, ec)) {
     int shown = 0;
     for (const auto& entry : scan_backup_folder(backup_dir, prefix)) {
@@ -49,8 +76,60 @@ std::filesystem::path resolve_backup_file(const std::string& file, const fs::pat
       }
     }
   }
+  return newest;
+}
+
+}  // namespace
+
+std::filesystem::path resolve_backup_file(const std::string& file, const fs::path& backup_dir,
+                                          const std::string& prefix) {
+  if (file.empty()) {
+    throw Error(ErrorCode::usage, "no backup file given", "ifnbackup list shows the backups");
+  }
+  std::error_code ec;
+  const bool have_folder = !backup_dir.empty() && fs::is_directory(backup_dir, ec);
+  // "latest": the newest backup that can be trusted to restore something; "latest-safety": the newest
+  // safety snapshot likewise (the procedure's "Scénario 3"). A file named so is "./latest".
+  if (file == "latest" || file == "latest-safety") {
+    const auto wanted = file == "latest" ? BackupKind::backup : BackupKind::safety_snapshot;
+    if (have_folder) {
+      if (auto path = newest_usable(backup_dir, prefix, wanted, file)) {
+        return *path;
+      }
+    }
+    const std::string newest = newest_names(backup_dir, prefix);
+    throw Error(ErrorCode::not_found,
+                fmt::format("no {} for '{}' in {}: none verifies good, holds a table and is dated no later "
+                            "than now",
+                            wanted == BackupKind::backup ? "backup" : "safety snapshot", file,
+                            have_folder ? backup_dir.string() : std::string("no backup folder")),
+                newest.empty() ? std::string("the backup folder holds no backup")
+                               : "name one of these files to use it anyway (ifnbackup list shows why):" + newest);
+  }
+  const fs::path given(file);
+  if (is_bare_name(file) && have_folder) {
+    const fs::path in_folder = backup_dir / given;
+    if (fs::is_regular_file(in_folder, ec)) {
+      return in_folder;
+    }
+  }
+  if (fs::is_regular_file(given, ec)) {
+    if (is_bare_name(file) && have_folder) {
+      spdlog::info("{} is not in the backup folder {}: using the one in the current folder", file,
+                   backup_dir.string());
+    }
+    return given;
+  }
+  // The procedure writes "backups/<name>" as well: a path whose file is in the backup folder.
+  if (!is_bare_name(file) && have_folder && given.has_filename()) {
+    const fs::path in_folder = backup_dir / given.filename();
+    if (fs::is_regular_file(in_folder, ec)) {
+      return in_folder;
+    }
+  }
+  const std::string newest = newest_names(backup_dir, prefix);
   throw Error(ErrorCode::not_found,
-              fmt::format("backup file '{}' not found (looked as given and in {})", file,
+              fmt::format("backup file '{}' not found (looked in {} and as given)", file,
                           backup_dir.empty() ? std::string("no backup folder") : backup_dir.string()),
               newest.empty() ? std::string("the backup folder holds no backup")
                              : "the newest backups there are:" + newest);

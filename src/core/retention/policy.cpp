@@ -67,6 +67,17 @@ std::string month_label(const LocalDateTime& t) {
   return fmt::format("{:04}-{:02}", t.year, t.month);
 }
 
+// n units (days, hours) as a clock duration, saturated: 999999 days is more than a duration holds
+// (106,751 days), and wrapping round would turn "keep for ever" into "remove everything".
+template <class Unit>
+Clock::duration saturating(long long n) {
+  constexpr long long k_max_units = std::chrono::duration_cast<Unit>(Clock::duration::max()).count();
+  if (n >= k_max_units) {
+    return Clock::duration::max();
+  }
+  return std::chrono::duration_cast<Clock::duration>(Unit{n});
+}
+
 long long whole_days(Clock::duration d) {
   return std::chrono::floor<std::chrono::days>(d).count();
 }
@@ -98,7 +109,7 @@ std::string join(const std::vector<std::string>& parts) {
 // Backups: within retention, floor of good backups, GFS. Candidates are in catalog order.
 void decide_backups(std::vector<RetentionDecision>& decisions, const std::vector<Health>& health,
                     const RetentionPolicy& policy, Clock::time_point now) {
-  const auto retention = std::chrono::days{policy.retention_days};
+  const Clock::duration retention = saturating<std::chrono::days>(policy.retention_days);
   int floor_left = policy.min_keep;
   std::array<GfsRule, 3> rules{{
       {"daily", policy.keep_daily, day_bucket, day_label},
@@ -113,16 +124,17 @@ void decide_backups(std::vector<RetentionDecision>& decisions, const std::vector
       continue;
     }
     const Clock::duration age = now - d.entry.timestamp;
+    const bool future = dated_in_future(d.entry.timestamp, now);
     std::vector<std::string> reasons;
     if (age < retention) {
       reasons.push_back(fmt::format("within {}{}", count_of(policy.retention_days, "day"),
                                     age < Clock::duration::zero() ? " (dated in the future)" : ""));
     }
-    if (health[i] == Health::good && floor_left > 0) {
+    if (health[i] == Health::good && !future && floor_left > 0) {
       --floor_left;
       reasons.push_back(floor_reason(policy.min_keep));
     }
-    if (health[i] != Health::bad) {
+    if (health[i] != Health::bad && health[i] != Health::empty && !future) {
       for (GfsRule& rule : rules) {
         const long long key = rule.bucket(d.entry.local);
         if (rule.count > 0 && rule.last != key) {
@@ -137,6 +149,11 @@ void decide_backups(std::vector<RetentionDecision>& decisions, const std::vector
     if (!d.remove) {
       if (health[i] == Health::bad) {
         reasons.push_back("verify failed (corrupt or incomplete): kept for inspection");
+      } else if (health[i] == Health::empty) {
+        reasons.push_back("holds no table: not counted in the floor");
+      } else if (future) {
+        reasons.push_back(fmt::format("dated more than {} h in the future: not counted in the floor",
+                                      k_future_tolerance.count()));
       }
       d.reason = join(reasons);
       continue;
@@ -147,6 +164,10 @@ void decide_backups(std::vector<RetentionDecision>& decisions, const std::vector
     switch (health[i]) {
       case Health::bad:
         d.reason = fmt::format("verify failed (corrupt or incomplete) and {}: useless", past);
+        break;
+      case Health::empty:
+        d.reason = fmt::format("{}; holds no table, so not counted in the floor of {}{}", past,
+                               count_of(policy.min_keep, "good backup"), not_gfs);
         break;
       case Health::unknown:
         d.reason = fmt::format("{}; never verified, so not counted in the floor of {}{}", past,
@@ -164,7 +185,7 @@ void decide_backups(std::vector<RetentionDecision>& decisions, const std::vector
 
 void decide_safety_snapshots(std::vector<RetentionDecision>& decisions, const RetentionPolicy& policy,
                              Clock::time_point now) {
-  const auto retention = std::chrono::days{policy.safety_retention_days};
+  const Clock::duration retention = saturating<std::chrono::days>(policy.safety_retention_days);
   bool newest_seen = false;
   for (RetentionDecision& d : decisions) {
     if (d.entry.kind != BackupKind::safety_snapshot) {
@@ -195,7 +216,7 @@ void decide_safety_snapshots(std::vector<RetentionDecision>& decisions, const Re
 void decide_partial(RetentionDecision& d, const RetentionPolicy& policy, Clock::time_point now) {
   const Clock::duration age = now - std::max(d.entry.timestamp, d.entry.mtime);
   const long long max_hours = policy.partial_max_age.count();
-  d.remove = age > policy.partial_max_age;
+  d.remove = age > saturating<std::chrono::hours>(max_hours);
   d.reason = d.remove ? fmt::format(
                             "partial file {} h old (newer of name time and mtime), past {} h: "
                             "left by an interrupted run",
@@ -210,7 +231,7 @@ void check_retention_policy(const RetentionPolicy& policy) {
     throw Error(ErrorCode::usage,
                 fmt::format("min_keep must be at least 1 (got {}): rotation could remove every good backup",
                             policy.min_keep),
-                "hint: keep at least one good backup, e.g. min_keep = 7");
+                "keep at least one good backup, e.g. min_keep = 7");
   }
   const std::array<std::pair<const char*, long long>, 6> counts{{
       {"retention_days", policy.retention_days},
@@ -223,7 +244,7 @@ void check_retention_policy(const RetentionPolicy& policy) {
   for (const auto& [name, value] : counts) {
     if (value < 0) {
       throw Error(ErrorCode::usage, fmt::format("{} must not be negative (got {})", name, value),
-                  "hint: use 0 to turn a rule off");
+                  "use 0 to turn a rule off");
     }
   }
 }

@@ -15,6 +15,8 @@ constexpr std::uint64_t k_header_scan_limit = 64 * 1024;
 constexpr std::size_t k_manifest_line_limit = 16 * 1024;
 constexpr std::size_t k_prefix_keep = 4096;
 constexpr std::size_t k_after_manifest_keep = 64;
+// Enough of a line's start to tell "CREATE TABLE " and "INSERT "/"REPLACE " from other statements.
+constexpr std::size_t k_line_head_keep = 16;
 
 constexpr std::string_view k_begin_pattern = "\n-- ifnbackup-manifest-begin\n";
 
@@ -76,6 +78,7 @@ void ContentScan::feed(std::string_view chunk) {
   if (m_header_open) {
     scan_header(chunk);
   }
+  scan_line_starts(chunk);
   scan_manifest(chunk);
   keep_after_manifest(chunk);
   hash_and_keep_tail(chunk);
@@ -143,6 +146,44 @@ void ContentScan::scan_header(std::string_view chunk) {
       m_header_open = false;
     }
   }
+}
+
+void ContentScan::scan_line_starts(std::string_view chunk) {
+  std::size_t pos = 0;
+  while (pos < chunk.size()) {
+    if (m_line_head_open) {
+      const std::size_t room = k_line_head_keep - m_line_head.size();
+      const std::string_view rest = chunk.substr(pos, room);
+      const std::size_t newline = rest.find('\n');
+      const std::string_view head = rest.substr(0, newline);
+      m_line_head.append(head);
+      pos += head.size();
+      if (newline == std::string_view::npos && m_line_head.size() < k_line_head_keep) {
+        return;  // the chunk ends inside the line's first bytes
+      }
+      classify_line_start(m_line_head);
+      m_line_head.clear();
+      m_line_head_open = false;
+    }
+    const void* newline = std::memchr(chunk.data() + pos, '\n', chunk.size() - pos);
+    if (newline == nullptr) {
+      return;
+    }
+    pos = static_cast<std::size_t>(static_cast<const char*>(newline) - chunk.data()) + 1;
+    m_line_head_open = true;
+  }
+}
+
+void ContentScan::classify_line_start(std::string_view head) {
+  if (starts_with(head, "CREATE TABLE ")) {
+    ++m_create_table_lines;
+  } else if (starts_with(head, "INSERT ") || starts_with(head, "REPLACE ")) {
+    ++m_insert_lines;
+  }
+}
+
+bool ContentScan::written_by_ifnbackup() const {
+  return !m_header.empty() || starts_with(m_prefix, "-- ifnbackup ");
 }
 
 void ContentScan::scan_manifest(std::string_view chunk) {

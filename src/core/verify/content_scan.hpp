@@ -53,6 +53,10 @@ class ContentScan {
   // the stored tail that locates them is gone.
   bool index_block_between(std::string_view before_checksum, bool whole) const;
   void scan_header(std::string_view chunk);
+  void scan_line_starts(std::string_view chunk);
+  void classify_line_start(std::string_view head);
+  // The header says ifnbackup wrote this file: its first line or one of its "-- ifnbackup-" lines.
+  bool written_by_ifnbackup() const;
   void scan_manifest(std::string_view chunk);
   void start_manifest();
   void manifest_line(std::string_view line, std::uint64_t end_offset);
@@ -71,6 +75,12 @@ class ContentScan {
   std::uint64_t m_header_scanned = 0;
   std::map<std::string, std::string> m_header;
   std::string m_prefix;  // the first bytes, to tell an SQL dump from anything else
+
+  // Line starts (what a legacy file holds).
+  bool m_line_head_open = true;  // the bytes fed last are the start of a line
+  std::string m_line_head;       // the first bytes of the current line, up to a few
+  std::uint64_t m_create_table_lines = 0;
+  std::uint64_t m_insert_lines = 0;
 
   // Manifest.
   struct Searcher;

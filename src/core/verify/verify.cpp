@@ -75,6 +75,8 @@ std::string ContentScan::not_sql_reason() const {
 void ContentScan::conclude(VerifyResult& result) {
   result.header = m_header;
   result.uncompressed_bytes = m_hashed + m_tail.size();
+  result.create_table_lines = m_create_table_lines;
+  result.insert_lines = m_insert_lines;
   const std::string_view tail = m_tail;
   const bool whole = m_hashed == 0;
 
@@ -105,6 +107,14 @@ void ContentScan::conclude(VerifyResult& result) {
   const bool have_previous =
       marker_start > 0 && last_line(tail.substr(0, marker_start), whole, checksum_text, checksum_start);
   if (!have_previous || !starts_with(checksum_text, k_checksum_prefix)) {
+    if (written_by_ifnbackup()) {
+      // Our dumper always writes the checksum line: without it the file was altered, never "legacy".
+      result.status = VerifyStatus::corrupt;
+      result.reason =
+          "content checksum line missing: the header says ifnbackup wrote this file, which always ends "
+          "with one, so it was altered";
+      return;
+    }
     result.status = VerifyStatus::ok_legacy;
     result.reason = "legacy: no content checksum";
     return;
@@ -160,6 +170,19 @@ namespace {
 constexpr std::size_t k_chunk_size = 1024 * 1024;
 
 }  // namespace
+
+bool VerifyResult::holds_tables() const noexcept {
+  switch (status) {
+    case VerifyStatus::ok:
+      return !tables.empty();
+    case VerifyStatus::ok_legacy:
+      return create_table_lines > 0 && insert_lines > 0;
+    case VerifyStatus::corrupt:
+    case VerifyStatus::incomplete:
+      return false;
+  }
+  return false;
+}
 
 const char* verify_status_name(VerifyStatus status) noexcept {
   switch (status) {

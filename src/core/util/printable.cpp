@@ -1,0 +1,82 @@
+#include "ifnbackup/printable.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/details/log_msg.h>
+
+namespace ifnbackup {
+
+namespace {
+
+bool is_c0_or_del(unsigned char c) {
+  return (c < 0x20 && c != '\n' && c != '\t') || c == 0x7f;
+}
+
+// The lead byte of a UTF-8 C1 control: 0xC2 followed by 0x80..0x9F.
+bool is_c1_at(std::string_view text, std::size_t i) {
+  return static_cast<unsigned char>(text[i]) == 0xc2 && i + 1 < text.size() &&
+         static_cast<unsigned char>(text[i + 1]) >= 0x80 && static_cast<unsigned char>(text[i + 1]) <= 0x9f;
+}
+
+bool needs_escaping(std::string_view text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (is_c0_or_del(static_cast<unsigned char>(text[i])) || is_c1_at(text, i)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+class PrintableSink final : public spdlog::sinks::sink {
+ public:
+  explicit PrintableSink(std::shared_ptr<spdlog::sinks::sink> inner) : m_inner(std::move(inner)) {
+    set_level(m_inner->level());
+  }
+
+  void log(const spdlog::details::log_msg& msg) override {
+    const std::string_view payload(msg.payload.data(), msg.payload.size());
+    if (!needs_escaping(payload)) {
+      m_inner->log(msg);
+      return;
+    }
+    const std::string safe = printable(payload);
+    spdlog::details::log_msg copy(msg);
+    copy.payload = spdlog::string_view_t(safe.data(), safe.size());
+    m_inner->log(copy);
+  }
+  void flush() override { m_inner->flush(); }
+  void set_pattern(const std::string& pattern) override { m_inner->set_pattern(pattern); }
+  void set_formatter(std::unique_ptr<spdlog::formatter> formatter) override {
+    m_inner->set_formatter(std::move(formatter));
+  }
+
+ private:
+  std::shared_ptr<spdlog::sinks::sink> m_inner;
+};
+
+}  // namespace
+
+std::string printable(std::string_view text) {
+  if (!needs_escaping(text)) {
+    return std::string(text);
+  }
+  std::string out;
+  out.reserve(text.size() + 16);
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (is_c0_or_del(c)) {
+      out += fmt::format("\\x{:02x}", c);
+    } else if (is_c1_at(text, i)) {
+      out += fmt::format("\\x{:02x}\\x{:02x}", c, static_cast<unsigned char>(text[i + 1]));
+      ++i;
+    } else {
+      out.push_back(text[i]);
+    }
+  }
+  return out;
+}
+
+std::shared_ptr<spdlog::sinks::sink> printable_sink(std::shared_ptr<spdlog::sinks::sink> inner) {
+  return std::make_shared<PrintableSink>(std::move(inner));
+}
+
+}  // namespace ifnbackup
