@@ -42,6 +42,9 @@ struct Command {
   std::string log_name;  // "backup" -> <log-dir>/backup.log
   // The command prints its results on stdout: the console shows only warnings and errors.
   bool results_on_stdout = false;
+  // The command only reads (verify): a log file it cannot open (a read-only folder) is a warning,
+  // and logging goes to stderr only. Otherwise it is an error: backup and restore keep their log.
+  bool log_file_optional = false;
 };
 
 Command add_backup_command(CLI::App& app, GlobalSettings& settings);
@@ -58,7 +61,16 @@ Command add_doctor_command(CLI::App& app, GlobalSettings& settings);
 std::optional<std::string> generated_docs(const CLI::App& app, int argc, char** argv);
 void add_retention_options(CLI::App& app, GlobalSettings& settings);
 
-// Logging to stderr (nothing but errors with -q) and to <log-dir>/<log_name>.log.
+// Validators whose messages say the range in words (validators.cpp). `note` says why, when a bound
+// needs it ("at least 1: ...").
+CLI::Validator whole_number_in(long long low, long long high, const std::string& unit,
+                               const std::string& note = {});
+CLI::Validator number_in(double low, double high, const std::string& unit);
+// A database name the server can hold: at most 64 characters.
+CLI::Validator database_name_check();
+
+// Logging to stderr (nothing but errors with -q) and to <log-dir>/<log_name>.log, every message
+// through printable() (no raw control byte reaches the terminal or the file).
 void setup_logging(const GlobalSettings& settings, const Command& command);
 
 // Applies IFNBACKUP_* environment variables, then the config file, to options not given on

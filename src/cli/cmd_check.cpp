@@ -6,6 +6,7 @@
 
 #include "cli.hpp"
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/printable.hpp"
 #include "ifnbackup/status.hpp"
 #include "metrics.hpp"
 
@@ -27,10 +28,10 @@ int run_check(const GlobalSettings& settings, const CheckFlags& flags) {
     const auto situation = gather_situation(settings.backup_dir, settings.prefix, journal_dir(settings));
     const auto report = evaluate_check(situation, thresholds, std::chrono::system_clock::now());
     status = report.status;
-    std::cout << format_check_line(report) << "\n";
+    std::cout << printable(format_check_line(report)) << "\n";  // a reason may quote a file's content
   } catch (const std::exception& error) {
     // Whatever goes wrong, a plugin answers UNKNOWN on one line: never a silent or garbled result.
-    std::cout << fmt::format("IFNBACKUP UNKNOWN - {}", error.what()) << "\n";
+    std::cout << printable(fmt::format("IFNBACKUP UNKNOWN - {}", error.what())) << "\n";
     status = CheckStatus::unknown;
   }
   write_metrics_file(settings, status);
@@ -47,7 +48,7 @@ Command add_check_command(CLI::App& app, GlobalSettings& settings) {
   command.app = app.add_subcommand("check", "Monitoring plugin: the procedure's alerts, Nagios/Icinga style");
   command.app->add_option("--max-age-hours", flags->max_age_hours, "CRITICAL when the newest good backup is older")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(number_in(0.01, 876000, "hours"));
   command.app->add_option("--min-free-percent", flags->min_free_percent, "WARNING when free space is under this")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 100.0));

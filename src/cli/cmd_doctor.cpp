@@ -6,6 +6,7 @@
 #include "cli.hpp"
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/doctor.hpp"
+#include "ifnbackup/printable.hpp"
 
 namespace ifnbackup::cli {
 
@@ -43,10 +44,11 @@ int doctor(const GlobalSettings& settings) {
     if (settings.quiet && finding.status != DoctorStatus::warning) {
       continue;
     }
+    // A finding may quote the server's error message: no raw control byte reaches the terminal.
     std::cout << fmt::format("{:<8} {:<16} {}\n", status_label(finding.status), finding.check,
-                             finding.message);
+                             printable(finding.message));
     if (!finding.fix.empty()) {
-      std::cout << fmt::format("{:<8} {:<16} fix: {}\n", "", "", finding.fix);
+      std::cout << fmt::format("{:<8} {:<16} fix: {}\n", "", "", printable(finding.fix));
     }
   }
   if (!settings.quiet) {
@@ -65,7 +67,9 @@ Command add_doctor_command(CLI::App& app, GlobalSettings& settings) {
       app.add_subcommand("doctor", "Check modes, backup location and the account's privileges; print fixes");
   command.app->footer(
       "Checks: the config, password and defaults files are 0600 (no group/other access); the backup\n"
-      "folder is 0700 and its backups and logs 0600; the backup folder is not on the filesystem of a\n"
+      "folder is 0700 and its backups and logs 0600; the folder, its backups, logs and verification\n"
+      "state belong to the user running doctor (another owner could swap the backups; run doctor as\n"
+      "the user that runs the backups); the backup folder is not on the filesystem of a\n"
       "local server's datadir; the account holds SELECT, SHOW VIEW, TRIGGER, EVENT (required) and\n"
       "LOCK TABLES, RELOAD, PROCESS, BINLOG MONITOR or REPLICATION CLIENT (optional: it says why).\n"
       "Each problem comes with the command that fixes it. -q prints only the warnings.\n"

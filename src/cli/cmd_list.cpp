@@ -17,9 +17,11 @@ std::string verification_text(const VerificationRecord* record) {
     return "never verified";
   }
   const std::string when = local_time(record->verified_at);
+  // Whole, but nothing to restore: never "latest", not in the retention floor.
+  const char* no_table = record->holds_tables ? "" : ", no table";
   switch (record->status) {
-    case VerifyStatus::ok: return fmt::format("OK ({})", when);
-    case VerifyStatus::ok_legacy: return fmt::format("OK legacy ({})", when);
+    case VerifyStatus::ok: return fmt::format("OK{} ({})", no_table, when);
+    case VerifyStatus::ok_legacy: return fmt::format("OK legacy{} ({})", no_table, when);
     case VerifyStatus::corrupt: return fmt::format("CORRUPT ({})", when);
     case VerifyStatus::incomplete: return fmt::format("INCOMPLETE ({})", when);
   }
@@ -59,7 +61,7 @@ int list_folder(const GlobalSettings& settings) {
     used += entry.size;
     if (entry.kind == BackupKind::backup) {
       ++backups;
-      if (newest_good == nullptr && health_of(record) == Health::good) {
+      if (newest_good == nullptr && health_of(record) == Health::good && !dated_in_future(entry.timestamp, now)) {
         newest_good = &entry;
       }
     } else if (entry.kind == BackupKind::safety_snapshot) {

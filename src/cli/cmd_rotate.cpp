@@ -64,19 +64,31 @@ int rotate_folder(const GlobalSettings& settings, bool dry_run) {
 void add_retention_options(CLI::App& app, GlobalSettings& settings) {
   auto& p = settings.retention;
   const char* group = "Retention (rotate, and backup's rotation after success)";
-  app.add_option("--retention-days", p.retention_days, "Keep every backup younger than this")
-      ->capture_default_str()->check(CLI::NonNegativeNumber)->group(group);
-  app.add_option("--min-keep", p.min_keep, "Always keep the newest N backups that verify as good, whatever their age")
-      ->capture_default_str()->check(CLI::PositiveNumber)->group(group);
-  app.add_option("--keep-daily", p.keep_daily, "Also keep the newest backup of each of the last N days")
-      ->capture_default_str()->check(CLI::NonNegativeNumber)->group(group);
+  const std::string for_ever = fmt::format("{} keeps for ever", k_max_retention_days);
+  const auto days = whole_number_in(0, k_max_retention_days, "days", for_ever);
+  const auto count = whole_number_in(0, k_max_keep_count, "backups", "0 turns the rule off");
+  app.add_option("--retention-days", p.retention_days,
+                 fmt::format("Keep every backup younger than this, 0 to {} days ({})", k_max_retention_days, for_ever))
+      ->capture_default_str()->check(days)->group(group);
+  app.add_option("--min-keep", p.min_keep,
+                 fmt::format("Always keep the newest N backups that verify as good and hold a table, whatever their "
+                             "age, 1 to {}",
+                             k_max_keep_count))
+      ->capture_default_str()
+      ->check(whole_number_in(1, k_max_keep_count, "backups",
+                              "at least 1: rotation must never remove every good backup"))
+      ->group(group);
+  app.add_option("--keep-daily", p.keep_daily,
+                 fmt::format("Also keep the newest backup of each of the last N days, 0 (off) to {}", k_max_keep_count))
+      ->capture_default_str()->check(count)->group(group);
   app.add_option("--keep-weekly", p.keep_weekly, "... of each of the last N ISO weeks")
-      ->capture_default_str()->check(CLI::NonNegativeNumber)->group(group);
+      ->capture_default_str()->check(count)->group(group);
   app.add_option("--keep-monthly", p.keep_monthly, "... of each of the last N months")
-      ->capture_default_str()->check(CLI::NonNegativeNumber)->group(group);
+      ->capture_default_str()->check(count)->group(group);
   app.add_option("--safety-retention-days", p.safety_retention_days,
-                 "Keep safety snapshots younger than this (the newest is always kept)")
-      ->capture_default_str()->check(CLI::NonNegativeNumber)->group(group);
+                 fmt::format("Keep safety snapshots younger than this, 0 to {} days (the newest is always kept)",
+                             k_max_retention_days))
+      ->capture_default_str()->check(days)->group(group);
 }
 
 Command add_rotate_command(CLI::App& app, GlobalSettings& settings) {
@@ -89,7 +101,8 @@ Command add_rotate_command(CLI::App& app, GlobalSettings& settings) {
   command.app->add_flag("--json", settings.json, "Machine-readable output (fields: docs/json-output.md)");
   command.app->footer(
       "Only files named like our backups are candidates. Ages come from the name, not the mtime.\n"
-      "Backups never verified are verified first: a corrupt file never counts toward --min-keep.");
+      "Backups never verified are verified first: a corrupt file, one that holds no table and one dated\n"
+      "in the future never count toward --min-keep.");
   command.action = [&settings, dry_run]() { return rotate_folder(settings, *dry_run); };
   return command;
 }

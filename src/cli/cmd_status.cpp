@@ -7,6 +7,7 @@
 #include "format.hpp"
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/json.hpp"
+#include "ifnbackup/printable.hpp"
 #include "ifnbackup/status.hpp"
 
 namespace ifnbackup::cli {
@@ -150,7 +151,7 @@ void write_text(const MonitoringSituation& s, const std::vector<HistoryDay>& his
   }
   out += fmt::format("Last {} days (oldest left, today right)\n", history.size());
   out += chart(history);
-  std::cout << out;
+  std::cout << printable(out);  // a run's message may quote the server
 }
 
 int show_status(const GlobalSettings& settings) {

@@ -8,6 +8,7 @@
 #include "ifnbackup/inventory.hpp"
 #include "ifnbackup/restore.hpp"
 #include "ifnbackup/json.hpp"
+#include "ifnbackup/printable.hpp"
 
 namespace ifnbackup::cli {
 
@@ -97,15 +98,19 @@ int verify_files(const GlobalSettings& settings, const VerifyFlags& flags) {
           .key("rows").value(rows)
           .key("completed_at").value(result.completed_at)
           .key("sections").value(result.sections)
+          .key("holds_tables").value(result.holds_tables())
           .end_object();
     } else if (result.ok()) {
-      std::cout << fmt::format("OK          {}{}\n", path.filename().string(),
+      std::cout << fmt::format("OK          {}{}{}\n", printable(path.filename().string()),
                                result.status == VerifyStatus::ok_legacy
                                    ? "  (legacy: no content checksum)"
                                    : fmt::format("  ({} tables, {} rows, sha256{} verified)", result.tables.size(),
-                                                 rows, result.sections > 0 ? " and section index" : ""));
+                                                 rows, result.sections > 0 ? " and section index" : ""),
+                               result.holds_tables() ? "" : "; holds no table: never 'latest', not in --min-keep");
     } else {
-      std::cout << fmt::format("{}: {}: {}\n", status_word(result.status), path.filename().string(), result.reason);
+      // The reason may quote the file's content: no raw control byte reaches the terminal.
+      std::cout << fmt::format("{}: {}: {}\n", status_word(result.status), printable(path.filename().string()),
+                               printable(result.reason));
     }
     spdlog::log(result.ok() ? spdlog::level::info : spdlog::level::err, "verify {}: {}{}", path.string(),
                 verify_status_name(result.status), result.reason.empty() ? "" : ": " + result.reason);
@@ -142,6 +147,7 @@ Command add_verify_command(CLI::App& app, GlobalSettings& settings) {
   Command command;
   command.log_name = "backup";
   command.results_on_stdout = true;
+  command.log_file_optional = true;  // verify must work in a read-only folder
   command.app = app.add_subcommand("verify", "Prove backup files complete and unaltered (more than gzip -t)");
   command.app->add_option("files", flags->files, "Files to verify (default: every backup and safety snapshot)");
   command.app->add_flag("--json", settings.json, "Machine-readable output (fields: docs/json-output.md)");

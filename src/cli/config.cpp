@@ -93,8 +93,16 @@ void apply_environment_and_config(CLI::App& app, CLI::App* subcommand, GlobalSet
   }
   std::map<std::string, std::string> config;
   if (!config_path.empty()) {
-    if (!std::filesystem::exists(config_path)) {
-      throw Error(ErrorCode::usage, fmt::format("config file {} does not exist", config_path));
+    std::error_code ec;
+    const auto status = std::filesystem::status(config_path, ec);
+    if (!std::filesystem::exists(status)) {
+      throw Error(ErrorCode::usage, fmt::format("config file {} does not exist", config_path),
+                  "give the path of an INI file (example: packaging/ifnbackup.conf.example), or leave --config out");
+    }
+    // CLI11 reads a folder as an empty file: every setting would silently fall back to its default.
+    if (std::filesystem::is_directory(status)) {
+      throw Error(ErrorCode::usage, fmt::format("config file {} is a folder, not a file", config_path),
+                  "give the config file itself, e.g. --config /etc/ifnbackup.conf");
     }
     config = read_config(config_path, subcommand->get_name());
   }

@@ -9,6 +9,7 @@
 
 #include "cli.hpp"
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/printable.hpp"
 
 namespace ifnbackup::cli {
 
@@ -21,8 +22,9 @@ void setup_logging(const GlobalSettings& settings, const Command& command) {
     level = spdlog::level::warn;
   }
   console->set_level(settings.quiet ? spdlog::level::err : level);
-  std::vector<spdlog::sink_ptr> sinks{console};
+  std::vector<spdlog::sink_ptr> sinks{printable_sink(console)};
 
+  std::string file_problem;  // why a log file the command can do without was not opened
   const std::string dir = settings.log_dir.empty() ? settings.backup_dir : settings.log_dir;
   if (!dir.empty() && !log_name.empty()) {
     std::error_code ec;
@@ -31,22 +33,29 @@ void setup_logging(const GlobalSettings& settings, const Command& command) {
       ::chmod(dir.c_str(), 0700);  // it may be the backup folder: owner only
     }
     const auto path = std::filesystem::path(dir) / (log_name + ".log");
+    const mode_t old_mask = ::umask(077);  // logs name databases and files: owner only
     try {
-      const mode_t old_mask = ::umask(077);  // logs name databases and files: owner only
       auto file = std::make_shared<spdlog::sinks::basic_file_sink_mt>(path.string(), false);
       ::umask(old_mask);
       file->set_pattern("%Y-%m-%d %H:%M:%S.%e [%P] %l: %v");
       file->set_level(settings.verbose ? spdlog::level::debug : spdlog::level::info);
-      sinks.push_back(file);
+      sinks.push_back(printable_sink(file));
     } catch (const spdlog::spdlog_ex& error) {
-      throw Error(ErrorCode::io, fmt::format("cannot open log file {}: {}", path.string(), error.what()),
-                  "check --log-dir and its permissions");
+      ::umask(old_mask);
+      if (!command.log_file_optional) {
+        throw Error(ErrorCode::io, fmt::format("cannot open log file {}: {}", path.string(), error.what()),
+                    "check --log-dir and its permissions");
+      }
+      file_problem = fmt::format("cannot open log file {} ({}): logging to stderr only", path.string(), error.what());
     }
   }
   auto logger = std::make_shared<spdlog::logger>("ifnbackup", sinks.begin(), sinks.end());
   logger->set_level(spdlog::level::debug);
   logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(logger);
+  if (!file_problem.empty()) {
+    spdlog::warn("{}", file_problem);
+  }
 }
 
 }  // namespace ifnbackup::cli

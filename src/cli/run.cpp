@@ -11,6 +11,7 @@
 
 #include "cli.hpp"
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/printable.hpp"
 #include "ifnbackup/version.hpp"
 #include "metrics.hpp"
 
@@ -26,7 +27,9 @@ void add_global_options(CLI::App& app, GlobalSettings& s) {
   app.add_option("--port", c.port, "Server TCP port")->group(server);
   app.add_option("--socket", c.socket, "Server Unix socket")->group(server);
   app.add_option("--user", c.user, "MySQL account (default: the option file's)")->group(server);
-  app.add_option("--database", c.database, "Database to back up or restore")->group(server);
+  app.add_option("--database", c.database, "Database to back up or restore (at most 64 characters)")
+      ->check(database_name_check())
+      ->group(server);
   app.add_option("--defaults-file", c.defaults_file,
                  "MySQL option file with [client] user/password (default: ~/.my.cnf and the system files)")
       ->group(server);
@@ -57,8 +60,12 @@ void add_global_options(CLI::App& app, GlobalSettings& s) {
 
 int report(const Error& error) {
   spdlog::error("{}", error.what());
-  if (!error.hint().empty()) {
-    spdlog::error("hint: {}", error.hint());
+  std::string_view hint = error.hint();
+  if (hint.starts_with("hint: ")) {
+    hint.remove_prefix(6);  // the prefix is added here, once
+  }
+  if (!hint.empty()) {
+    spdlog::error("hint: {}", hint);
   }
   return static_cast<int>(error.code());
 }
@@ -98,8 +105,11 @@ std::string journal_dir(const GlobalSettings& settings) {
 
 int run(int argc, char** argv) {
   // Until the command's own logging is set up, messages go to stderr (stdout is for results).
-  spdlog::set_default_logger(spdlog::stderr_color_mt("ifnbackup-early"));
-  spdlog::default_logger()->set_pattern("%^%l%$: %v");
+  {
+    auto early = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+    early->set_pattern("%^%l%$: %v");
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("ifnbackup-early", printable_sink(early)));
+  }
   CLI::App app{"ifnbackup: consistent, verified logical backups of a MySQL/MariaDB/TiDB database", "ifnbackup"};
   app.set_version_flag("--version", std::string(k_version));
   app.require_subcommand(1);
