@@ -11,8 +11,10 @@
 
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/inventory.hpp"
+#include "ifnbackup/manifest.hpp"
 #include "ifnbackup/restore.hpp"
 #include "io/parallel_gzip_writer.hpp"
+#include "util/sha256.hpp"
 #include "unit/temp_dir_test.hpp"
 
 namespace ifnbackup {
@@ -101,6 +103,22 @@ TEST_F(ResolveTest, LatestSafetySkipsEmptyAndFutureSnapshots) {
   write_gzip(m_backups / "pre_restore_safety_20251221_100000.sql.gz", k_fake);
   write_gzip(m_backups / "pre_restore_safety_20991231_100000.sql.gz", k_dump);
   EXPECT_EQ(resolve_backup_file("latest-safety", m_backups), real);
+}
+
+TEST_F(ResolveTest, LatestSafetyTakesAnEmptySnapshotOfOurs) {
+  // A restore into a database of no table wrote a snapshot of no table: undoing that restore is
+  // loading it, not an older snapshot.
+  const std::string body = "-- ifnbackup 0.1.0 dump of database `shop`\n-- ifnbackup-format: 2\n\n" +
+                           format_manifest({});
+  const std::string content = body + format_checksum_line(util::Sha256::hex_of(body), body.size()) +
+                              "-- Dump completed on 2025-12-21 10:00:00\n";
+  write_gzip(m_backups / "pre_restore_safety_20251220_100000.sql.gz", k_dump);
+  const fs::path empty = write_gzip(m_backups / "pre_restore_safety_20251221_100000.sql.gz", content);
+  EXPECT_EQ(resolve_backup_file("latest-safety", m_backups), empty);
+  // Never as "latest": a backup of no table is nothing to fall back on.
+  write_gzip(m_backups / "ifn_connect_backup_20251221_020000.sql.gz", content);
+  const fs::path real = write_gzip(m_backups / "ifn_connect_backup_20251220_020000.sql.gz", k_dump);
+  EXPECT_EQ(resolve_backup_file("latest", m_backups), real);
 }
 
 TEST_F(ResolveTest, ABareNameIsLookedUpInTheBackupFolderFirst) {

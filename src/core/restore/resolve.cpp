@@ -22,7 +22,9 @@ bool is_bare_name(const std::string& file) {
 
 // The newest file of `wanted` kind that verified good and holds a table, not dated in the future:
 // a file of a few comment lines verifies too, and a forged name can sort before every real backup.
-// Files never verified are verified here, newest first, and the results remembered.
+// A safety snapshot of ours that holds no table (the database was empty) is still the state before
+// that restore, so "latest-safety" takes it. Files never verified are verified here, newest first,
+// and the results remembered.
 std::optional<fs::path> newest_usable(const fs::path& backup_dir, const std::string& prefix, BackupKind wanted,
                                       const std::string& keyword) {
   auto state = VerificationState::load(backup_dir);
@@ -45,7 +47,9 @@ std::optional<fs::path> newest_usable(const fs::path& backup_dir, const std::str
       record = state.find(entry);
     }
     const Health health = health_of(record);
-    if (health == Health::good) {
+    const bool empty_snapshot_of_ours =
+        wanted == BackupKind::safety_snapshot && health == Health::empty && record->status == VerifyStatus::ok;
+    if (health == Health::good || empty_snapshot_of_ours) {
       chosen = entry.path;
       break;
     }
