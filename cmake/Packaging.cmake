@@ -1,6 +1,7 @@
 # ifnbackup(1) and the bash completion are generated from the CLI11 help text by the binary itself
-# after each build; `cmake --install` and CPack (DEB) install them with the systemd units and the
-# example config (/etc/ifnbackup.conf, 0600, a conffile). docs/packaging.md.
+# after each build; `cmake --install` and CPack (DEB) install them with the systemd units (the nightly
+# backup's and the weekly drill's, both left disabled) and the example config (/etc/ifnbackup.conf,
+# 0600, a conffile). docs/packaging.md.
 
 set(IFNBACKUP_MAN_PAGE "${CMAKE_CURRENT_BINARY_DIR}/ifnbackup.1")
 set(IFNBACKUP_COMPLETION "${CMAKE_CURRENT_BINARY_DIR}/ifnbackup.bash-completion")
@@ -16,6 +17,7 @@ set(IFNBACKUP_PACKAGING_DIR "${CMAKE_CURRENT_SOURCE_DIR}/packaging")
 install(FILES "${IFNBACKUP_MAN_PAGE}" DESTINATION share/man/man1)
 install(FILES "${IFNBACKUP_COMPLETION}" DESTINATION share/bash-completion/completions RENAME ifnbackup)
 install(FILES "${IFNBACKUP_PACKAGING_DIR}/systemd/ifnbackup.service" "${IFNBACKUP_PACKAGING_DIR}/systemd/ifnbackup.timer"
+  "${IFNBACKUP_PACKAGING_DIR}/systemd/ifnbackup-drill.service" "${IFNBACKUP_PACKAGING_DIR}/systemd/ifnbackup-drill.timer"
   DESTINATION lib/systemd/system)
 # The config names the database and the option file with the password: owner only.
 install(FILES "${IFNBACKUP_PACKAGING_DIR}/ifnbackup.conf.example" DESTINATION /etc RENAME ifnbackup.conf

@@ -1,5 +1,5 @@
 #pragma once
-// The run journal: one JSON line per run of backup, restore, verify and rotate in
+// The run journal: one JSON line per run of backup, restore, verify, rotate and drill in
 // <log-dir>/journal.jsonl, the memory that status and check read ("did last night's backup run?").
 //
 // A line is appended with O_APPEND in a single write() and fsynced, so a crash can only tear the
@@ -17,7 +17,7 @@ namespace ifnbackup {
 inline constexpr std::string_view k_journal_file_name = "journal.jsonl";
 
 struct RunRecord {
-  std::string command;  // "backup", "restore", "verify", "rotate"
+  std::string command;  // "backup", "restore", "verify", "rotate", "drill"
   std::chrono::system_clock::time_point start{};
   std::chrono::system_clock::time_point end{};
   std::string result = "ok";  // "ok" or error_code_name() of the failure ("lock_held")
@@ -27,6 +27,12 @@ struct RunRecord {
   std::uint64_t rows = 0;
   std::int64_t duration_ms = 0;
   std::string message;  // one line, for the operator
+  // drill lines only: the scratch database, the tables checked and those proven identical, and the
+  // restore's own time (verify, load, proof: the RTO measured, without the drop).
+  std::string database;
+  std::uint64_t tables = 0;
+  std::uint64_t tables_proven = 0;
+  std::int64_t restore_ms = 0;
 
   bool ok() const { return exit_code == 0; }
 };

@@ -42,6 +42,7 @@ struct MonitoringSituation {
   const BackupSummary* newest_good() const;
   const RunRecord* last_run(std::string_view command) const;
   const RunRecord* last_successful_backup_run() const;
+  const RunRecord* last_successful_run(std::string_view command) const;
   std::size_t verify_failures() const;  // backups whose last verification failed
 };
 
@@ -59,6 +60,8 @@ const char* check_status_name(CheckStatus status) noexcept;  // "OK", "WARNING",
 struct CheckThresholds {
   std::chrono::seconds max_age = std::chrono::hours(25);
   double min_free_percent = 10.0;
+  // The weekly restore drill: WARNING when no successful drill is newer; zero: no drill alert at all.
+  std::chrono::seconds drill_max_age = std::chrono::days(8);
 };
 
 struct CheckAlert {

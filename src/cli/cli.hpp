@@ -28,9 +28,9 @@ struct GlobalSettings {
   RetentionPolicy retention;
   bool no_rotate = false;  // backup: skip the rotation after success
   // The journal line of this run (docs/monitoring.md): run() sets command, times and result;
-  // backup and restore fill file, bytes and rows.
+  // backup, restore and drill fill file, bytes and rows; drill its own fields too.
   RunRecord run;
-  std::string metrics_file;  // backup, check: Prometheus text file to (re)write
+  std::string metrics_file;  // backup, drill, check: Prometheus text file to (re)write
 };
 
 // A subcommand's work, run once options are final; returns the exit code.
@@ -49,6 +49,7 @@ struct Command {
 
 Command add_backup_command(CLI::App& app, GlobalSettings& settings);
 Command add_restore_command(CLI::App& app, GlobalSettings& settings);
+Command add_drill_command(CLI::App& app, GlobalSettings& settings);
 Command add_verify_command(CLI::App& app, GlobalSettings& settings);
 Command add_list_command(CLI::App& app, GlobalSettings& settings);
 Command add_rotate_command(CLI::App& app, GlobalSettings& settings);

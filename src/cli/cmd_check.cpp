@@ -17,12 +17,15 @@ namespace {
 struct CheckFlags {
   double max_age_hours = 25;
   double min_free_percent = 10;
+  double drill_max_age_days = 8;
 };
 
 int run_check(const GlobalSettings& settings, const CheckFlags& flags) {
   CheckThresholds thresholds;
   thresholds.max_age = std::chrono::seconds(static_cast<std::int64_t>(std::llround(flags.max_age_hours * 3600)));
   thresholds.min_free_percent = flags.min_free_percent;
+  thresholds.drill_max_age =
+      std::chrono::seconds(static_cast<std::int64_t>(std::llround(flags.drill_max_age_days * 86400)));
   std::optional<CheckStatus> status;
   try {
     const auto situation = gather_situation(settings.backup_dir, settings.prefix, journal_dir(settings));
@@ -52,6 +55,11 @@ Command add_check_command(CLI::App& app, GlobalSettings& settings) {
   command.app->add_option("--min-free-percent", flags->min_free_percent, "WARNING when free space is under this")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 100.0));
+  command.app->add_option("--drill-max-age-days", flags->drill_max_age_days,
+                          "WARNING when no restore drill succeeded for longer (CRITICAL when the last one failed); "
+                          "0: no drill alert")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 36500.0));
   command.app->add_option("--metrics-file", settings.metrics_file,
                           "Also write the figures for Prometheus (node_exporter textfile collector, *.prom)");
   command.app->footer(

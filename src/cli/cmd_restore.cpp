@@ -10,6 +10,7 @@
 #include "cli.hpp"
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/restore.hpp"
+#include "restore_report.hpp"
 
 namespace ifnbackup::cli {
 
@@ -25,8 +26,6 @@ struct RestoreFlags {
   bool no_proof = false;
   std::vector<std::string> tables;
 };
-
-std::string mib(std::uint64_t bytes) { return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / 1048576.0); }
 
 void print_plan(const RestorePlan& plan) {
   const auto& v = plan.verification;
@@ -90,50 +89,6 @@ bool ask_oui() {
   }
   return true;
 }
-
-// A bar on a terminal; a log line every few seconds otherwise (cron, pipes, logs).
-class ProgressReporter {
- public:
-  ProgressReporter() : m_tty(::isatty(STDERR_FILENO) == 1) {}
-  ~ProgressReporter() {
-    if (m_drawn) {
-      std::cerr << "\n";
-    }
-  }
-  void operator()(const LoadProgress& p) {
-    const auto now = std::chrono::steady_clock::now();
-    if (p.phase != m_phase) {
-      m_phase = p.phase;
-      m_start = now;
-    }
-    const double seconds = std::chrono::duration<double>(now - m_start).count();
-    const double fraction = p.compressed_total == 0 ? 0.0
-                                                   : static_cast<double>(p.compressed_read) /
-                                                         static_cast<double>(p.compressed_total);
-    const double rate = seconds > 0 ? static_cast<double>(p.compressed_read) / seconds : 0.0;
-    const double eta = rate > 0 ? static_cast<double>(p.compressed_total - p.compressed_read) / rate : 0.0;
-    if (m_tty) {
-      const int width = 30;
-      const int filled = static_cast<int>(fraction * width);
-      std::cerr << fmt::format("\r{} [{}{}] {:3.0f}% {} / {} {}/s ETA {:.0f}s   ", p.phase, std::string(filled, '#'),
-                               std::string(width - filled, '.'), fraction * 100, mib(p.compressed_read),
-                               mib(p.compressed_total), mib(static_cast<std::uint64_t>(rate)), eta)
-                << std::flush;
-      m_drawn = true;
-    } else if (now - m_last_log > std::chrono::seconds(5)) {
-      m_last_log = now;
-      spdlog::info("{}: {:.0f}% ({} of {}, {} statements, ETA {:.0f} s)", p.phase, fraction * 100,
-                   mib(p.compressed_read), mib(p.compressed_total), p.statements, eta);
-    }
-  }
-
- private:
-  bool m_tty;
-  bool m_drawn = false;
-  std::string m_phase;
-  std::chrono::steady_clock::time_point m_start = std::chrono::steady_clock::now();
-  std::chrono::steady_clock::time_point m_last_log = std::chrono::steady_clock::now();
-};
 
 }  // namespace
 
@@ -209,22 +164,10 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
       callbacks.progress = [&progress](const LoadProgress& p) { progress(p); };
     }
     const auto result = run_restore(options, callbacks);
-    std::string table = fmt::format("{:<40} {:>12} {:>12}  {}\n", "table", "backup", "restored", "content");
-    bool unproven = false;
-    for (const auto& check : result.checks) {
-      table += fmt::format("{:<40} {:>12} {:>12}  {}\n", check.table, check.expected, check.actual,
-                           proof_verdict_name(check.proof));
-      unproven = unproven || check.proof == ProofVerdict::not_recorded;
-    }
     if (!settings.quiet && !result.checks.empty()) {
-      std::cerr << table;
+      std::cerr << format_table_checks(result.checks);
     }
-    if (unproven) {
-      spdlog::warn("this file has no content digests (written by mysqldump or an older ifnbackup): only row counts "
-                   "were checked");
-    } else if (result.checks.empty()) {
-      spdlog::warn("this file has no manifest (mysqldump's): nothing could be checked after the load");
-    }
+    warn_about_unproven(result.checks);
     spdlog::info("restore complete: {} into '{}' ({} statements, {} warnings{}, {:.1f} s); safety snapshot: {}",
                  result.file.string(), result.target_database, result.statements, result.warnings,
                  result.failed_statements ? fmt::format(", {} FAILED (--force)", result.failed_statements) : "",

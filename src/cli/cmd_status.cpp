@@ -16,7 +16,7 @@ namespace {
 
 using Clock = std::chrono::system_clock;
 
-const char* const k_status_commands[] = {"backup", "verify", "rotate", "restore"};
+const char* const k_status_commands[] = {"backup", "verify", "rotate", "restore", "drill"};
 
 const char* day_symbol(DayState state) {
   switch (state) {
@@ -30,6 +30,19 @@ const char* day_symbol(DayState state) {
 
 std::int64_t seconds_between(Clock::time_point from, Clock::time_point to) {
   return std::chrono::duration_cast<std::chrono::seconds>(to - from).count();
+}
+
+// The last run's file, or why it failed; a drill's also says what it proved and how long the restore
+// took: the RTO measured.
+std::string run_detail(const RunRecord& run) {
+  if (!run.ok()) {
+    return run.message;
+  }
+  if (run.command != "drill") {
+    return run.file;
+  }
+  return fmt::format("{} into {}: {} of {} tables proven, restored in {:.1f} s", run.file, run.database,
+                     run.tables_proven, run.tables, static_cast<double>(run.restore_ms) / 1000.0);
 }
 
 void write_json(const MonitoringSituation& s, const std::vector<HistoryDay>& history, Clock::time_point now) {
@@ -71,8 +84,14 @@ void write_json(const MonitoringSituation& s, const std::vector<HistoryDay>& his
           .key("bytes").value(run->bytes)
           .key("rows").value(run->rows)
           .key("duration_ms").value(run->duration_ms)
-          .key("message").value(run->message)
-          .end_object();
+          .key("message").value(run->message);
+      if (run->command == "drill") {
+        json.key("database").value(run->database)
+            .key("tables").value(run->tables)
+            .key("tables_proven").value(run->tables_proven)
+            .key("restore_ms").value(run->restore_ms);
+      }
+      json.end_object();
     } else {
       json.null();
     }
@@ -147,7 +166,7 @@ void write_text(const MonitoringSituation& s, const std::vector<HistoryDay>& his
     }
     out += fmt::format("  {:<8} {}  {:<16} {:>7.1f} s  {}\n", command, local_time(run->start),
                        run->ok() ? "ok" : fmt::format("FAILED {}", run->result),
-                       static_cast<double>(run->duration_ms) / 1000.0, run->ok() ? run->file : run->message);
+                       static_cast<double>(run->duration_ms) / 1000.0, run_detail(*run));
   }
   out += fmt::format("Last {} days (oldest left, today right)\n", history.size());
   out += chart(history);

@@ -70,9 +70,9 @@ int report(const Error& error) {
   return static_cast<int>(error.code());
 }
 
-const std::set<std::string> k_journaled_commands = {"backup", "restore", "verify", "rotate"};
+const std::set<std::string> k_journaled_commands = {"backup", "restore", "verify", "rotate", "drill"};
 
-// The run's journal line (and, for backup, the metrics file): a failure here is only a warning,
+// The run's journal line (and, for backup and drill, the metrics file): a failure here is only a warning,
 // the run's own exit code stands.
 void record_run(GlobalSettings& settings, int code) {
   auto& run = settings.run;
@@ -92,7 +92,7 @@ void record_run(GlobalSettings& settings, int code) {
   } catch (const Error& error) {
     spdlog::warn("run not recorded in the journal: {}", error.what());
   }
-  if (run.command == "backup") {
+  if (run.command == "backup" || run.command == "drill") {
     write_metrics_file(settings);
   }
 }
@@ -121,6 +121,7 @@ int run(int argc, char** argv) {
   std::vector<Command> commands;
   commands.push_back(add_backup_command(app, settings));
   commands.push_back(add_restore_command(app, settings));
+  commands.push_back(add_drill_command(app, settings));
   commands.push_back(add_verify_command(app, settings));
   commands.push_back(add_list_command(app, settings));
   commands.push_back(add_rotate_command(app, settings));

@@ -69,14 +69,18 @@ expect_eq "it completes the command names" "schedule" "${words}"
 words=$(bash -c "source '${completion}'; COMP_WORDS=(ifnbackup doctor --backup-d); COMP_CWORD=2; _ifnbackup; echo \"\${COMPREPLY[*]}\"")
 expect_eq "it completes the options" "--backup-dir" "${words}"
 
-for unit in ifnbackup.service ifnbackup.timer; do
+units=(ifnbackup.service ifnbackup.timer ifnbackup-drill.service ifnbackup-drill.timer)
+for unit in "${units[@]}"; do
     check "${unit} is installed" test -f "/lib/systemd/system/${unit}"
 done
 if command -v systemd-analyze >/dev/null 2>&1; then
-    run systemd-analyze verify /lib/systemd/system/ifnbackup.service /lib/systemd/system/ifnbackup.timer
+    run systemd-analyze verify "${units[@]/#//lib/systemd/system/}"
     expect_exit "systemd-analyze verify of the units" 0
 fi
 expect_contains "the timer fires at 02:00" "OnCalendar=*-*-* 02:00" "$(cat /lib/systemd/system/ifnbackup.timer)"
+expect_contains "the drill's timer fires on Sundays at 04:00" "OnCalendar=Sun *-*-* 04:00" \
+    "$(cat /lib/systemd/system/ifnbackup-drill.timer)"
+expect_contains "the drill's service drills latest" "-q drill latest" "$(cat /lib/systemd/system/ifnbackup-drill.service)"
 
 run dpkg --purge ifnbackup
 expect_exit "dpkg --purge" 0

@@ -13,6 +13,8 @@ cli_load_db "${db}" "${CLI_DATA_DIR}/sample.sql" || cli_skip "cannot load the sa
 test_db=ifn_connect_test_restore
 sql -e "DROP DATABASE IF EXISTS ${test_db}"
 cli_on_exit "mariadb --defaults-file='${IFNBACKUP_TEST_DEFAULTS_FILE}' -e 'DROP DATABASE IF EXISTS ${test_db}'"
+drill_db="${db}_drill"
+cli_on_exit "mariadb --defaults-file='${IFNBACKUP_TEST_DEFAULTS_FILE}' -e 'DROP DATABASE IF EXISTS \`${drill_db}\`'"
 
 # The procedure's /etc/ifnbackup.conf, pointed at this test's server and folders.
 mkdir -p "${CLI_WORK}/bin"
@@ -63,4 +65,11 @@ snapshots=$(find "${CLI_WORK}/backups" -maxdepth 1 -name 'pre_restore_safety_*.s
 check "section 6: restores wrote safety snapshots" test "${snapshots}" -ge 1
 check "section 6: restore.log was written" test -s "${CLI_WORK}/logs/restore.log"
 check "every backup passes gzip -t" bash -c "gzip -t '${CLI_WORK}'/backups/*.sql.gz"
+drills=$(python3 -c 'import json, sys
+print(" ".join(r["result"] + ":" + r["database"] + ":" + str(r["tables"] == r["tables_proven"] > 0)
+               for r in map(json.loads, open(sys.argv[1])) if r["command"] == "drill"))' "${CLI_WORK}/logs/journal.jsonl")
+expect_eq "section 7: two drills, every table proven, journaled" "ok:${drill_db}:True ok:${test_db}:True" "${drills}"
+expect_eq "section 7: the drill dropped its scratch database" 0 \
+    "$(sql -e "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '${drill_db}'")"
+check "section 7: no drill took a safety snapshot" bash -c "! grep -q 'safety snapshot' '${CLI_WORK}/logs/drill.log'"
 cli_finish

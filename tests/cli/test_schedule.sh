@@ -25,6 +25,21 @@ expect_eq "minute, hour and the absolute config path" \
     "45 23 * * * ${bin} --config ${CLI_WORK}/ifn.conf -q backup # ifnbackup-schedule" "${CLI_LAST_OUT}"
 expect_eq "no warning when the config exists" "" "${CLI_LAST_ERR}"
 
+# --- --drill: the weekly drill's line beside the backup's (opt-in)
+run "${CLI_BIN}" schedule --cron --drill
+expect_exit "schedule --cron --drill" 0
+expect_eq "both lines: the backup's, then the Sunday 04:00 drill of latest" \
+    "0 2 * * * ${bin} --config /etc/ifnbackup.conf -q backup # ifnbackup-schedule"$'\n'"0 4 * * 0 ${bin} --config /etc/ifnbackup.conf -q drill latest # ifnbackup-schedule-drill" \
+    "${CLI_LAST_OUT}"
+run "${CLI_BIN}" schedule --drill --drill-day Sat --drill-time 5:30
+expect_exit "schedule --drill --drill-day Sat --drill-time 5:30" 0
+expect_contains "day and time of the drill" "30 5 * * 6 ${bin} --config /etc/ifnbackup.conf -q drill latest # ifnbackup-schedule-drill" \
+    "${CLI_LAST_OUT}"
+run "${CLI_BIN}" schedule --drill --drill-day someday
+expect_exit "schedule --drill-day someday" 2
+expect_contains "the bad day is named" "invalid day 'someday'" "${CLI_LAST_ERR}"
+expect_contains "with the days in the hint" "hint: give --drill-day as a day of the week: sun, mon" "${CLI_LAST_ERR}"
+
 run "${CLI_BIN}" schedule --time 24:00
 expect_exit "schedule --time 24:00" 2
 expect_contains "the bad time is named" "invalid time '24:00'" "${CLI_LAST_ERR}"
@@ -79,6 +94,28 @@ expect_eq "uninstall removes only ours" "${others}" "$(crontab -l -u "${user}")"
 run as_user "${CLI_WORK}/ifnbackup" schedule --uninstall
 expect_exit "schedule --uninstall again" 0
 expect_contains "nothing to remove the second time" "nothing to remove" "${CLI_LAST_OUT}"
+
+# --drill: the drill's line is installed beside ours, replaced alone, and --uninstall removes both.
+drill_line="0 4 * * 0 ${CLI_WORK}/ifnbackup --config ${CLI_WORK}/ifn.conf -q drill latest # ifnbackup-schedule-drill"
+run as_user "${CLI_WORK}/ifnbackup" --config "${CLI_WORK}/ifn.conf" schedule --install --drill
+expect_exit "schedule --install --drill" 0
+expect_contains "it says it installed the drill's line" "installed in the crontab: ${drill_line}" "${CLI_LAST_OUT}"
+expect_eq "the crontab: the operator's lines, ours, the drill's" "${others}"$'\n'"${ours}"$'\n'"${drill_line}" \
+    "$(crontab -l -u "${user}")"
+run as_user "${CLI_WORK}/ifnbackup" --config "${CLI_WORK}/ifn.conf" schedule --install --drill
+expect_contains "twice: already there" "already in the crontab: ${drill_line}" "${CLI_LAST_OUT}"
+expect_eq "twice: one drill line" 1 "$(crontab -l -u "${user}" | grep -c 'ifnbackup-schedule-drill')"
+run as_user "${CLI_WORK}/ifnbackup" --config "${CLI_WORK}/ifn.conf" schedule --install
+expect_exit "schedule --install without --drill" 0
+expect_eq "without --drill, the drill's line stays" 1 "$(crontab -l -u "${user}" | grep -c 'ifnbackup-schedule-drill')"
+run as_user "${CLI_WORK}/ifnbackup" --config "${CLI_WORK}/ifn.conf" schedule --install --drill --drill-day wed
+expect_eq "a new day replaces the drill's line in place" \
+    "${others}"$'\n'"${ours}"$'\n'"0 4 * * 3 ${CLI_WORK}/ifnbackup --config ${CLI_WORK}/ifn.conf -q drill latest # ifnbackup-schedule-drill" \
+    "$(crontab -l -u "${user}")"
+run as_user "${CLI_WORK}/ifnbackup" schedule --uninstall
+expect_exit "schedule --uninstall with the drill's line" 0
+expect_contains "it says both went" "removed ifnbackup's lines (backup and drill)" "${CLI_LAST_OUT}"
+expect_eq "uninstall removes both, and only ours" "${others}" "$(crontab -l -u "${user}")"
 
 # A user without any crontab: install creates it.
 crontab -r -u "${user}"

@@ -45,9 +45,10 @@ BackupSummary backup(std::chrono::hours age, Health health, std::uint64_t size =
   return b;
 }
 
-RunRecord backup_run(std::chrono::hours age, int exit_code, const char* result) {
+RunRecord backup_run(std::chrono::hours age, int exit_code, const char* result,
+                     const char* command = "backup") {
   RunRecord r;
-  r.command = "backup";
+  r.command = command;
   r.start = k_now - age;
   r.end = r.start + 2s;
   r.duration_ms = 2000;
@@ -56,6 +57,24 @@ RunRecord backup_run(std::chrono::hours age, int exit_code, const char* result) 
   r.message = exit_code == 0 ? "" : "Access denied";
   r.bytes = 1000;
   r.rows = 42;
+  return r;
+}
+
+// A drill that ended `age` ago: 25 of 26 tables proven, the restore took 90 s.
+RunRecord drill_run(std::chrono::hours age, int exit_code, const char* result) {
+  RunRecord r;
+  r.command = "drill";
+  r.end = k_now - age;
+  r.start = r.end - 95s;
+  r.duration_ms = 95000;
+  r.exit_code = exit_code;
+  r.result = result;
+  r.message = exit_code == 0 ? "" : "drill failed: content differs from the backup's digest: `merchants`";
+  r.file = "ifn_connect_backup_48h.sql.gz";
+  r.database = "ifn_connect_drill";
+  r.tables = exit_code == 0 ? 26 : 0;
+  r.tables_proven = exit_code == 0 ? 25 : 0;
+  r.restore_ms = exit_code == 0 ? 90000 : 0;
   return r;
 }
 
@@ -75,7 +94,7 @@ MonitoringSituation healthy() {
   s.backup_dir = "/var/backups/ifn";
   s.backups = {backup(2h, Health::good), backup(26h, Health::good)};
   s.space = space(50);
-  s.runs = {backup_run(26h, 0, "ok"), backup_run(2h, 0, "ok")};
+  s.runs = {backup_run(26h, 0, "ok"), drill_run(24h * 2, 0, "ok"), backup_run(2h, 0, "ok")};
   return s;
 }
 
@@ -129,7 +148,7 @@ std::vector<CheckCase> check_cases() {
   {
     auto s = healthy();
     s.runs.push_back(backup_run(1h, 0, "ok"));
-    s.runs.push_back(RunRecord{"verify", k_now, k_now, "corrupt", 10, "", 0, 0, 0, ""});
+    s.runs.push_back(backup_run(0h, 10, "corrupt", "verify"));
     cases.push_back({"only backup runs count as the cron job", s, CheckStatus::ok, "50.0 % free"});
   }
   {
@@ -157,6 +176,47 @@ std::vector<CheckCase> check_cases() {
     s.space = space(5);
     s.runs.push_back(backup_run(1h, 5, "lock_held"));
     cases.push_back({"warning and critical together: critical", s, CheckStatus::critical, "lock_held"});
+  }
+  // The weekly restore drill.
+  cases.push_back({"a drill 2 days ago is fine and said so", healthy(), CheckStatus::ok,
+                   "restore drill 2.0 days old (25 of 26 tables proven)"});
+  {
+    auto s = healthy();
+    s.runs.push_back(drill_run(1h, 18, "content_mismatch"));
+    cases.push_back(
+        {"the last drill failed", s, CheckStatus::critical,
+         "last restore drill failed (2025-11-25 00:58, content_mismatch, exit 18): drill failed: content "
+         "differs"});
+  }
+  {
+    auto s = healthy();
+    s.runs.push_back(drill_run(3h, 13, "restore_rolled_back"));
+    s.runs.push_back(drill_run(1h, 0, "ok"));
+    cases.push_back({"a failed drill followed by a good one", s, CheckStatus::ok, "restore drill 1.0 h old"});
+  }
+  {
+    auto s = healthy();
+    s.runs = {backup_run(26h, 0, "ok"), backup_run(2h, 0, "ok")};
+    cases.push_back({"no drill in the journal", s, CheckStatus::warning,
+                     "no restore drill in the journal: run ifnbackup drill weekly"});
+  }
+  {
+    auto s = healthy();
+    s.runs = {drill_run(24h * 9, 0, "ok"), backup_run(2h, 0, "ok")};
+    cases.push_back({"the last good drill is 9 days old", s, CheckStatus::warning,
+                     "last restore drill is 9.0 days old (max 8.0 days)"});
+  }
+  {
+    auto s = healthy();
+    s.runs = {drill_run(24h * 8, 0, "ok"), backup_run(2h, 0, "ok")};
+    cases.push_back(
+        {"a drill exactly 8 days old is within 8 days", s, CheckStatus::ok, "restore drill 8.0 days old"});
+  }
+  {
+    auto s = healthy();
+    s.runs = {drill_run(24h * 20, 0, "ok"), drill_run(1h, 5, "lock_held"), backup_run(2h, 0, "ok")};
+    cases.push_back({"an old good drill and a failed last one: the failure is what counts", s,
+                     CheckStatus::critical, "last restore drill failed"});
   }
   {
     MonitoringSituation s;
@@ -193,6 +253,27 @@ TEST_F(CheckTable, ThresholdsAreTheOperators) {
   EXPECT_EQ(report.alerts[1].status, CheckStatus::warning);
 }
 
+TEST_F(CheckTable, DrillMaxAgeZeroTurnsTheDrillAlertOff) {
+  auto s = healthy();
+  s.runs = {backup_run(2h, 0, "ok"), drill_run(1h, 18, "content_mismatch")};
+  CheckThresholds no_drill;
+  no_drill.drill_max_age = 0s;
+  const auto report = evaluate_check(s, no_drill, k_now);
+  EXPECT_EQ(report.status, CheckStatus::ok) << format_check_line(report);
+  EXPECT_EQ(report.perfdata.find("drill_age"), std::string::npos) << report.perfdata;
+  s.runs = {backup_run(2h, 0, "ok")};
+  EXPECT_EQ(evaluate_check(s, no_drill, k_now).status, CheckStatus::ok) << "no drill at all";
+
+  CheckThresholds weekly;
+  weekly.drill_max_age = 24h;
+  s = healthy();
+  const auto strict = evaluate_check(s, weekly, k_now);
+  EXPECT_EQ(strict.status, CheckStatus::warning);
+  EXPECT_NE(format_check_line(strict).find("last restore drill is 2.0 days old (max 24.0 h)"),
+            std::string::npos)
+      << format_check_line(strict);
+}
+
 TEST_F(CheckTable, PerfdataAfterOneBar) {
   const auto line = format_check_line(evaluate_check(healthy(), CheckThresholds{}, k_now));
   const auto bar = line.find(" | ");
@@ -201,7 +282,7 @@ TEST_F(CheckTable, PerfdataAfterOneBar) {
   const std::string perf = line.substr(bar + 3);
   EXPECT_EQ(perf,
             "age=7200s;;90000;0 free=50.00%;10;;0;100 free_bytes=500000B;;;0;1000000 backups=2;;;0 "
-            "verify_failures=0;;1;0 size=1000B;;;0");
+            "verify_failures=0;;1;0 size=1000B;;;0 drill_age=172800s;691200;;0");
   // Nagios perfdata: 'label'=value[UOM];[warn];[crit];[min];[max], space separated.
   const std::regex item(R"([a-z_]+=-?[0-9.]+(s|%|B)?(;[0-9.]*){0,4})");
   std::istringstream items(perf);
@@ -291,6 +372,27 @@ TEST_F(UtcZone, MetricsTextIsValidExposition) {
   EXPECT_EQ(values["ifnbackup_backups"], "3");
   EXPECT_EQ(values["ifnbackup_free_bytes"], "500000");
   EXPECT_EQ(values["ifnbackup_check_status"], "1");
+  EXPECT_EQ(values["ifnbackup_last_drill_success"], "1");
+  EXPECT_EQ(values["ifnbackup_last_drill_exit_code"], "0");
+  EXPECT_EQ(values["ifnbackup_last_drill_success_timestamp_seconds"], "1763863200");  // 2 days before 02:00
+  EXPECT_EQ(values["ifnbackup_last_drill_duration_seconds"], "90")
+      << "the restore's time, not the whole run's";
+  EXPECT_EQ(values["ifnbackup_last_drill_tables_proven"], "25");
+}
+
+TEST_F(UtcZone, MetricsOfAFailedLastDrill) {
+  auto s = healthy();
+  s.runs.push_back(drill_run(1h, 18, "content_mismatch"));
+  const std::string text = format_metrics(s);
+  EXPECT_NE(text.find("ifnbackup_last_drill_success{backup_dir=\"/var/backups/ifn\"} 0\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("ifnbackup_last_drill_exit_code{backup_dir=\"/var/backups/ifn\"} 18\n"),
+            std::string::npos);
+  EXPECT_NE(
+      text.find(
+          "ifnbackup_last_drill_success_timestamp_seconds{backup_dir=\"/var/backups/ifn\"} 1763863200\n"),
+      std::string::npos)
+      << "the age is that of the last successful drill";
 }
 
 TEST_F(UtcZone, MetricsWithoutAnyRun) {
@@ -301,6 +403,9 @@ TEST_F(UtcZone, MetricsWithoutAnyRun) {
   EXPECT_NE(text.find("ifnbackup_last_backup_success{backup_dir=\"/b\"} 0\n"), std::string::npos);
   EXPECT_NE(text.find("ifnbackup_last_backup_exit_code{backup_dir=\"/b\"} -1\n"), std::string::npos);
   EXPECT_EQ(text.find("ifnbackup_check_status"), std::string::npos);
+  EXPECT_NE(text.find("ifnbackup_last_drill_exit_code{backup_dir=\"/b\"} -1\n"), std::string::npos);
+  EXPECT_NE(text.find("ifnbackup_last_drill_success_timestamp_seconds{backup_dir=\"/b\"} 0\n"),
+            std::string::npos);
   EXPECT_EQ(text.find("ifnbackup_free_bytes"), std::string::npos) << "unknown space is not exported as 0";
 }
 

@@ -104,6 +104,32 @@ TEST(JournalLine, RoundTripsEveryField) {
   EXPECT_FALSE(back->ok());
 }
 
+TEST(JournalLine, ADrillLineHoldsItsScratchDatabaseTablesAndRestoreTime) {
+  auto record = sample("drill", 0, at_ms(1764036004123));
+  record.database = "ifn_connect_drill";
+  record.tables = 26;
+  record.tables_proven = 25;
+  record.restore_ms = 1234;
+  const std::string line = format_journal_line(record);
+  EXPECT_NE(line.find(R"("database":"ifn_connect_drill","tables":26,"tables_proven":25,"restore_ms":1234})"),
+            std::string::npos)
+      << line;
+  const auto back = parse_journal_line(line.substr(0, line.size() - 1));
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->command, "drill");
+  EXPECT_EQ(back->database, "ifn_connect_drill");
+  EXPECT_EQ(back->tables, 26u);
+  EXPECT_EQ(back->tables_proven, 25u);
+  EXPECT_EQ(back->restore_ms, 1234);
+  EXPECT_TRUE(back->ok());
+
+  // Other commands' lines keep their fields: readers of the journal see no change.
+  record.command = "backup";
+  const std::string backup_line = format_journal_line(record);
+  EXPECT_EQ(backup_line.find("tables_proven"), std::string::npos) << backup_line;
+  EXPECT_EQ(backup_line.find("\"database\""), std::string::npos) << backup_line;
+}
+
 TEST(JournalLine, RejectsTornAndForeignLines) {
   const std::string line = format_journal_line(sample("verify", 0, at_ms(1764036004123)));
   const std::string whole = line.substr(0, line.size() - 1);

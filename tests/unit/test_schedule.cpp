@@ -105,5 +105,56 @@ TEST(CrontabUninstall, InstallThenUninstallGivesBackTheOriginal) {
   EXPECT_EQ(crontab_without_lines(installed.text).text, before);
 }
 
+const std::string k_drill =
+    "0 4 * * 0 /usr/bin/ifnbackup --config /etc/ifnbackup.conf -q drill latest # ifnbackup-schedule-drill";
+
+TEST(ScheduleWeekday, NamesAsCronCountsThem) {
+  EXPECT_EQ(parse_schedule_weekday("sun"), 0);
+  EXPECT_EQ(parse_schedule_weekday("Sunday"), 0);
+  EXPECT_EQ(parse_schedule_weekday("mon"), 1);
+  EXPECT_EQ(parse_schedule_weekday("WED"), 3);
+  EXPECT_EQ(parse_schedule_weekday("thurs"), 4);
+  EXPECT_EQ(parse_schedule_weekday("sat"), 6);
+  for (const char* text : {"", "s", "su", "t", "0", "7", "sundays", "dimanche", " sun"}) {
+    try {
+      parse_schedule_weekday(text);
+      ADD_FAILURE() << "accepted '" << text << "'";
+    } catch (const Error& error) {
+      EXPECT_EQ(error.code(), ErrorCode::usage) << text;
+    }
+  }
+}
+
+TEST(DrillCronLine, IsTheWeeklyQuietDrillOfLatestWithItsOwnMarker) {
+  EXPECT_EQ(drill_cron_line({"/usr/bin/ifnbackup", "/etc/ifnbackup.conf", {4, 0}}, 0), k_drill);
+  EXPECT_EQ(drill_cron_line({"/opt/ifn backup/ifnbackup", "/etc/ifn.conf", {23, 30}}, 3),
+            "30 23 * * 3 '/opt/ifn backup/ifnbackup' --config /etc/ifn.conf -q drill latest "
+            "# ifnbackup-schedule-drill");
+  EXPECT_TRUE(is_schedule_line(k_drill, k_drill_schedule_marker));
+  EXPECT_FALSE(is_schedule_line(k_drill)) << "not the backup's line";
+  EXPECT_FALSE(is_schedule_line(k_ours, k_drill_schedule_marker)) << "nor is the backup's line the drill's";
+}
+
+TEST(CrontabInstall, TheDrillLineSitsBesideTheBackupLineAndEachIsReplacedAlone) {
+  const std::string before = "MAILTO=root\n";
+  const auto backup = crontab_with_line(before, k_ours);
+  const auto both = crontab_with_line(backup.text, k_drill, k_drill_schedule_marker);
+  EXPECT_TRUE(both.changed);
+  EXPECT_EQ(both.text, before + k_ours + "\n" + k_drill + "\n");
+  EXPECT_FALSE(crontab_with_line(both.text, k_drill, k_drill_schedule_marker).changed)
+      << "twice: one drill line";
+  EXPECT_FALSE(crontab_with_line(both.text, k_ours).changed) << "the backup's line leaves the drill's alone";
+
+  const std::string moved =
+      "30 5 * * 6 /usr/bin/ifnbackup --config /etc/ifnbackup.conf -q drill latest "
+      "# ifnbackup-schedule-drill";
+  const auto edit = crontab_with_line(both.text, moved, k_drill_schedule_marker);
+  EXPECT_EQ(edit.text, before + k_ours + "\n" + moved + "\n") << "replaced in place, the backup's line kept";
+
+  const auto without_backup = crontab_without_lines(both.text);
+  EXPECT_EQ(without_backup.text, before + k_drill + "\n") << "removing the backup's line keeps the drill's";
+  EXPECT_EQ(crontab_without_lines(without_backup.text, k_drill_schedule_marker).text, before);
+}
+
 }  // namespace
 }  // namespace ifnbackup

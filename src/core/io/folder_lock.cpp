@@ -13,8 +13,8 @@
 
 namespace ifnbackup::io {
 
-FolderLock::FolderLock(const std::filesystem::path& folder) {
-  const auto path = folder / k_lock_name;
+FolderLock::FolderLock(const std::filesystem::path& folder, const char* lock_name) {
+  const auto path = folder / lock_name;
   m_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (m_fd < 0) {
     throw_io_error(errno, fmt::format("opening lock file {}", path.string()));

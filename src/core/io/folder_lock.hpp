@@ -1,5 +1,6 @@
 #pragma once
-// One ifnbackup run at a time per backup folder: an flock() on "<folder>/.ifnbackup.lock".
+// One ifnbackup run at a time per backup folder: an flock() on "<folder>/.ifnbackup.lock" (or on
+// another lock file of the folder, for runs that must only exclude each other: drills).
 // The kernel drops the lock when the process dies, so a crash never leaves a stale lock.
 #include <filesystem>
 
@@ -9,7 +10,7 @@ class FolderLock {
  public:
   static constexpr const char* k_lock_name = ".ifnbackup.lock";
   // Throws Error(lock_held) at once if another process holds it; Error(io) if it cannot be created.
-  explicit FolderLock(const std::filesystem::path& folder);
+  explicit FolderLock(const std::filesystem::path& folder, const char* lock_name = k_lock_name);
   ~FolderLock();
   FolderLock(const FolderLock&) = delete;
   FolderLock& operator=(const FolderLock&) = delete;

@@ -1,5 +1,6 @@
 // The procedure's four alerts as one pure function: no good backup for too long, little free space,
-// a backup that failed verification, a failed last backup run. Severities: docs/monitoring.md.
+// a backup that failed verification, a failed last backup run; and its weekly restore test (the last
+// drill failed, or none lately). Severities: docs/monitoring.md.
 #include <algorithm>
 #include <ctime>
 
@@ -19,6 +20,14 @@ std::string hours_text(std::chrono::seconds age) {
     return fmt::format("{} min", s / 60);
   }
   return fmt::format("{:.1f} h", static_cast<double>(s) / 3600.0);
+}
+
+// Hours up to two days, then days: a drill is weekly.
+std::string age_text(std::chrono::seconds age) {
+  if (age < std::chrono::hours(48)) {
+    return hours_text(age);
+  }
+  return fmt::format("{:.1f} days", static_cast<double>(age.count()) / 86400.0);
 }
 
 std::string run_time(Clock::time_point when) {
@@ -113,6 +122,33 @@ CheckReport evaluate_check(const MonitoringSituation& situation, const CheckThre
     }
   }
 
+  // 5. The weekly "test de restauration" (ifnbackup drill): a failed last drill is critical — the
+  // backup did not restore as dumped, or the drill could not run —; none successful lately, a warning.
+  std::optional<std::int64_t> drill_age_seconds;
+  if (thresholds.drill_max_age.count() > 0) {
+    const RunRecord* last_drill = situation.last_run("drill");
+    const RunRecord* good_drill = situation.last_successful_run("drill");
+    std::chrono::seconds drill_age{0};
+    if (good_drill != nullptr) {
+      drill_age = std::chrono::duration_cast<std::chrono::seconds>(now - good_drill->end);
+      drill_age_seconds = drill_age.count();
+    }
+    if (last_drill != nullptr && !last_drill->ok()) {
+      alert(CheckStatus::critical,
+            fmt::format("last restore drill failed ({}, {}, exit {}): {}", run_time(last_drill->start),
+                        last_drill->result, last_drill->exit_code, last_drill->message));
+    } else if (good_drill == nullptr) {
+      alert(CheckStatus::warning,
+            "no restore drill in the journal: run ifnbackup drill weekly (schedule --drill)");
+    } else if (drill_age > thresholds.drill_max_age) {
+      alert(CheckStatus::warning, fmt::format("last restore drill is {} old (max {})", age_text(drill_age),
+                                              age_text(thresholds.drill_max_age)));
+    } else {
+      fine.push_back(fmt::format("restore drill {} old ({} of {} tables proven)", age_text(drill_age),
+                                 good_drill->tables_proven, good_drill->tables));
+    }
+  }
+
   std::stable_sort(report.alerts.begin(), report.alerts.end(),
                    [](const CheckAlert& a, const CheckAlert& b) { return a.status > b.status; });
   report.status = report.alerts.empty() ? CheckStatus::ok : report.alerts.front().status;
@@ -134,6 +170,9 @@ CheckReport evaluate_check(const MonitoringSituation& situation, const CheckThre
   perf += fmt::format("backups={};;;0 verify_failures={};;1;0", situation.backups.size(), failures);
   if (good != nullptr) {
     perf += fmt::format(" size={}B;;;0", good->size);
+  }
+  if (drill_age_seconds) {
+    perf += fmt::format(" drill_age={}s;{};;0", *drill_age_seconds, thresholds.drill_max_age.count());
   }
   report.perfdata = perf;
   return report;

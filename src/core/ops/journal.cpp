@@ -199,6 +199,25 @@ const std::int64_t* integer_field(const std::map<std::string, FlatValue>& fields
   return it == fields.end() ? nullptr : std::get_if<std::int64_t>(&it->second);
 }
 
+// The optional fields of a record: left as they are when absent, or negative where a count is due.
+void take(const std::map<std::string, FlatValue>& fields, const char* name, std::string& out) {
+  if (const auto* text = string_field(fields, name)) {
+    out = *text;
+  }
+}
+
+void take(const std::map<std::string, FlatValue>& fields, const char* name, std::int64_t& out) {
+  if (const auto* number = integer_field(fields, name)) {
+    out = *number;
+  }
+}
+
+void take(const std::map<std::string, FlatValue>& fields, const char* name, std::uint64_t& out) {
+  if (const auto* number = integer_field(fields, name); number != nullptr && *number >= 0) {
+    out = static_cast<std::uint64_t>(*number);
+  }
+}
+
 bool parse_digits(std::string_view text, std::size_t pos, std::size_t count, int& out) {
   if (pos + count > text.size()) {
     return false;
@@ -279,8 +298,14 @@ std::string format_journal_line(const RunRecord& record) {
       .key("bytes").value(record.bytes)
       .key("rows").value(record.rows)
       .key("duration_ms").value(record.duration_ms)
-      .key("message").value(one_line(record.message))
-      .end_object();
+      .key("message").value(one_line(record.message));
+  if (record.command == "drill") {
+    json.key("database").value(record.database)
+        .key("tables").value(record.tables)
+        .key("tables_proven").value(record.tables_proven)
+        .key("restore_ms").value(record.restore_ms);
+  }
+  json.end_object();
   return json.str() + "\n";
 }
 
@@ -308,21 +333,15 @@ std::optional<RunRecord> parse_journal_line(std::string_view line) {
   record.command = *command;
   record.result = *result;
   record.exit_code = static_cast<int>(*exit_code);
-  if (const auto* file = string_field(*fields, "file")) {
-    record.file = *file;
-  }
-  if (const auto* message = string_field(*fields, "message")) {
-    record.message = *message;
-  }
-  if (const auto* bytes = integer_field(*fields, "bytes"); bytes != nullptr && *bytes >= 0) {
-    record.bytes = static_cast<std::uint64_t>(*bytes);
-  }
-  if (const auto* rows = integer_field(*fields, "rows"); rows != nullptr && *rows >= 0) {
-    record.rows = static_cast<std::uint64_t>(*rows);
-  }
-  if (const auto* duration = integer_field(*fields, "duration_ms")) {
-    record.duration_ms = *duration;
-  }
+  take(*fields, "file", record.file);
+  take(*fields, "message", record.message);
+  take(*fields, "bytes", record.bytes);
+  take(*fields, "rows", record.rows);
+  take(*fields, "duration_ms", record.duration_ms);
+  take(*fields, "database", record.database);
+  take(*fields, "tables", record.tables);
+  take(*fields, "tables_proven", record.tables_proven);
+  take(*fields, "restore_ms", record.restore_ms);
   return record;
 }
 

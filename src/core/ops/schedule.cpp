@@ -1,6 +1,7 @@
 // The cron line and the crontab edits: pure text functions.
 #include "ifnbackup/schedule.hpp"
 
+#include <cctype>
 #include <charconv>
 #include <vector>
 
@@ -82,24 +83,45 @@ ScheduleTime parse_schedule_time(std::string_view text) {
   return time;
 }
 
+int parse_schedule_weekday(std::string_view text) {
+  static constexpr std::string_view k_days[] = {"sunday",   "monday", "tuesday", "wednesday",
+                                                "thursday", "friday", "saturday"};
+  std::string lower;
+  for (const char c : text) {
+    lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
+  for (int day = 0; day < 7; ++day) {
+    if (lower.size() >= 3 && k_days[day].starts_with(lower)) {
+      return day;
+    }
+  }
+  throw Error(ErrorCode::usage, fmt::format("invalid day '{}'", text),
+              "give --drill-day as a day of the week: sun, mon, tue, wed, thu, fri or sat");
+}
+
 std::string cron_line(const ScheduleEntry& entry) {
   return fmt::format("{} {} * * * {} --config {} -q backup {}", entry.time.minute, entry.time.hour,
                      shell_word(entry.binary), shell_word(entry.config_file), k_schedule_marker);
 }
 
-bool is_schedule_line(std::string_view line) {
+std::string drill_cron_line(const ScheduleEntry& entry, int weekday) {
+  return fmt::format("{} {} * * {} {} --config {} -q drill latest {}", entry.time.minute, entry.time.hour,
+                     weekday, shell_word(entry.binary), shell_word(entry.config_file),
+                     k_drill_schedule_marker);
+}
+
+bool is_schedule_line(std::string_view line, std::string_view marker) {
   while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r')) {
     line.remove_suffix(1);
   }
-  return line.size() >= k_schedule_marker.size() &&
-         line.substr(line.size() - k_schedule_marker.size()) == k_schedule_marker;
+  return line.size() >= marker.size() && line.substr(line.size() - marker.size()) == marker;
 }
 
-CrontabEdit crontab_with_line(std::string_view crontab, std::string_view line) {
+CrontabEdit crontab_with_line(std::string_view crontab, std::string_view line, std::string_view marker) {
   std::vector<std::string_view> lines;
   bool placed = false;
   for (auto current : split_lines(crontab)) {
-    if (!is_schedule_line(current)) {
+    if (!is_schedule_line(current, marker)) {
       lines.push_back(current);
     } else if (!placed) {
       lines.push_back(line);
@@ -115,10 +137,10 @@ CrontabEdit crontab_with_line(std::string_view crontab, std::string_view line) {
   return edit;
 }
 
-CrontabEdit crontab_without_lines(std::string_view crontab) {
+CrontabEdit crontab_without_lines(std::string_view crontab, std::string_view marker) {
   std::vector<std::string_view> lines;
   for (auto current : split_lines(crontab)) {
-    if (!is_schedule_line(current)) {
+    if (!is_schedule_line(current, marker)) {
       lines.push_back(current);
     }
   }

@@ -45,8 +45,12 @@ const RunRecord* MonitoringSituation::last_run(std::string_view command) const {
 }
 
 const RunRecord* MonitoringSituation::last_successful_backup_run() const {
+  return last_successful_run("backup");
+}
+
+const RunRecord* MonitoringSituation::last_successful_run(std::string_view command) const {
   for (auto it = runs.rbegin(); it != runs.rend(); ++it) {
-    if (it->command == "backup" && it->ok()) {
+    if (it->command == command && it->ok()) {
       return &*it;
     }
   }

@@ -1,0 +1,110 @@
+#include <iostream>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "cli.hpp"
+#include "ifnbackup/drill.hpp"
+#include "ifnbackup/error.hpp"
+#include "restore_report.hpp"
+
+namespace ifnbackup::cli {
+
+namespace {
+
+struct DrillFlags {
+  std::string file = "latest";
+  std::string into;
+  bool keep = false;
+  bool no_binlog = false;
+};
+
+double seconds(std::chrono::milliseconds duration) {
+  return static_cast<double>(duration.count()) / 1000.0;
+}
+
+int drill(GlobalSettings& settings, const DrillFlags& flags) {
+  DrillOptions options;
+  options.connection = settings.connection;
+  options.backup_dir = settings.backup_dir;
+  options.file = flags.file;
+  options.into = flags.into;
+  options.keep = flags.keep;
+  options.no_binlog = flags.no_binlog;
+  if (settings.threads > 0) {
+    options.threads = settings.threads;
+  }
+  // Named before the run, so a failed drill's journal line says what it was drilling into.
+  settings.run.database = drill_scratch_database(options);
+
+  ProgressReporter progress;
+  DrillCallbacks callbacks;
+  callbacks.plan = [&settings](const RestorePlan& plan) {
+    settings.run.file = plan.file.filename().string();
+    settings.run.bytes = plan.verification.compressed_bytes;
+    for (const auto& table : plan.verification.tables) {
+      settings.run.rows += table.rows;
+    }
+  };
+  if (!settings.quiet) {
+    callbacks.progress = [&progress](const LoadProgress& p) { progress(p); };
+  }
+  const DrillResult result = run_drill(options, callbacks);
+  settings.run.tables = result.checks.size();
+  settings.run.tables_proven = result.tables_proven;
+  settings.run.restore_ms = result.restore_duration.count();
+
+  warn_about_unproven(result.checks);
+  if (result.tables_proven < result.checks.size() && !result.checks.empty()) {
+    spdlog::warn("{} of {} tables could not be proven (see the content column): their row counts match",
+                 result.checks.size() - result.tables_proven, result.checks.size());
+  }
+  const std::string summary = fmt::format(
+      "drill ok: {} restored into '{}' and proven ({} of {} tables identical) in {:.1f} s; scratch "
+      "database {}",
+      result.file.filename().string(), result.scratch_database, result.tables_proven, result.checks.size(),
+      seconds(result.restore_duration), result.kept ? "kept (--keep)" : "dropped");
+  spdlog::info("{} (whole drill {:.1f} s, server {})", summary, seconds(result.duration), result.server);
+  if (!settings.quiet) {
+    std::cout << format_table_checks(result.checks) << summary << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+Command add_drill_command(CLI::App& app, GlobalSettings& settings) {
+  auto flags = std::make_shared<DrillFlags>();
+  Command command;
+  command.log_name = "drill";
+  command.app = app.add_subcommand(
+      "drill", "Restore test: restore a backup into a scratch database, prove every table, time it, drop it");
+  command.app
+      ->add_option("file", flags->file,
+                   "Backup file: a path, a name in the backup folder, or latest (the newest good backup)")
+      ->capture_default_str();
+  command.app->add_option(
+      "--into", flags->into,
+      "Scratch database (default: <database>_drill); refused if it exists and is not a previous "
+      "drill's own");
+  command.app->add_flag(
+      "--keep", flags->keep,
+      "Leave the scratch database after the drill (also after a failure), to look at it; the next "
+      "drill drops it");
+  command.app->add_flag(
+      "--no-binlog", flags->no_binlog,
+      "Keep the drill's load out of the binary log (needs BINLOG ADMIN or SUPER): on a primary, "
+      "replicas would load the scratch database too");
+  command.app->add_option("--metrics-file", settings.metrics_file,
+                          "Also write the figures for Prometheus (node_exporter textfile collector, *.prom)");
+  command.app->footer(
+      "The procedure's weekly restore test. Order: verify the file, restore it into the scratch database\n"
+      "(no question, no safety snapshot: the configured database is never touched), prove each table's\n"
+      "content against the backup's digests, report the time taken (the RTO), drop the scratch database.\n"
+      "Journaled (journal.jsonl); 'status' and 'check' report the last drill. Exit codes: "
+      "docs/exit-codes.md.");
+  command.action = [&settings, flags]() { return drill(settings, *flags); };
+  return command;
+}
+
+}  // namespace ifnbackup::cli

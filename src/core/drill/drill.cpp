@@ -1,0 +1,253 @@
+// The drill: run_restore into a scratch database that does not exist when the restore starts, so
+// the restore asks nothing, snapshots nothing and, if it fails, rolls back by dropping it.
+#include "ifnbackup/drill.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "backup/dump.hpp"
+#include "db/connection.hpp"
+#include "drill/scratch_record.hpp"
+#include "ifnbackup/error.hpp"
+#include "io/atomic_file.hpp"
+#include "io/folder_lock.hpp"
+
+namespace ifnbackup {
+
+namespace {
+
+// One drill at a time per backup folder: the scratch record and the scratch database are its own.
+// Not the folder's main lock, which the restore inside the drill takes (and backups wait on).
+constexpr const char* k_drill_lock_name = ".ifnbackup-drill.lock";
+
+constexpr std::size_t k_max_database_name = 64;
+
+constexpr std::array<std::string_view, 4> k_system_schemas = {"information_schema", "performance_schema",
+                                                              "mysql", "sys"};
+
+bool database_exists(db::Connection& server, const std::string& database) {
+  return server
+             .query_value(
+                 fmt::format("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = {}",
+                             backup::sql_literal(database)))
+             .value_or("0") != "0";
+}
+
+// The server as it names itself: the same whichever way it is reached (socket, 127.0.0.1, a name).
+std::string server_identity(db::Connection& server) {
+  const auto row = server.query("SELECT @@hostname, @@port");
+  if (row.rows.empty() || row.rows[0].size() < 2 || !row.rows[0][0] || !row.rows[0][1]) {
+    throw Error(ErrorCode::server,
+                fmt::format("{} did not say its host name and port", server.description()));
+  }
+  return *row.rows[0][0] + ":" + *row.rows[0][1];
+}
+
+void drop_database(const ConnectionOptions& connection, const std::string& database) {
+  auto server = db::Connection::open(connection, false);
+  server->execute(fmt::format("DROP DATABASE IF EXISTS {}", db::quote_identifier(database)));
+}
+
+// After a failed drill: the record keeps the scratch database while it exists (the next drill may
+// drop it), and forgets it once the restore's roll-back dropped it.
+void forget_if_dropped(drill::ScratchRecord& record, const std::string& server_id,
+                       const DrillOptions& options, const std::string& scratch) {
+  try {
+    auto server = db::Connection::open(options.connection, false);
+    if (!database_exists(*server, scratch)) {
+      record.remove(server_id, scratch);
+      record.save();
+    }
+  } catch (const Error& error) {
+    spdlog::warn(
+        "could not tell whether the scratch database '{}' is still there ({}): it stays recorded as the "
+        "drill's",
+        scratch, error.what());
+  }
+}
+
+std::string failure_hint(const Error& error, const DrillOptions& options, const std::string& scratch) {
+  switch (error.code()) {
+    case ErrorCode::check_mismatch:
+    case ErrorCode::content_mismatch:
+      return fmt::format(
+          "this backup does not restore as it was dumped: do not count on it. {}, and report it "
+          "with drill.log",
+          options.keep ? fmt::format("'{}' is kept as the load left it", scratch)
+                       : std::string("ifnbackup drill FILE --keep keeps the scratch database to "
+                                     "compare"));
+    case ErrorCode::restore_rolled_back:
+      return fmt::format("the scratch database '{}' was dropped; drill.log names the failing statement",
+                         scratch);
+    case ErrorCode::restore_failed:
+      if (options.keep) {
+        return fmt::format(
+            "--keep: '{}' is left as the failed load left it, to look at; the next drill drops it "
+            "(drill.log names the failing statement)",
+            scratch);
+      }
+      return error.hint();
+    default:
+      return error.hint();
+  }
+}
+
+}  // namespace
+
+std::string drill_scratch_database(const DrillOptions& options) {
+  const std::string& source = options.connection.database;
+  std::string scratch = options.into;
+  if (scratch.empty()) {
+    if (source.empty()) {
+      throw Error(ErrorCode::usage, "no database to name the drill's scratch database after",
+                  "give --database (the drill restores into <database>_drill), or --into NAME");
+    }
+    scratch = source + std::string(k_drill_suffix);
+  }
+  if (scratch == source) {
+    throw Error(
+        ErrorCode::usage,
+        fmt::format("--into '{}' is the configured database: a drill never touches it; nothing was changed",
+                    scratch),
+        "leave --into out (the drill uses <database>_drill) or name a scratch database");
+  }
+  std::string lower = scratch;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (std::find(k_system_schemas.begin(), k_system_schemas.end(), lower) != k_system_schemas.end()) {
+    throw Error(ErrorCode::usage,
+                fmt::format("'{}' is a system schema: a drill never restores into it", scratch),
+                "name a scratch database with --into");
+  }
+  if (scratch.size() > k_max_database_name) {
+    throw Error(
+        ErrorCode::usage,
+        fmt::format("the scratch database name '{}' is {} characters: a database name holds at most {}",
+                    scratch, scratch.size(), k_max_database_name),
+        "name a shorter one with --into");
+  }
+  if (std::any_of(scratch.begin(), scratch.end(),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x20; })) {
+    throw Error(ErrorCode::usage, "the scratch database name holds a control character",
+                "name it with printable characters (--into)");
+  }
+  return scratch;
+}
+
+DrillResult run_drill(const DrillOptions& options, const DrillCallbacks& callbacks) {
+  const auto started = std::chrono::steady_clock::now();
+  if (options.backup_dir.empty()) {
+    throw Error(ErrorCode::usage, "no backup folder: the drill restores a backup of it",
+                "give --backup-dir or 'backup-dir' in the config file");
+  }
+  const std::string scratch = drill_scratch_database(options);
+  io::ensure_private_folder(options.backup_dir);
+  io::FolderLock drill_lock(options.backup_dir, k_drill_lock_name);
+  auto record = drill::ScratchRecord::load(options.backup_dir);
+
+  DrillResult result;
+  result.scratch_database = scratch;
+  std::string server_id;
+  {
+    auto server = db::Connection::open(options.connection, false);
+    server_id = server_identity(*server);
+    if (database_exists(*server, scratch)) {
+      if (!record.contains(server_id, scratch)) {
+        throw Error(
+            ErrorCode::usage,
+            fmt::format("database '{}' exists on {} and is not a drill's scratch database: the drill never "
+                        "touches it; nothing was changed",
+                        scratch, server->description()),
+            "name another scratch database with --into; if this one is a leftover nobody needs, drop it "
+            "yourself first");
+      }
+      spdlog::info("dropping '{}', the scratch database a previous drill left", scratch);
+      server->execute(fmt::format("DROP DATABASE {}", db::quote_identifier(scratch)));
+      result.replaced_previous = true;
+    }
+  }
+  record.add(server_id, scratch);
+  record.save();
+
+  RestoreOptions restore;
+  restore.connection = options.connection;
+  restore.backup_dir = options.backup_dir;
+  restore.file = options.file;
+  restore.into = scratch;
+  restore.no_rollback = options.keep;  // --keep: a failed load stays, to be looked at
+  restore.no_binlog = options.no_binlog;
+  restore.threads = options.threads;
+  RestoreCallbacks restore_callbacks;
+  bool appeared = false;
+  restore_callbacks.confirm = [&](const RestorePlan& plan) {
+    // Never a safety snapshot, never someone's database: the scratch database must still be absent.
+    if (plan.target_exists) {
+      appeared = true;
+      throw Error(
+          ErrorCode::usage,
+          fmt::format("database '{}' was created by someone else while the drill started; nothing was "
+                      "changed",
+                      scratch),
+          "run the drill again with another --into");
+    }
+    result.server = plan.server;
+    result.compressed_bytes = plan.verification.compressed_bytes;
+    for (const auto& table : plan.verification.tables) {
+      result.rows += table.rows;
+    }
+    if (callbacks.plan) {
+      callbacks.plan(plan);
+    }
+    spdlog::info("drill: restoring {} into the scratch database '{}' on {}", plan.file.string(), scratch,
+                 plan.server);
+    return true;
+  };
+  restore_callbacks.progress = callbacks.progress;
+  restore_callbacks.before_checks = callbacks.before_checks;
+
+  RestoreResult restored;
+  try {
+    restored = run_restore(restore, restore_callbacks);
+  } catch (const Error& error) {
+    if (appeared) {
+      record.remove(server_id, scratch);
+      record.save();
+    } else {
+      forget_if_dropped(record, server_id, options, scratch);
+    }
+    throw Error(error.code(), fmt::format("drill failed: {}", error.what()),
+                failure_hint(error, options, scratch));
+  }
+  result.file = restored.file;
+  result.checks = std::move(restored.checks);
+  result.tables_proven = static_cast<std::size_t>(
+      std::count_if(result.checks.begin(), result.checks.end(),
+                    [](const TableCheck& check) { return check.proof == ProofVerdict::identical; }));
+  result.restore_duration = restored.duration;
+
+  result.kept = options.keep;
+  if (!options.keep) {
+    try {
+      drop_database(options.connection, scratch);
+    } catch (const Error& error) {
+      throw Error(
+          error.code(),
+          fmt::format("the drill proved {} of {} tables in {:.1f} s, but its scratch database '{}' could not "
+                      "be dropped: {}",
+                      result.tables_proven, result.checks.size(),
+                      static_cast<double>(restored.duration.count()) / 1000.0, scratch, error.what()),
+          "drop it yourself (it holds a copy of the data), or grant DROP on it; the next drill drops it too");
+    }
+    record.remove(server_id, scratch);
+    record.save();
+  }
+  result.duration =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  return result;
+}
+
+}  // namespace ifnbackup
