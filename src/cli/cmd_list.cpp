@@ -48,7 +48,7 @@ int list_folder(const GlobalSettings& settings) {
     if (entry.kind == BackupKind::foreign) {
       // Not ours: not listed, never touched. Our own lock, state and log files are not counted.
       if (entry.name.front() != '.' && entry.name != "backup.log" && entry.name != "restore.log" &&
-          entry.name != "journal.jsonl") {
+          entry.name != "drill.log" && entry.name != "journal.jsonl") {
         ++foreign;
       }
       continue;

@@ -153,5 +153,9 @@ expect_exit "a drill after the failed ones" 0
 check "its scratch database is gone" absent "${scratch}"
 run "${CLI_BIN}" --backup-dir "${dir}" check
 expect_exit "check once a drill succeeded again" 0
+run "${CLI_BIN}" --backup-dir "${dir}" list
+expect_exit "list" 0
+expect_not_contains "list: drill.log, the drill's lock and record are not counted as others' files" "other file(s)" \
+    "${CLI_LAST_OUT}"
 
 cli_finish
