@@ -1,0 +1,269 @@
+#include "fuzz_round_trip.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "fuzz_compare.hpp"
+
+namespace ifnbackup::test::fuzz {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::size_t k_shown_errors = 1500;  // characters of a failing command's stderr in a report
+
+std::string tail(const std::string& text) {
+  return text.size() > k_shown_errors ? "..." + text.substr(text.size() - k_shown_errors) : text;
+}
+
+std::string excerpt(const std::string& text) {
+  std::string out = text.substr(0, 300);
+  return text.size() > 300 ? out + "..." : out;
+}
+
+// The three databases of a round, dropped at the end unless they are kept for a look.
+class RoundDatabases {
+ public:
+  RoundDatabases(const TestServer& server, bool keep) : m_server(server), m_keep(keep) {
+    static std::atomic<int> counter{0};
+    const std::string base = fmt::format("fz_{}_{}", ::getpid(), counter++);
+    source = base + "_source";
+    stock = base + "_stock";
+    restored = base + "_ifnbackup";
+    drop();
+    auto connection = connect(m_server, "");
+    connection->execute("CREATE DATABASE " + db::quote_identifier(source));
+    connection->execute("CREATE DATABASE " + db::quote_identifier(stock));
+  }
+  ~RoundDatabases() {
+    if (!m_keep) {
+      try {
+        drop();
+      } catch (const std::exception&) {
+        // a server gone away: nothing left to drop
+      }
+    }
+  }
+  RoundDatabases(const RoundDatabases&) = delete;
+  RoundDatabases& operator=(const RoundDatabases&) = delete;
+
+  std::string source;
+  std::string stock;
+  std::string restored;  // created by ifnbackup restore --into
+
+ private:
+  void drop() {
+    auto connection = connect(m_server, "");
+    for (const auto* name : {&source, &stock, &restored}) {
+      connection->execute("DROP DATABASE IF EXISTS " + db::quote_identifier(*name));
+    }
+  }
+  TestServer m_server;
+  bool m_keep;
+};
+
+// The newest *.sql.gz of `dir`: a backup, or a restore's safety snapshot.
+fs::path newest_in(const fs::path& dir, bool safety_snapshot) {
+  fs::path found;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name.ends_with(".sql.gz") && name.starts_with("pre_restore_safety") == safety_snapshot &&
+        (found.empty() || name > found.filename().string())) {
+      found = entry.path();
+    }
+  }
+  return found;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+const auto k_every_object = [](const std::string&) { return true; };
+
+class Round {
+ public:
+  Round(const TestServer& server, const FuzzDatabase& database, const RoundTripSettings& settings)
+      : m_server(server),
+        m_database(database),
+        m_settings(settings),
+        m_names(server, !settings.keep_dir.empty()) {
+    m_work = settings.keep_dir.empty() ? m_scratch.path() : settings.keep_dir / database.name;
+    m_backups = m_work / "backups";
+    fs::create_directories(m_backups);
+    fs::permissions(m_backups, fs::perms::owner_all);
+    if (!settings.keep_dir.empty()) {
+      std::ofstream(m_work / "setup.sql", std::ios::binary) << setup_script(database);
+    }
+  }
+
+  RoundTripReport run() {
+    if (load_source() && back_up() && restore_both()) {
+      compare();
+      if (m_settings.snapshot_round) {
+        snapshot_round();
+      }
+    }
+    return finish();
+  }
+
+ private:
+  void fail(std::string failure) { m_report.failures.push_back(std::move(failure)); }
+
+  // One statement per mysql_real_query: the server stores each body as written.
+  bool load_source() {
+    auto connection = connect(m_server, m_names.source);
+    for (std::size_t i = 0; i < m_database.statements.size(); ++i) {
+      const auto result = connection->run_statement(m_database.statements[i]);
+      if (!result.ok) {
+        fail(fmt::format("the generator's statement {} failed (a generator fault): error {}: {}\n      {}",
+                         i + 1, result.error_number, result.error, excerpt(m_database.statements[i])));
+        return false;
+      }
+    }
+    return true;
+  }
+
+  bool back_up() {
+    const auto backup =
+        run_command({m_settings.binary, "--defaults-file", m_server.defaults_file, "--database",
+                     m_names.source, "--backup-dir", m_backups.string(), "backup"});
+    m_file = backup.exit_code == 0 ? newest_in(m_backups, false) : fs::path();
+    if (m_file.empty()) {
+      fail(fmt::format("ifnbackup backup failed (exit {}):\n{}", backup.exit_code, tail(backup.err)));
+      return false;
+    }
+    m_file_note = fmt::format("{}, {} bytes", m_file.filename().string(), fs::file_size(m_file));
+    return true;
+  }
+
+  CommandResult restore(const fs::path& file) {
+    return run_command({m_settings.binary, "--defaults-file", m_server.defaults_file, "--database",
+                        m_names.source, "--backup-dir", m_backups.string(), "--threads",
+                        std::to_string(m_settings.restore_threads), "restore", file.string(), "--into",
+                        m_names.restored, "--yes"});
+  }
+
+  bool restore_both() {
+    const auto stock = run_bash(R"(gunzip -c "$1" | mariadb --defaults-file="$2" "$3")",
+                                {m_file.string(), m_server.defaults_file, m_names.stock});
+    if (stock.exit_code != 0) {
+      fail(fmt::format("the stock client could not restore the backup (exit {}): a dumper fault:\n{}",
+                       stock.exit_code, tail(stock.err)));
+    }
+    const auto ours = restore(m_file);
+    if (ours.exit_code != 0) {
+      fail(fmt::format("ifnbackup restore failed (exit {}) where the stock client {}:\n{}", ours.exit_code,
+                       stock.exit_code == 0 ? "succeeded" : "failed too", tail(ours.err)));
+    }
+    return stock.exit_code == 0 && ours.exit_code == 0;
+  }
+
+  void compare() {
+    auto reader = connect(m_server, "");
+    const DatabaseState source = read_database_state(*reader, m_names.source);
+    m_stock = read_database_state(*reader, m_names.stock);
+    const DatabaseState restored = read_database_state(*reader, m_names.restored);
+    for (auto& difference :
+         compare_states(m_stock, "stock client", restored, "ifnbackup restore", k_every_object)) {
+      fail("ifnbackup restore differs from the stock client: " + difference);
+    }
+    // The stock client rewrites some bodies (it drops comments): those cannot match the source.
+    const auto faithful = [&](const std::string& object) {
+      return !m_database.rewritten_by_client.contains(object);
+    };
+    for (auto& difference : compare_states(source, "source", m_stock, "stock client", faithful)) {
+      fail("the stock client's restore differs from the source (the backup is not faithful): " + difference);
+    }
+  }
+
+  // The file again over the restored copy (its safety snapshot taken first, by our dumper), then that
+  // snapshot loaded back as a roll-back would: the copy must still be what the stock client made.
+  void snapshot_round() {
+    const auto again = restore(m_file);
+    const fs::path snapshot = newest_in(m_backups, true);
+    if (again.exit_code != 0 || snapshot.empty()) {
+      fail(fmt::format("restoring the file over its restored copy failed (exit {}{}):\n{}", again.exit_code,
+                       snapshot.empty() ? ", no safety snapshot" : "", tail(again.err)));
+      return;
+    }
+    const auto back = restore(snapshot);
+    if (back.exit_code != 0) {
+      fail(fmt::format("restoring the safety snapshot {} failed (exit {}):\n{}", snapshot.filename().string(),
+                       back.exit_code, tail(back.err)));
+      return;
+    }
+    auto reader = connect(m_server, "");
+    const DatabaseState restored = read_database_state(*reader, m_names.restored);
+    for (auto& difference :
+         compare_states(m_stock, "stock client", restored, "its safety snapshot restored", k_every_object)) {
+      fail("after restoring the copy's safety snapshot: " + difference);
+    }
+  }
+
+  RoundTripReport finish() {
+    const std::string reproduce =
+        m_database.name.starts_with("seed ")
+            ? fmt::format("scripts/fuzz-restore --start {} --seeds 1 --keep DIR", m_database.seed)
+            : fmt::format("the named case '{}' (IFNBACKUP_FUZZ_KEEP=DIR keeps its files)", m_database.name);
+    m_report.summary =
+        fmt::format("{} [{}; restore --threads {}{}; {:.1f} s]{}\n  reproduce: {}", m_database.summary(),
+                    m_file_note.empty() ? "no backup" : m_file_note, m_settings.restore_threads,
+                    m_settings.snapshot_round ? ", snapshot round" : "", seconds_since(m_started),
+                    m_report.failures.empty() ? "" : " FAILED", reproduce);
+    if (!m_settings.keep_dir.empty()) {
+      m_report.summary += fmt::format("\n  kept: {} (setup.sql, backups/), databases {}, {}, {}",
+                                      m_work.string(), m_names.source, m_names.stock, m_names.restored);
+    }
+    return std::move(m_report);
+  }
+
+  const TestServer& m_server;
+  const FuzzDatabase& m_database;
+  const RoundTripSettings& m_settings;
+  const std::chrono::steady_clock::time_point m_started = std::chrono::steady_clock::now();
+  RoundDatabases m_names;
+  TempDir m_scratch;
+  fs::path m_work;
+  fs::path m_backups;
+  fs::path m_file;
+  std::string m_file_note;
+  DatabaseState m_stock;
+  RoundTripReport m_report;
+};
+
+}  // namespace
+
+RoundTripSettings settings_for(std::uint64_t seed) {
+  RoundTripSettings settings;
+  const char* binary = std::getenv("IFNBACKUP_FUZZ_BIN");
+  settings.binary = binary != nullptr && *binary != '\0' ? binary : IFNBACKUP_BIN;
+  settings.restore_threads = static_cast<unsigned>(1 + seed % 3);
+  settings.snapshot_round = seed % 3 == 0;
+  if (const char* keep = std::getenv("IFNBACKUP_FUZZ_KEEP"); keep != nullptr && *keep != '\0') {
+    settings.keep_dir = keep;
+  }
+  return settings;
+}
+
+std::string RoundTripReport::text() const {
+  std::string out = summary;
+  for (const auto& failure : failures) {
+    out += "\n  - " + failure;
+  }
+  return out;
+}
+
+RoundTripReport round_trip(const TestServer& server, const FuzzDatabase& database,
+                           const RoundTripSettings& settings) {
+  return Round(server, database, settings).run();
+}
+
+}  // namespace ifnbackup::test::fuzz

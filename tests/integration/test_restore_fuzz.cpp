@@ -1,0 +1,179 @@
+// The differential restore test (issues 11 and 18): generated databases — every column type, edge
+// values, keys, triggers, routines, events and views created under ANSI_QUOTES and NO_BACKSLASH_ESCAPES —
+// backed up by ifnbackup and restored by the stock client and by `ifnbackup restore`; any difference
+// between the two copies, or between a copy and the source, fails with the seed and the first
+// differing row. CI runs the fixed seeds below and the named cases; scripts/fuzz-restore runs more
+// (IFNBACKUP_FUZZ_SEEDS seeds from IFNBACKUP_FUZZ_START, registered as RestoreFuzzMore.seed_N).
+#include <cstdlib>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "fuzz_round_trip.hpp"
+#include "fuzz_schema.hpp"
+#include "test_support.hpp"
+
+namespace ifnbackup::test {
+namespace {
+
+// Chosen so that together they cover expected_coverage() (checked below) in under two minutes on two
+// cores. Before the fixes of issues 11 and 18, 1, 4, 5, 16, 18, 32 and 109 restored id 0 renumbered
+// (18 through its safety snapshot too; in 36 the new id was past its TINYINT and the restore failed),
+// and 10, 14, 17, 20 and 37 split a body under ANSI_QUOTES where the server does not (exit 13). 109
+// holds a table of over 8 MiB of rows, which the dump cuts into parts.
+constexpr std::uint64_t k_ci_seeds[] = {1, 4, 5, 10, 14, 16, 17, 18, 20, 32, 36, 37, 109};
+
+void expect_round_trip(const fuzz::FuzzDatabase& database, const fuzz::RoundTripSettings& settings) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  const auto report = fuzz::round_trip(server, database, settings);
+  std::cout << report.summary << '\n';
+  EXPECT_TRUE(report.failures.empty()) << report.text();
+}
+
+void expect_seed_round_trip(std::uint64_t seed) {
+  expect_round_trip(fuzz::generate_database(seed), fuzz::settings_for(seed));
+}
+
+class RestoreFuzzSeed : public testing::TestWithParam<std::uint64_t> {};
+
+TEST_P(RestoreFuzzSeed, BothRestoresMatchEachOtherAndTheSource) {
+  expect_seed_round_trip(GetParam());
+}
+
+INSTANTIATE_TEST_SUITE_P(Ci, RestoreFuzzSeed, testing::ValuesIn(k_ci_seeds),
+                         [](const testing::TestParamInfo<std::uint64_t>& info) {
+                           return fmt::format("seed_{}", info.param);
+                         });
+
+TEST(RestoreFuzzGenerator, ASeedGivesTheSameDatabaseEveryTime) {
+  const auto first = fuzz::generate_database(42);
+  const auto again = fuzz::generate_database(42);
+  const auto other = fuzz::generate_database(43);
+  EXPECT_EQ(first.statements, again.statements);
+  EXPECT_EQ(first.rewritten_by_client, again.rewritten_by_client);
+  EXPECT_NE(first.statements, other.statements);
+}
+
+TEST(RestoreFuzzGenerator, CiSeedsCoverEveryTypeKeyAndObjectKind) {
+  std::set<std::string> covered;
+  for (const auto seed : k_ci_seeds) {
+    const auto database = fuzz::generate_database(seed);
+    covered.insert(database.coverage.begin(), database.coverage.end());
+  }
+  std::string missing;
+  for (const auto& expected : fuzz::expected_coverage()) {
+    if (!covered.contains(expected)) {
+      missing += "\n  " + expected;
+    }
+  }
+  EXPECT_TRUE(missing.empty()) << "the CI seeds never generate:" << missing;
+}
+
+// A hand-written database, run through the same round trip as a seed.
+fuzz::FuzzDatabase named_case(const std::string& name, std::vector<std::string> statements,
+                              std::set<std::string> rewritten_by_client = {}) {
+  fuzz::FuzzDatabase database;
+  database.name = name;
+  database.statements = {"SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'",
+                         "SET SESSION time_zone = '+00:00'"};
+  database.statements.insert(database.statements.end(), statements.begin(), statements.end());
+  database.rewritten_by_client = std::move(rewritten_by_client);
+  return database;
+}
+
+// Two loading connections and the snapshot round: issue 11's fault was in the roll-back too.
+fuzz::RoundTripSettings named_case_settings() {
+  auto settings = fuzz::settings_for(1);
+  settings.snapshot_round = true;
+  return settings;
+}
+
+// Issue 11: LOAD DATA with a SET clause (for the binary and BIT columns) renumbered id 0.
+TEST(RestoreFuzzCase, IdZeroInATableWithBitAndBinaryColumnsStaysZero) {
+  expect_round_trip(
+      named_case("id 0 with BIT and binary columns",
+                 {"CREATE TABLE accounts (id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, "
+                  "flags BIT(8), raw VARBINARY(16), note VARCHAR(20)) ENGINE=InnoDB",
+                  "INSERT INTO accounts VALUES (0, b'1', X'00FF27', 'system'), (1, b'0', X'5C', "
+                  "'one'), (2, NULL, NULL, 'two')"}),
+      named_case_settings());
+}
+
+// Issue 18: under ANSI_QUOTES "q\" is an identifier, so `#` starts a comment that hides the `;;`.
+TEST(RestoreFuzzCase, TriggerBodyUnderAnsiQuotesIsOneStatement) {
+  expect_round_trip(
+      named_case("trigger body under ANSI_QUOTES",
+                 {"CREATE TABLE t (id INT PRIMARY KEY)", "INSERT INTO t VALUES (1)",
+                  "SET SESSION sql_mode = 'ANSI_QUOTES'",
+                  "CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW SET @\"q\\\" = 1 # \" ;; SET "
+                  "@planted = 1 ;; SET @z = 1\n + 0",
+                  "SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'"},
+                 {"trigger tr"}),
+      named_case_settings());
+}
+
+// A string literal of a body holding a line that starts with "DELIMITER": mysql.cc drops the line break
+// after such a line when it ends outside quotes (it takes the line for a DELIMITER command), even though
+// the line began inside the string; the stored body loses a newline. A restore must do the same.
+TEST(RestoreFuzzCase, LineStartingWithDelimiterInsideAStringOfABody) {
+  expect_round_trip(named_case("DELIMITER line inside a string of a body",
+                               {"CREATE PROCEDURE p() BEGIN\nSET @a = 'x\nDELIMITER ;;';\nSET @b = 1;\nEND"},
+                               {"procedure p"}),
+                    named_case_settings());
+}
+
+// A routine COMMENT holding a backslash, created under NO_BACKSLASH_ESCAPES: SHOW CREATE prints it
+// escaped ('a\\b') whatever the sql_mode, and the dump replays it under the routine's own mode, where
+// '\\' is two characters: the comment doubles its backslash on every backup and restore.
+TEST(RestoreFuzzCase, RoutineCommentWithABackslashUnderNoBackslashEscapes) {
+  expect_round_trip(
+      named_case(
+          "routine COMMENT with a backslash under NO_BACKSLASH_ESCAPES",
+          {"SET SESSION sql_mode = 'NO_BACKSLASH_ESCAPES'", "CREATE PROCEDURE p() COMMENT 'a\\b' SELECT 1",
+           "CREATE EVENT e ON SCHEDULE AT '2037-06-01 12:00:00' ON COMPLETION PRESERVE DISABLE "
+           "COMMENT 'c\\d' DO SET @x = 1",
+           "SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'"}),
+      named_case_settings());
+}
+
+// MariaDB 10.11 keeps ENUM and SET member names in utf8mb3: SHOW CREATE TABLE (and information_schema)
+// print a four-byte character as '?', so any logical dump restores the member as '?' and its rows as ''.
+TEST(RestoreFuzzCase, EnumMemberWithAFourByteCharacter) {
+  GTEST_SKIP()
+      << "server limitation, not ifnbackup's: SHOW CREATE TABLE prints ENUM('\xF0\x9F\x98\x80') as "
+         "ENUM('?') (mariadb-dump loses it the same way); kept to show what the generator leaves out";
+  expect_round_trip(
+      named_case("ENUM member with a four-byte character",
+                 {"CREATE TABLE t (id INT PRIMARY KEY, e ENUM('x', _utf8mb4 X'F09F9880') CHARACTER SET "
+                  "utf8mb4)",
+                  "INSERT INTO t VALUES (1, _utf8mb4 X'F09F9880')"}),
+      named_case_settings());
+}
+
+// More seeds, asked for by scripts/fuzz-restore: registered only when IFNBACKUP_FUZZ_SEEDS is set,
+// so CTest (which lists the tests without it) never sees them.
+class MoreSeed : public testing::Test {
+ public:
+  explicit MoreSeed(std::uint64_t seed) : m_seed(seed) {}
+  void TestBody() override { expect_seed_round_trip(m_seed); }
+
+ private:
+  std::uint64_t m_seed;
+};
+
+[[maybe_unused]] const bool k_more_seeds_registered = [] {
+  const char* count = std::getenv("IFNBACKUP_FUZZ_SEEDS");
+  if (count == nullptr || *count == '\0') {
+    return false;
+  }
+  const char* start_text = std::getenv("IFNBACKUP_FUZZ_START");
+  const std::uint64_t start = start_text != nullptr && *start_text != '\0' ? std::stoull(start_text) : 1000;
+  for (std::uint64_t seed = start; seed < start + std::stoull(count); ++seed) {
+    testing::RegisterTest("RestoreFuzzMore", fmt::format("seed_{}", seed).c_str(), nullptr, nullptr, __FILE__,
+                          __LINE__, [seed]() -> testing::Test* { return new MoreSeed(seed); });
+  }
+  return true;
+}();
+
+}  // namespace
+}  // namespace ifnbackup::test
