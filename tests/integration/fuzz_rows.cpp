@@ -89,7 +89,8 @@ std::string Generator::value_for(Random& random, Table& table, const Column& col
     return "NULL";
   }
   const std::size_t budget = m_big_table ? k_long_values_of_a_big_table : k_long_values_per_seed;
-  const bool allow_long = table.long_values && m_long_values < budget && random.percent(m_big_table ? 70 : 30);
+  const bool allow_long =
+      table.long_values && m_long_values < budget && random.percent(m_big_table ? 70 : 30);
   std::string value = random_value(random, column.type, allow_long);
   if (value.size() > (std::size_t{1} << 20)) {
     ++m_long_values;
