@@ -26,6 +26,7 @@ enum class ErrorCode : int {
   check_mismatch = 16,   // restore loaded, but row counts differ from the backup's
   doctor_warnings = 17,  // doctor found something to fix (nothing failed)
   content_mismatch = 18,  // restore loaded, but a table's content differs from the backup's digest
+  foreign_statement = 19,  // a file holds a statement a backup may not (another database, SET GLOBAL...)
 };
 
 // Short stable name of a code, for logs and JSON ("lock_held").

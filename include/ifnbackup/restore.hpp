@@ -32,6 +32,9 @@ struct RestoreOptions {
   // Skip the content proof (each restored table read back and its digest compared with the
   // backup's): row counts only. For operators who accept that risk to save the read.
   bool no_proof = false;
+  // Run a mysqldump file's statements outside what a backup of one database may hold (another
+  // database, SET GLOBAL, accounts...): shown in the plan, refused without this.
+  bool allow_foreign_statements = false;
 };
 
 // What is about to happen, shown to the operator before anything is touched.

@@ -45,6 +45,17 @@ struct VerifyResult {
   // legacy file (no manifest) tells of its tables; mysqldump starts each such statement on a line.
   std::uint64_t create_table_lines = 0;
   std::uint64_t insert_lines = 0;
+  // Every statement as the restore would cut it (restore/statement_policy): how many, how many
+  // create or drop views, triggers, routines or events, and how many do what a backup may not
+  // hold (another database, SET GLOBAL, accounts, server files...), with the first one's line.
+  // In our own files one such statement makes the file corrupt; legacy files need
+  // --allow-foreign-statements to restore.
+  std::uint64_t statements = 0;
+  std::uint64_t object_statements = 0;
+  std::uint64_t foreign_statements = 0;
+  std::string first_foreign_statement;
+  // Our own file, whole (checksum and manifest good), called corrupt for its statements alone.
+  bool refused_for_statements = false;
 
   bool ok() const noexcept { return status == VerifyStatus::ok || status == VerifyStatus::ok_legacy; }
   // A good file that holds at least one table: ours, its manifest lists one; a legacy file, a CREATE

@@ -24,6 +24,7 @@ struct RestoreFlags {
   bool no_rollback = false;
   bool no_binlog = false;
   bool no_proof = false;
+  bool allow_foreign = false;
   std::vector<std::string> tables;
 };
 
@@ -44,6 +45,14 @@ void print_plan(const RestorePlan& plan) {
     out += fmt::format("  contenu   : {} tables, {} rows (checksum verified)\n", v.tables.size(), rows);
   } else {
     out += "  contenu   : mysqldump file, no manifest (gzip and completion marker verified)\n";
+  }
+  if (v.statements > 0) {
+    out += fmt::format("  ordres    : {} statements, of which {} create or drop views, triggers, routines or events",
+                       v.statements, v.object_statements);
+    out += v.foreign_statements == 0
+               ? std::string(", none outside the target database\n")
+               : fmt::format("; {} OUTSIDE what a backup of one database holds, first at {}\n", v.foreign_statements,
+                             v.first_foreign_statement);
   }
   out += fmt::format("  serveur   : {}\n  base      : {}{}\n", plan.server, plan.target_database,
                      plan.target_exists ? "" : " (n'existe pas : elle sera créée)");
@@ -113,6 +122,10 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
   command.app->add_flag("--no-proof", flags->no_proof,
                         "Do not read the restored tables back to prove their content against the backup's digests "
                         "(row counts only): saves one read of the data, at the risk of a changed row going unseen");
+  command.app->add_flag("--allow-foreign-statements", flags->allow_foreign,
+                        "Run a mysqldump file even though it holds statements outside the target database (USE, "
+                        "another database's tables, SET GLOBAL, accounts...), which the plan lists; never for our "
+                        "own files, which may not hold them");
   command.app->add_flag("--no-rollback", flags->no_rollback,
                         "If the load fails, leave the database as it is instead of loading the safety snapshot");
   command.app->footer(
@@ -133,6 +146,7 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
     options.force = flags->force;
     options.no_rollback = flags->no_rollback;
     options.no_proof = flags->no_proof;
+    options.allow_foreign_statements = flags->allow_foreign;
     options.no_binlog = flags->no_binlog;
     options.tables = flags->tables;
     options.compress_level = settings.compress_level;

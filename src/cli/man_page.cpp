@@ -54,6 +54,8 @@ const char* exit_meaning(ErrorCode code) {
       return "doctor: something to fix was found (nothing failed)";
     case ErrorCode::content_mismatch:
       return "restore loaded, but a table's content differs from the backup's digest (rolled back)";
+    case ErrorCode::foreign_statement:
+      return "restore: the file holds a statement a backup may not hold (another database, SET GLOBAL...)";
   }
   return "";
 }

@@ -74,6 +74,9 @@ restore::LoadStats load(const TestServer& server, const std::string& database, c
   auto main = connect(server, database);
   std::vector<std::unique_ptr<db::Connection>> connections;
   restore::LoadSettings settings;
+  // The script checks the load with statements no dump writes (CREATE TABLE ... AS SELECT, a
+  // trigger reading CONNECTION_ID()): the operator's --allow-foreign-statements.
+  settings.allow_foreign = true;
   for (unsigned i = 0; i < workers; ++i) {
     connections.push_back(connect(server, database));
     settings.workers.push_back(connections.back().get());

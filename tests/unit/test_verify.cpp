@@ -26,6 +26,15 @@ using ifnbackup::TableCount;
 using ifnbackup::VerifyResult;
 using ifnbackup::VerifyStatus;
 
+// `name` between backticks, a backtick in it doubled: as the dumper writes it.
+std::string quoted(const std::string& name) {
+  std::string out = "`";
+  for (const char c : name) {
+    out += c == '`' ? std::string("``") : std::string(1, c);
+  }
+  return out + "`";
+}
+
 std::string header_and_body(const std::vector<TableCount>& tables, std::size_t rows_per_insert = 50) {
   std::string sql =
       "-- ifnbackup 0.1.0 dump of database `shop`\n"
@@ -37,10 +46,10 @@ std::string header_and_body(const std::vector<TableCount>& tables, std::size_t r
       "/*!40101 SET NAMES utf8mb4 */;\n"
       "/*!40103 SET TIME_ZONE='+00:00' */;\n";
   for (const TableCount& table : tables) {
-    sql += "DROP TABLE IF EXISTS `" + table.name + "`;\nCREATE TABLE `" + table.name +
-           "` (`id` int NOT NULL, `label` varchar(40), PRIMARY KEY (`id`));\n";
+    sql += "DROP TABLE IF EXISTS " + quoted(table.name) + ";\nCREATE TABLE " + quoted(table.name) +
+           " (`id` int NOT NULL, `label` varchar(40), PRIMARY KEY (`id`));\n";
     for (std::uint64_t row = 0; row < table.rows; ++row) {
-      sql += (row % rows_per_insert == 0) ? "INSERT INTO `" + table.name + "` (`id`,`label`) VALUES " : ",";
+      sql += (row % rows_per_insert == 0) ? "INSERT INTO " + quoted(table.name) + " (`id`,`label`) VALUES " : ",";
       sql += "(" + std::to_string(row) + ",'label " + std::to_string(row * 31) + "')";
       if (row % rows_per_insert == rows_per_insert - 1 || row + 1 == table.rows) {
         sql += ";\n";

@@ -182,7 +182,10 @@ std::tuple<dev_t, ino_t, off_t, std::int64_t> file_identity(const std::filesyste
 }
 
 [[noreturn]] void refuse_file(const VerifyResult& verification) {
-  const auto code = verification.status == VerifyStatus::incomplete ? ErrorCode::incomplete : ErrorCode::corrupt;
+  // Whole but holding statements our dumper never writes: its own code, the line named in the reason.
+  const auto code = verification.status == VerifyStatus::incomplete ? ErrorCode::incomplete
+                    : verification.refused_for_statements            ? ErrorCode::foreign_statement
+                                                                      : ErrorCode::corrupt;
   throw Error(code,
               fmt::format("{} is {}: {}; nothing was restored", verification.path.string(),
                           verify_status_name(verification.status), verification.reason),
@@ -245,6 +248,17 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
   }
   if (!plan.verification.ok()) {
     refuse_file(plan.verification);
+  }
+  // A mysqldump file may hold what a backup of one database should not: shown, and run only when
+  // the operator says so.
+  if (plan.verification.foreign_statements > 0 && !options.allow_foreign_statements) {
+    throw Error(ErrorCode::foreign_statement,
+                fmt::format("{} holds {} statement{} outside what a backup of one database may hold, first at {}; "
+                            "nothing was restored",
+                            plan.file.string(), plan.verification.foreign_statements,
+                            plan.verification.foreign_statements == 1 ? "" : "s",
+                            plan.verification.first_foreign_statement),
+                "read the file; if you trust what it does, --allow-foreign-statements runs it");
   }
 
   // A file of some tables only (the safety snapshot of a --tables restore) replaces those tables,
@@ -357,6 +371,8 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
   restore::LoadSettings settings;
   settings.keep_going = options.force;
   settings.progress = callbacks.progress;
+  settings.ours = plan.verification.status == VerifyStatus::ok;
+  settings.allow_foreign = options.allow_foreign_statements;
   if (!plan.tables.empty()) {
     settings.only_tables = std::set<std::string>(plan.tables.begin(), plan.tables.end());
   }
@@ -415,6 +431,7 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
       rollback.phase = "rollback";
       rollback.interruptible = false;
       rollback.progress = callbacks.progress;
+      rollback.ours = true;  // our own snapshot
       if (!plan.target_exists) {
         auto server = open_writer(options.connection, false, options.no_binlog);
         server->execute(fmt::format("DROP DATABASE IF EXISTS {}", db::quote_identifier(plan.target_database)));

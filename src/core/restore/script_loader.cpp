@@ -17,6 +17,7 @@
 #include "io/gzip_reader.hpp"
 #include "restore/load_data.hpp"
 #include "restore/sql_splitter.hpp"
+#include "restore/statement_policy.hpp"
 #include "restore/statement_words.hpp"
 #include "restore/table_filter.hpp"
 #include "util/interrupt.hpp"
@@ -318,6 +319,16 @@ LoadStats load_script(db::Connection& connection, const std::filesystem::path& f
                               "(--databases/--all-databases)",
                               shown, statement.line, excerpt(statement.text)),
                   "restore single-database dumps only, or load this file with the mariadb client");
+    }
+    // What the statement does, read under the modes the server has now (as it will read it).
+    if (const auto kind = classify_statement(statement.text, settings.ours, connection.ansi_quotes(),
+                                             !connection.no_backslash_escapes());
+        kind.kind == StatementKind::foreign && (settings.ours || !settings.allow_foreign)) {
+      throw Error(ErrorCode::foreign_statement,
+                  fmt::format("{} line {}: {}, which a backup may not hold (statement: {})", shown, statement.line,
+                              kind.reason, excerpt(statement.text)),
+                  settings.ours ? "the file was altered after the backup: restore another one"
+                                : "check the file; --allow-foreign-statements runs it all the same");
     }
     if (filter && !filter->keep(statement.text)) {
       ++stats.skipped;

@@ -40,6 +40,11 @@ struct LoadSettings {
   std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;
   // Their rows as LOAD DATA LOCAL from memory where the server takes it (restore/load_data.hpp).
   bool load_data = true;
+  // Each statement is classified before it runs (restore/statement_policy), under the session's
+  // real sql_mode: `ours` applies the rules of our own files; a foreign statement of any other
+  // file runs only with allow_foreign. Otherwise Error(foreign_statement), naming the line.
+  bool ours = false;
+  bool allow_foreign = false;
 };
 
 // Throws Error(server) at the first failed statement (unless keep_going), naming its line.

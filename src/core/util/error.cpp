@@ -23,6 +23,7 @@ const char* error_code_name(ErrorCode code) noexcept {
     case ErrorCode::check_mismatch: return "check_mismatch";
     case ErrorCode::doctor_warnings: return "doctor_warnings";
     case ErrorCode::content_mismatch: return "content_mismatch";
+    case ErrorCode::foreign_statement: return "foreign_statement";
   }
   return "unknown";
 }

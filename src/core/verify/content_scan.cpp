@@ -79,6 +79,9 @@ void ContentScan::feed(std::string_view chunk) {
     scan_header(chunk);
   }
   scan_line_starts(chunk);
+  // The header comes before the first statement: by then the scan knows whose file it is.
+  m_statements.set_ours(m_header.contains("format"));
+  m_statements.feed(chunk);
   scan_manifest(chunk);
   keep_after_manifest(chunk);
   hash_and_keep_tail(chunk);

@@ -12,6 +12,7 @@
 
 #include "ifnbackup/verify.hpp"
 #include "util/sha256.hpp"
+#include "verify/statement_scan.hpp"
 
 namespace ifnbackup::verify_detail {
 
@@ -93,6 +94,8 @@ class ContentScan {
   Manifest m_manifest;  // the last complete manifest block
   std::uint64_t m_trailer_bytes = 0;
   std::string m_after_manifest;  // the first bytes after the last manifest block
+
+  StatementScan m_statements;  // what each statement would do
 };
 
 }  // namespace ifnbackup::verify_detail

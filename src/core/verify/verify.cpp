@@ -5,6 +5,8 @@
 #include <thread>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "ifnbackup/error.hpp"
 #include "io/gzip_reader.hpp"
 #include "verify/content_scan.hpp"
@@ -77,6 +79,7 @@ void ContentScan::conclude(VerifyResult& result) {
   result.uncompressed_bytes = m_hashed + m_tail.size();
   result.create_table_lines = m_create_table_lines;
   result.insert_lines = m_insert_lines;
+  m_statements.conclude(result);
   const std::string_view tail = m_tail;
   const bool whole = m_hashed == 0;
 
@@ -155,6 +158,14 @@ void ContentScan::conclude(VerifyResult& result) {
                     " tables and " + std::to_string(m_manifest.rows) +
                     " rows, its end line says tables=" + std::to_string(m_manifest.totals.tables) +
                     " rows=" + std::to_string(m_manifest.totals.rows);
+    return;
+  }
+  if (result.foreign_statements > 0) {
+    // Whole, but not what our dumper writes: a crafted file, refused before anything runs.
+    result.status = VerifyStatus::corrupt;
+    result.refused_for_statements = true;
+    result.reason = fmt::format("{} statement{} our dumper never writes, first at {}", result.foreign_statements,
+                                result.foreign_statements == 1 ? "" : "s", result.first_foreign_statement);
     return;
   }
   result.tables = std::move(m_manifest.tables);

@@ -1,0 +1,163 @@
+// What a statement of a backup may do (restore/statement_policy): everything our dumper and
+// mariadb-dump write passes; what issue 18 planted in files is refused, with its reason.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "restore/sql_splitter.hpp"
+#include "restore/statement_policy.hpp"
+
+namespace ifnbackup::restore {
+namespace {
+
+// Statements as our dumper writes them (backup/dump.cpp, dump_table.cpp, dump_objects.cpp).
+const std::vector<std::string> k_ours = {
+    "/*!40101 SET @OLD_CHARACTER_SET_CLIENT=@@CHARACTER_SET_CLIENT */",
+    "/*!40101 SET NAMES utf8mb4 */",
+    "/*!40103 SET TIME_ZONE='+00:00' */",
+    "/*!40014 SET @OLD_UNIQUE_CHECKS=@@UNIQUE_CHECKS, UNIQUE_CHECKS=0 */",
+    "/*!40101 SET @OLD_SQL_MODE=@@SQL_MODE, SQL_MODE='NO_AUTO_VALUE_ON_ZERO' */",
+    "/*!40111 SET @OLD_SQL_NOTES=@@SQL_NOTES, SQL_NOTES=0 */",
+    "DROP TABLE IF EXISTS `t``x`",
+    "CREATE TABLE `orders` (\n  `id` int(11) NOT NULL AUTO_INCREMENT,\n  `m` int(11) DEFAULT NULL,\n  `price` "
+    "decimal(10,2) DEFAULT 1.50,\n  `note` varchar(20) DEFAULT 'a.b',\n  PRIMARY KEY (`id`),\n  CONSTRAINT `fk` "
+    "FOREIGN KEY (`m`) REFERENCES `other_db`.`merchants` (`id`)\n) ENGINE=InnoDB AUTO_INCREMENT=5 DEFAULT "
+    "CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci",
+    "/*!40000 ALTER TABLE `orders` DISABLE KEYS */",
+    "INSERT INTO `orders` (`id`,`m`,`price`,`note`) VALUES (1,NULL,-1.5e+10,'it\\'s; DROP DATABASE x'),"
+    "(2,3,0x00FF,'')",
+    "ALTER TABLE `orders` ADD KEY `m` (`m`), ADD UNIQUE KEY `u` (`note`)",
+    "/*!50003 SET @saved_sql_mode = @@sql_mode */",
+    "/*!50003 SET sql_mode = 'STRICT_TRANS_TABLES,NO_ENGINE_SUBSTITUTION' */",
+    "CREATE DEFINER=`app`@`%` TRIGGER `trg` BEFORE INSERT ON `orders` FOR EACH ROW INSERT INTO other_db.audit "
+    "VALUES (NEW.id)",
+    "/*!50003 SET sql_mode = @saved_sql_mode */",
+    "DROP TABLE IF EXISTS `seq`",
+    "CREATE SEQUENCE `seq` start with 1 minvalue 1 maxvalue 9223372036854775806 increment by 1 cache 1000 "
+    "nocycle ENGINE=InnoDB",
+    "DO SETVAL(`seq`, 1001, 0)",
+    "/*!50001 DROP VIEW IF EXISTS `v`*/",
+    "/*!50001 CREATE VIEW `v` AS SELECT\n 1 AS `id`,\n 1 AS `n` */",
+    "CREATE ALGORITHM=UNDEFINED DEFINER=`root`@`localhost` SQL SECURITY DEFINER VIEW `v` AS select `o`.`id` AS "
+    "`id` from `other_db`.`o`",
+    "/*!50003 DROP PROCEDURE IF EXISTS `p` */",
+    "CREATE DEFINER=`root`@`localhost` PROCEDURE `p`(IN x INT)\nBEGIN\n  DELETE FROM other_db.t; SELECT SLEEP(1);\nEND",
+    "/*!50106 DROP EVENT IF EXISTS `e` */",
+    "/*!50106 SET time_zone = 'SYSTEM' */",
+    "CREATE DEFINER=`root`@`localhost` EVENT `e` ON SCHEDULE EVERY 1 DAY STARTS '2026-01-01 00:00:00' ON "
+    "COMPLETION NOT PRESERVE ENABLE DO DELETE FROM `t` WHERE 1",
+    "/*!40101 SET SQL_MODE=@OLD_SQL_MODE */",
+};
+
+// What issue 18 found restore ran from a file, and more of the kind.
+const std::vector<std::string> k_hostile = {
+    "INSERT INTO other.t VALUES (666,'x')",
+    "INSERT INTO `other`.`t` (`a`) VALUES (1)",
+    "DROP TABLE other.keepme",
+    "DROP TABLE IF EXISTS `t`, `other`.`x`",
+    "RENAME TABLE other.x TO mine",
+    "DROP DATABASE other",
+    "/*!USE other*/",
+    "/*M!100000 USE other*/",
+    "SET GLOBAL read_only = 1",
+    "SET @@global.max_connections = 1",
+    "/*!40101 SET GLOBAL general_log = 1 */",
+    "SET PASSWORD FOR root@localhost = PASSWORD('x')",
+    "CREATE USER evil IDENTIFIED BY 'x'",
+    "GRANT ALL ON *.* TO evil WITH GRANT OPTION",
+    "LOAD DATA INFILE '/etc/passwd' INTO TABLE t",
+    "SELECT * FROM t INTO OUTFILE '/tmp/x'",
+    "SHUTDOWN",
+    "CREATE TABLE t (a TEXT) SELECT secret FROM other.s",
+    "CREATE TABLE t LIKE other.s",
+    "CREATE TABLE `t` (`a` int) ENGINE=MRG_MyISAM UNION=(`other`.`s`)",
+    "CREATE DEFINER=`a`@`%` TRIGGER `trg` BEFORE INSERT ON `other`.`t` FOR EACH ROW SET @x = 1",
+    "CREATE PROCEDURE `other`.`p`() SELECT 1",
+    "ALTER TABLE `t` RENAME TO `other`.`t`",
+    "INSERT INTO `t` (`a`) SELECT secret FROM other.s",
+    "INSERT INTO `t` (`a`) VALUES (LOAD_FILE('/etc/shadow'))",
+    "INSERT INTO `t` (`a`) VALUES ((SELECT secret FROM other.s))",
+    "SET sql_mode = (SELECT 1)",
+    "FLUSH PRIVILEGES",
+    "DO SLEEP(5)",
+    "CALL p()",
+    "UPDATE t SET a = 1",
+};
+
+TEST(StatementPolicy, WhatOurDumperWritesPasses) {
+  for (const auto& statement : k_ours) {
+    const auto verdict = classify_statement(statement, true);
+    EXPECT_NE(verdict.kind, StatementKind::foreign) << statement << "\n -> " << verdict.reason;
+  }
+  EXPECT_EQ(classify_statement(k_ours[9], true).kind, StatementKind::rows);
+  EXPECT_EQ(classify_statement(k_ours[13], true).kind, StatementKind::object);
+}
+
+TEST(StatementPolicy, WhatIssue18PlantedIsRefusedWithAReason) {
+  for (const auto& statement : k_hostile) {
+    const auto ours = classify_statement(statement, true);
+    EXPECT_EQ(ours.kind, StatementKind::foreign) << statement;
+    EXPECT_FALSE(ours.reason.empty()) << statement;
+    EXPECT_EQ(classify_statement(statement, false).kind, StatementKind::foreign) << "legacy: " << statement;
+  }
+  EXPECT_NE(classify_statement("INSERT INTO other.t VALUES (1)", true).reason.find("`other`.`t`"), std::string::npos);
+  EXPECT_NE(classify_statement("SET GLOBAL x = 1", true).reason.find("SET GLOBAL"), std::string::npos);
+}
+
+TEST(StatementPolicy, LegacyDumpsHaveTheirOwnHarmlessForms) {
+  for (const std::string statement : {
+           "LOCK TABLES `t` WRITE", "UNLOCK TABLES", "REPLACE INTO `t` VALUES (1,'a')",
+           "SELECT SETVAL(`s`, 1001, 0)", "INSERT INTO `t` VALUES (1,_binary 'a\\0b',X'00ff',NULL)",
+           "/*M!100616 SET @OLD_NOTE_VERBOSITY=@@NOTE_VERBOSITY, NOTE_VERBOSITY=0 */",
+           "/*!50003 CREATE*/ /*!50017 DEFINER=`root`@`localhost`*/ /*!50003 TRIGGER trg BEFORE INSERT ON t FOR "
+           "EACH ROW SET NEW.a = 1 */",
+           "/*!50001 CREATE ALGORITHM=UNDEFINED */ /*!50013 DEFINER=`root`@`localhost` SQL SECURITY DEFINER */ "
+           "/*!50001 VIEW `v` AS select 1 AS `1` */",
+           "START TRANSACTION", "COMMIT"}) {
+    EXPECT_NE(classify_statement(statement, false).kind, StatementKind::foreign) << statement;
+  }
+  // Our own files never lock tables nor set other variables.
+  EXPECT_EQ(classify_statement("LOCK TABLES `t` WRITE", true).kind, StatementKind::foreign);
+  EXPECT_EQ(classify_statement("SET NOTE_VERBOSITY=0", true).kind, StatementKind::foreign);
+  EXPECT_EQ(classify_statement("SET @@SESSION.SQL_LOG_BIN= 0", true).kind, StatementKind::foreign);
+  EXPECT_EQ(classify_statement("SET @@SESSION.SQL_LOG_BIN= 0", false).kind, StatementKind::session);
+}
+
+// Under ANSI_QUOTES "..." is a name: "other"."t" is another database's table.
+TEST(StatementPolicy, QuotesAreReadUnderTheSessionsModes) {
+  EXPECT_EQ(classify_statement("INSERT INTO t VALUES (\"other\".\"t\")", false, false).kind, StatementKind::rows);
+  EXPECT_EQ(classify_statement("DROP TABLE \"other\".\"t\"", false, true).kind, StatementKind::foreign);
+  // With backslash escapes '\', ' is one string and LOAD_FILE is code; without them '\' ends there and
+  // LOAD_FILE is inside the next string.
+  const std::string tricky = "INSERT INTO `t` VALUES ('\\', '),(LOAD_FILE(1)),(')";
+  EXPECT_EQ(classify_statement(tricky, true, false, true).kind, StatementKind::foreign);
+  EXPECT_EQ(classify_statement(tricky, true, false, false).kind, StatementKind::rows);
+}
+
+TEST(SessionModeTracker, FollowsTheDumpsOwnSettings) {
+  SessionModeTracker modes;
+  EXPECT_TRUE(modes.known());
+  EXPECT_TRUE(modes.backslash_escapes());
+  EXPECT_FALSE(modes.ansi_quotes());
+  modes.observe("/*!40101 SET @OLD_SQL_MODE=@@SQL_MODE, SQL_MODE='NO_AUTO_VALUE_ON_ZERO' */");
+  modes.observe("/*!50003 SET @saved_sql_mode = @@sql_mode */");
+  modes.observe("/*!50003 SET sql_mode = 'ANSI_QUOTES,NO_BACKSLASH_ESCAPES' */");
+  EXPECT_TRUE(modes.ansi_quotes());
+  EXPECT_FALSE(modes.backslash_escapes());
+  modes.observe("/*!50003 SET sql_mode = @saved_sql_mode */");
+  EXPECT_FALSE(modes.ansi_quotes());
+  EXPECT_TRUE(modes.backslash_escapes());
+  modes.observe("SET sql_mode = 'ORACLE'");
+  EXPECT_TRUE(modes.ansi_quotes()) << "ORACLE implies ANSI_QUOTES";
+  modes.observe("/*!40101 SET SQL_MODE=@OLD_SQL_MODE */");
+  EXPECT_TRUE(modes.known());
+  EXPECT_FALSE(modes.ansi_quotes());
+  modes.observe("SET sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES')");
+  EXPECT_FALSE(modes.known()) << "a computed mode cannot be followed by text";
+  modes.observe("SET sql_mode = @never_set");
+  EXPECT_FALSE(modes.known());
+}
+
+}  // namespace
+}  // namespace ifnbackup::restore
