@@ -35,16 +35,17 @@ class ScratchGuard {
 
 bool database_exists(const TestServer& server, const std::string& database) {
   return connect(server, "")
-             ->query_value(fmt::format("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '{}'",
-                                       database))
+             ->query_value(fmt::format(
+                 "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '{}'", database))
              .value_or("0") != "0";
 }
 
 std::string rows_of(db::Connection& connection, const std::string& database) {
   std::string rows;
   for (const auto& row :
-       connection.query(fmt::format("SELECT CONCAT_WS('|', id, HEX(raw), note) FROM {}.payouts ORDER BY id",
-                                    db::quote_identifier(database)))
+       connection
+           .query(fmt::format("SELECT CONCAT_WS('|', id, HEX(raw), note) FROM {}.payouts ORDER BY id",
+                              db::quote_identifier(database)))
            .rows) {
     rows += row[0].value_or("<NULL>") + "\n";
   }
@@ -61,7 +62,9 @@ std::size_t files_named(const fs::path& folder, const std::string& prefix) {
 
 struct DrillFixture {
   explicit DrillFixture(const TestServer& server)
-      : source(server, "drill_src"), scratch(server, source.name() + std::string(k_drill_suffix)) {
+      : source(server, "drill_src"),
+        scratch(source.name() + std::string(k_drill_suffix)),
+        scratch_guard(server, scratch) {
     auto connection = connect(server, source.name());
     connection->execute(
         "CREATE TABLE payouts (id INT PRIMARY KEY, raw VARBINARY(8), note VARCHAR(20)) ENGINE=InnoDB");
@@ -74,9 +77,12 @@ struct DrillFixture {
     run_backup(backup);
     options.connection = connection_options(server, source.name());
     options.backup_dir = backups;
+    rows_before = rows_of(*connection, source.name());
   }
   ScratchDatabase source;
-  ScratchGuard scratch;
+  std::string scratch;  // the drill's default: <source>_drill
+  ScratchGuard scratch_guard;
+  std::string rows_before;  // the source's, which no drill may change
   TempDir work;
   fs::path backups = work.path() / "backups";
   DrillOptions options;
@@ -86,8 +92,8 @@ TEST(Drill, RestoresIntoTheScratchDatabaseProvesEveryTableAndDropsIt) {
   IFNBACKUP_REQUIRE_SERVER(server);
   DrillFixture fixture(server);
   auto source = connect(server, fixture.source.name());
-  const std::string before = rows_of(*source, fixture.source.name());
-  const std::string scratch = fixture.source.name() + "_drill";
+  const std::string& before = fixture.rows_before;
+  const std::string& scratch = fixture.scratch;
 
   bool saw_scratch_loaded = false;
   DrillCallbacks callbacks;
@@ -117,8 +123,8 @@ TEST(Drill, ATamperedRestoreFailsWithContentMismatchAndLeavesNoScratchDatabase) 
   IFNBACKUP_REQUIRE_SERVER(server);
   DrillFixture fixture(server);
   auto source = connect(server, fixture.source.name());
-  const std::string before = rows_of(*source, fixture.source.name());
-  const std::string scratch = fixture.source.name() + "_drill";
+  const std::string& before = fixture.rows_before;
+  const std::string& scratch = fixture.scratch;
 
   DrillCallbacks tamper;
   tamper.before_checks = [&server](const std::string& target) {
@@ -178,8 +184,9 @@ TEST(Drill, AnExistingDatabaseThatIsNotADrillsIsRefusedUntouched) {
     EXPECT_NE(std::string(error.what()).find("is not a drill's scratch database"), std::string::npos)
         << error.what();
   }
-  EXPECT_EQ(connect(server, someone.name())->query_value("SELECT COUNT(*) FROM information_schema.TABLES WHERE "
-                                                         "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'keep_me'"),
+  EXPECT_EQ(connect(server, someone.name())
+                ->query_value("SELECT COUNT(*) FROM information_schema.TABLES WHERE "
+                              "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'keep_me'"),
             "1");
   EXPECT_EQ(files_named(fixture.backups, "pre_restore_safety_"), 0u);
 }
