@@ -47,6 +47,7 @@ struct VerifyResult {
   std::uint64_t insert_lines = 0;
   // Every statement as the restore would cut it (restore/statement_policy): how many, how many
   // create or drop views, triggers, routines or events, and how many do what a backup may not
+  std::uint64_t content_bytes = 0;  // how many bytes that is (ok files of ours)
   // hold (another database, SET GLOBAL, accounts, server files...), with the first one's line.
   // In our own files one such statement makes the file corrupt; legacy files need
   // --allow-foreign-statements to restore.

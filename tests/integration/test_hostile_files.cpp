@@ -6,7 +6,9 @@
 #include <fmt/format.h>
 
 #include "ifnbackup/backup.hpp"
+#include "ifnbackup/error.hpp"
 #include "ifnbackup/verify.hpp"
+#include "restore/script_loader.hpp"
 #include "test_support.hpp"
 
 namespace ifnbackup::test {
@@ -131,6 +133,61 @@ TEST(HostileFiles, MysqldumpFileWithForeignStatementsNeedsTheFlag) {
   EXPECT_EQ(restored.exit_code, 0) << restored.err;
   EXPECT_EQ(rows_of(server, databases.app.name()), "7");
   EXPECT_EQ(rows_of(server, databases.other.name()), "666");
+}
+
+// What runs is what was verified: the loader hashes the content again and fails when it is not the
+// verified content (a file rewritten in place between the question and the load).
+TEST(HostileFiles, TheLoaderHashesTheContentAgainAndRefusesAnotherOne) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  TwoDatabases databases(server);
+  TempDir work;
+  BackupOptions options;
+  options.connection = connection_options(server, databases.app.name());
+  options.backup_dir = work.path() / "backups";
+  const fs::path file = run_backup(options).file;
+  const VerifyResult verification = verify_backup_file(file);
+  ASSERT_EQ(verification.status, VerifyStatus::ok);
+  ASSERT_GT(verification.content_bytes, 0u);
+
+  ScratchDatabase target(server, "hf_rehash");
+  const auto load = [&](const std::string& sha256) {
+    auto connection = connect(server, target.name());
+    restore::LoadSettings settings;
+    settings.ours = true;
+    settings.expected_sha256 = sha256;
+    settings.expected_content_bytes = verification.content_bytes;
+    return restore::load_script(*connection, file, settings);
+  };
+  EXPECT_NO_THROW(load(verification.sha256));
+  std::string other = verification.sha256;
+  other[10] = other[10] == '0' ? '1' : '0';
+  try {
+    load(other);
+    FAIL() << "content that is not the verified one was accepted";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ErrorCode::corrupt);
+    EXPECT_NE(std::string(error.what()).find("changed on disk"), std::string::npos) << error.what();
+  }
+}
+
+// A statement longer than the server accepts is refused before it is held whole (issue 18, item 7:
+// a 1 MB gzip inflating to a gigabyte-long string).
+TEST(HostileFiles, AStatementLongerThanTheLimitIsRefusedNamingItsLine) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  ScratchDatabase target(server, "hf_long");
+  TempDir work;
+  const fs::path file =
+      sealed(work.path(), "long", "/*!40101 SET NAMES utf8mb4 */;\nSELECT '" + std::string(3 << 20, 'x'), false);
+  auto connection = connect(server, target.name());
+  restore::LoadSettings settings;
+  settings.max_statement_bytes = 1 << 20;
+  try {
+    restore::load_script(*connection, file, settings);
+    FAIL() << "a 3 MiB statement passed a 1 MiB limit";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ErrorCode::corrupt);
+    EXPECT_NE(std::string(error.what()).find("line 2"), std::string::npos) << error.what();
+  }
 }
 
 }  // namespace

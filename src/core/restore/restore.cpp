@@ -1,6 +1,8 @@
 // The restore, in the order that keeps the operator's data safe: nothing is touched before the
 // file is verified, the plan confirmed and the safety snapshot written.
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <map>
@@ -128,6 +130,16 @@ restore::LoadStats load_into(const ConnectionOptions& connection, const std::str
   }
   const std::string use = fmt::format("USE {}", db::quote_identifier(database));
   target->execute(use);
+  // A statement the server would refuse as too large is refused before it is held whole: memory
+  // stays bounded by the server's own limit, not by the file (an unterminated quote in a 1 MB gzip
+  // can inflate to gigabytes).
+  if (const auto packet = target->query_value("SELECT @@max_allowed_packet")) {
+    try {
+      settings.max_statement_bytes = std::min<std::size_t>(settings.max_statement_bytes, std::stoull(*packet));
+    } catch (const std::exception&) {
+      // keep the client's own limit
+    }
+  }
   settings.workers.clear();
   for (auto& worker : extra) {
     worker->execute(use);
@@ -145,6 +157,30 @@ restore::LoadStats load_into(const ConnectionOptions& connection, const std::str
   });
   return restore::load_script(*target, file, settings);
 }
+
+// The file held open from its verification to its load, read through /proc/self/fd (the same
+// inode whatever happens to its name). Where /proc is missing, the path itself.
+class PinnedFile {
+ public:
+  explicit PinnedFile(const std::filesystem::path& path) : m_path(path) {
+    m_fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (m_fd >= 0 && std::filesystem::exists(fmt::format("/proc/self/fd/{}", m_fd))) {
+      m_path = fmt::format("/proc/self/fd/{}", m_fd);
+    }
+  }
+  ~PinnedFile() {
+    if (m_fd >= 0) {
+      ::close(m_fd);
+    }
+  }
+  PinnedFile(const PinnedFile&) = delete;
+  PinnedFile& operator=(const PinnedFile&) = delete;
+  const std::filesystem::path& path() const noexcept { return m_path; }
+
+ private:
+  int m_fd = -1;
+  std::filesystem::path m_path;
+};
 
 // Throws Error(check_mismatch) for a row count that differs, else Error(content_mismatch) for a
 // table whose digest differs; names every such table.
@@ -231,10 +267,13 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
   plan.file = resolve_backup_file(options.file, options.backup_dir);
   spdlog::info("verifying {}", plan.file.string());
   const auto verified_identity = file_identity(plan.file);
+  // One open file from the verification to the load: what is loaded is the file that was
+  // verified, even if its name is replaced meanwhile (its content is hashed again as it loads).
+  const PinnedFile pinned(plan.file);
   // --tables with a section index: only the prologue and those tables are read and checked.
   std::optional<verify_detail::SectionPlan> partial;
   if (!options.tables.empty()) {
-    partial = verify_detail::verify_sections(plan.file, options.tables);
+    partial = verify_detail::verify_sections(pinned.path(), options.tables);
   }
   if (partial) {
     plan.verification = std::move(partial->verification);
@@ -244,8 +283,9 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
                    plan.verification.compressed_checked, plan.verification.compressed_bytes);
     }
   } else {
-    plan.verification = verify_backup_file(plan.file, {}, options.threads);
+    plan.verification = verify_backup_file(pinned.path(), {}, options.threads);
   }
+  plan.verification.path = plan.file;
   if (!plan.verification.ok()) {
     refuse_file(plan.verification);
   }
@@ -372,6 +412,11 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
   settings.keep_going = options.force;
   settings.progress = callbacks.progress;
   settings.ours = plan.verification.status == VerifyStatus::ok;
+  settings.shown_name = plan.file.filename().string();
+  if (plan.sections.empty()) {
+    settings.expected_sha256 = plan.verification.sha256;
+    settings.expected_content_bytes = plan.verification.content_bytes;
+  }
   settings.allow_foreign = options.allow_foreign_statements;
   if (!plan.tables.empty()) {
     settings.only_tables = std::set<std::string>(plan.tables.begin(), plan.tables.end());
@@ -388,7 +433,7 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
     }
     restore::LoadStats stats;
     try {
-      stats = load_into(options.connection, plan.target_database, plan.file, settings, options.no_binlog, workers);
+      stats = load_into(options.connection, plan.target_database, pinned.path(), settings, options.no_binlog, workers);
     } catch (const Error&) {
       throw;
     } catch (const std::exception& unexpected) {

@@ -21,6 +21,7 @@
 #include "restore/statement_words.hpp"
 #include "restore/table_filter.hpp"
 #include "util/interrupt.hpp"
+#include "util/sha256.hpp"
 
 namespace ifnbackup::restore {
 
@@ -68,7 +69,10 @@ bool is_retryable(unsigned error_number) {
 // Row INSERTs of our own dumps run on `workers` extra connections while the reader goes on;
 // everything else waits for them (drain) and runs on the main connection, so each table's
 // DDL, deferred indexes and triggers still see all of its rows. Session settings run on every
-// connection. The queue holds at most 2 x workers statements (each under ~1 MiB).
+// connection. The statements queued or running hold at most k_pool_bytes together (or one
+// statement, whatever its size): memory is bounded by bytes, not by a count of statements, so
+// a file of huge INSERTs holds a few of them at a time, not 2 x workers.
+constexpr std::size_t k_pool_bytes = 64 * 1024 * 1024;
 class InsertPool {
  public:
   InsertPool(std::vector<db::Connection*> connections, std::string file, bool load_data)
@@ -88,11 +92,16 @@ class InsertPool {
 
   // Queues a statement; waits while the queue is full. Throws the first worker error.
   void submit(Statement&& statement) {
+    const std::size_t size = statement.text.size();
     std::unique_lock lock(m_mutex);
-    m_changed.wait(lock, [this] { return m_error || m_queue.size() < 2 * m_connections.size(); });
+    m_changed.wait(lock, [this, size] {
+      return m_error || (m_queue.size() < 2 * m_connections.size() &&
+                         (m_held_bytes == 0 || m_held_bytes + size <= k_pool_bytes));
+    });
     if (m_error) {
       std::rethrow_exception(m_error);
     }
+    m_held_bytes += size;
     m_queue.push_back(std::move(statement));
     m_changed.notify_all();
   }
@@ -186,6 +195,7 @@ class InsertPool {
       {
         std::lock_guard lock(m_mutex);
         --m_busy;
+        m_held_bytes -= statement.text.size();
         ++m_statements;
         m_load_data_statements += as_load_data ? 1 : 0;
         m_warnings += result.warnings;
@@ -253,6 +263,7 @@ class InsertPool {
   std::condition_variable m_changed;
   std::deque<Statement> m_queue;
   unsigned m_busy = 0;
+  std::size_t m_held_bytes = 0;  // text of the statements queued or running
   std::uint64_t m_statements = 0;
   std::uint64_t m_warnings = 0;
   bool m_stopping = false;
@@ -278,9 +289,9 @@ LoadStats load_script(db::Connection& connection, const std::filesystem::path& f
   }
   std::uint64_t done = 0;  // compressed bytes of the parts already read
   // Line numbers count the lines read: with sections only, not the file's own numbering.
-  const std::string shown =
-      parts.empty() ? file.filename().string() : file.filename().string() + " (sections read for --tables)";
-  SqlSplitter splitter;
+  const std::string name = settings.shown_name.empty() ? file.filename().string() : settings.shown_name;
+  const std::string shown = parts.empty() ? name : name + " (sections read for --tables)";
+  SqlSplitter splitter(settings.max_statement_bytes);
   splitter.set_backslash_escapes(!connection.no_backslash_escapes());
   splitter.set_ansi_quotes(connection.ansi_quotes());
   // --force reports failures in script order: one connection then.
@@ -377,8 +388,20 @@ LoadStats load_script(db::Connection& connection, const std::filesystem::path& f
     }
     report(false);
   };
+  // What runs is what was verified: the content is hashed again on its way to the splitter.
+  util::Sha256 rehash;
+  std::uint64_t rehashed = 0;
+  const bool check_content = !settings.expected_sha256.empty() && parts.empty();
   for (std::size_t part = 0;; ++part) {
-    reader->read_all([&](std::string_view chunk) { splitter.feed(chunk, execute); });
+    reader->read_all([&](std::string_view chunk) {
+      if (check_content && rehashed < settings.expected_content_bytes) {
+        const auto take = static_cast<std::size_t>(
+            std::min<std::uint64_t>(chunk.size(), settings.expected_content_bytes - rehashed));
+        rehash.update(chunk.substr(0, take));
+        rehashed += take;
+      }
+      splitter.feed(chunk, execute);
+    });
     if (part + 1 >= parts.size()) {
       break;
     }
@@ -386,6 +409,12 @@ LoadStats load_script(db::Connection& connection, const std::filesystem::path& f
     reader = std::make_unique<io::GzipReader>(file, parts[part + 1].first, parts[part + 1].second);
   }
   splitter.finish(execute);
+  if (check_content &&
+      (rehashed != settings.expected_content_bytes || util::Sha256::hex(rehash.finish()) != settings.expected_sha256)) {
+    throw Error(ErrorCode::corrupt,
+                fmt::format("{} changed on disk during the restore: what was loaded is not what was verified", shown),
+                "someone or something writes to the backup folder; find out who before restoring again");
+  }
   if (pool) {
     pool->drain();
     stats.statements += pool->statements();

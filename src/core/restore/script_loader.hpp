@@ -13,6 +13,7 @@
 
 #include "db/connection.hpp"
 #include "ifnbackup/restore.hpp"
+#include "restore/sql_splitter.hpp"
 
 namespace ifnbackup::restore {
 
@@ -45,6 +46,16 @@ struct LoadSettings {
   // file runs only with allow_foreign. Otherwise Error(foreign_statement), naming the line.
   bool ours = false;
   bool allow_foreign = false;
+  // A statement longer than this is an error (Error(corrupt) naming its line) before it is held
+  // whole: the target's max_allowed_packet, which would refuse it anyway.
+  std::size_t max_statement_bytes = SqlSplitter::k_default_max_statement_bytes;
+  // The whole file's verified content (its checksum line's SHA-256 and byte count): hashed again
+  // as it is loaded, and Error(corrupt) at the end if it differs — the file changed on disk
+  // between the verification and the load. Empty: not checked (mysqldump files, --tables ranges).
+  std::string expected_sha256;
+  // The file's name in messages (the path read may be /proc/self/fd/N); empty: its file name.
+  std::string shown_name;
+  std::uint64_t expected_content_bytes = 0;
 };
 
 // Throws Error(server) at the first failed statement (unless keep_going), naming its line.

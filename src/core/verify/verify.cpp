@@ -151,6 +151,7 @@ void ContentScan::conclude(VerifyResult& result) {
     result.reason = m_trailer_bytes == 0 ? "manifest missing: no manifest block right before the checksum line"
                                          : "manifest missing: no manifest block right before the section index";
     return;
+  result.content_bytes = content_bytes;
   }
   if (m_manifest.tables.size() != m_manifest.totals.tables || m_manifest.rows != m_manifest.totals.rows) {
     result.status = VerifyStatus::corrupt;
