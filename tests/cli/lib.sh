@@ -95,6 +95,18 @@ sql() {
     mariadb --defaults-file="${IFNBACKUP_TEST_DEFAULTS_FILE}" --default-character-set=utf8mb4 -N -B "$@"
 }
 
+# binlog_mentions FILE POS TEXT: an event of the binary log after FILE:POS names TEXT (other suites
+# write to the same server meanwhile: search for a name of one's own rather than compare positions).
+binlog_mentions() {
+    local start=$1 pos=$2 text=$3 name query
+    for name in $(sql -e "SHOW BINARY LOGS" | awk -v s="${start}" '$1 >= s { print $1 }'); do
+        query="SHOW BINLOG EVENTS IN '${name}'"
+        [[ "${name}" == "${start}" ]] && query+=" FROM ${pos}"
+        sql -e "${query}" | grep -qF "${text}" && return 0
+    done
+    return 1
+}
+
 # A database name no other suite or parallel run uses.
 cli_unique_db() {
     printf '%s_%s_%s\n' "$1" "$$" "${RANDOM}"

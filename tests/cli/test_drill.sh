@@ -3,7 +3,8 @@
 # <database>_drill, every table proven, the time reported, the scratch database dropped (or kept with
 # --keep, and dropped by the next drill); the configured database untouched and no safety snapshot;
 # a database that is not a drill's refused untouched (exit 2); a corrupt file (10) and a failing load
-# (13) leave no scratch database; each run one journal line; status, check and the metrics report it.
+# (13; kept with --keep, 14) leave no scratch database; --no-binlog keeps the drops out of the binary
+# log; each run one journal line; status, check and the metrics report it.
 set -uo pipefail
 # shellcheck source=tests/cli/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -98,6 +99,21 @@ check "the next drill drops the previous scratch database first" \
 check "and its own at the end" absent "${scratch}"
 expect_eq "nothing left recorded" "" "$(cat "${dir}/.ifnbackup-drill.tsv")"
 
+# --- --no-binlog: the load and the drill's own drops stay out of the binary log (a replica that never
+# got the scratch database would stop on its DROP)
+read -r log_file log_pos < <(sql -e "SHOW MASTER STATUS" | awk '{ print $1, $2 }')
+check "the test server writes a binary log (${log_file}:${log_pos})" test -n "${log_pos}"
+run ifn -q drill --no-binlog --keep
+expect_exit "drill --no-binlog --keep" 0
+run ifn -q drill --no-binlog
+expect_exit "drill --no-binlog over the kept one" 0
+check "--no-binlog: both drills dropped what they made" absent "${scratch}"
+if binlog_mentions "${log_file}" "${log_pos}" "${scratch}"; then
+    fail "--no-binlog: the binary log names ${scratch}" "$(sql -e "SHOW BINLOG EVENTS IN '${log_file}' FROM ${log_pos}" | grep -F "${scratch}" | head -3)"
+else
+    pass "--no-binlog: no event of the binary log names ${scratch} (load, drop of the previous one, drop)"
+fi
+
 # --- a database that is not a drill's: refused, untouched
 foreign=$(cli_unique_db drill_foreign)
 cli_create_db "${foreign}"
@@ -130,19 +146,25 @@ check "no scratch database after a corrupt file" absent "${scratch}"
 expect_eq "journal: corrupt" "drill corrupt 10" "$(journal command) $(journal result) $(journal exit_code)"
 expect_eq "nothing recorded after a refused file" "" "$(cat "${dir}/.ifnbackup-drill.tsv")"
 
-# --- a load that fails half way: rolled back, i.e. the scratch database dropped (13)
-bad="${CLI_WORK}/bad_statement.sql.gz"
-{ cat "${CLI_DATA_DIR}/bad_statement.sql"
-  printf -- '-- ifnbackup-sha256: %s bytes=%d\n' "$(sha256sum <"${CLI_DATA_DIR}/bad_statement.sql" | cut -c1-64)" \
-      "$(stat -c %s "${CLI_DATA_DIR}/bad_statement.sql")"
-  echo '-- Dump completed on 2026-01-01 00:00:00'; } | gzip -c >"${bad}"
-run ifn drill "${bad}"
-expect_exit "drill of a file whose load fails" 13
+# --- a load that fails half way: rolled back, i.e. the scratch database dropped (13). The good backup,
+# drilled by an account that may create and drop the scratch database but not insert into it.
+limited="drill_noinsert_$$"
+limited_password="Pw-${RANDOM}-noinsert"
+sql -e "CREATE USER '${limited}'@'localhost' IDENTIFIED BY '${limited_password}';
+    GRANT CREATE, DROP, SELECT, ALTER, INDEX ON \`${scratch}\`.* TO '${limited}'@'localhost'" || fail "creating ${limited}"
+cli_on_exit "mariadb --defaults-file='${IFNBACKUP_TEST_DEFAULTS_FILE}' -e \"DROP USER IF EXISTS '${limited}'@'localhost'\""
+limited_cnf="${CLI_WORK}/limited.cnf"
+(umask 077 && printf '[client]\nuser=%s\npassword=%s\nsocket=%s\n' "${limited}" "${limited_password}" \
+    "${IFNBACKUP_TEST_SOCKET}" >"${limited_cnf}")
+run "${CLI_BIN}" --defaults-file "${limited_cnf}" --database "${db}" --backup-dir "${dir}" drill
+expect_exit "drill whose load fails" 13
 expect_contains "the hint: dropped" "hint: the scratch database '${scratch}' was dropped; drill.log names the failing statement" \
     "${CLI_LAST_ERR}"
 check "no scratch database after a failed load" absent "${scratch}"
-run ifn drill "${bad}" --keep
-expect_exit "drill --keep of a file whose load fails" 14
+expect_eq "journal: rolled back" "drill restore_rolled_back 13" "$(journal command) $(journal result) $(journal exit_code)"
+run "${CLI_BIN}" --defaults-file "${limited_cnf}" --database "${db}" --backup-dir "${dir}" drill --keep
+expect_exit "drill --keep whose load fails" 14
+expect_contains "the hint: kept to look at" "hint: --keep: '${scratch}' is left as the failed load left it" "${CLI_LAST_ERR}"
 check "--keep: the failed load is left to look at" exists "${scratch}"
 expect_eq "the source is still untouched" "${before}" "$(fingerprint)"
 expect_eq "no safety snapshot, ever" "" "$(find "${dir}" -name 'pre_restore_safety_*')"

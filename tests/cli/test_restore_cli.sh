@@ -200,15 +200,6 @@ check "restore.log exists" test -f "${log}"
 expect_eq "restore.log is mode 600" 600 "$(stat -c %a "${log}")"
 # --- --no-binlog: the restore's writes stay out of the binary log (other suites write to the same
 # server meanwhile, so the log is searched for the copy's own name rather than its position compared)
-binlog_mentions() {  # binlog_mentions FILE POS TEXT: an event after FILE:POS names TEXT
-    local start=$1 pos=$2 text=$3 name query
-    for name in $(sql -e "SHOW BINARY LOGS" | awk -v s="${start}" '$1 >= s { print $1 }'); do
-        query="SHOW BINLOG EVENTS IN '${name}'"
-        [[ "${name}" == "${start}" ]] && query+=" FROM ${pos}"
-        sql -e "${query}" | grep -qF "${text}" && return 0
-    done
-    return 1
-}
 nb="${db}_nb"
 cli_on_exit "mariadb --defaults-file='${IFNBACKUP_TEST_DEFAULTS_FILE}' -e 'DROP DATABASE IF EXISTS \`${nb}\`'"
 read -r log_file log_pos < <(sql -e "SHOW MASTER STATUS" | awk '{ print $1, $2 }')

@@ -47,9 +47,24 @@ std::string server_identity(db::Connection& server) {
   return *row.rows[0][0] + ":" + *row.rows[0][1];
 }
 
-void drop_database(const ConnectionOptions& connection, const std::string& database) {
-  auto server = db::Connection::open(connection, false);
-  server->execute(fmt::format("DROP DATABASE IF EXISTS {}", db::quote_identifier(database)));
+// A connection for the drill's own drops. With --no-binlog they stay out of the binary log like the
+// load: a replica that never got the scratch database would stop on a DROP of it.
+std::unique_ptr<db::Connection> open_server(const DrillOptions& options) {
+  auto server = db::Connection::open(options.connection, false);
+  if (options.no_binlog) {
+    try {
+      server->execute("SET SESSION sql_log_bin = 0");
+    } catch (const Error& error) {
+      throw Error(ErrorCode::server,
+                  fmt::format("--no-binlog: this account may not turn binary logging off ({})", error.what()),
+                  "leave out --no-binlog, or grant the account BINLOG ADMIN (MariaDB) or SUPER");
+    }
+  }
+  return server;
+}
+
+void drop_database(const DrillOptions& options, const std::string& database) {
+  open_server(options)->execute(fmt::format("DROP DATABASE IF EXISTS {}", db::quote_identifier(database)));
 }
 
 // After a failed drill: the record keeps the scratch database while it exists (the next drill may
@@ -153,7 +168,7 @@ DrillResult run_drill(const DrillOptions& options, const DrillCallbacks& callbac
   result.scratch_database = scratch;
   std::string server_id;
   {
-    auto server = db::Connection::open(options.connection, false);
+    auto server = open_server(options);
     server_id = server_identity(*server);
     if (database_exists(*server, scratch)) {
       if (!record.contains(server_id, scratch)) {
@@ -176,6 +191,7 @@ DrillResult run_drill(const DrillOptions& options, const DrillCallbacks& callbac
   RestoreOptions restore;
   restore.connection = options.connection;
   restore.backup_dir = options.backup_dir;
+  restore.signing = options.signing;
   restore.file = options.file;
   restore.into = scratch;
   restore.no_rollback = options.keep;  // --keep: a failed load stays, to be looked at
@@ -232,7 +248,7 @@ DrillResult run_drill(const DrillOptions& options, const DrillCallbacks& callbac
   result.kept = options.keep;
   if (!options.keep) {
     try {
-      drop_database(options.connection, scratch);
+      drop_database(options, scratch);
     } catch (const Error& error) {
       throw Error(
           error.code(),
