@@ -31,6 +31,9 @@ struct DrillOptions {
   std::string into;
   bool keep = false;       // leave the scratch database (also after a failure, to look at it)
   bool no_binlog = false;  // keep the load out of the binary log (replicas would load it too)
+  // The keys restore trusts: a drill loads what a restore would load, so a file signed by no trusted
+  // key fails the drill as it would fail the restore (Error(untrusted_signature)).
+  SigningOptions signing;
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());
 };
 

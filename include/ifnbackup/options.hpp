@@ -35,8 +35,16 @@ struct ConnectionOptions {
   std::string describe() const;
 };
 
+// The key that signs this machine's backups (docs/backup-format.md, "Signature"). Its folder also
+// holds `trusted-keys`, the public keys of other machines whose backups restore may load.
+struct SigningOptions {
+  // The private key file (0600); empty: default_signing_key_file() (ifnbackup/signing.hpp).
+  std::filesystem::path key_file;
+};
+
 struct BackupOptions {
   ConnectionOptions connection;
+  SigningOptions signing;  // made at first use
   std::filesystem::path backup_dir;
   std::string prefix = "ifn_connect_backup";
   int compress_level = k_default_compress_level;

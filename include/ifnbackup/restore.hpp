@@ -35,6 +35,11 @@ struct RestoreOptions {
   // Run a mysqldump file's statements outside what a backup of one database may hold (another
   // database, SET GLOBAL, accounts...): shown in the plan, refused without this.
   bool allow_foreign_statements = false;
+  // Our key (it signs the safety snapshot) and the trusted keys beside it.
+  SigningOptions signing;
+  // Load a file of ours that is unsigned (written before format 4) or signed by a key neither ours nor
+  // trusted; without it such a file is refused (Error(untrusted_signature)) before anything is touched.
+  bool trust_unsigned = false;
 };
 
 // What is about to happen, shown to the operator before anything is touched.
@@ -46,6 +51,8 @@ struct RestorePlan {
   bool target_exists = false;
   bool into = false;  // target is --into, not the configured database
   bool no_binlog = false;  // the restore's writes stay out of the binary log
+  // verification.signer is judged by our keys; an untrusted signer reaches the plan only with this.
+  bool trust_unsigned = false;
   std::vector<std::string> tables;  // --tables: only these are replaced (empty: everything)
   bool some_tables_file = false;     // the file holds some tables only (a --tables safety snapshot)
   // --tables on a file with a section index: the sections read (prologue, those tables), each
@@ -106,7 +113,8 @@ struct RestoreCallbacks {
 std::filesystem::path resolve_backup_file(const std::string& file, const std::filesystem::path& backup_dir,
                                           const std::string& prefix = "ifn_connect_backup");
 
-// Throws Error: corrupt/incomplete (file refused, nothing touched), aborted (not confirmed,
+// Throws Error: corrupt/incomplete (file refused, nothing touched), untrusted_signature (our file
+// unsigned or signed by an unknown key, without trust_unsigned: nothing touched), aborted (not confirmed,
 // nothing touched), restore_rolled_back, restore_failed, check_mismatch and content_mismatch
 // (rolled back unless no_rollback), and the usual ones.
 RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks& callbacks);
