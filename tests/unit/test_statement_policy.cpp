@@ -24,6 +24,8 @@ const std::vector<std::string> k_ours = {
     "decimal(10,2) DEFAULT 1.50,\n  `note` varchar(20) DEFAULT 'a.b',\n  PRIMARY KEY (`id`),\n  CONSTRAINT `fk` "
     "FOREIGN KEY (`m`) REFERENCES `other_db`.`merchants` (`id`)\n) ENGINE=InnoDB AUTO_INCREMENT=5 DEFAULT "
     "CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci",
+    "CREATE TABLE `checked` (\n  `code` varchar(10) DEFAULT NULL CHECK (`code` like 'CI-%'),\n  CONSTRAINT `c` "
+    "CHECK (`code` <> 'x')\n) ENGINE=InnoDB",
     "/*!40000 ALTER TABLE `orders` DISABLE KEYS */",
     "INSERT INTO `orders` (`id`,`m`,`price`,`note`) VALUES (1,NULL,-1.5e+10,'it\\'s; DROP DATABASE x'),"
     "(2,3,0x00FF,'')",
@@ -90,8 +92,8 @@ TEST(StatementPolicy, WhatOurDumperWritesPasses) {
     const auto verdict = classify_statement(statement, true);
     EXPECT_NE(verdict.kind, StatementKind::foreign) << statement << "\n -> " << verdict.reason;
   }
-  EXPECT_EQ(classify_statement(k_ours[9], true).kind, StatementKind::rows);
-  EXPECT_EQ(classify_statement(k_ours[13], true).kind, StatementKind::object);
+  EXPECT_EQ(classify_statement(k_ours[10], true).kind, StatementKind::rows);
+  EXPECT_EQ(classify_statement(k_ours[14], true).kind, StatementKind::object);
 }
 
 TEST(StatementPolicy, WhatIssue18PlantedIsRefusedWithAReason) {
