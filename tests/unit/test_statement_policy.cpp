@@ -26,6 +26,8 @@ const std::vector<std::string> k_ours = {
     "CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci",
     "CREATE TABLE `checked` (\n  `code` varchar(10) DEFAULT NULL CHECK (`code` like 'CI-%'),\n  CONSTRAINT `c` "
     "CHECK (`code` <> 'x')\n) ENGINE=InnoDB",
+    "CREATE TABLE `all_logs` (\n  `id` int(11) NOT NULL\n) ENGINE=MRG_MyISAM DEFAULT CHARSET=utf8mb4 "
+    "INSERT_METHOD=LAST UNION=(`log_a`,`log_b`)",
     "/*!40000 ALTER TABLE `orders` DISABLE KEYS */",
     "INSERT INTO `orders` (`id`,`m`,`price`,`note`) VALUES (1,NULL,-1.5e+10,'it\\'s; DROP DATABASE x'),"
     "(2,3,0x00FF,'')",
@@ -92,8 +94,8 @@ TEST(StatementPolicy, WhatOurDumperWritesPasses) {
     const auto verdict = classify_statement(statement, true);
     EXPECT_NE(verdict.kind, StatementKind::foreign) << statement << "\n -> " << verdict.reason;
   }
-  EXPECT_EQ(classify_statement(k_ours[10], true).kind, StatementKind::rows);
-  EXPECT_EQ(classify_statement(k_ours[14], true).kind, StatementKind::object);
+  EXPECT_EQ(classify_statement(k_ours[11], true).kind, StatementKind::rows);
+  EXPECT_EQ(classify_statement(k_ours[15], true).kind, StatementKind::object);
 }
 
 TEST(StatementPolicy, WhatIssue18PlantedIsRefusedWithAReason) {

@@ -419,10 +419,6 @@ StatementClass classify_create(Reader& in) {
       if (t.type == TokenType::word && t.text == "SELECT") {
         return foreign("CREATE TABLE ... SELECT");
       }
-      if (t.type == TokenType::word && t.text == "UNION" && i + 1 < in.tokens().size() &&
-          in.tokens()[i + 1].text == "=") {
-        return foreign("a MERGE table over other tables (UNION=)");
-      }
     }
     if (auto problem = qualified_name(in.tokens(), in.position(), true)) {
       return foreign(*problem);
