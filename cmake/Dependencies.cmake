@@ -9,6 +9,8 @@ find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(MySQL REQUIRED)
+# OpenSSL (libssl-dev): Ed25519 signatures of backups (src/core/sign/ed25519.cpp, the only user).
+find_package(OpenSSL 3.0 REQUIRED COMPONENTS Crypto)
 if(IFNBACKUP_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()

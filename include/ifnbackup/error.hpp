@@ -27,6 +27,7 @@ enum class ErrorCode : int {
   doctor_warnings = 17,  // doctor found something to fix (nothing failed)
   content_mismatch = 18,  // restore loaded, but a table's content differs from the backup's digest
   foreign_statement = 19,  // a file holds a statement a backup may not (another database, SET GLOBAL...)
+  untrusted_signature = 20,  // restore: our file is unsigned or signed by a key neither ours nor trusted
 };
 
 // Short stable name of a code, for logs and JSON ("lock_held").

@@ -72,6 +72,9 @@ struct Section {
   std::uint64_t size = 0;      // compressed bytes (whole members)
   std::uint64_t bytes = 0;     // uncompressed bytes
   std::uint32_t crc32 = 0;     // CRC-32 of the uncompressed bytes
+  // SHA-256 of the uncompressed bytes (64 hex digits; format 4 and later, empty before): restore
+  // --tables proves the sections it reads alone with these, the index being signed.
+  std::string sha256;
 
   friend bool operator==(const Section&, const Section&) = default;
 };
@@ -83,12 +86,13 @@ inline constexpr std::string_view k_index_locator_prefix = "-- ifnbackup-index-a
 
 // The index block, each line ending in '\n':
 //   -- ifnbackup-index-begin
-//   -- ifnbackup-section: prologue at=A size=S bytes=B crc32=XXXXXXXX
-//   -- ifnbackup-section: table `name` rows=N at=A size=S bytes=B crc32=XXXXXXXX
+//   -- ifnbackup-section: prologue at=A size=S bytes=B crc32=XXXXXXXX sha256=<64 hex>
+//   -- ifnbackup-section: table `name` rows=N at=A size=S bytes=B crc32=XXXXXXXX sha256=<64 hex>
 //   -- ifnbackup-section: table `name` rows=N with-previous
 //   -- ifnbackup-section: part `name` at=A size=S bytes=B crc32=XXXXXXXX
 //   -- ifnbackup-section: objects at=A size=S bytes=B crc32=XXXXXXXX   (or: objects with-previous)
 //   -- ifnbackup-index-end: sections=K
+// (" sha256=<64 hex>" after the CRC-32 of every section with a range, from format 4 on.)
 std::string format_index(const std::vector<Section>& sections);
 // The whole block exactly as format_index writes it; std::nullopt for anything else.
 std::optional<std::vector<Section>> parse_index(std::string_view text);
@@ -98,10 +102,12 @@ std::optional<std::vector<Section>> parse_index(std::string_view text);
 // part (with a range) right after its table or another part of it.
 bool index_is_contiguous(const std::vector<Section>& sections, std::uint64_t end_at, std::uint64_t end_bytes);
 
-// "-- ifnbackup-index-at: <A> size=<S>\n": where the index block's gzip members are.
+// "-- ifnbackup-index-at: <A> size=<S> sha256=<64 hex>\n": where the index block's gzip members are,
+// and the SHA-256 of its text (format 4 on; the signature covers it).
 struct IndexLocator {
   std::uint64_t at = 0;
   std::uint64_t size = 0;
+  std::string sha256;  // empty before format 4
 };
 std::string format_index_locator(const IndexLocator& locator);
 std::optional<IndexLocator> parse_index_locator(std::string_view line);

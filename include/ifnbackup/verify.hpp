@@ -22,6 +22,24 @@ enum class VerifyStatus {
 // "ok", "ok_legacy", "corrupt", "incomplete".
 const char* verify_status_name(VerifyStatus status) noexcept;
 
+// Who signed a backup (docs/backup-format.md, "Signature"). verify_backup_file knows only the file:
+// a signature that checks out is `unknown` until a Keyring (ifnbackup/signing.hpp) judges its key.
+enum class SignerTrust {
+  none,     // unsigned: a mysqldump file, or one of ours written before format 4
+  bad,      // the signature line is there but does not check out: the file is corrupt
+  unknown,  // a good signature by a key that is neither ours nor in the trusted keys
+  trusted,  // a good signature by a key of the trusted-keys file
+  ours,     // a good signature by this machine's own signing key
+};
+// "unsigned", "bad_signature", "unknown_key", "trusted_key", "ours".
+const char* signer_trust_name(SignerTrust trust) noexcept;
+
+struct Signer {
+  SignerTrust trust = SignerTrust::none;
+  std::string fingerprint;  // of the signing key (16 hex digits); empty when unsigned
+  std::string public_key;   // its 32 bytes, as the signature line gives them
+};
+
 struct VerifyResult {
   std::filesystem::path path;
   VerifyStatus status = VerifyStatus::incomplete;
@@ -29,6 +47,7 @@ struct VerifyResult {
   std::uint64_t compressed_bytes = 0;
   std::uint64_t uncompressed_bytes = 0;
   std::string sha256;              // computed over the content before the checksum line (ok and mismatch)
+  std::uint64_t content_bytes = 0;  // how many bytes that is (ok files of ours)
   std::vector<TableCount> tables;  // from the manifest
   std::string completed_at;        // what follows "-- Dump completed on "
   // The "-- ifnbackup-<key>: <value>" lines before the first SQL statement, keyed by <key>.
@@ -47,7 +66,6 @@ struct VerifyResult {
   std::uint64_t insert_lines = 0;
   // Every statement as the restore would cut it (restore/statement_policy): how many, how many
   // create or drop views, triggers, routines or events, and how many do what a backup may not
-  std::uint64_t content_bytes = 0;  // how many bytes that is (ok files of ours)
   // hold (another database, SET GLOBAL, accounts, server files...), with the first one's line.
   // In our own files one such statement makes the file corrupt; legacy files need
   // --allow-foreign-statements to restore.
@@ -57,6 +75,7 @@ struct VerifyResult {
   std::string first_foreign_statement;
   // Our own file, whole (checksum and manifest good), called corrupt for its statements alone.
   bool refused_for_statements = false;
+  Signer signer;
 
   bool ok() const noexcept { return status == VerifyStatus::ok || status == VerifyStatus::ok_legacy; }
   // A good file that holds at least one table: ours, its manifest lists one; a legacy file, a CREATE

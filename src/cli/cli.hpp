@@ -22,6 +22,7 @@ struct GlobalSettings {
   int compress_level = k_default_compress_level;
   unsigned threads = 0;  // 0: not given, BackupOptions' default (the number of cores)
   std::string config_file;
+  std::string signing_key;  // empty: default_signing_key_file()
   bool quiet = false;
   bool verbose = false;
   bool json = false;
@@ -57,6 +58,7 @@ Command add_status_command(CLI::App& app, GlobalSettings& settings);
 Command add_check_command(CLI::App& app, GlobalSettings& settings);
 Command add_schedule_command(CLI::App& app, GlobalSettings& settings);
 Command add_doctor_command(CLI::App& app, GlobalSettings& settings);
+Command add_key_command(CLI::App& app, GlobalSettings& settings);
 // `ifnbackup --help-man` or `--help-bash-completion` (alone): ifnbackup(1) or the bash completion
 // script generated from app; nullopt for any other command line.
 std::optional<std::string> generated_docs(const CLI::App& app, int argc, char** argv);

@@ -27,6 +27,7 @@ int drill(GlobalSettings& settings, const DrillFlags& flags) {
   DrillOptions options;
   options.connection = settings.connection;
   options.backup_dir = settings.backup_dir;
+  options.signing.key_file = settings.signing_key;
   options.file = flags.file;
   options.into = flags.into;
   options.keep = flags.keep;

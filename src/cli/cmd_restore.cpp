@@ -9,6 +9,7 @@
 
 #include "cli.hpp"
 #include "ifnbackup/error.hpp"
+#include "format.hpp"
 #include "ifnbackup/restore.hpp"
 #include "restore_report.hpp"
 
@@ -25,6 +26,7 @@ struct RestoreFlags {
   bool no_binlog = false;
   bool no_proof = false;
   bool allow_foreign = false;
+  bool trust_unsigned = false;
   std::vector<std::string> tables;
 };
 
@@ -45,6 +47,14 @@ void print_plan(const RestorePlan& plan) {
     out += fmt::format("  contenu   : {} tables, {} rows (checksum verified)\n", v.tables.size(), rows);
   } else {
     out += "  contenu   : mysqldump file, no manifest (gzip and completion marker verified)\n";
+  }
+  {
+    // Our own file that no key we trust signed reaches the plan only through --trust-unsigned.
+    const bool vouched = v.signer.trust == SignerTrust::ours || v.signer.trust == SignerTrust::trusted;
+    out += fmt::format("  signature : {}{}\n", describe_signer(v),
+                       v.status == VerifyStatus::ok && !vouched && plan.trust_unsigned
+                           ? "; accepted because of --trust-unsigned"
+                           : "");
   }
   if (v.statements > 0) {
     out += fmt::format("  ordres    : {} statements, of which {} create or drop views, triggers, routines or events",
@@ -126,11 +136,17 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
                         "Run a mysqldump file even though it holds statements outside the target database (USE, "
                         "another database's tables, SET GLOBAL, accounts...), which the plan lists; never for our "
                         "own files, which may not hold them");
+  command.app->add_flag("--trust-unsigned", flags->trust_unsigned,
+                        "Restore a file of ours that is unsigned (written before backups were signed) or signed by "
+                        "a key neither this machine's nor trusted (see 'ifnbackup key'); the plan says who signed "
+                        "it. Command line only");
   command.app->add_flag("--no-rollback", flags->no_rollback,
                         "If the load fails, leave the database as it is instead of loading the safety snapshot");
   command.app->footer(
       "Order: verify the file, show the plan and ask for OUI, write pre_restore_safety_YYYYMMDD_HHMMSS.sql.gz,\n"
-      "load, roll back to the snapshot on failure, compare row counts. Exit codes: docs/exit-codes.md.");
+      "load, roll back to the snapshot on failure, compare row counts. Exit codes: docs/exit-codes.md.\n"
+      "Our own files load only when signed by this machine's key or a trusted one (exit 20 otherwise);\n"
+      "mysqldump files are unsigned by nature and load as they are.");
   command.action = [&settings, flags]() {
     // Checked before the question: the safety snapshot needs a folder, and failing after OUI was
     // typed would leave the operator with a bare "error while creating folder".
@@ -147,6 +163,8 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
     options.no_rollback = flags->no_rollback;
     options.no_proof = flags->no_proof;
     options.allow_foreign_statements = flags->allow_foreign;
+    options.signing.key_file = settings.signing_key;
+    options.trust_unsigned = flags->trust_unsigned;
     options.no_binlog = flags->no_binlog;
     options.tables = flags->tables;
     options.compress_level = settings.compress_level;

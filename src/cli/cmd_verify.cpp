@@ -4,11 +4,13 @@
 #include <spdlog/spdlog.h>
 
 #include "cli.hpp"
+#include "format.hpp"
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/inventory.hpp"
 #include "ifnbackup/restore.hpp"
 #include "ifnbackup/json.hpp"
 #include "ifnbackup/printable.hpp"
+#include "ifnbackup/signing.hpp"
 
 namespace ifnbackup::cli {
 
@@ -42,6 +44,16 @@ int verify_files(const GlobalSettings& settings, const VerifyFlags& flags) {
     folder = scan_backup_folder(dir, settings.prefix);
   }
   auto state = VerificationState::load(dir);
+  // Who signed each file; integrity does not depend on it, so a key file that cannot be used only
+  // leaves the signers unjudged ("unknown key").
+  Keyring keys;
+  try {
+    SigningOptions signing;
+    signing.key_file = settings.signing_key;
+    keys = Keyring::load(signing);
+  } catch (const Error& error) {
+    spdlog::warn("signers not judged: {}{}", error.what(), error.hint().empty() ? "" : " (hint: " + error.hint() + ")");
+  }
 
   // No argument: every backup and safety snapshot of the folder (the procedure's "Scénario 2").
   std::vector<fs::path> paths;
@@ -65,6 +77,7 @@ int verify_files(const GlobalSettings& settings, const VerifyFlags& flags) {
   json.begin_object().key("files").begin_array();
   for (const auto& path : paths) {
     VerifyResult result = verify_backup_file(path, {}, settings.threads);
+    keys.judge(result);
     result.reason = reason_without_path(result.reason, path);
     std::error_code ec;
     for (const auto& entry : folder) {
@@ -99,14 +112,19 @@ int verify_files(const GlobalSettings& settings, const VerifyFlags& flags) {
           .key("completed_at").value(result.completed_at)
           .key("sections").value(result.sections)
           .key("holds_tables").value(result.holds_tables())
+          .key("signature").value(signer_trust_name(result.signer.trust))
+          .key("signer").value(result.signer.fingerprint)
           .end_object();
     } else if (result.ok()) {
-      std::cout << fmt::format("OK          {}{}{}\n", printable(path.filename().string()),
+      const bool vouched = result.signer.trust == SignerTrust::ours || result.signer.trust == SignerTrust::trusted;
+      std::cout << fmt::format("OK          {}{}{}; signature: {}{}\n", printable(path.filename().string()),
                                result.status == VerifyStatus::ok_legacy
                                    ? "  (legacy: no content checksum)"
                                    : fmt::format("  ({} tables, {} rows, sha256{} verified)", result.tables.size(),
                                                  rows, result.sections > 0 ? " and section index" : ""),
-                               result.holds_tables() ? "" : "; holds no table: never 'latest', not in --min-keep");
+                               result.holds_tables() ? "" : "; holds no table: never 'latest', not in --min-keep",
+                               describe_signer(result),
+                               result.status == VerifyStatus::ok && !vouched ? ": restore needs --trust-unsigned" : "");
     } else {
       // The reason may quote the file's content: no raw control byte reaches the terminal.
       std::cout << fmt::format("{}: {}: {}\n", status_word(result.status), printable(path.filename().string()),

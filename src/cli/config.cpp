@@ -75,9 +75,9 @@ void set_value(CLI::Option* option, const std::string& value, const std::string&
 }
 
 // Decisions an operator makes for one run: an environment variable or a config file must never
-// answer the OUI question of restore or change what a failed restore does.
+// answer the OUI question of restore, change what a failed restore does or load a file of unproven origin.
 bool is_command_line_only(const std::string& name) {
-  return name == "yes" || name == "force" || name == "no-rollback";
+  return name == "yes" || name == "force" || name == "no-rollback" || name == "trust-unsigned";
 }
 
 }  // namespace

@@ -47,4 +47,21 @@ std::string local_time(std::chrono::system_clock::time_point t) {
   return buffer;
 }
 
+std::string describe_signer(const VerifyResult& result) {
+  const Signer& signer = result.signer;
+  switch (signer.trust) {
+    case SignerTrust::ours: return "ours (key " + signer.fingerprint + ")";
+    case SignerTrust::trusted: return "trusted key " + signer.fingerprint;
+    case SignerTrust::unknown: return "UNKNOWN key " + signer.fingerprint + " (neither this machine's nor trusted)";
+    case SignerTrust::bad: return "BAD signature";
+    case SignerTrust::none: break;
+  }
+  if (result.status == VerifyStatus::ok_legacy) {
+    return "unsigned (mysqldump)";
+  }
+  const auto format = result.header.find("format");
+  return "unsigned (format " + (format == result.header.end() ? std::string("?") : format->second) +
+         ", before backups were signed)";
+}
+
 }  // namespace ifnbackup::cli

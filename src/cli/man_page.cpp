@@ -56,6 +56,9 @@ const char* exit_meaning(ErrorCode code) {
       return "restore loaded, but a table's content differs from the backup's digest (rolled back)";
     case ErrorCode::foreign_statement:
       return "restore: the file holds a statement a backup may not hold (another database, SET GLOBAL...)";
+    case ErrorCode::untrusted_signature:
+      return "restore: the file is one of ours but unsigned, or signed by a key neither ours nor trusted "
+             "(--trust-unsigned, ifnbackup key trust)";
   }
   return "";
 }

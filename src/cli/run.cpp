@@ -52,6 +52,11 @@ void add_global_options(CLI::App& app, GlobalSettings& s) {
       ->group(files);
   app.add_option("--config", s.config_file, "Config file (INI; default /etc/ifnbackup.conf when present)")
       ->group(files);
+  app.add_option("--signing-key", s.signing_key,
+                 "Private key that signs backups, made 0600 at the first backup; 'trusted-keys' in its folder lists "
+                 "the other machines' keys restore trusts (default: /etc/ifnbackup/signing-key for root, else "
+                 "~/.config/ifnbackup/signing-key)")
+      ->group(files);
   app.add_flag("-q,--quiet", s.quiet, "Print nothing but errors (for cron: mail only on failure)");
   app.add_flag("-v,--verbose", s.verbose, "Print debug messages");
   // Present only to refuse it with a clear message: a password in argv is visible in ps.
@@ -129,6 +134,7 @@ int run(int argc, char** argv) {
   commands.push_back(add_check_command(app, settings));
   commands.push_back(add_schedule_command(app, settings));
   commands.push_back(add_doctor_command(app, settings));
+  commands.push_back(add_key_command(app, settings));
 
   for (auto& command : commands) {
     const std::string footer = command.app->get_footer();
@@ -187,6 +193,7 @@ BackupOptions make_backup_options(const GlobalSettings& settings) {
   options.backup_dir = settings.backup_dir;
   options.prefix = settings.prefix;
   options.compress_level = settings.compress_level;
+  options.signing.key_file = settings.signing_key;
   if (settings.threads > 0) {
     options.threads = settings.threads;
   }

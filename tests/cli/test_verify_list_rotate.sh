@@ -131,7 +131,8 @@ verify_case() {
     check "verify ${what}: summary line" grep -Eq '^1 file\(s\): [01] ok, [01] corrupt, [01] incomplete$' \
         <<<"$(tail -n 1 <<<"${CLI_LAST_OUT}")"
 }
-verify_case "a good backup" "${cases}/good.sql.gz" 0 '^OK +good\.sql\.gz +\(4 tables, 766 rows, sha256 and section index verified\)$'
+verify_case "a good backup" "${cases}/good.sql.gz" 0 \
+    '^OK +good\.sql\.gz +\(4 tables, 766 rows, sha256 and section index verified\); signature: ours \(key [0-9a-f]{16}\)$'
 verify_case "a truncated file" "${cases}/truncated.sql.gz" 11 '^INCOMPLETE: truncated\.sql\.gz: .*truncated'
 verify_case "one byte flipped" "${cases}/flipped.sql.gz" 10 '^CORRUPT: flipped\.sql\.gz: .+'
 verify_case "valid gzip cut before the completion marker" "${cases}/no_marker.sql.gz" 11 \
@@ -141,7 +142,8 @@ verify_case "not gzip at all" "${cases}/not_gzip.sql.gz" 10 '^CORRUPT: not_gzip\
 verify_case "content altered, re-gzipped, marker kept" "${cases}/altered.sql.gz" 10 \
     '^CORRUPT: altered\.sql\.gz: content checksum mismatch'
 if ${legacy_ok}; then
-    verify_case "a mariadb-dump file" "${cases}/legacy.sql.gz" 0 '^OK +legacy\.sql\.gz +\(legacy: no content checksum\)$'
+    verify_case "a mariadb-dump file" "${cases}/legacy.sql.gz" 0 \
+        '^OK +legacy\.sql\.gz +\(legacy: no content checksum\); signature: unsigned \(mysqldump\)$'
 fi
 
 run ifn verify "${cases}/good.sql.gz" "${cases}/truncated.sql.gz"
@@ -184,8 +186,11 @@ expect_eq "verify --json: good file's compressed_bytes is its size" "${size}" \
     "$(json_get "${good_json}['compressed_bytes']" "${W}/verify.json")"
 expect_eq "verify --json: good file's uncompressed_bytes" "$(gunzip -c "${good}" | wc -c)" \
     "$(json_get "${good_json}['uncompressed_bytes']" "${W}/verify.json")"
+# The last three lines: checksum, signature, completion marker.
 expect_eq "verify --json: sha256 is that of the content before the checksum line" \
-    "$(gunzip -c "${good}" | head -n -2 | sha256sum | cut -d' ' -f1)" "$(json_get "${good_json}['sha256']" "${W}/verify.json")"
+    "$(gunzip -c "${good}" | head -n -3 | sha256sum | cut -d' ' -f1)" "$(json_get "${good_json}['sha256']" "${W}/verify.json")"
+expect_eq "verify --json: the good file is signed by our key" '["ours", 16]' \
+    "$(json_get "[${good_json}['signature'], len(${good_json}['signer'])]" "${W}/verify.json")"
 expect_eq "verify --json: completed_at is the marker's date" \
     "$(gunzip -c "${good}" | tail -n 1 | sed 's/^-- Dump completed on //')" \
     "$(json_get "${good_json}['completed_at']" "${W}/verify.json")"

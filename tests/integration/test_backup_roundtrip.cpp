@@ -39,8 +39,14 @@ void check_backup_file(const fs::path& file) {
   const std::string last_line = text.substr(last_start);
   EXPECT_EQ(last_line.rfind("-- Dump completed", 0), 0u) << "last line: " << last_line;
 
-  const auto sha_start = text.rfind('\n', last_start - 2) + 1;
-  const std::string sha_line = text.substr(sha_start, last_start - sha_start);
+  // Between the checksum line and the marker, outside the hashed content: the signature line.
+  const auto signature_start = text.rfind('\n', last_start - 2) + 1;
+  const std::string signature_line = text.substr(signature_start, last_start - signature_start);
+  EXPECT_TRUE(std::regex_match(signature_line,
+                               std::regex(R"(-- ifnbackup-signature: ed25519 [0-9a-f]{16} [A-Za-z0-9+/]{43}= [A-Za-z0-9+/]{86}==\n)")))
+      << "signature line: " << signature_line;
+  const auto sha_start = text.rfind('\n', signature_start - 2) + 1;
+  const std::string sha_line = text.substr(sha_start, signature_start - sha_start);
   std::smatch match;
   ASSERT_TRUE(std::regex_match(sha_line, match, std::regex(R"(-- ifnbackup-sha256: ([0-9a-f]{64}) bytes=(\d+)\n)")))
       << "checksum line: " << sha_line;

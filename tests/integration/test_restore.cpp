@@ -143,7 +143,8 @@ void damage_corpus(const TestServer& server, const std::string& database) {
 }
 
 // tests/data/bad_statement.sql sealed as a valid ifnbackup file: checksum line and completion marker
-// appended (computed by sha256sum and stat, not by our code), then gzipped.
+// appended (computed by sha256sum and stat, not by our code), then gzipped. Format 1, unsigned: its
+// restores need --trust-unsigned.
 fs::path sealed_bad_statement_file(const fs::path& dir) {
   const fs::path out = dir / "bad_statement.sql.gz";
   const auto sealed = run_bash(
@@ -317,7 +318,7 @@ TEST(Restore, FailedLoadIsRolledBack) {
   const Fingerprint before = stable_fingerprint(server, sample.database.name());
   const fs::path bad = sealed_bad_statement_file(sample.work.path());
 
-  const auto result = restore_cli(server, sample.database.name(), sample.backups, {"--yes", bad.string()});
+  const auto result = restore_cli(server, sample.database.name(), sample.backups, {"--yes", "--trust-unsigned", bad.string()});
   EXPECT_EQ(result.exit_code, static_cast<int>(ErrorCode::restore_rolled_back)) << result.err;
   EXPECT_NE(result.err.find("rolled back"), std::string::npos) << result.err;
   EXPECT_NE(result.err.find("no_such_table"), std::string::npos) << "the failing statement is named:\n" << result.err;
@@ -333,7 +334,7 @@ TEST(Restore, FailedLoadIntoAMissingDatabaseLeavesItAbsent) {
   const fs::path bad = sealed_bad_statement_file(work.path());
   FreshDatabaseName missing(server, "rs_absent");
 
-  const auto result = restore_cli(server, missing.name(), work.path() / "backups", {"--yes", bad.string()});
+  const auto result = restore_cli(server, missing.name(), work.path() / "backups", {"--yes", "--trust-unsigned", bad.string()});
   EXPECT_EQ(result.exit_code, static_cast<int>(ErrorCode::restore_rolled_back)) << result.err;
   EXPECT_NE(result.err.find("rolled back"), std::string::npos) << result.err;
   EXPECT_FALSE(database_exists(server, missing.name())) << "the half-loaded database was left behind";
@@ -347,7 +348,7 @@ TEST(Restore, FailedLoadWithNoRollbackIsLeftAsItIs) {
   const fs::path bad = sealed_bad_statement_file(sample.work.path());
 
   const auto result =
-      restore_cli(server, sample.database.name(), sample.backups, {"--yes", "--no-rollback", bad.string()});
+      restore_cli(server, sample.database.name(), sample.backups, {"--yes", "--trust-unsigned", "--no-rollback", bad.string()});
   EXPECT_EQ(result.exit_code, static_cast<int>(ErrorCode::restore_failed)) << result.err;
   EXPECT_NE(result.err.find("NOT rolled back"), std::string::npos) << result.err;
   const auto snapshots = safety_files(sample.backups);
@@ -367,7 +368,7 @@ TEST(Restore, FailedStatementWithForceLoadsTheRest) {
   SampleSetup sample(server, "rs_force");
   const fs::path bad = sealed_bad_statement_file(sample.work.path());
 
-  const auto result = restore_cli(server, sample.database.name(), sample.backups, {"--yes", "--force", bad.string()});
+  const auto result = restore_cli(server, sample.database.name(), sample.backups, {"--yes", "--trust-unsigned", "--force", bad.string()});
   EXPECT_EQ(result.exit_code, static_cast<int>(ErrorCode::restore_failed)) << result.err;
   EXPECT_NE(result.err.find("1 FAILED"), std::string::npos) << result.err;
   EXPECT_NE(result.err.find("no_such_table"), std::string::npos) << result.err;

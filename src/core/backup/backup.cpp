@@ -13,6 +13,7 @@
 #include "io/atomic_file.hpp"
 #include "io/folder_lock.hpp"
 #include "io/parallel_gzip_writer.hpp"
+#include "sign/signing_key.hpp"
 #include "util/interrupt.hpp"
 
 namespace ifnbackup {
@@ -62,6 +63,8 @@ BackupResult write_backup(const BackupOptions& options) {
   // Connect before creating anything: a dead server or a bad password leaves no file behind.
   auto connection = db::Connection::open(options.connection);
   spdlog::info("connected to {} ({})", connection->description(), connection->server().version);
+  // Before the file: a key others can read stops the run with nothing written (made at first use).
+  const auto key = sign::SigningKey::load_or_create(options.signing);
 
   io::AtomicFile file(choose_file_name(options.backup_dir, options.prefix));
   // hardware_concurrency() may be 0 (unknown): one thread then.
@@ -81,7 +84,7 @@ BackupResult write_backup(const BackupOptions& options) {
   util::check_interrupted();
 
   BackupResult result;
-  result.sha256 = writer.finish(summary.tables, std::chrono::system_clock::now());
+  result.sha256 = writer.finish(summary.tables, std::chrono::system_clock::now(), &key);
   file.commit();
 
   result.file = file.final_path();

@@ -61,7 +61,7 @@ void write_header(db::Connection& connection, const DumpSettings& settings, cons
   const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   out.write(fmt::format(
       "-- ifnbackup {} dump of database {}\n"
-      "-- ifnbackup-format: 3\n"
+      "-- ifnbackup-format: 4\n"
       "-- ifnbackup-database: {}\n"
       "-- ifnbackup-server: {}\n"
       "-- ifnbackup-started: {:%Y-%m-%dT%H:%M:%SZ}\n"

@@ -3,6 +3,8 @@
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/manifest.hpp"
 #include "io/gzip_member.hpp"
+#include "sign/file_signature.hpp"
+#include "sign/signing_key.hpp"
 
 namespace ifnbackup::backup {
 
@@ -18,6 +20,7 @@ void DumpWriter::flush() {
     return;
   }
   m_sha.update(m_buffer);
+  m_range_sha.update(m_buffer);
   m_gzip.write(m_buffer);
   m_written += m_buffer.size();
   m_buffer.clear();
@@ -34,8 +37,15 @@ void DumpWriter::begin_section(SectionKind kind, const std::string& table) {
     m_marks.push_back(Mark{std::move(section), 0});
     return;
   }
-  m_marks.push_back(Mark{std::move(section), m_gzip.cut()});
+  m_marks.push_back(Mark{std::move(section), cut_range()});
   m_section_start = bytes();
+}
+
+std::uint64_t DumpWriter::cut_range() {
+  const std::uint64_t range = m_gzip.cut();
+  m_range_sha256.push_back(util::Sha256::hex(m_range_sha.finish()));
+  m_range_sha.reset();
+  return range;
 }
 
 void DumpWriter::begin_table(const std::string& table) {
@@ -69,26 +79,34 @@ std::vector<Section> DumpWriter::place_sections(const std::vector<io::GzipRange>
       section.size = range.compressed;
       section.bytes = range.size;
       section.crc32 = range.crc32;
+      section.sha256 = m_range_sha256.at(mark.range);
     }
     sections.push_back(std::move(section));
   }
   return sections;
 }
 
-std::string DumpWriter::finish(const std::vector<TableCount>& tables, std::chrono::system_clock::time_point completed) {
+std::string DumpWriter::finish(const std::vector<TableCount>& tables, std::chrono::system_clock::time_point completed,
+                              const sign::SigningKey* key) {
   m_buffer.append(format_manifest(tables));
   flush();
-  m_gzip.cut();  // the index starts a range of its own
+  cut_range();  // the index starts a range of its own
   const std::vector<Section> sections = place_sections(m_gzip.wait_written());
-  const IndexLocator locator_at{m_gzip.compressed_bytes(), 0};
-  m_buffer.append(format_index(sections));
+  const std::uint64_t index_at = m_gzip.compressed_bytes();
+  const std::string index = format_index(sections);
+  m_buffer.append(index);
   flush();
   m_gzip.finish();
-  const std::string locator = format_index_locator({locator_at.at, m_gzip.compressed_bytes() - locator_at.at});
+  const std::string index_sha = util::Sha256::hex_of(index);
+  const std::string locator = format_index_locator({index_at, m_gzip.compressed_bytes() - index_at, index_sha});
   m_sha.update(locator);
   m_written += locator.size();
   const std::string sha = util::Sha256::hex(m_sha.finish());
-  m_gzip.append_stored(locator + format_checksum_line(sha, m_written) + format_completion_line(completed));
+  // Outside the hashed content, like the checksum line; the completion marker stays the last line.
+  const std::string signature =
+      key == nullptr ? std::string()
+                     : sign::format_signature_line(key->public_key(), key->sign(sign::signed_message(sha, m_written, index_sha)));
+  m_gzip.append_stored(locator + format_checksum_line(sha, m_written) + signature + format_completion_line(completed));
   return sha;
 }
 

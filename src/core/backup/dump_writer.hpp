@@ -13,6 +13,10 @@
 #include "io/parallel_gzip_writer.hpp"
 #include "util/sha256.hpp"
 
+namespace ifnbackup::sign {
+class SigningKey;
+}
+
 namespace ifnbackup::backup {
 
 class DumpWriter {
@@ -55,9 +59,10 @@ class DumpWriter {
   void begin_objects();
 
   // Writes the manifest (hashed with the content) and the section index, finishes the gzip
-  // stream, then appends the index locator, checksum and completion lines as one stored member.
-  // Returns the content's SHA-256 in hex.
-  std::string finish(const std::vector<TableCount>& tables, std::chrono::system_clock::time_point completed);
+  // stream, then appends the index locator, checksum, signature (by `key`; none without one) and
+  // completion lines as one stored member. Returns the content's SHA-256 in hex.
+  std::string finish(const std::vector<TableCount>& tables, std::chrono::system_clock::time_point completed,
+                     const sign::SigningKey* key = nullptr);
   // Uncompressed bytes handed to the gzip writer so far plus those buffered.
   std::uint64_t bytes() const { return m_written + m_buffer.size(); }
 
@@ -67,6 +72,8 @@ class DumpWriter {
     std::uint64_t range;  // its gzip range (ParallelGzipWriter::cut()); unused with_previous
   };
   void flush();
+  // ParallelGzipWriter::cut(), and the SHA-256 of the range it ends.
+  std::uint64_t cut_range();
   void begin_section(SectionKind kind, const std::string& table);
   std::vector<Section> place_sections(const std::vector<io::GzipRange>& ranges) const;
 
@@ -74,6 +81,8 @@ class DumpWriter {
   std::size_t m_chunk_bytes;
   std::string m_buffer;
   util::Sha256 m_sha;
+  util::Sha256 m_range_sha;                  // of the current range
+  std::vector<std::string> m_range_sha256;  // of each range before it, by number
   std::uint64_t m_written = 0;
   std::vector<Mark> m_marks;
   std::uint64_t m_part_bytes;

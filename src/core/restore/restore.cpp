@@ -19,6 +19,7 @@
 #include "ifnbackup/catalog.hpp"
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/restore.hpp"
+#include "ifnbackup/signing.hpp"
 #include "io/atomic_file.hpp"
 #include "io/folder_lock.hpp"
 #include "restore/content_proof.hpp"
@@ -228,6 +229,31 @@ std::tuple<dev_t, ino_t, off_t, std::int64_t> file_identity(const std::filesyste
               "choose another backup: ifnbackup verify checks them all, ifnbackup list shows them");
 }
 
+// Our own files carry a claim of origin: loaded only when signed by our key or a trusted one, unless
+// the operator says otherwise. A mysqldump file claims nothing (the plan says it is unsigned).
+void refuse_untrusted(const VerifyResult& verification, const Keyring& keys, bool trust_unsigned) {
+  const Signer& signer = verification.signer;
+  if (trust_unsigned || verification.status != VerifyStatus::ok || signer.trust == SignerTrust::ours ||
+      signer.trust == SignerTrust::trusted) {
+    return;
+  }
+  const std::string own = keys.own() ? keys.own()->fingerprint() : "none yet";
+  if (signer.trust == SignerTrust::none) {
+    throw Error(ErrorCode::untrusted_signature,
+                fmt::format("{} is not signed (format {}, written before backups were signed): where it comes from "
+                            "cannot be proven; nothing was restored",
+                            verification.path.string(),
+                            verification.header.contains("format") ? verification.header.at("format") : "?"),
+                "if you know where it comes from, restore it with --trust-unsigned");
+  }
+  throw Error(ErrorCode::untrusted_signature,
+              fmt::format("{} is signed by key {}, which is neither this machine's key ({}) nor a trusted key; "
+                          "nothing was restored",
+                          verification.path.string(), signer.fingerprint, own),
+              "if it was made by another machine of yours, run 'ifnbackup key show' there and "
+              "'ifnbackup key trust \"<the line it prints>\"' here; or give --trust-unsigned for this restore");
+}
+
 void check_table_choice(const VerifyResult& verification, const std::vector<std::string>& tables) {
   if (verification.status != VerifyStatus::ok) {
     throw Error(ErrorCode::usage,
@@ -299,6 +325,13 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
                             plan.verification.foreign_statements == 1 ? "" : "s",
                             plan.verification.first_foreign_statement),
                 "read the file; if you trust what it does, --allow-foreign-statements runs it");
+  }
+  // Who made it, before anything is touched: an unsigned or foreign file of ours needs --trust-unsigned.
+  {
+    const Keyring keys = Keyring::load(options.signing);
+    keys.judge(plan.verification);
+    plan.trust_unsigned = options.trust_unsigned;
+    refuse_untrusted(plan.verification, keys, options.trust_unsigned);
   }
 
   // A file of some tables only (the safety snapshot of a --tables restore) replaces those tables,
@@ -376,6 +409,7 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
     snapshot.compress_level = options.compress_level;
     snapshot.threads = options.threads;
     snapshot.only_tables = replaced_tables;
+    snapshot.signing = options.signing;
     if (replaced_tables.empty()) {
       spdlog::info("writing the safety snapshot of '{}'", plan.target_database);
     } else {

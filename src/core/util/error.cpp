@@ -24,6 +24,7 @@ const char* error_code_name(ErrorCode code) noexcept {
     case ErrorCode::doctor_warnings: return "doctor_warnings";
     case ErrorCode::content_mismatch: return "content_mismatch";
     case ErrorCode::foreign_statement: return "foreign_statement";
+    case ErrorCode::untrusted_signature: return "untrusted_signature";
   }
   return "unknown";
 }

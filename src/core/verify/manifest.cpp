@@ -1,5 +1,6 @@
 #include "ifnbackup/manifest.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <ctime>
@@ -21,6 +22,24 @@ std::optional<std::uint64_t> take_number(std::string_view& text) {
   }
   text.remove_prefix(static_cast<std::size_t>(end - text.data()));
   return value;
+}
+
+// Parses " sha256=<64 lowercase hex digits>" at the front of `text`, consuming it; empty when `text`
+// does not start with " sha256=" (files before format 4), std::nullopt when malformed.
+std::optional<std::string> take_optional_sha256(std::string_view& text) {
+  constexpr std::string_view k_key = " sha256=";
+  if (!text.starts_with(k_key)) {
+    return std::string();
+  }
+  const std::string_view hex = text.substr(k_key.size(), 64);
+  const bool ok = hex.size() == 64 && std::all_of(hex.begin(), hex.end(), [](char c) {
+                    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                  });
+  if (!ok) {
+    return std::nullopt;
+  }
+  text.remove_prefix(k_key.size() + 64);
+  return std::string(hex);
 }
 
 // Parses "<key>=<digits>" at the front of `text`, consuming it.
@@ -126,14 +145,20 @@ std::optional<Section> parse_section_line(std::string_view line) {
     return std::nullopt;
   }
   const auto bytes = take_number_field(line, "bytes");
-  if (!bytes || !take_literal(line, " crc32=") || line.size() != 8) {
+  if (!bytes || !take_literal(line, " crc32=") || line.size() < 8) {
     return std::nullopt;
   }
   std::uint32_t crc = 0;
-  const auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), crc, 16);
-  if (ec != std::errc{} || end != line.data() + line.size()) {
+  const auto [end, ec] = std::from_chars(line.data(), line.data() + 8, crc, 16);
+  if (ec != std::errc{} || end != line.data() + 8) {
     return std::nullopt;
   }
+  line.remove_prefix(8);
+  auto sha256 = take_optional_sha256(line);
+  if (!sha256 || !line.empty()) {
+    return std::nullopt;
+  }
+  section.sha256 = std::move(*sha256);
   section.at = *at;
   section.size = *size;
   section.bytes = *bytes;
@@ -270,8 +295,12 @@ std::string format_index(const std::vector<Section>& sections) {
       out.append("with-previous\n");
       continue;
     }
-    out.append(fmt::format("at={} size={} bytes={} crc32={:08x}\n", section.at, section.size, section.bytes,
+    out.append(fmt::format("at={} size={} bytes={} crc32={:08x}", section.at, section.size, section.bytes,
                            section.crc32));
+    if (!section.sha256.empty()) {
+      out.append(" sha256=").append(section.sha256);
+    }
+    out.push_back('\n');
   }
   out.append(fmt::format("{}sections={}\n", k_index_end_prefix, sections.size()));
   return out;
@@ -347,7 +376,8 @@ bool index_is_contiguous(const std::vector<Section>& sections, std::uint64_t end
 }
 
 std::string format_index_locator(const IndexLocator& locator) {
-  return fmt::format("{}{} size={}\n", k_index_locator_prefix, locator.at, locator.size);
+  return fmt::format("{}{} size={}{}{}\n", k_index_locator_prefix, locator.at, locator.size,
+                     locator.sha256.empty() ? "" : " sha256=", locator.sha256);
 }
 
 std::optional<IndexLocator> parse_index_locator(std::string_view line) {
@@ -359,10 +389,11 @@ std::optional<IndexLocator> parse_index_locator(std::string_view line) {
     return std::nullopt;
   }
   const auto size = take_number_field(line, "size");
-  if (!size || !line.empty()) {
+  auto sha256 = take_optional_sha256(line);
+  if (!size || !sha256 || !line.empty()) {
     return std::nullopt;
   }
-  return IndexLocator{*at, *size};
+  return IndexLocator{*at, *size, std::move(*sha256)};
 }
 
 }  // namespace ifnbackup

@@ -12,6 +12,8 @@
 #include "ifnbackup/error.hpp"
 #include "io/gzip_member.hpp"
 #include "io/gzip_reader.hpp"
+#include "sign/file_signature.hpp"
+#include "util/sha256.hpp"
 #include "verify/content_scan.hpp"
 
 namespace ifnbackup::verify_detail {
@@ -58,14 +60,21 @@ Error section_mismatch(const std::filesystem::path& path, const std::string& why
   return Error(ErrorCode::corrupt, path.string() + ": " + why, "the file is damaged; use another backup");
 }
 
-// Reads one section and checks its length, CRC-32 and first bytes; `chunk` sees its content.
+// Reads one section and checks its length, CRC-32 and first bytes, and with `check_sha256` its
+// SHA-256 (which the index must then give); `chunk` sees its content.
 // Stops as soon as it holds more than the index says (a crafted member could expand to any
 // size); a section that ends inside a gzip member is a section index that does not match.
 void read_section(const std::filesystem::path& path, const Section& section,
-                  const std::function<void(std::string_view)>& chunk) {
+                  const std::function<void(std::string_view)>& chunk, bool check_sha256 = false) {
+  if (check_sha256 && section.sha256.empty()) {
+    throw section_mismatch(path, fmt::format("the section index gives no SHA-256 for {}, which a signed file's "
+                                             "index always does",
+                                             section_name(section)));
+  }
   io::GzipReader reader(path, section.at, section.size);
   std::uint64_t bytes = 0;
   std::uint32_t crc = 0;
+  util::Sha256 sha;
   std::string head;
   const std::size_t head_size = expected_start(section).size();
   try {
@@ -76,6 +85,9 @@ void read_section(const std::filesystem::path& path, const Section& section,
                                                  section_name(section), section.bytes));
       }
       crc = io::gzip_crc32(piece, crc);
+      if (check_sha256) {
+        sha.update(piece);
+      }
       if (head.size() < head_size) {
         head.append(piece.substr(0, head_size - head.size()));
       }
@@ -98,6 +110,12 @@ void read_section(const std::filesystem::path& path, const Section& section,
   }
   if (std::string problem = start_problem(section, head); !problem.empty()) {
     throw section_mismatch(path, problem);
+  }
+  if (check_sha256) {
+    if (const std::string computed = util::Sha256::hex(sha.finish()); computed != section.sha256) {
+      throw section_mismatch(path, fmt::format("{} does not match the section index (sha256 {}; index: {})",
+                                               section_name(section), computed, section.sha256));
+    }
   }
 }
 
@@ -129,6 +147,12 @@ std::optional<SectionCheck> SectionCheck::load(const std::filesystem::path& path
     }
     text.append(piece);
   });
+  // The locator gives the index's SHA-256 from format 4 on; the signature covers it.
+  const std::string index_sha256 = util::Sha256::hex_of(text);
+  if (!locator->sha256.empty() && locator->sha256 != index_sha256) {
+    throw corrupt(fmt::format("does not match its SHA-256 (computed {}, the locator line says {})", index_sha256,
+                              locator->sha256));
+  }
   auto sections = parse_index(text);
   if (!sections) {
     throw corrupt("malformed");
@@ -389,14 +413,37 @@ std::optional<SectionPlan> verify_sections(const std::filesystem::path& path, co
         add(owner, of_wanted, objects);
       }
     }
+    // The tail: the locator, then the checksum line, the signature line (format 4 on) and the
+    // completion line, nothing else.
+    const std::string_view tail = check->tail_text();
+    std::vector<std::string_view> lines;
+    for (std::size_t pos = 0; pos < tail.size();) {
+      const std::size_t newline = tail.find('\n', pos);
+      if (newline == std::string_view::npos) {
+        lines.clear();  // the last line ends without its '\n'
+        break;
+      }
+      lines.push_back(tail.substr(pos, newline - pos));
+      pos = newline + 1;
+    }
+    const bool signed_file = lines.size() == 4 && lines[2].starts_with(sign::k_signature_prefix);
+    const std::optional<ChecksumLine> checksum =
+        lines.size() == 3 || signed_file ? parse_checksum_line(lines[1]) : std::nullopt;
+    if (!checksum || !lines.back().starts_with(k_completion_prefix)) {
+      throw section_mismatch(path, "the last member does not end with the checksum and completion lines");
+    }
+    const std::string_view signature_line = signed_file ? lines[2] : std::string_view();
+    const std::string_view rest = lines.back();
     // Only the prologue's and the objects' ranges go through the scan: hashing the tables' rows
-    // (the scan's SHA-256) would prove nothing here, their CRC-32s do.
+    // (the scan's SHA-256) would prove nothing here, their CRC-32s do, and in a signed file their
+    // SHA-256s, which the signed index gives.
     ContentScan scan;
     for (const Range& range : read) {
       const Section& section = sections[range.owner];
       read_section(path, section,
                    range.scan ? std::function<void(std::string_view)>([&scan](std::string_view piece) { scan.feed(piece); })
-                              : std::function<void(std::string_view)>());
+                              : std::function<void(std::string_view)>(),
+                   signed_file);
       result.compressed_checked += section.size;
       if (range.load) {
         plan.ranges.push_back(section);
@@ -413,16 +460,14 @@ std::optional<SectionPlan> verify_sections(const std::filesystem::path& path, co
     // The manifest's entries (with their content digests), now known to match the index's.
     result.tables = *manifest;
     result.header = scan.header();
-    // The tail: the locator, then the checksum and completion lines, nothing else.
-    const std::string& tail = check->tail_text();
-    const std::size_t first = tail.find('\n');
-    const std::size_t second = tail.find('\n', first + 1);
-    const std::string_view rest = std::string_view(tail).substr(second + 1);
-    if (second == std::string::npos || !parse_checksum_line(std::string_view(tail).substr(first + 1, second - first - 1)) ||
-        !rest.starts_with(k_completion_prefix) || rest.find('\n') != rest.size() - 1) {
-      throw section_mismatch(path, "the last member does not end with the checksum and completion lines");
+    // Signed: the signature covers the checksum line and the index's SHA-256 (checked against the
+    // index by SectionCheck::load), the index each range's SHA-256, checked as it is read.
+    if (std::string problem = sign::check_signature(signature_line, *checksum, check->locator().sha256,
+                                                    sign::header_format(result.header), result.signer);
+        !problem.empty()) {
+      throw section_mismatch(path, problem);
     }
-    std::string_view when = rest.substr(k_completion_prefix.size(), rest.size() - k_completion_prefix.size() - 1);
+    std::string_view when = rest.substr(k_completion_prefix.size());
     if (when.starts_with(" on ")) {
       when.remove_prefix(4);
     }

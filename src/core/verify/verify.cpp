@@ -9,6 +9,7 @@
 
 #include "ifnbackup/error.hpp"
 #include "io/gzip_reader.hpp"
+#include "sign/file_signature.hpp"
 #include "verify/content_scan.hpp"
 #include "verify/section_check.hpp"
 
@@ -41,6 +42,17 @@ bool last_line(std::string_view text, bool whole, std::string_view& line, std::s
     line.remove_suffix(1);
   }
   return true;
+}
+
+// The SHA-256 the index locator line gives, when the content (`before_checksum`) ends with one.
+std::string locator_sha256(std::string_view before_checksum, bool whole) {
+  std::string_view line;
+  std::size_t start = 0;
+  if (!last_line(before_checksum, whole, line, start)) {
+    return {};
+  }
+  const auto locator = parse_index_locator(line);
+  return locator ? locator->sha256 : std::string();
 }
 
 }  // namespace
@@ -107,8 +119,16 @@ void ContentScan::conclude(VerifyResult& result) {
 
   std::string_view checksum_text;
   std::size_t checksum_start = 0;
-  const bool have_previous =
+  bool have_previous =
       marker_start > 0 && last_line(tail.substr(0, marker_start), whole, checksum_text, checksum_start);
+  // Format 4 on: the signature line sits between the checksum line and the completion marker.
+  std::string_view signature_text;
+  if (have_previous && starts_with(checksum_text, sign::k_signature_prefix)) {
+    signature_text = checksum_text;
+    const std::size_t signature_start = checksum_start;
+    have_previous =
+        signature_start > 0 && last_line(tail.substr(0, signature_start), whole, checksum_text, checksum_start);
+  }
   if (!have_previous || !starts_with(checksum_text, k_checksum_prefix)) {
     if (written_by_ifnbackup()) {
       // Our dumper always writes the checksum line: without it the file was altered, never "legacy".
@@ -131,6 +151,7 @@ void ContentScan::conclude(VerifyResult& result) {
   m_sha.update(tail.substr(0, checksum_start));
   const std::uint64_t content_bytes = m_hashed + checksum_start;
   result.sha256 = util::Sha256::hex(m_sha.finish());
+  result.content_bytes = content_bytes;
   if (checksum->bytes != content_bytes) {
     result.status = VerifyStatus::corrupt;
     result.reason = "content checksum mismatch: the checksum line covers " + std::to_string(checksum->bytes) +
@@ -143,6 +164,14 @@ void ContentScan::conclude(VerifyResult& result) {
         "content checksum mismatch: expected sha256 " + checksum->sha256_hex + ", computed " + result.sha256;
     return;
   }
+  if (std::string problem = sign::check_signature(signature_text, *checksum,
+                                                  locator_sha256(tail.substr(0, checksum_start), whole),
+                                                  sign::header_format(m_header), result.signer);
+      !problem.empty()) {
+    result.status = VerifyStatus::corrupt;
+    result.reason = std::move(problem);
+    return;
+  }
   const bool manifest_in_place =
       m_have_manifest && (m_manifest.end_offset + m_trailer_bytes == content_bytes ||
                           (m_trailer_bytes == 0 && index_block_between(tail.substr(0, checksum_start), whole)));
@@ -151,7 +180,6 @@ void ContentScan::conclude(VerifyResult& result) {
     result.reason = m_trailer_bytes == 0 ? "manifest missing: no manifest block right before the checksum line"
                                          : "manifest missing: no manifest block right before the section index";
     return;
-  result.content_bytes = content_bytes;
   }
   if (m_manifest.tables.size() != m_manifest.totals.tables || m_manifest.rows != m_manifest.totals.rows) {
     result.status = VerifyStatus::corrupt;
