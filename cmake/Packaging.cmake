@@ -25,6 +25,9 @@ install(FILES "${IFNBACKUP_PACKAGING_DIR}/ifnbackup.conf.example" DESTINATION /e
 # The service's ReadWritePaths must exist: the default backup folder, owner only.
 install(DIRECTORY DESTINATION /var/backups/ifnbackup
   DIRECTORY_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE)
+# And root's signing key folder (the first backup makes the key in it): owner only.
+install(DIRECTORY DESTINATION /etc/ifnbackup
+  DIRECTORY_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE)
 
 # `make install` and cpack install what is built, without first building every test suite: build the
 # ifnbackup target first (it also writes the man page and the completion).
