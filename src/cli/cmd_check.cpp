@@ -54,12 +54,12 @@ Command add_check_command(CLI::App& app, GlobalSettings& settings) {
       ->check(number_in(0.01, 876000, "hours"));
   command.app->add_option("--min-free-percent", flags->min_free_percent, "WARNING when free space is under this")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 100.0));
+      ->check(number_in(0, 100, "percent"));
   command.app->add_option("--drill-max-age-days", flags->drill_max_age_days,
                           "WARNING when no restore drill succeeded for longer (CRITICAL when the last one failed); "
                           "0: no drill alert")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 36500.0));
+      ->check(number_in(0, 36500, "days"));
   command.app->add_option("--metrics-file", settings.metrics_file,
                           "Also write the figures for Prometheus (node_exporter textfile collector, *.prom)");
   command.app->footer(

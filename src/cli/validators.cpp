@@ -46,7 +46,7 @@ CLI::Validator whole_number_in(long long low, long long high, const std::string&
 }
 
 CLI::Validator number_in(double low, double high, const std::string& unit) {
-  const std::string range = fmt::format("a number of {} from {} to {}", unit, low, high);
+  const std::string range = fmt::format("a number from {} to {} ({})", low, high, unit);
   return CLI::Validator(
       [low, high, range](std::string& input) -> std::string {
         double value = 0;

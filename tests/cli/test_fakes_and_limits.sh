@@ -139,6 +139,12 @@ expect_range "keep-monthly = 1000001 in a config file" "out of range: give a who
     "${CLI_BIN}" --config "${W}/range.conf" --backup-dir "${dir}" rotate --dry-run
 run ifn rotate --dry-run --min-keep 1000000 --keep-daily 1000000 --keep-weekly 1000000 --keep-monthly 1000000
 expect_exit "every count at its maximum" 0
+expect_range "check --min-free-percent 120" "120 is out of range: give a number from 0 to 100 (percent)" \
+    "${CLI_BIN}" --backup-dir "${dir}" check --min-free-percent 120
+expect_range "check --max-age-hours 0" "0 is out of range: give a number from 0.01 to 876000 (hours)" \
+    "${CLI_BIN}" --backup-dir "${dir}" check --max-age-hours 0
+expect_range "check --drill-max-age-days -1" "-1 is out of range: give a number from 0 to 36500 (days)" \
+    "${CLI_BIN}" --backup-dir "${dir}" check --drill-max-age-days=-1
 
 # --- item 8 (iv): messages
 long=$(printf 'a%.0s' {1..72})
