@@ -277,7 +277,9 @@ check "list writes no state file" test ! -e "${all}/.ifnbackup-verify.tsv"
 run ifn --backup-dir "${all}" verify
 expect_exit "verify (whole folder, one corrupt, one incomplete)" 10
 expect_contains "verify folder: summary counts the 5 files" "5 file(s): 3 ok, 1 corrupt, 1 incomplete" "${CLI_LAST_OUT}"
-check "verify folder: good backup OK" grep -Eq "^OK +${b_good//./\\.} +\(4 tables, 766 rows, sha256 and section index verified\)$" <<<"${CLI_LAST_OUT}"
+check "verify folder: good backup OK" grep -Eq \
+    "^OK +${b_good//./\\.} +\(4 tables, 766 rows, sha256 and section index verified\); signature: ours \(key [0-9a-f]{16}\)$" \
+    <<<"${CLI_LAST_OUT}"
 check "verify folder: safety snapshot OK" grep -Eq "^OK +${s_good//./\\.} " <<<"${CLI_LAST_OUT}"
 check "verify folder: truncated" grep -Eq "^INCOMPLETE: ${b_truncated//./\\.}: " <<<"${CLI_LAST_OUT}"
 check "verify folder: flipped" grep -Eq "^CORRUPT: ${b_flipped//./\\.}: " <<<"${CLI_LAST_OUT}"
