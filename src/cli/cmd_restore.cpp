@@ -10,6 +10,7 @@
 #include "cli.hpp"
 #include "ifnbackup/error.hpp"
 #include "format.hpp"
+#include "ifnbackup/printable.hpp"
 #include "ifnbackup/restore.hpp"
 #include "restore_report.hpp"
 
@@ -90,7 +91,7 @@ void print_plan(const RestorePlan& plan) {
                        "'{}'.\nUn backup de sécurité de ces tables (pre_restore_safety_...) sera créé avant.\n",
                        plan.target_database);
   }
-  std::cerr << out;
+  std::cerr << printable(out);  // server version, names and paths come from outside
 }
 
 bool ask_oui() {

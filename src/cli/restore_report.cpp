@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "ifnbackup/printable.hpp"
+
 namespace ifnbackup::cli {
 
 std::string mib(std::uint64_t bytes) {
@@ -53,7 +55,8 @@ void ProgressReporter::operator()(const LoadProgress& p) {
 std::string format_table_checks(const std::vector<TableCheck>& checks) {
   std::string table = fmt::format("{:<40} {:>12} {:>12}  {}\n", "table", "backup", "restored", "content");
   for (const auto& check : checks) {
-    table += fmt::format("{:<40} {:>12} {:>12}  {}\n", check.table, check.expected, check.actual,
+    // A table's name comes from the file: no raw control byte reaches the terminal.
+    table += fmt::format("{:<40} {:>12} {:>12}  {}\n", printable(check.table), check.expected, check.actual,
                          proof_verdict_name(check.proof));
   }
   return table;

@@ -221,6 +221,21 @@ check "no raw ESC or CR on stderr" bash -c '! grep -q $'"'"'[\x1b\r]'"'"' <<<"$1
 check "restore.log quotes it escaped" grep -qF 'INSERT INTO `t\x1b[31mred`' "${W}/logs/restore.log"
 check "no raw ESC or CR in restore.log" bash -c '! grep -q $'"'"'[\x1b\r]'"'"' "$1"' _ "${W}/logs/restore.log"
 
+# A table named with ESC: its name is in the plan's table of row counts after the load.
+escdb=$(cli_unique_db fakeesctab)
+cli_create_db "${escdb}" || fail "creating ${escdb}"
+cli_on_exit "mariadb --defaults-file='${IFNBACKUP_TEST_DEFAULTS_FILE}' -e 'DROP DATABASE IF EXISTS \`${escdb}_copy\`'"
+sql "${escdb}" -e "CREATE TABLE \`t${ESC}[31mred\` (id INT PRIMARY KEY); INSERT INTO \`t${ESC}[31mred\` VALUES (1)" \
+    || fail "creating a table named with ESC"
+run "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "${escdb}" --backup-dir "${W}/escb" \
+    -q backup --no-rotate
+expect_exit "backup of a table named with ESC" 0
+run "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "${escdb}" --backup-dir "${W}/escb" \
+    restore latest --yes --into "${escdb}_copy"
+expect_exit "its restore" 0
+expect_contains "the table of row counts shows its name escaped" 't\x1b[31mred' "${CLI_LAST_ERR}"
+check "no raw ESC on stderr" bash -c '! grep -q $'"'"'\x1b'"'"' <<<"$1"' _ "${CLI_LAST_ERR}"
+
 # --- item 8 (v): doctor warns when another user owns the folder or a backup
 doctor_in() {
     "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "${db}" --backup-dir "$1" doctor
