@@ -116,8 +116,9 @@ TEST(RestoreFuzzCase, TriggerBodyUnderAnsiQuotesIsOneStatement) {
 // after such a line when it ends outside quotes (it takes the line for a DELIMITER command), even though
 // the line began inside the string; the stored body loses a newline. A restore must do the same.
 TEST(RestoreFuzzCase, LineStartingWithDelimiterInsideAStringOfABody) {
-  GTEST_SKIP() << "known open fault found by this test (issue 18, splitter): our splitter keeps the newline "
-                  "the stock client drops after a line starting with DELIMITER inside a string; not fixed yet";
+  GTEST_SKIP()
+      << "known open fault found by this test (issue 18, splitter): our splitter keeps the newline "
+         "the stock client drops after a line starting with DELIMITER inside a string; not fixed yet";
   expect_round_trip(named_case("DELIMITER line inside a string of a body",
                                {"CREATE PROCEDURE p() BEGIN\nSET @a = 'x\nDELIMITER ;;';\nSET @b = 1;\nEND"},
                                {"procedure p"}),
@@ -138,6 +139,26 @@ TEST(RestoreFuzzCase, RoutineCommentWithABackslashUnderNoBackslashEscapes) {
            "CREATE EVENT e ON SCHEDULE AT '2037-06-01 12:00:00' ON COMPLETION PRESERVE DISABLE "
            "COMMENT 'c\\d' DO SET @x = 1",
            "SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'"}),
+      named_case_settings());
+}
+
+// A user variable named by a quoted string, @'a\'b': the server reads it as a string literal (a backslash
+// escapes, except under NO_BACKSLASH_ESCAPES; under ANSI_QUOTES @"..." is an identifier, where it does
+// not). The statement policy read the name without escapes, found the quote unterminated, and the
+// backup of such a database failed its own verification (exit 10): the nights stop.
+TEST(RestoreFuzzCase, QuotedUserVariableNameWithAnEscapedQuote) {
+  GTEST_SKIP()
+      << "known open fault found by this test (issue 18, statement policy): the tokenizer of "
+         "src/core/restore/statement_policy.cpp reads @'...' and @\"...\" without backslash escapes, "
+         "so `backup` of a routine holding SET @'a\\'b' = 1 exits 10; not fixed yet";
+  expect_round_trip(
+      named_case(
+          "quoted user variable names with escaped quotes",
+          {"SET SESSION sql_mode = ''", "CREATE PROCEDURE p1() SET @'a\\'b' = 1",
+           "CREATE PROCEDURE p2() SET @\"a\\\"b\" = 1", "SET SESSION sql_mode = 'ANSI_QUOTES'",
+           "CREATE PROCEDURE p3() SET @\"q\\\" = 1", "SET SESSION sql_mode = 'NO_BACKSLASH_ESCAPES'",
+           "CREATE PROCEDURE p4() SET @'c\\' = 1 # '", "SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'"},
+          {"procedure p4"}),
       named_case_settings());
 }
 
