@@ -139,6 +139,15 @@ TEST(StatementPolicy, QuotesAreReadUnderTheSessionsModes) {
   EXPECT_EQ(classify_statement(tricky, true, false, false).kind, StatementKind::rows);
 }
 
+// Found by the differential test (seeds 3004, 3005): a quoted user variable name with an escaped quote
+// made backups of such a database fail their own verification.
+TEST(StatementPolicy, QuotedUserVariableNamesFollowTheSessionsEscapes) {
+  const std::string body = "CREATE DEFINER=`a`@`%` PROCEDURE `p`() SET @'a\\'b' = 1";
+  EXPECT_EQ(classify_statement(body, true).kind, StatementKind::object);
+  EXPECT_EQ(classify_statement("SET @'a\\'b' = 1", false).kind, StatementKind::session);
+  EXPECT_EQ(classify_statement("SET @'a\\' = 1", false, false, false).kind, StatementKind::session);
+}
+
 TEST(SessionModeTracker, FollowsTheDumpsOwnSettings) {
   SessionModeTracker modes;
   EXPECT_TRUE(modes.known());

@@ -75,7 +75,10 @@ class Lexer {
         }
         if (m_at < m_text.size() && (m_text[m_at] == '`' || m_text[m_at] == '\'' || m_text[m_at] == '"')) {
           std::string content;
-          if (!quoted(m_text[m_at], false, content)) {
+          // @'x' and @"x" are read like strings (backslash escapes as the session has them), @`x` like a name.
+          const char quote = m_text[m_at];
+          const bool escapes = quote != '`' && m_backslash_escapes && !(quote == '"' && m_ansi_quotes);
+          if (!quoted(quote, escapes, content)) {
             return false;
           }
           out.push_back(Token{TokenType::variable, std::string(m_text.substr(start, 1)) + upper(content), {}});
