@@ -69,7 +69,8 @@ std::optional<BackupName> parse_backup_name(std::string_view name, std::string_v
 inline constexpr std::chrono::hours k_future_tolerance{2};
 
 // The name's time is later than now + k_future_tolerance.
-bool dated_in_future(std::chrono::system_clock::time_point timestamp, std::chrono::system_clock::time_point now);
+bool dated_in_future(std::chrono::system_clock::time_point timestamp,
+                     std::chrono::system_clock::time_point now);
 
 // "<prefix>_YYYYMMDD_HHMMSS.sql.gz" for the local time of `when` (seconds truncated).
 std::string format_backup_name(std::string_view prefix, std::chrono::system_clock::time_point when);

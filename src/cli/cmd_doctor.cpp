@@ -4,8 +4,8 @@
 #include <fmt/format.h>
 
 #include "cli.hpp"
-#include "ifnbackup/error.hpp"
 #include "ifnbackup/doctor.hpp"
+#include "ifnbackup/error.hpp"
 #include "ifnbackup/printable.hpp"
 
 namespace ifnbackup::cli {

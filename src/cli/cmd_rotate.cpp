@@ -68,27 +68,41 @@ void add_retention_options(CLI::App& app, GlobalSettings& settings) {
   const auto days = whole_number_in(0, k_max_retention_days, "days", for_ever);
   const auto count = whole_number_in(0, k_max_keep_count, "backups", "0 turns the rule off");
   app.add_option("--retention-days", p.retention_days,
-                 fmt::format("Keep every backup younger than this, 0 to {} days ({})", k_max_retention_days, for_ever))
-      ->capture_default_str()->check(days)->group(group);
-  app.add_option("--min-keep", p.min_keep,
-                 fmt::format("Always keep the newest N backups that verify as good and hold a table, whatever their "
-                             "age, 1 to {}",
-                             k_max_keep_count))
+                 fmt::format("Keep every backup younger than this, 0 to {} days ({})", k_max_retention_days,
+                             for_ever))
+      ->capture_default_str()
+      ->check(days)
+      ->group(group);
+  app.add_option(
+         "--min-keep", p.min_keep,
+         fmt::format("Always keep the newest N backups that verify as good and hold a table, whatever their "
+                     "age, 1 to {}",
+                     k_max_keep_count))
       ->capture_default_str()
       ->check(whole_number_in(1, k_max_keep_count, "backups",
                               "at least 1: rotation must never remove every good backup"))
       ->group(group);
   app.add_option("--keep-daily", p.keep_daily,
-                 fmt::format("Also keep the newest backup of each of the last N days, 0 (off) to {}", k_max_keep_count))
-      ->capture_default_str()->check(count)->group(group);
+                 fmt::format("Also keep the newest backup of each of the last N days, 0 (off) to {}",
+                             k_max_keep_count))
+      ->capture_default_str()
+      ->check(count)
+      ->group(group);
   app.add_option("--keep-weekly", p.keep_weekly, "... of each of the last N ISO weeks")
-      ->capture_default_str()->check(count)->group(group);
+      ->capture_default_str()
+      ->check(count)
+      ->group(group);
   app.add_option("--keep-monthly", p.keep_monthly, "... of each of the last N months")
-      ->capture_default_str()->check(count)->group(group);
-  app.add_option("--safety-retention-days", p.safety_retention_days,
-                 fmt::format("Keep safety snapshots younger than this, 0 to {} days (the newest is always kept)",
-                             k_max_retention_days))
-      ->capture_default_str()->check(days)->group(group);
+      ->capture_default_str()
+      ->check(count)
+      ->group(group);
+  app.add_option(
+         "--safety-retention-days", p.safety_retention_days,
+         fmt::format("Keep safety snapshots younger than this, 0 to {} days (the newest is always kept)",
+                     k_max_retention_days))
+      ->capture_default_str()
+      ->check(days)
+      ->group(group);
 }
 
 Command add_rotate_command(CLI::App& app, GlobalSettings& settings) {

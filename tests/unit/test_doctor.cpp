@@ -59,7 +59,8 @@ TEST(DoctorOwners, AnotherUsersFolderOrFilesAreAWarning) {
             "replace or remove the backups");
   EXPECT_EQ(folder.fix, "chown -R root /var/backups/ifn (and run doctor as the user that runs the backups)");
 
-  const std::vector<FileOwner> swapped = {{"a.sql.gz", root}, {"b.sql.gz", bob}, {"c.sql.gz", Owner{4242, ""}}};
+  const std::vector<FileOwner> swapped = {
+      {"a.sql.gz", root}, {"b.sql.gz", bob}, {"c.sql.gz", Owner{4242, ""}}};
   const auto files = check_owners("/b", root, swapped, root);
   EXPECT_EQ(files.status, DoctorStatus::warning);
   EXPECT_NE(files.message.find("2 file(s) in it belong to another user: b.sql.gz (bob (uid 1001)), "

@@ -23,9 +23,11 @@ TEST(Printable, EscapesControlBytesButNewlineAndTab) {
 
 TEST(Printable, EscapesUtf8C1ControlsAndKeepsOtherUtf8) {
   EXPECT_EQ(printable("caf\xc3\xa9 \xe2\x82\xac"), "caf\xc3\xa9 \xe2\x82\xac");  // é €
-  EXPECT_EQ(printable("csi \xc2\x9b" "31m"), "csi \\xc2\\x9b31m");                // U+009B
-  EXPECT_EQ(printable("nbsp\xc2\xa0"), "nbsp\xc2\xa0");                         // U+00A0 is text
-  EXPECT_EQ(printable("cut \xc2"), "cut \xc2");                                 // a lone lead byte
+  EXPECT_EQ(printable("csi \xc2\x9b"
+                      "31m"),
+            "csi \\xc2\\x9b31m");                        // U+009B
+  EXPECT_EQ(printable("nbsp\xc2\xa0"), "nbsp\xc2\xa0");  // U+00A0 is text
+  EXPECT_EQ(printable("cut \xc2"), "cut \xc2");          // a lone lead byte
 }
 
 TEST(PrintableSink, WritesEveryMessageEscapedThroughTheInnerSinksPattern) {

@@ -14,8 +14,8 @@
 #include "ifnbackup/manifest.hpp"
 #include "ifnbackup/restore.hpp"
 #include "io/parallel_gzip_writer.hpp"
-#include "util/sha256.hpp"
 #include "unit/temp_dir_test.hpp"
+#include "util/sha256.hpp"
 
 namespace ifnbackup {
 namespace {
@@ -108,8 +108,8 @@ TEST_F(ResolveTest, LatestSafetySkipsEmptyAndFutureSnapshots) {
 TEST_F(ResolveTest, LatestSafetyTakesAnEmptySnapshotOfOurs) {
   // A restore into a database of no table wrote a snapshot of no table: undoing that restore is
   // loading it, not an older snapshot.
-  const std::string body = "-- ifnbackup 0.1.0 dump of database `shop`\n-- ifnbackup-format: 2\n\n" +
-                           format_manifest({});
+  const std::string body =
+      "-- ifnbackup 0.1.0 dump of database `shop`\n-- ifnbackup-format: 2\n\n" + format_manifest({});
   const std::string content = body + format_checksum_line(util::Sha256::hex_of(body), body.size()) +
                               "-- Dump completed on 2025-12-21 10:00:00\n";
   write_gzip(m_backups / "pre_restore_safety_20251220_100000.sql.gz", k_dump);
@@ -126,7 +126,8 @@ TEST_F(ResolveTest, ABareNameIsLookedUpInTheBackupFolderFirst) {
   const fs::path in_folder = write_gzip(m_backups / name, k_dump);
   write_gzip(m_here / name, k_fake);  // a file of the same name where the operator stands
   EXPECT_EQ(resolve_backup_file(name, m_backups), in_folder);
-  EXPECT_EQ(resolve_backup_file("./" + name, m_backups), fs::path("./" + name)) << "./name: the current folder";
+  EXPECT_EQ(resolve_backup_file("./" + name, m_backups), fs::path("./" + name))
+      << "./name: the current folder";
 
   // Only in the current folder: used (the plan shows its path).
   write_gzip(m_here / "legacy.sql.gz", k_dump);
@@ -145,7 +146,8 @@ TEST_F(ResolveTest, ABareNameIsLookedUpInTheBackupFolderFirst) {
 TEST_F(ResolveTest, AFileNamedLatestIsReachedAsDotSlash) {
   write_gzip(m_backups / "ifn_connect_backup_20251220_020000.sql.gz", k_dump);
   write_gzip(m_here / "latest", k_dump);
-  EXPECT_EQ(resolve_backup_file("latest", m_backups), m_backups / "ifn_connect_backup_20251220_020000.sql.gz");
+  EXPECT_EQ(resolve_backup_file("latest", m_backups),
+            m_backups / "ifn_connect_backup_20251220_020000.sql.gz");
   EXPECT_EQ(resolve_backup_file("./latest", m_backups), fs::path("./latest"));
 }
 

@@ -373,14 +373,15 @@ std::vector<RetentionCase> cases() {
                  k_now,
                  {backup(k_today - days{40})},
                  {{backup(k_today, 9), "floor: the newest good backup"}}});
-  all.push_back({"empty_backups_do_not_count_toward_the_floor",
-                 {file(backup(k_today - days{35}), Health::empty), file(backup(k_today - days{36}), Health::empty),
-                  file(backup(k_today - days{40}))},
-                 policy(30, 1),
-                 k_now,
-                 {backup(k_today - days{35}), backup(k_today - days{36})},
-                 {{backup(k_today - days{35}), "holds no table, so not counted in the floor of 1 good backup"},
-                  {backup(k_today - days{40}), "floor: the newest good backup"}}});
+  all.push_back(
+      {"empty_backups_do_not_count_toward_the_floor",
+       {file(backup(k_today - days{35}), Health::empty), file(backup(k_today - days{36}), Health::empty),
+        file(backup(k_today - days{40}))},
+       policy(30, 1),
+       k_now,
+       {backup(k_today - days{35}), backup(k_today - days{36})},
+       {{backup(k_today - days{35}), "holds no table, so not counted in the floor of 1 good backup"},
+        {backup(k_today - days{40}), "floor: the newest good backup"}}});
   all.push_back({"empty_within_retention_is_kept_and_says_why",
                  {file(backup(k_today), Health::empty), file(backup(k_today - days{40}))},
                  policy(30, 1),
@@ -529,8 +530,8 @@ void PrintTo(const LimitCase& c, std::ostream* os) {
 constexpr int k_first_overflowing_days = 106752;
 constexpr int k_int_max = std::numeric_limits<int>::max();
 
-RetentionPolicy limits(int retention_days, int min_keep, int keep_daily = 0, int keep_weekly = 0, int keep_monthly = 0,
-                       int safety_retention_days = 30) {
+RetentionPolicy limits(int retention_days, int min_keep, int keep_daily = 0, int keep_weekly = 0,
+                       int keep_monthly = 0, int safety_retention_days = 30) {
   RetentionPolicy p = policy(retention_days, min_keep, keep_daily, keep_weekly, keep_monthly);
   p.safety_retention_days = safety_retention_days;
   return p;
@@ -586,27 +587,36 @@ std::vector<LimitCase> limit_cases() {
   for (const int days_value : {k_max_retention_days, k_first_overflowing_days, 999999, k_int_max}) {
     const std::string n = std::to_string(days_value);
     all.push_back({"retention_days_" + n, limits(days_value, 1), year, {}, "within " + n + " days"});
-    all.push_back({"safety_retention_days_" + n, limits(30, 1, 0, 0, 0, days_value), safety_daily(399), {},
+    all.push_back({"safety_retention_days_" + n,
+                   limits(30, 1, 0, 0, 0, days_value),
+                   safety_daily(399),
+                   {},
                    "newest safety snapshot; safety snapshot within " + n + " days"});
   }
   all.push_back({"retention_days_0", limits(0, 1), year, daily_names(k_today, 1, 399), "floor"});
   all.push_back({"retention_days_1", limits(1, 1), year, daily_names(k_today, 1, 399), "within 1 day"});
-  all.push_back({"safety_retention_days_0", limits(30, 1, 0, 0, 0, 0), safety_daily(399), safety_names(1, 399),
-                 "newest safety snapshot"});
-  all.push_back({"safety_retention_days_1", limits(30, 1, 0, 0, 0, 1), safety_daily(399), safety_names(1, 399),
-                 "newest safety snapshot; safety snapshot within 1 day"});
-  all.push_back({"min_keep_1", limits(0, 1), year, daily_names(k_today, 1, 399), "floor: the newest good backup"});
+  all.push_back({"safety_retention_days_0", limits(30, 1, 0, 0, 0, 0), safety_daily(399),
+                 safety_names(1, 399), "newest safety snapshot"});
+  all.push_back({"safety_retention_days_1", limits(30, 1, 0, 0, 0, 1), safety_daily(399),
+                 safety_names(1, 399), "newest safety snapshot; safety snapshot within 1 day"});
+  all.push_back(
+      {"min_keep_1", limits(0, 1), year, daily_names(k_today, 1, 399), "floor: the newest good backup"});
   for (const int count : {k_max_keep_count, k_int_max}) {
     const std::string n = std::to_string(count);
-    all.push_back({"min_keep_" + n, limits(0, count), year, {}, "floor: one of the " + n + " newest good backups"});
+    all.push_back(
+        {"min_keep_" + n, limits(0, count), year, {}, "floor: one of the " + n + " newest good backups"});
     all.push_back({"keep_daily_" + n, limits(0, 1, count), year, {}, "daily: newest backup of 2025-12-24"});
-    all.push_back({"keep_weekly_" + n, limits(0, 1, 0, count), weeks, {}, "weekly: newest backup of week 2025-W52"});
-    all.push_back({"keep_monthly_" + n, limits(0, 1, 0, 0, count), months, {}, "monthly: newest backup of 2025-12"});
+    all.push_back(
+        {"keep_weekly_" + n, limits(0, 1, 0, count), weeks, {}, "weekly: newest backup of week 2025-W52"});
+    all.push_back(
+        {"keep_monthly_" + n, limits(0, 1, 0, 0, count), months, {}, "monthly: newest backup of 2025-12"});
   }
   all.push_back({"keep_daily_0", limits(0, 1, 0), year, daily_names(k_today, 1, 399), "floor"});
-  all.push_back({"keep_daily_1", limits(0, 1, 1), year, daily_names(k_today, 1, 399), "daily: newest backup of"});
+  all.push_back(
+      {"keep_daily_1", limits(0, 1, 1), year, daily_names(k_today, 1, 399), "daily: newest backup of"});
   all.push_back({"keep_weekly_1", limits(0, 1, 0, 1), weeks, names_of(weeks, 1), "weekly: newest backup of"});
-  all.push_back({"keep_monthly_1", limits(0, 1, 0, 0, 1), months, names_of(months, 1), "monthly: newest backup of"});
+  all.push_back(
+      {"keep_monthly_1", limits(0, 1, 0, 0, 1), months, names_of(months, 1), "monthly: newest backup of"});
   // partial_max_age has no option; it saturates all the same.
   RetentionPolicy partial_forever = limits(30, 1);
   partial_forever.partial_max_age = std::chrono::hours::max();
@@ -614,7 +624,8 @@ std::vector<LimitCase> limit_cases() {
   all.push_back({"partial_max_age_max", partial_forever, {file(old_partial, k_unknown)}, {}, "in progress?"});
   RetentionPolicy partial_zero = limits(30, 1);
   partial_zero.partial_max_age = std::chrono::hours{0};
-  all.push_back({"partial_max_age_0", partial_zero, {file(old_partial, k_unknown)}, {old_partial}, "past 0 h"});
+  all.push_back(
+      {"partial_max_age_0", partial_zero, {file(old_partial, k_unknown)}, {old_partial}, "past 0 h"});
   return all;
 }
 

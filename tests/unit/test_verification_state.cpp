@@ -122,8 +122,8 @@ TEST_F(VerificationStateTest, EveryStatusSurvivesTheRoundTrip) {
   for (int i = 0; i < 4; ++i) {
     VerifyResult result;
     result.status = statuses[i];
-    result.tables = {{"t", 1}};        // ok: a manifest with a table
-    result.create_table_lines = 1;     // legacy: a CREATE TABLE and an INSERT
+    result.tables = {{"t", 1}};     // ok: a manifest with a table
+    result.create_table_lines = 1;  // legacy: a CREATE TABLE and an INSERT
     result.insert_lines = 1;
     state.record(entry("ifn_connect_backup_2026112" + std::to_string(i) + "_020000.sql.gz", 10, 1000), result,
                  k_verified_at);
@@ -152,11 +152,8 @@ TEST_F(VerificationStateTest, AFileHoldingNoTableIsEmptyNotGood) {
   VerifyResult legacy_with_rows = legacy_create_only;
   legacy_with_rows.insert_lines = 2;
   const std::vector<std::pair<VerifyResult, Health>> cases = {
-      {ours_no_table, Health::empty},
-      {legacy_comments, Health::empty},
-      {legacy_create_only, Health::empty},
-      {legacy_with_rows, Health::good},
-      {ok_result(), Health::good},
+      {ours_no_table, Health::empty},   {legacy_comments, Health::empty}, {legacy_create_only, Health::empty},
+      {legacy_with_rows, Health::good}, {ok_result(), Health::good},
   };
   auto state = VerificationState::load(m_dir);
   for (std::size_t i = 0; i < cases.size(); ++i) {
@@ -166,7 +163,8 @@ TEST_F(VerificationStateTest, AFileHoldingNoTableIsEmptyNotGood) {
   state.save();
   const auto loaded = VerificationState::load(m_dir);
   for (std::size_t i = 0; i < cases.size(); ++i) {
-    const auto* record = loaded.find(entry("ifn_connect_backup_2026110" + std::to_string(i) + "_020000.sql.gz", 10, 1000));
+    const auto* record =
+        loaded.find(entry("ifn_connect_backup_2026110" + std::to_string(i) + "_020000.sql.gz", 10, 1000));
     ASSERT_NE(record, nullptr) << i;
     EXPECT_EQ(record->holds_tables, cases[i].second == Health::good) << i;
     EXPECT_EQ(health_of(record), cases[i].second) << i;

@@ -69,7 +69,8 @@ std::chrono::system_clock::time_point local_to_time_point(const LocalDateTime& t
   const std::time_t seconds = std::mktime(&tm);
   // A name dated after 2262 (a typo, or a forgery) would wrap round to a date long past.
   constexpr auto k_last_second =
-      std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::time_point::max()).time_since_epoch();
+      std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::time_point::max())
+          .time_since_epoch();
   if (seconds >= k_last_second.count()) {
     return std::chrono::system_clock::time_point::max();
   }
@@ -131,7 +132,8 @@ std::optional<BackupName> parse_backup_name(std::string_view name, std::string_v
   return result;
 }
 
-bool dated_in_future(std::chrono::system_clock::time_point timestamp, std::chrono::system_clock::time_point now) {
+bool dated_in_future(std::chrono::system_clock::time_point timestamp,
+                     std::chrono::system_clock::time_point now) {
   return timestamp > now && timestamp - now > k_future_tolerance;
 }
 

@@ -112,10 +112,10 @@ void VerificationState::record(const CatalogEntry& entry, const VerifyResult& re
 void VerificationState::save() const {
   std::string text;
   for (const auto& [name, r] : m_records) {
-    text += fmt::format("{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n", name, r.size, r.mtime_ticks,
-                        verify_status_name(r.status),
-                        std::chrono::duration_cast<std::chrono::seconds>(r.verified_at.time_since_epoch()).count(),
-                        r.tables, r.rows, r.reason, r.holds_tables ? 1 : 0);
+    text += fmt::format(
+        "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n", name, r.size, r.mtime_ticks, verify_status_name(r.status),
+        std::chrono::duration_cast<std::chrono::seconds>(r.verified_at.time_since_epoch()).count(), r.tables,
+        r.rows, r.reason, r.holds_tables ? 1 : 0);
   }
   io::replace_file(m_path, text, 0600);
 }

@@ -27,7 +27,8 @@ std::string shell_path(const std::string& path) {
 }
 
 std::string user_text(const Owner& owner) {
-  return owner.name.empty() ? fmt::format("uid {}", owner.uid) : fmt::format("{} (uid {})", owner.name, owner.uid);
+  return owner.name.empty() ? fmt::format("uid {}", owner.uid)
+                            : fmt::format("{} (uid {})", owner.name, owner.uid);
 }
 
 }  // namespace
@@ -88,14 +89,14 @@ DoctorFinding check_owners(const std::filesystem::path& folder, const Owner& fol
     }
   }
   if (!foreign.empty()) {
-    problems.push_back(fmt::format("{} file(s) in it belong to another user: {}", foreign.size(),
-                                   fmt::join(foreign, ", ")));
+    problems.push_back(
+        fmt::format("{} file(s) in it belong to another user: {}", foreign.size(), fmt::join(foreign, ", ")));
   }
-  DoctorFinding finding{"backup owner",
-                        DoctorStatus::ok,
-                        fmt::format("{} and its {} file(s) belong to {}", folder.string(), files.size(),
-                                    user_text(runner)),
-                        {}};
+  DoctorFinding finding{
+      "backup owner",
+      DoctorStatus::ok,
+      fmt::format("{} and its {} file(s) belong to {}", folder.string(), files.size(), user_text(runner)),
+      {}};
   if (!problems.empty()) {
     finding.status = DoctorStatus::warning;
     finding.message = fmt::format("{}, not to {} who runs this: that user can replace or remove the backups",

@@ -25,8 +25,8 @@ bool is_bare_name(const std::string& file) {
 // A safety snapshot of ours that holds no table (the database was empty) is still the state before
 // that restore, so "latest-safety" takes it. Files never verified are verified here, newest first,
 // and the results remembered.
-std::optional<fs::path> newest_usable(const fs::path& backup_dir, const std::string& prefix, BackupKind wanted,
-                                      const std::string& keyword) {
+std::optional<fs::path> newest_usable(const fs::path& backup_dir, const std::string& prefix,
+                                      BackupKind wanted, const std::string& keyword) {
   auto state = VerificationState::load(backup_dir);
   const auto now = std::chrono::system_clock::now();
   bool verified_here = false;
@@ -47,8 +47,8 @@ std::optional<fs::path> newest_usable(const fs::path& backup_dir, const std::str
       record = state.find(entry);
     }
     const Health health = health_of(record);
-    const bool empty_snapshot_of_ours =
-        wanted == BackupKind::safety_snapshot && health == Health::empty && record->status == VerifyStatus::ok;
+    const bool empty_snapshot_of_ours = wanted == BackupKind::safety_snapshot && health == Health::empty &&
+                                        record->status == VerifyStatus::ok;
     if (health == Health::good || empty_snapshot_of_ours) {
       chosen = entry.path;
       break;
@@ -107,8 +107,9 @@ std::filesystem::path resolve_backup_file(const std::string& file, const fs::pat
                             "than now",
                             wanted == BackupKind::backup ? "backup" : "safety snapshot", file,
                             have_folder ? backup_dir.string() : std::string("no backup folder")),
-                newest.empty() ? std::string("the backup folder holds no backup")
-                               : "name one of these files to use it anyway (ifnbackup list shows why):" + newest);
+                newest.empty()
+                    ? std::string("the backup folder holds no backup")
+                    : "name one of these files to use it anyway (ifnbackup list shows why):" + newest);
   }
   const fs::path given(file);
   if (is_bare_name(file) && have_folder) {
