@@ -86,6 +86,19 @@ void flip_signature_byte(std::string& tail) {
   c = c == 'A' ? 'B' : 'A';
 }
 
+// `use` must throw Error(code) whose message holds `text`; returns the error's hint.
+std::string expect_refused(const std::function<void()>& use, ErrorCode code, const std::string& text) {
+  try {
+    use();
+    ADD_FAILURE() << "not refused; expected: " << text;
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), code) << error.what();
+    EXPECT_NE(std::string(error.what()).find(text), std::string::npos) << error.what();
+    return error.hint();
+  }
+  return {};
+}
+
 mode_t mode_of(const fs::path& path) {
   struct stat st {};
   EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
@@ -148,7 +161,8 @@ TEST_F(Signing, SignedFileVerifiesWholeAndBySectionsAndNamesOurKey) {
   for (const unsigned threads : {1u, 2u}) {
     const VerifyResult unjudged = ifnbackup::verify_backup_file(file, {}, threads);
     ASSERT_EQ(unjudged.status, VerifyStatus::ok) << unjudged.reason;
-    EXPECT_EQ(unjudged.signer.trust, SignerTrust::unknown) << "no keys given: a good signature of an unknown key";
+    EXPECT_EQ(unjudged.signer.trust, SignerTrust::unknown)
+        << "no keys given: a good signature of an unknown key";
     EXPECT_EQ(unjudged.signer.fingerprint, key.public_key().fingerprint());
     EXPECT_EQ(judged(file, keys, threads).signer.trust, SignerTrust::ours);
   }
@@ -170,7 +184,8 @@ TEST_F(Signing, FlippedSignatureByteMakesTheFileCorrupt) {
   const auto partial = ifnbackup::verify_detail::verify_sections(file, {"b"});
   ASSERT_TRUE(partial.has_value());
   EXPECT_EQ(partial->verification.status, VerifyStatus::corrupt);
-  EXPECT_NE(partial->verification.reason.find("bad signature"), std::string::npos) << partial->verification.reason;
+  EXPECT_NE(partial->verification.reason.find("bad signature"), std::string::npos)
+      << partial->verification.reason;
 }
 
 TEST_F(Signing, AnotherKeyPutInTheLineDoesNotPassForTheSigner) {
@@ -182,8 +197,8 @@ TEST_F(Signing, AnotherKeyPutInTheLineDoesNotPassForTheSigner) {
     const std::string prefix = std::string(ifnbackup::sign::k_signature_prefix) + "ed25519 ";
     const std::size_t at = tail.find(prefix) + prefix.size();
     const std::size_t signature = tail.find(' ', tail.find(' ', at) + 1);
-    const std::string replaced = other.public_key().fingerprint() + " " +
-                                 ifnbackup::util::base64_encode(other.public_key().raw);
+    const std::string replaced =
+        other.public_key().fingerprint() + " " + ifnbackup::util::base64_encode(other.public_key().raw);
     tail.replace(at, signature - at, replaced);
   });
   const VerifyResult result = ifnbackup::verify_backup_file(file);
@@ -256,12 +271,8 @@ TEST_F(Signing, PublicKeyLineDamagedWhenCopiedIsRefused) {
   EXPECT_NE(why.find("fingerprint"), std::string::npos) << why;
   EXPECT_FALSE(ifnbackup::parse_public_key_line("ssh-ed25519 AAAA", &why).has_value());
   EXPECT_FALSE(ifnbackup::parse_public_key_line("ifnbackup-ed25519 Zm9vYmFy", &why).has_value()) << "6 bytes";
-  try {
-    (void)ifnbackup::trust_public_key(keys_in("keys"), line);
-    ADD_FAILURE() << "a damaged line was trusted";
-  } catch (const Error& error) {
-    EXPECT_EQ(error.code(), ErrorCode::usage);
-  }
+  expect_refused([&] { (void)ifnbackup::trust_public_key(keys_in("keys"), line); }, ErrorCode::usage,
+                 "not a public key: the key's fingerprint is");
   EXPECT_FALSE(fs::exists(m_dir / "keys" / "trusted-keys"));
 }
 
@@ -272,14 +283,8 @@ TEST_F(Signing, KeyFileReadableByOthersIsRefused) {
   for (const auto& use : std::vector<std::function<void()>>{
            [&] { (void)SigningKey::load_or_create(keys); }, [&] { (void)Keyring::load(keys); },
            [&] { (void)ifnbackup::ensure_signing_key(keys); }}) {
-    try {
-      use();
-      ADD_FAILURE() << "a signing key of mode 0644 was used";
-    } catch (const Error& error) {
-      EXPECT_EQ(error.code(), ErrorCode::config);
-      EXPECT_NE(std::string(error.what()).find("readable by others (mode 0644)"), std::string::npos) << error.what();
-      EXPECT_NE(error.hint().find("chmod 600"), std::string::npos) << error.hint();
-    }
+    const std::string hint = expect_refused(use, ErrorCode::config, "readable by others (mode 0644)");
+    EXPECT_NE(hint.find("chmod 600"), std::string::npos) << hint;
   }
 }
 
@@ -288,14 +293,8 @@ TEST_F(Signing, KeyFileThatIsNoKeyIsRefused) {
   fs::create_directories(keys.key_file.parent_path());
   std::ofstream(keys.key_file) << "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n";
   ASSERT_EQ(::chmod(keys.key_file.c_str(), 0600), 0);
-  try {
-    (void)SigningKey::load_or_create(keys);
-    ADD_FAILURE() << "a file that is no key was used";
-  } catch (const Error& error) {
-    EXPECT_EQ(error.code(), ErrorCode::config);
-    EXPECT_NE(std::string(error.what()).find("not an unencrypted Ed25519 private key"), std::string::npos)
-        << error.what();
-  }
+  expect_refused([&] { (void)SigningKey::load_or_create(keys); }, ErrorCode::config,
+                 "not an unencrypted Ed25519 private key");
 }
 
 TEST_F(Signing, TrustedKeysOthersMayWriteAreRefused) {
@@ -304,22 +303,11 @@ TEST_F(Signing, TrustedKeysOthersMayWriteAreRefused) {
   (void)ifnbackup::trust_public_key(keys, other.public_key().line());
   const fs::path trusted = m_dir / "keys" / "trusted-keys";
   ASSERT_EQ(::chmod(trusted.c_str(), 0666), 0);
-  try {
-    (void)Keyring::load(keys);
-    ADD_FAILURE() << "a trusted-keys file of mode 0666 was read";
-  } catch (const Error& error) {
-    EXPECT_EQ(error.code(), ErrorCode::config);
-    EXPECT_NE(std::string(error.what()).find("may be written by others"), std::string::npos) << error.what();
-  }
+  expect_refused([&] { (void)Keyring::load(keys); }, ErrorCode::config,
+                 "may be written by others (mode 0666)");
   ASSERT_EQ(::chmod(trusted.c_str(), 0644), 0);
   std::ofstream(trusted, std::ios::app) << "# a comment\n\nnot a key\n";
-  try {
-    (void)Keyring::load(keys);
-    ADD_FAILURE() << "a trusted-keys line that is no key was accepted";
-  } catch (const Error& error) {
-    EXPECT_EQ(error.code(), ErrorCode::config);
-    EXPECT_NE(std::string(error.what()).find("line 4 of trusted keys file"), std::string::npos) << error.what();
-  }
+  expect_refused([&] { (void)Keyring::load(keys); }, ErrorCode::config, "line 4 of trusted keys file");
 }
 
 TEST_F(Signing, Format3FileStillVerifiesUnsigned) {

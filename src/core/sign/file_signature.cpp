@@ -11,11 +11,16 @@ namespace ifnbackup {
 
 const char* signer_trust_name(SignerTrust trust) noexcept {
   switch (trust) {
-    case SignerTrust::none: return "unsigned";
-    case SignerTrust::bad: return "bad_signature";
-    case SignerTrust::unknown: return "unknown_key";
-    case SignerTrust::trusted: return "trusted_key";
-    case SignerTrust::ours: return "ours";
+    case SignerTrust::none:
+      return "unsigned";
+    case SignerTrust::bad:
+      return "bad_signature";
+    case SignerTrust::unknown:
+      return "unknown_key";
+    case SignerTrust::trusted:
+      return "trusted_key";
+    case SignerTrust::ours:
+      return "ours";
   }
   return "unknown";
 }
@@ -30,7 +35,8 @@ constexpr std::string_view k_message_domain = "ifnbackup-signature-v1\n";
 
 }  // namespace
 
-std::string signed_message(std::string_view sha256_hex, std::uint64_t bytes, std::string_view index_sha256_hex) {
+std::string signed_message(std::string_view sha256_hex, std::uint64_t bytes,
+                           std::string_view index_sha256_hex) {
   return fmt::format("{}{}\n{}\n{}\n", k_message_domain, sha256_hex, bytes, index_sha256_hex);
 }
 
@@ -50,14 +56,15 @@ int header_format(const std::map<std::string, std::string>& header) {
   return ec == std::errc{} && end == text.data() + text.size() ? format : 0;
 }
 
-std::string check_signature(std::string_view line, const ChecksumLine& checksum, std::string_view index_sha256_hex,
-                            int format, Signer& signer) {
+std::string check_signature(std::string_view line, const ChecksumLine& checksum,
+                            std::string_view index_sha256_hex, int format, Signer& signer) {
   signer = Signer{};
   if (line.empty()) {
     if (format >= k_first_signed_format) {
-      return fmt::format("signature line missing: files of format {} and later are always signed, so this one was "
-                         "altered",
-                         k_first_signed_format);
+      return fmt::format(
+          "signature line missing: files of format {} and later are always signed, so this one was "
+          "altered",
+          k_first_signed_format);
     }
     return {};
   }
@@ -86,13 +93,15 @@ std::string check_signature(std::string_view line, const ChecksumLine& checksum,
   signer.fingerprint = public_key.fingerprint();
   signer.public_key = *key;
   if (fingerprint != signer.fingerprint) {
-    return fmt::format("malformed signature line: it names key {}, the key in it is {}", fingerprint.substr(0, 64),
-                       signer.fingerprint);
+    return fmt::format("malformed signature line: it names key {}, the key in it is {}",
+                       fingerprint.substr(0, 64), signer.fingerprint);
   }
-  if (!signature_matches(*key, signed_message(checksum.sha256_hex, checksum.bytes, index_sha256_hex), *signature)) {
-    return fmt::format("bad signature: the signature by key {} does not match the content's checksum line, so the "
-                       "file was altered after it was signed",
-                       signer.fingerprint);
+  if (!signature_matches(*key, signed_message(checksum.sha256_hex, checksum.bytes, index_sha256_hex),
+                         *signature)) {
+    return fmt::format(
+        "bad signature: the signature by key {} does not match the content's checksum line, so the "
+        "file was altered after it was signed",
+        signer.fingerprint);
   }
   signer.trust = SignerTrust::unknown;
   return {};
