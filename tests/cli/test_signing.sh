@@ -134,8 +134,14 @@ run ifn "${ours}" restore --yes latest-safety </dev/null
 expect_exit "restore latest-safety" 0
 expect_contains "the safety snapshot is signed by our key" "signature : ours (key ${fingerprint})" "${CLI_LAST_ERR}"
 
-# --- a file of ours written before signatures: format 3, no signature line, no SHA-256 in the index
+# --- decompressed and compressed again by another tool (no stored tail): still ours, verified whole
 gunzip -c "${backups}/${file}" >"${CLI_WORK}/full.sql"
+gzip -c "${CLI_WORK}/full.sql" >"${CLI_WORK}/recompressed.sql.gz"
+run ifn "${ours}" verify "${CLI_WORK}/recompressed.sql.gz"
+expect_exit "verify of the backup compressed again by gzip" 0
+expect_contains "its signature still says ours" "signature: ours (key ${fingerprint})" "${CLI_LAST_OUT}"
+
+# --- a file of ours written before signatures: format 3, no signature line, no SHA-256 in the index
 head -n -3 "${CLI_WORK}/full.sql" \
     | sed -e 's/^-- ifnbackup-format: 4$/-- ifnbackup-format: 3/' \
         -e '/^-- ifnbackup-\(section\|index-at\): /s/ sha256=[0-9a-f]\{64\}$//' >"${CLI_WORK}/body.sql"
