@@ -32,12 +32,6 @@ constexpr int k_warnings_logged = 20;
 // is named in the log: where a long restore spends its time.
 constexpr double k_slow_statement_seconds = 2.0;
 
-std::string excerpt(std::string_view text) {
-  std::string out(text.substr(0, 120));
-  std::replace(out.begin(), out.end(), '\n', ' ');
-  return text.size() > 120 ? out + "..." : out;
-}
-
 void log_warnings(db::Connection& connection, std::uint64_t line) {
   try {
     for (const auto& row : connection.query("SHOW WARNINGS").rows) {
@@ -58,7 +52,7 @@ bool is_row_insert(std::string_view text) {
 std::string statement_error(const std::string& file, const Statement& statement,
                             const db::Connection::StatementResult& result) {
   return fmt::format("{} line {}: error {}: {} (statement: {})", file, statement.line, result.error_number,
-                     result.error, excerpt(statement.text));
+                     result.error, statement_excerpt(statement.text));
 }
 
 // Deadlock, lock wait timeout: the statement was rolled back whole and may run again.
@@ -328,7 +322,7 @@ LoadStats load_script(db::Connection& connection, const std::filesystem::path& f
       throw Error(ErrorCode::server,
                   fmt::format("{} line {}: the script changes database ({}); it was made for several databases "
                               "(--databases/--all-databases)",
-                              shown, statement.line, excerpt(statement.text)),
+                              shown, statement.line, statement_excerpt(statement.text)),
                   "restore single-database dumps only, or load this file with the mariadb client");
     }
     // What the statement does, read under the modes the server has now (as it will read it).
@@ -337,7 +331,7 @@ LoadStats load_script(db::Connection& connection, const std::filesystem::path& f
         kind.kind == StatementKind::foreign && (settings.ours || !settings.allow_foreign)) {
       throw Error(ErrorCode::foreign_statement,
                   fmt::format("{} line {}: {}, which a backup may not hold (statement: {})", shown, statement.line,
-                              kind.reason, excerpt(statement.text)),
+                              kind.reason, statement_excerpt(statement.text)),
                   settings.ours ? "the file was altered after the backup: restore another one"
                                 : "check the file; --allow-foreign-statements runs it all the same");
     }
@@ -358,9 +352,9 @@ LoadStats load_script(db::Connection& connection, const std::filesystem::path& f
     const auto result = connection.run_statement(statement.text);
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
     if (took.count() >= k_slow_statement_seconds) {
-      spdlog::info("line {}: {:.1f} s: {}", statement.line, took.count(), excerpt(statement.text));
+      spdlog::info("line {}: {:.1f} s: {}", statement.line, took.count(), statement_excerpt(statement.text));
     } else {
-      spdlog::debug("line {}: {:.3f} s: {}", statement.line, took.count(), excerpt(statement.text));
+      spdlog::debug("line {}: {:.3f} s: {}", statement.line, took.count(), statement_excerpt(statement.text));
     }
     if (pool && result.ok && is_session_setting(statement.text)) {
       pool->broadcast(statement);

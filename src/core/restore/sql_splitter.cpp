@@ -446,6 +446,12 @@ std::size_t SqlSplitter::scan(const char* const begin, const char* const end, bo
   return static_cast<std::size_t>(p - begin);
 }
 
+std::string statement_excerpt(std::string_view text) {
+  std::string out(text.substr(0, 120));
+  std::replace(out.begin(), out.end(), '\n', ' ');
+  return text.size() > 120 ? out + "..." : out;
+}
+
 std::vector<Statement> split_sql(std::string_view script) {
   std::vector<Statement> statements;
   const StatementSink sink = [&statements](Statement&& statement) {

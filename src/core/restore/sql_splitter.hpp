@@ -112,6 +112,10 @@ class SqlSplitter {
   bool m_ansi_quotes = false;
 };
 
+// The first 120 bytes of a statement on one line (its newlines as spaces), "..." when cut: what a
+// message quotes of it. Control bytes are escaped by the log sinks (ifnbackup/printable.hpp).
+std::string statement_excerpt(std::string_view text);
+
 // The whole script at once (tests, small scripts).
 std::vector<Statement> split_sql(std::string_view script);
 

@@ -7,191 +7,13 @@
 
 #include <fmt/format.h>
 
+#include "restore/plain_insert.hpp"
+#include "restore/sql_tokens.hpp"
+
 namespace ifnbackup::restore {
 namespace {
 
-enum class TokenType { word, number, identifier, string, variable, punct };
-
-struct Token {
-  TokenType type = TokenType::punct;
-  std::string text;  // word: upper-cased; identifier/string: content, unquoted; else as written
-  std::string raw;   // word: as written (for messages)
-};
-
-bool is_word_char(unsigned char c) noexcept {
-  return std::isalnum(c) != 0 || c == '_' || c == '$' || c >= 0x80;
-}
-
-std::string upper(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
-
-// The statement as the server's lexer sees it, roughly: enough to name what a statement does.
-// Executable comments (/*!NNNNN ... */, /*M!NNNNN ... */) count as code; hints /*+ */ as nothing.
-class Lexer {
- public:
-  Lexer(std::string_view text, bool ansi_quotes, bool backslash_escapes)
-      : m_text(text), m_ansi_quotes(ansi_quotes), m_backslash_escapes(backslash_escapes) {}
-
-  // False when the text cannot be read (an unterminated quote).
-  bool run(std::vector<Token>& out) {
-    while (m_at < m_text.size()) {
-      const auto c = static_cast<unsigned char>(m_text[m_at]);
-      if (std::isspace(c) != 0) {
-        ++m_at;
-      } else if (starts("/*!") || starts("/*M!")) {
-        m_at += starts("/*M!") ? 4 : 3;
-        while (m_at < m_text.size() && std::isdigit(static_cast<unsigned char>(m_text[m_at])) != 0) {
-          ++m_at;
-        }
-      } else if (starts("/*")) {
-        const std::size_t end = m_text.find("*/", m_at + 2);
-        if (end == std::string_view::npos) {
-          return false;
-        }
-        m_at = end + 2;
-      } else if (starts("*/")) {
-        m_at += 2;
-      } else if (c == '\'' || (c == '"' && !m_ansi_quotes)) {
-        std::string content;
-        if (!quoted(static_cast<char>(c), m_backslash_escapes, content)) {
-          return false;
-        }
-        out.push_back(Token{TokenType::string, std::move(content), {}});
-      } else if (c == '`' || c == '"') {
-        std::string content;
-        if (!quoted(static_cast<char>(c), false, content)) {
-          return false;
-        }
-        out.push_back(Token{TokenType::identifier, std::move(content), {}});
-      } else if (c == '@') {
-        const std::size_t start = m_at;
-        while (m_at < m_text.size() && m_text[m_at] == '@') {
-          ++m_at;
-        }
-        if (m_at < m_text.size() && (m_text[m_at] == '`' || m_text[m_at] == '\'' || m_text[m_at] == '"')) {
-          std::string content;
-          // @'x' and @"x" are read like strings (backslash escapes as the session has them), @`x` like a name.
-          const char quote = m_text[m_at];
-          const bool escapes = quote != '`' && m_backslash_escapes && !(quote == '"' && m_ansi_quotes);
-          if (!quoted(quote, escapes, content)) {
-            return false;
-          }
-          out.push_back(Token{TokenType::variable, std::string(m_text.substr(start, 1)) + upper(content), {}});
-          continue;
-        }
-        // @@session.sql_mode, @@GLOBAL.x: the scope and the name, one token.
-        while (m_at < m_text.size() &&
-               (is_word_char(static_cast<unsigned char>(m_text[m_at])) || m_text[m_at] == '.')) {
-          ++m_at;
-        }
-        out.push_back(Token{TokenType::variable, upper(m_text.substr(start, m_at - start)), {}});
-      } else if (std::isdigit(c) != 0 || (c == '.' && m_at + 1 < m_text.size() &&
-                                          std::isdigit(static_cast<unsigned char>(m_text[m_at + 1])) != 0 &&
-                                          (out.empty() || out.back().type == TokenType::punct))) {
-        const std::size_t start = m_at;
-        while (m_at < m_text.size()) {
-          const char d = m_text[m_at];
-          const bool exponent_sign = (d == '+' || d == '-') && m_at > start &&
-                                     (m_text[m_at - 1] == 'e' || m_text[m_at - 1] == 'E') &&
-                                     m_text[start] != '0';
-          if (is_word_char(static_cast<unsigned char>(d)) || d == '.' || exponent_sign) {
-            ++m_at;
-          } else {
-            break;
-          }
-        }
-        out.push_back(Token{TokenType::number, std::string(m_text.substr(start, m_at - start)), {}});
-      } else if (is_word_char(c)) {
-        const std::size_t start = m_at;
-        while (m_at < m_text.size() && is_word_char(static_cast<unsigned char>(m_text[m_at]))) {
-          ++m_at;
-        }
-        const std::string_view word = m_text.substr(start, m_at - start);
-        out.push_back(Token{TokenType::word, upper(word), std::string(word)});
-      } else {
-        out.push_back(Token{TokenType::punct, std::string(1, static_cast<char>(c)), {}});
-        ++m_at;
-      }
-    }
-    return true;
-  }
-
- private:
-  bool starts(std::string_view prefix) const noexcept { return m_text.substr(m_at).starts_with(prefix); }
-
-  bool quoted(char quote, bool escapes, std::string& content) {
-    ++m_at;
-    while (m_at < m_text.size()) {
-      const char c = m_text[m_at];
-      if (escapes && c == '\\' && m_at + 1 < m_text.size()) {
-        content.push_back(m_text[m_at + 1]);
-        m_at += 2;
-      } else if (c == quote) {
-        if (m_at + 1 < m_text.size() && m_text[m_at + 1] == quote) {
-          content.push_back(quote);
-          m_at += 2;
-        } else {
-          ++m_at;
-          return true;
-        }
-      } else {
-        content.push_back(c);
-        ++m_at;
-      }
-    }
-    return false;
-  }
-
-  std::string_view m_text;
-  std::size_t m_at = 0;
-  bool m_ansi_quotes;
-  bool m_backslash_escapes;
-};
-
-// Reads tokens with look-ahead; every check below is written against it.
-class Reader {
- public:
-  explicit Reader(const std::vector<Token>& tokens) : m_tokens(tokens) {}
-  bool done() const noexcept { return m_at >= m_tokens.size(); }
-  const Token* peek(std::size_t ahead = 0) const noexcept {
-    return m_at + ahead < m_tokens.size() ? &m_tokens[m_at + ahead] : nullptr;
-  }
-  bool word(std::string_view w) {
-    if (const Token* t = peek(); t != nullptr && t->type == TokenType::word && t->text == w) {
-      ++m_at;
-      return true;
-    }
-    return false;
-  }
-  bool punct(char p) {
-    if (const Token* t = peek(); t != nullptr && t->type == TokenType::punct && t->text.size() == 1 &&
-                                 t->text[0] == p) {
-      ++m_at;
-      return true;
-    }
-    return false;
-  }
-  // A name: an identifier or a word. nullopt when the next token is neither.
-  std::optional<std::string> name() {
-    if (const Token* t = peek(); t != nullptr && (t->type == TokenType::identifier || t->type == TokenType::word)) {
-      ++m_at;
-      return t->text;
-    }
-    return std::nullopt;
-  }
-  void skip() noexcept { ++m_at; }
-  std::size_t position() const noexcept { return m_at; }
-  const std::vector<Token>& tokens() const noexcept { return m_tokens; }
-
- private:
-  const std::vector<Token>& m_tokens;
-  std::size_t m_at = 0;
-};
+using Reader = TokenReader;
 
 StatementClass foreign(std::string reason) {
   return StatementClass{StatementKind::foreign, std::move(reason)};
@@ -514,100 +336,6 @@ StatementClass classify_rows(Reader& in) {
   return in_values ? StatementClass{StatementKind::rows, {}} : foreign("an INSERT without VALUES");
 }
 
-// The common case, without tokens: `INSERT INTO `t` [(`a`,...)] VALUES (...),(...)` with literal
-// values only (what our dumper and mariadb-dump write). False means "look closer", not "refuse".
-bool is_plain_row_insert(std::string_view s, bool backslash_escapes) {
-  std::size_t i = 0;
-  const auto literal = [&](std::string_view text) {
-    if (s.substr(i, text.size()) != text) {
-      return false;
-    }
-    i += text.size();
-    return true;
-  };
-  const auto backquoted = [&]() {
-    if (i >= s.size() || s[i] != '`') {
-      return false;
-    }
-    for (++i; i < s.size(); ++i) {
-      if (s[i] == '`') {
-        if (i + 1 < s.size() && s[i + 1] == '`') {
-          ++i;
-          continue;
-        }
-        ++i;
-        return true;
-      }
-    }
-    return false;
-  };
-  if (!literal("INSERT INTO ") || !backquoted()) {
-    return false;
-  }
-  if (literal(" (")) {
-    do {
-      if (!backquoted()) {
-        return false;
-      }
-    } while (literal(","));
-    if (!literal(")")) {
-      return false;
-    }
-  }
-  if (!literal(" VALUES ") && !literal(" VALUES")) {
-    return false;
-  }
-  do {
-    if (!literal("(")) {
-      return false;
-    }
-    do {
-      if (literal("NULL")) {
-        continue;
-      }
-      literal("_binary ");
-      if (i < s.size() && s[i] == '\'') {
-        for (++i;; ++i) {
-          const std::size_t stop = s.find_first_of(backslash_escapes ? "\\'" : "'", i);
-          if (stop == std::string_view::npos) {
-            return false;
-          }
-          i = stop;
-          if (s[i] == '\\') {
-            ++i;  // the escaped byte
-            continue;
-          }
-          if (i + 1 < s.size() && s[i + 1] == '\'') {
-            ++i;  // '' inside
-            continue;
-          }
-          ++i;
-          break;
-        }
-        continue;
-      }
-      const std::size_t start = i;
-      if (literal("0x")) {
-        while (i < s.size() && std::isxdigit(static_cast<unsigned char>(s[i])) != 0) {
-          ++i;
-        }
-      } else {
-        while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) != 0 || s[i] == '-' || s[i] == '+' ||
-                                s[i] == '.' || s[i] == 'e' || s[i] == 'E')) {
-          ++i;
-        }
-      }
-      if (i == start) {
-        return false;
-      }
-    } while (literal(","));
-    if (!literal(")")) {
-      return false;
-    }
-  } while (literal(","));
-  return i == s.size();
-}
-
 // SETVAL(`seq`, n, 0[, n]) after DO or SELECT.
 StatementClass classify_setval(Reader& in) {
   if (!in.word("SETVAL") || !in.punct('(')) {
@@ -627,38 +355,6 @@ StatementClass classify_setval(Reader& in) {
   return in.punct(')') && in.done() ? StatementClass{StatementKind::rows, {}}
                                     : foreign("DO / SELECT other than SETVAL of a sequence");
 }
-
-StatementClass classify_tokens(const std::vector<Token>& tokens, bool ours);
-
-}  // namespace
-
-StatementClass classify_statement(std::string_view statement, bool ours, bool ansi_quotes, bool backslash_escapes) {
-  std::string_view trimmed = statement;
-  while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.front())) != 0) {
-    trimmed.remove_prefix(1);
-  }
-  if (is_plain_row_insert(trimmed, backslash_escapes)) {
-    return StatementClass{StatementKind::rows, {}};
-  }
-  std::vector<Token> tokens;
-  if (!Lexer(statement, ansi_quotes, backslash_escapes).run(tokens)) {
-    return foreign("an unterminated quote or comment");
-  }
-  if (tokens.empty()) {
-    return StatementClass{StatementKind::session, {}};
-  }
-  StatementClass result = classify_tokens(tokens, ours);
-  // A table's definition, its rows and settings never read or write the server's files. (A view,
-  // trigger, routine or event body may: it runs later with the rights it was created with.)
-  if (result.kind != StatementKind::object && result.kind != StatementKind::foreign) {
-    if (auto word = dangerous_word(tokens, 0)) {
-      return foreign(*word);
-    }
-  }
-  return result;
-}
-
-namespace {
 
 StatementClass classify_tokens(const std::vector<Token>& tokens, bool ours) {
   Reader in(tokens);
@@ -719,87 +415,30 @@ StatementClass classify_tokens(const std::vector<Token>& tokens, bool ours) {
 
 }  // namespace
 
-namespace {
-
-bool mode_has(const std::string& mode, std::string_view flag) {
-  // sql_mode is a comma-separated list; ANSI, ORACLE, ... imply ANSI_QUOTES.
-  std::size_t start = 0;
-  while (start <= mode.size()) {
-    const std::size_t end = std::min(mode.find(',', start), mode.size());
-    const std::string_view item = std::string_view(mode).substr(start, end - start);
-    if (item == flag) {
-      return true;
-    }
-    if (flag == "ANSI_QUOTES" && (item == "ANSI" || item == "ORACLE" || item == "POSTGRESQL" || item == "MSSQL" ||
-                                  item == "DB2" || item == "MAXDB")) {
-      return true;
-    }
-    start = end + 1;
+StatementClass classify_statement(std::string_view statement, bool ours, bool ansi_quotes, bool backslash_escapes) {
+  std::string_view trimmed = statement;
+  while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.front())) != 0) {
+    trimmed.remove_prefix(1);
   }
-  return false;
-}
-
-}  // namespace
-
-bool SessionModeTracker::ansi_quotes() const noexcept {
-  return m_mode && mode_has(*m_mode, "ANSI_QUOTES");
-}
-
-bool SessionModeTracker::backslash_escapes() const noexcept {
-  return !(m_mode && mode_has(*m_mode, "NO_BACKSLASH_ESCAPES"));
-}
-
-void SessionModeTracker::observe(std::string_view statement) {
+  if (is_plain_row_insert(trimmed, backslash_escapes)) {
+    return StatementClass{StatementKind::rows, {}};
+  }
   std::vector<Token> tokens;
-  if (!Lexer(statement, ansi_quotes(), backslash_escapes()).run(tokens)) {
-    return;
+  if (!tokenize(statement, ansi_quotes, backslash_escapes, tokens)) {
+    return foreign("an unterminated quote or comment");
   }
-  Reader in(tokens);
-  if (!in.word("SET")) {
-    return;
+  if (tokens.empty()) {
+    return StatementClass{StatementKind::session, {}};
   }
-  in.word("SESSION") || in.word("LOCAL");
-  const auto is_sql_mode = [](const Token& t) {
-    return (t.type == TokenType::word && t.text == "SQL_MODE") ||
-           (t.type == TokenType::variable &&
-            (t.text == "@@SQL_MODE" || t.text == "@@SESSION.SQL_MODE" || t.text == "@@LOCAL.SQL_MODE"));
-  };
-  // Each assignment: target = one token (a literal, @@sql_mode, @var); anything else is unknown.
-  while (!in.done()) {
-    in.word("SESSION") || in.word("LOCAL");
-    const Token* target = in.peek();
-    if (target == nullptr) {
-      return;
-    }
-    in.skip();
-    if (!in.punct('=')) {
-      return;
-    }
-    const Token* value = in.peek();
-    std::optional<std::string> assigned;
-    if (value != nullptr) {
-      in.skip();
-      if (value->type == TokenType::string) {
-        assigned = upper(value->text);
-      } else if (is_sql_mode(*value)) {
-        assigned = m_mode;
-      } else if (value->type == TokenType::variable && !value->text.starts_with("@@")) {
-        const auto found = m_variables.find(value->text);
-        assigned = found == m_variables.end() ? std::nullopt : found->second;
-      } else if (value->type == TokenType::word && value->text == "DEFAULT") {
-        assigned = std::nullopt;  // the server's default: not known here
-      }
-    }
-    const bool simple = in.done() || in.punct(',');
-    if (is_sql_mode(*target)) {
-      m_mode = simple ? assigned : std::nullopt;
-    } else if (target->type == TokenType::variable && !target->text.starts_with("@@")) {
-      m_variables[target->text] = simple ? assigned : std::nullopt;
-    }
-    if (!simple) {
-      return;
+  StatementClass result = classify_tokens(tokens, ours);
+  // A table's definition, its rows and settings never read or write the server's files. (A view,
+  // trigger, routine or event body may: it runs later with the rights it was created with.)
+  if (result.kind != StatementKind::object && result.kind != StatementKind::foreign) {
+    if (auto word = dangerous_word(tokens, 0)) {
+      return foreign(*word);
     }
   }
+  return result;
 }
 
 }  // namespace ifnbackup::restore

@@ -6,20 +6,6 @@
 #include "ifnbackup/verify.hpp"
 
 namespace ifnbackup::verify_detail {
-namespace {
-
-std::string excerpt(std::string_view text) {
-  std::string out(text.substr(0, 100));
-  for (char& c : out) {
-    if (static_cast<unsigned char>(c) < 0x20) {
-      c = ' ';
-    }
-  }
-  return text.size() > 100 ? out + "..." : out;
-}
-
-}  // namespace
-
 void StatementScan::take(restore::Statement&& statement) {
   ++m_statements;
   // The loader runs this statement under the modes the file set before it (as the server and the
@@ -33,7 +19,7 @@ void StatementScan::take(restore::Statement&& statement) {
     ++m_objects;
   } else if (kind.kind == restore::StatementKind::foreign) {
     if (m_foreign++ == 0) {
-      m_first_foreign = fmt::format("line {}: {}: {}", statement.line, kind.reason, excerpt(statement.text));
+      m_first_foreign = fmt::format("line {}: {}: {}", statement.line, kind.reason, restore::statement_excerpt(statement.text));
     }
   }
   m_modes.observe(statement.text);
