@@ -147,10 +147,6 @@ TEST(RestoreFuzzCase, RoutineCommentWithABackslashUnderNoBackslashEscapes) {
 // not). The statement policy read the name without escapes, found the quote unterminated, and the
 // backup of such a database failed its own verification (exit 10): the nights stop.
 TEST(RestoreFuzzCase, QuotedUserVariableNameWithAnEscapedQuote) {
-  GTEST_SKIP()
-      << "known open fault found by this test (issue 18, statement policy): the tokenizer of "
-         "src/core/restore/statement_policy.cpp reads @'...' and @\"...\" without backslash escapes, "
-         "so `backup` of a routine holding SET @'a\\'b' = 1 exits 10; not fixed yet";
   expect_round_trip(
       named_case(
           "quoted user variable names with escaped quotes",

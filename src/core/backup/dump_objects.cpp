@@ -41,7 +41,9 @@ void write_body(DumpWriter& out, const std::string& sql_mode, const std::string&
     text += fmt::format("/*!50106 SET @saved_time_zone = @@time_zone */;\n/*!50106 SET time_zone = {} */;\n",
                         sql_literal(time_zone));
   }
-  text += fmt::format("DELIMITER ;;\n{} ;;\nDELIMITER ;\n", body);
+  // The delimiter on a line of its own, as mariadb-dump writes it: a body may end in a `#` or `-- `
+  // comment (clients that keep comments store them), which would swallow a delimiter on its line.
+  text += fmt::format("DELIMITER ;;\n{}\n;;\nDELIMITER ;\n", body);
   if (!time_zone.empty()) {
     text += "/*!50106 SET time_zone = @saved_time_zone */;\n";
   }
