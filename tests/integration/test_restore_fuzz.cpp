@@ -116,9 +116,6 @@ TEST(RestoreFuzzCase, TriggerBodyUnderAnsiQuotesIsOneStatement) {
 // after such a line when it ends outside quotes (it takes the line for a DELIMITER command), even though
 // the line began inside the string; the stored body loses a newline. A restore must do the same.
 TEST(RestoreFuzzCase, LineStartingWithDelimiterInsideAStringOfABody) {
-  GTEST_SKIP()
-      << "known open fault found by this test (issue 18, splitter): our splitter keeps the newline "
-         "the stock client drops after a line starting with DELIMITER inside a string; not fixed yet";
   expect_round_trip(named_case("DELIMITER line inside a string of a body",
                                {"CREATE PROCEDURE p() BEGIN\nSET @a = 'x\nDELIMITER ;;';\nSET @b = 1;\nEND"},
                                {"procedure p"}),

@@ -139,6 +139,7 @@ void SqlSplitter::reset() {
   m_line_comment = false;
   m_need_space = false;
   m_at_line_start = true;
+  m_line_output = 0;
   m_backslash_escapes = true;
   m_ansi_quotes = false;
 }
@@ -211,6 +212,21 @@ void SqlSplitter::end_line() noexcept {
   m_need_space = false;
   m_line_comment = false;
   m_at_line_start = true;
+  m_line_output = m_statement.size();
+}
+
+// mysql.cc's add_line() ends a line with "\n" unless what it kept of the line (since the line's start,
+// its last statement delimiter or comment, where it flushes) starts with the word DELIMITER and the
+// line ends outside quotes and comments: it then takes the line for a DELIMITER
+// command, even one that began inside a string ('x<newline>DELIMITER ;;'), and drops the line break
+// from the statement. The server stores what the client sent, so a restore must drop it too.
+bool SqlSplitter::line_reads_as_delimiter_command() const noexcept {
+  if (m_in_string != 0 || m_ml_comment || m_line_output > m_statement.size()) {
+    return false;
+  }
+  const std::size_t kept = m_statement.size() - m_line_output;
+  return kept >= k_delimiter_command.size() &&
+         match_prefix(m_statement.data() + m_line_output, kept, k_delimiter_command, true) == Prefix::full;
 }
 
 void SqlSplitter::emit(const StatementSink& on_statement) {
@@ -226,6 +242,7 @@ void SqlSplitter::emit(const StatementSink& on_statement) {
     m_statement = std::move(statement.text);
   }
   m_statement.clear();
+  m_line_output = 0;
 }
 
 std::size_t SqlSplitter::lookahead_for(unsigned char c) const noexcept {
@@ -355,7 +372,7 @@ std::size_t SqlSplitter::scan(const char* const begin, const char* const end, bo
       continue;
     }
     if (c == '\n') {
-      if (!m_ml_comment && !m_statement.empty()) {
+      if (!m_ml_comment && !m_statement.empty() && !line_reads_as_delimiter_command()) {
         append(p, 1);
       }
       end_line();
@@ -389,6 +406,7 @@ std::size_t SqlSplitter::scan(const char* const begin, const char* const end, bo
     if (!m_ml_comment && m_in_string == 0) {
       if (c == '#') {
         m_line_comment = true;
+        m_line_output = m_statement.size();  // mysql.cc flushes the line's bytes here
         ++p;
         continue;
       }
@@ -396,6 +414,7 @@ std::size_t SqlSplitter::scan(const char* const begin, const char* const end, bo
         const int after = peek(2);
         if (after < 0 || is_space(after) || m_statement.empty()) {
           m_line_comment = true;
+          m_line_output = m_statement.size();
           p += 2;
           continue;
         }
@@ -405,6 +424,7 @@ std::size_t SqlSplitter::scan(const char* const begin, const char* const end, bo
       const bool executable = peek(2) == '!' || peek(2) == '+' || (peek(2) == 'M' && peek(3) == '!');
       if (!executable) {
         m_ml_comment = true;
+        m_line_output = m_statement.size();
         p += 2;
         continue;
       }
@@ -412,6 +432,7 @@ std::size_t SqlSplitter::scan(const char* const begin, const char* const end, bo
     if (m_ml_comment && !m_ss_comment && c == '*' && peek(1) == '/') {
       m_ml_comment = false;
       m_need_space = true;
+      m_line_output = m_statement.size();
       p += 2;
       continue;
     }

@@ -92,6 +92,7 @@ class SqlSplitter {
   void set_delimiter(std::string delimiter);
   void append(const char* data, std::size_t size);
   void end_line() noexcept;
+  [[nodiscard]] bool line_reads_as_delimiter_command() const noexcept;
   void emit(const StatementSink& on_statement);
   void reset();
 
@@ -102,6 +103,7 @@ class SqlSplitter {
   std::string m_carry;  // unprocessed tail of earlier chunks, waiting for look-ahead
   std::uint64_t m_line = 1;
   std::uint64_t m_statement_line = 0;
+  std::size_t m_line_output = 0;  // where this line's bytes start in m_statement (mysql.cc's `line`)
   char m_in_string = 0;         // the open quote: ' " ` or 0
   bool m_ml_comment = false;    // inside /* */
   bool m_ss_comment = false;    // inside /*! or /*+ opened on this line (mysql.cc's ss_comment)
