@@ -55,6 +55,10 @@ struct RestorePlan {
   bool trust_unsigned = false;
   std::vector<std::string> tables;  // --tables: only these are replaced (empty: everything)
   bool some_tables_file = false;     // the file holds some tables only (a --tables safety snapshot)
+  // The source database's collation as the file records it (empty: not recorded); a database the
+  // restore creates gets it. An existing target keeps its own (target_collation), shown when they differ.
+  std::string database_collation;
+  std::string target_collation;
   // --tables on a file with a section index: the sections read (prologue, those tables), each
   // checked; empty: the whole file, verified whole.
   std::vector<Section> sections;

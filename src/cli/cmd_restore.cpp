@@ -67,6 +67,13 @@ void print_plan(const RestorePlan& plan) {
   }
   out += fmt::format("  serveur   : {}\n  base      : {}{}\n", plan.server, plan.target_database,
                      plan.target_exists ? "" : " (n'existe pas : elle sera créée)");
+  if (!plan.database_collation.empty() && plan.target_exists && !plan.target_collation.empty() &&
+      plan.target_collation != plan.database_collation) {
+    out += fmt::format("  collation : la base garde la sienne ({}) ; le backup vient d'une base en {}\n",
+                       plan.target_collation, plan.database_collation);
+  } else if (!plan.database_collation.empty() && !plan.target_exists) {
+    out += fmt::format("  collation : {} (celle de la base sauvegardée)\n", plan.database_collation);
+  }
   if (plan.no_binlog) {
     out += "  binlog    : désactivé pour cette restauration (--no-binlog) : les réplicas ne la reçoivent pas\n";
   }

@@ -252,7 +252,9 @@ class StateReader {
     for (std::size_t r = 0; r < routines.rows.size(); ++r) {
       const std::string name = value_or_null(routines.rows[r][0]);
       const std::string type = value_or_null(routines.rows[r][1]);
-      const std::string object = (type == "FUNCTION" ? "function " : "procedure ") + name;
+      std::string object = type + " " + name;  // function, procedure, package, package body
+      std::transform(object.begin(), object.begin() + static_cast<std::ptrdiff_t>(type.size()), object.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
       set(object, "information_schema", joined(routines, r, 2));
       const auto show = first_row(fmt::format("SHOW CREATE {} {}", type, qualified(name)));
       set(object, "create", value_or_null(show.at(2)));

@@ -69,13 +69,35 @@ void Generator::make_sequences(Random& random) {
   cover("sequence");
 }
 
+namespace {
+
+// The character sets and collations objects are created under (SET NAMES): a body's literals and
+// comparisons take them, so a restore must create the object under the same (issue 19, item 1).
+const std::vector<std::string>& object_names() {
+  static const std::vector<std::string> names{"utf8mb4", "utf8mb4 COLLATE utf8mb4_bin",
+                                              "utf8mb4 COLLATE utf8mb4_unicode_ci", "latin1"};
+  return names;
+}
+
+}  // namespace
+
 void Generator::create_object(const ObjectStatement& object) {
+  std::string names = m_random.pick(object_names());
+  const bool ascii = std::all_of(object.create.begin(), object.create.end(),
+                                 [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  if (names == "latin1" && !ascii) {
+    // Its bytes would be read as latin1: names and strings change, by design of the test, not a fault.
+    names = "utf8mb4 COLLATE utf8mb4_bin";
+  }
+  add("SET NAMES " + names);
+  cover("names " + names);
   add(fmt::format("SET SESSION sql_mode = '{}'", object.sql_mode));
   if (!object.time_zone.empty()) {
     add(fmt::format("SET SESSION time_zone = '{}'", object.time_zone));
   }
   add(object.create);
   add(fmt::format("SET SESSION sql_mode = '{}'", k_base_mode));
+  add("SET NAMES utf8mb4");
   if (!object.time_zone.empty()) {
     add("SET SESSION time_zone = '+00:00'");
   }
@@ -216,6 +238,9 @@ const std::set<std::string>& expected_coverage() {
     }
     for (const auto& mode : body_modes()) {
       names.insert("mode " + (mode.empty() ? std::string("''") : mode));
+    }
+    for (const auto& set_names : object_names()) {
+      names.insert("names " + set_names);
     }
     return names;
   }();

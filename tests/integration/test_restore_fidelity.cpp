@@ -266,5 +266,47 @@ TEST(RestoreFidelity, ARowChangedBeforeTheProofFailsTheRestoreAndRollsItBack) {
   EXPECT_EQ(query_text(*connection, "SELECT note FROM accounts WHERE id = 2"), "tampered");
 }
 
+// Issue 19, item 2: the file records the database's character set and collation; `restore --into` a
+// database that does not exist creates it with them (it took the server's default, and with it every
+// routine parameter and later table declared without a charset), and an existing target that differs
+// keeps its own, said in the plan.
+TEST(RestoreFidelity, IntoANewDatabaseCreatesItWithTheBackupsCollation) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  ScratchDatabase source(server, "rf_coll_src");
+  ScratchDatabase existing(server, "rf_coll_old");
+  auto connection = connect(server, source.name());
+  connection->execute("ALTER DATABASE COLLATE latin1_german1_ci");
+  connection->execute("CREATE TABLE t (id INT PRIMARY KEY, s VARCHAR(10))");
+  connection->execute("INSERT INTO t VALUES (1, 'Straße')");
+  connection->execute("CREATE FUNCTION f(a VARCHAR(10)) RETURNS VARCHAR(64) DETERMINISTIC RETURN COLLATION(a)");
+  TempDir dir;
+  const fs::path file = backup_of(server, source.name(), dir.path());
+  const std::string text = run_bash(R"(gunzip -c "$1" | head -c 4096)", {file.string()}).out;
+  EXPECT_NE(text.find("-- ifnbackup-database-charset: latin1\n-- ifnbackup-database-collation: latin1_german1_ci\n"),
+            std::string::npos);
+
+  // A scratch database dropped now, so that the restore creates it.
+  ScratchDatabase created(server, "rf_coll_new");
+  const std::string target = created.name();
+  connect(server, "")->execute("DROP DATABASE " + db::quote_identifier(target));
+  const auto restored = restore_cli(server, source.name(), dir.path(), {file.string(), "--into", target, "--yes"});
+  ASSERT_EQ(restored.exit_code, 0) << restored.err;
+  EXPECT_NE(restored.err.find("collation : latin1_german1_ci"), std::string::npos) << restored.err;
+  auto check = connect(server, target);
+  EXPECT_EQ(query_text(*check, "SELECT @@collation_database"), "latin1_german1_ci");
+  EXPECT_EQ(query_text(*check, "SELECT f('x')"), "latin1_german1_ci");
+  EXPECT_EQ(query_text(*check, "SELECT s FROM t"), "Straße");
+
+  // An existing target keeps its own collation; the plan says the two differ.
+  connect(server, existing.name())->execute("ALTER DATABASE COLLATE utf8mb4_unicode_ci");
+  const auto over = restore_cli(server, source.name(), dir.path(), {file.string(), "--into", existing.name(), "--yes"});
+  ASSERT_EQ(over.exit_code, 0) << over.err;
+  EXPECT_NE(over.err.find("la base garde la sienne (utf8mb4_unicode_ci) ; le backup vient d'une base en "
+                          "latin1_german1_ci"),
+            std::string::npos)
+      << over.err;
+  EXPECT_EQ(query_text(*connect(server, existing.name()), "SELECT @@collation_database"), "utf8mb4_unicode_ci");
+}
+
 }  // namespace
 }  // namespace ifnbackup::test

@@ -152,6 +152,31 @@ TEST(DeferSecondaryKeys, AFullTextKeyStaysAndThePlainKeysBeforeItMove) {
   EXPECT_EQ(split.add_keys, "ALTER TABLE `t`\n  ADD KEY `k_v` (`v`)");
 }
 
+// Issue 19, item 6: with a user FTS_DOC_ID column beside a FULLTEXT key, a deferred
+// FTS_DOC_ID_INDEX fails at restore (InnoDB made its own with the FULLTEXT key: error 1280).
+TEST(DeferSecondaryKeys, TheFtsDocIdIndexStaysInTheCreate) {
+  const std::string create =
+      "CREATE TABLE `docs` (\n"
+      "  `id` int(11) NOT NULL,\n"
+      "  `FTS_DOC_ID` bigint(20) unsigned NOT NULL,\n"
+      "  `body` text DEFAULT NULL,\n"
+      "  `n` int(11) DEFAULT NULL,\n"
+      "  PRIMARY KEY (`id`),\n"
+      "  UNIQUE KEY `FTS_DOC_ID_INDEX` (`FTS_DOC_ID`),\n"
+      "  KEY `idx_n` (`n`),\n"
+      "  FULLTEXT KEY `ft` (`body`)\n"
+      ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
+  const DeferredKeys split = defer_secondary_keys(create, "`docs`", {});
+  EXPECT_NE(split.create.find("UNIQUE KEY `FTS_DOC_ID_INDEX` (`FTS_DOC_ID`)"), std::string::npos) << split.create;
+  EXPECT_EQ(split.add_keys, "ALTER TABLE `docs`\n  ADD KEY `idx_n` (`n`)");
+  // The name alone pins it too (a key called so on another column is InnoDB's name all the same).
+  std::string renamed = create;
+  renamed.replace(renamed.find("`FTS_DOC_ID` bigint"), 12, "`doc` bigint");
+  renamed.replace(renamed.find("(`FTS_DOC_ID`)"), 14, "(`doc`)");
+  const DeferredKeys by_name = defer_secondary_keys(renamed, "`docs`", {});
+  EXPECT_NE(by_name.create.find("UNIQUE KEY `FTS_DOC_ID_INDEX`"), std::string::npos) << by_name.create;
+}
+
 TEST(DeferSecondaryKeys, QuotedNamesAreReadWhole) {
   const std::string create =
       "CREATE TABLE `we``ird` (\n"

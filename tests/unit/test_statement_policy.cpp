@@ -52,6 +52,15 @@ const std::vector<std::string> k_ours = {
     "CREATE DEFINER=`root`@`localhost` EVENT `e` ON SCHEDULE EVERY 1 DAY STARTS '2026-01-01 00:00:00' ON "
     "COMPLETION NOT PRESERVE ENABLE DO DELETE FROM `t` WHERE 1",
     "/*!40101 SET SQL_MODE=@OLD_SQL_MODE */",
+    // Around an object made under another character set, collation or database collation.
+    "/*!50003 SET @saved_cs_client = @@character_set_client */",
+    "/*!50003 SET character_set_client = latin1 */",
+    "/*!50003 SET collation_connection = latin1_swedish_ci */",
+    "/*!50003 SET character_set_results = @saved_cs_results */",
+    "ALTER DATABASE COLLATE latin1_swedish_ci",
+    "ALTER DATABASE DEFAULT COLLATE = utf8mb4_unicode_ci",
+    "/*!50003 DROP PACKAGE BODY IF EXISTS `pk` */",
+    "CREATE DEFINER=`root`@`localhost` PACKAGE BODY `pk` AS\nFUNCTION f RETURN INT AS BEGIN RETURN 1; END;\nEND",
 };
 
 // What issue 18 found restore ran from a file, and more of the kind.
@@ -87,6 +96,10 @@ const std::vector<std::string> k_hostile = {
     "DO SLEEP(5)",
     "CALL p()",
     "UPDATE t SET a = 1",
+    "ALTER DATABASE other COLLATE latin1_bin",
+    "ALTER DATABASE `other` CHARACTER SET latin1",
+    "ALTER DATABASE CHARACTER SET latin1",
+    "ALTER DATABASE COLLATE latin1_bin, UPGRADE DATA DIRECTORY NAME",
 };
 
 TEST(StatementPolicy, WhatOurDumperWritesPasses) {

@@ -29,6 +29,12 @@ std::optional<std::string> first_key_column(std::string_view line, std::string_v
   return db::parse_quoted_identifier(line, at);
 }
 
+// The name of "KEY `name` (...", empty when unreadable.
+std::string key_name(std::string_view line, std::string_view keyword) {
+  std::size_t at = keyword.size();
+  return db::parse_quoted_identifier(line, at).value_or("");
+}
+
 // Every column named in "CONSTRAINT `fk` FOREIGN KEY (`a`, `b`) REFERENCES ...".
 std::vector<std::string> foreign_key_columns(std::string_view line) {
   std::vector<std::string> columns;
@@ -112,6 +118,11 @@ DeferredKeys defer_secondary_keys(const std::string& create, const std::string& 
       if (line.find(" AUTO_INCREMENT") != std::string_view::npos) {
         pinned.insert(folded(*name));
       }
+      // A user FTS_DOC_ID column: InnoDB wants its unique FTS_DOC_ID_INDEX there when a FULLTEXT
+      // key is built (and makes its own hidden one otherwise, so a later ADD fails with 1280).
+      if (folded(*name) == "fts_doc_id") {
+        pinned.insert("fts_doc_id");
+      }
     } else if (starts_with(line, "PRIMARY KEY ")) {
       has_primary_key = true;
       definition.is_key = true;
@@ -158,6 +169,7 @@ DeferredKeys defer_secondary_keys(const std::string& create, const std::string& 
       const auto column = first_key_column(body[i].text, group);
       // A long UNIQUE (USING HASH) keeps its place among its kind: the server does not sort those.
       if (!body[i].deferrable || !column || pinned.contains(folded(*column)) ||
+          folded(key_name(body[i].text, group)) == "fts_doc_id_index" ||
           body[i].text.find(" USING HASH") != std::string_view::npos) {
         break;
       }

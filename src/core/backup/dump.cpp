@@ -12,6 +12,12 @@
 
 namespace ifnbackup::backup {
 
+bool is_plain_name(std::string_view name) {
+  return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
 std::string sql_literal(std::string_view text) {
   std::string out;
   db::append_quoted_string(out, text);
@@ -55,9 +61,15 @@ constexpr std::string_view k_session_footer =
     "/*!40111 SET SQL_NOTES=@OLD_SQL_NOTES */;\n\n";
 
 void write_header(db::Connection& connection, const DumpSettings& settings, const SnapshotInfo& snapshot,
-                  DumpWriter& out) {
+                  const DatabaseDefaults& defaults, DumpWriter& out) {
   // A file of some tables only says so: restoring it replaces those tables, never the database.
-  const std::string scope = settings.only_tables.empty() ? "" : "-- ifnbackup-scope: tables\n";
+  std::string scope = settings.only_tables.empty() ? "" : "-- ifnbackup-scope: tables\n";
+  // The database's defaults: a restore creating the database gives it these (tables and routines
+  // declared without a character set take the database's).
+  if (!defaults.charset.empty() && !defaults.collation.empty()) {
+    scope += fmt::format("-- ifnbackup-database-charset: {}\n-- ifnbackup-database-collation: {}\n",
+                         defaults.charset, defaults.collation);
+  }
   const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   out.write(fmt::format(
       "-- ifnbackup {} dump of database {}\n"
@@ -75,11 +87,25 @@ void write_header(db::Connection& connection, const DumpSettings& settings, cons
 
 }  // namespace
 
+DatabaseDefaults database_defaults(db::Connection& connection, const std::string& database) {
+  auto result = connection.query(fmt::format(
+      "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA "
+      "WHERE SCHEMA_NAME = {}",
+      sql_literal(database)));
+  DatabaseDefaults defaults;
+  if (!result.rows.empty() && result.rows[0].size() >= 2 && result.rows[0][0] && result.rows[0][1] &&
+      is_plain_name(*result.rows[0][0]) && is_plain_name(*result.rows[0][1])) {
+    defaults.charset = *result.rows[0][0];
+    defaults.collation = *result.rows[0][1];
+  }
+  return defaults;
+}
+
 DatabaseObjects list_objects(db::Connection& connection, const std::string& database) {
   DatabaseObjects objects;
   const std::string schema = sql_literal(database);
   auto tables = connection.query(fmt::format(
-      "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = {}", schema));
+      "SELECT TABLE_NAME, TABLE_TYPE, ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = {}", schema));
   for (auto& row : tables.rows) {
     if (row.size() < 2 || !row[0] || !row[1]) {
       continue;
@@ -92,6 +118,7 @@ DatabaseObjects list_objects(db::Connection& connection, const std::string& data
     } else if (*row[1] == "TEMPORARY") {
       continue;
     }
+    object.merge = row.size() > 2 && row[2] && (*row[2] == "MRG_MyISAM" || *row[2] == "MRG_MYISAM");
     objects.tables.push_back(std::move(object));
   }
   std::sort(objects.tables.begin(), objects.tables.end(),
@@ -105,6 +132,13 @@ DatabaseObjects list_objects(db::Connection& connection, const std::string& data
   objects.functions = names_of(connection, fmt::format("SELECT ROUTINE_NAME FROM information_schema.ROUTINES "
                                                        "WHERE ROUTINE_SCHEMA = {} AND ROUTINE_TYPE = 'FUNCTION'",
                                                        schema));
+  objects.packages = names_of(connection, fmt::format("SELECT ROUTINE_NAME FROM information_schema.ROUTINES "
+                                                      "WHERE ROUTINE_SCHEMA = {} AND ROUTINE_TYPE = 'PACKAGE'",
+                                                      schema));
+  objects.package_bodies = names_of(connection,
+                                    fmt::format("SELECT ROUTINE_NAME FROM information_schema.ROUTINES "
+                                                "WHERE ROUTINE_SCHEMA = {} AND ROUTINE_TYPE = 'PACKAGE BODY'",
+                                                schema));
   objects.events = names_of(
       connection, fmt::format("SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = {}", schema));
   return objects;
@@ -128,9 +162,12 @@ DumpSummary dump_database(db::Connection& connection, const DumpSettings& settin
     }
     objects.procedures.clear();
     objects.functions.clear();
+    objects.packages.clear();
+    objects.package_bodies.clear();
     objects.events.clear();
   }
-  write_header(connection, settings, summary.snapshot, out);
+  const DatabaseDefaults defaults = database_defaults(connection, settings.database);
+  write_header(connection, settings, summary.snapshot, defaults, out);
 
   // Sequences first: a table's DEFAULT NEXTVAL(seq) needs the sequence to exist at CREATE TABLE.
   for (const auto& object : objects.tables) {
@@ -143,7 +180,7 @@ DumpSummary dump_database(db::Connection& connection, const DumpSettings& settin
   const auto referenced = referenced_columns(connection, settings.database);
   const std::set<std::string> none;
   for (const auto& object : objects.tables) {
-    if (object.kind != TableKind::table) {
+    if (object.kind != TableKind::table || object.merge) {
       continue;
     }
     util::check_interrupted();
@@ -155,7 +192,7 @@ DumpSummary dump_database(db::Connection& connection, const DumpSettings& settin
     const auto rows =
         write_table_rows(connection, settings.database, object.name, settings.max_insert_bytes, out, digest);
     write_deferred_keys(object.name, add_keys, out);
-    write_triggers(connection, settings.database, object.name, out);
+    write_triggers(connection, settings.database, object.name, defaults.collation, out);
     out.end_table(rows);
     summary.tables.push_back(TableCount{object.name, rows, digest.hex()});
     summary.rows += rows;
@@ -164,18 +201,31 @@ DumpSummary dump_database(db::Connection& connection, const DumpSettings& settin
   // Views may use views: a placeholder for each first, the real definitions last (after routines).
   out.begin_objects();
   for (const auto& object : objects.tables) {
+    if (object.kind == TableKind::table && object.merge) {
+      write_merge_table(connection, settings.database, object.name, out);
+      write_triggers(connection, settings.database, object.name, defaults.collation, out);
+    }
+  }
+  for (const auto& object : objects.tables) {
     if (object.kind == TableKind::view) {
       write_view_placeholder(connection, settings.database, object.name, out);
     }
   }
   for (const auto& name : objects.events) {
-    write_event(connection, settings.database, name, out);
+    write_event(connection, settings.database, name, defaults.collation, out);
   }
+  // mariadb-dump's order: functions, procedures, packages, package bodies.
   for (const auto& name : objects.functions) {
-    write_routine(connection, settings.database, name, true, out);
+    write_routine(connection, settings.database, name, RoutineKind::function, defaults.collation, out);
   }
   for (const auto& name : objects.procedures) {
-    write_routine(connection, settings.database, name, false, out);
+    write_routine(connection, settings.database, name, RoutineKind::procedure, defaults.collation, out);
+  }
+  for (const auto& name : objects.packages) {
+    write_routine(connection, settings.database, name, RoutineKind::package, defaults.collation, out);
+  }
+  for (const auto& name : objects.package_bodies) {
+    write_routine(connection, settings.database, name, RoutineKind::package_body, defaults.collation, out);
   }
   for (const auto& object : objects.tables) {
     if (object.kind == TableKind::view) {

@@ -30,14 +30,28 @@ enum class TableKind { table, view, sequence };
 struct TableObject {
   std::string name;
   TableKind kind = TableKind::table;
+  // MERGE (MRG_MyISAM): its rows belong to the tables it unites, dumped with those; only its
+  // definition is written, after every table (mariadb-dump skips MERGE data too).
+  bool merge = false;
 };
+
+enum class RoutineKind { function, procedure, package, package_body };
 
 struct DatabaseObjects {
   std::vector<TableObject> tables;  // tables, views and sequences, in byte order of name
   std::vector<std::string> procedures;
   std::vector<std::string> functions;
+  std::vector<std::string> packages;       // CREATE PACKAGE (sql_mode=ORACLE)
+  std::vector<std::string> package_bodies;  // CREATE PACKAGE BODY
   std::vector<std::string> events;
 };
+
+// The database's default character set and collation (information_schema.SCHEMATA).
+struct DatabaseDefaults {
+  std::string charset;
+  std::string collation;
+};
+DatabaseDefaults database_defaults(db::Connection& connection, const std::string& database);
 
 DatabaseObjects list_objects(db::Connection& connection, const std::string& database);
 
@@ -72,19 +86,28 @@ void write_deferred_keys(const std::string& table, const std::string& add_keys, 
 // Writes the rows as extended INSERTs and adds each row's text to `digest` (proof/row_digest).
 std::uint64_t write_table_rows(db::Connection& connection, const std::string& database, const std::string& table,
                                std::size_t max_insert_bytes, DumpWriter& out, proof::RowDigest& digest);
+// `database_collation`: the database's own, to tell a trigger, routine or event made under another.
 void write_triggers(db::Connection& connection, const std::string& database, const std::string& table,
-                    DumpWriter& out);
+                    const std::string& database_collation, DumpWriter& out);
 void write_sequence(db::Connection& connection, const std::string& database, const std::string& sequence,
                     DumpWriter& out);
 void write_view_placeholder(db::Connection& connection, const std::string& database, const std::string& view,
                             DumpWriter& out);
 void write_view(db::Connection& connection, const std::string& database, const std::string& view, DumpWriter& out);
 void write_routine(db::Connection& connection, const std::string& database, const std::string& name,
-                   bool is_function, DumpWriter& out);
-void write_event(db::Connection& connection, const std::string& database, const std::string& name, DumpWriter& out);
+                   RoutineKind kind, const std::string& database_collation, DumpWriter& out);
+void write_event(db::Connection& connection, const std::string& database, const std::string& name,
+                 const std::string& database_collation, DumpWriter& out);
+// A MERGE table's definition only (TableObject::merge).
+void write_merge_table(db::Connection& connection, const std::string& database, const std::string& table,
+                       DumpWriter& out);
 
 // SHOW CREATE TABLE text without `database`. in sequence defaults (nextval(`db`.`seq`)).
 std::string strip_own_database(std::string create, const std::string& database);
+
+// A character set or collation name: letters, digits and underscores, at most 64 of them; safe to
+// write unquoted in a statement.
+bool is_plain_name(std::string_view name);
 
 // "'db'" as a SQL string literal, for information_schema filters.
 std::string sql_literal(std::string_view text);

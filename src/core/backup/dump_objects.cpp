@@ -1,7 +1,11 @@
-// Objects with bodies or dependencies: triggers, sequences, views, routines, events.
-// Bodies contain ';', so they are written between DELIMITER ;; and DELIMITER ;, each under
-// the sql_mode it was created with, as mysqldump does.
+// Objects with bodies or dependencies: triggers, sequences, views, routines, packages, events.
+// Bodies contain ';', so they are written between DELIMITER ;; and DELIMITER ;, each under the
+// sql_mode, character set and collation it was created with, as mariadb-dump does.
+#include <algorithm>
+#include <cctype>
+
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "backup/dump.hpp"
 #include "ifnbackup/error.hpp"
@@ -14,47 +18,207 @@ std::string qualified(const std::string& database, const std::string& name) {
   return db::quote_identifier(database) + "." + db::quote_identifier(name);
 }
 
-// Column `column` of the single row of SHOW CREATE ...; a NULL means the account may not see it.
-std::string show_create(db::Connection& connection, const std::string& what, const std::string& database,
-                        const std::string& name, std::size_t column, std::vector<std::string>* row_out = nullptr) {
-  auto result = connection.query(fmt::format("SHOW CREATE {} {}", what, qualified(database, name)));
-  if (result.rows.empty() || result.rows[0].size() <= column || !result.rows[0][column]) {
-    throw Error(ErrorCode::server,
-                fmt::format("cannot read the definition of {} {}.{}", what, database, name),
+// A charset or collation name as SHOW CREATE gives it, when safe to write unquoted; empty otherwise.
+std::string plain_name(const std::string& name) {
+  return is_plain_name(name) ? name : std::string();
+}
+
+// The column called `name` (case-insensitive) of the single row of a SHOW CREATE; empty when the
+// server has no such column (an older server, TiDB) or it is NULL.
+std::string column_named(const db::ResultTable& result, std::string_view name) {
+  for (std::size_t i = 0; i < result.columns.size() && i < result.rows[0].size(); ++i) {
+    const std::string& column = result.columns[i];
+    const bool same = column.size() == name.size() &&
+                      std::equal(column.begin(), column.end(), name.begin(), [](char a, char b) {
+                        return std::tolower(static_cast<unsigned char>(a)) ==
+                               std::tolower(static_cast<unsigned char>(b));
+                      });
+    if (same) {
+      return result.rows[0][i].value_or("");
+    }
+  }
+  return {};
+}
+
+// An object's definition and the session it was created in, as SHOW CREATE gives them. Read
+// with character_set_results = binary, as mariadb-dump does: the text comes back in the bytes its
+// creator sent, which the SET character_set_client written before it makes the server read again
+// as it first did (a function made under SET NAMES latin1 stays a latin1 function).
+struct Definition {
+  std::string text;
+  std::string sql_mode;
+  std::string time_zone;             // events only
+  std::string character_set_client;  // empty when unknown or not a plain name
+  std::string collation_connection;
+  std::string database_collation;    // routines, triggers, events: the database's when created
+};
+
+class BinaryResults {
+ public:
+  explicit BinaryResults(db::Connection& connection) : m_connection(connection) {
+    m_connection.execute("SET SESSION character_set_results = binary");
+  }
+  ~BinaryResults() {
+    try {
+      m_connection.execute("SET SESSION character_set_results = utf8mb4");
+    } catch (const std::exception&) {
+      // the connection is gone: the dump fails on its next statement anyway
+    }
+  }
+  BinaryResults(const BinaryResults&) = delete;
+  BinaryResults& operator=(const BinaryResults&) = delete;
+
+ private:
+  db::Connection& m_connection;
+};
+
+Definition show_create(db::Connection& connection, const std::string& what, const std::string& database,
+                       const std::string& name, std::string_view text_column) {
+  db::ResultTable result;
+  {
+    const BinaryResults binary(connection);
+    result = connection.query(fmt::format("SHOW CREATE {} {}", what, qualified(database, name)));
+  }
+  Definition definition;
+  if (!result.rows.empty()) {
+    definition.text = column_named(result, text_column);
+  }
+  if (definition.text.empty()) {
+    throw Error(ErrorCode::server, fmt::format("cannot read the definition of {} {}.{}", what, database, name),
                 "the backup account needs SHOW VIEW, TRIGGER, EVENT and SELECT on mysql.proc "
                 "(or SHOW CREATE ROUTINE) privileges");
   }
-  if (row_out != nullptr) {
-    for (auto& value : result.rows[0]) {
-      row_out->push_back(value.value_or(""));
-    }
+  definition.sql_mode = column_named(result, "sql_mode");
+  definition.time_zone = column_named(result, "time_zone");
+  definition.character_set_client = plain_name(column_named(result, "character_set_client"));
+  definition.collation_connection = plain_name(column_named(result, "collation_connection"));
+  definition.database_collation = plain_name(column_named(result, "Database Collation"));
+  if (definition.collation_connection.empty()) {
+    definition.character_set_client.clear();
   }
-  return *result.rows[0][column];
+  return definition;
 }
 
-void write_body(DumpWriter& out, const std::string& sql_mode, const std::string& body,
-                const std::string& time_zone = {}) {
-  std::string text = fmt::format("/*!50003 SET @saved_sql_mode = @@sql_mode */;\n"
-                                 "/*!50003 SET sql_mode = {} */;\n",
-                                 sql_literal(sql_mode));
-  if (!time_zone.empty()) {
+// How SHOW CREATE prints a COMMENT (sql/table.cc append_unescaped): '' for a quote, \0 \n \r \\.
+std::string printed_comment(std::string_view comment) {
+  std::string out = "'";
+  for (const char c : comment) {
+    switch (c) {
+      case '\0':
+        out += "\\0";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\'':
+        out += "''";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out + "'";
+}
+
+// SHOW CREATE prints a routine's or event's COMMENT with backslash escapes whatever the object's
+// sql_mode, and the dump replays the CREATE under that sql_mode: under NO_BACKSLASH_ESCAPES the
+// comment would come back with each backslash doubled (mariadb-dump has this fault). Rewrites it
+// as that mode reads strings. `comment` is the stored comment (information_schema).
+std::string comment_for_mode(std::string text, const std::string& sql_mode, const std::string& comment,
+                             const std::string& what) {
+  if (sql_mode.find("NO_BACKSLASH_ESCAPES") == std::string::npos || comment.empty()) {
+    return text;
+  }
+  if (comment.find_first_of(std::string_view("\0\n\r\\", 4)) == std::string::npos) {
+    return text;  // printed without a backslash: read the same under either mode
+  }
+  const std::string printed = "COMMENT " + printed_comment(comment);
+  const auto at = text.find(printed);
+  if (at == std::string::npos || comment.find('\0') != std::string::npos) {
+    spdlog::warn("the COMMENT of {} holds a backslash or a line break and the object was created under "
+                 "NO_BACKSLASH_ESCAPES: restored, it will read differently",
+                 what);
+    return text;
+  }
+  std::string raw = "COMMENT '";
+  for (const char c : comment) {
+    raw += c;
+    if (c == '\'') {
+      raw += '\'';
+    }
+  }
+  raw += "'";
+  return text.replace(at, printed.size(), raw);
+}
+
+std::string stored_comment(db::Connection& connection, const std::string& sql) {
+  const BinaryResults binary(connection);
+  return connection.query_value(sql).value_or("");
+}
+
+// Everything around an object's CREATE: the session it was created in (sql_mode, character set
+// and collation of its client, time zone for an event, the database's collation when it differs
+// from the database's own), set before it and put back after, as mariadb-dump writes them.
+// `drop` (a DROP ... IF EXISTS, or nothing) comes after the sql_mode: DROP PACKAGE is only read
+// under sql_mode=ORACLE, which is the package's own.
+void write_body(DumpWriter& out, const Definition& definition, const std::string& database_collation,
+                const std::string& drop = {}) {
+  std::string text;
+  const bool charset = !definition.character_set_client.empty();
+  if (charset) {
+    text += fmt::format(
+        "/*!50003 SET @saved_cs_client = @@character_set_client */;\n"
+        "/*!50003 SET @saved_cs_results = @@character_set_results */;\n"
+        "/*!50003 SET @saved_col_connection = @@collation_connection */;\n"
+        "/*!50003 SET character_set_client = {} */;\n"
+        "/*!50003 SET character_set_results = {} */;\n"
+        "/*!50003 SET collation_connection = {} */;\n",
+        definition.character_set_client, definition.character_set_client, definition.collation_connection);
+  }
+  // A routine's parameters and variables without a charset took the database's when it was made.
+  const bool switch_database = !definition.database_collation.empty() && !database_collation.empty() &&
+                               definition.database_collation != database_collation;
+  if (switch_database) {
+    text += fmt::format("ALTER DATABASE COLLATE {};\n", definition.database_collation);
+  }
+  text += fmt::format("/*!50003 SET @saved_sql_mode = @@sql_mode */;\n/*!50003 SET sql_mode = {} */;\n",
+                      sql_literal(definition.sql_mode));
+  if (!definition.time_zone.empty()) {
     text += fmt::format("/*!50106 SET @saved_time_zone = @@time_zone */;\n/*!50106 SET time_zone = {} */;\n",
-                        sql_literal(time_zone));
+                        sql_literal(definition.time_zone));
+  }
+  if (!drop.empty()) {
+    text += drop + ";\n";
   }
   // The delimiter on a line of its own, as mariadb-dump writes it: a body may end in a `#` or `-- `
   // comment (clients that keep comments store them), which would swallow a delimiter on its line.
-  text += fmt::format("DELIMITER ;;\n{}\n;;\nDELIMITER ;\n", body);
-  if (!time_zone.empty()) {
+  text += fmt::format("DELIMITER ;;\n{}\n;;\nDELIMITER ;\n", definition.text);
+  if (!definition.time_zone.empty()) {
     text += "/*!50106 SET time_zone = @saved_time_zone */;\n";
   }
-  text += "/*!50003 SET sql_mode = @saved_sql_mode */;\n\n";
-  out.write(text);
+  text += "/*!50003 SET sql_mode = @saved_sql_mode */;\n";
+  if (switch_database) {
+    text += fmt::format("ALTER DATABASE COLLATE {};\n", database_collation);
+  }
+  if (charset) {
+    text +=
+        "/*!50003 SET character_set_client = @saved_cs_client */;\n"
+        "/*!50003 SET character_set_results = @saved_cs_results */;\n"
+        "/*!50003 SET collation_connection = @saved_col_connection */;\n";
+  }
+  out.write(text + "\n");
 }
 
 }  // namespace
 
 void write_triggers(db::Connection& connection, const std::string& database, const std::string& table,
-                    DumpWriter& out) {
+                    const std::string& database_collation, DumpWriter& out) {
   // Within one event and timing, creation order is firing order.
   auto triggers = connection.query(fmt::format(
       "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = {} AND "
@@ -64,15 +228,18 @@ void write_triggers(db::Connection& connection, const std::string& database, con
     if (!row[0]) {
       continue;
     }
-    std::vector<std::string> fields;
-    const std::string body = show_create(connection, "TRIGGER", database, *row[0], 2, &fields);
-    write_body(out, fields.at(1), body);
+    const Definition definition = show_create(connection, "TRIGGER", database, *row[0], "SQL Original Statement");
+    write_body(out, definition, database_collation);
   }
 }
 
 void write_sequence(db::Connection& connection, const std::string& database, const std::string& sequence,
                     DumpWriter& out) {
-  const std::string create = show_create(connection, "SEQUENCE", database, sequence, 1);
+  auto result = connection.query(fmt::format("SHOW CREATE SEQUENCE {}", qualified(database, sequence)));
+  if (result.rows.empty() || result.rows[0].size() < 2 || !result.rows[0][1]) {
+    throw Error(ErrorCode::server, fmt::format("cannot read the definition of sequence {}.{}", database, sequence));
+  }
+  const std::string create = *result.rows[0][1];
   const auto next = connection.query_value(
       fmt::format("SELECT next_not_cached_value FROM {}", qualified(database, sequence)));
   const std::string name = db::quote_identifier(sequence);
@@ -105,29 +272,66 @@ void write_view_placeholder(db::Connection& connection, const std::string& datab
 }
 
 void write_view(db::Connection& connection, const std::string& database, const std::string& view, DumpWriter& out) {
-  const std::string create = show_create(connection, "VIEW", database, view, 1);
+  const Definition definition = show_create(connection, "VIEW", database, view, "Create View");
   const std::string name = db::quote_identifier(view);
-  out.write(fmt::format("--\n-- Final view structure for view {}\n--\n\n/*!50001 DROP VIEW IF EXISTS {}*/;\n"
-                        "{};\n\n",
-                        name, name, create));
+  std::string text = fmt::format("--\n-- Final view structure for view {}\n--\n\n/*!50001 DROP VIEW IF EXISTS {}*/;\n",
+                                 name, name);
+  // A view's literals and comparisons take the character set and collation of the session that
+  // made it.
+  if (!definition.character_set_client.empty()) {
+    text += fmt::format(
+        "/*!50001 SET @saved_cs_client = @@character_set_client */;\n"
+        "/*!50001 SET @saved_cs_results = @@character_set_results */;\n"
+        "/*!50001 SET @saved_col_connection = @@collation_connection */;\n"
+        "/*!50001 SET character_set_client = {} */;\n"
+        "/*!50001 SET character_set_results = {} */;\n"
+        "/*!50001 SET collation_connection = {} */;\n"
+        "{};\n"
+        "/*!50001 SET character_set_client = @saved_cs_client */;\n"
+        "/*!50001 SET character_set_results = @saved_cs_results */;\n"
+        "/*!50001 SET collation_connection = @saved_col_connection */;\n\n",
+        definition.character_set_client, definition.character_set_client, definition.collation_connection,
+        definition.text);
+  } else {
+    text += fmt::format("{};\n\n", definition.text);
+  }
+  out.write(text);
 }
 
 void write_routine(db::Connection& connection, const std::string& database, const std::string& name,
-                   bool is_function, DumpWriter& out) {
-  const char* what = is_function ? "FUNCTION" : "PROCEDURE";
-  std::vector<std::string> fields;
-  const std::string body = show_create(connection, what, database, name, 2, &fields);
-  out.write(fmt::format("--\n-- {} {}\n--\n\n/*!50003 DROP {} IF EXISTS {} */;\n", is_function ? "Function" : "Procedure",
-                        db::quote_identifier(name), what, db::quote_identifier(name)));
-  write_body(out, fields.at(1), body);
+                   RoutineKind kind, const std::string& database_collation, DumpWriter& out) {
+  const char* what = kind == RoutineKind::function    ? "FUNCTION"
+                     : kind == RoutineKind::procedure ? "PROCEDURE"
+                     : kind == RoutineKind::package   ? "PACKAGE"
+                                                      : "PACKAGE BODY";
+  const char* title = kind == RoutineKind::function    ? "Function"
+                      : kind == RoutineKind::procedure ? "Procedure"
+                      : kind == RoutineKind::package   ? "Package"
+                                                       : "Package body";
+  Definition definition = show_create(connection, what, database, name, fmt::format("Create {}", title));
+  const std::string comment = stored_comment(
+      connection, fmt::format("SELECT ROUTINE_COMMENT FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = {} "
+                              "AND ROUTINE_NAME = {} AND ROUTINE_TYPE = {}",
+                              sql_literal(database), sql_literal(name), sql_literal(what)));
+  definition.text = comment_for_mode(std::move(definition.text), definition.sql_mode, comment,
+                                     fmt::format("{} {}", title, name));
+  out.write(fmt::format("--\n-- {} {}\n--\n\n", title, db::quote_identifier(name)));
+  write_body(out, definition, database_collation,
+             fmt::format("/*!50003 DROP {} IF EXISTS {} */", what, db::quote_identifier(name)));
 }
 
-void write_event(db::Connection& connection, const std::string& database, const std::string& name, DumpWriter& out) {
-  std::vector<std::string> fields;
-  const std::string body = show_create(connection, "EVENT", database, name, 3, &fields);
+void write_event(db::Connection& connection, const std::string& database, const std::string& name,
+                 const std::string& database_collation, DumpWriter& out) {
+  Definition definition = show_create(connection, "EVENT", database, name, "Create Event");
+  const std::string comment = stored_comment(
+      connection, fmt::format("SELECT EVENT_COMMENT FROM information_schema.EVENTS WHERE EVENT_SCHEMA = {} "
+                              "AND EVENT_NAME = {}",
+                              sql_literal(database), sql_literal(name)));
+  definition.text =
+      comment_for_mode(std::move(definition.text), definition.sql_mode, comment, fmt::format("event {}", name));
   out.write(fmt::format("--\n-- Event {}\n--\n\n/*!50106 DROP EVENT IF EXISTS {} */;\n", db::quote_identifier(name),
                         db::quote_identifier(name)));
-  write_body(out, fields.at(1), body, fields.at(2));
+  write_body(out, definition, database_collation);
 }
 
 }  // namespace ifnbackup::backup

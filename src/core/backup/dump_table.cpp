@@ -59,6 +59,18 @@ std::string write_create_table(db::Connection& connection, const std::string& da
   return std::move(split.add_keys);
 }
 
+void write_merge_table(db::Connection& connection, const std::string& database, const std::string& table,
+                       DumpWriter& out) {
+  auto create = connection.query(fmt::format("SHOW CREATE TABLE {}", qualified(database, table)));
+  if (create.rows.empty() || create.rows[0].size() < 2 || !create.rows[0][1]) {
+    throw Error(ErrorCode::server, fmt::format("SHOW CREATE TABLE {} returned nothing", table));
+  }
+  const std::string name = db::quote_identifier(table);
+  out.write(fmt::format("--\n-- Table structure for MERGE table {} (its rows are those of the tables it unites)\n"
+                        "--\n\nDROP TABLE IF EXISTS {};\n{};\n\n",
+                        name, name, strip_own_database(*create.rows[0][1], database)));
+}
+
 void write_deferred_keys(const std::string& table, const std::string& add_keys, DumpWriter& out) {
   if (!add_keys.empty()) {
     out.write(fmt::format("--\n-- Secondary indexes of {}, built after its rows\n--\n\n{};\n\n",

@@ -73,18 +73,56 @@ std::vector<std::string> existing_tables(db::Connection& server, const std::stri
   return found;
 }
 
-// Empties the target by dropping and re-creating it with its own definition (character set,
-// collation): objects that exist now but not in the backup cannot survive the load.
-void recreate_database(db::Connection& server, const std::string& database) {
-  const std::string name = db::quote_identifier(database);
-  std::string create = fmt::format("CREATE DATABASE {}", name);
-  if (database_exists(server, database)) {
-    auto definition = server.query(fmt::format("SHOW CREATE DATABASE {}", name));
-    if (!definition.rows.empty() && definition.rows[0].size() >= 2 && definition.rows[0][1]) {
-      create = *definition.rows[0][1];
-    }
-    server.execute(fmt::format("DROP DATABASE {}", name));
+// A collation name from a file's header: letters, digits and underscores, or nothing.
+std::string plain_collation(const VerifyResult& verification) {
+  const auto found = verification.header.find("database-collation");
+  if (found == verification.header.end()) {
+    return {};
   }
+  return backup::is_plain_name(found->second) ? found->second : std::string();
+}
+
+std::string collation_of(db::Connection& server, const std::string& database) {
+  std::string literal;
+  db::append_quoted_string(literal, database);
+  return server
+      .query_value("SELECT DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = " + literal)
+      .value_or("");
+}
+
+// Creates a database that does not exist with the backup's collation (and so its character set);
+// a server that does not know that collation (another version or product) gets its default, said.
+void create_database(db::Connection& server, const std::string& database, const std::string& collation,
+                     bool if_not_exists) {
+  const std::string create =
+      fmt::format("CREATE DATABASE {}{}", if_not_exists ? "IF NOT EXISTS " : "", db::quote_identifier(database));
+  if (!collation.empty()) {
+    try {
+      server.execute(fmt::format("{} COLLATE {}", create, collation));
+      return;
+    } catch (const Error& error) {
+      spdlog::warn("cannot create '{}' with the backup's collation {} ({}): created with the server's default",
+                   database, collation, error.what());
+    }
+  }
+  server.execute(create);
+}
+
+// Empties the target by dropping and re-creating it with its own definition (character set,
+// collation): objects that exist now but not in the backup cannot survive the load. A target that
+// does not exist is created with the backup's collation.
+void recreate_database(db::Connection& server, const std::string& database, const std::string& collation) {
+  const std::string name = db::quote_identifier(database);
+  if (!database_exists(server, database)) {
+    create_database(server, database, collation, false);
+    return;
+  }
+  std::string create = fmt::format("CREATE DATABASE {}", name);
+  auto definition = server.query(fmt::format("SHOW CREATE DATABASE {}", name));
+  if (!definition.rows.empty() && definition.rows[0].size() >= 2 && definition.rows[0][1]) {
+    create = *definition.rows[0][1];
+  }
+  server.execute(fmt::format("DROP DATABASE {}", name));
   server.execute(create);
 }
 
@@ -114,7 +152,7 @@ std::unique_ptr<db::Connection> open_writer(const ConnectionOptions& connection,
 // more of them costs speed (fewer workers), never a roll-back.
 restore::LoadStats load_into(const ConnectionOptions& connection, const std::string& database,
                              const std::filesystem::path& file, restore::LoadSettings settings, bool no_binlog,
-                             unsigned workers) {
+                             unsigned workers, const std::string& collation) {
   auto target = open_writer(connection, false, no_binlog);
   std::vector<std::unique_ptr<db::Connection>> extra;
   for (unsigned i = 0; i < workers; ++i) {
@@ -128,9 +166,9 @@ restore::LoadStats load_into(const ConnectionOptions& connection, const std::str
   }
   if (settings.only_tables) {
     // Some tables only: the others stay.
-    target->execute(fmt::format("CREATE DATABASE IF NOT EXISTS {}", db::quote_identifier(database)));
+    create_database(*target, database, collation, true);
   } else {
-    recreate_database(*target, database);
+    recreate_database(*target, database, collation);
   }
   const std::string use = fmt::format("USE {}", db::quote_identifier(database));
   target->execute(use);
@@ -243,6 +281,10 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
     auto server = db::Connection::open(options.connection, false);
     plan.server = fmt::format("{} ({})", server->description(), server->server().version);
     plan.target_exists = database_exists(*server, plan.target_database);
+    plan.database_collation = plain_collation(plan.verification);
+    if (plan.target_exists) {
+      plan.target_collation = collation_of(*server, plan.target_database);
+    }
     if (plan.target_exists && !plan.tables.empty()) {
       existing_tables(*server, plan.target_database, plan.tables);  // refuses views and sequences now
     }
@@ -352,7 +394,8 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
     }
     restore::LoadStats stats;
     try {
-      stats = load_into(options.connection, plan.target_database, pinned.path(), settings, options.no_binlog, workers);
+      stats = load_into(options.connection, plan.target_database, pinned.path(), settings, options.no_binlog, workers,
+                        plan.database_collation);
     } catch (const Error&) {
       throw;
     } catch (const std::exception& unexpected) {
@@ -405,7 +448,8 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
         }
         if (!result.safety_snapshot.empty()) {
           spdlog::info("rolling back: loading {}", result.safety_snapshot.string());
-          load_into(options.connection, plan.target_database, result.safety_snapshot, rollback, options.no_binlog, 0);
+          load_into(options.connection, plan.target_database, result.safety_snapshot, rollback, options.no_binlog, 0,
+                    plan.target_collation);
         }
         // --tables: the chosen tables that did not exist before the load go again.
         auto server = open_writer(options.connection, false, options.no_binlog);

@@ -273,7 +273,24 @@ StatementClass classify_create(Reader& in) {
   return StatementClass{StatementKind::object, {}};
 }
 
+// ALTER DATABASE [DEFAULT] COLLATE [=] name, the database unnamed (the one being restored): our
+// dumps switch to the collation a routine was made under and back, as mariadb-dump does.
+StatementClass classify_alter_database(Reader& in) {
+  in.word("DEFAULT");
+  if (!in.word("COLLATE")) {
+    return foreign("ALTER DATABASE other than its collation, or of a named database");
+  }
+  in.punct('=');
+  if (!in.name() || !in.done()) {
+    return foreign("ALTER DATABASE other than its collation, or of a named database");
+  }
+  return StatementClass{StatementKind::schema, {}};
+}
+
 StatementClass classify_alter(Reader& in) {
+  if (in.word("DATABASE") || in.word("SCHEMA")) {
+    return classify_alter_database(in);
+  }
   in.word("ONLINE") || in.word("IGNORE");
   if (!in.word("TABLE")) {
     return foreign("ALTER of something a dump never alters");
