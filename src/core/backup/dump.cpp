@@ -227,11 +227,13 @@ DumpSummary dump_database(db::Connection& connection, const DumpSettings& settin
   for (const auto& name : objects.package_bodies) {
     write_routine(connection, settings.database, name, RoutineKind::package_body, defaults.collation, out);
   }
+  std::vector<std::string> views;
   for (const auto& object : objects.tables) {
     if (object.kind == TableKind::view) {
-      write_view(connection, settings.database, object.name, out);
+      views.push_back(object.name);
     }
   }
+  write_views(connection, settings.database, views, out);
   out.write(k_session_footer);
   // Reading is over: end the snapshot's transaction (it only read).
   connection.execute("ROLLBACK");

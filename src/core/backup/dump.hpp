@@ -93,7 +93,9 @@ void write_sequence(db::Connection& connection, const std::string& database, con
                     DumpWriter& out);
 void write_view_placeholder(db::Connection& connection, const std::string& database, const std::string& view,
                             DumpWriter& out);
-void write_view(db::Connection& connection, const std::string& database, const std::string& view, DumpWriter& out);
+// The real views, each after the views it reads.
+void write_views(db::Connection& connection, const std::string& database, const std::vector<std::string>& views,
+                 DumpWriter& out);
 void write_routine(db::Connection& connection, const std::string& database, const std::string& name,
                    RoutineKind kind, const std::string& database_collation, DumpWriter& out);
 void write_event(db::Connection& connection, const std::string& database, const std::string& name,

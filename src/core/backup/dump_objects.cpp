@@ -240,13 +240,16 @@ void write_sequence(db::Connection& connection, const std::string& database, con
     throw Error(ErrorCode::server, fmt::format("cannot read the definition of sequence {}.{}", database, sequence));
   }
   const std::string create = *result.rows[0][1];
-  const auto next = connection.query_value(
-      fmt::format("SELECT next_not_cached_value FROM {}", qualified(database, sequence)));
+  auto state = connection.query(
+      fmt::format("SELECT next_not_cached_value, cycle_count FROM {}", qualified(database, sequence)));
   const std::string name = db::quote_identifier(sequence);
   out.write(fmt::format("--\n-- Sequence {}\n--\n\nDROP TABLE IF EXISTS {};\n{};\n", name, name, create));
-  if (next) {
-    // The next value not yet handed out: the restored sequence continues where this one was.
-    out.write(fmt::format("DO SETVAL({}, {}, 0);\n", name, *next));
+  if (!state.rows.empty() && state.rows[0].size() >= 2 && state.rows[0][0]) {
+    // The next value not yet handed out, and for a CYCLE sequence the round it is in: the restored
+    // sequence continues where this one was (SETVAL's fourth argument sets the round).
+    const std::string round = state.rows[0][1].value_or("0");
+    out.write(round == "0" ? fmt::format("DO SETVAL({}, {}, 0);\n", name, *state.rows[0][0])
+                           : fmt::format("DO SETVAL({}, {}, 0, {});\n", name, *state.rows[0][0], round));
   }
   out.write("\n");
 }
@@ -271,8 +274,9 @@ void write_view_placeholder(db::Connection& connection, const std::string& datab
                         name, name, name, name, select));
 }
 
-void write_view(db::Connection& connection, const std::string& database, const std::string& view, DumpWriter& out) {
-  const Definition definition = show_create(connection, "VIEW", database, view, "Create View");
+namespace {
+
+void write_view(const std::string& view, const Definition& definition, DumpWriter& out) {
   const std::string name = db::quote_identifier(view);
   std::string text = fmt::format("--\n-- Final view structure for view {}\n--\n\n/*!50001 DROP VIEW IF EXISTS {}*/;\n",
                                  name, name);
@@ -296,6 +300,62 @@ void write_view(db::Connection& connection, const std::string& database, const s
     text += fmt::format("{};\n\n", definition.text);
   }
   out.write(text);
+}
+
+// The views in an order where each comes after the views it reads (SHOW CREATE VIEW names them
+// `name`): a view's placeholder lacks its WITH CHECK OPTION and its real columns, so a view created
+// over a placeholder may fail (WITH CHECK OPTION over a view that sorts after it did, with mariadb-dump
+// too). A name found in a view's text that is not a dependency (a column alias) only moves it later;
+// views in a cycle, which the server cannot have, keep name order.
+std::vector<std::size_t> dependency_order(const std::vector<std::string>& names,
+                                          const std::vector<Definition>& definitions) {
+  const std::size_t n = names.size();
+  std::vector<std::vector<std::size_t>> readers(n);  // readers[i]: the views whose text names view i
+  std::vector<std::size_t> waiting(n, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t j = 0; j < n; ++j) {
+      if (i != j && definitions[i].text.find(db::quote_identifier(names[j])) != std::string::npos) {
+        readers[j].push_back(i);
+        ++waiting[i];
+      }
+    }
+  }
+  std::vector<std::size_t> order;
+  std::vector<bool> done(n, false);
+  while (order.size() < n) {
+    std::size_t next = n;
+    for (std::size_t i = 0; i < n && next == n; ++i) {
+      if (!done[i] && waiting[i] == 0) {
+        next = i;  // the first by name whose views are all written
+      }
+    }
+    for (std::size_t i = 0; i < n && next == n; ++i) {
+      if (!done[i]) {
+        next = i;  // a cycle: name order
+      }
+    }
+    done[next] = true;
+    order.push_back(next);
+    for (const std::size_t reader : readers[next]) {
+      if (waiting[reader] > 0) {
+        --waiting[reader];
+      }
+    }
+  }
+  return order;
+}
+
+}  // namespace
+
+void write_views(db::Connection& connection, const std::string& database, const std::vector<std::string>& views,
+                 DumpWriter& out) {
+  std::vector<Definition> definitions;
+  for (const auto& view : views) {
+    definitions.push_back(show_create(connection, "VIEW", database, view, "Create View"));
+  }
+  for (const std::size_t i : dependency_order(views, definitions)) {
+    write_view(views[i], definitions[i], out);
+  }
 }
 
 void write_routine(db::Connection& connection, const std::string& database, const std::string& name,
