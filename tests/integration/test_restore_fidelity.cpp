@@ -308,5 +308,36 @@ TEST(RestoreFidelity, IntoANewDatabaseCreatesItWithTheBackupsCollation) {
   EXPECT_EQ(query_text(*connect(server, existing.name()), "SELECT @@collation_database"), "utf8mb4_unicode_ci");
 }
 
+// A server limitation the differential test found: MariaDB 10.11 prints ENUM members in utf8mb3, so
+// SHOW CREATE TABLE gives ENUM('x','?') for a four-byte member and every logical dump (mariadb-dump's
+// too) re-creates the column without it; the stock client then stores '' for those rows, silently.
+// Our restore cannot do better with the server's own definition, but it must not call that success:
+// the content proof sees the rows differ, the restore fails (exit 18) and is rolled back.
+TEST(RestoreFidelity, AnEnumMemberTheServerCannotPrintFailsTheProofInsteadOfVanishing) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  ScratchDatabase source(server, "rf_enum_src");
+  ScratchDatabase copy(server, "rf_enum_copy");
+  auto connection = connect(server, source.name());
+  connection->execute("CREATE TABLE t (id INT PRIMARY KEY, e ENUM('x', '\xF0\x9F\x98\x80') CHARACTER SET utf8mb4)");
+  connection->execute("INSERT INTO t VALUES (1, '\xF0\x9F\x98\x80'), (2, 'x')");
+  TempDir dir;
+  const fs::path file = backup_of(server, source.name(), dir.path());
+
+  const auto stock = load_file(server, copy.name(), file);
+  ASSERT_EQ(stock.exit_code, 0) << stock.err;
+  auto check = connect(server, copy.name());
+  EXPECT_EQ(query_text(*check, "SELECT HEX(e) FROM t WHERE id = 1"), "")
+      << "the server now keeps four-byte ENUM members: this test's premise is gone";
+
+  const std::string target = copy.name() + "_ours";
+  const auto ours = restore_cli(server, source.name(), dir.path(), {file.string(), "--into", target, "--yes"});
+  EXPECT_EQ(ours.exit_code, 18) << ours.err;
+  EXPECT_NE(ours.err.find("content differs from the backup's digest"), std::string::npos) << ours.err;
+  EXPECT_NE(ours.err.find("`t`"), std::string::npos) << ours.err;
+  EXPECT_EQ(query_text(*check, "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '" + target + "'"),
+            "0")
+      << "rolled back: the database the restore created is gone";
+}
+
 }  // namespace
 }  // namespace ifnbackup::test

@@ -259,20 +259,6 @@ TEST(RestoreFuzzCase, AWrappedCycleSequenceKeepsItsRound) {
                     named_case_settings());
 }
 
-// MariaDB 10.11 keeps ENUM and SET member names in utf8mb3: SHOW CREATE TABLE (and information_schema)
-// print a four-byte character as '?', so any logical dump restores the member as '?' and its rows as ''.
-TEST(RestoreFuzzCase, EnumMemberWithAFourByteCharacter) {
-  GTEST_SKIP()
-      << "server limitation, not ifnbackup's: SHOW CREATE TABLE prints ENUM('\xF0\x9F\x98\x80') as "
-         "ENUM('?') (mariadb-dump loses it the same way); kept to show what the generator leaves out";
-  expect_round_trip(
-      named_case("ENUM member with a four-byte character",
-                 {"CREATE TABLE t (id INT PRIMARY KEY, e ENUM('x', _utf8mb4 X'F09F9880') CHARACTER SET "
-                  "utf8mb4)",
-                  "INSERT INTO t VALUES (1, _utf8mb4 X'F09F9880')"}),
-      named_case_settings());
-}
-
 // More seeds, asked for by scripts/fuzz-restore: registered only when IFNBACKUP_FUZZ_SEEDS is set,
 // so CTest (which lists the tests without it) never sees them.
 class MoreSeed : public testing::Test {
