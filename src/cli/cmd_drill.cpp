@@ -40,7 +40,9 @@ int drill(GlobalSettings& settings, const DrillFlags& flags) {
 
   ProgressReporter progress;
   DrillCallbacks callbacks;
-  callbacks.plan = [&settings](const RestorePlan& plan) {
+  bool ours = false;
+  callbacks.plan = [&settings, &ours](const RestorePlan& plan) {
+    ours = plan.verification.status == VerifyStatus::ok;
     settings.run.file = plan.file.filename().string();
     settings.run.bytes = plan.verification.compressed_bytes;
     for (const auto& table : plan.verification.tables) {
@@ -55,7 +57,7 @@ int drill(GlobalSettings& settings, const DrillFlags& flags) {
   settings.run.tables_proven = result.tables_proven;
   settings.run.restore_ms = result.restore_duration.count();
 
-  warn_about_unproven(result.checks);
+  warn_about_unproven(result.checks, ours);
   if (result.tables_proven < result.checks.size() && !result.checks.empty()) {
     spdlog::warn("{} of {} tables could not be proven (see the content column): their row counts match",
                  result.checks.size() - result.tables_proven, result.checks.size());

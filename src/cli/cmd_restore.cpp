@@ -181,7 +181,9 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
     }
     ProgressReporter progress;
     RestoreCallbacks callbacks;
+    bool ours = false;
     callbacks.confirm = [&](const RestorePlan& plan) {
+      ours = plan.verification.status == VerifyStatus::ok;
       settings.run.file = plan.file.filename().string();
       settings.run.bytes = plan.verification.compressed_bytes;
       for (const auto& table : plan.verification.tables) {
@@ -207,7 +209,7 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
     if (!settings.quiet && !result.checks.empty()) {
       std::cerr << format_table_checks(result.checks);
     }
-    warn_about_unproven(result.checks);
+    warn_about_unproven(result.checks, ours);
     spdlog::info("restore complete: {} into '{}' ({} statements, {} warnings{}, {:.1f} s); safety snapshot: {}",
                  result.file.string(), result.target_database, result.statements, result.warnings,
                  result.failed_statements ? fmt::format(", {} FAILED (--force)", result.failed_statements) : "",

@@ -62,7 +62,7 @@ std::string format_table_checks(const std::vector<TableCheck>& checks) {
   return table;
 }
 
-void warn_about_unproven(const std::vector<TableCheck>& checks) {
+void warn_about_unproven(const std::vector<TableCheck>& checks, bool ours) {
   const bool unrecorded = std::any_of(checks.begin(), checks.end(), [](const TableCheck& check) {
     return check.proof == ProofVerdict::not_recorded;
   });
@@ -70,7 +70,7 @@ void warn_about_unproven(const std::vector<TableCheck>& checks) {
     spdlog::warn(
         "this file has no content digests (written by mysqldump or an older ifnbackup): only row counts "
         "were checked");
-  } else if (checks.empty()) {
+  } else if (checks.empty() && !ours) {
     spdlog::warn("this file has no manifest (mysqldump's): nothing could be checked after the load");
   }
 }

@@ -32,6 +32,7 @@ std::string mib(std::uint64_t bytes);  // "12.3 MiB"
 std::string format_table_checks(const std::vector<TableCheck>& checks);
 
 // Warns when the checks prove less than the content: a file without digests, or without manifest.
-void warn_about_unproven(const std::vector<TableCheck>& checks);
+// `ours`: the file has our manifest (no check then means a database without tables).
+void warn_about_unproven(const std::vector<TableCheck>& checks, bool ours);
 
 }  // namespace ifnbackup::cli

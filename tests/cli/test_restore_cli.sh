@@ -260,6 +260,19 @@ expect_contains "it says the server refused a connection" "the server refused an
 expect_contains "and loads on the one worker it got" "rows load on 1" "${CLI_LAST_ERR}"
 expect_eq "the copy equals the other copy of the same file" "$(db_state "${nb}")" "$(db_state "${few_db}")"
 
+# --- a database without tables: our file has a manifest of no table; the restore must not call it
+# a mysqldump file
+empty_db=$(cli_unique_db rempty)
+sql -e "CREATE DATABASE \`${empty_db}\`"
+run "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "${empty_db}" --backup-dir "${backups}" backup
+expect_exit "backup of a database without tables" 0
+empty_file=$(find "${backups}" -maxdepth 1 -name 'ifn_connect_backup_*.sql.gz' -printf '%T@ %p\n' | sort -n | tail -1 | cut -d' ' -f2)
+run "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "${empty_db}" --backup-dir "${backups}" \
+    restore "${empty_file}" --into "${empty_db}_copy" --yes
+expect_exit "its restore into a new database" 0
+expect_not_contains "no 'mysqldump's' warning for our own file" "mysqldump's" "${CLI_LAST_ERR}"
+sql -e "DROP DATABASE IF EXISTS \`${empty_db}\`; DROP DATABASE IF EXISTS \`${empty_db}_copy\`"
+
 log_text=$(cat "${log}")
 expect_contains "restore.log names the file" "${file}" "${log_text}"
 expect_contains "restore.log names the target database" "into '${db}'" "${log_text}"
