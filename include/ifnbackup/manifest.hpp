@@ -3,6 +3,7 @@
 // marker. The writer and the verifier share these definitions.
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,12 +27,31 @@ inline constexpr std::string_view k_manifest_end_prefix = "-- ifnbackup-manifest
 inline constexpr std::string_view k_checksum_prefix = "-- ifnbackup-sha256: ";
 inline constexpr std::string_view k_completion_prefix = "-- Dump completed";
 
+// A table name in the trailer (manifest and section index), on one line whatever it holds:
+// `name` with backticks doubled, or x'<lowercase hex of its UTF-8 bytes>' when it holds a control
+// byte (0x00-0x1f, 0x7f: a line break, a tab...). Older files only have the first form.
+void append_trailer_name(std::string& out, std::string_view name);
+// The whole of `text` as one such name; std::nullopt for anything else (x'...' of a name that
+// needs no hexadecimal included: one spelling per name).
+std::optional<std::string> parse_trailer_name(std::string_view text);
+
+// A name as the dumper's comment lines (`-- Table structure for table ...`) show it: between
+// backticks, backticks doubled, every control byte as \xHH, so that a line break in a name can
+// never end the comment and turn the rest of the name into SQL.
+std::string comment_identifier(std::string_view name);
+
+// The header line naming the source database: "-- ifnbackup-database: <name>\n", or, for a name
+// holding a control byte, "-- ifnbackup-database-hex: <lowercase hex of its bytes>\n".
+std::string format_database_header_line(std::string_view database);
+// The source database from a file's header lines (VerifyResult::header); std::nullopt when it
+// records none (a mysqldump file) or a malformed one.
+std::optional<std::string> header_database(const std::map<std::string, std::string>& header);
+
 // The manifest block, each line ending in '\n':
 //   -- ifnbackup-manifest-begin
-//   -- ifnbackup-table: `name` rows=N digest=<32 hex>   (backticks inside the name doubled;
-//                                                         no digest before format 3)
+//   -- ifnbackup-table: `name` rows=N digest=<32 hex>   (the name as append_trailer_name writes
+//                                                         it; no digest before format 3)
 //   -- ifnbackup-manifest-end: tables=T rows=R
-// Throws Error(internal) for a table name holding a line break (it cannot be written on one line).
 std::string format_manifest(const std::vector<TableCount>& tables);
 
 // "-- ifnbackup-sha256: <hex> bytes=<N>\n"

@@ -36,6 +36,17 @@ std::vector<Section> sample_sections() {
   return sections;
 }
 
+TEST(SectionIndex, ANameWithALineBreakStaysOnItsLine) {
+  std::vector<Section> sections = sample_sections();
+  sections[2].table = "a\nb\tc";
+  const std::string text = ifnbackup::format_index(sections);
+  EXPECT_NE(text.find("-- ifnbackup-section: table x'610a620963' rows=1 at=9586 "), std::string::npos)
+      << text;
+  const auto parsed = ifnbackup::parse_index(text);
+  ASSERT_TRUE(parsed.has_value()) << text;
+  EXPECT_EQ(*parsed, sections);
+}
+
 TEST(SectionIndex, RoundTripsEveryKindAndName) {
   const auto sections = sample_sections();
   const std::string text = ifnbackup::format_index(sections);

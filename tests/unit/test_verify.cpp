@@ -399,6 +399,21 @@ TEST_F(VerifyTest, MissingFileThrowsNotFound) {
   }
 }
 
+// The table lines of a manifest block, each parsed alone; a line that does not parse is a failure.
+std::vector<TableCount> parse_table_lines(const std::string& block, std::size_t count) {
+  std::vector<TableCount> parsed;
+  std::size_t pos = block.find('\n') + 1;
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::size_t newline = block.find('\n', pos);
+    const std::string_view line = std::string_view(block).substr(pos, newline - pos);
+    const auto table = ifnbackup::parse_manifest_table_line(line);
+    EXPECT_TRUE(table.has_value()) << line;
+    parsed.push_back(table.value_or(TableCount{}));
+    pos = newline + 1;
+  }
+  return parsed;
+}
+
 TEST(Manifest, FormatsTheDocumentedLines) {
   EXPECT_EQ(ifnbackup::format_manifest({{"merchants", 1200}, {"a`b", 3}}),
             "-- ifnbackup-manifest-begin\n"
@@ -412,24 +427,55 @@ TEST(Manifest, FormatsTheDocumentedLines) {
   EXPECT_TRUE(
       std::regex_match(ifnbackup::format_completion_line(std::chrono::system_clock::now()),
                        std::regex("-- Dump completed on \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\n")));
-  EXPECT_THROW(ifnbackup::format_manifest({{"bad\nname", 1}}), ifnbackup::Error);
+  // A name holding a control byte is written in hexadecimal, on one line (issue 18, item 6).
+  EXPECT_EQ(ifnbackup::format_manifest({{"a\nb", 1}}),
+            "-- ifnbackup-manifest-begin\n"
+            "-- ifnbackup-table: x'610a62' rows=1\n"
+            "-- ifnbackup-manifest-end: tables=1 rows=1\n");
+}
+
+TEST(Manifest, EveryNameTheServerAcceptsRoundTripsOnOneLine) {
+  const std::vector<TableCount> tables = {
+      {"a\nb", 1},     {"c\rd", 2}, {"t\tx", 3},  {"q'\"``\\;;-- x", 4},
+      {"-- x\n--", 5}, {"ünï€", 6}, {"x'41'", 7}, {std::string("\x7f") + "\x01", 8},
+      {"*/ /*", 9}};
+  const std::string block = ifnbackup::format_manifest(tables);
+  EXPECT_EQ(std::count(block.begin(), block.end(), '\n'), static_cast<long>(tables.size() + 2)) << block;
+  EXPECT_EQ(parse_table_lines(block, tables.size()), tables);
+  // A name that looks like the hexadecimal form stays between backticks.
+  EXPECT_NE(block.find("-- ifnbackup-table: `x'41'` rows=7\n"), std::string::npos) << block;
+  // One spelling per name: hexadecimal only for a name that needs it; digits lower case and paired.
+  EXPECT_FALSE(ifnbackup::parse_manifest_table_line("-- ifnbackup-table: x'41' rows=1"));
+  EXPECT_FALSE(ifnbackup::parse_manifest_table_line("-- ifnbackup-table: x'0A' rows=1"));
+  EXPECT_FALSE(ifnbackup::parse_manifest_table_line("-- ifnbackup-table: x'0a6' rows=1"));
+  EXPECT_FALSE(ifnbackup::parse_manifest_table_line("-- ifnbackup-table: x'' rows=1"));
+  // Files written before: backticks only, a backslash is a backslash.
+  const auto old = ifnbackup::parse_manifest_table_line("-- ifnbackup-table: `a\\x0ab` rows=1");
+  ASSERT_TRUE(old.has_value());
+  EXPECT_EQ(old->name, "a\\x0ab");
+}
+
+TEST(Manifest, CommentIdentifierNeverBreaksTheLine) {
+  EXPECT_EQ(ifnbackup::comment_identifier("plain"), "`plain`");
+  EXPECT_EQ(ifnbackup::comment_identifier("a`b"), "`a``b`");
+  EXPECT_EQ(ifnbackup::comment_identifier("a\nb\rc\td"), "`a\\x0ab\\x0dc\\x09d`");
+  EXPECT_EQ(ifnbackup::comment_identifier("ünï€"), "`ünï€`");
+}
+
+TEST(Manifest, SourceDatabaseHeaderLine) {
+  EXPECT_EQ(ifnbackup::format_database_header_line("app"), "-- ifnbackup-database: app\n");
+  EXPECT_EQ(ifnbackup::format_database_header_line("a\nb"), "-- ifnbackup-database-hex: 610a62\n");
+  EXPECT_EQ(ifnbackup::header_database({{"database", "app"}}), "app");
+  EXPECT_EQ(ifnbackup::header_database({{"database-hex", "610a62"}}), "a\nb");
+  EXPECT_FALSE(ifnbackup::header_database({{"database-hex", "6x"}}).has_value());
+  EXPECT_FALSE(ifnbackup::header_database({{"format", "4"}}).has_value()) << "a mysqldump file records none";
 }
 
 TEST(Manifest, ParsesWhatItFormats) {
   const std::vector<TableCount> tables = {
       {"x", 0}, {"`", 1}, {"with space", 18446744073709551615ull}, {"é", 2}};
   const std::string block = ifnbackup::format_manifest(tables);
-  std::vector<TableCount> parsed;
-  std::size_t pos = block.find('\n') + 1;
-  for (std::size_t i = 0; i < tables.size(); ++i) {
-    const std::size_t newline = block.find('\n', pos);
-    const auto table =
-        ifnbackup::parse_manifest_table_line(std::string_view(block).substr(pos, newline - pos));
-    ASSERT_TRUE(table.has_value());
-    parsed.push_back(*table);
-    pos = newline + 1;
-  }
-  EXPECT_EQ(parsed, tables);
+  EXPECT_EQ(parse_table_lines(block, tables.size()), tables);
   EXPECT_FALSE(ifnbackup::parse_manifest_table_line("-- ifnbackup-table: `x` rows="));
   EXPECT_FALSE(ifnbackup::parse_manifest_table_line("-- ifnbackup-table: `x rows=3"));
   EXPECT_FALSE(ifnbackup::parse_manifest_table_line("-- ifnbackup-table: `x` rows=3 extra"));

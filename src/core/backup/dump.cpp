@@ -71,17 +71,18 @@ void write_header(db::Connection& connection, const DumpSettings& settings, cons
                          defaults.charset, defaults.collation);
   }
   const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-  out.write(fmt::format(
-      "-- ifnbackup {} dump of database {}\n"
-      "-- ifnbackup-format: 4\n"
-      "-- ifnbackup-database: {}\n"
-      "-- ifnbackup-server: {}\n"
-      "-- ifnbackup-started: {:%Y-%m-%dT%H:%M:%SZ}\n"
-      "-- ifnbackup-snapshot: {}\n"
-      "{}"
-      "-- Restore with: ifnbackup restore FILE (or: gunzip -c FILE | mariadb DATABASE)\n\n",
-      settings.tool_version, db::quote_identifier(settings.database), settings.database,
-      connection.server().version, now, snapshot.describe(), scope));
+  out.write(
+      fmt::format("-- ifnbackup {} dump of database {}\n"
+                  "-- ifnbackup-format: 4\n"
+                  "{}"
+                  "-- ifnbackup-server: {}\n"
+                  "-- ifnbackup-started: {:%Y-%m-%dT%H:%M:%SZ}\n"
+                  "-- ifnbackup-snapshot: {}\n"
+                  "{}"
+                  "-- Restore with: ifnbackup restore FILE (or: gunzip -c FILE | mariadb DATABASE)\n\n",
+                  settings.tool_version, comment_identifier(settings.database),
+                  format_database_header_line(settings.database), connection.server().version, now,
+                  snapshot.describe(), scope));
   out.write(k_session_header);
 }
 

@@ -243,7 +243,8 @@ void write_sequence(db::Connection& connection, const std::string& database, con
   auto state = connection.query(
       fmt::format("SELECT next_not_cached_value, cycle_count FROM {}", qualified(database, sequence)));
   const std::string name = db::quote_identifier(sequence);
-  out.write(fmt::format("--\n-- Sequence {}\n--\n\nDROP TABLE IF EXISTS {};\n{};\n", name, name, create));
+  out.write(fmt::format("--\n-- Sequence {}\n--\n\nDROP TABLE IF EXISTS {};\n{};\n",
+                        comment_identifier(sequence), name, create));
   if (!state.rows.empty() && state.rows[0].size() >= 2 && state.rows[0][0]) {
     // The next value not yet handed out, and for a CYCLE sequence the round it is in: the restored
     // sequence continues where this one was (SETVAL's fourth argument sets the round).
@@ -268,18 +269,20 @@ void write_view_placeholder(db::Connection& connection, const std::string& datab
     select = " 1 AS `ifnbackup_placeholder`";
   }
   const std::string name = db::quote_identifier(view);
-  out.write(fmt::format("--\n-- Temporary view structure for view {}\n--\n\n"
-                        "DROP TABLE IF EXISTS {};\n/*!50001 DROP VIEW IF EXISTS {}*/;\n"
-                        "/*!50001 CREATE VIEW {} AS SELECT{} */;\n\n",
-                        name, name, name, name, select));
+  out.write(
+      fmt::format("--\n-- Temporary view structure for view {}\n--\n\n"
+                  "DROP TABLE IF EXISTS {};\n/*!50001 DROP VIEW IF EXISTS {}*/;\n"
+                  "/*!50001 CREATE VIEW {} AS SELECT{} */;\n\n",
+                  comment_identifier(view), name, name, name, select));
 }
 
 namespace {
 
 void write_view(const std::string& view, const Definition& definition, DumpWriter& out) {
   const std::string name = db::quote_identifier(view);
-  std::string text = fmt::format("--\n-- Final view structure for view {}\n--\n\n/*!50001 DROP VIEW IF EXISTS {}*/;\n",
-                                 name, name);
+  std::string text =
+      fmt::format("--\n-- Final view structure for view {}\n--\n\n/*!50001 DROP VIEW IF EXISTS {}*/;\n",
+                  comment_identifier(view), name);
   // A view's literals and comparisons take the character set and collation of the session that
   // made it.
   if (!definition.character_set_client.empty()) {
@@ -375,7 +378,7 @@ void write_routine(db::Connection& connection, const std::string& database, cons
                               sql_literal(database), sql_literal(name), sql_literal(what)));
   definition.text = comment_for_mode(std::move(definition.text), definition.sql_mode, comment,
                                      fmt::format("{} {}", title, name));
-  out.write(fmt::format("--\n-- {} {}\n--\n\n", title, db::quote_identifier(name)));
+  out.write(fmt::format("--\n-- {} {}\n--\n\n", title, comment_identifier(name)));
   write_body(out, definition, database_collation,
              fmt::format("/*!50003 DROP {} IF EXISTS {} */", what, db::quote_identifier(name)));
 }
@@ -389,8 +392,8 @@ void write_event(db::Connection& connection, const std::string& database, const 
                               sql_literal(database), sql_literal(name)));
   definition.text =
       comment_for_mode(std::move(definition.text), definition.sql_mode, comment, fmt::format("event {}", name));
-  out.write(fmt::format("--\n-- Event {}\n--\n\n/*!50106 DROP EVENT IF EXISTS {} */;\n", db::quote_identifier(name),
-                        db::quote_identifier(name)));
+  out.write(fmt::format("--\n-- Event {}\n--\n\n/*!50106 DROP EVENT IF EXISTS {} */;\n",
+                        comment_identifier(name), db::quote_identifier(name)));
   write_body(out, definition, database_collation);
 }
 

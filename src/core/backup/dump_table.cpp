@@ -54,8 +54,8 @@ std::string write_create_table(db::Connection& connection, const std::string& da
   // its tables are written whole.
   DeferredKeys split = connection.server().is_tidb ? DeferredKeys{std::move(definition), {}}
                                                    : defer_secondary_keys(definition, name, referenced);
-  out.write(fmt::format("--\n-- Table structure for table {}\n--\n\nDROP TABLE IF EXISTS {};\n{};\n\n", name, name,
-                        split.create));
+  out.write(fmt::format("--\n-- Table structure for table {}\n--\n\nDROP TABLE IF EXISTS {};\n{};\n\n",
+                        comment_identifier(table), name, split.create));
   return std::move(split.add_keys);
 }
 
@@ -74,7 +74,7 @@ void write_merge_table(db::Connection& connection, const std::string& database, 
 void write_deferred_keys(const std::string& table, const std::string& add_keys, DumpWriter& out) {
   if (!add_keys.empty()) {
     out.write(fmt::format("--\n-- Secondary indexes of {}, built after its rows\n--\n\n{};\n\n",
-                          db::quote_identifier(table), add_keys));
+                          comment_identifier(table), add_keys));
   }
 }
 
@@ -97,8 +97,9 @@ std::uint64_t write_table_rows(db::Connection& connection, const std::string& da
     std::size_t statement_start = 0;
     bool in_statement = false;
     db::RowView row;
-    out.write(fmt::format("--\n-- Dumping data for table {}\n--\n\n/*!40000 ALTER TABLE {} DISABLE KEYS */;\n",
-                          db::quote_identifier(table), db::quote_identifier(table)));
+    out.write(
+        fmt::format("--\n-- Dumping data for table {}\n--\n\n/*!40000 ALTER TABLE {} DISABLE KEYS */;\n",
+                    comment_identifier(table), db::quote_identifier(table)));
     while (stream.next(row)) {
       if ((rows & 0x3ff) == 0) {
         util::check_interrupted();

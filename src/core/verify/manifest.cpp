@@ -59,24 +59,46 @@ bool take_literal(std::string_view& text, std::string_view literal) {
   return true;
 }
 
-// Appends `name` between backticks, doubling any backtick in it.
-void append_name(std::string& out, std::string_view name) {
-  if (name.find_first_of("\r\n") != std::string_view::npos) {
-    throw Error(ErrorCode::internal,
-                "table name with a line break cannot be written in the trailer: `" + std::string(name) + "`");
-  }
-  out.push_back('`');
-  for (const char c : name) {
-    if (c == '`') {
-      out.push_back('`');
-    }
-    out.push_back(c);
-  }
-  out.push_back('`');
+bool needs_hex(std::string_view name) {
+  return std::any_of(name.begin(), name.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte < 0x20 || byte == 0x7f;
+  });
 }
 
-// Takes a name written by append_name from the front of `text`.
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  return -1;
+}
+
+// Takes a name written by append_trailer_name from the front of `text`.
 std::optional<std::string> take_name(std::string_view& text) {
+  if (take_literal(text, "x'")) {
+    const std::size_t quote = text.find('\'');
+    if (quote == std::string_view::npos || quote == 0 || quote % 2 != 0) {
+      return std::nullopt;
+    }
+    std::string name;
+    for (std::size_t i = 0; i < quote; i += 2) {
+      const int high = hex_value(text[i]);
+      const int low = hex_value(text[i + 1]);
+      if (high < 0 || low < 0) {
+        return std::nullopt;
+      }
+      name.push_back(static_cast<char>(high * 16 + low));
+    }
+    text.remove_prefix(quote + 1);
+    // Only a name that needs it is written in hexadecimal: one spelling per name.
+    if (!needs_hex(name)) {
+      return std::nullopt;
+    }
+    return name;
+  }
   if (!take_literal(text, "`")) {
     return std::nullopt;
   }
@@ -168,6 +190,73 @@ std::optional<Section> parse_section_line(std::string_view line) {
 
 }  // namespace
 
+void append_trailer_name(std::string& out, std::string_view name) {
+  if (needs_hex(name)) {
+    out.append("x'");
+    for (const char c : name) {
+      out.append(fmt::format("{:02x}", static_cast<unsigned char>(c)));
+    }
+    out.push_back('\'');
+    return;
+  }
+  out.push_back('`');
+  for (const char c : name) {
+    if (c == '`') {
+      out.push_back('`');
+    }
+    out.push_back(c);
+  }
+  out.push_back('`');
+}
+
+std::optional<std::string> parse_trailer_name(std::string_view text) {
+  auto name = take_name(text);
+  if (!name || !text.empty()) {
+    return std::nullopt;
+  }
+  return name;
+}
+
+std::string comment_identifier(std::string_view name) {
+  std::string out("`");
+  for (const char c : name) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      out.append(fmt::format("\\x{:02x}", byte));
+      continue;
+    }
+    if (c == '`') {
+      out.push_back('`');
+    }
+    out.push_back(c);
+  }
+  out.push_back('`');
+  return out;
+}
+
+std::string format_database_header_line(std::string_view database) {
+  if (!needs_hex(database)) {
+    return fmt::format("-- ifnbackup-database: {}\n", database);
+  }
+  std::string out("-- ifnbackup-database-hex: ");
+  for (const char c : database) {
+    out.append(fmt::format("{:02x}", static_cast<unsigned char>(c)));
+  }
+  out.push_back('\n');
+  return out;
+}
+
+std::optional<std::string> header_database(const std::map<std::string, std::string>& header) {
+  if (const auto hex = header.find("database-hex"); hex != header.end()) {
+    // The same digits as a trailer name's x'...' form.
+    return parse_trailer_name("x'" + hex->second + "'");
+  }
+  if (const auto plain = header.find("database"); plain != header.end() && !plain->second.empty()) {
+    return plain->second;
+  }
+  return std::nullopt;
+}
+
 std::string format_manifest(const std::vector<TableCount>& tables) {
   std::string out;
   out.reserve(64 + tables.size() * 48);
@@ -175,7 +264,7 @@ std::string format_manifest(const std::vector<TableCount>& tables) {
   std::uint64_t total_rows = 0;
   for (const TableCount& table : tables) {
     out.append(k_manifest_table_prefix);
-    append_name(out, table.name);
+    append_trailer_name(out, table.name);
     out.append(" rows=").append(std::to_string(table.rows));
     if (!table.digest.empty()) {
       out.append(" digest=").append(table.digest);
@@ -285,10 +374,10 @@ std::string format_index(const std::vector<Section>& sections) {
   for (const Section& section : sections) {
     out.append(k_index_section_prefix).append(section_kind_name(section.kind)).push_back(' ');
     if (section.kind == SectionKind::table) {
-      append_name(out, section.table);
+      append_trailer_name(out, section.table);
       out.append(fmt::format(" rows={} ", section.rows));
     } else if (section.kind == SectionKind::part) {
-      append_name(out, section.table);
+      append_trailer_name(out, section.table);
       out.push_back(' ');
     }
     if (section.with_previous) {

@@ -29,8 +29,10 @@ constexpr std::uint64_t k_max_section_in_memory = 64 * 1024 * 1024;
 std::string section_name(const Section& section) {
   switch (section.kind) {
     case SectionKind::prologue: return "the prologue";
-    case SectionKind::table: return "table `" + section.table + "`";
-    case SectionKind::part: return "a part of table `" + section.table + "`";
+    case SectionKind::table:
+      return "table " + comment_identifier(section.table);
+    case SectionKind::part:
+      return "a part of table " + comment_identifier(section.table);
     case SectionKind::objects: return "the objects section";
   }
   return "?";
@@ -40,7 +42,8 @@ std::string section_name(const Section& section) {
 std::string expected_start(const Section& section) {
   switch (section.kind) {
     case SectionKind::prologue: return "-- ifnbackup ";
-    case SectionKind::table: return "--\n-- Table structure for table " + db::quote_identifier(section.table) + "\n";
+    case SectionKind::table:
+      return "--\n-- Table structure for table " + comment_identifier(section.table) + "\n";
     case SectionKind::part: return "INSERT INTO " + db::quote_identifier(section.table) + " (";
     case SectionKind::objects: return {};
   }
@@ -51,6 +54,13 @@ std::string expected_start(const Section& section) {
 std::string start_problem(const Section& section, std::string_view head) {
   const std::string expected = expected_start(section);
   if (head.substr(0, expected.size()) == expected) {
+    return {};
+  }
+  // Files written before comment lines escaped control bytes show a tab or CR in a name as is.
+  const std::string earlier =
+      "--\n-- Table structure for table " + db::quote_identifier(section.table) + "\n";
+  if (section.kind == SectionKind::table && section.table.find('\n') == std::string::npos &&
+      head.substr(0, earlier.size()) == earlier) {
     return {};
   }
   return fmt::format("the section index does not match the file: {} does not start there", section_name(section));
