@@ -27,7 +27,23 @@ struct VerificationRecord {
   std::uint64_t tables = 0;
   std::uint64_t rows = 0;
   bool holds_tables = false;  // VerifyResult::holds_tables: only such a file is "latest" or in the floor
+  // The file's source database (its header's, header_database), once known: records written before
+  // it was remembered do not know it, and a file is verified again before a choice that needs it.
+  bool database_known = false;
+  std::optional<std::string> database;  // std::nullopt: the file records none (a mysqldump file)
 };
+
+// A verification older than this is done again by rotate and check before they rely on it: bit rot
+// keeps a file's name, size and mtime.
+inline constexpr std::chrono::days k_verification_max_age{7};
+
+// What rotate and latest may conclude about a record: whether it is fresh enough and knows the
+// file's database. False for nullptr.
+bool record_is_current(const VerificationRecord* record, std::chrono::system_clock::time_point now);
+
+// Whether the record says the file is a backup of `database`. A file that records no database (a
+// mysqldump file) is never any database's: never "latest", never in the floor, never rotated.
+bool is_backup_of(const VerificationRecord& record, const std::string& database);
 
 class VerificationState {
  public:
@@ -53,6 +69,14 @@ Health health_of(const VerificationRecord* record);
 // Verifies one of the folder's files and records the outcome in the state (not saved).
 VerifyResult verify_entry(const CatalogEntry& entry, VerificationState& state,
                           const std::function<void(const VerifyProgress&)>& progress = {});
+
+// Verifies again each backup and safety snapshot of the folder whose last verification is older than
+// k_verification_max_age, records the outcomes and saves the state (a state that cannot be saved, a
+// read-only folder, is only logged). Returns their names. For check: a rotten file keeps its name,
+// size and mtime, and would be called good for ever.
+std::vector<std::string> verify_stale_files(const std::filesystem::path& backup_dir,
+                                            const std::string& prefix,
+                                            std::chrono::system_clock::time_point now);
 
 // Free and total bytes of the filesystem holding path (statvfs); nullopt if unknown.
 struct DiskSpace {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,6 +20,7 @@ struct RestoreOptions {
   ConnectionOptions connection;  // connection.database: the configured database
   std::filesystem::path backup_dir;
   std::string file;  // a path, a bare name looked up in backup_dir, or "latest"
+  std::string prefix = "ifn_connect_backup";  // of the backups "latest" chooses from
   std::string into;  // restore into this database instead (created if missing)
   bool force = false;        // go on after a failed statement and report them all
   bool no_rollback = false;  // leave the database as the failed load left it
@@ -62,6 +64,8 @@ struct RestorePlan {
   // --tables on a file with a section index: the sections read (prologue, those tables), each
   // checked; empty: the whole file, verified whole.
   std::vector<Section> sections;
+  // The database the file is a backup of (its header's); std::nullopt when it records none (mysqldump).
+  std::optional<std::string> source_database;
 };
 
 struct LoadProgress {
@@ -112,10 +116,12 @@ struct RestoreCallbacks {
 };
 
 // A path as given, a bare name looked up in the backup folder, "latest" (the newest backup
-// not known to be corrupt) or "latest-safety" (the newest safety snapshot). Throws Error(not_found)
-// naming the folder searched and the newest backups in it.
+// not known to be corrupt) or "latest-safety" (the newest safety snapshot); given a database, only
+// that database's backups are "latest" (the source database each file records). Throws
+// Error(not_found) naming the folder searched and the newest backups in it.
 std::filesystem::path resolve_backup_file(const std::string& file, const std::filesystem::path& backup_dir,
-                                          const std::string& prefix = "ifn_connect_backup");
+                                          const std::string& prefix = "ifn_connect_backup",
+                                          const std::string& database = {});
 
 // Throws Error: corrupt/incomplete (file refused, nothing touched), untrusted_signature (our file
 // unsigned or signed by an unknown key, without trust_unsigned: nothing touched), aborted (not confirmed,

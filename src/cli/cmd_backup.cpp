@@ -60,6 +60,7 @@ Command add_backup_command(CLI::App& app, GlobalSettings& settings) {
       RotateOptions rotate;
       rotate.backup_dir = settings.backup_dir;
       rotate.prefix = settings.prefix;
+      rotate.database = settings.connection.database;
       rotate.policy = settings.retention;
       try {
         const auto rotated = run_rotate(rotate);

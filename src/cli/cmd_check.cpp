@@ -6,6 +6,7 @@
 
 #include "cli.hpp"
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/inventory.hpp"
 #include "ifnbackup/printable.hpp"
 #include "ifnbackup/status.hpp"
 #include "metrics.hpp"
@@ -28,6 +29,10 @@ int run_check(const GlobalSettings& settings, const CheckFlags& flags) {
       std::chrono::seconds(static_cast<std::int64_t>(std::llround(flags.drill_max_age_days * 86400)));
   std::optional<CheckStatus> status;
   try {
+    // A file verified good weeks ago may have rotted since: verified again before it is relied on.
+    if (!settings.backup_dir.empty() && std::filesystem::is_directory(settings.backup_dir)) {
+      verify_stale_files(settings.backup_dir, settings.prefix, std::chrono::system_clock::now());
+    }
     const auto situation = gather_situation(settings.backup_dir, settings.prefix, journal_dir(settings));
     const auto report = evaluate_check(situation, thresholds, std::chrono::system_clock::now());
     status = report.status;

@@ -29,6 +29,7 @@ int drill(GlobalSettings& settings, const DrillFlags& flags) {
   options.backup_dir = settings.backup_dir;
   options.signing.key_file = settings.signing_key;
   options.file = flags.file;
+  options.prefix = settings.prefix;
   options.into = flags.into;
   options.keep = flags.keep;
   options.no_binlog = flags.no_binlog;
@@ -86,10 +87,11 @@ Command add_drill_command(CLI::App& app, GlobalSettings& settings) {
       ->add_option("file", flags->file,
                    "Backup file: a path, a name in the backup folder, or latest (the newest good backup)")
       ->capture_default_str();
-  command.app->add_option(
-      "--into", flags->into,
-      "Scratch database (default: <database>_drill); refused if it exists and is not a previous "
-      "drill's own");
+  command.app
+      ->add_option("--into", flags->into,
+                   "Scratch database (default: <database>_drill); refused if it exists and is not a previous "
+                   "drill's own")
+      ->check(database_name_check());
   command.app->add_flag(
       "--keep", flags->keep,
       "Leave the scratch database after the drill (also after a failure), to look at it; the next "

@@ -74,6 +74,13 @@ void print_plan(const RestorePlan& plan) {
   } else if (!plan.database_collation.empty() && !plan.target_exists) {
     out += fmt::format("  collation : {} (celle de la base sauvegardée)\n", plan.database_collation);
   }
+  const bool other_source = plan.source_database && *plan.source_database != plan.target_database;
+  out += fmt::format("  source    : {}\n",
+                     !plan.source_database ? std::string("base d'origine non enregistrée (fichier mysqldump)")
+                     : other_source && plan.into
+                         ? fmt::format("sauvegarde de la base '{}', copiée dans '{}' (--into)",
+                                       *plan.source_database, plan.target_database)
+                         : fmt::format("sauvegarde de la base '{}'", *plan.source_database));
   if (plan.no_binlog) {
     out += "  binlog    : désactivé pour cette restauration (--no-binlog) : les réplicas ne la reçoivent pas\n";
   }
@@ -89,6 +96,12 @@ void print_plan(const RestorePlan& plan) {
     }
   }
   out += "\n";
+  if (other_source && !plan.into) {
+    out += fmt::format(
+        "ATTENTION : CE FICHIER EST UNE SAUVEGARDE DE LA BASE '{}', PAS DE '{}'.\n"
+        "Vérifiez que c'est bien le fichier voulu avant de taper OUI.\n",
+        *plan.source_database, plan.target_database);
+  }
   if (plan.target_exists && plan.tables.empty()) {
     out += fmt::format("ATTENTION : la restauration ÉCRASE TOUTES LES DONNÉES ACTUELLES de la base '{}'.\n"
                        "Un backup de sécurité (pre_restore_safety_...) sera créé avant.\n",
@@ -127,8 +140,11 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
   command.app->add_option("file", flags->file, "Backup file: a path, a name in the backup folder, latest (the newest backup not known to be bad) "
                           "or latest-safety (the newest safety snapshot)")->required();
   command.app->add_flag("-y,--yes", flags->yes, "Do not ask for OUI (scripts)");
-  command.app->add_option("--into", flags->into,
-                          "Restore into this database instead (created if missing); the configured one is untouched");
+  command.app
+      ->add_option("--into", flags->into,
+                   "Restore into this database instead (created if missing, at most 64 characters); the "
+                   "configured one is untouched")
+      ->check(database_name_check());
   command.app->add_option("--tables", flags->tables,
                           "Replace only these tables (comma-separated) and their triggers; the rest of the database "
                           "is left as it is (files written by ifnbackup)")
@@ -166,6 +182,7 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
     options.connection = settings.connection;
     options.backup_dir = settings.backup_dir;
     options.file = flags->file;
+    options.prefix = settings.prefix;
     options.into = flags->into;
     options.force = flags->force;
     options.no_rollback = flags->no_rollback;
@@ -189,8 +206,14 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
       for (const auto& table : plan.verification.tables) {
         settings.run.rows += table.rows;
       }
-      spdlog::info("restore of {} into '{}' on {} requested by uid {}", plan.file.string(), plan.target_database,
-                   plan.server, ::getuid());
+      spdlog::info(
+          "restore of {} (a backup of {}) into '{}' on {} requested by uid {}", plan.file.string(),
+          plan.source_database ? "'" + *plan.source_database + "'" : std::string("an unrecorded database"),
+          plan.target_database, plan.server, ::getuid());
+      if (plan.source_database && *plan.source_database != plan.target_database && !plan.into) {
+        spdlog::warn("{} is a backup of database '{}', not of '{}', which it replaces",
+                     plan.file.filename().string(), *plan.source_database, plan.target_database);
+      }
       if (!settings.quiet) {
         print_plan(plan);
       }

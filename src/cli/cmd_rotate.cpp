@@ -16,6 +16,7 @@ int rotate_folder(const GlobalSettings& settings, bool dry_run) {
   RotateOptions options;
   options.backup_dir = settings.backup_dir;
   options.prefix = settings.prefix;
+  options.database = settings.connection.database;
   options.policy = settings.retention;
   options.dry_run = dry_run;
   const auto result = run_rotate(options);

@@ -18,6 +18,7 @@ namespace {
 
 struct VerifyFlags {
   std::vector<std::string> files;
+  bool all = false;  // said explicitly (the weekly schedule line); the same as no file
 };
 
 std::string status_word(VerifyStatus status) {
@@ -167,7 +168,14 @@ Command add_verify_command(CLI::App& app, GlobalSettings& settings) {
   command.results_on_stdout = true;
   command.log_file_optional = true;  // verify must work in a read-only folder
   command.app = app.add_subcommand("verify", "Prove backup files complete and unaltered (more than gzip -t)");
-  command.app->add_option("files", flags->files, "Files to verify (default: every backup and safety snapshot)");
+  auto* files = command.app->add_option("files", flags->files,
+                                        "Files to verify (default: every backup and safety snapshot)");
+  command.app
+      ->add_flag(
+          "--all", flags->all,
+          "Every backup and safety snapshot of the folder, however recently verified (the weekly schedule's "
+          "line: bit rot keeps a file's name, size and mtime)")
+      ->excludes(files);
   command.app->add_flag("--json", settings.json, "Machine-readable output (fields: docs/json-output.md)");
   command.app->footer(
       "Checks every gzip member's CRC, the completion marker, the content SHA-256 and the manifest.\n"

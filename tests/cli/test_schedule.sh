@@ -29,11 +29,11 @@ expect_eq "no warning when the config exists" "" "${CLI_LAST_ERR}"
 run "${CLI_BIN}" schedule --cron --drill
 expect_exit "schedule --cron --drill" 0
 expect_eq "both lines: the backup's, then the Sunday 04:00 drill of latest" \
-    "0 2 * * * ${bin} --config /etc/ifnbackup.conf -q backup # ifnbackup-schedule"$'\n'"0 4 * * 0 ${bin} --config /etc/ifnbackup.conf -q drill latest # ifnbackup-schedule-drill" \
+    "0 2 * * * ${bin} --config /etc/ifnbackup.conf -q backup # ifnbackup-schedule"$'\n'"0 4 * * 0 ${bin} --config /etc/ifnbackup.conf -q verify --all; ${bin} --config /etc/ifnbackup.conf -q drill latest # ifnbackup-schedule-drill" \
     "${CLI_LAST_OUT}"
 run "${CLI_BIN}" schedule --drill --drill-day Sat --drill-time 5:30
 expect_exit "schedule --drill --drill-day Sat --drill-time 5:30" 0
-expect_contains "day and time of the drill" "30 5 * * 6 ${bin} --config /etc/ifnbackup.conf -q drill latest # ifnbackup-schedule-drill" \
+expect_contains "day and time of the drill" "30 5 * * 6 ${bin} --config /etc/ifnbackup.conf -q verify --all; ${bin} --config /etc/ifnbackup.conf -q drill latest # ifnbackup-schedule-drill" \
     "${CLI_LAST_OUT}"
 run "${CLI_BIN}" schedule --drill --drill-day someday
 expect_exit "schedule --drill-day someday" 2
@@ -96,7 +96,7 @@ expect_exit "schedule --uninstall again" 0
 expect_contains "nothing to remove the second time" "nothing to remove" "${CLI_LAST_OUT}"
 
 # --drill: the drill's line is installed beside ours, replaced alone, and --uninstall removes both.
-drill_line="0 4 * * 0 ${CLI_WORK}/ifnbackup --config ${CLI_WORK}/ifn.conf -q drill latest # ifnbackup-schedule-drill"
+drill_line="0 4 * * 0 ${CLI_WORK}/ifnbackup --config ${CLI_WORK}/ifn.conf -q verify --all; ${CLI_WORK}/ifnbackup --config ${CLI_WORK}/ifn.conf -q drill latest # ifnbackup-schedule-drill"
 run as_user "${CLI_WORK}/ifnbackup" --config "${CLI_WORK}/ifn.conf" schedule --install --drill
 expect_exit "schedule --install --drill" 0
 expect_contains "it says it installed the drill's line" "installed in the crontab: ${drill_line}" "${CLI_LAST_OUT}"
@@ -110,7 +110,7 @@ expect_exit "schedule --install without --drill" 0
 expect_eq "without --drill, the drill's line stays" 1 "$(crontab -l -u "${user}" | grep -c 'ifnbackup-schedule-drill')"
 run as_user "${CLI_WORK}/ifnbackup" --config "${CLI_WORK}/ifn.conf" schedule --install --drill --drill-day wed
 expect_eq "a new day replaces the drill's line in place" \
-    "${others}"$'\n'"${ours}"$'\n'"0 4 * * 3 ${CLI_WORK}/ifnbackup --config ${CLI_WORK}/ifn.conf -q drill latest # ifnbackup-schedule-drill" \
+    "${others}"$'\n'"${ours}"$'\n'"0 4 * * 3 ${CLI_WORK}/ifnbackup --config ${CLI_WORK}/ifn.conf -q verify --all; ${CLI_WORK}/ifnbackup --config ${CLI_WORK}/ifn.conf -q drill latest # ifnbackup-schedule-drill" \
     "$(crontab -l -u "${user}")"
 run as_user "${CLI_WORK}/ifnbackup" schedule --uninstall
 expect_exit "schedule --uninstall with the drill's line" 0

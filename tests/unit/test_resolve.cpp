@@ -30,6 +30,17 @@ const std::string k_dump =
     "-- Dump completed on 2025-12-20  2:00:04\n";
 const std::string k_fake = "-- Dump completed\n";
 
+// One of our files (format 1: no signature needed to verify) of `database`, holding one table.
+std::string ours_of(const std::string& database) {
+  std::string content = "-- ifnbackup 0.1.0 dump of database `" + database +
+                        "`\n-- ifnbackup-format: 1\n-- ifnbackup-database: " + database +
+                        "\n\nCREATE TABLE `t` (`id` int);\nINSERT INTO `t` VALUES (1);\n" +
+                        format_manifest({{"t", 1}});
+  content += format_checksum_line(util::Sha256::hex_of(content), content.size());
+  content += format_completion_line(std::chrono::system_clock::now());
+  return content;
+}
+
 class ResolveTest : public test::TempDirTest {
  protected:
   void SetUp() override {
@@ -59,6 +70,32 @@ class ResolveTest : public test::TempDirTest {
   fs::path m_here;
   fs::path m_old_cwd;
 };
+
+TEST_F(ResolveTest, LatestIsTheNewestBackupOfTheDatabaseAskedFor) {
+  const fs::path app = write_gzip(m_backups / "ifn_connect_backup_20251219_020000.sql.gz", ours_of("app"));
+  const fs::path other =
+      write_gzip(m_backups / "ifn_connect_backup_20251220_020000.sql.gz", ours_of("other"));
+  write_gzip(m_backups / "ifn_connect_backup_20251221_020000.sql.gz", k_dump);  // records no database
+  EXPECT_EQ(resolve_backup_file("latest", m_backups, "ifn_connect_backup", "app"), app);
+  EXPECT_EQ(resolve_backup_file("latest", m_backups, "ifn_connect_backup", "other"), other);
+  try {
+    resolve_backup_file("latest", m_backups, "ifn_connect_backup", "third");
+    ADD_FAILURE() << "a backup of another database was chosen";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ErrorCode::not_found);
+    EXPECT_NE(std::string(error.what()).find("none of database 'third' verifies good"), std::string::npos)
+        << error.what();
+  }
+  // Without a database (verify latest), the newest good file, whoever's.
+  EXPECT_EQ(resolve_backup_file("latest", m_backups),
+            m_backups / "ifn_connect_backup_20251221_020000.sql.gz");
+}
+
+TEST_F(ResolveTest, LatestFollowsTheGivenPrefix) {
+  const fs::path mine = write_gzip(m_backups / "shop_20251219_020000.sql.gz", ours_of("app"));
+  write_gzip(m_backups / "ifn_connect_backup_20251220_020000.sql.gz", ours_of("app"));
+  EXPECT_EQ(resolve_backup_file("latest", m_backups, "shop", "app"), mine);
+}
 
 TEST_F(ResolveTest, LatestIsTheNewestGoodBackupHoldingATableNotDatedInTheFuture) {
   const fs::path older = write_gzip(m_backups / "ifn_connect_backup_20251219_020000.sql.gz", k_dump);

@@ -106,7 +106,8 @@ TEST(CrontabUninstall, InstallThenUninstallGivesBackTheOriginal) {
 }
 
 const std::string k_drill =
-    "0 4 * * 0 /usr/bin/ifnbackup --config /etc/ifnbackup.conf -q drill latest # ifnbackup-schedule-drill";
+    "0 4 * * 0 /usr/bin/ifnbackup --config /etc/ifnbackup.conf -q verify --all; "
+    "/usr/bin/ifnbackup --config /etc/ifnbackup.conf -q drill latest # ifnbackup-schedule-drill";
 
 TEST(ScheduleWeekday, NamesAsCronCountsThem) {
   EXPECT_EQ(parse_schedule_weekday("sun"), 0);
@@ -128,8 +129,8 @@ TEST(ScheduleWeekday, NamesAsCronCountsThem) {
 TEST(DrillCronLine, IsTheWeeklyQuietDrillOfLatestWithItsOwnMarker) {
   EXPECT_EQ(drill_cron_line({"/usr/bin/ifnbackup", "/etc/ifnbackup.conf", {4, 0}}, 0), k_drill);
   EXPECT_EQ(drill_cron_line({"/opt/ifn backup/ifnbackup", "/etc/ifn.conf", {23, 30}}, 3),
-            "30 23 * * 3 '/opt/ifn backup/ifnbackup' --config /etc/ifn.conf -q drill latest "
-            "# ifnbackup-schedule-drill");
+            "30 23 * * 3 '/opt/ifn backup/ifnbackup' --config /etc/ifn.conf -q verify --all; "
+            "'/opt/ifn backup/ifnbackup' --config /etc/ifn.conf -q drill latest # ifnbackup-schedule-drill");
   EXPECT_TRUE(is_schedule_line(k_drill, k_drill_schedule_marker));
   EXPECT_FALSE(is_schedule_line(k_drill)) << "not the backup's line";
   EXPECT_FALSE(is_schedule_line(k_ours, k_drill_schedule_marker)) << "nor is the backup's line the drill's";

@@ -189,6 +189,58 @@ TEST_F(VerificationStateTest, LinesOfEarlierVersionsAreReadSafely) {
   EXPECT_EQ(health_of(state.find(ours_empty)), Health::empty);
 }
 
+TEST_F(VerificationStateTest, TheSourceDatabaseIsRememberedWhateverItsName) {
+  const CatalogEntry app = entry(k_good, 500, 1000);
+  const CatalogEntry odd = entry(k_bad, 500, 1000);
+  const CatalogEntry dump = entry("ifn_connect_backup_20261122_020000.sql.gz", 500, 1000);
+  {
+    auto state = VerificationState::load(m_dir);
+    VerifyResult result = ok_result();
+    result.header["database"] = "app";
+    state.record(app, result, k_verified_at);
+    result.header = {{"database-hex", "610a09625c"}};
+    state.record(odd, result, k_verified_at);
+    result.header.clear();  // a mysqldump file records none
+    state.record(dump, result, k_verified_at);
+    state.save();
+  }
+  const auto state = VerificationState::load(m_dir);
+  ASSERT_NE(state.find(app), nullptr);
+  EXPECT_TRUE(state.find(app)->database_known);
+  EXPECT_EQ(state.find(app)->database, "app");
+  EXPECT_TRUE(is_backup_of(*state.find(app), "app"));
+  EXPECT_FALSE(is_backup_of(*state.find(app), "other"));
+  ASSERT_NE(state.find(odd), nullptr);
+  EXPECT_EQ(state.find(odd)->database, "a\n\tb\\");
+  ASSERT_NE(state.find(dump), nullptr);
+  EXPECT_TRUE(state.find(dump)->database_known);
+  EXPECT_FALSE(state.find(dump)->database.has_value());
+  EXPECT_FALSE(is_backup_of(*state.find(dump), "app")) << "a file that records no database is nobody's";
+  const std::string text = read_state();
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 3) << "one line per file, whatever the name holds:\n"
+                                                           << text;
+}
+
+TEST_F(VerificationStateTest, ARecordIsCurrentForAWeekAndWhenItKnowsTheDatabase) {
+  const CatalogEntry ours = entry(k_good, 500, 1000);
+  const std::string ticks = std::to_string(ours.mtime.time_since_epoch().count());
+  // A line of the previous version: no database field.
+  write_state(std::string(k_good) + "\t500\t" + ticks + "\tok\t1795652938\t4\t766\t\t1\n");
+  auto state = VerificationState::load(m_dir);
+  ASSERT_NE(state.find(ours), nullptr);
+  EXPECT_FALSE(state.find(ours)->database_known);
+  EXPECT_FALSE(record_is_current(state.find(ours), k_verified_at)) << "verified again to learn its database";
+  EXPECT_FALSE(is_backup_of(*state.find(ours), "app"));
+
+  VerifyResult result = ok_result();
+  result.header["database"] = "app";
+  state.record(ours, result, k_verified_at);
+  EXPECT_TRUE(record_is_current(state.find(ours), k_verified_at + std::chrono::days(7) - 1s));
+  EXPECT_FALSE(record_is_current(state.find(ours), k_verified_at + std::chrono::days(7)))
+      << "a week old: verified again (bit rot keeps name, size and mtime)";
+  EXPECT_FALSE(record_is_current(nullptr, k_verified_at));
+}
+
 TEST_F(VerificationStateTest, ChangedFileIsNoLongerVerified) {
   auto state = VerificationState::load(m_dir);
   state.record(entry(k_good, 16272, 1795652900), ok_result(), k_verified_at);

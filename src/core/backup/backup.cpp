@@ -7,6 +7,7 @@
 
 #include "backup/dump.hpp"
 #include "db/connection.hpp"
+#include "db/database_lock.hpp"
 #include "ifnbackup/catalog.hpp"
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/version.hpp"
@@ -102,6 +103,8 @@ BackupResult run_backup(const BackupOptions& options) {
   check_options(options);
   io::ensure_private_folder(options.backup_dir);
   io::FolderLock lock(options.backup_dir);
+  // A restore of this database from another folder would be dumped half-loaded.
+  const db::DatabaseLock database_lock(options.connection, options.connection.database);
   return write_backup(options);
 }
 

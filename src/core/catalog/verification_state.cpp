@@ -2,10 +2,12 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <fstream>
 #include <sstream>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/inventory.hpp"
@@ -25,6 +27,31 @@ std::optional<VerifyStatus> parse_status(const std::string& text) {
     }
   }
   return std::nullopt;
+}
+
+// The source database in the state file: any name on one field, as hexadecimal digits.
+std::string hex_of(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    out += fmt::format("{:02x}", static_cast<unsigned char>(c));
+  }
+  return out;
+}
+
+std::optional<std::string> from_hex(std::string_view hex) {
+  if (hex.empty() || hex.size() % 2 != 0) {
+    return std::nullopt;
+  }
+  std::string out;
+  for (std::size_t i = 0; i < hex.size(); i += 2) {
+    unsigned value = 0;
+    const auto [end, ec] = std::from_chars(hex.data() + i, hex.data() + i + 2, value, 16);
+    if (ec != std::errc{} || end != hex.data() + i + 2) {
+      return std::nullopt;
+    }
+    out.push_back(static_cast<char>(value));
+  }
+  return out;
 }
 
 std::string one_line(std::string text) {
@@ -75,6 +102,13 @@ VerificationState VerificationState::load(const fs::path& backup_dir) {
       } else {
         record.holds_tables = record.status == VerifyStatus::ok && record.tables > 0;
       }
+      if (fields.size() > 9) {
+        // A field that does not decode leaves the database unknown: verified again when it matters.
+        record.database_known = fields[9] == "-" || from_hex(fields[9]).has_value();
+        if (record.database_known && fields[9] != "-") {
+          record.database = from_hex(fields[9]);
+        }
+      }
       state.m_records[record.name] = std::move(record);
     } catch (const std::exception&) {
       continue;  // a damaged line only loses what it remembered
@@ -106,6 +140,8 @@ void VerificationState::record(const CatalogEntry& entry, const VerifyResult& re
     record.rows += table.rows;
   }
   record.holds_tables = result.holds_tables();
+  record.database_known = true;
+  record.database = header_database(result.header);
   m_records[entry.name] = std::move(record);
 }
 
@@ -113,11 +149,23 @@ void VerificationState::save() const {
   std::string text;
   for (const auto& [name, r] : m_records) {
     text += fmt::format(
-        "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n", name, r.size, r.mtime_ticks, verify_status_name(r.status),
+        "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}", name, r.size, r.mtime_ticks, verify_status_name(r.status),
         std::chrono::duration_cast<std::chrono::seconds>(r.verified_at.time_since_epoch()).count(), r.tables,
         r.rows, r.reason, r.holds_tables ? 1 : 0);
+    if (r.database_known) {
+      text += '\t' + (r.database ? hex_of(*r.database) : std::string("-"));
+    }
+    text += '\n';
   }
   io::replace_file(m_path, text, 0600);
+}
+
+bool record_is_current(const VerificationRecord* record, std::chrono::system_clock::time_point now) {
+  return record != nullptr && record->database_known && now - record->verified_at < k_verification_max_age;
+}
+
+bool is_backup_of(const VerificationRecord& record, const std::string& database) {
+  return record.database_known && record.database == database;
 }
 
 Health health_of(const VerificationRecord* record) {
@@ -135,6 +183,32 @@ VerifyResult verify_entry(const CatalogEntry& entry, VerificationState& state,
   auto result = verify_backup_file(entry.path, progress);
   state.record(entry, result, std::chrono::system_clock::now());
   return result;
+}
+
+std::vector<std::string> verify_stale_files(const fs::path& backup_dir, const std::string& prefix,
+                                            std::chrono::system_clock::time_point now) {
+  auto state = VerificationState::load(backup_dir);
+  std::vector<std::string> verified;
+  for (const auto& entry : scan_backup_folder(backup_dir, prefix)) {
+    if (entry.kind != BackupKind::backup && entry.kind != BackupKind::safety_snapshot) {
+      continue;
+    }
+    const VerificationRecord* record = state.find(entry);
+    if (record == nullptr || now - record->verified_at < k_verification_max_age) {
+      continue;  // never verified: the journal's account of its run stands until something verifies it
+    }
+    spdlog::info("verifying {} again: last verified more than 7 days ago", entry.name);
+    verify_entry(entry, state);
+    verified.push_back(entry.name);
+  }
+  if (!verified.empty()) {
+    try {
+      state.save();
+    } catch (const Error& error) {
+      spdlog::warn("verification results not remembered: {}", error.what());
+    }
+  }
+  return verified;
 }
 
 std::optional<DiskSpace> disk_space(const fs::path& path) {

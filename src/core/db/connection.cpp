@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 
@@ -425,6 +426,11 @@ void append_quoted_string(std::string& out, std::string_view text) {
   }
   out.append(text.data() + start, text.size() - start);
   out.push_back('\'');
+}
+
+std::size_t identifier_length(std::string_view name) {
+  return static_cast<std::size_t>(std::count_if(
+      name.begin(), name.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; }));
 }
 
 std::string quote_identifier(std::string_view name) {

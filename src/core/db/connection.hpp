@@ -131,6 +131,10 @@ class Connection {
 void append_quoted_string(std::string& out, std::string_view text);
 // `name` with backticks doubled.
 std::string quote_identifier(std::string_view name);
+// Database names, and lock names, are at most this many characters (not bytes).
+inline constexpr std::size_t k_max_identifier_length = 64;
+// The characters of a UTF-8 name, as the server counts them against that limit.
+std::size_t identifier_length(std::string_view name);
 // The name of the backquoted identifier starting at text[at] (doubled backquotes undone); `at`
 // moves past its closing quote. nullopt (and `at` unchanged) when there is none.
 std::optional<std::string> parse_quoted_identifier(std::string_view text, std::size_t& at);

@@ -193,6 +193,7 @@ DrillResult run_drill(const DrillOptions& options, const DrillCallbacks& callbac
   restore.backup_dir = options.backup_dir;
   restore.signing = options.signing;
   restore.file = options.file;
+  restore.prefix = options.prefix;
   restore.into = scratch;
   restore.no_rollback = options.keep;  // --keep: a failed load stays, to be looked at
   restore.no_binlog = options.no_binlog;

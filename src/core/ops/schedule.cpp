@@ -105,9 +105,11 @@ std::string cron_line(const ScheduleEntry& entry) {
 }
 
 std::string drill_cron_line(const ScheduleEntry& entry, int weekday) {
-  return fmt::format("{} {} * * {} {} --config {} -q drill latest {}", entry.time.minute, entry.time.hour,
-                     weekday, shell_word(entry.binary), shell_word(entry.config_file),
-                     k_drill_schedule_marker);
+  // Every file verified again first (bit rot keeps name, size and mtime); the drill runs either way.
+  const std::string command =
+      fmt::format("{} --config {} -q", shell_word(entry.binary), shell_word(entry.config_file));
+  return fmt::format("{} {} * * {} {} verify --all; {} drill latest {}", entry.time.minute, entry.time.hour,
+                     weekday, command, command, k_drill_schedule_marker);
 }
 
 bool is_schedule_line(std::string_view line, std::string_view marker) {

@@ -24,9 +24,11 @@ bool is_bare_name(const std::string& file) {
 // a file of a few comment lines verifies too, and a forged name can sort before every real backup.
 // A safety snapshot of ours that holds no table (the database was empty) is still the state before
 // that restore, so "latest-safety" takes it. Files never verified are verified here, newest first,
-// and the results remembered.
+// and the results remembered. Given a database, only that database's files count (a file that records
+// none, a mysqldump file, never does): another database's backup in the same folder is never "latest".
 std::optional<fs::path> newest_usable(const fs::path& backup_dir, const std::string& prefix,
-                                      BackupKind wanted, const std::string& keyword) {
+                                      BackupKind wanted, const std::string& keyword,
+                                      const std::string& database) {
   auto state = VerificationState::load(backup_dir);
   const auto now = std::chrono::system_clock::now();
   bool verified_here = false;
@@ -40,11 +42,19 @@ std::optional<fs::path> newest_usable(const fs::path& backup_dir, const std::str
       continue;
     }
     const VerificationRecord* record = state.find(entry);
-    if (record == nullptr) {
-      spdlog::info("verifying {} (never verified) before choosing it as '{}'", entry.name, keyword);
+    if (record == nullptr || !record->database_known) {
+      spdlog::info("verifying {} ({}) before choosing it as '{}'", entry.name,
+                   record == nullptr ? "never verified" : "its database not yet known", keyword);
       verify_entry(entry, state);
       verified_here = true;
       record = state.find(entry);
+    }
+    if (!database.empty() && !is_backup_of(*record, database)) {
+      spdlog::info("{} is not '{}': {}", entry.name, keyword,
+                   record->database
+                       ? fmt::format("it is a backup of database '{}', not '{}'", *record->database, database)
+                       : std::string("it records no source database (a mysqldump file)"));
+      continue;
     }
     const Health health = health_of(record);
     const bool empty_snapshot_of_ours = wanted == BackupKind::safety_snapshot && health == Health::empty &&
@@ -86,7 +96,7 @@ std::string newest_names(const fs::path& backup_dir, const std::string& prefix) 
 }  // namespace
 
 std::filesystem::path resolve_backup_file(const std::string& file, const fs::path& backup_dir,
-                                          const std::string& prefix) {
+                                          const std::string& prefix, const std::string& database) {
   if (file.empty()) {
     throw Error(ErrorCode::usage, "no backup file given", "ifnbackup list shows the backups");
   }
@@ -97,16 +107,17 @@ std::filesystem::path resolve_backup_file(const std::string& file, const fs::pat
   if (file == "latest" || file == "latest-safety") {
     const auto wanted = file == "latest" ? BackupKind::backup : BackupKind::safety_snapshot;
     if (have_folder) {
-      if (auto path = newest_usable(backup_dir, prefix, wanted, file)) {
+      if (auto path = newest_usable(backup_dir, prefix, wanted, file, database)) {
         return *path;
       }
     }
     const std::string newest = newest_names(backup_dir, prefix);
     throw Error(ErrorCode::not_found,
-                fmt::format("no {} for '{}' in {}: none verifies good, holds a table and is dated no later "
+                fmt::format("no {} for '{}' in {}: none {}verifies good, holds a table and is dated no later "
                             "than now",
                             wanted == BackupKind::backup ? "backup" : "safety snapshot", file,
-                            have_folder ? backup_dir.string() : std::string("no backup folder")),
+                            have_folder ? backup_dir.string() : std::string("no backup folder"),
+                            database.empty() ? std::string() : fmt::format("of database '{}' ", database)),
                 newest.empty()
                     ? std::string("the backup folder holds no backup")
                     : "name one of these files to use it anyway (ifnbackup list shows why):" + newest);

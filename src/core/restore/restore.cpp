@@ -10,9 +10,11 @@
 
 #include "backup/dump.hpp"
 #include "db/connection.hpp"
+#include "db/database_lock.hpp"
 #include "ifnbackup/backup.hpp"
 #include "ifnbackup/catalog.hpp"
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/printable.hpp"
 #include "ifnbackup/restore.hpp"
 #include "ifnbackup/signing.hpp"
 #include "io/atomic_file.hpp"
@@ -211,9 +213,20 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
   if (plan.target_database.empty()) {
     throw Error(ErrorCode::usage, "no database to restore into", "give --database (or --into DB)");
   }
+  if (const std::size_t length = db::identifier_length(plan.target_database);
+      length > db::k_max_identifier_length) {
+    throw Error(
+        ErrorCode::usage,
+        printable(fmt::format("cannot restore into '{}': {} characters, a database name holds at most {}; "
+                              "nothing was changed",
+                              plan.target_database, length, db::k_max_identifier_length)),
+        "name a shorter database with --into");
+  }
 
   // 1-2. The file, verified in full before anything else.
-  plan.file = resolve_backup_file(options.file, options.backup_dir);
+  // "latest" is the newest backup of the configured database, also when restoring it --into another.
+  plan.file =
+      resolve_backup_file(options.file, options.backup_dir, options.prefix, options.connection.database);
   spdlog::info("verifying {}", plan.file.string());
   const auto verified_identity = file_identity(plan.file);
   // One open file from the verification to the load: what is loaded is the file that was
@@ -235,6 +248,7 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
     plan.verification = verify_backup_file(pinned.path(), {}, options.threads);
   }
   plan.verification.path = plan.file;
+  plan.source_database = header_database(plan.verification.header);
   if (!plan.verification.ok()) {
     refuse_file(plan.verification);
   }
@@ -310,6 +324,8 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
   // 4. The safety snapshot, under the folder's lock so no backup or rotation runs meanwhile.
   io::ensure_private_folder(options.backup_dir);
   io::FolderLock lock(options.backup_dir);
+  // The folder lock does not see a restore of the same database from another folder.
+  const db::DatabaseLock database_lock(options.connection, plan.target_database);
   // The lock was not held while the operator read the plan: a rotation may have removed or
   // replaced the file meanwhile. Check before anything is dropped.
   if (file_identity(plan.file) != verified_identity) {

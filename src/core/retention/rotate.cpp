@@ -2,7 +2,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
+#include <iterator>
+#include <map>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -23,21 +26,53 @@ RotateResult run_rotate(const RotateOptions& options) {
   auto state = VerificationState::load(options.backup_dir);
   RotateResult result;
 
-  std::vector<RetentionCandidate> candidates;
+  // Candidates by source database; partial files (not verifiable) only age, in a group of their own.
+  std::map<std::string, std::vector<RetentionCandidate>> by_database;
+  std::vector<RetentionCandidate> partials;
   for (auto& entry : scan_backup_folder(options.backup_dir, options.prefix)) {
     if (entry.kind == BackupKind::foreign) {
       continue;  // never a candidate, never touched
     }
+    if (entry.kind == BackupKind::partial) {
+      partials.push_back(RetentionCandidate{std::move(entry), Health::unknown});
+      continue;
+    }
     const VerificationRecord* record = state.find(entry);
-    if (record == nullptr && entry.kind != BackupKind::partial) {
-      spdlog::info("verifying {} (never verified) before deciding", entry.name);
+    if (!record_is_current(record, now)) {
+      spdlog::info("verifying {} ({}) before deciding", entry.name,
+                   record == nullptr         ? "never verified"
+                   : !record->database_known ? "its database not yet known"
+                                             : "last verified more than 7 days ago");
       verify_entry(entry, state);
       result.verified.push_back(entry.name);
       record = state.find(entry);
     }
-    candidates.push_back(RetentionCandidate{std::move(entry), health_of(record)});
+    const Health health = health_of(record);
+    // A good file that records no database (a mysqldump file) may be any database's last backup. One
+    // that does not verify or holds no table is nobody's fallback: judged with the files rotated here.
+    if (!record->database && health == Health::good) {
+      result.decisions.push_back(RetentionDecision{
+          std::move(entry), false,
+          "records no source database (a mysqldump file): never rotated, remove it by hand"});
+      continue;
+    }
+    if (record->database && !options.database.empty() && *record->database != options.database) {
+      result.decisions.push_back(RetentionDecision{
+          std::move(entry), false, fmt::format("a backup of another database ('{}')", *record->database)});
+      continue;
+    }
+    by_database[record->database.value_or(options.database)].push_back(
+        RetentionCandidate{std::move(entry), health});
   }
-  result.decisions = apply_retention(candidates, options.policy, now);
+  for (const auto& [database, candidates] : by_database) {
+    auto decisions = apply_retention(candidates, options.policy, now);
+    std::move(decisions.begin(), decisions.end(), std::back_inserter(result.decisions));
+  }
+  auto partial_decisions = apply_retention(partials, options.policy, now);
+  std::move(partial_decisions.begin(), partial_decisions.end(), std::back_inserter(result.decisions));
+  std::stable_sort(
+      result.decisions.begin(), result.decisions.end(),
+      [](const RetentionDecision& a, const RetentionDecision& b) { return newest_first(a.entry, b.entry); });
 
   for (const auto& decision : result.decisions) {
     if (!decision.remove) {

@@ -1,0 +1,58 @@
+#include "db/database_lock.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "ifnbackup/error.hpp"
+#include "ifnbackup/printable.hpp"
+#include "util/sha256.hpp"
+
+namespace ifnbackup::db {
+
+namespace {
+
+constexpr std::string_view k_lock_prefix = "ifnbackup:";
+
+std::string literal(std::string_view text) {
+  std::string out;
+  append_quoted_string(out, text);
+  return out;
+}
+
+}  // namespace
+
+std::string database_lock_name(const std::string& database) {
+  if (k_lock_prefix.size() + identifier_length(database) <= k_max_identifier_length) {
+    return std::string(k_lock_prefix) + database;
+  }
+  const std::string hex = util::Sha256::hex_of(database);
+  return std::string(k_lock_prefix) + "#" + hex.substr(0, 40);
+}
+
+DatabaseLock::DatabaseLock(const ConnectionOptions& options, const std::string& database)
+    : m_name(database_lock_name(database)) {
+  m_connection = Connection::open(options, false);
+  const auto got = m_connection->query_value(fmt::format("SELECT GET_LOCK({}, 0)", literal(m_name)));
+  if (!got || *got != "1") {
+    const auto holder =
+        m_connection->query_value(fmt::format("SELECT IS_USED_LOCK({})", literal(m_name))).value_or("?");
+    throw Error(
+        ErrorCode::lock_held,
+        printable(fmt::format("another ifnbackup run holds database '{}' on {} (server lock '{}', "
+                              "connection {})",
+                              database, m_connection->description(), m_name, holder)),
+        "wait for it to finish (a backup, restore or drill of that database, maybe from another folder); "
+        "SHOW PROCESSLIST shows it");
+  }
+}
+
+DatabaseLock::~DatabaseLock() {
+  try {
+    m_connection->execute(fmt::format("DO RELEASE_LOCK({})", literal(m_name)));
+  } catch (const std::exception& error) {
+    // Closing the connection releases it anyway.
+    spdlog::debug("RELEASE_LOCK failed: {}", error.what());
+  }
+}
+
+}  // namespace ifnbackup::db
