@@ -7,7 +7,7 @@
 # - a per-database lock on the server: a restore (or backup) of a database another run holds is
 #   refused with exit 5, whatever the folder;
 # - --into longer than 64 characters is refused before anything; restore and drill honour --prefix;
-# - rotate verifies again a file whose last verification is more than 7 days old.
+# - rotate and check verify again a file whose last verification is more than 7 days old; verify --all.
 set -uo pipefail
 # shellcheck source=tests/cli/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -93,6 +93,16 @@ run ifn "${app}" rotate --dry-run --retention-days 30 --min-keep 1
 expect_exit "rotate after a week" 0
 expect_contains "rotate verifies a week-old verification again" "last verified more than 7 days ago" \
     "$(cat "${dir}/backup.log")"
+
+# --- check does the same: the week-old record is refreshed (a rotten file would turn bad)
+awk -F'\t' -v OFS='\t' -v old="${old}" '{ $5 = old; print }' "${state}" >"${state}.new" && mv "${state}.new" "${state}"
+run ifn "${app}" check --drill-max-age-days 0
+verified_at=$(awk -F'\t' -v f="${app40}" '$1 == f { print $5 }' "${state}")
+check "check verifies a week-old verification again" test "${verified_at}" -gt "$(($(date +%s) - 3600))"
+run ifn "${app}" verify --all
+expect_exit "verify --all (the weekly schedule line's)" 0
+run ifn "${app}" verify --all "${app40}"
+expect_exit "verify --all with a file" 2
 
 # --- the per-database lock on the server: held by another session, restore and backup refuse (5)
 lockfifo="${W}/.dblock.fifo"
