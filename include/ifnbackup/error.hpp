@@ -28,6 +28,7 @@ enum class ErrorCode : int {
   content_mismatch = 18,  // restore loaded, but a table's content differs from the backup's digest
   foreign_statement = 19,  // a file holds a statement a backup may not (another database, SET GLOBAL...)
   untrusted_signature = 20,  // restore: our file is unsigned or signed by a key neither ours nor trusted
+  not_restorable = 21,  // backup written and verified, but the server refused its schema (schema check)
 };
 
 // Short stable name of a code, for logs and JSON ("lock_held").

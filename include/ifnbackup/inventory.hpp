@@ -31,6 +31,11 @@ struct VerificationRecord {
   // it was remembered do not know it, and a file is verified again before a choice that needs it.
   bool database_known = false;
   std::optional<std::string> database;  // std::nullopt: the file records none (a mysqldump file)
+  // The schema check of the backup run that wrote it (ifnbackup/schema_check.hpp): "" never run,
+  // "passed", "FAILED: <statement and error>", "not run: <why>". Kept while the file is unchanged,
+  // across verifications. A FAILED one is not restorable as is: never "latest", never in the floor.
+  std::string schema_check;
+  bool not_restorable() const { return schema_check.starts_with("FAILED"); }
 };
 
 // A verification older than this is done again by rotate and check before they rely on it: bit rot
@@ -54,6 +59,8 @@ class VerificationState {
   // The record for this file as it is now, or nullptr if never verified or changed since.
   const VerificationRecord* find(const CatalogEntry& entry) const;
   void record(const CatalogEntry& entry, const VerifyResult& result, std::chrono::system_clock::time_point now);
+  // The outcome of the schema check of this file (already recorded by record()); "outcome: detail".
+  void record_schema_check(const CatalogEntry& entry, std::string outcome);
   void forget(const std::string& name) { m_records.erase(name); }
   // Written to a temporary file and renamed over the old one (0600). Throws Error(io).
   void save() const;
@@ -63,7 +70,8 @@ class VerificationState {
   std::map<std::string, VerificationRecord> m_records;
 };
 
-// Health for retention, from a record (nullptr: unknown): good only when it verified and holds a table.
+// Health for retention, from a record (nullptr: unknown): good only when it verified, holds a table
+// and its schema check did not fail.
 Health health_of(const VerificationRecord* record);
 
 // Verifies one of the folder's files and records the outcome in the state (not saved).

@@ -53,6 +53,9 @@ enum class Health {
   good,     // complete and unaltered, and holds a table (VerifyResult::holds_tables)
   empty,    // complete and unaltered but holds no table: nothing to fall back on, never in the floor
   bad,      // corrupt or incomplete
+  // complete and unaltered, but the server refused its schema (the schema check of its backup
+  // run): kept like an empty one, never in the floor nor "latest"
+  unrestorable,
   unknown,  // never verified
 };
 

@@ -6,6 +6,7 @@
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/inventory.hpp"
 #include "ifnbackup/rotate.hpp"
+#include "ifnbackup/schema_check.hpp"
 
 namespace ifnbackup::cli {
 
@@ -30,6 +31,45 @@ void verify_new_backup(const std::filesystem::path& file, const GlobalSettings& 
   }
 }
 
+// The new file's schema, without rows, through the restore's loader into a scratch database of
+// the same server: a statement the server refuses is found at 02:00, not during an emergency. The
+// outcome is remembered beside the verification (list, verify, status, check).
+SchemaCheckResult check_new_backup(const std::filesystem::path& file, const GlobalSettings& settings) {
+  SchemaCheckResult result;
+  try {
+    result = check_schema(settings.connection, file);
+  } catch (const Error& error) {
+    if (error.code() == ErrorCode::interrupted) {
+      throw;
+    }
+    result.detail = error.what();  // the server went away: not a verdict on the file
+  }
+  auto state = VerificationState::load(settings.backup_dir);
+  for (const auto& entry : scan_backup_folder(settings.backup_dir, settings.prefix)) {
+    if (entry.name == file.filename().string()) {
+      state.record_schema_check(entry, result.detail.empty() ? schema_check_outcome_name(result.outcome)
+                                                             : fmt::format("{}: {}",
+                                                                           schema_check_outcome_name(result.outcome),
+                                                                           result.detail));
+      state.save();
+    }
+  }
+  switch (result.outcome) {
+    case SchemaCheckOutcome::passed:
+      spdlog::info("schema check: {} statements of the schema loaded into a scratch database ({:.1f} s)",
+                   result.statements, static_cast<double>(result.duration.count()) / 1000.0);
+      break;
+    case SchemaCheckOutcome::not_run:
+      spdlog::warn("schema check not run: {}", result.detail);
+      break;
+    case SchemaCheckOutcome::failed:
+      spdlog::error("schema check FAILED: the server refused {} statement{} of the new backup's schema; first: {}",
+                    result.refused, result.refused == 1 ? "" : "s", result.detail);
+      break;
+  }
+  return result;
+}
+
 }  // namespace
 
 Command add_backup_command(CLI::App& app, GlobalSettings& settings) {
@@ -37,12 +77,18 @@ Command add_backup_command(CLI::App& app, GlobalSettings& settings) {
   command.log_name = "backup";
   command.app = app.add_subcommand("backup", "Write a consistent, verified backup of the database to the backup folder");
   command.app->add_flag("--no-rotate", settings.no_rotate, "Do not apply the retention policy after the backup");
+  command.app->add_flag("--no-schema-check", settings.no_schema_check,
+                        "Do not load the new backup's schema (no rows) into a scratch database to prove the "
+                        "server takes it");
   command.app->add_option("--metrics-file", settings.metrics_file,
                           "After the run, success or not, write Prometheus metrics there (docs/monitoring.md)");
   command.app->footer(
       "Writes <backup-dir>/<prefix>_YYYYMMDD_HHMMSS.sql.gz (a standard gzip of SQL) through a .partial file,\n"
-      "so a file under a final name is always complete; reads it back to verify it; then rotates (unless\n"
-      "--no-rotate). A failed backup never rotates. Exit codes: docs/exit-codes.md.");
+      "so a file under a final name is always complete; reads it back to verify it; loads its schema without\n"
+      "rows into a scratch database ifnbackup_schemacheck_<pid> and drops it (unless --no-schema-check; skipped\n"
+      "with a warning when the account may not create it); then rotates (unless --no-rotate). A failed backup\n"
+      "never rotates. A backup whose schema the server refuses is kept, marked NOT RESTORABLE, and the run\n"
+      "exits 21 after the rotation. Exit codes: docs/exit-codes.md.");
   command.action = [&settings]() {
     const auto options = make_backup_options(settings);
     spdlog::info("backup of database '{}' started", options.connection.database);
@@ -56,6 +102,10 @@ Command add_backup_command(CLI::App& app, GlobalSettings& settings) {
                  static_cast<double>(result.uncompressed_bytes) / 1048576.0,
                  static_cast<double>(result.duration.count()) / 1000.0, result.snapshot);
     verify_new_backup(result.file, settings);
+    SchemaCheckResult schema;
+    if (!settings.no_schema_check) {
+      schema = check_new_backup(result.file, settings);
+    }
     if (!settings.no_rotate) {
       RotateOptions rotate;
       rotate.backup_dir = settings.backup_dir;
@@ -72,6 +122,14 @@ Command add_backup_command(CLI::App& app, GlobalSettings& settings) {
                                 result.file.filename().string(), error.what()),
                     error.hint());
       }
+    }
+    if (schema.outcome == SchemaCheckOutcome::failed) {
+      throw Error(ErrorCode::not_restorable,
+                  fmt::format("the backup {} is written and verified, but NOT RESTORABLE as is: the server refused "
+                              "its schema in a scratch database: {}",
+                              result.file.filename().string(), schema.detail),
+                  "fix the object named (a view over a dropped table, a definer that no longer exists...) and "
+                  "back up again; the file is kept: its rows can still be loaded by hand");
     }
     return 0;
   };

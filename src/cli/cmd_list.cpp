@@ -19,6 +19,9 @@ std::string verification_text(const VerificationRecord* record) {
   const std::string when = local_time(record->verified_at);
   // Whole, but nothing to restore: never "latest", not in the retention floor.
   const char* no_table = record->holds_tables ? "" : ", no table";
+  if (record->not_restorable() && (record->status == VerifyStatus::ok || record->status == VerifyStatus::ok_legacy)) {
+    return fmt::format("NOT RESTORABLE: schema check failed ({})", when);
+  }
   switch (record->status) {
     case VerifyStatus::ok: return fmt::format("OK{} ({})", no_table, when);
     case VerifyStatus::ok_legacy: return fmt::format("OK legacy{} ({})", no_table, when);

@@ -64,6 +64,8 @@ void write_json(const MonitoringSituation& s, const std::vector<HistoryDay>& his
   json.key("backups").value(static_cast<std::uint64_t>(s.backups.size()));
   json.key("safety_snapshots").value(static_cast<std::uint64_t>(s.safety_snapshots));
   json.key("verify_failures").value(static_cast<std::uint64_t>(s.verify_failures()));
+  json.key("newest_not_restorable")
+      .value(!s.backups.empty() && s.backups.front().health == Health::unrestorable);
   json.key("bytes_used").value(s.bytes_used);
   json.key("free_bytes");
   s.space ? json.value(s.space->free_bytes) : json.null();
@@ -153,6 +155,9 @@ void write_text(const MonitoringSituation& s, const std::vector<HistoryDay>& his
   out += fmt::format("Backups           {} ({} safety snapshot(s)), {} used", s.backups.size(), s.safety_snapshots,
                      human_size(s.bytes_used));
   out += s.verify_failures() > 0 ? fmt::format(", {} FAILED verification\n", s.verify_failures()) : "\n";
+  if (!s.backups.empty() && s.backups.front().health == Health::unrestorable) {
+    out += fmt::format("NOT RESTORABLE    {}: {}\n", s.backups.front().name, s.backups.front().reason);
+  }
   if (s.space) {
     out += fmt::format("Free space        {} of {} ({:.1f} %)\n", human_size(s.space->free_bytes),
                        human_size(s.space->total_bytes), s.space->free_percent());

@@ -81,12 +81,17 @@ int verify_files(const GlobalSettings& settings, const VerifyFlags& flags) {
     keys.judge(result);
     result.reason = reason_without_path(result.reason, path);
     std::error_code ec;
+    std::string schema_check;  // what the backup run's schema check found, kept in the state
     for (const auto& entry : folder) {
       // A foreign entry (a symlink named like a backup, pointing at this file) gets no record.
       if (entry.kind != BackupKind::foreign && fs::equivalent(entry.path, path, ec)) {
         state.record(entry, result, std::chrono::system_clock::now());
+        if (const VerificationRecord* record = state.find(entry); record != nullptr) {
+          schema_check = record->schema_check;
+        }
       }
     }
+    const bool not_restorable = schema_check.starts_with("FAILED");
     std::uint64_t rows = 0;
     for (const auto& table : result.tables) {
       rows += table.rows;
@@ -113,17 +118,20 @@ int verify_files(const GlobalSettings& settings, const VerifyFlags& flags) {
           .key("completed_at").value(result.completed_at)
           .key("sections").value(result.sections)
           .key("holds_tables").value(result.holds_tables())
+          .key("schema_check").value(schema_check)
+          .key("restorable").value(result.ok() && !not_restorable)
           .key("signature").value(signer_trust_name(result.signer.trust))
           .key("signer").value(result.signer.fingerprint)
           .end_object();
     } else if (result.ok()) {
       const bool vouched = result.signer.trust == SignerTrust::ours || result.signer.trust == SignerTrust::trusted;
-      std::cout << fmt::format("OK          {}{}{}; signature: {}{}\n", printable(path.filename().string()),
+      std::cout << fmt::format("OK          {}{}{}{}; signature: {}{}\n", printable(path.filename().string()),
                                result.status == VerifyStatus::ok_legacy
                                    ? "  (legacy: no content checksum)"
                                    : fmt::format("  ({} tables, {} rows, sha256{} verified)", result.tables.size(),
                                                  rows, result.sections > 0 ? " and section index" : ""),
                                result.holds_tables() ? "" : "; holds no table: never 'latest', not in --min-keep",
+                               not_restorable ? "; NOT RESTORABLE as is (its schema check: " + schema_check + ")" : "",
                                describe_signer(result),
                                result.status == VerifyStatus::ok && !vouched ? ": restore needs --trust-unsigned" : "");
     } else {

@@ -59,6 +59,9 @@ const char* exit_meaning(ErrorCode code) {
     case ErrorCode::untrusted_signature:
       return "restore: the file is one of ours but unsigned, or signed by a key neither ours nor trusted "
              "(--trust-unsigned, ifnbackup key trust)";
+    case ErrorCode::not_restorable:
+      return "backup: the file is written and verified, but the server refused its schema in a scratch database: "
+             "it is kept and marked not restorable as is";
   }
   return "";
 }

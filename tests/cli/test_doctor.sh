@@ -59,7 +59,10 @@ expect_contains "its fix" "fix: chmod 600 ${folder}/*" "${out}"
 # The private server's datadir is under the work folder: same filesystem as the backups.
 expect_contains "the backup folder shares the datadir's filesystem" \
     "${folder} is on the same filesystem as the server's datadir ${datadir}" "${out}"
-expect_contains "the count of warnings" "doctor: 8 warning(s)" "${out}"
+expect_contains "the schema check cannot run for this account" \
+    "the account may not create the scratch database" "${out}"
+expect_contains "its fix" "fix: GRANT ALL ON \`ifnbackup\\_schemacheck\\_%\`.*" "${out}"
+expect_contains "the count of warnings" "doctor: 9 warning(s)" "${out}"
 
 run "${CLI_BIN}" --config "${config}" -q doctor
 expect_exit "doctor -q" 17
@@ -67,7 +70,8 @@ expect_not_contains "-q: no ok or note lines" "note     " "${CLI_LAST_OUT}"
 expect_contains "-q: the warnings still" "lacks TRIGGER" "${CLI_LAST_OUT}"
 
 # Fix everything the doctor said (except the filesystem, which a test cannot move): only that one is left.
-root_sql -e "GRANT SHOW VIEW, TRIGGER, EVENT ON \`${db}\`.* TO '${account}'@'localhost'"
+root_sql -e "GRANT SHOW VIEW, TRIGGER, EVENT ON \`${db}\`.* TO '${account}'@'localhost';
+    GRANT ALL ON \`ifnbackup\\_schemacheck\\_%\`.* TO '${account}'@'localhost'"
 chmod 0600 "${config}" "${restricted}" "${backup}"
 chmod 0700 "${folder}"
 run "${CLI_BIN}" --config "${config}" doctor
@@ -75,6 +79,7 @@ expect_exit "doctor after the fixes" 17
 expect_contains "the privileges now suffice" "warning(s)" "${CLI_LAST_OUT}"
 check "no privilege warning left" bash -c '! grep -q "^WARNING  privileges" <<<"$1"' _ "${CLI_LAST_OUT}"
 check "no mode warning left" bash -c '! grep -q "chmod" <<<"$1"' _ "${CLI_LAST_OUT}"
+expect_contains "the schema check can run now" "ok       schema check" "${CLI_LAST_OUT}"
 expect_contains "one warning left: the location" "doctor: 1 warning(s)" "${CLI_LAST_OUT}"
 
 # A backup folder on another filesystem (tmpfs /dev/shm, when it is one): exit 0.

@@ -70,7 +70,8 @@ VerificationState VerificationState::load(const fs::path& backup_dir) {
   state.m_path = backup_dir / k_file_name;
   std::ifstream in(state.m_path);
   std::string line;
-  // name, size, mtime ticks, status, verified at (unix seconds), tables, rows, reason, holds tables (0/1)
+  // name, size, mtime ticks, status, verified at (unix seconds), tables, rows, reason, holds tables (0/1),
+  // database (hex; "-" none recorded; "?" or absent: not known), schema check (absent: never run)
   while (std::getline(in, line)) {
     std::vector<std::string> fields;
     std::stringstream stream(line);
@@ -109,6 +110,7 @@ VerificationState VerificationState::load(const fs::path& backup_dir) {
           record.database = from_hex(fields[9]);
         }
       }
+      record.schema_check = fields.size() > 10 ? fields[10] : "";
       state.m_records[record.name] = std::move(record);
     } catch (const std::exception&) {
       continue;  // a damaged line only loses what it remembered
@@ -142,7 +144,18 @@ void VerificationState::record(const CatalogEntry& entry, const VerifyResult& re
   record.holds_tables = result.holds_tables();
   record.database_known = true;
   record.database = header_database(result.header);
+  // The schema check is not redone by a verification: kept while the file is the one it checked.
+  if (const VerificationRecord* previous = find(entry); previous != nullptr) {
+    record.schema_check = previous->schema_check;
+  }
   m_records[entry.name] = std::move(record);
+}
+
+void VerificationState::record_schema_check(const CatalogEntry& entry, std::string outcome) {
+  const auto it = m_records.find(entry.name);
+  if (it != m_records.end()) {
+    it->second.schema_check = one_line(std::move(outcome));
+  }
 }
 
 void VerificationState::save() const {
@@ -152,10 +165,9 @@ void VerificationState::save() const {
         "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}", name, r.size, r.mtime_ticks, verify_status_name(r.status),
         std::chrono::duration_cast<std::chrono::seconds>(r.verified_at.time_since_epoch()).count(), r.tables,
         r.rows, r.reason, r.holds_tables ? 1 : 0);
-    if (r.database_known) {
-      text += '\t' + (r.database ? hex_of(*r.database) : std::string("-"));
-    }
-    text += '\n';
+    // The database ("-": none recorded, "?": not known yet), then the schema check.
+    text += '\t' + (r.database_known ? (r.database ? hex_of(*r.database) : std::string("-")) : std::string("?"));
+    text += '\t' + r.schema_check + '\n';
   }
   io::replace_file(m_path, text, 0600);
 }
@@ -174,6 +186,9 @@ Health health_of(const VerificationRecord* record) {
   }
   if (record->status != VerifyStatus::ok && record->status != VerifyStatus::ok_legacy) {
     return Health::bad;
+  }
+  if (record->not_restorable()) {
+    return Health::unrestorable;
   }
   return record->holds_tables ? Health::good : Health::empty;
 }

@@ -96,6 +96,13 @@ CheckReport evaluate_check(const MonitoringSituation& situation, const CheckThre
     alert(CheckStatus::warning, fmt::format("{} older backup(s) failed verification", older_failures));
   }
 
+  // 2b. The newest backup verifies but its schema check failed: no restore of it succeeds as it is.
+  if (!situation.backups.empty() && situation.backups.front().health == Health::unrestorable) {
+    const auto& newest = situation.backups.front();
+    alert(CheckStatus::critical,
+          fmt::format("newest backup {} is not restorable as is: {}", newest.name, newest.reason));
+  }
+
   // 3. "Échec du cron job": the last backup run, from the journal.
   if (const RunRecord* last = situation.last_run("backup"); last != nullptr) {
     if (!last->ok()) {

@@ -11,6 +11,7 @@
 #include "db/connection.hpp"
 #include "ifnbackup/doctor.hpp"
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/schema_check.hpp"
 
 namespace ifnbackup {
 
@@ -134,6 +135,27 @@ void check_datadir(DoctorReport& report, const DoctorOptions& options, db::Conne
       check_separate_filesystem(options.backup_dir, folder_info->st_dev, datadir, datadir_info->st_dev));
 }
 
+// Whether every backup's schema check can run: the account creates its scratch database and drops it.
+void check_schema_check_rights(DoctorReport& report, db::Connection& connection) {
+  const std::string name = db::quote_identifier(schema_check_database());
+  const auto created = connection.run_statement("CREATE DATABASE " + name);
+  if (created.ok) {
+    connection.run_statement("DROP DATABASE " + name);
+    report.findings.push_back({"schema check", DoctorStatus::ok,
+                               "the account may create the scratch database: each backup's schema is loaded "
+                               "there (no rows) to prove the server takes it",
+                               {}});
+    return;
+  }
+  report.findings.push_back(
+      {"schema check", DoctorStatus::warning,
+       fmt::format("the account may not create the scratch database ({}): backups are not schema-checked "
+                   "(error {}: {})",
+                   schema_check_database(), created.error_number, created.error),
+       "GRANT ALL ON `ifnbackup\\_schemacheck\\_%`.* TO the backup account, or accept it (backup "
+       "--no-schema-check silences the warning of each run)"});
+}
+
 void check_server(DoctorReport& report, const DoctorOptions& options) {
   std::unique_ptr<db::Connection> connection;
   try {
@@ -179,6 +201,7 @@ void check_server(DoctorReport& report, const DoctorOptions& options) {
       report.findings.push_back(std::move(finding));
     }
     check_datadir(report, options, *connection);
+    check_schema_check_rights(report, *connection);
   } catch (const Error& error) {
     report.findings.push_back({"server", DoctorStatus::warning, error.what(), error.hint()});
   }

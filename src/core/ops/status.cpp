@@ -119,6 +119,8 @@ MonitoringSituation gather_situation(const fs::path& backup_dir, std::string_vie
     summary.health = health_of(record);
     if (summary.health == Health::bad) {
       summary.reason = record->reason;
+    } else if (summary.health == Health::unrestorable) {
+      summary.reason = record->schema_check;
     } else if (summary.health == Health::unknown && written_by_good_runs.count(entry.name) > 0) {
       summary.health = Health::good;  // the run verified it before reporting success
     }

@@ -326,16 +326,17 @@ LoadStats load_script(db::Connection& connection, const std::filesystem::path& f
                   "restore single-database dumps only, or load this file with the mariadb client");
     }
     // What the statement does, read under the modes the server has now (as it will read it).
-    if (const auto kind = classify_statement(statement.text, settings.ours, connection.ansi_quotes(),
-                                             !connection.no_backslash_escapes());
-        kind.kind == StatementKind::foreign && (settings.ours || !settings.allow_foreign)) {
+    const auto kind =
+        classify_statement(statement.text, settings.ours, connection.ansi_quotes(), !connection.no_backslash_escapes());
+    if (kind.kind == StatementKind::foreign && (settings.ours || !settings.allow_foreign)) {
       throw Error(ErrorCode::foreign_statement,
                   fmt::format("{} line {}: {}, which a backup may not hold (statement: {})", shown, statement.line,
                               kind.reason, statement_excerpt(statement.text)),
                   settings.ours ? "the file was altered after the backup: restore another one"
                                 : "check the file; --allow-foreign-statements runs it all the same");
     }
-    if (filter && !filter->keep(statement.text)) {
+    if ((filter && !filter->keep(statement.text)) ||
+        (settings.schema_only && (kind.kind == StatementKind::rows || kind.object == "EVENT"))) {
       ++stats.skipped;
       report(false);
       return;
@@ -368,11 +369,14 @@ LoadStats load_script(db::Connection& connection, const std::filesystem::path& f
     ++stats.statements;
     if (!result.ok) {
       ++stats.failed;
-      const std::string message = statement_error(shown, statement, result);
+      std::string message = statement_error(shown, statement, result);
       if (!settings.keep_going) {
         throw Error(ErrorCode::server, message);
       }
       spdlog::error("{}", message);
+      if (stats.failures.size() < LoadStats::k_failures_kept) {
+        stats.failures.push_back(LoadStats::Failure{result.error_number, std::move(message)});
+      }
     }
     if (result.warnings > 0) {
       if (stats.warnings < k_warnings_logged) {

@@ -22,7 +22,14 @@ struct LoadStats {
   std::uint64_t warnings = 0;
   std::uint64_t failed = 0;  // with keep_going
   std::uint64_t load_data_statements = 0;  // row INSERTs sent as LOAD DATA LOCAL
-  std::uint64_t skipped = 0;               // statements of other objects (only_tables)
+  std::uint64_t skipped = 0;               // statements of other objects (only_tables), or rows (schema_only)
+  // With keep_going: the first failed statements (k_failures_kept), their server error and message.
+  struct Failure {
+    unsigned error_number = 0;
+    std::string message;  // "FILE line N: error E: ... (statement: ...)"
+  };
+  static constexpr std::size_t k_failures_kept = 20;
+  std::vector<Failure> failures;
 };
 
 struct LoadSettings {
@@ -46,6 +53,9 @@ struct LoadSettings {
   // file runs only with allow_foreign. Otherwise Error(foreign_statement), naming the line.
   bool ours = false;
   bool allow_foreign = false;
+  // The schema check of a new backup (restore/schema_check): no rows, no SETVAL, and no event
+  // (an event created in the scratch database could run there).
+  bool schema_only = false;
   // A statement longer than this is an error (Error(corrupt) naming its line) before it is held
   // whole: the target's max_allowed_packet, which would refuse it anyway.
   std::size_t max_statement_bytes = SqlSplitter::k_default_max_statement_bytes;

@@ -16,7 +16,7 @@ namespace {
 using Reader = TokenReader;
 
 StatementClass foreign(std::string reason) {
-  return StatementClass{StatementKind::foreign, std::move(reason)};
+  return StatementClass{StatementKind::foreign, std::move(reason), {}};
 }
 
 // A name as written: an identifier's content, a word's own spelling.
@@ -71,7 +71,7 @@ StatementClass classify_set(Reader& in, bool ours) {
     return foreign("an account statement (SET PASSWORD / ROLE)");
   }
   if (in.word("TRANSACTION") || in.word("STATEMENT")) {
-    return ours ? foreign("SET TRANSACTION / STATEMENT") : StatementClass{StatementKind::session, {}};
+    return ours ? foreign("SET TRANSACTION / STATEMENT") : StatementClass{StatementKind::session, {}, {}};
   }
   for (;;) {
     in.word("SESSION") || in.word("LOCAL");
@@ -134,7 +134,7 @@ StatementClass classify_set(Reader& in, bool ours) {
       }
     }
     if (in.done()) {
-      return StatementClass{StatementKind::session, {}};
+      return StatementClass{StatementKind::session, {}, {}};
     }
     if (!in.punct(',')) {
       return foreign("an unreadable SET");
@@ -191,7 +191,7 @@ StatementClass classify_drop(Reader& in) {
     return foreign("DROP with more than names");
   }
   const bool object = kind != "TABLE" && kind != "SEQUENCE";
-  return StatementClass{object ? StatementKind::object : StatementKind::schema, {}};
+  return StatementClass{object ? StatementKind::object : StatementKind::schema, {}, kind};
 }
 
 StatementClass classify_create(Reader& in) {
@@ -248,13 +248,13 @@ StatementClass classify_create(Reader& in) {
     if (auto problem = qualified_name(in.tokens(), in.position(), true)) {
       return foreign(*problem);
     }
-    return StatementClass{StatementKind::schema, {}};
+    return StatementClass{StatementKind::schema, {}, kind};
   }
   if (kind == "SEQUENCE") {
     if (auto problem = qualified_name(in.tokens(), in.position(), false)) {
       return foreign(*problem);
     }
-    return StatementClass{StatementKind::schema, {}};
+    return StatementClass{StatementKind::schema, {}, kind};
   }
   if (kind == "TRIGGER") {
     // BEFORE|AFTER INSERT|UPDATE|DELETE ON table: the table must be this database's.
@@ -270,7 +270,7 @@ StatementClass classify_create(Reader& in) {
   }
   // VIEW, TRIGGER, PROCEDURE, FUNCTION, EVENT, PACKAGE: the body runs later, with the rights it
   // was created with; it may name other databases as the source's did.
-  return StatementClass{StatementKind::object, {}};
+  return StatementClass{StatementKind::object, {}, kind};
 }
 
 // ALTER DATABASE [DEFAULT] COLLATE [=] name, the database unnamed (the one being restored): our
@@ -284,7 +284,7 @@ StatementClass classify_alter_database(Reader& in) {
   if (!in.name() || !in.done()) {
     return foreign("ALTER DATABASE other than its collation, or of a named database");
   }
-  return StatementClass{StatementKind::schema, {}};
+  return StatementClass{StatementKind::schema, {}, {}};
 }
 
 StatementClass classify_alter(Reader& in) {
@@ -299,7 +299,7 @@ StatementClass classify_alter(Reader& in) {
     return foreign(*problem);
   }
   if (in.word("DISABLE") || in.word("ENABLE")) {
-    return in.word("KEYS") && in.done() ? StatementClass{StatementKind::schema, {}}
+    return in.word("KEYS") && in.done() ? StatementClass{StatementKind::schema, {}, {}}
                                         : foreign("ALTER TABLE other than keys");
   }
   if (!in.word("ADD")) {
@@ -315,7 +315,7 @@ StatementClass classify_alter(Reader& in) {
   if (auto problem = qualified_name(in.tokens(), in.position(), true)) {
     return foreign(*problem);
   }
-  return StatementClass{StatementKind::schema, {}};
+  return StatementClass{StatementKind::schema, {}, {}};
 }
 
 // VALUES of literals only: numbers, strings, NULL and friends, charset introducers, x'', b''.
@@ -350,7 +350,7 @@ StatementClass classify_rows(Reader& in) {
       return foreign("INSERT ... " + w);
     }
   }
-  return in_values ? StatementClass{StatementKind::rows, {}} : foreign("an INSERT without VALUES");
+  return in_values ? StatementClass{StatementKind::rows, {}, {}} : foreign("an INSERT without VALUES");
 }
 
 // SETVAL(`seq`, n, 0[, n]) after DO or SELECT.
@@ -369,7 +369,7 @@ StatementClass classify_setval(Reader& in) {
     }
     in.skip();
   }
-  return in.punct(')') && in.done() ? StatementClass{StatementKind::rows, {}}
+  return in.punct(')') && in.done() ? StatementClass{StatementKind::rows, {}, {}}
                                     : foreign("DO / SELECT other than SETVAL of a sequence");
 }
 
@@ -407,12 +407,12 @@ StatementClass classify_tokens(const std::vector<Token>& tokens, bool ours) {
       if (auto problem = qualified_name(tokens, in.position(), false)) {
         return foreign(*problem);
       }
-      return StatementClass{StatementKind::schema, {}};
+      return StatementClass{StatementKind::schema, {}, {}};
     }
     if ((in.word("UNLOCK") && (in.word("TABLES") || in.word("TABLE")) && in.done()) ||
         ((in.word("BEGIN") || in.word("COMMIT") || in.word("ROLLBACK")) && in.done()) ||
         (in.word("START") && in.word("TRANSACTION") && in.done())) {
-      return StatementClass{StatementKind::schema, {}};
+      return StatementClass{StatementKind::schema, {}, {}};
     }
   }
   if (tokens.front().type == TokenType::word && tokens.front().text == "USE") {
@@ -438,14 +438,14 @@ StatementClass classify_statement(std::string_view statement, bool ours, bool an
     trimmed.remove_prefix(1);
   }
   if (is_plain_row_insert(trimmed, backslash_escapes)) {
-    return StatementClass{StatementKind::rows, {}};
+    return StatementClass{StatementKind::rows, {}, {}};
   }
   std::vector<Token> tokens;
   if (!tokenize(statement, ansi_quotes, backslash_escapes, tokens)) {
     return foreign("an unterminated quote or comment");
   }
   if (tokens.empty()) {
-    return StatementClass{StatementKind::session, {}};
+    return StatementClass{StatementKind::session, {}, {}};
   }
   StatementClass result = classify_tokens(tokens, ours);
   // A table's definition, its rows and settings never read or write the server's files. (A view,

@@ -31,6 +31,7 @@ enum class StatementKind {
 struct StatementClass {
   StatementKind kind = StatementKind::foreign;
   std::string reason;  // for foreign: why, in a few words ("SET GLOBAL", "qualified name `other`.`t`")
+  std::string object;  // for CREATE and DROP: what they name ("TABLE", "EVENT", "PACKAGE"...)
 };
 
 // Classifies one statement (as the splitter emits it: comments removed, /*!NNNNN */ kept). The

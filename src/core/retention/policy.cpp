@@ -134,7 +134,7 @@ void decide_backups(std::vector<RetentionDecision>& decisions, const std::vector
       --floor_left;
       reasons.push_back(floor_reason(policy.min_keep));
     }
-    if (health[i] != Health::bad && health[i] != Health::empty && !future) {
+    if (health[i] != Health::bad && health[i] != Health::empty && health[i] != Health::unrestorable && !future) {
       for (GfsRule& rule : rules) {
         const long long key = rule.bucket(d.entry.local);
         if (rule.count > 0 && rule.last != key) {
@@ -151,6 +151,8 @@ void decide_backups(std::vector<RetentionDecision>& decisions, const std::vector
         reasons.push_back("verify failed (corrupt or incomplete): kept for inspection");
       } else if (health[i] == Health::empty) {
         reasons.push_back("holds no table: not counted in the floor");
+      } else if (health[i] == Health::unrestorable) {
+        reasons.push_back("its schema check failed (not restorable as is): not counted in the floor");
       } else if (future) {
         reasons.push_back(fmt::format("dated more than {} h in the future: not counted in the floor",
                                       k_future_tolerance.count()));
@@ -167,6 +169,10 @@ void decide_backups(std::vector<RetentionDecision>& decisions, const std::vector
         break;
       case Health::empty:
         d.reason = fmt::format("{}; holds no table, so not counted in the floor of {}{}", past,
+                               count_of(policy.min_keep, "good backup"), not_gfs);
+        break;
+      case Health::unrestorable:
+        d.reason = fmt::format("{}; its schema check failed, so not counted in the floor of {}{}", past,
                                count_of(policy.min_keep, "good backup"), not_gfs);
         break;
       case Health::unknown:

@@ -25,6 +25,7 @@ const char* error_code_name(ErrorCode code) noexcept {
     case ErrorCode::content_mismatch: return "content_mismatch";
     case ErrorCode::foreign_statement: return "foreign_statement";
     case ErrorCode::untrusted_signature: return "untrusted_signature";
+    case ErrorCode::not_restorable: return "not_restorable";
   }
   return "unknown";
 }

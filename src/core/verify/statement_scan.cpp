@@ -14,7 +14,7 @@ void StatementScan::take(restore::Statement&& statement) {
                         ? restore::classify_statement(statement.text, m_ours, m_modes.ansi_quotes(),
                                                       m_modes.backslash_escapes())
                         : restore::StatementClass{restore::StatementKind::foreign,
-                                                  "sql_mode set in a way that cannot be followed before it"};
+                                                  "sql_mode set in a way that cannot be followed before it", {}};
   if (kind.kind == restore::StatementKind::object) {
     ++m_objects;
   } else if (kind.kind == restore::StatementKind::foreign) {

@@ -1,0 +1,43 @@
+#pragma once
+// The schema check of a new backup (issue 19): its tables, keys, triggers, routines and views,
+// without rows, loaded into a scratch database on the same server and dropped. A statement the
+// server refuses means no restore of this file can succeed as it is: the backup is kept (its rows
+// are still worth having) but marked not restorable, so list, check and status say so at 02:00
+// rather than during an emergency.
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "ifnbackup/options.hpp"
+
+namespace ifnbackup {
+
+enum class SchemaCheckOutcome {
+  passed,  // every statement of the schema ran
+  failed,  // the server refused a statement for a reason a restore by any account would meet
+  not_run,  // the check could not run, or could not prove (the account lacks a privilege)
+};
+// "passed", "FAILED", "not run"
+const char* schema_check_outcome_name(SchemaCheckOutcome outcome) noexcept;
+
+struct SchemaCheckResult {
+  SchemaCheckOutcome outcome = SchemaCheckOutcome::not_run;
+  // failed: the first refused statement and the server's error; not_run: why.
+  std::string detail;
+  std::uint64_t statements = 0;  // run in the scratch database
+  std::uint64_t refused = 0;     // of which the server refused
+  std::string scratch_database;
+  std::chrono::milliseconds duration{0};
+};
+
+// The scratch database's name for this process: "ifnbackup_schemacheck_<pid>". A name of this form
+// left by a killed run is dropped by the next check that gets the same pid, and by nobody else.
+std::string schema_check_database();
+
+// Loads `file` (one of ours, already verified) without rows and events into a scratch database of
+// the server `connection` names, then drops it. Never throws for what the server says of the schema;
+// throws Error(interrupted) on SIGINT/SIGTERM (the scratch database dropped first, when possible).
+SchemaCheckResult check_schema(const ConnectionOptions& connection, const std::filesystem::path& file);
+
+}  // namespace ifnbackup

@@ -1,0 +1,150 @@
+// The schema check of a new backup: the file's schema through the restore's own loader (same
+// splitter, same statement policy), rows and events left out, into a scratch database.
+#include "ifnbackup/schema_check.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <span>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "backup/dump.hpp"
+#include "db/connection.hpp"
+#include "ifnbackup/error.hpp"
+#include "io/gzip_reader.hpp"
+#include "restore/script_loader.hpp"
+
+namespace ifnbackup {
+namespace {
+
+// Errors that say this account may not do something (create the database, give an object another
+// DEFINER), not that the statement is wrong: root's restore would not meet them.
+constexpr std::array<unsigned, 7> k_privilege_errors = {
+    1044,  // ER_DBACCESS_DENIED_ERROR
+    1142,  // ER_TABLEACCESS_DENIED_ERROR
+    1143,  // ER_COLUMNACCESS_DENIED_ERROR
+    1227,  // ER_SPECIFIC_ACCESS_DENIED_ERROR (SUPER / SET USER for another DEFINER)
+    1370,  // ER_PROCACCESS_DENIED_ERROR
+    1419,  // ER_BINLOG_CREATE_ROUTINE_NEED_SUPER
+    1449,  // ER_NO_SUCH_USER: the DEFINER does not exist here (warning for root, error for others)
+};
+
+bool is_privilege_error(unsigned error_number) {
+  return std::find(k_privilege_errors.begin(), k_privilege_errors.end(), error_number) != k_privilege_errors.end();
+}
+
+// Drops the scratch database however the check ends.
+class ScratchGuard {
+ public:
+  ScratchGuard(db::Connection& connection, std::string name) : m_connection(connection), m_name(std::move(name)) {}
+  ~ScratchGuard() {
+    try {
+      m_connection.execute("DROP DATABASE IF EXISTS " + db::quote_identifier(m_name));
+    } catch (const std::exception& error) {
+      spdlog::warn("schema check: could not drop the scratch database '{}': {} (drop it by hand)", m_name,
+                   error.what());
+    }
+  }
+  ScratchGuard(const ScratchGuard&) = delete;
+  ScratchGuard& operator=(const ScratchGuard&) = delete;
+
+ private:
+  db::Connection& m_connection;
+  std::string m_name;
+};
+
+// The "-- ifnbackup-database-collation:" line of the header, in the file's first 4 KiB.
+std::string collation_from_header(const std::filesystem::path& file) {
+  io::GzipReader reader(file);
+  std::string head(4096, '\0');
+  head.resize(reader.read(std::span<char>(head.data(), head.size())));
+  constexpr std::string_view k_key = "\n-- ifnbackup-database-collation: ";
+  const auto at = head.find(k_key);
+  if (at == std::string::npos) {
+    return {};
+  }
+  const auto start = at + k_key.size();
+  const std::string name = head.substr(start, head.find('\n', start) - start);
+  return backup::is_plain_name(name) ? name : std::string();
+}
+
+}  // namespace
+
+const char* schema_check_outcome_name(SchemaCheckOutcome outcome) noexcept {
+  switch (outcome) {
+    case SchemaCheckOutcome::passed:
+      return "passed";
+    case SchemaCheckOutcome::failed:
+      return "FAILED";
+    case SchemaCheckOutcome::not_run:
+      return "not run";
+  }
+  return "not run";
+}
+
+std::string schema_check_database() {
+  return fmt::format("ifnbackup_schemacheck_{}", ::getpid());
+}
+
+SchemaCheckResult check_schema(const ConnectionOptions& connection, const std::filesystem::path& file) {
+  const auto started = std::chrono::steady_clock::now();
+  SchemaCheckResult result;
+  result.scratch_database = schema_check_database();
+  const auto finish = [&]() -> SchemaCheckResult {
+    result.duration =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    return result;
+  };
+
+  auto server = db::Connection::open(connection, false);
+  // The scratch database's DDL stays out of the binary log when the account may say so.
+  if (!server->run_statement("SET SESSION sql_log_bin = 0").ok) {
+    spdlog::debug("schema check: binary logging stays on for the scratch database (no privilege to turn it off)");
+  }
+  const std::string name = db::quote_identifier(result.scratch_database);
+  server->execute("DROP DATABASE IF EXISTS " + name);  // ours, left by a killed run of the same pid
+  const std::string collation = collation_from_header(file);
+  auto created = server->run_statement(fmt::format("CREATE DATABASE {}{}", name,
+                                                   collation.empty() ? "" : " COLLATE " + collation));
+  if (!created.ok && !collation.empty()) {
+    created = server->run_statement("CREATE DATABASE " + name);
+  }
+  if (!created.ok) {
+    result.detail = fmt::format("the account may not create the scratch database '{}' (error {}: {})",
+                                result.scratch_database, created.error_number, created.error);
+    return finish();
+  }
+  const ScratchGuard guard(*server, result.scratch_database);
+  server->execute("USE " + name);
+
+  restore::LoadSettings settings;
+  settings.phase = "schema check";
+  settings.schema_only = true;
+  settings.keep_going = true;  // every refused statement is worth knowing
+  settings.ours = true;
+  settings.load_data = false;
+  const restore::LoadStats stats = restore::load_script(*server, file, settings);
+  result.statements = stats.statements;
+  result.refused = stats.failed;
+  const auto real = std::find_if(stats.failures.begin(), stats.failures.end(),
+                                 [](const restore::LoadStats::Failure& f) { return !is_privilege_error(f.error_number); });
+  if (real != stats.failures.end()) {
+    result.outcome = SchemaCheckOutcome::failed;
+    result.detail = real->message;
+  } else if (!stats.failures.empty()) {
+    result.detail = fmt::format("the account lacks a privilege the restore of this schema needs (root's would "
+                                "not): {}",
+                                stats.failures.front().message);
+  } else if (stats.failed > 0) {
+    result.outcome = SchemaCheckOutcome::failed;
+    result.detail = fmt::format("{} statements refused", stats.failed);
+  } else {
+    result.outcome = SchemaCheckOutcome::passed;
+  }
+  return finish();
+}
+
+}  // namespace ifnbackup
