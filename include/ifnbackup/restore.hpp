@@ -42,6 +42,10 @@ struct RestoreOptions {
   // Load a file of ours that is unsigned (written before format 4) or signed by a key neither ours nor
   // trusted; without it such a file is refused (Error(untrusted_signature)) before anything is touched.
   bool trust_unsigned = false;
+  // Hold the backup folder's lock from the safety snapshot to the end, so no backup or rotation runs
+  // meanwhile. A drill turns it off: its target does not exist (no snapshot), no backup reads it and the
+  // file is held open, so the nightly backup must not fail with lock_held behind a long drill.
+  bool lock_backup_folder = true;
 };
 
 // What is about to happen, shown to the operator before anything is touched.

@@ -323,12 +323,16 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
 
   // 4. The safety snapshot, under the folder's lock so no backup or rotation runs meanwhile.
   io::ensure_private_folder(options.backup_dir);
-  io::FolderLock lock(options.backup_dir);
+  std::optional<io::FolderLock> lock;
+  if (options.lock_backup_folder || plan.target_exists) {
+    lock.emplace(options.backup_dir);
+  }
   // The folder lock does not see a restore of the same database from another folder.
   const db::DatabaseLock database_lock(options.connection, plan.target_database);
   // The lock was not held while the operator read the plan: a rotation may have removed or
-  // replaced the file meanwhile. Check before anything is dropped.
-  if (file_identity(plan.file) != verified_identity) {
+  // replaced the file meanwhile. Check before anything is dropped. (Unlocked, a drill loads the
+  // file it holds open, whatever a rotation does to its name.)
+  if (lock && file_identity(plan.file) != verified_identity) {
     throw Error(ErrorCode::not_found,
                 fmt::format("{} was removed or changed while waiting for the confirmation; nothing was restored",
                             plan.file.string()),
