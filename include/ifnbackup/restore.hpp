@@ -115,7 +115,9 @@ struct RestoreCallbacks {
   // Shown the plan once the file is verified; returns true to go on (OUI typed, or --yes).
   std::function<bool(const RestorePlan&)> confirm;
   std::function<void(const LoadProgress&)> progress;
-  // Called with the target database between the load and the checks (tests: make it differ).
+  // Called with the target database between the load and the checks (tests: make it differ). In a
+  // file with events the proof reads the rows as they were before the first event was created, so a
+  // change made here is not seen.
   std::function<void(const std::string&)> before_checks;
 };
 

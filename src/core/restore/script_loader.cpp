@@ -309,6 +309,7 @@ LoadStats load_script(db::Connection& connection, const std::filesystem::path& f
                                    stats.statements + (pool ? pool->statements() : 0)});
   };
 
+  std::function<void()> before_first_event = settings.before_first_event;
   std::optional<TableFilter> filter;
   if (settings.only_tables) {
     filter.emplace(*settings.only_tables);
@@ -326,9 +327,9 @@ LoadStats load_script(db::Connection& connection, const std::filesystem::path& f
                   "restore single-database dumps only, or load this file with the mariadb client");
     }
     // What the statement does, read under the modes the server has now (as it will read it).
-    if (const auto kind = classify_statement(statement.text, settings.ours, connection.ansi_quotes(),
-                                             !connection.no_backslash_escapes());
-        kind.kind == StatementKind::foreign && (settings.ours || !settings.allow_foreign)) {
+    const StatementClass kind = classify_statement(statement.text, settings.ours, connection.ansi_quotes(),
+                                                   !connection.no_backslash_escapes());
+    if (kind.kind == StatementKind::foreign && (settings.ours || !settings.allow_foreign)) {
       throw Error(ErrorCode::foreign_statement,
                   fmt::format("{} line {}: {}, which a backup may not hold (statement: {})", shown, statement.line,
                               kind.reason, statement_excerpt(statement.text)),
@@ -347,6 +348,9 @@ LoadStats load_script(db::Connection& connection, const std::filesystem::path& f
         return;
       }
       pool->drain();
+    }
+    if (kind.creates_event && before_first_event) {
+      std::exchange(before_first_event, nullptr)();
     }
     const auto started = std::chrono::steady_clock::now();
     const auto result = connection.run_statement(statement.text);

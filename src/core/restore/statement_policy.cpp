@@ -270,7 +270,7 @@ StatementClass classify_create(Reader& in) {
   }
   // VIEW, TRIGGER, PROCEDURE, FUNCTION, EVENT, PACKAGE: the body runs later, with the rights it
   // was created with; it may name other databases as the source's did.
-  return StatementClass{StatementKind::object, {}};
+  return StatementClass{StatementKind::object, {}, kind == "EVENT"};
 }
 
 // ALTER DATABASE [DEFAULT] COLLATE [=] name, the database unnamed (the one being restored): our

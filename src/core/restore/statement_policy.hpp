@@ -31,6 +31,7 @@ enum class StatementKind {
 struct StatementClass {
   StatementKind kind = StatementKind::foreign;
   std::string reason;  // for foreign: why, in a few words ("SET GLOBAL", "qualified name `other`.`t`")
+  bool creates_event = false;  // CREATE EVENT: from then on the server's scheduler may change rows
 };
 
 // Classifies one statement (as the splitter emits it: comments removed, /*!NNNNN */ kept). The
