@@ -42,6 +42,10 @@ struct RestoreOptions {
   // Load a file of ours that is unsigned (written before format 4) or signed by a key neither ours nor
   // trusted; without it such a file is refused (Error(untrusted_signature)) before anything is touched.
   bool trust_unsigned = false;
+  // Hold the backup folder's lock from the safety snapshot to the end, so no backup or rotation runs
+  // meanwhile. A drill turns it off: its target does not exist (no snapshot), no backup reads it and the
+  // file is held open, so the nightly backup must not fail with lock_held behind a long drill.
+  bool lock_backup_folder = true;
 };
 
 // What is about to happen, shown to the operator before anything is touched.
@@ -111,7 +115,9 @@ struct RestoreCallbacks {
   // Shown the plan once the file is verified; returns true to go on (OUI typed, or --yes).
   std::function<bool(const RestorePlan&)> confirm;
   std::function<void(const LoadProgress&)> progress;
-  // Called with the target database between the load and the checks (tests: make it differ).
+  // Called with the target database between the load and the checks (tests: make it differ). In a
+  // file with events the proof reads the rows as they were before the first event was created, so a
+  // change made here is not seen.
   std::function<void(const std::string&)> before_checks;
 };
 

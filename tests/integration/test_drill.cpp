@@ -8,6 +8,7 @@
 #include "ifnbackup/backup.hpp"
 #include "ifnbackup/drill.hpp"
 #include "ifnbackup/error.hpp"
+#include "io/folder_lock.hpp"
 #include "test_support.hpp"
 
 namespace ifnbackup::test {
@@ -188,6 +189,32 @@ TEST(Drill, AnExistingDatabaseThatIsNotADrillsIsRefusedUntouched) {
                 ->query_value("SELECT COUNT(*) FROM information_schema.TABLES WHERE "
                               "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'keep_me'"),
             "1");
+  EXPECT_EQ(files_named(fixture.backups, "pre_restore_safety_"), 0u);
+}
+
+// A drill writes nothing into the backup folder but its own record, and restores into a scratch
+// database no backup reads: the nightly backup must not fail with lock_held behind it, nor the
+// drill behind a backup.
+TEST(Drill, ABackupRunsDuringADrillAndADrillRunsDuringABackup) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  DrillFixture fixture(server);
+  BackupOptions backup;
+  backup.connection = connection_options(server, fixture.source.name());
+  backup.backup_dir = fixture.backups;
+
+  DrillCallbacks backup_meanwhile;
+  fs::path made_meanwhile;
+  backup_meanwhile.before_checks = [&](const std::string&) { made_meanwhile = run_backup(backup).file; };
+  const DrillResult drilled = run_drill(fixture.options, backup_meanwhile);
+  EXPECT_EQ(drilled.tables_proven, 2u);
+  EXPECT_TRUE(fs::exists(made_meanwhile)) << "the backup made during the drill";
+
+  {
+    io::FolderLock backup_running(fixture.backups);  // what a backup holds while it writes
+    const DrillResult during = run_drill(fixture.options);
+    EXPECT_EQ(during.tables_proven, 2u);
+  }
+  EXPECT_FALSE(database_exists(server, fixture.scratch));
   EXPECT_EQ(files_named(fixture.backups, "pre_restore_safety_"), 0u);
 }
 

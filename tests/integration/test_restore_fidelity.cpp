@@ -6,6 +6,9 @@
 //   differs fails the restore (exit 18) and rolls it back.
 // - a trigger planted under ANSI_QUOTES by an account limited to one database (issue 18): the splitter
 //   cut its body where the server does not, and root's restore dropped a table of another database.
+#include <chrono>
+#include <thread>
+
 #include <fmt/format.h>
 
 #include "ifnbackup/backup.hpp"
@@ -337,6 +340,67 @@ TEST(RestoreFidelity, AnEnumMemberTheServerCannotPrintFailsTheProofInsteadOfVani
   EXPECT_EQ(query_text(*check, "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '" + target + "'"),
             "0")
       << "rolled back: the database the restore created is gone";
+}
+
+// The server's event scheduler on, for one test.
+class EventSchedulerOn {
+ public:
+  explicit EventSchedulerOn(const TestServer& server) : m_server(server) {
+    connect(m_server, "")->execute("SET GLOBAL event_scheduler = ON");
+  }
+  ~EventSchedulerOn() {
+    try {
+      connect(m_server, "")->execute("SET GLOBAL event_scheduler = OFF");
+    } catch (const std::exception&) {
+    }
+  }
+  EventSchedulerOn(const EventSchedulerOn&) = delete;
+  EventSchedulerOn& operator=(const EventSchedulerOn&) = delete;
+
+ private:
+  TestServer m_server;
+};
+
+// An event restored with the tables (a purge every second, the scheduler on) runs before the proof
+// reads them: a correct restore must not be called different and rolled back for what the event did.
+TEST(RestoreFidelity, AnEventThatRunsBeforeTheProofIsNotTakenForADifference) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  ScratchDatabase database(server, "rf_proof_event");
+  ScratchDatabase target(server, "rf_proof_event_r");
+  auto connection = connect(server, database.name());
+  connection->execute("CREATE TABLE sessions (id INT PRIMARY KEY, expired TINYINT NOT NULL)");
+  connection->execute("INSERT INTO sessions VALUES (1, 0), (2, 1), (3, 1)");
+  connection->execute(
+      "CREATE EVENT purge_sessions ON SCHEDULE EVERY 1 SECOND DO DELETE FROM sessions WHERE expired = 1");
+  TempDir work;
+  const fs::path backups = work.path() / "backups";
+  const fs::path file = backup_of(server, database.name(), backups);
+  EventSchedulerOn scheduler(server);
+
+  RestoreCallbacks callbacks;
+  callbacks.confirm = [](const RestorePlan&) { return true; };
+  bool purged = false;
+  callbacks.before_checks = [&](const std::string& restored) {
+    auto reader = connect(server, restored);
+    for (int i = 0; i < 300 && !purged; ++i) {
+      purged = query_text(*reader, "SELECT COUNT(*) FROM sessions") == "1";
+      if (!purged) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    }
+  };
+  auto options = library_restore(server, database.name(), backups, file);
+  options.into = target.name();
+  const RestoreResult result = run_restore(options, callbacks);
+  ASSERT_TRUE(purged) << "the scheduler never ran the restored event: nothing was tested";
+  ASSERT_EQ(result.checks.size(), 1u);
+  EXPECT_EQ(result.checks[0].proof, ProofVerdict::identical);
+  EXPECT_EQ(result.checks[0].actual, 3u) << "the rows as the load left them";
+  EXPECT_EQ(query_text(*connect(server, target.name()),
+                       "SELECT COUNT(*) FROM information_schema.EVENTS WHERE "
+                       "EVENT_SCHEMA = DATABASE() AND STATUS = 'ENABLED'"),
+            "1")
+      << "the event is restored as it was";
 }
 
 }  // namespace

@@ -21,7 +21,7 @@ namespace ifnbackup {
 namespace {
 
 // One drill at a time per backup folder: the scratch record and the scratch database are its own.
-// Not the folder's main lock, which the restore inside the drill takes (and backups wait on).
+// Not the folder's main lock: backups and rotations, which take it, run beside a drill.
 constexpr const char* k_drill_lock_name = ".ifnbackup-drill.lock";
 
 constexpr std::size_t k_max_database_name = 64;
@@ -198,6 +198,7 @@ DrillResult run_drill(const DrillOptions& options, const DrillCallbacks& callbac
   restore.no_rollback = options.keep;  // --keep: a failed load stays, to be looked at
   restore.no_binlog = options.no_binlog;
   restore.threads = options.threads;
+  restore.lock_backup_folder = false;  // backups and rotations go on beside the drill
   RestoreCallbacks restore_callbacks;
   bool appeared = false;
   restore_callbacks.confirm = [&](const RestorePlan& plan) {

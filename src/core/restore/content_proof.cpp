@@ -39,13 +39,29 @@ std::string server_series(std::string_view version) {
   return series;
 }
 
-std::vector<TableCheck> check_tables(const ConnectionOptions& connection, const std::string& database,
-                                     const std::vector<TableCount>& expected, const ProofSettings& settings) {
+std::unique_ptr<db::Connection> open_proof_snapshot(const ConnectionOptions& connection,
+                                                    const std::string& database) {
   ConnectionOptions options = connection;
   options.database = database;
-  auto target = db::Connection::open(options);
+  auto reader = db::Connection::open(options);
+  proof::set_reading_session(*reader);
+  reader->execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+  reader->execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
+  return reader;
+}
+
+std::vector<TableCheck> check_tables(const ConnectionOptions& connection, const std::string& database,
+                                     const std::vector<TableCount>& expected, const ProofSettings& settings) {
+  std::unique_ptr<db::Connection> own;
+  db::Connection* target = settings.snapshot;
+  if (target == nullptr) {
+    ConnectionOptions options = connection;
+    options.database = database;
+    own = db::Connection::open(options);
+    target = own.get();
+  }
   const bool same_series = server_series(target->server().version) == server_series(settings.source_server);
-  bool reading_session = false;
+  bool reading_session = settings.snapshot != nullptr;
   std::vector<TableCheck> checks;
   for (const auto& table : expected) {
     TableCheck check{table.name, table.rows, 0, ProofVerdict::not_recorded, {}};

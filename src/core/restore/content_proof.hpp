@@ -2,6 +2,7 @@
 // After a load, what is in the tables compared with what the backup recorded: each table's row
 // count, and its content digest (proof/row_digest) read back with the dumper's own reading and
 // encoding (proof/table_reading).
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -9,12 +10,26 @@
 #include "ifnbackup/options.hpp"
 #include "ifnbackup/restore.hpp"
 
+namespace ifnbackup::db {
+class Connection;
+}
+
 namespace ifnbackup::restore {
 
 struct ProofSettings {
   bool prove = true;           // false: --no-proof, row counts only
   std::string source_server;   // the backup's "-- ifnbackup-server:" (VERSION() of the source)
+  // A reading session opened by open_proof_snapshot: the tables are read as they were then.
+  // Null: a session of its own, reading them as they are now.
+  db::Connection* snapshot = nullptr;
 };
+
+// A reading session on `database` in a consistent snapshot of now: taken with every row loaded and
+// before the first event is created, so an event the scheduler runs meanwhile (a purge every minute)
+// is not taken for a restore that changed rows. Closing it ends the snapshot (a roll-back's DROP
+// TABLE waits for that).
+std::unique_ptr<db::Connection> open_proof_snapshot(const ConnectionOptions& connection,
+                                                    const std::string& database);
 
 // One check per table of `expected`, in its order. Throws Error(server) when the server fails.
 std::vector<TableCheck> check_tables(const ConnectionOptions& connection, const std::string& database,

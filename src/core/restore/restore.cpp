@@ -323,12 +323,16 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
 
   // 4. The safety snapshot, under the folder's lock so no backup or rotation runs meanwhile.
   io::ensure_private_folder(options.backup_dir);
-  io::FolderLock lock(options.backup_dir);
+  std::optional<io::FolderLock> lock;
+  if (options.lock_backup_folder || plan.target_exists) {
+    lock.emplace(options.backup_dir);
+  }
   // The folder lock does not see a restore of the same database from another folder.
   const db::DatabaseLock database_lock(options.connection, plan.target_database);
   // The lock was not held while the operator read the plan: a rotation may have removed or
-  // replaced the file meanwhile. Check before anything is dropped.
-  if (file_identity(plan.file) != verified_identity) {
+  // replaced the file meanwhile. Check before anything is dropped. (Unlocked, a drill loads the
+  // file it holds open, whatever a rotation does to its name.)
+  if (lock && file_identity(plan.file) != verified_identity) {
     throw Error(ErrorCode::not_found,
                 fmt::format("{} was removed or changed while waiting for the confirmation; nothing was restored",
                             plan.file.string()),
@@ -404,6 +408,16 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
   // Our own files only: their INSERTs depend on nothing but their table (a mysqldump file may
   // LOCK TABLES or turn autocommit off around them).
   const unsigned workers = plan.verification.status == VerifyStatus::ok ? std::max(1u, options.threads) : 0;
+  // The proof reads the tables as the load left them, before any event restored with them ran.
+  std::unique_ptr<db::Connection> proof_snapshot;
+  const bool proving =
+      !options.no_proof && std::any_of(plan.verification.tables.begin(), plan.verification.tables.end(),
+                                       [](const TableCount& table) { return !table.digest.empty(); });
+  if (proving) {
+    settings.before_first_event = [&] {
+      proof_snapshot = restore::open_proof_snapshot(options.connection, plan.target_database);
+    };
+  }
   try {
     if (options.no_binlog) {
       spdlog::info("binary logging is off for this restore's sessions (--no-binlog): replicas do not get it");
@@ -433,11 +447,14 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
     restore::ProofSettings proof;
     proof.prove = !options.no_proof;
     proof.source_server = plan.verification.header.contains("server") ? plan.verification.header.at("server") : "";
+    proof.snapshot = proof_snapshot.get();
     result.checks = restore::check_tables(options.connection, plan.target_database, restored, proof);
+    proof_snapshot.reset();
     if (!options.force) {
       throw_if_not_as_dumped(result.checks);  // rolled back below, like a failed load
     }
   } catch (const Error& error) {
+    proof_snapshot.reset();  // its transaction would hold the roll-back's DROP TABLE
     spdlog::error("restore failed: {}", error.what());
     if (options.no_rollback) {
       const bool not_as_dumped =

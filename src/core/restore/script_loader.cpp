@@ -309,6 +309,7 @@ LoadStats load_script(db::Connection& connection, const std::filesystem::path& f
                                    stats.statements + (pool ? pool->statements() : 0)});
   };
 
+  std::function<void()> before_first_event = settings.before_first_event;
   std::optional<TableFilter> filter;
   if (settings.only_tables) {
     filter.emplace(*settings.only_tables);
@@ -336,7 +337,8 @@ LoadStats load_script(db::Connection& connection, const std::filesystem::path& f
                                 : "check the file; --allow-foreign-statements runs it all the same");
     }
     if ((filter && !filter->keep(statement.text)) ||
-        (settings.schema_only && (kind.kind == StatementKind::rows || kind.object == "EVENT"))) {
+        (settings.schema_only &&
+         (kind.kind == StatementKind::rows || kind.object == "EVENT" || kind.object == "DROP EVENT"))) {
       ++stats.skipped;
       report(false);
       return;
@@ -348,6 +350,9 @@ LoadStats load_script(db::Connection& connection, const std::filesystem::path& f
         return;
       }
       pool->drain();
+    }
+    if (kind.creates_event() && before_first_event) {
+      std::exchange(before_first_event, nullptr)();
     }
     const auto started = std::chrono::steady_clock::now();
     const auto result = connection.run_statement(statement.text);

@@ -191,7 +191,7 @@ StatementClass classify_drop(Reader& in) {
     return foreign("DROP with more than names");
   }
   const bool object = kind != "TABLE" && kind != "SEQUENCE";
-  return StatementClass{object ? StatementKind::object : StatementKind::schema, {}, kind};
+  return StatementClass{object ? StatementKind::object : StatementKind::schema, {}, "DROP " + kind};
 }
 
 StatementClass classify_create(Reader& in) {

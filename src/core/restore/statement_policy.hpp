@@ -31,7 +31,10 @@ enum class StatementKind {
 struct StatementClass {
   StatementKind kind = StatementKind::foreign;
   std::string reason;  // for foreign: why, in a few words ("SET GLOBAL", "qualified name `other`.`t`")
-  std::string object;  // for CREATE and DROP: what they name ("TABLE", "EVENT", "PACKAGE"...)
+  // What CREATE names ("TABLE", "EVENT", "PACKAGE"...); for DROP, "DROP " and what it names.
+  std::string object;
+  // CREATE EVENT: from then on the server's scheduler may change rows.
+  bool creates_event() const { return object == "EVENT"; }
 };
 
 // Classifies one statement (as the splitter emits it: comments removed, /*!NNNNN */ kept). The
