@@ -92,6 +92,8 @@ int verify_files(const GlobalSettings& settings, const VerifyFlags& flags) {
       }
     }
     const bool not_restorable = schema_check.starts_with("FAILED");
+    // Which database the file is a backup of, as its header says (mysqldump files say none).
+    const std::optional<std::string> source = header_database(result.header);
     std::uint64_t rows = 0;
     for (const auto& table : result.tables) {
       rows += table.rows;
@@ -119,13 +121,17 @@ int verify_files(const GlobalSettings& settings, const VerifyFlags& flags) {
           .key("sections").value(result.sections)
           .key("holds_tables").value(result.holds_tables())
           .key("schema_check").value(schema_check)
+          .key("database");
+      source ? json.value(*source) : json.null();
+      json
           .key("restorable").value(result.ok() && !not_restorable)
           .key("signature").value(signer_trust_name(result.signer.trust))
           .key("signer").value(result.signer.fingerprint)
           .end_object();
     } else if (result.ok()) {
       const bool vouched = result.signer.trust == SignerTrust::ours || result.signer.trust == SignerTrust::trusted;
-      std::cout << fmt::format("OK          {}{}{}{}; signature: {}{}\n", printable(path.filename().string()),
+      std::cout << fmt::format("OK          {}{}{}{}{}; signature: {}{}\n", printable(path.filename().string()),
+                               source ? fmt::format("  database '{}'", printable(*source)) : std::string(),
                                result.status == VerifyStatus::ok_legacy
                                    ? "  (legacy: no content checksum)"
                                    : fmt::format("  ({} tables, {} rows, sha256{} verified)", result.tables.size(),

@@ -63,6 +63,10 @@ expect_eq "verify --json: not restorable" "false" \
     "$(python3 -c 'import json,sys; print(str(json.load(sys.stdin)["files"][0]["restorable"]).lower())' <<<"${CLI_LAST_OUT}")"
 expect_contains "verify --json: the schema check's words" "FAILED" "${CLI_LAST_OUT}"
 expect_contains "a verification keeps the mark" "FAILED" "$(state_of "${bad}")"
+expect_eq "verify --json: the source database (issue 18)" "${db}" \
+    "$(python3 -c 'import json,sys; print(json.load(sys.stdin)["files"][0]["database"])' <<<"${CLI_LAST_OUT}")"
+run ifn verify "${good}"
+expect_contains "verify names the source database" "database '${db}'" "${CLI_LAST_OUT}"
 
 run ifn status --json
 expect_eq "status --json: newest not restorable" "true" \
