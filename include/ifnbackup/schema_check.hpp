@@ -31,8 +31,10 @@ struct SchemaCheckResult {
   std::chrono::milliseconds duration{0};
 };
 
-// The scratch database's name for this process: "ifnbackup_schemacheck_<pid>". A name of this form
-// left by a killed run is dropped by the next check that gets the same pid, and by nobody else.
+// A fresh scratch database name: "ifnbackup_schemacheck_" and 16 random hex digits (the pid alone
+// repeats across containers and hosts sharing a server). The check creates it with CREATE DATABASE
+// (never IF NOT EXISTS) and drops only a database it created: an existing one of that name is never
+// touched (another name is drawn). A killed run leaves its scratch database; its name says what it is.
 std::string schema_check_database();
 
 // Loads `file` (one of ours, already verified) without rows and events into a scratch database of

@@ -85,7 +85,7 @@ Command add_backup_command(CLI::App& app, GlobalSettings& settings) {
   command.app->footer(
       "Writes <backup-dir>/<prefix>_YYYYMMDD_HHMMSS.sql.gz (a standard gzip of SQL) through a .partial file,\n"
       "so a file under a final name is always complete; reads it back to verify it; loads its schema without\n"
-      "rows into a scratch database ifnbackup_schemacheck_<pid> and drops it (unless --no-schema-check; skipped\n"
+      "rows into a scratch database ifnbackup_schemacheck_<16 random hex digits> and drops it (unless --no-schema-check; skipped\n"
       "with a warning when the account may not create it); then rotates (unless --no-rotate). A failed backup\n"
       "never rotates. A backup whose schema the server refuses is kept, marked NOT RESTORABLE, and the run\n"
       "exits 21 after the rotation. Exit codes: docs/exit-codes.md.");

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The schema check of every backup (issue 19): the new file's schema, without rows, loaded into a
-# scratch database ifnbackup_schemacheck_<pid> and dropped. A sample database passes (exit 0, said in
+# scratch database ifnbackup_schemacheck_<16 random hex digits> and dropped. A sample database passes (exit 0, said in
 # backup.log, remembered as "passed"); a view over a dropped table — which backs up and verifies, and
 # which no one can restore — makes the backup exit 21, the file kept and marked NOT RESTORABLE in list,
 # verify --json, status and check (critical, exit 2); `restore latest` and the retention floor pass it
@@ -86,6 +86,47 @@ expect_contains "restore latest chose the good one" "${good}" "${CLI_LAST_ERR}"
 run ifn rotate --retention-days 0 --min-keep 1 --dry-run
 expect_exit "rotate --dry-run" 0
 expect_contains "the floor keeps the good one" "${good}" "$(grep -i "keep" <<<"${CLI_LAST_OUT}${CLI_LAST_ERR}")"
+
+# --- a database that happens to bear a scratch-like name is never dropped, and two backups whose
+# processes have the same pid (containers, two hosts on one server) do not share a scratch database
+sql -e "CREATE DATABASE ifnbackup_schemacheck_keepme; CREATE TABLE ifnbackup_schemacheck_keepme.precious (x INT);
+    INSERT INTO ifnbackup_schemacheck_keepme.precious VALUES (42)"
+cli_on_exit "mariadb --defaults-file='${IFNBACKUP_TEST_DEFAULTS_FILE}' -e 'DROP DATABASE IF EXISTS ifnbackup_schemacheck_keepme'"
+if unshare -p -f --mount-proc true 2>/dev/null; then
+    twin_a=$(cli_unique_db schka)
+    twin_b=$(cli_unique_db schkb)
+    for twin in "${twin_a}" "${twin_b}"; do
+        {
+            echo "CREATE DATABASE \`${twin}\`; USE \`${twin}\`;"
+            for i in $(seq 1 150); do
+                echo "CREATE TABLE t${i} (id INT PRIMARY KEY, v VARCHAR(20), KEY (v)); CREATE VIEW v${i} AS SELECT id FROM t${i};"
+            done
+        } | sql || fail "creating ${twin}"
+        cli_on_exit "mariadb --defaults-file='${IFNBACKUP_TEST_DEFAULTS_FILE}' -e 'DROP DATABASE IF EXISTS \`${twin}\`'"
+        mkdir -m 700 "${CLI_WORK}/bk_${twin}"
+    done
+    twin_backup() {
+        unshare -p -f --mount-proc "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "$1" \
+            --backup-dir "${CLI_WORK}/bk_$1" backup >"${CLI_WORK}/twin_$1.log" 2>&1
+    }
+    twin_backup "${twin_a}" &
+    pid_a=$!
+    twin_backup "${twin_b}" &
+    pid_b=$!
+    wait "${pid_a}"
+    exit_a=$?
+    wait "${pid_b}"
+    exit_b=$?
+    expect_eq "two backups as pid 1 at once: the first passes" "0" "${exit_a}"
+    expect_eq "two backups as pid 1 at once: the second passes" "0" "${exit_b}"
+    expect_not_contains "neither was marked not restorable" "NOT RESTORABLE" \
+        "$(cat "${CLI_WORK}/twin_${twin_a}.log" "${CLI_WORK}/twin_${twin_b}.log")"
+else
+    echo "skip: unshare -p (a pid namespace) is not available here: the same-pid case is not run"
+fi
+expect_eq "the database with a scratch-like name is untouched" "42" \
+    "$(sql -e 'SELECT x FROM ifnbackup_schemacheck_keepme.precious')"
+expect_eq "and no scratch database is left" "1" "$(scratch_databases)"
 
 # --- an account that may not create the scratch database: a warning, exit 0
 limited="schk_limited_$$"

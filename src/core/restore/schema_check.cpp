@@ -2,10 +2,10 @@
 // splitter, same statement policy), rows and events left out, into a scratch database.
 #include "ifnbackup/schema_check.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
+#include <cstdint>
+#include <random>
 #include <span>
 
 #include <fmt/format.h>
@@ -86,13 +86,15 @@ const char* schema_check_outcome_name(SchemaCheckOutcome outcome) noexcept {
 }
 
 std::string schema_check_database() {
-  return fmt::format("ifnbackup_schemacheck_{}", ::getpid());
+  std::random_device random;
+  const std::uint64_t value = (static_cast<std::uint64_t>(random()) << 32) ^ random();
+  return fmt::format("ifnbackup_schemacheck_{:016x}", value);
 }
 
 SchemaCheckResult check_schema(const ConnectionOptions& connection, const std::filesystem::path& file) {
   const auto started = std::chrono::steady_clock::now();
   SchemaCheckResult result;
-  result.scratch_database = schema_check_database();
+  result.scratch_database.clear();
   const auto finish = [&]() -> SchemaCheckResult {
     result.duration =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
@@ -104,13 +106,22 @@ SchemaCheckResult check_schema(const ConnectionOptions& connection, const std::f
   if (!server->run_statement("SET SESSION sql_log_bin = 0").ok) {
     spdlog::debug("schema check: binary logging stays on for the scratch database (no privilege to turn it off)");
   }
-  const std::string name = db::quote_identifier(result.scratch_database);
-  server->execute("DROP DATABASE IF EXISTS " + name);  // ours, left by a killed run of the same pid
+  // A database of the drawn name that exists already is someone's: never ours to drop (error 1007:
+  // draw again).
   const std::string collation = collation_from_header(file);
-  auto created = server->run_statement(fmt::format("CREATE DATABASE {}{}", name,
-                                                   collation.empty() ? "" : " COLLATE " + collation));
-  if (!created.ok && !collation.empty()) {
-    created = server->run_statement("CREATE DATABASE " + name);
+  db::Connection::StatementResult created;
+  std::string name;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    result.scratch_database = schema_check_database();
+    name = db::quote_identifier(result.scratch_database);
+    created = server->run_statement(
+        fmt::format("CREATE DATABASE {}{}", name, collation.empty() ? "" : " COLLATE " + collation));
+    if (!created.ok && created.error_number != 1007 && !collation.empty()) {
+      created = server->run_statement("CREATE DATABASE " + name);  // a collation this server lacks
+    }
+    if (created.ok || created.error_number != 1007) {
+      break;
+    }
   }
   if (!created.ok) {
     result.detail = fmt::format("the account may not create the scratch database '{}' (error {}: {})",
