@@ -239,6 +239,42 @@ TEST(RestoreFuzzCase, AUserFtsDocIdIndexBesideAFullTextKey) {
       named_case_settings());
 }
 
+// Found by the hostile review: SHOW CREATE TRIGGER keeps the author's `CREATE TRIGGER db.tr`, so any
+// account with TRIGGER on one database could make its backups fail verification (a qualified name),
+// and such a file restored elsewhere fails (trigger in the wrong schema). The qualifier is dropped.
+TEST(RestoreFuzzCase, TriggersCreatedWithTheirDatabaseName) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  const std::string source = "fz_trg_qualified_src";
+  auto connection = connect(server, "");
+  connection->execute("DROP DATABASE IF EXISTS " + source);
+  connection->execute("CREATE DATABASE " + source);
+  connection->execute("USE " + source);
+  connection->execute("CREATE TABLE t (a INT PRIMARY KEY, b INT)");
+  connection->execute("CREATE TRIGGER " + source + ".tr1 BEFORE INSERT ON t FOR EACH ROW SET NEW.b = NEW.a * 2");
+  connection->execute("CREATE TRIGGER `" + source + "` . `tr2` BEFORE UPDATE ON t FOR EACH ROW SET NEW.b = 0");
+  connection->execute("SET SESSION sql_mode = 'ANSI_QUOTES'");
+  connection->execute("CREATE TRIGGER \"" + source + "\".\"tr3\" AFTER DELETE ON t FOR EACH ROW SET @d = 1");
+  connection->execute("SET SESSION sql_mode = DEFAULT");
+  TempDir dir;
+  std::filesystem::permissions(dir.path(), std::filesystem::perms::owner_all);
+  const auto backup = run_command({IFNBACKUP_BIN, "--defaults-file", server.defaults_file, "--database", source,
+                                   "--backup-dir", dir.path().string(), "backup"});
+  ASSERT_EQ(backup.exit_code, 0) << backup.err;
+  const auto restored = run_command({IFNBACKUP_BIN, "--defaults-file", server.defaults_file, "--database", source,
+                                     "--backup-dir", dir.path().string(), "restore", "latest", "--into",
+                                     source + "_copy", "--yes"});
+  EXPECT_EQ(restored.exit_code, 0) << restored.err;
+  auto copy = connect(server, source + "_copy");
+  copy->execute("INSERT INTO t (a) VALUES (21)");
+  EXPECT_EQ(copy->query_value("SELECT b FROM t WHERE a = 21").value_or("<none>"), "42");
+  EXPECT_EQ(copy->query_value("SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = '" + source +
+                              "_copy'")
+                .value_or("0"),
+            "3");
+  connection->execute("DROP DATABASE IF EXISTS " + source + "_copy");
+  connection->execute("DROP DATABASE IF EXISTS " + source);
+}
+
 // Issue 19: a WITH CHECK OPTION view over a view that sorts after it failed to restore (the placeholder
 // of the view it reads has no check option); the real views now come in dependency order.
 TEST(RestoreFuzzCase, ViewsComeAfterTheViewsTheyRead) {

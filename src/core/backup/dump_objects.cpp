@@ -3,6 +3,8 @@
 // sql_mode, character set and collation it was created with, as mariadb-dump does.
 #include <algorithm>
 #include <cctype>
+#include <optional>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -97,6 +99,88 @@ Definition show_create(db::Connection& connection, const std::string& what, cons
     definition.character_set_client.clear();
   }
   return definition;
+}
+
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+std::size_t skip_spaces(std::string_view text, std::size_t at) {
+  while (at < text.size() && is_space(text[at])) {
+    ++at;
+  }
+  return at;
+}
+
+// The end of the name starting at `at`: quoted by one of `quotes` (the quote doubled inside), or a
+// bare word; nullopt when there is none.
+std::optional<std::size_t> name_end(std::string_view text, std::size_t at, std::string_view quotes) {
+  if (at >= text.size()) {
+    return std::nullopt;
+  }
+  const char open = text[at];
+  if (quotes.find(open) != std::string_view::npos) {
+    for (std::size_t i = at + 1; i < text.size(); ++i) {
+      if (text[i] == open) {
+        if (i + 1 < text.size() && text[i + 1] == open) {
+          ++i;
+          continue;
+        }
+        return i + 1;
+      }
+    }
+    return std::nullopt;
+  }
+  std::size_t i = at;
+  while (i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) != 0 || text[i] == '_' ||
+                             text[i] == '$' || static_cast<unsigned char>(text[i]) >= 0x80)) {
+    ++i;
+  }
+  return i > at ? std::optional<std::size_t>(i) : std::nullopt;
+}
+
+// SHOW CREATE TRIGGER gives the CREATE as its author wrote it after the DEFINER, so a trigger made as
+// `CREATE TRIGGER app.tr ...` comes back qualified by its database: replayed into another database
+// (restore --into, a drill, the schema check) the server refuses it (error 1435), and the statement
+// policy rightly refuses a qualified name in our files — any account with TRIGGER on one database
+// could stop its backups. The qualifier goes; the trigger is created where the file is restored,
+// beside its table (always unqualified). Anything this reader does not follow is left as it is.
+std::string without_trigger_schema(std::string text, const std::string& sql_mode) {
+  constexpr std::string_view k_create = "CREATE DEFINER=";
+  if (!std::string_view(text).starts_with(k_create)) {
+    return text;
+  }
+  const bool ansi_quotes = sql_mode.find("ANSI") != std::string::npos;  // ANSI includes ANSI_QUOTES
+  const std::string_view name_quotes = ansi_quotes ? "`\"" : "`";
+  // user@host, each quoted as SHOW CREATE prints them
+  auto at = name_end(text, k_create.size(), "`\"'");
+  if (!at || *at >= text.size() || text[*at] != '@' || !(at = name_end(text, *at + 1, "`\"'"))) {
+    return text;
+  }
+  std::size_t p = skip_spaces(text, *at);
+  constexpr std::string_view k_trigger = "trigger";
+  if (p + k_trigger.size() >= text.size() || !is_space(text[p + k_trigger.size()])) {
+    return text;
+  }
+  for (std::size_t i = 0; i < k_trigger.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(text[p + i])) != k_trigger[i]) {
+      return text;
+    }
+  }
+  const std::size_t schema_start = skip_spaces(text, p + k_trigger.size());
+  const auto schema_end = name_end(text, schema_start, name_quotes);
+  if (!schema_end) {
+    return text;
+  }
+  p = skip_spaces(text, *schema_end);
+  if (p >= text.size() || text[p] != '.') {
+    return text;
+  }
+  const std::size_t name_start = skip_spaces(text, p + 1);
+  if (!name_end(text, name_start, name_quotes)) {
+    return text;
+  }
+  return text.erase(schema_start, name_start - schema_start);
 }
 
 // How SHOW CREATE prints a COMMENT (sql/table.cc append_unescaped): '' for a quote, \0 \n \r \\.
@@ -228,7 +312,8 @@ void write_triggers(db::Connection& connection, const std::string& database, con
     if (!row[0]) {
       continue;
     }
-    const Definition definition = show_create(connection, "TRIGGER", database, *row[0], "SQL Original Statement");
+    Definition definition = show_create(connection, "TRIGGER", database, *row[0], "SQL Original Statement");
+    definition.text = without_trigger_schema(std::move(definition.text), definition.sql_mode);
     write_body(out, definition, database_collation);
   }
 }
