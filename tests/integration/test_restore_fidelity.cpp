@@ -403,5 +403,46 @@ TEST(RestoreFidelity, AnEventThatRunsBeforeTheProofIsNotTakenForADifference) {
       << "the event is restored as it was";
 }
 
+// Found by the hostile review: a body made under SET NAMES sjis (or gbk, big5, cp932) may hold a
+// character whose second byte is 0x5C, a backslash to any splitter that reads bytes: the backup failed
+// its own verification and the stock client could not load the file. Such objects are now written in
+// utf8mb4 with their own collation_connection, and behave the same after either restore.
+TEST(RestoreFidelity, ABodyInSjisWithABackslashTrailByteBacksUpAndRestores) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  ScratchDatabase source(server, "rf_sjis_src");
+  ScratchDatabase stock(server, "rf_sjis_stock");
+  auto connection = connect(server, source.name());
+  connection->execute("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(10) CHARACTER SET utf8mb4)");
+  connection->execute("SET NAMES sjis");
+  // 0x83 0x5C is KATAKANA LETTER SO in sjis; 0x95 0x5C is another.
+  connection->execute("CREATE FUNCTION f() RETURNS VARCHAR(20) CHARSET utf8mb4 DETERMINISTIC "
+                      "RETURN CONCAT('\x83\x5C', '-', CHARSET('\x95\x5C'))");
+  connection->execute("CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW SET NEW.v = IF(NEW.v = '\x83\x5C', 'so', NEW.v)");
+  connection->execute("CREATE VIEW v AS SELECT '\x83\x5C' AS so");
+  connection->execute("SET NAMES utf8mb4");
+  const std::string expected = query_text(*connection, "SELECT HEX(f())");
+  TempDir dir;
+  const fs::path file = backup_of(server, source.name(), dir.path());
+
+  const auto loaded = load_file(server, stock.name(), file);
+  ASSERT_EQ(loaded.exit_code, 0) << loaded.err;
+  const std::string target = stock.name() + "_ours";
+  const auto ours = restore_cli(server, source.name(), dir.path(), {file.string(), "--into", target, "--yes"});
+  ASSERT_EQ(ours.exit_code, 0) << ours.err;
+  for (const std::string& copy : {stock.name(), target}) {
+    auto check = connect(server, copy);
+    EXPECT_EQ(query_text(*check, "SELECT HEX(f())"), expected) << copy;
+    check->execute("INSERT INTO t VALUES (1, CONVERT(_sjis X'835C' USING utf8mb4))");
+    EXPECT_EQ(query_text(*check, "SELECT v FROM t"), "so") << copy;
+    EXPECT_EQ(query_text(*check, "SELECT HEX(so) FROM v"), query_text(*connection, "SELECT HEX(so) FROM v"))
+        << copy;
+    EXPECT_EQ(query_text(*check, "SELECT COLLATION_CONNECTION FROM information_schema.ROUTINES WHERE "
+                                 "ROUTINE_SCHEMA = DATABASE() AND ROUTINE_NAME = 'f'"),
+              "sjis_japanese_ci")
+        << copy;
+  }
+  connect(server, "")->execute("DROP DATABASE IF EXISTS " + db::quote_identifier(target));
+}
+
 }  // namespace
 }  // namespace ifnbackup::test

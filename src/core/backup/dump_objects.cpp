@@ -74,12 +74,31 @@ class BinaryResults {
   db::Connection& m_connection;
 };
 
+// Character sets whose multi-byte characters may hold the bytes of `\` or `'` (0x5C in a second byte
+// of sjis, cp932, gbk, big5): no splitter that reads bytes — ours, mysql.cc, which splits with its own
+// charset — can cut a body in them. Such an object is written in utf8mb4 instead, under
+// character_set_client = utf8mb4 and its own collation_connection: its literals are converted to the
+// same connection character set, so it behaves the same; only its recorded character_set_client says
+// utf8mb4.
+bool has_ascii_trail_bytes(const std::string& charset) {
+  return charset == "sjis" || charset == "cp932" || charset == "gbk" || charset == "big5";
+}
+
 Definition show_create(db::Connection& connection, const std::string& what, const std::string& database,
                        const std::string& name, std::string_view text_column) {
+  const std::string sql = fmt::format("SHOW CREATE {} {}", what, qualified(database, name));
   db::ResultTable result;
   {
     const BinaryResults binary(connection);
-    result = connection.query(fmt::format("SHOW CREATE {} {}", what, qualified(database, name)));
+    result = connection.query(sql);
+  }
+  if (!result.rows.empty() && has_ascii_trail_bytes(column_named(result, "character_set_client"))) {
+    result = connection.query(sql);  // in utf8mb4, the connection's own
+    for (std::size_t i = 0; i < result.columns.size() && i < result.rows[0].size(); ++i) {
+      if (result.columns[i] == "character_set_client" || result.columns[i] == "CHARACTER_SET_CLIENT") {
+        result.rows[0][i] = "utf8mb4";
+      }
+    }
   }
   Definition definition;
   if (!result.rows.empty()) {
