@@ -48,8 +48,10 @@ struct MonitoringSituation {
 
 // Reads the folder, its state file and the journal in journal_dir. Never throws for a missing or
 // unreadable folder: folder_readable is false and folder_problem says why.
+// `database` (the configured one; empty: every file): a backup verified as another database's is left
+// out, so a database whose backups stopped is not hidden by another's in a shared folder.
 MonitoringSituation gather_situation(const std::filesystem::path& backup_dir, std::string_view prefix,
-                                     const std::filesystem::path& journal_dir);
+                                     const std::filesystem::path& journal_dir, const std::string& database = {});
 
 // --- check: the procedure's "Alertes Recommandées" (docs/monitoring.md)
 

@@ -33,7 +33,8 @@ int run_check(const GlobalSettings& settings, const CheckFlags& flags) {
     if (!settings.backup_dir.empty() && std::filesystem::is_directory(settings.backup_dir)) {
       verify_stale_files(settings.backup_dir, settings.prefix, std::chrono::system_clock::now());
     }
-    const auto situation = gather_situation(settings.backup_dir, settings.prefix, journal_dir(settings));
+    const auto situation = gather_situation(settings.backup_dir, settings.prefix, journal_dir(settings),
+                                            settings.connection.database);
     const auto report = evaluate_check(situation, thresholds, std::chrono::system_clock::now());
     status = report.status;
     std::cout << printable(format_check_line(report)) << "\n";  // a reason may quote a file's content

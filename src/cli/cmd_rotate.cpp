@@ -6,6 +6,7 @@
 #include "cli.hpp"
 #include "format.hpp"
 #include "ifnbackup/json.hpp"
+#include "ifnbackup/printable.hpp"
 #include "ifnbackup/rotate.hpp"
 
 namespace ifnbackup::cli {
@@ -48,9 +49,10 @@ int rotate_folder(const GlobalSettings& settings, bool dry_run) {
       continue;
     }
     to_remove += decision.remove ? 1 : 0;
-    std::cout << fmt::format("{:<13} {:<46} {}\n",
-                             decision.remove ? (dry_run ? "would remove" : "removed") : "keep", decision.entry.name,
-                             decision.reason);
+    // A reason may name another database: its name comes from a file, control bytes and all.
+    std::cout << printable(fmt::format("{:<13} {:<46} {}\n",
+                                       decision.remove ? (dry_run ? "would remove" : "removed") : "keep",
+                                       decision.entry.name, decision.reason));
   }
   if (dry_run) {
     std::cout << fmt::format("dry run: {} file(s) would be removed, nothing was deleted\n", to_remove);

@@ -183,7 +183,8 @@ int show_status(const GlobalSettings& settings) {
     throw Error(ErrorCode::usage, "no backup folder", "give --backup-dir or 'backup-dir' in the config file");
   }
   const auto now = Clock::now();
-  const auto situation = gather_situation(settings.backup_dir, settings.prefix, journal_dir(settings));
+  const auto situation = gather_situation(settings.backup_dir, settings.prefix, journal_dir(settings),
+                                            settings.connection.database);
   const auto history = backup_history(situation, now, 30);
   if (settings.json) {
     write_json(situation, history, now);

@@ -56,7 +56,11 @@ std::string format_table_checks(const std::vector<TableCheck>& checks) {
   std::string table = fmt::format("{:<40} {:>12} {:>12}  {}\n", "table", "backup", "restored", "content");
   for (const auto& check : checks) {
     // A table's name comes from the file: no raw control byte reaches the terminal.
-    table += fmt::format("{:<40} {:>12} {:>12}  {}\n", printable(check.table), check.expected, check.actual,
+    std::string name = printable(check.table);  // and its line breaks and tabs too: one line a table
+    for (std::size_t at = name.find_first_of("\n\t"); at != std::string::npos; at = name.find_first_of("\n\t", at)) {
+      name.replace(at, 1, name[at] == '\n' ? "\\x0a" : "\\x09");
+    }
+    table += fmt::format("{:<40} {:>12} {:>12}  {}\n", name, check.expected, check.actual,
                          proof_verdict_name(check.proof));
   }
   return table;

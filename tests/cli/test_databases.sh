@@ -58,6 +58,18 @@ expect_contains "the newer backup of ${other} is passed over, and why" \
     "${other10} is not 'latest': it is a backup of database '${other}'" "${CLI_LAST_ERR}"
 expect_eq "other's table did not land in ${app}" "" "$(sql "${app}" -e "SHOW TABLES LIKE 'only_in_other'")"
 
+# --- status and check judge the configured database's backups only (hostile review: a database whose
+# backups stopped was hidden by another database's newer ones in the same folder)
+run ifn "${app}" status --json
+expect_eq "status of ${app}: its own newest good backup, not ${other}'s newer one" "${app40}" \
+    "$(python3 -c 'import json,sys; print((json.load(sys.stdin)["last_good_backup"] or {}).get("name"))' <<<"${CLI_LAST_OUT}")"
+run ifn "${other}" status --json
+expect_eq "status of ${other}: its own" "${other10}" \
+    "$(python3 -c 'import json,sys; print((json.load(sys.stdin)["last_good_backup"] or {}).get("name"))' <<<"${CLI_LAST_OUT}")"
+run ifn "${app}" check
+expect_exit "check of ${app}, whose newest backup is 40 days old" 2
+expect_contains "check names ${app}'s backup, not ${other}'s" "${app40}" "${CLI_LAST_OUT}"
+
 # --- a file of another database named explicitly: the plan says so loudly
 run ifn "${app}" restore "${other10}" </dev/null
 expect_exit "restoring ${other}'s file over ${app}, not confirmed" 12

@@ -132,7 +132,7 @@ verify_case() {
         <<<"$(tail -n 1 <<<"${CLI_LAST_OUT}")"
 }
 verify_case "a good backup" "${cases}/good.sql.gz" 0 \
-    '^OK +good\.sql\.gz +\(4 tables, 766 rows, sha256 and section index verified\); signature: ours \(key [0-9a-f]{16}\)$'
+    "^OK +good\\.sql\\.gz +database '${db}' +\\(4 tables, 766 rows, sha256 and section index verified\\); signature: ours \\(key [0-9a-f]{16}\\)\$"
 verify_case "a truncated file" "${cases}/truncated.sql.gz" 11 '^INCOMPLETE: truncated\.sql\.gz: .*truncated'
 verify_case "one byte flipped" "${cases}/flipped.sql.gz" 10 '^CORRUPT: flipped\.sql\.gz: .+'
 verify_case "valid gzip cut before the completion marker" "${cases}/no_marker.sql.gz" 11 \
@@ -278,7 +278,7 @@ run ifn --backup-dir "${all}" verify
 expect_exit "verify (whole folder, one corrupt, one incomplete)" 10
 expect_contains "verify folder: summary counts the 5 files" "5 file(s): 3 ok, 1 corrupt, 1 incomplete" "${CLI_LAST_OUT}"
 check "verify folder: good backup OK" grep -Eq \
-    "^OK +${b_good//./\\.} +\(4 tables, 766 rows, sha256 and section index verified\); signature: ours \(key [0-9a-f]{16}\)$" \
+    "^OK +${b_good//./\\.} +database '${db}' +\(4 tables, 766 rows, sha256 and section index verified\); signature: ours \(key [0-9a-f]{16}\)$" \
     <<<"${CLI_LAST_OUT}"
 check "verify folder: safety snapshot OK" grep -Eq "^OK +${s_good//./\\.} " <<<"${CLI_LAST_OUT}"
 check "verify folder: truncated" grep -Eq "^INCOMPLETE: ${b_truncated//./\\.}: " <<<"${CLI_LAST_OUT}"

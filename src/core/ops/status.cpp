@@ -65,7 +65,8 @@ std::size_t MonitoringSituation::verify_failures() const {
   return count;
 }
 
-MonitoringSituation gather_situation(const fs::path& backup_dir, std::string_view prefix, const fs::path& journal_dir) {
+MonitoringSituation gather_situation(const fs::path& backup_dir, std::string_view prefix, const fs::path& journal_dir,
+                                     const std::string& database) {
   MonitoringSituation situation;
   situation.backup_dir = backup_dir;
   if (!journal_dir.empty()) {
@@ -116,6 +117,9 @@ MonitoringSituation gather_situation(const fs::path& backup_dir, std::string_vie
     summary.taken = entry.timestamp;
     summary.size = entry.size;
     const VerificationRecord* record = state.find(entry);
+    if (!database.empty() && record != nullptr && record->database_known && !is_backup_of(*record, database)) {
+      continue;  // another database's backup (or a mysqldump file, which records none)
+    }
     summary.health = health_of(record);
     if (summary.health == Health::bad) {
       summary.reason = record->reason;

@@ -11,10 +11,22 @@
 #include <spdlog/spdlog.h>
 
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/printable.hpp"
 #include "ifnbackup/inventory.hpp"
 #include "io/folder_lock.hpp"
 
 namespace ifnbackup {
+
+namespace {
+// A database name in a reason of one line: control bytes, line breaks and tabs as \xHH.
+std::string one_line(const std::string& name) {
+  std::string out = printable(name);
+  for (std::size_t at = out.find_first_of("\n\t"); at != std::string::npos; at = out.find_first_of("\n\t", at)) {
+    out.replace(at, 1, out[at] == '\n' ? "\\x0a" : "\\x09");
+  }
+  return out;
+}
+}  // namespace
 
 RotateResult run_rotate(const RotateOptions& options) {
   check_retention_policy(options.policy);
@@ -58,7 +70,7 @@ RotateResult run_rotate(const RotateOptions& options) {
     }
     if (record->database && !options.database.empty() && *record->database != options.database) {
       result.decisions.push_back(RetentionDecision{
-          std::move(entry), false, fmt::format("a backup of another database ('{}')", *record->database)});
+          std::move(entry), false, fmt::format("a backup of another database ('{}')", one_line(*record->database))});
       continue;
     }
     by_database[record->database.value_or(options.database)].push_back(
