@@ -337,6 +337,8 @@ TEST(RestoreFidelity, AnEnumMemberTheServerCannotPrintFailsTheProofInsteadOfVani
   EXPECT_EQ(ours.exit_code, 18) << ours.err;
   EXPECT_NE(ours.err.find("content differs from the backup's digest"), std::string::npos) << ours.err;
   EXPECT_NE(ours.err.find("`t`"), std::string::npos) << ours.err;
+  EXPECT_EQ(ours.err.find("safety snapshot"), std::string::npos)
+      << "the database did not exist: no safety snapshot to speak of\n" << ours.err;
   EXPECT_EQ(query_text(*check, "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '" + target + "'"),
             "0")
       << "rolled back: the database the restore created is gone";

@@ -28,7 +28,7 @@ PinnedFile::~PinnedFile() {
 
 // Throws Error(check_mismatch) for a row count that differs, else Error(content_mismatch) for a
 // table whose digest differs; names every such table.
-void throw_if_not_as_dumped(const std::vector<TableCheck>& checks) {
+void throw_if_not_as_dumped(const std::vector<TableCheck>& checks, bool snapshot_taken) {
   std::string counts;
   std::string contents;
   for (const auto& check : checks) {
@@ -41,13 +41,16 @@ void throw_if_not_as_dumped(const std::vector<TableCheck>& checks) {
   }
   if (!counts.empty()) {
     throw Error(ErrorCode::check_mismatch, fmt::format("row counts differ from the backup's: {}", counts),
-                "the backup was loaded but differs from what was dumped: keep the safety snapshot and investigate");
+                snapshot_taken
+                    ? "the backup was loaded but differs from what was dumped: keep the safety snapshot and investigate"
+                    : "the backup was loaded but differs from what was dumped: keep the backup and investigate");
   }
   if (!contents.empty()) {
     throw Error(ErrorCode::content_mismatch,
                 fmt::format("content differs from the backup's digest (same row count, other rows): {}", contents),
-                "the rows read back are not the rows dumped: keep the backup and the safety snapshot, and report "
-                "it with restore.log (ifnbackup drill reproduces it into a scratch database)");
+                fmt::format("the rows read back are not the rows dumped: keep the backup{}, and report it with "
+                            "restore.log (ifnbackup drill reproduces it into a scratch database)",
+                            snapshot_taken ? " and the safety snapshot" : ""));
   }
 }
 

@@ -31,7 +31,8 @@ class PinnedFile {
 
 // Throws Error(check_mismatch) for a row count that differs, else Error(content_mismatch) for a
 // table whose digest differs; names every such table.
-void throw_if_not_as_dumped(const std::vector<TableCheck>& checks);
+// `snapshot_taken`: the hint speaks of the safety snapshot only when there is one.
+void throw_if_not_as_dumped(const std::vector<TableCheck>& checks, bool snapshot_taken);
 
 // What identifies the file that was verified: same device, inode, size and modification time.
 std::tuple<dev_t, ino_t, off_t, std::int64_t> file_identity(const std::filesystem::path& path);

@@ -451,7 +451,7 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
     result.checks = restore::check_tables(options.connection, plan.target_database, restored, proof);
     proof_snapshot.reset();
     if (!options.force) {
-      throw_if_not_as_dumped(result.checks);  // rolled back below, like a failed load
+      throw_if_not_as_dumped(result.checks, !result.safety_snapshot.empty());  // rolled back below
     }
   } catch (const Error& error) {
     proof_snapshot.reset();  // its transaction would hold the roll-back's DROP TABLE
@@ -518,7 +518,7 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
   result.duration =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
   // --force: statements failed and the operator chose to go on; the checks are reported, not rolled back.
-  throw_if_not_as_dumped(result.checks);
+  throw_if_not_as_dumped(result.checks, !result.safety_snapshot.empty());
   return result;
 }
 
