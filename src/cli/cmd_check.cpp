@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 
@@ -25,8 +26,11 @@ int run_check(const GlobalSettings& settings, const CheckFlags& flags) {
   CheckThresholds thresholds;
   thresholds.max_age = std::chrono::seconds(static_cast<std::int64_t>(std::llround(flags.max_age_hours * 3600)));
   thresholds.min_free_percent = flags.min_free_percent;
-  thresholds.drill_max_age =
-      std::chrono::seconds(static_cast<std::int64_t>(std::llround(flags.drill_max_age_days * 86400)));
+  // Only 0 turns the drill alerts off: a tiny positive value must not round to it.
+  thresholds.drill_max_age = std::chrono::seconds(
+      flags.drill_max_age_days > 0
+          ? std::max<std::int64_t>(1, static_cast<std::int64_t>(std::llround(flags.drill_max_age_days * 86400)))
+          : 0);
   std::optional<CheckStatus> status;
   try {
     // A file verified good weeks ago may have rotted since: verified again before it is relied on.

@@ -145,6 +145,11 @@ expect_range "check --max-age-hours 0" "0 is out of range: give a number from 0.
     "${CLI_BIN}" --backup-dir "${dir}" check --max-age-hours 0
 expect_range "check --drill-max-age-days -1" "-1 is out of range: give a number from 0 to 36500 (days)" \
     "${CLI_BIN}" --backup-dir "${dir}" check --drill-max-age-days=-1
+# Only 0 turns the drill alerts off: a tiny positive value rounded to it (issue 11 hostile review).
+run "${CLI_BIN}" --backup-dir "${dir}" check --drill-max-age-days 0.000001
+expect_contains "check --drill-max-age-days 0.000001 still alerts on drills" "restore drill" "${CLI_LAST_OUT}"
+run "${CLI_BIN}" --backup-dir "${dir}" check --drill-max-age-days 0
+expect_not_contains "check --drill-max-age-days 0: no drill alert" "restore drill" "${CLI_LAST_OUT}"
 
 # --- item 8 (iv): messages
 long=$(printf 'a%.0s' {1..72})
