@@ -22,6 +22,7 @@
 #include "restore/content_proof.hpp"
 #include "restore/file_checks.hpp"
 #include "restore/script_loader.hpp"
+#include "restore/target_database.hpp"
 #include "util/interrupt.hpp"
 #include "verify/section_check.hpp"
 
@@ -35,13 +36,11 @@ using restore::PinnedFile;
 using restore::refuse_file;
 using restore::refuse_untrusted;
 using restore::throw_if_not_as_dumped;
-
-bool database_exists(db::Connection& server, const std::string& database) {
-  return server
-      .query_value(fmt::format("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = {}",
-                               backup::sql_literal(database)))
-      .value_or("0") != "0";
-}
+using restore::collation_of;
+using restore::create_database;
+using restore::database_exists;
+using restore::plain_collation;
+using restore::recreate_database;
 
 // Those of `tables` that are tables of `database` now (base or system-versioned, as the dumper
 // sees them), in the order given. A name that is a view or a sequence there is refused: the load's
@@ -73,59 +72,6 @@ std::vector<std::string> existing_tables(db::Connection& server, const std::stri
     found.push_back(table);
   }
   return found;
-}
-
-// A collation name from a file's header: letters, digits and underscores, or nothing.
-std::string plain_collation(const VerifyResult& verification) {
-  const auto found = verification.header.find("database-collation");
-  if (found == verification.header.end()) {
-    return {};
-  }
-  return backup::is_plain_name(found->second) ? found->second : std::string();
-}
-
-std::string collation_of(db::Connection& server, const std::string& database) {
-  std::string literal;
-  db::append_quoted_string(literal, database);
-  return server
-      .query_value("SELECT DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = " + literal)
-      .value_or("");
-}
-
-// Creates a database that does not exist with the backup's collation (and so its character set);
-// a server that does not know that collation (another version or product) gets its default, said.
-void create_database(db::Connection& server, const std::string& database, const std::string& collation,
-                     bool if_not_exists) {
-  const std::string create =
-      fmt::format("CREATE DATABASE {}{}", if_not_exists ? "IF NOT EXISTS " : "", db::quote_identifier(database));
-  if (!collation.empty()) {
-    try {
-      server.execute(fmt::format("{} COLLATE {}", create, collation));
-      return;
-    } catch (const Error& error) {
-      spdlog::warn("cannot create '{}' with the backup's collation {} ({}): created with the server's default",
-                   database, collation, error.what());
-    }
-  }
-  server.execute(create);
-}
-
-// Empties the target by dropping and re-creating it with its own definition (character set,
-// collation): objects that exist now but not in the backup cannot survive the load. A target that
-// does not exist is created with the backup's collation.
-void recreate_database(db::Connection& server, const std::string& database, const std::string& collation) {
-  const std::string name = db::quote_identifier(database);
-  if (!database_exists(server, database)) {
-    create_database(server, database, collation, false);
-    return;
-  }
-  std::string create = fmt::format("CREATE DATABASE {}", name);
-  auto definition = server.query(fmt::format("SHOW CREATE DATABASE {}", name));
-  if (!definition.rows.empty() && definition.rows[0].size() >= 2 && definition.rows[0][1]) {
-    create = *definition.rows[0][1];
-  }
-  server.execute(fmt::format("DROP DATABASE {}", name));
-  server.execute(create);
 }
 
 ConnectionOptions for_database(ConnectionOptions connection, const std::string& database) {

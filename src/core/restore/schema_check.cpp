@@ -16,6 +16,7 @@
 #include "ifnbackup/error.hpp"
 #include "io/gzip_reader.hpp"
 #include "restore/script_loader.hpp"
+#include "restore/target_database.hpp"
 
 namespace ifnbackup {
 namespace {
@@ -106,20 +107,15 @@ SchemaCheckResult check_schema(const ConnectionOptions& connection, const std::f
   if (!server->run_statement("SET SESSION sql_log_bin = 0").ok) {
     spdlog::debug("schema check: binary logging stays on for the scratch database (no privilege to turn it off)");
   }
-  // A database of the drawn name that exists already is someone's: never ours to drop (error 1007:
-  // draw again).
+  // A database of the drawn name that exists already is someone's: never ours to drop (draw again).
   const std::string collation = collation_from_header(file);
   db::Connection::StatementResult created;
   std::string name;
   for (int attempt = 0; attempt < 5; ++attempt) {
     result.scratch_database = schema_check_database();
     name = db::quote_identifier(result.scratch_database);
-    created = server->run_statement(
-        fmt::format("CREATE DATABASE {}{}", name, collation.empty() ? "" : " COLLATE " + collation));
-    if (!created.ok && created.error_number != 1007 && !collation.empty()) {
-      created = server->run_statement("CREATE DATABASE " + name);  // a collation this server lacks
-    }
-    if (created.ok || created.error_number != 1007) {
+    created = restore::try_create_database(*server, result.scratch_database, collation, false);
+    if (created.ok || created.error_number != restore::k_database_exists) {
       break;
     }
   }

@@ -5,6 +5,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <string_view>
+
+#include "ifnbackup/error.hpp"
 #include <optional>
 #include <string>
 #include <string_view>
@@ -91,6 +94,13 @@ struct SectionPlan {
 };
 // std::nullopt when the file has no index (the caller verifies it whole). A damaged section
 // gives a result with status corrupt or incomplete and its reason.
+// A section's mismatch with the index: Error(corrupt) naming the file.
+Error section_mismatch(const std::filesystem::path& path, const std::string& why);
+// Reads one section and checks its length, CRC-32 and first bytes, and with `check_sha256` its
+// SHA-256 (which the index must then give); `chunk` sees its content.
+void read_section(const std::filesystem::path& path, const Section& section,
+                  const std::function<void(std::string_view)>& chunk, bool check_sha256 = false);
+
 std::optional<SectionPlan> verify_sections(const std::filesystem::path& path, const std::vector<std::string>& tables);
 
 }  // namespace ifnbackup::verify_detail

@@ -1,0 +1,84 @@
+// The database a restore writes into: does it exist, its collation, its creation with the backup's.
+#include "restore/target_database.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "backup/dump.hpp"
+#include "ifnbackup/error.hpp"
+
+namespace ifnbackup::restore {
+
+bool database_exists(db::Connection& server, const std::string& database) {
+  return server
+             .query_value(
+                 fmt::format("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = {}",
+                             backup::sql_literal(database)))
+             .value_or("0") != "0";
+}
+
+// A collation name from a file's header: letters, digits and underscores, or nothing.
+std::string plain_collation(const VerifyResult& verification) {
+  const auto found = verification.header.find("database-collation");
+  if (found == verification.header.end()) {
+    return {};
+  }
+  return backup::is_plain_name(found->second) ? found->second : std::string();
+}
+
+std::string collation_of(db::Connection& server, const std::string& database) {
+  std::string literal;
+  db::append_quoted_string(literal, database);
+  return server
+      .query_value("SELECT DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = " +
+                   literal)
+      .value_or("");
+}
+
+// Creates a database that does not exist with the backup's collation (and so its character set);
+// a server that does not know that collation (another version or product) gets its default, said.
+void create_database(db::Connection& server, const std::string& database, const std::string& collation,
+                     bool if_not_exists) {
+  const auto created = try_create_database(server, database, collation, if_not_exists);
+  if (!created.ok) {
+    throw Error(ErrorCode::server, fmt::format("cannot create database '{}': error {}: {}", database,
+                                               created.error_number, created.error));
+  }
+}
+
+db::Connection::StatementResult try_create_database(db::Connection& server, const std::string& database,
+                                                    const std::string& collation, bool if_not_exists) {
+  const std::string create = fmt::format("CREATE DATABASE {}{}", if_not_exists ? "IF NOT EXISTS " : "",
+                                         db::quote_identifier(database));
+  if (!collation.empty()) {
+    auto created = server.run_statement(fmt::format("{} COLLATE {}", create, collation));
+    if (created.ok || created.error_number == k_database_exists) {
+      return created;
+    }
+    spdlog::warn(
+        "cannot create '{}' with the backup's collation {} (error {}: {}): created with the server's "
+        "default",
+        database, collation, created.error_number, created.error);
+  }
+  return server.run_statement(create);
+}
+
+// Empties the target by dropping and re-creating it with its own definition (character set,
+// collation): objects that exist now but not in the backup cannot survive the load. A target that
+// does not exist is created with the backup's collation.
+void recreate_database(db::Connection& server, const std::string& database, const std::string& collation) {
+  const std::string name = db::quote_identifier(database);
+  if (!database_exists(server, database)) {
+    create_database(server, database, collation, false);
+    return;
+  }
+  std::string create = fmt::format("CREATE DATABASE {}", name);
+  auto definition = server.query(fmt::format("SHOW CREATE DATABASE {}", name));
+  if (!definition.rows.empty() && definition.rows[0].size() >= 2 && definition.rows[0][1]) {
+    create = *definition.rows[0][1];
+  }
+  server.execute(fmt::format("DROP DATABASE {}", name));
+  server.execute(create);
+}
+
+}  // namespace ifnbackup::restore

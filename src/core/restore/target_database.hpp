@@ -1,0 +1,32 @@
+#pragma once
+// The database a restore writes into: does it exist, its collation, its creation with the backup's.
+#include <string>
+
+#include "db/connection.hpp"
+#include "ifnbackup/verify.hpp"
+
+namespace ifnbackup::restore {
+
+inline constexpr unsigned k_database_exists = 1007;  // ER_DB_CREATE_EXISTS
+
+bool database_exists(db::Connection& server, const std::string& database);
+
+// The header's "database-collation" when it is a plain name (letters, digits, underscores), else "".
+std::string plain_collation(const VerifyResult& verification);
+
+// The database's default collation now, "" when it does not exist or is not visible.
+std::string collation_of(db::Connection& server, const std::string& database);
+
+// CREATE DATABASE [IF NOT EXISTS] with `collation` (empty: the server's default); a server that does
+// not know that collation gets its default, with a warning. The server's answer, never thrown.
+db::Connection::StatementResult try_create_database(db::Connection& server, const std::string& database,
+                                                    const std::string& collation, bool if_not_exists);
+// The same, Error(server) when the server refuses.
+void create_database(db::Connection& server, const std::string& database, const std::string& collation,
+                     bool if_not_exists);
+
+// Empties an existing target by dropping and re-creating it with its own definition; one that does
+// not exist is created with `collation`.
+void recreate_database(db::Connection& server, const std::string& database, const std::string& collation);
+
+}  // namespace ifnbackup::restore
