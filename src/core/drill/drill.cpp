@@ -15,10 +15,13 @@
 #include "ifnbackup/error.hpp"
 #include "io/atomic_file.hpp"
 #include "io/folder_lock.hpp"
+#include "restore/target_database.hpp"
 
 namespace ifnbackup {
 
 namespace {
+
+using restore::database_exists;
 
 // One drill at a time per backup folder: the scratch record and the scratch database are its own.
 // Not the folder's main lock: backups and rotations, which take it, run beside a drill.
@@ -28,14 +31,6 @@ constexpr std::size_t k_max_database_name = 64;
 
 constexpr std::array<std::string_view, 4> k_system_schemas = {"information_schema", "performance_schema",
                                                               "mysql", "sys"};
-
-bool database_exists(db::Connection& server, const std::string& database) {
-  return server
-             .query_value(
-                 fmt::format("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = {}",
-                             backup::sql_literal(database)))
-             .value_or("0") != "0";
-}
 
 // The server as it names itself: the same whichever way it is reached (socket, 127.0.0.1, a name).
 std::string server_identity(db::Connection& server) {
