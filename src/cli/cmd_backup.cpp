@@ -56,15 +56,16 @@ SchemaCheckResult check_new_backup(const std::filesystem::path& file, const Glob
   }
   switch (result.outcome) {
     case SchemaCheckOutcome::passed:
-      spdlog::info("schema check: {} statements of the schema loaded into a scratch database ({:.1f} s)",
-                   result.statements, static_cast<double>(result.duration.count()) / 1000.0);
+      spdlog::info("schema check: {} statements of the schema loaded into scratch database '{}' ({:.1f} s), dropped",
+                   result.statements, result.scratch_database, static_cast<double>(result.duration.count()) / 1000.0);
       break;
     case SchemaCheckOutcome::not_run:
       spdlog::warn("schema check not run: {}", result.detail);
       break;
     case SchemaCheckOutcome::failed:
-      spdlog::error("schema check FAILED: the server refused {} statement{} of the new backup's schema; first: {}",
-                    result.refused, result.refused == 1 ? "" : "s", result.detail);
+      spdlog::error("schema check FAILED in scratch database '{}', dropped: the server refused {} statement{} of the "
+                    "new backup's schema; first: {}",
+                    result.scratch_database, result.refused, result.refused == 1 ? "" : "s", result.detail);
       break;
   }
   return result;
