@@ -132,6 +132,49 @@ TEST(RestoreFidelity, SafetySnapshotOfIdZeroRestoresItAsZero) {
   EXPECT_EQ(table_rows(*connection, database.name(), "accounts", std::string(k_id_zero_columns)), damaged_rows);
 }
 
+// Fuzz seeds 7040 and 7055: a table whose rows are one row, with a VIRTUAL column and a secondary
+// key (built after the rows), came back with AUTO_INCREMENT 2 whatever its id: MariaDB's bulk insert
+// (UNIQUE_CHECKS=0, FOREIGN_KEY_CHECKS=0, empty table) takes a one-row LOAD DATA so that the ALTER
+// TABLE ... ADD KEY after it resets the counter. The stock client's INSERT keeps max(id)+1; so must we.
+TEST(RestoreFidelity, OneRowTableWithAVirtualColumnKeepsItsAutoIncrementCounter) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  ScratchDatabase source(server, "rf_onerow_src");
+  auto connection = connect(server, source.name());
+  connection->execute("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'");
+  for (const std::string_view id : {"0", "7"}) {
+    const std::string table = fmt::format("one_{}", id);
+    connection->execute(fmt::format(
+        "CREATE TABLE {} (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, name TEXT, raw VARBINARY(16), "
+        "name_hex VARCHAR(40) AS (HEX(LEFT(name, 4))) VIRTUAL, KEY k_name (name(16))) ENGINE=InnoDB",
+        table));
+    connection->execute(fmt::format("INSERT INTO {} (id, name, raw) VALUES ({}, 'd#\\tr', 0xFD3B)", table, id));
+  }
+  connection->execute("SET SESSION sql_mode = DEFAULT");
+  const std::vector<std::pair<std::string, std::string>> expected{
+      {"one_0", auto_increment_of(*connection, source.name(), "one_0")},
+      {"one_7", auto_increment_of(*connection, source.name(), "one_7")}};
+  ASSERT_EQ(expected[0].second, "1");
+  ASSERT_EQ(expected[1].second, "8");
+
+  TempDir work;
+  const fs::path file = backup_of(server, source.name(), work.path() / "backups");
+  ScratchDatabase by_client(server, "rf_onerow_client");
+  const auto client = load_file(server, by_client.name(), file);
+  ASSERT_EQ(client.exit_code, 0) << client.err;
+  for (const unsigned threads : {1u, 2u}) {
+    SCOPED_TRACE(fmt::format("--threads {}", threads));
+    ScratchDatabase by_ifnbackup(server, fmt::format("rf_onerow_ifn{}", threads));
+    const auto restored = restore_cli(server, source.name(), work.path() / "backups",
+                                      {"--yes", "--threads", std::to_string(threads), "--into", by_ifnbackup.name(),
+                                       file.string()});
+    ASSERT_EQ(restored.exit_code, 0) << restored.err;
+    for (const auto& [table, counter] : expected) {
+      EXPECT_EQ(auto_increment_of(*connection, by_client.name(), table), counter) << table << ", stock client";
+      EXPECT_EQ(auto_increment_of(*connection, by_ifnbackup.name(), table), counter) << table << ", ifnbackup";
+    }
+  }
+}
+
 TEST(RestoreFidelity, TriggerPlantedUnderAnsiQuotesRestoresAsOneStatementAndTouchesNoOtherDatabase) {
   IFNBACKUP_REQUIRE_SERVER(server);
   ScratchDatabase app(server, "rf_ansi_app");
