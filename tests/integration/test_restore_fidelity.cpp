@@ -175,6 +175,44 @@ TEST(RestoreFidelity, OneRowTableWithAVirtualColumnKeepsItsAutoIncrementCounter)
   }
 }
 
+// Fuzz seed 7180: a partitioned table whose AUTO_INCREMENT counter is exhausted (a row holds the
+// column's maximum: the server shows no counter) came back with the counter at that maximum, through
+// the stock client and our restore alike: ALTER TABLE ... ENABLE KEYS (which mysqldump writes around
+// every table's rows) reopens the partitions and re-reads it. Partitioned tables' rows go without it.
+TEST(RestoreFidelity, PartitionedTableWithAnExhaustedCounterKeepsItExhausted) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  ScratchDatabase source(server, "rf_part_src");
+  auto connection = connect(server, source.name());
+  connection->execute(
+      "CREATE TABLE spent (id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, note VARCHAR(20)) "
+      "ENGINE=InnoDB PARTITION BY HASH (id) PARTITIONS 3");
+  connection->execute("INSERT INTO spent VALUES (18446744073709551615, 'last')");
+  connection->execute(
+      "CREATE TABLE counted (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, note VARCHAR(20)) "
+      "ENGINE=InnoDB PARTITION BY RANGE (id) (PARTITION p0 VALUES LESS THAN (100), PARTITION p1 VALUES LESS "
+      "THAN MAXVALUE)");
+  connection->execute("INSERT INTO counted VALUES (5, 'a'), (150, 'b')");
+  const std::string spent = auto_increment_of(*connection, source.name(), "spent");
+  const std::string counted = auto_increment_of(*connection, source.name(), "counted");
+  ASSERT_NE(spent, "18446744073709551615") << "the server keeps this counter: the case does not apply";
+  ASSERT_EQ(counted, "151");
+
+  TempDir work;
+  const fs::path file = backup_of(server, source.name(), work.path() / "backups");
+  ScratchDatabase by_client(server, "rf_part_client");
+  const auto client = load_file(server, by_client.name(), file);
+  ASSERT_EQ(client.exit_code, 0) << client.err;
+  ScratchDatabase by_ifnbackup(server, "rf_part_ifn");
+  const auto restored = restore_cli(server, source.name(), work.path() / "backups",
+                                    {"--yes", "--into", by_ifnbackup.name(), file.string()});
+  ASSERT_EQ(restored.exit_code, 0) << restored.err;
+  for (const auto& database : {by_client.name(), by_ifnbackup.name()}) {
+    EXPECT_EQ(auto_increment_of(*connection, database, "spent"), spent) << database;
+    EXPECT_EQ(auto_increment_of(*connection, database, "counted"), counted) << database;
+    EXPECT_EQ(query_text(*connection, fmt::format("SELECT COUNT(*) FROM {}.counted", database)), "2");
+  }
+}
+
 TEST(RestoreFidelity, TriggerPlantedUnderAnsiQuotesRestoresAsOneStatementAndTouchesNoOtherDatabase) {
   IFNBACKUP_REQUIRE_SERVER(server);
   ScratchDatabase app(server, "rf_ansi_app");

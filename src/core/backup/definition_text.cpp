@@ -198,4 +198,9 @@ std::vector<std::size_t> dependency_order(const std::vector<std::string>& names,
   return order;
 }
 
+bool is_partitioned(std::string_view create) {
+  const auto closing = create.rfind("\n) ");
+  return closing != std::string_view::npos && create.find("PARTITION BY ", closing) != std::string_view::npos;
+}
+
 }  // namespace ifnbackup::backup

@@ -2,6 +2,7 @@
 // Text work on the definitions SHOW CREATE gives, before the dumper writes them (pure).
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ifnbackup::backup {
@@ -17,6 +18,10 @@ std::string comment_for_mode(std::string text, const std::string& sql_mode, cons
                              const std::string& what);
 
 // The order to create views in, each after the views whose `name` its text holds; name order in a cycle.
+// Whether SHOW CREATE TABLE text describes a partitioned table (MariaDB's "PARTITION BY" line,
+// MySQL's /*!50100 PARTITION BY ...*/): looked for after the closing ") ENGINE=" line only.
+bool is_partitioned(std::string_view create);
+
 std::vector<std::size_t> dependency_order(const std::vector<std::string>& names,
                                           const std::vector<std::string>& texts);
 

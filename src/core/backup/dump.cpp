@@ -187,12 +187,12 @@ DumpSummary dump_database(db::Connection& connection, const DumpSettings& settin
     util::check_interrupted();
     out.begin_table(object.name);
     const auto parent = referenced.find(object.name);
-    const std::string add_keys = write_create_table(connection, settings.database, object.name,
+    const WrittenTable written = write_create_table(connection, settings.database, object.name,
                                                     parent == referenced.end() ? none : parent->second, out);
     proof::RowDigest digest;
-    const auto rows =
-        write_table_rows(connection, settings.database, object.name, settings.max_insert_bytes, out, digest);
-    write_deferred_keys(object.name, add_keys, out);
+    const auto rows = write_table_rows(connection, settings.database, object.name, settings.max_insert_bytes,
+                                       !written.partitioned, out, digest);
+    write_deferred_keys(object.name, written.add_keys, out);
     write_triggers(connection, settings.database, object.name, defaults.collation, out);
     out.end_table(rows);
     summary.tables.push_back(TableCount{object.name, rows, digest.hex()});

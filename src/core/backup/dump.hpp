@@ -78,14 +78,21 @@ DumpSummary dump_database(db::Connection& connection, const DumpSettings& settin
 // FOREIGN_KEY_CHECKS=0 the load does not need the key, added back after the rows anyway).
 std::map<std::string, std::set<std::string>> referenced_columns(db::Connection& connection,
                                                               const std::string& database);
-// Writes the definition; returns the ALTER TABLE that adds the keys deferred after the rows
-// (empty when none is), for write_deferred_keys.
-std::string write_create_table(db::Connection& connection, const std::string& database, const std::string& table,
+struct WrittenTable {
+  std::string add_keys;      // the ALTER TABLE adding the keys deferred after the rows; empty: none
+  bool partitioned = false;  // its rows go without DISABLE/ENABLE KEYS (see write_table_rows)
+};
+// Writes the definition.
+WrittenTable write_create_table(db::Connection& connection, const std::string& database, const std::string& table,
                                const std::set<std::string>& referenced, DumpWriter& out);
 void write_deferred_keys(const std::string& table, const std::string& add_keys, DumpWriter& out);
 // Writes the rows as extended INSERTs and adds each row's text to `digest` (proof/row_digest).
+// Between DISABLE KEYS and ENABLE KEYS, as mysqldump does, unless `keys_toggle` is false: on a
+// partitioned table ENABLE KEYS reopens the partitions and re-reads the AUTO_INCREMENT counter, so a
+// counter exhausted at the column's maximum (as the source has it) came back at that maximum.
 std::uint64_t write_table_rows(db::Connection& connection, const std::string& database, const std::string& table,
-                               std::size_t max_insert_bytes, DumpWriter& out, proof::RowDigest& digest);
+                               std::size_t max_insert_bytes, bool keys_toggle, DumpWriter& out,
+                               proof::RowDigest& digest);
 // `database_collation`: the database's own, to tell a trigger, routine or event made under another.
 void write_triggers(db::Connection& connection, const std::string& database, const std::string& table,
                     const std::string& database_collation, DumpWriter& out);

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "backup/deferred_keys.hpp"
+#include "backup/definition_text.hpp"
 #include "backup/dump.hpp"
 #include "proof/table_reading.hpp"
 #include "ifnbackup/error.hpp"
@@ -42,7 +43,7 @@ std::map<std::string, std::set<std::string>> referenced_columns(db::Connection& 
   return columns;
 }
 
-std::string write_create_table(db::Connection& connection, const std::string& database, const std::string& table,
+WrittenTable write_create_table(db::Connection& connection, const std::string& database, const std::string& table,
                                const std::set<std::string>& referenced, DumpWriter& out) {
   auto create = connection.query(fmt::format("SHOW CREATE TABLE {}", qualified(database, table)));
   if (create.rows.empty() || create.rows[0].size() < 2 || !create.rows[0][1]) {
@@ -56,7 +57,7 @@ std::string write_create_table(db::Connection& connection, const std::string& da
                                                    : defer_secondary_keys(definition, name, referenced);
   out.write(fmt::format("--\n-- Table structure for table {}\n--\n\nDROP TABLE IF EXISTS {};\n{};\n\n",
                         comment_identifier(table), name, split.create));
-  return std::move(split.add_keys);
+  return WrittenTable{std::move(split.add_keys), is_partitioned(split.create)};
 }
 
 void write_merge_table(db::Connection& connection, const std::string& database, const std::string& table,
@@ -79,7 +80,8 @@ void write_deferred_keys(const std::string& table, const std::string& add_keys, 
 }
 
 std::uint64_t write_table_rows(db::Connection& connection, const std::string& database, const std::string& table,
-                               std::size_t max_insert_bytes, DumpWriter& out, proof::RowDigest& digest) {
+                               std::size_t max_insert_bytes, bool keys_toggle, DumpWriter& out,
+                               proof::RowDigest& digest) {
   const auto columns = proof::table_columns(connection, database, table);
   if (columns.names.empty()) {
     return 0;
@@ -97,9 +99,10 @@ std::uint64_t write_table_rows(db::Connection& connection, const std::string& da
     std::size_t statement_start = 0;
     bool in_statement = false;
     db::RowView row;
-    out.write(
-        fmt::format("--\n-- Dumping data for table {}\n--\n\n/*!40000 ALTER TABLE {} DISABLE KEYS */;\n",
-                    comment_identifier(table), db::quote_identifier(table)));
+    out.write(fmt::format("--\n-- Dumping data for table {}\n--\n\n", comment_identifier(table)));
+    if (keys_toggle) {
+      out.write(fmt::format("/*!40000 ALTER TABLE {} DISABLE KEYS */;\n", db::quote_identifier(table)));
+    }
     while (stream.next(row)) {
       if ((rows & 0x3ff) == 0) {
         util::check_interrupted();
@@ -141,7 +144,8 @@ std::uint64_t write_table_rows(db::Connection& connection, const std::string& da
     if (in_statement) {
       buffer.append(";\n");
     }
-    out.write(fmt::format("/*!40000 ALTER TABLE {} ENABLE KEYS */;\n\n", db::quote_identifier(table)));
+    out.write(keys_toggle ? fmt::format("/*!40000 ALTER TABLE {} ENABLE KEYS */;\n\n", db::quote_identifier(table))
+                          : std::string("\n"));
   }
   connection.execute("ROLLBACK TO SAVEPOINT ifnbackup_table");
   return rows;
