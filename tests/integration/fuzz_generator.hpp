@@ -1,7 +1,7 @@
 #pragma once
 // The inside of generate_database() (fuzz_schema.hpp), shared by the files that write its parts:
 // fuzz_schema.cpp (the whole, sequences, routines and views), fuzz_tables.cpp (tables, columns, keys),
-// fuzz_rows.cpp (ids, rows, the audit trigger).
+// fuzz_rows.cpp (ids, rows, the audit trigger), fuzz_kinds.cpp (MERGE tables, packages, FTS_DOC_ID).
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -77,6 +77,12 @@ class Generator {
   std::string value_for(Random& random, Table& table, const Column& column, std::size_t row,
                         const std::string& id);
   void make_audit(Random& random);
+
+  // fuzz_kinds.cpp
+  void make_other_kinds(Random& random);
+  void make_merge_tables(Random& random);
+  void make_packages(Random& random);
+  void make_fts_doc_id_table(Random& random);
 
   Random m_random;
   FuzzDatabase m_database;
