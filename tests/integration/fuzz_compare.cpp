@@ -147,10 +147,19 @@ class StateReader {
 
   std::string qualified(const std::string& name) const { return m_qdb + "." + db::quote_identifier(name); }
 
+  // An information_schema row whose last column is the object's body: "information_schema" holds the
+  // columns from `from` on but the body, "body" the body (which the stock client may rewrite).
+  void set_with_body(const std::string& object, const db::ResultTable& table, std::size_t row, std::size_t from) {
+    const std::size_t body = table.columns.size() - 1;
+    set(object, "information_schema", joined(table, row, from, body));
+    set(object, "body", value_or_null(table.rows[row][body]));
+  }
+
   // Named columns of one row, "name=value; ...": for information_schema rows.
-  static std::string joined(const db::ResultTable& table, std::size_t row, std::size_t from) {
+  static std::string joined(const db::ResultTable& table, std::size_t row, std::size_t from,
+                            std::size_t end = SIZE_MAX) {
     std::string out;
-    for (std::size_t i = from; i < table.columns.size(); ++i) {
+    for (std::size_t i = from; i < std::min(end, table.columns.size()); ++i) {
       out += fmt::format("{}{}={}", out.empty() ? "" : "; ", table.columns[i],
                          value_or_null(table.rows[row][i]));
     }
@@ -216,13 +225,13 @@ class StateReader {
 
   void read_views() {
     const auto views = m_connection.query(
-        fmt::format("SELECT TABLE_NAME, VIEW_DEFINITION, CHECK_OPTION, IS_UPDATABLE, SECURITY_TYPE, "
-                    "CHARACTER_SET_CLIENT, "
-                    "COLLATION_CONNECTION, ALGORITHM FROM information_schema.VIEWS WHERE TABLE_SCHEMA = {}",
+        fmt::format("SELECT TABLE_NAME, CHECK_OPTION, IS_UPDATABLE, SECURITY_TYPE, CHARACTER_SET_CLIENT, "
+                    "COLLATION_CONNECTION, ALGORITHM, VIEW_DEFINITION FROM information_schema.VIEWS "
+                    "WHERE TABLE_SCHEMA = {}",
                     m_schema));
     for (std::size_t r = 0; r < views.rows.size(); ++r) {
       const std::string name = value_or_null(views.rows[r][0]);
-      set("view " + name, "information_schema", joined(views, r, 1));
+      set_with_body("view " + name, views, r, 1);
       set("view " + name, "create", value_or_null(first_row("SHOW CREATE VIEW " + qualified(name)).at(1)));
     }
   }
@@ -235,7 +244,7 @@ class StateReader {
         m_schema));
     for (std::size_t r = 0; r < triggers.rows.size(); ++r) {
       const std::string name = value_or_null(triggers.rows[r][0]);
-      set("trigger " + name, "information_schema", joined(triggers, r, 1));
+      set_with_body("trigger " + name, triggers, r, 1);
       const auto show = first_row("SHOW CREATE TRIGGER " + qualified(name));
       set("trigger " + name, "create", value_or_null(show.at(2)));
       set("trigger " + name, "sql_mode", value_or_null(show.at(1)));
@@ -255,7 +264,7 @@ class StateReader {
       std::string object = type + " " + name;  // function, procedure, package, package body
       std::transform(object.begin(), object.begin() + static_cast<std::ptrdiff_t>(type.size()), object.begin(),
                      [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      set(object, "information_schema", joined(routines, r, 2));
+      set_with_body(object, routines, r, 2);
       const auto show = first_row(fmt::format("SHOW CREATE {} {}", type, qualified(name)));
       set(object, "create", value_or_null(show.at(2)));
       set(object, "sql_mode", value_or_null(show.at(1)));
@@ -270,7 +279,7 @@ class StateReader {
         m_schema));
     for (std::size_t r = 0; r < events.rows.size(); ++r) {
       const std::string name = value_or_null(events.rows[r][0]);
-      set("event " + name, "information_schema", joined(events, r, 1));
+      set_with_body("event " + name, events, r, 1);
       const auto show = first_row("SHOW CREATE EVENT " + qualified(name));
       set("event " + name, "create", value_or_null(show.at(3)));
       set("event " + name, "sql_mode", value_or_null(show.at(1)));
@@ -293,6 +302,21 @@ DatabaseState read_database_state(db::Connection& connection, const std::string&
 
 std::string object_of(const std::string& property) {
   return property.substr(0, property.rfind(": "));
+}
+
+std::string property_of(const std::string& property) {
+  const auto at = property.rfind(": ");
+  return at == std::string::npos ? property : property.substr(at + 2);
+}
+
+DatabaseState only(const DatabaseState& state, const std::function<bool(const std::string& key)>& keep) {
+  DatabaseState chosen;
+  for (const auto& [key, value] : state.properties) {
+    if (keep(key)) {
+      chosen.properties.emplace(key, value);
+    }
+  }
+  return chosen;
 }
 
 std::vector<std::string> compare_states(const DatabaseState& expected, const std::string& expected_label,

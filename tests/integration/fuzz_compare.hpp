@@ -31,6 +31,11 @@ DatabaseState read_database_state(db::Connection& connection, const std::string&
 
 // The object key a property belongs to: "table t" for "table t: create".
 std::string object_of(const std::string& property);
+// The property's own name: "create" for "table t: create".
+std::string property_of(const std::string& property);
+
+// The properties of `state` whose key `keep` chooses; no table rows.
+DatabaseState only(const DatabaseState& state, const std::function<bool(const std::string& key)>& keep);
 
 // Every difference between two states, one text each (empty: the same). `compared` chooses the
 // objects (by key) to compare; the others are left out on both sides.
