@@ -220,7 +220,7 @@ class Round {
   // the summary says so: mariadb-dump's limits are not our faults, and ours is held to the source above.
   void compare_with_mariadb_dump() {
     const auto dumped = run_bash(
-        R"(set -o pipefail; timeout 10 mariadb-dump --defaults-file="$1" --single-transaction --routines --events \
+        R"(set -o pipefail; timeout 5 mariadb-dump --defaults-file="$1" --single-transaction --routines --events \
              --triggers --hex-blob --default-character-set=utf8mb4 --skip-dump-date "$2" |
            mariadb --defaults-file="$1" "$3")",
         {m_server.defaults_file, m_names.source, m_names.dumped});
@@ -228,7 +228,7 @@ class Round {
       // mariadb-dump 10.11 spins forever, without a word to the server, on some events (seeds 5, 10
       // and 20 of the CI list; in the one looked at, the body holds a line "DELIMITER ;;"): its own
       // fault. A dump of these small databases takes well under a second.
-      m_mariadb_dump_note = "; mariadb-dump did not finish in 10 s";
+      m_mariadb_dump_note = "; mariadb-dump did not finish in 5 s";
       return;
     }
     if (dumped.exit_code != 0) {
