@@ -122,9 +122,13 @@ void Generator::create_object(const ObjectStatement& object) {
 
 std::string Generator::object_name(Random& random, const std::string& plain, std::size_t& counter) {
   bool odd = false;
-  const std::string name = odd_or_plain(random, plain, counter++, odd);
+  std::string name = odd_or_plain(random, plain, counter++, odd);
   if (odd) {
     cover("odd object name");
+    // An odd name is a word and an index, as a table's: a view must not take a table's (seed 7480).
+    if (std::any_of(m_tables.begin(), m_tables.end(), [&](const Table& table) { return table.name == name; })) {
+      name += "_o";
+    }
   }
   return name;
 }
