@@ -22,9 +22,9 @@
 #include "restore/content_proof.hpp"
 #include "restore/file_checks.hpp"
 #include "restore/script_loader.hpp"
+#include "restore/table_sections.hpp"
 #include "restore/target_database.hpp"
 #include "util/interrupt.hpp"
-#include "verify/section_check.hpp"
 
 namespace ifnbackup {
 
@@ -179,9 +179,9 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
   // verified, even if its name is replaced meanwhile (its content is hashed again as it loads).
   const PinnedFile pinned(plan.file);
   // --tables with a section index: only the prologue and those tables are read and checked.
-  std::optional<verify_detail::SectionPlan> partial;
+  std::optional<restore::TableSections> partial;
   if (!options.tables.empty()) {
-    partial = verify_detail::verify_sections(pinned.path(), options.tables);
+    partial = restore::verify_table_sections(pinned.path(), options.tables);
   }
   if (partial) {
     plan.verification = std::move(partial->verification);
