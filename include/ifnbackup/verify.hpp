@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -97,5 +98,22 @@ struct VerifyProgress {
 VerifyResult verify_backup_file(const std::filesystem::path& path,
                                 const std::function<void(const VerifyProgress&)>& progress = {},
                                 unsigned threads = 0);
+
+// A section read alone (restore --tables), chosen by its place in the file's section index.
+struct SectionRead {
+  std::size_t index = 0;  // in the index; a section with a range of its own
+  bool load = false;      // its content will be loaded: counted in uncompressed_bytes
+  bool scan = false;      // the prologue's or the objects' range: its header lines and manifest are read
+};
+// The sections to read, in file order, chosen from the index (in file order).
+using SectionChoice = std::function<std::vector<SectionRead>(const std::vector<Section>& index)>;
+
+// Reads and checks only the sections `choose` picks from the file's section index, each against its
+// length, CRC-32 and first bytes (and every gzip member's own CRC; in a signed file, the SHA-256 the
+// index gives), then the index's tables against the manifest, the tail member's lines and the
+// signature. std::nullopt when the file has no index (verify it whole). A damaged section or index
+// gives a result with status corrupt or incomplete and its reason; status ok: `partial`, the
+// manifest's tables, the prologue's header.
+std::optional<VerifyResult> verify_sections(const std::filesystem::path& path, const SectionChoice& choose);
 
 }  // namespace ifnbackup

@@ -19,6 +19,7 @@
 #include "ifnbackup/manifest.hpp"
 #include "io/gzip_member.hpp"
 #include "io/parallel_gzip_writer.hpp"
+#include "restore/table_sections.hpp"
 #include "verify/section_check.hpp"
 #include "unit/temp_dir_test.hpp"
 
@@ -379,7 +380,7 @@ TEST_F(WrittenIndex, AnIndexThatDisagreesWithTheContentOrTheManifestIsCorrupt) {
       EXPECT_EQ(result.status, VerifyStatus::corrupt) << c.what << ", threads " << threads;
       EXPECT_NE(result.reason.find(c.reason), std::string::npos) << c.what << ": " << result.reason;
     }
-    const auto partial = ifnbackup::verify_detail::verify_sections(file, {"a"});
+    const auto partial = ifnbackup::restore::verify_table_sections(file, {"a"});
     ASSERT_TRUE(partial.has_value());
     EXPECT_EQ(partial->verification.status, VerifyStatus::corrupt)
         << c.what << ": restore --tables refuses it too: " << partial->verification.reason;
@@ -394,7 +395,7 @@ TEST_F(WrittenIndex, ARecompressedBackupStillVerifies) {
   const auto result = ifnbackup::verify_backup_file(again);
   EXPECT_EQ(result.status, VerifyStatus::ok) << result.reason;
   EXPECT_EQ(result.sections, 0u) << "its index can no longer be found: it is read whole";
-  EXPECT_FALSE(ifnbackup::verify_detail::verify_sections(again, {"a"}).has_value());
+  EXPECT_FALSE(ifnbackup::restore::verify_table_sections(again, {"a"}).has_value());
 }
 
 TEST_F(SectionReading, ASectionLongerThanItsIndexSaysStopsEarly) {

@@ -24,7 +24,7 @@
 #include "sign/signing_key.hpp"
 #include "unit/temp_dir_test.hpp"
 #include "util/base64.hpp"
-#include "verify/section_check.hpp"
+#include "restore/table_sections.hpp"
 
 namespace {
 
@@ -166,7 +166,7 @@ TEST_F(Signing, SignedFileVerifiesWholeAndBySectionsAndNamesOurKey) {
     EXPECT_EQ(unjudged.signer.fingerprint, key.public_key().fingerprint());
     EXPECT_EQ(judged(file, keys, threads).signer.trust, SignerTrust::ours);
   }
-  const auto partial = ifnbackup::verify_detail::verify_sections(file, {"a"});
+  const auto partial = ifnbackup::restore::verify_table_sections(file, {"a"});
   ASSERT_TRUE(partial.has_value());
   ASSERT_EQ(partial->verification.status, VerifyStatus::ok) << partial->verification.reason;
   EXPECT_EQ(partial->verification.signer.trust, SignerTrust::unknown);
@@ -181,7 +181,7 @@ TEST_F(Signing, FlippedSignatureByteMakesTheFileCorrupt) {
   EXPECT_EQ(result.status, VerifyStatus::corrupt);
   EXPECT_EQ(result.signer.trust, SignerTrust::bad);
   EXPECT_NE(result.reason.find("bad signature"), std::string::npos) << result.reason;
-  const auto partial = ifnbackup::verify_detail::verify_sections(file, {"b"});
+  const auto partial = ifnbackup::restore::verify_table_sections(file, {"b"});
   ASSERT_TRUE(partial.has_value());
   EXPECT_EQ(partial->verification.status, VerifyStatus::corrupt);
   EXPECT_NE(partial->verification.reason.find("bad signature"), std::string::npos)
@@ -216,7 +216,7 @@ TEST_F(Signing, RemovedSignatureLineMakesAFormat4FileCorrupt) {
   const VerifyResult result = ifnbackup::verify_backup_file(file);
   EXPECT_EQ(result.status, VerifyStatus::corrupt);
   EXPECT_NE(result.reason.find("signature line missing"), std::string::npos) << result.reason;
-  const auto partial = ifnbackup::verify_detail::verify_sections(file, {"a"});
+  const auto partial = ifnbackup::restore::verify_table_sections(file, {"a"});
   ASSERT_TRUE(partial.has_value());
   EXPECT_EQ(partial->verification.status, VerifyStatus::corrupt) << "a section-only check must not miss it";
 }
@@ -229,7 +229,7 @@ TEST_F(Signing, IndexNotMatchingItsSignedSha256IsCorrupt) {
     ASSERT_LT(sha, tail.find('\n'));
     tail[sha] = tail[sha] == '0' ? '1' : '0';
   });
-  const auto partial = ifnbackup::verify_detail::verify_sections(file, {"a"});
+  const auto partial = ifnbackup::restore::verify_table_sections(file, {"a"});
   ASSERT_TRUE(partial.has_value());
   EXPECT_EQ(partial->verification.status, VerifyStatus::corrupt);
   EXPECT_NE(partial->verification.reason.find("does not match its SHA-256"), std::string::npos)
@@ -316,7 +316,7 @@ TEST_F(Signing, Format3FileStillVerifiesUnsigned) {
   ASSERT_EQ(result.status, VerifyStatus::ok) << result.reason;
   EXPECT_EQ(result.signer.trust, SignerTrust::none);
   EXPECT_TRUE(result.signer.fingerprint.empty());
-  const auto partial = ifnbackup::verify_detail::verify_sections(file, {"b"});
+  const auto partial = ifnbackup::restore::verify_table_sections(file, {"b"});
   ASSERT_TRUE(partial.has_value());
   EXPECT_EQ(partial->verification.status, VerifyStatus::ok) << partial->verification.reason;
   EXPECT_EQ(partial->verification.signer.trust, SignerTrust::none);

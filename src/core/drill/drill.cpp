@@ -106,6 +106,59 @@ std::string failure_hint(const Error& error, const DrillOptions& options, const 
   }
 }
 
+// The scratch database made free for this drill on the server, whose identity is returned: absent,
+// or a previous drill's (in the record), dropped. Anyone else's database is refused.
+std::string claim_scratch(const DrillOptions& options, const std::string& scratch, const drill::ScratchRecord& record,
+                          DrillResult& result) {
+  auto server = open_server(options);
+  std::string server_id = server_identity(*server);
+  if (database_exists(*server, scratch)) {
+    if (!record.contains(server_id, scratch)) {
+      throw Error(
+          ErrorCode::usage,
+          fmt::format("database '{}' exists on {} and is not a drill's scratch database: the drill never "
+                      "touches it; nothing was changed",
+                      scratch, server->description()),
+          "name another scratch database with --into; if this one is a leftover nobody needs, drop it "
+          "yourself first");
+    }
+    spdlog::info("dropping '{}', the scratch database a previous drill left", scratch);
+    server->execute(fmt::format("DROP DATABASE {}", db::quote_identifier(scratch)));
+    result.replaced_previous = true;
+  }
+  return server_id;
+}
+
+RestoreOptions restore_options(const DrillOptions& options, const std::string& scratch) {
+  RestoreOptions restore;
+  restore.connection = options.connection;
+  restore.backup_dir = options.backup_dir;
+  restore.signing = options.signing;
+  restore.file = options.file;
+  restore.prefix = options.prefix;
+  restore.into = scratch;
+  restore.no_rollback = options.keep;  // --keep: a failed load stays, to be looked at
+  restore.no_binlog = options.no_binlog;
+  restore.threads = options.threads;
+  restore.lock_backup_folder = false;  // backups and rotations go on beside the drill
+  return restore;
+}
+
+// After a drill that passed, without --keep.
+void drop_scratch(const DrillOptions& options, const DrillResult& result, std::chrono::milliseconds took) {
+  try {
+    drop_database(options, result.scratch_database);
+  } catch (const Error& error) {
+    throw Error(
+        error.code(),
+        fmt::format("the drill proved {} of {} tables in {:.1f} s, but its scratch database '{}' could not "
+                    "be dropped: {}",
+                    result.tables_proven, result.checks.size(), static_cast<double>(took.count()) / 1000.0,
+                    result.scratch_database, error.what()),
+        "drop it yourself (it holds a copy of the data), or grant DROP on it; the next drill drops it too");
+  }
+}
+
 }  // namespace
 
 std::string drill_scratch_database(const DrillOptions& options) {
@@ -161,39 +214,11 @@ DrillResult run_drill(const DrillOptions& options, const DrillCallbacks& callbac
 
   DrillResult result;
   result.scratch_database = scratch;
-  std::string server_id;
-  {
-    auto server = open_server(options);
-    server_id = server_identity(*server);
-    if (database_exists(*server, scratch)) {
-      if (!record.contains(server_id, scratch)) {
-        throw Error(
-            ErrorCode::usage,
-            fmt::format("database '{}' exists on {} and is not a drill's scratch database: the drill never "
-                        "touches it; nothing was changed",
-                        scratch, server->description()),
-            "name another scratch database with --into; if this one is a leftover nobody needs, drop it "
-            "yourself first");
-      }
-      spdlog::info("dropping '{}', the scratch database a previous drill left", scratch);
-      server->execute(fmt::format("DROP DATABASE {}", db::quote_identifier(scratch)));
-      result.replaced_previous = true;
-    }
-  }
+  const std::string server_id = claim_scratch(options, scratch, record, result);
   record.add(server_id, scratch);
   record.save();
 
-  RestoreOptions restore;
-  restore.connection = options.connection;
-  restore.backup_dir = options.backup_dir;
-  restore.signing = options.signing;
-  restore.file = options.file;
-  restore.prefix = options.prefix;
-  restore.into = scratch;
-  restore.no_rollback = options.keep;  // --keep: a failed load stays, to be looked at
-  restore.no_binlog = options.no_binlog;
-  restore.threads = options.threads;
-  restore.lock_backup_folder = false;  // backups and rotations go on beside the drill
+  const RestoreOptions restore = restore_options(options, scratch);
   RestoreCallbacks restore_callbacks;
   bool appeared = false;
   restore_callbacks.confirm = [&](const RestorePlan& plan) {
@@ -244,17 +269,7 @@ DrillResult run_drill(const DrillOptions& options, const DrillCallbacks& callbac
 
   result.kept = options.keep;
   if (!options.keep) {
-    try {
-      drop_database(options, scratch);
-    } catch (const Error& error) {
-      throw Error(
-          error.code(),
-          fmt::format("the drill proved {} of {} tables in {:.1f} s, but its scratch database '{}' could not "
-                      "be dropped: {}",
-                      result.tables_proven, result.checks.size(),
-                      static_cast<double>(restored.duration.count()) / 1000.0, scratch, error.what()),
-          "drop it yourself (it holds a copy of the data), or grant DROP on it; the next drill drops it too");
-    }
+    drop_scratch(options, result, restored.duration);
     record.remove(server_id, scratch);
     record.save();
   }

@@ -1,10 +1,14 @@
 #include "restore/content_proof.hpp"
 
+#include <set>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "db/connection.hpp"
 #include "proof/table_reading.hpp"
+#include "restore/file_checks.hpp"
+#include "restore/phases.hpp"
 
 namespace ifnbackup {
 
@@ -100,6 +104,29 @@ std::vector<TableCheck> check_tables(const ConnectionOptions& connection, const 
     spdlog::debug("table {}: {} rows, digest {} ({})", table.name, check.actual, digest.hex(),
                   proof_verdict_name(check.proof));
     checks.push_back(std::move(check));
+  }
+  return checks;
+}
+
+std::vector<TableCheck> check_restored(const RestorePlan& plan, const RestoreOptions& options,
+                                       const RestoreCallbacks& callbacks, bool snapshot_taken,
+                                       std::unique_ptr<db::Connection> proof_snapshot) {
+  if (callbacks.before_checks) {
+    callbacks.before_checks(plan.target_database);
+  }
+  std::vector<TableCount> restored = plan.verification.tables;
+  if (!plan.tables.empty()) {
+    const std::set<std::string> chosen(plan.tables.begin(), plan.tables.end());
+    std::erase_if(restored, [&](const TableCount& table) { return !chosen.contains(table.name); });
+  }
+  ProofSettings proof;
+  proof.prove = !options.no_proof;
+  proof.source_server = plan.verification.header.contains("server") ? plan.verification.header.at("server") : "";
+  proof.snapshot = proof_snapshot.get();
+  std::vector<TableCheck> checks = check_tables(options.connection, plan.target_database, restored, proof);
+  proof_snapshot.reset();
+  if (!options.force) {
+    throw_if_not_as_dumped(checks, snapshot_taken);  // rolled back by the caller
   }
   return checks;
 }

@@ -117,39 +117,41 @@ void append_field(std::string& out, std::string_view escaped) {
   }
 }
 
-}  // namespace
+// One of our INSERTs as read: views of its text.
+struct ParsedInsert {
+  std::string_view table;                 // with its backquotes
+  std::vector<std::string_view> columns;  // likewise
+  std::vector<Value> values;              // row after row
+  std::uint64_t row_count = 0;
+};
 
-std::optional<LoadData> insert_to_load_data(std::string_view insert) {
-  while (!insert.empty() && (insert.back() == ' ' || insert.back() == '\n' || insert.back() == '\r')) {
-    insert.remove_suffix(1);
-  }
+// std::nullopt when `insert` is not exactly what our dumper writes.
+std::optional<ParsedInsert> parse_insert(std::string_view insert) {
   Parser parser(insert);
   if (!parser.literal("INSERT INTO ")) {
     return std::nullopt;
   }
+  ParsedInsert parsed;
   const auto table = parser.identifier();
   if (!table || !parser.literal(" (")) {
     return std::nullopt;
   }
-  std::vector<std::string_view> columns;
+  parsed.table = *table;
   do {
     const auto column = parser.identifier();
     if (!column) {
       return std::nullopt;
     }
-    columns.push_back(*column);
+    parsed.columns.push_back(*column);
   } while (parser.literal(","));
   if (!parser.literal(") VALUES ")) {
     return std::nullopt;
   }
-
-  std::vector<Value> values;
-  std::uint64_t row_count = 0;
   do {
     if (!parser.literal("(")) {
       return std::nullopt;
     }
-    for (std::size_t i = 0; i < columns.size(); ++i) {
+    for (std::size_t i = 0; i < parsed.columns.size(); ++i) {
       if (i > 0 && !parser.literal(",")) {
         return std::nullopt;
       }
@@ -157,16 +159,59 @@ std::optional<LoadData> insert_to_load_data(std::string_view insert) {
       if (!value) {
         return std::nullopt;
       }
-      values.push_back(*value);
+      parsed.values.push_back(*value);
     }
     if (!parser.literal(")")) {
       return std::nullopt;
     }
-    ++row_count;
+    ++parsed.row_count;
   } while (parser.literal(","));
   if (!parser.at_end()) {
     return std::nullopt;
   }
+  return parsed;
+}
+
+// The LOAD DATA statement of the rows; `hex`: the columns written as 0x... (binary).
+std::string load_statement(const ParsedInsert& parsed, const std::vector<bool>& hex) {
+  // Separators as hex literals: the statement reads the same whatever the session's sql_mode.
+  // A binary column needs a SET clause (UNHEX of a variable). With a SET clause, the server
+  // (sql_base.cc fill_record) forgets that the AUTO_INCREMENT column was given a value from the
+  // file unless that column is itself assigned by the SET: an id 0 stored under
+  // NO_AUTO_VALUE_ON_ZERO would be renumbered. So once there is a SET clause, every column is
+  // read into a variable and assigned there, as an INSERT assigns each value.
+  const std::vector<std::string_view>& columns = parsed.columns;
+  const bool any_hex = std::find(hex.begin(), hex.end(), true) != hex.end();
+  std::string targets;
+  std::string set;
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    targets += i == 0 ? "" : ",";
+    if (!any_hex) {
+      targets += columns[i];
+      continue;
+    }
+    targets += fmt::format("@ifn_{}", i);
+    set += fmt::format("{}{}={}", set.empty() ? " SET " : ",", columns[i],
+                       hex[i] ? fmt::format("UNHEX(@ifn_{})", i) : fmt::format("@ifn_{}", i));
+  }
+  return fmt::format(
+      "LOAD DATA LOCAL INFILE 'ifnbackup-rows' INTO TABLE {} CHARACTER SET utf8mb4 "
+      "FIELDS TERMINATED BY 0x09 ESCAPED BY 0x5C LINES TERMINATED BY 0x0A ({}){}",
+      parsed.table, targets, set);
+}
+
+}  // namespace
+
+std::optional<LoadData> insert_to_load_data(std::string_view insert) {
+  while (!insert.empty() && (insert.back() == ' ' || insert.back() == '\n' || insert.back() == '\r')) {
+    insert.remove_suffix(1);
+  }
+  const auto parsed = parse_insert(insert);
+  if (!parsed) {
+    return std::nullopt;
+  }
+  const std::vector<std::string_view>& columns = parsed->columns;
+  const std::vector<Value>& values = parsed->values;
 
   // A binary column (written as 0x...) goes through a variable and UNHEX(); an empty binary
   // value is written '' and stays empty. A quoted non-empty value there is not ours.
@@ -181,7 +226,7 @@ std::optional<LoadData> insert_to_load_data(std::string_view insert) {
   }
 
   LoadData load;
-  load.row_count = row_count;
+  load.row_count = parsed->row_count;
   load.rows.reserve(insert.size());
   for (std::size_t i = 0; i < values.size(); ++i) {
     const Value& value = values[i];
@@ -199,30 +244,7 @@ std::optional<LoadData> insert_to_load_data(std::string_view insert) {
     }
     load.rows.push_back((i + 1) % columns.size() == 0 ? '\n' : '\t');
   }
-
-  // Separators as hex literals: the statement reads the same whatever the session's sql_mode.
-  // A binary column needs a SET clause (UNHEX of a variable). With a SET clause, the server
-  // (sql_base.cc fill_record) forgets that the AUTO_INCREMENT column was given a value from the
-  // file unless that column is itself assigned by the SET: an id 0 stored under
-  // NO_AUTO_VALUE_ON_ZERO would be renumbered. So once there is a SET clause, every column is
-  // read into a variable and assigned there, as an INSERT assigns each value.
-  const bool any_hex = std::find(hex.begin(), hex.end(), true) != hex.end();
-  std::string targets;
-  std::string set;
-  for (std::size_t i = 0; i < columns.size(); ++i) {
-    targets += i == 0 ? "" : ",";
-    if (!any_hex) {
-      targets += columns[i];
-      continue;
-    }
-    targets += fmt::format("@ifn_{}", i);
-    set += fmt::format("{}{}={}", set.empty() ? " SET " : ",", columns[i],
-                       hex[i] ? fmt::format("UNHEX(@ifn_{})", i) : fmt::format("@ifn_{}", i));
-  }
-  load.statement = fmt::format(
-      "LOAD DATA LOCAL INFILE 'ifnbackup-rows' INTO TABLE {} CHARACTER SET utf8mb4 "
-      "FIELDS TERMINATED BY 0x09 ESCAPED BY 0x5C LINES TERMINATED BY 0x0A ({}){}",
-      *table, targets, set);
+  load.statement = load_statement(*parsed, hex);
   return load;
 }
 

@@ -3,11 +3,10 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <deque>
-#include <mutex>
+#include <functional>
+#include <memory>
+#include <optional>
 #include <system_error>
-#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -22,6 +21,7 @@
 #include "restore/table_filter.hpp"
 #include "util/interrupt.hpp"
 #include "util/sha256.hpp"
+#include "util/worker_pool.hpp"
 
 namespace ifnbackup::restore {
 
@@ -72,42 +72,24 @@ class InsertPool {
   InsertPool(std::vector<db::Connection*> connections, std::string file, bool load_data)
       : m_file(std::move(file)), m_load_data(load_data), m_connections(std::move(connections)) {
     try {
-      for (db::Connection* connection : m_connections) {
-        m_threads.emplace_back([this, connection] { work(*connection); });
-      }
+      m_threads = std::make_unique<util::WorkerPool>(
+          static_cast<unsigned>(m_connections.size()),
+          util::WorkerPool::Limits{2 * m_connections.size(), k_pool_bytes});
     } catch (const std::system_error& error) {
-      stop_and_join();
       throw Error(ErrorCode::internal, fmt::format("cannot start a loading thread: {}", error.what()));
     }
   }
-  ~InsertPool() { stop_and_join(); }
-  InsertPool(const InsertPool&) = delete;
-  InsertPool& operator=(const InsertPool&) = delete;
 
   // Queues a statement; waits while the queue is full. Throws the first worker error.
   void submit(Statement&& statement) {
     const std::size_t size = statement.text.size();
-    std::unique_lock lock(m_mutex);
-    m_changed.wait(lock, [this, size] {
-      return m_error || (m_queue.size() < 2 * m_connections.size() &&
-                         (m_held_bytes == 0 || m_held_bytes + size <= k_pool_bytes));
-    });
-    if (m_error) {
-      std::rethrow_exception(m_error);
-    }
-    m_held_bytes += size;
-    m_queue.push_back(std::move(statement));
-    m_changed.notify_all();
+    m_threads->submit(
+        [this, statement = std::move(statement)](unsigned thread) { run(*m_connections[thread], statement); },
+        size);
   }
 
   // Waits until every queued statement has run. Throws the first worker error.
-  void drain() {
-    std::unique_lock lock(m_mutex);
-    m_changed.wait(lock, [this] { return m_error || (m_queue.empty() && m_busy == 0); });
-    if (m_error) {
-      std::rethrow_exception(m_error);
-    }
-  }
+  void drain() { m_threads->wait_idle(); }
 
   // Runs a session setting on every worker connection; only after drain(), when all are idle.
   void broadcast(const Statement& statement) {
@@ -119,85 +101,43 @@ class InsertPool {
     }
   }
 
-  std::uint64_t statements() const {
-    std::lock_guard lock(m_mutex);
-    return m_statements;
-  }
-  std::uint64_t warnings() const {
-    std::lock_guard lock(m_mutex);
-    return m_warnings;
-  }
-  std::uint64_t load_data_statements() const {
-    std::lock_guard lock(m_mutex);
-    return m_load_data_statements;
-  }
+  std::uint64_t statements() const { return m_statements.load(); }
+  std::uint64_t warnings() const { return m_warnings.load(); }
+  std::uint64_t load_data_statements() const { return m_load_data_statements.load(); }
 
  private:
-  void stop_and_join() noexcept {
-    {
-      std::lock_guard lock(m_mutex);
-      m_stopping = true;
+  // One row statement on a worker's connection; a failure is thrown (the pool keeps the first).
+  void run(db::Connection& connection, const Statement& statement) {
+    db::Connection::StatementResult result;
+    std::exception_ptr error;
+    bool as_load_data = false;
+    bool short_load = false;
+    try {
+      for (int attempt = 1;; ++attempt) {
+        result = run_rows(connection, statement, as_load_data, short_load);
+        if (result.ok || short_load || !is_retryable(result.error_number) || attempt == 3) {
+          break;
+        }
+        spdlog::warn("line {}: error {} ({}), running the statement again", statement.line, result.error_number,
+                     result.error);
+      }
+      if (!result.ok) {
+        error = std::make_exception_ptr(Error(ErrorCode::server, statement_error(m_file, statement, result)));
+      } else if (result.warnings > 0 && warnings() < k_warnings_logged) {
+        log_warnings(connection, statement.line);
+      }
+    } catch (const Error&) {
+      error = std::current_exception();
+    } catch (const std::exception& caught) {
+      // out of memory, a library fault: an Error, so the restore still rolls back
+      error = std::make_exception_ptr(
+          Error(ErrorCode::internal, fmt::format("line {}: {}", statement.line, caught.what())));
     }
-    m_changed.notify_all();
-    for (auto& thread : m_threads) {
-      if (thread.joinable()) {
-        thread.join();
-      }
-    }
-    m_threads.clear();
-  }
-
-  void work(db::Connection& connection) {
-    for (;;) {
-      Statement statement;
-      {
-        std::unique_lock lock(m_mutex);
-        m_changed.wait(lock, [this] { return m_stopping || m_error || !m_queue.empty(); });
-        if (m_stopping || m_error) {
-          return;
-        }
-        statement = std::move(m_queue.front());
-        m_queue.pop_front();
-        ++m_busy;
-      }
-      m_changed.notify_all();
-      db::Connection::StatementResult result;
-      std::exception_ptr error;
-      bool as_load_data = false;
-      bool short_load = false;
-      try {
-        for (int attempt = 1;; ++attempt) {
-          result = run_rows(connection, statement, as_load_data, short_load);
-          if (result.ok || short_load || !is_retryable(result.error_number) || attempt == 3) {
-            break;
-          }
-          spdlog::warn("line {}: error {} ({}), running the statement again", statement.line, result.error_number,
-                       result.error);
-        }
-        if (!result.ok) {
-          error = std::make_exception_ptr(Error(ErrorCode::server, statement_error(m_file, statement, result)));
-        } else if (result.warnings > 0 && warnings() < k_warnings_logged) {
-          log_warnings(connection, statement.line);
-        }
-      } catch (const Error&) {
-        error = std::current_exception();
-      } catch (const std::exception& caught) {
-        // out of memory, a library fault: an Error, so the restore still rolls back
-        error = std::make_exception_ptr(
-            Error(ErrorCode::internal, fmt::format("line {}: {}", statement.line, caught.what())));
-      }
-      {
-        std::lock_guard lock(m_mutex);
-        --m_busy;
-        m_held_bytes -= statement.text.size();
-        ++m_statements;
-        m_load_data_statements += as_load_data ? 1 : 0;
-        m_warnings += result.warnings;
-        if (error && !m_error) {
-          m_error = error;
-        }
-      }
-      m_changed.notify_all();
+    ++m_statements;
+    m_load_data_statements += as_load_data ? 1 : 0;
+    m_warnings += result.warnings;
+    if (error) {
+      std::rethrow_exception(error);
     }
   }
 
@@ -256,183 +196,213 @@ class InsertPool {
 
   std::string m_file;
   std::atomic<bool> m_load_data;
-  std::uint64_t m_load_data_statements = 0;
   std::vector<db::Connection*> m_connections;
-  mutable std::mutex m_mutex;
-  std::condition_variable m_changed;
-  std::deque<Statement> m_queue;
-  unsigned m_busy = 0;
-  std::size_t m_held_bytes = 0;  // text of the statements queued or running
-  std::uint64_t m_statements = 0;
-  std::uint64_t m_warnings = 0;
-  bool m_stopping = false;
-  std::exception_ptr m_error;
-  std::vector<std::thread> m_threads;
+  std::atomic<std::uint64_t> m_statements{0};
+  std::atomic<std::uint64_t> m_warnings{0};
+  std::atomic<std::uint64_t> m_load_data_statements{0};
+  std::unique_ptr<util::WorkerPool> m_threads;  // last: stopped before what its jobs use goes
 };
+
+// One load_script: the file's parts read in order, cut into statements, each checked and run
+// here or on the pool.
+class ScriptLoad {
+ public:
+  ScriptLoad(db::Connection& connection, const std::filesystem::path& file, const LoadSettings& settings);
+  LoadStats run();
+
+ private:
+  void execute(Statement&& statement);
+  // Runs a statement on the main connection: timed, its failure thrown (or logged with keep_going),
+  // its warnings counted.
+  void run_here(const Statement& statement);
+  void report(bool force);
+
+  db::Connection& m_connection;
+  const std::filesystem::path& m_file;
+  const LoadSettings& m_settings;
+  // The whole file, or the sections restore --tables chose, one after the other.
+  const std::vector<std::pair<std::uint64_t, std::uint64_t>>& m_parts;
+  std::uint64_t m_total = 0;
+  std::uint64_t m_done = 0;  // compressed bytes of the parts already read
+  std::unique_ptr<io::GzipReader> m_reader;
+  std::string m_shown;
+  SqlSplitter m_splitter;
+  std::unique_ptr<InsertPool> m_pool;
+  std::chrono::steady_clock::time_point m_last_report = std::chrono::steady_clock::now();
+  std::function<void()> m_before_first_event;
+  std::optional<TableFilter> m_filter;
+  LoadStats m_stats;
+};
+
+ScriptLoad::ScriptLoad(db::Connection& connection, const std::filesystem::path& file, const LoadSettings& settings)
+    : m_connection(connection),
+      m_file(file),
+      m_settings(settings),
+      m_parts(settings.ranges),
+      m_splitter(settings.max_statement_bytes),
+      m_before_first_event(settings.before_first_event) {
+  for (const auto& part : m_parts) {
+    m_total += part.second;
+  }
+  m_reader = m_parts.empty() ? std::make_unique<io::GzipReader>(file)
+                             : std::make_unique<io::GzipReader>(file, m_parts.front().first, m_parts.front().second);
+  if (m_parts.empty()) {
+    m_total = m_reader->compressed_total();
+  }
+  // Line numbers count the lines read: with sections only, not the file's own numbering.
+  const std::string name = settings.shown_name.empty() ? file.filename().string() : settings.shown_name;
+  m_shown = m_parts.empty() ? name : name + " (sections read for --tables)";
+  m_splitter.set_backslash_escapes(!connection.no_backslash_escapes());
+  m_splitter.set_ansi_quotes(connection.ansi_quotes());
+  // --force reports failures in script order: one connection then.
+  if (!settings.workers.empty() && !settings.keep_going) {
+    m_pool = std::make_unique<InsertPool>(settings.workers, m_shown, settings.load_data);
+    spdlog::info("loading rows on {} connection{}", settings.workers.size(), settings.workers.size() == 1 ? "" : "s");
+  }
+  if (settings.only_tables) {
+    m_filter.emplace(*settings.only_tables);
+  }
+}
+
+void ScriptLoad::report(bool force) {
+  if (!m_settings.progress) {
+    return;
+  }
+  const auto now = std::chrono::steady_clock::now();
+  if (!force && now - m_last_report < std::chrono::milliseconds(200)) {
+    return;
+  }
+  m_last_report = now;
+  m_settings.progress(LoadProgress{m_settings.phase, m_done + m_reader->compressed_read(), m_total,
+                                   m_stats.statements + (m_pool ? m_pool->statements() : 0)});
+}
+
+void ScriptLoad::execute(Statement&& statement) {
+  if (m_settings.interruptible) {
+    util::check_interrupted();
+  }
+  if (switches_database(statement.text)) {
+    throw Error(ErrorCode::server,
+                fmt::format("{} line {}: the script changes database ({}); it was made for several databases "
+                            "(--databases/--all-databases)",
+                            m_shown, statement.line, statement_excerpt(statement.text)),
+                "restore single-database dumps only, or load this file with the mariadb client");
+  }
+  // What the statement does, read under the modes the server has now (as it will read it).
+  const auto kind = classify_statement(statement.text, m_settings.ours, m_connection.ansi_quotes(),
+                                       !m_connection.no_backslash_escapes());
+  if (kind.kind == StatementKind::foreign && (m_settings.ours || !m_settings.allow_foreign)) {
+    throw Error(ErrorCode::foreign_statement,
+                fmt::format("{} line {}: {}, which a backup may not hold (statement: {})", m_shown, statement.line,
+                            kind.reason, statement_excerpt(statement.text)),
+                m_settings.ours ? "the file was altered after the backup: restore another one"
+                                : "check the file; --allow-foreign-statements runs it all the same");
+  }
+  if ((m_filter && !m_filter->keep(statement.text)) ||
+      (m_settings.schema_only &&
+       (kind.kind == StatementKind::rows || kind.object == "EVENT" || kind.object == "DROP EVENT"))) {
+    ++m_stats.skipped;
+    report(false);
+    return;
+  }
+  if (m_pool) {
+    if (is_row_insert(statement.text)) {
+      m_pool->submit(std::move(statement));
+      report(false);
+      return;
+    }
+    m_pool->drain();
+  }
+  if (kind.creates_event() && m_before_first_event) {
+    std::exchange(m_before_first_event, nullptr)();
+  }
+  run_here(statement);
+  report(false);
+}
+
+void ScriptLoad::run_here(const Statement& statement) {
+  const auto started = std::chrono::steady_clock::now();
+  const auto result = m_connection.run_statement(statement.text);
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+  if (took.count() >= k_slow_statement_seconds) {
+    spdlog::info("line {}: {:.1f} s: {}", statement.line, took.count(), statement_excerpt(statement.text));
+  } else {
+    spdlog::debug("line {}: {:.3f} s: {}", statement.line, took.count(), statement_excerpt(statement.text));
+  }
+  if (m_pool && result.ok && is_session_setting(statement.text)) {
+    m_pool->broadcast(statement);
+  }
+  // A dump switches to a trigger's or routine's own sql_mode around its body: follow the server
+  // on backslashes and double quotes, as the mariadb client does. Otherwise '\\' under
+  // NO_BACKSLASH_ESCAPES never ends, and under ANSI_QUOTES "x\" ends where we would not: the
+  // rest of the body would run as statements of its own.
+  m_splitter.set_backslash_escapes(!m_connection.no_backslash_escapes());
+  m_splitter.set_ansi_quotes(m_connection.ansi_quotes());
+  ++m_stats.statements;
+  if (!result.ok) {
+    ++m_stats.failed;
+    std::string message = statement_error(m_shown, statement, result);
+    if (!m_settings.keep_going) {
+      throw Error(ErrorCode::server, message);
+    }
+    spdlog::error("{}", message);
+    if (m_stats.failures.size() < LoadStats::k_failures_kept) {
+      m_stats.failures.push_back(LoadStats::Failure{result.error_number, std::move(message)});
+    }
+  }
+  if (result.warnings > 0) {
+    if (m_stats.warnings < k_warnings_logged) {
+      log_warnings(m_connection, statement.line);
+    }
+    m_stats.warnings += result.warnings;
+  }
+}
+
+LoadStats ScriptLoad::run() {
+  const StatementSink execute = [this](Statement&& statement) { this->execute(std::move(statement)); };
+  // What runs is what was verified: the content is hashed again on its way to the splitter.
+  util::Sha256 rehash;
+  std::uint64_t rehashed = 0;
+  const bool check_content = !m_settings.expected_sha256.empty() && m_parts.empty();
+  const std::uint64_t expected_bytes = m_settings.expected_content_bytes;
+  for (std::size_t part = 0;; ++part) {
+    m_reader->read_all([&](std::string_view chunk) {
+      if (check_content && rehashed < expected_bytes) {
+        const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), expected_bytes - rehashed));
+        rehash.update(chunk.substr(0, take));
+        rehashed += take;
+      }
+      m_splitter.feed(chunk, execute);
+    });
+    if (part + 1 >= m_parts.size()) {
+      break;
+    }
+    m_done += m_parts[part].second;
+    m_reader = std::make_unique<io::GzipReader>(m_file, m_parts[part + 1].first, m_parts[part + 1].second);
+  }
+  m_splitter.finish(execute);
+  if (check_content &&
+      (rehashed != expected_bytes || util::Sha256::hex(rehash.finish()) != m_settings.expected_sha256)) {
+    throw Error(ErrorCode::corrupt,
+                fmt::format("{} changed on disk during the restore: what was loaded is not what was verified", m_shown),
+                "someone or something writes to the backup folder; find out who before restoring again");
+  }
+  if (m_pool) {
+    m_pool->drain();
+    m_stats.statements += m_pool->statements();
+    m_stats.warnings += m_pool->warnings();
+    m_stats.load_data_statements = m_pool->load_data_statements();
+    spdlog::info("{} of {} row statements loaded as LOAD DATA LOCAL", m_stats.load_data_statements,
+                 m_pool->statements());
+  }
+  report(true);
+  return m_stats;
+}
 
 }  // namespace
 
 LoadStats load_script(db::Connection& connection, const std::filesystem::path& file, const LoadSettings& settings) {
-  LoadStats stats;
-  // The whole file, or the sections restore --tables chose, one after the other.
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> parts = settings.ranges;
-  std::uint64_t total = 0;
-  for (const auto& part : parts) {
-    total += part.second;
-  }
-  std::unique_ptr<io::GzipReader> reader =
-      parts.empty() ? std::make_unique<io::GzipReader>(file)
-                    : std::make_unique<io::GzipReader>(file, parts.front().first, parts.front().second);
-  if (parts.empty()) {
-    total = reader->compressed_total();
-  }
-  std::uint64_t done = 0;  // compressed bytes of the parts already read
-  // Line numbers count the lines read: with sections only, not the file's own numbering.
-  const std::string name = settings.shown_name.empty() ? file.filename().string() : settings.shown_name;
-  const std::string shown = parts.empty() ? name : name + " (sections read for --tables)";
-  SqlSplitter splitter(settings.max_statement_bytes);
-  splitter.set_backslash_escapes(!connection.no_backslash_escapes());
-  splitter.set_ansi_quotes(connection.ansi_quotes());
-  // --force reports failures in script order: one connection then.
-  std::unique_ptr<InsertPool> pool;
-  if (!settings.workers.empty() && !settings.keep_going) {
-    pool = std::make_unique<InsertPool>(settings.workers, shown, settings.load_data);
-    spdlog::info("loading rows on {} connection{}", settings.workers.size(), settings.workers.size() == 1 ? "" : "s");
-  }
-
-  auto last_report = std::chrono::steady_clock::now();
-  auto report = [&](bool force) {
-    if (!settings.progress) {
-      return;
-    }
-    const auto now = std::chrono::steady_clock::now();
-    if (!force && now - last_report < std::chrono::milliseconds(200)) {
-      return;
-    }
-    last_report = now;
-    settings.progress(LoadProgress{settings.phase, done + reader->compressed_read(), total,
-                                   stats.statements + (pool ? pool->statements() : 0)});
-  };
-
-  std::function<void()> before_first_event = settings.before_first_event;
-  std::optional<TableFilter> filter;
-  if (settings.only_tables) {
-    filter.emplace(*settings.only_tables);
-  }
-
-  auto execute = [&](Statement&& statement) {
-    if (settings.interruptible) {
-      util::check_interrupted();
-    }
-    if (switches_database(statement.text)) {
-      throw Error(ErrorCode::server,
-                  fmt::format("{} line {}: the script changes database ({}); it was made for several databases "
-                              "(--databases/--all-databases)",
-                              shown, statement.line, statement_excerpt(statement.text)),
-                  "restore single-database dumps only, or load this file with the mariadb client");
-    }
-    // What the statement does, read under the modes the server has now (as it will read it).
-    const auto kind =
-        classify_statement(statement.text, settings.ours, connection.ansi_quotes(), !connection.no_backslash_escapes());
-    if (kind.kind == StatementKind::foreign && (settings.ours || !settings.allow_foreign)) {
-      throw Error(ErrorCode::foreign_statement,
-                  fmt::format("{} line {}: {}, which a backup may not hold (statement: {})", shown, statement.line,
-                              kind.reason, statement_excerpt(statement.text)),
-                  settings.ours ? "the file was altered after the backup: restore another one"
-                                : "check the file; --allow-foreign-statements runs it all the same");
-    }
-    if ((filter && !filter->keep(statement.text)) ||
-        (settings.schema_only &&
-         (kind.kind == StatementKind::rows || kind.object == "EVENT" || kind.object == "DROP EVENT"))) {
-      ++stats.skipped;
-      report(false);
-      return;
-    }
-    if (pool) {
-      if (is_row_insert(statement.text)) {
-        pool->submit(std::move(statement));
-        report(false);
-        return;
-      }
-      pool->drain();
-    }
-    if (kind.creates_event() && before_first_event) {
-      std::exchange(before_first_event, nullptr)();
-    }
-    const auto started = std::chrono::steady_clock::now();
-    const auto result = connection.run_statement(statement.text);
-    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
-    if (took.count() >= k_slow_statement_seconds) {
-      spdlog::info("line {}: {:.1f} s: {}", statement.line, took.count(), statement_excerpt(statement.text));
-    } else {
-      spdlog::debug("line {}: {:.3f} s: {}", statement.line, took.count(), statement_excerpt(statement.text));
-    }
-    if (pool && result.ok && is_session_setting(statement.text)) {
-      pool->broadcast(statement);
-    }
-    // A dump switches to a trigger's or routine's own sql_mode around its body: follow the server
-    // on backslashes and double quotes, as the mariadb client does. Otherwise '\\' under
-    // NO_BACKSLASH_ESCAPES never ends, and under ANSI_QUOTES "x\" ends where we would not: the
-    // rest of the body would run as statements of its own.
-    splitter.set_backslash_escapes(!connection.no_backslash_escapes());
-    splitter.set_ansi_quotes(connection.ansi_quotes());
-    ++stats.statements;
-    if (!result.ok) {
-      ++stats.failed;
-      std::string message = statement_error(shown, statement, result);
-      if (!settings.keep_going) {
-        throw Error(ErrorCode::server, message);
-      }
-      spdlog::error("{}", message);
-      if (stats.failures.size() < LoadStats::k_failures_kept) {
-        stats.failures.push_back(LoadStats::Failure{result.error_number, std::move(message)});
-      }
-    }
-    if (result.warnings > 0) {
-      if (stats.warnings < k_warnings_logged) {
-        log_warnings(connection, statement.line);
-      }
-      stats.warnings += result.warnings;
-    }
-    report(false);
-  };
-  // What runs is what was verified: the content is hashed again on its way to the splitter.
-  util::Sha256 rehash;
-  std::uint64_t rehashed = 0;
-  const bool check_content = !settings.expected_sha256.empty() && parts.empty();
-  for (std::size_t part = 0;; ++part) {
-    reader->read_all([&](std::string_view chunk) {
-      if (check_content && rehashed < settings.expected_content_bytes) {
-        const auto take = static_cast<std::size_t>(
-            std::min<std::uint64_t>(chunk.size(), settings.expected_content_bytes - rehashed));
-        rehash.update(chunk.substr(0, take));
-        rehashed += take;
-      }
-      splitter.feed(chunk, execute);
-    });
-    if (part + 1 >= parts.size()) {
-      break;
-    }
-    done += parts[part].second;
-    reader = std::make_unique<io::GzipReader>(file, parts[part + 1].first, parts[part + 1].second);
-  }
-  splitter.finish(execute);
-  if (check_content &&
-      (rehashed != settings.expected_content_bytes || util::Sha256::hex(rehash.finish()) != settings.expected_sha256)) {
-    throw Error(ErrorCode::corrupt,
-                fmt::format("{} changed on disk during the restore: what was loaded is not what was verified", shown),
-                "someone or something writes to the backup folder; find out who before restoring again");
-  }
-  if (pool) {
-    pool->drain();
-    stats.statements += pool->statements();
-    stats.warnings += pool->warnings();
-    stats.load_data_statements = pool->load_data_statements();
-    spdlog::info("{} of {} row statements loaded as LOAD DATA LOCAL", stats.load_data_statements,
-                 pool->statements());
-  }
-  report(true);
-  return stats;
+  return ScriptLoad(connection, file, settings).run();
 }
 
 }  // namespace ifnbackup::restore

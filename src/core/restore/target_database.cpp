@@ -1,6 +1,8 @@
 // The database a restore writes into: does it exist, its collation, its creation with the backup's.
 #include "restore/target_database.hpp"
 
+#include <map>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -15,6 +17,35 @@ bool database_exists(db::Connection& server, const std::string& database) {
                  fmt::format("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = {}",
                              backup::sql_literal(database)))
              .value_or("0") != "0";
+}
+
+std::vector<std::string> existing_tables(db::Connection& server, const std::string& database,
+                                         const std::vector<std::string>& tables) {
+  std::map<std::string, std::string> types;
+  for (auto& row : server
+                       .query(fmt::format("SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES "
+                                          "WHERE TABLE_SCHEMA = {}",
+                                          backup::sql_literal(database)))
+                       .rows) {
+    if (row.size() >= 2 && row[0] && row[1]) {
+      types[std::move(*row[0])] = std::move(*row[1]);
+    }
+  }
+  std::vector<std::string> found;
+  for (const auto& table : tables) {
+    const auto type = types.find(table);
+    if (type == types.end() || type->second == "TEMPORARY") {
+      continue;
+    }
+    if (type->second == "VIEW" || type->second == "SEQUENCE") {
+      throw Error(ErrorCode::usage,
+                  fmt::format("'{}' is a {} in database '{}': --tables replaces tables only; nothing was changed",
+                              table, type->second, database),
+                  "drop or rename it first, or restore into another database with --into");
+    }
+    found.push_back(table);
+  }
+  return found;
 }
 
 // A collation name from a file's header: letters, digits and underscores, or nothing.

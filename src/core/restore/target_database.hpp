@@ -1,6 +1,8 @@
 #pragma once
-// The database a restore writes into: does it exist, its collation, its creation with the backup's.
+// The database a restore writes into: does it exist, its collation, its tables, its creation with the
+// backup's.
 #include <string>
+#include <vector>
 
 #include "db/connection.hpp"
 #include "ifnbackup/verify.hpp"
@@ -10,6 +12,13 @@ namespace ifnbackup::restore {
 inline constexpr unsigned k_database_exists = 1007;  // ER_DB_CREATE_EXISTS
 
 bool database_exists(db::Connection& server, const std::string& database);
+
+// Those of `tables` that are tables of `database` now (base or system-versioned, as the dumper
+// sees them), in the order given. A name that is a view or a sequence there is refused
+// (Error(usage)): the load's DROP TABLE would remove a sequence, and neither can be snapshotted as
+// a table.
+std::vector<std::string> existing_tables(db::Connection& server, const std::string& database,
+                                         const std::vector<std::string>& tables);
 
 // The header's "database-collation" when it is a plain name (letters, digits, underscores), else "".
 std::string plain_collation(const VerifyResult& verification);

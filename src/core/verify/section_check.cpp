@@ -1,10 +1,8 @@
 #include "verify/section_check.hpp"
 
 #include <algorithm>
-#include <condition_variable>
-#include <mutex>
+#include <future>
 #include <set>
-#include <thread>
 
 #include <fmt/format.h>
 
@@ -14,6 +12,7 @@
 #include "io/gzip_reader.hpp"
 #include "sign/file_signature.hpp"
 #include "util/sha256.hpp"
+#include "util/worker_pool.hpp"
 #include "verify/content_scan.hpp"
 
 namespace ifnbackup::verify_detail {
@@ -290,94 +289,36 @@ unsigned SectionCheck::decode_threads(unsigned wanted) const {
 
 void read_sections_in_order(const std::filesystem::path& path, const std::vector<Section>& sections,
                             unsigned threads, const std::function<void(const Section&, std::string_view)>& consume) {
-  struct Slot {
-    std::string text;
-    std::exception_ptr error;
-    bool ready = false;
-  };
   threads = std::max(1u, threads);
   const std::size_t count = sections.size();
-  std::vector<Slot> slots(count);
+  // Each section's text or its error, handed over by the thread that decoded it.
+  std::vector<std::promise<std::string>> decoded(count);
   std::vector<std::string> spare;  // buffers handed back, reused: no fresh pages per section
-  std::mutex mutex;
-  std::condition_variable changed;
-  std::size_t next = 0;      // the next section a worker takes
-  std::size_t consumed = 0;  // sections handed to `consume`
-  bool stopping = false;
-
-  auto work = [&] {
-    for (;;) {
-      std::size_t i = 0;
-      std::string text;
-      {
-        std::unique_lock lock(mutex);
-        // At most `threads` sections decoded ahead of the one being consumed.
-        changed.wait(lock, [&] { return stopping || next >= count || next < consumed + threads; });
-        if (stopping || next >= count) {
-          return;
+  util::WorkerPool pool(threads);  // after `decoded`: stopped and joined before it goes
+  std::size_t submitted = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    // At most `threads` sections decoded ahead of the one being consumed.
+    for (; submitted < count && submitted < i + threads; ++submitted) {
+      std::string buffer;
+      if (!spare.empty()) {
+        buffer = std::move(spare.back());
+        spare.pop_back();
+      }
+      pool.submit([&path, &sections, &decoded, next = submitted, text = std::move(buffer)](unsigned) mutable {
+        text.clear();
+        try {
+          text.reserve(static_cast<std::size_t>(sections[next].bytes));
+          read_section(path, sections[next], [&text](std::string_view piece) { text.append(piece); });
+          decoded[next].set_value(std::move(text));
+        } catch (...) {
+          decoded[next].set_exception(std::current_exception());
         }
-        i = next++;
-        if (!spare.empty()) {
-          text = std::move(spare.back());
-          spare.pop_back();
-        }
-      }
-      Slot slot;
-      slot.text = std::move(text);
-      slot.text.clear();
-      try {
-        slot.text.reserve(static_cast<std::size_t>(sections[i].bytes));
-        read_section(path, sections[i], [&slot](std::string_view piece) { slot.text.append(piece); });
-      } catch (...) {
-        slot.error = std::current_exception();
-      }
-      {
-        std::lock_guard lock(mutex);
-        slot.ready = true;
-        slots[i] = std::move(slot);
-      }
-      changed.notify_all();
+      });
     }
-  };
-  std::vector<std::thread> workers;
-  auto stop_and_join = [&] {
-    {
-      std::lock_guard lock(mutex);
-      stopping = true;
-    }
-    changed.notify_all();
-    for (std::thread& worker : workers) {
-      worker.join();
-    }
-    workers.clear();
-  };
-  try {
-    for (unsigned t = 0; t < threads; ++t) {
-      workers.emplace_back(work);
-    }
-    for (std::size_t i = 0; i < count; ++i) {
-      Slot slot;
-      {
-        std::unique_lock lock(mutex);
-        changed.wait(lock, [&] { return slots[i].ready; });
-        slot = std::move(slots[i]);
-      }
-      if (slot.error) {
-        std::rethrow_exception(slot.error);
-      }
-      consume(sections[i], slot.text);
-      {
-        std::lock_guard lock(mutex);
-        consumed = i + 1;
-        spare.push_back(std::move(slot.text));
-      }
-      changed.notify_all();
-    }
-  } catch (...) {
-    stop_and_join();
-    throw;
+    std::string text = decoded[i].get_future().get();  // throws its error: the first in file order
+    consume(sections[i], text);
+    spare.push_back(std::move(text));
   }
-  stop_and_join();
 }
 
 }  // namespace ifnbackup::verify_detail

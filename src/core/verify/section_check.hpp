@@ -1,7 +1,7 @@
 #pragma once
 // The section index of a backup (docs/backup-format.md, "Section index"): found from the file's
-// last member, checked against the whole content by verify, and used by restore --tables to
-// read and check only the sections it loads.
+// last member, checked against the whole content by verify, and section by section for the
+// sections restore --tables loads (verify_sections, partial_check.cpp).
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -85,22 +85,11 @@ class SectionCheck {
 void read_sections_in_order(const std::filesystem::path& path, const std::vector<Section>& sections,
                             unsigned threads, const std::function<void(const Section&, std::string_view)>& consume);
 
-// restore --tables: reads and checks the prologue, the named tables' ranges and the objects'
-// range only, each against its length, CRC-32 and first bytes (and every gzip member's own CRC),
-// the index's tables against the manifest, and the tail member's lines.
-struct SectionPlan {
-  VerifyResult verification;   // status ok, tables of the whole index, header of the prologue
-  std::vector<Section> ranges;  // to load, in file order: the prologue, then the tables' ranges
-};
-// std::nullopt when the file has no index (the caller verifies it whole). A damaged section
-// gives a result with status corrupt or incomplete and its reason.
 // A section's mismatch with the index: Error(corrupt) naming the file.
 Error section_mismatch(const std::filesystem::path& path, const std::string& why);
 // Reads one section and checks its length, CRC-32 and first bytes, and with `check_sha256` its
 // SHA-256 (which the index must then give); `chunk` sees its content.
 void read_section(const std::filesystem::path& path, const Section& section,
                   const std::function<void(std::string_view)>& chunk, bool check_sha256 = false);
-
-std::optional<SectionPlan> verify_sections(const std::filesystem::path& path, const std::vector<std::string>& tables);
 
 }  // namespace ifnbackup::verify_detail

@@ -1,0 +1,127 @@
+// The load: the file into the target database, on the main connection and, for our own files,
+// row INSERTs on more (restore/script_loader).
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "ifnbackup/error.hpp"
+#include "restore/content_proof.hpp"
+#include "restore/phases.hpp"
+#include "restore/target_database.hpp"
+#include "util/interrupt.hpp"
+
+namespace ifnbackup::restore {
+
+std::unique_ptr<db::Connection> open_writer(const ConnectionOptions& connection, bool select_database,
+                                            bool no_binlog) {
+  auto opened = db::Connection::open(connection, select_database);
+  if (no_binlog) {
+    opened->execute(k_no_binlog);
+  }
+  // The main connection waits while the workers load a big table, and they wait while it builds
+  // indexes: the server must not close an idle one (wait_timeout is often minutes behind proxies).
+  opened->execute("SET SESSION wait_timeout = 31536000");
+  return opened;
+}
+
+// Every connection is opened before anything is dropped, so a server that refuses more of them
+// costs speed (fewer workers), never a roll-back.
+LoadStats load_into(const ConnectionOptions& connection, const std::string& database,
+                    const std::filesystem::path& file, LoadSettings settings, bool no_binlog,
+                    unsigned workers, const std::string& collation) {
+  auto target = open_writer(connection, false, no_binlog);
+  std::vector<std::unique_ptr<db::Connection>> extra;
+  for (unsigned i = 0; i < workers; ++i) {
+    try {
+      extra.push_back(open_writer(connection, false, no_binlog));
+    } catch (const Error& error) {
+      spdlog::warn("the server refused another connection ({}): rows load on {}", error.what(),
+                   extra.empty() ? std::string("the main one") : std::to_string(extra.size()));
+      break;
+    }
+  }
+  if (settings.only_tables) {
+    // Some tables only: the others stay.
+    create_database(*target, database, collation, true);
+  } else {
+    recreate_database(*target, database, collation);
+  }
+  const std::string use = fmt::format("USE {}", db::quote_identifier(database));
+  target->execute(use);
+  // A statement the server would refuse as too large is refused before it is held whole: memory
+  // stays bounded by the server's own limit, not by the file (an unterminated quote in a 1 MB gzip
+  // can inflate to gigabytes).
+  if (const auto packet = target->query_value("SELECT @@max_allowed_packet")) {
+    try {
+      settings.max_statement_bytes =
+          std::min<std::size_t>(settings.max_statement_bytes, std::stoull(*packet));
+    } catch (const std::exception&) {
+      // keep the client's own limit
+    }
+  }
+  settings.workers.clear();
+  for (auto& worker : extra) {
+    worker->execute(use);
+    settings.workers.push_back(worker.get());
+  }
+  if (!settings.interruptible) {
+    return load_script(*target, file, settings);
+  }
+  // SIGINT/SIGTERM make every connection's blocked call fail at once (a worker may wait on a lock).
+  util::InterruptWatcher watcher([&target, &extra] {
+    target->cancel();
+    for (auto& worker : extra) {
+      worker->cancel();
+    }
+  });
+  return load_script(*target, file, settings);
+}
+
+LoadStats load_backup(const RestorePlan& plan, const RestoreOptions& options,
+                      const RestoreCallbacks& callbacks, const std::filesystem::path& pinned,
+                      std::unique_ptr<db::Connection>& proof_snapshot) {
+  if (options.no_binlog) {
+    spdlog::info("binary logging is off for this restore's sessions (--no-binlog): replicas do not get it");
+  }
+  LoadSettings settings;
+  settings.keep_going = options.force;
+  settings.progress = callbacks.progress;
+  settings.ours = plan.verification.status == VerifyStatus::ok;
+  settings.shown_name = plan.file.filename().string();
+  if (plan.sections.empty()) {
+    settings.expected_sha256 = plan.verification.sha256;
+    settings.expected_content_bytes = plan.verification.content_bytes;
+  }
+  settings.allow_foreign = options.allow_foreign_statements;
+  if (!plan.tables.empty()) {
+    settings.only_tables = std::set<std::string>(plan.tables.begin(), plan.tables.end());
+  }
+  for (const Section& section : plan.sections) {
+    settings.ranges.emplace_back(section.at, section.size);
+  }
+  // Our own files only: their INSERTs depend on nothing but their table (a mysqldump file may
+  // LOCK TABLES or turn autocommit off around them).
+  const unsigned workers = plan.verification.status == VerifyStatus::ok ? std::max(1u, options.threads) : 0;
+  // The proof reads the tables as the load left them, before any event restored with them ran.
+  const bool proving =
+      !options.no_proof && std::any_of(plan.verification.tables.begin(), plan.verification.tables.end(),
+                                       [](const TableCount& table) { return !table.digest.empty(); });
+  if (proving) {
+    settings.before_first_event = [&] {
+      proof_snapshot = open_proof_snapshot(options.connection, plan.target_database);
+    };
+  }
+  try {
+    return load_into(options.connection, plan.target_database, pinned, settings, options.no_binlog, workers,
+                     plan.database_collation);
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& unexpected) {
+    // out of memory, a thread that cannot start: still a failed load, rolled back
+    throw Error(ErrorCode::internal, fmt::format("the load stopped: {}", unexpected.what()));
+  }
+}
+
+}  // namespace ifnbackup::restore

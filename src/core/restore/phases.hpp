@@ -1,0 +1,70 @@
+#pragma once
+// The phases of run_restore (restore.cpp), in their order: the plan (plan.cpp), the safety
+// snapshot (safety_snapshot.cpp), the load (load.cpp), the row check and the content proof
+// (content_proof.cpp), and the roll-back of a load or check that failed (rollback.cpp).
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "db/connection.hpp"
+#include "ifnbackup/error.hpp"
+#include "ifnbackup/restore.hpp"
+#include "restore/script_loader.hpp"
+
+namespace ifnbackup::restore {
+
+inline constexpr std::string_view k_no_binlog = "SET SESSION sql_log_bin = 0";
+
+// The plan: each step throws the Error the operator sees, with nothing changed.
+// The database restored into: --into, else the configured one.
+RestorePlan plan_target(const RestoreOptions& options);
+// plan.file, read at `pinned` (held open from here to the load), verified — for --tables on a file
+// with a section index, only the prologue and those tables' sections —, its origin judged, and the
+// tables it replaces: refused when it is not good, runs foreign statements without
+// --allow-foreign-statements, is not trusted, or lacks a chosen table.
+void plan_file(RestorePlan& plan, const RestoreOptions& options, const std::filesystem::path& pinned);
+// What the server says: the target's existence and collation, the chosen tables' kind there, and
+// whether this account may turn binary logging off.
+void plan_server(RestorePlan& plan, const RestoreOptions& options);
+
+struct SafetySnapshot {
+  std::filesystem::path file;  // empty: nothing to snapshot (the target or the chosen tables are absent)
+  // --tables: the chosen tables that existed before the load, the ones the snapshot holds; a
+  // roll-back drops the others, which the load created.
+  std::vector<std::string> replaced_tables;
+};
+// Of what the load replaces, written as a backup of ours; Error(its code) when it fails.
+SafetySnapshot take_safety_snapshot(const RestorePlan& plan, const RestoreOptions& options);
+
+// A connection for the restore's writes; with no_binlog they stay out of the binary log (the
+// session only: nothing to put back).
+std::unique_ptr<db::Connection> open_writer(const ConnectionOptions& connection, bool select_database,
+                                            bool no_binlog);
+// Loads `file` into `database`, dropped and re-created first (or, for only_tables, created if
+// missing), on the main connection and `workers` more.
+LoadStats load_into(const ConnectionOptions& connection, const std::string& database,
+                    const std::filesystem::path& file, LoadSettings settings, bool no_binlog,
+                    unsigned workers, const std::string& collation);
+// The planned file (read at `pinned`) into the target. With the content to prove, `proof_snapshot`
+// is opened right before the first CREATE EVENT. Any failure is an Error.
+LoadStats load_backup(const RestorePlan& plan, const RestoreOptions& options,
+                      const RestoreCallbacks& callbacks, const std::filesystem::path& pinned,
+                      std::unique_ptr<db::Connection>& proof_snapshot);
+
+// What is now in the tables the load restored against what the backup recorded: row counts, and
+// the content digests read back as the dumper reads (in `proof_snapshot` when there is one, closed
+// after). Unless --force, a difference is thrown (check_mismatch, content_mismatch).
+std::vector<TableCheck> check_restored(const RestorePlan& plan, const RestoreOptions& options,
+                                       const RestoreCallbacks& callbacks, bool snapshot_taken,
+                                       std::unique_ptr<db::Connection> proof_snapshot);
+
+// After `error` in the load or the checks: the target put back as it was — the safety snapshot
+// loaded, what the load created dropped — unless --no-rollback. Always throws: `error` as the
+// operator sees it, or restore_failed when the roll-back failed too.
+[[noreturn]] void roll_back(const RestorePlan& plan, const RestoreOptions& options,
+                            const RestoreCallbacks& callbacks, const SafetySnapshot& snapshot,
+                            const Error& error);
+
+}  // namespace ifnbackup::restore

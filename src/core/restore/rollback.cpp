@@ -1,0 +1,103 @@
+// After a load or a check that failed: the target put back as it was before the restore, and the
+// error the operator sees, saying what state the target is in.
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "restore/phases.hpp"
+
+namespace ifnbackup::restore {
+
+namespace {
+
+bool not_as_dumped(const Error& error) {
+  return error.code() == ErrorCode::check_mismatch || error.code() == ErrorCode::content_mismatch;
+}
+
+bool replaced(const SafetySnapshot& snapshot, const std::string& table) {
+  return std::find(snapshot.replaced_tables.begin(), snapshot.replaced_tables.end(), table) !=
+         snapshot.replaced_tables.end();
+}
+
+// --tables: what going back by hand needs beside the snapshot (it holds only tables that existed).
+std::string created_hint(const RestorePlan& plan, const SafetySnapshot& snapshot) {
+  std::string names;
+  for (const auto& table : plan.tables) {
+    if (!replaced(snapshot, table)) {
+      names += (names.empty() ? "" : ", ") + db::quote_identifier(table);
+    }
+  }
+  return names.empty() ? std::string() : ", then drop the tables this restore created: " + names;
+}
+
+// The target as it was: dropped if the restore created it, else the safety snapshot loaded and
+// the chosen tables the load created dropped.
+void undo_load(const RestorePlan& plan, const RestoreOptions& options, const RestoreCallbacks& callbacks,
+               const SafetySnapshot& snapshot) {
+  LoadSettings rollback;
+  rollback.phase = "rollback";
+  rollback.interruptible = false;
+  rollback.progress = callbacks.progress;
+  rollback.ours = true;  // our own snapshot
+  if (!plan.target_exists) {
+    auto server = open_writer(options.connection, false, options.no_binlog);
+    server->execute(fmt::format("DROP DATABASE IF EXISTS {}", db::quote_identifier(plan.target_database)));
+    return;
+  }
+  if (!plan.tables.empty()) {
+    rollback.only_tables =
+        std::set<std::string>(snapshot.replaced_tables.begin(), snapshot.replaced_tables.end());
+  }
+  if (!snapshot.file.empty()) {
+    spdlog::info("rolling back: loading {}", snapshot.file.string());
+    load_into(options.connection, plan.target_database, snapshot.file, rollback, options.no_binlog, 0,
+              plan.target_collation);
+  }
+  // --tables: the chosen tables that did not exist before the load go again.
+  auto server = open_writer(options.connection, false, options.no_binlog);
+  server->execute(fmt::format("USE {}", db::quote_identifier(plan.target_database)));
+  server->execute("SET SESSION foreign_key_checks = 0");  // another table may reference it
+  for (const auto& table : plan.tables) {
+    if (!replaced(snapshot, table)) {
+      server->execute(fmt::format("DROP TABLE IF EXISTS {}", db::quote_identifier(table)));
+    }
+  }
+}
+
+}  // namespace
+
+void roll_back(const RestorePlan& plan, const RestoreOptions& options, const RestoreCallbacks& callbacks,
+               const SafetySnapshot& snapshot, const Error& error) {
+  spdlog::error("restore failed: {}", error.what());
+  if (options.no_rollback) {
+    throw Error(not_as_dumped(error) ? error.code() : ErrorCode::restore_failed,
+                fmt::format("restore failed and was NOT rolled back (--no-rollback): {}", error.what()),
+                snapshot.file.empty()
+                    ? std::string("the database is partly loaded")
+                    : fmt::format("the database is partly loaded; to go back: ifnbackup restore {}{}",
+                                  snapshot.file.filename().string(), created_hint(plan, snapshot)));
+  }
+  try {
+    undo_load(plan, options, callbacks, snapshot);
+  } catch (const Error& rollback_error) {
+    throw Error(ErrorCode::restore_failed,
+                fmt::format("restore failed ({}) and the roll-back failed too ({})", error.what(),
+                            rollback_error.what()),
+                !plan.target_exists || snapshot.file.empty()
+                    ? fmt::format("'{}' was partly loaded and nothing was there to snapshot: drop what was "
+                                  "loaded or restore again",
+                                  plan.target_database)
+                    : fmt::format("restore the safety snapshot by hand: ifnbackup restore {}",
+                                  snapshot.file.filename().string()));
+  }
+  throw Error(not_as_dumped(error) ? error.code() : ErrorCode::restore_rolled_back,
+              fmt::format("restore failed: {}. It was rolled back: {} '{}' {} as {} before{}", error.what(),
+                          plan.tables.empty() ? "database" : "the chosen tables of", plan.target_database,
+                          plan.tables.empty() ? "is" : "are", plan.tables.empty() ? "it was" : "they were",
+                          plan.target_exists ? "" : " (absent)"),
+              not_as_dumped(error) ? error.hint() : std::string("see restore.log for the failing statement"));
+}
+
+}  // namespace ifnbackup::restore

@@ -1,0 +1,29 @@
+#pragma once
+// restore --tables on a file with a section index: which of its sections are read, and those
+// checked alone by verify (verify_sections) before they are loaded.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ifnbackup/manifest.hpp"
+#include "ifnbackup/verify.hpp"
+
+namespace ifnbackup::restore {
+
+// Pure. The ranges to read, in file order: the prologue's, the chosen tables' (a small table's is
+// the range it shares) with their parts, loaded; and the objects' (it holds the manifest, checked
+// against the index), loaded only when it holds a chosen table too.
+std::vector<SectionRead> choose_sections(const std::vector<Section>& index,
+                                         const std::vector<std::string>& tables);
+
+struct TableSections {
+  VerifyResult verification;    // status ok: partial, the manifest's tables, the prologue's header
+  std::vector<Section> ranges;  // to load, in file order: the prologue, then the tables' ranges
+};
+// std::nullopt when the file has no index (the caller verifies it whole). A damaged section gives
+// a verification with status corrupt or incomplete and its reason.
+std::optional<TableSections> verify_table_sections(const std::filesystem::path& path,
+                                                   const std::vector<std::string>& tables);
+
+}  // namespace ifnbackup::restore

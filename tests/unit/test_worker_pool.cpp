@@ -1,0 +1,92 @@
+// util::WorkerPool: jobs on every thread, bounded by count and weight, stopped at the first error.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <stdexcept>
+#include <thread>
+
+#include "util/worker_pool.hpp"
+
+namespace ifnbackup::util {
+namespace {
+
+TEST(WorkerPool, RunsEveryJobAndWaitsForThem) {
+  std::atomic<int> done{0};
+  std::atomic<unsigned> highest_thread{0};
+  WorkerPool pool(3);
+  for (int i = 0; i < 100; ++i) {
+    pool.submit([&](unsigned thread) {
+      unsigned seen = highest_thread.load();
+      while (thread > seen && !highest_thread.compare_exchange_weak(seen, thread)) {
+      }
+      ++done;
+    });
+  }
+  pool.wait_idle();
+  EXPECT_EQ(done.load(), 100);
+  EXPECT_LT(highest_thread.load(), 3u) << "a job is told its thread, 0 to threads - 1";
+}
+
+TEST(WorkerPool, HeavyJobsRunWithinTheWeightAndOneAloneWhenHeavierStill) {
+  std::atomic<std::size_t> held{0};
+  std::atomic<std::size_t> most{0};
+  WorkerPool pool(4, WorkerPool::Limits{8, 100});
+  auto job = [&](std::size_t weight) {
+    return [&, weight](unsigned) {
+      const std::size_t now = held += weight;
+      std::size_t seen = most.load();
+      while (now > seen && !most.compare_exchange_weak(seen, now)) {
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      held -= weight;
+    };
+  };
+  for (int i = 0; i < 20; ++i) {
+    pool.submit(job(40), 40);
+  }
+  pool.wait_idle();
+  EXPECT_LE(most.load(), 80u) << "two jobs of 40 fit in 100, three do not";
+  most = 0;
+  pool.submit(job(250), 250);
+  pool.submit(job(250), 250);
+  pool.wait_idle();
+  EXPECT_EQ(most.load(), 250u) << "a job heavier than the limit runs, alone";
+}
+
+TEST(WorkerPool, TheFirstErrorIsThrownAndNoJobStartsAfterIt) {
+  std::atomic<int> after{0};
+  WorkerPool pool(2);
+  pool.submit([](unsigned) { throw std::runtime_error("first"); });
+  EXPECT_THROW(pool.wait_idle(), std::runtime_error);
+  try {
+    pool.submit([&](unsigned) { ++after; });
+    ADD_FAILURE() << "submit after an error did not throw";
+  } catch (const std::runtime_error& error) {
+    EXPECT_STREQ(error.what(), "first");
+  }
+  EXPECT_EQ(after.load(), 0);
+}
+
+TEST(WorkerPool, StoppingDropsTheJobsNotStarted) {
+  std::atomic<int> ran{0};
+  {
+    std::promise<void> started;
+    WorkerPool pool(1);
+    pool.submit([&](unsigned) {
+      started.set_value();
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      ++ran;
+    });
+    started.get_future().wait();
+    for (int i = 0; i < 10; ++i) {
+      pool.submit([&](unsigned) { ++ran; });
+    }
+  }
+  EXPECT_EQ(ran.load(), 1) << "the running job ends; the queued ones are dropped";
+}
+
+}  // namespace
+}  // namespace ifnbackup::util
