@@ -161,6 +161,79 @@ TEST(StatementPolicy, QuotedUserVariableNamesFollowTheSessionsEscapes) {
   EXPECT_EQ(classify_statement("SET @'a\\' = 1", false, false, false).kind, StatementKind::session);
 }
 
+void expect_same_class(const StatementClass& expected, const StatementClass& actual, const std::string& how) {
+  EXPECT_EQ(actual.kind, expected.kind) << how;
+  EXPECT_EQ(actual.reason, expected.reason) << how;
+  EXPECT_EQ(actual.object, expected.object) << how;
+}
+
+// What verify reads in pieces (a statement longer than it holds) gets the verdict of the whole text.
+StatementClass classify_in_pieces(const std::string& statement, std::size_t piece, bool ours,
+                                  bool ansi_quotes = false, bool backslash_escapes = true) {
+  StatementClassifier classifier(ours, ansi_quotes, backslash_escapes);
+  for (std::size_t at = 0; at < statement.size(); at += piece) {
+    classifier.feed(std::string_view(statement).substr(at, piece));
+  }
+  return classifier.finish();
+}
+
+TEST(StatementPolicy, ReadInPiecesTheVerdictIsTheSame) {
+  std::vector<std::string> all = k_ours;
+  all.insert(all.end(), k_hostile.begin(), k_hostile.end());
+  all.push_back("  INSERT INTO `t` VALUES (1,'a')");  // leading spaces: the plain check still applies
+  all.push_back("INSERT INTO `t` VALUES ('open");
+  all.push_back("/*!40101 */");
+  for (const auto& statement : all) {
+    for (const bool ours : {true, false}) {
+      const StatementClass whole = classify_statement(statement, ours);
+      for (const std::size_t piece : {std::size_t{1}, std::size_t{2}, std::size_t{7}}) {
+        expect_same_class(whole, classify_in_pieces(statement, piece, ours),
+                          statement + " in pieces of " + std::to_string(piece));
+      }
+    }
+  }
+}
+
+// Issue 18, item 7: a statement of any length is classified in bounded memory, from its first
+// tokens and a check that reads on to its end; the end still counts.
+TEST(StatementPolicy, ALongStatementIsReadToItsEnd) {
+  std::string rows = "INSERT INTO `t` VALUES (1,b'1')";  // b'1': not the plain form, read token by token
+  for (int i = 2; i < 20000; ++i) {
+    rows += ",(" + std::to_string(i) + ",b'1')";
+  }
+  const std::string planted = rows + ",(LOAD_FILE('/etc/shadow'),1)";
+  std::string table = "CREATE TABLE `t` (";
+  for (int i = 0; i < 3000; ++i) {
+    table += "`c" + std::to_string(i) + "` int DEFAULT 1, ";
+  }
+  const std::string other_table = table + "CONSTRAINT `x` CHECK (`c1` < `other`.`f`()))";
+  const std::string foreign_key = table + "FOREIGN KEY (`c1`) REFERENCES `other`.`p` (`id`))";
+  std::string set = "SET @a0 = 1";
+  for (int i = 1; i < 3000; ++i) {
+    set += ", @a" + std::to_string(i) + " = 1";
+  }
+  struct Case {
+    const std::string& statement;
+    StatementKind kind;
+    std::string reason;
+  };
+  const std::vector<Case> cases = {
+      {rows, StatementKind::rows, ""},
+      {planted, StatementKind::foreign, "an INSERT whose values are not literals (LOAD_FILE)"},
+      {foreign_key, StatementKind::schema, ""},
+      {other_table, StatementKind::foreign, "qualified name `other`.`f`"},
+      {set, StatementKind::foreign,
+       "a SET statement whose first 4096 tokens do not say what it does (no dump writes one so long)"},
+  };
+  for (const Case& c : cases) {
+    const std::string head = c.statement.substr(0, 40);
+    const StatementClass whole = classify_statement(c.statement, false);
+    EXPECT_EQ(whole.kind, c.kind) << head << "... -> " << whole.reason;
+    EXPECT_EQ(whole.reason, c.reason) << head;
+    expect_same_class(whole, classify_in_pieces(c.statement, 4093, false), head + "... in pieces");
+  }
+}
+
 TEST(SessionModeTracker, FollowsTheDumpsOwnSettings) {
   SessionModeTracker modes;
   EXPECT_TRUE(modes.known());
@@ -183,6 +256,11 @@ TEST(SessionModeTracker, FollowsTheDumpsOwnSettings) {
   EXPECT_FALSE(modes.known()) << "a computed mode cannot be followed by text";
   modes.observe("SET sql_mode = @never_set");
   EXPECT_FALSE(modes.known());
+  modes.observe("SET @saved = 'ANSI_QUOTES', sql_mode = ''");
+  modes.forget();  // a SET too long to read: whatever it set is unknown
+  EXPECT_FALSE(modes.known());
+  modes.observe("SET sql_mode = @saved");
+  EXPECT_FALSE(modes.known()) << "the variable may have been set again by what was not read";
 }
 
 }  // namespace

@@ -3,97 +3,184 @@
 #include <cctype>
 
 namespace ifnbackup::restore {
+namespace {
 
-bool is_plain_row_insert(std::string_view s, bool backslash_escapes) {
-  std::size_t i = 0;
-  const auto literal = [&](std::string_view text) {
-    if (s.substr(i, text.size()) != text) {
-      return false;
-    }
-    i += text.size();
-    return true;
-  };
-  const auto backquoted = [&]() {
-    if (i >= s.size() || s[i] != '`') {
-      return false;
-    }
-    for (++i; i < s.size(); ++i) {
-      if (s[i] == '`') {
-        if (i + 1 < s.size() && s[i + 1] == '`') {
-          ++i;
-          continue;
-        }
-        ++i;
+bool is_number_byte(unsigned char c) noexcept {
+  return std::isdigit(c) != 0 || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+}
+
+}  // namespace
+
+void PlainInsertCheck::expect(std::string_view text, State then) noexcept {
+  m_state = State::literal;
+  m_literal = text;
+  m_after_literal = then;
+}
+
+bool PlainInsertCheck::step(unsigned char c) noexcept {
+  switch (m_state) {
+    case State::literal:
+      if (c != static_cast<unsigned char>(m_literal.front())) {
+        m_state = State::refused;
         return true;
       }
-    }
-    return false;
-  };
-  if (!literal("INSERT INTO ") || !backquoted()) {
-    return false;
-  }
-  if (literal(" (")) {
-    do {
-      if (!backquoted()) {
-        return false;
+      m_literal.remove_prefix(1);
+      if (m_literal.empty()) {
+        m_state = m_after_literal;
       }
-    } while (literal(","));
-    if (!literal(")")) {
+      return true;
+    case State::name_open:
+      m_state = c == '`' ? State::name : State::refused;
+      return true;
+    case State::name:
+      if (c == '`') {
+        m_state = State::name_quote;
+      }
+      return true;
+    case State::name_quote:
+      if (c == '`') {
+        m_state = State::name;  // doubled
+        return true;
+      }
+      m_state = m_in_columns ? State::after_column : State::after_table;
       return false;
-    }
-  }
-  if (!literal(" VALUES ") && !literal(" VALUES")) {
-    return false;
-  }
-  do {
-    if (!literal("(")) {
-      return false;
-    }
-    do {
-      if (literal("NULL")) {
-        continue;
-      }
-      literal("_binary ");
-      if (i < s.size() && s[i] == '\'') {
-        for (++i;; ++i) {
-          const std::size_t stop = s.find_first_of(backslash_escapes ? "\\'" : "'", i);
-          if (stop == std::string_view::npos) {
-            return false;
-          }
-          i = stop;
-          if (s[i] == '\\') {
-            ++i;  // the escaped byte
-            continue;
-          }
-          if (i + 1 < s.size() && s[i + 1] == '\'') {
-            ++i;  // '' inside
-            continue;
-          }
-          ++i;
-          break;
-        }
-        continue;
-      }
-      const std::size_t start = i;
-      if (literal("0x")) {
-        while (i < s.size() && std::isxdigit(static_cast<unsigned char>(s[i])) != 0) {
-          ++i;
-        }
+    case State::after_table:
+      m_state = c == ' ' ? State::after_table_space : State::refused;
+      return true;
+    case State::after_table_space:
+      if (c == '(') {
+        m_in_columns = true;
+        m_state = State::name_open;
+      } else if (c == 'V') {
+        expect("ALUES", State::after_values);
       } else {
-        while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) != 0 || s[i] == '-' || s[i] == '+' ||
-                                s[i] == '.' || s[i] == 'e' || s[i] == 'E')) {
-          ++i;
-        }
+        m_state = State::refused;
       }
-      if (i == start) {
-        return false;
+      return true;
+    case State::after_column:
+      if (c == ',') {
+        m_state = State::name_open;
+      } else if (c == ')') {
+        expect(" VALUES", State::after_values);
+      } else {
+        m_state = State::refused;
       }
-    } while (literal(","));
-    if (!literal(")")) {
+      return true;
+    case State::after_values:
+      // " VALUES " or " VALUES", then the first row.
+      m_state = c == ' ' ? State::row_open : c == '(' ? State::value : State::refused;
+      return true;
+    case State::row_open:
+      m_state = c == '(' ? State::value : State::refused;
+      return true;
+    case State::value:
+      if (c == 'N') {
+        expect("ULL", State::after_value);
+        return true;
+      }
+      if (c == '_') {
+        expect("binary ", State::value_after_binary);
+        return true;
+      }
+      [[fallthrough]];
+    case State::value_after_binary:
+      if (c == '\'') {
+        m_state = State::string;
+      } else if (c == '0') {
+        m_state = State::zero;
+      } else if (is_number_byte(c)) {
+        m_state = State::number;
+      } else {
+        m_state = State::refused;
+      }
+      return true;
+    case State::zero:
+      if (c == 'x') {
+        m_state = State::hex;
+        return true;
+      }
+      m_state = State::number;
       return false;
+    case State::hex:
+      if (std::isxdigit(c) != 0) {
+        return true;
+      }
+      m_state = State::after_value;
+      return false;
+    case State::number:
+      if (is_number_byte(c)) {
+        return true;
+      }
+      m_state = State::after_value;
+      return false;
+    case State::string:
+      if (c == '\\' && m_backslash_escapes) {
+        m_state = State::string_escape;
+      } else if (c == '\'') {
+        m_state = State::string_quote;
+      }
+      return true;
+    case State::string_escape:
+      m_state = State::string;
+      return true;
+    case State::string_quote:
+      if (c == '\'') {
+        m_state = State::string;  // '' inside
+        return true;
+      }
+      m_state = State::after_value;
+      return false;
+    case State::after_value:
+      m_state = c == ',' ? State::value : c == ')' ? State::after_row : State::refused;
+      return true;
+    case State::after_row:
+      m_state = c == ',' ? State::row_open : State::refused;
+      return true;
+    case State::refused:
+      return true;
+  }
+  return true;
+}
+
+void PlainInsertCheck::feed(std::string_view piece) noexcept {
+  const char* p = piece.data();
+  const char* const end = p + piece.size();
+  while (p < end && m_state != State::refused) {
+    // The bulk of a row statement at once: string contents, hex and decimal digits, names.
+    if (m_state == State::string) {
+      while (p < end && *p != '\'' && !(*p == '\\' && m_backslash_escapes)) {
+        ++p;
+      }
+    } else if (m_state == State::hex) {
+      while (p < end && std::isxdigit(static_cast<unsigned char>(*p)) != 0) {
+        ++p;
+      }
+    } else if (m_state == State::number) {
+      while (p < end && is_number_byte(static_cast<unsigned char>(*p))) {
+        ++p;
+      }
+    } else if (m_state == State::name) {
+      while (p < end && *p != '`') {
+        ++p;
+      }
     }
-  } while (literal(","));
-  return i == s.size();
+    if (p == end) {
+      break;
+    }
+    if (step(static_cast<unsigned char>(*p))) {
+      ++p;
+    }
+  }
+}
+
+bool PlainInsertCheck::finish() const noexcept {
+  return m_state == State::after_row;
+}
+
+bool is_plain_row_insert(std::string_view statement, bool backslash_escapes) {
+  PlainInsertCheck check(backslash_escapes);
+  check.feed(statement);
+  return check.finish();
 }
 
 }  // namespace ifnbackup::restore

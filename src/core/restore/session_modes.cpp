@@ -35,6 +35,11 @@ bool SessionModeTracker::backslash_escapes() const noexcept {
   return !(m_mode && mode_has(*m_mode, "NO_BACKSLASH_ESCAPES"));
 }
 
+void SessionModeTracker::forget() noexcept {
+  m_mode.reset();
+  m_variables.clear();  // a variable never seen is unknown
+}
+
 void SessionModeTracker::observe(std::string_view statement) {
   std::vector<Token> tokens;
   if (!tokenize(statement, ansi_quotes(), backslash_escapes(), tokens)) {

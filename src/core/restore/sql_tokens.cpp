@@ -1,12 +1,18 @@
 #include "restore/sql_tokens.hpp"
 
+#include <algorithm>
 #include <cctype>
+#include <cstring>
 
 namespace ifnbackup::restore {
 namespace {
 
 bool is_word_char(unsigned char c) noexcept {
   return std::isalnum(c) != 0 || c == '_' || c == '$' || c >= 0x80;
+}
+
+bool is_digit(unsigned char c) noexcept {
+  return c >= '0' && c <= '9';
 }
 
 }  // namespace
@@ -19,135 +25,287 @@ std::string upper(std::string_view text) {
   return out;
 }
 
-namespace {
+void Lexer::keep(char c) {
+  if (m_text.size() < m_text_keep) {
+    m_text.push_back(c);
+  }
+}
 
-// The statement as the server's lexer sees it, roughly: enough to name what a statement does.
-// Executable comments (/*!NNNNN ... */, /*M!NNNNN ... */) count as code; hints /*+ */ as nothing.
-class Lexer {
- public:
-  Lexer(std::string_view text, bool ansi_quotes, bool backslash_escapes)
-      : m_text(text), m_ansi_quotes(ansi_quotes), m_backslash_escapes(backslash_escapes) {}
+void Lexer::keep(const char* data, std::size_t size) {
+  if (m_text.size() < m_text_keep) {
+    m_text.append(data, std::min(size, m_text_keep - m_text.size()));
+  }
+}
 
-  // False when the text cannot be read (an unterminated quote).
-  bool run(std::vector<Token>& out) {
-    while (m_at < m_text.size()) {
-      const auto c = static_cast<unsigned char>(m_text[m_at]);
+void Lexer::emit(TokenType type, const Sink& sink) {
+  Token token{type, {}, {}};
+  if (type == TokenType::word) {
+    token.text = upper(m_text);
+    token.raw = std::move(m_text);
+  } else if (type == TokenType::variable) {
+    token.text = upper(m_text);  // @@session.sql_mode: the scope and the name, one token; @'x': @ and x
+  } else {
+    token.text = std::move(m_text);
+  }
+  m_text.clear();
+  m_quote = 0;
+  m_state = State::between;
+  m_any_token = true;
+  m_last_type = type;
+  sink(std::move(token));
+}
+
+void Lexer::emit_punct(char c, const Sink& sink) {
+  m_text.assign(1, c);
+  emit(TokenType::punct, sink);
+}
+
+void Lexer::start_quoted(char quote, bool escapes, TokenType type) {
+  m_state = State::quoted;
+  m_quote = quote;
+  m_escapes = escapes;
+  m_quoted_type = type;
+}
+
+// The bulk of a quoted token at once (a string can be most of a huge INSERT).
+const char* Lexer::quoted_run(const char* p, const char* end) {
+  const char* stop = p;
+  while (stop < end && *stop != m_quote && !(m_escapes && *stop == '\\')) {
+    ++stop;
+  }
+  keep(p, static_cast<std::size_t>(stop - p));
+  return stop;
+}
+
+bool Lexer::step(unsigned char c, const Sink& sink) {
+  const char ch = static_cast<char>(c);
+  switch (m_state) {
+    case State::between:
       if (std::isspace(c) != 0) {
-        ++m_at;
-      } else if (starts("/*!") || starts("/*M!")) {
-        m_at += starts("/*M!") ? 4 : 3;
-        while (m_at < m_text.size() && std::isdigit(static_cast<unsigned char>(m_text[m_at])) != 0) {
-          ++m_at;
-        }
-      } else if (starts("/*")) {
-        const std::size_t end = m_text.find("*/", m_at + 2);
-        if (end == std::string_view::npos) {
-          return false;
-        }
-        m_at = end + 2;
-      } else if (starts("*/")) {
-        m_at += 2;
+      } else if (c == '/') {
+        m_state = State::slash;
+      } else if (c == '*') {
+        m_state = State::star;
       } else if (c == '\'' || (c == '"' && !m_ansi_quotes)) {
-        std::string content;
-        if (!quoted(static_cast<char>(c), m_backslash_escapes, content)) {
-          return false;
-        }
-        out.push_back(Token{TokenType::string, std::move(content), {}});
+        start_quoted(ch, m_backslash_escapes, TokenType::string);
       } else if (c == '`' || c == '"') {
-        std::string content;
-        if (!quoted(static_cast<char>(c), false, content)) {
-          return false;
-        }
-        out.push_back(Token{TokenType::identifier, std::move(content), {}});
+        start_quoted(ch, false, TokenType::identifier);
       } else if (c == '@') {
-        const std::size_t start = m_at;
-        while (m_at < m_text.size() && m_text[m_at] == '@') {
-          ++m_at;
-        }
-        if (m_at < m_text.size() && (m_text[m_at] == '`' || m_text[m_at] == '\'' || m_text[m_at] == '"')) {
-          std::string content;
-          // @'x' and @"x" are read like strings (backslash escapes as the session has them), @`x` like a name.
-          const char quote = m_text[m_at];
-          const bool escapes = quote != '`' && m_backslash_escapes && !(quote == '"' && m_ansi_quotes);
-          if (!quoted(quote, escapes, content)) {
-            return false;
-          }
-          out.push_back(Token{TokenType::variable, std::string(m_text.substr(start, 1)) + upper(content), {}});
-          continue;
-        }
-        // @@session.sql_mode, @@GLOBAL.x: the scope and the name, one token.
-        while (m_at < m_text.size() &&
-               (is_word_char(static_cast<unsigned char>(m_text[m_at])) || m_text[m_at] == '.')) {
-          ++m_at;
-        }
-        out.push_back(Token{TokenType::variable, upper(m_text.substr(start, m_at - start)), {}});
-      } else if (std::isdigit(c) != 0 || (c == '.' && m_at + 1 < m_text.size() &&
-                                          std::isdigit(static_cast<unsigned char>(m_text[m_at + 1])) != 0 &&
-                                          (out.empty() || out.back().type == TokenType::punct))) {
-        const std::size_t start = m_at;
-        while (m_at < m_text.size()) {
-          const char d = m_text[m_at];
-          const bool exponent_sign = (d == '+' || d == '-') && m_at > start &&
-                                     (m_text[m_at - 1] == 'e' || m_text[m_at - 1] == 'E') &&
-                                     m_text[start] != '0';
-          if (is_word_char(static_cast<unsigned char>(d)) || d == '.' || exponent_sign) {
-            ++m_at;
-          } else {
-            break;
-          }
-        }
-        out.push_back(Token{TokenType::number, std::string(m_text.substr(start, m_at - start)), {}});
+        m_text.assign(1, '@');
+        m_state = State::at_signs;
+      } else if (is_digit(c)) {
+        m_text.assign(1, ch);
+        m_number_first = m_number_last = ch;
+        m_state = State::number;
+      } else if (c == '.') {
+        m_state = State::dot;
       } else if (is_word_char(c)) {
-        const std::size_t start = m_at;
-        while (m_at < m_text.size() && is_word_char(static_cast<unsigned char>(m_text[m_at]))) {
-          ++m_at;
-        }
-        const std::string_view word = m_text.substr(start, m_at - start);
-        out.push_back(Token{TokenType::word, upper(word), std::string(word)});
+        m_text.assign(1, ch);
+        m_state = State::word;
       } else {
-        out.push_back(Token{TokenType::punct, std::string(1, static_cast<char>(c)), {}});
-        ++m_at;
+        emit_punct(ch, sink);
+      }
+      return true;
+    case State::slash:
+      if (c == '*') {
+        m_state = State::slash_star;
+        return true;
+      }
+      emit_punct('/', sink);
+      return false;
+    case State::slash_star:
+      if (c == '!') {
+        m_state = State::version;
+        return true;
+      }
+      if (c == 'M') {
+        m_state = State::slash_star_m;
+        return true;
+      }
+      m_state = State::comment;  // its end is looked for from here: "/*/" does not close it
+      return false;
+    case State::slash_star_m:
+      m_state = c == '!' ? State::version : State::comment;
+      return c == '!';
+    case State::version:
+      if (is_digit(c)) {
+        return true;
+      }
+      m_state = State::between;
+      return false;
+    case State::star:
+      if (c == '/') {
+        m_state = State::between;  // the end of an executable comment
+        return true;
+      }
+      emit_punct('*', sink);
+      return false;
+    case State::dot:
+      if (is_digit(c) && (!m_any_token || m_last_type == TokenType::punct)) {
+        m_text.assign(1, '.');
+        m_number_first = m_number_last = '.';
+        m_state = State::number;
+        return false;
+      }
+      emit_punct('.', sink);
+      return false;
+    case State::comment:
+      if (c == '*') {
+        m_state = State::comment_star;
+      }
+      return true;
+    case State::comment_star:
+      m_state = c == '/' ? State::between : c == '*' ? State::comment_star : State::comment;
+      return true;
+    case State::quoted:
+      if (m_escapes && c == '\\') {
+        m_state = State::quoted_backslash;
+      } else if (ch == m_quote) {
+        m_state = State::quoted_quote;
+      } else {
+        keep(ch);
+      }
+      return true;
+    case State::quoted_backslash:
+      keep(ch);
+      m_state = State::quoted;
+      return true;
+    case State::quoted_quote:
+      if (ch == m_quote) {
+        keep(ch);  // doubled: one quote of the content
+        m_state = State::quoted;
+        return true;
+      }
+      emit(m_quoted_type, sink);
+      return false;
+    case State::at_signs:
+      if (c == '@') {
+        keep(ch);
+        return true;
+      }
+      if (c == '`' || c == '\'' || c == '"') {
+        // @'x' and @"x" are read like strings (backslash escapes as the session has them), @`x` like
+        // a name; the token is one @ and the name.
+        m_text.assign(1, '@');
+        start_quoted(ch, c != '`' && m_backslash_escapes && !(c == '"' && m_ansi_quotes),
+                     TokenType::variable);
+        return true;
+      }
+      m_state = State::variable_name;
+      return false;
+    case State::variable_name:
+      if (is_word_char(c) || c == '.') {
+        keep(ch);
+        return true;
+      }
+      emit(TokenType::variable, sink);
+      return false;
+    case State::number: {
+      const bool exponent_sign =
+          (c == '+' || c == '-') && (m_number_last == 'e' || m_number_last == 'E') && m_number_first != '0';
+      if (is_word_char(c) || c == '.' || exponent_sign) {
+        keep(ch);
+        m_number_last = ch;
+        return true;
+      }
+      emit(TokenType::number, sink);
+      return false;
+    }
+    case State::word:
+      if (is_word_char(c)) {
+        keep(ch);
+        return true;
+      }
+      emit(TokenType::word, sink);
+      return false;
+  }
+  return true;
+}
+
+void Lexer::feed(std::string_view piece, const Sink& sink) {
+  const char* p = piece.data();
+  const char* const end = p + piece.size();
+  while (p < end) {
+    if (m_state == State::quoted) {
+      p = quoted_run(p, end);
+      if (p == end) {
+        break;
+      }
+    } else if (m_state == State::comment) {
+      const auto* star = static_cast<const char*>(std::memchr(p, '*', static_cast<std::size_t>(end - p)));
+      if (star == nullptr) {
+        break;
+      }
+      p = star;
+    } else if (m_state == State::word || m_state == State::number) {
+      // A long word or number (the hex of a huge blob) at once; an exponent's sign goes to step().
+      const char* stop = p;
+      while (stop < end && (is_word_char(static_cast<unsigned char>(*stop)) ||
+                            (*stop == '.' && m_state == State::number))) {
+        ++stop;
+      }
+      if (stop > p) {
+        keep(p, static_cast<std::size_t>(stop - p));
+        m_number_last = stop[-1];
+        p = stop;
+      }
+      if (p == end) {
+        break;
       }
     }
-    return true;
-  }
-
- private:
-  bool starts(std::string_view prefix) const noexcept { return m_text.substr(m_at).starts_with(prefix); }
-
-  bool quoted(char quote, bool escapes, std::string& content) {
-    ++m_at;
-    while (m_at < m_text.size()) {
-      const char c = m_text[m_at];
-      if (escapes && c == '\\' && m_at + 1 < m_text.size()) {
-        content.push_back(m_text[m_at + 1]);
-        m_at += 2;
-      } else if (c == quote) {
-        if (m_at + 1 < m_text.size() && m_text[m_at + 1] == quote) {
-          content.push_back(quote);
-          m_at += 2;
-        } else {
-          ++m_at;
-          return true;
-        }
-      } else {
-        content.push_back(c);
-        ++m_at;
-      }
+    if (step(static_cast<unsigned char>(*p), sink)) {
+      ++p;
     }
-    return false;
   }
+}
 
-  std::string_view m_text;
-  std::size_t m_at = 0;
-  bool m_ansi_quotes;
-  bool m_backslash_escapes;
-};
-
-}  // namespace
+bool Lexer::finish(const Sink& sink) {
+  bool whole = true;
+  switch (m_state) {
+    case State::slash:
+      emit_punct('/', sink);
+      break;
+    case State::star:
+      emit_punct('*', sink);
+      break;
+    case State::dot:
+      emit_punct('.', sink);
+      break;
+    case State::slash_star:
+    case State::slash_star_m:
+    case State::comment:
+    case State::comment_star:
+    case State::quoted:
+    case State::quoted_backslash:  // a backslash last: nothing for it to escape
+      whole = false;
+      break;
+    case State::quoted_quote:
+      emit(m_quoted_type, sink);
+      break;
+    case State::at_signs:
+    case State::variable_name:
+      emit(TokenType::variable, sink);
+      break;
+    case State::number:
+      emit(TokenType::number, sink);
+      break;
+    case State::word:
+      emit(TokenType::word, sink);
+      break;
+    case State::between:
+    case State::version:
+      break;
+  }
+  m_state = State::between;
+  m_text.clear();
+  return whole;
+}
 
 bool tokenize(std::string_view statement, bool ansi_quotes, bool backslash_escapes, std::vector<Token>& out) {
-  return Lexer(statement, ansi_quotes, backslash_escapes).run(out);
+  Lexer lexer(ansi_quotes, backslash_escapes);
+  const Lexer::Sink sink = [&out](Token&& token) { out.push_back(std::move(token)); };
+  lexer.feed(statement, sink);
+  return lexer.finish(sink);
 }
 
 bool TokenReader::word(std::string_view w) {

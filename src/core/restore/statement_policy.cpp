@@ -1,61 +1,36 @@
+// What the first tokens of a statement say it is (restore/statement_reading.hpp): read with
+// look-ahead from a bounded number of them; the checks that read on to the end are TailCheck's.
 #include "restore/statement_policy.hpp"
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <vector>
 
 #include <fmt/format.h>
 
-#include "restore/plain_insert.hpp"
 #include "restore/sql_tokens.hpp"
+#include "restore/statement_reading.hpp"
 
-namespace ifnbackup::restore {
-namespace {
-
-using Reader = TokenReader;
+namespace ifnbackup::restore::policy_detail {
 
 StatementClass foreign(std::string reason) {
   return StatementClass{StatementKind::foreign, std::move(reason), {}};
 }
 
-// A name as written: an identifier's content, a word's own spelling.
 const std::string& spelled(const Token& token) {
   return token.type == TokenType::word ? token.raw : token.text;
 }
 
-bool is_name(const Token& token) {
-  return token.type == TokenType::identifier || token.type == TokenType::word;
+namespace {
+
+using Reader = TokenReader;
+
+HeadReading decided(StatementClass verdict) {
+  return HeadReading{std::move(verdict), TailKind::none, 0};
 }
 
-// The first name qualified by a database (`db`.`name`) from `from` on, except where `allowed`
-// says the place is fine (a REFERENCES clause).
-std::optional<std::string> qualified_name(const std::vector<Token>& tokens, std::size_t from,
-                                          bool allow_after_references) {
-  for (std::size_t i = from; i + 2 < tokens.size(); ++i) {
-    if (is_name(tokens[i]) && tokens[i + 1].type == TokenType::punct && tokens[i + 1].text == "." &&
-        is_name(tokens[i + 2])) {
-      if (allow_after_references && i > 0 && tokens[i - 1].type == TokenType::word && tokens[i - 1].text == "REFERENCES") {
-        continue;
-      }
-      return fmt::format("qualified name `{}`.`{}`", spelled(tokens[i]), spelled(tokens[i + 2]));
-    }
-  }
-  return std::nullopt;
-}
-
-// The words that read or write files of the server, or stop it: never in a dump, anywhere.
-std::optional<std::string> dangerous_word(const std::vector<Token>& tokens, std::size_t from) {
-  for (std::size_t i = from; i < tokens.size(); ++i) {
-    if (tokens[i].type != TokenType::word) {
-      continue;
-    }
-    const std::string& w = tokens[i].text;
-    if (w == "LOAD_FILE" || w == "OUTFILE" || w == "DUMPFILE" || w == "SHUTDOWN") {
-      return w;
-    }
-  }
-  return std::nullopt;
+HeadReading read_on(TailKind tail, const TokenReader& in, StatementClass passed) {
+  return HeadReading{std::move(passed), tail, in.position()};
 }
 
 constexpr std::array<std::string_view, 9> k_dump_session_variables = {
@@ -194,7 +169,7 @@ StatementClass classify_drop(Reader& in) {
   return StatementClass{object ? StatementKind::object : StatementKind::schema, {}, "DROP " + kind};
 }
 
-StatementClass classify_create(Reader& in) {
+HeadReading classify_create(Reader& in) {
   // Modifiers mysqldump and SHOW CREATE write before the object word.
   for (;;) {
     if (in.word("OR")) {
@@ -219,58 +194,46 @@ StatementClass classify_create(Reader& in) {
   }
   const std::string kind = object_word(in);
   if (kind == "DATABASE" || kind == "SCHEMA") {
-    return foreign("CREATE DATABASE (a dump of several databases)");
+    return decided(foreign("CREATE DATABASE (a dump of several databases)"));
   }
   if (kind == "USER" || kind == "ROLE" || kind == "SERVER") {
-    return foreign("an account statement (CREATE " + kind + ")");
+    return decided(foreign("an account statement (CREATE " + kind + ")"));
   }
   if (kind.empty() || kind == "INDEX" || kind == "TABLESPACE" || kind == "LOGFILE") {
-    return foreign("CREATE of something a dump never creates");
+    return decided(foreign("CREATE of something a dump never creates"));
   }
   if (kind == "PACKAGE") {
     in.word("BODY");
   }
   in.word("IF") && in.word("NOT") && in.word("EXISTS");
   if (auto problem = unqualified_name(in, "CREATE " + kind)) {
-    return foreign(*problem);
+    return decided(foreign(*problem));
   }
   if (kind == "TABLE") {
     if (!in.punct('(')) {
-      return foreign("CREATE TABLE without a column list (LIKE, AS SELECT)");
+      return decided(foreign("CREATE TABLE without a column list (LIKE, AS SELECT)"));
     }
-    for (std::size_t i = in.position(); i < in.tokens().size(); ++i) {
-      const Token& t = in.tokens()[i];
-      // (LIKE is fine here: CHECK (c LIKE 'x%'); CREATE TABLE t LIKE u has no column list.)
-      if (t.type == TokenType::word && t.text == "SELECT") {
-        return foreign("CREATE TABLE ... SELECT");
-      }
-    }
-    if (auto problem = qualified_name(in.tokens(), in.position(), true)) {
-      return foreign(*problem);
-    }
-    return StatementClass{StatementKind::schema, {}, kind};
+    // (LIKE is fine in the column list: CHECK (c LIKE 'x%'); CREATE TABLE t LIKE u has none.)
+    return read_on(TailKind::table_body, in, StatementClass{StatementKind::schema, {}, kind});
   }
   if (kind == "SEQUENCE") {
-    if (auto problem = qualified_name(in.tokens(), in.position(), false)) {
-      return foreign(*problem);
-    }
-    return StatementClass{StatementKind::schema, {}, kind};
+    return read_on(TailKind::sequence, in, StatementClass{StatementKind::schema, {}, kind});
   }
   if (kind == "TRIGGER") {
     // BEFORE|AFTER INSERT|UPDATE|DELETE ON table: the table must be this database's.
     if (!(in.word("BEFORE") || in.word("AFTER")) || !(in.word("INSERT") || in.word("UPDATE") || in.word("DELETE"))) {
-      return foreign("an unreadable CREATE TRIGGER");
+      return decided(foreign("an unreadable CREATE TRIGGER"));
     }
     if (!in.word("ON")) {
-      return foreign("an unreadable CREATE TRIGGER");
+      return decided(foreign("an unreadable CREATE TRIGGER"));
     }
     if (auto problem = unqualified_name(in, "CREATE TRIGGER ... ON")) {
-      return foreign(*problem);
+      return decided(foreign(*problem));
     }
   }
   // VIEW, TRIGGER, PROCEDURE, FUNCTION, EVENT, PACKAGE: the body runs later, with the rights it
   // was created with; it may name other databases as the source's did.
-  return StatementClass{StatementKind::object, {}, kind};
+  return decided(StatementClass{StatementKind::object, {}, kind});
 }
 
 // ALTER DATABASE [DEFAULT] COLLATE [=] name, the database unnamed (the one being restored): our
@@ -287,70 +250,37 @@ StatementClass classify_alter_database(Reader& in) {
   return StatementClass{StatementKind::schema, {}, {}};
 }
 
-StatementClass classify_alter(Reader& in) {
+HeadReading classify_alter(Reader& in) {
   if (in.word("DATABASE") || in.word("SCHEMA")) {
-    return classify_alter_database(in);
+    return decided(classify_alter_database(in));
   }
   in.word("ONLINE") || in.word("IGNORE");
   if (!in.word("TABLE")) {
-    return foreign("ALTER of something a dump never alters");
+    return decided(foreign("ALTER of something a dump never alters"));
   }
   if (auto problem = unqualified_name(in, "ALTER TABLE")) {
-    return foreign(*problem);
+    return decided(foreign(*problem));
   }
   if (in.word("DISABLE") || in.word("ENABLE")) {
-    return in.word("KEYS") && in.done() ? StatementClass{StatementKind::schema, {}, {}}
-                                        : foreign("ALTER TABLE other than keys");
+    return decided(in.word("KEYS") && in.done() ? StatementClass{StatementKind::schema, {}, {}}
+                                                : foreign("ALTER TABLE other than keys"));
   }
   if (!in.word("ADD")) {
-    return foreign("ALTER TABLE other than keys");
+    return decided(foreign("ALTER TABLE other than keys"));
   }
-  for (std::size_t i = in.position(); i < in.tokens().size(); ++i) {
-    const Token& t = in.tokens()[i];
-    if (t.type == TokenType::word && (t.text == "RENAME" || t.text == "DROP" || t.text == "SELECT" ||
-                                      t.text == "DISCARD" || t.text == "IMPORT" || t.text == "EXCHANGE")) {
-      return foreign("ALTER TABLE ... " + t.text);
-    }
-  }
-  if (auto problem = qualified_name(in.tokens(), in.position(), true)) {
-    return foreign(*problem);
-  }
-  return StatementClass{StatementKind::schema, {}, {}};
+  return read_on(TailKind::alter_add, in, StatementClass{StatementKind::schema, {}, {}});
 }
 
-// VALUES of literals only: numbers, strings, NULL and friends, charset introducers, x'', b''.
-StatementClass classify_rows(Reader& in) {
+// INSERT [IGNORE] INTO name, then VALUES of literals only (TailKind::rows).
+HeadReading classify_rows(Reader& in) {
   in.word("IGNORE");
   if (!in.word("INTO")) {
-    return foreign("an unreadable INSERT");
+    return decided(foreign("an unreadable INSERT"));
   }
   if (auto problem = unqualified_name(in, "INSERT")) {
-    return foreign(*problem);
+    return decided(foreign(*problem));
   }
-  bool in_values = false;  // column names before VALUES are words too
-  for (std::size_t i = in.position(); i < in.tokens().size(); ++i) {
-    const Token& t = in.tokens()[i];
-    if (t.type == TokenType::variable) {
-      return foreign("an INSERT reading a variable");
-    }
-    if (t.type != TokenType::word) {
-      continue;
-    }
-    const std::string& w = t.text;
-    if (w == "VALUES" || w == "VALUE") {
-      in_values = true;
-      continue;
-    }
-    const bool literal_word = w == "NULL" || w == "TRUE" || w == "FALSE" || w == "DEFAULT" || w == "X" || w == "B" ||
-                              w == "N" || w.starts_with("_");
-    if (in_values && !literal_word) {
-      return foreign("an INSERT whose values are not literals (" + w + ")");
-    }
-    if (!in_values && (w == "SELECT" || w == "SET" || w == "TABLE")) {
-      return foreign("INSERT ... " + w);
-    }
-  }
-  return in_values ? StatementClass{StatementKind::rows, {}, {}} : foreign("an INSERT without VALUES");
+  return read_on(TailKind::rows, in, StatementClass{StatementKind::rows, {}, {}});
 }
 
 // SETVAL(`seq`, n, 0[, n]) after DO or SELECT.
@@ -373,13 +303,15 @@ StatementClass classify_setval(Reader& in) {
                                     : foreign("DO / SELECT other than SETVAL of a sequence");
 }
 
-StatementClass classify_tokens(const std::vector<Token>& tokens, bool ours) {
-  Reader in(tokens);
+}  // namespace
+
+HeadReading read_head(TokenReader& in, bool ours) {
+  const std::vector<Token>& tokens = in.tokens();
   if (in.word("SET")) {
-    return classify_set(in, ours);
+    return decided(classify_set(in, ours));
   }
   if (in.word("DROP")) {
-    return classify_drop(in);
+    return decided(classify_drop(in));
   }
   if (in.word("CREATE")) {
     return classify_create(in);
@@ -391,71 +323,48 @@ StatementClass classify_tokens(const std::vector<Token>& tokens, bool ours) {
     return classify_rows(in);
   }
   if (in.word("DO")) {
-    return classify_setval(in);
+    return decided(classify_setval(in));
   }
   if (!ours) {
     if (in.word("REPLACE")) {
       return classify_rows(in);
     }
     if (in.word("SELECT")) {
-      return classify_setval(in);
+      return decided(classify_setval(in));
     }
     if (in.word("LOCK")) {
       if (!(in.word("TABLES") || in.word("TABLE"))) {
-        return foreign("LOCK other than TABLES");
+        return decided(foreign("LOCK other than TABLES"));
       }
-      if (auto problem = qualified_name(tokens, in.position(), false)) {
-        return foreign(*problem);
-      }
-      return StatementClass{StatementKind::schema, {}, {}};
+      return read_on(TailKind::lock, in, StatementClass{StatementKind::schema, {}, {}});
     }
     if ((in.word("UNLOCK") && (in.word("TABLES") || in.word("TABLE")) && in.done()) ||
         ((in.word("BEGIN") || in.word("COMMIT") || in.word("ROLLBACK")) && in.done()) ||
         (in.word("START") && in.word("TRANSACTION") && in.done())) {
-      return StatementClass{StatementKind::schema, {}, {}};
+      return decided(StatementClass{StatementKind::schema, {}, {}});
     }
   }
   if (tokens.front().type == TokenType::word && tokens.front().text == "USE") {
-    return foreign("USE (a change of database)");
+    return decided(foreign("USE (a change of database)"));
   }
   if (tokens.front().type == TokenType::word &&
       (tokens.front().text == "GRANT" || tokens.front().text == "REVOKE" || tokens.front().text == "RENAME" ||
        tokens.front().text == "FLUSH" || tokens.front().text == "INSTALL" || tokens.front().text == "KILL")) {
-    return foreign(tokens.front().text);
+    return decided(foreign(tokens.front().text));
   }
   std::string words;
   for (std::size_t i = 0; i < tokens.size() && i < 3; ++i) {
     words += (words.empty() ? "" : " ") + tokens[i].text;
   }
-  return foreign("not a statement a dump writes (" + words + " ...)");
+  return decided(foreign("not a statement a dump writes (" + words + " ...)"));
 }
 
-}  // namespace
-
-StatementClass classify_statement(std::string_view statement, bool ours, bool ansi_quotes, bool backslash_escapes) {
-  std::string_view trimmed = statement;
-  while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.front())) != 0) {
-    trimmed.remove_prefix(1);
+bool is_dangerous_word(const Token& token) {
+  if (token.type != TokenType::word) {
+    return false;
   }
-  if (is_plain_row_insert(trimmed, backslash_escapes)) {
-    return StatementClass{StatementKind::rows, {}, {}};
-  }
-  std::vector<Token> tokens;
-  if (!tokenize(statement, ansi_quotes, backslash_escapes, tokens)) {
-    return foreign("an unterminated quote or comment");
-  }
-  if (tokens.empty()) {
-    return StatementClass{StatementKind::session, {}, {}};
-  }
-  StatementClass result = classify_tokens(tokens, ours);
-  // A table's definition, its rows and settings never read or write the server's files. (A view,
-  // trigger, routine or event body may: it runs later with the rights it was created with.)
-  if (result.kind != StatementKind::object && result.kind != StatementKind::foreign) {
-    if (auto word = dangerous_word(tokens, 0)) {
-      return foreign(*word);
-    }
-  }
-  return result;
+  const std::string& w = token.text;
+  return w == "LOAD_FILE" || w == "OUTFILE" || w == "DUMPFILE" || w == "SHUTDOWN";
 }
 
-}  // namespace ifnbackup::restore
+}  // namespace ifnbackup::restore::policy_detail

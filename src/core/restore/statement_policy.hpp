@@ -14,6 +14,7 @@
 // --allow-foreign-statements.
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,9 +40,31 @@ struct StatementClass {
 
 // Classifies one statement (as the splitter emits it: comments removed, /*!NNNNN */ kept). The
 // contents of executable comments are treated as code whatever their version. `ansi_quotes`:
-// "..." is an identifier; `backslash_escapes`: a backslash escapes inside quotes.
+// "..." is an identifier; `backslash_escapes`: a backslash escapes inside quotes. Memory does not
+// grow with the statement: its tokens are read one at a time (restore/statement_classifier.cpp).
 StatementClass classify_statement(std::string_view statement, bool ours, bool ansi_quotes = false,
                                   bool backslash_escapes = true);
+
+// The same verdict from the statement's text in pieces, as the splitter cuts it (a statement too
+// long to hold whole, SqlSplitter::stream_beyond): nothing of it is kept but its first tokens and
+// the state of the checks that read on to its end.
+class StatementClassifier {
+ public:
+  StatementClassifier(bool ours, bool ansi_quotes, bool backslash_escapes);
+  ~StatementClassifier();
+  StatementClassifier(const StatementClassifier&) = delete;
+  StatementClassifier& operator=(const StatementClassifier&) = delete;
+
+  void feed(std::string_view piece);
+  // After the last piece.
+  StatementClass finish();
+  // The statement's first word, upper-cased ("SET", "INSERT"); empty when it starts otherwise.
+  const std::string& first_word() const noexcept;
+
+ private:
+  struct State;
+  std::unique_ptr<State> m_state;
+};
 
 // The session's sql_mode as the file's own SET statements leave it, followed by text (verify has
 // no server): assignments of sql_mode from a literal, from @@sql_mode, or from a user variable that
@@ -49,6 +72,8 @@ StatementClass classify_statement(std::string_view statement, bool ours, bool an
 class SessionModeTracker {
  public:
   void observe(std::string_view statement);
+  // A SET too long to be read whole: the mode and every user variable are unknown from now on.
+  void forget() noexcept;
   bool known() const noexcept { return m_mode.has_value(); }
   bool ansi_quotes() const noexcept;
   bool backslash_escapes() const noexcept;
