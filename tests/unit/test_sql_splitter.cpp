@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -28,11 +29,8 @@ struct Expected {
 };
 
 // Feeds `input` in pieces whose sizes come from `next_size`, then finishes.
-std::vector<Statement> split_in_pieces(std::string_view input,
-                                       const std::function<std::size_t()>& next_size) {
-  std::vector<Statement> out;
-  const StatementSink sink = [&out](Statement&& statement) { out.push_back(std::move(statement)); };
-  SqlSplitter splitter;
+void feed_in_pieces(SqlSplitter& splitter, std::string_view input,
+                    const std::function<std::size_t()>& next_size, const StatementSink& sink) {
   std::size_t offset = 0;
   while (offset < input.size()) {
     const std::size_t size = std::min(next_size(), input.size() - offset);
@@ -42,6 +40,37 @@ std::vector<Statement> split_in_pieces(std::string_view input,
     offset += size;
   }
   splitter.finish(sink);
+}
+
+std::vector<Statement> split_in_pieces(std::string_view input,
+                                       const std::function<std::size_t()>& next_size) {
+  std::vector<Statement> out;
+  SqlSplitter splitter;
+  feed_in_pieces(splitter, input, next_size,
+                 [&out](Statement&& statement) { out.push_back(std::move(statement)); });
+  return out;
+}
+
+// Streams every statement past `hold` bytes (SqlSplitter::stream_beyond) and puts each back
+// together from its pieces, checking `streamed` on the way: the same statements must come out.
+std::vector<Statement> split_streamed(std::string_view input, std::size_t hold,
+                                      const std::function<std::size_t()>& next_size) {
+  std::vector<Statement> out;
+  std::string pieces;
+  const StatementSink sink = [&](Statement&& statement) {
+    EXPECT_EQ(statement.streamed, pieces.size()) << "statement at line " << statement.line;
+    statement.text = pieces + statement.text;
+    statement.streamed = 0;
+    pieces.clear();
+    out.push_back(std::move(statement));
+  };
+  SqlSplitter splitter;
+  splitter.stream_beyond(hold, [&pieces](std::string_view piece) {
+    EXPECT_FALSE(piece.empty());
+    pieces += piece;
+  });
+  feed_in_pieces(splitter, input, next_size, sink);
+  EXPECT_TRUE(pieces.empty()) << "pieces of no statement";
   return out;
 }
 
@@ -78,6 +107,10 @@ void expect_split(std::string_view input, const std::vector<Expected>& expected)
     std::uniform_int_distribution<std::size_t> sizes(1, 24);
     expect_statements(split_in_pieces(input, [&] { return sizes(random); }), expected,
                       "random chunks, seed " + std::to_string(seed));
+  }
+  for (std::size_t hold : {0, 1, 4, 11}) {
+    expect_statements(split_streamed(input, hold, [] { return std::size_t{3}; }), expected,
+                      "streamed past " + std::to_string(hold) + " bytes");
   }
 }
 
@@ -367,6 +400,39 @@ TEST(SqlSplitter, StatementLargerThanTheLimitIsAnError) {
   }
 }
 
+// Issue 18, item 7: an unterminated quote that inflates to gigabytes is refused at the limit without
+// a buffer growing to it; held, the splitter would have copied it into ever larger strings.
+TEST(SqlSplitter, StreamedStatementIsRefusedAtTheLimitWithoutBeingHeld) {
+  constexpr std::size_t k_limit = 1024 * 1024;
+  constexpr std::size_t k_hold = 4096;
+  constexpr std::size_t k_chunk = 1000;
+  SqlSplitter splitter(k_limit);
+  std::size_t handed = 0;
+  std::size_t largest = 0;
+  splitter.stream_beyond(k_hold, [&](std::string_view piece) {
+    handed += piece.size();
+    largest = std::max(largest, piece.size());
+  });
+  std::vector<Statement> out;
+  const StatementSink sink = [&out](Statement&& s) { out.push_back(std::move(s)); };
+  splitter.feed("SELECT 1;\nINSERT INTO t VALUES ('", sink);
+  try {
+    for (std::size_t fed = 0; fed < 2 * k_limit; fed += k_chunk) {
+      splitter.feed(std::string(k_chunk, 'x'), sink);
+    }
+    ADD_FAILURE() << "expected an error";
+  } catch (const ifnbackup::Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::corrupt);
+    EXPECT_NE(std::string(e.what()).find("starting at line 2 is larger than 1048576 bytes"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(out.size(), 1U);
+  EXPECT_GT(handed, k_limit - k_hold - k_chunk) << "the statement went to the piece sink up to the limit";
+  EXPECT_LE(handed, k_limit);
+  EXPECT_LE(largest, k_hold) << "no more than the hold at once";
+}
+
 TEST(SqlSplitter, FinishResetsForANewScript) {
   SqlSplitter splitter;
   std::vector<Statement> out;
@@ -450,6 +516,10 @@ TEST(SqlSplitter, ChunkBoundariesNeverChangeTheResult) {
     expect_statements(split_in_pieces(input, [] { return std::size_t{1}; }), expected, "byte by byte");
     std::uniform_int_distribution<std::size_t> sizes(1, 9);
     expect_statements(split_in_pieces(input, [&] { return sizes(random); }), expected, "random chunks");
+    std::uniform_int_distribution<std::size_t> holds(0, 16);
+    const std::size_t hold = holds(random);
+    expect_statements(split_streamed(input, hold, [&] { return sizes(random); }), expected,
+                      "streamed past " + std::to_string(hold) + " bytes, random chunks");
     if (HasFailure()) {
       break;
     }

@@ -390,6 +390,40 @@ TEST_F(VerifyTest, ChecksumWithoutManifestIsCorrupt) {
   EXPECT_TRUE(contains(r.reason, "manifest missing")) << r.reason;
 }
 
+// Issue 18, item 7: a statement longer than verify holds is read in pieces as it is cut, never held
+// whole; its end is read all the same.
+TEST_F(VerifyTest, AStatementLongerThanVerifyHoldsIsReadToItsEnd) {
+  const std::size_t hold = ifnbackup::verify_detail::StatementScan::k_statement_hold;
+  std::string row = "INSERT INTO `customers` (`id`,`label`) VALUES (9999,0x";
+  row.append(hold + 1000, 'A');
+  row += ")";
+  const std::string planted = row + ",(LOAD_FILE('/etc/shadow'),'x')";
+  const std::string legacy_start = "-- MariaDB dump 10.19\n/*!40101 SET NAMES utf8mb4 */;\n";
+  const std::string legacy_end = ";\n-- Dump completed on 2024-01-15  2:00:04\n";
+
+  const VerifyResult fine =
+      ifnbackup::verify_backup_file(gzip_file("fine.sql.gz", {legacy_start + row + legacy_end}));
+  EXPECT_EQ(fine.status, VerifyStatus::ok_legacy) << fine.reason;
+  EXPECT_EQ(fine.statements, 2u);
+  EXPECT_EQ(fine.foreign_statements, 0u) << fine.first_foreign_statement;
+
+  const VerifyResult legacy =
+      ifnbackup::verify_backup_file(gzip_file("planted.sql.gz", {legacy_start + planted + legacy_end}));
+  EXPECT_EQ(legacy.status, VerifyStatus::ok_legacy) << legacy.reason;
+  EXPECT_EQ(legacy.foreign_statements, 1u);
+  EXPECT_TRUE(contains(legacy.first_foreign_statement,
+                       "line 3: an INSERT whose values are not literals (LOAD_FILE): INSERT INTO `customers` "
+                       "(`id`,`label`) VALUES (9999,0xAAAA"))
+      << legacy.first_foreign_statement;
+
+  const VerifyResult ours = ifnbackup::verify_backup_file(gzip_file(
+      "ours.sql.gz",
+      {with_trailer(header_and_body(k_tables) + planted + ";\n" + ifnbackup::format_manifest(k_tables))}));
+  EXPECT_EQ(ours.status, VerifyStatus::corrupt);
+  EXPECT_TRUE(ours.refused_for_statements);
+  EXPECT_TRUE(contains(ours.reason, "(LOAD_FILE)")) << ours.reason;
+}
+
 TEST_F(VerifyTest, MissingFileThrowsNotFound) {
   try {
     ifnbackup::verify_backup_file(m_dir / "absent.sql.gz");

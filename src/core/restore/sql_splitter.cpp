@@ -30,6 +30,8 @@ constexpr ByteSet k_backtick_stops = make_set("`\r\n");
 constexpr ByteSet k_comment_stops = make_set("*/\n");
 
 constexpr std::string_view k_default_delimiter = ";";
+// stream_beyond(): the trailing bytes kept back from the piece sink, for emit() to trim.
+constexpr std::size_t k_trailing_junk_keep = 64 * 1024;
 constexpr std::string_view k_delimiter_command = "delimiter";
 constexpr std::string_view k_sandbox_line = "/*M!999999\\-";
 
@@ -130,6 +132,8 @@ SqlSplitter::SqlSplitter(std::size_t max_statement_bytes) : m_max_statement_byte
 void SqlSplitter::reset() {
   set_delimiter(std::string(k_default_delimiter));
   m_statement.clear();
+  m_streamed = 0;
+  m_line_starts_with_delimiter.reset();
   m_carry.clear();
   m_line = 1;
   m_statement_line = 0;
@@ -188,21 +192,64 @@ void SqlSplitter::finish(const StatementSink& on_statement) {
   reset();
 }
 
+void SqlSplitter::stream_beyond(std::size_t hold_bytes, PieceSink on_piece) {
+  m_hold_bytes = hold_bytes;
+  m_on_piece = std::move(on_piece);
+  // At once: a string grown to it by doubling would copy it into twice its size on the way.
+  m_statement.reserve(hold_bytes);
+}
+
 void SqlSplitter::append(const char* data, std::size_t size) {
   if (size == 0) {
     return;
   }
-  if (m_statement.empty()) {
+  if (!pending()) {
     m_statement_line = m_line;
   }
-  if (m_statement.size() + size > m_max_statement_bytes) {
+  // Refused as soon as it passes the limit, whether held or handed over.
+  if (m_streamed + m_statement.size() + size > m_max_statement_bytes) {
     throw Error(ErrorCode::corrupt,
                 fmt::format("the statement starting at line {} is larger than {} bytes", m_statement_line,
                             m_max_statement_bytes),
                 "an unterminated quote or comment makes the rest of the file one statement; check the "
                 "file near that line");
   }
+  if (m_on_piece && m_statement.size() + size > m_hold_bytes) {
+    hand_over();
+  }
   m_statement.append(data, size);
+}
+
+// Everything held so far goes to the piece sink but what emit() and line_reads_as_delimiter_command()
+// may still need: a trailing run of bytes emit() trims, and fewer than 9 bytes kept of this line.
+void SqlSplitter::hand_over() {
+  std::size_t keep_from = m_statement.size();
+  while (keep_from > 0 && m_statement.size() - keep_from < k_trailing_junk_keep &&
+         is_trailing_junk(static_cast<unsigned char>(m_statement[keep_from - 1]))) {
+    --keep_from;
+  }
+  if (!m_line_starts_with_delimiter && m_line_output < keep_from) {
+    const std::size_t kept = m_statement.size() - m_line_output;
+    if (kept >= k_delimiter_command.size()) {
+      // Decided for good: later bytes of the line do not change its first ones.
+      m_line_starts_with_delimiter =
+          match_prefix(m_statement.data() + m_line_output, kept, k_delimiter_command, true) == Prefix::full;
+    } else {
+      keep_from = m_line_output;
+    }
+  }
+  if (keep_from == 0) {
+    return;
+  }
+  m_on_piece(std::string_view(m_statement).substr(0, keep_from));
+  m_statement.erase(0, keep_from);
+  m_streamed += keep_from;
+  m_line_output = m_line_output > keep_from ? m_line_output - keep_from : 0;
+}
+
+void SqlSplitter::mark_line_output() noexcept {
+  m_line_output = m_statement.size();
+  m_line_starts_with_delimiter.reset();
 }
 
 void SqlSplitter::end_line() noexcept {
@@ -212,7 +259,7 @@ void SqlSplitter::end_line() noexcept {
   m_need_space = false;
   m_line_comment = false;
   m_at_line_start = true;
-  m_line_output = m_statement.size();
+  mark_line_output();
 }
 
 // mysql.cc's add_line() ends a line with "\n" unless what it kept of the line (since the line's start,
@@ -221,7 +268,13 @@ void SqlSplitter::end_line() noexcept {
 // command, even one that began inside a string ('x<newline>DELIMITER ;;'), and drops the line break
 // from the statement. The server stores what the client sent, so a restore must drop it too.
 bool SqlSplitter::line_reads_as_delimiter_command() const noexcept {
-  if (m_in_string != 0 || m_ml_comment || m_line_output > m_statement.size()) {
+  if (m_in_string != 0 || m_ml_comment) {
+    return false;
+  }
+  if (m_line_starts_with_delimiter) {
+    return *m_line_starts_with_delimiter;
+  }
+  if (m_line_output > m_statement.size()) {
     return false;
   }
   const std::size_t kept = m_statement.size() - m_line_output;
@@ -235,14 +288,16 @@ void SqlSplitter::emit(const StatementSink& on_statement) {
     --size;
   }
   m_statement.resize(size);
-  if (!m_statement.empty()) {
-    Statement statement{std::move(m_statement), m_statement_line, m_delimiter == k_default_delimiter};
+  if (pending()) {
+    Statement statement{std::move(m_statement), m_statement_line, m_delimiter == k_default_delimiter,
+                        m_streamed};
     on_statement(std::move(statement));
     // Keep the buffer's capacity for the next statement when the sink did not take it.
     m_statement = std::move(statement.text);
   }
   m_statement.clear();
-  m_line_output = 0;
+  m_streamed = 0;
+  mark_line_output();
 }
 
 std::size_t SqlSplitter::lookahead_for(unsigned char c) const noexcept {
@@ -322,7 +377,7 @@ std::size_t SqlSplitter::scan(const char* const begin, const char* const end, bo
   const char* p = begin;
   while (p < end) {
     if (m_at_line_start) {
-      if (m_statement.empty() && m_in_string == 0 && !m_ml_comment) {
+      if (!pending() && m_in_string == 0 && !m_ml_comment) {
         const LineCheck check = check_line_command(p, end, eof);
         if (check == LineCheck::need_more) {
           return static_cast<std::size_t>(p - begin);
@@ -347,7 +402,7 @@ std::size_t SqlSplitter::scan(const char* const begin, const char* const end, bo
       const char* q = skip_until(p, end, stops);
       append(p, static_cast<std::size_t>(q - p));
       p = q;
-    } else if (!m_need_space && !m_statement.empty()) {
+    } else if (!m_need_space && pending()) {
       const char* q = skip_until(p, end, m_normal_stops);
       append(p, static_cast<std::size_t>(q - p));
       p = q;
@@ -372,14 +427,14 @@ std::size_t SqlSplitter::scan(const char* const begin, const char* const end, bo
       continue;
     }
     if (c == '\n') {
-      if (!m_ml_comment && !m_statement.empty() && !line_reads_as_delimiter_command()) {
+      if (!m_ml_comment && pending() && !line_reads_as_delimiter_command()) {
         append(p, 1);
       }
       end_line();
       ++p;
       continue;
     }
-    if (m_line_comment || (m_statement.empty() && is_space(c))) {
+    if (m_line_comment || (!pending() && is_space(c))) {
       ++p;
       continue;
     }
@@ -406,15 +461,15 @@ std::size_t SqlSplitter::scan(const char* const begin, const char* const end, bo
     if (!m_ml_comment && m_in_string == 0) {
       if (c == '#') {
         m_line_comment = true;
-        m_line_output = m_statement.size();  // mysql.cc flushes the line's bytes here
+        mark_line_output();  // mysql.cc flushes the line's bytes here
         ++p;
         continue;
       }
       if (c == '-' && peek(1) == '-') {
         const int after = peek(2);
-        if (after < 0 || is_space(after) || m_statement.empty()) {
+        if (after < 0 || is_space(after) || !pending()) {
           m_line_comment = true;
-          m_line_output = m_statement.size();
+          mark_line_output();
           p += 2;
           continue;
         }
@@ -424,7 +479,7 @@ std::size_t SqlSplitter::scan(const char* const begin, const char* const end, bo
       const bool executable = peek(2) == '!' || peek(2) == '+' || (peek(2) == 'M' && peek(3) == '!');
       if (!executable) {
         m_ml_comment = true;
-        m_line_output = m_statement.size();
+        mark_line_output();
         p += 2;
         continue;
       }
@@ -432,7 +487,7 @@ std::size_t SqlSplitter::scan(const char* const begin, const char* const end, bo
     if (m_ml_comment && !m_ss_comment && c == '*' && peek(1) == '/') {
       m_ml_comment = false;
       m_need_space = true;
-      m_line_output = m_statement.size();
+      mark_line_output();
       p += 2;
       continue;
     }
@@ -456,7 +511,7 @@ std::size_t SqlSplitter::scan(const char* const begin, const char* const end, bo
     }
     if (!m_ml_comment) {
       // The client would also send a leading space after a comment that starts the statement.
-      if (m_need_space && !is_space(byte) && !m_statement.empty()) {
+      if (m_need_space && !is_space(byte) && pending()) {
         append(" ", 1);
       }
       m_need_space = false;

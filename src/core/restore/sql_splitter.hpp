@@ -42,6 +42,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,9 +53,13 @@ struct Statement {
   std::string text;               // what to send, without its delimiter
   std::uint64_t line = 0;         // 1-based line of the script where the text starts
   bool default_delimiter = true;  // ended by `;` (false inside a DELIMITER ;; block)
+  // With SqlSplitter::stream_beyond: how many bytes of the statement went to the piece sink before
+  // `text`, which is only its end. 0: `text` is the whole statement.
+  std::uint64_t streamed = 0;
 };
 
 using StatementSink = std::function<void(Statement&&)>;
+using PieceSink = std::function<void(std::string_view)>;
 
 class SqlSplitter {
  public:
@@ -71,6 +76,14 @@ class SqlSplitter {
   // End of input: emits the trailing statement without delimiter, if any, and resets the
   // splitter for a new script.
   void finish(const StatementSink& on_statement);
+
+  // For a reader that only looks at statements (verify), whose memory must not grow with them: a
+  // statement is held up to `hold_bytes`; past that, its text goes to `on_piece` as it is cut,
+  // in order, but for its last bytes (up to 64 KiB that the statement's end may trim, the first
+  // bytes of a line a DELIMITER check reads), and the sink then gets the rest with `streamed` set.
+  // The pieces and the text are the statement the splitter would emit whole, except that a run of
+  // more than 64 KiB of trailing control bytes is no longer trimmed whole.
+  void stream_beyond(std::size_t hold_bytes, PieceSink on_piece);
 
   const std::string& delimiter() const noexcept { return m_delimiter; }
   // Whether a backslash escapes the next byte inside '...' and "..." (false under the server's
@@ -91,12 +104,21 @@ class SqlSplitter {
   std::size_t lookahead_for(unsigned char c) const noexcept;
   void set_delimiter(std::string delimiter);
   void append(const char* data, std::size_t size);
+  void hand_over();
+  // A statement is pending: text held or handed over.
+  [[nodiscard]] bool pending() const noexcept { return !m_statement.empty() || m_streamed > 0; }
+  void mark_line_output() noexcept;
   void end_line() noexcept;
   [[nodiscard]] bool line_reads_as_delimiter_command() const noexcept;
   void emit(const StatementSink& on_statement);
   void reset();
 
   std::size_t m_max_statement_bytes;
+  std::size_t m_hold_bytes = static_cast<std::size_t>(-1);
+  PieceSink m_on_piece;
+  std::uint64_t m_streamed = 0;  // bytes of the pending statement handed to m_on_piece
+  // Whether the current line's kept bytes start with DELIMITER, decided when they were handed over.
+  std::optional<bool> m_line_starts_with_delimiter;
   std::string m_delimiter;
   ByteSet m_normal_stops{};  // bytes the fast loop stops at outside quotes and comments
   std::string m_statement;

@@ -6,23 +6,75 @@
 #include "ifnbackup/verify.hpp"
 
 namespace ifnbackup::verify_detail {
+namespace {
+
+// Enough of a statement's start for restore::statement_excerpt to quote it, cut.
+constexpr std::size_t k_excerpt_keep = 121;
+
+const restore::StatementClass k_unknown_mode{
+    restore::StatementKind::foreign, "sql_mode set in a way that cannot be followed before it", {}};
+
+}  // namespace
+
+StatementScan::StatementScan() {
+  m_splitter.stream_beyond(k_statement_hold, [this](std::string_view piece) { take_piece(piece); });
+}
+
+StatementScan::~StatementScan() = default;
+
+void StatementScan::take_piece(std::string_view piece) {
+  if (!m_streaming) {
+    m_streaming = true;
+    m_streamed_head.clear();
+    if (m_modes.known()) {
+      m_streamed = std::make_unique<restore::StatementClassifier>(m_ours, m_modes.ansi_quotes(),
+                                                                  m_modes.backslash_escapes());
+    }
+  }
+  if (m_streamed_head.size() < k_excerpt_keep) {
+    m_streamed_head.append(piece.substr(0, k_excerpt_keep - m_streamed_head.size()));
+  }
+  if (m_streamed) {
+    m_streamed->feed(piece);
+  }
+}
+
 void StatementScan::take(restore::Statement&& statement) {
   ++m_statements;
   // The loader runs this statement under the modes the file set before it (as the server and the
   // client follow them); the same modes cut and read it here.
-  const auto kind = m_modes.known()
-                        ? restore::classify_statement(statement.text, m_ours, m_modes.ansi_quotes(),
-                                                      m_modes.backslash_escapes())
-                        : restore::StatementClass{restore::StatementKind::foreign,
-                                                  "sql_mode set in a way that cannot be followed before it", {}};
+  restore::StatementClass kind = k_unknown_mode;
+  if (m_streaming) {
+    if (m_streamed_head.size() < k_excerpt_keep) {
+      m_streamed_head.append(
+          std::string_view(statement.text).substr(0, k_excerpt_keep - m_streamed_head.size()));
+    }
+    if (m_streamed) {
+      m_streamed->feed(statement.text);
+      kind = m_streamed->finish();
+      // Too long to be read whole: a SET of it cannot be followed.
+      if (m_streamed->first_word() == "SET") {
+        m_modes.forget();
+      }
+    }
+  } else if (m_modes.known()) {
+    kind = restore::classify_statement(statement.text, m_ours, m_modes.ansi_quotes(),
+                                       m_modes.backslash_escapes());
+  }
   if (kind.kind == restore::StatementKind::object) {
     ++m_objects;
   } else if (kind.kind == restore::StatementKind::foreign) {
     if (m_foreign++ == 0) {
-      m_first_foreign = fmt::format("line {}: {}: {}", statement.line, kind.reason, restore::statement_excerpt(statement.text));
+      m_first_foreign =
+          fmt::format("line {}: {}: {}", statement.line, kind.reason,
+                      restore::statement_excerpt(m_streaming ? m_streamed_head : statement.text));
     }
   }
-  m_modes.observe(statement.text);
+  if (!m_streaming) {
+    m_modes.observe(statement.text);
+  }
+  m_streaming = false;
+  m_streamed.reset();
   m_splitter.set_ansi_quotes(m_modes.ansi_quotes());
   m_splitter.set_backslash_escapes(m_modes.backslash_escapes());
 }

@@ -3,7 +3,9 @@
 // file's own sql_mode settings by text: verify has no server) and classified
 // (restore/statement_policy): what the file would make a restore do, known before anything is
 // touched.
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -13,8 +15,19 @@
 
 namespace ifnbackup::verify_detail {
 
+// A statement is held whole up to k_statement_hold bytes; a longer one (a huge row, or a quote that
+// never ends in a crafted file) is read in pieces as it is cut and never held: verify's memory does
+// not grow with the statements of the file (issue 18, item 7).
 class StatementScan {
  public:
+  // MariaDB's default max_allowed_packet: what a server takes without being told otherwise.
+  static constexpr std::size_t k_statement_hold = 16 * 1024 * 1024;
+
+  StatementScan();
+  ~StatementScan();
+  StatementScan(const StatementScan&) = delete;
+  StatementScan& operator=(const StatementScan&) = delete;
+
   // `ours`: the file's header says ifnbackup wrote it (stricter rules); may change until the
   // first statement is complete, which comes after the header.
   void set_ours(bool ours) noexcept { m_ours = ours; }
@@ -25,9 +38,14 @@ class StatementScan {
 
  private:
   void take(restore::Statement&& statement);
+  void take_piece(std::string_view piece);
 
   restore::SqlSplitter m_splitter;
   restore::SessionModeTracker m_modes;
+  // The statement being handed over in pieces, read as they come (null: its mode is unknown).
+  bool m_streaming = false;
+  std::unique_ptr<restore::StatementClassifier> m_streamed;
+  std::string m_streamed_head;  // its first bytes, for a message
   bool m_ours = false;
   bool m_failed = false;  // the splitter refused the text (an unterminated quote)
   std::uint64_t m_statements = 0;
