@@ -74,6 +74,8 @@ struct VerifyResult {
   std::uint64_t object_statements = 0;
   std::uint64_t foreign_statements = 0;
   std::string first_foreign_statement;
+  // Bytes of the longest statement: the load reserves room for it at once (restore/sql_splitter).
+  std::uint64_t largest_statement = 0;
   // Our own file, whole (checksum and manifest good), called corrupt for its statements alone.
   bool refused_for_statements = false;
   Signer signer;

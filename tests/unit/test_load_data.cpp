@@ -39,6 +39,17 @@ TEST(InsertToLoadData, RawTabsAndNewlinesInAStringAreEscaped) {
   EXPECT_EQ(load->rows, "x\\ty\\nz\t1\n");
 }
 
+// The loader sends a one-row INSERT as it is: its LOAD DATA text (a second copy of a huge row) is
+// never made.
+TEST(InsertToLoadData, FewerRowsThanAskedMakeNoText) {
+  const std::string_view one = "INSERT INTO `t` (`a`,`b`) VALUES (1,0x00FF)";
+  EXPECT_TRUE(insert_to_load_data(one));
+  EXPECT_FALSE(insert_to_load_data(one, 2));
+  const auto two = insert_to_load_data("INSERT INTO `t` (`a`,`b`) VALUES (1,0x00FF),(2,NULL)", 2);
+  ASSERT_TRUE(two);
+  EXPECT_EQ(two->row_count, 2u);
+}
+
 TEST(InsertToLoadData, AnythingElseStaysSql) {
   for (const std::string_view insert : {
            "INSERT INTO t (`a`) VALUES (1)",                    // unquoted table

@@ -433,6 +433,21 @@ TEST(SqlSplitter, StreamedStatementIsRefusedAtTheLimitWithoutBeingHeld) {
   EXPECT_LE(largest, k_hold) << "no more than the hold at once";
 }
 
+// The loader waits there for room beside the statements its threads still hold.
+TEST(SqlSplitter, GrowthWaitIsAskedBeforeEachStepOfAStatement) {
+  SqlSplitter splitter;
+  std::vector<std::size_t> asked;
+  splitter.before_growth(10, [&asked](std::size_t size) { asked.push_back(size); });
+  std::vector<Statement> out;
+  const StatementSink sink = [&out](Statement&& s) { out.push_back(std::move(s)); };
+  for (const char c : std::string("SELECT '0123456789abcdefghijklmnopqrstuvwxyz';SELECT 1;")) {
+    splitter.feed(std::string_view(&c, 1), sink);
+  }
+  splitter.finish(sink);
+  ASSERT_EQ(out.size(), 2U);
+  EXPECT_EQ(asked, (std::vector<std::size_t>{10, 20, 30, 40})) << "each 10 bytes of the first statement only";
+}
+
 TEST(SqlSplitter, FinishResetsForANewScript) {
   SqlSplitter splitter;
   std::vector<Statement> out;

@@ -391,7 +391,7 @@ TEST_F(VerifyTest, ChecksumWithoutManifestIsCorrupt) {
 }
 
 // Issue 18, item 7: a statement longer than verify holds is read in pieces as it is cut, never held
-// whole; its end is read all the same.
+// whole; its end is read all the same, and its size is kept for the load.
 TEST_F(VerifyTest, AStatementLongerThanVerifyHoldsIsReadToItsEnd) {
   const std::size_t hold = ifnbackup::verify_detail::StatementScan::k_statement_hold;
   std::string row = "INSERT INTO `customers` (`id`,`label`) VALUES (9999,0x";
@@ -406,6 +406,7 @@ TEST_F(VerifyTest, AStatementLongerThanVerifyHoldsIsReadToItsEnd) {
   EXPECT_EQ(fine.status, VerifyStatus::ok_legacy) << fine.reason;
   EXPECT_EQ(fine.statements, 2u);
   EXPECT_EQ(fine.foreign_statements, 0u) << fine.first_foreign_statement;
+  EXPECT_EQ(fine.largest_statement, row.size());
 
   const VerifyResult legacy =
       ifnbackup::verify_backup_file(gzip_file("planted.sql.gz", {legacy_start + planted + legacy_end}));

@@ -56,6 +56,33 @@ TEST(WorkerPool, HeavyJobsRunWithinTheWeightAndOneAloneWhenHeavierStill) {
   EXPECT_EQ(most.load(), 250u) << "a job heavier than the limit runs, alone";
 }
 
+// The restore's reader asks for room before it holds more of the statement it is cutting.
+TEST(WorkerPool, RoomIsGivenWhenTheJobsHeldLeaveIt) {
+  WorkerPool pool(1, WorkerPool::Limits{8, 100});
+  pool.wait_for_room(1000);  // nothing held: any size
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<bool> job_done{false};
+  pool.submit(
+      [&](unsigned) {
+        released.wait();
+        job_done = true;
+      },
+      70);
+  pool.wait_for_room(30);  // 70 + 30 fit in 100
+  std::atomic<bool> room{false};
+  std::thread reader([&] {
+    pool.wait_for_room(31);
+    room = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_FALSE(room.load()) << "70 + 31 do not fit in 100 while the job holds its 70";
+  release.set_value();
+  reader.join();
+  EXPECT_TRUE(room.load());
+  EXPECT_TRUE(job_done.load()) << "room came when the job had left";
+}
+
 TEST(WorkerPool, TheFirstErrorIsThrownAndNoJobStartsAfterIt) {
   std::atomic<int> after{0};
   WorkerPool pool(2);

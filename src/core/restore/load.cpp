@@ -89,6 +89,7 @@ LoadStats load_backup(const RestorePlan& plan, const RestoreOptions& options,
   settings.keep_going = options.force;
   settings.progress = callbacks.progress;
   settings.ours = plan.verification.status == VerifyStatus::ok;
+  settings.largest_statement = plan.verification.largest_statement;
   settings.shown_name = plan.file.filename().string();
   if (plan.sections.empty()) {
     settings.expected_sha256 = plan.verification.sha256;

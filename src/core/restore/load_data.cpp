@@ -202,12 +202,12 @@ std::string load_statement(const ParsedInsert& parsed, const std::vector<bool>& 
 
 }  // namespace
 
-std::optional<LoadData> insert_to_load_data(std::string_view insert) {
+std::optional<LoadData> insert_to_load_data(std::string_view insert, std::uint64_t min_rows) {
   while (!insert.empty() && (insert.back() == ' ' || insert.back() == '\n' || insert.back() == '\r')) {
     insert.remove_suffix(1);
   }
   const auto parsed = parse_insert(insert);
-  if (!parsed) {
+  if (!parsed || parsed->row_count < min_rows) {
     return std::nullopt;
   }
   const std::vector<std::string_view>& columns = parsed->columns;

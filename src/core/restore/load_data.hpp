@@ -22,6 +22,7 @@ struct LoadData {
 // value in a binary column): the caller runs the INSERT as it is. Backslash escapes must be on.
 // Not for a table with a BEFORE INSERT trigger: MariaDB's LOAD DATA then ignores
 // NO_AUTO_VALUE_ON_ZERO (a 0 id becomes the next one). Our dumps create triggers after the rows.
-std::optional<LoadData> insert_to_load_data(std::string_view insert);
+// nullopt too, before any text is made, for fewer than `min_rows` rows.
+std::optional<LoadData> insert_to_load_data(std::string_view insert, std::uint64_t min_rows = 1);
 
 }  // namespace ifnbackup::restore

@@ -64,9 +64,16 @@ bool is_retryable(unsigned error_number) {
 // everything else waits for them (drain) and runs on the main connection, so each table's
 // DDL, deferred indexes and triggers still see all of its rows. Session settings run on every
 // connection. The statements queued or running hold at most k_pool_bytes together (or one
-// statement, whatever its size): memory is bounded by bytes, not by a count of statements, so
-// a file of huge INSERTs holds a few of them at a time, not 2 x workers.
+// statement, whatever its size), and so does the one being read with them, checked each
+// k_room_step of its growth: memory is bounded by bytes, not by a count of statements, so a file
+// of huge INSERTs holds one of them at a time (and up to k_room_step of the next), not 2 x workers.
 constexpr std::size_t k_pool_bytes = 64 * 1024 * 1024;
+constexpr std::size_t k_room_step = 1024 * 1024;
+// A statement this long goes as the INSERT it is: its LOAD DATA text would be a second copy of it
+// (hex stays hex), and what it holds is one huge row (our dumper starts a new INSERT once one passes
+// 1 MiB), on which LOAD DATA gains nothing. So the loading threads' LOAD DATA texts, about as long
+// as their statements, stay within k_pool_bytes too.
+constexpr std::size_t k_load_data_max_bytes = 16 * 1024 * 1024;
 class InsertPool {
  public:
   InsertPool(std::vector<db::Connection*> connections, std::string file, bool load_data)
@@ -87,6 +94,11 @@ class InsertPool {
         [this, statement = std::move(statement)](unsigned thread) { run(*m_connections[thread], statement); },
         size);
   }
+
+  // Waits until a statement of `size` bytes, being read, fits beside those queued or running: the
+  // reader holds it too, so a huge statement is not read while another one is still loading.
+  // Throws the first worker error.
+  void wait_for_room(std::size_t size) { m_threads->wait_for_room(size); }
 
   // Waits until every queued statement has run. Throws the first worker error.
   void drain() { m_threads->wait_idle(); }
@@ -147,7 +159,8 @@ class InsertPool {
                                            bool& as_load_data, bool& short_load) {
     as_load_data = false;
     short_load = false;
-    if (!m_load_data.load() || connection.no_backslash_escapes()) {
+    if (!m_load_data.load() || connection.no_backslash_escapes() ||
+        statement.text.size() > k_load_data_max_bytes) {
       return connection.run_statement(statement.text);
     }
     // One row goes as the INSERT it is: LOAD DATA gains nothing on one row, and on MariaDB 10.11
@@ -155,8 +168,8 @@ class InsertPool {
     // FOREIGN_KEY_CHECKS=0 (InnoDB's bulk insert into an empty table), with a VIRTUAL column, gets
     // AUTO_INCREMENT 2 from the ALTER TABLE ... ADD KEY that follows, whatever its id (the stock
     // client's INSERT keeps max(id)+1: fuzz seeds 7040 and 7055, RestoreFidelity.OneRowTable...).
-    const auto load = insert_to_load_data(statement.text);
-    if (!load || load->row_count < 2) {
+    const auto load = insert_to_load_data(statement.text, 2);
+    if (!load) {
       return connection.run_statement(statement.text);
     }
     auto result = connection.load_local(load->statement, load->rows);
@@ -252,11 +265,13 @@ ScriptLoad::ScriptLoad(db::Connection& connection, const std::filesystem::path& 
   // Line numbers count the lines read: with sections only, not the file's own numbering.
   const std::string name = settings.shown_name.empty() ? file.filename().string() : settings.shown_name;
   m_shown = m_parts.empty() ? name : name + " (sections read for --tables)";
+  m_splitter.expect_largest(std::min(settings.largest_statement, settings.max_statement_bytes));
   m_splitter.set_backslash_escapes(!connection.no_backslash_escapes());
   m_splitter.set_ansi_quotes(connection.ansi_quotes());
   // --force reports failures in script order: one connection then.
   if (!settings.workers.empty() && !settings.keep_going) {
     m_pool = std::make_unique<InsertPool>(settings.workers, m_shown, settings.load_data);
+    m_splitter.before_growth(k_room_step, [this](std::size_t size) { m_pool->wait_for_room(size); });
     spdlog::info("loading rows on {} connection{}", settings.workers.size(), settings.workers.size() == 1 ? "" : "s");
   }
   if (settings.only_tables) {

@@ -59,6 +59,9 @@ struct LoadSettings {
   // A statement longer than this is an error (Error(corrupt) naming its line) before it is held
   // whole: the target's max_allowed_packet, which would refuse it anyway.
   std::size_t max_statement_bytes = SqlSplitter::k_default_max_statement_bytes;
+  // The file's largest statement as its verification measured it (SqlSplitter::expect_largest);
+  // 0: not known.
+  std::size_t largest_statement = 0;
   // The whole file's verified content (its checksum line's SHA-256 and byte count): hashed again
   // as it is loaded, and Error(corrupt) at the end if it differs — the file changed on disk
   // between the verification and the load. Empty: not checked (mysqldump files, --tables ranges).

@@ -32,6 +32,8 @@ constexpr ByteSet k_comment_stops = make_set("*/\n");
 constexpr std::string_view k_default_delimiter = ";";
 // stream_beyond(): the trailing bytes kept back from the piece sink, for emit() to trim.
 constexpr std::size_t k_trailing_junk_keep = 64 * 1024;
+// expect_largest(): a statement grows by doubling up to this size, then to the largest at once.
+constexpr std::size_t k_room_for_largest_from = 4 * 1024 * 1024;
 constexpr std::string_view k_delimiter_command = "delimiter";
 constexpr std::string_view k_sandbox_line = "/*M!999999\\-";
 
@@ -134,6 +136,7 @@ void SqlSplitter::reset() {
   m_statement.clear();
   m_streamed = 0;
   m_line_starts_with_delimiter.reset();
+  m_next_growth_wait = m_growth_step;
   m_carry.clear();
   m_line = 1;
   m_statement_line = 0;
@@ -199,6 +202,12 @@ void SqlSplitter::stream_beyond(std::size_t hold_bytes, PieceSink on_piece) {
   m_statement.reserve(hold_bytes);
 }
 
+void SqlSplitter::before_growth(std::size_t step, GrowthWait wait) {
+  m_growth_step = std::max<std::size_t>(step, 1);
+  m_growth_wait = std::move(wait);
+  m_next_growth_wait = m_growth_step;
+}
+
 void SqlSplitter::append(const char* data, std::size_t size) {
   if (size == 0) {
     return;
@@ -216,6 +225,15 @@ void SqlSplitter::append(const char* data, std::size_t size) {
   }
   if (m_on_piece && m_statement.size() + size > m_hold_bytes) {
     hand_over();
+  }
+  const std::size_t needed = m_statement.size() + size;
+  if (m_growth_wait && needed >= m_next_growth_wait) {
+    m_growth_wait(needed);
+    m_next_growth_wait = (needed / m_growth_step + 1) * m_growth_step;
+  }
+  if (needed > m_statement.capacity() && needed > k_room_for_largest_from && needed < m_expected_largest) {
+    m_statement.reserve(m_expected_largest);
+    m_reserved_for_largest = true;
   }
   m_statement.append(data, size);
 }
@@ -288,6 +306,9 @@ void SqlSplitter::emit(const StatementSink& on_statement) {
     --size;
   }
   m_statement.resize(size);
+  if (std::exchange(m_reserved_for_largest, false) && m_statement.size() < m_statement.capacity() / 2) {
+    m_statement.shrink_to_fit();  // queued for a loading thread: hold what it is, not the room made
+  }
   if (pending()) {
     Statement statement{std::move(m_statement), m_statement_line, m_delimiter == k_default_delimiter,
                         m_streamed};
@@ -297,6 +318,7 @@ void SqlSplitter::emit(const StatementSink& on_statement) {
   }
   m_statement.clear();
   m_streamed = 0;
+  m_next_growth_wait = m_growth_step;
   mark_line_output();
 }
 

@@ -85,6 +85,18 @@ class SqlSplitter {
   // more than 64 KiB of trailing control bytes is no longer trimmed whole.
   void stream_beyond(std::size_t hold_bytes, PieceSink on_piece);
 
+  // The size of the file's largest statement, as its verification found it: a statement that
+  // passes 4 MiB gets room for that at once, instead of doubling its buffer on the way (each
+  // doubling copies the text into twice its size: the last one held three times a huge statement).
+  // The text given to the sink is cut back to its size when it is less than half that room.
+  void expect_largest(std::size_t bytes) noexcept { m_expected_largest = bytes; }
+
+  // Called each time the statement being cut is about to pass another `step` bytes, with the size
+  // it will have, before it grows: a caller that holds other statements (the loader's queue) may
+  // wait there until they leave room for it.
+  using GrowthWait = std::function<void(std::size_t)>;
+  void before_growth(std::size_t step, GrowthWait wait);
+
   const std::string& delimiter() const noexcept { return m_delimiter; }
   // Whether a backslash escapes the next byte inside '...' and "..." (false under the server's
   // NO_BACKSLASH_ESCAPES). Takes effect from the next byte processed; reset to true by finish().
@@ -115,6 +127,11 @@ class SqlSplitter {
 
   std::size_t m_max_statement_bytes;
   std::size_t m_hold_bytes = static_cast<std::size_t>(-1);
+  std::size_t m_expected_largest = 0;
+  bool m_reserved_for_largest = false;
+  std::size_t m_growth_step = 0;
+  GrowthWait m_growth_wait;
+  std::size_t m_next_growth_wait = 0;  // the size at which m_growth_wait is called next
   PieceSink m_on_piece;
   std::uint64_t m_streamed = 0;  // bytes of the pending statement handed to m_on_piece
   // Whether the current line's kept bytes start with DELIMITER, decided when they were handed over.

@@ -21,17 +21,22 @@ WorkerPool::~WorkerPool() {
 
 void WorkerPool::submit(Job job, std::size_t weight) {
   std::unique_lock lock(m_mutex);
-  m_changed.wait(lock, [this, weight] {
-    return m_error ||
-           (m_queue.size() < m_limits.queued &&
-            (m_weight == 0 || (weight <= m_limits.weight && m_weight <= m_limits.weight - weight)));
-  });
+  m_changed.wait(lock,
+                 [this, weight] { return m_error || (m_queue.size() < m_limits.queued && fits(weight)); });
   if (m_error) {
     std::rethrow_exception(m_error);
   }
   m_weight += weight;
   m_queue.push_back(Queued{std::move(job), weight});
   m_changed.notify_all();
+}
+
+void WorkerPool::wait_for_room(std::size_t weight) {
+  std::unique_lock lock(m_mutex);
+  m_changed.wait(lock, [this, weight] { return m_error || fits(weight); });
+  if (m_error) {
+    std::rethrow_exception(m_error);
+  }
 }
 
 void WorkerPool::wait_idle() {

@@ -38,6 +38,11 @@ class WorkerPool {
   // Queues a job; waits while the limits are reached. Throws the first job's error: once a job
   // threw, no other job starts.
   void submit(Job job, std::size_t weight = 0);
+  // Waits until a job of `weight` would fit beside those queued or running (or none is left),
+  // without queueing one: a caller about to hold that much itself (the restore's reader, the
+  // statement it is cutting) keeps what it holds and what the jobs hold within the limit. Throws
+  // the first job's error.
+  void wait_for_room(std::size_t weight);
   // Waits until every queued job has run. Throws the first job's error.
   void wait_idle();
 
@@ -46,6 +51,9 @@ class WorkerPool {
     Job job;
     std::size_t weight = 0;
   };
+  bool fits(std::size_t weight) const noexcept {
+    return m_weight == 0 || (weight <= m_limits.weight && m_weight <= m_limits.weight - weight);
+  }
   void work(unsigned thread);
   void stop_and_join() noexcept;
 

@@ -1,5 +1,7 @@
 #include "verify/statement_scan.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "ifnbackup/error.hpp"
@@ -41,6 +43,7 @@ void StatementScan::take_piece(std::string_view piece) {
 
 void StatementScan::take(restore::Statement&& statement) {
   ++m_statements;
+  m_largest = std::max<std::uint64_t>(m_largest, statement.streamed + statement.text.size());
   // The loader runs this statement under the modes the file set before it (as the server and the
   // client follow them); the same modes cut and read it here.
   restore::StatementClass kind = k_unknown_mode;
@@ -104,6 +107,7 @@ void StatementScan::conclude(VerifyResult& result) {
     }
   }
   result.statements = m_statements;
+  result.largest_statement = m_largest;
   result.object_statements = m_objects;
   result.foreign_statements = m_foreign;
   result.first_foreign_statement = m_first_foreign;

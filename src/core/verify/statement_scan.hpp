@@ -49,6 +49,7 @@ class StatementScan {
   bool m_ours = false;
   bool m_failed = false;  // the splitter refused the text (an unterminated quote)
   std::uint64_t m_statements = 0;
+  std::uint64_t m_largest = 0;
   std::uint64_t m_objects = 0;
   std::uint64_t m_foreign = 0;
   std::string m_first_foreign;
