@@ -75,6 +75,13 @@ RowDigest digest_table(db::Connection& connection, const std::string& database, 
       util::check_interrupted();
     }
     encoded.clear();
+    // Room for the row's text at once (each value takes at most twice its bytes, quoted or in hex,
+    // or NULL): grown by doubling, a huge value's text would be copied into twice its size.
+    std::size_t bound = 2 + 5 * fields.size();
+    for (unsigned i = 0; i < fields.size(); ++i) {
+      bound += 2 * row.lengths[i];
+    }
+    encoded.reserve(bound);
     append_row(encoded, fields, row);
     digest.add_row(encoded);
   }
