@@ -241,12 +241,14 @@ expect_eq "--no-binlog refused: database unchanged" "${before}" "$(db_state "${d
 expect_eq "--no-binlog refused: no new safety snapshot" "${snapshots_before}" "$(snapshots_in "${backups}")"
 
 # A server that accepts fewer connections than --threads asks for: the rows load on fewer, and the
-# connections are all opened before anything is dropped. (3: the database's lock on the server holds
-# one of its own, the restore's main connection another, one worker.)
+# connections are all opened before anything is dropped, the content proof's first: a limit costs
+# workers, never the proof (it needed a connection of its own at the first CREATE EVENT, when the
+# workers held the rest). (4: the database's lock on the server holds one of its own, the restore's
+# main connection another, the proof's reader one, one worker.)
 few="rcli_few_$$"
 few_db="${db}_few"
 cli_on_exit "mariadb --defaults-file='${IFNBACKUP_TEST_DEFAULTS_FILE}' -e 'DROP DATABASE IF EXISTS \`${few_db}\`'"
-sql -e "CREATE USER '${few}'@'localhost' IDENTIFIED BY '${limited_password}' WITH MAX_USER_CONNECTIONS 3;
+sql -e "CREATE USER '${few}'@'localhost' IDENTIFIED BY '${limited_password}' WITH MAX_USER_CONNECTIONS 4;
     GRANT ALL PRIVILEGES ON \`${few_db}\`.* TO '${few}'@'localhost';
     GRANT SUPER ON *.* TO '${few}'@'localhost'" || fail "creating ${few}"  # DEFINER clauses, triggers + binlog
 cli_on_exit "mariadb --defaults-file='${IFNBACKUP_TEST_DEFAULTS_FILE}' -e \"DROP USER IF EXISTS '${few}'@'localhost'\""
@@ -256,7 +258,7 @@ printf '[client]\nuser=%s\npassword=%s\nsocket=%s\n' "${few}" "${limited_passwor
 chmod 600 "${few_cnf}"
 run "${CLI_BIN}" --defaults-file "${few_cnf}" --database "${db}" --backup-dir "${backups}" \
     restore --yes --threads 4 --into "${few_db}" "${file}"
-expect_exit "restore --threads 4 for an account limited to 3 connections" 0
+expect_exit "restore --threads 4 for an account limited to 4 connections" 0
 expect_contains "it says the server refused a connection" "the server refused another connection" "${CLI_LAST_ERR}"
 expect_contains "and loads on the one worker it got" "rows load on 1" "${CLI_LAST_ERR}"
 expect_eq "the copy equals the other copy of the same file" "$(db_state "${nb}")" "$(db_state "${few_db}")"

@@ -43,15 +43,11 @@ std::string server_series(std::string_view version) {
   return series;
 }
 
-std::unique_ptr<db::Connection> open_proof_snapshot(const ConnectionOptions& connection,
-                                                    const std::string& database) {
-  ConnectionOptions options = connection;
-  options.database = database;
-  auto reader = db::Connection::open(options);
-  proof::set_reading_session(*reader);
-  reader->execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
-  reader->execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
-  return reader;
+void start_proof_snapshot(db::Connection& reader, const std::string& database) {
+  reader.execute("USE " + db::quote_identifier(database));
+  proof::set_reading_session(reader);
+  reader.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+  reader.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
 }
 
 std::vector<TableCheck> check_tables(const ConnectionOptions& connection, const std::string& database,
@@ -110,7 +106,7 @@ std::vector<TableCheck> check_tables(const ConnectionOptions& connection, const 
 
 std::vector<TableCheck> check_restored(const RestorePlan& plan, const RestoreOptions& options,
                                        const RestoreCallbacks& callbacks, bool snapshot_taken,
-                                       std::unique_ptr<db::Connection> proof_snapshot) {
+                                       ProofReader proof_reader) {
   if (callbacks.before_checks) {
     callbacks.before_checks(plan.target_database);
   }
@@ -122,9 +118,12 @@ std::vector<TableCheck> check_restored(const RestorePlan& plan, const RestoreOpt
   ProofSettings proof;
   proof.prove = !options.no_proof;
   proof.source_server = plan.verification.header.contains("server") ? plan.verification.header.at("server") : "";
-  proof.snapshot = proof_snapshot.get();
+  if (proof_reader.connection && !proof_reader.started) {
+    start_proof_snapshot(*proof_reader.connection, plan.target_database);  // no event: the tables as they are
+  }
+  proof.snapshot = proof_reader.connection.get();
   std::vector<TableCheck> checks = check_tables(options.connection, plan.target_database, restored, proof);
-  proof_snapshot.reset();
+  proof_reader.connection.reset();
   if (!options.force) {
     throw_if_not_as_dumped(checks, snapshot_taken);  // rolled back by the caller
   }

@@ -19,7 +19,7 @@ namespace ifnbackup::restore {
 struct ProofSettings {
   bool prove = true;           // false: --no-proof, row counts only
   std::string source_server;   // the backup's "-- ifnbackup-server:" (VERSION() of the source)
-  // A reading session opened by open_proof_snapshot: the tables are read as they were then.
+  // A reading session started by start_proof_snapshot: the tables are read as they were then.
   // Null: a session of its own, reading them as they are now.
   db::Connection* snapshot = nullptr;
 };
@@ -28,8 +28,9 @@ struct ProofSettings {
 // before the first event is created, so an event the scheduler runs meanwhile (a purge every minute)
 // is not taken for a restore that changed rows. Closing it ends the snapshot (a roll-back's DROP
 // TABLE waits for that).
-std::unique_ptr<db::Connection> open_proof_snapshot(const ConnectionOptions& connection,
-                                                    const std::string& database);
+// `reader` is a connection opened for it with the load's others, before anything was dropped (a
+// server that limits an account's connections refuses a worker, never the proof).
+void start_proof_snapshot(db::Connection& reader, const std::string& database);
 
 // One check per table of `expected`, in its order. Throws Error(server) when the server fails.
 std::vector<TableCheck> check_tables(const ConnectionOptions& connection, const std::string& database,

@@ -30,8 +30,12 @@ std::unique_ptr<db::Connection> open_writer(const ConnectionOptions& connection,
 // costs speed (fewer workers), never a roll-back.
 LoadStats load_into(const ConnectionOptions& connection, const std::string& database,
                     const std::filesystem::path& file, LoadSettings settings, bool no_binlog,
-                    unsigned workers, const std::string& collation) {
+                    unsigned workers, const std::string& collation,
+                    std::unique_ptr<db::Connection>* proof_reader) {
   auto target = open_writer(connection, false, no_binlog);
+  if (proof_reader != nullptr) {
+    *proof_reader = open_writer(connection, false, false);  // it only reads; idle until the rows are in
+  }
   std::vector<std::unique_ptr<db::Connection>> extra;
   for (unsigned i = 0; i < workers; ++i) {
     try {
@@ -81,7 +85,7 @@ LoadStats load_into(const ConnectionOptions& connection, const std::string& data
 
 LoadStats load_backup(const RestorePlan& plan, const RestoreOptions& options,
                       const RestoreCallbacks& callbacks, const std::filesystem::path& pinned,
-                      std::unique_ptr<db::Connection>& proof_snapshot) {
+                      ProofReader& proof) {
   if (options.no_binlog) {
     spdlog::info("binary logging is off for this restore's sessions (--no-binlog): replicas do not get it");
   }
@@ -111,12 +115,13 @@ LoadStats load_backup(const RestorePlan& plan, const RestoreOptions& options,
                                        [](const TableCount& table) { return !table.digest.empty(); });
   if (proving) {
     settings.before_first_event = [&] {
-      proof_snapshot = open_proof_snapshot(options.connection, plan.target_database);
+      start_proof_snapshot(*proof.connection, plan.target_database);
+      proof.started = true;
     };
   }
   try {
     return load_into(options.connection, plan.target_database, pinned, settings, options.no_binlog, workers,
-                     plan.database_collation);
+                     plan.database_collation, proving ? &proof.connection : nullptr);
   } catch (const Error&) {
     throw;
   } catch (const std::exception& unexpected) {

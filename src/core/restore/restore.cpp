@@ -68,14 +68,14 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
   try {
     // The proof reads the tables as the load left them, before any event restored with them ran;
     // it is closed before a roll-back (its transaction would hold the roll-back's DROP TABLE).
-    std::unique_ptr<db::Connection> proof_snapshot;
+    restore::ProofReader proof;
     const restore::LoadStats stats =
-        restore::load_backup(plan, options, callbacks, pinned.path(), proof_snapshot);
+        restore::load_backup(plan, options, callbacks, pinned.path(), proof);
     result.statements = stats.statements;
     result.warnings = stats.warnings;
     result.failed_statements = stats.failed;
     result.checks =
-        restore::check_restored(plan, options, callbacks, !snapshot.file.empty(), std::move(proof_snapshot));
+        restore::check_restored(plan, options, callbacks, !snapshot.file.empty(), std::move(proof));
   } catch (const Error& error) {
     restore::roll_back(plan, options, callbacks, snapshot, error);
   }
