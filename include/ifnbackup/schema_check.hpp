@@ -28,6 +28,10 @@ struct SchemaCheckResult {
   std::uint64_t statements = 0;  // run in the scratch database
   std::uint64_t refused = 0;     // of which the server refused
   std::string scratch_database;
+  // Uncompressed bytes of the file read (a file with a section index: not the parts that hold only
+  // rows), of file_bytes; 0 and 0: the whole file, as one stream.
+  std::uint64_t bytes_read = 0;
+  std::uint64_t file_bytes = 0;
   std::chrono::milliseconds duration{0};
 };
 

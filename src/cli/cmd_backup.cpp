@@ -56,8 +56,13 @@ SchemaCheckResult check_new_backup(const std::filesystem::path& file, const Glob
   }
   switch (result.outcome) {
     case SchemaCheckOutcome::passed:
-      spdlog::info("schema check: {} statements of the schema loaded into scratch database '{}' ({:.1f} s), dropped",
-                   result.statements, result.scratch_database, static_cast<double>(result.duration.count()) / 1000.0);
+      spdlog::info("schema check: {} statements of the schema loaded into scratch database '{}' ({:.1f} s{}), dropped",
+                   result.statements, result.scratch_database, static_cast<double>(result.duration.count()) / 1000.0,
+                   result.file_bytes == 0 ? std::string()
+                                          : fmt::format("; read {:.1f} of the file's {:.1f} MiB: its parts holding "
+                                                        "rows alone are skipped",
+                                                        static_cast<double>(result.bytes_read) / 1048576.0,
+                                                        static_cast<double>(result.file_bytes) / 1048576.0));
       break;
     case SchemaCheckOutcome::not_run:
       spdlog::warn("schema check not run: {}", result.detail);

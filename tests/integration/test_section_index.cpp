@@ -13,7 +13,9 @@
 #include "ifnbackup/backup.hpp"
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/verify.hpp"
+#include "ifnbackup/schema_check.hpp"
 #include "io/gzip_reader.hpp"
+#include "restore/script_loader.hpp"
 #include "test_support.hpp"
 #include "verify/section_check.hpp"
 
@@ -131,6 +133,56 @@ TEST(SectionIndexBackup, BigTableInPartsVerifiedOnOneOrSeveralThreads) {
   EXPECT_EQ(target->query_value("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"),
             "1")
       << "only the chosen table";
+}
+
+// The schema check of a backup whose big table has parts reads the table's structure, its last part
+// (its deferred keys, after its rows) and the rest, not the parts that hold rows alone: the same
+// statements run as when it reads the whole file (issue 19: the check's cost on a big database).
+TEST(SectionIndexBackup, SchemaCheckSkipsThePartsThatHoldRowsAlone) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  ScratchDatabase database(server, "si_schema");
+  fill(server, database.name());
+  {
+    auto connection = connect(server, database.name());
+    connection->execute("ALTER TABLE big ADD KEY by_amount (amount)");
+    connection->execute("CREATE VIEW small_names AS SELECT name FROM small");
+  }
+  TempDir work;
+  BackupOptions options;
+  options.connection = connection_options(server, database.name());
+  options.backup_dir = work.path() / "backups";
+  const fs::path file = run_backup(options).file;
+  const auto index = verify_detail::SectionCheck::load(file);
+  ASSERT_TRUE(index.has_value());
+  std::vector<Section> parts;
+  std::uint64_t all_bytes = 0;
+  for (const Section& section : index->sections()) {
+    all_bytes += section.with_previous ? 0 : section.bytes;
+    if (section.kind == SectionKind::part) {
+      parts.push_back(section);
+    }
+  }
+  ASSERT_EQ(parts.size(), 2u) << "big is cut in a table section and two parts";
+  EXPECT_NE(decode_range(file, parts[1]).find("ADD KEY `by_amount`"), std::string::npos)
+      << "the deferred key is in big's last part";
+
+  const SchemaCheckResult checked = check_schema(options.connection, file);
+  ASSERT_EQ(checked.outcome, SchemaCheckOutcome::passed) << checked.detail;
+  EXPECT_EQ(checked.file_bytes, all_bytes);
+  EXPECT_EQ(checked.bytes_read, all_bytes - parts[0].bytes) << "all but big's first part, which holds rows alone";
+
+  // The whole file, schema only, runs the same statements.
+  ScratchDatabase whole(server, "si_schema_whole");
+  auto connection = connect(server, whole.name());
+  restore::LoadSettings settings;
+  settings.schema_only = true;
+  settings.ours = true;
+  settings.load_data = false;
+  const restore::LoadStats stats = restore::load_script(*connection, file, settings);
+  EXPECT_EQ(checked.statements, stats.statements);
+  EXPECT_EQ(connection->query_value("SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = "
+                                    "DATABASE() AND INDEX_NAME = 'by_amount'"),
+            "1");
 }
 
 // Three tables of ~1.5 MiB of SQL each: the first shares the prologue's range, the others have

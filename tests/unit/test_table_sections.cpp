@@ -64,5 +64,41 @@ TEST(TableSections, TheChosenTablesRangesThePrologueAndTheObjects) {
   }
 }
 
+std::vector<Read> schema_reads(const std::vector<Section>& index) {
+  std::vector<Read> out;
+  for (const SectionRead& read : choose_schema_sections(index)) {
+    out.push_back(Read{read.index, read.load, read.scan});
+  }
+  return out;
+}
+
+TEST(SchemaSections, EveryRangeButTheRowsOnlyParts) {
+  // a: three parts, the first two rows alone | b and c share a range | d: one part, the objects in it
+  const std::vector<Section> index = {
+      section(SectionKind::prologue),           // 0
+      section(SectionKind::table, "a"),         // 1: its structure and first rows
+      section(SectionKind::part, "a"),          // 2: rows only
+      section(SectionKind::part, "a"),          // 3: rows only
+      section(SectionKind::part, "a"),          // 4: its last rows, then its deferred keys
+      section(SectionKind::table, "b"),         // 5
+      section(SectionKind::table, "c", true),   // 6: in b's range
+      section(SectionKind::table, "d"),         // 7
+      section(SectionKind::part, "d"),          // 8: the last, holding the objects
+      section(SectionKind::objects, {}, true),  // 9: in d's part's range
+  };
+  EXPECT_EQ(schema_reads(index),
+            (std::vector<Read>{{0, true, true}, {1, true, false}, {4, true, false}, {5, true, false},
+                               {7, true, false}, {8, true, true}}));
+  // a part of another table right after a table's part is its own table's last: read
+  const std::vector<Section> adjacent = {
+      section(SectionKind::prologue), section(SectionKind::table, "a"), section(SectionKind::part, "a"),
+      section(SectionKind::table, "b"), section(SectionKind::part, "b"), section(SectionKind::objects)};
+  EXPECT_EQ(schema_reads(adjacent), (std::vector<Read>{{0, true, true}, {1, true, false}, {2, true, false},
+                                                       {3, true, false}, {4, true, false}, {5, true, true}}));
+  // the index given, every range is read
+  EXPECT_EQ(schema_reads(k_index), (std::vector<Read>{{0, true, true}, {1, true, false}, {2, true, false},
+                                                      {3, true, false}, {5, true, true}}));
+}
+
 }  // namespace
 }  // namespace ifnbackup::restore

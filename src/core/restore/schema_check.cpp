@@ -16,6 +16,7 @@
 #include "ifnbackup/error.hpp"
 #include "io/gzip_reader.hpp"
 #include "restore/script_loader.hpp"
+#include "restore/table_sections.hpp"
 #include "restore/target_database.hpp"
 
 namespace ifnbackup {
@@ -102,6 +103,21 @@ SchemaCheckResult check_schema(const ConnectionOptions& connection, const std::f
     return result;
   };
 
+  // A file with a section index: only its sections that hold more than rows (a big table's parts
+  // are rows alone), each checked again against the index as it is read.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;
+  if (const auto sections = restore::verify_schema_sections(file)) {
+    if (sections->verification.status != VerifyStatus::ok) {
+      result.detail = fmt::format("the file's sections do not verify: {}", sections->verification.reason);
+      return finish();
+    }
+    for (const Section& section : sections->ranges) {
+      ranges.emplace_back(section.at, section.size);
+      result.bytes_read += section.bytes;
+    }
+    result.file_bytes = sections->indexed_bytes;
+  }
+
   auto server = db::Connection::open(connection, false);
   // The scratch database's DDL stays out of the binary log when the account may say so.
   if (!server->run_statement("SET SESSION sql_log_bin = 0").ok) {
@@ -133,6 +149,7 @@ SchemaCheckResult check_schema(const ConnectionOptions& connection, const std::f
   settings.keep_going = true;  // every refused statement is worth knowing
   settings.ours = true;
   settings.load_data = false;
+  settings.ranges = std::move(ranges);
   const restore::LoadStats stats = restore::load_script(*server, file, settings);
   result.statements = stats.statements;
   result.refused = stats.failed;

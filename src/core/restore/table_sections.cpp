@@ -33,11 +33,38 @@ std::vector<SectionRead> choose_sections(const std::vector<Section>& index,
   return read;
 }
 
-std::optional<TableSections> verify_table_sections(const std::filesystem::path& path,
-                                                   const std::vector<std::string>& tables) {
+std::vector<SectionRead> choose_schema_sections(const std::vector<Section>& index) {
+  std::vector<SectionRead> read;  // in file order
+  std::size_t owner = 0;
+  for (std::size_t i = 0; i < index.size(); ++i) {
+    const Section& section = index[i];
+    if (!section.with_previous) {
+      owner = i;
+    }
+    const bool rows_only = section.kind == SectionKind::part && i + 1 < index.size() &&
+                           index[i + 1].kind == SectionKind::part && index[i + 1].table == section.table;
+    if (rows_only) {
+      continue;
+    }
+    const bool scan = section.kind == SectionKind::prologue || section.kind == SectionKind::objects;
+    if (!read.empty() && read.back().index == owner) {
+      read.back().scan = read.back().scan || scan;
+    } else {
+      read.push_back(SectionRead{owner, true, scan});
+    }
+  }
+  return read;
+}
+
+namespace {
+
+std::optional<TableSections> verify_chosen(const std::filesystem::path& path, const SectionChoice& choose) {
   TableSections chosen;
   auto verification = verify_sections(path, [&](const std::vector<Section>& index) {
-    std::vector<SectionRead> read = choose_sections(index, tables);
+    std::vector<SectionRead> read = choose(index);
+    for (const Section& section : index) {
+      chosen.indexed_bytes += section.with_previous ? 0 : section.bytes;
+    }
     for (const SectionRead& range : read) {
       if (range.load) {
         chosen.ranges.push_back(index[range.index]);
@@ -50,6 +77,17 @@ std::optional<TableSections> verify_table_sections(const std::filesystem::path& 
   }
   chosen.verification = std::move(*verification);
   return chosen;
+}
+
+}  // namespace
+
+std::optional<TableSections> verify_table_sections(const std::filesystem::path& path,
+                                                   const std::vector<std::string>& tables) {
+  return verify_chosen(path, [&](const std::vector<Section>& index) { return choose_sections(index, tables); });
+}
+
+std::optional<TableSections> verify_schema_sections(const std::filesystem::path& path) {
+  return verify_chosen(path, choose_schema_sections);
 }
 
 }  // namespace ifnbackup::restore

@@ -1,6 +1,7 @@
 #pragma once
 // restore --tables on a file with a section index: which of its sections are read, and those
 // checked alone by verify (verify_sections) before they are loaded.
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -17,13 +18,24 @@ namespace ifnbackup::restore {
 std::vector<SectionRead> choose_sections(const std::vector<Section>& index,
                                          const std::vector<std::string>& tables);
 
+// Pure. The ranges the schema check reads, in file order: every range but a table's parts that
+// another part of the same table follows. Those hold nothing but rows (a part starts at an INSERT);
+// a table's last part is read, for the statements after its rows (its deferred keys, the objects
+// sharing its range).
+std::vector<SectionRead> choose_schema_sections(const std::vector<Section>& index);
+
 struct TableSections {
   VerifyResult verification;    // status ok: partial, the manifest's tables, the prologue's header
   std::vector<Section> ranges;  // to load, in file order: the prologue, then the tables' ranges
+  std::uint64_t indexed_bytes = 0;  // uncompressed bytes of every section of the file
 };
 // std::nullopt when the file has no index (the caller verifies it whole). A damaged section gives
 // a verification with status corrupt or incomplete and its reason.
 std::optional<TableSections> verify_table_sections(const std::filesystem::path& path,
                                                    const std::vector<std::string>& tables);
+
+// The schema check's sections, verified (as verify_table_sections): std::nullopt when the file has
+// no index.
+std::optional<TableSections> verify_schema_sections(const std::filesystem::path& path);
 
 }  // namespace ifnbackup::restore
