@@ -4,9 +4,8 @@
 
 #include "cli.hpp"
 #include "format.hpp"
-#include "ifnbackup/error.hpp"
-#include "ifnbackup/inventory.hpp"
 #include "ifnbackup/json.hpp"
+#include "ifnbackup/listing.hpp"
 
 namespace ifnbackup::cli {
 
@@ -31,66 +30,27 @@ std::string verification_text(const VerificationRecord* record) {
   return "?";
 }
 
-int list_folder(const GlobalSettings& settings) {
-  if (settings.backup_dir.empty()) {
-    throw Error(ErrorCode::usage, "no backup folder", "give --backup-dir or 'backup-dir' in the config file");
-  }
-  const std::filesystem::path dir = settings.backup_dir;
-  const auto entries = scan_backup_folder(dir, settings.prefix);
-  const auto state = VerificationState::load(dir);
-  const auto now = std::chrono::system_clock::now();
+const char* kind_word(BackupKind kind) {
+  return kind == BackupKind::partial ? "partial" : kind == BackupKind::safety_snapshot ? "safety" : "backup";
+}
 
-  std::size_t backups = 0, snapshots = 0, partials = 0, foreign = 0;
-  std::uint64_t used = 0;
-  const CatalogEntry* newest_good = nullptr;
+std::string listing_json(const FolderListing& listing, std::chrono::system_clock::time_point now) {
   util::JsonWriter json;
-  json.begin_object().key("backup_dir").value(dir.string()).key("files").begin_array();
-  std::string table = fmt::format("{:<46} {:<8} {:<19} {:>9} {:>10} {:>7} {:>10}  {}\n", "NAME", "KIND", "DATE",
-                                  "AGE", "SIZE", "TABLES", "ROWS", "VERIFIED");
-  for (const auto& entry : entries) {
-    if (entry.kind == BackupKind::foreign) {
-      // Not ours: not listed, never touched. Our own lock, state and log files are not counted.
-      if (entry.name.front() != '.' && entry.name != "backup.log" && entry.name != "restore.log" &&
-          entry.name != "drill.log" && entry.name != "journal.jsonl") {
-        ++foreign;
-      }
-      continue;
-    }
-    const VerificationRecord* record = state.find(entry);
-    const auto age = std::chrono::duration_cast<std::chrono::seconds>(now - entry.timestamp);
-    const char* kind = entry.kind == BackupKind::partial ? "partial"
-                       : entry.kind == BackupKind::safety_snapshot ? "safety"
-                                                                    : "backup";
-    used += entry.size;
-    if (entry.kind == BackupKind::backup) {
-      ++backups;
-      if (newest_good == nullptr && health_of(record) == Health::good && !dated_in_future(entry.timestamp, now)) {
-        newest_good = &entry;
-      }
-    } else if (entry.kind == BackupKind::safety_snapshot) {
-      ++snapshots;
-    } else {
-      ++partials;
-    }
-    // Counts come from the manifest: only a file that verified ok has one (a legacy dump has none).
-    const bool known = record != nullptr && record->status == VerifyStatus::ok;
-    table += fmt::format("{:<46} {:<8} {:<19} {:>9} {:>10} {:>7} {:>10}  {}\n", entry.name, kind,
-                         local_date(entry.local), human_age(age), human_size(entry.size),
-                         known ? std::to_string(record->tables) : "-", known ? std::to_string(record->rows) : "-",
-                         entry.kind == BackupKind::partial ? "being written, or left by a crash"
-                                                           : verification_text(record));
+  json.begin_object().key("backup_dir").value(listing.backup_dir.string()).key("files").begin_array();
+  for (const auto& file : listing.files) {
+    const auto& record = file.verification;
     json.begin_object()
-        .key("name").value(entry.name)
-        .key("kind").value(backup_kind_name(entry.kind))
-        .key("date").value(local_date(entry.local))
-        .key("age_seconds").value(static_cast<std::int64_t>(age.count()))
-        .key("size").value(static_cast<std::uint64_t>(entry.size));
+        .key("name").value(file.entry.name)
+        .key("kind").value(backup_kind_name(file.entry.kind))
+        .key("date").value(local_date(file.entry.local))
+        .key("age_seconds").value(static_cast<std::int64_t>(file.age.count()))
+        .key("size").value(static_cast<std::uint64_t>(file.entry.size));
     json.key("tables");
-    known ? json.value(record->tables) : json.null();
+    file.counts_known() ? json.value(record->tables) : json.null();
     json.key("rows");
-    known ? json.value(record->rows) : json.null();
+    file.counts_known() ? json.value(record->rows) : json.null();
     json.key("verification");
-    if (record == nullptr) {
+    if (!record) {
       json.null();
     } else {
       json.begin_object()
@@ -101,13 +61,14 @@ int list_folder(const GlobalSettings& settings) {
     }
     json.end_object();
   }
-  const auto space = disk_space(dir);
+  const auto& space = listing.space;
+  const auto& newest = listing.newest_good;
   json.end_array().key("summary").begin_object()
-      .key("backups").value(static_cast<std::uint64_t>(backups))
-      .key("safety_snapshots").value(static_cast<std::uint64_t>(snapshots))
-      .key("partials").value(static_cast<std::uint64_t>(partials))
-      .key("foreign_files").value(static_cast<std::uint64_t>(foreign))
-      .key("bytes_used").value(used);
+      .key("backups").value(static_cast<std::uint64_t>(listing.backups))
+      .key("safety_snapshots").value(static_cast<std::uint64_t>(listing.safety_snapshots))
+      .key("partials").value(static_cast<std::uint64_t>(listing.partials))
+      .key("foreign_files").value(static_cast<std::uint64_t>(listing.foreign))
+      .key("bytes_used").value(listing.bytes_used);
   json.key("free_bytes");
   space ? json.value(space->free_bytes) : json.null();
   json.key("total_bytes");
@@ -115,33 +76,54 @@ int list_folder(const GlobalSettings& settings) {
   json.key("free_percent");
   space ? json.value(space->free_percent()) : json.null();
   json.key("newest_good_backup");
-  newest_good ? json.value(newest_good->name) : json.null();
+  newest ? json.value(newest->entry.name) : json.null();
   json.key("newest_good_age_seconds");
-  newest_good ? json.value(static_cast<std::int64_t>(
-                    std::chrono::duration_cast<std::chrono::seconds>(now - newest_good->timestamp).count()))
-              : json.null();
+  newest ? json.value(static_cast<std::int64_t>(
+               std::chrono::duration_cast<std::chrono::seconds>(now - newest->entry.timestamp).count()))
+         : json.null();
   json.end_object().end_object();
+  return json.str();
+}
 
-  if (settings.json) {
-    std::cout << json.str() << "\n";
-    return 0;
+void print_listing(const FolderListing& listing) {
+  std::string table = fmt::format("{:<46} {:<8} {:<19} {:>9} {:>10} {:>7} {:>10}  {}\n", "NAME", "KIND", "DATE",
+                                  "AGE", "SIZE", "TABLES", "ROWS", "VERIFIED");
+  for (const auto& file : listing.files) {
+    const VerificationRecord* record = file.verification ? &*file.verification : nullptr;
+    table += fmt::format("{:<46} {:<8} {:<19} {:>9} {:>10} {:>7} {:>10}  {}\n", file.entry.name,
+                         kind_word(file.entry.kind), local_date(file.entry.local), human_age(file.age),
+                         human_size(file.entry.size), file.counts_known() ? std::to_string(record->tables) : "-",
+                         file.counts_known() ? std::to_string(record->rows) : "-",
+                         file.entry.kind == BackupKind::partial ? "being written, or left by a crash"
+                                                                : verification_text(record));
   }
   std::cout << table << "\n";
-  std::cout << fmt::format("{} backup(s), {} safety snapshot(s), {} partial(s): {} used", backups, snapshots, partials,
-                           human_size(used));
-  if (space) {
-    std::cout << fmt::format("; {} free of {} ({:.1f} %)", human_size(space->free_bytes),
-                             human_size(space->total_bytes), space->free_percent());
+  std::cout << fmt::format("{} backup(s), {} safety snapshot(s), {} partial(s): {} used", listing.backups,
+                           listing.safety_snapshots, listing.partials, human_size(listing.bytes_used));
+  if (listing.space) {
+    std::cout << fmt::format("; {} free of {} ({:.1f} %)", human_size(listing.space->free_bytes),
+                             human_size(listing.space->total_bytes), listing.space->free_percent());
   }
   std::cout << "\n";
-  if (newest_good != nullptr) {
-    std::cout << fmt::format("newest good backup: {} ({} old)\n", newest_good->name,
-                             human_age(std::chrono::duration_cast<std::chrono::seconds>(now - newest_good->timestamp)));
+  if (listing.newest_good) {
+    std::cout << fmt::format("newest good backup: {} ({} old)\n", listing.newest_good->entry.name,
+                             human_age(listing.newest_good->age));
   } else {
     std::cout << "newest good backup: none verified (run: ifnbackup verify)\n";
   }
-  if (foreign > 0) {
-    std::cout << fmt::format("{} other file(s) in the folder are not backups of ours and are never touched\n", foreign);
+  if (listing.foreign > 0) {
+    std::cout << fmt::format("{} other file(s) in the folder are not backups of ours and are never touched\n",
+                             listing.foreign);
+  }
+}
+
+int list_folder(const GlobalSettings& settings) {
+  const auto now = std::chrono::system_clock::now();
+  const FolderListing listing = list_backup_folder(settings.backup_dir, settings.prefix, now);
+  if (settings.json) {
+    std::cout << listing_json(listing, now) << "\n";
+  } else {
+    print_listing(listing);
   }
   return 0;
 }

@@ -130,6 +130,91 @@ bool ask_oui() {
   return true;
 }
 
+void add_restore_flags(CLI::App& app, RestoreFlags& flags) {
+  app.add_option("file", flags.file, "Backup file: a path, a name in the backup folder, latest (the newest backup not known to be bad) "
+                          "or latest-safety (the newest safety snapshot)")->required();
+  app.add_flag("-y,--yes", flags.yes, "Do not ask for OUI (scripts)");
+  app.add_option("--into", flags.into,
+                   "Restore into this database instead (created if missing, at most 64 characters); the "
+                   "configured one is untouched")
+      ->check(database_name_check());
+  app.add_option("--tables", flags.tables,
+                          "Replace only these tables (comma-separated) and their triggers; the rest of the database "
+                          "is left as it is (files written by ifnbackup)")
+      ->delimiter(',');
+  app.add_flag("--no-binlog", flags.no_binlog,
+                        "Keep the restore out of the binary log (SET SESSION sql_log_bin = 0; needs BINLOG ADMIN or "
+                        "SUPER): faster, but replicas do not get it");
+  app.add_flag("--force", flags.force, "Go on after a failed statement and report them all");
+  app.add_flag("--no-proof", flags.no_proof,
+                        "Do not read the restored tables back to prove their content against the backup's digests "
+                        "(row counts only): saves one read of the data, at the risk of a changed row going unseen");
+  app.add_flag("--allow-foreign-statements", flags.allow_foreign,
+                        "Run a mysqldump file even though it holds statements outside the target database (USE, "
+                        "another database's tables, SET GLOBAL, accounts...), which the plan lists; never for our "
+                        "own files, which may not hold them");
+  app.add_flag("--trust-unsigned", flags.trust_unsigned,
+                        "Restore a file of ours that is unsigned (written before backups were signed) or signed by "
+                        "a key neither this machine's nor trusted (see 'ifnbackup key'); the plan says who signed "
+                        "it. Command line only");
+  app.add_flag("--no-rollback", flags.no_rollback,
+                        "If the load fails, leave the database as it is instead of loading the safety snapshot");
+  app.footer(
+      "Order: verify the file, show the plan and ask for OUI, write pre_restore_safety_YYYYMMDD_HHMMSS.sql.gz,\n"
+      "load, roll back to the snapshot on failure, compare row counts. Exit codes: docs/exit-codes.md.\n"
+      "Our own files load only when signed by this machine's key or a trusted one (exit 20 otherwise);\n"
+      "mysqldump files are unsigned by nature and load as they are.");
+}
+
+RestoreOptions make_restore_options(const GlobalSettings& settings, const RestoreFlags& flags) {
+  RestoreOptions options;
+  options.connection = settings.connection;
+  options.backup_dir = settings.backup_dir;
+  options.file = flags.file;
+  options.prefix = settings.prefix;
+  options.into = flags.into;
+  options.force = flags.force;
+  options.no_rollback = flags.no_rollback;
+  options.no_proof = flags.no_proof;
+  options.allow_foreign_statements = flags.allow_foreign;
+  options.signing.key_file = settings.signing_key;
+  options.trust_unsigned = flags.trust_unsigned;
+  options.no_binlog = flags.no_binlog;
+  options.tables = flags.tables;
+  options.compress_level = settings.compress_level;
+  if (settings.threads > 0) {
+    options.threads = settings.threads;
+  }
+  return options;
+}
+
+// Logs and shows the plan, then asks for OUI (or takes --yes); the run's metrics learn the file.
+bool confirm_plan(const RestorePlan& plan, GlobalSettings& settings, bool yes) {
+  settings.run.file = plan.file.filename().string();
+  settings.run.bytes = plan.verification.compressed_bytes;
+  for (const auto& table : plan.verification.tables) {
+    settings.run.rows += table.rows;
+  }
+  spdlog::info(
+      "restore of {} (a backup of {}) into '{}' on {} requested by uid {}", plan.file.string(),
+      plan.source_database ? "'" + *plan.source_database + "'" : std::string("an unrecorded database"),
+      plan.target_database, plan.server, ::getuid());
+  if (plan.source_database && *plan.source_database != plan.target_database && !plan.into) {
+    spdlog::warn("{} is a backup of database '{}', not of '{}', which it replaces",
+                 plan.file.filename().string(), *plan.source_database, plan.target_database);
+  }
+  if (!settings.quiet) {
+    print_plan(plan);
+  }
+  if (yes) {
+    spdlog::info("confirmed by --yes");
+    return true;
+  }
+  const bool confirmed = ask_oui();
+  spdlog::info(confirmed ? "confirmed: OUI typed" : "not confirmed");
+  return confirmed;
+}
+
 }  // namespace
 
 Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
@@ -137,40 +222,7 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
   Command command;
   command.log_name = "restore";
   command.app = app.add_subcommand("restore", "Restore a backup into the database, after a safety snapshot");
-  command.app->add_option("file", flags->file, "Backup file: a path, a name in the backup folder, latest (the newest backup not known to be bad) "
-                          "or latest-safety (the newest safety snapshot)")->required();
-  command.app->add_flag("-y,--yes", flags->yes, "Do not ask for OUI (scripts)");
-  command.app
-      ->add_option("--into", flags->into,
-                   "Restore into this database instead (created if missing, at most 64 characters); the "
-                   "configured one is untouched")
-      ->check(database_name_check());
-  command.app->add_option("--tables", flags->tables,
-                          "Replace only these tables (comma-separated) and their triggers; the rest of the database "
-                          "is left as it is (files written by ifnbackup)")
-      ->delimiter(',');
-  command.app->add_flag("--no-binlog", flags->no_binlog,
-                        "Keep the restore out of the binary log (SET SESSION sql_log_bin = 0; needs BINLOG ADMIN or "
-                        "SUPER): faster, but replicas do not get it");
-  command.app->add_flag("--force", flags->force, "Go on after a failed statement and report them all");
-  command.app->add_flag("--no-proof", flags->no_proof,
-                        "Do not read the restored tables back to prove their content against the backup's digests "
-                        "(row counts only): saves one read of the data, at the risk of a changed row going unseen");
-  command.app->add_flag("--allow-foreign-statements", flags->allow_foreign,
-                        "Run a mysqldump file even though it holds statements outside the target database (USE, "
-                        "another database's tables, SET GLOBAL, accounts...), which the plan lists; never for our "
-                        "own files, which may not hold them");
-  command.app->add_flag("--trust-unsigned", flags->trust_unsigned,
-                        "Restore a file of ours that is unsigned (written before backups were signed) or signed by "
-                        "a key neither this machine's nor trusted (see 'ifnbackup key'); the plan says who signed "
-                        "it. Command line only");
-  command.app->add_flag("--no-rollback", flags->no_rollback,
-                        "If the load fails, leave the database as it is instead of loading the safety snapshot");
-  command.app->footer(
-      "Order: verify the file, show the plan and ask for OUI, write pre_restore_safety_YYYYMMDD_HHMMSS.sql.gz,\n"
-      "load, roll back to the snapshot on failure, compare row counts. Exit codes: docs/exit-codes.md.\n"
-      "Our own files load only when signed by this machine's key or a trusted one (exit 20 otherwise);\n"
-      "mysqldump files are unsigned by nature and load as they are.");
+  add_restore_flags(*command.app, *flags);
   command.action = [&settings, flags]() {
     // Checked before the question: the safety snapshot needs a folder, and failing after OUI was
     // typed would leave the operator with a bare "error while creating folder".
@@ -178,52 +230,13 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
       throw Error(ErrorCode::usage, "no backup folder: restore writes its safety snapshot there",
                   "give --backup-dir or 'backup-dir' in the config file");
     }
-    RestoreOptions options;
-    options.connection = settings.connection;
-    options.backup_dir = settings.backup_dir;
-    options.file = flags->file;
-    options.prefix = settings.prefix;
-    options.into = flags->into;
-    options.force = flags->force;
-    options.no_rollback = flags->no_rollback;
-    options.no_proof = flags->no_proof;
-    options.allow_foreign_statements = flags->allow_foreign;
-    options.signing.key_file = settings.signing_key;
-    options.trust_unsigned = flags->trust_unsigned;
-    options.no_binlog = flags->no_binlog;
-    options.tables = flags->tables;
-    options.compress_level = settings.compress_level;
-    if (settings.threads > 0) {
-      options.threads = settings.threads;
-    }
+    const RestoreOptions options = make_restore_options(settings, *flags);
     ProgressReporter progress;
     RestoreCallbacks callbacks;
     bool ours = false;
     callbacks.confirm = [&](const RestorePlan& plan) {
       ours = plan.verification.status == VerifyStatus::ok;
-      settings.run.file = plan.file.filename().string();
-      settings.run.bytes = plan.verification.compressed_bytes;
-      for (const auto& table : plan.verification.tables) {
-        settings.run.rows += table.rows;
-      }
-      spdlog::info(
-          "restore of {} (a backup of {}) into '{}' on {} requested by uid {}", plan.file.string(),
-          plan.source_database ? "'" + *plan.source_database + "'" : std::string("an unrecorded database"),
-          plan.target_database, plan.server, ::getuid());
-      if (plan.source_database && *plan.source_database != plan.target_database && !plan.into) {
-        spdlog::warn("{} is a backup of database '{}', not of '{}', which it replaces",
-                     plan.file.filename().string(), *plan.source_database, plan.target_database);
-      }
-      if (!settings.quiet) {
-        print_plan(plan);
-      }
-      if (flags->yes) {
-        spdlog::info("confirmed by --yes");
-        return true;
-      }
-      const bool confirmed = ask_oui();
-      spdlog::info(confirmed ? "confirmed: OUI typed" : "not confirmed");
-      return confirmed;
+      return confirm_plan(plan, settings, flags->yes);
     };
     if (!settings.quiet) {
       callbacks.progress = [&progress](const LoadProgress& p) { progress(p); };

@@ -1,0 +1,39 @@
+#pragma once
+// The nightly job behind `ifnbackup backup`: the dump, the new file read back and verified, its
+// schema loaded into a scratch database, then the rotation (the procedure's daily steps).
+#include <functional>
+#include <optional>
+
+#include "ifnbackup/backup.hpp"
+#include "ifnbackup/options.hpp"
+#include "ifnbackup/retention.hpp"
+#include "ifnbackup/rotate.hpp"
+#include "ifnbackup/schema_check.hpp"
+#include "ifnbackup/verify.hpp"
+
+namespace ifnbackup {
+
+struct BackupJobOptions {
+  BackupOptions backup;
+  bool schema_check = true;
+  bool rotate = true;
+  RetentionPolicy retention;
+  // Called once the file is written under its final name, before it is verified: what a caller
+  // reports even when a later step fails (the metrics of the run).
+  std::function<void(const BackupResult&)> written;
+};
+
+struct BackupJobResult {
+  BackupResult backup;
+  VerifyResult verification;
+  std::optional<SchemaCheckResult> schema;  // std::nullopt: not asked for
+  std::optional<RotateResult> rotation;     // std::nullopt: not asked for
+};
+
+// Takes the folder's lock for the dump and for the rotation. Throws the dump's errors;
+// Error(corrupt/incomplete) when the new file does not verify (nothing rotated); a failed rotation's
+// Error with a message saying the backup is safe; Error(not_restorable), after the rotation, when the
+// server refused the new file's schema (the file is kept, marked in the verification state).
+BackupJobResult run_backup_job(const BackupJobOptions& options);
+
+}  // namespace ifnbackup

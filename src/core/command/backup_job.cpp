@@ -1,0 +1,138 @@
+// `ifnbackup backup`: dump, verify, schema check, rotate; each outcome remembered in the folder's
+// verification state for list, check and status.
+#include "ifnbackup/backup_job.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "ifnbackup/error.hpp"
+#include "ifnbackup/inventory.hpp"
+
+namespace ifnbackup {
+namespace {
+
+// The new file is read back once, as restore would read it, and the result remembered for list and
+// rotate: the procedure's daily "Intégrité du backup vérifiée".
+VerifyResult verify_new_backup(const std::filesystem::path& file, const BackupOptions& options) {
+  auto state = VerificationState::load(options.backup_dir);
+  for (const auto& entry : scan_backup_folder(options.backup_dir, options.prefix)) {
+    if (entry.name == file.filename().string()) {
+      auto result = verify_entry(entry, state);
+      if (!result.ok()) {
+        throw Error(result.status == VerifyStatus::corrupt ? ErrorCode::corrupt : ErrorCode::incomplete,
+                    fmt::format("the new backup {} does not verify: {}", file.string(), result.reason),
+                    "check the disk of the backup folder (dmesg, SMART)");
+      }
+      state.save();
+      spdlog::info("verified {}: sha256 {}", entry.name, result.sha256);
+      return result;
+    }
+  }
+  throw Error(ErrorCode::io, fmt::format("the new backup {} is not in its folder any more", file.string()),
+              "another program removed or renamed it: look at what else writes to the backup folder");
+}
+
+std::string schema_check_text(const SchemaCheckResult& result) {
+  return result.detail.empty() ? schema_check_outcome_name(result.outcome)
+                               : fmt::format("{}: {}", schema_check_outcome_name(result.outcome), result.detail);
+}
+
+void log_schema_check(const SchemaCheckResult& result) {
+  switch (result.outcome) {
+    case SchemaCheckOutcome::passed:
+      spdlog::info("schema check: {} statements of the schema loaded into scratch database '{}' ({:.1f} s{}), dropped",
+                   result.statements, result.scratch_database, static_cast<double>(result.duration.count()) / 1000.0,
+                   result.file_bytes == 0 ? std::string()
+                                          : fmt::format("; read {:.1f} of the file's {:.1f} MiB: its parts holding "
+                                                        "rows alone are skipped",
+                                                        static_cast<double>(result.bytes_read) / 1048576.0,
+                                                        static_cast<double>(result.file_bytes) / 1048576.0));
+      break;
+    case SchemaCheckOutcome::not_run:
+      spdlog::warn("schema check not run: {}", result.detail);
+      break;
+    case SchemaCheckOutcome::failed:
+      spdlog::error("schema check FAILED in scratch database '{}', dropped: the server refused {} statement{} of the "
+                    "new backup's schema; first: {}",
+                    result.scratch_database, result.refused, result.refused == 1 ? "" : "s", result.detail);
+      break;
+  }
+}
+
+// The new file's schema, without rows, through the restore's loader into a scratch database of the
+// same server: a statement the server refuses is found at 02:00, not during an emergency. The
+// outcome is remembered beside the verification (list, verify, status, check).
+SchemaCheckResult check_new_backup(const std::filesystem::path& file, const BackupOptions& options) {
+  SchemaCheckResult result;
+  try {
+    result = check_schema(options.connection, file);
+  } catch (const Error& error) {
+    if (error.code() == ErrorCode::interrupted) {
+      throw;
+    }
+    result.detail = error.what();  // the server went away: not a verdict on the file
+  }
+  auto state = VerificationState::load(options.backup_dir);
+  for (const auto& entry : scan_backup_folder(options.backup_dir, options.prefix)) {
+    if (entry.name == file.filename().string()) {
+      state.record_schema_check(entry, schema_check_text(result));
+      state.save();
+    }
+  }
+  log_schema_check(result);
+  return result;
+}
+
+RotateResult rotate_after(const BackupJobOptions& options, const std::filesystem::path& file) {
+  RotateOptions rotate;
+  rotate.backup_dir = options.backup.backup_dir;
+  rotate.prefix = options.backup.prefix;
+  rotate.database = options.backup.connection.database;
+  rotate.policy = options.retention;
+  try {
+    auto rotated = run_rotate(rotate);
+    spdlog::info("rotation: {} file(s) removed", rotated.removed);
+    return rotated;
+  } catch (const Error& error) {
+    // The exit code is rotation's, so cron reports it; the message says the backup is safe.
+    throw Error(error.code(),
+                fmt::format("the backup {} is complete and verified, but the rotation failed: {}",
+                            file.filename().string(), error.what()),
+                error.hint());
+  }
+}
+
+}  // namespace
+
+BackupJobResult run_backup_job(const BackupJobOptions& options) {
+  BackupJobResult job;
+  spdlog::info("backup of database '{}' started", options.backup.connection.database);
+  job.backup = run_backup(options.backup);
+  const BackupResult& result = job.backup;
+  if (options.written) {
+    options.written(result);
+  }
+  spdlog::info("backup complete: {} ({} tables, {} rows, {:.1f} MiB, {:.1f} MiB of SQL, {:.1f} s, snapshot {})",
+               result.file.string(), result.tables.size(), result.rows,
+               static_cast<double>(result.compressed_bytes) / 1048576.0,
+               static_cast<double>(result.uncompressed_bytes) / 1048576.0,
+               static_cast<double>(result.duration.count()) / 1000.0, result.snapshot);
+  job.verification = verify_new_backup(result.file, options.backup);
+  if (options.schema_check) {
+    job.schema = check_new_backup(result.file, options.backup);
+  }
+  if (options.rotate) {
+    job.rotation = rotate_after(options, result.file);
+  }
+  if (job.schema && job.schema->outcome == SchemaCheckOutcome::failed) {
+    throw Error(ErrorCode::not_restorable,
+                fmt::format("the backup {} is written and verified, but NOT RESTORABLE as is: the server refused "
+                            "its schema in a scratch database: {}",
+                            result.file.filename().string(), job.schema->detail),
+                "fix the object named (a view over a dropped table, a definer that no longer exists...) and "
+                "back up again; the file is kept: its rows can still be loaded by hand");
+  }
+  return job;
+}
+
+}  // namespace ifnbackup
