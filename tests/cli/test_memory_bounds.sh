@@ -4,6 +4,9 @@
 #   (a quote that never ends), and verify of a 22 MB INSERT whose values are read token by token, under
 #   `ulimit -v` 256 MiB: verify held the whole statement (and a vector of its tokens, some seventy
 #   times its size) and died of bad_alloc (exit 1); it now reads a statement past 16 MiB in pieces.
+# - verify of 300 MB of blanks where a DELIMITER command could start, of a 300 MB DELIMITER line
+#   (refused at 64 KiB), and of an INSERT of tiny values just under verify's 16 MiB hold (the session
+#   tracker tokenized it whole), under the same limit: the hostile review found each holding GBs.
 # - restore of two rows of 40 MiB, each its own 80 MiB INSERT of hex (past verify's 16 MiB and the
 #   loader's 64 MiB), peaks under twice one statement (getrusage of the process): the load held four
 #   (the statement loading, its discarded LOAD DATA copy, the next one read, and its doubling copy).
@@ -58,6 +61,36 @@ expect_exit "verify of a 22 MB INSERT read token by token under ulimit -v 256 Mi
 expect_contains "it is a legacy file, complete" "OK          tokens.sql.gz  (legacy: no content checksum)" \
     "${CLI_LAST_OUT}"
 
+# --- found by the hostile review: what the splitter held before a statement, and the session tracker
+# --- 300 MB of blanks on one line between two statements (a DELIMITER command could have followed)
+{
+    printf -- '-- MariaDB dump 10.19\nSELECT 1;\n'
+    head -c 300000000 /dev/zero | tr '\0' ' '
+    printf 'SELECT 2;%s' "${completed}"
+} | gzip -1 >"${W}/blanks.sql.gz"
+run limited "${CLI_BIN}" --backup-dir "${W}" verify "${W}/blanks.sql.gz"
+expect_exit "verify of 300 MB of blanks before a statement under ulimit -v 256 MiB" 0
+# --- a DELIMITER line of 300 MB: refused at 64 KiB, never held (it was held whole: 3.3 GiB for 1.5 GB)
+{
+    printf -- '-- MariaDB dump 10.19\nSET @a = 1;\nDELIMITER '
+    head -c 300000000 /dev/zero | tr '\0' 'd'
+    printf '\nSET @b = 2;%s' "${completed}"
+} | gzip -1 >"${W}/delimiter.sql.gz"
+run limited "${CLI_BIN}" --backup-dir "${W}" verify "${W}/delimiter.sql.gz"
+expect_exit "verify of a 300 MB DELIMITER line under ulimit -v 256 MiB (a whole gzip: OK as a legacy file)" 0
+run limited "${CLI_BIN}" --backup-dir "${W}" --database bomb_target restore --yes "${W}/delimiter.sql.gz"
+expect_exit "its restore under the same limit, refused before anything" 19
+expect_contains "the line named" "line 3: a DELIMITER line longer than 64 KiB" "${CLI_LAST_ERR}"
+# --- an INSERT just under verify's 16 MiB hold, of 5 million tiny tokens: the session tracker made
+# --- a vector of all of them to see that it is no SET (1.2 GiB; bad_alloc under this limit)
+{
+    printf -- "-- MariaDB dump 10.19\nINSERT INTO \`t\` VALUES (0)"
+    awk 'BEGIN { for (i = 1; i < 3900000; i++) printf ",(0)" }'
+    printf ';%s' "${completed}"
+} | gzip -1 >"${W}/tiny.sql.gz"
+run limited "${CLI_BIN}" --backup-dir "${W}" verify "${W}/tiny.sql.gz"
+expect_exit "verify of a 15.6 MB INSERT of tiny values under ulimit -v 256 MiB" 0
+
 # --- huge rows through a real restore
 cli_use_server
 command -v python3 >/dev/null 2>&1 || cli_skip "python3 is needed to read the restore's peak memory"
@@ -100,5 +133,31 @@ else
 fi
 expect_eq "the rows restored whole" "$(sql "${db}" -e "SELECT id, LENGTH(v), MD5(v) FROM t ORDER BY id")" \
     "$(sql "${into}" -e "SELECT id, LENGTH(v), MD5(v) FROM t ORDER BY id")"
+
+# --- SIGINT while a loading thread runs one of those INSERTs: the watcher cancels the connections,
+# --- the cancelled statement fails with "lost connection", and that was reported as a failed
+# --- statement, and a rolled-back restore exits 13, where SIGINT's code is 8 (the hostile review)
+cli_on_exit "mariadb --defaults-file='${IFNBACKUP_TEST_DEFAULTS_FILE}' -e 'DROP DATABASE IF EXISTS \`${into}_int\`'"
+"${ifn[@]}" --threads 4 restore --yes --no-proof --into "${into}_int" "${file}" >"${W}/int.out" 2>"${W}/int.err" &
+restore_pid=$!
+running=""
+for _ in $(seq 1 600); do
+    running=$(sql -N -e "SELECT id FROM information_schema.PROCESSLIST WHERE DB = '${into}_int' AND
+                             (INFO LIKE 'INSERT INTO%' OR INFO LIKE 'LOAD DATA%') LIMIT 1")
+    [[ -n ${running} ]] && break
+    kill -0 "${restore_pid}" 2>/dev/null || break
+    sleep 0.1
+done
+if [[ -z ${running} ]]; then
+    wait "${restore_pid}"
+    cli_log "note: the load ended before a row statement was seen running; the SIGINT case was not exercised"
+else
+    kill -INT "${restore_pid}"
+    wait "${restore_pid}"
+    expect_eq "SIGINT during a threaded load: exit 8 (interrupted)" 8 "$?"
+    expect_contains "it says it was interrupted" "interrupted" "$(cat "${W}/int.err")"
+    expect_eq "the new database is gone (rolled back)" "" \
+        "$(sql -N -e "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '${into}_int'")"
+fi
 
 cli_finish

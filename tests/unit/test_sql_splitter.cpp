@@ -382,6 +382,47 @@ TEST(SqlSplitter, DelimiterCommandWithoutArgumentIsAnError) {
   }
 }
 
+// mysql.cc keeps 15 bytes of a DELIMITER argument (char delimiter[16]): the stock client splits a
+// script at those, so we do (a longer delimiter would split where it does not: issue 18).
+TEST(SqlSplitter, DelimiterLongerThanTheClientsBufferIsCutTo15Bytes) {
+  expect_split("DELIMITER abcdefghijklmnopqrst\nSELECT 1 abcdefghijklmnopqrst\nSELECT 2 abcdefghijklmno\n",
+               {{"SELECT 1", 2, false}, {"pqrst\nSELECT 2", 2, false}});
+}
+
+// Issue 18, item 7: blanks at the start of a line, which could begin a DELIMITER command, are not
+// held however many there are; a DELIMITER line is held to its end only up to 64 KiB.
+TEST(SqlSplitter, BlanksAndCommandLinesAreNotHeldWithoutBound) {
+  SqlSplitter splitter;
+  std::vector<Statement> out;
+  const StatementSink sink = [&out](Statement&& s) { out.push_back(std::move(s)); };
+  splitter.feed("SELECT 1;\n", sink);
+  const std::string blanks(1 << 20, ' ');
+  std::size_t most = 0;
+  for (int i = 0; i < 64; ++i) {
+    splitter.feed(blanks, sink);
+    most = std::max(most, splitter.pending_input_bytes());
+  }
+  splitter.feed("\t SELECT 2;", sink);
+  splitter.finish(sink);
+  EXPECT_LT(most, std::size_t{1024}) << "64 MiB of blanks";
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[1].text, "SELECT 2");
+
+  SqlSplitter command;
+  command.feed("SELECT 1;\nDELIMITER ", sink);
+  try {
+    for (int i = 0; i < 64; ++i) {
+      command.feed(std::string(16 * 1024, 'x'), sink);
+      EXPECT_LT(command.pending_input_bytes(), std::size_t{256 * 1024});
+    }
+    ADD_FAILURE() << "a 1 MiB DELIMITER line was accepted";
+  } catch (const ifnbackup::Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::corrupt);
+    EXPECT_NE(std::string(e.what()).find("line 2: a DELIMITER line longer than 64 KiB"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(SqlSplitter, StatementLargerThanTheLimitIsAnError) {
   SqlSplitter splitter(1000);
   std::vector<Statement> out;

@@ -80,7 +80,16 @@ LoadStats load_into(const ConnectionOptions& connection, const std::string& data
       worker->cancel();
     }
   });
-  return load_script(*target, file, settings);
+  try {
+    return load_script(*target, file, settings);
+  } catch (const Error& error) {
+    // A connection cancelled by the watcher fails its statement ("lost connection"): the load
+    // stopped because it was asked to, and says so (exit 8, not a failed statement's 13).
+    if (error.code() != ErrorCode::interrupted && util::interrupt_requested()) {
+      throw Error(ErrorCode::interrupted, fmt::format("interrupted during the load ({})", error.what()));
+    }
+    throw;
+  }
 }
 
 LoadStats load_backup(const RestorePlan& plan, const RestoreOptions& options,
@@ -105,6 +114,10 @@ LoadStats load_backup(const RestorePlan& plan, const RestoreOptions& options,
   }
   for (const Section& section : plan.sections) {
     settings.ranges.emplace_back(section.at, section.size);
+    // --tables: verify measured no statement of these ranges; none is longer than its range.
+    if (plan.verification.largest_statement == 0) {
+      settings.largest_statement = std::max<std::size_t>(settings.largest_statement, section.bytes);
+    }
   }
   // Our own files only: their INSERTs depend on nothing but their table (a mysqldump file may
   // LOCK TABLES or turn autocommit off around them).

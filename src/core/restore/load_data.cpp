@@ -92,6 +92,7 @@ class Parser {
   }
 
   bool at_end() const { return m_at == m_text.size(); }
+  std::string_view rest() const { return m_text.substr(m_at); }
 
  private:
   static bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f'); }
@@ -117,15 +118,45 @@ void append_field(std::string& out, std::string_view escaped) {
   }
 }
 
-// One of our INSERTs as read: views of its text.
+// One of our INSERTs as read: views of its text. Its values are not kept (a vector of them took 24
+// bytes a value, a dozen times the text of tiny values, on every loading thread at once): they are
+// read twice instead, once to check them and once to write them out.
 struct ParsedInsert {
   std::string_view table;                 // with its backquotes
   std::vector<std::string_view> columns;  // likewise
-  std::vector<Value> values;              // row after row
+  std::string_view rows;                  // "(...),(...)": what follows VALUES
   std::uint64_t row_count = 0;
 };
 
-// std::nullopt when `insert` is not exactly what our dumper writes.
+// Each value of `rows`, in order, with its column; false when they are not exactly what our dumper
+// writes.
+template <typename OnValue>
+bool read_rows(std::string_view rows, std::size_t column_count, std::uint64_t& row_count, OnValue on_value) {
+  Parser parser(rows);
+  row_count = 0;
+  do {
+    if (!parser.literal("(")) {
+      return false;
+    }
+    for (std::size_t i = 0; i < column_count; ++i) {
+      if (i > 0 && !parser.literal(",")) {
+        return false;
+      }
+      const auto value = parser.value();
+      if (!value) {
+        return false;
+      }
+      on_value(i, *value);
+    }
+    if (!parser.literal(")")) {
+      return false;
+    }
+    ++row_count;
+  } while (parser.literal(","));
+  return parser.at_end();
+}
+
+// std::nullopt when `insert` is not exactly what our dumper writes (its rows checked by read_rows).
 std::optional<ParsedInsert> parse_insert(std::string_view insert) {
   Parser parser(insert);
   if (!parser.literal("INSERT INTO ")) {
@@ -147,28 +178,7 @@ std::optional<ParsedInsert> parse_insert(std::string_view insert) {
   if (!parser.literal(") VALUES ")) {
     return std::nullopt;
   }
-  do {
-    if (!parser.literal("(")) {
-      return std::nullopt;
-    }
-    for (std::size_t i = 0; i < parsed.columns.size(); ++i) {
-      if (i > 0 && !parser.literal(",")) {
-        return std::nullopt;
-      }
-      auto value = parser.value();
-      if (!value) {
-        return std::nullopt;
-      }
-      parsed.values.push_back(*value);
-    }
-    if (!parser.literal(")")) {
-      return std::nullopt;
-    }
-    ++parsed.row_count;
-  } while (parser.literal(","));
-  if (!parser.at_end()) {
-    return std::nullopt;
-  }
+  parsed.rows = parser.rest();
   return parsed;
 }
 
@@ -207,29 +217,32 @@ std::optional<LoadData> insert_to_load_data(std::string_view insert, std::uint64
     insert.remove_suffix(1);
   }
   const auto parsed = parse_insert(insert);
-  if (!parsed || parsed->row_count < min_rows) {
+  if (!parsed) {
     return std::nullopt;
   }
-  const std::vector<std::string_view>& columns = parsed->columns;
-  const std::vector<Value>& values = parsed->values;
-
+  const std::size_t column_count = parsed->columns.size();
   // A binary column (written as 0x...) goes through a variable and UNHEX(); an empty binary
   // value is written '' and stays empty. A quoted non-empty value there is not ours.
-  std::vector<bool> hex(columns.size(), false);
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    hex[i % columns.size()] = hex[i % columns.size()] || values[i].kind == Kind::hex;
+  std::vector<bool> hex(column_count, false);
+  std::vector<bool> quoted(column_count, false);
+  std::uint64_t row_count = 0;
+  const bool ours = read_rows(parsed->rows, column_count, row_count, [&](std::size_t column, const Value& value) {
+    hex[column] = hex[column] || value.kind == Kind::hex;
+    quoted[column] = quoted[column] || (value.kind == Kind::string && !value.text.empty());
+  });
+  if (!ours || row_count < min_rows) {
+    return std::nullopt;
   }
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (hex[i % columns.size()] && values[i].kind == Kind::string && !values[i].text.empty()) {
+  for (std::size_t i = 0; i < column_count; ++i) {
+    if (hex[i] && quoted[i]) {
       return std::nullopt;
     }
   }
 
   LoadData load;
-  load.row_count = parsed->row_count;
+  load.row_count = row_count;
   load.rows.reserve(insert.size());
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    const Value& value = values[i];
+  read_rows(parsed->rows, column_count, row_count, [&](std::size_t column, const Value& value) {
     switch (value.kind) {
       case Kind::null:
         load.rows += "\\N";
@@ -242,8 +255,8 @@ std::optional<LoadData> insert_to_load_data(std::string_view insert, std::uint64
         append_field(load.rows, value.text);
         break;
     }
-    load.rows.push_back((i + 1) % columns.size() == 0 ? '\n' : '\t');
-  }
+    load.rows.push_back(column + 1 == column_count ? '\n' : '\t');
+  });
   load.statement = load_statement(*parsed, hex);
   return load;
 }

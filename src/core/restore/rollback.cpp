@@ -71,8 +71,11 @@ void undo_load(const RestorePlan& plan, const RestoreOptions& options, const Res
 void roll_back(const RestorePlan& plan, const RestoreOptions& options, const RestoreCallbacks& callbacks,
                const SafetySnapshot& snapshot, const Error& error) {
   spdlog::error("restore failed: {}", error.what());
+  // A content that differs, or a stop asked by SIGINT/SIGTERM, keeps its own exit code once rolled
+  // back; any other failure says "rolled back" (13) or "not rolled back" (14).
+  const bool own_code = not_as_dumped(error) || error.code() == ErrorCode::interrupted;
   if (options.no_rollback) {
-    throw Error(not_as_dumped(error) ? error.code() : ErrorCode::restore_failed,
+    throw Error(own_code ? error.code() : ErrorCode::restore_failed,
                 fmt::format("restore failed and was NOT rolled back (--no-rollback): {}", error.what()),
                 snapshot.file.empty()
                     ? std::string("the database is partly loaded")
@@ -92,7 +95,7 @@ void roll_back(const RestorePlan& plan, const RestoreOptions& options, const Res
                     : fmt::format("restore the safety snapshot by hand: ifnbackup restore {}",
                                   snapshot.file.filename().string()));
   }
-  throw Error(not_as_dumped(error) ? error.code() : ErrorCode::restore_rolled_back,
+  throw Error(own_code ? error.code() : ErrorCode::restore_rolled_back,
               fmt::format("restore failed: {}. It was rolled back: {} '{}' {} as {} before{}", error.what(),
                           plan.tables.empty() ? "database" : "the chosen tables of", plan.target_database,
                           plan.tables.empty() ? "is" : "are", plan.tables.empty() ? "it was" : "they were",

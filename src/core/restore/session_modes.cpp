@@ -41,8 +41,34 @@ void SessionModeTracker::forget() noexcept {
 }
 
 void SessionModeTracker::observe(std::string_view statement) {
+  // Only a SET statement changes what is tracked, and a SET statement is short: the tokens are read
+  // a piece at a time, and the reading stops at the first token when it is not SET (a 16 MiB INSERT
+  // of tiny values made ~70 bytes a token: over a gigabyte). A SET statement of more tokens than
+  // kept, or a string longer than kept, makes what it assigns unknown.
+  constexpr std::size_t k_piece = 4096;
+  constexpr std::size_t k_max_tokens = 4096;
+  constexpr std::size_t k_text_keep = 64 * 1024;
   std::vector<Token> tokens;
-  if (!tokenize(statement, ansi_quotes(), backslash_escapes(), tokens)) {
+  bool too_many = false;
+  Lexer lexer(ansi_quotes(), backslash_escapes(), k_text_keep);
+  const Lexer::Sink sink = [&](Token&& token) {
+    if (tokens.size() < k_max_tokens) {
+      tokens.push_back(std::move(token));
+    } else {
+      too_many = true;
+    }
+  };
+  for (std::size_t at = 0; at < statement.size() && !too_many; at += k_piece) {
+    lexer.feed(statement.substr(at, k_piece), sink);
+    if (!tokens.empty() && !(tokens.front().type == TokenType::word && tokens.front().text == "SET")) {
+      return;
+    }
+  }
+  if (too_many) {
+    forget();
+    return;
+  }
+  if (!lexer.finish(sink)) {
     return;
   }
   TokenReader in(tokens);
@@ -71,7 +97,7 @@ void SessionModeTracker::observe(std::string_view statement) {
     if (value != nullptr) {
       in.skip();
       if (value->type == TokenType::string) {
-        assigned = upper(value->text);
+        assigned = value->text.size() < k_text_keep ? std::optional<std::string>(upper(value->text)) : std::nullopt;
       } else if (is_sql_mode(*value)) {
         assigned = m_mode;
       } else if (value->type == TokenType::variable && !value->text.starts_with("@@")) {

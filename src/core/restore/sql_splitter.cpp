@@ -36,6 +36,12 @@ constexpr std::size_t k_trailing_junk_keep = 64 * 1024;
 constexpr std::size_t k_room_for_largest_from = 4 * 1024 * 1024;
 constexpr std::string_view k_delimiter_command = "delimiter";
 constexpr std::string_view k_sandbox_line = "/*M!999999\\-";
+// mysql.cc keeps the delimiter in `char delimiter[16]` (strmake_buf): a longer argument is cut to
+// its first 15 bytes, and the script is split at those.
+constexpr std::size_t k_client_delimiter_max = 15;
+// A DELIMITER (or sandbox) line is held whole until its end; past this it is refused rather than
+// held (the stock client would hold it: no dump writes one, a crafted file could make it gigabytes).
+constexpr std::size_t k_max_command_line = 64 * 1024;
 
 const char* skip_until(const char* p, const char* end, const ByteSet& stops) noexcept {
   while (end - p >= 4) {
@@ -122,6 +128,7 @@ std::string parse_delimiter_argument(std::string_view rest, std::uint64_t line) 
     throw Error(ErrorCode::corrupt, fmt::format("line {}: DELIMITER cannot contain a backslash", line),
                 "the script is malformed near that line; fix it or restore another file");
   }
+  value.resize(std::min(value.size(), k_client_delimiter_max));
   return value;
 }
 
@@ -353,7 +360,11 @@ SqlSplitter::LineCheck SqlSplitter::check_line_command(const char*& p, const cha
     ++q;
   }
   if (q == end) {
-    return eof ? LineCheck::none : LineCheck::need_more;
+    if (eof) {
+      return LineCheck::none;
+    }
+    p = q;  // blanks before a possible command: nothing to keep, however many (no statement is pending)
+    return LineCheck::need_more;
   }
   const auto available = static_cast<std::size_t>(end - q);
   Prefix delimiter = match_prefix(q, available, k_delimiter_command, true);
@@ -376,6 +387,12 @@ SqlSplitter::LineCheck SqlSplitter::check_line_command(const char*& p, const cha
   }
   const auto* newline = static_cast<const char*>(std::memchr(q, '\n', available));
   if (newline == nullptr && !eof) {
+    if (available > k_max_command_line) {
+      throw Error(ErrorCode::corrupt,
+                  fmt::format("line {}: a {} line longer than {} KiB", m_line,
+                              delimiter == Prefix::full ? "DELIMITER" : "client command", k_max_command_line / 1024),
+                  "no dump writes one: the file is damaged or was not made by a dump tool; restore another file");
+    }
     return LineCheck::need_more;
   }
   const char* line_end = newline != nullptr ? newline : end;

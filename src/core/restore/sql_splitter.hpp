@@ -104,6 +104,9 @@ class SqlSplitter {
   // Whether "..." is an identifier (the server's ANSI_QUOTES), in which a backslash is an ordinary
   // byte. Takes effect from the next byte processed; reset to false by finish().
   void set_ansi_quotes(bool on) noexcept { m_ansi_quotes = on; }
+  // Bytes of input received but not processed yet, waiting for the bytes that decide them (a
+  // DELIMITER line is held to its end, at most 64 KiB): bounded, whatever the input.
+  std::size_t pending_input_bytes() const noexcept { return m_carry.size(); }
   // Line of the next byte to be processed (a few look-ahead bytes may still be pending).
   std::uint64_t line() const noexcept { return m_line; }
 
