@@ -110,6 +110,11 @@ struct SectionRead {
 // The sections to read, in file order, chosen from the index (in file order).
 using SectionChoice = std::function<std::vector<SectionRead>(const std::vector<Section>& index)>;
 
+// The file's section index, read and checked against its tail (signed files: its SHA-256), without
+// reading the sections: for a file just verified whole. std::nullopt when the file has none; throws
+// Error(corrupt) for an index that is there but unusable, Error(io) for a read error.
+std::optional<std::vector<Section>> read_section_index(const std::filesystem::path& path);
+
 // Reads and checks only the sections `choose` picks from the file's section index, each against its
 // length, CRC-32 and first bytes (and every gzip member's own CRC; in a signed file, the SHA-256 the
 // index gives), then the index's tables against the manifest, the tail member's lines and the

@@ -185,6 +185,43 @@ TEST(SectionIndexBackup, SchemaCheckSkipsThePartsThatHoldRowsAlone) {
             "1");
 }
 
+// A refused statement is named by its line in the whole file, not among the ranges read (the hostile
+// review: the check said line 138 of a statement on line 147, and that was kept with the file).
+TEST(SectionIndexBackup, SchemaCheckNamesTheRefusedStatementsLineInTheWholeFile) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  ScratchDatabase database(server, "si_schema_bad");
+  fill(server, database.name());
+  {
+    auto connection = connect(server, database.name());
+    connection->execute("CREATE TABLE gone (id INT)");
+    connection->execute("CREATE VIEW orphan AS SELECT id FROM gone");
+    connection->execute("DROP TABLE gone");
+  }
+  TempDir work;
+  BackupOptions options;
+  options.connection = connection_options(server, database.name());
+  options.backup_dir = work.path() / "backups";
+  const fs::path file = run_backup(options).file;
+
+  const SchemaCheckResult checked = check_schema(options.connection, file);
+  ASSERT_EQ(checked.outcome, SchemaCheckOutcome::failed) << checked.detail;
+
+  ScratchDatabase whole(server, "si_schema_bad_whole");
+  auto connection = connect(server, whole.name());
+  restore::LoadSettings settings;
+  settings.schema_only = true;
+  settings.ours = true;
+  settings.load_data = false;
+  settings.keep_going = true;
+  const restore::LoadStats stats = restore::load_script(*connection, file, settings);
+  ASSERT_FALSE(stats.failures.empty());
+  // "<file> line N" (the error names each scratch database)
+  const auto where = [](const std::string& message) { return message.substr(0, message.find(": error")); };
+  EXPECT_EQ(where(checked.detail), where(stats.failures.front().message));
+  EXPECT_NE(where(checked.detail).find(" line "), std::string::npos) << checked.detail;
+  EXPECT_EQ(checked.detail.find("sections read"), std::string::npos) << checked.detail;
+}
+
 // Three tables of ~1.5 MiB of SQL each: the first shares the prologue's range, the others have
 // their own.
 void fill_three(const TestServer& server, const std::string& database) {

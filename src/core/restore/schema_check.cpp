@@ -17,6 +17,7 @@
 #include "io/gzip_reader.hpp"
 #include "restore/script_loader.hpp"
 #include "restore/table_sections.hpp"
+#include "ifnbackup/verify.hpp"
 #include "restore/target_database.hpp"
 
 namespace ifnbackup {
@@ -93,31 +94,14 @@ std::string schema_check_database() {
   return fmt::format("ifnbackup_schemacheck_{:016x}", value);
 }
 
-SchemaCheckResult check_schema(const ConnectionOptions& connection, const std::filesystem::path& file) {
-  const auto started = std::chrono::steady_clock::now();
-  SchemaCheckResult result;
-  result.scratch_database.clear();
-  const auto finish = [&]() -> SchemaCheckResult {
-    result.duration =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-    return result;
-  };
+namespace {
 
-  // A file with a section index: only its sections that hold more than rows (a big table's parts
-  // are rows alone), each checked again against the index as it is read.
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;
-  if (const auto sections = restore::verify_schema_sections(file)) {
-    if (sections->verification.status != VerifyStatus::ok) {
-      result.detail = fmt::format("the file's sections do not verify: {}", sections->verification.reason);
-      return finish();
-    }
-    for (const Section& section : sections->ranges) {
-      ranges.emplace_back(section.at, section.size);
-      result.bytes_read += section.bytes;
-    }
-    result.file_bytes = sections->indexed_bytes;
-  }
+using Ranges = std::vector<std::pair<std::uint64_t, std::uint64_t>>;
 
+// One pass of the check into a fresh scratch database, dropped after: `ranges` of the file, or the
+// whole file when empty. Fills the outcome, its detail and the counts of `result`.
+void check_once(const ConnectionOptions& connection, const std::filesystem::path& file, const Ranges& ranges,
+                SchemaCheckResult& result) {
   auto server = db::Connection::open(connection, false);
   // The scratch database's DDL stays out of the binary log when the account may say so.
   if (!server->run_statement("SET SESSION sql_log_bin = 0").ok) {
@@ -126,22 +110,21 @@ SchemaCheckResult check_schema(const ConnectionOptions& connection, const std::f
   // A database of the drawn name that exists already is someone's: never ours to drop (draw again).
   const std::string collation = collation_from_header(file);
   db::Connection::StatementResult created;
-  std::string name;
   for (int attempt = 0; attempt < 5; ++attempt) {
     result.scratch_database = schema_check_database();
-    name = db::quote_identifier(result.scratch_database);
     created = restore::try_create_database(*server, result.scratch_database, collation, false);
     if (created.ok || created.error_number != restore::k_database_exists) {
       break;
     }
   }
   if (!created.ok) {
+    result.outcome = SchemaCheckOutcome::not_run;
     result.detail = fmt::format("the account may not create the scratch database '{}' (error {}: {})",
                                 result.scratch_database, created.error_number, created.error);
-    return finish();
+    return;
   }
   const ScratchGuard guard(*server, result.scratch_database);
-  server->execute("USE " + name);
+  server->execute("USE " + db::quote_identifier(result.scratch_database));
 
   restore::LoadSettings settings;
   settings.phase = "schema check";
@@ -149,12 +132,14 @@ SchemaCheckResult check_schema(const ConnectionOptions& connection, const std::f
   settings.keep_going = true;  // every refused statement is worth knowing
   settings.ours = true;
   settings.load_data = false;
-  settings.ranges = std::move(ranges);
+  settings.ranges = ranges;
   const restore::LoadStats stats = restore::load_script(*server, file, settings);
   result.statements = stats.statements;
   result.refused = stats.failed;
   const auto real = std::find_if(stats.failures.begin(), stats.failures.end(),
                                  [](const restore::LoadStats::Failure& f) { return !is_privilege_error(f.error_number); });
+  result.outcome = SchemaCheckOutcome::not_run;
+  result.detail.clear();
   if (real != stats.failures.end()) {
     result.outcome = SchemaCheckOutcome::failed;
     result.detail = real->message;
@@ -168,7 +153,45 @@ SchemaCheckResult check_schema(const ConnectionOptions& connection, const std::f
   } else {
     result.outcome = SchemaCheckOutcome::passed;
   }
-  return finish();
+}
+
+}  // namespace
+
+SchemaCheckResult check_schema(const ConnectionOptions& connection, const std::filesystem::path& file) {
+  const auto started = std::chrono::steady_clock::now();
+  SchemaCheckResult result;
+  // A file with a section index (just verified whole: its index is read, not its sections again):
+  // only the ranges that hold more than rows, when the parts of big tables leave some out.
+  Ranges ranges;
+  if (const auto index = read_section_index(file)) {
+    std::uint64_t all = 0;
+    std::uint64_t read = 0;
+    for (const Section& section : *index) {
+      all += section.with_previous ? 0 : section.bytes;
+    }
+    for (const SectionRead& chosen : restore::choose_schema_sections(*index)) {
+      const Section& section = (*index)[chosen.index];
+      ranges.emplace_back(section.at, section.size);
+      read += section.bytes;
+    }
+    if (read < all) {
+      result.bytes_read = read;
+      result.file_bytes = all;
+    } else {
+      ranges.clear();  // nothing to leave out: the file as one stream
+    }
+  }
+  check_once(connection, file, ranges, result);
+  if (result.outcome == SchemaCheckOutcome::failed && !ranges.empty()) {
+    // Lines are counted in what is read: the refused statement's line in the whole file is worth a
+    // second pass, in a failure only (the message is kept with the file and read in an emergency).
+    spdlog::info("schema check: the server refused a statement; checking the whole file for its exact line");
+    result.bytes_read = 0;
+    result.file_bytes = 0;
+    check_once(connection, file, {}, result);
+  }
+  result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  return result;
 }
 
 }  // namespace ifnbackup

@@ -56,15 +56,11 @@ std::vector<SectionRead> choose_schema_sections(const std::vector<Section>& inde
   return read;
 }
 
-namespace {
-
-std::optional<TableSections> verify_chosen(const std::filesystem::path& path, const SectionChoice& choose) {
+std::optional<TableSections> verify_table_sections(const std::filesystem::path& path,
+                                                   const std::vector<std::string>& tables) {
   TableSections chosen;
   auto verification = verify_sections(path, [&](const std::vector<Section>& index) {
-    std::vector<SectionRead> read = choose(index);
-    for (const Section& section : index) {
-      chosen.indexed_bytes += section.with_previous ? 0 : section.bytes;
-    }
+    std::vector<SectionRead> read = choose_sections(index, tables);
     for (const SectionRead& range : read) {
       if (range.load) {
         chosen.ranges.push_back(index[range.index]);
@@ -77,17 +73,6 @@ std::optional<TableSections> verify_chosen(const std::filesystem::path& path, co
   }
   chosen.verification = std::move(*verification);
   return chosen;
-}
-
-}  // namespace
-
-std::optional<TableSections> verify_table_sections(const std::filesystem::path& path,
-                                                   const std::vector<std::string>& tables) {
-  return verify_chosen(path, [&](const std::vector<Section>& index) { return choose_sections(index, tables); });
-}
-
-std::optional<TableSections> verify_schema_sections(const std::filesystem::path& path) {
-  return verify_chosen(path, choose_schema_sections);
 }
 
 }  // namespace ifnbackup::restore

@@ -27,15 +27,10 @@ std::vector<SectionRead> choose_schema_sections(const std::vector<Section>& inde
 struct TableSections {
   VerifyResult verification;    // status ok: partial, the manifest's tables, the prologue's header
   std::vector<Section> ranges;  // to load, in file order: the prologue, then the tables' ranges
-  std::uint64_t indexed_bytes = 0;  // uncompressed bytes of every section of the file
 };
 // std::nullopt when the file has no index (the caller verifies it whole). A damaged section gives
 // a verification with status corrupt or incomplete and its reason.
 std::optional<TableSections> verify_table_sections(const std::filesystem::path& path,
                                                    const std::vector<std::string>& tables);
-
-// The schema check's sections, verified (as verify_table_sections): std::nullopt when the file has
-// no index.
-std::optional<TableSections> verify_schema_sections(const std::filesystem::path& path);
 
 }  // namespace ifnbackup::restore

@@ -42,6 +42,14 @@ TailLines tail_lines(const std::filesystem::path& path, std::string_view tail) {
 
 }  // namespace
 
+std::optional<std::vector<Section>> read_section_index(const std::filesystem::path& path) {
+  auto check = verify_detail::SectionCheck::load(path);
+  if (!check) {
+    return std::nullopt;
+  }
+  return check->sections();
+}
+
 std::optional<VerifyResult> verify_sections(const std::filesystem::path& path, const SectionChoice& choose) {
   using verify_detail::ContentScan;
   using verify_detail::read_section;
