@@ -3,7 +3,7 @@
 // maintaining every index row by row, for the stock client and for our restore alike.
 #include "backup/deferred_keys.hpp"
 
-#include "db/connection.hpp"
+#include "sql/text.hpp"
 
 #include <cctype>
 #include <string_view>
@@ -22,17 +22,17 @@ bool starts_with(std::string_view text, std::string_view prefix) {
 // this parser does not know), which keeps the key where it is.
 std::optional<std::string> first_key_column(std::string_view line, std::string_view keyword) {
   std::size_t at = keyword.size();
-  if (!db::parse_quoted_identifier(line, at) || line.substr(at, 2) != " (") {
+  if (!sql::parse_quoted_identifier(line, at) || line.substr(at, 2) != " (") {
     return std::nullopt;
   }
   at += 2;
-  return db::parse_quoted_identifier(line, at);
+  return sql::parse_quoted_identifier(line, at);
 }
 
 // The name of "KEY `name` (...", empty when unreadable.
 std::string key_name(std::string_view line, std::string_view keyword) {
   std::size_t at = keyword.size();
-  return db::parse_quoted_identifier(line, at).value_or("");
+  return sql::parse_quoted_identifier(line, at).value_or("");
 }
 
 // Every column named in "CONSTRAINT `fk` FOREIGN KEY (`a`, `b`) REFERENCES ...".
@@ -43,7 +43,7 @@ std::vector<std::string> foreign_key_columns(std::string_view line) {
     return columns;
   }
   std::size_t at = open + std::string_view(" FOREIGN KEY (").size();
-  while (auto name = db::parse_quoted_identifier(line, at)) {
+  while (auto name = sql::parse_quoted_identifier(line, at)) {
     columns.push_back(std::move(*name));
     while (at < line.size() && (line[at] == ',' || line[at] == ' ')) {
       ++at;
@@ -111,7 +111,7 @@ DeferredKeys defer_secondary_keys(const std::string& create, const std::string& 
     if (starts_with(line, "`")) {
       // A column: the AUTO_INCREMENT one must lead some index at every moment.
       std::size_t at = 0;
-      const auto name = db::parse_quoted_identifier(line, at);
+      const auto name = sql::parse_quoted_identifier(line, at);
       if (!name) {
         return unchanged;
       }

@@ -11,13 +11,13 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "backup/dump.hpp"
 #include "db/connection.hpp"
 #include "ifnbackup/error.hpp"
 #include "io/gzip_reader.hpp"
 #include "restore/script_loader.hpp"
 #include "restore/table_sections.hpp"
 #include "restore/target_database.hpp"
+#include "sql/text.hpp"
 
 namespace ifnbackup {
 namespace {
@@ -44,7 +44,7 @@ class ScratchGuard {
   ScratchGuard(db::Connection& connection, std::string name) : m_connection(connection), m_name(std::move(name)) {}
   ~ScratchGuard() {
     try {
-      m_connection.execute("DROP DATABASE IF EXISTS " + db::quote_identifier(m_name));
+      m_connection.execute("DROP DATABASE IF EXISTS " + sql::quote_identifier(m_name));
     } catch (const std::exception& error) {
       spdlog::warn("schema check: could not drop the scratch database '{}': {} (drop it by hand)", m_name,
                    error.what());
@@ -70,7 +70,7 @@ std::string collation_from_header(const std::filesystem::path& file) {
   }
   const auto start = at + k_key.size();
   const std::string name = head.substr(start, head.find('\n', start) - start);
-  return backup::is_plain_name(name) ? name : std::string();
+  return sql::is_plain_name(name) ? name : std::string();
 }
 
 }  // namespace
@@ -129,7 +129,7 @@ SchemaCheckResult check_schema(const ConnectionOptions& connection, const std::f
   std::string name;
   for (int attempt = 0; attempt < 5; ++attempt) {
     result.scratch_database = schema_check_database();
-    name = db::quote_identifier(result.scratch_database);
+    name = sql::quote_identifier(result.scratch_database);
     created = restore::try_create_database(*server, result.scratch_database, collation, false);
     if (created.ok || created.error_number != restore::k_database_exists) {
       break;
