@@ -4,9 +4,9 @@
 #include "cli.hpp"
 #include "ifnbackup/backup.hpp"
 #include "ifnbackup/error.hpp"
-#include "ifnbackup/inventory.hpp"
 #include "ifnbackup/rotate.hpp"
 #include "ifnbackup/schema_check.hpp"
+#include "ifnbackup/verification_state.hpp"
 
 namespace ifnbackup::cli {
 

@@ -4,9 +4,10 @@
 
 #include "cli.hpp"
 #include "format.hpp"
+#include "ifnbackup/disk_space.hpp"
 #include "ifnbackup/error.hpp"
-#include "ifnbackup/inventory.hpp"
 #include "ifnbackup/json.hpp"
+#include "ifnbackup/verification_state.hpp"
 
 namespace ifnbackup::cli {
 

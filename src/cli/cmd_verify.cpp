@@ -6,11 +6,11 @@
 #include "cli.hpp"
 #include "format.hpp"
 #include "ifnbackup/error.hpp"
-#include "ifnbackup/inventory.hpp"
-#include "ifnbackup/restore.hpp"
 #include "ifnbackup/json.hpp"
 #include "ifnbackup/printable.hpp"
+#include "ifnbackup/restore.hpp"
 #include "ifnbackup/signing.hpp"
+#include "ifnbackup/verification_state.hpp"
 
 namespace ifnbackup::cli {
 
