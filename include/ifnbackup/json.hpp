@@ -1,5 +1,6 @@
 #pragma once
-// A minimal JSON writer for --json outputs (no parser needed: we only emit).
+// A minimal JSON writer for --json outputs and the run journal. The one JSON read back, a journal
+// line, is parsed by ops/journal.cpp's own flat-object parser (strings and integers only).
 #include <cstdint>
 #include <string>
 #include <string_view>

@@ -9,7 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "ifnbackup/inventory.hpp"
+#include "ifnbackup/disk_space.hpp"
+#include "ifnbackup/verification_state.hpp"
 
 namespace ifnbackup {
 

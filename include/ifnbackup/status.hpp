@@ -12,8 +12,9 @@
 #include <vector>
 
 #include "ifnbackup/catalog.hpp"
-#include "ifnbackup/inventory.hpp"
+#include "ifnbackup/disk_space.hpp"
 #include "ifnbackup/journal.hpp"
+#include "ifnbackup/retention.hpp"
 
 namespace ifnbackup {
 

@@ -7,9 +7,9 @@
 
 #include "cli.hpp"
 #include "ifnbackup/error.hpp"
-#include "ifnbackup/inventory.hpp"
 #include "ifnbackup/printable.hpp"
 #include "ifnbackup/status.hpp"
+#include "ifnbackup/verification_state.hpp"
 #include "metrics.hpp"
 
 namespace ifnbackup::cli {

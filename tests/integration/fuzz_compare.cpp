@@ -1,4 +1,5 @@
 #include "fuzz_compare.hpp"
+#include "sql/text.hpp"
 
 #include <algorithm>
 #include <regex>
@@ -13,12 +14,6 @@ namespace {
 constexpr std::size_t k_shown_hex = 48;      // hex digits of a value shown in a differing row
 constexpr std::size_t k_shown_context = 80;  // characters shown around a text difference
 
-std::string literal(const std::string& text) {
-  std::string out;
-  db::append_quoted_string(out, text);
-  return out;
-}
-
 std::string value_or_null(const std::optional<std::string>& value) {
   return value.value_or("<NULL>");
 }
@@ -27,7 +22,7 @@ std::string value_or_null(const std::optional<std::string>& value) {
 std::string normalise(std::string text, const std::string& database) {
   static const std::regex definer(R"(DEFINER=`[^`]*`@`[^`]*`\s*)");
   text = std::regex_replace(text, definer, "");
-  const std::string quoted = db::quote_identifier(database);
+  const std::string quoted = sql::quote_identifier(database);
   for (auto at = text.find(quoted); at != std::string::npos; at = text.find(quoted, at)) {
     text.replace(at, quoted.size(), "`<db>`");
     at += 6;
@@ -120,8 +115,8 @@ class StateReader {
   StateReader(db::Connection& connection, const std::string& database)
       : m_connection(connection),
         m_database(database),
-        m_schema(literal(database)),
-        m_qdb(db::quote_identifier(database)) {}
+        m_schema(sql::quote_string(database)),
+        m_qdb(sql::quote_identifier(database)) {}
 
   DatabaseState read() {
     // Values printed the same way for every database: UTC, no padding of CHAR values.
@@ -145,7 +140,7 @@ class StateReader {
     return result.rows.empty() ? std::vector<std::optional<std::string>>{} : std::move(result.rows[0]);
   }
 
-  std::string qualified(const std::string& name) const { return m_qdb + "." + db::quote_identifier(name); }
+  std::string qualified(const std::string& name) const { return m_qdb + "." + sql::quote_identifier(name); }
 
   // An information_schema row whose last column is the object's body: "information_schema" holds the
   // columns from `from` on but the body, "body" the body (which the stock client may rewrite).
@@ -200,7 +195,7 @@ class StateReader {
     const auto columns = m_connection.query(fmt::format(
         "SELECT COLUMN_NAME, DATA_TYPE, EXTRA FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = {} AND "
         "TABLE_NAME = {} ORDER BY ORDINAL_POSITION",
-        m_schema, literal(table)));
+        m_schema, sql::quote_string(table)));
     TableRows rows;
     std::string select;
     bool generated = false;
@@ -210,8 +205,8 @@ class StateReader {
       generated = generated || value_or_null(column[2]).find("GENERATED") != std::string::npos;
       rows.columns.push_back(name);
       // As a DOUBLE a FLOAT prints every digit; as itself, six. CONCAT makes any value its bytes.
-      const std::string value = type == "float" || type == "double" ? db::quote_identifier(name) + " + 0e0"
-                                                                    : db::quote_identifier(name);
+      const std::string value = type == "float" || type == "double" ? sql::quote_identifier(name) + " + 0e0"
+                                                                    : sql::quote_identifier(name);
       select += fmt::format("{}HEX(CONCAT({}))", select.empty() ? "" : ", ", value);
     }
     if (!select.empty()) {

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "fuzz_compare.hpp"
+#include "sql/text.hpp"
 
 namespace ifnbackup::test::fuzz {
 
@@ -48,10 +49,10 @@ class RoundDatabases {
     dumped = base + "_mdump";
     drop();
     auto connection = connect(m_server, "");
-    connection->execute("CREATE DATABASE " + db::quote_identifier(source));
-    connection->execute("CREATE DATABASE " + db::quote_identifier(stock));
-    connection->execute("CREATE DATABASE " + db::quote_identifier(snapshot_stock));
-    connection->execute("CREATE DATABASE " + db::quote_identifier(dumped));
+    connection->execute("CREATE DATABASE " + sql::quote_identifier(source));
+    connection->execute("CREATE DATABASE " + sql::quote_identifier(stock));
+    connection->execute("CREATE DATABASE " + sql::quote_identifier(snapshot_stock));
+    connection->execute("CREATE DATABASE " + sql::quote_identifier(dumped));
   }
   ~RoundDatabases() {
     if (!m_keep) {
@@ -75,7 +76,7 @@ class RoundDatabases {
   void drop() {
     auto connection = connect(m_server, "");
     for (const auto* name : {&source, &stock, &restored, &snapshot_stock, &dumped}) {
-      connection->execute("DROP DATABASE IF EXISTS " + db::quote_identifier(*name));
+      connection->execute("DROP DATABASE IF EXISTS " + sql::quote_identifier(*name));
     }
   }
   TestServer m_server;

@@ -9,6 +9,7 @@
 #include "ifnbackup/drill.hpp"
 #include "ifnbackup/error.hpp"
 #include "io/folder_lock.hpp"
+#include "sql/text.hpp"
 #include "test_support.hpp"
 
 namespace ifnbackup::test {
@@ -22,7 +23,7 @@ class ScratchGuard {
   ScratchGuard(const TestServer& server, std::string name) : m_server(server), m_name(std::move(name)) {}
   ~ScratchGuard() {
     try {
-      connect(m_server, "")->execute("DROP DATABASE IF EXISTS " + db::quote_identifier(m_name));
+      connect(m_server, "")->execute("DROP DATABASE IF EXISTS " + sql::quote_identifier(m_name));
     } catch (const std::exception&) {
     }
   }
@@ -46,7 +47,7 @@ std::string rows_of(db::Connection& connection, const std::string& database) {
   for (const auto& row :
        connection
            .query(fmt::format("SELECT CONCAT_WS('|', id, HEX(raw), note) FROM {}.payouts ORDER BY id",
-                              db::quote_identifier(database)))
+                              sql::quote_identifier(database)))
            .rows) {
     rows += row[0].value_or("<NULL>") + "\n";
   }

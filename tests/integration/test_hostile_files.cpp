@@ -9,6 +9,7 @@
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/verify.hpp"
 #include "restore/script_loader.hpp"
+#include "sql/text.hpp"
 #include "test_support.hpp"
 
 namespace ifnbackup::test {
@@ -63,7 +64,8 @@ struct TwoDatabases {
     auto connection = connect(server, app.name());
     connection->execute("CREATE TABLE t (i INT)");
     connection->execute("INSERT INTO t VALUES (41), (42)");
-    connection->execute(fmt::format("CREATE TABLE {}.t (i INT, s VARCHAR(5))", db::quote_identifier(other.name())));
+    connection->execute(
+        fmt::format("CREATE TABLE {}.t (i INT, s VARCHAR(5))", sql::quote_identifier(other.name())));
   }
   ScratchDatabase app;
   ScratchDatabase other;

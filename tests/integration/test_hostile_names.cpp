@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "ifnbackup/verify.hpp"
+#include "sql/text.hpp"
 #include "test_support.hpp"
 
 namespace ifnbackup::test {
@@ -38,7 +39,7 @@ void create_hostile_database(db::Connection& connection) {
   connection.execute("INSERT INTO keep VALUES (42)");
   int n = 0;
   for (const auto& name : hostile_names()) {
-    const std::string table = db::quote_identifier(name);
+    const std::string table = sql::quote_identifier(name);
     connection.execute(fmt::format("CREATE TABLE {} (i INT PRIMARY KEY, v VARCHAR(40))", table));
     connection.execute(fmt::format("INSERT INTO {} VALUES ({}, 'row of {}'), (1000, NULL)", table, ++n, n));
   }
@@ -101,7 +102,8 @@ TEST(HostileNames, EveryNameBacksUpVerifiesListsAndRestores) {
   const auto client = load_file(server, by_client.name(), file);
   ASSERT_EQ(client.exit_code, 0) << client.err;
   expect_same_fingerprint(expected, fingerprint_database(*check, by_client.name()));
-  EXPECT_EQ(check->query_value("SELECT COUNT(*) FROM " + db::quote_identifier(source.name()) + ".keep"), "1");
+  EXPECT_EQ(check->query_value("SELECT COUNT(*) FROM " + sql::quote_identifier(source.name()) + ".keep"),
+            "1");
 
   // One table restored alone through the section index, found by its decoded name.
   connection->execute("DELETE FROM `a\nb`");

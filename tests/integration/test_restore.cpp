@@ -14,6 +14,7 @@
 #include "ifnbackup/backup.hpp"
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/verify.hpp"
+#include "sql/text.hpp"
 #include "test_support.hpp"
 
 namespace ifnbackup::test {
@@ -40,8 +41,8 @@ Fingerprint stable_fingerprint(const TestServer& server, const std::string& data
     const std::string name = row[0].value_or("");
     next_values["sequence " + name + " next_not_cached_value"] =
         connection
-            ->query_value(fmt::format("SELECT next_not_cached_value FROM {}.{}", db::quote_identifier(database),
-                                      db::quote_identifier(name)))
+            ->query_value(fmt::format("SELECT next_not_cached_value FROM {}.{}",
+                                      sql::quote_identifier(database), sql::quote_identifier(name)))
             .value_or("<NULL>");
   }
   Fingerprint print = fingerprint_database(*connection, database);

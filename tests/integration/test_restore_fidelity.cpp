@@ -14,6 +14,7 @@
 #include "ifnbackup/backup.hpp"
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/restore.hpp"
+#include "sql/text.hpp"
 #include "test_support.hpp"
 
 namespace ifnbackup::test {
@@ -41,15 +42,16 @@ std::string query_text(db::Connection& connection, const std::string& sql) {
 }
 
 std::string checksum_of(db::Connection& connection, const std::string& table) {
-  const auto result = connection.query("CHECKSUM TABLE " + db::quote_identifier(table) + " EXTENDED");
+  const auto result = connection.query("CHECKSUM TABLE " + sql::quote_identifier(table) + " EXTENDED");
   return result.rows.at(0).at(1).value_or("<NULL>");
 }
 
 // Every row of a table, ordered, each column hex-encoded: a difference shows as the first differing row.
 std::vector<std::string> table_rows(db::Connection& connection, const std::string& database, const std::string& table,
                                     const std::string& columns) {
-  const auto result = connection.query(fmt::format("SELECT CONCAT_WS('|', {0}) FROM {1}.{2} ORDER BY {0}", columns,
-                                                   db::quote_identifier(database), db::quote_identifier(table)));
+  const auto result =
+      connection.query(fmt::format("SELECT CONCAT_WS('|', {0}) FROM {1}.{2} ORDER BY {0}", columns,
+                                   sql::quote_identifier(database), sql::quote_identifier(table)));
   std::vector<std::string> rows;
   for (const auto& row : result.rows) {
     rows.push_back(row[0].value_or("<NULL>"));
@@ -218,8 +220,9 @@ TEST(RestoreFidelity, TriggerPlantedUnderAnsiQuotesRestoresAsOneStatementAndTouc
   ScratchDatabase app(server, "rf_ansi_app");
   ScratchDatabase other(server, "rf_ansi_other");
   auto connection = connect(server, app.name());
-  connection->execute(fmt::format("CREATE TABLE {}.keepme (i INT)", db::quote_identifier(other.name())));
-  connection->execute(fmt::format("CREATE TABLE {}.t (i INT, s VARCHAR(5))", db::quote_identifier(other.name())));
+  connection->execute(fmt::format("CREATE TABLE {}.keepme (i INT)", sql::quote_identifier(other.name())));
+  connection->execute(
+      fmt::format("CREATE TABLE {}.t (i INT, s VARCHAR(5))", sql::quote_identifier(other.name())));
   connection->execute("CREATE TABLE t (i INT)");
   connection->execute("INSERT INTO t VALUES (1)");
   // The body as the issue gives it, with the other database's real name: one harmless statement
@@ -247,7 +250,9 @@ TEST(RestoreFidelity, TriggerPlantedUnderAnsiQuotesRestoresAsOneStatementAndTouc
                                "WHERE TABLE_SCHEMA = '{}'",
                                other.name()));
   EXPECT_EQ(other_tables, "keepme,t") << "the restore dropped a table of another database";
-  EXPECT_EQ(query_text(*connection, fmt::format("SELECT COUNT(*) FROM {}.t", db::quote_identifier(other.name()))), "0")
+  EXPECT_EQ(
+      query_text(*connection, fmt::format("SELECT COUNT(*) FROM {}.t", sql::quote_identifier(other.name()))),
+      "0")
       << "the restore wrote into another database";
 
   const auto body_of = [&connection](const std::string& database) {
@@ -372,7 +377,7 @@ TEST(RestoreFidelity, IntoANewDatabaseCreatesItWithTheBackupsCollation) {
   // A scratch database dropped now, so that the restore creates it.
   ScratchDatabase created(server, "rf_coll_new");
   const std::string target = created.name();
-  connect(server, "")->execute("DROP DATABASE " + db::quote_identifier(target));
+  connect(server, "")->execute("DROP DATABASE " + sql::quote_identifier(target));
   const auto restored = restore_cli(server, source.name(), dir.path(), {file.string(), "--into", target, "--yes"});
   ASSERT_EQ(restored.exit_code, 0) << restored.err;
   EXPECT_NE(restored.err.find("collation : latin1_german1_ci"), std::string::npos) << restored.err;
@@ -524,7 +529,7 @@ TEST(RestoreFidelity, ABodyInSjisWithABackslashTrailByteBacksUpAndRestores) {
               "sjis_japanese_ci")
         << copy;
   }
-  connect(server, "")->execute("DROP DATABASE IF EXISTS " + db::quote_identifier(target));
+  connect(server, "")->execute("DROP DATABASE IF EXISTS " + sql::quote_identifier(target));
 }
 
 }  // namespace

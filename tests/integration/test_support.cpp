@@ -1,4 +1,5 @@
 #include "test_support.hpp"
+#include "sql/text.hpp"
 
 #include <fcntl.h>
 #include <sys/wait.h>
@@ -39,18 +40,12 @@ std::string value_or_null(const std::optional<std::string>& value) { return valu
 std::string normalise(std::string text, const std::string& database) {
   static const std::regex definer(R"(DEFINER=`[^`]*`@`[^`]*`\s*)");
   text = std::regex_replace(text, definer, "");
-  const std::string quoted = db::quote_identifier(database);
+  const std::string quoted = sql::quote_identifier(database);
   for (auto pos = text.find(quoted); pos != std::string::npos; pos = text.find(quoted, pos)) {
     text.replace(pos, quoted.size(), "`<db>`");
     pos += 6;
   }
   return text;
-}
-
-std::string literal(const std::string& text) {
-  std::string out;
-  db::append_quoted_string(out, text);
-  return out;
 }
 
 }  // namespace
@@ -213,8 +208,8 @@ CommandResult load_file(const TestServer& server, const std::string& database, c
 
 Fingerprint fingerprint_database(db::Connection& connection, const std::string& database) {
   Fingerprint print;
-  const std::string schema = literal(database);
-  const std::string qdb = db::quote_identifier(database);
+  const std::string schema = sql::quote_string(database);
+  const std::string qdb = sql::quote_identifier(database);
   auto first_row = [&](const std::string& sql, std::size_t column) {
     const auto table = connection.query(sql);
     if (table.rows.empty() || table.rows[0].size() <= column) {
@@ -229,7 +224,7 @@ Fingerprint fingerprint_database(db::Connection& connection, const std::string& 
   for (const auto& row : tables.rows) {
     const std::string name = value_or_null(row[0]);
     const std::string type = value_or_null(row[1]);
-    const std::string qname = qdb + "." + db::quote_identifier(name);
+    const std::string qname = qdb + "." + sql::quote_identifier(name);
     if (type == "BASE TABLE") {
       print["table " + name + " create"] = normalise(first_row("SHOW CREATE TABLE " + qname, 1), database);
       print["table " + name + " rows"] = first_row("SELECT COUNT(*) FROM " + qname, 0);
@@ -269,13 +264,13 @@ Fingerprint fingerprint_database(db::Connection& connection, const std::string& 
     const std::string name = value_or_null(row[0]);
     const std::string type = value_or_null(row[1]);
     print["routine " + type + " " + name + " body"] = normalise(value_or_null(row[2]), database);
-    print["routine " + type + " " + name + " create"] =
-        normalise(first_row(fmt::format("SHOW CREATE {} {}.{}", type, qdb, db::quote_identifier(name)), 2), database);
+    print["routine " + type + " " + name + " create"] = normalise(
+        first_row(fmt::format("SHOW CREATE {} {}.{}", type, qdb, sql::quote_identifier(name)), 2), database);
   }
   for (const auto& row : connection.query(fmt::format(
            "SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = {}", schema)).rows) {
     const std::string name = value_or_null(row[0]);
-    const std::string show = fmt::format("SHOW CREATE EVENT {}.{}", qdb, db::quote_identifier(name));
+    const std::string show = fmt::format("SHOW CREATE EVENT {}.{}", qdb, sql::quote_identifier(name));
     print["event " + name + " create"] = normalise(first_row(show, 3), database);
     print["event " + name + " time_zone"] = first_row(show, 2);
   }

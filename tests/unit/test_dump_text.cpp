@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "backup/dump.hpp"
-#include "backup/value_encoding.hpp"
+#include "sql/value_encoding.hpp"
 
 namespace ifnbackup::backup {
 namespace {
@@ -25,17 +25,17 @@ TEST(StripOwnDatabase, OtherDatabasesAndTextAreKept) {
 
 TEST(ValueEncoding, EachKindIsWrittenAsMysqldumpDoes) {
   std::string out;
-  append_sql_value(out, db::ValueKind::numeric, nullptr, 0);
+  sql::append_sql_value(out, sql::ValueKind::numeric, nullptr, 0);
   out += ',';
-  append_sql_value(out, db::ValueKind::numeric, "-12.50", 6);
+  sql::append_sql_value(out, sql::ValueKind::numeric, "-12.50", 6);
   out += ',';
-  append_sql_value(out, db::ValueKind::binary, "", 0);
+  sql::append_sql_value(out, sql::ValueKind::binary, "", 0);
   out += ',';
   const char bytes[] = {'\0', '\'', '\\', '\xff'};
-  append_sql_value(out, db::ValueKind::binary, bytes, sizeof(bytes));
+  sql::append_sql_value(out, sql::ValueKind::binary, bytes, sizeof(bytes));
   out += ',';
   const std::string text("a'b\"c\\d\ne\rf\x1ag\0h", 15);
-  append_sql_value(out, db::ValueKind::text, text.data(), text.size());
+  sql::append_sql_value(out, sql::ValueKind::text, text.data(), text.size());
   EXPECT_EQ(out, std::string("NULL,-12.50,'',0x00275CFF,'a\\'b\\\"c\\\\d\\ne\\rf\\Zg\\0h'"));
 }
 

@@ -10,9 +10,9 @@
 #include <gtest/gtest.h>
 
 #include "ifnbackup/error.hpp"
-#include "ifnbackup/inventory.hpp"
 #include "ifnbackup/manifest.hpp"
 #include "ifnbackup/restore.hpp"
+#include "ifnbackup/verification_state.hpp"
 #include "io/parallel_gzip_writer.hpp"
 #include "unit/temp_dir_test.hpp"
 #include "util/sha256.hpp"

@@ -15,13 +15,14 @@
 
 #include "backup/dump_writer.hpp"
 #include "ifnbackup/error.hpp"
-#include "ifnbackup/verify.hpp"
 #include "ifnbackup/manifest.hpp"
+#include "ifnbackup/verify.hpp"
 #include "io/gzip_member.hpp"
 #include "io/parallel_gzip_writer.hpp"
 #include "restore/table_sections.hpp"
-#include "verify/section_check.hpp"
+#include "sql/text.hpp"
 #include "unit/temp_dir_test.hpp"
+#include "verify/section_check.hpp"
 
 namespace {
 
@@ -271,7 +272,7 @@ fs::path write_dump(const fs::path& path, const std::vector<FakeTable>& tables,
   ifnbackup::backup::DumpWriter out(gzip, 64 * 1024, part_bytes, min_range_bytes);
   out.write("-- ifnbackup test dump of database `d`\n-- ifnbackup-format: 2\n\n/*!40101 SET NAMES utf8mb4 */;\n");
   for (const FakeTable& table : tables) {
-    // Quoted as the dumper quotes (db::quote_identifier): backticks doubled.
+    // Quoted as the dumper quotes (sql::quote_identifier): backticks doubled.
     std::string name = "`";
     for (const char c : table.content_name) {
       name += c == '`' ? std::string("``") : std::string(1, c);

@@ -13,8 +13,9 @@
 #include <gtest/gtest.h>
 
 #include "ifnbackup/catalog.hpp"
+#include "ifnbackup/disk_space.hpp"
 #include "ifnbackup/error.hpp"
-#include "ifnbackup/inventory.hpp"
+#include "ifnbackup/verification_state.hpp"
 #include "unit/temp_dir_test.hpp"
 
 namespace ifnbackup {

@@ -7,7 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "db/connection.hpp"
+#include "sql/text.hpp"
 
 namespace ifnbackup::backup {
 namespace {
@@ -167,7 +167,7 @@ std::vector<std::size_t> dependency_order(const std::vector<std::string>& names,
   std::vector<std::size_t> waiting(n, 0);
   for (std::size_t i = 0; i < n; ++i) {
     for (std::size_t j = 0; j < n; ++j) {
-      if (i != j && texts[i].find(db::quote_identifier(names[j])) != std::string::npos) {
+      if (i != j && texts[i].find(sql::quote_identifier(names[j])) != std::string::npos) {
         readers[j].push_back(i);
         ++waiting[i];
       }

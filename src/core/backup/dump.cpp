@@ -8,21 +8,10 @@
 #include <spdlog/spdlog.h>
 
 #include "ifnbackup/error.hpp"
+#include "sql/text.hpp"
 #include "util/interrupt.hpp"
 
 namespace ifnbackup::backup {
-
-bool is_plain_name(std::string_view name) {
-  return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-  });
-}
-
-std::string sql_literal(std::string_view text) {
-  std::string out;
-  db::append_quoted_string(out, text);
-  return out;
-}
 
 namespace {
 
@@ -92,10 +81,10 @@ DatabaseDefaults database_defaults(db::Connection& connection, const std::string
   auto result = connection.query(fmt::format(
       "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA "
       "WHERE SCHEMA_NAME = {}",
-      sql_literal(database)));
+      sql::quote_string(database)));
   DatabaseDefaults defaults;
   if (!result.rows.empty() && result.rows[0].size() >= 2 && result.rows[0][0] && result.rows[0][1] &&
-      is_plain_name(*result.rows[0][0]) && is_plain_name(*result.rows[0][1])) {
+      sql::is_plain_name(*result.rows[0][0]) && sql::is_plain_name(*result.rows[0][1])) {
     defaults.charset = *result.rows[0][0];
     defaults.collation = *result.rows[0][1];
   }
@@ -104,7 +93,7 @@ DatabaseDefaults database_defaults(db::Connection& connection, const std::string
 
 DatabaseObjects list_objects(db::Connection& connection, const std::string& database) {
   DatabaseObjects objects;
-  const std::string schema = sql_literal(database);
+  const std::string schema = sql::quote_string(database);
   auto tables = connection.query(fmt::format(
       "SELECT TABLE_NAME, TABLE_TYPE, ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = {}", schema));
   for (auto& row : tables.rows) {

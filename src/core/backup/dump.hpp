@@ -114,11 +114,4 @@ void write_merge_table(db::Connection& connection, const std::string& database, 
 // SHOW CREATE TABLE text without `database`. in sequence defaults (nextval(`db`.`seq`)).
 std::string strip_own_database(std::string create, const std::string& database);
 
-// A character set or collation name: letters, digits and underscores, at most 64 of them; safe to
-// write unquoted in a statement.
-bool is_plain_name(std::string_view name);
-
-// "'db'" as a SQL string literal, for information_schema filters.
-std::string sql_literal(std::string_view text);
-
 }  // namespace ifnbackup::backup

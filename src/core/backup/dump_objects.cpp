@@ -12,18 +12,19 @@
 #include "backup/definition_text.hpp"
 #include "backup/dump.hpp"
 #include "ifnbackup/error.hpp"
+#include "sql/text.hpp"
 
 namespace ifnbackup::backup {
 
 namespace {
 
 std::string qualified(const std::string& database, const std::string& name) {
-  return db::quote_identifier(database) + "." + db::quote_identifier(name);
+  return sql::quote_identifier(database) + "." + sql::quote_identifier(name);
 }
 
 // A charset or collation name as SHOW CREATE gives it, when safe to write unquoted; empty otherwise.
 std::string plain_name(const std::string& name) {
-  return is_plain_name(name) ? name : std::string();
+  return sql::is_plain_name(name) ? name : std::string();
 }
 
 // The column called `name` (case-insensitive) of the single row of a SHOW CREATE; empty when the
@@ -152,10 +153,10 @@ void write_body(DumpWriter& out, const Definition& definition, const std::string
     text += fmt::format("ALTER DATABASE COLLATE {};\n", definition.database_collation);
   }
   text += fmt::format("/*!50003 SET @saved_sql_mode = @@sql_mode */;\n/*!50003 SET sql_mode = {} */;\n",
-                      sql_literal(definition.sql_mode));
+                      sql::quote_string(definition.sql_mode));
   if (!definition.time_zone.empty()) {
     text += fmt::format("/*!50106 SET @saved_time_zone = @@time_zone */;\n/*!50106 SET time_zone = {} */;\n",
-                        sql_literal(definition.time_zone));
+                        sql::quote_string(definition.time_zone));
   }
   if (!drop.empty()) {
     text += drop + ";\n";
@@ -184,10 +185,10 @@ void write_body(DumpWriter& out, const Definition& definition, const std::string
 void write_triggers(db::Connection& connection, const std::string& database, const std::string& table,
                     const std::string& database_collation, DumpWriter& out) {
   // Within one event and timing, creation order is firing order.
-  auto triggers = connection.query(fmt::format(
-      "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = {} AND "
-      "EVENT_OBJECT_TABLE = {} ORDER BY EVENT_MANIPULATION, ACTION_TIMING, ACTION_ORDER",
-      sql_literal(database), sql_literal(table)));
+  auto triggers = connection.query(
+      fmt::format("SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = {} AND "
+                  "EVENT_OBJECT_TABLE = {} ORDER BY EVENT_MANIPULATION, ACTION_TIMING, ACTION_ORDER",
+                  sql::quote_string(database), sql::quote_string(table)));
   for (const auto& row : triggers.rows) {
     if (!row[0]) {
       continue;
@@ -207,7 +208,7 @@ void write_sequence(db::Connection& connection, const std::string& database, con
   const std::string create = *result.rows[0][1];
   auto state = connection.query(
       fmt::format("SELECT next_not_cached_value, cycle_count FROM {}", qualified(database, sequence)));
-  const std::string name = db::quote_identifier(sequence);
+  const std::string name = sql::quote_identifier(sequence);
   out.write(fmt::format("--\n-- Sequence {}\n--\n\nDROP TABLE IF EXISTS {};\n{};\n",
                         comment_identifier(sequence), name, create));
   if (!state.rows.empty() && state.rows[0].size() >= 2 && state.rows[0][0]) {
@@ -225,15 +226,16 @@ void write_view_placeholder(db::Connection& connection, const std::string& datab
   auto columns = connection.query(fmt::format(
       "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = {} AND TABLE_NAME = {} "
       "ORDER BY ORDINAL_POSITION",
-      sql_literal(database), sql_literal(view)));
+      sql::quote_string(database), sql::quote_string(view)));
   std::string select;
   for (const auto& row : columns.rows) {
-    select += fmt::format("{}\n 1 AS {}", select.empty() ? "" : ",", db::quote_identifier(row[0].value_or("")));
+    select +=
+        fmt::format("{}\n 1 AS {}", select.empty() ? "" : ",", sql::quote_identifier(row[0].value_or("")));
   }
   if (select.empty()) {
     select = " 1 AS `ifnbackup_placeholder`";
   }
-  const std::string name = db::quote_identifier(view);
+  const std::string name = sql::quote_identifier(view);
   out.write(
       fmt::format("--\n-- Temporary view structure for view {}\n--\n\n"
                   "DROP TABLE IF EXISTS {};\n/*!50001 DROP VIEW IF EXISTS {}*/;\n"
@@ -244,7 +246,7 @@ void write_view_placeholder(db::Connection& connection, const std::string& datab
 namespace {
 
 void write_view(const std::string& view, const Definition& definition, DumpWriter& out) {
-  const std::string name = db::quote_identifier(view);
+  const std::string name = sql::quote_identifier(view);
   std::string text =
       fmt::format("--\n-- Final view structure for view {}\n--\n\n/*!50001 DROP VIEW IF EXISTS {}*/;\n",
                   comment_identifier(view), name);
@@ -299,14 +301,15 @@ void write_routine(db::Connection& connection, const std::string& database, cons
                                                        : "Package body";
   Definition definition = show_create(connection, what, database, name, fmt::format("Create {}", title));
   const std::string comment = stored_comment(
-      connection, fmt::format("SELECT ROUTINE_COMMENT FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = {} "
-                              "AND ROUTINE_NAME = {} AND ROUTINE_TYPE = {}",
-                              sql_literal(database), sql_literal(name), sql_literal(what)));
+      connection,
+      fmt::format("SELECT ROUTINE_COMMENT FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = {} "
+                  "AND ROUTINE_NAME = {} AND ROUTINE_TYPE = {}",
+                  sql::quote_string(database), sql::quote_string(name), sql::quote_string(what)));
   definition.text = comment_for_mode(std::move(definition.text), definition.sql_mode, comment,
                                      fmt::format("{} {}", title, name));
   out.write(fmt::format("--\n-- {} {}\n--\n\n", title, comment_identifier(name)));
   write_body(out, definition, database_collation,
-             fmt::format("/*!50003 DROP {} IF EXISTS {} */", what, db::quote_identifier(name)));
+             fmt::format("/*!50003 DROP {} IF EXISTS {} */", what, sql::quote_identifier(name)));
 }
 
 void write_event(db::Connection& connection, const std::string& database, const std::string& name,
@@ -315,11 +318,11 @@ void write_event(db::Connection& connection, const std::string& database, const 
   const std::string comment = stored_comment(
       connection, fmt::format("SELECT EVENT_COMMENT FROM information_schema.EVENTS WHERE EVENT_SCHEMA = {} "
                               "AND EVENT_NAME = {}",
-                              sql_literal(database), sql_literal(name)));
+                              sql::quote_string(database), sql::quote_string(name)));
   definition.text =
       comment_for_mode(std::move(definition.text), definition.sql_mode, comment, fmt::format("event {}", name));
   out.write(fmt::format("--\n-- Event {}\n--\n\n/*!50106 DROP EVENT IF EXISTS {} */;\n",
-                        comment_identifier(name), db::quote_identifier(name)));
+                        comment_identifier(name), sql::quote_identifier(name)));
   write_body(out, definition, database_collation);
 }
 

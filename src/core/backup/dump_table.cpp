@@ -4,8 +4,9 @@
 #include "backup/deferred_keys.hpp"
 #include "backup/definition_text.hpp"
 #include "backup/dump.hpp"
-#include "proof/table_reading.hpp"
 #include "ifnbackup/error.hpp"
+#include "proof/table_reading.hpp"
+#include "sql/text.hpp"
 #include "util/interrupt.hpp"
 
 namespace ifnbackup::backup {
@@ -13,7 +14,7 @@ namespace ifnbackup::backup {
 namespace {
 
 std::string qualified(const std::string& database, const std::string& table) {
-  return db::quote_identifier(database) + "." + db::quote_identifier(table);
+  return sql::quote_identifier(database) + "." + sql::quote_identifier(table);
 }
 
 }  // namespace
@@ -21,7 +22,7 @@ std::string qualified(const std::string& database, const std::string& table) {
 std::string strip_own_database(std::string create, const std::string& database) {
   // MariaDB writes a sequence default as nextval(`db`.`seq`): without the database name the
   // file restores into any database (--into, or gunzip | mariadb otherdb) with its own sequence.
-  const std::string qualified_call = "nextval(" + db::quote_identifier(database) + ".";
+  const std::string qualified_call = "nextval(" + sql::quote_identifier(database) + ".";
   for (auto at = create.find(qualified_call); at != std::string::npos; at = create.find(qualified_call, at)) {
     create.replace(at, qualified_call.size(), "nextval(");
   }
@@ -33,7 +34,7 @@ std::map<std::string, std::set<std::string>> referenced_columns(db::Connection& 
   auto result = connection.query(fmt::format(
       "SELECT REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE "
       "WHERE TABLE_SCHEMA = {0} AND REFERENCED_TABLE_SCHEMA = {0} AND REFERENCED_COLUMN_NAME IS NOT NULL",
-      sql_literal(database)));
+      sql::quote_string(database)));
   std::map<std::string, std::set<std::string>> columns;
   for (auto& row : result.rows) {
     if (row.size() >= 2 && row[0] && row[1]) {
@@ -49,7 +50,7 @@ WrittenTable write_create_table(db::Connection& connection, const std::string& d
   if (create.rows.empty() || create.rows[0].size() < 2 || !create.rows[0][1]) {
     throw Error(ErrorCode::server, fmt::format("SHOW CREATE TABLE {} returned nothing", table));
   }
-  const std::string name = db::quote_identifier(table);
+  const std::string name = sql::quote_identifier(table);
   std::string definition = strip_own_database(*create.rows[0][1], database);
   // TiDB before 6.2 refuses an ALTER TABLE with several ADD KEY (and builds indexes its own way):
   // its tables are written whole.
@@ -66,7 +67,7 @@ void write_merge_table(db::Connection& connection, const std::string& database, 
   if (create.rows.empty() || create.rows[0].size() < 2 || !create.rows[0][1]) {
     throw Error(ErrorCode::server, fmt::format("SHOW CREATE TABLE {} returned nothing", table));
   }
-  const std::string name = db::quote_identifier(table);
+  const std::string name = sql::quote_identifier(table);
   out.write(fmt::format("--\n-- Table structure for MERGE table {} (its rows are those of the tables it unites)\n"
                         "--\n\nDROP TABLE IF EXISTS {};\n{};\n\n",
                         name, name, strip_own_database(*create.rows[0][1], database)));
@@ -87,7 +88,7 @@ std::uint64_t write_table_rows(db::Connection& connection, const std::string& da
     return 0;
   }
   const std::string insert_prefix =
-      fmt::format("INSERT INTO {} ({}) VALUES ", db::quote_identifier(table), columns.column_list);
+      fmt::format("INSERT INTO {} ({}) VALUES ", sql::quote_identifier(table), columns.column_list);
 
   // The savepoint lets the server release the table's metadata lock once it is read.
   connection.execute("SAVEPOINT ifnbackup_table");
@@ -101,7 +102,7 @@ std::uint64_t write_table_rows(db::Connection& connection, const std::string& da
     db::RowView row;
     out.write(fmt::format("--\n-- Dumping data for table {}\n--\n\n", comment_identifier(table)));
     if (keys_toggle) {
-      out.write(fmt::format("/*!40000 ALTER TABLE {} DISABLE KEYS */;\n", db::quote_identifier(table)));
+      out.write(fmt::format("/*!40000 ALTER TABLE {} DISABLE KEYS */;\n", sql::quote_identifier(table)));
     }
     while (stream.next(row)) {
       if ((rows & 0x3ff) == 0) {
@@ -144,8 +145,9 @@ std::uint64_t write_table_rows(db::Connection& connection, const std::string& da
     if (in_statement) {
       buffer.append(";\n");
     }
-    out.write(keys_toggle ? fmt::format("/*!40000 ALTER TABLE {} ENABLE KEYS */;\n\n", db::quote_identifier(table))
-                          : std::string("\n"));
+    out.write(keys_toggle
+                  ? fmt::format("/*!40000 ALTER TABLE {} ENABLE KEYS */;\n\n", sql::quote_identifier(table))
+                  : std::string("\n"));
   }
   connection.execute("ROLLBACK TO SAVEPOINT ifnbackup_table");
   return rows;

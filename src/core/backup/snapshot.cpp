@@ -2,8 +2,9 @@
 #include <spdlog/spdlog.h>
 
 #include "backup/dump.hpp"
-#include "proof/table_reading.hpp"
 #include "ifnbackup/error.hpp"
+#include "proof/table_reading.hpp"
+#include "sql/text.hpp"
 
 namespace ifnbackup::backup {
 
@@ -75,8 +76,9 @@ SnapshotInfo start_snapshot(db::Connection& connection) {
       }
     }
     if (!info.binlog_file.empty()) {
-      if (auto gtid = try_query(connection, fmt::format("SELECT BINLOG_GTID_POS({}, {})",
-                                                        sql_literal(info.binlog_file), info.binlog_position))) {
+      if (auto gtid =
+              try_query(connection, fmt::format("SELECT BINLOG_GTID_POS({}, {})",
+                                                sql::quote_string(info.binlog_file), info.binlog_position))) {
         if (!gtid->rows.empty() && gtid->rows[0][0]) {
           info.gtid_position = *gtid->rows[0][0];
         }

@@ -1,5 +1,4 @@
 #include <fcntl.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -10,8 +9,8 @@
 #include <spdlog/spdlog.h>
 
 #include "ifnbackup/error.hpp"
-#include "ifnbackup/inventory.hpp"
 #include "ifnbackup/retention.hpp"
+#include "ifnbackup/verification_state.hpp"
 #include "io/file_io.hpp"
 
 namespace ifnbackup {
@@ -224,15 +223,6 @@ std::vector<std::string> verify_stale_files(const fs::path& backup_dir, const st
     }
   }
   return verified;
-}
-
-std::optional<DiskSpace> disk_space(const fs::path& path) {
-  struct statvfs st {};
-  if (::statvfs(path.c_str(), &st) != 0) {
-    return std::nullopt;
-  }
-  return DiskSpace{static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize,
-                   static_cast<std::uint64_t>(st.f_blocks) * st.f_frsize};
 }
 
 }  // namespace ifnbackup

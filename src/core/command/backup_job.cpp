@@ -6,7 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "ifnbackup/error.hpp"
-#include "ifnbackup/inventory.hpp"
+#include "ifnbackup/verification_state.hpp"
 
 namespace ifnbackup {
 namespace {

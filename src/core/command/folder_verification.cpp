@@ -3,7 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "ifnbackup/error.hpp"
-#include "ifnbackup/inventory.hpp"
+#include "ifnbackup/verification_state.hpp"
 #include "ifnbackup/restore.hpp"
 #include "ifnbackup/signing.hpp"
 

@@ -36,7 +36,7 @@ namespace {
 
 MYSQL* handle(void* p) { return static_cast<MYSQL*>(p); }
 
-ValueKind kind_of(const MYSQL_FIELD& field) {
+sql::ValueKind kind_of(const MYSQL_FIELD& field) {
   switch (field.type) {
     case MYSQL_TYPE_TINY:
     case MYSQL_TYPE_SHORT:
@@ -48,7 +48,7 @@ ValueKind kind_of(const MYSQL_FIELD& field) {
     case MYSQL_TYPE_DECIMAL:
     case MYSQL_TYPE_NEWDECIMAL:
     case MYSQL_TYPE_YEAR:
-      return ValueKind::numeric;
+      return sql::ValueKind::numeric;
     case MYSQL_TYPE_BIT:
     case MYSQL_TYPE_STRING:
     case MYSQL_TYPE_VAR_STRING:
@@ -58,9 +58,9 @@ ValueKind kind_of(const MYSQL_FIELD& field) {
     case MYSQL_TYPE_LONG_BLOB:
     case MYSQL_TYPE_BLOB:
     case MYSQL_TYPE_GEOMETRY:
-      return field.charsetnr == 63 ? ValueKind::binary : ValueKind::text;
+      return field.charsetnr == 63 ? sql::ValueKind::binary : sql::ValueKind::text;
     default:
-      return ValueKind::text;
+      return sql::ValueKind::text;
   }
 }
 
@@ -402,68 +402,6 @@ bool ResultStream::next(RowView& row) {
   row.lengths = mysql_fetch_lengths(res);
   row.count = static_cast<unsigned>(m_fields.size());
   return true;
-}
-
-void append_quoted_string(std::string& out, std::string_view text) {
-  out.push_back('\'');
-  std::size_t start = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char replacement = 0;
-    switch (text[i]) {
-      case '\0': replacement = '0'; break;
-      case '\n': replacement = 'n'; break;
-      case '\r': replacement = 'r'; break;
-      case '\\': replacement = '\\'; break;
-      case '\'': replacement = '\''; break;
-      case '"': replacement = '"'; break;
-      case '\x1a': replacement = 'Z'; break;
-      default: continue;
-    }
-    out.append(text.data() + start, i - start);
-    out.push_back('\\');
-    out.push_back(replacement);
-    start = i + 1;
-  }
-  out.append(text.data() + start, text.size() - start);
-  out.push_back('\'');
-}
-
-std::size_t identifier_length(std::string_view name) {
-  return static_cast<std::size_t>(std::count_if(
-      name.begin(), name.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; }));
-}
-
-std::string quote_identifier(std::string_view name) {
-  std::string out;
-  out.reserve(name.size() + 2);
-  out.push_back('`');
-  for (char c : name) {
-    if (c == '`') {
-      out.push_back('`');
-    }
-    out.push_back(c);
-  }
-  out.push_back('`');
-  return out;
-}
-
-std::optional<std::string> parse_quoted_identifier(std::string_view text, std::size_t& at) {
-  if (at >= text.size() || text[at] != '`') {
-    return std::nullopt;
-  }
-  std::string name;
-  for (std::size_t i = at + 1; i < text.size(); ++i) {
-    if (text[i] != '`') {
-      name.push_back(text[i]);
-    } else if (i + 1 < text.size() && text[i + 1] == '`') {
-      name.push_back('`');
-      ++i;
-    } else {
-      at = i + 1;
-      return name;
-    }
-  }
-  return std::nullopt;
 }
 
 }  // namespace ifnbackup::db

@@ -9,15 +9,13 @@
 #include <vector>
 
 #include "ifnbackup/options.hpp"
+#include "sql/value_encoding.hpp"
 
 namespace ifnbackup::db {
 
-// How the dumper must write a column's values (decided from the field's type and charset).
-enum class ValueKind { numeric, binary, text };
-
 struct FieldInfo {
   std::string name;
-  ValueKind kind = ValueKind::text;
+  sql::ValueKind kind = sql::ValueKind::text;  // decided from the field's type and charset
 };
 
 // One row of a streamed result. values[i] is nullptr for SQL NULL; lengths[i] is the byte
@@ -125,18 +123,5 @@ class Connection {
   std::string m_description;
   friend class ResultStream;
 };
-
-// 'text' with the characters that need it backslash-escaped, for utf8mb4 (no multi-byte
-// encodings whose bytes can look like a quote). Appends to out.
-void append_quoted_string(std::string& out, std::string_view text);
-// `name` with backticks doubled.
-std::string quote_identifier(std::string_view name);
-// Database names, and lock names, are at most this many characters (not bytes).
-inline constexpr std::size_t k_max_identifier_length = 64;
-// The characters of a UTF-8 name, as the server counts them against that limit.
-std::size_t identifier_length(std::string_view name);
-// The name of the backquoted identifier starting at text[at] (doubled backquotes undone); `at`
-// moves past its closing quote. nullopt (and `at` unchanged) when there is none.
-std::optional<std::string> parse_quoted_identifier(std::string_view text, std::size_t& at);
 
 }  // namespace ifnbackup::db

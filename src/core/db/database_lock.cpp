@@ -5,6 +5,7 @@
 
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/printable.hpp"
+#include "sql/text.hpp"
 #include "util/sha256.hpp"
 
 namespace ifnbackup::db {
@@ -13,16 +14,10 @@ namespace {
 
 constexpr std::string_view k_lock_prefix = "ifnbackup:";
 
-std::string literal(std::string_view text) {
-  std::string out;
-  append_quoted_string(out, text);
-  return out;
-}
-
 }  // namespace
 
 std::string database_lock_name(const std::string& database) {
-  if (k_lock_prefix.size() + identifier_length(database) <= k_max_identifier_length) {
+  if (k_lock_prefix.size() + sql::identifier_length(database) <= sql::k_max_identifier_length) {
     return std::string(k_lock_prefix) + database;
   }
   const std::string hex = util::Sha256::hex_of(database);
@@ -32,10 +27,12 @@ std::string database_lock_name(const std::string& database) {
 DatabaseLock::DatabaseLock(const ConnectionOptions& options, const std::string& database)
     : m_name(database_lock_name(database)) {
   m_connection = Connection::open(options, false);
-  const auto got = m_connection->query_value(fmt::format("SELECT GET_LOCK({}, 0)", literal(m_name)));
+  const auto got =
+      m_connection->query_value(fmt::format("SELECT GET_LOCK({}, 0)", sql::quote_string(m_name)));
   if (!got || *got != "1") {
     const auto holder =
-        m_connection->query_value(fmt::format("SELECT IS_USED_LOCK({})", literal(m_name))).value_or("?");
+        m_connection->query_value(fmt::format("SELECT IS_USED_LOCK({})", sql::quote_string(m_name)))
+            .value_or("?");
     throw Error(
         ErrorCode::lock_held,
         printable(fmt::format("another ifnbackup run holds database '{}' on {} (server lock '{}', "
@@ -48,7 +45,7 @@ DatabaseLock::DatabaseLock(const ConnectionOptions& options, const std::string& 
 
 DatabaseLock::~DatabaseLock() {
   try {
-    m_connection->execute(fmt::format("DO RELEASE_LOCK({})", literal(m_name)));
+    m_connection->execute(fmt::format("DO RELEASE_LOCK({})", sql::quote_string(m_name)));
   } catch (const std::exception& error) {
     // Closing the connection releases it anyway.
     spdlog::debug("RELEASE_LOCK failed: {}", error.what());

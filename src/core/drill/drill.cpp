@@ -9,13 +9,13 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "backup/dump.hpp"
 #include "db/connection.hpp"
 #include "drill/scratch_record.hpp"
 #include "ifnbackup/error.hpp"
 #include "io/atomic_file.hpp"
 #include "io/folder_lock.hpp"
 #include "restore/target_database.hpp"
+#include "sql/text.hpp"
 
 namespace ifnbackup {
 
@@ -59,7 +59,7 @@ std::unique_ptr<db::Connection> open_server(const DrillOptions& options) {
 }
 
 void drop_database(const DrillOptions& options, const std::string& database) {
-  open_server(options)->execute(fmt::format("DROP DATABASE IF EXISTS {}", db::quote_identifier(database)));
+  open_server(options)->execute(fmt::format("DROP DATABASE IF EXISTS {}", sql::quote_identifier(database)));
 }
 
 // After a failed drill: the record keeps the scratch database while it exists (the next drill may
@@ -123,7 +123,7 @@ std::string claim_scratch(const DrillOptions& options, const std::string& scratc
           "yourself first");
     }
     spdlog::info("dropping '{}', the scratch database a previous drill left", scratch);
-    server->execute(fmt::format("DROP DATABASE {}", db::quote_identifier(scratch)));
+    server->execute(fmt::format("DROP DATABASE {}", sql::quote_identifier(scratch)));
     result.replaced_previous = true;
   }
   return server_id;

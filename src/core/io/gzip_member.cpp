@@ -1,6 +1,8 @@
 #include "io/gzip_member.hpp"
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 
 #include <fcntl.h>
@@ -40,6 +42,69 @@ std::uint32_t gzip_crc32(std::string_view data, std::uint32_t crc) {
 
 std::uint32_t gzip_crc32_combine(std::uint32_t crc_a, std::uint32_t crc_b, std::uint64_t length_b) {
   return static_cast<std::uint32_t>(crc32_combine(crc_a, crc_b, static_cast<z_off_t>(length_b)));
+}
+
+struct MemberInflater::Zlib {
+  z_stream z{};
+  bool ready = false;
+  ~Zlib() {
+    if (ready) {
+      inflateEnd(&z);
+    }
+  }
+};
+
+MemberInflater::MemberInflater(std::string name) : m_zlib(std::make_unique<Zlib>()), m_name(std::move(name)) {
+  // windowBits 15 + 16: gzip only (a raw zlib stream is not a backup file).
+  const int rc = inflateInit2(&m_zlib->z, 15 + 16);
+  if (rc != Z_OK) {
+    throw_error(rc, 0);
+  }
+  m_zlib->ready = true;
+}
+
+MemberInflater::~MemberInflater() = default;
+
+void MemberInflater::reset() {
+  inflateReset(&m_zlib->z);
+}
+
+MemberInflater::Step MemberInflater::inflate(std::span<const unsigned char> in, std::span<char> out,
+                                             std::uint64_t offset) {
+  z_stream& z = m_zlib->z;
+  const auto available = static_cast<uInt>(std::min<std::size_t>(in.size(), UINT_MAX));
+  const auto capacity = static_cast<uInt>(std::min<std::size_t>(out.size(), UINT_MAX));
+  z.next_in = const_cast<Bytef*>(in.data());  // zlib's API is not const; it only reads the input
+  z.avail_in = available;
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = capacity;
+  const int rc = ::inflate(&z, Z_NO_FLUSH);
+  Step step;
+  step.consumed = available - z.avail_in;
+  step.produced = capacity - z.avail_out;
+  step.member_end = rc == Z_STREAM_END;
+  if (rc != Z_OK && rc != Z_BUF_ERROR && rc != Z_STREAM_END) {
+    throw_error(rc, offset + step.consumed);
+  }
+  if (rc == Z_BUF_ERROR && step.produced == 0 && z.avail_in > 0) {
+    throw_error(rc, offset + step.consumed);  // no progress with input and output space: cannot happen
+  }
+  return step;
+}
+
+void MemberInflater::throw_error(int rc, std::uint64_t offset) const {
+  const std::string detail = m_zlib->z.msg != nullptr ? m_zlib->z.msg : zError(rc);
+  switch (rc) {
+    case Z_DATA_ERROR:
+    case Z_NEED_DICT:
+      throw Error(ErrorCode::corrupt,
+                  m_name + ": " + detail + " at compressed offset " + std::to_string(offset),
+                  "the file is damaged; use another backup");
+    case Z_MEM_ERROR:
+      throw Error(ErrorCode::internal, "out of memory while decompressing " + m_name);
+    default:
+      throw Error(ErrorCode::internal, "cannot decompress " + m_name + ": " + detail);
+  }
 }
 
 std::string stored_gzip_member(std::string_view text) {

@@ -1,9 +1,14 @@
 #pragma once
-// Single gzip members (RFC 1952) as the backup's section index needs them: a stored member that
-// ends the file and can be read from its end without decompressing anything, and CRC-32 sums.
+// Single gzip members (RFC 1952): a stored member that ends the file and can be read from its end
+// without decompressing anything (the section index's locator), CRC-32 sums, and zlib's inflate of
+// one member after another. The one file that includes zlib.h; libdeflate's whole-member decoder
+// and compressor are in gzip_reader.cpp and parallel_gzip_writer.cpp.
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -28,5 +33,36 @@ std::optional<StoredTail> read_stored_tail(const std::filesystem::path& path);
 std::uint32_t gzip_crc32(std::string_view data, std::uint32_t crc = 0);
 // The CRC-32 of A followed by B, from crc(A), crc(B) and B's length.
 std::uint32_t gzip_crc32_combine(std::uint32_t crc_a, std::uint32_t crc_b, std::uint64_t length_b);
+
+// zlib's inflate over gzip members, one after another (reset() between two): GzipReader's decoder
+// for any member libdeflate does not decode whole, and the one that reports damage with its place.
+class MemberInflater {
+ public:
+  // `name`: the file, for messages. Throws Error(internal) when zlib cannot start.
+  explicit MemberInflater(std::string name);
+  ~MemberInflater();
+  MemberInflater(const MemberInflater&) = delete;
+  MemberInflater& operator=(const MemberInflater&) = delete;
+
+  // Ready for the next member.
+  void reset();
+
+  struct Step {
+    std::size_t consumed = 0;  // bytes of `in` read
+    std::size_t produced = 0;  // bytes of `out` written
+    bool member_end = false;   // the member ended, its CRC-32 and length checked
+  };
+  // Decodes what it can of `in` into `out`. `offset`: the compressed offset of in[0] in the file,
+  // for messages. Throws Error(corrupt) for bad data, naming its offset; Error(internal) otherwise.
+  Step inflate(std::span<const unsigned char> in, std::span<char> out, std::uint64_t offset);
+
+ private:
+  // Every zlib return code that is a failure goes through here.
+  [[noreturn]] void throw_error(int rc, std::uint64_t offset) const;
+
+  struct Zlib;
+  std::unique_ptr<Zlib> m_zlib;
+  std::string m_name;
+};
 
 }  // namespace ifnbackup::io

@@ -2,18 +2,18 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <climits>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <libdeflate.h>
+#include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "ifnbackup/error.hpp"
+#include "io/gzip_member.hpp"
 
 namespace ifnbackup::io {
 namespace {
@@ -31,9 +31,10 @@ enum class MemberState { between, inside, done };
 struct GzipReader::Stream {
   std::string name;
   int fd = -1;
-  z_stream z{};
-  bool inflate_ready = false;
+  std::optional<MemberInflater> inflater;
   std::vector<unsigned char> in = std::vector<unsigned char>(k_input_buffer_size);
+  unsigned char* next_in = nullptr;  // the unread input: next_in[0, avail_in) of `in`
+  std::size_t avail_in = 0;
   std::uint64_t file_size = 0;  // of the range read
   std::uint64_t base = 0;       // file offset of the range
   bool ranged = false;          // reads stop at file_size (a section), not at end of file
@@ -49,13 +50,10 @@ struct GzipReader::Stream {
   std::size_t fast_pos = 0;
   std::size_t fast_len = 0;
 
-  std::uint64_t consumed() const noexcept { return file_read - z.avail_in; }
+  std::uint64_t consumed() const noexcept { return file_read - avail_in; }
 
   ~Stream() {
     libdeflate_free_decompressor(fast);
-    if (inflate_ready) {
-      inflateEnd(&z);
-    }
     if (fd >= 0) {
       ::close(fd);
     }
@@ -101,14 +99,9 @@ GzipReader::GzipReader(const std::filesystem::path& path, std::uint64_t offset, 
   ::posix_fadvise(s.fd, static_cast<off_t>(offset), static_cast<off_t>(length == UINT64_MAX ? 0 : length),
                   POSIX_FADV_SEQUENTIAL);
 
-  // windowBits 15 + 16: gzip only (a raw zlib stream is not a backup file).
-  const int rc = inflateInit2(&s.z, 15 + 16);
-  if (rc != Z_OK) {
-    throw_inflate_error(rc);
-  }
-  s.inflate_ready = true;
-  s.z.next_in = s.in.data();
-  s.z.avail_in = 0;
+  s.inflater.emplace(s.name);
+  s.next_in = s.in.data();
+  s.avail_in = 0;
 }
 
 GzipReader::~GzipReader() = default;
@@ -128,22 +121,22 @@ bool GzipReader::refill() {
   if (s.eof) {
     return false;
   }
-  if (s.z.avail_in > 0 && s.z.next_in != s.in.data()) {
-    std::memmove(s.in.data(), s.z.next_in, s.z.avail_in);
+  if (s.avail_in > 0 && s.next_in != s.in.data()) {
+    std::memmove(s.in.data(), s.next_in, s.avail_in);
   }
-  s.z.next_in = s.in.data();
+  s.next_in = s.in.data();
   // A range ends where its last member does; a whole file at its end.
   const std::uint64_t range_left = s.ranged ? s.file_size - std::min(s.file_size, s.file_read) : UINT64_MAX;
   if (range_left == 0) {
     s.eof = true;
     return false;
   }
-  const auto space = static_cast<std::size_t>(std::min<std::uint64_t>(s.in.size() - s.z.avail_in, range_left));
+  const auto space = static_cast<std::size_t>(std::min<std::uint64_t>(s.in.size() - s.avail_in, range_left));
   if (space == 0) {
     return false;  // the buffer is full: the caller has enough input
   }
   for (;;) {
-    const ssize_t n = ::read(s.fd, s.in.data() + s.z.avail_in, space);
+    const ssize_t n = ::read(s.fd, s.in.data() + s.avail_in, space);
     if (n < 0) {
       if (errno == EINTR) {
         continue;
@@ -154,14 +147,14 @@ bool GzipReader::refill() {
       s.eof = true;
       return false;
     }
-    s.z.avail_in += static_cast<uInt>(n);
+    s.avail_in += static_cast<std::size_t>(n);
     s.file_read += static_cast<std::uint64_t>(n);
     return true;
   }
 }
 
 bool GzipReader::ensure_input(std::size_t bytes) {
-  while (m_stream->z.avail_in < bytes) {
+  while (m_stream->avail_in < bytes) {
     if (!refill()) {
       return false;
     }
@@ -180,7 +173,7 @@ bool GzipReader::start_member() {
     return false;
   }
   const bool have_two = ensure_input(2);
-  const bool magic_ok = s.z.next_in[0] == 0x1f && (!have_two || s.z.next_in[1] == 0x8b);
+  const bool magic_ok = s.next_in[0] == 0x1f && (!have_two || s.next_in[1] == 0x8b);
   if (!magic_ok) {
     if (m_members == 0) {
       throw Error(ErrorCode::corrupt, s.name + ": not a gzip file");
@@ -195,29 +188,13 @@ bool GzipReader::start_member() {
                                            std::to_string(s.base + s.consumed()));
   }
   if (m_members > 0) {
-    inflateReset(&s.z);
+    s.inflater->reset();
   }
   if (m_member_hook) {
     m_member_hook(s.base + s.consumed(), m_uncompressed);
   }
   s.state = MemberState::inside;
   return true;
-}
-
-void GzipReader::throw_inflate_error(int rc) const {
-  const Stream& s = *m_stream;
-  const std::string detail = s.z.msg != nullptr ? s.z.msg : zError(rc);
-  switch (rc) {
-    case Z_DATA_ERROR:
-    case Z_NEED_DICT:
-      throw Error(ErrorCode::corrupt,
-                  s.name + ": " + detail + " at compressed offset " + std::to_string(s.base + s.consumed()),
-                  "the file is damaged; use another backup");
-    case Z_MEM_ERROR:
-      throw Error(ErrorCode::internal, "out of memory while decompressing " + s.name);
-    default:
-      throw Error(ErrorCode::internal, "cannot decompress " + s.name + ": " + detail);
-  }
 }
 
 // At the start of a member (header checked): decodes it whole with libdeflate when it is all in
@@ -237,18 +214,18 @@ bool GzipReader::decode_member_fast() {
   }
   // A member of ours takes at most ~1.1 MiB compressed: top the buffer up below 2 MiB only, so
   // that the unread rest is moved to its front once every few members, not for each one.
-  while (s.z.avail_in < k_fast_input_wanted && refill()) {
+  while (s.avail_in < k_fast_input_wanted && refill()) {
   }
   std::size_t in_used = 0;
   std::size_t out_len = 0;
-  const libdeflate_result rc = libdeflate_gzip_decompress_ex(s.fast, s.z.next_in, s.z.avail_in, s.fast_out.data(),
+  const libdeflate_result rc = libdeflate_gzip_decompress_ex(s.fast, s.next_in, s.avail_in, s.fast_out.data(),
                                                              s.fast_out.size(), &in_used, &out_len);
   if (rc != LIBDEFLATE_SUCCESS) {
     s.fast_enabled = false;
     return false;
   }
-  s.z.next_in += in_used;
-  s.z.avail_in -= static_cast<uInt>(in_used);
+  s.next_in += in_used;
+  s.avail_in -= in_used;
   s.fast_pos = 0;
   s.fast_len = out_len;
   m_uncompressed += out_len;
@@ -263,7 +240,6 @@ std::size_t GzipReader::read(std::span<char> out) {
   if (out.empty()) {
     return 0;
   }
-  const auto capacity = static_cast<uInt>(std::min<std::size_t>(out.size(), UINT_MAX));
   for (;;) {
     if (s.fast_pos < s.fast_len) {
       const std::size_t n = std::min(out.size(), s.fast_len - s.fast_pos);
@@ -283,29 +259,22 @@ std::size_t GzipReader::read(std::span<char> out) {
         continue;
       }
     }
-    s.z.next_out = reinterpret_cast<Bytef*>(out.data());
-    s.z.avail_out = capacity;
-    const int rc = inflate(&s.z, Z_NO_FLUSH);
-    const std::size_t produced = capacity - s.z.avail_out;
-    m_uncompressed += produced;
-    if (rc == Z_STREAM_END) {
+    const auto step = s.inflater->inflate({s.next_in, s.avail_in}, out, s.base + s.consumed());
+    s.next_in += step.consumed;
+    s.avail_in -= step.consumed;
+    m_uncompressed += step.produced;
+    if (step.member_end) {
       ++m_members;
       s.state = MemberState::between;
-      if (produced > 0) {
-        return produced;
+      if (step.produced > 0) {
+        return step.produced;
       }
       continue;
     }
-    if (rc != Z_OK && rc != Z_BUF_ERROR) {
-      throw_inflate_error(rc);
+    if (step.produced > 0) {
+      return step.produced;
     }
-    if (produced > 0) {
-      return produced;
-    }
-    if (s.z.avail_in > 0) {
-      if (rc == Z_BUF_ERROR) {
-        throw_inflate_error(rc);  // no progress with input and output space: cannot happen
-      }
+    if (s.avail_in > 0) {
       continue;
     }
     if (!refill()) {

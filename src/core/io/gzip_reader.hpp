@@ -2,7 +2,7 @@
 // Streams the decompressed content of a gzip file, member after member (pigz and our parallel
 // writer produce several members back to back), checking every member's CRC-32 and length.
 // Members of our writer's size are decoded whole by libdeflate (about twice zlib's speed); zlib
-// decodes the rest and is the one that reports damage.
+// (io/gzip_member's MemberInflater) decodes the rest and is the one that reports damage.
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -51,7 +51,6 @@ class GzipReader {
   bool ensure_input(std::size_t bytes);
   bool start_member();
   bool decode_member_fast();
-  [[noreturn]] void throw_inflate_error(int rc) const;
 
   std::unique_ptr<Stream> m_stream;
   std::uint64_t m_uncompressed = 0;

@@ -12,6 +12,7 @@
 #include "ifnbackup/doctor.hpp"
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/schema_check.hpp"
+#include "sql/text.hpp"
 
 namespace ifnbackup {
 
@@ -137,7 +138,7 @@ void check_datadir(DoctorReport& report, const DoctorOptions& options, db::Conne
 
 // Whether every backup's schema check can run: the account creates its scratch database and drops it.
 void check_schema_check_rights(DoctorReport& report, db::Connection& connection) {
-  const std::string name = db::quote_identifier(schema_check_database());
+  const std::string name = sql::quote_identifier(schema_check_database());
   const auto created = connection.run_statement("CREATE DATABASE " + name);
   if (created.ok) {
     connection.run_statement("DROP DATABASE " + name);
@@ -177,10 +178,9 @@ void check_server(DoctorReport& report, const DoctorOptions& options) {
       report.findings.push_back({"database", DoctorStatus::warning, "no database is set",
                                  "set database in the config file (or --database)"});
     } else {
-      std::string quoted;
-      db::append_quoted_string(quoted, database);
       const auto found = connection->query_value(
-          fmt::format("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = {}", quoted));
+          fmt::format("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = {}",
+                      sql::quote_string(database)));
       if (!found) {
         report.findings.push_back(
             {"database", DoctorStatus::warning,

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/verification_state.hpp"
 
 namespace ifnbackup {
 

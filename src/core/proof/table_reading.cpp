@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "backup/dump.hpp"
-#include "backup/value_encoding.hpp"
+#include "sql/text.hpp"
+#include "sql/value_encoding.hpp"
 #include "util/interrupt.hpp"
 
 namespace ifnbackup::proof {
@@ -17,7 +17,7 @@ TableColumns table_columns(db::Connection& connection, const std::string& databa
   auto result = connection.query(fmt::format(
       "SELECT COLUMN_NAME, EXTRA, DATA_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = {} AND "
       "TABLE_NAME = {} ORDER BY ORDINAL_POSITION",
-      backup::sql_literal(database), backup::sql_literal(table)));
+      sql::quote_string(database), sql::quote_string(table)));
   TableColumns columns;
   for (auto& row : result.rows) {
     const std::string extra = row[1].value_or("");
@@ -29,7 +29,7 @@ TableColumns table_columns(db::Connection& connection, const std::string& databa
       continue;
     }
     const std::string type = row[2].value_or("");
-    const std::string name = db::quote_identifier(*row[0]);
+    const std::string name = sql::quote_identifier(*row[0]);
     columns.column_list += (columns.column_list.empty() ? "" : ",") + name;
     // The text protocol prints FLOAT with 6 digits, which loses precision; as a DOUBLE the same
     // value prints exactly and converts back to the identical FLOAT.
@@ -46,7 +46,7 @@ TableColumns table_columns(db::Connection& connection, const std::string& databa
 
 std::string table_select(const TableColumns& columns, const std::string& database, const std::string& table) {
   return fmt::format("SELECT /*!40001 SQL_NO_CACHE */ {} FROM {}.{}", columns.select_list,
-                     db::quote_identifier(database), db::quote_identifier(table));
+                     sql::quote_identifier(database), sql::quote_identifier(table));
 }
 
 void append_row(std::string& out, const std::vector<db::FieldInfo>& fields, const db::RowView& row) {
@@ -55,7 +55,7 @@ void append_row(std::string& out, const std::vector<db::FieldInfo>& fields, cons
     if (i != 0) {
       out.push_back(',');
     }
-    backup::append_sql_value(out, fields[i].kind, row.values[i], row.lengths[i]);
+    sql::append_sql_value(out, fields[i].kind, row.values[i], row.lengths[i]);
   }
   out.push_back(')');
 }

@@ -2,7 +2,7 @@
 // How the dumper reads a table's rows, shared by the dumper and the restore's content proof, so
 // that both encode every row the same way: the session (utf8mb4, UTC, empty sql_mode), the
 // columns (generated ones left out, invisible ones named, FLOAT read as DOUBLE), and each value
-// as backup/value_encoding writes it.
+// as sql/value_encoding writes it.
 #include <cstdint>
 #include <string>
 #include <vector>

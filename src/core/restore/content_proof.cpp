@@ -9,6 +9,7 @@
 #include "proof/table_reading.hpp"
 #include "restore/file_checks.hpp"
 #include "restore/phases.hpp"
+#include "sql/text.hpp"
 
 namespace ifnbackup {
 
@@ -44,7 +45,7 @@ std::string server_series(std::string_view version) {
 }
 
 void start_proof_snapshot(db::Connection& reader, const std::string& database) {
-  reader.execute("USE " + db::quote_identifier(database));
+  reader.execute("USE " + sql::quote_identifier(database));
   proof::set_reading_session(reader);
   reader.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
   reader.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
@@ -67,7 +68,7 @@ std::vector<TableCheck> check_tables(const ConnectionOptions& connection, const 
     TableCheck check{table.name, table.rows, 0, ProofVerdict::not_recorded, {}};
     if (table.digest.empty() || !settings.prove) {
       const auto count = target->query_value(fmt::format(
-          "SELECT COUNT(*) FROM {}.{}", db::quote_identifier(database), db::quote_identifier(table.name)));
+          "SELECT COUNT(*) FROM {}.{}", sql::quote_identifier(database), sql::quote_identifier(table.name)));
       check.actual = std::stoull(count.value_or("0"));
       check.proof = table.digest.empty() ? ProofVerdict::not_recorded : ProofVerdict::skipped;
       checks.push_back(std::move(check));

@@ -8,8 +8,8 @@
 
 #include <fmt/format.h>
 
-#include "db/connection.hpp"
 #include "ifnbackup/error.hpp"
+#include "sql/text.hpp"
 
 namespace ifnbackup::restore {
 
@@ -34,9 +34,9 @@ void throw_if_not_as_dumped(const std::vector<TableCheck>& checks, bool snapshot
   for (const auto& check : checks) {
     if (check.expected != check.actual) {
       counts += fmt::format("{}{} ({} rows, the backup recorded {})", counts.empty() ? "" : ", ",
-                            db::quote_identifier(check.table), check.actual, check.expected);
+                            sql::quote_identifier(check.table), check.actual, check.expected);
     } else if (check.proof == ProofVerdict::different) {
-      contents += (contents.empty() ? "" : ", ") + db::quote_identifier(check.table);
+      contents += (contents.empty() ? "" : ", ") + sql::quote_identifier(check.table);
     }
   }
   if (!counts.empty()) {

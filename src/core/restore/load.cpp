@@ -10,6 +10,7 @@
 #include "restore/content_proof.hpp"
 #include "restore/phases.hpp"
 #include "restore/target_database.hpp"
+#include "sql/text.hpp"
 #include "util/interrupt.hpp"
 
 namespace ifnbackup::restore {
@@ -52,7 +53,7 @@ LoadStats load_into(const ConnectionOptions& connection, const std::string& data
   } else {
     recreate_database(*target, database, collation);
   }
-  const std::string use = fmt::format("USE {}", db::quote_identifier(database));
+  const std::string use = fmt::format("USE {}", sql::quote_identifier(database));
   target->execute(use);
   // A statement the server would refuse as too large is refused before it is held whole: memory
   // stays bounded by the server's own limit, not by the file (an unterminated quote in a 1 MB gzip

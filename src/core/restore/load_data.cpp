@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "db/connection.hpp"
+#include "sql/text.hpp"
 
 namespace ifnbackup::restore {
 namespace {
@@ -32,7 +32,7 @@ class Parser {
   // A backquoted identifier, returned with its quotes (as SQL text).
   std::optional<std::string_view> identifier() {
     const std::size_t start = m_at;
-    if (!db::parse_quoted_identifier(m_text, m_at)) {
+    if (!sql::parse_quoted_identifier(m_text, m_at)) {
       return std::nullopt;
     }
     return m_text.substr(start, m_at - start);

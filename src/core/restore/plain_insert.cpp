@@ -17,6 +17,8 @@ void PlainInsertCheck::expect(std::string_view text, State then) noexcept {
   m_after_literal = then;
 }
 
+// One function, long on purpose: the state machine of one INSERT's bytes, every state in one switch
+// so that each transition is read beside the others (and the hot path stays one call per byte).
 bool PlainInsertCheck::step(unsigned char c) noexcept {
   switch (m_state) {
     case State::literal:

@@ -11,6 +11,7 @@
 #include "restore/phases.hpp"
 #include "restore/table_sections.hpp"
 #include "restore/target_database.hpp"
+#include "sql/text.hpp"
 
 namespace ifnbackup::restore {
 
@@ -71,13 +72,13 @@ RestorePlan plan_target(const RestoreOptions& options) {
   if (plan.target_database.empty()) {
     throw Error(ErrorCode::usage, "no database to restore into", "give --database (or --into DB)");
   }
-  if (const std::size_t length = db::identifier_length(plan.target_database);
-      length > db::k_max_identifier_length) {
+  if (const std::size_t length = sql::identifier_length(plan.target_database);
+      length > sql::k_max_identifier_length) {
     throw Error(
         ErrorCode::usage,
         printable(fmt::format("cannot restore into '{}': {} characters, a database name holds at most {}; "
                               "nothing was changed",
-                              plan.target_database, length, db::k_max_identifier_length)),
+                              plan.target_database, length, sql::k_max_identifier_length)),
         "name a shorter database with --into");
   }
   return plan;

@@ -6,8 +6,8 @@
 
 #include "ifnbackup/catalog.hpp"
 #include "ifnbackup/error.hpp"
-#include "ifnbackup/inventory.hpp"
 #include "ifnbackup/restore.hpp"
+#include "ifnbackup/verification_state.hpp"
 
 namespace ifnbackup {
 

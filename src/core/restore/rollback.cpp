@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "restore/phases.hpp"
+#include "sql/text.hpp"
 
 namespace ifnbackup::restore {
 
@@ -26,7 +27,7 @@ std::string created_hint(const RestorePlan& plan, const SafetySnapshot& snapshot
   std::string names;
   for (const auto& table : plan.tables) {
     if (!replaced(snapshot, table)) {
-      names += (names.empty() ? "" : ", ") + db::quote_identifier(table);
+      names += (names.empty() ? "" : ", ") + sql::quote_identifier(table);
     }
   }
   return names.empty() ? std::string() : ", then drop the tables this restore created: " + names;
@@ -43,7 +44,7 @@ void undo_load(const RestorePlan& plan, const RestoreOptions& options, const Res
   rollback.ours = true;  // our own snapshot
   if (!plan.target_exists) {
     auto server = open_writer(options.connection, false, options.no_binlog);
-    server->execute(fmt::format("DROP DATABASE IF EXISTS {}", db::quote_identifier(plan.target_database)));
+    server->execute(fmt::format("DROP DATABASE IF EXISTS {}", sql::quote_identifier(plan.target_database)));
     return;
   }
   if (!plan.tables.empty()) {
@@ -57,11 +58,11 @@ void undo_load(const RestorePlan& plan, const RestoreOptions& options, const Res
   }
   // --tables: the chosen tables that did not exist before the load go again.
   auto server = open_writer(options.connection, false, options.no_binlog);
-  server->execute(fmt::format("USE {}", db::quote_identifier(plan.target_database)));
+  server->execute(fmt::format("USE {}", sql::quote_identifier(plan.target_database)));
   server->execute("SET SESSION foreign_key_checks = 0");  // another table may reference it
   for (const auto& table : plan.tables) {
     if (!replaced(snapshot, table)) {
-      server->execute(fmt::format("DROP TABLE IF EXISTS {}", db::quote_identifier(table)));
+      server->execute(fmt::format("DROP TABLE IF EXISTS {}", sql::quote_identifier(table)));
     }
   }
 }

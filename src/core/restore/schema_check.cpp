@@ -11,7 +11,6 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "backup/dump.hpp"
 #include "db/connection.hpp"
 #include "ifnbackup/error.hpp"
 #include "io/gzip_reader.hpp"
@@ -19,6 +18,7 @@
 #include "restore/table_sections.hpp"
 #include "ifnbackup/verify.hpp"
 #include "restore/target_database.hpp"
+#include "sql/text.hpp"
 
 namespace ifnbackup {
 namespace {
@@ -45,7 +45,7 @@ class ScratchGuard {
   ScratchGuard(db::Connection& connection, std::string name) : m_connection(connection), m_name(std::move(name)) {}
   ~ScratchGuard() {
     try {
-      m_connection.execute("DROP DATABASE IF EXISTS " + db::quote_identifier(m_name));
+      m_connection.execute("DROP DATABASE IF EXISTS " + sql::quote_identifier(m_name));
     } catch (const std::exception& error) {
       spdlog::warn("schema check: could not drop the scratch database '{}': {} (drop it by hand)", m_name,
                    error.what());
@@ -71,7 +71,7 @@ std::string collation_from_header(const std::filesystem::path& file) {
   }
   const auto start = at + k_key.size();
   const std::string name = head.substr(start, head.find('\n', start) - start);
-  return backup::is_plain_name(name) ? name : std::string();
+  return sql::is_plain_name(name) ? name : std::string();
 }
 
 }  // namespace
@@ -124,7 +124,7 @@ void check_once(const ConnectionOptions& connection, const std::filesystem::path
     return;
   }
   const ScratchGuard guard(*server, result.scratch_database);
-  server->execute("USE " + db::quote_identifier(result.scratch_database));
+  server->execute("USE " + sql::quote_identifier(result.scratch_database));
 
   restore::LoadSettings settings;
   settings.phase = "schema check";

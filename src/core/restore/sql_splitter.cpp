@@ -410,7 +410,8 @@ SqlSplitter::LineCheck SqlSplitter::check_line_command(const char*& p, const cha
 }
 
 // Processes [begin, end) and returns how many bytes were consumed; it stops early (never at eof)
-// before a byte whose meaning depends on bytes not received yet.
+// before a byte whose meaning depends on bytes not received yet. One function, long on purpose: the
+// splitter's lexer, as the mysql client's add_line is one loop; its states share `p` and the fast runs.
 std::size_t SqlSplitter::scan(const char* const begin, const char* const end, bool eof,
                               const StatementSink& on_statement) {
   const char* p = begin;

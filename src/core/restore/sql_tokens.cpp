@@ -77,6 +77,8 @@ const char* Lexer::quoted_run(const char* p, const char* end) {
   return stop;
 }
 
+// One function, long on purpose: a state machine whose every state reads one byte, so all the
+// transitions are seen at once in one switch (split, each piece would need the whole state).
 bool Lexer::step(unsigned char c, const Sink& sink) {
   const char ch = static_cast<char>(c);
   switch (m_state) {

@@ -1,7 +1,7 @@
 #include "restore/table_filter.hpp"
 
-#include "db/connection.hpp"
 #include "restore/statement_words.hpp"
+#include "sql/text.hpp"
 
 #include <cctype>
 #include <optional>
@@ -13,7 +13,7 @@ namespace {
 std::optional<std::string> table_name(std::string_view text) {
   if (text.starts_with('`')) {
     std::size_t at = 0;
-    return db::parse_quoted_identifier(text, at);
+    return sql::parse_quoted_identifier(text, at);
   }
   std::size_t end = 0;
   while (end < text.size() && !std::isspace(static_cast<unsigned char>(text[end])) && text[end] != '(' &&

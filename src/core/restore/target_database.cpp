@@ -6,8 +6,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "backup/dump.hpp"
 #include "ifnbackup/error.hpp"
+#include "sql/text.hpp"
 
 namespace ifnbackup::restore {
 
@@ -15,7 +15,7 @@ bool database_exists(db::Connection& server, const std::string& database) {
   return server
              .query_value(
                  fmt::format("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = {}",
-                             backup::sql_literal(database)))
+                             sql::quote_string(database)))
              .value_or("0") != "0";
 }
 
@@ -25,7 +25,7 @@ std::vector<std::string> existing_tables(db::Connection& server, const std::stri
   for (auto& row : server
                        .query(fmt::format("SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES "
                                           "WHERE TABLE_SCHEMA = {}",
-                                          backup::sql_literal(database)))
+                                          sql::quote_string(database)))
                        .rows) {
     if (row.size() >= 2 && row[0] && row[1]) {
       types[std::move(*row[0])] = std::move(*row[1]);
@@ -54,15 +54,13 @@ std::string plain_collation(const VerifyResult& verification) {
   if (found == verification.header.end()) {
     return {};
   }
-  return backup::is_plain_name(found->second) ? found->second : std::string();
+  return sql::is_plain_name(found->second) ? found->second : std::string();
 }
 
 std::string collation_of(db::Connection& server, const std::string& database) {
-  std::string literal;
-  db::append_quoted_string(literal, database);
   return server
       .query_value("SELECT DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = " +
-                   literal)
+                   sql::quote_string(database))
       .value_or("");
 }
 
@@ -80,7 +78,7 @@ void create_database(db::Connection& server, const std::string& database, const 
 db::Connection::StatementResult try_create_database(db::Connection& server, const std::string& database,
                                                     const std::string& collation, bool if_not_exists) {
   const std::string create = fmt::format("CREATE DATABASE {}{}", if_not_exists ? "IF NOT EXISTS " : "",
-                                         db::quote_identifier(database));
+                                         sql::quote_identifier(database));
   if (!collation.empty()) {
     auto created = server.run_statement(fmt::format("{} COLLATE {}", create, collation));
     if (created.ok || created.error_number == k_database_exists) {
@@ -98,7 +96,7 @@ db::Connection::StatementResult try_create_database(db::Connection& server, cons
 // collation): objects that exist now but not in the backup cannot survive the load. A target that
 // does not exist is created with the backup's collation.
 void recreate_database(db::Connection& server, const std::string& database, const std::string& collation) {
-  const std::string name = db::quote_identifier(database);
+  const std::string name = sql::quote_identifier(database);
   if (!database_exists(server, database)) {
     create_database(server, database, collation, false);
     return;

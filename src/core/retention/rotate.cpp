@@ -12,7 +12,7 @@
 
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/printable.hpp"
-#include "ifnbackup/inventory.hpp"
+#include "ifnbackup/verification_state.hpp"
 #include "io/folder_lock.hpp"
 
 namespace ifnbackup {

@@ -6,10 +6,12 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "ifnbackup/manifest.hpp"
 #include "ifnbackup/verify.hpp"
 #include "util/sha256.hpp"
 #include "verify/statement_scan.hpp"
@@ -46,6 +48,13 @@ class ContentScan {
     std::uint64_t end_offset = 0;  // stream offset just after the manifest-end line
   };
   enum class Mode { scan, manifest };
+  // The last lines of the content, found from its end by conclude()'s steps (offsets in m_tail).
+  struct TrailerLines {
+    std::size_t marker_start = 0;  // the completion marker
+    std::string_view signature;    // format 4 on, between the checksum line and the marker
+    std::string_view checksum;
+    std::size_t checksum_start = 0;
+  };
 
   void hash_and_keep_tail(std::string_view chunk);
   void keep_after_manifest(std::string_view chunk);
@@ -64,6 +73,14 @@ class ContentScan {
   void leave_manifest();
   // Why the content is not an SQL dump, or empty if it looks like one.
   std::string not_sql_reason() const;
+  // conclude()'s steps, in order. Each returns false (or nullopt) once it has given the verdict.
+  bool read_completion_marker(VerifyResult& result, TrailerLines& lines) const;
+  std::optional<ChecksumLine> read_checksum_line(VerifyResult& result, TrailerLines& lines) const;
+  bool check_content_checksum(VerifyResult& result, const ChecksumLine& checksum, std::size_t checksum_start);
+  bool check_signature(VerifyResult& result, const ChecksumLine& checksum, const TrailerLines& lines) const;
+  bool check_manifest(VerifyResult& result, std::size_t checksum_start) const;
+  // m_tail is the entire content (nothing hashed yet): a line without a '\n' before it starts at 0.
+  bool tail_is_whole() const noexcept { return m_hashed == 0; }
 
   util::Sha256 m_sha;
   std::uint64_t m_hashed = 0;  // bytes already given to m_sha

@@ -6,11 +6,11 @@
 
 #include <fmt/format.h>
 
-#include "db/connection.hpp"
 #include "ifnbackup/error.hpp"
 #include "io/gzip_member.hpp"
 #include "io/gzip_reader.hpp"
 #include "sign/file_signature.hpp"
+#include "sql/text.hpp"
 #include "util/sha256.hpp"
 #include "util/worker_pool.hpp"
 #include "verify/content_scan.hpp"
@@ -43,7 +43,8 @@ std::string expected_start(const Section& section) {
     case SectionKind::prologue: return "-- ifnbackup ";
     case SectionKind::table:
       return "--\n-- Table structure for table " + comment_identifier(section.table) + "\n";
-    case SectionKind::part: return "INSERT INTO " + db::quote_identifier(section.table) + " (";
+    case SectionKind::part:
+      return "INSERT INTO " + sql::quote_identifier(section.table) + " (";
     case SectionKind::objects: return {};
   }
   return {};
@@ -57,7 +58,7 @@ std::string start_problem(const Section& section, std::string_view head) {
   }
   // Files written before comment lines escaped control bytes show a tab or CR in a name as is.
   const std::string earlier =
-      "--\n-- Table structure for table " + db::quote_identifier(section.table) + "\n";
+      "--\n-- Table structure for table " + sql::quote_identifier(section.table) + "\n";
   if (section.kind == SectionKind::table && section.table.find('\n') == std::string::npos &&
       head.substr(0, earlier.size()) == earlier) {
     return {};

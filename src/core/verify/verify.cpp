@@ -18,6 +18,13 @@
 namespace ifnbackup::verify_detail {
 namespace {
 
+// Gives the verdict; false, so that a step of ContentScan::conclude ends with `return stop(...)`.
+bool stop(VerifyResult& result, VerifyStatus status, std::string reason) {
+  result.status = status;
+  result.reason = std::move(reason);
+  return false;
+}
+
 bool starts_with(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
 }
@@ -92,114 +99,127 @@ void ContentScan::conclude(VerifyResult& result) {
   result.create_table_lines = m_create_table_lines;
   result.insert_lines = m_insert_lines;
   m_statements.conclude(result);
-  const std::string_view tail = m_tail;
-  const bool whole = m_hashed == 0;
-
-  std::string_view marker;
-  std::size_t marker_start = 0;
-  if (!last_line(tail, whole, marker, marker_start) || !starts_with(marker, k_completion_prefix)) {
-    const std::string not_sql = not_sql_reason();
-    if (!not_sql.empty()) {
-      result.status = VerifyStatus::corrupt;
-      result.reason = not_sql + " (no completion marker)";
-    } else if (result.uncompressed_bytes == 0) {
-      result.status = VerifyStatus::incomplete;
-      result.reason = "no completion marker: the file holds no SQL at all";
-    } else {
-      result.status = VerifyStatus::incomplete;
-      result.reason = "no completion marker: the dump was cut short";
-    }
+  // The trailer from the end: marker, signature, checksum, then the manifest before them.
+  TrailerLines lines;
+  if (!read_completion_marker(result, lines)) {
     return;
+  }
+  const auto checksum = read_checksum_line(result, lines);
+  if (!checksum || !check_content_checksum(result, *checksum, lines.checksum_start) ||
+      !check_signature(result, *checksum, lines) || !check_manifest(result, lines.checksum_start)) {
+    return;
+  }
+  if (result.foreign_statements > 0) {
+    // Whole, but not what our dumper writes: a crafted file, refused before anything runs.
+    result.refused_for_statements = true;
+    stop(result, VerifyStatus::corrupt,
+         fmt::format("{} statement{} our dumper never writes, first at {}", result.foreign_statements,
+                     result.foreign_statements == 1 ? "" : "s", result.first_foreign_statement));
+    return;
+  }
+  result.tables = std::move(m_manifest.tables);
+  result.status = VerifyStatus::ok;
+  result.reason.clear();
+}
+
+bool ContentScan::read_completion_marker(VerifyResult& result, TrailerLines& lines) const {
+  std::string_view marker;
+  if (!last_line(m_tail, tail_is_whole(), marker, lines.marker_start) ||
+      !starts_with(marker, k_completion_prefix)) {
+    if (const std::string not_sql = not_sql_reason(); !not_sql.empty()) {
+      return stop(result, VerifyStatus::corrupt, not_sql + " (no completion marker)");
+    }
+    return stop(result, VerifyStatus::incomplete,
+                result.uncompressed_bytes == 0 ? "no completion marker: the file holds no SQL at all"
+                                               : "no completion marker: the dump was cut short");
   }
   std::string_view when = marker.substr(k_completion_prefix.size());
   if (starts_with(when, " on ")) {
     when.remove_prefix(4);
   }
   result.completed_at = std::string(when);
+  return true;
+}
 
-  std::string_view checksum_text;
-  std::size_t checksum_start = 0;
-  bool have_previous =
-      marker_start > 0 && last_line(tail.substr(0, marker_start), whole, checksum_text, checksum_start);
+std::optional<ChecksumLine> ContentScan::read_checksum_line(VerifyResult& result, TrailerLines& lines) const {
+  const std::string_view tail = m_tail;
+  const bool whole = tail_is_whole();
+  bool have_previous = lines.marker_start > 0 && last_line(tail.substr(0, lines.marker_start), whole,
+                                                           lines.checksum, lines.checksum_start);
   // Format 4 on: the signature line sits between the checksum line and the completion marker.
-  std::string_view signature_text;
-  if (have_previous && starts_with(checksum_text, sign::k_signature_prefix)) {
-    signature_text = checksum_text;
-    const std::size_t signature_start = checksum_start;
-    have_previous =
-        signature_start > 0 && last_line(tail.substr(0, signature_start), whole, checksum_text, checksum_start);
+  if (have_previous && starts_with(lines.checksum, sign::k_signature_prefix)) {
+    lines.signature = lines.checksum;
+    const std::size_t signature_start = lines.checksum_start;
+    have_previous = signature_start > 0 &&
+                    last_line(tail.substr(0, signature_start), whole, lines.checksum, lines.checksum_start);
   }
-  if (!have_previous || !starts_with(checksum_text, k_checksum_prefix)) {
+  if (!have_previous || !starts_with(lines.checksum, k_checksum_prefix)) {
     if (written_by_ifnbackup()) {
       // Our dumper always writes the checksum line: without it the file was altered, never "legacy".
-      result.status = VerifyStatus::corrupt;
-      result.reason =
-          "content checksum line missing: the header says ifnbackup wrote this file, which always ends "
-          "with one, so it was altered";
-      return;
+      stop(result, VerifyStatus::corrupt,
+           "content checksum line missing: the header says ifnbackup wrote this file, which always ends "
+           "with one, so it was altered");
+      return std::nullopt;
     }
-    result.status = VerifyStatus::ok_legacy;
-    result.reason = "legacy: no content checksum";
-    return;
+    stop(result, VerifyStatus::ok_legacy, "legacy: no content checksum");
+    return std::nullopt;
   }
-  const auto checksum = parse_checksum_line(checksum_text);
+  auto checksum = parse_checksum_line(lines.checksum);
   if (!checksum) {
-    result.status = VerifyStatus::corrupt;
-    result.reason = "malformed checksum line: " + std::string(checksum_text.substr(0, 200));
-    return;
+    stop(result, VerifyStatus::corrupt,
+         "malformed checksum line: " + std::string(lines.checksum.substr(0, 200)));
   }
-  m_sha.update(tail.substr(0, checksum_start));
+  return checksum;
+}
+
+bool ContentScan::check_content_checksum(VerifyResult& result, const ChecksumLine& checksum,
+                                         std::size_t checksum_start) {
+  m_sha.update(std::string_view(m_tail).substr(0, checksum_start));
   const std::uint64_t content_bytes = m_hashed + checksum_start;
   result.sha256 = util::Sha256::hex(m_sha.finish());
   result.content_bytes = content_bytes;
-  if (checksum->bytes != content_bytes) {
-    result.status = VerifyStatus::corrupt;
-    result.reason = "content checksum mismatch: the checksum line covers " + std::to_string(checksum->bytes) +
-                    " bytes, the file has " + std::to_string(content_bytes) + " before it";
-    return;
+  if (checksum.bytes != content_bytes) {
+    return stop(result, VerifyStatus::corrupt,
+                "content checksum mismatch: the checksum line covers " + std::to_string(checksum.bytes) +
+                    " bytes, the file has " + std::to_string(content_bytes) + " before it");
   }
-  if (checksum->sha256_hex != result.sha256) {
-    result.status = VerifyStatus::corrupt;
-    result.reason =
-        "content checksum mismatch: expected sha256 " + checksum->sha256_hex + ", computed " + result.sha256;
-    return;
+  if (checksum.sha256_hex != result.sha256) {
+    return stop(
+        result, VerifyStatus::corrupt,
+        "content checksum mismatch: expected sha256 " + checksum.sha256_hex + ", computed " + result.sha256);
   }
-  if (std::string problem = sign::check_signature(signature_text, *checksum,
-                                                  locator_sha256(tail.substr(0, checksum_start), whole),
-                                                  sign::header_format(m_header), result.signer);
-      !problem.empty()) {
-    result.status = VerifyStatus::corrupt;
-    result.reason = std::move(problem);
-    return;
-  }
+  return true;
+}
+
+bool ContentScan::check_signature(VerifyResult& result, const ChecksumLine& checksum,
+                                  const TrailerLines& lines) const {
+  const std::string_view before_checksum = std::string_view(m_tail).substr(0, lines.checksum_start);
+  std::string problem =
+      sign::check_signature(lines.signature, checksum, locator_sha256(before_checksum, tail_is_whole()),
+                            sign::header_format(m_header), result.signer);
+  return problem.empty() || stop(result, VerifyStatus::corrupt, std::move(problem));
+}
+
+bool ContentScan::check_manifest(VerifyResult& result, std::size_t checksum_start) const {
+  const std::uint64_t content_bytes = m_hashed + checksum_start;
   const bool manifest_in_place =
-      m_have_manifest && (m_manifest.end_offset + m_trailer_bytes == content_bytes ||
-                          (m_trailer_bytes == 0 && index_block_between(tail.substr(0, checksum_start), whole)));
+      m_have_manifest &&
+      (m_manifest.end_offset + m_trailer_bytes == content_bytes ||
+       (m_trailer_bytes == 0 &&
+        index_block_between(std::string_view(m_tail).substr(0, checksum_start), tail_is_whole())));
   if (!manifest_in_place) {
-    result.status = VerifyStatus::corrupt;
-    result.reason = m_trailer_bytes == 0 ? "manifest missing: no manifest block right before the checksum line"
-                                         : "manifest missing: no manifest block right before the section index";
-    return;
+    return stop(result, VerifyStatus::corrupt,
+                m_trailer_bytes == 0 ? "manifest missing: no manifest block right before the checksum line"
+                                     : "manifest missing: no manifest block right before the section index");
   }
   if (m_manifest.tables.size() != m_manifest.totals.tables || m_manifest.rows != m_manifest.totals.rows) {
-    result.status = VerifyStatus::corrupt;
-    result.reason = "manifest mismatch: it lists " + std::to_string(m_manifest.tables.size()) +
-                    " tables and " + std::to_string(m_manifest.rows) +
+    return stop(result, VerifyStatus::corrupt,
+                "manifest mismatch: it lists " + std::to_string(m_manifest.tables.size()) + " tables and " +
+                    std::to_string(m_manifest.rows) +
                     " rows, its end line says tables=" + std::to_string(m_manifest.totals.tables) +
-                    " rows=" + std::to_string(m_manifest.totals.rows);
-    return;
+                    " rows=" + std::to_string(m_manifest.totals.rows));
   }
-  if (result.foreign_statements > 0) {
-    // Whole, but not what our dumper writes: a crafted file, refused before anything runs.
-    result.status = VerifyStatus::corrupt;
-    result.refused_for_statements = true;
-    result.reason = fmt::format("{} statement{} our dumper never writes, first at {}", result.foreign_statements,
-                                result.foreign_statements == 1 ? "" : "s", result.first_foreign_statement);
-    return;
-  }
-  result.tables = std::move(m_manifest.tables);
-  result.status = VerifyStatus::ok;
-  result.reason.clear();
+  return true;
 }
 
 }  // namespace ifnbackup::verify_detail

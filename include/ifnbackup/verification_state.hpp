@@ -1,7 +1,7 @@
 #pragma once
-// What the backup folder holds and what is known of each file: the results of earlier
-// verifications are remembered in a small state file, so list and rotate know which backups
-// are good without reading them all again.
+// What is known of each file of the backup folder: the results of earlier verifications are
+// remembered in a small state file (.ifnbackup-verify.tsv), so list and rotate know which backups
+// are good without reading them all again. Implemented in src/core/catalog/verification_state.cpp.
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -58,7 +58,8 @@ class VerificationState {
   static VerificationState load(const std::filesystem::path& backup_dir);
   // The record for this file as it is now, or nullptr if never verified or changed since.
   const VerificationRecord* find(const CatalogEntry& entry) const;
-  void record(const CatalogEntry& entry, const VerifyResult& result, std::chrono::system_clock::time_point now);
+  void record(const CatalogEntry& entry, const VerifyResult& result,
+              std::chrono::system_clock::time_point now);
   // The outcome of the schema check of this file (already recorded by record()); "outcome: detail".
   void record_schema_check(const CatalogEntry& entry, std::string outcome);
   void forget(const std::string& name) { m_records.erase(name); }
@@ -85,15 +86,5 @@ VerifyResult verify_entry(const CatalogEntry& entry, VerificationState& state,
 std::vector<std::string> verify_stale_files(const std::filesystem::path& backup_dir,
                                             const std::string& prefix,
                                             std::chrono::system_clock::time_point now);
-
-// Free and total bytes of the filesystem holding path (statvfs); nullopt if unknown.
-struct DiskSpace {
-  std::uint64_t free_bytes = 0;
-  std::uint64_t total_bytes = 0;
-  double free_percent() const {
-    return total_bytes == 0 ? 0.0 : 100.0 * static_cast<double>(free_bytes) / static_cast<double>(total_bytes);
-  }
-};
-std::optional<DiskSpace> disk_space(const std::filesystem::path& path);
 
 }  // namespace ifnbackup

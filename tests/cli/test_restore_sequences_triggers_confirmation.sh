@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regressions found in review, each run through the built binary against a real server:
+# Restore through the built binary against a real server:
 # - a table whose DEFAULT is NEXTVAL(sequence) restores in place (the sequence must be created
 #   before the table, or the restore fails and so does the roll-back from the safety snapshot);
 # - a trigger created under NO_BACKSLASH_ESCAPES with '\' in its body restores (the loader follows

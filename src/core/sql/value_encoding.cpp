@@ -1,6 +1,8 @@
-#include "backup/value_encoding.hpp"
+#include "sql/value_encoding.hpp"
 
-namespace ifnbackup::backup {
+#include "sql/text.hpp"
+
+namespace ifnbackup::sql {
 
 void append_hex(std::string& out, std::string_view bytes) {
   static constexpr char k_digits[] = "0123456789ABCDEF";
@@ -13,16 +15,16 @@ void append_hex(std::string& out, std::string_view bytes) {
   }
 }
 
-void append_sql_value(std::string& out, db::ValueKind kind, const char* data, std::size_t size) {
+void append_sql_value(std::string& out, ValueKind kind, const char* data, std::size_t size) {
   if (data == nullptr) {
     out.append("NULL");
     return;
   }
   switch (kind) {
-    case db::ValueKind::numeric:
+    case ValueKind::numeric:
       out.append(data, size);
       return;
-    case db::ValueKind::binary:
+    case ValueKind::binary:
       if (size == 0) {
         out.append("''");
         return;
@@ -30,10 +32,10 @@ void append_sql_value(std::string& out, db::ValueKind kind, const char* data, st
       out.append("0x");
       append_hex(out, {data, size});
       return;
-    case db::ValueKind::text:
-      db::append_quoted_string(out, {data, size});
+    case ValueKind::text:
+      append_quoted_string(out, {data, size});
       return;
   }
 }
 
-}  // namespace ifnbackup::backup
+}  // namespace ifnbackup::sql
