@@ -69,8 +69,7 @@ std::optional<BackupName> parse_backup_name(std::string_view name, std::string_v
 inline constexpr std::chrono::hours k_future_tolerance{2};
 
 // The name's time is later than now + k_future_tolerance.
-bool dated_in_future(std::chrono::system_clock::time_point timestamp,
-                     std::chrono::system_clock::time_point now);
+bool dated_in_future(std::chrono::system_clock::time_point timestamp, std::chrono::system_clock::time_point now);
 
 // "<prefix>_YYYYMMDD_HHMMSS.sql.gz" for the local time of `when` (seconds truncated).
 std::string format_backup_name(std::string_view prefix, std::chrono::system_clock::time_point when);
@@ -89,8 +88,7 @@ struct CatalogEntry {
 
 // Builds an entry for `name` in `dir` from its name alone (size and mtime left zero): for tests and for
 // callers that know a file by name. Foreign when the name is not ours.
-CatalogEntry catalog_entry_from_name(const std::filesystem::path& dir, std::string_view name,
-                                     std::string_view prefix);
+CatalogEntry catalog_entry_from_name(const std::filesystem::path& dir, std::string_view name, std::string_view prefix);
 
 // The catalog order, "newest first": our files by the name's timestamp, newest first, equal times by
 // name; foreign files after all of ours, by name. A strict weak ordering for std::sort.

@@ -73,8 +73,8 @@ enum class ServerFlavour { mysql, mariadb, tidb };
 // One finding per needed privilege that is missing (warning when the backup cannot do without it,
 // note when it is optional, saying why), or a single ok finding. account ('backup'@'localhost') goes in
 // the GRANT statements of the fixes.
-std::vector<DoctorFinding> check_privileges(const Grants& grants, ServerFlavour flavour,
-                                            const std::string& database, const std::string& account);
+std::vector<DoctorFinding> check_privileges(const Grants& grants, ServerFlavour flavour, const std::string& database,
+                                            const std::string& account);
 
 struct DoctorOptions {
   ConnectionOptions connection;

@@ -8,27 +8,27 @@ namespace ifnbackup {
 
 enum class ErrorCode : int {
   ok = 0,
-  internal = 1,          // a bug or an unexpected condition
-  usage = 2,             // bad command line, option value or config file
-  config = 3,            // insecure or unreadable password/config file
-  connection = 4,        // cannot connect or authenticate
-  lock_held = 5,         // another ifnbackup run holds the backup folder's lock
-  io = 6,                // cannot create, write, sync or rename a file (incl. disk full)
-  server = 7,            // the server failed a query or went away mid-run
-  interrupted = 8,       // SIGINT/SIGTERM: partial work removed
-  unknown_database = 9,  // the database to back up does not exist
-  corrupt = 10,          // a backup file fails its gzip or content checksum
-  incomplete = 11,       // a backup file is truncated (no completion marker)
-  aborted = 12,          // restore: the operator did not type OUI
-  restore_rolled_back = 13,   // restore failed; the safety snapshot was loaded back
-  restore_failed = 14,        // restore failed and the database was NOT rolled back
-  not_found = 15,        // the named backup file does not exist
-  check_mismatch = 16,   // restore loaded, but row counts differ from the backup's
-  doctor_warnings = 17,  // doctor found something to fix (nothing failed)
-  content_mismatch = 18,  // restore loaded, but a table's content differs from the backup's digest
-  foreign_statement = 19,  // a file holds a statement a backup may not (another database, SET GLOBAL...)
+  internal = 1,              // a bug or an unexpected condition
+  usage = 2,                 // bad command line, option value or config file
+  config = 3,                // insecure or unreadable password/config file
+  connection = 4,            // cannot connect or authenticate
+  lock_held = 5,             // another ifnbackup run holds the backup folder's lock
+  io = 6,                    // cannot create, write, sync or rename a file (incl. disk full)
+  server = 7,                // the server failed a query or went away mid-run
+  interrupted = 8,           // SIGINT/SIGTERM: partial work removed
+  unknown_database = 9,      // the database to back up does not exist
+  corrupt = 10,              // a backup file fails its gzip or content checksum
+  incomplete = 11,           // a backup file is truncated (no completion marker)
+  aborted = 12,              // restore: the operator did not type OUI
+  restore_rolled_back = 13,  // restore failed; the safety snapshot was loaded back
+  restore_failed = 14,       // restore failed and the database was NOT rolled back
+  not_found = 15,            // the named backup file does not exist
+  check_mismatch = 16,       // restore loaded, but row counts differ from the backup's
+  doctor_warnings = 17,      // doctor found something to fix (nothing failed)
+  content_mismatch = 18,     // restore loaded, but a table's content differs from the backup's digest
+  foreign_statement = 19,    // a file holds a statement a backup may not (another database, SET GLOBAL...)
   untrusted_signature = 20,  // restore: our file is unsigned or signed by a key neither ours nor trusted
-  not_restorable = 21,  // backup written and verified, but the server refused its schema (schema check)
+  not_restorable = 21,       // backup written and verified, but the server refused its schema (schema check)
 };
 
 // Short stable name of a code, for logs and JSON ("lock_held").

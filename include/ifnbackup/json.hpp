@@ -23,6 +23,11 @@ class JsonWriter {
   JsonWriter& value(double number);
   JsonWriter& value(bool flag);
   JsonWriter& null();
+  // key(name).value(v): one field per line in a chain.
+  template <typename T>
+  JsonWriter& field(std::string_view name, const T& v) {
+    return key(name).value(v);
+  }
   const std::string& str() const { return m_out; }
 
  private:

@@ -15,7 +15,7 @@
 namespace ifnbackup {
 
 struct ListedFile {
-  CatalogEntry entry;  // a backup, safety snapshot or partial file (never a foreign one)
+  CatalogEntry entry;                              // a backup, safety snapshot or partial file (never a foreign one)
   std::optional<VerificationRecord> verification;  // std::nullopt: never verified, or changed since
   std::chrono::seconds age{0};                     // of the name's time
   // Its table and row counts are known: it verified ok (only our files have a manifest).

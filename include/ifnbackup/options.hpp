@@ -18,8 +18,8 @@ inline constexpr int k_default_compress_level = 6;
 // How to reach the server. The password is never a field here: it comes from an option
 // file read by libmysqlclient (defaults_file) or from password_file (0600 or stricter).
 struct ConnectionOptions {
-  std::string host;           // empty: the library default (localhost, through the socket)
-  unsigned port = 0;          // 0: the library default
+  std::string host;   // empty: the library default (localhost, through the socket)
+  unsigned port = 0;  // 0: the library default
   std::string socket;
   std::string user;
   std::string database;

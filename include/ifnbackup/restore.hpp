@@ -19,12 +19,12 @@ namespace ifnbackup {
 struct RestoreOptions {
   ConnectionOptions connection;  // connection.database: the configured database
   std::filesystem::path backup_dir;
-  std::string file;  // a path, a bare name looked up in backup_dir, or "latest"
+  std::string file;                           // a path, a bare name looked up in backup_dir, or "latest"
   std::string prefix = "ifn_connect_backup";  // of the backups "latest" chooses from
-  std::string into;  // restore into this database instead (created if missing)
-  bool force = false;        // go on after a failed statement and report them all
-  bool no_rollback = false;  // leave the database as the failed load left it
-  bool no_binlog = false;    // SET SESSION sql_log_bin = 0 on every connection that writes
+  std::string into;                           // restore into this database instead (created if missing)
+  bool force = false;                         // go on after a failed statement and report them all
+  bool no_rollback = false;                   // leave the database as the failed load left it
+  bool no_binlog = false;                     // SET SESSION sql_log_bin = 0 on every connection that writes
   // Only these tables (and their triggers) are replaced; the rest of the database is left as it
   // is. Our own files only (their manifest lists the tables). Empty: the whole database.
   std::vector<std::string> tables;
@@ -55,12 +55,12 @@ struct RestorePlan {
   std::string server;           // where
   std::string target_database;  // what will be overwritten
   bool target_exists = false;
-  bool into = false;  // target is --into, not the configured database
+  bool into = false;       // target is --into, not the configured database
   bool no_binlog = false;  // the restore's writes stay out of the binary log
   // verification.signer is judged by our keys; an untrusted signer reaches the plan only with this.
   bool trust_unsigned = false;
   std::vector<std::string> tables;  // --tables: only these are replaced (empty: everything)
-  bool some_tables_file = false;     // the file holds some tables only (a --tables safety snapshot)
+  bool some_tables_file = false;    // the file holds some tables only (a --tables safety snapshot)
   // The source database's collation as the file records it (empty: not recorded); a database the
   // restore creates gets it. An existing target keeps its own (target_collation), shown when they differ.
   std::string database_collation;

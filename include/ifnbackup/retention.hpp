@@ -50,9 +50,9 @@ struct RetentionPolicy {
 
 // What verify said about a file.
 enum class Health {
-  good,     // complete and unaltered, and holds a table (VerifyResult::holds_tables)
-  empty,    // complete and unaltered but holds no table: nothing to fall back on, never in the floor
-  bad,      // corrupt or incomplete
+  good,   // complete and unaltered, and holds a table (VerifyResult::holds_tables)
+  empty,  // complete and unaltered but holds no table: nothing to fall back on, never in the floor
+  bad,    // corrupt or incomplete
   // complete and unaltered, but the server refused its schema (the schema check of its backup
   // run): kept like an empty one, never in the floor nor "latest"
   unrestorable,

@@ -14,8 +14,8 @@
 namespace ifnbackup {
 
 enum class SchemaCheckOutcome {
-  passed,  // every statement of the schema ran
-  failed,  // the server refused a statement for a reason a restore by any account would meet
+  passed,   // every statement of the schema ran
+  failed,   // the server refused a statement for a reason a restore by any account would meet
   not_run,  // the check could not run, or could not prove (the account lacks a privilege)
 };
 // "passed", "FAILED", "not run"

@@ -58,8 +58,7 @@ class VerificationState {
   static VerificationState load(const std::filesystem::path& backup_dir);
   // The record for this file as it is now, or nullptr if never verified or changed since.
   const VerificationRecord* find(const CatalogEntry& entry) const;
-  void record(const CatalogEntry& entry, const VerifyResult& result,
-              std::chrono::system_clock::time_point now);
+  void record(const CatalogEntry& entry, const VerifyResult& result, std::chrono::system_clock::time_point now);
   // The outcome of the schema check of this file (already recorded by record()); "outcome: detail".
   void record_schema_check(const CatalogEntry& entry, std::string outcome);
   void forget(const std::string& name) { m_records.erase(name); }
@@ -83,8 +82,7 @@ VerifyResult verify_entry(const CatalogEntry& entry, VerificationState& state,
 // k_verification_max_age, records the outcomes and saves the state (a state that cannot be saved, a
 // read-only folder, is only logged). Returns their names. For check: a rotten file keeps its name,
 // size and mtime, and would be called good for ever.
-std::vector<std::string> verify_stale_files(const std::filesystem::path& backup_dir,
-                                            const std::string& prefix,
+std::vector<std::string> verify_stale_files(const std::filesystem::path& backup_dir, const std::string& prefix,
                                             std::chrono::system_clock::time_point now);
 
 }  // namespace ifnbackup

@@ -47,10 +47,10 @@ struct VerifyResult {
   std::string reason;  // empty when ok
   std::uint64_t compressed_bytes = 0;
   std::uint64_t uncompressed_bytes = 0;
-  std::string sha256;              // computed over the content before the checksum line (ok and mismatch)
+  std::string sha256;               // computed over the content before the checksum line (ok and mismatch)
   std::uint64_t content_bytes = 0;  // how many bytes that is (ok files of ours)
-  std::vector<TableCount> tables;  // from the manifest
-  std::string completed_at;        // what follows "-- Dump completed on "
+  std::vector<TableCount> tables;   // from the manifest
+  std::string completed_at;         // what follows "-- Dump completed on "
   // The "-- ifnbackup-<key>: <value>" lines before the first SQL statement, keyed by <key>.
   std::map<std::string, std::string> header;
   // restore --tables on a file with a section index: only some sections were read and checked
@@ -58,7 +58,7 @@ struct VerifyResult {
   bool partial = false;
   // Sections in the file's section index, checked (0: the file has none, e.g. format 1).
   std::uint64_t sections = 0;
-  bool parallel = false;  // its sections were decoded on several threads
+  bool parallel = false;        // its sections were decoded on several threads
   unsigned decode_threads = 1;  // how many
   std::uint64_t compressed_checked = 0;
   // Lines that start with CREATE TABLE, and with INSERT or REPLACE, counted in every file: all that a
@@ -98,8 +98,7 @@ struct VerifyProgress {
 // with at most threads + 1 sections of up to 64 MiB in memory; any other file as one stream, in
 // flat memory.
 VerifyResult verify_backup_file(const std::filesystem::path& path,
-                                const std::function<void(const VerifyProgress&)>& progress = {},
-                                unsigned threads = 0);
+                                const std::function<void(const VerifyProgress&)>& progress = {}, unsigned threads = 0);
 
 // A section read alone (restore --tables), chosen by its place in the file's section index.
 struct SectionRead {

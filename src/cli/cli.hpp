@@ -27,7 +27,7 @@ struct GlobalSettings {
   bool verbose = false;
   bool json = false;
   RetentionPolicy retention;
-  bool no_rotate = false;  // backup: skip the rotation after success
+  bool no_rotate = false;        // backup: skip the rotation after success
   bool no_schema_check = false;  // backup: skip loading the schema into a scratch database
   // The journal line of this run (docs/monitoring.md): run() sets command, times and result;
   // backup, restore and drill fill file, bytes and rows; drill its own fields too.
@@ -67,8 +67,7 @@ void add_retention_options(CLI::App& app, GlobalSettings& settings);
 
 // Validators whose messages say the range in words (validators.cpp). `note` says why, when a bound
 // needs it ("at least 1: ...").
-CLI::Validator whole_number_in(long long low, long long high, const std::string& unit,
-                               const std::string& note = {});
+CLI::Validator whole_number_in(long long low, long long high, const std::string& unit, const std::string& note = {});
 CLI::Validator number_in(double low, double high, const std::string& unit);
 // A database name the server can hold: at most 64 characters.
 CLI::Validator database_name_check();

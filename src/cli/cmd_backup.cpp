@@ -6,7 +6,8 @@ namespace ifnbackup::cli {
 Command add_backup_command(CLI::App& app, GlobalSettings& settings) {
   Command command;
   command.log_name = "backup";
-  command.app = app.add_subcommand("backup", "Write a consistent, verified backup of the database to the backup folder");
+  command.app =
+      app.add_subcommand("backup", "Write a consistent, verified backup of the database to the backup folder");
   command.app->add_flag("--no-rotate", settings.no_rotate, "Do not apply the retention policy after the backup");
   command.app->add_flag("--no-schema-check", settings.no_schema_check,
                         "Do not load the new backup's schema (no rows) into a scratch database to prove the "
@@ -16,7 +17,8 @@ Command add_backup_command(CLI::App& app, GlobalSettings& settings) {
   command.app->footer(
       "Writes <backup-dir>/<prefix>_YYYYMMDD_HHMMSS.sql.gz (a standard gzip of SQL) through a .partial file,\n"
       "so a file under a final name is always complete; reads it back to verify it; loads its schema without\n"
-      "rows into a scratch database ifnbackup_schemacheck_<16 random hex digits> and drops it (unless --no-schema-check; skipped\n"
+      "rows into a scratch database ifnbackup_schemacheck_<16 random hex digits> and drops it (unless "
+      "--no-schema-check; skipped\n"
       "with a warning when the account may not create it); then rotates (unless --no-rotate). A failed backup\n"
       "never rotates. A backup whose schema the server refuses is kept, marked NOT RESTORABLE, and the run\n"
       "exits 21 after the rotation. Exit codes: docs/exit-codes.md.");

@@ -37,8 +37,8 @@ int run_check(const GlobalSettings& settings, const CheckFlags& flags) {
     if (!settings.backup_dir.empty() && std::filesystem::is_directory(settings.backup_dir)) {
       verify_stale_files(settings.backup_dir, settings.prefix, std::chrono::system_clock::now());
     }
-    const auto situation = gather_situation(settings.backup_dir, settings.prefix, journal_dir(settings),
-                                            settings.connection.database);
+    const auto situation =
+        gather_situation(settings.backup_dir, settings.prefix, journal_dir(settings), settings.connection.database);
     const auto report = evaluate_check(situation, thresholds, std::chrono::system_clock::now());
     status = report.status;
     std::cout << printable(format_check_line(report)) << "\n";  // a reason may quote a file's content
@@ -65,9 +65,10 @@ Command add_check_command(CLI::App& app, GlobalSettings& settings) {
   command.app->add_option("--min-free-percent", flags->min_free_percent, "WARNING when free space is under this")
       ->capture_default_str()
       ->check(number_in(0, 100, "percent"));
-  command.app->add_option("--drill-max-age-days", flags->drill_max_age_days,
-                          "WARNING when no restore drill succeeded for longer (CRITICAL when the last one failed); "
-                          "0: no drill alert")
+  command.app
+      ->add_option("--drill-max-age-days", flags->drill_max_age_days,
+                   "WARNING when no restore drill succeeded for longer (CRITICAL when the last one failed); "
+                   "0: no drill alert")
       ->capture_default_str()
       ->check(number_in(0, 36500, "days"));
   command.app->add_option("--metrics-file", settings.metrics_file,

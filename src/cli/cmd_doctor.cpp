@@ -63,8 +63,7 @@ int doctor(const GlobalSettings& settings) {
 Command add_doctor_command(CLI::App& app, GlobalSettings& settings) {
   Command command;
   command.results_on_stdout = true;
-  command.app =
-      app.add_subcommand("doctor", "Check modes, backup location and the account's privileges; print fixes");
+  command.app = app.add_subcommand("doctor", "Check modes, backup location and the account's privileges; print fixes");
   command.app->footer(
       "Checks: the config, password and defaults files are 0600 (no group/other access); the backup\n"
       "folder is 0700 and its backups and logs 0600; the folder, its backups, logs and verification\n"

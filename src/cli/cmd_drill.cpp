@@ -92,14 +92,12 @@ Command add_drill_command(CLI::App& app, GlobalSettings& settings) {
                    "Scratch database (default: <database>_drill); refused if it exists and is not a previous "
                    "drill's own")
       ->check(database_name_check());
-  command.app->add_flag(
-      "--keep", flags->keep,
-      "Leave the scratch database after the drill (also after a failure), to look at it; the next "
-      "drill drops it");
-  command.app->add_flag(
-      "--no-binlog", flags->no_binlog,
-      "Keep the drill's load out of the binary log (needs BINLOG ADMIN or SUPER): on a primary, "
-      "replicas would load the scratch database too");
+  command.app->add_flag("--keep", flags->keep,
+                        "Leave the scratch database after the drill (also after a failure), to look at it; the next "
+                        "drill drops it");
+  command.app->add_flag("--no-binlog", flags->no_binlog,
+                        "Keep the drill's load out of the binary log (needs BINLOG ADMIN or SUPER): on a primary, "
+                        "replicas would load the scratch database too");
   command.app->add_option("--metrics-file", settings.metrics_file,
                           "Also write the figures for Prometheus (node_exporter textfile collector, *.prom)");
   command.app->footer(

@@ -52,9 +52,8 @@ int key_command(const GlobalSettings& settings, const KeyFlags& flags) {
     line += (line.empty() ? "" : " ") + word;
   }
   if (line.empty()) {
-    throw Error(
-        ErrorCode::usage, "key trust needs the public key line to trust",
-        "run 'ifnbackup key show' on the machine that made the backups and give its line here, in quotes");
+    throw Error(ErrorCode::usage, "key trust needs the public key line to trust",
+                "run 'ifnbackup key show' on the machine that made the backups and give its line here, in quotes");
   }
   const TrustResult result = trust_public_key(signing, line);
   switch (result.change) {
@@ -63,12 +62,10 @@ int key_command(const GlobalSettings& settings, const KeyFlags& flags) {
                                result.key.fingerprint(), result.file.string());
       break;
     case TrustChange::already_trusted:
-      std::cout << fmt::format("key {} is already trusted ({})\n", result.key.fingerprint(),
-                               result.file.string());
+      std::cout << fmt::format("key {} is already trusted ({})\n", result.key.fingerprint(), result.file.string());
       break;
     case TrustChange::own_key:
-      std::cout << fmt::format("key {} is this machine's own signing key: always trusted\n",
-                               result.key.fingerprint());
+      std::cout << fmt::format("key {} is this machine's own signing key: always trusted\n", result.key.fingerprint());
       break;
   }
   return 0;
@@ -80,17 +77,15 @@ Command add_key_command(CLI::App& app, GlobalSettings& settings) {
   auto flags = std::make_shared<KeyFlags>();
   Command command;
   command.results_on_stdout = true;
-  command.app =
-      app.add_subcommand("key", "Show this machine's public signing key, or trust another machine's");
+  command.app = app.add_subcommand("key", "Show this machine's public signing key, or trust another machine's");
   command.app
       ->add_option("action", flags->action,
                    "show: print this machine's public key (made now if there is none); trust: add the key "
                    "LINE to the trusted keys")
       ->required()
       ->check(CLI::IsMember({"show", "trust"}));
-  command.app->add_option(
-      "line", flags->words,
-      "trust: the line 'ifnbackup key show' printed on the machine that made the backups");
+  command.app->add_option("line", flags->words,
+                          "trust: the line 'ifnbackup key show' printed on the machine that made the backups");
   command.app->footer(
       "Every backup is signed with this machine's key (--signing-key, made 0600 at the first backup).\n"
       "restore loads our own files only when signed by that key or by one listed in 'trusted-keys' in\n"

@@ -22,10 +22,14 @@ std::string verification_text(const VerificationRecord* record) {
     return fmt::format("NOT RESTORABLE: schema check failed ({})", when);
   }
   switch (record->status) {
-    case VerifyStatus::ok: return fmt::format("OK{} ({})", no_table, when);
-    case VerifyStatus::ok_legacy: return fmt::format("OK legacy{} ({})", no_table, when);
-    case VerifyStatus::corrupt: return fmt::format("CORRUPT ({})", when);
-    case VerifyStatus::incomplete: return fmt::format("INCOMPLETE ({})", when);
+    case VerifyStatus::ok:
+      return fmt::format("OK{} ({})", no_table, when);
+    case VerifyStatus::ok_legacy:
+      return fmt::format("OK legacy{} ({})", no_table, when);
+    case VerifyStatus::corrupt:
+      return fmt::format("CORRUPT ({})", when);
+    case VerifyStatus::incomplete:
+      return fmt::format("INCOMPLETE ({})", when);
   }
   return "?";
 }
@@ -36,15 +40,15 @@ const char* kind_word(BackupKind kind) {
 
 std::string listing_json(const FolderListing& listing, std::chrono::system_clock::time_point now) {
   util::JsonWriter json;
-  json.begin_object().key("backup_dir").value(listing.backup_dir.string()).key("files").begin_array();
+  json.begin_object().field("backup_dir", listing.backup_dir.string()).key("files").begin_array();
   for (const auto& file : listing.files) {
     const auto& record = file.verification;
     json.begin_object()
-        .key("name").value(file.entry.name)
-        .key("kind").value(backup_kind_name(file.entry.kind))
-        .key("date").value(local_date(file.entry.local))
-        .key("age_seconds").value(static_cast<std::int64_t>(file.age.count()))
-        .key("size").value(static_cast<std::uint64_t>(file.entry.size));
+        .field("name", file.entry.name)
+        .field("kind", backup_kind_name(file.entry.kind))
+        .field("date", local_date(file.entry.local))
+        .field("age_seconds", static_cast<std::int64_t>(file.age.count()))
+        .field("size", static_cast<std::uint64_t>(file.entry.size));
     json.key("tables");
     file.counts_known() ? json.value(record->tables) : json.null();
     json.key("rows");
@@ -54,21 +58,23 @@ std::string listing_json(const FolderListing& listing, std::chrono::system_clock
       json.null();
     } else {
       json.begin_object()
-          .key("status").value(verify_status_name(record->status))
-          .key("reason").value(record->reason)
-          .key("verified_at").value(local_time(record->verified_at))
+          .field("status", verify_status_name(record->status))
+          .field("reason", record->reason)
+          .field("verified_at", local_time(record->verified_at))
           .end_object();
     }
     json.end_object();
   }
   const auto& space = listing.space;
   const auto& newest = listing.newest_good;
-  json.end_array().key("summary").begin_object()
-      .key("backups").value(static_cast<std::uint64_t>(listing.backups))
-      .key("safety_snapshots").value(static_cast<std::uint64_t>(listing.safety_snapshots))
-      .key("partials").value(static_cast<std::uint64_t>(listing.partials))
-      .key("foreign_files").value(static_cast<std::uint64_t>(listing.foreign))
-      .key("bytes_used").value(listing.bytes_used);
+  json.end_array()
+      .key("summary")
+      .begin_object()
+      .field("backups", static_cast<std::uint64_t>(listing.backups))
+      .field("safety_snapshots", static_cast<std::uint64_t>(listing.safety_snapshots))
+      .field("partials", static_cast<std::uint64_t>(listing.partials))
+      .field("foreign_files", static_cast<std::uint64_t>(listing.foreign))
+      .field("bytes_used", listing.bytes_used);
   json.key("free_bytes");
   space ? json.value(space->free_bytes) : json.null();
   json.key("total_bytes");
@@ -86,16 +92,16 @@ std::string listing_json(const FolderListing& listing, std::chrono::system_clock
 }
 
 void print_listing(const FolderListing& listing) {
-  std::string table = fmt::format("{:<46} {:<8} {:<19} {:>9} {:>10} {:>7} {:>10}  {}\n", "NAME", "KIND", "DATE",
-                                  "AGE", "SIZE", "TABLES", "ROWS", "VERIFIED");
+  std::string table = fmt::format("{:<46} {:<8} {:<19} {:>9} {:>10} {:>7} {:>10}  {}\n", "NAME", "KIND", "DATE", "AGE",
+                                  "SIZE", "TABLES", "ROWS", "VERIFIED");
   for (const auto& file : listing.files) {
     const VerificationRecord* record = file.verification ? &*file.verification : nullptr;
-    table += fmt::format("{:<46} {:<8} {:<19} {:>9} {:>10} {:>7} {:>10}  {}\n", file.entry.name,
-                         kind_word(file.entry.kind), local_date(file.entry.local), human_age(file.age),
-                         human_size(file.entry.size), file.counts_known() ? std::to_string(record->tables) : "-",
-                         file.counts_known() ? std::to_string(record->rows) : "-",
-                         file.entry.kind == BackupKind::partial ? "being written, or left by a crash"
-                                                                : verification_text(record));
+    table += fmt::format(
+        "{:<46} {:<8} {:<19} {:>9} {:>10} {:>7} {:>10}  {}\n", file.entry.name, kind_word(file.entry.kind),
+        local_date(file.entry.local), human_age(file.age), human_size(file.entry.size),
+        file.counts_known() ? std::to_string(record->tables) : "-",
+        file.counts_known() ? std::to_string(record->rows) : "-",
+        file.entry.kind == BackupKind::partial ? "being written, or left by a crash" : verification_text(record));
   }
   std::cout << table << "\n";
   std::cout << fmt::format("{} backup(s), {} safety snapshot(s), {} partial(s): {} used", listing.backups,

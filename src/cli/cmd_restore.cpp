@@ -8,8 +8,8 @@
 #include <spdlog/spdlog.h>
 
 #include "cli.hpp"
-#include "ifnbackup/error.hpp"
 #include "format.hpp"
+#include "ifnbackup/error.hpp"
 #include "ifnbackup/printable.hpp"
 #include "ifnbackup/restore.hpp"
 #include "restore_report.hpp"
@@ -41,9 +41,10 @@ void print_plan(const RestorePlan& plan) {
   out += fmt::format("  date      : {}\n", v.completed_at.empty() ? "?" : v.completed_at);
   out += fmt::format("  taille    : {} compressed, {} of SQL\n", mib(v.compressed_bytes), mib(v.uncompressed_bytes));
   if (v.status == VerifyStatus::ok && v.partial) {
-    out += fmt::format("  contenu   : {} tables, {} rows; only the sections restored were read and checked "
-                       "({} of {}; 'ifnbackup verify' checks the whole file)\n",
-                       v.tables.size(), rows, mib(v.compressed_checked), mib(v.compressed_bytes));
+    out += fmt::format(
+        "  contenu   : {} tables, {} rows; only the sections restored were read and checked "
+        "({} of {}; 'ifnbackup verify' checks the whole file)\n",
+        v.tables.size(), rows, mib(v.compressed_checked), mib(v.compressed_bytes));
   } else if (v.status == VerifyStatus::ok) {
     out += fmt::format("  contenu   : {} tables, {} rows (checksum verified)\n", v.tables.size(), rows);
   } else {
@@ -60,10 +61,9 @@ void print_plan(const RestorePlan& plan) {
   if (v.statements > 0) {
     out += fmt::format("  ordres    : {} statements, of which {} create or drop views, triggers, routines or events",
                        v.statements, v.object_statements);
-    out += v.foreign_statements == 0
-               ? std::string(", none outside the target database\n")
-               : fmt::format("; {} OUTSIDE what a backup of one database holds, first at {}\n", v.foreign_statements,
-                             v.first_foreign_statement);
+    out += v.foreign_statements == 0 ? std::string(", none outside the target database\n")
+                                     : fmt::format("; {} OUTSIDE what a backup of one database holds, first at {}\n",
+                                                   v.foreign_statements, v.first_foreign_statement);
   }
   out += fmt::format("  serveur   : {}\n  base      : {}{}\n", plan.server, plan.target_database,
                      plan.target_exists ? "" : " (n'existe pas : elle sera créée)");
@@ -76,11 +76,10 @@ void print_plan(const RestorePlan& plan) {
   }
   const bool other_source = plan.source_database && *plan.source_database != plan.target_database;
   out += fmt::format("  source    : {}\n",
-                     !plan.source_database ? std::string("base d'origine non enregistrée (fichier mysqldump)")
-                     : other_source && plan.into
-                         ? fmt::format("sauvegarde de la base '{}', copiée dans '{}' (--into)",
-                                       *plan.source_database, plan.target_database)
-                         : fmt::format("sauvegarde de la base '{}'", *plan.source_database));
+                     !plan.source_database       ? std::string("base d'origine non enregistrée (fichier mysqldump)")
+                     : other_source && plan.into ? fmt::format("sauvegarde de la base '{}', copiée dans '{}' (--into)",
+                                                               *plan.source_database, plan.target_database)
+                                                 : fmt::format("sauvegarde de la base '{}'", *plan.source_database));
   if (plan.no_binlog) {
     out += "  binlog    : désactivé pour cette restauration (--no-binlog) : les réplicas ne la reçoivent pas\n";
   }
@@ -91,8 +90,9 @@ void print_plan(const RestorePlan& plan) {
     }
     out += fmt::format("  tables    : {} (seulement ; les autres tables restent telles quelles)\n", names);
     if (plan.some_tables_file) {
-      out += "              (ce fichier ne contient que ces tables : le backup de sécurité d'une restauration "
-             "--tables)\n";
+      out +=
+          "              (ce fichier ne contient que ces tables : le backup de sécurité d'une restauration "
+          "--tables)\n";
     }
   }
   out += "\n";
@@ -103,13 +103,15 @@ void print_plan(const RestorePlan& plan) {
         *plan.source_database, plan.target_database);
   }
   if (plan.target_exists && plan.tables.empty()) {
-    out += fmt::format("ATTENTION : la restauration ÉCRASE TOUTES LES DONNÉES ACTUELLES de la base '{}'.\n"
-                       "Un backup de sécurité (pre_restore_safety_...) sera créé avant.\n",
-                       plan.target_database);
+    out += fmt::format(
+        "ATTENTION : la restauration ÉCRASE TOUTES LES DONNÉES ACTUELLES de la base '{}'.\n"
+        "Un backup de sécurité (pre_restore_safety_...) sera créé avant.\n",
+        plan.target_database);
   } else if (plan.target_exists) {
-    out += fmt::format("ATTENTION : la restauration ÉCRASE TOUTES LES DONNÉES ACTUELLES de ces tables dans la base "
-                       "'{}'.\nUn backup de sécurité de ces tables (pre_restore_safety_...) sera créé avant.\n",
-                       plan.target_database);
+    out += fmt::format(
+        "ATTENTION : la restauration ÉCRASE TOUTES LES DONNÉES ACTUELLES de ces tables dans la base "
+        "'{}'.\nUn backup de sécurité de ces tables (pre_restore_safety_...) sera créé avant.\n",
+        plan.target_database);
   }
   std::cerr << printable(out);  // server version, names and paths come from outside
 }
@@ -131,34 +133,36 @@ bool ask_oui() {
 }
 
 void add_restore_flags(CLI::App& app, RestoreFlags& flags) {
-  app.add_option("file", flags.file, "Backup file: a path, a name in the backup folder, latest (the newest backup not known to be bad) "
-                          "or latest-safety (the newest safety snapshot)")->required();
+  app.add_option("file", flags.file,
+                 "Backup file: a path, a name in the backup folder, latest (the newest backup not known to be bad) "
+                 "or latest-safety (the newest safety snapshot)")
+      ->required();
   app.add_flag("-y,--yes", flags.yes, "Do not ask for OUI (scripts)");
   app.add_option("--into", flags.into,
-                   "Restore into this database instead (created if missing, at most 64 characters); the "
-                   "configured one is untouched")
+                 "Restore into this database instead (created if missing, at most 64 characters); the "
+                 "configured one is untouched")
       ->check(database_name_check());
   app.add_option("--tables", flags.tables,
-                          "Replace only these tables (comma-separated) and their triggers; the rest of the database "
-                          "is left as it is (files written by ifnbackup)")
+                 "Replace only these tables (comma-separated) and their triggers; the rest of the database "
+                 "is left as it is (files written by ifnbackup)")
       ->delimiter(',');
   app.add_flag("--no-binlog", flags.no_binlog,
-                        "Keep the restore out of the binary log (SET SESSION sql_log_bin = 0; needs BINLOG ADMIN or "
-                        "SUPER): faster, but replicas do not get it");
+               "Keep the restore out of the binary log (SET SESSION sql_log_bin = 0; needs BINLOG ADMIN or "
+               "SUPER): faster, but replicas do not get it");
   app.add_flag("--force", flags.force, "Go on after a failed statement and report them all");
   app.add_flag("--no-proof", flags.no_proof,
-                        "Do not read the restored tables back to prove their content against the backup's digests "
-                        "(row counts only): saves one read of the data, at the risk of a changed row going unseen");
+               "Do not read the restored tables back to prove their content against the backup's digests "
+               "(row counts only): saves one read of the data, at the risk of a changed row going unseen");
   app.add_flag("--allow-foreign-statements", flags.allow_foreign,
-                        "Run a mysqldump file even though it holds statements outside the target database (USE, "
-                        "another database's tables, SET GLOBAL, accounts...), which the plan lists; never for our "
-                        "own files, which may not hold them");
+               "Run a mysqldump file even though it holds statements outside the target database (USE, "
+               "another database's tables, SET GLOBAL, accounts...), which the plan lists; never for our "
+               "own files, which may not hold them");
   app.add_flag("--trust-unsigned", flags.trust_unsigned,
-                        "Restore a file of ours that is unsigned (written before backups were signed) or signed by "
-                        "a key neither this machine's nor trusted (see 'ifnbackup key'); the plan says who signed "
-                        "it. Command line only");
+               "Restore a file of ours that is unsigned (written before backups were signed) or signed by "
+               "a key neither this machine's nor trusted (see 'ifnbackup key'); the plan says who signed "
+               "it. Command line only");
   app.add_flag("--no-rollback", flags.no_rollback,
-                        "If the load fails, leave the database as it is instead of loading the safety snapshot");
+               "If the load fails, leave the database as it is instead of loading the safety snapshot");
   app.footer(
       "Order: verify the file, show the plan and ask for OUI, write pre_restore_safety_YYYYMMDD_HHMMSS.sql.gz,\n"
       "load, roll back to the snapshot on failure, compare row counts. Exit codes: docs/exit-codes.md.\n"
@@ -195,13 +199,12 @@ bool confirm_plan(const RestorePlan& plan, GlobalSettings& settings, bool yes) {
   for (const auto& table : plan.verification.tables) {
     settings.run.rows += table.rows;
   }
-  spdlog::info(
-      "restore of {} (a backup of {}) into '{}' on {} requested by uid {}", plan.file.string(),
-      plan.source_database ? "'" + *plan.source_database + "'" : std::string("an unrecorded database"),
-      plan.target_database, plan.server, ::getuid());
+  spdlog::info("restore of {} (a backup of {}) into '{}' on {} requested by uid {}", plan.file.string(),
+               plan.source_database ? "'" + *plan.source_database + "'" : std::string("an unrecorded database"),
+               plan.target_database, plan.server, ::getuid());
   if (plan.source_database && *plan.source_database != plan.target_database && !plan.into) {
-    spdlog::warn("{} is a backup of database '{}', not of '{}', which it replaces",
-                 plan.file.filename().string(), *plan.source_database, plan.target_database);
+    spdlog::warn("{} is a backup of database '{}', not of '{}', which it replaces", plan.file.filename().string(),
+                 *plan.source_database, plan.target_database);
   }
   if (!settings.quiet) {
     print_plan(plan);
@@ -246,12 +249,12 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
       std::cerr << format_table_checks(result.checks);
     }
     warn_about_unproven(result.checks, ours);
-    spdlog::info("restore complete: {} into '{}' ({} statements, {} warnings{}, {:.1f} s); safety snapshot: {}",
-                 result.file.string(), result.target_database, result.statements, result.warnings,
-                 result.failed_statements ? fmt::format(", {} FAILED (--force)", result.failed_statements) : "",
-                 static_cast<double>(result.duration.count()) / 1000.0,
-                 result.safety_snapshot.empty() ? "none (nothing to replace existed)"
-                                                : result.safety_snapshot.string());
+    spdlog::info(
+        "restore complete: {} into '{}' ({} statements, {} warnings{}, {:.1f} s); safety snapshot: {}",
+        result.file.string(), result.target_database, result.statements, result.warnings,
+        result.failed_statements ? fmt::format(", {} FAILED (--force)", result.failed_statements) : "",
+        static_cast<double>(result.duration.count()) / 1000.0,
+        result.safety_snapshot.empty() ? "none (nothing to replace existed)" : result.safety_snapshot.string());
     return result.failed_statements > 0 ? static_cast<int>(ErrorCode::restore_failed) : 0;
   };
   return command;

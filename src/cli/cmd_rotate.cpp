@@ -24,18 +24,18 @@ int rotate_folder(const GlobalSettings& settings, bool dry_run) {
 
   if (settings.json) {
     util::JsonWriter json;
-    json.begin_object().key("dry_run").value(dry_run).key("decisions").begin_array();
+    json.begin_object().field("dry_run", dry_run).key("decisions").begin_array();
     for (const auto& decision : result.decisions) {
       json.begin_object()
-          .key("name").value(decision.entry.name)
-          .key("kind").value(backup_kind_name(decision.entry.kind))
-          .key("remove").value(decision.remove)
-          .key("reason").value(decision.reason)
+          .field("name", decision.entry.name)
+          .field("kind", backup_kind_name(decision.entry.kind))
+          .field("remove", decision.remove)
+          .field("reason", decision.reason)
           .end_object();
     }
     json.end_array()
-        .key("removed").value(static_cast<std::uint64_t>(result.removed))
-        .key("bytes_freed").value(result.bytes_freed)
+        .field("removed", static_cast<std::uint64_t>(result.removed))
+        .field("bytes_freed", result.bytes_freed)
         .end_object();
     std::cout << json.str() << "\n";
     return 0;
@@ -71,23 +71,20 @@ void add_retention_options(CLI::App& app, GlobalSettings& settings) {
   const auto days = whole_number_in(0, k_max_retention_days, "days", for_ever);
   const auto count = whole_number_in(0, k_max_keep_count, "backups", "0 turns the rule off");
   app.add_option("--retention-days", p.retention_days,
-                 fmt::format("Keep every backup younger than this, 0 to {} days ({})", k_max_retention_days,
-                             for_ever))
+                 fmt::format("Keep every backup younger than this, 0 to {} days ({})", k_max_retention_days, for_ever))
       ->capture_default_str()
       ->check(days)
       ->group(group);
-  app.add_option(
-         "--min-keep", p.min_keep,
-         fmt::format("Always keep the newest N backups that verify as good and hold a table, whatever their "
-                     "age, 1 to {}",
-                     k_max_keep_count))
+  app.add_option("--min-keep", p.min_keep,
+                 fmt::format("Always keep the newest N backups that verify as good and hold a table, whatever their "
+                             "age, 1 to {}",
+                             k_max_keep_count))
       ->capture_default_str()
-      ->check(whole_number_in(1, k_max_keep_count, "backups",
-                              "at least 1: rotation must never remove every good backup"))
+      ->check(
+          whole_number_in(1, k_max_keep_count, "backups", "at least 1: rotation must never remove every good backup"))
       ->group(group);
   app.add_option("--keep-daily", p.keep_daily,
-                 fmt::format("Also keep the newest backup of each of the last N days, 0 (off) to {}",
-                             k_max_keep_count))
+                 fmt::format("Also keep the newest backup of each of the last N days, 0 (off) to {}", k_max_keep_count))
       ->capture_default_str()
       ->check(count)
       ->group(group);
@@ -99,10 +96,9 @@ void add_retention_options(CLI::App& app, GlobalSettings& settings) {
       ->capture_default_str()
       ->check(count)
       ->group(group);
-  app.add_option(
-         "--safety-retention-days", p.safety_retention_days,
-         fmt::format("Keep safety snapshots younger than this, 0 to {} days (the newest is always kept)",
-                     k_max_retention_days))
+  app.add_option("--safety-retention-days", p.safety_retention_days,
+                 fmt::format("Keep safety snapshots younger than this, 0 to {} days (the newest is always kept)",
+                             k_max_retention_days))
       ->capture_default_str()
       ->check(days)
       ->group(group);

@@ -80,13 +80,11 @@ int schedule(const GlobalSettings& settings, const ScheduleSettings& options) {
   if (options.install) {
     std::cout << (edit.changed ? "installed in the crontab: " : "already in the crontab: ") << line << "\n";
     if (!drill_line.empty()) {
-      std::cout << (drill_edit.changed ? "installed in the crontab: " : "already in the crontab: ")
-                << drill_line << "\n";
+      std::cout << (drill_edit.changed ? "installed in the crontab: " : "already in the crontab: ") << drill_line
+                << "\n";
     }
   } else if (edit.changed || drill_edit.changed) {
-    const char* removed = !drill_edit.changed ? "line"
-                          : edit.changed      ? "lines (backup and drill)"
-                                              : "drill line";
+    const char* removed = !drill_edit.changed ? "line" : edit.changed ? "lines (backup and drill)" : "drill line";
     std::cout << fmt::format("removed ifnbackup's {} from the crontab\n", removed);
   } else {
     std::cout << "no ifnbackup line in the crontab: nothing to remove\n";
@@ -103,22 +101,19 @@ Command add_schedule_command(CLI::App& app, GlobalSettings& settings) {
   command.app = app.add_subcommand(
       "schedule", "Print, install or remove the nightly cron line of the backup (and the weekly drill's)");
   auto* cron = command.app->add_flag("--cron", options->cron, "Print the crontab line (the default)");
-  auto* install =
-      command.app->add_flag("--install", options->install,
-                            "Add the line to the current user's crontab, or replace ours; never duplicates");
-  auto* uninstall = command.app->add_flag("--uninstall", options->uninstall,
-                                          "Remove our line from the crontab, and only ours");
+  auto* install = command.app->add_flag(
+      "--install", options->install, "Add the line to the current user's crontab, or replace ours; never duplicates");
+  auto* uninstall =
+      command.app->add_flag("--uninstall", options->uninstall, "Remove our line from the crontab, and only ours");
   cron->excludes(install)->excludes(uninstall);
   install->excludes(uninstall);
   command.app->add_option("--time", options->time, "Time of the nightly backup, HH:MM (local time of cron)")
       ->capture_default_str();
-  command.app->add_flag(
-      "--drill", options->drill,
-      "Also the weekly restore drill of the newest good backup (ifnbackup drill latest): printed, "
-      "installed or replaced beside the backup's line");
+  command.app->add_flag("--drill", options->drill,
+                        "Also the weekly restore drill of the newest good backup (ifnbackup drill latest): printed, "
+                        "installed or replaced beside the backup's line");
   command.app
-      ->add_option("--drill-day", options->drill_day,
-                   "Day of the weekly drill: sun, mon, tue, wed, thu, fri, sat")
+      ->add_option("--drill-day", options->drill_day, "Day of the weekly drill: sun, mon, tue, wed, thu, fri, sat")
       ->capture_default_str();
   command.app
       ->add_option("--drill-time", options->drill_time,

@@ -20,10 +20,14 @@ const char* const k_status_commands[] = {"backup", "verify", "rotate", "restore"
 
 const char* day_symbol(DayState state) {
   switch (state) {
-    case DayState::ok: return "█";
-    case DayState::unverified: return "▒";
-    case DayState::failed: return "✗";
-    case DayState::missing: return "·";
+    case DayState::ok:
+      return "█";
+    case DayState::unverified:
+      return "▒";
+    case DayState::failed:
+      return "✗";
+    case DayState::missing:
+      return "·";
   }
   return "?";
 }
@@ -47,26 +51,25 @@ std::string run_detail(const RunRecord& run) {
 
 void write_json(const MonitoringSituation& s, const std::vector<HistoryDay>& history, Clock::time_point now) {
   util::JsonWriter json;
-  json.begin_object().key("backup_dir").value(s.backup_dir.string());
-  json.key("folder_readable").value(s.folder_readable);
-  json.key("folder_problem").value(s.folder_problem);
+  json.begin_object().field("backup_dir", s.backup_dir.string());
+  json.field("folder_readable", s.folder_readable);
+  json.field("folder_problem", s.folder_problem);
   json.key("last_good_backup");
   if (const auto* good = s.newest_good()) {
     json.begin_object()
-        .key("name").value(good->name)
-        .key("date").value(local_date(good->local))
-        .key("age_seconds").value(seconds_between(good->taken, now))
-        .key("size").value(good->size)
+        .field("name", good->name)
+        .field("date", local_date(good->local))
+        .field("age_seconds", seconds_between(good->taken, now))
+        .field("size", good->size)
         .end_object();
   } else {
     json.null();
   }
-  json.key("backups").value(static_cast<std::uint64_t>(s.backups.size()));
-  json.key("safety_snapshots").value(static_cast<std::uint64_t>(s.safety_snapshots));
-  json.key("verify_failures").value(static_cast<std::uint64_t>(s.verify_failures()));
-  json.key("newest_not_restorable")
-      .value(!s.backups.empty() && s.backups.front().health == Health::unrestorable);
-  json.key("bytes_used").value(s.bytes_used);
+  json.field("backups", static_cast<std::uint64_t>(s.backups.size()));
+  json.field("safety_snapshots", static_cast<std::uint64_t>(s.safety_snapshots));
+  json.field("verify_failures", static_cast<std::uint64_t>(s.verify_failures()));
+  json.key("newest_not_restorable").value(!s.backups.empty() && s.backups.front().health == Health::unrestorable);
+  json.field("bytes_used", s.bytes_used);
   json.key("free_bytes");
   s.space ? json.value(s.space->free_bytes) : json.null();
   json.key("total_bytes");
@@ -78,20 +81,20 @@ void write_json(const MonitoringSituation& s, const std::vector<HistoryDay>& his
     json.key(command);
     if (const RunRecord* run = s.last_run(command)) {
       json.begin_object()
-          .key("start").value(format_iso8601(run->start))
-          .key("end").value(format_iso8601(run->end))
-          .key("result").value(run->result)
-          .key("exit_code").value(run->exit_code)
-          .key("file").value(run->file)
-          .key("bytes").value(run->bytes)
-          .key("rows").value(run->rows)
-          .key("duration_ms").value(run->duration_ms)
-          .key("message").value(run->message);
+          .field("start", format_iso8601(run->start))
+          .field("end", format_iso8601(run->end))
+          .field("result", run->result)
+          .field("exit_code", run->exit_code)
+          .field("file", run->file)
+          .field("bytes", run->bytes)
+          .field("rows", run->rows)
+          .field("duration_ms", run->duration_ms)
+          .field("message", run->message);
       if (run->command == "drill") {
-        json.key("database").value(run->database)
-            .key("tables").value(run->tables)
-            .key("tables_proven").value(run->tables_proven)
-            .key("restore_ms").value(run->restore_ms);
+        json.field("database", run->database)
+            .field("tables", run->tables)
+            .field("tables_proven", run->tables_proven)
+            .field("restore_ms", run->restore_ms);
       }
       json.end_object();
     } else {
@@ -102,14 +105,14 @@ void write_json(const MonitoringSituation& s, const std::vector<HistoryDay>& his
   json.key("history").begin_array();
   for (const auto& day : history) {
     json.begin_object()
-        .key("date").value(fmt::format("{:04}-{:02}-{:02}", day.year, day.month, day.day))
-        .key("state").value(day_state_name(day.state))
-        .key("backups").value(static_cast<std::uint64_t>(day.backups))
-        .key("bytes").value(day.bytes)
+        .field("date", fmt::format("{:04}-{:02}-{:02}", day.year, day.month, day.day))
+        .field("state", day_state_name(day.state))
+        .field("backups", static_cast<std::uint64_t>(day.backups))
+        .field("bytes", day.bytes)
         .end_object();
   }
   json.end_array();
-  json.key("journal_skipped_lines").value(static_cast<std::uint64_t>(s.journal_skipped_lines));
+  json.field("journal_skipped_lines", static_cast<std::uint64_t>(s.journal_skipped_lines));
   json.end_object();
   std::cout << json.str() << "\n";
 }
@@ -133,8 +136,8 @@ std::string chart(const std::vector<HistoryDay>& history) {
     const auto& last = history.back();
     const std::string left = fmt::format("{:02}/{:02}", first.day, first.month);
     const std::string right = fmt::format("{:02}/{:02}", last.day, last.month);
-    const std::size_t gap = history.size() > left.size() + right.size() ? history.size() - left.size() - right.size()
-                                                                          : 1;
+    const std::size_t gap =
+        history.size() > left.size() + right.size() ? history.size() - left.size() - right.size() : 1;
     out += fmt::format("        {}{}{}\n", left, std::string(gap, ' '), right);
   }
   out += "  █ ok   ▒ not verified   ✗ failed   · missing;  size: ▁ to █ of the largest day\n";
@@ -183,8 +186,8 @@ int show_status(const GlobalSettings& settings) {
     throw Error(ErrorCode::usage, "no backup folder", "give --backup-dir or 'backup-dir' in the config file");
   }
   const auto now = Clock::now();
-  const auto situation = gather_situation(settings.backup_dir, settings.prefix, journal_dir(settings),
-                                            settings.connection.database);
+  const auto situation =
+      gather_situation(settings.backup_dir, settings.prefix, journal_dir(settings), settings.connection.database);
   const auto history = backup_history(situation, now, 30);
   if (settings.json) {
     write_json(situation, history, now);
@@ -205,8 +208,9 @@ Command add_status_command(CLI::App& app, GlobalSettings& settings) {
   command.results_on_stdout = true;
   command.app = app.add_subcommand("status", "Dashboard: last good backup, space, last runs, the last 30 days");
   command.app->add_flag("--json", settings.json, "Machine-readable output (fields: docs/json-output.md)");
-  command.app->footer("Reads the backup folder, its verification state and the run journal (journal.jsonl in\n"
-                      "--log-dir, else the backup folder). Nothing is verified or changed: see 'check' for alerts.");
+  command.app->footer(
+      "Reads the backup folder, its verification state and the run journal (journal.jsonl in\n"
+      "--log-dir, else the backup folder). Nothing is verified or changed: see 'check' for alerts.");
   command.action = [&settings]() { return show_status(settings); };
   return command;
 }

@@ -21,9 +21,12 @@ struct VerifyFlags {
 std::string status_word(VerifyStatus status) {
   switch (status) {
     case VerifyStatus::ok:
-    case VerifyStatus::ok_legacy: return "OK";
-    case VerifyStatus::corrupt: return "CORRUPT";
-    case VerifyStatus::incomplete: return "INCOMPLETE";
+    case VerifyStatus::ok_legacy:
+      return "OK";
+    case VerifyStatus::corrupt:
+      return "CORRUPT";
+    case VerifyStatus::incomplete:
+      return "INCOMPLETE";
   }
   return "?";
 }
@@ -37,41 +40,40 @@ void print_file(const FileVerification& file) {
     return;
   }
   const bool vouched = result.signer.trust == SignerTrust::ours || result.signer.trust == SignerTrust::trusted;
-  std::cout << fmt::format("OK          {}{}{}{}{}; signature: {}{}\n", name,
-                           file.database ? fmt::format("  database '{}'", printable(*file.database)) : std::string(),
-                           result.status == VerifyStatus::ok_legacy
-                               ? "  (legacy: no content checksum)"
-                               : fmt::format("  ({} tables, {} rows, sha256{} verified)", result.tables.size(),
-                                             file.rows, result.sections > 0 ? " and section index" : ""),
-                           result.holds_tables() ? "" : "; holds no table: never 'latest', not in --min-keep",
-                           file.not_restorable() ? "; NOT RESTORABLE as is (its schema check: " + file.schema_check + ")"
-                                                 : "",
-                           describe_signer(result),
-                           result.status == VerifyStatus::ok && !vouched ? ": restore needs --trust-unsigned" : "");
+  std::cout << fmt::format(
+      "OK          {}{}{}{}{}; signature: {}{}\n", name,
+      file.database ? fmt::format("  database '{}'", printable(*file.database)) : std::string(),
+      result.status == VerifyStatus::ok_legacy
+          ? "  (legacy: no content checksum)"
+          : fmt::format("  ({} tables, {} rows, sha256{} verified)", result.tables.size(), file.rows,
+                        result.sections > 0 ? " and section index" : ""),
+      result.holds_tables() ? "" : "; holds no table: never 'latest', not in --min-keep",
+      file.not_restorable() ? "; NOT RESTORABLE as is (its schema check: " + file.schema_check + ")" : "",
+      describe_signer(result), result.status == VerifyStatus::ok && !vouched ? ": restore needs --trust-unsigned" : "");
 }
 
 void add_json(util::JsonWriter& json, const FileVerification& file) {
   const VerifyResult& result = file.result;
   json.begin_object()
-      .key("file").value(file.path.filename().string())
-      .key("path").value(file.path.string())
-      .key("status").value(verify_status_name(result.status))
-      .key("ok").value(result.ok())
-      .key("reason").value(result.reason)
-      .key("compressed_bytes").value(result.compressed_bytes)
-      .key("uncompressed_bytes").value(result.uncompressed_bytes)
-      .key("sha256").value(result.sha256)
-      .key("tables").value(static_cast<std::uint64_t>(result.tables.size()))
-      .key("rows").value(file.rows)
-      .key("completed_at").value(result.completed_at)
-      .key("sections").value(result.sections)
-      .key("holds_tables").value(result.holds_tables())
-      .key("schema_check").value(file.schema_check)
+      .field("file", file.path.filename().string())
+      .field("path", file.path.string())
+      .field("status", verify_status_name(result.status))
+      .field("ok", result.ok())
+      .field("reason", result.reason)
+      .field("compressed_bytes", result.compressed_bytes)
+      .field("uncompressed_bytes", result.uncompressed_bytes)
+      .field("sha256", result.sha256)
+      .field("tables", static_cast<std::uint64_t>(result.tables.size()))
+      .field("rows", file.rows)
+      .field("completed_at", result.completed_at)
+      .field("sections", result.sections)
+      .field("holds_tables", result.holds_tables())
+      .field("schema_check", file.schema_check)
       .key("database");
   file.database ? json.value(*file.database) : json.null();
-  json.key("restorable").value(result.ok() && !file.not_restorable())
-      .key("signature").value(signer_trust_name(result.signer.trust))
-      .key("signer").value(result.signer.fingerprint)
+  json.field("restorable", result.ok() && !file.not_restorable())
+      .field("signature", signer_trust_name(result.signer.trust))
+      .field("signer", result.signer.fingerprint)
       .end_object();
 }
 
@@ -95,12 +97,14 @@ int verify_files(const GlobalSettings& settings, const VerifyFlags& flags) {
       add_json(json, file);
     }
     json.end_array()
-        .key("summary").begin_object()
-        .key("files").value(static_cast<std::uint64_t>(outcome.files.size()))
-        .key("ok").value(static_cast<std::uint64_t>(outcome.ok))
-        .key("corrupt").value(static_cast<std::uint64_t>(outcome.corrupt))
-        .key("incomplete").value(static_cast<std::uint64_t>(outcome.incomplete))
-        .end_object().end_object();
+        .key("summary")
+        .begin_object()
+        .field("files", static_cast<std::uint64_t>(outcome.files.size()))
+        .field("ok", static_cast<std::uint64_t>(outcome.ok))
+        .field("corrupt", static_cast<std::uint64_t>(outcome.corrupt))
+        .field("incomplete", static_cast<std::uint64_t>(outcome.incomplete))
+        .end_object()
+        .end_object();
     std::cout << json.str() << "\n";
   } else {
     std::cout << fmt::format("{} file(s): {} ok, {} corrupt, {} incomplete\n", outcome.files.size(), outcome.ok,
@@ -118,13 +122,12 @@ Command add_verify_command(CLI::App& app, GlobalSettings& settings) {
   command.results_on_stdout = true;
   command.log_file_optional = true;  // verify must work in a read-only folder
   command.app = app.add_subcommand("verify", "Prove backup files complete and unaltered (more than gzip -t)");
-  auto* files = command.app->add_option("files", flags->files,
-                                        "Files to verify (default: every backup and safety snapshot)");
+  auto* files =
+      command.app->add_option("files", flags->files, "Files to verify (default: every backup and safety snapshot)");
   command.app
-      ->add_flag(
-          "--all", flags->all,
-          "Every backup and safety snapshot of the folder, however recently verified (the weekly schedule's "
-          "line: bit rot keeps a file's name, size and mtime)")
+      ->add_flag("--all", flags->all,
+                 "Every backup and safety snapshot of the folder, however recently verified (the weekly schedule's "
+                 "line: bit rot keeps a file's name, size and mtime)")
       ->excludes(files);
   command.app->add_flag("--json", settings.json, "Machine-readable output (fields: docs/json-output.md)");
   command.app->footer(

@@ -69,8 +69,8 @@ void set_value(CLI::Option* option, const std::string& value, const std::string&
     option->add_result(value);
     option->run_callback();
   } catch (const CLI::Error& error) {
-    throw Error(ErrorCode::usage, fmt::format("invalid value '{}' for {} from {}: {}", value,
-                                              option->get_name(), origin, error.what()));
+    throw Error(ErrorCode::usage,
+                fmt::format("invalid value '{}' for {} from {}: {}", value, option->get_name(), origin, error.what()));
   }
 }
 
@@ -134,8 +134,7 @@ void apply_environment_and_config(CLI::App& app, CLI::App* subcommand, GlobalSet
     }
   }
   if (!config.empty()) {
-    throw Error(ErrorCode::usage,
-                fmt::format("unknown setting '{}' in {}", config.begin()->first, config_path),
+    throw Error(ErrorCode::usage, fmt::format("unknown setting '{}' in {}", config.begin()->first, config_path),
                 "settings are the long option names of 'ifnbackup --help', without the dashes");
   }
 }

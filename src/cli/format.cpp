@@ -50,11 +50,16 @@ std::string local_time(std::chrono::system_clock::time_point t) {
 std::string describe_signer(const VerifyResult& result) {
   const Signer& signer = result.signer;
   switch (signer.trust) {
-    case SignerTrust::ours: return "ours (key " + signer.fingerprint + ")";
-    case SignerTrust::trusted: return "trusted key " + signer.fingerprint;
-    case SignerTrust::unknown: return "UNKNOWN key " + signer.fingerprint + " (neither this machine's nor trusted)";
-    case SignerTrust::bad: return "BAD signature";
-    case SignerTrust::none: break;
+    case SignerTrust::ours:
+      return "ours (key " + signer.fingerprint + ")";
+    case SignerTrust::trusted:
+      return "trusted key " + signer.fingerprint;
+    case SignerTrust::unknown:
+      return "UNKNOWN key " + signer.fingerprint + " (neither this machine's nor trusted)";
+    case SignerTrust::bad:
+      return "BAD signature";
+    case SignerTrust::none:
+      break;
   }
   if (result.status == VerifyStatus::ok_legacy) {
     return "unsigned (mysqldump)";

@@ -46,8 +46,7 @@ void setup_logging(const GlobalSettings& settings, const Command& command) {
         throw Error(ErrorCode::io, fmt::format("cannot open log file {}: {}", path.string(), error.what()),
                     "check --log-dir and its permissions");
       }
-      file_problem =
-          fmt::format("cannot open log file {} ({}): logging to stderr only", path.string(), error.what());
+      file_problem = fmt::format("cannot open log file {} ({}): logging to stderr only", path.string(), error.what());
     }
   }
   auto logger = std::make_shared<spdlog::logger>("ifnbackup", sinks.begin(), sinks.end());

@@ -143,8 +143,7 @@ std::string man_page(const CLI::App& app) {
   out << ".SH NAME\nifnbackup \\- " << roff(summary) << "\n";
   out << ".SH SYNOPSIS\n.B ifnbackup\n[\\fIOPTIONS\\fR] \\fICOMMAND\\fR [\\fICOMMAND OPTIONS\\fR]\n";
   for (const auto* command : commands_of(app)) {
-    out << ".br\n.B ifnbackup\n[\\fIOPTIONS\\fR] \\fB" << roff(command->get_name())
-        << "\\fR [\\fIOPTIONS\\fR]\n";
+    out << ".br\n.B ifnbackup\n[\\fIOPTIONS\\fR] \\fB" << roff(command->get_name()) << "\\fR [\\fIOPTIONS\\fR]\n";
   }
   out << ".SH DESCRIPTION\n"
       << roff(app.get_description()) << "\n.PP\n"
@@ -169,8 +168,7 @@ std::string man_page(const CLI::App& app) {
     if (std::string(error_code_name(error_code)) == "unknown") {
       break;
     }
-    out << ".TP\n.B " << code << "\n"
-        << error_code_name(error_code) << ": " << roff(exit_meaning(error_code)) << "\n";
+    out << ".TP\n.B " << code << "\n" << error_code_name(error_code) << ": " << roff(exit_meaning(error_code)) << "\n";
   }
   out << ".SH ENVIRONMENT\n.TP\n.B IFNBACKUP_CONFIG\nThe config file, when --config is not given.\n";
   for (const auto* option : visible_options(app)) {

@@ -11,8 +11,8 @@ void write_metrics_file(const GlobalSettings& settings, std::optional<CheckStatu
     return;
   }
   try {
-    const auto situation = gather_situation(settings.backup_dir, settings.prefix, journal_dir(settings),
-                                            settings.connection.database);
+    const auto situation =
+        gather_situation(settings.backup_dir, settings.prefix, journal_dir(settings), settings.connection.database);
     write_metrics(settings.metrics_file, format_metrics(situation, check_status));
   } catch (const Error& error) {
     spdlog::warn("metrics file {} not written: {}", settings.metrics_file, error.what());

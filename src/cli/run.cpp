@@ -47,7 +47,9 @@ void add_global_options(CLI::App& app, GlobalSettings& s) {
       ->capture_default_str()
       ->check(CLI::Range(1, 9))
       ->group(files);
-  app.add_option("--threads", s.threads, "backup: compressing threads; restore: connections loading rows; verify: decoding threads (default: the number of cores)")
+  app.add_option("--threads", s.threads,
+                 "backup: compressing threads; restore: connections loading rows; verify: decoding threads (default: "
+                 "the number of cores)")
       ->check(CLI::Range(1, 256))
       ->group(files);
   app.add_option("--config", s.config_file, "Config file (INI; default /etc/ifnbackup.conf when present)")

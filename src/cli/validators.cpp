@@ -25,8 +25,7 @@ std::size_t utf8_length(std::string_view text) {
 
 }  // namespace
 
-CLI::Validator whole_number_in(long long low, long long high, const std::string& unit,
-                               const std::string& note) {
+CLI::Validator whole_number_in(long long low, long long high, const std::string& unit, const std::string& note) {
   const std::string range = fmt::format("a whole number of {} from {} to {}", unit, low, high);
   return CLI::Validator(
       [low, high, range, note](std::string& input) -> std::string {

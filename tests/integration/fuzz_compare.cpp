@@ -54,8 +54,8 @@ std::string text_difference(const std::string& expected, const std::string& actu
   auto around = [&](const std::string& text) {
     return from >= text.size() ? std::string("<end>") : visible(text.substr(from, k_shown_context));
   };
-  return fmt::format("first difference at byte {} of {} / {}:\n      {}\n      {}", at, expected.size(),
-                     actual.size(), around(expected), around(actual));
+  return fmt::format("first difference at byte {} of {} / {}:\n      {}\n      {}", at, expected.size(), actual.size(),
+                     around(expected), around(actual));
 }
 
 std::string show_row(const std::vector<std::string>& columns, const HexRow& row) {
@@ -75,8 +75,8 @@ std::string show_row(const std::vector<std::string>& columns, const HexRow& row)
 }
 
 // The first row (in sorted order) each side holds more often than the other.
-std::string rows_difference(const TableRows& expected, const std::string& expected_label,
-                            const TableRows& actual, const std::string& actual_label) {
+std::string rows_difference(const TableRows& expected, const std::string& expected_label, const TableRows& actual,
+                            const std::string& actual_label) {
   std::optional<HexRow> only_expected;
   std::optional<HexRow> only_actual;
   std::size_t i = 0;
@@ -97,15 +97,13 @@ std::string rows_difference(const TableRows& expected, const std::string& expect
       ++j;
     }
   }
-  std::string out = fmt::format("rows differ ({} in {}, {} in {}; ordered by their hex values)",
-                                expected.rows.size(), expected_label, actual.rows.size(), actual_label);
+  std::string out = fmt::format("rows differ ({} in {}, {} in {}; ordered by their hex values)", expected.rows.size(),
+                                expected_label, actual.rows.size(), actual_label);
   if (only_expected) {
-    out += fmt::format("\n      first row only in {}: {}", expected_label,
-                       show_row(expected.columns, *only_expected));
+    out += fmt::format("\n      first row only in {}: {}", expected_label, show_row(expected.columns, *only_expected));
   }
   if (only_actual) {
-    out +=
-        fmt::format("\n      first row only in {}: {}", actual_label, show_row(actual.columns, *only_actual));
+    out += fmt::format("\n      first row only in {}: {}", actual_label, show_row(actual.columns, *only_actual));
   }
   return out;
 }
@@ -155,8 +153,7 @@ class StateReader {
                             std::size_t end = SIZE_MAX) {
     std::string out;
     for (std::size_t i = from; i < std::min(end, table.columns.size()); ++i) {
-      out += fmt::format("{}{}={}", out.empty() ? "" : "; ", table.columns[i],
-                         value_or_null(table.rows[row][i]));
+      out += fmt::format("{}{}={}", out.empty() ? "" : "; ", table.columns[i], value_or_null(table.rows[row][i]));
     }
     return out;
   }
@@ -181,8 +178,7 @@ class StateReader {
         set(object, "create", value_or_null(first_row("SHOW CREATE TABLE " + qualified(name)).at(1)));
         set(object, "rows", value_or_null(first_row("SELECT COUNT(*) FROM " + qualified(name)).at(0)));
         if (!read_rows(name)) {
-          set(object, "checksum",
-              value_or_null(first_row("CHECKSUM TABLE " + qualified(name) + " EXTENDED").at(1)));
+          set(object, "checksum", value_or_null(first_row("CHECKSUM TABLE " + qualified(name) + " EXTENDED").at(1)));
         }
       }
     }
@@ -192,10 +188,10 @@ class StateReader {
   // table is not reproducible on MariaDB 10.11 (two tables filled by one INSERT ... SELECT from the same
   // rows gave different sums): its rows, compared value by value, are the proof then.
   bool read_rows(const std::string& table) {
-    const auto columns = m_connection.query(fmt::format(
-        "SELECT COLUMN_NAME, DATA_TYPE, EXTRA FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = {} AND "
-        "TABLE_NAME = {} ORDER BY ORDINAL_POSITION",
-        m_schema, sql::quote_string(table)));
+    const auto columns = m_connection.query(
+        fmt::format("SELECT COLUMN_NAME, DATA_TYPE, EXTRA FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = {} AND "
+                    "TABLE_NAME = {} ORDER BY ORDINAL_POSITION",
+                    m_schema, sql::quote_string(table)));
     TableRows rows;
     std::string select;
     bool generated = false;
@@ -205,8 +201,8 @@ class StateReader {
       generated = generated || value_or_null(column[2]).find("GENERATED") != std::string::npos;
       rows.columns.push_back(name);
       // As a DOUBLE a FLOAT prints every digit; as itself, six. CONCAT makes any value its bytes.
-      const std::string value = type == "float" || type == "double" ? sql::quote_identifier(name) + " + 0e0"
-                                                                    : sql::quote_identifier(name);
+      const std::string value =
+          type == "float" || type == "double" ? sql::quote_identifier(name) + " + 0e0" : sql::quote_identifier(name);
       select += fmt::format("{}HEX(CONCAT({}))", select.empty() ? "" : ", ", value);
     }
     if (!select.empty()) {
@@ -247,12 +243,12 @@ class StateReader {
   }
 
   void read_routines() {
-    const auto routines = m_connection.query(fmt::format(
-        "SELECT ROUTINE_NAME, ROUTINE_TYPE, DTD_IDENTIFIER, IS_DETERMINISTIC, SQL_DATA_ACCESS, "
-        "SECURITY_TYPE, "
-        "SQL_MODE, ROUTINE_COMMENT, CHARACTER_SET_CLIENT, COLLATION_CONNECTION, DATABASE_COLLATION, "
-        "ROUTINE_DEFINITION FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = {}",
-        m_schema));
+    const auto routines = m_connection.query(
+        fmt::format("SELECT ROUTINE_NAME, ROUTINE_TYPE, DTD_IDENTIFIER, IS_DETERMINISTIC, SQL_DATA_ACCESS, "
+                    "SECURITY_TYPE, "
+                    "SQL_MODE, ROUTINE_COMMENT, CHARACTER_SET_CLIENT, COLLATION_CONNECTION, DATABASE_COLLATION, "
+                    "ROUTINE_DEFINITION FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = {}",
+                    m_schema));
     for (std::size_t r = 0; r < routines.rows.size(); ++r) {
       const std::string name = value_or_null(routines.rows[r][0]);
       const std::string type = value_or_null(routines.rows[r][1]);
@@ -267,11 +263,11 @@ class StateReader {
   }
 
   void read_events() {
-    const auto events = m_connection.query(fmt::format(
-        "SELECT EVENT_NAME, EVENT_TYPE, EXECUTE_AT, INTERVAL_VALUE, INTERVAL_FIELD, STARTS, ENDS, STATUS, "
-        "ON_COMPLETION, SQL_MODE, TIME_ZONE, EVENT_COMMENT, CHARACTER_SET_CLIENT, COLLATION_CONNECTION, "
-        "DATABASE_COLLATION, EVENT_DEFINITION FROM information_schema.EVENTS WHERE EVENT_SCHEMA = {}",
-        m_schema));
+    const auto events = m_connection.query(
+        fmt::format("SELECT EVENT_NAME, EVENT_TYPE, EXECUTE_AT, INTERVAL_VALUE, INTERVAL_FIELD, STARTS, ENDS, STATUS, "
+                    "ON_COMPLETION, SQL_MODE, TIME_ZONE, EVENT_COMMENT, CHARACTER_SET_CLIENT, COLLATION_CONNECTION, "
+                    "DATABASE_COLLATION, EVENT_DEFINITION FROM information_schema.EVENTS WHERE EVENT_SCHEMA = {}",
+                    m_schema));
     for (std::size_t r = 0; r < events.rows.size(); ++r) {
       const std::string name = value_or_null(events.rows[r][0]);
       set_with_body("event " + name, events, r, 1);
@@ -329,8 +325,8 @@ std::vector<std::string> compare_states(const DatabaseState& expected, const std
     if (found == actual.properties.end()) {
       missing_objects.insert(object);
     } else if (found->second != value) {
-      differences.push_back(fmt::format("{}: {} vs {}: {}", key, expected_label, actual_label,
-                                        text_difference(value, found->second)));
+      differences.push_back(
+          fmt::format("{}: {} vs {}: {}", key, expected_label, actual_label, text_difference(value, found->second)));
     }
   }
   for (const auto& [key, value] : actual.properties) {
@@ -348,8 +344,8 @@ std::vector<std::string> compare_states(const DatabaseState& expected, const std
     const auto found = actual.tables.find(table);
     if (compared("table " + table) && found != actual.tables.end() &&
         (found->second.rows != rows.rows || found->second.columns != rows.columns)) {
-      differences.push_back(fmt::format("table {}: {}", table,
-                                        rows_difference(rows, expected_label, found->second, actual_label)));
+      differences.push_back(
+          fmt::format("table {}: {}", table, rows_difference(rows, expected_label, found->second, actual_label)));
     }
   }
   return differences;

@@ -74,8 +74,7 @@ class Generator {
   // fuzz_rows.cpp
   void fill_table(Random& random, std::size_t index);
   std::vector<std::string> make_ids(Random& random, const Table& table, std::size_t rows, bool& auto_rows);
-  std::string value_for(Random& random, Table& table, const Column& column, std::size_t row,
-                        const std::string& id);
+  std::string value_for(Random& random, Table& table, const Column& column, std::size_t row, const std::string& id);
   void make_audit(Random& random);
 
   // fuzz_kinds.cpp

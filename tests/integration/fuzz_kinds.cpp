@@ -55,8 +55,7 @@ void Generator::make_merge_tables(Random& random) {
     union_list += (p == 0 ? "" : ", ") + name;
   }
   static const std::vector<std::string> methods{"", " INSERT_METHOD=FIRST", " INSERT_METHOD=LAST", " INSERT_METHOD=NO"};
-  add(fmt::format("CREATE TABLE mrg_all {} ENGINE=MRG_MyISAM UNION=({}){}", columns, union_list,
-                  random.pick(methods)));
+  add(fmt::format("CREATE TABLE mrg_all {} ENGINE=MRG_MyISAM UNION=({}){}", columns, union_list, random.pick(methods)));
   cover("merge table");
 }
 
@@ -68,7 +67,8 @@ void Generator::make_packages(Random& random) {
     add(fmt::format("CREATE PACKAGE {} AS FUNCTION f RETURN VARCHAR2; PROCEDURE p(n IN NUMBER); END", name));
     // Now and then a package without its body: the server keeps the specification alone.
     if (random.percent(75)) {
-      add(fmt::format("CREATE PACKAGE BODY {} AS\n  counter NUMBER := {};\n"
+      add(
+          fmt::format("CREATE PACKAGE BODY {} AS\n  counter NUMBER := {};\n"
                       "  FUNCTION f RETURN VARCHAR2 AS BEGIN RETURN {} || counter; END;\n"
                       "  PROCEDURE p(n IN NUMBER) AS BEGIN counter := counter + n; END;\nEND",
                       name, random.below(100), short_text(random)));
@@ -80,7 +80,8 @@ void Generator::make_packages(Random& random) {
 
 void Generator::make_fts_doc_id_table(Random& random) {
   const bool with_other_key = random.percent(50);
-  add(fmt::format("CREATE TABLE fts_docs (id INT NOT NULL PRIMARY KEY, FTS_DOC_ID BIGINT UNSIGNED NOT NULL, "
+  add(
+      fmt::format("CREATE TABLE fts_docs (id INT NOT NULL PRIMARY KEY, FTS_DOC_ID BIGINT UNSIGNED NOT NULL, "
                   "body TEXT, n INT, UNIQUE KEY FTS_DOC_ID_INDEX (FTS_DOC_ID){}, FULLTEXT KEY ft (body)) "
                   "ENGINE=InnoDB",
                   with_other_key ? ", KEY idx_n (n)" : ""));

@@ -30,9 +30,8 @@ const std::vector<std::string>& string_traps() {
 
 // Text of a comment: anything but its own end, and not starting an executable comment.
 const std::vector<std::string>& comment_traps() {
-  static const std::vector<std::string> traps{"it's",    "'",   "\"",           "`",  ";",  ";;",
-                                              "$$",      "\\",  "DELIMITER ;;", "/*", "--", "#",
-                                              "\"q\\\"", "END", "\xC3\xA9"};
+  static const std::vector<std::string> traps{"it's",         "'",  "\"", "`", ";",       ";;",  "$$",      "\\",
+                                              "DELIMITER ;;", "/*", "--", "#", "\"q\\\"", "END", "\xC3\xA9"};
   return traps;
 }
 
@@ -200,9 +199,8 @@ class BodyWriter {
       return "DO " + expression(extra);
     }
     if (roll < 8) {
-      return "IF " + expression(extra) + " IS NOT NULL THEN" + gap() + "SET " + variable() + " = " +
-             literal() + ";" + gap() + "ELSE SET " + variable() + " = " + expression(extra) + ";" + gap() +
-             "END IF";
+      return "IF " + expression(extra) + " IS NOT NULL THEN" + gap() + "SET " + variable() + " = " + literal() + ";" +
+             gap() + "ELSE SET " + variable() + " = " + expression(extra) + ";" + gap() + "END IF";
     }
     if (roll < 9 && result_sets) {
       return "SELECT " + expression(extra) + " AS " + alias();
@@ -278,8 +276,7 @@ std::string object_key(const std::string& kind, const std::string& name) {
 }
 
 ObjectStatement random_trigger(Random& random, const std::string& name, const TriggerTarget& target,
-                               const std::string& timing, const std::string& event,
-                               const std::string& order) {
+                               const std::string& timing, const std::string& event, const std::string& order) {
   ObjectStatement object;
   object.key = object_key("trigger", name);
   object.sql_mode = random_mode(random);
@@ -294,9 +291,8 @@ ObjectStatement random_trigger(Random& random, const std::string& name, const Tr
     const std::string column = "NEW." + backquoted(random.pick(target.columns));
     body = "BEGIN SET " + column + " = " + column + ";" + writer.gap() + body + "; END";
   }
-  object.create =
-      fmt::format("CREATE TRIGGER {} {} {} ON {} FOR EACH ROW{}{}{}", writer.quoted_name(name), timing, event,
-                  backquoted(target.table), order.empty() ? "" : " " + order, writer.gap(), body);
+  object.create = fmt::format("CREATE TRIGGER {} {} {} ON {} FOR EACH ROW{}{}{}", writer.quoted_name(name), timing,
+                              event, backquoted(target.table), order.empty() ? "" : " " + order, writer.gap(), body);
   object.rewritten_by_client = writer.rewritten();
   return object;
 }
@@ -308,8 +304,8 @@ ObjectStatement random_procedure(Random& random, const std::string& name) {
   BodyWriter writer(random, object.sql_mode);
   const std::string traits = characteristics(random, writer);
   const std::string body = writer.body({"p_in", "p_text"}, true);
-  object.create = fmt::format("CREATE PROCEDURE {}(IN p_in INT, INOUT p_text TEXT){}{}{}",
-                              writer.quoted_name(name), traits, writer.gap(), body);
+  object.create = fmt::format("CREATE PROCEDURE {}(IN p_in INT, INOUT p_text TEXT){}{}{}", writer.quoted_name(name),
+                              traits, writer.gap(), body);
   object.rewritten_by_client = writer.rewritten();
   return object;
 }
@@ -344,9 +340,8 @@ ObjectStatement random_event(Random& random, const std::string& name) {
                                    ? "AT '2037-06-01 12:00:00'"
                                    : "EVERY 1 DAY STARTS '2030-01-01 00:00:00' ENDS '2036-01-01 00:00:00'";
   const std::string comment = random.percent(30) ? " COMMENT " + writer.single_quoted(writer.content(3)) : "";
-  object.create =
-      fmt::format("CREATE EVENT {} ON SCHEDULE {} ON COMPLETION PRESERVE DISABLE{} DO{}{}",
-                  writer.quoted_name(name), schedule, comment, writer.gap(), writer.body({}, false));
+  object.create = fmt::format("CREATE EVENT {} ON SCHEDULE {} ON COMPLETION PRESERVE DISABLE{} DO{}{}",
+                              writer.quoted_name(name), schedule, comment, writer.gap(), writer.body({}, false));
   object.rewritten_by_client = writer.rewritten();
   return object;
 }

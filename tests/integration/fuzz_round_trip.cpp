@@ -68,7 +68,7 @@ class RoundDatabases {
 
   std::string source;
   std::string stock;
-  std::string restored;  // created by ifnbackup restore --into
+  std::string restored;        // created by ifnbackup restore --into
   std::string snapshot_stock;  // the stock client's load of the safety snapshot
   std::string dumped;          // the source through mariadb-dump | mariadb: the third opinion
 
@@ -105,10 +105,7 @@ const auto k_every_object = [](const std::string&) { return true; };
 class Round {
  public:
   Round(const TestServer& server, const FuzzDatabase& database, const RoundTripSettings& settings)
-      : m_server(server),
-        m_database(database),
-        m_settings(settings),
-        m_names(server, !settings.keep_dir.empty()) {
+      : m_server(server), m_database(database), m_settings(settings), m_names(server, !settings.keep_dir.empty()) {
     m_work = settings.keep_dir.empty() ? m_scratch.path() : settings.keep_dir / database.name;
     m_backups = m_work / "backups";
     fs::create_directories(m_backups);
@@ -138,8 +135,8 @@ class Round {
     for (std::size_t i = 0; i < m_database.statements.size(); ++i) {
       const auto result = connection->run_statement(m_database.statements[i]);
       if (!result.ok) {
-        fail(fmt::format("the generator's statement {} failed (a generator fault): error {}: {}\n      {}",
-                         i + 1, result.error_number, result.error, excerpt(m_database.statements[i])));
+        fail(fmt::format("the generator's statement {} failed (a generator fault): error {}: {}\n      {}", i + 1,
+                         result.error_number, result.error, excerpt(m_database.statements[i])));
         return false;
       }
     }
@@ -147,9 +144,8 @@ class Round {
   }
 
   bool back_up() {
-    const auto backup =
-        run_command({m_settings.binary, "--defaults-file", m_server.defaults_file, "--database",
-                     m_names.source, "--backup-dir", m_backups.string(), "backup"});
+    const auto backup = run_command({m_settings.binary, "--defaults-file", m_server.defaults_file, "--database",
+                                     m_names.source, "--backup-dir", m_backups.string(), "backup"});
     m_file = backup.exit_code == 0 ? newest_in(m_backups, false) : fs::path();
     if (m_file.empty()) {
       fail(fmt::format("ifnbackup backup failed (exit {}):\n{}", backup.exit_code, tail(backup.err)));
@@ -160,18 +156,17 @@ class Round {
   }
 
   CommandResult restore(const fs::path& file) {
-    return run_command({m_settings.binary, "--defaults-file", m_server.defaults_file, "--database",
-                        m_names.source, "--backup-dir", m_backups.string(), "--threads",
-                        std::to_string(m_settings.restore_threads), "restore", file.string(), "--into",
-                        m_names.restored, "--yes"});
+    return run_command({m_settings.binary, "--defaults-file", m_server.defaults_file, "--database", m_names.source,
+                        "--backup-dir", m_backups.string(), "--threads", std::to_string(m_settings.restore_threads),
+                        "restore", file.string(), "--into", m_names.restored, "--yes"});
   }
 
   bool restore_both() {
     const auto stock = run_bash(R"(gunzip -c "$1" | mariadb --defaults-file="$2" "$3")",
                                 {m_file.string(), m_server.defaults_file, m_names.stock});
     if (stock.exit_code != 0) {
-      fail(fmt::format("the stock client could not restore the backup (exit {}): a dumper fault:\n{}",
-                       stock.exit_code, tail(stock.err)));
+      fail(fmt::format("the stock client could not restore the backup (exit {}): a dumper fault:\n{}", stock.exit_code,
+                       tail(stock.err)));
     }
     const auto ours = restore(m_file);
     if (ours.exit_code != 0) {
@@ -186,14 +181,11 @@ class Round {
     const DatabaseState source = read_database_state(*reader, m_names.source);
     m_stock = read_database_state(*reader, m_names.stock);
     const DatabaseState restored = read_database_state(*reader, m_names.restored);
-    for (auto& difference :
-         compare_states(m_stock, "stock client", restored, "ifnbackup restore", k_every_object)) {
+    for (auto& difference : compare_states(m_stock, "stock client", restored, "ifnbackup restore", k_every_object)) {
       fail("ifnbackup restore differs from the stock client: " + difference);
     }
     // The stock client rewrites some bodies (it drops comments): those cannot match the source.
-    const auto faithful = [&](const std::string& object) {
-      return !m_database.rewritten_by_client.contains(object);
-    };
+    const auto faithful = [&](const std::string& object) { return !m_database.rewritten_by_client.contains(object); };
     for (auto& difference : compare_states(source, "source", m_stock, "stock client", faithful)) {
       fail("the stock client's restore differs from the source (the backup is not faithful): " + difference);
     }
@@ -216,9 +208,9 @@ class Round {
   // The third opinion (issue 19): the source through `mariadb-dump | mariadb`. Where the stock client
   // rewrites a body (it drops comments), our file's copy cannot match the source; where it does not
   // match the source either, it must match what mariadb-dump's file makes of the same object through
-  // the same client: the character sets around the body, a body ending in a comment, the delimiter. Where mariadb-dump itself cannot load
-  // its dump, or loses what ours keeps (a CYCLE sequence's round, a view ordered by its dependencies),
-  // the summary says so: mariadb-dump's limits are not our faults, and ours is held to the source above.
+  // the same client: the character sets around the body, a body ending in a comment, the delimiter. Where mariadb-dump
+  // itself cannot load its dump, or loses what ours keeps (a CYCLE sequence's round, a view ordered by its
+  // dependencies), the summary says so: mariadb-dump's limits are not our faults, and ours is held to the source above.
   void compare_with_mariadb_dump() {
     const auto dumped = run_bash(
         R"(set -o pipefail; timeout 5 mariadb-dump --defaults-file="$1" --single-transaction --routines --events \
@@ -233,8 +225,8 @@ class Round {
       return;
     }
     if (dumped.exit_code != 0) {
-      m_mariadb_dump_note = fmt::format("; mariadb-dump's own file did not load (exit {}: {})", dumped.exit_code,
-                                        error_line(dumped.err));
+      m_mariadb_dump_note =
+          fmt::format("; mariadb-dump's own file did not load (exit {}: {})", dumped.exit_code, error_line(dumped.err));
       return;
     }
     auto reader = connect(m_server, "");
@@ -294,9 +286,7 @@ class Round {
                                            "its safety snapshot restored", k_every_object)) {
       fail("after restoring the copy's safety snapshot: " + difference);
     }
-    const auto faithful = [&](const std::string& object) {
-      return !m_database.rewritten_by_client.contains(object);
-    };
+    const auto faithful = [&](const std::string& object) { return !m_database.rewritten_by_client.contains(object); };
     for (auto& difference :
          compare_states(m_stock, "stock client", restored, "its safety snapshot restored", faithful)) {
       fail("after restoring the copy's safety snapshot: " + difference);
@@ -314,9 +304,8 @@ class Round {
                     m_settings.snapshot_round ? ", snapshot round" : "", m_mariadb_dump_note, seconds_since(m_started),
                     m_report.failures.empty() ? "" : " FAILED", reproduce);
     if (!m_settings.keep_dir.empty()) {
-      m_report.summary += fmt::format("\n  kept: {} (setup.sql, backups/), databases {}, {}, {}, {}",
-                                      m_work.string(), m_names.source, m_names.stock, m_names.restored,
-                                      m_names.dumped);
+      m_report.summary += fmt::format("\n  kept: {} (setup.sql, backups/), databases {}, {}, {}, {}", m_work.string(),
+                                      m_names.source, m_names.stock, m_names.restored, m_names.dumped);
     }
     return std::move(m_report);
   }
@@ -358,8 +347,7 @@ std::string RoundTripReport::text() const {
   return out;
 }
 
-RoundTripReport round_trip(const TestServer& server, const FuzzDatabase& database,
-                           const RoundTripSettings& settings) {
+RoundTripReport round_trip(const TestServer& server, const FuzzDatabase& database, const RoundTripSettings& settings) {
   return Round(server, database, settings).run();
 }
 

@@ -35,7 +35,6 @@ struct RoundTripReport {
   std::string text() const;           // for a test failure: seed, summary, every difference, how to reproduce
 };
 
-RoundTripReport round_trip(const TestServer& server, const FuzzDatabase& database,
-                           const RoundTripSettings& settings);
+RoundTripReport round_trip(const TestServer& server, const FuzzDatabase& database, const RoundTripSettings& settings);
 
 }  // namespace ifnbackup::test::fuzz

@@ -20,8 +20,7 @@ constexpr std::size_t k_long_values_of_a_big_table = 9;
 }  // namespace
 
 // Ids of a table's rows: 0, negatives, gaps, the type's largest value; distinct and ascending.
-std::vector<std::string> Generator::make_ids(Random& random, const Table& table, std::size_t rows,
-                                             bool& auto_rows) {
+std::vector<std::string> Generator::make_ids(Random& random, const Table& table, std::size_t rows, bool& auto_rows) {
   std::vector<std::string> ids;
   const ColumnType& type = table.id_type;
   if (random.percent(60)) {
@@ -89,8 +88,7 @@ std::string Generator::value_for(Random& random, Table& table, const Column& col
     return "NULL";
   }
   const std::size_t budget = m_big_table ? k_long_values_of_a_big_table : k_long_values_per_seed;
-  const bool allow_long =
-      table.long_values && m_long_values < budget && random.percent(m_big_table ? 70 : 30);
+  const bool allow_long = table.long_values && m_long_values < budget && random.percent(m_big_table ? 70 : 30);
   std::string value = random_value(random, column.type, allow_long);
   if (value.size() > (std::size_t{1} << 20)) {
     ++m_long_values;
@@ -195,10 +193,10 @@ void Generator::make_audit(Random& random) {
   add("CREATE TABLE `audit log` (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, note VARCHAR(100)) "
       "ENGINE=InnoDB");
   const Table& audited = m_tables[random.below(m_tables.size())];
-  add(fmt::format(
-      "CREATE TRIGGER `audit_insert` AFTER INSERT ON {} FOR EACH ROW INSERT INTO `audit log` (note) "
-      "VALUES ('row ; it''s \\\\ \"in\"')",
-      backquoted(audited.name)));
+  add(
+      fmt::format("CREATE TRIGGER `audit_insert` AFTER INSERT ON {} FOR EACH ROW INSERT INTO `audit log` (note) "
+                  "VALUES ('row ; it''s \\\\ \"in\"')",
+                  backquoted(audited.name)));
   ++m_database.objects;
   cover("audit trigger");
 }

@@ -62,9 +62,8 @@ void Generator::make_sequences(Random& random) {
   }
   m_sequence = "seq_0";
   const auto start = random.between(-50, 1000);
-  add(fmt::format(
-      "CREATE SEQUENCE `{}` START WITH {} INCREMENT BY {} MINVALUE -1000 MAXVALUE 100000 CACHE {}{}",
-      m_sequence, start, random.between(1, 7), random.between(1, 20), random.percent(50) ? " CYCLE" : ""));
+  add(fmt::format("CREATE SEQUENCE `{}` START WITH {} INCREMENT BY {} MINVALUE -1000 MAXVALUE 100000 CACHE {}{}",
+                  m_sequence, start, random.between(1, 7), random.between(1, 20), random.percent(50) ? " CYCLE" : ""));
   for (auto i = random.below(5); i > 0; --i) {
     add(fmt::format("SELECT NEXTVAL(`{}`)", m_sequence));
   }
@@ -155,8 +154,7 @@ void Generator::make_objects(Random& random) {
     if (random.percent(40)) {
       // A second one on the same event: the firing order must come back too.
       const std::string order = (random.percent(50) ? "FOLLOWS " : "PRECEDES ") + backquoted(first);
-      create_object(
-          random_trigger(random, object_name(random, "trg_", counter), target, timing, event, order));
+      create_object(random_trigger(random, object_name(random, "trg_", counter), target, timing, event, order));
       cover("trigger order");
     }
   }
@@ -240,8 +238,8 @@ const std::set<std::string>& expected_coverage() {
     for (const char* integer : {"TINYINT", "SMALLINT", "MEDIUMINT", "INT", "BIGINT"}) {
       names.insert(std::string(integer) + " UNSIGNED");
     }
-    for (const char* collation : {"utf8mb4_general_ci", "utf8mb4_unicode_ci", "utf8mb4_bin",
-                                  "latin1_swedish_ci", "latin1_bin", "latin1_general_cs", "binary"}) {
+    for (const char* collation : {"utf8mb4_general_ci", "utf8mb4_unicode_ci", "utf8mb4_bin", "latin1_swedish_ci",
+                                  "latin1_bin", "latin1_general_cs", "binary"}) {
       names.insert(std::string("collation ") + collation);
     }
     for (const auto& mode : body_modes()) {

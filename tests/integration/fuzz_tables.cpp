@@ -8,9 +8,9 @@ namespace ifnbackup::test::fuzz {
 namespace {
 
 const std::vector<std::string>& odd_names() {
-  static const std::vector<std::string> names{
-      "odd name", "it's",    "back`tick", "d\xC3\xA9j\xC3\xA0", "semi;colon", "hash#dash--", "$dollar$$",
-      "dq\"name", "50%_off", "select",    "back\\slash",        "order"};
+  static const std::vector<std::string> names{"odd name",   "it's",        "back`tick",   "d\xC3\xA9j\xC3\xA0",
+                                              "semi;colon", "hash#dash--", "$dollar$$",   "dq\"name",
+                                              "50%_off",    "select",      "back\\slash", "order"};
   return names;
 }
 
@@ -68,16 +68,14 @@ void Generator::make_table(Random& random, std::size_t index) {
               : key_roll < 70 ? KeyKind::composite
               : key_roll < 80 ? KeyKind::unique_only
                               : KeyKind::none;
-  if (table.key == KeyKind::auto_increment || table.key == KeyKind::explicit_id ||
-      table.key == KeyKind::composite) {
+  if (table.key == KeyKind::auto_increment || table.key == KeyKind::explicit_id || table.key == KeyKind::composite) {
     table.id_type = random_integer_type(random, table.key != KeyKind::composite);
     Column id;
     id.name = "id";
     id.type = table.id_type;
     id.nullable = false;
     id.role = Column::Role::id;
-    id.definition =
-        table.id_type.sql + " NOT NULL" + (table.key == KeyKind::auto_increment ? " AUTO_INCREMENT" : "");
+    id.definition = table.id_type.sql + " NOT NULL" + (table.key == KeyKind::auto_increment ? " AUTO_INCREMENT" : "");
     table.columns.push_back(id);
     cover(table.key == KeyKind::auto_increment ? "auto_increment key" : "explicit key");
   }
@@ -99,8 +97,7 @@ void Generator::make_table(Random& random, std::size_t index) {
     cover("no primary key");
   }
   table.partitioned = table.engine == "InnoDB" &&
-                      (table.key == KeyKind::auto_increment || table.key == KeyKind::explicit_id) &&
-                      random.percent(10);
+                      (table.key == KeyKind::auto_increment || table.key == KeyKind::explicit_id) && random.percent(10);
   const std::size_t ordinary = 2 + random.below(8);
   for (std::size_t j = 0; j < ordinary; ++j) {
     bool odd_column = false;
@@ -133,11 +130,10 @@ void Generator::make_table(Random& random, std::size_t index) {
     cover("counter ahead");
   }
   if (table.partitioned) {
-    table.options += random.percent(50)
-                         ? fmt::format(" PARTITION BY HASH (`id`) PARTITIONS {}", 2 + random.below(3))
-                         : " PARTITION BY RANGE (`id`) (PARTITION p_neg VALUES LESS THAN (0), "
-                           "PARTITION p_low VALUES LESS THAN (20), PARTITION p_high VALUES LESS "
-                           "THAN MAXVALUE)";
+    table.options += random.percent(50) ? fmt::format(" PARTITION BY HASH (`id`) PARTITIONS {}", 2 + random.below(3))
+                                        : " PARTITION BY RANGE (`id`) (PARTITION p_neg VALUES LESS THAN (0), "
+                                          "PARTITION p_low VALUES LESS THAN (20), PARTITION p_high VALUES LESS "
+                                          "THAN MAXVALUE)";
     cover("partitioned");
   }
   table.long_values = random.percent(20);
@@ -240,13 +236,11 @@ void Generator::add_keys(Random& random, Table& table, std::size_t index) {
         parts += "," + second;
       }
     }
-    table.clauses.push_back(
-        fmt::format("KEY {} ({})", backquoted(fmt::format("key {};{}", index, n)), parts));
+    table.clauses.push_back(fmt::format("KEY {} ({})", backquoted(fmt::format("key {};{}", index, n)), parts));
     cover("secondary key");
   }
   if (!table.partitioned && !texts.empty() && random.percent(15)) {
-    table.clauses.push_back(
-        fmt::format("FULLTEXT KEY `ft` ({})", backquoted(table.columns[random.pick(texts)].name)));
+    table.clauses.push_back(fmt::format("FULLTEXT KEY `ft` ({})", backquoted(table.columns[random.pick(texts)].name)));
     cover("fulltext key");
   }
   if (!table.partitioned && !spatial.empty() && random.percent(20)) {

@@ -60,8 +60,7 @@ std::string random_utf8(Random& random, std::size_t max_characters) {
 }
 
 std::string random_bytes(Random& random, std::size_t max_bytes, bool latin1) {
-  const std::size_t target =
-      random.percent(15) ? max_bytes : random.below(std::min<std::size_t>(max_bytes, 24) + 1);
+  const std::size_t target = random.percent(15) ? max_bytes : random.below(std::min<std::size_t>(max_bytes, 24) + 1);
   std::string out;
   for (std::size_t i = 0; i < target; ++i) {
     unsigned char c = 0;
@@ -166,15 +165,13 @@ std::string decimal_value(Random& random, const ColumnType& type) {
 
 std::string integer_value(Random& random, const ColumnType& type) {
   if (random.percent(30)) {
-    const std::vector<std::string> edges{integer_max(type), integer_min(type), "0", "1",
-                                         type.is_unsigned ? "2" : "-1"};
+    const std::vector<std::string> edges{integer_max(type), integer_min(type), "0", "1", type.is_unsigned ? "2" : "-1"};
     return random.pick(edges);
   }
   // A random bit length first, so small and large magnitudes are both common.
   const int bits = type.size * 8 - (type.is_unsigned ? 0 : 1);
   const int length = 1 + static_cast<int>(random.below(static_cast<std::uint64_t>(bits)));
-  const std::uint64_t magnitude =
-      length >= 64 ? random.next() : random.next() & ((std::uint64_t{1} << length) - 1);
+  const std::uint64_t magnitude = length >= 64 ? random.next() : random.next() & ((std::uint64_t{1} << length) - 1);
   if (type.is_unsigned || random.percent(50)) {
     return fmt::format("{}", magnitude);
   }

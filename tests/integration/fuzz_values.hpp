@@ -25,17 +25,16 @@ enum class Family {
 };
 
 struct ColumnType {
-  std::string
-      sql;  // as written after the column name: "SMALLINT UNSIGNED", "VARCHAR(30) CHARACTER SET latin1 ..."
+  std::string sql;   // as written after the column name: "SMALLINT UNSIGNED", "VARCHAR(30) CHARACTER SET latin1 ..."
   std::string name;  // the type's keyword for the coverage check: "SMALLINT UNSIGNED", "VARCHAR", "POINT"
   Family family = Family::integer;
   int size = 0;   // integer bytes, DECIMAL precision, BIT width, string length, fractional digits
   int scale = 0;  // DECIMAL scale
   bool is_unsigned = false;
   bool is_double = false;
-  std::string charset;    // text: utf8mb4, latin1 or binary
-  std::string collation;  // text: utf8mb4_bin, latin1_swedish_ci, binary...
-  std::string keyword;    // temporal/spatial/network/string kind: DATE, POINT, INET6, VARCHAR, MEDIUMBLOB...
+  std::string charset;               // text: utf8mb4, latin1 or binary
+  std::string collation;             // text: utf8mb4_bin, latin1_swedish_ci, binary...
+  std::string keyword;               // temporal/spatial/network/string kind: DATE, POINT, INET6, VARCHAR, MEDIUMBLOB...
   std::vector<std::string> members;  // ENUM/SET members, as SQL literals
   bool can_be_long = false;          // may hold a value over 1 MiB
   bool key_needs_prefix = false;     // BLOB/TEXT: a key on it needs a prefix length

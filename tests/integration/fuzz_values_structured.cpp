@@ -24,8 +24,7 @@ std::string fraction(Random& random, int digits) {
 }
 
 std::string random_date(Random& random) {
-  return fmt::format("{:04}-{}-{}", random.between(1000, 9999), two(1 + random.below(12)),
-                     two(1 + random.below(28)));
+  return fmt::format("{:04}-{}-{}", random.between(1000, 9999), two(1 + random.below(12)), two(1 + random.below(28)));
 }
 
 std::string clock(Random& random) {
@@ -53,9 +52,8 @@ std::string temporal_value(Random& random, const ColumnType& type) {
     return random.percent(40) ? random.pick(edges) : fmt::format("{}", random.between(1901, 2155));
   }
   if (kind == "DATE") {
-    static const std::vector<std::string> edges{"'1000-01-01'", "'9999-12-31'", "'0000-00-00'",
-                                                "'2024-02-29'", "'1970-01-01'", "'2020-00-00'",
-                                                "'2020-05-00'", "'0001-01-01'"};
+    static const std::vector<std::string> edges{"'1000-01-01'", "'9999-12-31'", "'0000-00-00'", "'2024-02-29'",
+                                                "'1970-01-01'", "'2020-00-00'", "'2020-05-00'", "'0001-01-01'"};
     return random.percent(40) ? random.pick(edges) : "'" + random_date(random) + "'";
   }
   if (kind == "TIME") {
@@ -65,14 +63,13 @@ std::string temporal_value(Random& random, const ColumnType& type) {
                                            "'24:00:00'"};
       return random.pick(edges);
     }
-    return fmt::format("'{}{}:{}:{}{}'", random.percent(30) ? "-" : "", random.below(839),
-                       two(random.below(60)), two(random.below(60)), fraction(random, type.size));
+    return fmt::format("'{}{}:{}:{}{}'", random.percent(30) ? "-" : "", random.below(839), two(random.below(60)),
+                       two(random.below(60)), fraction(random, type.size));
   }
   if (kind == "DATETIME") {
     if (random.percent(40)) {
       const std::vector<std::string> edges{"'1000-01-01 00:00:00'", "'9999-12-31 23:59:59" + nines + "'",
-                                           "'0000-00-00 00:00:00'", "'2024-10-27 02:30:00'",
-                                           "'2000-01-00 12:00:00'"};
+                                           "'0000-00-00 00:00:00'", "'2024-10-27 02:30:00'", "'2000-01-00 12:00:00'"};
       return random.pick(edges);
     }
     return fmt::format("'{} {}{}'", random_date(random), clock(random), fraction(random, type.size));
@@ -88,9 +85,8 @@ std::string temporal_value(Random& random, const ColumnType& type) {
 }
 
 std::string json_text(Random& random, int depth) {
-  static const std::vector<std::string> scalars{
-      "0",    "-0",    "1e308", "-1.5E-7", "12345678901234567890", "3.14",
-      "true", "false", "null",  "\"\"",    "-9223372036854775808"};
+  static const std::vector<std::string> scalars{"0",    "-0",    "1e308", "-1.5E-7", "12345678901234567890", "3.14",
+                                                "true", "false", "null",  "\"\"",    "-9223372036854775808"};
   // clang-format off
   static const std::vector<std::string> string_pieces{
       "a", "\\\"", "\\\\", "\\/", "\\n", "\\t", "\\u00e9", "\\ud83d\\ude00", "\xC3\xA9", "\xF0\x9F\x98\x80",
@@ -154,8 +150,7 @@ std::string network_value(Random& random, const ColumnType& type) {
     if (random.percent(30)) {
       return random.percent(50) ? "'0.0.0.0'" : "'255.255.255.255'";
     }
-    return fmt::format("'{}.{}.{}.{}'", random.below(256), random.below(256), random.below(256),
-                       random.below(256));
+    return fmt::format("'{}.{}.{}.{}'", random.below(256), random.below(256), random.below(256), random.below(256));
   }
   if (type.keyword == "INET6") {
     // clang-format off
@@ -173,13 +168,12 @@ std::string network_value(Random& random, const ColumnType& type) {
     return out + "'";
   }
   if (random.percent(20)) {
-    return random.percent(50) ? "'00000000-0000-0000-0000-000000000000'"
-                              : "'ffffffff-ffff-ffff-ffff-ffffffffffff'";
+    return random.percent(50) ? "'00000000-0000-0000-0000-000000000000'" : "'ffffffff-ffff-ffff-ffff-ffffffffffff'";
   }
   const std::uint64_t high = random.next();
   const std::uint64_t low = random.next();
-  return fmt::format("'{:08x}-{:04x}-{:04x}-{:04x}-{:012x}'", high >> 32, (high >> 16) & 0xFFFF,
-                     high & 0xFFFF, low >> 48, low & 0xFFFFFFFFFFFFULL);
+  return fmt::format("'{:08x}-{:04x}-{:04x}-{:04x}-{:012x}'", high >> 32, (high >> 16) & 0xFFFF, high & 0xFFFF,
+                     low >> 48, low & 0xFFFFFFFFFFFFULL);
 }
 
 }  // namespace ifnbackup::test::fuzz

@@ -15,7 +15,9 @@ namespace {
 
 constexpr long k_total = 2000;
 
-long as_long(const std::optional<std::string>& value) { return value ? std::stol(*value) : -1; }
+long as_long(const std::optional<std::string>& value) {
+  return value ? std::stol(*value) : -1;
+}
 
 TEST(BackupConsistency, TransfersDuringTheDumpRestoreToOneSnapshot) {
   IFNBACKUP_REQUIRE_SERVER(server);
@@ -92,8 +94,8 @@ CREATE TABLE z_transfers (id INT AUTO_INCREMENT PRIMARY KEY, from_id INT NOT NUL
   EXPECT_GE(transfers, before);
   EXPECT_LE(transfers, after);
   // Account 1 holds exactly what the restored transfer log says it should.
-  const long net_out_of_1 = as_long(check->query_value(
-      "SELECT COALESCE(SUM(IF(from_id = 1, amount, -amount)), 0) FROM z_transfers"));
+  const long net_out_of_1 =
+      as_long(check->query_value("SELECT COALESCE(SUM(IF(from_id = 1, amount, -amount)), 0) FROM z_transfers"));
   EXPECT_EQ(as_long(check->query_value("SELECT balance FROM a_accounts WHERE id = 1")), 1000 - net_out_of_1)
       << transfers << " transfers restored; the accounts come from another moment than the log";
   // The log has no gaps: ids 1..N, as committed.

@@ -23,8 +23,7 @@ unsigned mode_of(const fs::path& path) {
 // The file's properties an operator relies on, checked with tools other than ours.
 void check_backup_file(const fs::path& file) {
   SCOPED_TRACE(file.string());
-  EXPECT_TRUE(std::regex_match(file.filename().string(),
-                               std::regex(R"(ifn_connect_backup_\d{8}_\d{6}\.sql\.gz)")));
+  EXPECT_TRUE(std::regex_match(file.filename().string(), std::regex(R"(ifn_connect_backup_\d{8}_\d{6}\.sql\.gz)")));
   EXPECT_EQ(mode_of(file), 0600u);
   EXPECT_EQ(mode_of(file.parent_path()), 0700u);
   EXPECT_FALSE(fs::exists(file.string() + ".partial"));
@@ -42,8 +41,9 @@ void check_backup_file(const fs::path& file) {
   // Between the checksum line and the marker, outside the hashed content: the signature line.
   const auto signature_start = text.rfind('\n', last_start - 2) + 1;
   const std::string signature_line = text.substr(signature_start, last_start - signature_start);
-  EXPECT_TRUE(std::regex_match(signature_line,
-                               std::regex(R"(-- ifnbackup-signature: ed25519 [0-9a-f]{16} [A-Za-z0-9+/]{43}= [A-Za-z0-9+/]{86}==\n)")))
+  EXPECT_TRUE(std::regex_match(
+      signature_line,
+      std::regex(R"(-- ifnbackup-signature: ed25519 [0-9a-f]{16} [A-Za-z0-9+/]{43}= [A-Za-z0-9+/]{86}==\n)")))
       << "signature line: " << signature_line;
   const auto sha_start = text.rfind('\n', signature_start - 2) + 1;
   const std::string sha_line = text.substr(sha_start, signature_start - sha_start);

@@ -37,18 +37,17 @@ class ScratchGuard {
 
 bool database_exists(const TestServer& server, const std::string& database) {
   return connect(server, "")
-             ->query_value(fmt::format(
-                 "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '{}'", database))
+             ->query_value(
+                 fmt::format("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '{}'", database))
              .value_or("0") != "0";
 }
 
 std::string rows_of(db::Connection& connection, const std::string& database) {
   std::string rows;
-  for (const auto& row :
-       connection
-           .query(fmt::format("SELECT CONCAT_WS('|', id, HEX(raw), note) FROM {}.payouts ORDER BY id",
-                              sql::quote_identifier(database)))
-           .rows) {
+  for (const auto& row : connection
+                             .query(fmt::format("SELECT CONCAT_WS('|', id, HEX(raw), note) FROM {}.payouts ORDER BY id",
+                                                sql::quote_identifier(database)))
+                             .rows) {
     rows += row[0].value_or("<NULL>") + "\n";
   }
   return rows;
@@ -68,8 +67,7 @@ struct DrillFixture {
         scratch(source.name() + std::string(k_drill_suffix)),
         scratch_guard(server, scratch) {
     auto connection = connect(server, source.name());
-    connection->execute(
-        "CREATE TABLE payouts (id INT PRIMARY KEY, raw VARBINARY(8), note VARCHAR(20)) ENGINE=InnoDB");
+    connection->execute("CREATE TABLE payouts (id INT PRIMARY KEY, raw VARBINARY(8), note VARCHAR(20)) ENGINE=InnoDB");
     connection->execute("INSERT INTO payouts VALUES (1, 0x00FF, 'un'), (2, NULL, 'deux'), (3, 0x5C27, NULL)");
     connection->execute("CREATE TABLE merchants (id INT PRIMARY KEY, name VARCHAR(20))");
     connection->execute("INSERT INTO merchants VALUES (1, 'Awa'), (2, 'Koffi')");
@@ -183,8 +181,7 @@ TEST(Drill, AnExistingDatabaseThatIsNotADrillsIsRefusedUntouched) {
     FAIL() << "the drill took a database that is not its own";
   } catch (const Error& error) {
     EXPECT_EQ(error.code(), ErrorCode::usage) << error.what();
-    EXPECT_NE(std::string(error.what()).find("is not a drill's scratch database"), std::string::npos)
-        << error.what();
+    EXPECT_NE(std::string(error.what()).find("is not a drill's scratch database"), std::string::npos) << error.what();
   }
   EXPECT_EQ(connect(server, someone.name())
                 ->query_value("SELECT COUNT(*) FROM information_schema.TABLES WHERE "

@@ -19,8 +19,8 @@ namespace fs = std::filesystem;
 
 CommandResult ifnbackup_cli(const TestServer& server, const std::string& database, const fs::path& backup_dir,
                             const std::vector<std::string>& args) {
-  std::vector<std::string> argv{IFNBACKUP_BIN, "--defaults-file", server.defaults_file, "--database", database,
-                                "--backup-dir", backup_dir.string()};
+  std::vector<std::string> argv{IFNBACKUP_BIN, "--defaults-file", server.defaults_file, "--database",
+                                database,      "--backup-dir",    backup_dir.string()};
   argv.insert(argv.end(), args.begin(), args.end());
   return run_command(argv);
 }
@@ -64,8 +64,7 @@ struct TwoDatabases {
     auto connection = connect(server, app.name());
     connection->execute("CREATE TABLE t (i INT)");
     connection->execute("INSERT INTO t VALUES (41), (42)");
-    connection->execute(
-        fmt::format("CREATE TABLE {}.t (i INT, s VARCHAR(5))", sql::quote_identifier(other.name())));
+    connection->execute(fmt::format("CREATE TABLE {}.t (i INT, s VARCHAR(5))", sql::quote_identifier(other.name())));
   }
   ScratchDatabase app;
   ScratchDatabase other;
@@ -87,8 +86,8 @@ TEST(HostileFiles, OurFileWritingToAnotherDatabaseIsRefusedBeforeAnything) {
   EXPECT_EQ(verification.foreign_statements, 1u);
   EXPECT_NE(verification.reason.find("line 11"), std::string::npos) << verification.reason;
 
-  const auto restored = ifnbackup_cli(server, databases.app.name(), work.path() / "backups",
-                                      {"restore", "--yes", file.string()});
+  const auto restored =
+      ifnbackup_cli(server, databases.app.name(), work.path() / "backups", {"restore", "--yes", file.string()});
   EXPECT_EQ(restored.exit_code, 19) << restored.err;
   EXPECT_NE(restored.err.find(fmt::format("`{}`.`t`", databases.other.name())), std::string::npos) << restored.err;
   EXPECT_EQ(rows_of(server, databases.app.name()), "41,42") << "nothing was touched";

@@ -88,12 +88,11 @@ TEST(HostileNames, EveryNameBacksUpVerifiesListsAndRestores) {
   const auto text = run_command({"gzip", "-dc", file.string()});
   ASSERT_EQ(text.exit_code, 0);
   EXPECT_NE(text.out.find("\n-- Table structure for table `-- x\\x0aDROP TABLE keep;`\n"), std::string::npos);
-  EXPECT_NE(text.out.find("\n-- ifnbackup-table: x'"), std::string::npos)
-      << "hexadecimal names in the manifest";
+  EXPECT_NE(text.out.find("\n-- ifnbackup-table: x'"), std::string::npos) << "hexadecimal names in the manifest";
 
   ScratchDatabase by_ifnbackup(server, "hn_ifn");
-  const auto restored = ifnbackup_cli(server, source.name(), backups,
-                                      {"restore", "--yes", "--into", by_ifnbackup.name(), file.string()});
+  const auto restored =
+      ifnbackup_cli(server, source.name(), backups, {"restore", "--yes", "--into", by_ifnbackup.name(), file.string()});
   ASSERT_EQ(restored.exit_code, 0) << restored.err;
   auto check = connect(server, by_ifnbackup.name());
   expect_same_fingerprint(expected, fingerprint_database(*check, by_ifnbackup.name()));
@@ -102,8 +101,7 @@ TEST(HostileNames, EveryNameBacksUpVerifiesListsAndRestores) {
   const auto client = load_file(server, by_client.name(), file);
   ASSERT_EQ(client.exit_code, 0) << client.err;
   expect_same_fingerprint(expected, fingerprint_database(*check, by_client.name()));
-  EXPECT_EQ(check->query_value("SELECT COUNT(*) FROM " + sql::quote_identifier(source.name()) + ".keep"),
-            "1");
+  EXPECT_EQ(check->query_value("SELECT COUNT(*) FROM " + sql::quote_identifier(source.name()) + ".keep"), "1");
 
   // One table restored alone through the section index, found by its decoded name.
   connection->execute("DELETE FROM `a\nb`");

@@ -69,8 +69,7 @@ fs::path write_script(const fs::path& dir, const Script& script) {
   return dir / "script.sql.gz";
 }
 
-restore::LoadStats load(const TestServer& server, const std::string& database, const fs::path& file,
-                        unsigned workers) {
+restore::LoadStats load(const TestServer& server, const std::string& database, const fs::path& file, unsigned workers) {
   auto main = connect(server, database);
   std::vector<std::unique_ptr<db::Connection>> connections;
   restore::LoadSettings settings;

@@ -41,8 +41,8 @@ Fingerprint stable_fingerprint(const TestServer& server, const std::string& data
     const std::string name = row[0].value_or("");
     next_values["sequence " + name + " next_not_cached_value"] =
         connection
-            ->query_value(fmt::format("SELECT next_not_cached_value FROM {}.{}",
-                                      sql::quote_identifier(database), sql::quote_identifier(name)))
+            ->query_value(fmt::format("SELECT next_not_cached_value FROM {}.{}", sql::quote_identifier(database),
+                                      sql::quote_identifier(name)))
             .value_or("<NULL>");
   }
   Fingerprint print = fingerprint_database(*connection, database);
@@ -54,8 +54,8 @@ Fingerprint stable_fingerprint(const TestServer& server, const std::string& data
 // `ifnbackup --defaults-file ... --database DB --backup-dir DIR restore ARGS...`, `input` on stdin.
 CommandResult restore_cli(const TestServer& server, const std::string& database, const fs::path& backup_dir,
                           const std::vector<std::string>& args, const std::string& input = {}) {
-  std::vector<std::string> argv{IFNBACKUP_BIN, "--defaults-file", server.defaults_file, "--database", database,
-                                "--backup-dir", backup_dir.string(), "restore"};
+  std::vector<std::string> argv{IFNBACKUP_BIN, "--defaults-file", server.defaults_file, "--database",
+                                database,      "--backup-dir",    backup_dir.string(),  "restore"};
   argv.insert(argv.end(), args.begin(), args.end());
   return run_command(argv, input);
 }
@@ -97,19 +97,19 @@ void execute(const TestServer& server, const std::string& database, const std::s
 
 // How many objects named `name` the database holds, of any kind (table, view, routine).
 int objects_named(const TestServer& server, const std::string& database, const std::string& name) {
-  const std::string count = query_one(
-      server, "",
-      fmt::format("SELECT (SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '{0}' AND "
-                  "TABLE_NAME = '{1}') + (SELECT COUNT(*) FROM information_schema.ROUTINES WHERE "
-                  "ROUTINE_SCHEMA = '{0}' AND ROUTINE_NAME = '{1}')",
-                  database, name));
+  const std::string count =
+      query_one(server, "",
+                fmt::format("SELECT (SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '{0}' AND "
+                            "TABLE_NAME = '{1}') + (SELECT COUNT(*) FROM information_schema.ROUTINES WHERE "
+                            "ROUTINE_SCHEMA = '{0}' AND ROUTINE_NAME = '{1}')",
+                            database, name));
   return std::stoi(count);
 }
 
 bool database_exists(const TestServer& server, const std::string& database) {
-  return query_one(server, "",
-                   fmt::format("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '{}'",
-                               database)) == "1";
+  return query_one(
+             server, "",
+             fmt::format("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '{}'", database)) == "1";
 }
 
 // A database name nobody has created yet, dropped (if a test created it) when destroyed.
@@ -148,10 +148,10 @@ void damage_corpus(const TestServer& server, const std::string& database) {
 // restores need --trust-unsigned.
 fs::path sealed_bad_statement_file(const fs::path& dir) {
   const fs::path out = dir / "bad_statement.sql.gz";
-  const auto sealed = run_bash(
-      R"sh({ cat "$1"; printf -- '-- ifnbackup-sha256: %s bytes=%d\n' "$(sha256sum < "$1" | cut -c1-64)" )sh"
-      R"sh("$(stat -c %s "$1")"; echo '-- Dump completed on 2026-01-01 00:00:00'; } | gzip -c > "$2")sh",
-      {(data_dir() / "bad_statement.sql").string(), out.string()});
+  const auto sealed =
+      run_bash(R"sh({ cat "$1"; printf -- '-- ifnbackup-sha256: %s bytes=%d\n' "$(sha256sum < "$1" | cut -c1-64)" )sh"
+               R"sh("$(stat -c %s "$1")"; echo '-- Dump completed on 2026-01-01 00:00:00'; } | gzip -c > "$2")sh",
+               {(data_dir() / "bad_statement.sql").string(), out.string()});
   EXPECT_EQ(sealed.exit_code, 0) << sealed.err;
   return out;
 }
@@ -189,8 +189,7 @@ TEST(Restore, CorpusRepairedAfterDamageWithOuiThenYes) {
   const auto snapshots = safety_files(backups);
   ASSERT_EQ(snapshots.size(), 1u);
   const fs::path snapshot = snapshots.front();
-  EXPECT_TRUE(std::regex_match(snapshot.filename().string(),
-                               std::regex(R"(pre_restore_safety_\d{8}_\d{6}\.sql\.gz)")))
+  EXPECT_TRUE(std::regex_match(snapshot.filename().string(), std::regex(R"(pre_restore_safety_\d{8}_\d{6}\.sql\.gz)")))
       << snapshot;
   EXPECT_EQ(mode_of(snapshot), 0600u);
   EXPECT_EQ(run_command({"gzip", "-t", snapshot.string()}).exit_code, 0) << "gzip -t " << snapshot;
@@ -237,8 +236,8 @@ TEST(Restore, MariadbDumpFileGivesWhatTheStockClientGives) {
   ASSERT_EQ(client.exit_code, 0) << "gunzip -c | mariadb: " << client.err;
 
   FreshDatabaseName by_ifnbackup(server, "rs_md_ifn");
-  const auto restored =
-      restore_cli(server, source.name(), work.path() / "backups", {"--yes", "--into", by_ifnbackup.name(), dump.string()});
+  const auto restored = restore_cli(server, source.name(), work.path() / "backups",
+                                    {"--yes", "--into", by_ifnbackup.name(), dump.string()});
   ASSERT_EQ(restored.exit_code, 0) << restored.err;
   EXPECT_NE(restored.err.find("mysqldump file, no manifest"), std::string::npos)
       << "the plan says the file has no checksum:\n"
@@ -281,8 +280,8 @@ TEST(Restore, IntoLeavesTheConfiguredDatabaseUnchanged) {
   ASSERT_NE(configured_before, at_backup);
 
   FreshDatabaseName other(server, "rs_into_other");
-  const auto result =
-      restore_cli(server, sample.database.name(), sample.backups, {"--yes", "--into", other.name(), sample.file.string()});
+  const auto result = restore_cli(server, sample.database.name(), sample.backups,
+                                  {"--yes", "--into", other.name(), sample.file.string()});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   ASSERT_TRUE(database_exists(server, other.name()));
   {
@@ -319,7 +318,8 @@ TEST(Restore, FailedLoadIsRolledBack) {
   const Fingerprint before = stable_fingerprint(server, sample.database.name());
   const fs::path bad = sealed_bad_statement_file(sample.work.path());
 
-  const auto result = restore_cli(server, sample.database.name(), sample.backups, {"--yes", "--trust-unsigned", bad.string()});
+  const auto result =
+      restore_cli(server, sample.database.name(), sample.backups, {"--yes", "--trust-unsigned", bad.string()});
   EXPECT_EQ(result.exit_code, static_cast<int>(ErrorCode::restore_rolled_back)) << result.err;
   EXPECT_NE(result.err.find("rolled back"), std::string::npos) << result.err;
   EXPECT_NE(result.err.find("no_such_table"), std::string::npos) << "the failing statement is named:\n" << result.err;
@@ -335,7 +335,8 @@ TEST(Restore, FailedLoadIntoAMissingDatabaseLeavesItAbsent) {
   const fs::path bad = sealed_bad_statement_file(work.path());
   FreshDatabaseName missing(server, "rs_absent");
 
-  const auto result = restore_cli(server, missing.name(), work.path() / "backups", {"--yes", "--trust-unsigned", bad.string()});
+  const auto result =
+      restore_cli(server, missing.name(), work.path() / "backups", {"--yes", "--trust-unsigned", bad.string()});
   EXPECT_EQ(result.exit_code, static_cast<int>(ErrorCode::restore_rolled_back)) << result.err;
   EXPECT_NE(result.err.find("rolled back"), std::string::npos) << result.err;
   EXPECT_FALSE(database_exists(server, missing.name())) << "the half-loaded database was left behind";
@@ -348,8 +349,8 @@ TEST(Restore, FailedLoadWithNoRollbackIsLeftAsItIs) {
   const Fingerprint before = stable_fingerprint(server, sample.database.name());
   const fs::path bad = sealed_bad_statement_file(sample.work.path());
 
-  const auto result =
-      restore_cli(server, sample.database.name(), sample.backups, {"--yes", "--trust-unsigned", "--no-rollback", bad.string()});
+  const auto result = restore_cli(server, sample.database.name(), sample.backups,
+                                  {"--yes", "--trust-unsigned", "--no-rollback", bad.string()});
   EXPECT_EQ(result.exit_code, static_cast<int>(ErrorCode::restore_failed)) << result.err;
   EXPECT_NE(result.err.find("NOT rolled back"), std::string::npos) << result.err;
   const auto snapshots = safety_files(sample.backups);
@@ -369,7 +370,8 @@ TEST(Restore, FailedStatementWithForceLoadsTheRest) {
   SampleSetup sample(server, "rs_force");
   const fs::path bad = sealed_bad_statement_file(sample.work.path());
 
-  const auto result = restore_cli(server, sample.database.name(), sample.backups, {"--yes", "--trust-unsigned", "--force", bad.string()});
+  const auto result = restore_cli(server, sample.database.name(), sample.backups,
+                                  {"--yes", "--trust-unsigned", "--force", bad.string()});
   EXPECT_EQ(result.exit_code, static_cast<int>(ErrorCode::restore_failed)) << result.err;
   EXPECT_NE(result.err.find("1 FAILED"), std::string::npos) << result.err;
   EXPECT_NE(result.err.find("no_such_table"), std::string::npos) << result.err;
@@ -538,7 +540,8 @@ TEST(Restore, TablesRefusesSequencesAndViewsAndSnapshotsVersionedTables) {
   EXPECT_NE(view.err.find("'products' is a VIEW"), std::string::npos) << view.err;
 
   execute(server, db, "ALTER TABLE markets ADD SYSTEM VERSIONING");
-  const auto versioned = restore_cli(server, db, sample.backups, {"--yes", "--tables", "markets", sample.file.string()});
+  const auto versioned =
+      restore_cli(server, db, sample.backups, {"--yes", "--tables", "markets", sample.file.string()});
   ASSERT_EQ(versioned.exit_code, 0) << versioned.err;
   const auto snapshots = safety_files(sample.backups);
   ASSERT_EQ(snapshots.size(), 1u);

@@ -24,8 +24,8 @@ namespace fs = std::filesystem;
 
 CommandResult restore_cli(const TestServer& server, const std::string& database, const fs::path& backup_dir,
                           const std::vector<std::string>& args) {
-  std::vector<std::string> argv{IFNBACKUP_BIN, "--defaults-file", server.defaults_file, "--database", database,
-                                "--backup-dir", backup_dir.string(), "restore"};
+  std::vector<std::string> argv{IFNBACKUP_BIN, "--defaults-file", server.defaults_file, "--database",
+                                database,      "--backup-dir",    backup_dir.string(),  "restore"};
   argv.insert(argv.end(), args.begin(), args.end());
   return run_command(argv);
 }
@@ -49,9 +49,8 @@ std::string checksum_of(db::Connection& connection, const std::string& table) {
 // Every row of a table, ordered, each column hex-encoded: a difference shows as the first differing row.
 std::vector<std::string> table_rows(db::Connection& connection, const std::string& database, const std::string& table,
                                     const std::string& columns) {
-  const auto result =
-      connection.query(fmt::format("SELECT CONCAT_WS('|', {0}) FROM {1}.{2} ORDER BY {0}", columns,
-                                   sql::quote_identifier(database), sql::quote_identifier(table)));
+  const auto result = connection.query(fmt::format("SELECT CONCAT_WS('|', {0}) FROM {1}.{2} ORDER BY {0}", columns,
+                                                   sql::quote_identifier(database), sql::quote_identifier(table)));
   std::vector<std::string> rows;
   for (const auto& row : result.rows) {
     rows.push_back(row[0].value_or("<NULL>"));
@@ -145,10 +144,10 @@ TEST(RestoreFidelity, OneRowTableWithAVirtualColumnKeepsItsAutoIncrementCounter)
   connection->execute("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'");
   for (const std::string_view id : {"0", "7"}) {
     const std::string table = fmt::format("one_{}", id);
-    connection->execute(fmt::format(
-        "CREATE TABLE {} (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, name TEXT, raw VARBINARY(16), "
-        "name_hex VARCHAR(40) AS (HEX(LEFT(name, 4))) VIRTUAL, KEY k_name (name(16))) ENGINE=InnoDB",
-        table));
+    connection->execute(
+        fmt::format("CREATE TABLE {} (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, name TEXT, raw VARBINARY(16), "
+                    "name_hex VARCHAR(40) AS (HEX(LEFT(name, 4))) VIRTUAL, KEY k_name (name(16))) ENGINE=InnoDB",
+                    table));
     connection->execute(fmt::format("INSERT INTO {} (id, name, raw) VALUES ({}, 'd#\\tr', 0xFD3B)", table, id));
   }
   connection->execute("SET SESSION sql_mode = DEFAULT");
@@ -166,9 +165,9 @@ TEST(RestoreFidelity, OneRowTableWithAVirtualColumnKeepsItsAutoIncrementCounter)
   for (const unsigned threads : {1u, 2u}) {
     SCOPED_TRACE(fmt::format("--threads {}", threads));
     ScratchDatabase by_ifnbackup(server, fmt::format("rf_onerow_ifn{}", threads));
-    const auto restored = restore_cli(server, source.name(), work.path() / "backups",
-                                      {"--yes", "--threads", std::to_string(threads), "--into", by_ifnbackup.name(),
-                                       file.string()});
+    const auto restored =
+        restore_cli(server, source.name(), work.path() / "backups",
+                    {"--yes", "--threads", std::to_string(threads), "--into", by_ifnbackup.name(), file.string()});
     ASSERT_EQ(restored.exit_code, 0) << restored.err;
     for (const auto& [table, counter] : expected) {
       EXPECT_EQ(auto_increment_of(*connection, by_client.name(), table), counter) << table << ", stock client";
@@ -221,8 +220,7 @@ TEST(RestoreFidelity, TriggerPlantedUnderAnsiQuotesRestoresAsOneStatementAndTouc
   ScratchDatabase other(server, "rf_ansi_other");
   auto connection = connect(server, app.name());
   connection->execute(fmt::format("CREATE TABLE {}.keepme (i INT)", sql::quote_identifier(other.name())));
-  connection->execute(
-      fmt::format("CREATE TABLE {}.t (i INT, s VARCHAR(5))", sql::quote_identifier(other.name())));
+  connection->execute(fmt::format("CREATE TABLE {}.t (i INT, s VARCHAR(5))", sql::quote_identifier(other.name())));
   connection->execute("CREATE TABLE t (i INT)");
   connection->execute("INSERT INTO t VALUES (1)");
   // The body as the issue gives it, with the other database's real name: one harmless statement
@@ -250,9 +248,7 @@ TEST(RestoreFidelity, TriggerPlantedUnderAnsiQuotesRestoresAsOneStatementAndTouc
                                "WHERE TABLE_SCHEMA = '{}'",
                                other.name()));
   EXPECT_EQ(other_tables, "keepme,t") << "the restore dropped a table of another database";
-  EXPECT_EQ(
-      query_text(*connection, fmt::format("SELECT COUNT(*) FROM {}.t", sql::quote_identifier(other.name()))),
-      "0")
+  EXPECT_EQ(query_text(*connection, fmt::format("SELECT COUNT(*) FROM {}.t", sql::quote_identifier(other.name()))), "0")
       << "the restore wrote into another database";
 
   const auto body_of = [&connection](const std::string& database) {
@@ -424,7 +420,8 @@ TEST(RestoreFidelity, AnEnumMemberTheServerCannotPrintFailsTheProofInsteadOfVani
   EXPECT_NE(ours.err.find("content differs from the backup's digest"), std::string::npos) << ours.err;
   EXPECT_NE(ours.err.find("`t`"), std::string::npos) << ours.err;
   EXPECT_EQ(ours.err.find("safety snapshot"), std::string::npos)
-      << "the database did not exist: no safety snapshot to speak of\n" << ours.err;
+      << "the database did not exist: no safety snapshot to speak of\n"
+      << ours.err;
   EXPECT_EQ(query_text(*check, "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '" + target + "'"),
             "0")
       << "rolled back: the database the restore created is gone";
@@ -503,9 +500,11 @@ TEST(RestoreFidelity, ABodyInSjisWithABackslashTrailByteBacksUpAndRestores) {
   connection->execute("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(10) CHARACTER SET utf8mb4)");
   connection->execute("SET NAMES sjis");
   // 0x83 0x5C is KATAKANA LETTER SO in sjis; 0x95 0x5C is another.
-  connection->execute("CREATE FUNCTION f() RETURNS VARCHAR(20) CHARSET utf8mb4 DETERMINISTIC "
-                      "RETURN CONCAT('\x83\x5C', '-', CHARSET('\x95\x5C'))");
-  connection->execute("CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW SET NEW.v = IF(NEW.v = '\x83\x5C', 'so', NEW.v)");
+  connection->execute(
+      "CREATE FUNCTION f() RETURNS VARCHAR(20) CHARSET utf8mb4 DETERMINISTIC "
+      "RETURN CONCAT('\x83\x5C', '-', CHARSET('\x95\x5C'))");
+  connection->execute(
+      "CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW SET NEW.v = IF(NEW.v = '\x83\x5C', 'so', NEW.v)");
   connection->execute("CREATE VIEW v AS SELECT '\x83\x5C' AS so");
   connection->execute("SET NAMES utf8mb4");
   const std::string expected = query_text(*connection, "SELECT HEX(f())");
@@ -522,10 +521,10 @@ TEST(RestoreFidelity, ABodyInSjisWithABackslashTrailByteBacksUpAndRestores) {
     EXPECT_EQ(query_text(*check, "SELECT HEX(f())"), expected) << copy;
     check->execute("INSERT INTO t VALUES (1, CONVERT(_sjis X'835C' USING utf8mb4))");
     EXPECT_EQ(query_text(*check, "SELECT v FROM t"), "so") << copy;
-    EXPECT_EQ(query_text(*check, "SELECT HEX(so) FROM v"), query_text(*connection, "SELECT HEX(so) FROM v"))
-        << copy;
-    EXPECT_EQ(query_text(*check, "SELECT COLLATION_CONNECTION FROM information_schema.ROUTINES WHERE "
-                                 "ROUTINE_SCHEMA = DATABASE() AND ROUTINE_NAME = 'f'"),
+    EXPECT_EQ(query_text(*check, "SELECT HEX(so) FROM v"), query_text(*connection, "SELECT HEX(so) FROM v")) << copy;
+    EXPECT_EQ(query_text(*check,
+                         "SELECT COLLATION_CONNECTION FROM information_schema.ROUTINES WHERE "
+                         "ROUTINE_SCHEMA = DATABASE() AND ROUTINE_NAME = 'f'"),
               "sjis_japanese_ci")
         << copy;
   }

@@ -74,8 +74,7 @@ fuzz::FuzzDatabase named_case(const std::string& name, std::vector<std::string> 
                               std::set<std::string> rewritten_by_client = {}) {
   fuzz::FuzzDatabase database;
   database.name = name;
-  database.statements = {"SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'",
-                         "SET SESSION time_zone = '+00:00'"};
+  database.statements = {"SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'", "SET SESSION time_zone = '+00:00'"};
   database.statements.insert(database.statements.end(), statements.begin(), statements.end());
   database.rewritten_by_client = std::move(rewritten_by_client);
   return database;
@@ -90,36 +89,34 @@ fuzz::RoundTripSettings named_case_settings() {
 
 // Issue 11: LOAD DATA with a SET clause (for the binary and BIT columns) renumbered id 0.
 TEST(RestoreFuzzCase, IdZeroInATableWithBitAndBinaryColumnsStaysZero) {
-  expect_round_trip(
-      named_case("id 0 with BIT and binary columns",
-                 {"CREATE TABLE accounts (id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, "
-                  "flags BIT(8), raw VARBINARY(16), note VARCHAR(20)) ENGINE=InnoDB",
-                  "INSERT INTO accounts VALUES (0, b'1', X'00FF27', 'system'), (1, b'0', X'5C', "
-                  "'one'), (2, NULL, NULL, 'two')"}),
-      named_case_settings());
+  expect_round_trip(named_case("id 0 with BIT and binary columns",
+                               {"CREATE TABLE accounts (id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, "
+                                "flags BIT(8), raw VARBINARY(16), note VARCHAR(20)) ENGINE=InnoDB",
+                                "INSERT INTO accounts VALUES (0, b'1', X'00FF27', 'system'), (1, b'0', X'5C', "
+                                "'one'), (2, NULL, NULL, 'two')"}),
+                    named_case_settings());
 }
 
 // Issue 18: under ANSI_QUOTES "q\" is an identifier, so `#` starts a comment that hides the `;;`.
 TEST(RestoreFuzzCase, TriggerBodyUnderAnsiQuotesIsOneStatement) {
-  expect_round_trip(
-      named_case("trigger body under ANSI_QUOTES",
-                 {"CREATE TABLE t (id INT PRIMARY KEY)", "INSERT INTO t VALUES (1)",
-                  "SET SESSION sql_mode = 'ANSI_QUOTES'",
-                  "CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW SET @\"q\\\" = 1 # \" ;; SET "
-                  "@planted = 1 ;; SET @z = 1\n + 0",
-                  "SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'"},
-                 {"trigger tr"}),
-      named_case_settings());
+  expect_round_trip(named_case("trigger body under ANSI_QUOTES",
+                               {"CREATE TABLE t (id INT PRIMARY KEY)", "INSERT INTO t VALUES (1)",
+                                "SET SESSION sql_mode = 'ANSI_QUOTES'",
+                                "CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW SET @\"q\\\" = 1 # \" ;; SET "
+                                "@planted = 1 ;; SET @z = 1\n + 0",
+                                "SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'"},
+                               {"trigger tr"}),
+                    named_case_settings());
 }
 
 // A string literal of a body holding a line that starts with "DELIMITER": mysql.cc drops the line break
 // after such a line when it ends outside quotes (it takes the line for a DELIMITER command), even though
 // the line began inside the string; the stored body loses a newline. A restore must do the same.
 TEST(RestoreFuzzCase, LineStartingWithDelimiterInsideAStringOfABody) {
-  expect_round_trip(named_case("DELIMITER line inside a string of a body",
-                               {"CREATE PROCEDURE p() BEGIN\nSET @a = 'x\nDELIMITER ;;';\nSET @b = 1;\nEND"},
-                               {"procedure p"}),
-                    named_case_settings());
+  expect_round_trip(
+      named_case("DELIMITER line inside a string of a body",
+                 {"CREATE PROCEDURE p() BEGIN\nSET @a = 'x\nDELIMITER ;;';\nSET @b = 1;\nEND"}, {"procedure p"}),
+      named_case_settings());
 }
 
 // A routine COMMENT holding a backslash, created under NO_BACKSLASH_ESCAPES: SHOW CREATE prints it
@@ -128,12 +125,11 @@ TEST(RestoreFuzzCase, LineStartingWithDelimiterInsideAStringOfABody) {
 // still does). The dumper now writes such a comment as that mode reads it.
 TEST(RestoreFuzzCase, RoutineCommentWithABackslashUnderNoBackslashEscapes) {
   expect_round_trip(
-      named_case(
-          "routine COMMENT with a backslash under NO_BACKSLASH_ESCAPES",
-          {"SET SESSION sql_mode = 'NO_BACKSLASH_ESCAPES'", "CREATE PROCEDURE p() COMMENT 'a\\b' SELECT 1",
-           "CREATE EVENT e ON SCHEDULE AT '2037-06-01 12:00:00' ON COMPLETION PRESERVE DISABLE "
-           "COMMENT 'c\\d' DO SET @x = 1",
-           "SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'"}),
+      named_case("routine COMMENT with a backslash under NO_BACKSLASH_ESCAPES",
+                 {"SET SESSION sql_mode = 'NO_BACKSLASH_ESCAPES'", "CREATE PROCEDURE p() COMMENT 'a\\b' SELECT 1",
+                  "CREATE EVENT e ON SCHEDULE AT '2037-06-01 12:00:00' ON COMPLETION PRESERVE DISABLE "
+                  "COMMENT 'c\\d' DO SET @x = 1",
+                  "SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'"}),
       named_case_settings());
 }
 
@@ -143,13 +139,12 @@ TEST(RestoreFuzzCase, RoutineCommentWithABackslashUnderNoBackslashEscapes) {
 // backup of such a database failed its own verification (exit 10): the nights stop.
 TEST(RestoreFuzzCase, QuotedUserVariableNameWithAnEscapedQuote) {
   expect_round_trip(
-      named_case(
-          "quoted user variable names with escaped quotes",
-          {"SET SESSION sql_mode = ''", "CREATE PROCEDURE p1() SET @'a\\'b' = 1",
-           "CREATE PROCEDURE p2() SET @\"a\\\"b\" = 1", "SET SESSION sql_mode = 'ANSI_QUOTES'",
-           "CREATE PROCEDURE p3() SET @\"q\\\" = 1", "SET SESSION sql_mode = 'NO_BACKSLASH_ESCAPES'",
-           "CREATE PROCEDURE p4() SET @'c\\' = 1 # '", "SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'"},
-          {"procedure p4"}),
+      named_case("quoted user variable names with escaped quotes",
+                 {"SET SESSION sql_mode = ''", "CREATE PROCEDURE p1() SET @'a\\'b' = 1",
+                  "CREATE PROCEDURE p2() SET @\"a\\\"b\" = 1", "SET SESSION sql_mode = 'ANSI_QUOTES'",
+                  "CREATE PROCEDURE p3() SET @\"q\\\" = 1", "SET SESSION sql_mode = 'NO_BACKSLASH_ESCAPES'",
+                  "CREATE PROCEDURE p4() SET @'c\\' = 1 # '", "SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'"},
+                 {"procedure p4"}),
       named_case_settings());
 }
 
@@ -168,8 +163,7 @@ TEST(RestoreFuzzCase, ObjectsKeepTheCharacterSetAndCollationTheyWereMadeUnder) {
                   "CREATE FUNCTION f_latin1() RETURNS TEXT DETERMINISTIC RETURN CONCAT(CHARSET('x'), '\xe9')",
                   "CREATE EVENT e_latin1 ON SCHEDULE AT '2037-06-01 12:00:00' ON COMPLETION PRESERVE DISABLE "
                   "DO SET @c = CHARSET('\xe9')",
-                  "CREATE VIEW v_latin1 AS SELECT CHARSET('y') AS cs, '\xe9' AS e",
-                  "SET NAMES utf8mb4"}),
+                  "CREATE VIEW v_latin1 AS SELECT CHARSET('y') AS cs, '\xe9' AS e", "SET NAMES utf8mb4"}),
       named_case_settings());
 }
 
@@ -189,16 +183,15 @@ TEST(RestoreFuzzCase, ARoutineMadeUnderAnotherDatabaseCollationKeepsIt) {
 // Issue 19, item 3: a body ending in a `#` or `-- ` comment (a client that keeps comments stored it) put
 // our ";;" inside the comment: the file verified and could not be restored by anyone.
 TEST(RestoreFuzzCase, BodiesEndingInAComment) {
-  expect_round_trip(
-      named_case("bodies ending in a comment",
-                 {"CREATE TABLE t (id INT PRIMARY KEY)",
-                  "CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW SET @x = 1 # the end",
-                  "CREATE PROCEDURE p() SELECT 1 -- the end",
-                  "CREATE FUNCTION f() RETURNS INT DETERMINISTIC RETURN 1 # ;; the end",
-                  "CREATE EVENT e ON SCHEDULE AT '2037-06-01 12:00:00' ON COMPLETION PRESERVE DISABLE DO "
-                  "SET @e = 1 -- the end"},
-                 {"trigger tr", "procedure p", "function f", "event e"}),
-      named_case_settings());
+  expect_round_trip(named_case("bodies ending in a comment",
+                               {"CREATE TABLE t (id INT PRIMARY KEY)",
+                                "CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW SET @x = 1 # the end",
+                                "CREATE PROCEDURE p() SELECT 1 -- the end",
+                                "CREATE FUNCTION f() RETURNS INT DETERMINISTIC RETURN 1 # ;; the end",
+                                "CREATE EVENT e ON SCHEDULE AT '2037-06-01 12:00:00' ON COMPLETION PRESERVE DISABLE DO "
+                                "SET @e = 1 -- the end"},
+                               {"trigger tr", "procedure p", "function f", "event e"}),
+                    named_case_settings());
 }
 
 // Issue 19, item 4: a MERGE table's rows are its underlying tables': dumped through it they were
@@ -218,13 +211,12 @@ TEST(RestoreFuzzCase, MergeTablesHoldNoRowsOfTheirOwn) {
 
 // Issue 19, item 5: Oracle-mode packages were left out of the backup.
 TEST(RestoreFuzzCase, PackagesAndTheirBodies) {
-  expect_round_trip(named_case("packages",
-                               {"SET SESSION sql_mode = 'ORACLE'",
-                                "CREATE PACKAGE pkg AS FUNCTION f RETURN INT; PROCEDURE p; END",
-                                "CREATE PACKAGE BODY pkg AS FUNCTION f RETURN INT AS BEGIN RETURN 7; END; "
-                                "PROCEDURE p AS BEGIN NULL; END; END",
-                                "CREATE PACKAGE lonely AS FUNCTION g RETURN INT; END",
-                                "SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'"}),
+  expect_round_trip(named_case("packages", {"SET SESSION sql_mode = 'ORACLE'",
+                                            "CREATE PACKAGE pkg AS FUNCTION f RETURN INT; PROCEDURE p; END",
+                                            "CREATE PACKAGE BODY pkg AS FUNCTION f RETURN INT AS BEGIN RETURN 7; END; "
+                                            "PROCEDURE p AS BEGIN NULL; END; END",
+                                            "CREATE PACKAGE lonely AS FUNCTION g RETURN INT; END",
+                                            "SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'"}),
                     named_case_settings());
 }
 
@@ -260,17 +252,17 @@ TEST(RestoreFuzzCase, TriggersCreatedWithTheirDatabaseName) {
   const auto backup = run_command({IFNBACKUP_BIN, "--defaults-file", server.defaults_file, "--database", source,
                                    "--backup-dir", dir.path().string(), "backup"});
   ASSERT_EQ(backup.exit_code, 0) << backup.err;
-  const auto restored = run_command({IFNBACKUP_BIN, "--defaults-file", server.defaults_file, "--database", source,
-                                     "--backup-dir", dir.path().string(), "restore", "latest", "--into",
-                                     source + "_copy", "--yes"});
+  const auto restored =
+      run_command({IFNBACKUP_BIN, "--defaults-file", server.defaults_file, "--database", source, "--backup-dir",
+                   dir.path().string(), "restore", "latest", "--into", source + "_copy", "--yes"});
   EXPECT_EQ(restored.exit_code, 0) << restored.err;
   auto copy = connect(server, source + "_copy");
   copy->execute("INSERT INTO t (a) VALUES (21)");
   EXPECT_EQ(copy->query_value("SELECT b FROM t WHERE a = 21").value_or("<none>"), "42");
-  EXPECT_EQ(copy->query_value("SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = '" + source +
-                              "_copy'")
-                .value_or("0"),
-            "3");
+  EXPECT_EQ(
+      copy->query_value("SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = '" + source + "_copy'")
+          .value_or("0"),
+      "3");
   connection->execute("DROP DATABASE IF EXISTS " + source + "_copy");
   connection->execute("DROP DATABASE IF EXISTS " + source);
 }
@@ -289,9 +281,9 @@ TEST(RestoreFuzzCase, ViewsComeAfterTheViewsTheyRead) {
 // Issue 19: a CYCLE sequence that has wrapped came back in round 0 (SETVAL's fourth argument sets it).
 TEST(RestoreFuzzCase, AWrappedCycleSequenceKeepsItsRound) {
   expect_round_trip(named_case("wrapped CYCLE sequence",
-                               {"CREATE SEQUENCE s MINVALUE 1 MAXVALUE 3 CACHE 1 CYCLE",
+                               {"CREATE SEQUENCE s MINVALUE 1 MAXVALUE 3 CACHE 1 CYCLE", "SELECT NEXTVAL(s)",
                                 "SELECT NEXTVAL(s)", "SELECT NEXTVAL(s)", "SELECT NEXTVAL(s)", "SELECT NEXTVAL(s)",
-                                "SELECT NEXTVAL(s)", "SELECT NEXTVAL(s)", "SELECT NEXTVAL(s)"}),
+                                "SELECT NEXTVAL(s)", "SELECT NEXTVAL(s)"}),
                     named_case_settings());
 }
 
@@ -314,8 +306,8 @@ class MoreSeed : public testing::Test {
   const char* start_text = std::getenv("IFNBACKUP_FUZZ_START");
   const std::uint64_t start = start_text != nullptr && *start_text != '\0' ? std::stoull(start_text) : 1000;
   for (std::uint64_t seed = start; seed < start + std::stoull(count); ++seed) {
-    testing::RegisterTest("RestoreFuzzMore", fmt::format("seed_{}", seed).c_str(), nullptr, nullptr, __FILE__,
-                          __LINE__, [seed]() -> testing::Test* { return new MoreSeed(seed); });
+    testing::RegisterTest("RestoreFuzzMore", fmt::format("seed_{}", seed).c_str(), nullptr, nullptr, __FILE__, __LINE__,
+                          [seed]() -> testing::Test* { return new MoreSeed(seed); });
   }
   return true;
 }();

@@ -12,8 +12,8 @@
 #include "backup/dump_writer.hpp"
 #include "ifnbackup/backup.hpp"
 #include "ifnbackup/error.hpp"
-#include "ifnbackup/verify.hpp"
 #include "ifnbackup/schema_check.hpp"
+#include "ifnbackup/verify.hpp"
 #include "io/gzip_reader.hpp"
 #include "restore/script_loader.hpp"
 #include "test_support.hpp"
@@ -62,10 +62,18 @@ TEST(SectionIndexBackup, BigTableInPartsVerifiedOnOneOrSeveralThreads) {
       continue;
     }
     switch (section.kind) {
-      case SectionKind::prologue: kinds.push_back("prologue"); break;
-      case SectionKind::table: kinds.push_back("table " + section.table); break;
-      case SectionKind::part: kinds.push_back("part " + section.table); break;
-      case SectionKind::objects: kinds.push_back("objects"); break;
+      case SectionKind::prologue:
+        kinds.push_back("prologue");
+        break;
+      case SectionKind::table:
+        kinds.push_back("table " + section.table);
+        break;
+      case SectionKind::part:
+        kinds.push_back("part " + section.table);
+        break;
+      case SectionKind::objects:
+        kinds.push_back("objects");
+        break;
     }
     const std::string text = decode_range(file, section);
     EXPECT_EQ(text.size(), section.bytes);
@@ -130,8 +138,7 @@ TEST(SectionIndexBackup, BigTableInPartsVerifiedOnOneOrSeveralThreads) {
   };
   EXPECT_FALSE(checksum(*source).empty());
   EXPECT_EQ(checksum(*target), checksum(*source));
-  EXPECT_EQ(target->query_value("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"),
-            "1")
+  EXPECT_EQ(target->query_value("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"), "1")
       << "only the chosen table";
 }
 
@@ -235,8 +242,8 @@ void fill_three(const TestServer& server, const std::string& database) {
 
 CommandResult ifnbackup_cli(const TestServer& server, const std::string& database, const fs::path& backups,
                             std::vector<std::string> args) {
-  std::vector<std::string> argv{IFNBACKUP_BIN, "--defaults-file", server.defaults_file, "--database", database,
-                                "--backup-dir", backups.string()};
+  std::vector<std::string> argv{IFNBACKUP_BIN, "--defaults-file", server.defaults_file, "--database",
+                                database,      "--backup-dir",    backups.string()};
   argv.insert(argv.end(), args.begin(), args.end());
   return run_command(argv);
 }
@@ -282,8 +289,7 @@ TEST(SectionIndexBackup, TablesReadOnlyTheirRangesOfTheFile) {
   const auto restored = ifnbackup_cli(server, database.name(), backups,
                                       {"restore", "--yes", "--tables", "gamma,alpha", beta_damaged.string()});
   ASSERT_EQ(restored.exit_code, 0) << restored.err;
-  EXPECT_NE(restored.err.find("only the sections restored were read and checked"), std::string::npos)
-      << restored.err;
+  EXPECT_NE(restored.err.find("only the sections restored were read and checked"), std::string::npos) << restored.err;
   EXPECT_NE(restored.err.find("section index: read and checked"), std::string::npos) << restored.err;
   EXPECT_EQ(checksum(server, database.name(), "gamma"), gamma_at_backup);
   EXPECT_EQ(checksum(server, database.name(), "alpha"), alpha_at_backup) << "a table sharing the prologue's range";
@@ -293,8 +299,8 @@ TEST(SectionIndexBackup, TablesReadOnlyTheirRangesOfTheFile) {
   const fs::path gamma_damaged = work.path() / "gamma_damaged.sql.gz";
   fs::copy_file(file, gamma_damaged);
   flip_byte(gamma_damaged, owned["gamma"].at + owned["gamma"].size / 2);
-  const auto refused =
-      ifnbackup_cli(server, database.name(), backups, {"restore", "--yes", "--tables", "gamma", gamma_damaged.string()});
+  const auto refused = ifnbackup_cli(server, database.name(), backups,
+                                     {"restore", "--yes", "--tables", "gamma", gamma_damaged.string()});
   EXPECT_EQ(refused.exit_code, static_cast<int>(ErrorCode::corrupt)) << refused.err;
   EXPECT_EQ(checksum(server, database.name(), "gamma"), gamma_now) << "nothing touched";
 }

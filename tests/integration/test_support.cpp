@@ -34,7 +34,9 @@ fs::path make_temp_file(const fs::path& dir, const char* stem) {
   return pattern;
 }
 
-std::string value_or_null(const std::optional<std::string>& value) { return value.value_or("<NULL>"); }
+std::string value_or_null(const std::optional<std::string>& value) {
+  return value.value_or("<NULL>");
+}
 
 // DEFINER=`u`@`h` depends on who loaded the file, not on what was backed up.
 std::string normalise(std::string text, const std::string& database) {
@@ -50,7 +52,9 @@ std::string normalise(std::string text, const std::string& database) {
 
 }  // namespace
 
-bool in_ci() { return env_or_empty("CI") == "true"; }
+bool in_ci() {
+  return env_or_empty("CI") == "true";
+}
 
 std::optional<TestServer> server_from_env() {
   TestServer server;
@@ -75,7 +79,9 @@ fs::path source_dir() {
   return fs::path(IFNBACKUP_TEST_DATA_DIR).parent_path().parent_path();
 }
 
-fs::path data_dir() { return IFNBACKUP_TEST_DATA_DIR; }
+fs::path data_dir() {
+  return IFNBACKUP_TEST_DATA_DIR;
+}
 
 PrivateServer::~PrivateServer() {
   if (!m_dir.empty()) {
@@ -169,7 +175,8 @@ TempDir::~TempDir() {
 ScratchDatabase::ScratchDatabase(const TestServer& server, const std::string& prefix) : m_server(server) {
   static std::atomic<int> counter{0};
   m_name = fmt::format("{}_{}_{}", prefix, ::getpid(), counter++);
-  const auto result = mariadb_client(server, "", fmt::format("DROP DATABASE IF EXISTS `{0}`; CREATE DATABASE `{0}`;", m_name));
+  const auto result =
+      mariadb_client(server, "", fmt::format("DROP DATABASE IF EXISTS `{0}`; CREATE DATABASE `{0}`;", m_name));
   if (result.exit_code != 0) {
     throw std::runtime_error("cannot create database " + m_name + ": " + result.err);
   }
@@ -191,8 +198,8 @@ std::unique_ptr<db::Connection> connect(const TestServer& server, const std::str
 }
 
 CommandResult mariadb_client(const TestServer& server, const std::string& database, const std::string& sql) {
-  std::vector<std::string> argv{"mariadb", "--defaults-file=" + server.defaults_file,
-                                "--default-character-set=utf8mb4", "-N", "-B"};
+  std::vector<std::string> argv{"mariadb", "--defaults-file=" + server.defaults_file, "--default-character-set=utf8mb4",
+                                "-N", "-B"};
   if (!database.empty()) {
     argv.push_back(database);
   }
@@ -236,39 +243,41 @@ Fingerprint fingerprint_database(db::Connection& connection, const std::string& 
       print["view " + name] = "exists";
     }
   }
-  for (const auto& row : connection.query(fmt::format("SELECT TABLE_NAME, VIEW_DEFINITION, CHECK_OPTION, "
-                                                      "SECURITY_TYPE FROM information_schema.VIEWS "
-                                                      "WHERE TABLE_SCHEMA = {}",
-                                                      schema))
+  for (const auto& row : connection
+                             .query(fmt::format("SELECT TABLE_NAME, VIEW_DEFINITION, CHECK_OPTION, "
+                                                "SECURITY_TYPE FROM information_schema.VIEWS "
+                                                "WHERE TABLE_SCHEMA = {}",
+                                                schema))
                              .rows) {
     print["view " + value_or_null(row[0])] = normalise(
-        fmt::format("{} | check {} | security {}", value_or_null(row[1]), value_or_null(row[2]),
-                    value_or_null(row[3])),
+        fmt::format("{} | check {} | security {}", value_or_null(row[1]), value_or_null(row[2]), value_or_null(row[3])),
         database);
   }
-  for (const auto& row : connection.query(fmt::format("SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_TIMING, "
-                                                      "EVENT_MANIPULATION, ACTION_ORDER, ACTION_STATEMENT, SQL_MODE "
-                                                      "FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = {}",
-                                                      schema))
+  for (const auto& row : connection
+                             .query(fmt::format("SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_TIMING, "
+                                                "EVENT_MANIPULATION, ACTION_ORDER, ACTION_STATEMENT, SQL_MODE "
+                                                "FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = {}",
+                                                schema))
                              .rows) {
-    print["trigger " + value_or_null(row[0])] =
-        normalise(fmt::format("on {} {} {} order {} sql_mode {}: {}", value_or_null(row[1]), value_or_null(row[2]),
-                              value_or_null(row[3]), value_or_null(row[4]), value_or_null(row[6]),
-                              value_or_null(row[5])),
-                  database);
+    print["trigger " + value_or_null(row[0])] = normalise(
+        fmt::format("on {} {} {} order {} sql_mode {}: {}", value_or_null(row[1]), value_or_null(row[2]),
+                    value_or_null(row[3]), value_or_null(row[4]), value_or_null(row[6]), value_or_null(row[5])),
+        database);
   }
-  for (const auto& row : connection.query(fmt::format("SELECT ROUTINE_NAME, ROUTINE_TYPE, ROUTINE_DEFINITION "
-                                                      "FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = {}",
-                                                      schema))
+  for (const auto& row : connection
+                             .query(fmt::format("SELECT ROUTINE_NAME, ROUTINE_TYPE, ROUTINE_DEFINITION "
+                                                "FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = {}",
+                                                schema))
                              .rows) {
     const std::string name = value_or_null(row[0]);
     const std::string type = value_or_null(row[1]);
     print["routine " + type + " " + name + " body"] = normalise(value_or_null(row[2]), database);
-    print["routine " + type + " " + name + " create"] = normalise(
-        first_row(fmt::format("SHOW CREATE {} {}.{}", type, qdb, sql::quote_identifier(name)), 2), database);
+    print["routine " + type + " " + name + " create"] =
+        normalise(first_row(fmt::format("SHOW CREATE {} {}.{}", type, qdb, sql::quote_identifier(name)), 2), database);
   }
-  for (const auto& row : connection.query(fmt::format(
-           "SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = {}", schema)).rows) {
+  for (const auto& row :
+       connection.query(fmt::format("SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = {}", schema))
+           .rows) {
     const std::string name = value_or_null(row[0]);
     const std::string show = fmt::format("SHOW CREATE EVENT {}.{}", qdb, sql::quote_identifier(name));
     print["event " + name + " create"] = normalise(first_row(show, 3), database);

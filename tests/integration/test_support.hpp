@@ -34,7 +34,7 @@ bool in_ci();
 
 // Skips the test (or fails it under CI) when no server is configured; use as
 //   IFNBACKUP_REQUIRE_SERVER(server);   // declares `const TestServer server`
-#define IFNBACKUP_REQUIRE_SERVER(var)                                                                    \
+#define IFNBACKUP_REQUIRE_SERVER(var)                                                                   \
   const auto var##_optional = ::ifnbackup::test::server_from_env();                                     \
   if (!var##_optional) {                                                                                \
     if (::ifnbackup::test::in_ci()) {                                                                   \

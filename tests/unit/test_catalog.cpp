@@ -41,53 +41,51 @@ TEST_P(ParseValidName, RecognisesKindAndLocalTime) {
   EXPECT_EQ(parsed->local, c.local) << c.name;
 }
 
-INSTANTIATE_TEST_SUITE_P(Names, ParseValidName,
-                         ::testing::Values(ValidName{"ifn_connect_backup_20251224_020000.sql.gz",
-                                                     "ifn_connect_backup",
-                                                     BackupKind::backup,
-                                                     BackupKind::backup,
-                                                     {2025, 12, 24, 2, 0, 0}},
-                                           ValidName{"ifn_connect_backup_20251231_235959.sql.gz",
-                                                     "ifn_connect_backup",
-                                                     BackupKind::backup,
-                                                     BackupKind::backup,
-                                                     {2025, 12, 31, 23, 59, 59}},
-                                           ValidName{"ifn_connect_backup_20240229_000000.sql.gz",
-                                                     "ifn_connect_backup",
-                                                     BackupKind::backup,
-                                                     BackupKind::backup,
-                                                     {2024, 2, 29, 0, 0, 0}},  // leap day
-                                           ValidName{"ifn_connect_backup_20000229_120000.sql.gz",
-                                                     "ifn_connect_backup",
-                                                     BackupKind::backup,
-                                                     BackupKind::backup,
-                                                     {2000, 2, 29, 12, 0, 0}},  // divisible by 400: leap
-                                           ValidName{"pre_restore_safety_20251224_153012.sql.gz",
-                                                     "ifn_connect_backup",
-                                                     BackupKind::safety_snapshot,
-                                                     BackupKind::safety_snapshot,
-                                                     {2025, 12, 24, 15, 30, 12}},
-                                           ValidName{"ifn_connect_backup_20251224_020000.sql.gz.partial",
-                                                     "ifn_connect_backup",
-                                                     BackupKind::partial,
-                                                     BackupKind::backup,
-                                                     {2025, 12, 24, 2, 0, 0}},
-                                           ValidName{"pre_restore_safety_20251224_020000.sql.gz.partial",
-                                                     "ifn_connect_backup",
-                                                     BackupKind::partial,
-                                                     BackupKind::safety_snapshot,
-                                                     {2025, 12, 24, 2, 0, 0}},
-                                           ValidName{"shop_20260101_000001.sql.gz",
-                                                     "shop",
-                                                     BackupKind::backup,
-                                                     BackupKind::backup,
-                                                     {2026, 1, 1, 0, 0, 1}},
-                                           // The safety prefix is ours whatever the configured backup prefix.
-                                           ValidName{"pre_restore_safety_20260101_000001.sql.gz",
-                                                     "shop",
-                                                     BackupKind::safety_snapshot,
-                                                     BackupKind::safety_snapshot,
-                                                     {2026, 1, 1, 0, 0, 1}}));
+INSTANTIATE_TEST_SUITE_P(
+    Names, ParseValidName,
+    ::testing::Values(
+        ValidName{"ifn_connect_backup_20251224_020000.sql.gz",
+                  "ifn_connect_backup",
+                  BackupKind::backup,
+                  BackupKind::backup,
+                  {2025, 12, 24, 2, 0, 0}},
+        ValidName{"ifn_connect_backup_20251231_235959.sql.gz",
+                  "ifn_connect_backup",
+                  BackupKind::backup,
+                  BackupKind::backup,
+                  {2025, 12, 31, 23, 59, 59}},
+        ValidName{"ifn_connect_backup_20240229_000000.sql.gz",
+                  "ifn_connect_backup",
+                  BackupKind::backup,
+                  BackupKind::backup,
+                  {2024, 2, 29, 0, 0, 0}},  // leap day
+        ValidName{"ifn_connect_backup_20000229_120000.sql.gz",
+                  "ifn_connect_backup",
+                  BackupKind::backup,
+                  BackupKind::backup,
+                  {2000, 2, 29, 12, 0, 0}},  // divisible by 400: leap
+        ValidName{"pre_restore_safety_20251224_153012.sql.gz",
+                  "ifn_connect_backup",
+                  BackupKind::safety_snapshot,
+                  BackupKind::safety_snapshot,
+                  {2025, 12, 24, 15, 30, 12}},
+        ValidName{"ifn_connect_backup_20251224_020000.sql.gz.partial",
+                  "ifn_connect_backup",
+                  BackupKind::partial,
+                  BackupKind::backup,
+                  {2025, 12, 24, 2, 0, 0}},
+        ValidName{"pre_restore_safety_20251224_020000.sql.gz.partial",
+                  "ifn_connect_backup",
+                  BackupKind::partial,
+                  BackupKind::safety_snapshot,
+                  {2025, 12, 24, 2, 0, 0}},
+        ValidName{"shop_20260101_000001.sql.gz", "shop", BackupKind::backup, BackupKind::backup, {2026, 1, 1, 0, 0, 1}},
+        // The safety prefix is ours whatever the configured backup prefix.
+        ValidName{"pre_restore_safety_20260101_000001.sql.gz",
+                  "shop",
+                  BackupKind::safety_snapshot,
+                  BackupKind::safety_snapshot,
+                  {2026, 1, 1, 0, 0, 1}}));
 
 class ParseForeignName : public ::testing::TestWithParam<std::string> {};
 
@@ -97,32 +95,31 @@ TEST_P(ParseForeignName, IsNotOurs) {
 
 INSTANTIATE_TEST_SUITE_P(
     Names, ParseForeignName,
-    ::testing::Values(
-        "ifn_connect_backup_20251224_020000.sql.gz.bak",
-        "ifn_connect_backup_2025122_020000.sql.gz",    // 7-digit date
-        "ifn_connect_backup_20251224_02000.sql.gz",    // 5-digit time
-        "ifn_connect_backup_202512240_020000.sql.gz",  // 9-digit date
-        "copy of ifn_connect_backup_20251224_020000.sql.gz", "ifn_connect_backup_20251224_020000.sql.gz ",
-        "ifn_connect_backup_20251224_020000 (1).sql.gz", "ifn_connect_backup__20251224_020000.sql.gz",
-        "ifn_connect_backup_20251224-020000.sql.gz",
-        "ifn_connect_backup_20250230_020000.sql.gz",  // February 30
-        "ifn_connect_backup_20250229_020000.sql.gz",  // 2025 is not a leap year
-        "ifn_connect_backup_21000229_020000.sql.gz",  // 2100 is not a leap year
-        "ifn_connect_backup_19691231_235959.sql.gz",  // before any run of ours
-        "ifn_connect_backup_20251324_020000.sql.gz",  // month 13
-        "ifn_connect_backup_20250001_020000.sql.gz",  // month 0
-        "ifn_connect_backup_20251200_020000.sql.gz",  // day 0
-        "ifn_connect_backup_20250431_020000.sql.gz",  // April 31
-        "ifn_connect_backup_20251224_240000.sql.gz",  // hour 24
-        "ifn_connect_backup_20251224_026000.sql.gz",  // minute 60
-        "ifn_connect_backup_20251224_020060.sql.gz",  // second 60
-        "ifn_connect_backup_+0251224_020000.sql.gz", "ifn_connect_backup_2025 224_020000.sql.gz",
-        "ifn_connect_backup_20251224_020000.sql", "ifn_connect_backup_20251224_020000.SQL.GZ",
-        "ifn_connect_backup_20251224_020000.sql.gz.partial.partial",
-        "ifn_connect_backup_20251224_020000.partial", "IFN_CONNECT_BACKUP_20251224_020000.sql.gz",
-        "other_backup_20251224_020000.sql.gz", "connect_backup_20251224_020000.sql.gz",
-        "x_ifn_connect_backup_20251224_020000.sql.gz", "_20251224_020000.sql.gz", "20251224_020000.sql.gz",
-        ".sql.gz", "notes.txt", ""));
+    ::testing::Values("ifn_connect_backup_20251224_020000.sql.gz.bak",
+                      "ifn_connect_backup_2025122_020000.sql.gz",    // 7-digit date
+                      "ifn_connect_backup_20251224_02000.sql.gz",    // 5-digit time
+                      "ifn_connect_backup_202512240_020000.sql.gz",  // 9-digit date
+                      "copy of ifn_connect_backup_20251224_020000.sql.gz", "ifn_connect_backup_20251224_020000.sql.gz ",
+                      "ifn_connect_backup_20251224_020000 (1).sql.gz", "ifn_connect_backup__20251224_020000.sql.gz",
+                      "ifn_connect_backup_20251224-020000.sql.gz",
+                      "ifn_connect_backup_20250230_020000.sql.gz",  // February 30
+                      "ifn_connect_backup_20250229_020000.sql.gz",  // 2025 is not a leap year
+                      "ifn_connect_backup_21000229_020000.sql.gz",  // 2100 is not a leap year
+                      "ifn_connect_backup_19691231_235959.sql.gz",  // before any run of ours
+                      "ifn_connect_backup_20251324_020000.sql.gz",  // month 13
+                      "ifn_connect_backup_20250001_020000.sql.gz",  // month 0
+                      "ifn_connect_backup_20251200_020000.sql.gz",  // day 0
+                      "ifn_connect_backup_20250431_020000.sql.gz",  // April 31
+                      "ifn_connect_backup_20251224_240000.sql.gz",  // hour 24
+                      "ifn_connect_backup_20251224_026000.sql.gz",  // minute 60
+                      "ifn_connect_backup_20251224_020060.sql.gz",  // second 60
+                      "ifn_connect_backup_+0251224_020000.sql.gz", "ifn_connect_backup_2025 224_020000.sql.gz",
+                      "ifn_connect_backup_20251224_020000.sql", "ifn_connect_backup_20251224_020000.SQL.GZ",
+                      "ifn_connect_backup_20251224_020000.sql.gz.partial.partial",
+                      "ifn_connect_backup_20251224_020000.partial", "IFN_CONNECT_BACKUP_20251224_020000.sql.gz",
+                      "other_backup_20251224_020000.sql.gz", "connect_backup_20251224_020000.sql.gz",
+                      "x_ifn_connect_backup_20251224_020000.sql.gz", "_20251224_020000.sql.gz",
+                      "20251224_020000.sql.gz", ".sql.gz", "notes.txt", ""));
 
 TEST(ParseBackupName, EmptyPrefixMatchesNoBackup) {
   EXPECT_FALSE(parse_backup_name("_20251224_020000.sql.gz", "").has_value());
@@ -197,10 +194,9 @@ TEST(NewestFirst, OursByNameTimeThenForeignByName) {
   for (const auto& e : entries) {
     names.push_back(e.name);
   }
-  EXPECT_EQ(names,
-            (std::vector<std::string>{"ifn_connect_backup_20251224_020000.sql.gz",
-                                      "pre_restore_safety_20251224_020000.sql.gz",
-                                      "ifn_connect_backup_20251220_020000.sql.gz", "aa.txt", "zz.txt"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"ifn_connect_backup_20251224_020000.sql.gz",
+                                             "pre_restore_safety_20251224_020000.sql.gz",
+                                             "ifn_connect_backup_20251220_020000.sql.gz", "aa.txt", "zz.txt"}));
   EXPECT_EQ(entries[0].path, std::filesystem::path("/b/ifn_connect_backup_20251224_020000.sql.gz"));
 }
 
@@ -219,7 +215,6 @@ class ScanFolder : public ifnbackup::test::TempDirTest {
     }
     return nullptr;
   }
-
 };
 
 TEST_F(ScanFolder, ClassifiesEveryEntryWithoutFollowingSymlinks) {
@@ -280,9 +275,8 @@ TEST_F(ScanFolder, ClassifiesEveryEntryWithoutFollowingSymlinks) {
 
   EXPECT_EQ(find(entries, "pre_restore_safety_20251224_103000.sql.gz")->kind, BackupKind::safety_snapshot);
   for (const std::string name :
-       {"notes.txt", "ifn_connect_backup_20251224_020000.sql.gz.bak",
-        "ifn_connect_backup_20251226_020000.sql.gz", "ifn_connect_backup_20251227_020000.sql.gz",
-        "ifn_connect_backup_20251228_020000.sql.gz"}) {
+       {"notes.txt", "ifn_connect_backup_20251224_020000.sql.gz.bak", "ifn_connect_backup_20251226_020000.sql.gz",
+        "ifn_connect_backup_20251227_020000.sql.gz", "ifn_connect_backup_20251228_020000.sql.gz"}) {
     const CatalogEntry* e = find(entries, name);
     ASSERT_NE(e, nullptr) << name;
     EXPECT_EQ(e->kind, BackupKind::foreign) << name;

@@ -36,8 +36,12 @@ BackupSummary backup(std::chrono::hours age, Health health, std::uint64_t size =
   const std::time_t t = Clock::to_time_t(b.taken);
   std::tm tm{};
   ::gmtime_r(&t, &tm);
-  b.local = {tm.tm_year + 1900, static_cast<unsigned>(tm.tm_mon + 1), static_cast<unsigned>(tm.tm_mday),
-             static_cast<unsigned>(tm.tm_hour), 0, 0};
+  b.local = {tm.tm_year + 1900,
+             static_cast<unsigned>(tm.tm_mon + 1),
+             static_cast<unsigned>(tm.tm_mday),
+             static_cast<unsigned>(tm.tm_hour),
+             0,
+             0};
   b.name = "ifn_connect_backup_" + std::to_string(age.count()) + "h.sql.gz";
   b.size = size;
   b.health = health;
@@ -45,8 +49,7 @@ BackupSummary backup(std::chrono::hours age, Health health, std::uint64_t size =
   return b;
 }
 
-RunRecord backup_run(std::chrono::hours age, int exit_code, const char* result,
-                     const char* command = "backup") {
+RunRecord backup_run(std::chrono::hours age, int exit_code, const char* result, const char* command = "backup") {
   RunRecord r;
   r.command = command;
   r.start = k_now - age;
@@ -130,8 +133,8 @@ std::vector<CheckCase> check_cases() {
   {
     auto s = healthy();
     s.backups.push_back(backup(50h, Health::bad));
-    cases.push_back({"an older backup failed verification", s, CheckStatus::warning,
-                     "1 older backup(s) failed verification"});
+    cases.push_back(
+        {"an older backup failed verification", s, CheckStatus::warning, "1 older backup(s) failed verification"});
   }
   {
     auto s = healthy();
@@ -183,10 +186,9 @@ std::vector<CheckCase> check_cases() {
   {
     auto s = healthy();
     s.runs.push_back(drill_run(1h, 18, "content_mismatch"));
-    cases.push_back(
-        {"the last drill failed", s, CheckStatus::critical,
-         "last restore drill failed (2025-11-25 00:58, content_mismatch, exit 18): drill failed: content "
-         "differs"});
+    cases.push_back({"the last drill failed", s, CheckStatus::critical,
+                     "last restore drill failed (2025-11-25 00:58, content_mismatch, exit 18): drill failed: content "
+                     "differs"});
   }
   {
     auto s = healthy();
@@ -209,14 +211,13 @@ std::vector<CheckCase> check_cases() {
   {
     auto s = healthy();
     s.runs = {drill_run(24h * 8, 0, "ok"), backup_run(2h, 0, "ok")};
-    cases.push_back(
-        {"a drill exactly 8 days old is within 8 days", s, CheckStatus::ok, "restore drill 8.0 days old"});
+    cases.push_back({"a drill exactly 8 days old is within 8 days", s, CheckStatus::ok, "restore drill 8.0 days old"});
   }
   {
     auto s = healthy();
     s.runs = {drill_run(24h * 20, 0, "ok"), drill_run(1h, 5, "lock_held"), backup_run(2h, 0, "ok")};
-    cases.push_back({"an old good drill and a failed last one: the failure is what counts", s,
-                     CheckStatus::critical, "last restore drill failed"});
+    cases.push_back({"an old good drill and a failed last one: the failure is what counts", s, CheckStatus::critical,
+                     "last restore drill failed"});
   }
   {
     MonitoringSituation s;
@@ -269,8 +270,7 @@ TEST_F(CheckTable, DrillMaxAgeZeroTurnsTheDrillAlertOff) {
   s = healthy();
   const auto strict = evaluate_check(s, weekly, k_now);
   EXPECT_EQ(strict.status, CheckStatus::warning);
-  EXPECT_NE(format_check_line(strict).find("last restore drill is 2.0 days old (max 24.0 h)"),
-            std::string::npos)
+  EXPECT_NE(format_check_line(strict).find("last restore drill is 2.0 days old (max 24.0 h)"), std::string::npos)
       << format_check_line(strict);
 }
 
@@ -304,10 +304,10 @@ class History : public UtcZone {};
 
 TEST_F(History, OneStatePerDayOldestFirst) {
   MonitoringSituation s;
-  s.backups = {backup(1h, Health::good, 300),  backup(2h, Health::bad, 999),  // today: a good one wins
-               backup(26h, Health::unknown, 200),                           // yesterday: unverified
-               backup(74h, Health::bad, 100)};                              // 3 days ago: failed
-  s.runs = {backup_run(50h, 4, "connection")};                             // 2 days ago: failed run
+  s.backups = {backup(1h, Health::good, 300), backup(2h, Health::bad, 999),  // today: a good one wins
+               backup(26h, Health::unknown, 200),                            // yesterday: unverified
+               backup(74h, Health::bad, 100)};                               // 3 days ago: failed
+  s.runs = {backup_run(50h, 4, "connection")};                               // 2 days ago: failed run
   const auto history = backup_history(s, k_now, 30);
   ASSERT_EQ(history.size(), 30u);
   EXPECT_EQ(history.back().year, 2025);
@@ -363,7 +363,8 @@ TEST_F(UtcZone, MetricsTextIsValidExposition) {
       ADD_FAILURE() << "not exposition format: " << line;
     }
   }
-  EXPECT_EQ(values["ifnbackup_last_success_timestamp_seconds"], "1764028802");  // end of the 2 h old run: 02:00 - 2 h + 2 s
+  EXPECT_EQ(values["ifnbackup_last_success_timestamp_seconds"],
+            "1764028802");  // end of the 2 h old run: 02:00 - 2 h + 2 s
   EXPECT_EQ(values["ifnbackup_last_backup_duration_seconds"], "2");
   EXPECT_EQ(values["ifnbackup_last_backup_size_bytes"], "1000");
   EXPECT_EQ(values["ifnbackup_last_backup_rows"], "42");
@@ -375,8 +376,7 @@ TEST_F(UtcZone, MetricsTextIsValidExposition) {
   EXPECT_EQ(values["ifnbackup_last_drill_success"], "1");
   EXPECT_EQ(values["ifnbackup_last_drill_exit_code"], "0");
   EXPECT_EQ(values["ifnbackup_last_drill_success_timestamp_seconds"], "1763863200");  // 2 days before 02:00
-  EXPECT_EQ(values["ifnbackup_last_drill_duration_seconds"], "90")
-      << "the restore's time, not the whole run's";
+  EXPECT_EQ(values["ifnbackup_last_drill_duration_seconds"], "90") << "the restore's time, not the whole run's";
   EXPECT_EQ(values["ifnbackup_last_drill_tables_proven"], "25");
 }
 
@@ -384,14 +384,10 @@ TEST_F(UtcZone, MetricsOfAFailedLastDrill) {
   auto s = healthy();
   s.runs.push_back(drill_run(1h, 18, "content_mismatch"));
   const std::string text = format_metrics(s);
-  EXPECT_NE(text.find("ifnbackup_last_drill_success{backup_dir=\"/var/backups/ifn\"} 0\n"),
-            std::string::npos);
-  EXPECT_NE(text.find("ifnbackup_last_drill_exit_code{backup_dir=\"/var/backups/ifn\"} 18\n"),
-            std::string::npos);
-  EXPECT_NE(
-      text.find(
-          "ifnbackup_last_drill_success_timestamp_seconds{backup_dir=\"/var/backups/ifn\"} 1763863200\n"),
-      std::string::npos)
+  EXPECT_NE(text.find("ifnbackup_last_drill_success{backup_dir=\"/var/backups/ifn\"} 0\n"), std::string::npos);
+  EXPECT_NE(text.find("ifnbackup_last_drill_exit_code{backup_dir=\"/var/backups/ifn\"} 18\n"), std::string::npos);
+  EXPECT_NE(text.find("ifnbackup_last_drill_success_timestamp_seconds{backup_dir=\"/var/backups/ifn\"} 1763863200\n"),
+            std::string::npos)
       << "the age is that of the last successful drill";
 }
 
@@ -404,8 +400,7 @@ TEST_F(UtcZone, MetricsWithoutAnyRun) {
   EXPECT_NE(text.find("ifnbackup_last_backup_exit_code{backup_dir=\"/b\"} -1\n"), std::string::npos);
   EXPECT_EQ(text.find("ifnbackup_check_status"), std::string::npos);
   EXPECT_NE(text.find("ifnbackup_last_drill_exit_code{backup_dir=\"/b\"} -1\n"), std::string::npos);
-  EXPECT_NE(text.find("ifnbackup_last_drill_success_timestamp_seconds{backup_dir=\"/b\"} 0\n"),
-            std::string::npos);
+  EXPECT_NE(text.find("ifnbackup_last_drill_success_timestamp_seconds{backup_dir=\"/b\"} 0\n"), std::string::npos);
   EXPECT_EQ(text.find("ifnbackup_free_bytes"), std::string::npos) << "unknown space is not exported as 0";
 }
 

@@ -110,8 +110,9 @@ TEST(DeferSecondaryKeys, AnAutoIncrementColumnOutsideThePrimaryKeyKeepsItsKey) {
 }
 
 TEST(DeferSecondaryKeys, TablesItDoesNotKnowToHandleStayWhole) {
-  const std::string keys = "  `id` int(11) NOT NULL,\n  `v` int(11) DEFAULT NULL,\n  PRIMARY KEY (`id`),\n"
-                           "  KEY `k_v` (`v`)\n";
+  const std::string keys =
+      "  `id` int(11) NOT NULL,\n  `v` int(11) DEFAULT NULL,\n  PRIMARY KEY (`id`),\n"
+      "  KEY `k_v` (`v`)\n";
   const std::vector<std::string> cases = {
       // not InnoDB: ALTER TABLE ... DISABLE KEYS already does this
       "CREATE TABLE `t` (\n" + keys + ") ENGINE=MyISAM",

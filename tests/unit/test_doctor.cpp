@@ -59,8 +59,7 @@ TEST(DoctorOwners, AnotherUsersFolderOrFilesAreAWarning) {
             "replace or remove the backups");
   EXPECT_EQ(folder.fix, "chown -R root /var/backups/ifn (and run doctor as the user that runs the backups)");
 
-  const std::vector<FileOwner> swapped = {
-      {"a.sql.gz", root}, {"b.sql.gz", bob}, {"c.sql.gz", Owner{4242, ""}}};
+  const std::vector<FileOwner> swapped = {{"a.sql.gz", root}, {"b.sql.gz", bob}, {"c.sql.gz", Owner{4242, ""}}};
   const auto files = check_owners("/b", root, swapped, root);
   EXPECT_EQ(files.status, DoctorStatus::warning);
   EXPECT_NE(files.message.find("2 file(s) in it belong to another user: b.sql.gz (bob (uid 1001)), "
@@ -135,28 +134,26 @@ TEST(DoctorPrivileges, SelectOnlyAccountLacksTheRequiredOnes) {
             (std::vector<std::string>{"GRANT SHOW VIEW ON `shop`.* TO 'ro'@'localhost';",
                                       "GRANT TRIGGER ON `shop`.* TO 'ro'@'localhost';",
                                       "GRANT EVENT ON `shop`.* TO 'ro'@'localhost';"}));
-  EXPECT_EQ(
-      missing(findings, DoctorStatus::note),
-      (std::vector<std::string>{
-          "GRANT LOCK TABLES ON `shop`.* TO 'ro'@'localhost';", "GRANT RELOAD ON *.* TO 'ro'@'localhost';",
-          "GRANT PROCESS ON *.* TO 'ro'@'localhost';", "GRANT BINLOG MONITOR ON *.* TO 'ro'@'localhost';"}));
+  EXPECT_EQ(missing(findings, DoctorStatus::note),
+            (std::vector<std::string>{
+                "GRANT LOCK TABLES ON `shop`.* TO 'ro'@'localhost';", "GRANT RELOAD ON *.* TO 'ro'@'localhost';",
+                "GRANT PROCESS ON *.* TO 'ro'@'localhost';", "GRANT BINLOG MONITOR ON *.* TO 'ro'@'localhost';"}));
   for (const auto& finding : findings) {
     EXPECT_NE(finding.message.find(": "), std::string::npos) << "says why: " << finding.message;
   }
 }
 
 TEST(DoctorPrivileges, MysqlNeedsReplicationClientForThePosition) {
-  const auto grants =
-      parse_grants({"GRANT SELECT, SHOW VIEW, TRIGGER, EVENT, LOCK TABLES ON `shop`.* TO `b`@`%`"});
+  const auto grants = parse_grants({"GRANT SELECT, SHOW VIEW, TRIGGER, EVENT, LOCK TABLES ON `shop`.* TO `b`@`%`"});
   const auto findings = check_privileges(grants, ServerFlavour::mysql, "shop", "'b'@'%'");
   EXPECT_EQ(missing(findings, DoctorStatus::warning),
             (std::vector<std::string>{"GRANT REPLICATION CLIENT ON *.* TO 'b'@'%';"}));
 }
 
 TEST(DoctorPrivileges, AFullAccountIsOneOkFinding) {
-  const auto grants = parse_grants(
-      {"GRANT SELECT, SHOW VIEW, TRIGGER, EVENT, LOCK TABLES, RELOAD, PROCESS, BINLOG MONITOR ON *.* "
-       "TO `backup`@`localhost`"});
+  const auto grants =
+      parse_grants({"GRANT SELECT, SHOW VIEW, TRIGGER, EVENT, LOCK TABLES, RELOAD, PROCESS, BINLOG MONITOR ON *.* "
+                    "TO `backup`@`localhost`"});
   const auto findings = check_privileges(grants, ServerFlavour::mariadb, "shop", "'backup'@'localhost'");
   ASSERT_EQ(findings.size(), 1u);
   EXPECT_EQ(findings[0].status, DoctorStatus::ok);

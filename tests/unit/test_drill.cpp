@@ -37,8 +37,7 @@ TEST(DrillScratchDatabase, IsTheSourceNameWithDrillUnlessGiven) {
   EXPECT_EQ(drill_scratch_database(drill_of("ifn_connect")), "ifn_connect_drill");
   EXPECT_EQ(drill_scratch_database(drill_of("ifn_connect", "weekly_test")), "weekly_test");
   EXPECT_EQ(drill_scratch_database(drill_of("", "weekly_test")), "weekly_test");
-  EXPECT_EQ(drill_scratch_database(drill_of(std::string(58, 'a'))), std::string(58, 'a') + "_drill")
-      << "64: fits";
+  EXPECT_EQ(drill_scratch_database(drill_of(std::string(58, 'a'))), std::string(58, 'a') + "_drill") << "64: fits";
 }
 
 TEST(DrillScratchDatabase, NeverTheSourceASystemSchemaOrAnImpossibleName) {
@@ -104,8 +103,7 @@ TEST_F(ScratchRecordFile, MissingIsEmptyAndSavedIsPrivate) {
   record.remove("db1:3306", "ifn_connect_drill");
   record.save();
   std::ifstream in(path);
-  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "")
-      << "an empty record once the database is dropped";
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "") << "an empty record once the database is dropped";
 }
 
 }  // namespace

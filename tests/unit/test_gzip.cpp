@@ -81,7 +81,6 @@ class GzipTest : public ifnbackup::test::TempDirTest {
     }
     return sql;
   }
-
 };
 
 TEST_F(GzipTest, RoundTripAndCounters) {
@@ -120,8 +119,7 @@ TEST_F(GzipTest, StandardGzipToolAcceptsOurOutputAndWeReadItsOutput) {
   const std::string content = sample_sql(3000);
   const fs::path ours = write_members("ours.sql.gz", {content.substr(0, 5000), content.substr(5000)});
   EXPECT_EQ(std::system(("gzip -t '" + ours.string() + "'").c_str()), 0);
-  EXPECT_EQ(
-      std::system(("gzip -dc '" + ours.string() + "' > '" + (m_dir / "ours.sql").string() + "'").c_str()), 0);
+  EXPECT_EQ(std::system(("gzip -dc '" + ours.string() + "' > '" + (m_dir / "ours.sql").string() + "'").c_str()), 0);
   EXPECT_EQ(read_file(m_dir / "ours.sql"), content);
 
   write_file(m_dir / "theirs.sql", content);
@@ -204,8 +202,8 @@ TEST_F(GzipTest, NotGzipIsCorrupt) {
 TEST_F(GzipTest, TruncatedStreamIsIncompleteAtEveryCut) {
   const fs::path path = write_members("whole.sql.gz", {sample_sql(5000)});
   const std::string bytes = read_file(path);
-  for (const std::size_t cut : {std::size_t{1}, std::size_t{5}, std::size_t{10}, bytes.size() / 2,
-                                bytes.size() - 8, bytes.size() - 1}) {
+  for (const std::size_t cut :
+       {std::size_t{1}, std::size_t{5}, std::size_t{10}, bytes.size() / 2, bytes.size() - 8, bytes.size() - 1}) {
     const fs::path cut_path = m_dir / ("cut" + std::to_string(cut) + ".gz");
     write_file(cut_path, bytes.substr(0, cut));
     const Error e = decompress_error(cut_path);
@@ -239,8 +237,7 @@ TEST_F(GzipTest, TrailingGarbageIsCorrupt) {
   write_file(path, read_file(path) + "this is not gzip");
   const Error e = decompress_error(path);
   EXPECT_EQ(e.code(), ErrorCode::corrupt);
-  EXPECT_NE(std::string(e.what()).find("trailing garbage after gzip member 1"), std::string::npos)
-      << e.what();
+  EXPECT_NE(std::string(e.what()).find("trailing garbage after gzip member 1"), std::string::npos) << e.what();
 }
 
 TEST_F(GzipTest, MissingFileIsNotFound) {
@@ -304,10 +301,8 @@ TEST_F(GzipTest, FileSizeLimitIsReported) {
       writer.write(noise);
       writer.finish();
     } catch (const Error& e) {
-      ::_exit(e.code() == ErrorCode::io &&
-                      std::string(e.what()) == "file size limit reached while writing big.gz"
-                  ? 0
-                  : 2);
+      ::_exit(e.code() == ErrorCode::io && std::string(e.what()) == "file size limit reached while writing big.gz" ? 0
+                                                                                                                   : 2);
     }
     ::_exit(3);
   }

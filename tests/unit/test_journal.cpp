@@ -140,8 +140,8 @@ TEST(JournalLine, RejectsTornAndForeignLines) {
   EXPECT_FALSE(parse_journal_line(whole + "}").has_value());
   EXPECT_FALSE(parse_journal_line("not json").has_value());
   EXPECT_FALSE(parse_journal_line(R"({"command":"backup"})").has_value()) << "required fields missing";
-  EXPECT_FALSE(parse_journal_line(R"({"start":"x","end":"y","command":"backup","result":"ok","exit_code":0})")
-                   .has_value())
+  EXPECT_FALSE(
+      parse_journal_line(R"({"start":"x","end":"y","command":"backup","result":"ok","exit_code":0})").has_value())
       << "times that do not parse";
 }
 

@@ -38,14 +38,12 @@ INSTANTIATE_TEST_SUITE_P(
                       EscapeCase{R"(C:\backups\x)", R"("C:\\backups\\x")"},
                       EscapeCase{"\\\"", R"("\\\"")"},  // backslash then quote: both escaped, in order
                       EscapeCase{"a\nb\rc\td", R"("a\nb\rc\td")"},
-                      EscapeCase{"\x01\x02\x1f", R"("\u0001\u0002\u001f")"},
-                      EscapeCase{"\b\f", R"("\u0008\u000c")"},
+                      EscapeCase{"\x01\x02\x1f", R"("\u0001\u0002\u001f")"}, EscapeCase{"\b\f", R"("\u0008\u000c")"},
                       EscapeCase{"nul\0byte"sv, R"("nul\u0000byte")"},
                       EscapeCase{" ~\x7f", "\" ~\x7f\""},  // 0x20 and DEL need no escape in JSON
                       EscapeCase{"/slash/", R"("/slash/")"},
                       // UTF-8 passes through byte for byte: accents, CJK, a 4-byte emoji.
-                      EscapeCase{"Marché d'Adjamé", "\"Marché d'Adjamé\""},
-                      EscapeCase{"日本 😀", "\"日本 😀\""}));
+                      EscapeCase{"Marché d'Adjamé", "\"Marché d'Adjamé\""}, EscapeCase{"日本 😀", "\"日本 😀\""}));
 
 TEST(JsonEscape, AppendsToWhatIsAlreadyThere) {
   std::string out = "x=";
@@ -73,21 +71,48 @@ TEST(JsonWriter, EmptyObjectAndArray) {
 TEST(JsonWriter, CommasBetweenMembersAndElementsOnly) {
   JsonWriter json;
   json.begin_object()
-      .key("files").begin_array()
-      .begin_object().key("file").value("a.sql.gz").key("ok").value(true).end_object()
-      .begin_object().key("file").value("b.sql.gz").key("ok").value(false).end_object()
+      .key("files")
+      .begin_array()
+      .begin_object()
+      .key("file")
+      .value("a.sql.gz")
+      .key("ok")
+      .value(true)
+      .end_object()
+      .begin_object()
+      .key("file")
+      .value("b.sql.gz")
+      .key("ok")
+      .value(false)
+      .end_object()
       .end_array()
-      .key("summary").begin_object().key("files").value(2).key("empty").begin_array().end_array().end_object()
-      .key("last").null()
+      .key("summary")
+      .begin_object()
+      .key("files")
+      .value(2)
+      .key("empty")
+      .begin_array()
+      .end_array()
+      .end_object()
+      .key("last")
+      .null()
       .end_object();
-  EXPECT_EQ(json.str(),
-            R"({"files":[{"file":"a.sql.gz","ok":true},{"file":"b.sql.gz","ok":false}],)"
-            R"("summary":{"files":2,"empty":[]},"last":null})");
+  EXPECT_EQ(json.str(), R"({"files":[{"file":"a.sql.gz","ok":true},{"file":"b.sql.gz","ok":false}],)"
+                        R"("summary":{"files":2,"empty":[]},"last":null})");
 }
 
 TEST(JsonWriter, ArrayOfScalarsAndNestedArrays) {
   JsonWriter json;
-  json.begin_array().value(1).value("two").null().begin_array().value(3).end_array().begin_array().end_array().end_array();
+  json.begin_array()
+      .value(1)
+      .value("two")
+      .null()
+      .begin_array()
+      .value(3)
+      .end_array()
+      .begin_array()
+      .end_array()
+      .end_array();
   EXPECT_EQ(json.str(), R"([1,"two",null,[3],[]])");
 }
 

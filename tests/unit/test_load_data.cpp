@@ -25,12 +25,13 @@ TEST(InsertToLoadData, ValuesOfEveryKindBecomeTabSeparatedFields) {
 // With a SET clause every column is assigned there: the server keeps an AUTO_INCREMENT value of 0
 // from the file only for a column the SET assigns (issue 11).
 TEST(InsertToLoadData, BinaryColumnsGoThroughUnhexAndEveryColumnThroughTheSet) {
-  const auto load = insert_to_load_data(
-      "INSERT INTO `we``ird` (`id`,`h`,`b`) VALUES (1,0x00275CFF,'x'),(2,'',NULL),(3,0x0A09,'y')");
+  const auto load =
+      insert_to_load_data("INSERT INTO `we``ird` (`id`,`h`,`b`) VALUES (1,0x00275CFF,'x'),(2,'',NULL),(3,0x0A09,'y')");
   ASSERT_TRUE(load);
   EXPECT_EQ(load->rows, "1\t00275CFF\tx\n2\t\t\\N\n3\t0A09\ty\n");
   EXPECT_EQ(load->statement, std::string("LOAD DATA LOCAL INFILE 'ifnbackup-rows' INTO TABLE `we``ird`") +
-                                 std::string(k_options) + "(@ifn_0,@ifn_1,@ifn_2) SET `id`=@ifn_0,`h`=UNHEX(@ifn_1),`b`=@ifn_2");
+                                 std::string(k_options) +
+                                 "(@ifn_0,@ifn_1,@ifn_2) SET `id`=@ifn_0,`h`=UNHEX(@ifn_1),`b`=@ifn_2");
 }
 
 TEST(InsertToLoadData, RawTabsAndNewlinesInAStringAreEscaped) {
@@ -52,22 +53,22 @@ TEST(InsertToLoadData, FewerRowsThanAskedMakeNoText) {
 
 TEST(InsertToLoadData, AnythingElseStaysSql) {
   for (const std::string_view insert : {
-           "INSERT INTO t (`a`) VALUES (1)",                    // unquoted table
-           "INSERT INTO `t` VALUES (1)",                        // no column list
-           "INSERT INTO `t` (`a`,`b`) VALUES (1)",              // too few values
-           "INSERT INTO `t` (`a`) VALUES (1,2)",                // too many
-           "INSERT INTO `t` (`a`) VALUES (1),",                 // cut
+           "INSERT INTO t (`a`) VALUES (1)",        // unquoted table
+           "INSERT INTO `t` VALUES (1)",            // no column list
+           "INSERT INTO `t` (`a`,`b`) VALUES (1)",  // too few values
+           "INSERT INTO `t` (`a`) VALUES (1,2)",    // too many
+           "INSERT INTO `t` (`a`) VALUES (1),",     // cut
            "INSERT INTO `t` (`a`) VALUES (1) ON DUPLICATE KEY UPDATE a = 1",
-           "INSERT INTO `t` (`a`) VALUES ('it''s')",            // '' quoting
-           "INSERT INTO `t` (`a`) VALUES ('100\\%')",           // \% keeps its backslash in SQL
+           "INSERT INTO `t` (`a`) VALUES ('it''s')",   // '' quoting
+           "INSERT INTO `t` (`a`) VALUES ('100\\%')",  // \% keeps its backslash in SQL
            "INSERT INTO `t` (`a`) VALUES ('a\\_b')",
-           "INSERT INTO `t` (`a`) VALUES ('\\N')",              // "N" in SQL, NULL to LOAD DATA
-           "INSERT INTO `t` (`a`) VALUES ('x\\\ty')",          // a backslash before a raw tab
+           "INSERT INTO `t` (`a`) VALUES ('\\N')",     // "N" in SQL, NULL to LOAD DATA
+           "INSERT INTO `t` (`a`) VALUES ('x\\\ty')",  // a backslash before a raw tab
            "INSERT INTO `t` (`a`) VALUES (_binary 'x')",
            "INSERT INTO `t` (`a`) VALUES (b'0101')",
            "INSERT INTO `t` (`a`) VALUES (NOW())",
            "INSERT INTO `t` (`a`) VALUES ('open",
-           "INSERT INTO `t` (`h`) VALUES (0xFF),('text')",     // a quoted value in a binary column
+           "INSERT INTO `t` (`h`) VALUES (0xFF),('text')",  // a quoted value in a binary column
            "REPLACE INTO `t` (`a`) VALUES (1)",
        }) {
     EXPECT_FALSE(insert_to_load_data(insert)) << insert;

@@ -20,9 +20,9 @@
 #include <unistd.h>
 
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/options.hpp"
 #include "io/gzip_member.hpp"
 #include "io/gzip_reader.hpp"
-#include "ifnbackup/options.hpp"
 #include "io/parallel_gzip_writer.hpp"
 #include "unit/temp_dir_test.hpp"
 
@@ -47,10 +47,10 @@ std::string sql_text(std::size_t bytes, unsigned seed = 1) {
     sql += "INSERT INTO `ledger` VALUES ";
     for (int row = 0; row < 50 && sql.size() < bytes; ++row, ++id) {
       sql += row == 0 ? "(" : ",(";
-      sql += std::to_string(id) + "," + std::to_string(rng() % 50000) + "," + std::to_string(rng() % 100000) +
-             "." + std::to_string(rng() % 100) + ",'2025-0" + std::to_string(1 + rng() % 9) + "-1" +
-             std::to_string(rng() % 10) + " 0" + std::to_string(rng() % 10) + ":1" +
-             std::to_string(rng() % 10) + ":00','";
+      sql += std::to_string(id) + "," + std::to_string(rng() % 50000) + "," + std::to_string(rng() % 100000) + "." +
+             std::to_string(rng() % 100) + ",'2025-0" + std::to_string(1 + rng() % 9) + "-1" +
+             std::to_string(rng() % 10) + " 0" + std::to_string(rng() % 10) + ":1" + std::to_string(rng() % 10) +
+             ":00','";
       for (int w = 0; w < 4; ++w) {
         sql += k_words[rng() % std::size(k_words)];
         sql += ' ';
@@ -112,9 +112,8 @@ class ParallelGzipTest : public ifnbackup::test::TempDirTest {
   };
 
   // Writes content through a ParallelGzipWriter in pieces of the given sizes (cycled).
-  Written write_file(const std::string& name, const std::string& content, unsigned threads,
-                     std::size_t block = k_block, std::vector<std::size_t> pieces = {256 * 1024},
-                     int level = ifnbackup::k_default_compress_level) {
+  Written write_file(const std::string& name, const std::string& content, unsigned threads, std::size_t block = k_block,
+                     std::vector<std::size_t> pieces = {256 * 1024}, int level = ifnbackup::k_default_compress_level) {
     Written w;
     w.path = m_dir / name;
     const int fd = ::open(w.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -164,7 +163,6 @@ class ParallelGzipTest : public ifnbackup::test::TempDirTest {
   static std::string gzip_dc(const fs::path& path) { return run_gzip("-d", path); }
 
   static bool have_gzip() { return std::system("command -v gzip >/dev/null 2>&1") == 0; }
-
 };
 
 TEST_F(ParallelGzipTest, EverySizeRoundTripsThroughGzipAndOurReader) {
@@ -178,8 +176,7 @@ TEST_F(ParallelGzipTest, EverySizeRoundTripsThroughGzipAndOurReader) {
       EXPECT_EQ(w.uncompressed, content.size());
       EXPECT_EQ(w.compressed, fs::file_size(w.path));
       // One member per started block (at least one), whatever the thread count.
-      const std::uint64_t expected_members =
-          std::max<std::uint64_t>(1, (size + k_block - 1) / k_block);
+      const std::uint64_t expected_members = std::max<std::uint64_t>(1, (size + k_block - 1) / k_block);
       EXPECT_EQ(w.members, expected_members);
 
       std::uint64_t members = 0;
@@ -331,8 +328,7 @@ TEST_F(ParallelGzipTest, DiskFullSurfacesOnTheProducerThread) {
           return 2;
         } catch (const Error& e) {
           if (e.code() != ErrorCode::io ||
-              std::string(e.what()) != "disk full while writing /backups/x.sql.gz.partial" ||
-              e.hint().empty()) {
+              std::string(e.what()) != "disk full while writing /backups/x.sql.gz.partial" || e.hint().empty()) {
             std::cerr << "wrong error: " << e.what() << "\n";
             return 3;
           }
@@ -379,8 +375,7 @@ TEST_F(ParallelGzipTest, FileSizeLimitIsAnIoErrorWithoutHang) {
       }
       writer.finish();
     } catch (const Error& e) {
-      if (e.code() == ErrorCode::io &&
-          std::string(e.what()) == "file size limit reached while writing big.gz") {
+      if (e.code() == ErrorCode::io && std::string(e.what()) == "file size limit reached while writing big.gz") {
         return 0;
       }
       std::cerr << "wrong error: " << e.what() << "\n";
@@ -428,8 +423,7 @@ TEST_F(ParallelGzipTest, WriteAfterFinishIsAnInternalError) {
 }
 
 TEST_F(ParallelGzipTest, InvalidLevelOrThreadCountIsAUsageError) {
-  for (const auto& [level, threads] :
-       {std::pair{12, 2u}, std::pair{0, 3u}, std::pair{6, 0u}, std::pair{12, 1u}}) {
+  for (const auto& [level, threads] : {std::pair{12, 2u}, std::pair{0, 3u}, std::pair{6, 0u}, std::pair{12, 1u}}) {
     try {
       ParallelGzipWriter writer(1, level, "x", threads);
       ADD_FAILURE() << "no error for level " << level << ", threads " << threads;

@@ -34,8 +34,7 @@ const std::string k_fake = "-- Dump completed\n";
 std::string ours_of(const std::string& database) {
   std::string content = "-- ifnbackup 0.1.0 dump of database `" + database +
                         "`\n-- ifnbackup-format: 1\n-- ifnbackup-database: " + database +
-                        "\n\nCREATE TABLE `t` (`id` int);\nINSERT INTO `t` VALUES (1);\n" +
-                        format_manifest({{"t", 1}});
+                        "\n\nCREATE TABLE `t` (`id` int);\nINSERT INTO `t` VALUES (1);\n" + format_manifest({{"t", 1}});
   content += format_checksum_line(util::Sha256::hex_of(content), content.size());
   content += format_completion_line(std::chrono::system_clock::now());
   return content;
@@ -73,8 +72,7 @@ class ResolveTest : public test::TempDirTest {
 
 TEST_F(ResolveTest, LatestIsTheNewestBackupOfTheDatabaseAskedFor) {
   const fs::path app = write_gzip(m_backups / "ifn_connect_backup_20251219_020000.sql.gz", ours_of("app"));
-  const fs::path other =
-      write_gzip(m_backups / "ifn_connect_backup_20251220_020000.sql.gz", ours_of("other"));
+  const fs::path other = write_gzip(m_backups / "ifn_connect_backup_20251220_020000.sql.gz", ours_of("other"));
   write_gzip(m_backups / "ifn_connect_backup_20251221_020000.sql.gz", k_dump);  // records no database
   EXPECT_EQ(resolve_backup_file("latest", m_backups, "ifn_connect_backup", "app"), app);
   EXPECT_EQ(resolve_backup_file("latest", m_backups, "ifn_connect_backup", "other"), other);
@@ -87,8 +85,7 @@ TEST_F(ResolveTest, LatestIsTheNewestBackupOfTheDatabaseAskedFor) {
         << error.what();
   }
   // Without a database (verify latest), the newest good file, whoever's.
-  EXPECT_EQ(resolve_backup_file("latest", m_backups),
-            m_backups / "ifn_connect_backup_20251221_020000.sql.gz");
+  EXPECT_EQ(resolve_backup_file("latest", m_backups), m_backups / "ifn_connect_backup_20251221_020000.sql.gz");
 }
 
 TEST_F(ResolveTest, LatestFollowsTheGivenPrefix) {
@@ -129,8 +126,7 @@ TEST_F(ResolveTest, LatestWithNothingUsableIsNotFound) {
       ADD_FAILURE() << keyword << " resolved";
     } catch (const Error& error) {
       EXPECT_EQ(error.code(), ErrorCode::not_found) << error.what();
-      EXPECT_NE(std::string(error.what()).find("none verifies good, holds a table"), std::string::npos)
-          << error.what();
+      EXPECT_NE(std::string(error.what()).find("none verifies good, holds a table"), std::string::npos) << error.what();
     }
   }
 }
@@ -163,8 +159,7 @@ TEST_F(ResolveTest, ABareNameIsLookedUpInTheBackupFolderFirst) {
   const fs::path in_folder = write_gzip(m_backups / name, k_dump);
   write_gzip(m_here / name, k_fake);  // a file of the same name where the operator stands
   EXPECT_EQ(resolve_backup_file(name, m_backups), in_folder);
-  EXPECT_EQ(resolve_backup_file("./" + name, m_backups), fs::path("./" + name))
-      << "./name: the current folder";
+  EXPECT_EQ(resolve_backup_file("./" + name, m_backups), fs::path("./" + name)) << "./name: the current folder";
 
   // Only in the current folder: used (the plan shows its path).
   write_gzip(m_here / "legacy.sql.gz", k_dump);
@@ -183,8 +178,7 @@ TEST_F(ResolveTest, ABareNameIsLookedUpInTheBackupFolderFirst) {
 TEST_F(ResolveTest, AFileNamedLatestIsReachedAsDotSlash) {
   write_gzip(m_backups / "ifn_connect_backup_20251220_020000.sql.gz", k_dump);
   write_gzip(m_here / "latest", k_dump);
-  EXPECT_EQ(resolve_backup_file("latest", m_backups),
-            m_backups / "ifn_connect_backup_20251220_020000.sql.gz");
+  EXPECT_EQ(resolve_backup_file("latest", m_backups), m_backups / "ifn_connect_backup_20251220_020000.sql.gz");
   EXPECT_EQ(resolve_backup_file("./latest", m_backups), fs::path("./latest"));
 }
 

@@ -33,8 +33,8 @@ sys_days civil(int y, unsigned m, unsigned d) {
 
 std::string stamp(sys_days day, unsigned hour, unsigned minute) {
   const year_month_day ymd{day};
-  return fmt::format("{:04}{:02}{:02}_{:02}{:02}00", static_cast<int>(ymd.year()),
-                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), hour, minute);
+  return fmt::format("{:04}{:02}{:02}_{:02}{:02}00", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                     static_cast<unsigned>(ymd.day()), hour, minute);
 }
 
 std::string backup(sys_days day, unsigned hour = 2, unsigned minute = 0) {
@@ -124,15 +124,15 @@ std::vector<RetentionCase> cases() {
   std::vector<RetentionCase> all;
   const RetentionPolicy defaults;
 
-  all.push_back({"forty_consecutive_daily_backups",
-                 daily(k_today, 0, 39),
-                 defaults,
-                 k_now,
-                 daily_names(k_today, 30, 39),
-                 {{backup(k_today), "within 30 days; floor: one of the 7 newest good backups"},
-                  {backup(k_today - days{29}), "within 30 days"},
-                  {backup(k_today - days{30}),
-                   "30 days old, past the 30-day retention; older than the 7 newest good backups"}}});
+  all.push_back(
+      {"forty_consecutive_daily_backups",
+       daily(k_today, 0, 39),
+       defaults,
+       k_now,
+       daily_names(k_today, 30, 39),
+       {{backup(k_today), "within 30 days; floor: one of the 7 newest good backups"},
+        {backup(k_today - days{29}), "within 30 days"},
+        {backup(k_today - days{30}), "30 days old, past the 30-day retention; older than the 7 newest good backups"}}});
 
   all.push_back({"ten_day_gap_default_policy",
                  concat(daily(k_today, 0, 4), daily(k_today, 15, 39)),
@@ -158,17 +158,16 @@ std::vector<RetentionCase> cases() {
                  {{backup(k_today - days{40}), "floor: one of the 7 newest good backups"},
                   {backup(k_today - days{46}), "floor: one of the 7 newest good backups"}}});
 
-  all.push_back(
-      {"recent_corrupt_floor_reaches_back_to_good_ones",
-       concat(daily(k_today, 0, 9, k_bad), daily(k_today, 10, 39)),
-       policy(5, 7),
-       k_now,
-       unite(daily_names(k_today, 5, 9), daily_names(k_today, 17, 39)),
-       {{backup(k_today), "within 5 days; verify failed (corrupt or incomplete): kept for inspection"},
-        {backup(k_today - days{5}),
-         "verify failed (corrupt or incomplete) and 5 days old, past the 5-day retention: useless"},
-        {backup(k_today - days{10}), "floor: one of the 7 newest good backups"},
-        {backup(k_today - days{16}), "floor: one of the 7 newest good backups"}}});
+  all.push_back({"recent_corrupt_floor_reaches_back_to_good_ones",
+                 concat(daily(k_today, 0, 9, k_bad), daily(k_today, 10, 39)),
+                 policy(5, 7),
+                 k_now,
+                 unite(daily_names(k_today, 5, 9), daily_names(k_today, 17, 39)),
+                 {{backup(k_today), "within 5 days; verify failed (corrupt or incomplete): kept for inspection"},
+                  {backup(k_today - days{5}),
+                   "verify failed (corrupt or incomplete) and 5 days old, past the 5-day retention: useless"},
+                  {backup(k_today - days{10}), "floor: one of the 7 newest good backups"},
+                  {backup(k_today - days{16}), "floor: one of the 7 newest good backups"}}});
 
   all.push_back({"everything_within_retention_corrupt",
                  concat(daily(k_today, 0, 29, k_bad), daily(k_today, 30, 39)),
@@ -178,30 +177,28 @@ std::vector<RetentionCase> cases() {
                  {{backup(k_today - days{29}), "kept for inspection"},
                   {backup(k_today - days{36}), "floor: one of the 7 newest good backups"}}});
 
-  all.push_back(
-      {"unverified_backups_do_not_count_toward_the_floor",
-       concat(daily(k_today, 40, 49, k_unknown), daily(k_today, 50, 52)),
-       defaults,
-       k_now,
-       daily_names(k_today, 40, 49),
-       {{backup(k_today - days{40}), "never verified, so not counted in the floor of 7 good backups"},
-        {backup(k_today - days{52}), "floor"}}});
-
-  all.push_back({"dated_in_the_future_is_within_retention",
-                 {file(backup(k_today + days{1})), file(backup(k_today - days{31}))},
+  all.push_back({"unverified_backups_do_not_count_toward_the_floor",
+                 concat(daily(k_today, 40, 49, k_unknown), daily(k_today, 50, 52)),
                  defaults,
                  k_now,
-                 {},
-                 {{backup(k_today + days{1}), "within 30 days (dated in the future)"},
-                  {backup(k_today - days{31}), "floor"}}});
+                 daily_names(k_today, 40, 49),
+                 {{backup(k_today - days{40}), "never verified, so not counted in the floor of 7 good backups"},
+                  {backup(k_today - days{52}), "floor"}}});
+
+  all.push_back(
+      {"dated_in_the_future_is_within_retention",
+       {file(backup(k_today + days{1})), file(backup(k_today - days{31}))},
+       defaults,
+       k_now,
+       {},
+       {{backup(k_today + days{1}), "within 30 days (dated in the future)"}, {backup(k_today - days{31}), "floor"}}});
 
   // GFS: daily skips days without a backup; two backups on one day keep only the newer.
   const sys_days dec25 = civil(2025, 12, 25);
   all.push_back(
       {"daily_counts_only_days_with_a_backup",
-       {file(backup(civil(2025, 12, 24), 14)), file(backup(civil(2025, 12, 24), 2)),
-        file(backup(civil(2025, 12, 23))), file(backup(civil(2025, 12, 21))),
-        file(backup(civil(2025, 12, 20)))},
+       {file(backup(civil(2025, 12, 24), 14)), file(backup(civil(2025, 12, 24), 2)), file(backup(civil(2025, 12, 23))),
+        file(backup(civil(2025, 12, 21))), file(backup(civil(2025, 12, 20)))},
        policy(0, 1, 3),
        at(dec25, 10),
        {backup(civil(2025, 12, 24), 2), backup(civil(2025, 12, 20))},
@@ -210,23 +207,22 @@ std::vector<RetentionCase> cases() {
          "1 day old, past the 0-day retention; older than the newest good backup; not the newest of "
          "a kept day, week or month"}}});
 
-  all.push_back(
-      {"gfs_skips_bad_backups_and_counts_unverified_ones",
-       {file(backup(civil(2025, 12, 24), 14), k_bad), file(backup(civil(2025, 12, 24), 2), k_unknown),
-        file(backup(civil(2025, 12, 23))), file(backup(civil(2025, 12, 22)))},
-       policy(0, 1, 2),
-       at(dec25, 10),
-       {backup(civil(2025, 12, 24), 14), backup(civil(2025, 12, 22))},
-       {{backup(civil(2025, 12, 24), 14), "verify failed"},
-        {backup(civil(2025, 12, 24), 2), "daily: newest backup of 2025-12-24"},
-        {backup(civil(2025, 12, 23)), "floor: the newest good backup; daily: newest backup of"}}});
+  all.push_back({"gfs_skips_bad_backups_and_counts_unverified_ones",
+                 {file(backup(civil(2025, 12, 24), 14), k_bad), file(backup(civil(2025, 12, 24), 2), k_unknown),
+                  file(backup(civil(2025, 12, 23))), file(backup(civil(2025, 12, 22)))},
+                 policy(0, 1, 2),
+                 at(dec25, 10),
+                 {backup(civil(2025, 12, 24), 14), backup(civil(2025, 12, 22))},
+                 {{backup(civil(2025, 12, 24), 14), "verify failed"},
+                  {backup(civil(2025, 12, 24), 2), "daily: newest backup of 2025-12-24"},
+                  {backup(civil(2025, 12, 23)), "floor: the newest good backup; daily: newest backup of"}}});
 
   // ISO weeks across a year boundary: 2024-12-30 and 2024-12-31 belong to 2025-W01.
   {
     std::vector<RetentionCandidate> files;
     std::set<std::string> removed;
-    const std::set<std::string> kept{backup(civil(2025, 1, 12)), backup(civil(2025, 1, 5)),
-                                     backup(civil(2024, 12, 29)), backup(civil(2024, 12, 22))};
+    const std::set<std::string> kept{backup(civil(2025, 1, 12)), backup(civil(2025, 1, 5)), backup(civil(2024, 12, 29)),
+                                     backup(civil(2024, 12, 22))};
     for (sys_days d = civil(2024, 12, 16); d <= civil(2025, 1, 12); d += days{1}) {
       files.push_back(file(backup(d)));
       if (!kept.contains(backup(d))) {
@@ -243,35 +239,34 @@ std::vector<RetentionCase> cases() {
                     {backup(civil(2024, 12, 22)), "weekly: newest backup of week 2024-W51"}}});
   }
 
-  all.push_back({"weekly_skips_weeks_without_a_backup",
-                 {file(backup(civil(2025, 1, 10))), file(backup(civil(2024, 12, 24))),
-                  file(backup(civil(2024, 12, 20))), file(backup(civil(2024, 12, 10))),
-                  file(backup(civil(2024, 12, 3)))},
-                 policy(1, 1, 0, 3),
-                 at(civil(2025, 1, 10), 12),
-                 {backup(civil(2024, 12, 10)), backup(civil(2024, 12, 3))},
-                 {{backup(civil(2024, 12, 20)), "week 2024-W51"}}});
+  all.push_back(
+      {"weekly_skips_weeks_without_a_backup",
+       {file(backup(civil(2025, 1, 10))), file(backup(civil(2024, 12, 24))), file(backup(civil(2024, 12, 20))),
+        file(backup(civil(2024, 12, 10))), file(backup(civil(2024, 12, 3)))},
+       policy(1, 1, 0, 3),
+       at(civil(2025, 1, 10), 12),
+       {backup(civil(2024, 12, 10)), backup(civil(2024, 12, 3))},
+       {{backup(civil(2024, 12, 20)), "week 2024-W51"}}});
+
+  all.push_back({"iso_week_53_spans_the_new_year",
+                 {file(backup(civil(2027, 1, 4))), file(backup(civil(2027, 1, 3))), file(backup(civil(2026, 12, 28)))},
+                 policy(0, 1, 0, 2),
+                 at(civil(2027, 1, 4), 12),
+                 {backup(civil(2026, 12, 28))},
+                 {{backup(civil(2027, 1, 4)), "week 2027-W01"}, {backup(civil(2027, 1, 3)), "week 2026-W53"}}});
 
   all.push_back(
-      {"iso_week_53_spans_the_new_year",
-       {file(backup(civil(2027, 1, 4))), file(backup(civil(2027, 1, 3))), file(backup(civil(2026, 12, 28)))},
-       policy(0, 1, 0, 2),
-       at(civil(2027, 1, 4), 12),
-       {backup(civil(2026, 12, 28))},
-       {{backup(civil(2027, 1, 4)), "week 2027-W01"}, {backup(civil(2027, 1, 3)), "week 2026-W53"}}});
-
-  all.push_back({"monthly_across_new_year_by_local_date",
-                 {file(backup(civil(2025, 1, 20))), file(backup(civil(2025, 1, 1), 0, 30)),
-                  file(backup(civil(2024, 12, 31), 23)), file(backup(civil(2024, 12, 5))),
-                  file(backup(civil(2024, 11, 28))), file(backup(civil(2024, 11, 3))),
-                  file(backup(civil(2024, 10, 15)))},
-                 policy(1, 1, 0, 0, 3),
-                 at(civil(2025, 1, 21), 12),
-                 {backup(civil(2025, 1, 1), 0, 30), backup(civil(2024, 12, 5)), backup(civil(2024, 11, 3)),
-                  backup(civil(2024, 10, 15))},
-                 {{backup(civil(2025, 1, 20)), "monthly: newest backup of 2025-01"},
-                  {backup(civil(2024, 12, 31), 23), "monthly: newest backup of 2024-12"},
-                  {backup(civil(2024, 11, 28)), "monthly: newest backup of 2024-11"}}});
+      {"monthly_across_new_year_by_local_date",
+       {file(backup(civil(2025, 1, 20))), file(backup(civil(2025, 1, 1), 0, 30)), file(backup(civil(2024, 12, 31), 23)),
+        file(backup(civil(2024, 12, 5))), file(backup(civil(2024, 11, 28))), file(backup(civil(2024, 11, 3))),
+        file(backup(civil(2024, 10, 15)))},
+       policy(1, 1, 0, 0, 3),
+       at(civil(2025, 1, 21), 12),
+       {backup(civil(2025, 1, 1), 0, 30), backup(civil(2024, 12, 5)), backup(civil(2024, 11, 3)),
+        backup(civil(2024, 10, 15))},
+       {{backup(civil(2025, 1, 20)), "monthly: newest backup of 2025-01"},
+        {backup(civil(2024, 12, 31), 23), "monthly: newest backup of 2024-12"},
+        {backup(civil(2024, 11, 28)), "monthly: newest backup of 2024-11"}}});
 
   {
     // 120 daily backups, 2025-08-27 to 2025-12-24 (a Wednesday); only GFS and a floor of 1.
@@ -298,21 +293,20 @@ std::vector<RetentionCase> cases() {
                     {backup(civil(2025, 8, 31)), "monthly: newest backup of 2025-08"}}});
   }
 
-  all.push_back(
-      {"foreign_files_and_safety_snapshots_mixed_in",
-       concat(daily(k_today, 0, 2),
-              {file(safety(k_today - days{1})), file(safety(k_today - days{40})),
-               file(safety(k_today - days{50}), k_bad), file("notes.txt"),
-               file("ifn_connect_backup_20251224_020000.sql.gz.bak"), foreign(backup(k_today - days{90}))}),
-       defaults,
-       k_now,
-       {safety(k_today - days{40}), safety(k_today - days{50})},
-       {{safety(k_today - days{1}), "newest safety snapshot; safety snapshot within 30 days"},
-        {safety(k_today - days{40}),
-         "safety snapshot 39 days old, past the 30-day safety retention, and a newer one exists"},
-        {"notes.txt", "not ours"},
-        {"ifn_connect_backup_20251224_020000.sql.gz.bak", "not ours"},
-        {backup(k_today - days{90}), "not ours"}}});
+  all.push_back({"foreign_files_and_safety_snapshots_mixed_in",
+                 concat(daily(k_today, 0, 2),
+                        {file(safety(k_today - days{1})), file(safety(k_today - days{40})),
+                         file(safety(k_today - days{50}), k_bad), file("notes.txt"),
+                         file("ifn_connect_backup_20251224_020000.sql.gz.bak"), foreign(backup(k_today - days{90}))}),
+                 defaults,
+                 k_now,
+                 {safety(k_today - days{40}), safety(k_today - days{50})},
+                 {{safety(k_today - days{1}), "newest safety snapshot; safety snapshot within 30 days"},
+                  {safety(k_today - days{40}),
+                   "safety snapshot 39 days old, past the 30-day safety retention, and a newer one exists"},
+                  {"notes.txt", "not ours"},
+                  {"ifn_connect_backup_20251224_020000.sql.gz.bak", "not ours"},
+                  {backup(k_today - days{90}), "not ours"}}});
 
   {
     RetentionPolicy p;
@@ -323,14 +317,13 @@ std::vector<RetentionCase> cases() {
                    k_now,
                    {safety(k_today - days{50})},
                    {{safety(k_today - days{40}), "newest safety snapshot"}}});
-    all.push_back(
-        {"safety_snapshots_have_their_own_retention",
-         concat(daily(k_today, 0, 10), {file(safety(k_today - days{3})), file(safety(k_today - days{10}))}),
-         p,
-         k_now,
-         {safety(k_today - days{10})},
-         {{safety(k_today - days{3}), "newest safety snapshot; safety snapshot within 7 days"},
-          {backup(k_today - days{10}), "within 30 days"}}});
+    all.push_back({"safety_snapshots_have_their_own_retention",
+                   concat(daily(k_today, 0, 10), {file(safety(k_today - days{3})), file(safety(k_today - days{10}))}),
+                   p,
+                   k_now,
+                   {safety(k_today - days{10})},
+                   {{safety(k_today - days{3}), "newest safety snapshot; safety snapshot within 7 days"},
+                    {backup(k_today - days{10}), "within 30 days"}}});
   }
 
   {
@@ -340,22 +333,21 @@ std::vector<RetentionCase> cases() {
     const std::string copied = safety(k_today, 6) + ".partial";                // mtime 3 days old
     const std::string limit = safety(k_today - days{1}, 8) + ".partial";       // exactly 24 h
     const std::string old_safety = safety(k_today - days{5}, 8) + ".partial";  // 5 days
-    all.push_back(
-        {"partials_young_and_old",
-         {file(writing_now, k_unknown), file(long_dump, k_unknown, k_now - 1h),
-          file(crashed, k_unknown, at(k_today - days{2}, 3)), file(copied, k_unknown, k_now - days{3}),
-          file(limit, k_unknown), file(old_safety, k_unknown)},
-         defaults,
-         k_now,
-         {crashed, old_safety},
-         {{writing_now, "partial file younger than 24 h: in progress?"},
-          {long_dump, "in progress?"},
-          {copied, "in progress?"},
-          {limit, "in progress?"},
-          {crashed,
-           "partial file 53 h old (newer of name time and mtime), past 24 h: left by an "
-           "interrupted run"},
-          {old_safety, "partial file 120 h old"}}});
+    all.push_back({"partials_young_and_old",
+                   {file(writing_now, k_unknown), file(long_dump, k_unknown, k_now - 1h),
+                    file(crashed, k_unknown, at(k_today - days{2}, 3)), file(copied, k_unknown, k_now - days{3}),
+                    file(limit, k_unknown), file(old_safety, k_unknown)},
+                   defaults,
+                   k_now,
+                   {crashed, old_safety},
+                   {{writing_now, "partial file younger than 24 h: in progress?"},
+                    {long_dump, "in progress?"},
+                    {copied, "in progress?"},
+                    {limit, "in progress?"},
+                    {crashed,
+                     "partial file 53 h old (newer of name time and mtime), past 24 h: left by an "
+                     "interrupted run"},
+                    {old_safety, "partial file 120 h old"}}});
   }
 
   // Issue 18: a 51-byte file named for 2099 that verifies "OK" made rotate remove both real backups.
@@ -373,15 +365,14 @@ std::vector<RetentionCase> cases() {
                  k_now,
                  {backup(k_today - days{40})},
                  {{backup(k_today, 9), "floor: the newest good backup"}}});
-  all.push_back(
-      {"empty_backups_do_not_count_toward_the_floor",
-       {file(backup(k_today - days{35}), Health::empty), file(backup(k_today - days{36}), Health::empty),
-        file(backup(k_today - days{40}))},
-       policy(30, 1),
-       k_now,
-       {backup(k_today - days{35}), backup(k_today - days{36})},
-       {{backup(k_today - days{35}), "holds no table, so not counted in the floor of 1 good backup"},
-        {backup(k_today - days{40}), "floor: the newest good backup"}}});
+  all.push_back({"empty_backups_do_not_count_toward_the_floor",
+                 {file(backup(k_today - days{35}), Health::empty), file(backup(k_today - days{36}), Health::empty),
+                  file(backup(k_today - days{40}))},
+                 policy(30, 1),
+                 k_now,
+                 {backup(k_today - days{35}), backup(k_today - days{36})},
+                 {{backup(k_today - days{35}), "holds no table, so not counted in the floor of 1 good backup"},
+                  {backup(k_today - days{40}), "floor: the newest good backup"}}});
   all.push_back({"empty_within_retention_is_kept_and_says_why",
                  {file(backup(k_today), Health::empty), file(backup(k_today - days{40}))},
                  policy(30, 1),
@@ -448,13 +439,11 @@ TEST_P(ApplyRetention, NewestFirstWhateverTheInputOrder) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Table, ApplyRetention, ::testing::ValuesIn(cases()),
-                         [](const ::testing::TestParamInfo<RetentionCase>& info) {
-                           return info.param.label;
-                         });
+                         [](const ::testing::TestParamInfo<RetentionCase>& info) { return info.param.label; });
 
 TEST(ApplyRetention, ForeignFilesAreListedLast) {
-  const auto decisions = apply_retention(
-      {file("aaa.txt"), file(backup(k_today - days{100})), file(safety(k_today))}, RetentionPolicy{}, k_now);
+  const auto decisions = apply_retention({file("aaa.txt"), file(backup(k_today - days{100})), file(safety(k_today))},
+                                         RetentionPolicy{}, k_now);
   ASSERT_EQ(decisions.size(), 3u);
   EXPECT_EQ(decisions[0].entry.name, safety(k_today));
   EXPECT_EQ(decisions[1].entry.name, backup(k_today - days{100}));
@@ -499,17 +488,16 @@ RetentionPolicy with(void (*change)(RetentionPolicy&)) {
 
 INSTANTIATE_TEST_SUITE_P(
     Table, RejectPolicy,
-    ::testing::Values(
-        BadPolicy{"min_keep_zero", with([](RetentionPolicy& p) { p.min_keep = 0; }),
-                  "min_keep must be at least 1"},
-        BadPolicy{"min_keep_negative", with([](RetentionPolicy& p) { p.min_keep = -3; }), "min_keep"},
-        BadPolicy{"retention_negative", with([](RetentionPolicy& p) { p.retention_days = -1; }),
-                  "retention_days must not be negative"},
-        BadPolicy{"weekly_negative", with([](RetentionPolicy& p) { p.keep_weekly = -1; }), "keep_weekly"},
-        BadPolicy{"safety_negative", with([](RetentionPolicy& p) { p.safety_retention_days = -1; }),
-                  "safety_retention_days"},
-        BadPolicy{"partial_age_negative", with([](RetentionPolicy& p) { p.partial_max_age = -1h; }),
-                  "partial_max_age"}),
+    ::testing::Values(BadPolicy{"min_keep_zero", with([](RetentionPolicy& p) { p.min_keep = 0; }),
+                                "min_keep must be at least 1"},
+                      BadPolicy{"min_keep_negative", with([](RetentionPolicy& p) { p.min_keep = -3; }), "min_keep"},
+                      BadPolicy{"retention_negative", with([](RetentionPolicy& p) { p.retention_days = -1; }),
+                                "retention_days must not be negative"},
+                      BadPolicy{"weekly_negative", with([](RetentionPolicy& p) { p.keep_weekly = -1; }), "keep_weekly"},
+                      BadPolicy{"safety_negative", with([](RetentionPolicy& p) { p.safety_retention_days = -1; }),
+                                "safety_retention_days"},
+                      BadPolicy{"partial_age_negative", with([](RetentionPolicy& p) { p.partial_max_age = -1h; }),
+                                "partial_max_age"}),
     [](const ::testing::TestParamInfo<BadPolicy>& info) { return info.param.label; });
 
 // Every day and count option at its limits: 0, 1, the command line's maximum, the first value past
@@ -530,8 +518,8 @@ void PrintTo(const LimitCase& c, std::ostream* os) {
 constexpr int k_first_overflowing_days = 106752;
 constexpr int k_int_max = std::numeric_limits<int>::max();
 
-RetentionPolicy limits(int retention_days, int min_keep, int keep_daily = 0, int keep_weekly = 0,
-                       int keep_monthly = 0, int safety_retention_days = 30) {
+RetentionPolicy limits(int retention_days, int min_keep, int keep_daily = 0, int keep_weekly = 0, int keep_monthly = 0,
+                       int safety_retention_days = 30) {
   RetentionPolicy p = policy(retention_days, min_keep, keep_daily, keep_weekly, keep_monthly);
   p.safety_retention_days = safety_retention_days;
   return p;
@@ -595,28 +583,22 @@ std::vector<LimitCase> limit_cases() {
   }
   all.push_back({"retention_days_0", limits(0, 1), year, daily_names(k_today, 1, 399), "floor"});
   all.push_back({"retention_days_1", limits(1, 1), year, daily_names(k_today, 1, 399), "within 1 day"});
-  all.push_back({"safety_retention_days_0", limits(30, 1, 0, 0, 0, 0), safety_daily(399),
-                 safety_names(1, 399), "newest safety snapshot"});
-  all.push_back({"safety_retention_days_1", limits(30, 1, 0, 0, 0, 1), safety_daily(399),
-                 safety_names(1, 399), "newest safety snapshot; safety snapshot within 1 day"});
-  all.push_back(
-      {"min_keep_1", limits(0, 1), year, daily_names(k_today, 1, 399), "floor: the newest good backup"});
+  all.push_back({"safety_retention_days_0", limits(30, 1, 0, 0, 0, 0), safety_daily(399), safety_names(1, 399),
+                 "newest safety snapshot"});
+  all.push_back({"safety_retention_days_1", limits(30, 1, 0, 0, 0, 1), safety_daily(399), safety_names(1, 399),
+                 "newest safety snapshot; safety snapshot within 1 day"});
+  all.push_back({"min_keep_1", limits(0, 1), year, daily_names(k_today, 1, 399), "floor: the newest good backup"});
   for (const int count : {k_max_keep_count, k_int_max}) {
     const std::string n = std::to_string(count);
-    all.push_back(
-        {"min_keep_" + n, limits(0, count), year, {}, "floor: one of the " + n + " newest good backups"});
+    all.push_back({"min_keep_" + n, limits(0, count), year, {}, "floor: one of the " + n + " newest good backups"});
     all.push_back({"keep_daily_" + n, limits(0, 1, count), year, {}, "daily: newest backup of 2025-12-24"});
-    all.push_back(
-        {"keep_weekly_" + n, limits(0, 1, 0, count), weeks, {}, "weekly: newest backup of week 2025-W52"});
-    all.push_back(
-        {"keep_monthly_" + n, limits(0, 1, 0, 0, count), months, {}, "monthly: newest backup of 2025-12"});
+    all.push_back({"keep_weekly_" + n, limits(0, 1, 0, count), weeks, {}, "weekly: newest backup of week 2025-W52"});
+    all.push_back({"keep_monthly_" + n, limits(0, 1, 0, 0, count), months, {}, "monthly: newest backup of 2025-12"});
   }
   all.push_back({"keep_daily_0", limits(0, 1, 0), year, daily_names(k_today, 1, 399), "floor"});
-  all.push_back(
-      {"keep_daily_1", limits(0, 1, 1), year, daily_names(k_today, 1, 399), "daily: newest backup of"});
+  all.push_back({"keep_daily_1", limits(0, 1, 1), year, daily_names(k_today, 1, 399), "daily: newest backup of"});
   all.push_back({"keep_weekly_1", limits(0, 1, 0, 1), weeks, names_of(weeks, 1), "weekly: newest backup of"});
-  all.push_back(
-      {"keep_monthly_1", limits(0, 1, 0, 0, 1), months, names_of(months, 1), "monthly: newest backup of"});
+  all.push_back({"keep_monthly_1", limits(0, 1, 0, 0, 1), months, names_of(months, 1), "monthly: newest backup of"});
   // partial_max_age has no option; it saturates all the same.
   RetentionPolicy partial_forever = limits(30, 1);
   partial_forever.partial_max_age = std::chrono::hours::max();
@@ -624,8 +606,7 @@ std::vector<LimitCase> limit_cases() {
   all.push_back({"partial_max_age_max", partial_forever, {file(old_partial, k_unknown)}, {}, "in progress?"});
   RetentionPolicy partial_zero = limits(30, 1);
   partial_zero.partial_max_age = std::chrono::hours{0};
-  all.push_back(
-      {"partial_max_age_0", partial_zero, {file(old_partial, k_unknown)}, {old_partial}, "past 0 h"});
+  all.push_back({"partial_max_age_0", partial_zero, {file(old_partial, k_unknown)}, {old_partial}, "past 0 h"});
   return all;
 }
 

@@ -59,10 +59,10 @@ TEST(ManifestDigest, WrittenAndReadBackAndOptional) {
   const auto old = parse_manifest_table_line("-- ifnbackup-table: `old` rows=2");
   ASSERT_TRUE(old);
   EXPECT_TRUE(old->digest.empty());
-  for (const std::string& bad : std::vector<std::string>{line + " ", line.substr(0, line.size() - 1), line + "0",
-                                "-- ifnbackup-table: `t` rows=1 digest=" + std::string(32, 'G'),
-                                "-- ifnbackup-table: `t` rows=1 digest=" + std::string(32, 'A'),
-                                "-- ifnbackup-table: `t` rows=1 digest="}) {
+  for (const std::string& bad : std::vector<std::string>{
+           line + " ", line.substr(0, line.size() - 1), line + "0",
+           "-- ifnbackup-table: `t` rows=1 digest=" + std::string(32, 'G'),
+           "-- ifnbackup-table: `t` rows=1 digest=" + std::string(32, 'A'), "-- ifnbackup-table: `t` rows=1 digest="}) {
     EXPECT_FALSE(parse_manifest_table_line(bad)) << bad;
   }
 }

@@ -8,8 +8,7 @@
 namespace ifnbackup {
 namespace {
 
-const std::string k_ours =
-    "0 2 * * * /usr/bin/ifnbackup --config /etc/ifnbackup.conf -q backup # ifnbackup-schedule";
+const std::string k_ours = "0 2 * * * /usr/bin/ifnbackup --config /etc/ifnbackup.conf -q backup # ifnbackup-schedule";
 
 TEST(ScheduleTime, ParsesHoursAndMinutes) {
   EXPECT_EQ(parse_schedule_time("02:00").hour, 2);
@@ -56,8 +55,7 @@ TEST(CrontabInstall, AppendsToAnEmptyCrontab) {
 }
 
 TEST(CrontabInstall, KeepsEveryOtherLineAndAppends) {
-  const std::string before =
-      "# m h dom mon dow command\nMAILTO=ops@example.org\n\n*/5 * * * * /usr/local/bin/poll\n";
+  const std::string before = "# m h dom mon dow command\nMAILTO=ops@example.org\n\n*/5 * * * * /usr/local/bin/poll\n";
   const auto edit = crontab_with_line(before, k_ours);
   EXPECT_TRUE(edit.changed);
   EXPECT_EQ(edit.text, before + k_ours + "\n");
@@ -142,8 +140,7 @@ TEST(CrontabInstall, TheDrillLineSitsBesideTheBackupLineAndEachIsReplacedAlone) 
   const auto both = crontab_with_line(backup.text, k_drill, k_drill_schedule_marker);
   EXPECT_TRUE(both.changed);
   EXPECT_EQ(both.text, before + k_ours + "\n" + k_drill + "\n");
-  EXPECT_FALSE(crontab_with_line(both.text, k_drill, k_drill_schedule_marker).changed)
-      << "twice: one drill line";
+  EXPECT_FALSE(crontab_with_line(both.text, k_drill, k_drill_schedule_marker).changed) << "twice: one drill line";
   EXPECT_FALSE(crontab_with_line(both.text, k_ours).changed) << "the backup's line leaves the drill's alone";
 
   const std::string moved =

@@ -42,8 +42,7 @@ TEST(SectionIndex, ANameWithALineBreakStaysOnItsLine) {
   std::vector<Section> sections = sample_sections();
   sections[2].table = "a\nb\tc";
   const std::string text = ifnbackup::format_index(sections);
-  EXPECT_NE(text.find("-- ifnbackup-section: table x'610a620963' rows=1 at=9586 "), std::string::npos)
-      << text;
+  EXPECT_NE(text.find("-- ifnbackup-section: table x'610a620963' rows=1 at=9586 "), std::string::npos) << text;
   const auto parsed = ifnbackup::parse_index(text);
   ASSERT_TRUE(parsed.has_value()) << text;
   EXPECT_EQ(*parsed, sections);
@@ -131,8 +130,8 @@ TEST(SectionIndex, PartsFollowTheirTable) {
   std::swap(after_prologue[1].kind, after_prologue[2].kind);
   after_prologue[1].rows = 0;
   EXPECT_FALSE(ifnbackup::index_is_contiguous(after_prologue, end_at, end_bytes)) << "a part before its table";
-  EXPECT_FALSE(ifnbackup::parse_index(ifnbackup::format_index(sections).replace(text.find("part `merchants` at"), 17,
-                                                                               "part at")))
+  EXPECT_FALSE(ifnbackup::parse_index(
+      ifnbackup::format_index(sections).replace(text.find("part `merchants` at"), 17, "part at")))
       << "a part names its table";
 }
 
@@ -143,8 +142,9 @@ TEST(SectionIndex, LocatorLine) {
   ASSERT_TRUE(parsed.has_value());
   EXPECT_EQ(parsed->at, 387810u);
   EXPECT_EQ(parsed->size, 858u);
-  for (const char* bad : {"-- ifnbackup-index-at: 1", "-- ifnbackup-index-at:  1 size=2", "-- ifnbackup-index-at: x size=2",
-                          "-- ifnbackup-index-at: 1 size=2 extra", "-- ifnbackup-sha256: 1 size=2"}) {
+  for (const char* bad :
+       {"-- ifnbackup-index-at: 1", "-- ifnbackup-index-at:  1 size=2", "-- ifnbackup-index-at: x size=2",
+        "-- ifnbackup-index-at: 1 size=2 extra", "-- ifnbackup-sha256: 1 size=2"}) {
     EXPECT_FALSE(ifnbackup::parse_index_locator(bad).has_value()) << bad;
   }
 }
@@ -257,14 +257,14 @@ using ifnbackup::TableCount;
 using ifnbackup::VerifyStatus;
 
 struct FakeTable {
-  std::string name;           // the name the index gets
-  std::string content_name;   // the name in its SQL
-  std::uint64_t rows = 0;     // the index's row count
+  std::string name;          // the name the index gets
+  std::string content_name;  // the name in its SQL
+  std::uint64_t rows = 0;    // the index's row count
   std::size_t lines = 3;
 };
 
-fs::path write_dump(const fs::path& path, const std::vector<FakeTable>& tables,
-                    const std::vector<TableCount>& manifest, std::uint64_t min_range_bytes,
+fs::path write_dump(const fs::path& path, const std::vector<FakeTable>& tables, const std::vector<TableCount>& manifest,
+                    std::uint64_t min_range_bytes,
                     std::uint64_t part_bytes = ifnbackup::backup::DumpWriter::k_part_bytes) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   EXPECT_GE(fd, 0);
@@ -309,8 +309,8 @@ TEST_F(WrittenIndex, ConsistentFilesVerifyOnOneAndTwoThreads) {
     const fs::path file = write_dump(m_dir / "ok.sql.gz", tables, manifest, min_range, part);
     for (const unsigned threads : {1u, 2u}) {
       const auto result = ifnbackup::verify_backup_file(file, {}, threads);
-      EXPECT_EQ(result.status, VerifyStatus::ok) << min_range << "/" << part << ", threads " << threads << ": "
-                                                 << result.reason;
+      EXPECT_EQ(result.status, VerifyStatus::ok)
+          << min_range << "/" << part << ", threads " << threads << ": " << result.reason;
       EXPECT_GE(result.sections, 5u);
     }
     const auto index = ifnbackup::verify_detail::SectionCheck::load(file);
@@ -327,8 +327,8 @@ TEST_F(WrittenIndex, ConsistentFilesVerifyOnOneAndTwoThreads) {
 // However many threads are asked for, no more decode than there are ranges, nor than keep the
 // ranges in memory within the budget.
 TEST_F(WrittenIndex, DecodeThreadsAreBoundedByRangesAndMemory) {
-  const fs::path file =
-      write_dump(m_dir / "few.sql.gz", {{"a", "a", 3}, {"b", "b", 3}, {"c", "c", 3}}, {{"a", 3}, {"b", 3}, {"c", 3}}, 0);
+  const fs::path file = write_dump(m_dir / "few.sql.gz", {{"a", "a", 3}, {"b", "b", 3}, {"c", "c", 3}},
+                                   {{"a", 3}, {"b", 3}, {"c", 3}}, 0);
   const auto index = ifnbackup::verify_detail::SectionCheck::load(file);
   ASSERT_TRUE(index.has_value());
   const auto ranges = static_cast<unsigned>(index->owned_sections().size());
@@ -369,7 +369,9 @@ TEST_F(WrittenIndex, AnIndexThatDisagreesWithTheContentOrTheManifestIsCorrupt) {
     std::string reason;
   };
   const std::vector<Case> cases = {
-      {"rows differ from the manifest", {{"a", "a", 7}, {"b", "b", 3}}, {{"a", 1000}, {"b", 3}},
+      {"rows differ from the manifest",
+       {{"a", "a", 7}, {"b", "b", 3}},
+       {{"a", 1000}, {"b", 3}},
        "does not list the manifest's tables"},
       {"names swapped", {{"b", "a", 3}, {"a", "b", 3}}, {{"b", 3}, {"a", 3}}, "does not start there"},
       {"a table twice", {{"a", "a", 3}, {"a", "a", 3}}, {{"a", 3}, {"a", 3}}, "lists table `a` twice"},
@@ -389,8 +391,7 @@ TEST_F(WrittenIndex, AnIndexThatDisagreesWithTheContentOrTheManifestIsCorrupt) {
 }
 
 TEST_F(WrittenIndex, ARecompressedBackupStillVerifies) {
-  const fs::path file =
-      write_dump(m_dir / "ours.sql.gz", {{"a", "a", 3}, {"b", "b", 3}}, {{"a", 3}, {"b", 3}}, 0);
+  const fs::path file = write_dump(m_dir / "ours.sql.gz", {{"a", "a", 3}, {"b", "b", 3}}, {{"a", 3}, {"b", 3}}, 0);
   const fs::path again = m_dir / "again.sql.gz";
   ASSERT_EQ(std::system(("gzip -dc '" + file.string() + "' | gzip -6 > '" + again.string() + "'").c_str()), 0);
   const auto result = ifnbackup::verify_backup_file(again);
@@ -446,7 +447,9 @@ TEST(SectionIndex, SharedRangesStrictNumbersAndEmptyRanges) {
       << "a range of no bytes";
   const std::string good = ifnbackup::format_index(sample_sections());
   for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
-           {"at=586 ", "at=0586 "}, {"crc32=ffffffff", "crc32=FFFFFFFF"}, {"bytes=575 ", "bytes=575  "},
+           {"at=586 ", "at=0586 "},
+           {"crc32=ffffffff", "crc32=FFFFFFFF"},
+           {"bytes=575 ", "bytes=575  "},
            {"table `merchants` rows=1200 at", "part `merchants` rows=1200 at"}}) {
     std::string text2 = good;
     text2.replace(text2.find(from), from.size(), to);

@@ -20,11 +20,11 @@
 #include "ifnbackup/verify.hpp"
 #include "io/gzip_member.hpp"
 #include "io/parallel_gzip_writer.hpp"
+#include "restore/table_sections.hpp"
 #include "sign/file_signature.hpp"
 #include "sign/signing_key.hpp"
 #include "unit/temp_dir_test.hpp"
 #include "util/base64.hpp"
-#include "restore/table_sections.hpp"
 
 namespace {
 
@@ -161,8 +161,7 @@ TEST_F(Signing, SignedFileVerifiesWholeAndBySectionsAndNamesOurKey) {
   for (const unsigned threads : {1u, 2u}) {
     const VerifyResult unjudged = ifnbackup::verify_backup_file(file, {}, threads);
     ASSERT_EQ(unjudged.status, VerifyStatus::ok) << unjudged.reason;
-    EXPECT_EQ(unjudged.signer.trust, SignerTrust::unknown)
-        << "no keys given: a good signature of an unknown key";
+    EXPECT_EQ(unjudged.signer.trust, SignerTrust::unknown) << "no keys given: a good signature of an unknown key";
     EXPECT_EQ(unjudged.signer.fingerprint, key.public_key().fingerprint());
     EXPECT_EQ(judged(file, keys, threads).signer.trust, SignerTrust::ours);
   }
@@ -184,8 +183,7 @@ TEST_F(Signing, FlippedSignatureByteMakesTheFileCorrupt) {
   const auto partial = ifnbackup::restore::verify_table_sections(file, {"b"});
   ASSERT_TRUE(partial.has_value());
   EXPECT_EQ(partial->verification.status, VerifyStatus::corrupt);
-  EXPECT_NE(partial->verification.reason.find("bad signature"), std::string::npos)
-      << partial->verification.reason;
+  EXPECT_NE(partial->verification.reason.find("bad signature"), std::string::npos) << partial->verification.reason;
 }
 
 TEST_F(Signing, AnotherKeyPutInTheLineDoesNotPassForTheSigner) {
@@ -280,9 +278,9 @@ TEST_F(Signing, KeyFileReadableByOthersIsRefused) {
   const SigningOptions keys = keys_in("keys");
   (void)ifnbackup::ensure_signing_key(keys);
   ASSERT_EQ(::chmod(keys.key_file.c_str(), 0644), 0);
-  for (const auto& use : std::vector<std::function<void()>>{
-           [&] { (void)SigningKey::load_or_create(keys); }, [&] { (void)Keyring::load(keys); },
-           [&] { (void)ifnbackup::ensure_signing_key(keys); }}) {
+  for (const auto& use : std::vector<std::function<void()>>{[&] { (void)SigningKey::load_or_create(keys); },
+                                                            [&] { (void)Keyring::load(keys); },
+                                                            [&] { (void)ifnbackup::ensure_signing_key(keys); }}) {
     const std::string hint = expect_refused(use, ErrorCode::config, "readable by others (mode 0644)");
     EXPECT_NE(hint.find("chmod 600"), std::string::npos) << hint;
   }
@@ -303,8 +301,7 @@ TEST_F(Signing, TrustedKeysOthersMayWriteAreRefused) {
   (void)ifnbackup::trust_public_key(keys, other.public_key().line());
   const fs::path trusted = m_dir / "keys" / "trusted-keys";
   ASSERT_EQ(::chmod(trusted.c_str(), 0666), 0);
-  expect_refused([&] { (void)Keyring::load(keys); }, ErrorCode::config,
-                 "may be written by others (mode 0666)");
+  expect_refused([&] { (void)Keyring::load(keys); }, ErrorCode::config, "may be written by others (mode 0666)");
   ASSERT_EQ(::chmod(trusted.c_str(), 0644), 0);
   std::ofstream(trusted, std::ios::app) << "# a comment\n\nnot a key\n";
   expect_refused([&] { (void)Keyring::load(keys); }, ErrorCode::config, "line 4 of trusted keys file");

@@ -29,8 +29,8 @@ struct Expected {
 };
 
 // Feeds `input` in pieces whose sizes come from `next_size`, then finishes.
-void feed_in_pieces(SqlSplitter& splitter, std::string_view input,
-                    const std::function<std::size_t()>& next_size, const StatementSink& sink) {
+void feed_in_pieces(SqlSplitter& splitter, std::string_view input, const std::function<std::size_t()>& next_size,
+                    const StatementSink& sink) {
   std::size_t offset = 0;
   while (offset < input.size()) {
     const std::size_t size = std::min(next_size(), input.size() - offset);
@@ -42,12 +42,10 @@ void feed_in_pieces(SqlSplitter& splitter, std::string_view input,
   splitter.finish(sink);
 }
 
-std::vector<Statement> split_in_pieces(std::string_view input,
-                                       const std::function<std::size_t()>& next_size) {
+std::vector<Statement> split_in_pieces(std::string_view input, const std::function<std::size_t()>& next_size) {
   std::vector<Statement> out;
   SqlSplitter splitter;
-  feed_in_pieces(splitter, input, next_size,
-                 [&out](Statement&& statement) { out.push_back(std::move(statement)); });
+  feed_in_pieces(splitter, input, next_size, [&out](Statement&& statement) { out.push_back(std::move(statement)); });
   return out;
 }
 
@@ -77,8 +75,8 @@ std::vector<Statement> split_streamed(std::string_view input, std::size_t hold,
 std::string describe(const std::vector<Statement>& statements) {
   std::string text;
   for (const Statement& s : statements) {
-    text += "  line " + std::to_string(s.line) + (s.default_delimiter ? "" : " (custom delimiter)") + ": [" +
-            s.text + "]\n";
+    text += "  line " + std::to_string(s.line) + (s.default_delimiter ? "" : " (custom delimiter)") + ": [" + s.text +
+            "]\n";
   }
   return text;
 }
@@ -99,8 +97,7 @@ void expect_split(std::string_view input, const std::vector<Expected>& expected)
   expect_statements(split_sql(input), expected, "whole input");
   expect_statements(split_in_pieces(input, [] { return std::size_t{1}; }), expected, "byte by byte");
   for (std::size_t size : {2, 3, 5, 7, 13, 64}) {
-    expect_statements(split_in_pieces(input, [size] { return size; }), expected,
-                      "chunks of " + std::to_string(size));
+    expect_statements(split_in_pieces(input, [size] { return size; }), expected, "chunks of " + std::to_string(size));
   }
   for (unsigned seed = 1; seed <= 8; ++seed) {
     std::mt19937 random(seed);
@@ -132,9 +129,7 @@ const std::vector<Case>& cases() {
       {"single quotes with escapes and doubled quotes",
        R"(INSERT INTO t VALUES ('a;b','it''s;','c\';d','e\\');SELECT 2;)",
        {{R"(INSERT INTO t VALUES ('a;b','it''s;','c\';d','e\\'))", 1}, {"SELECT 2", 1}}},
-      {"double quotes",
-       R"(SELECT "a;b", "x\";y", "say ""hi;""";)",
-       {{R"(SELECT "a;b", "x\";y", "say ""hi;""")", 1}}},
+      {"double quotes", R"(SELECT "a;b", "x\";y", "say ""hi;""";)", {{R"(SELECT "a;b", "x\";y", "say ""hi;""")", 1}}},
       {"backticks: doubled backtick, backslash is literal",
        R"(SELECT `we;ird``n;ame`, `a\`; SELECT 2;)",
        {{R"(SELECT `we;ird``n;ame`, `a\`)", 1}, {"SELECT 2", 1}}},
@@ -418,8 +413,7 @@ TEST(SqlSplitter, BlanksAndCommandLinesAreNotHeldWithoutBound) {
     ADD_FAILURE() << "a 1 MiB DELIMITER line was accepted";
   } catch (const ifnbackup::Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::corrupt);
-    EXPECT_NE(std::string(e.what()).find("line 2: a DELIMITER line longer than 64 KiB"), std::string::npos)
-        << e.what();
+    EXPECT_NE(std::string(e.what()).find("line 2: a DELIMITER line longer than 64 KiB"), std::string::npos) << e.what();
   }
 }
 
@@ -464,8 +458,7 @@ TEST(SqlSplitter, StreamedStatementIsRefusedAtTheLimitWithoutBeingHeld) {
     ADD_FAILURE() << "expected an error";
   } catch (const ifnbackup::Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::corrupt);
-    EXPECT_NE(std::string(e.what()).find("starting at line 2 is larger than 1048576 bytes"),
-              std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("starting at line 2 is larger than 1048576 bytes"), std::string::npos)
         << e.what();
   }
   EXPECT_EQ(out.size(), 1U);
@@ -588,9 +581,8 @@ TEST(SqlSplitter, ThroughputOnAGeneratedDump) {
   std::vector<std::string> inserts;
   std::mt19937 random(7);
   std::uniform_int_distribution<int> letter('a', 'z');
-  const std::vector<std::string> tricky = {"it\\'s",         "semi;colon",    "-- not a comment",
-                                           "/* nor this */", "back\\\\slash", "\\\"quoted\\\"",
-                                           "tab\\there",     "caf\xc3\xa9"};
+  const std::vector<std::string> tricky = {"it\\'s",        "semi;colon",     "-- not a comment", "/* nor this */",
+                                           "back\\\\slash", "\\\"quoted\\\"", "tab\\there",       "caf\xc3\xa9"};
   while (script.size() < 8 * 1024 * 1024) {
     std::string insert = "INSERT INTO `orders` (`id`, `label`, `amount`, `note`) VALUES ";
     for (int row = 0; row < 2000; ++row) {
@@ -628,8 +620,8 @@ TEST(SqlSplitter, ThroughputOnAGeneratedDump) {
     const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
     EXPECT_EQ(count, 10 + inserts.size());
     EXPECT_EQ(mismatches, 0U);
-    std::cout << "[ info ] split " << script.size() / (1024 * 1024) << " MiB in chunks of " << chunk_size
-              << ": " << static_cast<double>(script.size()) / (1024 * 1024) / elapsed.count() << " MiB/s\n";
+    std::cout << "[ info ] split " << script.size() / (1024 * 1024) << " MiB in chunks of " << chunk_size << ": "
+              << static_cast<double>(script.size()) / (1024 * 1024) / elapsed.count() << " MiB/s\n";
   }
 }
 

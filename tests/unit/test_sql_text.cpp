@@ -8,8 +8,7 @@ namespace {
 
 TEST(SqlText, StringLiteralsEscapeWhatTheServerReadsSpecially) {
   EXPECT_EQ(quote_string("shop"), "'shop'");
-  EXPECT_EQ(quote_string(std::string_view("a'b\"c\\d\ne\rf\x1ag\0h", 15)),
-            "'a\\'b\\\"c\\\\d\\ne\\rf\\Zg\\0h'");
+  EXPECT_EQ(quote_string(std::string_view("a'b\"c\\d\ne\rf\x1ag\0h", 15)), "'a\\'b\\\"c\\\\d\\ne\\rf\\Zg\\0h'");
   std::string out = "x=";
   append_quoted_string(out, "");
   EXPECT_EQ(out, "x=''");

@@ -123,15 +123,15 @@ TEST(StatementPolicy, WhatIssue18PlantedIsRefusedWithAReason) {
 }
 
 TEST(StatementPolicy, LegacyDumpsHaveTheirOwnHarmlessForms) {
-  for (const std::string statement : {
-           "LOCK TABLES `t` WRITE", "UNLOCK TABLES", "REPLACE INTO `t` VALUES (1,'a')",
-           "SELECT SETVAL(`s`, 1001, 0)", "INSERT INTO `t` VALUES (1,_binary 'a\\0b',X'00ff',NULL)",
-           "/*M!100616 SET @OLD_NOTE_VERBOSITY=@@NOTE_VERBOSITY, NOTE_VERBOSITY=0 */",
-           "/*!50003 CREATE*/ /*!50017 DEFINER=`root`@`localhost`*/ /*!50003 TRIGGER trg BEFORE INSERT ON t FOR "
-           "EACH ROW SET NEW.a = 1 */",
-           "/*!50001 CREATE ALGORITHM=UNDEFINED */ /*!50013 DEFINER=`root`@`localhost` SQL SECURITY DEFINER */ "
-           "/*!50001 VIEW `v` AS select 1 AS `1` */",
-           "START TRANSACTION", "COMMIT"}) {
+  for (const std::string statement :
+       {"LOCK TABLES `t` WRITE", "UNLOCK TABLES", "REPLACE INTO `t` VALUES (1,'a')", "SELECT SETVAL(`s`, 1001, 0)",
+        "INSERT INTO `t` VALUES (1,_binary 'a\\0b',X'00ff',NULL)",
+        "/*M!100616 SET @OLD_NOTE_VERBOSITY=@@NOTE_VERBOSITY, NOTE_VERBOSITY=0 */",
+        "/*!50003 CREATE*/ /*!50017 DEFINER=`root`@`localhost`*/ /*!50003 TRIGGER trg BEFORE INSERT ON t FOR "
+        "EACH ROW SET NEW.a = 1 */",
+        "/*!50001 CREATE ALGORITHM=UNDEFINED */ /*!50013 DEFINER=`root`@`localhost` SQL SECURITY DEFINER */ "
+        "/*!50001 VIEW `v` AS select 1 AS `1` */",
+        "START TRANSACTION", "COMMIT"}) {
     EXPECT_NE(classify_statement(statement, false).kind, StatementKind::foreign) << statement;
   }
   // Our own files never lock tables nor set other variables.
@@ -168,8 +168,8 @@ void expect_same_class(const StatementClass& expected, const StatementClass& act
 }
 
 // What verify reads in pieces (a statement longer than it holds) gets the verdict of the whole text.
-StatementClass classify_in_pieces(const std::string& statement, std::size_t piece, bool ours,
-                                  bool ansi_quotes = false, bool backslash_escapes = true) {
+StatementClass classify_in_pieces(const std::string& statement, std::size_t piece, bool ours, bool ansi_quotes = false,
+                                  bool backslash_escapes = true) {
   StatementClassifier classifier(ours, ansi_quotes, backslash_escapes);
   for (std::size_t at = 0; at < statement.size(); at += piece) {
     classifier.feed(std::string_view(statement).substr(at, piece));

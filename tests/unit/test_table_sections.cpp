@@ -86,18 +86,22 @@ TEST(SchemaSections, EveryRangeButTheRowsOnlyParts) {
       section(SectionKind::part, "d"),          // 8: the last, holding the objects
       section(SectionKind::objects, {}, true),  // 9: in d's part's range
   };
-  EXPECT_EQ(schema_reads(index),
-            (std::vector<Read>{{0, true, true}, {1, true, false}, {4, true, false}, {5, true, false},
-                               {7, true, false}, {8, true, true}}));
+  EXPECT_EQ(
+      schema_reads(index),
+      (std::vector<Read>{
+          {0, true, true}, {1, true, false}, {4, true, false}, {5, true, false}, {7, true, false}, {8, true, true}}));
   // a part of another table right after a table's part is its own table's last: read
-  const std::vector<Section> adjacent = {
-      section(SectionKind::prologue), section(SectionKind::table, "a"), section(SectionKind::part, "a"),
-      section(SectionKind::table, "b"), section(SectionKind::part, "b"), section(SectionKind::objects)};
-  EXPECT_EQ(schema_reads(adjacent), (std::vector<Read>{{0, true, true}, {1, true, false}, {2, true, false},
-                                                       {3, true, false}, {4, true, false}, {5, true, true}}));
+  const std::vector<Section> adjacent = {section(SectionKind::prologue),  section(SectionKind::table, "a"),
+                                         section(SectionKind::part, "a"), section(SectionKind::table, "b"),
+                                         section(SectionKind::part, "b"), section(SectionKind::objects)};
+  EXPECT_EQ(
+      schema_reads(adjacent),
+      (std::vector<Read>{
+          {0, true, true}, {1, true, false}, {2, true, false}, {3, true, false}, {4, true, false}, {5, true, true}}));
   // the index given, every range is read
-  EXPECT_EQ(schema_reads(k_index), (std::vector<Read>{{0, true, true}, {1, true, false}, {2, true, false},
-                                                      {3, true, false}, {5, true, true}}));
+  EXPECT_EQ(
+      schema_reads(k_index),
+      (std::vector<Read>{{0, true, true}, {1, true, false}, {2, true, false}, {3, true, false}, {5, true, true}}));
 }
 
 }  // namespace

@@ -50,7 +50,6 @@ class VerificationStateTest : public ifnbackup::test::TempDirTest {
     text << in.rdbuf();
     return text.str();
   }
-
 };
 
 VerifyResult ok_result() {
@@ -158,8 +157,8 @@ TEST_F(VerificationStateTest, AFileHoldingNoTableIsEmptyNotGood) {
   };
   auto state = VerificationState::load(m_dir);
   for (std::size_t i = 0; i < cases.size(); ++i) {
-    state.record(entry("ifn_connect_backup_2026110" + std::to_string(i) + "_020000.sql.gz", 10, 1000),
-                 cases[i].first, k_verified_at);
+    state.record(entry("ifn_connect_backup_2026110" + std::to_string(i) + "_020000.sql.gz", 10, 1000), cases[i].first,
+                 k_verified_at);
   }
   state.save();
   const auto loaded = VerificationState::load(m_dir);
@@ -180,8 +179,8 @@ TEST_F(VerificationStateTest, LinesOfEarlierVersionsAreReadSafely) {
   const CatalogEntry ours_empty = entry("ifn_connect_backup_20261122_020000.sql.gz", 500, 1000);
   const std::string ticks = std::to_string(ours.mtime.time_since_epoch().count());
   write_state(std::string(k_good) + "\t500\t" + ticks + "\tok\t1795652938\t4\t766\t\n" + std::string(k_bad) +
-              "\t500\t" + ticks + "\tok_legacy\t1795652938\t0\t0\tlegacy: no content checksum\n" +
-              ours_empty.name + "\t500\t" + ticks + "\tok\t1795652938\t0\t0\t\n");
+              "\t500\t" + ticks + "\tok_legacy\t1795652938\t0\t0\tlegacy: no content checksum\n" + ours_empty.name +
+              "\t500\t" + ticks + "\tok\t1795652938\t0\t0\t\n");
   const auto state = VerificationState::load(m_dir);
   ASSERT_NE(state.find(ours), nullptr);
   EXPECT_EQ(health_of(state.find(ours)), Health::good);
@@ -218,8 +217,7 @@ TEST_F(VerificationStateTest, TheSourceDatabaseIsRememberedWhateverItsName) {
   EXPECT_FALSE(state.find(dump)->database.has_value());
   EXPECT_FALSE(is_backup_of(*state.find(dump), "app")) << "a file that records no database is nobody's";
   const std::string text = read_state();
-  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 3) << "one line per file, whatever the name holds:\n"
-                                                           << text;
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 3) << "one line per file, whatever the name holds:\n" << text;
 }
 
 TEST_F(VerificationStateTest, ARecordIsCurrentForAWeekAndWhenItKnowsTheDatabase) {
@@ -292,12 +290,21 @@ TEST_F(VerificationStateTest, DamagedLinesAreIgnoredTheRestIsKept) {
   write_state(
       "garbage without tabs\n"
       "\n"
-      "ifn_connect_backup_20261101_020000.sql.gz\tnot-a-number\t" + ticks + "\tok\t1795652938\t1\t2\t\n"
-      "ifn_connect_backup_20261102_020000.sql.gz\t500\t" + ticks + "\tsplendid\t1795652938\t1\t2\t\n"
-      "ifn_connect_backup_20261103_020000.sql.gz\t500\t" + ticks + "\tok\n"  // too few fields
-      "ifn_connect_backup_20261104_020000.sql.gz\t500\t" + ticks + "\tok\t1795652938\t99999999999999999999999\t2\n"
-      + std::string(k_good) + "\t500\t" + ticks + "\tok\t1795652938\t4\t766\t\n"
-      "ifn_connect_backup_20261105_020000.sql.gz\t500\t" + ticks + "\tcorrupt\t1795652938\t0\t0\tbad CRC\n"
+      "ifn_connect_backup_20261101_020000.sql.gz\tnot-a-number\t" +
+      ticks +
+      "\tok\t1795652938\t1\t2\t\n"
+      "ifn_connect_backup_20261102_020000.sql.gz\t500\t" +
+      ticks +
+      "\tsplendid\t1795652938\t1\t2\t\n"
+      "ifn_connect_backup_20261103_020000.sql.gz\t500\t" +
+      ticks +
+      "\tok\n"  // too few fields
+      "ifn_connect_backup_20261104_020000.sql.gz\t500\t" +
+      ticks + "\tok\t1795652938\t99999999999999999999999\t2\n" + std::string(k_good) + "\t500\t" + ticks +
+      "\tok\t1795652938\t4\t766\t\n"
+      "ifn_connect_backup_20261105_020000.sql.gz\t500\t" +
+      ticks +
+      "\tcorrupt\t1795652938\t0\t0\tbad CRC\n"
       "\x01\x02\xff binary junk\t\t\t\n"
       "ifn_connect_backup_20261106_020000.sql.gz\t500");  // last line cut short, no newline
   const auto state = VerificationState::load(m_dir);
@@ -310,10 +317,9 @@ TEST_F(VerificationStateTest, DamagedLinesAreIgnoredTheRestIsKept) {
   ASSERT_NE(after_damage, nullptr) << "a line after damaged ones is still read";
   EXPECT_EQ(after_damage->status, VerifyStatus::corrupt);
   EXPECT_EQ(after_damage->reason, "bad CRC");
-  for (const char* damaged :
-       {"ifn_connect_backup_20261101_020000.sql.gz", "ifn_connect_backup_20261102_020000.sql.gz",
-        "ifn_connect_backup_20261103_020000.sql.gz", "ifn_connect_backup_20261104_020000.sql.gz",
-        "ifn_connect_backup_20261106_020000.sql.gz"}) {
+  for (const char* damaged : {"ifn_connect_backup_20261101_020000.sql.gz", "ifn_connect_backup_20261102_020000.sql.gz",
+                              "ifn_connect_backup_20261103_020000.sql.gz", "ifn_connect_backup_20261104_020000.sql.gz",
+                              "ifn_connect_backup_20261106_020000.sql.gz"}) {
     EXPECT_EQ(state.find(entry(damaged, 500, 1000)), nullptr) << damaged;
   }
 }

@@ -94,8 +94,7 @@ BackupResult write_backup(const BackupOptions& options) {
   result.rows = summary.rows;
   result.tables = std::move(summary.tables);
   result.snapshot = summary.snapshot.describe();
-  result.duration =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
   return result;
 }
 

@@ -83,8 +83,7 @@ struct TableText {
 // then ") ENGINE=...". nullopt for anything else (a partition clause after it, a line this code
 // does not recognise), and for a table without a primary key (InnoDB then clusters on the first
 // UNIQUE NOT NULL key: leave such tables be).
-std::optional<TableText> read_table_text(const std::string& create,
-                                         const std::set<std::string>& referenced_columns) {
+std::optional<TableText> read_table_text(const std::string& create, const std::set<std::string>& referenced_columns) {
   std::vector<std::string_view> lines;
   for (std::size_t start = 0; start <= create.size();) {
     const auto end = std::min(create.find('\n', start), create.size());
@@ -192,8 +191,7 @@ std::vector<bool> choose_deferred(const TableText& table) {
 }
 
 // The CREATE TABLE without the deferred keys, and the ALTER TABLE that adds them.
-DeferredKeys split_keys(const TableText& table, const std::vector<bool>& deferred,
-                        const std::string& quoted_table) {
+DeferredKeys split_keys(const TableText& table, const std::vector<bool>& deferred, const std::string& quoted_table) {
   DeferredKeys result;
   result.create.append(table.opening).push_back('\n');
   std::vector<std::string_view> kept;

@@ -14,8 +14,8 @@ struct DeferredKeys {
 // Splits SHOW CREATE TABLE text. Moves the trailing run of the UNIQUE keys and that of the plain
 // keys of an InnoDB table that has a primary key; a run stops at a key led by a column in
 // referenced_columns (the parent side of a foreign key), by a column of the table's own foreign
-// keys or by its AUTO_INCREMENT column, or at a long UNIQUE (USING HASH). Anything it does not recognise (partitions, system versioning, an expression key, an
-// unexpected line) leaves the definition whole.
+// keys or by its AUTO_INCREMENT column, or at a long UNIQUE (USING HASH). Anything it does not recognise (partitions,
+// system versioning, an expression key, an unexpected line) leaves the definition whole.
 DeferredKeys defer_secondary_keys(const std::string& create, const std::string& quoted_table,
                                   const std::set<std::string>& referenced_columns);
 

@@ -22,7 +22,6 @@ std::string comment_for_mode(std::string text, const std::string& sql_mode, cons
 // MySQL's /*!50100 PARTITION BY ...*/): looked for after the closing ") ENGINE=" line only.
 bool is_partitioned(std::string_view create);
 
-std::vector<std::size_t> dependency_order(const std::vector<std::string>& names,
-                                          const std::vector<std::string>& texts);
+std::vector<std::size_t> dependency_order(const std::vector<std::string>& names, const std::vector<std::string>& texts);
 
 }  // namespace ifnbackup::backup

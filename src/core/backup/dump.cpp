@@ -56,32 +56,31 @@ void write_header(db::Connection& connection, const DumpSettings& settings, cons
   // The database's defaults: a restore creating the database gives it these (tables and routines
   // declared without a character set take the database's).
   if (!defaults.charset.empty() && !defaults.collation.empty()) {
-    scope += fmt::format("-- ifnbackup-database-charset: {}\n-- ifnbackup-database-collation: {}\n",
-                         defaults.charset, defaults.collation);
+    scope += fmt::format("-- ifnbackup-database-charset: {}\n-- ifnbackup-database-collation: {}\n", defaults.charset,
+                         defaults.collation);
   }
   const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-  out.write(
-      fmt::format("-- ifnbackup {} dump of database {}\n"
-                  "-- ifnbackup-format: 4\n"
-                  "{}"
-                  "-- ifnbackup-server: {}\n"
-                  "-- ifnbackup-started: {:%Y-%m-%dT%H:%M:%SZ}\n"
-                  "-- ifnbackup-snapshot: {}\n"
-                  "{}"
-                  "-- Restore with: ifnbackup restore FILE (or: gunzip -c FILE | mariadb DATABASE)\n\n",
-                  settings.tool_version, comment_identifier(settings.database),
-                  format_database_header_line(settings.database), connection.server().version, now,
-                  snapshot.describe(), scope));
+  out.write(fmt::format(
+      "-- ifnbackup {} dump of database {}\n"
+      "-- ifnbackup-format: 4\n"
+      "{}"
+      "-- ifnbackup-server: {}\n"
+      "-- ifnbackup-started: {:%Y-%m-%dT%H:%M:%SZ}\n"
+      "-- ifnbackup-snapshot: {}\n"
+      "{}"
+      "-- Restore with: ifnbackup restore FILE (or: gunzip -c FILE | mariadb DATABASE)\n\n",
+      settings.tool_version, comment_identifier(settings.database), format_database_header_line(settings.database),
+      connection.server().version, now, snapshot.describe(), scope));
   out.write(k_session_header);
 }
 
 }  // namespace
 
 DatabaseDefaults database_defaults(db::Connection& connection, const std::string& database) {
-  auto result = connection.query(fmt::format(
-      "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA "
-      "WHERE SCHEMA_NAME = {}",
-      sql::quote_string(database)));
+  auto result = connection.query(
+      fmt::format("SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA "
+                  "WHERE SCHEMA_NAME = {}",
+                  sql::quote_string(database)));
   DatabaseDefaults defaults;
   if (!result.rows.empty() && result.rows[0].size() >= 2 && result.rows[0][0] && result.rows[0][1] &&
       sql::is_plain_name(*result.rows[0][0]) && sql::is_plain_name(*result.rows[0][1])) {
@@ -125,10 +124,10 @@ DatabaseObjects list_objects(db::Connection& connection, const std::string& data
   objects.packages = names_of(connection, fmt::format("SELECT ROUTINE_NAME FROM information_schema.ROUTINES "
                                                       "WHERE ROUTINE_SCHEMA = {} AND ROUTINE_TYPE = 'PACKAGE'",
                                                       schema));
-  objects.package_bodies = names_of(connection,
-                                    fmt::format("SELECT ROUTINE_NAME FROM information_schema.ROUTINES "
-                                                "WHERE ROUTINE_SCHEMA = {} AND ROUTINE_TYPE = 'PACKAGE BODY'",
-                                                schema));
+  objects.package_bodies =
+      names_of(connection, fmt::format("SELECT ROUTINE_NAME FROM information_schema.ROUTINES "
+                                       "WHERE ROUTINE_SCHEMA = {} AND ROUTINE_TYPE = 'PACKAGE BODY'",
+                                       schema));
   objects.events = names_of(
       connection, fmt::format("SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = {}", schema));
   return objects;

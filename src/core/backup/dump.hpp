@@ -41,7 +41,7 @@ struct DatabaseObjects {
   std::vector<TableObject> tables;  // tables, views and sequences, in byte order of name
   std::vector<std::string> procedures;
   std::vector<std::string> functions;
-  std::vector<std::string> packages;       // CREATE PACKAGE (sql_mode=ORACLE)
+  std::vector<std::string> packages;        // CREATE PACKAGE (sql_mode=ORACLE)
   std::vector<std::string> package_bodies;  // CREATE PACKAGE BODY
   std::vector<std::string> events;
 };
@@ -77,14 +77,14 @@ DumpSummary dump_database(db::Connection& connection, const DumpSettings& settin
 // not every table of every database. A foreign key from another database is not seen (with
 // FOREIGN_KEY_CHECKS=0 the load does not need the key, added back after the rows anyway).
 std::map<std::string, std::set<std::string>> referenced_columns(db::Connection& connection,
-                                                              const std::string& database);
+                                                                const std::string& database);
 struct WrittenTable {
   std::string add_keys;      // the ALTER TABLE adding the keys deferred after the rows; empty: none
   bool partitioned = false;  // its rows go without DISABLE/ENABLE KEYS (see write_table_rows)
 };
 // Writes the definition.
 WrittenTable write_create_table(db::Connection& connection, const std::string& database, const std::string& table,
-                               const std::set<std::string>& referenced, DumpWriter& out);
+                                const std::set<std::string>& referenced, DumpWriter& out);
 void write_deferred_keys(const std::string& table, const std::string& add_keys, DumpWriter& out);
 // Writes the rows as extended INSERTs and adds each row's text to `digest` (proof/row_digest).
 // Between DISABLE KEYS and ENABLE KEYS, as mysqldump does, unless `keys_toggle` is false: on a
@@ -103,8 +103,8 @@ void write_view_placeholder(db::Connection& connection, const std::string& datab
 // The real views, each after the views it reads.
 void write_views(db::Connection& connection, const std::string& database, const std::vector<std::string>& views,
                  DumpWriter& out);
-void write_routine(db::Connection& connection, const std::string& database, const std::string& name,
-                   RoutineKind kind, const std::string& database_collation, DumpWriter& out);
+void write_routine(db::Connection& connection, const std::string& database, const std::string& name, RoutineKind kind,
+                   const std::string& database_collation, DumpWriter& out);
 void write_event(db::Connection& connection, const std::string& database, const std::string& name,
                  const std::string& database_collation, DumpWriter& out);
 // A MERGE table's definition only (TableObject::merge).

@@ -32,11 +32,10 @@ std::string plain_name(const std::string& name) {
 std::string column_named(const db::ResultTable& result, std::string_view name) {
   for (std::size_t i = 0; i < result.columns.size() && i < result.rows[0].size(); ++i) {
     const std::string& column = result.columns[i];
-    const bool same = column.size() == name.size() &&
-                      std::equal(column.begin(), column.end(), name.begin(), [](char a, char b) {
-                        return std::tolower(static_cast<unsigned char>(a)) ==
-                               std::tolower(static_cast<unsigned char>(b));
-                      });
+    const bool same =
+        column.size() == name.size() && std::equal(column.begin(), column.end(), name.begin(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+        });
     if (same) {
       return result.rows[0][i].value_or("");
     }
@@ -54,7 +53,7 @@ struct Definition {
   std::string time_zone;             // events only
   std::string character_set_client;  // empty when unknown or not a plain name
   std::string collation_connection;
-  std::string database_collation;    // routines, triggers, events: the database's when created
+  std::string database_collation;  // routines, triggers, events: the database's when created
 };
 
 class BinaryResults {
@@ -206,11 +205,11 @@ void write_sequence(db::Connection& connection, const std::string& database, con
     throw Error(ErrorCode::server, fmt::format("cannot read the definition of sequence {}.{}", database, sequence));
   }
   const std::string create = *result.rows[0][1];
-  auto state = connection.query(
-      fmt::format("SELECT next_not_cached_value, cycle_count FROM {}", qualified(database, sequence)));
+  auto state =
+      connection.query(fmt::format("SELECT next_not_cached_value, cycle_count FROM {}", qualified(database, sequence)));
   const std::string name = sql::quote_identifier(sequence);
-  out.write(fmt::format("--\n-- Sequence {}\n--\n\nDROP TABLE IF EXISTS {};\n{};\n",
-                        comment_identifier(sequence), name, create));
+  out.write(fmt::format("--\n-- Sequence {}\n--\n\nDROP TABLE IF EXISTS {};\n{};\n", comment_identifier(sequence), name,
+                        create));
   if (!state.rows.empty() && state.rows[0].size() >= 2 && state.rows[0][0]) {
     // The next value not yet handed out, and for a CYCLE sequence the round it is in: the restored
     // sequence continues where this one was (SETVAL's fourth argument sets the round).
@@ -223,14 +222,13 @@ void write_sequence(db::Connection& connection, const std::string& database, con
 
 void write_view_placeholder(db::Connection& connection, const std::string& database, const std::string& view,
                             DumpWriter& out) {
-  auto columns = connection.query(fmt::format(
-      "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = {} AND TABLE_NAME = {} "
-      "ORDER BY ORDINAL_POSITION",
-      sql::quote_string(database), sql::quote_string(view)));
+  auto columns = connection.query(
+      fmt::format("SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = {} AND TABLE_NAME = {} "
+                  "ORDER BY ORDINAL_POSITION",
+                  sql::quote_string(database), sql::quote_string(view)));
   std::string select;
   for (const auto& row : columns.rows) {
-    select +=
-        fmt::format("{}\n 1 AS {}", select.empty() ? "" : ",", sql::quote_identifier(row[0].value_or("")));
+    select += fmt::format("{}\n 1 AS {}", select.empty() ? "" : ",", sql::quote_identifier(row[0].value_or("")));
   }
   if (select.empty()) {
     select = " 1 AS `ifnbackup_placeholder`";
@@ -247,9 +245,8 @@ namespace {
 
 void write_view(const std::string& view, const Definition& definition, DumpWriter& out) {
   const std::string name = sql::quote_identifier(view);
-  std::string text =
-      fmt::format("--\n-- Final view structure for view {}\n--\n\n/*!50001 DROP VIEW IF EXISTS {}*/;\n",
-                  comment_identifier(view), name);
+  std::string text = fmt::format("--\n-- Final view structure for view {}\n--\n\n/*!50001 DROP VIEW IF EXISTS {}*/;\n",
+                                 comment_identifier(view), name);
   // A view's literals and comparisons take the character set and collation of the session that
   // made it.
   if (!definition.character_set_client.empty()) {
@@ -289,8 +286,8 @@ void write_views(db::Connection& connection, const std::string& database, const 
   }
 }
 
-void write_routine(db::Connection& connection, const std::string& database, const std::string& name,
-                   RoutineKind kind, const std::string& database_collation, DumpWriter& out) {
+void write_routine(db::Connection& connection, const std::string& database, const std::string& name, RoutineKind kind,
+                   const std::string& database_collation, DumpWriter& out) {
   const char* what = kind == RoutineKind::function    ? "FUNCTION"
                      : kind == RoutineKind::procedure ? "PROCEDURE"
                      : kind == RoutineKind::package   ? "PACKAGE"
@@ -301,12 +298,11 @@ void write_routine(db::Connection& connection, const std::string& database, cons
                                                        : "Package body";
   Definition definition = show_create(connection, what, database, name, fmt::format("Create {}", title));
   const std::string comment = stored_comment(
-      connection,
-      fmt::format("SELECT ROUTINE_COMMENT FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = {} "
-                  "AND ROUTINE_NAME = {} AND ROUTINE_TYPE = {}",
-                  sql::quote_string(database), sql::quote_string(name), sql::quote_string(what)));
-  definition.text = comment_for_mode(std::move(definition.text), definition.sql_mode, comment,
-                                     fmt::format("{} {}", title, name));
+      connection, fmt::format("SELECT ROUTINE_COMMENT FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = {} "
+                              "AND ROUTINE_NAME = {} AND ROUTINE_TYPE = {}",
+                              sql::quote_string(database), sql::quote_string(name), sql::quote_string(what)));
+  definition.text =
+      comment_for_mode(std::move(definition.text), definition.sql_mode, comment, fmt::format("{} {}", title, name));
   out.write(fmt::format("--\n-- {} {}\n--\n\n", title, comment_identifier(name)));
   write_body(out, definition, database_collation,
              fmt::format("/*!50003 DROP {} IF EXISTS {} */", what, sql::quote_identifier(name)));
@@ -321,8 +317,8 @@ void write_event(db::Connection& connection, const std::string& database, const 
                               sql::quote_string(database), sql::quote_string(name)));
   definition.text =
       comment_for_mode(std::move(definition.text), definition.sql_mode, comment, fmt::format("event {}", name));
-  out.write(fmt::format("--\n-- Event {}\n--\n\n/*!50106 DROP EVENT IF EXISTS {} */;\n",
-                        comment_identifier(name), sql::quote_identifier(name)));
+  out.write(fmt::format("--\n-- Event {}\n--\n\n/*!50106 DROP EVENT IF EXISTS {} */;\n", comment_identifier(name),
+                        sql::quote_identifier(name)));
   write_body(out, definition, database_collation);
 }
 

@@ -30,11 +30,11 @@ std::string strip_own_database(std::string create, const std::string& database) 
 }
 
 std::map<std::string, std::set<std::string>> referenced_columns(db::Connection& connection,
-                                                              const std::string& database) {
-  auto result = connection.query(fmt::format(
-      "SELECT REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE "
-      "WHERE TABLE_SCHEMA = {0} AND REFERENCED_TABLE_SCHEMA = {0} AND REFERENCED_COLUMN_NAME IS NOT NULL",
-      sql::quote_string(database)));
+                                                                const std::string& database) {
+  auto result = connection.query(
+      fmt::format("SELECT REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE "
+                  "WHERE TABLE_SCHEMA = {0} AND REFERENCED_TABLE_SCHEMA = {0} AND REFERENCED_COLUMN_NAME IS NOT NULL",
+                  sql::quote_string(database)));
   std::map<std::string, std::set<std::string>> columns;
   for (auto& row : result.rows) {
     if (row.size() >= 2 && row[0] && row[1]) {
@@ -45,7 +45,7 @@ std::map<std::string, std::set<std::string>> referenced_columns(db::Connection& 
 }
 
 WrittenTable write_create_table(db::Connection& connection, const std::string& database, const std::string& table,
-                               const std::set<std::string>& referenced, DumpWriter& out) {
+                                const std::set<std::string>& referenced, DumpWriter& out) {
   auto create = connection.query(fmt::format("SHOW CREATE TABLE {}", qualified(database, table)));
   if (create.rows.empty() || create.rows[0].size() < 2 || !create.rows[0][1]) {
     throw Error(ErrorCode::server, fmt::format("SHOW CREATE TABLE {} returned nothing", table));
@@ -68,9 +68,10 @@ void write_merge_table(db::Connection& connection, const std::string& database, 
     throw Error(ErrorCode::server, fmt::format("SHOW CREATE TABLE {} returned nothing", table));
   }
   const std::string name = sql::quote_identifier(table);
-  out.write(fmt::format("--\n-- Table structure for MERGE table {} (its rows are those of the tables it unites)\n"
-                        "--\n\nDROP TABLE IF EXISTS {};\n{};\n\n",
-                        name, name, strip_own_database(*create.rows[0][1], database)));
+  out.write(
+      fmt::format("--\n-- Table structure for MERGE table {} (its rows are those of the tables it unites)\n"
+                  "--\n\nDROP TABLE IF EXISTS {};\n{};\n\n",
+                  name, name, strip_own_database(*create.rows[0][1], database)));
 }
 
 void write_deferred_keys(const std::string& table, const std::string& add_keys, DumpWriter& out) {
@@ -145,9 +146,8 @@ std::uint64_t write_table_rows(db::Connection& connection, const std::string& da
     if (in_statement) {
       buffer.append(";\n");
     }
-    out.write(keys_toggle
-                  ? fmt::format("/*!40000 ALTER TABLE {} ENABLE KEYS */;\n\n", sql::quote_identifier(table))
-                  : std::string("\n"));
+    out.write(keys_toggle ? fmt::format("/*!40000 ALTER TABLE {} ENABLE KEYS */;\n\n", sql::quote_identifier(table))
+                          : std::string("\n"));
   }
   connection.execute("ROLLBACK TO SAVEPOINT ifnbackup_table");
   return rows;

@@ -87,7 +87,7 @@ std::vector<Section> DumpWriter::place_sections(const std::vector<io::GzipRange>
 }
 
 std::string DumpWriter::finish(const std::vector<TableCount>& tables, std::chrono::system_clock::time_point completed,
-                              const sign::SigningKey* key) {
+                               const sign::SigningKey* key) {
   m_buffer.append(format_manifest(tables));
   flush();
   cut_range();  // the index starts a range of its own
@@ -104,8 +104,9 @@ std::string DumpWriter::finish(const std::vector<TableCount>& tables, std::chron
   const std::string sha = util::Sha256::hex(m_sha.finish());
   // Outside the hashed content, like the checksum line; the completion marker stays the last line.
   const std::string signature =
-      key == nullptr ? std::string()
-                     : sign::format_signature_line(key->public_key(), key->sign(sign::signed_message(sha, m_written, index_sha)));
+      key == nullptr
+          ? std::string()
+          : sign::format_signature_line(key->public_key(), key->sign(sign::signed_message(sha, m_written, index_sha)));
   m_gzip.append_stored(locator + format_checksum_line(sha, m_written) + signature + format_completion_line(completed));
   return sha;
 }

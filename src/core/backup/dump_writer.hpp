@@ -68,7 +68,7 @@ class DumpWriter {
 
  private:
   struct Mark {
-    Section section;     // kind, table, rows, with_previous; placed by finish()
+    Section section;      // kind, table, rows, with_previous; placed by finish()
     std::uint64_t range;  // its gzip range (ParallelGzipWriter::cut()); unused with_previous
   };
   void flush();
@@ -81,7 +81,7 @@ class DumpWriter {
   std::size_t m_chunk_bytes;
   std::string m_buffer;
   util::Sha256 m_sha;
-  util::Sha256 m_range_sha;                  // of the current range
+  util::Sha256 m_range_sha;                 // of the current range
   std::vector<std::string> m_range_sha256;  // of each range before it, by number
   std::uint64_t m_written = 0;
   std::vector<Mark> m_marks;

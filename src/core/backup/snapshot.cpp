@@ -76,9 +76,8 @@ SnapshotInfo start_snapshot(db::Connection& connection) {
       }
     }
     if (!info.binlog_file.empty()) {
-      if (auto gtid =
-              try_query(connection, fmt::format("SELECT BINLOG_GTID_POS({}, {})",
-                                                sql::quote_string(info.binlog_file), info.binlog_position))) {
+      if (auto gtid = try_query(connection, fmt::format("SELECT BINLOG_GTID_POS({}, {})",
+                                                        sql::quote_string(info.binlog_file), info.binlog_position))) {
         if (!gtid->rows.empty() && gtid->rows[0][0]) {
           info.gtid_position = *gtid->rows[0][0];
         }

@@ -69,8 +69,7 @@ std::chrono::system_clock::time_point local_to_time_point(const LocalDateTime& t
   const std::time_t seconds = std::mktime(&tm);
   // A name dated after 2262 (a typo, or a forgery) would wrap round to a date long past.
   constexpr auto k_last_second =
-      std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::time_point::max())
-          .time_since_epoch();
+      std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::time_point::max()).time_since_epoch();
   if (seconds >= k_last_second.count()) {
     return std::chrono::system_clock::time_point::max();
   }
@@ -132,24 +131,21 @@ std::optional<BackupName> parse_backup_name(std::string_view name, std::string_v
   return result;
 }
 
-bool dated_in_future(std::chrono::system_clock::time_point timestamp,
-                     std::chrono::system_clock::time_point now) {
+bool dated_in_future(std::chrono::system_clock::time_point timestamp, std::chrono::system_clock::time_point now) {
   return timestamp > now && timestamp - now > k_future_tolerance;
 }
 
 std::string format_backup_name(std::string_view prefix, std::chrono::system_clock::time_point when) {
-  const std::time_t seconds =
-      std::chrono::system_clock::to_time_t(std::chrono::floor<std::chrono::seconds>(when));
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(std::chrono::floor<std::chrono::seconds>(when));
   std::tm tm{};
   if (localtime_r(&seconds, &tm) == nullptr) {
     throw Error(ErrorCode::internal, fmt::format("cannot convert time {} to local time", seconds));
   }
-  return fmt::format("{}_{:04}{:02}{:02}_{:02}{:02}{:02}{}", prefix, tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, k_backup_suffix);
+  return fmt::format("{}_{:04}{:02}{:02}_{:02}{:02}{:02}{}", prefix, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                     tm.tm_hour, tm.tm_min, tm.tm_sec, k_backup_suffix);
 }
 
-CatalogEntry catalog_entry_from_name(const std::filesystem::path& dir, std::string_view name,
-                                     std::string_view prefix) {
+CatalogEntry catalog_entry_from_name(const std::filesystem::path& dir, std::string_view name, std::string_view prefix) {
   CatalogEntry entry;
   entry.name = std::string(name);
   entry.path = dir / entry.name;

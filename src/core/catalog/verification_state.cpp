@@ -160,10 +160,9 @@ void VerificationState::record_schema_check(const CatalogEntry& entry, std::stri
 void VerificationState::save() const {
   std::string text;
   for (const auto& [name, r] : m_records) {
-    text += fmt::format(
-        "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}", name, r.size, r.mtime_ticks, verify_status_name(r.status),
-        std::chrono::duration_cast<std::chrono::seconds>(r.verified_at.time_since_epoch()).count(), r.tables,
-        r.rows, r.reason, r.holds_tables ? 1 : 0);
+    text += fmt::format("{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}", name, r.size, r.mtime_ticks, verify_status_name(r.status),
+                        std::chrono::duration_cast<std::chrono::seconds>(r.verified_at.time_since_epoch()).count(),
+                        r.tables, r.rows, r.reason, r.holds_tables ? 1 : 0);
     // The database ("-": none recorded, "?": not known yet), then the schema check.
     text += '\t' + (r.database_known ? (r.database ? hex_of(*r.database) : std::string("-")) : std::string("?"));
     text += '\t' + r.schema_check + '\n';

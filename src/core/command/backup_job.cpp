@@ -52,9 +52,10 @@ void log_schema_check(const SchemaCheckResult& result) {
       spdlog::warn("schema check not run: {}", result.detail);
       break;
     case SchemaCheckOutcome::failed:
-      spdlog::error("schema check FAILED in scratch database '{}', dropped: the server refused {} statement{} of the "
-                    "new backup's schema; first: {}",
-                    result.scratch_database, result.refused, result.refused == 1 ? "" : "s", result.detail);
+      spdlog::error(
+          "schema check FAILED in scratch database '{}', dropped: the server refused {} statement{} of the "
+          "new backup's schema; first: {}",
+          result.scratch_database, result.refused, result.refused == 1 ? "" : "s", result.detail);
       break;
   }
 }

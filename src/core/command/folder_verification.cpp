@@ -3,9 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include "ifnbackup/error.hpp"
-#include "ifnbackup/verification_state.hpp"
 #include "ifnbackup/restore.hpp"
 #include "ifnbackup/signing.hpp"
+#include "ifnbackup/verification_state.hpp"
 
 namespace ifnbackup {
 namespace {
@@ -96,11 +96,11 @@ FolderVerification verify_folder_files(const FolderVerificationOptions& options,
     } else {
       ++outcome.incomplete;
     }
+    if (each) {
+      each(file);  // its line first, then the log's
+    }
     spdlog::log(file.result.ok() ? spdlog::level::info : spdlog::level::err, "verify {}: {}{}", path.string(),
                 verify_status_name(file.result.status), file.result.reason.empty() ? "" : ": " + file.result.reason);
-    if (each) {
-      each(file);
-    }
     outcome.files.push_back(std::move(file));
   }
   if (have_folder) {

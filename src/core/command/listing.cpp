@@ -36,8 +36,7 @@ FolderListing list_backup_folder(const std::filesystem::path& backup_dir, const 
     switch (file.entry.kind) {
       case BackupKind::backup:
         ++listing.backups;
-        if (!listing.newest_good &&
-            health_of(file.verification ? &*file.verification : nullptr) == Health::good &&
+        if (!listing.newest_good && health_of(file.verification ? &*file.verification : nullptr) == Health::good &&
             !dated_in_future(file.entry.timestamp, now)) {
           listing.newest_good = file;
         }

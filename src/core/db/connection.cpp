@@ -1,8 +1,8 @@
 #include "db/connection.hpp"
 
+#include <errmsg.h>
 #include <mysql.h>
 #include <mysqld_error.h>
-#include <errmsg.h>
 #include <sys/stat.h>
 
 #include <fmt/format.h>
@@ -34,7 +34,9 @@ namespace ifnbackup::db {
 
 namespace {
 
-MYSQL* handle(void* p) { return static_cast<MYSQL*>(p); }
+MYSQL* handle(void* p) {
+  return static_cast<MYSQL*>(p);
+}
 
 sql::ValueKind kind_of(const MYSQL_FIELD& field) {
   switch (field.type) {
@@ -119,7 +121,9 @@ void set_ssl_options(MYSQL* mysql, const ConnectionOptions& options) {
   }
 }
 
-const char* or_null(const std::string& s) { return s.empty() ? nullptr : s.c_str(); }
+const char* or_null(const std::string& s) {
+  return s.empty() ? nullptr : s.c_str();
+}
 
 }  // namespace
 
@@ -192,8 +196,8 @@ std::unique_ptr<Connection> Connection::open(const ConnectionOptions& options, b
   }
   const std::string database = select_database ? options.database : std::string();
   const MYSQL* ok = mysql_real_connect(mysql, or_null(options.host), or_null(options.user),
-                                      options.password_file.empty() ? nullptr : password.c_str(),
-                                      or_null(database), options.port, or_null(options.socket), 0);
+                                       options.password_file.empty() ? nullptr : password.c_str(), or_null(database),
+                                       options.port, or_null(options.socket), 0);
   std::fill(password.begin(), password.end(), '\0');
   if (ok == nullptr) {
     const unsigned code = mysql_errno(mysql);
@@ -205,8 +209,9 @@ std::unique_ptr<Connection> Connection::open(const ConnectionOptions& options, b
     }
     std::string hint = "check host, port and socket, and that the server is running";
     if (code == ER_ACCESS_DENIED_ERROR || code == ER_DBACCESS_DENIED_ERROR) {
-      hint = "check the user and the password in the option file (--defaults-file, ~/.my.cnf [client]) "
-             "or --password-file";
+      hint =
+          "check the user and the password in the option file (--defaults-file, ~/.my.cnf [client]) "
+          "or --password-file";
     }
     throw Error(ErrorCode::connection,
                 fmt::format("cannot connect to {}: {} (error {})", connection->m_description, message, code), hint);
@@ -252,9 +257,8 @@ void Connection::throw_error(std::string_view what) {
   if (code == CR_SERVER_LOST || code == CR_SERVER_GONE_ERROR) {
     hint = "the server went away: check that it is running and its error log";
   }
-  throw Error(ErrorCode::server, fmt::format("{} failed on {}: {} (error {})", what, m_description,
-                                             mysql_error(mysql), code),
-              hint);
+  throw Error(ErrorCode::server,
+              fmt::format("{} failed on {}: {} (error {})", what, m_description, mysql_error(mysql), code), hint);
 }
 
 void Connection::execute(std::string_view sql) {

@@ -27,19 +27,16 @@ std::string database_lock_name(const std::string& database) {
 DatabaseLock::DatabaseLock(const ConnectionOptions& options, const std::string& database)
     : m_name(database_lock_name(database)) {
   m_connection = Connection::open(options, false);
-  const auto got =
-      m_connection->query_value(fmt::format("SELECT GET_LOCK({}, 0)", sql::quote_string(m_name)));
+  const auto got = m_connection->query_value(fmt::format("SELECT GET_LOCK({}, 0)", sql::quote_string(m_name)));
   if (!got || *got != "1") {
     const auto holder =
-        m_connection->query_value(fmt::format("SELECT IS_USED_LOCK({})", sql::quote_string(m_name)))
-            .value_or("?");
-    throw Error(
-        ErrorCode::lock_held,
-        printable(fmt::format("another ifnbackup run holds database '{}' on {} (server lock '{}', "
-                              "connection {})",
-                              database, m_connection->description(), m_name, holder)),
-        "wait for it to finish (a backup, restore or drill of that database, maybe from another folder); "
-        "SHOW PROCESSLIST shows it");
+        m_connection->query_value(fmt::format("SELECT IS_USED_LOCK({})", sql::quote_string(m_name))).value_or("?");
+    throw Error(ErrorCode::lock_held,
+                printable(fmt::format("another ifnbackup run holds database '{}' on {} (server lock '{}', "
+                                      "connection {})",
+                                      database, m_connection->description(), m_name, holder)),
+                "wait for it to finish (a backup, restore or drill of that database, maybe from another folder); "
+                "SHOW PROCESSLIST shows it");
   }
 }
 

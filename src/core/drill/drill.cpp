@@ -29,15 +29,14 @@ constexpr const char* k_drill_lock_name = ".ifnbackup-drill.lock";
 
 constexpr std::size_t k_max_database_name = 64;
 
-constexpr std::array<std::string_view, 4> k_system_schemas = {"information_schema", "performance_schema",
-                                                              "mysql", "sys"};
+constexpr std::array<std::string_view, 4> k_system_schemas = {"information_schema", "performance_schema", "mysql",
+                                                              "sys"};
 
 // The server as it names itself: the same whichever way it is reached (socket, 127.0.0.1, a name).
 std::string server_identity(db::Connection& server) {
   const auto row = server.query("SELECT @@hostname, @@port");
   if (row.rows.empty() || row.rows[0].size() < 2 || !row.rows[0][0] || !row.rows[0][1]) {
-    throw Error(ErrorCode::server,
-                fmt::format("{} did not say its host name and port", server.description()));
+    throw Error(ErrorCode::server, fmt::format("{} did not say its host name and port", server.description()));
   }
   return *row.rows[0][0] + ":" + *row.rows[0][1];
 }
@@ -64,8 +63,8 @@ void drop_database(const DrillOptions& options, const std::string& database) {
 
 // After a failed drill: the record keeps the scratch database while it exists (the next drill may
 // drop it), and forgets it once the restore's roll-back dropped it.
-void forget_if_dropped(drill::ScratchRecord& record, const std::string& server_id,
-                       const DrillOptions& options, const std::string& scratch) {
+void forget_if_dropped(drill::ScratchRecord& record, const std::string& server_id, const DrillOptions& options,
+                       const std::string& scratch) {
   try {
     auto server = db::Connection::open(options.connection, false);
     if (!database_exists(*server, scratch)) {
@@ -91,8 +90,7 @@ std::string failure_hint(const Error& error, const DrillOptions& options, const 
                        : std::string("ifnbackup drill FILE --keep keeps the scratch database to "
                                      "compare"));
     case ErrorCode::restore_rolled_back:
-      return fmt::format("the scratch database '{}' was dropped; drill.log names the failing statement",
-                         scratch);
+      return fmt::format("the scratch database '{}' was dropped; drill.log names the failing statement", scratch);
     case ErrorCode::restore_failed:
       if (options.keep) {
         return fmt::format(
@@ -114,13 +112,12 @@ std::string claim_scratch(const DrillOptions& options, const std::string& scratc
   std::string server_id = server_identity(*server);
   if (database_exists(*server, scratch)) {
     if (!record.contains(server_id, scratch)) {
-      throw Error(
-          ErrorCode::usage,
-          fmt::format("database '{}' exists on {} and is not a drill's scratch database: the drill never "
-                      "touches it; nothing was changed",
-                      scratch, server->description()),
-          "name another scratch database with --into; if this one is a leftover nobody needs, drop it "
-          "yourself first");
+      throw Error(ErrorCode::usage,
+                  fmt::format("database '{}' exists on {} and is not a drill's scratch database: the drill never "
+                              "touches it; nothing was changed",
+                              scratch, server->description()),
+                  "name another scratch database with --into; if this one is a leftover nobody needs, drop it "
+                  "yourself first");
     }
     spdlog::info("dropping '{}', the scratch database a previous drill left", scratch);
     server->execute(fmt::format("DROP DATABASE {}", sql::quote_identifier(scratch)));
@@ -149,13 +146,12 @@ void drop_scratch(const DrillOptions& options, const DrillResult& result, std::c
   try {
     drop_database(options, result.scratch_database);
   } catch (const Error& error) {
-    throw Error(
-        error.code(),
-        fmt::format("the drill proved {} of {} tables in {:.1f} s, but its scratch database '{}' could not "
-                    "be dropped: {}",
-                    result.tables_proven, result.checks.size(), static_cast<double>(took.count()) / 1000.0,
-                    result.scratch_database, error.what()),
-        "drop it yourself (it holds a copy of the data), or grant DROP on it; the next drill drops it too");
+    throw Error(error.code(),
+                fmt::format("the drill proved {} of {} tables in {:.1f} s, but its scratch database '{}' could not "
+                            "be dropped: {}",
+                            result.tables_proven, result.checks.size(), static_cast<double>(took.count()) / 1000.0,
+                            result.scratch_database, error.what()),
+                "drop it yourself (it holds a copy of the data), or grant DROP on it; the next drill drops it too");
   }
 }
 
@@ -174,27 +170,23 @@ std::string drill_scratch_database(const DrillOptions& options) {
   if (scratch == source) {
     throw Error(
         ErrorCode::usage,
-        fmt::format("--into '{}' is the configured database: a drill never touches it; nothing was changed",
-                    scratch),
+        fmt::format("--into '{}' is the configured database: a drill never touches it; nothing was changed", scratch),
         "leave --into out (the drill uses <database>_drill) or name a scratch database");
   }
   std::string lower = scratch;
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (std::find(k_system_schemas.begin(), k_system_schemas.end(), lower) != k_system_schemas.end()) {
-    throw Error(ErrorCode::usage,
-                fmt::format("'{}' is a system schema: a drill never restores into it", scratch),
+    throw Error(ErrorCode::usage, fmt::format("'{}' is a system schema: a drill never restores into it", scratch),
                 "name a scratch database with --into");
   }
   if (scratch.size() > k_max_database_name) {
-    throw Error(
-        ErrorCode::usage,
-        fmt::format("the scratch database name '{}' is {} characters: a database name holds at most {}",
-                    scratch, scratch.size(), k_max_database_name),
-        "name a shorter one with --into");
+    throw Error(ErrorCode::usage,
+                fmt::format("the scratch database name '{}' is {} characters: a database name holds at most {}",
+                            scratch, scratch.size(), k_max_database_name),
+                "name a shorter one with --into");
   }
-  if (std::any_of(scratch.begin(), scratch.end(),
-                  [](char c) { return static_cast<unsigned char>(c) < 0x20; })) {
+  if (std::any_of(scratch.begin(), scratch.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; })) {
     throw Error(ErrorCode::usage, "the scratch database name holds a control character",
                 "name it with printable characters (--into)");
   }
@@ -225,12 +217,11 @@ DrillResult run_drill(const DrillOptions& options, const DrillCallbacks& callbac
     // Never a safety snapshot, never someone's database: the scratch database must still be absent.
     if (plan.target_exists) {
       appeared = true;
-      throw Error(
-          ErrorCode::usage,
-          fmt::format("database '{}' was created by someone else while the drill started; nothing was "
-                      "changed",
-                      scratch),
-          "run the drill again with another --into");
+      throw Error(ErrorCode::usage,
+                  fmt::format("database '{}' was created by someone else while the drill started; nothing was "
+                              "changed",
+                              scratch),
+                  "run the drill again with another --into");
     }
     result.server = plan.server;
     result.compressed_bytes = plan.verification.compressed_bytes;
@@ -240,8 +231,7 @@ DrillResult run_drill(const DrillOptions& options, const DrillCallbacks& callbac
     if (callbacks.plan) {
       callbacks.plan(plan);
     }
-    spdlog::info("drill: restoring {} into the scratch database '{}' on {}", plan.file.string(), scratch,
-                 plan.server);
+    spdlog::info("drill: restoring {} into the scratch database '{}' on {}", plan.file.string(), scratch, plan.server);
     return true;
   };
   restore_callbacks.progress = callbacks.progress;
@@ -257,14 +247,14 @@ DrillResult run_drill(const DrillOptions& options, const DrillCallbacks& callbac
     } else {
       forget_if_dropped(record, server_id, options, scratch);
     }
-    throw Error(error.code(), fmt::format("drill failed: {}", error.what()),
-                failure_hint(error, options, scratch));
+    throw Error(error.code(), fmt::format("drill failed: {}", error.what()), failure_hint(error, options, scratch));
   }
   result.file = restored.file;
   result.checks = std::move(restored.checks);
-  result.tables_proven = static_cast<std::size_t>(
-      std::count_if(result.checks.begin(), result.checks.end(),
-                    [](const TableCheck& check) { return check.proof == ProofVerdict::identical; }));
+  result.tables_proven =
+      static_cast<std::size_t>(std::count_if(result.checks.begin(), result.checks.end(), [](const TableCheck& check) {
+        return check.proof == ProofVerdict::identical;
+      }));
   result.restore_duration = restored.duration;
 
   result.kept = options.keep;
@@ -273,8 +263,7 @@ DrillResult run_drill(const DrillOptions& options, const DrillCallbacks& callbac
     record.remove(server_id, scratch);
     record.save();
   }
-  result.duration =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
   return result;
 }
 

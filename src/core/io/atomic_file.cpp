@@ -60,7 +60,9 @@ AtomicFile::AtomicFile(fs::path final_path)
   }
 }
 
-AtomicFile::~AtomicFile() { discard(); }
+AtomicFile::~AtomicFile() {
+  discard();
+}
 
 void AtomicFile::discard() noexcept {
   if (m_fd >= 0) {

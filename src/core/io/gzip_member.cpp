@@ -83,11 +83,10 @@ MemberInflater::Step MemberInflater::inflate(std::span<const unsigned char> in, 
   step.consumed = available - z.avail_in;
   step.produced = capacity - z.avail_out;
   step.member_end = rc == Z_STREAM_END;
-  if (rc != Z_OK && rc != Z_BUF_ERROR && rc != Z_STREAM_END) {
-    throw_error(rc, offset + step.consumed);
-  }
-  if (rc == Z_BUF_ERROR && step.produced == 0 && z.avail_in > 0) {
-    throw_error(rc, offset + step.consumed);  // no progress with input and output space: cannot happen
+  const bool stuck = rc == Z_BUF_ERROR && step.produced == 0 && z.avail_in > 0;  // cannot happen
+  if ((rc != Z_OK && rc != Z_BUF_ERROR && rc != Z_STREAM_END) || stuck) {
+    step.failure = rc;
+    step.failure_offset = offset + step.consumed;
   }
   return step;
 }
@@ -97,8 +96,7 @@ void MemberInflater::throw_error(int rc, std::uint64_t offset) const {
   switch (rc) {
     case Z_DATA_ERROR:
     case Z_NEED_DICT:
-      throw Error(ErrorCode::corrupt,
-                  m_name + ": " + detail + " at compressed offset " + std::to_string(offset),
+      throw Error(ErrorCode::corrupt, m_name + ": " + detail + " at compressed offset " + std::to_string(offset),
                   "the file is damaged; use another backup");
     case Z_MEM_ERROR:
       throw Error(ErrorCode::internal, "out of memory while decompressing " + m_name);
@@ -165,8 +163,8 @@ std::optional<StoredTail> read_stored_tail(const std::filesystem::path& path) {
   }
   const std::size_t start = want - k_overhead - length;
   const unsigned char* member = bytes + start;
-  if (std::memcmp(member, k_header, 4) != 0 || member[10] != 1 ||
-      get_le(member + 11, 2) != length || get_le(member + 13, 2) != (~length & 0xffffu)) {
+  if (std::memcmp(member, k_header, 4) != 0 || member[10] != 1 || get_le(member + 11, 2) != length ||
+      get_le(member + 13, 2) != (~length & 0xffffu)) {
     return std::nullopt;
   }
   StoredTail result;

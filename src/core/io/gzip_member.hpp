@@ -51,10 +51,15 @@ class MemberInflater {
     std::size_t consumed = 0;  // bytes of `in` read
     std::size_t produced = 0;  // bytes of `out` written
     bool member_end = false;   // the member ended, its CRC-32 and length checked
+    int failure = 0;           // zlib's code when the data is bad: raise(step) after counting what was decoded
+    std::uint64_t failure_offset = 0;
   };
   // Decodes what it can of `in` into `out`. `offset`: the compressed offset of in[0] in the file,
-  // for messages. Throws Error(corrupt) for bad data, naming its offset; Error(internal) otherwise.
+  // for messages. Bad data is returned as the step's failure (what was decoded before it still
+  // counts: a bad CRC is found once the whole member is decoded).
   Step inflate(std::span<const unsigned char> in, std::span<char> out, std::uint64_t offset);
+  // Throws the step's failure: Error(corrupt) for bad data, naming its offset; Error(internal) otherwise.
+  [[noreturn]] void raise(const Step& step) const { throw_error(step.failure, step.failure_offset); }
 
  private:
   // Every zlib return code that is a failure goes through here.

@@ -178,13 +178,11 @@ bool GzipReader::start_member() {
     if (m_members == 0) {
       throw Error(ErrorCode::corrupt, s.name + ": not a gzip file");
     }
-    throw Error(ErrorCode::corrupt, s.name + ": trailing garbage after gzip member " +
-                                        std::to_string(m_members) + " at compressed offset " +
-                                        std::to_string(s.base + s.consumed()));
+    throw Error(ErrorCode::corrupt, s.name + ": trailing garbage after gzip member " + std::to_string(m_members) +
+                                        " at compressed offset " + std::to_string(s.base + s.consumed()));
   }
   if (!have_two) {
-    throw Error(ErrorCode::incomplete, s.name +
-                                           ": unexpected end of file in a gzip header at compressed offset " +
+    throw Error(ErrorCode::incomplete, s.name + ": unexpected end of file in a gzip header at compressed offset " +
                                            std::to_string(s.base + s.consumed()));
   }
   if (m_members > 0) {
@@ -263,6 +261,9 @@ std::size_t GzipReader::read(std::span<char> out) {
     s.next_in += step.consumed;
     s.avail_in -= step.consumed;
     m_uncompressed += step.produced;
+    if (step.failure != 0) {
+      s.inflater->raise(step);
+    }
     if (step.member_end) {
       ++m_members;
       s.state = MemberState::between;

@@ -50,16 +50,15 @@ struct ParallelGzipWriter::Compressor {
       block.output_capacity = bound;
     }
     // With the bound's room the call cannot run out of space; 0 would be a library fault.
-    block.output_size = libdeflate_gzip_compress(c, block.input.data(), block.input.size(),
-                                                 block.output.get(), block.output_capacity);
+    block.output_size =
+        libdeflate_gzip_compress(c, block.input.data(), block.input.size(), block.output.get(), block.output_capacity);
     if (block.output_size == 0) {
       throw Error(ErrorCode::internal, "compression of " + std::string(what) + " failed");
     }
   }
 };
 
-ParallelGzipWriter::ParallelGzipWriter(int fd, int level, std::string what, unsigned threads,
-                                       std::size_t block_bytes)
+ParallelGzipWriter::ParallelGzipWriter(int fd, int level, std::string what, unsigned threads, std::size_t block_bytes)
     : m_fd(fd), m_what(std::move(what)), m_block_bytes(block_bytes) {
   if (threads == 0) {
     throw Error(ErrorCode::usage, "invalid thread count 0", "use --threads 1 or more");
@@ -215,8 +214,7 @@ void ParallelGzipWriter::write_inline() {
   Block& block = *m_blocks[m_submitted % m_blocks.size()];
   try {
     m_compressors.front()->compress(block, m_what);
-    write_fully(m_fd, std::string_view(reinterpret_cast<const char*>(block.output.get()), block.output_size),
-                m_what);
+    write_fully(m_fd, std::string_view(reinterpret_cast<const char*>(block.output.get()), block.output_size), m_what);
   } catch (...) {
     record_error(std::current_exception());  // sticky: a later write() or finish() throws it again
     throw;
@@ -322,8 +320,7 @@ void ParallelGzipWriter::compress_loop(Compressor& compressor) {
       Block* block = nullptr;
       {
         std::unique_lock lock(m_mutex);
-        m_changed.wait(lock,
-                       [this] { return m_stopping || m_error || m_input_done || m_claimed < m_submitted; });
+        m_changed.wait(lock, [this] { return m_stopping || m_error || m_input_done || m_claimed < m_submitted; });
         if (m_stopping || m_error || m_claimed == m_submitted) {
           return;  // stopped, failed, or the input is done and every block taken
         }
@@ -358,8 +355,7 @@ void ParallelGzipWriter::write_loop() {
         block = m_blocks[m_written % m_blocks.size()].get();
       }
       // The one path to the file: write_fully turns ENOSPC into "disk full while writing ...".
-      write_fully(m_fd,
-                  std::string_view(reinterpret_cast<const char*>(block->output.get()), block->output_size),
+      write_fully(m_fd, std::string_view(reinterpret_cast<const char*>(block->output.get()), block->output_size),
                   m_what);
       {
         std::lock_guard lock(m_mutex);

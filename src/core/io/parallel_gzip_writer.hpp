@@ -105,10 +105,10 @@ class ParallelGzipWriter {
   std::uint64_t m_compressed = 0;
   std::vector<std::uint64_t> m_range_starts{0};  // first member number of each range
   std::vector<GzipRange> m_ranges;               // totals of the ranges reached by the writer
-  bool m_filling = false;      // the producer holds block m_submitted
-  bool m_input_done = false;   // finish(): no block after m_submitted - 1
-  bool m_stopping = false;     // destructor: threads leave at once
-  std::exception_ptr m_error;  // the first error of any thread
+  bool m_filling = false;                        // the producer holds block m_submitted
+  bool m_input_done = false;                     // finish(): no block after m_submitted - 1
+  bool m_stopping = false;                       // destructor: threads leave at once
+  std::exception_ptr m_error;                    // the first error of any thread
   std::vector<std::thread> m_threads;
 };
 

@@ -43,10 +43,14 @@ std::string run_time(Clock::time_point when) {
 
 const char* check_status_name(CheckStatus status) noexcept {
   switch (status) {
-    case CheckStatus::ok: return "OK";
-    case CheckStatus::warning: return "WARNING";
-    case CheckStatus::critical: return "CRITICAL";
-    case CheckStatus::unknown: return "UNKNOWN";
+    case CheckStatus::ok:
+      return "OK";
+    case CheckStatus::warning:
+      return "WARNING";
+    case CheckStatus::critical:
+      return "CRITICAL";
+    case CheckStatus::unknown:
+      return "UNKNOWN";
   }
   return "UNKNOWN";
 }
@@ -61,15 +65,14 @@ struct Findings {
 };
 
 // 1. "Aucun backup depuis plus de 25 heures": dated by the name of the newest good backup. Its age.
-std::optional<std::int64_t> check_newest_good(const MonitoringSituation& situation,
-                                              const CheckThresholds& thresholds, Clock::time_point now,
-                                              Findings& findings) {
+std::optional<std::int64_t> check_newest_good(const MonitoringSituation& situation, const CheckThresholds& thresholds,
+                                              Clock::time_point now, Findings& findings) {
   const BackupSummary* good = situation.newest_good();
   if (good == nullptr) {
-    findings.alert(CheckStatus::critical, situation.backups.empty()
-                                              ? "no backup in the folder"
-                                              : fmt::format("no good backup among {} (none verified good)",
-                                                            situation.backups.size()));
+    findings.alert(CheckStatus::critical,
+                   situation.backups.empty()
+                       ? "no backup in the folder"
+                       : fmt::format("no good backup among {} (none verified good)", situation.backups.size()));
     return std::nullopt;
   }
   const auto age = std::chrono::duration_cast<std::chrono::seconds>(now - good->taken);
@@ -94,8 +97,7 @@ void check_verifications(const MonitoringSituation& situation, Findings& finding
   }
   const std::size_t older_failures = situation.verify_failures() - (newest_bad ? 1 : 0);
   if (older_failures > 0) {
-    findings.alert(CheckStatus::warning,
-                   fmt::format("{} older backup(s) failed verification", older_failures));
+    findings.alert(CheckStatus::warning, fmt::format("{} older backup(s) failed verification", older_failures));
   }
   if (!situation.backups.empty() && situation.backups.front().health == Health::unrestorable) {
     const auto& newest = situation.backups.front();
@@ -108,14 +110,13 @@ void check_verifications(const MonitoringSituation& situation, Findings& finding
 void check_last_backup_run(const MonitoringSituation& situation, Findings& findings) {
   if (const RunRecord* last = situation.last_run("backup"); last != nullptr && !last->ok()) {
     findings.alert(CheckStatus::critical,
-                   fmt::format("last backup run failed ({}, {}, exit {}): {}", run_time(last->start),
-                               last->result, last->exit_code, last->message));
+                   fmt::format("last backup run failed ({}, {}, exit {}): {}", run_time(last->start), last->result,
+                               last->exit_code, last->message));
   }
 }
 
 // 4. "Espace disque < 10%": a warning; critical once the next backup cannot fit.
-void check_space(const MonitoringSituation& situation, const CheckThresholds& thresholds,
-                 Findings& findings) {
+void check_space(const MonitoringSituation& situation, const CheckThresholds& thresholds, Findings& findings) {
   if (!situation.space) {
     return;
   }
@@ -129,8 +130,8 @@ void check_space(const MonitoringSituation& situation, const CheckThresholds& th
                    fmt::format("free space {:.1f} % ({} bytes) is less than one backup ({} bytes)", percent,
                                situation.space->free_bytes, next_size));
   } else if (percent < thresholds.min_free_percent) {
-    findings.alert(CheckStatus::warning, fmt::format("free space {:.1f} % is under {:.0f} %", percent,
-                                                     thresholds.min_free_percent));
+    findings.alert(CheckStatus::warning,
+                   fmt::format("free space {:.1f} % is under {:.0f} %", percent, thresholds.min_free_percent));
   } else {
     findings.fine.push_back(fmt::format("{:.1f} % free", percent));
   }
@@ -139,9 +140,8 @@ void check_space(const MonitoringSituation& situation, const CheckThresholds& th
 // 5. The weekly "test de restauration" (ifnbackup drill): a failed last drill is critical — the
 // backup did not restore as dumped, or the drill could not run —; none successful lately, a warning.
 // The age of the last good drill.
-std::optional<std::int64_t> check_drill(const MonitoringSituation& situation,
-                                        const CheckThresholds& thresholds, Clock::time_point now,
-                                        Findings& findings) {
+std::optional<std::int64_t> check_drill(const MonitoringSituation& situation, const CheckThresholds& thresholds,
+                                        Clock::time_point now, Findings& findings) {
   if (thresholds.drill_max_age.count() <= 0) {
     return std::nullopt;
   }
@@ -161,9 +161,8 @@ std::optional<std::int64_t> check_drill(const MonitoringSituation& situation,
     findings.alert(CheckStatus::warning,
                    "no restore drill in the journal: run ifnbackup drill weekly (schedule --drill)");
   } else if (drill_age > thresholds.drill_max_age) {
-    findings.alert(CheckStatus::warning,
-                   fmt::format("last restore drill is {} old (max {})", age_text(drill_age),
-                               age_text(thresholds.drill_max_age)));
+    findings.alert(CheckStatus::warning, fmt::format("last restore drill is {} old (max {})", age_text(drill_age),
+                                                     age_text(thresholds.drill_max_age)));
   } else {
     findings.fine.push_back(fmt::format("restore drill {} old ({} of {} tables proven)", age_text(drill_age),
                                         good_drill->tables_proven, good_drill->tables));
@@ -182,8 +181,7 @@ std::string perfdata(const MonitoringSituation& situation, const CheckThresholds
     perf += fmt::format("free={:.2f}%;{:.0f};;0;100 free_bytes={}B;;;0;{} ", situation.space->free_percent(),
                         thresholds.min_free_percent, situation.space->free_bytes, situation.space->total_bytes);
   }
-  perf += fmt::format("backups={};;;0 verify_failures={};;1;0", situation.backups.size(),
-                      situation.verify_failures());
+  perf += fmt::format("backups={};;;0 verify_failures={};;1;0", situation.backups.size(), situation.verify_failures());
   if (const BackupSummary* good = situation.newest_good(); good != nullptr) {
     perf += fmt::format(" size={}B;;;0", good->size);
   }

@@ -85,8 +85,7 @@ Outcome run_crontab(const char* argument, const std::string& input) {
   return outcome;
 }
 
-const char* k_install_hint =
-    "install the cron package (Debian: apt-get install cron), or use the systemd timer";
+const char* k_install_hint = "install the cron package (Debian: apt-get install cron), or use the systemd timer";
 
 }  // namespace
 

@@ -111,11 +111,11 @@ std::string account_name(const std::string& current_user) {
 void check_datadir(DoctorReport& report, const DoctorOptions& options, db::Connection& connection) {
   const auto datadir = connection.query_value("SELECT @@datadir").value_or("");
   if (!is_local(options.connection)) {
-    report.findings.push_back({"backup location",
-                               DoctorStatus::ok,
-                               fmt::format("the server is remote ({}): the backups are on another machine",
-                                           connection.description()),
-                               {}});
+    report.findings.push_back(
+        {"backup location",
+         DoctorStatus::ok,
+         fmt::format("the server is remote ({}): the backups are on another machine", connection.description()),
+         {}});
     return;
   }
   // The folder may not exist yet: its nearest existing parent is where it will be.
@@ -142,7 +142,8 @@ void check_schema_check_rights(DoctorReport& report, db::Connection& connection)
   const auto created = connection.run_statement("CREATE DATABASE " + name);
   if (created.ok) {
     connection.run_statement("DROP DATABASE " + name);
-    report.findings.push_back({"schema check", DoctorStatus::ok,
+    report.findings.push_back({"schema check",
+                               DoctorStatus::ok,
                                "the account may create the scratch database: each backup's schema is loaded "
                                "there (no rows) to prove the server takes it",
                                {}});
@@ -168,19 +169,16 @@ void check_server(DoctorReport& report, const DoctorOptions& options) {
     return;
   }
   const auto& server = connection->server();
-  report.findings.push_back({"server",
-                             DoctorStatus::ok,
-                             fmt::format("connected to {} ({})", connection->description(), server.version),
-                             {}});
+  report.findings.push_back(
+      {"server", DoctorStatus::ok, fmt::format("connected to {} ({})", connection->description(), server.version), {}});
   try {
     const auto& database = options.connection.database;
     if (database.empty()) {
-      report.findings.push_back({"database", DoctorStatus::warning, "no database is set",
-                                 "set database in the config file (or --database)"});
+      report.findings.push_back(
+          {"database", DoctorStatus::warning, "no database is set", "set database in the config file (or --database)"});
     } else {
-      const auto found = connection->query_value(
-          fmt::format("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = {}",
-                      sql::quote_string(database)));
+      const auto found = connection->query_value(fmt::format(
+          "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = {}", sql::quote_string(database)));
       if (!found) {
         report.findings.push_back(
             {"database", DoctorStatus::warning,
@@ -194,8 +192,8 @@ void check_server(DoctorReport& report, const DoctorOptions& options) {
         lines.push_back(*row.front());
       }
     }
-    const auto flavour = server.is_tidb ? ServerFlavour::tidb
-                                        : (server.is_mariadb ? ServerFlavour::mariadb : ServerFlavour::mysql);
+    const auto flavour =
+        server.is_tidb ? ServerFlavour::tidb : (server.is_mariadb ? ServerFlavour::mariadb : ServerFlavour::mysql);
     const auto account = account_name(connection->query_value("SELECT CURRENT_USER()").value_or("?"));
     for (auto& finding : check_privileges(parse_grants(lines), flavour, database, account)) {
       report.findings.push_back(std::move(finding));

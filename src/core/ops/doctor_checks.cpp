@@ -27,8 +27,7 @@ std::string shell_path(const std::string& path) {
 }
 
 std::string user_text(const Owner& owner) {
-  return owner.name.empty() ? fmt::format("uid {}", owner.uid)
-                            : fmt::format("{} (uid {})", owner.name, owner.uid);
+  return owner.name.empty() ? fmt::format("uid {}", owner.uid) : fmt::format("{} (uid {})", owner.name, owner.uid);
 }
 
 }  // namespace
@@ -49,8 +48,8 @@ DoctorFinding check_backup_folder(const std::filesystem::path& folder, mode_t mo
       "backup folder", DoctorStatus::ok, fmt::format("{} is mode {}", folder.string(), octal(mode)), {}};
   if ((mode & 077) != 0) {
     finding.status = DoctorStatus::warning;
-    finding.message = fmt::format("{} is mode {}: other users can list (and maybe read) the backups",
-                                  folder.string(), octal(mode));
+    finding.message =
+        fmt::format("{} is mode {}: other users can list (and maybe read) the backups", folder.string(), octal(mode));
     finding.fix = fmt::format("chmod 700 {}", shell_path(folder.string()));
   }
   return finding;
@@ -101,20 +100,20 @@ DoctorFinding check_owners(const std::filesystem::path& folder, const Owner& fol
     finding.status = DoctorStatus::warning;
     finding.message = fmt::format("{}, not to {} who runs this: that user can replace or remove the backups",
                                   fmt::join(problems, "; "), user_text(runner));
-    finding.fix = fmt::format("chown -R {} {} (and run doctor as the user that runs the backups)",
-                              runner.name.empty() ? std::to_string(runner.uid) : runner.name,
-                              shell_path(folder.string()));
+    finding.fix =
+        fmt::format("chown -R {} {} (and run doctor as the user that runs the backups)",
+                    runner.name.empty() ? std::to_string(runner.uid) : runner.name, shell_path(folder.string()));
   }
   return finding;
 }
 
 DoctorFinding check_separate_filesystem(const std::filesystem::path& folder, dev_t folder_device,
                                         const std::filesystem::path& datadir, dev_t datadir_device) {
-  DoctorFinding finding{"backup location",
-                        DoctorStatus::ok,
-                        fmt::format("{} is not on the filesystem of the server's datadir {}", folder.string(),
-                                    datadir.string()),
-                        {}};
+  DoctorFinding finding{
+      "backup location",
+      DoctorStatus::ok,
+      fmt::format("{} is not on the filesystem of the server's datadir {}", folder.string(), datadir.string()),
+      {}};
   if (folder_device == datadir_device) {
     finding.status = DoctorStatus::warning;
     finding.message = fmt::format(

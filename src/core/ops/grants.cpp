@@ -176,8 +176,8 @@ bool has_privilege(const Grants& grants, const std::string& privilege, const std
   });
 }
 
-std::vector<DoctorFinding> check_privileges(const Grants& grants, ServerFlavour flavour,
-                                            const std::string& database, const std::string& account) {
+std::vector<DoctorFinding> check_privileges(const Grants& grants, ServerFlavour flavour, const std::string& database,
+                                            const std::string& account) {
   struct Need {
     const char* privilege;
     bool global_only;
@@ -194,10 +194,9 @@ std::vector<DoctorFinding> check_privileges(const Grants& grants, ServerFlavour 
     needs.push_back({"LOCK TABLES", false, DoctorStatus::note,
                      "optional: ifnbackup's single-transaction dump takes no table locks, but mariadb-dump "
                      "or mysqldump without --single-transaction do"});
-    needs.push_back(
-        {"RELOAD", true, DoctorStatus::note,
-         "optional: only FLUSH TABLES WITH READ LOCK needs it, which ifnbackup's single-connection "
-         "snapshot does not take (mariadb-dump --master-data does)"});
+    needs.push_back({"RELOAD", true, DoctorStatus::note,
+                     "optional: only FLUSH TABLES WITH READ LOCK needs it, which ifnbackup's single-connection "
+                     "snapshot does not take (mariadb-dump --master-data does)"});
     needs.push_back({"PROCESS", true, DoctorStatus::note,
                      "optional: lets the account see, in SHOW PROCESSLIST, a long query the backup waits on; "
                      "mysqldump 8.0.21 and later need it for tablespaces"});
@@ -207,11 +206,10 @@ std::vector<DoctorFinding> check_privileges(const Grants& grants, ServerFlavour 
                      "optional on MariaDB: the binlog position is read from binlog_snapshot_* without it; "
                      "SHOW MASTER STATUS, the fallback, needs it"});
   } else {
-    needs.push_back(
-        {"REPLICATION CLIENT", true, DoctorStatus::warning,
-         flavour == ServerFlavour::tidb
-             ? "SHOW MASTER STATUS gives the TSO the whole dump reads at"
-             : "SHOW MASTER STATUS gives the binlog position recorded for point-in-time recovery"});
+    needs.push_back({"REPLICATION CLIENT", true, DoctorStatus::warning,
+                     flavour == ServerFlavour::tidb
+                         ? "SHOW MASTER STATUS gives the TSO the whole dump reads at"
+                         : "SHOW MASTER STATUS gives the binlog position recorded for point-in-time recovery"});
   }
 
   const std::string scope = database.empty() ? "*.*" : fmt::format("`{}`.*", database);

@@ -150,14 +150,30 @@ class FlatObjectParser {
       }
       const char escape = m_text[m_pos++];
       switch (escape) {
-        case '"': out.push_back('"'); break;
-        case '\\': out.push_back('\\'); break;
-        case '/': out.push_back('/'); break;
-        case 'n': out.push_back('\n'); break;
-        case 'r': out.push_back('\r'); break;
-        case 't': out.push_back('\t'); break;
-        case 'b': out.push_back('\b'); break;
-        case 'f': out.push_back('\f'); break;
+        case '"':
+          out.push_back('"');
+          break;
+        case '\\':
+          out.push_back('\\');
+          break;
+        case '/':
+          out.push_back('/');
+          break;
+        case 'n':
+          out.push_back('\n');
+          break;
+        case 'r':
+          out.push_back('\r');
+          break;
+        case 't':
+          out.push_back('\t');
+          break;
+        case 'b':
+          out.push_back('\b');
+          break;
+        case 'f':
+          out.push_back('\f');
+          break;
         case 'u': {
           if (m_pos + 4 > m_text.size()) {
             return std::nullopt;
@@ -179,7 +195,8 @@ class FlatObjectParser {
           append_utf8(out, code);
           break;
         }
-        default: return std::nullopt;
+        default:
+          return std::nullopt;
       }
     }
     return std::nullopt;  // cut short
@@ -289,21 +306,21 @@ std::optional<Clock::time_point> parse_iso8601(std::string_view text) {
 std::string format_journal_line(const RunRecord& record) {
   util::JsonWriter json;
   json.begin_object()
-      .key("start").value(format_iso8601(record.start))
-      .key("end").value(format_iso8601(record.end))
-      .key("command").value(record.command)
-      .key("result").value(record.result)
-      .key("exit_code").value(record.exit_code)
-      .key("file").value(record.file)
-      .key("bytes").value(record.bytes)
-      .key("rows").value(record.rows)
-      .key("duration_ms").value(record.duration_ms)
-      .key("message").value(one_line(record.message));
+      .field("start", format_iso8601(record.start))
+      .field("end", format_iso8601(record.end))
+      .field("command", record.command)
+      .field("result", record.result)
+      .field("exit_code", record.exit_code)
+      .field("file", record.file)
+      .field("bytes", record.bytes)
+      .field("rows", record.rows)
+      .field("duration_ms", record.duration_ms)
+      .field("message", one_line(record.message));
   if (record.command == "drill") {
-    json.key("database").value(record.database)
-        .key("tables").value(record.tables)
-        .key("tables_proven").value(record.tables_proven)
-        .key("restore_ms").value(record.restore_ms);
+    json.field("database", record.database)
+        .field("tables", record.tables)
+        .field("tables_proven", record.tables_proven)
+        .field("restore_ms", record.restore_ms);
   }
   json.end_object();
   return json.str() + "\n";

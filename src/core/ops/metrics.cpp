@@ -22,10 +22,17 @@ std::string label_value(std::string_view text) {
   std::string out;
   for (const char c : text) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      default: out.push_back(c);
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;
@@ -40,8 +47,8 @@ class MetricsText {
  public:
   explicit MetricsText(std::string labels) : m_labels(std::move(labels)) {}
   void gauge(std::string_view name, std::string_view help, double value) {
-    m_out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n{}{{{}}} {}\n", name, help, name, name, m_labels,
-                         number(value));
+    m_out +=
+        fmt::format("# HELP {} {}\n# TYPE {} gauge\n{}{{{}}} {}\n", name, help, name, name, m_labels, number(value));
   }
   const std::string& str() const { return m_out; }
 
@@ -109,20 +116,16 @@ std::string format_metrics(const MonitoringSituation& situation, std::optional<C
   // The weekly restore drill: its age is time() - the timestamp (0: never), its duration the RTO.
   const RunRecord* drill = situation.last_run("drill");
   const RunRecord* drill_ok = situation.last_successful_run("drill");
-  text.gauge("ifnbackup_last_drill_success",
-             "1 if the last restore drill succeeded, 0 if it failed or none is known.",
+  text.gauge("ifnbackup_last_drill_success", "1 if the last restore drill succeeded, 0 if it failed or none is known.",
              drill != nullptr && drill->ok() ? 1 : 0);
-  text.gauge("ifnbackup_last_drill_exit_code",
-             "Exit code of the last restore drill (docs/exit-codes.md), -1 if none.",
+  text.gauge("ifnbackup_last_drill_exit_code", "Exit code of the last restore drill (docs/exit-codes.md), -1 if none.",
              drill != nullptr ? drill->exit_code : -1);
-  text.gauge("ifnbackup_last_drill_success_timestamp_seconds",
-             "End of the last successful restore drill, 0 if none.",
+  text.gauge("ifnbackup_last_drill_success_timestamp_seconds", "End of the last successful restore drill, 0 if none.",
              drill_ok != nullptr ? seconds_since_epoch(drill_ok->end) : 0.0);
   text.gauge("ifnbackup_last_drill_duration_seconds",
              "Verify, load and proof of the last successful restore drill: the time a restore takes (RTO).",
              drill_ok != nullptr ? static_cast<double>(drill_ok->restore_ms) / 1000.0 : 0.0);
-  text.gauge("ifnbackup_last_drill_tables_proven",
-             "Tables the last successful restore drill proved identical.",
+  text.gauge("ifnbackup_last_drill_tables_proven", "Tables the last successful restore drill proved identical.",
              drill_ok != nullptr ? static_cast<double>(drill_ok->tables_proven) : 0.0);
   if (check_status) {
     text.gauge("ifnbackup_check_status", "Result of ifnbackup check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.",

@@ -74,11 +74,10 @@ std::string join_lines(const std::vector<std::string_view>& lines) {
 ScheduleTime parse_schedule_time(std::string_view text) {
   const auto colon = text.find(':');
   ScheduleTime time;
-  if (colon == std::string_view::npos || !parse_int(text.substr(0, colon), time.hour) ||
-      text.size() - colon - 1 != 2 || !parse_int(text.substr(colon + 1), time.minute) || time.hour < 0 ||
-      time.hour > 23 || time.minute < 0 || time.minute > 59) {
-    throw Error(ErrorCode::usage, fmt::format("invalid time '{}'", text),
-                "give --time as HH:MM, 00:00 to 23:59");
+  if (colon == std::string_view::npos || !parse_int(text.substr(0, colon), time.hour) || text.size() - colon - 1 != 2 ||
+      !parse_int(text.substr(colon + 1), time.minute) || time.hour < 0 || time.hour > 23 || time.minute < 0 ||
+      time.minute > 59) {
+    throw Error(ErrorCode::usage, fmt::format("invalid time '{}'", text), "give --time as HH:MM, 00:00 to 23:59");
   }
   return time;
 }
@@ -106,10 +105,9 @@ std::string cron_line(const ScheduleEntry& entry) {
 
 std::string drill_cron_line(const ScheduleEntry& entry, int weekday) {
   // Every file verified again first (bit rot keeps name, size and mtime); the drill runs either way.
-  const std::string command =
-      fmt::format("{} --config {} -q", shell_word(entry.binary), shell_word(entry.config_file));
-  return fmt::format("{} {} * * {} {} verify --all; {} drill latest {}", entry.time.minute, entry.time.hour,
-                     weekday, command, command, k_drill_schedule_marker);
+  const std::string command = fmt::format("{} --config {} -q", shell_word(entry.binary), shell_word(entry.config_file));
+  return fmt::format("{} {} * * {} {} verify --all; {} drill latest {}", entry.time.minute, entry.time.hour, weekday,
+                     command, command, k_drill_schedule_marker);
 }
 
 bool is_schedule_line(std::string_view line, std::string_view marker) {

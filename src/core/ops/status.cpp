@@ -137,10 +137,14 @@ MonitoringSituation gather_situation(const fs::path& backup_dir, std::string_vie
 
 const char* day_state_name(DayState state) noexcept {
   switch (state) {
-    case DayState::ok: return "ok";
-    case DayState::unverified: return "unverified";
-    case DayState::failed: return "failed";
-    case DayState::missing: return "missing";
+    case DayState::ok:
+      return "ok";
+    case DayState::unverified:
+      return "unverified";
+    case DayState::failed:
+      return "failed";
+    case DayState::missing:
+      return "missing";
   }
   return "?";
 }

@@ -14,10 +14,10 @@ void set_reading_session(db::Connection& connection) {
 }
 
 TableColumns table_columns(db::Connection& connection, const std::string& database, const std::string& table) {
-  auto result = connection.query(fmt::format(
-      "SELECT COLUMN_NAME, EXTRA, DATA_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = {} AND "
-      "TABLE_NAME = {} ORDER BY ORDINAL_POSITION",
-      sql::quote_string(database), sql::quote_string(table)));
+  auto result = connection.query(
+      fmt::format("SELECT COLUMN_NAME, EXTRA, DATA_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = {} AND "
+                  "TABLE_NAME = {} ORDER BY ORDINAL_POSITION",
+                  sql::quote_string(database), sql::quote_string(table)));
   TableColumns columns;
   for (auto& row : result.rows) {
     const std::string extra = row[1].value_or("");

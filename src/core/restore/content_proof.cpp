@@ -15,11 +15,16 @@ namespace ifnbackup {
 
 const char* proof_verdict_name(ProofVerdict verdict) noexcept {
   switch (verdict) {
-    case ProofVerdict::not_recorded: return "not recorded";
-    case ProofVerdict::skipped: return "skipped";
-    case ProofVerdict::identical: return "identical";
-    case ProofVerdict::different: return "DIFFERENT";
-    case ProofVerdict::cannot_prove: return "cannot prove";
+    case ProofVerdict::not_recorded:
+      return "not recorded";
+    case ProofVerdict::skipped:
+      return "skipped";
+    case ProofVerdict::identical:
+      return "identical";
+    case ProofVerdict::different:
+      return "DIFFERENT";
+    case ProofVerdict::cannot_prove:
+      return "cannot prove";
   }
   return "?";
 }
@@ -67,8 +72,8 @@ std::vector<TableCheck> check_tables(const ConnectionOptions& connection, const 
   for (const auto& table : expected) {
     TableCheck check{table.name, table.rows, 0, ProofVerdict::not_recorded, {}};
     if (table.digest.empty() || !settings.prove) {
-      const auto count = target->query_value(fmt::format(
-          "SELECT COUNT(*) FROM {}.{}", sql::quote_identifier(database), sql::quote_identifier(table.name)));
+      const auto count = target->query_value(fmt::format("SELECT COUNT(*) FROM {}.{}", sql::quote_identifier(database),
+                                                         sql::quote_identifier(table.name)));
       check.actual = std::stoull(count.value_or("0"));
       check.proof = table.digest.empty() ? ProofVerdict::not_recorded : ProofVerdict::skipped;
       checks.push_back(std::move(check));
@@ -92,9 +97,10 @@ std::vector<TableCheck> check_tables(const ConnectionOptions& connection, const 
           for (const auto& name : columns.version_sensitive) {
             check.detail += (check.detail.empty() ? "" : ", ") + name;
           }
-          spdlog::warn("table {}: content cannot be proven on {} (backup from {}): columns {} may print "
-                       "differently there",
-                       table.name, target->server().version, settings.source_server, check.detail);
+          spdlog::warn(
+              "table {}: content cannot be proven on {} (backup from {}): columns {} may print "
+              "differently there",
+              table.name, target->server().version, settings.source_server, check.detail);
         }
       }
     }

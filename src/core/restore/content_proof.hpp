@@ -17,8 +17,8 @@ class Connection;
 namespace ifnbackup::restore {
 
 struct ProofSettings {
-  bool prove = true;           // false: --no-proof, row counts only
-  std::string source_server;   // the backup's "-- ifnbackup-server:" (VERSION() of the source)
+  bool prove = true;          // false: --no-proof, row counts only
+  std::string source_server;  // the backup's "-- ifnbackup-server:" (VERSION() of the source)
   // A reading session started by start_proof_snapshot: the tables are read as they were then.
   // Null: a session of its own, reading them as they are now.
   db::Connection* snapshot = nullptr;

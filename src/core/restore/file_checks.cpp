@@ -67,8 +67,8 @@ std::tuple<dev_t, ino_t, off_t, std::int64_t> file_identity(const std::filesyste
 [[noreturn]] void refuse_file(const VerifyResult& verification) {
   // Whole but holding statements our dumper never writes: its own code, the line named in the reason.
   const auto code = verification.status == VerifyStatus::incomplete ? ErrorCode::incomplete
-                    : verification.refused_for_statements            ? ErrorCode::foreign_statement
-                                                                      : ErrorCode::corrupt;
+                    : verification.refused_for_statements           ? ErrorCode::foreign_statement
+                                                                    : ErrorCode::corrupt;
   throw Error(code,
               fmt::format("{} is {}: {}; nothing was restored", verification.path.string(),
                           verify_status_name(verification.status), verification.reason),
@@ -102,10 +102,11 @@ void refuse_untrusted(const VerifyResult& verification, const Keyring& keys, boo
 
 void check_table_choice(const VerifyResult& verification, const std::vector<std::string>& tables) {
   if (verification.status != VerifyStatus::ok) {
-    throw Error(ErrorCode::usage,
-                fmt::format("--tables needs a file written by ifnbackup; {} is a mysqldump file (no list of its tables)",
-                            verification.path.filename().string()),
-                "restore it whole --into a scratch database, then copy the tables you need");
+    throw Error(
+        ErrorCode::usage,
+        fmt::format("--tables needs a file written by ifnbackup; {} is a mysqldump file (no list of its tables)",
+                    verification.path.filename().string()),
+        "restore it whole --into a scratch database, then copy the tables you need");
   }
   std::string known;
   for (const auto& table : verification.tables) {
@@ -115,10 +116,10 @@ void check_table_choice(const VerifyResult& verification, const std::vector<std:
     const bool found = std::any_of(verification.tables.begin(), verification.tables.end(),
                                    [&wanted](const TableCount& table) { return table.name == wanted; });
     if (!found) {
-      throw Error(ErrorCode::usage,
-                  fmt::format("table '{}' is not in {}; nothing was restored", wanted,
-                              verification.path.filename().string()),
-                  fmt::format("its tables: {}", known));
+      throw Error(
+          ErrorCode::usage,
+          fmt::format("table '{}' is not in {}; nothing was restored", wanted, verification.path.filename().string()),
+          fmt::format("its tables: {}", known));
     }
   }
 }

@@ -1,10 +1,10 @@
 #pragma once
 // What a file must be before a restore loads it, and what the restored tables must be after: the
 // checks of run_restore (restore.cpp), each throwing the Error the operator sees.
+#include <sys/types.h>
 #include <cstdint>
 #include <filesystem>
 #include <string>
-#include <sys/types.h>
 #include <tuple>
 #include <vector>
 

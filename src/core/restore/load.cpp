@@ -15,8 +15,7 @@
 
 namespace ifnbackup::restore {
 
-std::unique_ptr<db::Connection> open_writer(const ConnectionOptions& connection, bool select_database,
-                                            bool no_binlog) {
+std::unique_ptr<db::Connection> open_writer(const ConnectionOptions& connection, bool select_database, bool no_binlog) {
   auto opened = db::Connection::open(connection, select_database);
   if (no_binlog) {
     opened->execute(k_no_binlog);
@@ -29,9 +28,8 @@ std::unique_ptr<db::Connection> open_writer(const ConnectionOptions& connection,
 
 // Every connection is opened before anything is dropped, so a server that refuses more of them
 // costs speed (fewer workers), never a roll-back.
-LoadStats load_into(const ConnectionOptions& connection, const std::string& database,
-                    const std::filesystem::path& file, LoadSettings settings, bool no_binlog,
-                    unsigned workers, const std::string& collation,
+LoadStats load_into(const ConnectionOptions& connection, const std::string& database, const std::filesystem::path& file,
+                    LoadSettings settings, bool no_binlog, unsigned workers, const std::string& collation,
                     std::unique_ptr<db::Connection>* proof_reader) {
   auto target = open_writer(connection, false, no_binlog);
   if (proof_reader != nullptr) {
@@ -60,8 +58,7 @@ LoadStats load_into(const ConnectionOptions& connection, const std::string& data
   // can inflate to gigabytes).
   if (const auto packet = target->query_value("SELECT @@max_allowed_packet")) {
     try {
-      settings.max_statement_bytes =
-          std::min<std::size_t>(settings.max_statement_bytes, std::stoull(*packet));
+      settings.max_statement_bytes = std::min<std::size_t>(settings.max_statement_bytes, std::stoull(*packet));
     } catch (const std::exception&) {
       // keep the client's own limit
     }
@@ -93,9 +90,8 @@ LoadStats load_into(const ConnectionOptions& connection, const std::string& data
   }
 }
 
-LoadStats load_backup(const RestorePlan& plan, const RestoreOptions& options,
-                      const RestoreCallbacks& callbacks, const std::filesystem::path& pinned,
-                      ProofReader& proof) {
+LoadStats load_backup(const RestorePlan& plan, const RestoreOptions& options, const RestoreCallbacks& callbacks,
+                      const std::filesystem::path& pinned, ProofReader& proof) {
   if (options.no_binlog) {
     spdlog::info("binary logging is off for this restore's sessions (--no-binlog): replicas do not get it");
   }

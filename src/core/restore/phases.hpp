@@ -40,15 +40,13 @@ SafetySnapshot take_safety_snapshot(const RestorePlan& plan, const RestoreOption
 
 // A connection for the restore's writes; with no_binlog they stay out of the binary log (the
 // session only: nothing to put back).
-std::unique_ptr<db::Connection> open_writer(const ConnectionOptions& connection, bool select_database,
-                                            bool no_binlog);
+std::unique_ptr<db::Connection> open_writer(const ConnectionOptions& connection, bool select_database, bool no_binlog);
 // Loads `file` into `database`, dropped and re-created first (or, for only_tables, created if
 // missing), on the main connection and `workers` more. With `proof_reader`, a connection for the
 // content proof is opened into it too, before the workers': a server that refuses some of them
 // costs workers, never the proof.
-LoadStats load_into(const ConnectionOptions& connection, const std::string& database,
-                    const std::filesystem::path& file, LoadSettings settings, bool no_binlog,
-                    unsigned workers, const std::string& collation,
+LoadStats load_into(const ConnectionOptions& connection, const std::string& database, const std::filesystem::path& file,
+                    LoadSettings settings, bool no_binlog, unsigned workers, const std::string& collation,
                     std::unique_ptr<db::Connection>* proof_reader = nullptr);
 // The content proof's reading session: opened with the load's connections, its snapshot started
 // right before the first CREATE EVENT (none in the file: when the checks start).
@@ -58,22 +56,19 @@ struct ProofReader {
 };
 // The planned file (read at `pinned`) into the target; with the content to prove, `proof` opened.
 // Any failure is an Error.
-LoadStats load_backup(const RestorePlan& plan, const RestoreOptions& options,
-                      const RestoreCallbacks& callbacks, const std::filesystem::path& pinned,
-                      ProofReader& proof);
+LoadStats load_backup(const RestorePlan& plan, const RestoreOptions& options, const RestoreCallbacks& callbacks,
+                      const std::filesystem::path& pinned, ProofReader& proof);
 
 // What is now in the tables the load restored against what the backup recorded: row counts, and
 // the content digests read back as the dumper reads (in `proof_snapshot` when there is one, closed
 // after). Unless --force, a difference is thrown (check_mismatch, content_mismatch).
 std::vector<TableCheck> check_restored(const RestorePlan& plan, const RestoreOptions& options,
-                                       const RestoreCallbacks& callbacks, bool snapshot_taken,
-                                       ProofReader proof);
+                                       const RestoreCallbacks& callbacks, bool snapshot_taken, ProofReader proof);
 
 // After `error` in the load or the checks: the target put back as it was — the safety snapshot
 // loaded, what the load created dropped — unless --no-rollback. Always throws: `error` as the
 // operator sees it, or restore_failed when the roll-back failed too.
-[[noreturn]] void roll_back(const RestorePlan& plan, const RestoreOptions& options,
-                            const RestoreCallbacks& callbacks, const SafetySnapshot& snapshot,
-                            const Error& error);
+[[noreturn]] void roll_back(const RestorePlan& plan, const RestoreOptions& options, const RestoreCallbacks& callbacks,
+                            const SafetySnapshot& snapshot, const Error& error);
 
 }  // namespace ifnbackup::restore

@@ -27,9 +27,8 @@ void verify_file(RestorePlan& plan, const RestoreOptions& options, const std::fi
     plan.verification = std::move(partial->verification);
     plan.sections = std::move(partial->ranges);
     if (plan.verification.ok()) {
-      spdlog::info(
-          "section index: read and checked {} of {} compressed bytes (the prologue and the chosen tables)",
-          plan.verification.compressed_checked, plan.verification.compressed_bytes);
+      spdlog::info("section index: read and checked {} of {} compressed bytes (the prologue and the chosen tables)",
+                   plan.verification.compressed_checked, plan.verification.compressed_bytes);
     }
   } else {
     plan.verification = verify_backup_file(pinned, {}, options.threads);
@@ -53,8 +52,7 @@ void choose_tables(RestorePlan& plan, const RestoreOptions& options) {
     }
     if (plan.tables.empty()) {
       throw Error(ErrorCode::usage,
-                  fmt::format("{} holds some tables of a database, and none here; nothing to do",
-                              plan.file.string()));
+                  fmt::format("{} holds some tables of a database, and none here; nothing to do", plan.file.string()));
     }
   }
   // --tables: names the backup holds, in a file whose manifest says so; refused before anything.
@@ -72,14 +70,12 @@ RestorePlan plan_target(const RestoreOptions& options) {
   if (plan.target_database.empty()) {
     throw Error(ErrorCode::usage, "no database to restore into", "give --database (or --into DB)");
   }
-  if (const std::size_t length = sql::identifier_length(plan.target_database);
-      length > sql::k_max_identifier_length) {
-    throw Error(
-        ErrorCode::usage,
-        printable(fmt::format("cannot restore into '{}': {} characters, a database name holds at most {}; "
-                              "nothing was changed",
-                              plan.target_database, length, sql::k_max_identifier_length)),
-        "name a shorter database with --into");
+  if (const std::size_t length = sql::identifier_length(plan.target_database); length > sql::k_max_identifier_length) {
+    throw Error(ErrorCode::usage,
+                printable(fmt::format("cannot restore into '{}': {} characters, a database name holds at most {}; "
+                                      "nothing was changed",
+                                      plan.target_database, length, sql::k_max_identifier_length)),
+                "name a shorter database with --into");
   }
   return plan;
 }
@@ -95,8 +91,7 @@ void plan_file(RestorePlan& plan, const RestoreOptions& options, const std::file
         fmt::format("{} holds {} statement{} outside what a backup of one database may hold, first at {}; "
                     "nothing was restored",
                     plan.file.string(), plan.verification.foreign_statements,
-                    plan.verification.foreign_statements == 1 ? "" : "s",
-                    plan.verification.first_foreign_statement),
+                    plan.verification.foreign_statements == 1 ? "" : "s", plan.verification.first_foreign_statement),
         "read the file; if you trust what it does, --allow-foreign-statements runs it");
   }
   // Who made it, before anything is touched: an unsigned or foreign file of ours needs --trust-unsigned.
@@ -124,11 +119,10 @@ void plan_server(RestorePlan& plan, const RestoreOptions& options) {
     try {
       server->execute(k_no_binlog);
     } catch (const Error& error) {
-      throw Error(
-          ErrorCode::server,
-          fmt::format("--no-binlog: this account may not turn binary logging off ({}); nothing was changed",
-                      error.what()),
-          "leave out --no-binlog, or grant the account BINLOG ADMIN (MariaDB) or SUPER");
+      throw Error(ErrorCode::server,
+                  fmt::format("--no-binlog: this account may not turn binary logging off ({}); nothing was changed",
+                              error.what()),
+                  "leave out --no-binlog, or grant the account BINLOG ADMIN (MariaDB) or SUPER");
     }
   }
 }

@@ -26,9 +26,8 @@ bool is_bare_name(const std::string& file) {
 // that restore, so "latest-safety" takes it. Files never verified are verified here, newest first,
 // and the results remembered. Given a database, only that database's files count (a file that records
 // none, a mysqldump file, never does): another database's backup in the same folder is never "latest".
-std::optional<fs::path> newest_usable(const fs::path& backup_dir, const std::string& prefix,
-                                      BackupKind wanted, const std::string& keyword,
-                                      const std::string& database) {
+std::optional<fs::path> newest_usable(const fs::path& backup_dir, const std::string& prefix, BackupKind wanted,
+                                      const std::string& keyword, const std::string& database) {
   auto state = VerificationState::load(backup_dir);
   const auto now = std::chrono::system_clock::now();
   bool verified_here = false;
@@ -57,8 +56,8 @@ std::optional<fs::path> newest_usable(const fs::path& backup_dir, const std::str
       continue;
     }
     const Health health = health_of(record);
-    const bool empty_snapshot_of_ours = wanted == BackupKind::safety_snapshot && health == Health::empty &&
-                                        record->status == VerifyStatus::ok;
+    const bool empty_snapshot_of_ours =
+        wanted == BackupKind::safety_snapshot && health == Health::empty && record->status == VerifyStatus::ok;
     if (health == Health::good || empty_snapshot_of_ours) {
       chosen = entry.path;
       break;
@@ -118,9 +117,8 @@ std::filesystem::path resolve_backup_file(const std::string& file, const fs::pat
                             wanted == BackupKind::backup ? "backup" : "safety snapshot", file,
                             have_folder ? backup_dir.string() : std::string("no backup folder"),
                             database.empty() ? std::string() : fmt::format("of database '{}' ", database)),
-                newest.empty()
-                    ? std::string("the backup folder holds no backup")
-                    : "name one of these files to use it anyway (ifnbackup list shows why):" + newest);
+                newest.empty() ? std::string("the backup folder holds no backup")
+                               : "name one of these files to use it anyway (ifnbackup list shows why):" + newest);
   }
   const fs::path given(file);
   if (is_bare_name(file) && have_folder) {
@@ -131,8 +129,7 @@ std::filesystem::path resolve_backup_file(const std::string& file, const fs::pat
   }
   if (fs::is_regular_file(given, ec)) {
     if (is_bare_name(file) && have_folder) {
-      spdlog::info("{} is not in the backup folder {}: using the one in the current folder", file,
-                   backup_dir.string());
+      spdlog::info("{} is not in the backup folder {}: using the one in the current folder", file, backup_dir.string());
     }
     return given;
   }
@@ -144,11 +141,11 @@ std::filesystem::path resolve_backup_file(const std::string& file, const fs::pat
     }
   }
   const std::string newest = newest_names(backup_dir, prefix);
-  throw Error(ErrorCode::not_found,
-              fmt::format("backup file '{}' not found (looked in {} and as given)", file,
-                          backup_dir.empty() ? std::string("no backup folder") : backup_dir.string()),
-              newest.empty() ? std::string("the backup folder holds no backup")
-                             : "the newest backups there are:" + newest);
+  throw Error(
+      ErrorCode::not_found,
+      fmt::format("backup file '{}' not found (looked in {} and as given)", file,
+                  backup_dir.empty() ? std::string("no backup folder") : backup_dir.string()),
+      newest.empty() ? std::string("the backup folder holds no backup") : "the newest backups there are:" + newest);
 }
 
 }  // namespace ifnbackup

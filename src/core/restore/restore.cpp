@@ -23,8 +23,7 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
 
   // 1-2. The file, verified in full before anything else.
   // "latest" is the newest backup of the configured database, also when restoring it --into another.
-  plan.file =
-      resolve_backup_file(options.file, options.backup_dir, options.prefix, options.connection.database);
+  plan.file = resolve_backup_file(options.file, options.backup_dir, options.prefix, options.connection.database);
   const auto verified_identity = restore::file_identity(plan.file);
   // One open file from the verification to the load: what is loaded is the file that was
   // verified, even if its name is replaced meanwhile (its content is hashed again as it loads).
@@ -51,11 +50,10 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
   // replaced the file meanwhile. Check before anything is dropped. (Unlocked, a drill loads the
   // file it holds open, whatever a rotation does to its name.)
   if (lock && restore::file_identity(plan.file) != verified_identity) {
-    throw Error(
-        ErrorCode::not_found,
-        fmt::format("{} was removed or changed while waiting for the confirmation; nothing was restored",
-                    plan.file.string()),
-        "run the restore again (ifnbackup list shows the backups)");
+    throw Error(ErrorCode::not_found,
+                fmt::format("{} was removed or changed while waiting for the confirmation; nothing was restored",
+                            plan.file.string()),
+                "run the restore again (ifnbackup list shows the backups)");
   }
   const restore::SafetySnapshot snapshot = restore::take_safety_snapshot(plan, options);
 
@@ -69,19 +67,16 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
     // The proof reads the tables as the load left them, before any event restored with them ran;
     // it is closed before a roll-back (its transaction would hold the roll-back's DROP TABLE).
     restore::ProofReader proof;
-    const restore::LoadStats stats =
-        restore::load_backup(plan, options, callbacks, pinned.path(), proof);
+    const restore::LoadStats stats = restore::load_backup(plan, options, callbacks, pinned.path(), proof);
     result.statements = stats.statements;
     result.warnings = stats.warnings;
     result.failed_statements = stats.failed;
-    result.checks =
-        restore::check_restored(plan, options, callbacks, !snapshot.file.empty(), std::move(proof));
+    result.checks = restore::check_restored(plan, options, callbacks, !snapshot.file.empty(), std::move(proof));
   } catch (const Error& error) {
     restore::roll_back(plan, options, callbacks, snapshot, error);
   }
 
-  result.duration =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
   // --force: statements failed and the operator chose to go on; the checks are reported, not rolled back.
   restore::throw_if_not_as_dumped(result.checks, !result.safety_snapshot.empty());
   return result;

@@ -48,8 +48,7 @@ void undo_load(const RestorePlan& plan, const RestoreOptions& options, const Res
     return;
   }
   if (!plan.tables.empty()) {
-    rollback.only_tables =
-        std::set<std::string>(snapshot.replaced_tables.begin(), snapshot.replaced_tables.end());
+    rollback.only_tables = std::set<std::string>(snapshot.replaced_tables.begin(), snapshot.replaced_tables.end());
   }
   if (!snapshot.file.empty()) {
     spdlog::info("rolling back: loading {}", snapshot.file.string());
@@ -78,23 +77,22 @@ void roll_back(const RestorePlan& plan, const RestoreOptions& options, const Res
   if (options.no_rollback) {
     throw Error(own_code ? error.code() : ErrorCode::restore_failed,
                 fmt::format("restore failed and was NOT rolled back (--no-rollback): {}", error.what()),
-                snapshot.file.empty()
-                    ? std::string("the database is partly loaded")
-                    : fmt::format("the database is partly loaded; to go back: ifnbackup restore {}{}",
-                                  snapshot.file.filename().string(), created_hint(plan, snapshot)));
+                snapshot.file.empty() ? std::string("the database is partly loaded")
+                                      : fmt::format("the database is partly loaded; to go back: ifnbackup restore {}{}",
+                                                    snapshot.file.filename().string(), created_hint(plan, snapshot)));
   }
   try {
     undo_load(plan, options, callbacks, snapshot);
   } catch (const Error& rollback_error) {
-    throw Error(ErrorCode::restore_failed,
-                fmt::format("restore failed ({}) and the roll-back failed too ({})", error.what(),
-                            rollback_error.what()),
-                !plan.target_exists || snapshot.file.empty()
-                    ? fmt::format("'{}' was partly loaded and nothing was there to snapshot: drop what was "
-                                  "loaded or restore again",
-                                  plan.target_database)
-                    : fmt::format("restore the safety snapshot by hand: ifnbackup restore {}",
-                                  snapshot.file.filename().string()));
+    throw Error(
+        ErrorCode::restore_failed,
+        fmt::format("restore failed ({}) and the roll-back failed too ({})", error.what(), rollback_error.what()),
+        !plan.target_exists || snapshot.file.empty()
+            ? fmt::format("'{}' was partly loaded and nothing was there to snapshot: drop what was "
+                          "loaded or restore again",
+                          plan.target_database)
+            : fmt::format("restore the safety snapshot by hand: ifnbackup restore {}",
+                          snapshot.file.filename().string()));
   }
   throw Error(own_code ? error.code() : ErrorCode::restore_rolled_back,
               fmt::format("restore failed: {}. It was rolled back: {} '{}' {} as {} before{}", error.what(),

@@ -42,8 +42,8 @@ SafetySnapshot take_safety_snapshot(const RestorePlan& plan, const RestoreOption
     if (replaced_tables.empty()) {
       spdlog::info("writing the safety snapshot of '{}'", plan.target_database);
     } else {
-      spdlog::info("writing the safety snapshot of the {} table{} of '{}' the restore replaces",
-                   replaced_tables.size(), replaced_tables.size() == 1 ? "" : "s", plan.target_database);
+      spdlog::info("writing the safety snapshot of the {} table{} of '{}' the restore replaces", replaced_tables.size(),
+                   replaced_tables.size() == 1 ? "" : "s", plan.target_database);
     }
     try {
       taken.file = write_backup(snapshot).file;
@@ -53,8 +53,7 @@ SafetySnapshot take_safety_snapshot(const RestorePlan& plan, const RestoreOption
     }
     spdlog::info("safety snapshot: {}", taken.file.string());
   } else if (plan.target_exists) {
-    spdlog::info("none of the tables to restore exists in '{}': there is nothing to snapshot",
-                 plan.target_database);
+    spdlog::info("none of the tables to restore exists in '{}': there is nothing to snapshot", plan.target_database);
   } else {
     spdlog::warn("database '{}' does not exist: it will be created, there is nothing to snapshot",
                  plan.target_database);

@@ -13,10 +13,10 @@
 
 #include "db/connection.hpp"
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/verify.hpp"
 #include "io/gzip_reader.hpp"
 #include "restore/script_loader.hpp"
 #include "restore/table_sections.hpp"
-#include "ifnbackup/verify.hpp"
 #include "restore/target_database.hpp"
 #include "sql/text.hpp"
 
@@ -136,17 +136,19 @@ void check_once(const ConnectionOptions& connection, const std::filesystem::path
   const restore::LoadStats stats = restore::load_script(*server, file, settings);
   result.statements = stats.statements;
   result.refused = stats.failed;
-  const auto real = std::find_if(stats.failures.begin(), stats.failures.end(),
-                                 [](const restore::LoadStats::Failure& f) { return !is_privilege_error(f.error_number); });
+  const auto real =
+      std::find_if(stats.failures.begin(), stats.failures.end(),
+                   [](const restore::LoadStats::Failure& f) { return !is_privilege_error(f.error_number); });
   result.outcome = SchemaCheckOutcome::not_run;
   result.detail.clear();
   if (real != stats.failures.end()) {
     result.outcome = SchemaCheckOutcome::failed;
     result.detail = real->message;
   } else if (!stats.failures.empty()) {
-    result.detail = fmt::format("the account lacks a privilege the restore of this schema needs (root's would "
-                                "not): {}",
-                                stats.failures.front().message);
+    result.detail = fmt::format(
+        "the account lacks a privilege the restore of this schema needs (root's would "
+        "not): {}",
+        stats.failures.front().message);
   } else if (stats.failed > 0) {
     result.outcome = SchemaCheckOutcome::failed;
     result.detail = fmt::format("{} statements refused", stats.failed);

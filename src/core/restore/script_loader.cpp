@@ -79,9 +79,8 @@ class InsertPool {
   InsertPool(std::vector<db::Connection*> connections, std::string file, bool load_data)
       : m_file(std::move(file)), m_load_data(load_data), m_connections(std::move(connections)) {
     try {
-      m_threads = std::make_unique<util::WorkerPool>(
-          static_cast<unsigned>(m_connections.size()),
-          util::WorkerPool::Limits{2 * m_connections.size(), k_pool_bytes});
+      m_threads = std::make_unique<util::WorkerPool>(static_cast<unsigned>(m_connections.size()),
+                                                     util::WorkerPool::Limits{2 * m_connections.size(), k_pool_bytes});
     } catch (const std::system_error& error) {
       throw Error(ErrorCode::internal, fmt::format("cannot start a loading thread: {}", error.what()));
     }
@@ -91,8 +90,7 @@ class InsertPool {
   void submit(Statement&& statement) {
     const std::size_t size = statement.text.size();
     m_threads->submit(
-        [this, statement = std::move(statement)](unsigned thread) { run(*m_connections[thread], statement); },
-        size);
+        [this, statement = std::move(statement)](unsigned thread) { run(*m_connections[thread], statement); }, size);
   }
 
   // Waits until a statement of `size` bytes, being read, fits beside those queued or running: the
@@ -155,12 +153,11 @@ class InsertPool {
 
   // The rows of one INSERT as LOAD DATA LOCAL from memory when the server takes it (the server
   // no longer parses SQL for each value), else the INSERT as it is.
-  db::Connection::StatementResult run_rows(db::Connection& connection, const Statement& statement,
-                                           bool& as_load_data, bool& short_load) {
+  db::Connection::StatementResult run_rows(db::Connection& connection, const Statement& statement, bool& as_load_data,
+                                           bool& short_load) {
     as_load_data = false;
     short_load = false;
-    if (!m_load_data.load() || connection.no_backslash_escapes() ||
-        statement.text.size() > k_load_data_max_bytes) {
+    if (!m_load_data.load() || connection.no_backslash_escapes() || statement.text.size() > k_load_data_max_bytes) {
       return connection.run_statement(statement.text);
     }
     // One row goes as the INSERT it is: LOAD DATA gains nothing on one row, and on MariaDB 10.11
@@ -179,9 +176,10 @@ class InsertPool {
       // INSERT passes where LOAD DATA did not (other than a deadlock), rows go as INSERTs from now on.
       auto insert = connection.run_statement(statement.text);
       if (insert.ok && !is_retryable(result.error_number) && m_load_data.exchange(false)) {
-        spdlog::warn("LOAD DATA LOCAL failed (error {}: {}) where the INSERT passes: rows are sent as INSERT "
-                     "statements from now on",
-                     result.error_number, result.error);
+        spdlog::warn(
+            "LOAD DATA LOCAL failed (error {}: {}) where the INSERT passes: rows are sent as INSERT "
+            "statements from now on",
+            result.error_number, result.error);
       }
       return insert;
     }
@@ -201,8 +199,8 @@ class InsertPool {
         // the count alone still tells what went wrong
       }
       result.ok = false;
-      result.error = fmt::format("{} of the statement's {} rows were loaded{}", result.affected_rows,
-                                 load->row_count, reason);
+      result.error =
+          fmt::format("{} of the statement's {} rows were loaded{}", result.affected_rows, load->row_count, reason);
     }
     return result;
   }

@@ -20,7 +20,7 @@ namespace ifnbackup::restore {
 struct LoadStats {
   std::uint64_t statements = 0;
   std::uint64_t warnings = 0;
-  std::uint64_t failed = 0;  // with keep_going
+  std::uint64_t failed = 0;                // with keep_going
   std::uint64_t load_data_statements = 0;  // row INSERTs sent as LOAD DATA LOCAL
   std::uint64_t skipped = 0;               // statements of other objects (only_tables), or rows (schema_only)
   // With keep_going: the first failed statements (k_failures_kept), their server error and message.
@@ -34,8 +34,8 @@ struct LoadStats {
 
 struct LoadSettings {
   std::string phase = "restore";
-  bool keep_going = false;     // --force: log a failed statement and go on
-  bool interruptible = true;   // a rollback runs to its end even after SIGINT
+  bool keep_going = false;    // --force: log a failed statement and go on
+  bool interruptible = true;  // a rollback runs to its end even after SIGINT
   std::function<void(const LoadProgress&)> progress;
   // Row INSERTs go to these connections (open, on the target database, owned by the caller)
   // while this thread reads on: for scripts whose INSERTs depend only on their table, our own

@@ -317,8 +317,7 @@ void SqlSplitter::emit(const StatementSink& on_statement) {
     m_statement.shrink_to_fit();  // queued for a loading thread: hold what it is, not the room made
   }
   if (pending()) {
-    Statement statement{std::move(m_statement), m_statement_line, m_delimiter == k_default_delimiter,
-                        m_streamed};
+    Statement statement{std::move(m_statement), m_statement_line, m_delimiter == k_default_delimiter, m_streamed};
     on_statement(std::move(statement));
     // Keep the buffer's capacity for the next statement when the sink did not take it.
     m_statement = std::move(statement.text);
@@ -480,8 +479,8 @@ std::size_t SqlSplitter::scan(const char* const begin, const char* const end, bo
     }
     // mysql.cc: no escape in `...`, nor in "..." under ANSI_QUOTES, nor in any quote under
     // NO_BACKSLASH_ESCAPES.
-    const bool escapes = m_in_string == 0 || (m_backslash_escapes && m_in_string != '`' &&
-                                              !(m_in_string == '"' && m_ansi_quotes));
+    const bool escapes =
+        m_in_string == 0 || (m_backslash_escapes && m_in_string != '`' && !(m_in_string == '"' && m_ansi_quotes));
     if (!m_ml_comment && c == '\\' && escapes) {
       const int next = peek(1);
       if (next < 0 || next == '\n' || (next == '\r' && peek(2) == '\n')) {
@@ -570,9 +569,7 @@ std::string statement_excerpt(std::string_view text) {
 
 std::vector<Statement> split_sql(std::string_view script) {
   std::vector<Statement> statements;
-  const StatementSink sink = [&statements](Statement&& statement) {
-    statements.push_back(std::move(statement));
-  };
+  const StatementSink sink = [&statements](Statement&& statement) { statements.push_back(std::move(statement)); };
   SqlSplitter splitter;
   splitter.feed(script, sink);
   splitter.finish(sink);

@@ -146,11 +146,11 @@ class SqlSplitter {
   std::uint64_t m_line = 1;
   std::uint64_t m_statement_line = 0;
   std::size_t m_line_output = 0;  // where this line's bytes start in m_statement (mysql.cc's `line`)
-  char m_in_string = 0;         // the open quote: ' " ` or 0
-  bool m_ml_comment = false;    // inside /* */
-  bool m_ss_comment = false;    // inside /*! or /*+ opened on this line (mysql.cc's ss_comment)
-  bool m_line_comment = false;  // inside -- or # until the end of the line
-  bool m_need_space = false;    // a /* */ comment just ended on this line
+  char m_in_string = 0;           // the open quote: ' " ` or 0
+  bool m_ml_comment = false;      // inside /* */
+  bool m_ss_comment = false;      // inside /*! or /*+ opened on this line (mysql.cc's ss_comment)
+  bool m_line_comment = false;    // inside -- or # until the end of the line
+  bool m_need_space = false;      // a /* */ comment just ended on this line
   bool m_at_line_start = true;
   bool m_backslash_escapes = true;
   bool m_ansi_quotes = false;

@@ -189,8 +189,7 @@ bool Lexer::step(unsigned char c, const Sink& sink) {
         // @'x' and @"x" are read like strings (backslash escapes as the session has them), @`x` like
         // a name; the token is one @ and the name.
         m_text.assign(1, '@');
-        start_quoted(ch, c != '`' && m_backslash_escapes && !(c == '"' && m_ansi_quotes),
-                     TokenType::variable);
+        start_quoted(ch, c != '`' && m_backslash_escapes && !(c == '"' && m_ansi_quotes), TokenType::variable);
         return true;
       }
       m_state = State::variable_name;
@@ -242,8 +241,8 @@ void Lexer::feed(std::string_view piece, const Sink& sink) {
     } else if (m_state == State::word || m_state == State::number) {
       // A long word or number (the hex of a huge blob) at once; an exponent's sign goes to step().
       const char* stop = p;
-      while (stop < end && (is_word_char(static_cast<unsigned char>(*stop)) ||
-                            (*stop == '.' && m_state == State::number))) {
+      while (stop < end &&
+             (is_word_char(static_cast<unsigned char>(*stop)) || (*stop == '.' && m_state == State::number))) {
         ++stop;
       }
       if (stop > p) {

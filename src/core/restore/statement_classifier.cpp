@@ -70,8 +70,8 @@ void TailCheck::take(const Token& token) {
       break;
     case TailKind::alter_add:
       if (!m_refused_word && token.type == TokenType::word &&
-          (token.text == "RENAME" || token.text == "DROP" || token.text == "SELECT" ||
-           token.text == "DISCARD" || token.text == "IMPORT" || token.text == "EXCHANGE")) {
+          (token.text == "RENAME" || token.text == "DROP" || token.text == "SELECT" || token.text == "DISCARD" ||
+           token.text == "IMPORT" || token.text == "EXCHANGE")) {
         m_refused_word = "ALTER TABLE ... " + token.text;
       }
       look_for_qualified_name(token);
@@ -92,8 +92,8 @@ void TailCheck::take(const Token& token) {
         if (w == "VALUES" || w == "VALUE") {
           m_in_values = true;
         } else if (m_in_values) {
-          const bool literal_word = w == "NULL" || w == "TRUE" || w == "FALSE" || w == "DEFAULT" ||
-                                    w == "X" || w == "B" || w == "N" || w.starts_with("_");
+          const bool literal_word = w == "NULL" || w == "TRUE" || w == "FALSE" || w == "DEFAULT" || w == "X" ||
+                                    w == "B" || w == "N" || w.starts_with("_");
           if (!literal_word) {
             m_refused = "an INSERT whose values are not literals (" + w + ")";
           }
@@ -205,8 +205,7 @@ class TokenClassifier {
 }  // namespace
 }  // namespace policy_detail
 
-StatementClass classify_statement(std::string_view statement, bool ours, bool ansi_quotes,
-                                  bool backslash_escapes) {
+StatementClass classify_statement(std::string_view statement, bool ours, bool ansi_quotes, bool backslash_escapes) {
   std::string_view trimmed = statement;
   while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.front())) != 0) {
     trimmed.remove_prefix(1);

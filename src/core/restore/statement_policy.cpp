@@ -33,9 +33,15 @@ HeadReading read_on(TailKind tail, const TokenReader& in, StatementClass passed)
   return HeadReading{std::move(passed), tail, in.position()};
 }
 
-constexpr std::array<std::string_view, 9> k_dump_session_variables = {
-    "SQL_MODE",         "TIME_ZONE",   "CHARACTER_SET_CLIENT", "CHARACTER_SET_RESULTS", "COLLATION_CONNECTION",
-    "UNIQUE_CHECKS",    "FOREIGN_KEY_CHECKS", "SQL_NOTES",      "NAMES"};
+constexpr std::array<std::string_view, 9> k_dump_session_variables = {"SQL_MODE",
+                                                                      "TIME_ZONE",
+                                                                      "CHARACTER_SET_CLIENT",
+                                                                      "CHARACTER_SET_RESULTS",
+                                                                      "COLLATION_CONNECTION",
+                                                                      "UNIQUE_CHECKS",
+                                                                      "FOREIGN_KEY_CHECKS",
+                                                                      "SQL_NOTES",
+                                                                      "NAMES"};
 
 // SET a = v, b = v ...: session and user variables only; values without calls or subqueries.
 StatementClass classify_set(Reader& in, bool ours) {
@@ -119,9 +125,9 @@ StatementClass classify_set(Reader& in, bool ours) {
 
 // What CREATE / DROP name, after their modifiers: TABLE, VIEW, ...; empty when none.
 std::string object_word(Reader& in) {
-  for (const std::string_view kind : {"TABLE", "VIEW", "TRIGGER", "PROCEDURE", "FUNCTION", "EVENT", "SEQUENCE",
-                                      "PACKAGE", "DATABASE", "SCHEMA", "USER", "ROLE", "SERVER", "INDEX",
-                                      "TABLESPACE", "LOGFILE"}) {
+  for (const std::string_view kind :
+       {"TABLE", "VIEW", "TRIGGER", "PROCEDURE", "FUNCTION", "EVENT", "SEQUENCE", "PACKAGE", "DATABASE", "SCHEMA",
+        "USER", "ROLE", "SERVER", "INDEX", "TABLESPACE", "LOGFILE"}) {
     if (in.word(kind)) {
       return std::string(kind);
     }
@@ -294,7 +300,8 @@ StatementClass classify_setval(Reader& in) {
   while (in.punct(',')) {
     in.punct('-');
     const Token* t = in.peek();
-    if (t == nullptr || (t->type != TokenType::number && !(t->type == TokenType::word && (t->text == "TRUE" || t->text == "FALSE")))) {
+    if (t == nullptr ||
+        (t->type != TokenType::number && !(t->type == TokenType::word && (t->text == "TRUE" || t->text == "FALSE")))) {
       return foreign("SETVAL with other than numbers");
     }
     in.skip();

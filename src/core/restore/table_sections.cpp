@@ -4,8 +4,7 @@
 
 namespace ifnbackup::restore {
 
-std::vector<SectionRead> choose_sections(const std::vector<Section>& index,
-                                         const std::vector<std::string>& tables) {
+std::vector<SectionRead> choose_sections(const std::vector<Section>& index, const std::vector<std::string>& tables) {
   const std::set<std::string> wanted(tables.begin(), tables.end());
   std::vector<SectionRead> read;  // in file order
   std::size_t owner = 0;          // the section that owns the current range
@@ -23,8 +22,8 @@ std::vector<SectionRead> choose_sections(const std::vector<Section>& index,
     if (!section.with_previous) {
       owner = i;
     }
-    const bool of_wanted = (section.kind == SectionKind::table || section.kind == SectionKind::part) &&
-                           wanted.contains(section.table);
+    const bool of_wanted =
+        (section.kind == SectionKind::table || section.kind == SectionKind::part) && wanted.contains(section.table);
     const bool objects = section.kind == SectionKind::objects;
     if (of_wanted || objects) {
       add(owner, of_wanted, objects);

@@ -15,8 +15,7 @@ namespace ifnbackup::restore {
 // Pure. The ranges to read, in file order: the prologue's, the chosen tables' (a small table's is
 // the range it shares) with their parts, loaded; and the objects' (it holds the manifest, checked
 // against the index), loaded only when it holds a chosen table too.
-std::vector<SectionRead> choose_sections(const std::vector<Section>& index,
-                                         const std::vector<std::string>& tables);
+std::vector<SectionRead> choose_sections(const std::vector<Section>& index, const std::vector<std::string>& tables);
 
 // Pure. The ranges the schema check reads, in file order: every range but a table's parts that
 // another part of the same table follows. Those hold nothing but rows (a part starts at an INSERT);

@@ -13,9 +13,8 @@ namespace ifnbackup::restore {
 
 bool database_exists(db::Connection& server, const std::string& database) {
   return server
-             .query_value(
-                 fmt::format("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = {}",
-                             sql::quote_string(database)))
+             .query_value(fmt::format("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = {}",
+                                      sql::quote_string(database)))
              .value_or("0") != "0";
 }
 
@@ -77,8 +76,8 @@ void create_database(db::Connection& server, const std::string& database, const 
 
 db::Connection::StatementResult try_create_database(db::Connection& server, const std::string& database,
                                                     const std::string& collation, bool if_not_exists) {
-  const std::string create = fmt::format("CREATE DATABASE {}{}", if_not_exists ? "IF NOT EXISTS " : "",
-                                         sql::quote_identifier(database));
+  const std::string create =
+      fmt::format("CREATE DATABASE {}{}", if_not_exists ? "IF NOT EXISTS " : "", sql::quote_identifier(database));
   if (!collation.empty()) {
     auto created = server.run_statement(fmt::format("{} COLLATE {}", create, collation));
     if (created.ok || created.error_number == k_database_exists) {

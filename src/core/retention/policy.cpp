@@ -15,8 +15,7 @@ namespace {
 using Clock = std::chrono::system_clock;
 
 std::chrono::sys_days civil_day(const LocalDateTime& t) {
-  return std::chrono::year_month_day{std::chrono::year{t.year}, std::chrono::month{t.month},
-                                     std::chrono::day{t.day}};
+  return std::chrono::year_month_day{std::chrono::year{t.year}, std::chrono::month{t.month}, std::chrono::day{t.day}};
 }
 
 // ISO 8601 week: weeks start on Monday and belong to the year of their Thursday, so 2024-12-30 is in
@@ -31,8 +30,7 @@ IsoWeek iso_week(const LocalDateTime& t) {
   const int weekday = static_cast<int>(std::chrono::weekday{day}.iso_encoding());  // Monday = 1
   const std::chrono::sys_days thursday = day + std::chrono::days{4 - weekday};
   const std::chrono::year year = std::chrono::year_month_day{thursday}.year();
-  const std::chrono::sys_days first_day =
-      std::chrono::year_month_day{year, std::chrono::January, std::chrono::day{1}};
+  const std::chrono::sys_days first_day = std::chrono::year_month_day{year, std::chrono::January, std::chrono::day{1}};
   return {static_cast<int>(year), static_cast<int>((thursday - first_day).count() / 7 + 1)};
 }
 
@@ -154,14 +152,14 @@ void decide_backups(std::vector<RetentionDecision>& decisions, const std::vector
       } else if (health[i] == Health::unrestorable) {
         reasons.push_back("its schema check failed (not restorable as is): not counted in the floor");
       } else if (future) {
-        reasons.push_back(fmt::format("dated more than {} h in the future: not counted in the floor",
-                                      k_future_tolerance.count()));
+        reasons.push_back(
+            fmt::format("dated more than {} h in the future: not counted in the floor", k_future_tolerance.count()));
       }
       d.reason = join(reasons);
       continue;
     }
-    const std::string past = fmt::format("{} old, past the {}-day retention",
-                                         count_of(whole_days(age), "day"), policy.retention_days);
+    const std::string past =
+        fmt::format("{} old, past the {}-day retention", count_of(whole_days(age), "day"), policy.retention_days);
     const std::string not_gfs = gfs ? "; not the newest of a kept day, week or month" : "";
     switch (health[i]) {
       case Health::bad:
@@ -180,10 +178,9 @@ void decide_backups(std::vector<RetentionDecision>& decisions, const std::vector
                                count_of(policy.min_keep, "good backup"), not_gfs);
         break;
       case Health::good:
-        d.reason =
-            policy.min_keep == 1
-                ? fmt::format("{}; older than the newest good backup{}", past, not_gfs)
-                : fmt::format("{}; older than the {} newest good backups{}", past, policy.min_keep, not_gfs);
+        d.reason = policy.min_keep == 1
+                       ? fmt::format("{}; older than the newest good backup{}", past, not_gfs)
+                       : fmt::format("{}; older than the {} newest good backups{}", past, policy.min_keep, not_gfs);
         break;
     }
   }
@@ -204,8 +201,7 @@ void decide_safety_snapshots(std::vector<RetentionDecision>& decisions, const Re
       reasons.emplace_back("newest safety snapshot");
     }
     if (age < retention) {
-      reasons.push_back(
-          fmt::format("safety snapshot within {}", count_of(policy.safety_retention_days, "day")));
+      reasons.push_back(fmt::format("safety snapshot within {}", count_of(policy.safety_retention_days, "day")));
     }
     d.remove = reasons.empty();
     d.reason = d.remove ? fmt::format(
@@ -234,10 +230,10 @@ void decide_partial(RetentionDecision& d, const RetentionPolicy& policy, Clock::
 
 void check_retention_policy(const RetentionPolicy& policy) {
   if (policy.min_keep < 1) {
-    throw Error(ErrorCode::usage,
-                fmt::format("min_keep must be at least 1 (got {}): rotation could remove every good backup",
-                            policy.min_keep),
-                "keep at least one good backup, e.g. min_keep = 7");
+    throw Error(
+        ErrorCode::usage,
+        fmt::format("min_keep must be at least 1 (got {}): rotation could remove every good backup", policy.min_keep),
+        "keep at least one good backup, e.g. min_keep = 7");
   }
   const std::array<std::pair<const char*, long long>, 6> counts{{
       {"retention_days", policy.retention_days},

@@ -64,8 +64,7 @@ RotateResult run_rotate(const RotateOptions& options) {
     // that does not verify or holds no table is nobody's fallback: judged with the files rotated here.
     if (!record->database && health == Health::good) {
       result.decisions.push_back(RetentionDecision{
-          std::move(entry), false,
-          "records no source database (a mysqldump file): never rotated, remove it by hand"});
+          std::move(entry), false, "records no source database (a mysqldump file): never rotated, remove it by hand"});
       continue;
     }
     if (record->database && !options.database.empty() && *record->database != options.database) {
@@ -73,8 +72,7 @@ RotateResult run_rotate(const RotateOptions& options) {
           std::move(entry), false, fmt::format("a backup of another database ('{}')", one_line(*record->database))});
       continue;
     }
-    by_database[record->database.value_or(options.database)].push_back(
-        RetentionCandidate{std::move(entry), health});
+    by_database[record->database.value_or(options.database)].push_back(RetentionCandidate{std::move(entry), health});
   }
   for (const auto& [database, candidates] : by_database) {
     auto decisions = apply_retention(candidates, options.policy, now);

@@ -80,8 +80,7 @@ KeyPair generate_key_pair() {
   KeyPair pair;
   pair.seed.assign(k_seed_bytes, '\0');
   std::size_t length = pair.seed.size();
-  if (EVP_PKEY_get_raw_private_key(key.get(), reinterpret_cast<unsigned char*>(pair.seed.data()), &length) !=
-          1 ||
+  if (EVP_PKEY_get_raw_private_key(key.get(), reinterpret_cast<unsigned char*>(pair.seed.data()), &length) != 1 ||
       length != k_seed_bytes) {
     throw_openssl("reading a new Ed25519 private key");
   }

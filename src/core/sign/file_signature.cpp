@@ -35,14 +35,13 @@ constexpr std::string_view k_message_domain = "ifnbackup-signature-v1\n";
 
 }  // namespace
 
-std::string signed_message(std::string_view sha256_hex, std::uint64_t bytes,
-                           std::string_view index_sha256_hex) {
+std::string signed_message(std::string_view sha256_hex, std::uint64_t bytes, std::string_view index_sha256_hex) {
   return fmt::format("{}{}\n{}\n{}\n", k_message_domain, sha256_hex, bytes, index_sha256_hex);
 }
 
 std::string format_signature_line(const PublicKey& key, std::string_view signature) {
-  return fmt::format("{}{}{} {} {}\n", k_signature_prefix, k_algorithm, key.fingerprint(),
-                     util::base64_encode(key.raw), util::base64_encode(signature));
+  return fmt::format("{}{}{} {} {}\n", k_signature_prefix, k_algorithm, key.fingerprint(), util::base64_encode(key.raw),
+                     util::base64_encode(signature));
 }
 
 int header_format(const std::map<std::string, std::string>& header) {
@@ -56,8 +55,8 @@ int header_format(const std::map<std::string, std::string>& header) {
   return ec == std::errc{} && end == text.data() + text.size() ? format : 0;
 }
 
-std::string check_signature(std::string_view line, const ChecksumLine& checksum,
-                            std::string_view index_sha256_hex, int format, Signer& signer) {
+std::string check_signature(std::string_view line, const ChecksumLine& checksum, std::string_view index_sha256_hex,
+                            int format, Signer& signer) {
   signer = Signer{};
   if (line.empty()) {
     if (format >= k_first_signed_format) {
@@ -93,11 +92,10 @@ std::string check_signature(std::string_view line, const ChecksumLine& checksum,
   signer.fingerprint = public_key.fingerprint();
   signer.public_key = *key;
   if (fingerprint != signer.fingerprint) {
-    return fmt::format("malformed signature line: it names key {}, the key in it is {}",
-                       fingerprint.substr(0, 64), signer.fingerprint);
+    return fmt::format("malformed signature line: it names key {}, the key in it is {}", fingerprint.substr(0, 64),
+                       signer.fingerprint);
   }
-  if (!signature_matches(*key, signed_message(checksum.sha256_hex, checksum.bytes, index_sha256_hex),
-                         *signature)) {
+  if (!signature_matches(*key, signed_message(checksum.sha256_hex, checksum.bytes, index_sha256_hex), *signature)) {
     return fmt::format(
         "bad signature: the signature by key {} does not match the content's checksum line, so the "
         "file was altered after it was signed",

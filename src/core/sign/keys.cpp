@@ -53,8 +53,7 @@ std::optional<std::string> read_checked(const fs::path& path, std::size_t limit,
     if (errno == ENOENT) {
       return std::nullopt;
     }
-    throw Error(ErrorCode::config,
-                fmt::format("cannot read {} {}: {}", what, path.string(), std::strerror(errno)),
+    throw Error(ErrorCode::config, fmt::format("cannot read {} {}: {}", what, path.string(), std::strerror(errno)),
                 "run ifnbackup as the user that owns it (root for /etc/ifnbackup), or give --signing-key");
   }
   FileCloser closer{fd};
@@ -72,8 +71,7 @@ std::optional<std::string> read_checked(const fs::path& path, std::size_t limit,
       continue;
     }
     if (n < 0) {
-      throw Error(ErrorCode::config,
-                  fmt::format("cannot read {} {}: {}", what, path.string(), std::strerror(errno)));
+      throw Error(ErrorCode::config, fmt::format("cannot read {} {}: {}", what, path.string(), std::strerror(errno)));
     }
     if (n == 0) {
       return text;
@@ -89,12 +87,11 @@ std::optional<std::string> read_checked(const fs::path& path, std::size_t limit,
 // user running ifnbackup) can read it.
 void check_private_key_file(const fs::path& path, const struct stat& st) {
   if ((st.st_mode & 077) != 0) {
-    throw Error(
-        ErrorCode::config,
-        fmt::format("signing key {} is readable by others (mode {:04o})", path.string(), st.st_mode & 07777),
-        fmt::format("run: chmod 600 {} (anyone who read it can sign backups this machine would trust: "
-                    "if that may have happened, remove it; the next backup makes a new one)",
-                    path.string()));
+    throw Error(ErrorCode::config,
+                fmt::format("signing key {} is readable by others (mode {:04o})", path.string(), st.st_mode & 07777),
+                fmt::format("run: chmod 600 {} (anyone who read it can sign backups this machine would trust: "
+                            "if that may have happened, remove it; the next backup makes a new one)",
+                            path.string()));
   }
   if (st.st_uid != ::geteuid()) {
     throw Error(ErrorCode::config,
@@ -107,10 +104,9 @@ void check_private_key_file(const fs::path& path, const struct stat& st) {
 std::string seed_of_file(const fs::path& path, const std::string& pem) {
   auto seed = sign::seed_from_pem(pem);
   if (!seed) {
-    throw Error(
-        ErrorCode::config,
-        fmt::format("signing key {} is not an unencrypted Ed25519 private key in PEM", path.string()),
-        "give the file ifnbackup made (--signing-key), or move this one away: the next backup makes a key");
+    throw Error(ErrorCode::config,
+                fmt::format("signing key {} is not an unencrypted Ed25519 private key in PEM", path.string()),
+                "give the file ifnbackup made (--signing-key), or move this one away: the next backup makes a key");
   }
   return std::move(*seed);
 }
@@ -124,8 +120,7 @@ void fsync_folder(const fs::path& dir) {
 }
 
 bool is_hex(std::string_view text) {
-  return std::all_of(text.begin(), text.end(),
-                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+  return std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 std::vector<std::string_view> words_of(std::string_view line) {
@@ -149,16 +144,14 @@ void check_trusted_file(const fs::path& path, const struct stat& st) {
   if ((st.st_mode & 022) != 0) {
     throw Error(
         ErrorCode::config,
-        fmt::format("trusted keys file {} may be written by others (mode {:04o})", path.string(),
-                    st.st_mode & 07777),
+        fmt::format("trusted keys file {} may be written by others (mode {:04o})", path.string(), st.st_mode & 07777),
         fmt::format("run: chmod 644 {}, then check that every key in it is one you trust", path.string()));
   }
   if (st.st_uid != ::geteuid() && st.st_uid != 0) {
-    throw Error(
-        ErrorCode::config,
-        fmt::format("trusted keys file {} belongs to uid {}, neither root nor the user running ifnbackup",
-                    path.string(), st.st_uid),
-        "check who wrote it and every key in it, then chown it");
+    throw Error(ErrorCode::config,
+                fmt::format("trusted keys file {} belongs to uid {}, neither root nor the user running ifnbackup",
+                            path.string(), st.st_uid),
+                "check who wrote it and every key in it, then chown it");
   }
 }
 
@@ -189,10 +182,9 @@ TrustedFile read_trusted_file(const fs::path& path) {
     std::string why;
     auto key = parse_public_key_line(line, &why);
     if (!key) {
-      throw Error(
-          ErrorCode::config,
-          fmt::format("line {} of trusted keys file {} is not a public key: {}", number, path.string(), why),
-          "fix or remove that line; 'ifnbackup key trust LINE' writes lines as they should be");
+      throw Error(ErrorCode::config,
+                  fmt::format("line {} of trusted keys file {} is not a public key: {}", number, path.string(), why),
+                  "fix or remove that line; 'ifnbackup key trust LINE' writes lines as they should be");
     }
     file.keys.push_back(std::move(*key));
   }
@@ -211,13 +203,11 @@ fs::path default_signing_key_file() {
   std::string home;
   if (const char* env = std::getenv("HOME"); env != nullptr && env[0] == '/') {
     home = env;
-  } else if (const struct passwd* user = ::getpwuid(::geteuid());
-             user != nullptr && user->pw_dir != nullptr) {
+  } else if (const struct passwd* user = ::getpwuid(::geteuid()); user != nullptr && user->pw_dir != nullptr) {
     home = user->pw_dir;
   }
   if (home.empty()) {
-    throw Error(ErrorCode::config,
-                fmt::format("no home folder for uid {} to keep the signing key in", ::geteuid()),
+    throw Error(ErrorCode::config, fmt::format("no home folder for uid {} to keep the signing key in", ::geteuid()),
                 "give --signing-key FILE (or signing-key in the config file)");
   }
   return fs::path(home) / ".config" / "ifnbackup" / "signing-key";
@@ -261,8 +251,8 @@ std::optional<PublicKey> parse_public_key_line(std::string_view line, std::strin
   // The fingerprint after the key guards the copy: one character changed in the key changes it.
   if (words.size() >= 3 && words[2].size() == k_fingerprint_digits && is_hex(words[2]) &&
       words[2] != key.fingerprint()) {
-    return refuse(fmt::format("the key's fingerprint is {}, the line says {} (changed when copied?)",
-                              key.fingerprint(), words[2]));
+    return refuse(fmt::format("the key's fingerprint is {}, the line says {} (changed when copied?)", key.fingerprint(),
+                              words[2]));
   }
   return key;
 }
@@ -362,9 +352,8 @@ TrustResult trust_public_key(const SigningOptions& options, std::string_view lin
   std::string why;
   auto key = parse_public_key_line(line, &why);
   if (!key) {
-    throw Error(
-        ErrorCode::usage, fmt::format("not a public key: {}", why),
-        "give the whole line 'ifnbackup key show' prints on the machine that made the backups, in quotes");
+    throw Error(ErrorCode::usage, fmt::format("not a public key: {}", why),
+                "give the whole line 'ifnbackup key show' prints on the machine that made the backups, in quotes");
   }
   TrustResult result{TrustChange::added, *key, trusted_keys_file(options)};
   if (const auto own = sign::SigningKey::load_existing(options); own && own->public_key() == *key) {

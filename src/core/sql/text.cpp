@@ -10,14 +10,29 @@ void append_quoted_string(std::string& out, std::string_view text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     char replacement = 0;
     switch (text[i]) {
-      case '\0': replacement = '0'; break;
-      case '\n': replacement = 'n'; break;
-      case '\r': replacement = 'r'; break;
-      case '\\': replacement = '\\'; break;
-      case '\'': replacement = '\''; break;
-      case '"': replacement = '"'; break;
-      case '\x1a': replacement = 'Z'; break;
-      default: continue;
+      case '\0':
+        replacement = '0';
+        break;
+      case '\n':
+        replacement = 'n';
+        break;
+      case '\r':
+        replacement = 'r';
+        break;
+      case '\\':
+        replacement = '\\';
+        break;
+      case '\'':
+        replacement = '\'';
+        break;
+      case '"':
+        replacement = '"';
+        break;
+      case '\x1a':
+        replacement = 'Z';
+        break;
+      default:
+        continue;
     }
     out.append(text.data() + start, i - start);
     out.push_back('\\');
@@ -68,8 +83,8 @@ std::optional<std::string> parse_quoted_identifier(std::string_view text, std::s
 }
 
 std::size_t identifier_length(std::string_view name) {
-  return static_cast<std::size_t>(std::count_if(
-      name.begin(), name.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; }));
+  return static_cast<std::size_t>(
+      std::count_if(name.begin(), name.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; }));
 }
 
 bool is_plain_name(std::string_view name) {

@@ -10,7 +10,9 @@ namespace ifnbackup::util {
 namespace {
 volatile std::sig_atomic_t g_signal = 0;
 
-extern "C" void on_signal(int signal_number) { g_signal = signal_number; }
+extern "C" void on_signal(int signal_number) {
+  g_signal = signal_number;
+}
 }  // namespace
 
 void install_interrupt_handlers() {
@@ -24,12 +26,13 @@ void install_interrupt_handlers() {
   std::signal(SIGXFSZ, SIG_IGN);
 }
 
-bool interrupt_requested() noexcept { return g_signal != 0; }
+bool interrupt_requested() noexcept {
+  return g_signal != 0;
+}
 
 void check_interrupted() {
   if (g_signal != 0) {
-    throw Error(ErrorCode::interrupted,
-                g_signal == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)",
+    throw Error(ErrorCode::interrupted, g_signal == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)",
                 "the partial file was removed; nothing under a final backup name was changed");
   }
 }

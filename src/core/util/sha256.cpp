@@ -32,8 +32,7 @@ inline std::uint32_t rotr(std::uint32_t x, int n) noexcept {
 }
 
 inline std::uint32_t load_be32(const std::uint8_t* p) noexcept {
-  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
-         std::uint32_t{p[3]};
+  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | std::uint32_t{p[3]};
 }
 
 inline void store_be32(std::uint8_t* p, std::uint32_t v) noexcept {
@@ -144,8 +143,8 @@ __attribute__((target("sha,sse4.1,ssse3"))) void compress_sha_extensions(std::ui
         // W[t..t+3] from W[t-16..t-1]: msg1 adds sigma0, alignr brings W[t-7..t-4], msg2 adds sigma1.
         const __m128i previous = w[(group + 3) & 3];
         const __m128i before = w[(group + 2) & 3];
-        const __m128i partial = _mm_add_epi32(_mm_sha256msg1_epu32(current, w[(group + 1) & 3]),
-                                              _mm_alignr_epi8(previous, before, 4));
+        const __m128i partial =
+            _mm_add_epi32(_mm_sha256msg1_epu32(current, w[(group + 1) & 3]), _mm_alignr_epi8(previous, before, 4));
         current = _mm_sha256msg2_epu32(partial, previous);
       }
       __m128i message = _mm_add_epi32(
@@ -182,9 +181,8 @@ void compress_sha_extensions(std::uint32_t state[8], const std::uint8_t* data, s
 
 void Sha256::process_blocks(const std::uint8_t* data, std::size_t blocks) noexcept {
   // Chosen once: the CPU does not change while the process runs.
-  static const auto compress = sha256_detail::sha_extensions_available()
-                                   ? sha256_detail::compress_sha_extensions
-                                   : sha256_detail::compress_portable;
+  static const auto compress = sha256_detail::sha_extensions_available() ? sha256_detail::compress_sha_extensions
+                                                                         : sha256_detail::compress_portable;
   compress(m_state.data(), data, blocks);
 }
 

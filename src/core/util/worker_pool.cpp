@@ -21,8 +21,7 @@ WorkerPool::~WorkerPool() {
 
 void WorkerPool::submit(Job job, std::size_t weight) {
   std::unique_lock lock(m_mutex);
-  m_changed.wait(lock,
-                 [this, weight] { return m_error || (m_queue.size() < m_limits.queued && fits(weight)); });
+  m_changed.wait(lock, [this, weight] { return m_error || (m_queue.size() < m_limits.queued && fits(weight)); });
   if (m_error) {
     std::rethrow_exception(m_error);
   }

@@ -120,10 +120,14 @@ std::optional<std::string> take_name(std::string_view& text) {
 
 std::string_view section_kind_name(SectionKind kind) {
   switch (kind) {
-    case SectionKind::prologue: return "prologue";
-    case SectionKind::table: return "table";
-    case SectionKind::part: return "part";
-    case SectionKind::objects: return "objects";
+    case SectionKind::prologue:
+      return "prologue";
+    case SectionKind::table:
+      return "table";
+    case SectionKind::part:
+      return "part";
+    case SectionKind::objects:
+      return "objects";
   }
   return "?";
 }
@@ -384,8 +388,8 @@ std::string format_index(const std::vector<Section>& sections) {
       out.append("with-previous\n");
       continue;
     }
-    out.append(fmt::format("at={} size={} bytes={} crc32={:08x}", section.at, section.size, section.bytes,
-                           section.crc32));
+    out.append(
+        fmt::format("at={} size={} bytes={} crc32={:08x}", section.at, section.size, section.bytes, section.crc32));
     if (!section.sha256.empty()) {
       out.append(" sha256=").append(section.sha256);
     }
@@ -445,10 +449,9 @@ bool index_is_contiguous(const std::vector<Section>& sections, std::uint64_t end
   for (std::size_t i = 0; i < sections.size(); ++i) {
     const Section& section = sections[i];
     const bool middle = i > 0 && i + 1 < sections.size();
-    const bool kind_ok =
-        !middle || section.kind == SectionKind::table ||
-        (section.kind == SectionKind::part && sections[i - 1].kind != SectionKind::prologue &&
-         sections[i - 1].table == section.table);
+    const bool kind_ok = !middle || section.kind == SectionKind::table ||
+                         (section.kind == SectionKind::part && sections[i - 1].kind != SectionKind::prologue &&
+                          sections[i - 1].table == section.table);
     if (!kind_ok || (section.with_previous && section.kind == SectionKind::part)) {
       return false;
     }

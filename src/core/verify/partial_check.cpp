@@ -34,8 +34,7 @@ TailLines tail_lines(const std::filesystem::path& path, std::string_view tail) {
   const std::optional<ChecksumLine> checksum =
       lines.size() == 3 || signed_file ? parse_checksum_line(lines[1]) : std::nullopt;
   if (!checksum || !lines.back().starts_with(k_completion_prefix)) {
-    throw verify_detail::section_mismatch(
-        path, "the last member does not end with the checksum and completion lines");
+    throw verify_detail::section_mismatch(path, "the last member does not end with the checksum and completion lines");
   }
   return TailLines{*checksum, signed_file ? lines[2] : std::string_view(), lines.back()};
 }
@@ -67,8 +66,7 @@ std::optional<VerifyResult> verify_sections(const std::filesystem::path& path, c
     for (std::size_t i = 0; i < read.size(); ++i) {
       if (read[i].index >= sections.size() || sections[read[i].index].with_previous ||
           (i > 0 && read[i].index <= read[i - 1].index)) {
-        throw Error(ErrorCode::internal,
-                    "the sections chosen to read are not ranges of the index, in file order");
+        throw Error(ErrorCode::internal, "the sections chosen to read are not ranges of the index, in file order");
       }
     }
     const TailLines tail = tail_lines(path, check->tail_text());
@@ -79,9 +77,9 @@ std::optional<VerifyResult> verify_sections(const std::filesystem::path& path, c
     for (const SectionRead& range : read) {
       const Section& section = sections[range.index];
       read_section(path, section,
-                   range.scan ? std::function<void(std::string_view)>(
-                                    [&scan](std::string_view piece) { scan.feed(piece); })
-                              : std::function<void(std::string_view)>(),
+                   range.scan
+                       ? std::function<void(std::string_view)>([&scan](std::string_view piece) { scan.feed(piece); })
+                       : std::function<void(std::string_view)>(),
                    !tail.signature_line.empty());
       result.compressed_checked += section.size;
       if (range.load) {
@@ -100,9 +98,8 @@ std::optional<VerifyResult> verify_sections(const std::filesystem::path& path, c
     result.header = scan.header();
     // Signed: the signature covers the checksum line and the index's SHA-256 (checked against the
     // index by SectionCheck::load), the index each range's SHA-256, checked as it is read.
-    if (std::string problem =
-            sign::check_signature(tail.signature_line, tail.checksum, check->locator().sha256,
-                                  sign::header_format(result.header), result.signer);
+    if (std::string problem = sign::check_signature(tail.signature_line, tail.checksum, check->locator().sha256,
+                                                    sign::header_format(result.header), result.signer);
         !problem.empty()) {
       throw section_mismatch(path, problem);
     }

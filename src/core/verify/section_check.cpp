@@ -27,12 +27,14 @@ constexpr std::uint64_t k_max_section_in_memory = 64 * 1024 * 1024;
 
 std::string section_name(const Section& section) {
   switch (section.kind) {
-    case SectionKind::prologue: return "the prologue";
+    case SectionKind::prologue:
+      return "the prologue";
     case SectionKind::table:
       return "table " + comment_identifier(section.table);
     case SectionKind::part:
       return "a part of table " + comment_identifier(section.table);
-    case SectionKind::objects: return "the objects section";
+    case SectionKind::objects:
+      return "the objects section";
   }
   return "?";
 }
@@ -40,12 +42,14 @@ std::string section_name(const Section& section) {
 // What the content of a section with a range of its own starts with, as the dumper writes it.
 std::string expected_start(const Section& section) {
   switch (section.kind) {
-    case SectionKind::prologue: return "-- ifnbackup ";
+    case SectionKind::prologue:
+      return "-- ifnbackup ";
     case SectionKind::table:
       return "--\n-- Table structure for table " + comment_identifier(section.table) + "\n";
     case SectionKind::part:
       return "INSERT INTO " + sql::quote_identifier(section.table) + " (";
-    case SectionKind::objects: return {};
+    case SectionKind::objects:
+      return {};
   }
   return {};
 }
@@ -57,8 +61,7 @@ std::string start_problem(const Section& section, std::string_view head) {
     return {};
   }
   // Files written before comment lines escaped control bytes show a tab or CR in a name as is.
-  const std::string earlier =
-      "--\n-- Table structure for table " + sql::quote_identifier(section.table) + "\n";
+  const std::string earlier = "--\n-- Table structure for table " + sql::quote_identifier(section.table) + "\n";
   if (section.kind == SectionKind::table && section.table.find('\n') == std::string::npos &&
       head.substr(0, earlier.size()) == earlier) {
     return {};
@@ -131,7 +134,6 @@ void read_section(const std::filesystem::path& path, const Section& section,
   }
 }
 
-
 std::optional<SectionCheck> SectionCheck::load(const std::filesystem::path& path) {
   const auto tail = io::read_stored_tail(path);
   if (!tail) {
@@ -143,7 +145,8 @@ std::optional<SectionCheck> SectionCheck::load(const std::filesystem::path& path
     return std::nullopt;
   }
   auto corrupt = [&](const std::string& why) {
-    return Error(ErrorCode::corrupt, path.string() + ": section index " + why, "the file is damaged; use another backup");
+    return Error(ErrorCode::corrupt, path.string() + ": section index " + why,
+                 "the file is damaged; use another backup");
   };
   const std::uint64_t limit = std::max(k_min_index_limit, (tail->offset + tail->text.size()) / 4096);
   if (locator->at > tail->offset || locator->size != tail->offset - locator->at || locator->size > limit) {
@@ -202,9 +205,10 @@ void SectionCheck::member_started(std::uint64_t compressed_offset, std::uint64_t
     return;  // a member inside a section
   }
   if (compressed_offset > at || uncompressed_offset != bytes) {
-    m_problem = fmt::format("the section index does not match the file: a section should start at compressed "
-                            "offset {} (content offset {}), the member there is at {} ({})",
-                            at, bytes, compressed_offset, uncompressed_offset);
+    m_problem = fmt::format(
+        "the section index does not match the file: a section should start at compressed "
+        "offset {} (content offset {}), the member there is at {} ({})",
+        at, bytes, compressed_offset, uncompressed_offset);
     return;
   }
   ++m_next_start;
@@ -263,7 +267,9 @@ std::string SectionCheck::manifest_problem(const std::vector<TableCount>& manife
     }
   }
   // Names and row counts: the index carries no digests.
-  const auto same_counts = [](const TableCount& a, const TableCount& b) { return a.name == b.name && a.rows == b.rows; };
+  const auto same_counts = [](const TableCount& a, const TableCount& b) {
+    return a.name == b.name && a.rows == b.rows;
+  };
   if (!std::equal(listed.begin(), listed.end(), manifest.begin(), manifest.end(), same_counts)) {
     return "the section index does not list the manifest's tables and row counts";
   }
@@ -288,8 +294,8 @@ unsigned SectionCheck::decode_threads(unsigned wanted) const {
   return static_cast<unsigned>(std::max<std::uint64_t>(threads, 1));
 }
 
-void read_sections_in_order(const std::filesystem::path& path, const std::vector<Section>& sections,
-                            unsigned threads, const std::function<void(const Section&, std::string_view)>& consume) {
+void read_sections_in_order(const std::filesystem::path& path, const std::vector<Section>& sections, unsigned threads,
+                            const std::function<void(const Section&, std::string_view)>& consume) {
   threads = std::max(1u, threads);
   const std::size_t count = sections.size();
   // Each section's text or its error, handed over by the thread that decoded it.

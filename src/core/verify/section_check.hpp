@@ -7,11 +7,11 @@
 #include <functional>
 #include <string_view>
 
-#include "ifnbackup/error.hpp"
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+#include "ifnbackup/error.hpp"
 
 #include "ifnbackup/manifest.hpp"
 #include "ifnbackup/verify.hpp"
@@ -82,8 +82,8 @@ class SectionCheck {
 // threads + 1 in memory), each checked against its length, CRC-32 and first bytes, and hands
 // their content to `consume` in file order, on the caller's thread. Throws the first failing
 // section's error, in file order.
-void read_sections_in_order(const std::filesystem::path& path, const std::vector<Section>& sections,
-                            unsigned threads, const std::function<void(const Section&, std::string_view)>& consume);
+void read_sections_in_order(const std::filesystem::path& path, const std::vector<Section>& sections, unsigned threads,
+                            const std::function<void(const Section&, std::string_view)>& consume);
 
 // A section's mismatch with the index: Error(corrupt) naming the file.
 Error section_mismatch(const std::filesystem::path& path, const std::string& why);

@@ -29,8 +29,8 @@ void StatementScan::take_piece(std::string_view piece) {
     m_streaming = true;
     m_streamed_head.clear();
     if (m_modes.known()) {
-      m_streamed = std::make_unique<restore::StatementClassifier>(m_ours, m_modes.ansi_quotes(),
-                                                                  m_modes.backslash_escapes());
+      m_streamed =
+          std::make_unique<restore::StatementClassifier>(m_ours, m_modes.ansi_quotes(), m_modes.backslash_escapes());
     }
   }
   if (m_streamed_head.size() < k_excerpt_keep) {
@@ -49,8 +49,7 @@ void StatementScan::take(restore::Statement&& statement) {
   restore::StatementClass kind = k_unknown_mode;
   if (m_streaming) {
     if (m_streamed_head.size() < k_excerpt_keep) {
-      m_streamed_head.append(
-          std::string_view(statement.text).substr(0, k_excerpt_keep - m_streamed_head.size()));
+      m_streamed_head.append(std::string_view(statement.text).substr(0, k_excerpt_keep - m_streamed_head.size()));
     }
     if (m_streamed) {
       m_streamed->feed(statement.text);
@@ -61,16 +60,14 @@ void StatementScan::take(restore::Statement&& statement) {
       }
     }
   } else if (m_modes.known()) {
-    kind = restore::classify_statement(statement.text, m_ours, m_modes.ansi_quotes(),
-                                       m_modes.backslash_escapes());
+    kind = restore::classify_statement(statement.text, m_ours, m_modes.ansi_quotes(), m_modes.backslash_escapes());
   }
   if (kind.kind == restore::StatementKind::object) {
     ++m_objects;
   } else if (kind.kind == restore::StatementKind::foreign) {
     if (m_foreign++ == 0) {
-      m_first_foreign =
-          fmt::format("line {}: {}: {}", statement.line, kind.reason,
-                      restore::statement_excerpt(m_streaming ? m_streamed_head : statement.text));
+      m_first_foreign = fmt::format("line {}: {}: {}", statement.line, kind.reason,
+                                    restore::statement_excerpt(m_streaming ? m_streamed_head : statement.text));
     }
   }
   if (!m_streaming) {

@@ -124,8 +124,7 @@ void ContentScan::conclude(VerifyResult& result) {
 
 bool ContentScan::read_completion_marker(VerifyResult& result, TrailerLines& lines) const {
   std::string_view marker;
-  if (!last_line(m_tail, tail_is_whole(), marker, lines.marker_start) ||
-      !starts_with(marker, k_completion_prefix)) {
+  if (!last_line(m_tail, tail_is_whole(), marker, lines.marker_start) || !starts_with(marker, k_completion_prefix)) {
     if (const std::string not_sql = not_sql_reason(); !not_sql.empty()) {
       return stop(result, VerifyStatus::corrupt, not_sql + " (no completion marker)");
     }
@@ -144,14 +143,14 @@ bool ContentScan::read_completion_marker(VerifyResult& result, TrailerLines& lin
 std::optional<ChecksumLine> ContentScan::read_checksum_line(VerifyResult& result, TrailerLines& lines) const {
   const std::string_view tail = m_tail;
   const bool whole = tail_is_whole();
-  bool have_previous = lines.marker_start > 0 && last_line(tail.substr(0, lines.marker_start), whole,
-                                                           lines.checksum, lines.checksum_start);
+  bool have_previous = lines.marker_start > 0 &&
+                       last_line(tail.substr(0, lines.marker_start), whole, lines.checksum, lines.checksum_start);
   // Format 4 on: the signature line sits between the checksum line and the completion marker.
   if (have_previous && starts_with(lines.checksum, sign::k_signature_prefix)) {
     lines.signature = lines.checksum;
     const std::size_t signature_start = lines.checksum_start;
-    have_previous = signature_start > 0 &&
-                    last_line(tail.substr(0, signature_start), whole, lines.checksum, lines.checksum_start);
+    have_previous =
+        signature_start > 0 && last_line(tail.substr(0, signature_start), whole, lines.checksum, lines.checksum_start);
   }
   if (!have_previous || !starts_with(lines.checksum, k_checksum_prefix)) {
     if (written_by_ifnbackup()) {
@@ -166,8 +165,7 @@ std::optional<ChecksumLine> ContentScan::read_checksum_line(VerifyResult& result
   }
   auto checksum = parse_checksum_line(lines.checksum);
   if (!checksum) {
-    stop(result, VerifyStatus::corrupt,
-         "malformed checksum line: " + std::string(lines.checksum.substr(0, 200)));
+    stop(result, VerifyStatus::corrupt, "malformed checksum line: " + std::string(lines.checksum.substr(0, 200)));
   }
   return checksum;
 }
@@ -184,15 +182,13 @@ bool ContentScan::check_content_checksum(VerifyResult& result, const ChecksumLin
                     " bytes, the file has " + std::to_string(content_bytes) + " before it");
   }
   if (checksum.sha256_hex != result.sha256) {
-    return stop(
-        result, VerifyStatus::corrupt,
-        "content checksum mismatch: expected sha256 " + checksum.sha256_hex + ", computed " + result.sha256);
+    return stop(result, VerifyStatus::corrupt,
+                "content checksum mismatch: expected sha256 " + checksum.sha256_hex + ", computed " + result.sha256);
   }
   return true;
 }
 
-bool ContentScan::check_signature(VerifyResult& result, const ChecksumLine& checksum,
-                                  const TrailerLines& lines) const {
+bool ContentScan::check_signature(VerifyResult& result, const ChecksumLine& checksum, const TrailerLines& lines) const {
   const std::string_view before_checksum = std::string_view(m_tail).substr(0, lines.checksum_start);
   std::string problem =
       sign::check_signature(lines.signature, checksum, locator_sha256(before_checksum, tail_is_whole()),
@@ -203,10 +199,9 @@ bool ContentScan::check_signature(VerifyResult& result, const ChecksumLine& chec
 bool ContentScan::check_manifest(VerifyResult& result, std::size_t checksum_start) const {
   const std::uint64_t content_bytes = m_hashed + checksum_start;
   const bool manifest_in_place =
-      m_have_manifest &&
-      (m_manifest.end_offset + m_trailer_bytes == content_bytes ||
-       (m_trailer_bytes == 0 &&
-        index_block_between(std::string_view(m_tail).substr(0, checksum_start), tail_is_whole())));
+      m_have_manifest && (m_manifest.end_offset + m_trailer_bytes == content_bytes ||
+                          (m_trailer_bytes == 0 &&
+                           index_block_between(std::string_view(m_tail).substr(0, checksum_start), tail_is_whole())));
   if (!manifest_in_place) {
     return stop(result, VerifyStatus::corrupt,
                 m_trailer_bytes == 0 ? "manifest missing: no manifest block right before the checksum line"
@@ -215,9 +210,8 @@ bool ContentScan::check_manifest(VerifyResult& result, std::size_t checksum_star
   if (m_manifest.tables.size() != m_manifest.totals.tables || m_manifest.rows != m_manifest.totals.rows) {
     return stop(result, VerifyStatus::corrupt,
                 "manifest mismatch: it lists " + std::to_string(m_manifest.tables.size()) + " tables and " +
-                    std::to_string(m_manifest.rows) +
-                    " rows, its end line says tables=" + std::to_string(m_manifest.totals.tables) +
-                    " rows=" + std::to_string(m_manifest.totals.rows));
+                    std::to_string(m_manifest.rows) + " rows, its end line says tables=" +
+                    std::to_string(m_manifest.totals.tables) + " rows=" + std::to_string(m_manifest.totals.rows));
   }
   return true;
 }
