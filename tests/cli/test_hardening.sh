@@ -60,4 +60,25 @@ run sql "${into}" -e "INSERT INTO t (v) VALUES (3); SELECT id FROM t WHERE v = 3
 expect_exit "insert into the copy after the source database is dropped" 0
 check "the copy's new row took a value after the restored ones" test "${CLI_LAST_OUT:-0}" -ge 102
 check "the copy's table default names no database" bash -c "! mariadb --defaults-file='${IFNBACKUP_TEST_DEFAULTS_FILE}' -N -e 'SHOW CREATE TABLE \`${into}\`.t' | grep -q '${seqdb}'"
+# 3. --ssl-mode REQUIRED against a server that offers no TLS (the private test server has none):
+# refused (exit 4), nothing written. MariaDB Connector/C 3.3 connected in plain text (issue 14).
+if [[ -n ${IFNBACKUP_TEST_TCP_DEFAULTS_FILE:-} ]] &&
+    [[ $(sql -e "SELECT @@have_ssl") != "YES" ]]; then
+    tls_dir="${CLI_WORK}/tls_backups"
+    for mode in REQUIRED required VERIFY_CA VERIFY_IDENTITY; do
+        run "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_TCP_DEFAULTS_FILE}" --database "${db}" \
+            --backup-dir "${tls_dir}" --ssl-mode "${mode}" backup
+        expect_exit "backup --ssl-mode ${mode} over TCP to a server without TLS" 4
+        if [[ ${mode} == REQUIRED ]]; then
+            expect_contains "the message says TLS is required and missing" "TLS is required" "${CLI_LAST_ERR}"
+        fi
+    done
+    expect_eq "no backup written" "" "$(final_backups "${tls_dir}" 2>/dev/null)"
+    run "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_TCP_DEFAULTS_FILE}" --database "${db}" \
+        --backup-dir "${tls_dir}" --ssl-mode PREFERRED backup --no-rotate
+    expect_exit "--ssl-mode PREFERRED still connects without TLS" 0
+else
+    cli_log "note: no TCP option file, or the server offers TLS: the --ssl-mode REQUIRED refusal is not run"
+fi
+
 cli_finish

@@ -121,6 +121,15 @@ void set_ssl_options(MYSQL* mysql, const ConnectionOptions& options) {
   }
 }
 
+// REQUIRED, VERIFY_CA or VERIFY_IDENTITY (any case).
+bool requires_tls(const ConnectionOptions& options) {
+  std::string mode = options.ssl_mode;
+  for (auto& c : mode) {
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return mode == "REQUIRED" || mode == "VERIFY_CA" || mode == "VERIFY_IDENTITY";
+}
+
 const char* or_null(const std::string& s) {
   return s.empty() ? nullptr : s.c_str();
 }
@@ -215,6 +224,16 @@ std::unique_ptr<Connection> Connection::open(const ConnectionOptions& options, b
     }
     throw Error(ErrorCode::connection,
                 fmt::format("cannot connect to {}: {} (error {})", connection->m_description, message, code), hint);
+  }
+  // MariaDB Connector/C 3.3 takes MYSQL_OPT_SSL_ENFORCE as a wish: against a server without TLS it
+  // connects in plain text (only a certificate check refuses). --ssl-mode REQUIRED and stronger
+  // never go on without TLS: not a query, not a row, over a connection anyone on the path can read.
+  if (requires_tls(options) && mysql_get_ssl_cipher(mysql) == nullptr) {
+    throw Error(ErrorCode::connection,
+                fmt::format("cannot connect to {}: TLS is required (--ssl-mode {}) but the connection is not "
+                            "encrypted: the server does not offer it",
+                            connection->m_description, options.ssl_mode),
+                "enable TLS on the server (ssl-cert, ssl-key), or, on a trusted network only, --ssl-mode PREFERRED");
   }
   // Where we really are, once connected ("127.0.0.1 via TCP/IP", "Localhost via UNIX socket").
   const std::string user = options.user.empty() ? "" : fmt::format(" as '{}'", options.user);
