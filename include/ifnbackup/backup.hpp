@@ -21,9 +21,11 @@ struct BackupResult {
   std::string sha256;
   std::string snapshot;  // binlog / GTID / TSO position of the snapshot, or "none"
   std::chrono::milliseconds duration{0};
+  unsigned retries = 0;  // dumps started again after a schema change (BackupOptions::retries)
 };
 
-// Takes the backup folder's lock (Error(lock_held) if another run has it), then writes the file.
+// Takes the backup folder's lock (Error(lock_held) if another run has it), then writes the file; a
+// schema change under the dump starts it again (BackupOptions::retries), logged as a warning.
 BackupResult run_backup(const BackupOptions& options);
 
 // Writes the file; the caller already holds the folder's lock (restore's safety snapshot).

@@ -36,15 +36,18 @@ const char* error_code_name(ErrorCode code) noexcept;
 
 class Error : public std::runtime_error {
  public:
-  Error(ErrorCode code, std::string message, std::string hint = {})
-      : std::runtime_error(std::move(message)), m_code(code), m_hint(std::move(hint)) {}
+  Error(ErrorCode code, std::string message, std::string hint = {}, unsigned server_error = 0)
+      : std::runtime_error(std::move(message)), m_code(code), m_hint(std::move(hint)), m_server_error(server_error) {}
   ErrorCode code() const noexcept { return m_code; }
+  // The server's (or the client library's) error number behind an Error(server); 0: none.
+  unsigned server_error() const noexcept { return m_server_error; }
   // What the operator should do next; may be empty.
   const std::string& hint() const noexcept { return m_hint; }
 
  private:
   ErrorCode m_code;
   std::string m_hint;
+  unsigned m_server_error = 0;
 };
 
 }  // namespace ifnbackup

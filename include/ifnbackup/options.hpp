@@ -55,6 +55,9 @@ struct BackupOptions {
   // Only these base tables and their triggers (restore --tables' safety snapshot): the file says
   // so in its header (`-- ifnbackup-scope: tables`). Empty: the whole database.
   std::vector<std::string> only_tables;
+  // A schema change under the dump (a table rebuilt or dropped by a migration after the snapshot:
+  // errors 1412, 1146) starts the dump again with a fresh snapshot, this many times at most.
+  unsigned retries = 2;
 };
 
 }  // namespace ifnbackup

@@ -29,6 +29,7 @@ struct GlobalSettings {
   RetentionPolicy retention;
   bool no_rotate = false;        // backup: skip the rotation after success
   bool no_schema_check = false;  // backup: skip loading the schema into a scratch database
+  unsigned retries = 2;          // backup: dumps started again after a schema change
   // The journal line of this run (docs/monitoring.md): run() sets command, times and result;
   // backup, restore and drill fill file, bytes and rows; drill its own fields too.
   RunRecord run;

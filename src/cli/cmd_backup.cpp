@@ -12,6 +12,12 @@ Command add_backup_command(CLI::App& app, GlobalSettings& settings) {
   command.app->add_flag("--no-schema-check", settings.no_schema_check,
                         "Do not load the new backup's schema (no rows) into a scratch database to prove the "
                         "server takes it");
+  command.app
+      ->add_option("--retries", settings.retries,
+                   "Times a dump starts again with a fresh snapshot when the schema changes under it (a table "
+                   "rebuilt or dropped by a migration: errors 1412, 1146)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 10));
   command.app->add_option("--metrics-file", settings.metrics_file,
                           "After the run, success or not, write Prometheus metrics there (docs/monitoring.md)");
   command.app->footer(
@@ -25,6 +31,7 @@ Command add_backup_command(CLI::App& app, GlobalSettings& settings) {
   command.action = [&settings]() {
     BackupJobOptions job;
     job.backup = make_backup_options(settings);
+    job.backup.retries = settings.retries;
     job.schema_check = !settings.no_schema_check;
     job.rotate = !settings.no_rotate;
     job.retention = settings.retention;

@@ -104,7 +104,22 @@ BackupResult run_backup(const BackupOptions& options) {
   io::FolderLock lock(options.backup_dir);
   // A restore of this database from another folder would be dumped half-loaded.
   const db::DatabaseLock database_lock(options.connection, options.connection.database);
-  return write_backup(options);
+  for (unsigned attempt = 0;; ++attempt) {
+    try {
+      BackupResult result = write_backup(options);
+      result.retries = attempt;
+      return result;
+    } catch (const Error& error) {
+      // 1412: a table was rebuilt (ALTER, OPTIMIZE, TRUNCATE) after the snapshot began; 1146: one
+      // listed was dropped or renamed since. The partial file is gone; a new snapshot sees the new schema.
+      const bool schema_changed = error.server_error() == 1412 || error.server_error() == 1146;
+      if (!schema_changed || attempt >= options.retries) {
+        throw;
+      }
+      spdlog::warn("the schema changed during the backup ({}): starting again with a fresh snapshot ({} of {})",
+                   error.what(), attempt + 1, options.retries);
+    }
+  }
 }
 
 }  // namespace ifnbackup

@@ -113,11 +113,13 @@ BackupJobResult run_backup_job(const BackupJobOptions& options) {
   if (options.written) {
     options.written(result);
   }
-  spdlog::info("backup complete: {} ({} tables, {} rows, {:.1f} MiB, {:.1f} MiB of SQL, {:.1f} s, snapshot {})",
+  spdlog::info("backup complete: {} ({} tables, {} rows, {:.1f} MiB, {:.1f} MiB of SQL, {:.1f} s, snapshot {}{})",
                result.file.string(), result.tables.size(), result.rows,
                static_cast<double>(result.compressed_bytes) / 1048576.0,
                static_cast<double>(result.uncompressed_bytes) / 1048576.0,
-               static_cast<double>(result.duration.count()) / 1000.0, result.snapshot);
+               static_cast<double>(result.duration.count()) / 1000.0, result.snapshot,
+               result.retries == 0 ? std::string()
+                                   : fmt::format("; started {} more time(s) after a schema change", result.retries));
   job.verification = verify_new_backup(result.file, options.backup);
   if (options.schema_check) {
     job.schema = check_new_backup(result.file, options.backup);

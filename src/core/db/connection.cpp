@@ -277,7 +277,7 @@ void Connection::throw_error(std::string_view what) {
     hint = "the server went away: check that it is running and its error log";
   }
   throw Error(ErrorCode::server,
-              fmt::format("{} failed on {}: {} (error {})", what, m_description, mysql_error(mysql), code), hint);
+              fmt::format("{} failed on {}: {} (error {})", what, m_description, mysql_error(mysql), code), hint, code);
 }
 
 void Connection::execute(std::string_view sql) {
