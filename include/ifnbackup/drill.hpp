@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "ifnbackup/catalog.hpp"
 #include "ifnbackup/options.hpp"
 #include "ifnbackup/restore.hpp"
 
@@ -25,8 +26,8 @@ inline constexpr std::string_view k_drill_suffix = "_drill";
 struct DrillOptions {
   ConnectionOptions connection;  // connection.database: the source, only used to name the scratch database
   std::filesystem::path backup_dir;
-  std::string file = "latest";                // as restore takes it: a path, a name in backup_dir, "latest"
-  std::string prefix = "ifn_connect_backup";  // of the backups "latest" chooses from
+  std::string file = "latest";                  // as restore takes it: a path, a name in backup_dir, "latest"
+  std::string prefix{k_default_backup_prefix};  // of the backups "latest" chooses from
   // The scratch database; empty: connection.database + k_drill_suffix. Refused when it exists and
   // is not a previous drill's own (the drill's record in backup_dir says which are).
   std::string into;

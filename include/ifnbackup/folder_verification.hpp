@@ -8,13 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "ifnbackup/catalog.hpp"
 #include "ifnbackup/verify.hpp"
 
 namespace ifnbackup {
 
 struct FolderVerificationOptions {
   std::filesystem::path backup_dir;  // may be empty when files are given
-  std::string prefix = "ifn_connect_backup";
+  std::string prefix{k_default_backup_prefix};
   std::vector<std::string> files;  // names resolved as restore does; empty: every backup and snapshot
   unsigned threads = 0;
   std::filesystem::path signing_key;  // whose keys judge the signers (empty: the default key file)

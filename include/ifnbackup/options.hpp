@@ -6,6 +6,8 @@
 #include <thread>
 #include <vector>
 
+#include "ifnbackup/catalog.hpp"
+
 namespace ifnbackup {
 
 // gzip level of backups and safety snapshots (libdeflate). Level 6 keeps the promise "no larger
@@ -46,7 +48,7 @@ struct BackupOptions {
   ConnectionOptions connection;
   SigningOptions signing;  // made at first use
   std::filesystem::path backup_dir;
-  std::string prefix = "ifn_connect_backup";
+  std::string prefix{k_default_backup_prefix};
   int compress_level = k_default_compress_level;
   // Compressing threads (gzip members of 1 MiB); 1: one gzip stream on the dump thread.
   unsigned threads = std::thread::hardware_concurrency();

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "ifnbackup/catalog.hpp"
 #include "ifnbackup/options.hpp"
 #include "ifnbackup/verify.hpp"
 
@@ -19,12 +20,12 @@ namespace ifnbackup {
 struct RestoreOptions {
   ConnectionOptions connection;  // connection.database: the configured database
   std::filesystem::path backup_dir;
-  std::string file;                           // a path, a bare name looked up in backup_dir, or "latest"
-  std::string prefix = "ifn_connect_backup";  // of the backups "latest" chooses from
-  std::string into;                           // restore into this database instead (created if missing)
-  bool force = false;                         // go on after a failed statement and report them all
-  bool no_rollback = false;                   // leave the database as the failed load left it
-  bool no_binlog = false;                     // SET SESSION sql_log_bin = 0 on every connection that writes
+  std::string file;                             // a path, a bare name looked up in backup_dir, or "latest"
+  std::string prefix{k_default_backup_prefix};  // of the backups "latest" chooses from
+  std::string into;                             // restore into this database instead (created if missing)
+  bool force = false;                           // go on after a failed statement and report them all
+  bool no_rollback = false;                     // leave the database as the failed load left it
+  bool no_binlog = false;                       // SET SESSION sql_log_bin = 0 on every connection that writes
   // Only these tables (and their triggers) are replaced; the rest of the database is left as it
   // is. Our own files only (their manifest lists the tables). Empty: the whole database.
   std::vector<std::string> tables;
@@ -126,7 +127,7 @@ struct RestoreCallbacks {
 // that database's backups are "latest" (the source database each file records). Throws
 // Error(not_found) naming the folder searched and the newest backups in it.
 std::filesystem::path resolve_backup_file(const std::string& file, const std::filesystem::path& backup_dir,
-                                          const std::string& prefix = "ifn_connect_backup",
+                                          const std::string& prefix = std::string(k_default_backup_prefix),
                                           const std::string& database = {});
 
 // Throws Error: corrupt/incomplete (file refused, nothing touched), untrusted_signature (our file

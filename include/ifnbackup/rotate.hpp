@@ -12,13 +12,14 @@
 #include <string>
 #include <vector>
 
+#include "ifnbackup/catalog.hpp"
 #include "ifnbackup/retention.hpp"
 
 namespace ifnbackup {
 
 struct RotateOptions {
   std::filesystem::path backup_dir;
-  std::string prefix = "ifn_connect_backup";
+  std::string prefix{k_default_backup_prefix};
   std::string database;  // whose backups are rotated; empty: every database's, each on its own
   RetentionPolicy policy;
   bool dry_run = false;

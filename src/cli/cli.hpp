@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "ifnbackup/catalog.hpp"
 #include "ifnbackup/journal.hpp"
 #include "ifnbackup/options.hpp"
 #include "ifnbackup/retention.hpp"
@@ -18,7 +19,7 @@ struct GlobalSettings {
   ConnectionOptions connection;
   std::string backup_dir;
   std::string log_dir;  // empty: the backup folder
-  std::string prefix = "ifn_connect_backup";
+  std::string prefix{k_default_backup_prefix};
   int compress_level = k_default_compress_level;
   unsigned threads = 0;  // 0: not given, BackupOptions' default (the number of cores)
   std::string config_file;
