@@ -142,6 +142,17 @@ TEST(SectionIndexBackup, BigTableInPartsVerifiedOnOneOrSeveralThreads) {
       << "only the chosen table";
 }
 
+// The file's schema, read whole as the schema check read it before it skipped parts: every refused
+// statement kept.
+restore::LoadStats load_schema_whole(db::Connection& connection, const fs::path& file) {
+  restore::LoadSettings settings;
+  settings.schema_only = true;
+  settings.ours = true;
+  settings.load_data = false;
+  settings.keep_going = true;
+  return restore::load_script(connection, file, settings);
+}
+
 // The schema check of a backup whose big table has parts reads the table's structure, its last part
 // (its deferred keys, after its rows) and the rest, not the parts that hold rows alone: the same
 // statements run as when it reads the whole file (issue 19: the check's cost on a big database).
@@ -181,11 +192,7 @@ TEST(SectionIndexBackup, SchemaCheckSkipsThePartsThatHoldRowsAlone) {
   // The whole file, schema only, runs the same statements.
   ScratchDatabase whole(server, "si_schema_whole");
   auto connection = connect(server, whole.name());
-  restore::LoadSettings settings;
-  settings.schema_only = true;
-  settings.ours = true;
-  settings.load_data = false;
-  const restore::LoadStats stats = restore::load_script(*connection, file, settings);
+  const restore::LoadStats stats = load_schema_whole(*connection, file);
   EXPECT_EQ(checked.statements, stats.statements);
   EXPECT_EQ(connection->query_value("SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = "
                                     "DATABASE() AND INDEX_NAME = 'by_amount'"),
@@ -215,12 +222,7 @@ TEST(SectionIndexBackup, SchemaCheckNamesTheRefusedStatementsLineInTheWholeFile)
 
   ScratchDatabase whole(server, "si_schema_bad_whole");
   auto connection = connect(server, whole.name());
-  restore::LoadSettings settings;
-  settings.schema_only = true;
-  settings.ours = true;
-  settings.load_data = false;
-  settings.keep_going = true;
-  const restore::LoadStats stats = restore::load_script(*connection, file, settings);
+  const restore::LoadStats stats = load_schema_whole(*connection, file);
   ASSERT_FALSE(stats.failures.empty());
   // "<file> line N" (the error names each scratch database)
   const auto where = [](const std::string& message) { return message.substr(0, message.find(": error")); };

@@ -7,8 +7,11 @@
 #include <fmt/format.h>
 
 #include "ifnbackup/error.hpp"
+#include "restore/sql_splitter_text.hpp"
 
 namespace ifnbackup::restore {
+
+using namespace splitter_text;
 
 namespace {
 
@@ -29,12 +32,6 @@ constexpr ByteSet k_double_quote_stops = make_set("\"\\\r\n");
 constexpr ByteSet k_backtick_stops = make_set("`\r\n");
 constexpr ByteSet k_comment_stops = make_set("*/\n");
 
-constexpr std::string_view k_default_delimiter = ";";
-// stream_beyond(): the trailing bytes kept back from the piece sink, for emit() to trim.
-constexpr std::size_t k_trailing_junk_keep = 64 * 1024;
-// expect_largest(): a statement grows by doubling up to this size, then to the largest at once.
-constexpr std::size_t k_room_for_largest_from = 4 * 1024 * 1024;
-constexpr std::string_view k_delimiter_command = "delimiter";
 constexpr std::string_view k_sandbox_line = "/*M!999999\\-";
 // mysql.cc keeps the delimiter in `char delimiter[16]` (strmake_buf): a longer argument is cut to
 // its first 15 bytes, and the script is split at those.
@@ -68,27 +65,6 @@ const char* skip_until(const char* p, const char* end, const ByteSet& stops) noe
 // mysql.cc's my_isspace() for the ASCII range.
 constexpr bool is_space(int c) noexcept {
   return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
-}
-
-// remove_cntrl(): the client drops trailing bytes that are not graphic.
-constexpr bool is_trailing_junk(unsigned char c) noexcept {
-  return c <= 0x20 || c == 0x7f;
-}
-
-enum class Prefix { no, partial, full };
-
-Prefix match_prefix(const char* p, std::size_t available, std::string_view word, bool ignore_case) noexcept {
-  const std::size_t n = std::min(available, word.size());
-  for (std::size_t i = 0; i < n; ++i) {
-    char c = p[i];
-    if (ignore_case && c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
-    if (c != word[i]) {
-      return Prefix::no;
-    }
-  }
-  return n == word.size() ? Prefix::full : Prefix::partial;
 }
 
 // The argument of a DELIMITER command, as mysql.cc's get_arg() reads it: a word, or a quoted string.
@@ -202,76 +178,6 @@ void SqlSplitter::finish(const StatementSink& on_statement) {
   reset();
 }
 
-void SqlSplitter::stream_beyond(std::size_t hold_bytes, PieceSink on_piece) {
-  m_hold_bytes = hold_bytes;
-  m_on_piece = std::move(on_piece);
-  // At once: a string grown to it by doubling would copy it into twice its size on the way.
-  m_statement.reserve(hold_bytes);
-}
-
-void SqlSplitter::before_growth(std::size_t step, GrowthWait wait) {
-  m_growth_step = std::max<std::size_t>(step, 1);
-  m_growth_wait = std::move(wait);
-  m_next_growth_wait = m_growth_step;
-}
-
-void SqlSplitter::append(const char* data, std::size_t size) {
-  if (size == 0) {
-    return;
-  }
-  if (!pending()) {
-    m_statement_line = m_line;
-  }
-  // Refused as soon as it passes the limit, whether held or handed over.
-  if (m_streamed + m_statement.size() + size > m_max_statement_bytes) {
-    throw Error(ErrorCode::corrupt,
-                fmt::format("the statement starting at line {} is larger than {} bytes", m_statement_line,
-                            m_max_statement_bytes),
-                "an unterminated quote or comment makes the rest of the file one statement; check the "
-                "file near that line");
-  }
-  if (m_on_piece && m_statement.size() + size > m_hold_bytes) {
-    hand_over();
-  }
-  const std::size_t needed = m_statement.size() + size;
-  if (m_growth_wait && needed >= m_next_growth_wait) {
-    m_growth_wait(needed);
-    m_next_growth_wait = (needed / m_growth_step + 1) * m_growth_step;
-  }
-  if (needed > m_statement.capacity() && needed > k_room_for_largest_from && needed < m_expected_largest) {
-    m_statement.reserve(m_expected_largest);
-    m_reserved_for_largest = true;
-  }
-  m_statement.append(data, size);
-}
-
-// Everything held so far goes to the piece sink but what emit() and line_reads_as_delimiter_command()
-// may still need: a trailing run of bytes emit() trims, and fewer than 9 bytes kept of this line.
-void SqlSplitter::hand_over() {
-  std::size_t keep_from = m_statement.size();
-  while (keep_from > 0 && m_statement.size() - keep_from < k_trailing_junk_keep &&
-         is_trailing_junk(static_cast<unsigned char>(m_statement[keep_from - 1]))) {
-    --keep_from;
-  }
-  if (!m_line_starts_with_delimiter && m_line_output < keep_from) {
-    const std::size_t kept = m_statement.size() - m_line_output;
-    if (kept >= k_delimiter_command.size()) {
-      // Decided for good: later bytes of the line do not change its first ones.
-      m_line_starts_with_delimiter =
-          match_prefix(m_statement.data() + m_line_output, kept, k_delimiter_command, true) == Prefix::full;
-    } else {
-      keep_from = m_line_output;
-    }
-  }
-  if (keep_from == 0) {
-    return;
-  }
-  m_on_piece(std::string_view(m_statement).substr(0, keep_from));
-  m_statement.erase(0, keep_from);
-  m_streamed += keep_from;
-  m_line_output = m_line_output > keep_from ? m_line_output - keep_from : 0;
-}
-
 void SqlSplitter::mark_line_output() noexcept {
   m_line_output = m_statement.size();
   m_line_starts_with_delimiter.reset();
@@ -305,27 +211,6 @@ bool SqlSplitter::line_reads_as_delimiter_command() const noexcept {
   const std::size_t kept = m_statement.size() - m_line_output;
   return kept >= k_delimiter_command.size() &&
          match_prefix(m_statement.data() + m_line_output, kept, k_delimiter_command, true) == Prefix::full;
-}
-
-void SqlSplitter::emit(const StatementSink& on_statement) {
-  std::size_t size = m_statement.size();
-  while (size > 0 && is_trailing_junk(static_cast<unsigned char>(m_statement[size - 1]))) {
-    --size;
-  }
-  m_statement.resize(size);
-  if (std::exchange(m_reserved_for_largest, false) && m_statement.size() < m_statement.capacity() / 2) {
-    m_statement.shrink_to_fit();  // queued for a loading thread: hold what it is, not the room made
-  }
-  if (pending()) {
-    Statement statement{std::move(m_statement), m_statement_line, m_delimiter == k_default_delimiter, m_streamed};
-    on_statement(std::move(statement));
-    // Keep the buffer's capacity for the next statement when the sink did not take it.
-    m_statement = std::move(statement.text);
-  }
-  m_statement.clear();
-  m_streamed = 0;
-  m_next_growth_wait = m_growth_step;
-  mark_line_output();
 }
 
 std::size_t SqlSplitter::lookahead_for(unsigned char c) const noexcept {
