@@ -2,6 +2,7 @@
 // Option structs passed down from the CLI into the library (no globals).
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -60,6 +61,9 @@ struct BackupOptions {
   // A schema change under the dump (a table rebuilt or dropped by a migration after the snapshot:
   // errors 1412, 1146) starts the dump again with a fresh snapshot, this many times at most.
   unsigned retries = 2;
+  // Called as the dump goes, about every 256 KiB of SQL: the SQL bytes written and the rows of the
+  // tables finished (restore's safety snapshot shows it).
+  std::function<void(std::uint64_t sql_bytes, std::uint64_t rows)> progress;
 };
 
 }  // namespace ifnbackup

@@ -71,13 +71,48 @@ struct RestorePlan {
   std::vector<Section> sections;
   // The database the file is a backup of (its header's); std::nullopt when it records none (mysqldump).
   std::optional<std::string> source_database;
+  // What the target holds now, as the server's statistics say (of the chosen tables for --tables):
+  // shown beside the backup before the question. Rows are InnoDB's estimate.
+  struct TargetNow {
+    std::uint64_t tables = 0;
+    std::uint64_t estimated_rows = 0;
+    std::uint64_t bytes = 0;  // data and indexes on disk
+    // The newest UPDATE_TIME or CREATE_TIME the server reports ("YYYY-MM-DD HH:MM:SS", the server's
+    // time zone); empty when it knows none (InnoDB forgets UPDATE_TIME at a restart).
+    std::string newest_change;
+  };
+  std::optional<TargetNow> target_now;  // std::nullopt: the target does not exist
 };
 
+// The steps of a restore, in their order, as its progress and its end name them.
+enum class RestoreStep {
+  verifying,          // the file read whole (or its sections), before the plan
+  safety_snapshot,    // what the restore replaces, written as a backup
+  loading_rows,       // the file's statements, rows mostly
+  building_indexes,   // an ALTER TABLE adding the keys deferred after a table's rows (subject: the table)
+  restoring_objects,  // views, routines, triggers, events
+  proving,            // each table read back and its digest compared (subject: the table)
+  rolling_back,       // the safety snapshot loaded back after a failure
+  checking_schema,    // a new backup's schema loaded into a scratch database (no rows)
+};
+// English, for logs and the journal: "verifying", "safety snapshot", "loading rows", ...
+const char* restore_step_name(RestoreStep step) noexcept;
+
 struct LoadProgress {
-  std::string phase;  // "restore" or "rollback"
-  std::uint64_t compressed_read = 0;
-  std::uint64_t compressed_total = 0;
+  RestoreStep step = RestoreStep::loading_rows;
+  std::string subject;  // building_indexes, proving: the table
+  // Bytes: compressed bytes of the file read (verifying, loading, rolling back), SQL written
+  // (safety snapshot); tables (proving). total 0: not known (the snapshot's size).
+  std::uint64_t done = 0;
+  std::uint64_t total = 0;
   std::uint64_t statements = 0;
+  std::uint64_t rows = 0;  // rows loaded so far (loading), dumped (safety snapshot)
+};
+
+// How long each step took, in the order they first ran (a step run twice adds up).
+struct StepTime {
+  RestoreStep step = RestoreStep::loading_rows;
+  std::chrono::milliseconds took{0};
 };
 
 // What the content proof says of one restored table.
@@ -110,6 +145,7 @@ struct RestoreResult {
   std::uint64_t failed_statements = 0;  // only with force
   std::vector<TableCheck> checks;       // empty for a file without manifest (mysqldump's)
   std::chrono::milliseconds duration{0};
+  std::vector<StepTime> steps;  // from the verification to the proof
 };
 
 struct RestoreCallbacks {

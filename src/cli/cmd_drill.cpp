@@ -42,7 +42,8 @@ int drill(GlobalSettings& settings, const DrillFlags& flags) {
   ProgressReporter progress;
   DrillCallbacks callbacks;
   bool ours = false;
-  callbacks.plan = [&settings, &ours](const RestorePlan& plan) {
+  callbacks.plan = [&settings, &ours, &progress](const RestorePlan& plan) {
+    progress.finish();  // the verification's line is over
     ours = plan.verification.status == VerifyStatus::ok;
     settings.run.file = plan.file.filename().string();
     settings.run.bytes = plan.verification.compressed_bytes;
@@ -54,6 +55,7 @@ int drill(GlobalSettings& settings, const DrillFlags& flags) {
     callbacks.progress = [&progress](const LoadProgress& p) { progress(p); };
   }
   const DrillResult result = run_drill(options, callbacks);
+  progress.finish();
   settings.run.tables = result.checks.size();
   settings.run.tables_proven = result.tables_proven;
   settings.run.restore_ms = result.restore_duration.count();

@@ -1,8 +1,11 @@
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <iostream>
+#include <optional>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -10,9 +13,11 @@
 #include "cli.hpp"
 #include "format.hpp"
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/i18n.hpp"
 #include "ifnbackup/printable.hpp"
 #include "ifnbackup/restore.hpp"
 #include "restore_report.hpp"
+#include "status_line.hpp"
 
 namespace ifnbackup::cli {
 
@@ -31,102 +36,210 @@ struct RestoreFlags {
   std::vector<std::string> tables;
 };
 
+// When the backup's snapshot was taken: its header's UTC start (ours), else the completion line (local
+// time, mysqldump's); nullopt when neither reads.
+std::optional<std::chrono::system_clock::time_point> backup_moment(const VerifyResult& v) {
+  std::tm parts{};
+  const auto started = v.header.find("started");
+  if (started != v.header.end() && ::strptime(started->second.c_str(), "%Y-%m-%dT%H:%M:%SZ", &parts) != nullptr) {
+    return std::chrono::system_clock::from_time_t(::timegm(&parts));
+  }
+  parts = {};
+  if (!v.completed_at.empty() && ::strptime(v.completed_at.c_str(), "%Y-%m-%d %H:%M:%S", &parts) != nullptr) {
+    parts.tm_isdst = -1;
+    return std::chrono::system_clock::from_time_t(std::mktime(&parts));
+  }
+  return std::nullopt;
+}
+
+// "il y a 3 h 12 min" / "3 h 12 min ago"; a date in the future says so.
+std::string age_words(std::chrono::system_clock::time_point when) {
+  const auto age = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() - when);
+  if (age.count() < 0) {
+    return trf("{} in the future: check this machine's clock", duration_words(-age));
+  }
+  return trf("{} ago", duration_words(age));
+}
+
+// The plan, in the operator's language: the file, the backup beside what the target holds now, what
+// will be lost. Names, paths and the server's version come from outside: printable() on the whole.
 void print_plan(const RestorePlan& plan) {
   const auto& v = plan.verification;
   std::uint64_t rows = 0;
   for (const auto& table : v.tables) {
-    rows += table.rows;
+    if (plan.tables.empty() || std::find(plan.tables.begin(), plan.tables.end(), table.name) != plan.tables.end()) {
+      rows += table.rows;
+    }
   }
-  std::string out = fmt::format("\nRestauration / restore\n  fichier   : {}\n", plan.file.string());
-  out += fmt::format("  date      : {}\n", v.completed_at.empty() ? "?" : v.completed_at);
-  out += fmt::format("  taille    : {} compressed, {} of SQL\n", mib(v.compressed_bytes), mib(v.uncompressed_bytes));
-  if (v.status == VerifyStatus::ok && v.partial) {
-    out += fmt::format(
-        "  contenu   : {} tables, {} rows; only the sections restored were read and checked "
-        "({} of {}; 'ifnbackup verify' checks the whole file)\n",
-        v.tables.size(), rows, mib(v.compressed_checked), mib(v.compressed_bytes));
-  } else if (v.status == VerifyStatus::ok) {
-    out += fmt::format("  contenu   : {} tables, {} rows (checksum verified)\n", v.tables.size(), rows);
-  } else {
-    out += "  contenu   : mysqldump file, no manifest (gzip and completion marker verified)\n";
-  }
+  const std::size_t backup_tables = plan.tables.empty() ? v.tables.size() : plan.tables.size();
+  const auto moment = backup_moment(v);
+  const std::string taken = moment ? local_time(*moment) + ", " + age_words(*moment)
+                                   : (v.completed_at.empty() ? std::string("?") : v.completed_at);
+  const auto line = [](const std::string& label, const std::string& value) {
+    return fmt::format("  {:<17}{}\n", label.empty() ? label : label + " ", value);
+  };
+  std::string out = "\n" + std::string(tr("Restore")) + "\n";
+  out += line(tr("file"), plan.file.string());
+  out += line(tr("backup of"), taken);
   {
     // Our own file that no key we trust signed reaches the plan only through --trust-unsigned.
     const bool vouched = v.signer.trust == SignerTrust::ours || v.signer.trust == SignerTrust::trusted;
-    out += fmt::format("  signature : {}{}\n", describe_signer(v),
-                       v.status == VerifyStatus::ok && !vouched && plan.trust_unsigned
-                           ? "; accepted because of --trust-unsigned"
-                           : "");
+    out += line(tr("signature"), describe_signer(v) + (v.status == VerifyStatus::ok && !vouched && plan.trust_unsigned
+                                                           ? std::string(tr("; accepted because of --trust-unsigned"))
+                                                           : std::string()));
   }
   if (v.statements > 0) {
-    out += fmt::format("  ordres    : {} statements, of which {} create or drop views, triggers, routines or events",
-                       v.statements, v.object_statements);
-    out += v.foreign_statements == 0 ? std::string(", none outside the target database\n")
-                                     : fmt::format("; {} OUTSIDE what a backup of one database holds, first at {}\n",
-                                                   v.foreign_statements, v.first_foreign_statement);
+    std::string statements = trf("{} statements, of which {} create or drop views, triggers, routines or events",
+                                 grouped(v.statements), grouped(v.object_statements));
+    statements += v.foreign_statements == 0 ? std::string(tr(", none outside the target database"))
+                                            : trf("; {} OUTSIDE what a backup of one database holds, first at {}",
+                                                  v.foreign_statements, v.first_foreign_statement);
+    out += line(tr("statements"), statements);
   }
-  out += fmt::format("  serveur   : {}\n  base      : {}{}\n", plan.server, plan.target_database,
-                     plan.target_exists ? "" : " (n'existe pas : elle sera créée)");
+  out += line(tr("server"), plan.server);
+  out +=
+      line(tr("database"), plan.target_exists ? plan.target_database
+                                              : trf("{} (does not exist: it will be created)", plan.target_database));
   if (!plan.database_collation.empty() && plan.target_exists && !plan.target_collation.empty() &&
       plan.target_collation != plan.database_collation) {
-    out += fmt::format("  collation : la base garde la sienne ({}) ; le backup vient d'une base en {}\n",
-                       plan.target_collation, plan.database_collation);
+    out += line(tr("collation"), trf("the database keeps its own ({}); the backup comes from a database in {}",
+                                     plan.target_collation, plan.database_collation));
   } else if (!plan.database_collation.empty() && !plan.target_exists) {
-    out += fmt::format("  collation : {} (celle de la base sauvegardée)\n", plan.database_collation);
+    out += line(tr("collation"), trf("{} (the backed-up database's)", plan.database_collation));
   }
   const bool other_source = plan.source_database && *plan.source_database != plan.target_database;
-  out += fmt::format("  source    : {}\n",
-                     !plan.source_database       ? std::string("base d'origine non enregistrée (fichier mysqldump)")
-                     : other_source && plan.into ? fmt::format("sauvegarde de la base '{}', copiée dans '{}' (--into)",
-                                                               *plan.source_database, plan.target_database)
-                                                 : fmt::format("sauvegarde de la base '{}'", *plan.source_database));
+  out += line(tr("source"), !plan.source_database       ? std::string(tr("database not recorded (mysqldump file)"))
+                            : other_source && plan.into ? trf("backup of database '{}', copied into '{}' (--into)",
+                                                              *plan.source_database, plan.target_database)
+                                                        : trf("backup of database '{}'", *plan.source_database));
   if (plan.no_binlog) {
-    out += "  binlog    : désactivé pour cette restauration (--no-binlog) : les réplicas ne la reçoivent pas\n";
+    out += line(tr("binlog"), tr("off for this restore (--no-binlog): replicas do not get it"));
   }
   if (!plan.tables.empty()) {
     std::string names;
     for (const auto& table : plan.tables) {
       names += (names.empty() ? "" : ", ") + table;
     }
-    out += fmt::format("  tables    : {} (seulement ; les autres tables restent telles quelles)\n", names);
+    out += line(tr("tables"), trf("{} (only; the other tables stay as they are)", names));
     if (plan.some_tables_file) {
-      out +=
-          "              (ce fichier ne contient que ces tables : le backup de sécurité d'une restauration "
-          "--tables)\n";
+      out += line(std::string(), tr("(this file holds only these tables: the safety snapshot of a --tables restore)"));
     }
+  }
+
+  // The backup beside what it replaces.
+  const std::string backup_size = trf("{} compressed, {} of SQL", mib(v.compressed_bytes), mib(v.uncompressed_bytes));
+  const std::string column_format =
+      fmt::format("  {{:<17}}{{:<{}}}{{}}\n", std::max<std::size_t>(34, backup_size.size() + 3));
+  out += "\n" + fmt::format(fmt::runtime(column_format), "", tr("in the backup"), tr("in the database now"));
+  const auto& now = plan.target_now;
+  const std::string none = tr("(nothing: it does not exist)");
+  out +=
+      fmt::format(fmt::runtime(column_format), tr("tables"), grouped(backup_tables), now ? grouped(now->tables) : none);
+  out += fmt::format(fmt::runtime(column_format), tr("rows"),
+                     v.status == VerifyStatus::ok ? grouped(rows) : std::string(tr("not recorded")),
+                     now ? trf("about {} (server estimate)", grouped(now->estimated_rows)) : "");
+  out +=
+      fmt::format(fmt::runtime(column_format), tr("size"), backup_size, now ? trf("{} on disk", mib(now->bytes)) : "");
+  out += fmt::format(fmt::runtime(column_format), tr("last change"), moment ? local_time(*moment) : taken,
+                     !now                         ? std::string()
+                     : now->newest_change.empty() ? std::string(tr("not known to the server"))
+                                                  : trf("{} (server statistics)", now->newest_change));
+  if (v.status == VerifyStatus::ok && v.partial) {
+    out += "  " +
+           trf("only the sections restored were read and checked ({} of {}; 'ifnbackup verify' checks the "
+               "whole file)",
+               mib(v.compressed_checked), mib(v.compressed_bytes)) +
+           "\n";
+  } else if (v.status != VerifyStatus::ok) {
+    out += "  " + std::string(tr("mysqldump file, no manifest (gzip and completion marker verified)")) + "\n";
   }
   out += "\n";
   if (other_source && !plan.into) {
-    out += fmt::format(
-        "ATTENTION : CE FICHIER EST UNE SAUVEGARDE DE LA BASE '{}', PAS DE '{}'.\n"
-        "Vérifiez que c'est bien le fichier voulu avant de taper OUI.\n",
-        *plan.source_database, plan.target_database);
+    out +=
+        trf("WARNING: THIS FILE IS A BACKUP OF DATABASE '{}', NOT OF '{}'.\nCheck that it is the file you want "
+            "before typing OUI.\n",
+            *plan.source_database, plan.target_database);
   }
-  if (plan.target_exists && plan.tables.empty()) {
-    out += fmt::format(
-        "ATTENTION : la restauration ÉCRASE TOUTES LES DONNÉES ACTUELLES de la base '{}'.\n"
-        "Un backup de sécurité (pre_restore_safety_...) sera créé avant.\n",
-        plan.target_database);
-  } else if (plan.target_exists) {
-    out += fmt::format(
-        "ATTENTION : la restauration ÉCRASE TOUTES LES DONNÉES ACTUELLES de ces tables dans la base "
-        "'{}'.\nUn backup de sécurité de ces tables (pre_restore_safety_...) sera créé avant.\n",
-        plan.target_database);
+  if (plan.target_exists) {
+    out += plan.tables.empty()
+               ? trf("WARNING: the restore REPLACES ALL THE CURRENT DATA of database '{}'.\n", plan.target_database)
+               : trf("WARNING: the restore REPLACES ALL THE CURRENT DATA of these tables in database '{}'.\n",
+                     plan.target_database);
+    out += moment ? trf("Changes made after {} ({}) will be lost; the safety snapshot (pre_restore_safety_...), "
+                        "written first, keeps them.\n",
+                        local_time(*moment), age_words(*moment))
+                  : std::string(tr("Changes made after the backup will be lost; the safety snapshot "
+                                   "(pre_restore_safety_...), written first, keeps them.\n"));
   }
-  std::cerr << printable(out);  // server version, names and paths come from outside
+  StatusLine::instance().print(printable(out));  // server version, names and paths come from outside
+}
+
+// `word` as one shell word: bare when it is plain, else in single quotes.
+std::string shell_word(const std::string& word) {
+  const bool plain = !word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+           std::string_view("/._-+=:,@%").find(c) != std::string_view::npos;
+  });
+  if (plain) {
+    return word;
+  }
+  std::string quoted = "'";
+  for (const char c : word) {
+    quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  }
+  return quoted + "'";
+}
+
+// The command that puts the target back as it was before this restore, from its safety snapshot, with
+// the settings this run used (given on the command line, by the environment or the config file), so
+// that it works as printed from any shell. It asks for OUI again.
+std::string undo_command(const GlobalSettings& settings, const RestoreResult& result, bool into) {
+  std::vector<std::string> words{"ifnbackup"};
+  const auto add = [&words](const char* option, const std::string& value) {
+    if (!value.empty()) {
+      words.emplace_back(option);
+      words.push_back(value);
+    }
+  };
+  const auto& c = settings.connection;
+  add("--config", settings.config_file);
+  add("--defaults-file", c.defaults_file);
+  add("--password-file", c.password_file);
+  add("--host", c.host);
+  add("--port", c.port == 0 ? std::string() : std::to_string(c.port));
+  add("--socket", c.socket);
+  add("--user", c.user);
+  add("--ssl-mode", c.ssl_mode);
+  add("--ssl-ca", c.ssl_ca);
+  std::error_code ec;
+  const auto folder = std::filesystem::absolute(settings.backup_dir, ec);
+  add("--backup-dir", ec ? settings.backup_dir : folder.string());
+  add("--log-dir", settings.log_dir);
+  add("--signing-key", settings.signing_key);
+  add("--database", c.database);
+  words.emplace_back("restore");
+  words.push_back(std::filesystem::absolute(result.safety_snapshot, ec).string());
+  if (into) {
+    add("--into", result.target_database);
+  }
+  std::string line;
+  for (const auto& word : words) {
+    line += (line.empty() ? "" : " ") + shell_word(word);
+  }
+  return line;
 }
 
 bool ask_oui() {
-  std::cerr << "Tapez OUI (en majuscules) pour continuer : " << std::flush;
+  StatusLine::instance().print(tr("Type OUI (in capitals) to go on: "));
   std::string answer;
   if (!std::getline(std::cin, answer)) {
-    std::cerr << "\n";
-    spdlog::error("no answer (end of input)");
+    StatusLine::instance().print("\n");
+    spdlog::error("{}", tr("no answer (end of input)"));
     return false;
   }
   // Exactly OUI: "oui", "OUI " or "yes" are refused, so a stray keystroke never restores.
   if (answer != "OUI") {
-    spdlog::error("answer '{}' is not OUI", answer);
+    spdlog::error("{}", trf("answer '{}' is not OUI", answer));
     return false;
   }
   return true;
@@ -238,6 +351,7 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
     RestoreCallbacks callbacks;
     bool ours = false;
     callbacks.confirm = [&](const RestorePlan& plan) {
+      progress.finish();  // the verification's line goes before the plan and the question
       ours = plan.verification.status == VerifyStatus::ok;
       return confirm_plan(plan, settings, flags->yes);
     };
@@ -245,10 +359,21 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
       callbacks.progress = [&progress](const LoadProgress& p) { progress(p); };
     }
     const auto result = run_restore(options, callbacks);
+    progress.finish();
     if (!settings.quiet && !result.checks.empty()) {
-      std::cerr << format_table_checks(result.checks);
+      StatusLine::instance().print(format_table_checks(result.checks));
     }
     warn_about_unproven(result.checks, ours);
+    if (!settings.quiet) {
+      std::string end =
+          "\n" + trf("Restore done in {}: {}", took_words(result.duration), format_step_times(result.steps)) + "\n";
+      if (!result.safety_snapshot.empty()) {
+        end +=
+            trf("To put '{}' back as it was before this restore (from its safety snapshot):", result.target_database) +
+            "\n  " + undo_command(settings, result, !flags->into.empty()) + "\n";
+      }
+      StatusLine::instance().print(printable(end));
+    }
     spdlog::info(
         "restore complete: {} into '{}' ({} statements, {} warnings{}, {:.1f} s); safety snapshot: {}",
         result.file.string(), result.target_database, result.statements, result.warnings,

@@ -1,5 +1,7 @@
 #include "format.hpp"
 
+#include "ifnbackup/i18n.hpp"
+
 #include <ctime>
 
 #include <fmt/format.h>
@@ -51,22 +53,22 @@ std::string describe_signer(const VerifyResult& result) {
   const Signer& signer = result.signer;
   switch (signer.trust) {
     case SignerTrust::ours:
-      return "ours (key " + signer.fingerprint + ")";
+      return trf("ours (key {})", signer.fingerprint);
     case SignerTrust::trusted:
-      return "trusted key " + signer.fingerprint;
+      return trf("trusted key {}", signer.fingerprint);
     case SignerTrust::unknown:
-      return "UNKNOWN key " + signer.fingerprint + " (neither this machine's nor trusted)";
+      return trf("UNKNOWN key {} (neither this machine's nor trusted)", signer.fingerprint);
     case SignerTrust::bad:
-      return "BAD signature";
+      return tr("BAD signature");
     case SignerTrust::none:
       break;
   }
   if (result.status == VerifyStatus::ok_legacy) {
-    return "unsigned (mysqldump)";
+    return tr("unsigned (mysqldump)");
   }
   const auto format = result.header.find("format");
-  return "unsigned (format " + (format == result.header.end() ? std::string("?") : format->second) +
-         ", before backups were signed)";
+  return trf("unsigned (format {}, before backups were signed)",
+             format == result.header.end() ? std::string("?") : format->second);
 }
 
 }  // namespace ifnbackup::cli

@@ -10,6 +10,7 @@
 #include "cli.hpp"
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/printable.hpp"
+#include "status_line.hpp"
 
 namespace ifnbackup::cli {
 
@@ -22,7 +23,7 @@ void setup_logging(const GlobalSettings& settings, const Command& command) {
     level = spdlog::level::warn;
   }
   console->set_level(settings.quiet ? spdlog::level::err : level);
-  std::vector<spdlog::sink_ptr> sinks{printable_sink(console)};
+  std::vector<spdlog::sink_ptr> sinks{around_status_line(printable_sink(console))};
 
   std::string file_problem;  // why a log file the command can do without was not opened
   const std::string dir = settings.log_dir.empty() ? settings.backup_dir : settings.log_dir;

@@ -74,6 +74,7 @@ BackupResult write_backup(const BackupOptions& options) {
                options.compress_level, threads, threads == 1 ? "" : "s");
   io::ParallelGzipWriter gzip(file.fd(), options.compress_level, file.partial_path().string(), threads);
   backup::DumpWriter writer(gzip);
+  writer.on_progress(options.progress);
 
   util::InterruptWatcher watcher([&connection] { connection->cancel(); });
   backup::DumpSettings settings;

@@ -24,6 +24,9 @@ void DumpWriter::flush() {
   m_gzip.write(m_buffer);
   m_written += m_buffer.size();
   m_buffer.clear();
+  if (m_progress) {
+    m_progress(m_written, m_rows);
+  }
 }
 
 void DumpWriter::begin_section(SectionKind kind, const std::string& table) {
@@ -53,6 +56,7 @@ void DumpWriter::begin_table(const std::string& table) {
 }
 
 void DumpWriter::end_table(std::uint64_t rows) {
+  m_rows += rows;
   for (auto mark = m_marks.rbegin(); mark != m_marks.rend(); ++mark) {
     if (mark->section.kind == SectionKind::table) {
       mark->section.rows = rows;  // on the table's first section, not its parts

@@ -5,6 +5,7 @@
 // (docs/backup-format.md).
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,6 +64,8 @@ class DumpWriter {
   // completion lines as one stored member. Returns the content's SHA-256 in hex.
   std::string finish(const std::vector<TableCount>& tables, std::chrono::system_clock::time_point completed,
                      const sign::SigningKey* key = nullptr);
+  // Called after each chunk handed to the gzip writer: SQL bytes so far, rows of the tables ended.
+  void on_progress(std::function<void(std::uint64_t, std::uint64_t)> progress) { m_progress = std::move(progress); }
   // Uncompressed bytes handed to the gzip writer so far plus those buffered.
   std::uint64_t bytes() const { return m_written + m_buffer.size(); }
 
@@ -78,6 +81,8 @@ class DumpWriter {
   std::vector<Section> place_sections(const std::vector<io::GzipRange>& ranges) const;
 
   io::ParallelGzipWriter& m_gzip;
+  std::function<void(std::uint64_t, std::uint64_t)> m_progress;
+  std::uint64_t m_rows = 0;  // of the tables ended
   std::size_t m_chunk_bytes;
   std::string m_buffer;
   util::Sha256 m_sha;

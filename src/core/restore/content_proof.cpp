@@ -70,6 +70,14 @@ std::vector<TableCheck> check_tables(const ConnectionOptions& connection, const 
   bool reading_session = settings.snapshot != nullptr;
   std::vector<TableCheck> checks;
   for (const auto& table : expected) {
+    if (settings.progress) {
+      LoadProgress reading;
+      reading.step = RestoreStep::proving;
+      reading.subject = table.name;
+      reading.done = checks.size();
+      reading.total = expected.size();
+      settings.progress(reading);
+    }
     TableCheck check{table.name, table.rows, 0, ProofVerdict::not_recorded, {}};
     if (table.digest.empty() || !settings.prove) {
       const auto count = target->query_value(fmt::format("SELECT COUNT(*) FROM {}.{}", sql::quote_identifier(database),
@@ -129,6 +137,7 @@ std::vector<TableCheck> check_restored(const RestorePlan& plan, const RestoreOpt
     start_proof_snapshot(*proof_reader.connection, plan.target_database);  // no event: the tables as they are
   }
   proof.snapshot = proof_reader.connection.get();
+  proof.progress = callbacks.progress;
   std::vector<TableCheck> checks = check_tables(options.connection, plan.target_database, restored, proof);
   proof_reader.connection.reset();
   if (!options.force) {

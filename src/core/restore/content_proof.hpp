@@ -2,6 +2,7 @@
 // After a load, what is in the tables compared with what the backup recorded: each table's row
 // count, and its content digest (proof/row_digest) read back with the dumper's own reading and
 // encoding (proof/table_reading).
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,6 +23,8 @@ struct ProofSettings {
   // A reading session started by start_proof_snapshot: the tables are read as they were then.
   // Null: a session of its own, reading them as they are now.
   db::Connection* snapshot = nullptr;
+  // Before each table is read (step proving, subject the table; done/total count tables).
+  std::function<void(const LoadProgress&)> progress;
 };
 
 // A reading session on `database` in a consistent snapshot of now: taken with every row loaded and

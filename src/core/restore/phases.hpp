@@ -24,9 +24,11 @@ RestorePlan plan_target(const RestoreOptions& options);
 // with a section index, only the prologue and those tables' sections —, its origin judged, and the
 // tables it replaces: refused when it is not good, runs foreign statements without
 // --allow-foreign-statements, is not trusted, or lacks a chosen table.
-void plan_file(RestorePlan& plan, const RestoreOptions& options, const std::filesystem::path& pinned);
-// What the server says: the target's existence and collation, the chosen tables' kind there, and
-// whether this account may turn binary logging off.
+// `progress`: the verification's (step verifying).
+void plan_file(RestorePlan& plan, const RestoreOptions& options, const std::filesystem::path& pinned,
+               const std::function<void(const LoadProgress&)>& progress = {});
+// What the server says: the target's existence, collation and what it holds now (plan.target_now), the
+// chosen tables' kind there, and whether this account may turn binary logging off.
 void plan_server(RestorePlan& plan, const RestoreOptions& options);
 
 struct SafetySnapshot {
@@ -36,7 +38,9 @@ struct SafetySnapshot {
   std::vector<std::string> replaced_tables;
 };
 // Of what the load replaces, written as a backup of ours; Error(its code) when it fails.
-SafetySnapshot take_safety_snapshot(const RestorePlan& plan, const RestoreOptions& options);
+// `progress`: SQL bytes and rows written (step safety_snapshot).
+SafetySnapshot take_safety_snapshot(const RestorePlan& plan, const RestoreOptions& options,
+                                    const std::function<void(const LoadProgress&)>& progress = {});
 
 // A connection for the restore's writes; with no_binlog they stay out of the binary log (the
 // session only: nothing to put back).

@@ -18,7 +18,8 @@ namespace ifnbackup::restore {
 namespace {
 
 // --tables with a section index: only the prologue and those tables are read and checked.
-void verify_file(RestorePlan& plan, const RestoreOptions& options, const std::filesystem::path& pinned) {
+void verify_file(RestorePlan& plan, const RestoreOptions& options, const std::filesystem::path& pinned,
+                 const std::function<void(const LoadProgress&)>& progress) {
   std::optional<TableSections> partial;
   if (!options.tables.empty()) {
     partial = verify_table_sections(pinned, options.tables);
@@ -31,7 +32,17 @@ void verify_file(RestorePlan& plan, const RestoreOptions& options, const std::fi
                    plan.verification.compressed_checked, plan.verification.compressed_bytes);
     }
   } else {
-    plan.verification = verify_backup_file(pinned, {}, options.threads);
+    std::function<void(const VerifyProgress&)> verifying;
+    if (progress) {
+      verifying = [&progress](const VerifyProgress& read) {
+        LoadProgress step;
+        step.step = RestoreStep::verifying;
+        step.done = read.compressed_read;
+        step.total = read.compressed_total;
+        progress(step);
+      };
+    }
+    plan.verification = verify_backup_file(pinned, verifying, options.threads);
   }
   plan.verification.path = plan.file;
   plan.source_database = header_database(plan.verification.header);
@@ -80,9 +91,10 @@ RestorePlan plan_target(const RestoreOptions& options) {
   return plan;
 }
 
-void plan_file(RestorePlan& plan, const RestoreOptions& options, const std::filesystem::path& pinned) {
+void plan_file(RestorePlan& plan, const RestoreOptions& options, const std::filesystem::path& pinned,
+               const std::function<void(const LoadProgress&)>& progress) {
   spdlog::info("verifying {}", plan.file.string());
-  verify_file(plan, options, pinned);
+  verify_file(plan, options, pinned, progress);
   // A mysqldump file may hold what a backup of one database should not: shown, and run only when
   // the operator says so.
   if (plan.verification.foreign_statements > 0 && !options.allow_foreign_statements) {
@@ -109,6 +121,7 @@ void plan_server(RestorePlan& plan, const RestoreOptions& options) {
   plan.database_collation = plain_collation(plan.verification);
   if (plan.target_exists) {
     plan.target_collation = collation_of(*server, plan.target_database);
+    plan.target_now = what_it_holds(*server, plan.target_database, plan.tables);
   }
   if (plan.target_exists && !plan.tables.empty()) {
     existing_tables(*server, plan.target_database, plan.tables);  // refuses views and sequences now

@@ -1,7 +1,10 @@
 // The restore, in the order that keeps the operator's data safe: nothing is touched before the
 // file is verified, the plan confirmed and the safety snapshot written. Each phase is in its own
 // file (restore/phases.hpp).
+#include <algorithm>
+#include <functional>
 #include <optional>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -16,9 +19,86 @@
 
 namespace ifnbackup {
 
-RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks& callbacks) {
+const char* restore_step_name(RestoreStep step) noexcept {
+  switch (step) {
+    case RestoreStep::verifying:
+      return "verifying";
+    case RestoreStep::safety_snapshot:
+      return "safety snapshot";
+    case RestoreStep::loading_rows:
+      return "loading rows";
+    case RestoreStep::building_indexes:
+      return "building indexes";
+    case RestoreStep::restoring_objects:
+      return "restoring objects";
+    case RestoreStep::proving:
+      return "proving content";
+    case RestoreStep::rolling_back:
+      return "rolling back";
+    case RestoreStep::checking_schema:
+      return "checking schema";
+  }
+  return "?";
+}
+
+namespace {
+
+// Times each step as the progress reports enter it, and hands the reports on to the caller's.
+class StepClock {
+ public:
+  explicit StepClock(std::function<void(const LoadProgress&)> forward) : m_forward(std::move(forward)) {}
+
+  void operator()(const LoadProgress& progress) {
+    const auto now = std::chrono::steady_clock::now();
+    if (!m_current || *m_current != progress.step) {
+      close(now);
+      m_current = progress.step;
+      m_since = now;
+    }
+    if (m_forward) {
+      m_forward(progress);
+    }
+  }
+  void enter(RestoreStep step) {
+    LoadProgress progress;
+    progress.step = step;
+    (*this)(progress);
+  }
+  std::vector<StepTime> finish() {
+    close(std::chrono::steady_clock::now());
+    m_current.reset();
+    return std::exchange(m_steps, {});
+  }
+
+ private:
+  void close(std::chrono::steady_clock::time_point now) {
+    if (!m_current) {
+      return;
+    }
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(now - m_since);
+    const auto same =
+        std::find_if(m_steps.begin(), m_steps.end(), [&](const StepTime& step) { return step.step == *m_current; });
+    if (same == m_steps.end()) {
+      m_steps.push_back(StepTime{*m_current, took});
+    } else {
+      same->took += took;
+    }
+  }
+
+  std::function<void(const LoadProgress&)> m_forward;
+  std::optional<RestoreStep> m_current;
+  std::chrono::steady_clock::time_point m_since;
+  std::vector<StepTime> m_steps;
+};
+
+}  // namespace
+
+RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks& outer_callbacks) {
   const auto started = std::chrono::steady_clock::now();
   util::install_interrupt_handlers();
+  StepClock clock(outer_callbacks.progress);
+  RestoreCallbacks callbacks = outer_callbacks;
+  callbacks.progress = [&clock](const LoadProgress& progress) { clock(progress); };
   RestorePlan plan = restore::plan_target(options);
 
   // 1-2. The file, verified in full before anything else.
@@ -28,10 +108,12 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
   // One open file from the verification to the load: what is loaded is the file that was
   // verified, even if its name is replaced meanwhile (its content is hashed again as it loads).
   const restore::PinnedFile pinned(plan.file);
-  restore::plan_file(plan, options, pinned.path());
+  clock.enter(RestoreStep::verifying);
+  restore::plan_file(plan, options, pinned.path(), callbacks.progress);
 
   // 3. The plan, and the operator's answer.
   restore::plan_server(plan, options);
+  const std::vector<StepTime> verified = clock.finish();  // the time spent reading the plan is no step
   if (!callbacks.confirm || !callbacks.confirm(plan)) {
     throw Error(ErrorCode::aborted, "restore aborted: not confirmed; nothing was changed",
                 "type OUI (in capitals) at the question, or give --yes in scripts");
@@ -55,7 +137,9 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
                             plan.file.string()),
                 "run the restore again (ifnbackup list shows the backups)");
   }
-  const restore::SafetySnapshot snapshot = restore::take_safety_snapshot(plan, options);
+  clock.enter(RestoreStep::safety_snapshot);
+  const restore::SafetySnapshot snapshot = restore::take_safety_snapshot(plan, options, callbacks.progress);
+  clock.enter(RestoreStep::loading_rows);
 
   // 5-7. The load, and what is now in the tables against what the backup recorded (a restore that
   // changed a row is a failed restore); the roll-back if either fails.
@@ -77,6 +161,9 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
   }
 
   result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  result.steps = verified;
+  const std::vector<StepTime> after = clock.finish();
+  result.steps.insert(result.steps.end(), after.begin(), after.end());
   // --force: statements failed and the operator chose to go on; the checks are reported, not rolled back.
   restore::throw_if_not_as_dumped(result.checks, !result.safety_snapshot.empty());
   return result;

@@ -38,7 +38,7 @@ std::string created_hint(const RestorePlan& plan, const SafetySnapshot& snapshot
 void undo_load(const RestorePlan& plan, const RestoreOptions& options, const RestoreCallbacks& callbacks,
                const SafetySnapshot& snapshot) {
   LoadSettings rollback;
-  rollback.phase = "rollback";
+  rollback.step = RestoreStep::rolling_back;
   rollback.interruptible = false;
   rollback.progress = callbacks.progress;
   rollback.ours = true;  // our own snapshot

@@ -21,7 +21,8 @@ ConnectionOptions for_database(ConnectionOptions connection, const std::string& 
 
 }  // namespace
 
-SafetySnapshot take_safety_snapshot(const RestorePlan& plan, const RestoreOptions& options) {
+SafetySnapshot take_safety_snapshot(const RestorePlan& plan, const RestoreOptions& options,
+                                    const std::function<void(const LoadProgress&)>& progress) {
   SafetySnapshot taken;
   // The tables the load replaces that exist now (--tables): the snapshot holds those only, and a
   // roll-back drops the others, which the load created.
@@ -39,6 +40,15 @@ SafetySnapshot take_safety_snapshot(const RestorePlan& plan, const RestoreOption
     snapshot.threads = options.threads;
     snapshot.only_tables = replaced_tables;
     snapshot.signing = options.signing;
+    if (progress) {
+      snapshot.progress = [&progress](std::uint64_t sql_bytes, std::uint64_t rows) {
+        LoadProgress written;
+        written.step = RestoreStep::safety_snapshot;
+        written.done = sql_bytes;
+        written.rows = rows;
+        progress(written);
+      };
+    }
     if (replaced_tables.empty()) {
       spdlog::info("writing the safety snapshot of '{}'", plan.target_database);
     } else {

@@ -127,7 +127,7 @@ void check_once(const ConnectionOptions& connection, const std::filesystem::path
   server->execute("USE " + sql::quote_identifier(result.scratch_database));
 
   restore::LoadSettings settings;
-  settings.phase = "schema check";
+  settings.step = RestoreStep::checking_schema;
   settings.schema_only = true;
   settings.keep_going = true;  // every refused statement is worth knowing
   settings.ours = true;

@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <system_error>
 #include <vector>
 
@@ -19,6 +22,7 @@
 #include "restore/statement_policy.hpp"
 #include "restore/statement_words.hpp"
 #include "restore/table_filter.hpp"
+#include "sql/text.hpp"
 #include "util/interrupt.hpp"
 #include "util/sha256.hpp"
 #include "util/worker_pool.hpp"
@@ -32,10 +36,45 @@ constexpr int k_warnings_logged = 20;
 // is named in the log: where a long restore spends its time.
 constexpr double k_slow_statement_seconds = 2.0;
 
-void log_warnings(db::Connection& connection, std::uint64_t line) {
+// Server warnings an operator meets on ordinary restores, said once in words instead of raw each time.
+class KnownWarnings {
+ public:
+  // True when the warning is a known one (explained the first time, then silent).
+  bool explain(std::string_view code, std::string_view message) {
+    for (const auto& known : k_known) {
+      if (code == known.code && message.find(known.contains) != std::string_view::npos) {
+        const std::lock_guard lock(m_mutex);
+        if (m_said.insert(known.code).second) {
+          spdlog::warn("{}", known.explanation);
+        }
+        return true;
+      }
+    }
+    return false;
+  }
+
+ private:
+  struct Known {
+    std::string_view code;
+    std::string_view contains;
+    std::string_view explanation;
+  };
+  static constexpr Known k_known[] = {
+      {"1105", "Event scheduler is switched off",
+       "the server's event scheduler is off: the events were restored and will not run until it is on "
+       "(SET GLOBAL event_scheduler = ON, and event_scheduler=ON in the server's configuration)"},
+      {"1906", "generated column",
+       "this file gives values for generated columns (an older tool wrote it): the server computes them itself "
+       "and ignored the file's values, as the stock client's load does"},
+  };
+  std::mutex m_mutex;
+  std::set<std::string_view> m_said;
+};
+
+void log_warnings(db::Connection& connection, std::uint64_t line, KnownWarnings& known) {
   try {
     for (const auto& row : connection.query("SHOW WARNINGS").rows) {
-      if (row.size() >= 3) {
+      if (row.size() >= 3 && !known.explain(row[1].value_or(""), row[2].value_or(""))) {
         spdlog::warn("line {}: {} {}: {}", line, row[0].value_or(""), row[1].value_or(""), row[2].value_or(""));
       }
     }
@@ -76,8 +115,8 @@ constexpr std::size_t k_room_step = 1024 * 1024;
 constexpr std::size_t k_load_data_max_bytes = 16 * 1024 * 1024;
 class InsertPool {
  public:
-  InsertPool(std::vector<db::Connection*> connections, std::string file, bool load_data)
-      : m_file(std::move(file)), m_load_data(load_data), m_connections(std::move(connections)) {
+  InsertPool(std::vector<db::Connection*> connections, std::string file, bool load_data, KnownWarnings& known)
+      : m_file(std::move(file)), m_load_data(load_data), m_connections(std::move(connections)), m_known(known) {
     try {
       m_threads = std::make_unique<util::WorkerPool>(static_cast<unsigned>(m_connections.size()),
                                                      util::WorkerPool::Limits{2 * m_connections.size(), k_pool_bytes});
@@ -114,6 +153,7 @@ class InsertPool {
   std::uint64_t statements() const { return m_statements.load(); }
   std::uint64_t warnings() const { return m_warnings.load(); }
   std::uint64_t load_data_statements() const { return m_load_data_statements.load(); }
+  std::uint64_t rows() const { return m_rows.load(); }
 
  private:
   // One row statement on a worker's connection; a failure is thrown (the pool keeps the first).
@@ -134,7 +174,7 @@ class InsertPool {
       if (!result.ok) {
         error = std::make_exception_ptr(Error(ErrorCode::server, statement_error(m_file, statement, result)));
       } else if (result.warnings > 0 && warnings() < k_warnings_logged) {
-        log_warnings(connection, statement.line);
+        log_warnings(connection, statement.line, m_known);
       }
     } catch (const Error&) {
       error = std::current_exception();
@@ -146,6 +186,7 @@ class InsertPool {
     ++m_statements;
     m_load_data_statements += as_load_data ? 1 : 0;
     m_warnings += result.warnings;
+    m_rows += result.ok ? result.affected_rows : 0;
     if (error) {
       std::rethrow_exception(error);
     }
@@ -211,6 +252,8 @@ class InsertPool {
   std::atomic<std::uint64_t> m_statements{0};
   std::atomic<std::uint64_t> m_warnings{0};
   std::atomic<std::uint64_t> m_load_data_statements{0};
+  std::atomic<std::uint64_t> m_rows{0};
+  KnownWarnings& m_known;
   std::unique_ptr<util::WorkerPool> m_threads;  // last: stopped before what its jobs use goes
 };
 
@@ -227,6 +270,9 @@ class ScriptLoad {
   // its warnings counted.
   void run_here(const Statement& statement);
   void report(bool force);
+  // The step a statement about to run on this connection belongs to (a load's own only: a roll-back
+  // or a schema check is one step); reported at once when it changes.
+  void enter_step(const StatementClass& kind, std::string_view text);
 
   db::Connection& m_connection;
   const std::filesystem::path& m_file;
@@ -238,11 +284,15 @@ class ScriptLoad {
   std::unique_ptr<io::GzipReader> m_reader;
   std::string m_shown;
   SqlSplitter m_splitter;
+  KnownWarnings m_known;  // before m_pool, whose threads use it
   std::unique_ptr<InsertPool> m_pool;
   std::chrono::steady_clock::time_point m_last_report = std::chrono::steady_clock::now();
   std::function<void()> m_before_first_event;
   std::optional<TableFilter> m_filter;
   LoadStats m_stats;
+  RestoreStep m_step;
+  std::string m_subject;
+  std::uint64_t m_rows = 0;  // loaded on this connection
 };
 
 ScriptLoad::ScriptLoad(db::Connection& connection, const std::filesystem::path& file, const LoadSettings& settings)
@@ -251,7 +301,8 @@ ScriptLoad::ScriptLoad(db::Connection& connection, const std::filesystem::path& 
       m_settings(settings),
       m_parts(settings.ranges),
       m_splitter(settings.max_statement_bytes),
-      m_before_first_event(settings.before_first_event) {
+      m_before_first_event(settings.before_first_event),
+      m_step(settings.step) {
   for (const auto& part : m_parts) {
     m_total += part.second;
   }
@@ -268,7 +319,7 @@ ScriptLoad::ScriptLoad(db::Connection& connection, const std::filesystem::path& 
   m_splitter.set_ansi_quotes(connection.ansi_quotes());
   // --force reports failures in script order: one connection then.
   if (!settings.workers.empty() && !settings.keep_going) {
-    m_pool = std::make_unique<InsertPool>(settings.workers, m_shown, settings.load_data);
+    m_pool = std::make_unique<InsertPool>(settings.workers, m_shown, settings.load_data, m_known);
     m_splitter.before_growth(k_room_step, [this](std::size_t size) { m_pool->wait_for_room(size); });
     spdlog::info("loading rows on {} connection{}", settings.workers.size(), settings.workers.size() == 1 ? "" : "s");
   }
@@ -286,8 +337,44 @@ void ScriptLoad::report(bool force) {
     return;
   }
   m_last_report = now;
-  m_settings.progress(LoadProgress{m_settings.phase, m_done + m_reader->compressed_read(), m_total,
-                                   m_stats.statements + (m_pool ? m_pool->statements() : 0)});
+  LoadProgress progress;
+  progress.step = m_step;
+  progress.subject = m_subject;
+  progress.done = m_done + m_reader->compressed_read();
+  progress.total = m_total;
+  progress.statements = m_stats.statements + (m_pool ? m_pool->statements() : 0);
+  progress.rows = m_rows + (m_pool ? m_pool->rows() : 0);
+  m_settings.progress(progress);
+}
+
+void ScriptLoad::enter_step(const StatementClass& kind, std::string_view text) {
+  // A session setting belongs to whatever runs around it.
+  if (m_settings.step != RestoreStep::loading_rows || kind.kind == StatementKind::session) {
+    return;
+  }
+  RestoreStep step = RestoreStep::loading_rows;
+  std::string subject;
+  std::string_view rest = unwrap_version_comment(text);
+  if (kind.kind == StatementKind::object) {
+    step = RestoreStep::restoring_objects;
+  } else if (kind.kind == StatementKind::schema && take_words(rest, {"ALTER", "TABLE"})) {
+    // Our deferred keys (or a mysqldump file's ALTER TABLE `t` ADD ...): the server builds indexes.
+    std::size_t at = 0;
+    auto name = sql::parse_quoted_identifier(rest, at);
+    std::string_view after = rest.substr(at);
+    while (!after.empty() && std::isspace(static_cast<unsigned char>(after.front()))) {
+      after.remove_prefix(1);
+    }
+    if (name && take_word(after, "ADD")) {
+      step = RestoreStep::building_indexes;
+      subject = std::move(*name);
+    }
+  }
+  if (step != m_step || subject != m_subject) {
+    m_step = step;
+    m_subject = std::move(subject);
+    report(true);
+  }
 }
 
 void ScriptLoad::execute(Statement&& statement) {
@@ -329,6 +416,7 @@ void ScriptLoad::execute(Statement&& statement) {
   if (kind.creates_event() && m_before_first_event) {
     std::exchange(m_before_first_event, nullptr)();
   }
+  enter_step(kind, statement.text);
   run_here(statement);
   report(false);
 }
@@ -352,6 +440,7 @@ void ScriptLoad::run_here(const Statement& statement) {
   m_splitter.set_backslash_escapes(!m_connection.no_backslash_escapes());
   m_splitter.set_ansi_quotes(m_connection.ansi_quotes());
   ++m_stats.statements;
+  m_rows += result.ok && is_row_insert(statement.text) ? result.affected_rows : 0;
   if (!result.ok) {
     ++m_stats.failed;
     std::string message = statement_error(m_shown, statement, result);
@@ -365,7 +454,7 @@ void ScriptLoad::run_here(const Statement& statement) {
   }
   if (result.warnings > 0) {
     if (m_stats.warnings < k_warnings_logged) {
-      log_warnings(m_connection, statement.line);
+      log_warnings(m_connection, statement.line, m_known);
     }
     m_stats.warnings += result.warnings;
   }

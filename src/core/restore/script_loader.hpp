@@ -33,7 +33,9 @@ struct LoadStats {
 };
 
 struct LoadSettings {
-  std::string phase = "restore";
+  // What the progress reports call this load: loading_rows (then each statement says its own step:
+  // rows, index builds, objects), rolling_back or checking_schema (one step throughout).
+  RestoreStep step = RestoreStep::loading_rows;
   bool keep_going = false;    // --force: log a failed statement and go on
   bool interruptible = true;  // a rollback runs to its end even after SIGINT
   std::function<void(const LoadProgress&)> progress;

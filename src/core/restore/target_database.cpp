@@ -63,6 +63,33 @@ std::string collation_of(db::Connection& server, const std::string& database) {
       .value_or("");
 }
 
+RestorePlan::TargetNow what_it_holds(db::Connection& server, const std::string& database,
+                                     const std::vector<std::string>& tables) {
+  std::string query = fmt::format(
+      "SELECT COUNT(*), COALESCE(SUM(TABLE_ROWS), 0), COALESCE(SUM(DATA_LENGTH + INDEX_LENGTH), 0), "
+      "DATE_FORMAT(GREATEST(COALESCE(MAX(UPDATE_TIME), MAX(CREATE_TIME)), COALESCE(MAX(CREATE_TIME), "
+      "MAX(UPDATE_TIME))), '%Y-%m-%d %H:%i:%s') FROM information_schema.TABLES WHERE TABLE_SCHEMA = {} AND "
+      "TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED')",
+      sql::quote_string(database));
+  if (!tables.empty()) {
+    std::string names;
+    for (const auto& table : tables) {
+      names += (names.empty() ? "" : ", ") + sql::quote_string(table);
+    }
+    query += fmt::format(" AND TABLE_NAME IN ({})", names);
+  }
+  RestorePlan::TargetNow now;
+  const auto result = server.query(query);
+  if (!result.rows.empty() && result.rows[0].size() >= 4) {
+    const auto& row = result.rows[0];
+    now.tables = std::stoull(row[0].value_or("0"));
+    now.estimated_rows = std::stoull(row[1].value_or("0"));
+    now.bytes = std::stoull(row[2].value_or("0"));
+    now.newest_change = row[3].value_or("");
+  }
+  return now;
+}
+
 // Creates a database that does not exist with the backup's collation (and so its character set);
 // a server that does not know that collation (another version or product) gets its default, said.
 void create_database(db::Connection& server, const std::string& database, const std::string& collation,

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "db/connection.hpp"
+#include "ifnbackup/restore.hpp"
 #include "ifnbackup/verify.hpp"
 
 namespace ifnbackup::restore {
@@ -25,6 +26,11 @@ std::string plain_collation(const VerifyResult& verification);
 
 // The database's default collation now, "" when it does not exist or is not visible.
 std::string collation_of(db::Connection& server, const std::string& database);
+
+// What `database` holds now, as information_schema.TABLES says (base tables only; of `tables` only
+// when given): shown in the plan. Reading it is all it does.
+RestorePlan::TargetNow what_it_holds(db::Connection& server, const std::string& database,
+                                     const std::vector<std::string>& tables);
 
 // CREATE DATABASE [IF NOT EXISTS] with `collation` (empty: the server's default); a server that does
 // not know that collation gets its default, with a warning. The server's answer, never thrown.

@@ -1,0 +1,49 @@
+#pragma once
+// One status line on a terminal (stderr), redrawn in place. Every other line the program prints to
+// the terminal — log messages through the console sink, the plan, the tables — goes through it:
+// the status line is erased first and drawn again after, so no line ever holds both.
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include <spdlog/sinks/sink.h>
+
+namespace ifnbackup::cli {
+
+class StatusLine {
+ public:
+  static StatusLine& instance();
+
+  bool on_terminal() const noexcept { return m_tty; }
+  // Shows `text` (cut to the terminal's width: a wrapped line could not be erased); not a terminal:
+  // nothing.
+  void show(std::string text);
+  // Erases the line for good (the step it told of is over).
+  void close();
+  // Prints `text` (whole lines) to stderr with the status line out of the way.
+  void print(std::string_view text);
+  // Runs `write` (which writes to stderr) with the status line out of the way.
+  template <typename Write>
+  void around(Write&& write) {
+    const std::lock_guard lock(m_mutex);
+    erase();
+    write();
+    draw();
+  }
+
+ private:
+  StatusLine();
+  void erase();
+  void draw();
+
+  std::mutex m_mutex;
+  bool m_tty;
+  std::string m_text;  // empty: no line shown
+  bool m_drawn = false;
+};
+
+// A console sink whose lines go around the status line.
+std::shared_ptr<spdlog::sinks::sink> around_status_line(std::shared_ptr<spdlog::sinks::sink> inner);
+
+}  // namespace ifnbackup::cli
