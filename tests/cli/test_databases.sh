@@ -52,8 +52,8 @@ mariadb-dump --defaults-file="${IFNBACKUP_TEST_DEFAULTS_FILE}" "${app}" | gzip -
 # --- restore latest for app takes app's file, not the newer one of other
 run ifn "${app}" restore latest --yes
 expect_exit "restore latest of ${app}" 0
-expect_contains "latest is ${app}'s backup" "fichier   : ${dir}/${app40}" "${CLI_LAST_ERR}"
-expect_contains "the plan shows the source database" "source    : sauvegarde de la base '${app}'" "${CLI_LAST_ERR}"
+expect_contains "latest is ${app}'s backup" "${dir}/${app40}" "$(grep -E '^  file +' <<<"${CLI_LAST_ERR}")"
+expect_contains "the plan shows the source database" "source           backup of database '${app}'" "${CLI_LAST_ERR}"
 expect_contains "the newer backup of ${other} is passed over, and why" \
     "${other10} is not 'latest': it is a backup of database '${other}'" "${CLI_LAST_ERR}"
 expect_eq "other's table did not land in ${app}" "" "$(sql "${app}" -e "SHOW TABLES LIKE 'only_in_other'")"
@@ -73,7 +73,7 @@ expect_contains "check names ${app}'s backup, not ${other}'s" "${app40}" "${CLI_
 # --- a file of another database named explicitly: the plan says so loudly
 run ifn "${app}" restore "${other10}" </dev/null
 expect_exit "restoring ${other}'s file over ${app}, not confirmed" 12
-expect_contains "loud warning" "CE FICHIER EST UNE SAUVEGARDE DE LA BASE '${other}', PAS DE '${app}'" "${CLI_LAST_ERR}"
+expect_contains "loud warning" "THIS FILE IS A BACKUP OF DATABASE '${other}', NOT OF '${app}'" "${CLI_LAST_ERR}"
 
 # --- rotate for app: app's last backup stays (the floor), other's and the mysqldump file are not app's
 run ifn "${app}" rotate --retention-days 30 --min-keep 1

@@ -69,7 +69,7 @@ into=$(cli_unique_db fakeinto)
 cli_on_exit "mariadb --defaults-file='${IFNBACKUP_TEST_DEFAULTS_FILE}' -e 'DROP DATABASE IF EXISTS \`${into}\`'"
 run ifn restore latest --yes --into "${into}"
 expect_exit "restore latest --into a scratch database" 0
-expect_contains "restore latest chose the newest real backup" "fichier   : ${dir}/${real40}" "${CLI_LAST_ERR}"
+expect_contains "restore latest chose the newest real backup" "${dir}/${real40}" "$(grep -E '^  file +' <<<"${CLI_LAST_ERR}")"
 expect_eq "its rows are loaded" "$(sql "${db}" -e 'SELECT COUNT(*) FROM transactions')" \
     "$(sql "${into}" -e 'SELECT COUNT(*) FROM transactions' 2>&1)"
 run ifn list

@@ -32,7 +32,7 @@ mkfifo "${fifo}"
     <"${fifo}" >"${CLI_WORK}/restore.out" 2>"${CLI_WORK}/restore.err" &
 pid=$!
 exec {answer}>"${fifo}"
-check "restore reaches the question" wait_for 20 grep -q "Tapez OUI" "${CLI_WORK}/restore.err"
+check "restore reaches the question" wait_for 20 grep -q "Type OUI" "${CLI_WORK}/restore.err"
 mv "${dir}/${file}" "${CLI_WORK}/moved-away.sql.gz"
 printf 'OUI\n' >&"${answer}"
 exec {answer}>&-

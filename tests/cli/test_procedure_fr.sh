@@ -45,8 +45,22 @@ else
     fail "the procedure has at least 12 executable blocks" "found ${#blocks[@]}"
 fi
 
+# The operators read French: the blocks run under LANG=fr_FR.UTF-8 (scripts/install-deps generates the
+# locale), and the restore's question must be the French one.
+if locale -a 2>/dev/null | grep -qix 'fr_FR.utf8'; then
+    export LANG=fr_FR.UTF-8 LANGUAGE= LC_ALL=
+    french=1
+elif [[ "${CI:-}" == "true" ]]; then
+    fail "the fr_FR.UTF-8 locale is missing (scripts/install-deps generates it)"
+    french=0
+else
+    cli_log "note: no fr_FR.UTF-8 locale here: the procedure runs in English (scripts/install-deps makes it)"
+    french=0
+fi
+all_err=""
 for block in "${blocks[@]}"; do
     run bash -e -o pipefail "${block}" <<<"OUI"
+    all_err+="${CLI_LAST_ERR}"$'\n'
     what="bloc $(basename "${block}" .sh): $(head -1 "${block}")"
     if [[ "${CLI_LAST_EXIT}" == 0 ]]; then
         pass "${what}"
@@ -54,6 +68,12 @@ for block in "${blocks[@]}"; do
         fail "${what}" "exit ${CLI_LAST_EXIT}" "stdout: ${CLI_LAST_OUT}" "stderr: ${CLI_LAST_ERR}"
     fi
 done
+
+if [[ ${french} -eq 1 ]]; then
+    expect_contains "the restore asked in French" "Tapez OUI (en majuscules)" "${all_err}"
+    expect_contains "the restore's plan is in French" "dans la base maintenant" "${all_err}"
+    expect_not_contains "... and not in English" "Type OUI" "${all_err}"
+fi
 
 # What the procedure promised happened.
 merchants=$(sql "${db}" -e "SELECT COUNT(*) FROM merchants")

@@ -176,7 +176,7 @@ TEST(Restore, CorpusRepairedAfterDamageWithOuiThenYes) {
   // echo OUI | ifnbackup restore FILE
   const auto with_oui = restore_cli(server, target.name(), backups, {file.string()}, "OUI\n");
   ASSERT_EQ(with_oui.exit_code, 0) << with_oui.err;
-  EXPECT_NE(with_oui.err.find("Tapez OUI"), std::string::npos) << "the question was asked:\n" << with_oui.err;
+  EXPECT_NE(with_oui.err.find("Type OUI"), std::string::npos) << "the question was asked:\n" << with_oui.err;
   EXPECT_NE(with_oui.err.find("restore complete"), std::string::npos) << with_oui.err;
   {
     SCOPED_TRACE("after the restore confirmed by OUI");
@@ -199,7 +199,7 @@ TEST(Restore, CorpusRepairedAfterDamageWithOuiThenYes) {
   execute(server, target.name(), "DELETE FROM audit_log; CREATE TABLE extra_table (id INT)");
   const auto with_yes = restore_cli(server, target.name(), backups, {"--yes", file.string()});
   ASSERT_EQ(with_yes.exit_code, 0) << with_yes.err;
-  EXPECT_EQ(with_yes.err.find("Tapez OUI"), std::string::npos) << "--yes must not ask";
+  EXPECT_EQ(with_yes.err.find("Type OUI"), std::string::npos) << "--yes must not ask";
   {
     SCOPED_TRACE("after the restore confirmed by --yes");
     expect_same_fingerprint(original, stable_fingerprint(server, target.name()));
@@ -305,7 +305,9 @@ TEST(Restore, DatabaseThatNoLongerExistsIsCreated) {
 
   const auto result = restore_cli(server, sample.database.name(), sample.backups, {sample.file.string()}, "OUI\n");
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_NE(result.err.find("n'existe pas"), std::string::npos) << "the plan says it will be created:\n" << result.err;
+  EXPECT_NE(result.err.find("does not exist: it will be created"), std::string::npos)
+      << "the plan says it will be created:\n"
+      << result.err;
   EXPECT_NE(result.err.find("nothing to snapshot"), std::string::npos) << result.err;
   EXPECT_NE(result.err.find("safety snapshot: none (nothing to replace existed)"), std::string::npos) << result.err;
   EXPECT_TRUE(safety_files(sample.backups).empty());
@@ -408,7 +410,8 @@ TEST(Restore, TablesReplacesOnlyTheChosenTables) {
   const auto result =
       restore_cli(server, db, sample.backups, {"--yes", "--tables", "merchants,transactions", sample.file.string()});
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_NE(result.err.find("tables    : merchants, transactions (seulement"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("merchants, transactions (only; the other tables stay as they are)"), std::string::npos)
+      << result.err;
   EXPECT_EQ(checksum_of(server, db, "merchants"), merchants_at_backup);
   EXPECT_EQ(checksum_of(server, db, "transactions"), transactions_at_backup);
   EXPECT_EQ(query_one(server, db,
@@ -511,7 +514,7 @@ TEST(Restore, TablesSnapshotIsOfThoseTablesAndRollsThemBack) {
   // latest-safety, no --tables: merchants and transactions go back, nothing else moves.
   const auto back = restore_cli(server, db, sample.backups, {"--yes", "latest-safety"});
   ASSERT_EQ(back.exit_code, 0) << back.err;
-  EXPECT_NE(back.err.find("ce fichier ne contient que ces tables"), std::string::npos) << back.err;
+  EXPECT_NE(back.err.find("this file holds only these tables"), std::string::npos) << back.err;
   EXPECT_EQ(checksum_of(server, db, "merchants"), merchants_now);
   EXPECT_EQ(checksum_of(server, db, "transactions"), transactions_now);
   EXPECT_EQ(checksum_of(server, db, "products"), products_restored) << "not in that snapshot: untouched";

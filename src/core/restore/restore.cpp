@@ -137,7 +137,9 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
                             plan.file.string()),
                 "run the restore again (ifnbackup list shows the backups)");
   }
-  clock.enter(RestoreStep::safety_snapshot);
+  if (plan.target_exists) {
+    clock.enter(RestoreStep::safety_snapshot);
+  }
   const restore::SafetySnapshot snapshot = restore::take_safety_snapshot(plan, options, callbacks.progress);
   clock.enter(RestoreStep::loading_rows);
 
