@@ -70,7 +70,7 @@ std::string other_recipient_type(std::string_view text) {
   return "";
 }
 
-// Reads a key file whole (at most k_key_file_limit bytes); `check` judges its stat first.
+// Reads a key file whole (at most k_key_file_limit bytes); a secret one only when private and ours.
 std::string read_key_file(const fs::path& path, const char* what, bool secret) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
