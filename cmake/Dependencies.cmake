@@ -9,7 +9,8 @@ find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(MySQL REQUIRED)
-# OpenSSL (libssl-dev): Ed25519 signatures of backups (src/core/sign/ed25519.cpp, the only user).
+# OpenSSL (libssl-dev): Ed25519 signatures of backups (src/core/sign/ed25519.cpp) and the age format
+# (src/core/crypto/primitives.cpp, with crypto/openssl.hpp): the only files that include its headers.
 find_package(OpenSSL 3.0 REQUIRED COMPONENTS Crypto)
 if(IFNBACKUP_BUILD_TESTS)
   find_package(GTest REQUIRED)

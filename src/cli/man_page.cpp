@@ -62,6 +62,8 @@ const char* exit_meaning(ErrorCode code) {
     case ErrorCode::not_restorable:
       return "backup: the file is written and verified, but the server refused its schema in a scratch database: "
              "it is kept and marked not restorable as is";
+    case ErrorCode::wrong_identity:
+      return "an age-encrypted file is addressed to none of the identities given (--identity)";
   }
   return "";
 }

@@ -7,37 +7,22 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "crypto/openssl.hpp"
 #include "ifnbackup/error.hpp"
 
 namespace ifnbackup::sign {
 namespace {
 
-struct PkeyFree {
-  void operator()(EVP_PKEY* key) const noexcept { EVP_PKEY_free(key); }
-};
-struct PkeyCtxFree {
-  void operator()(EVP_PKEY_CTX* ctx) const noexcept { EVP_PKEY_CTX_free(ctx); }
-};
+using crypto::Pkey;
+using crypto::PkeyCtxFree;
+using crypto::throw_openssl;
+
 struct MdCtxFree {
   void operator()(EVP_MD_CTX* ctx) const noexcept { EVP_MD_CTX_free(ctx); }
 };
 struct BioFree {
   void operator()(BIO* bio) const noexcept { BIO_free(bio); }
 };
-using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
-
-// The one translator of OpenSSL failures: its error queue, emptied, in the message.
-[[noreturn]] void throw_openssl(const char* what) {
-  std::string detail;
-  while (const unsigned long code = ERR_get_error()) {
-    char text[256];
-    ERR_error_string_n(code, text, sizeof text);
-    detail += (detail.empty() ? "" : "; ") + std::string(text);
-  }
-  throw Error(ErrorCode::internal, std::string("OpenSSL: ") + what + (detail.empty() ? "" : ": " + detail),
-              "check the libssl3 package (ifnbackup needs OpenSSL 3 with Ed25519)");
-}
-
 const unsigned char* bytes(std::string_view text) {
   return reinterpret_cast<const unsigned char*>(text.data());
 }

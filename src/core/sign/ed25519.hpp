@@ -1,7 +1,8 @@
 #pragma once
-// Ed25519 (RFC 8032) through OpenSSL: this pair is the only place that includes OpenSSL headers, as
-// db/connection.cpp is for mysql.h. Keys and signatures are raw bytes here; files and text are
-// sign/signing_key.cpp's and sign/file_signature.cpp's business.
+// Ed25519 (RFC 8032) through OpenSSL: ed25519.cpp is the only file of sign/ that includes OpenSSL headers
+// (its handles and error translator: crypto/openssl.hpp), as db/connection.cpp is for mysql.h. Keys and
+// signatures are raw bytes here; files and text are sign/signing_key.cpp's and sign/file_signature.cpp's
+// business.
 #include <cstddef>
 #include <optional>
 #include <string>
