@@ -2,7 +2,7 @@
 # Our age format against Debian's `age` CLI, both ways (issue 15): what we encrypt, `age -d -i
 # key.txt` gives back byte for byte (empty, 1 byte, 64 KiB, 64 KiB + 1, 128 KiB, 5 MB of random
 # data, several recipients); what `age -e` encrypts we decrypt; `age-keygen` keys are ours and
-# ours are age's. Faults: a wrong identity exits 22; a changed header or payload byte, a cut file,
+# ours are age's. Faults: a wrong identity exits 23; a changed header or payload byte, a cut file,
 # bytes appended or chunks swapped exit 10 or 11 and release no unauthenticated byte — and `age -d`
 # refuses the same files. The commands run through tests/tools/age_tool.cpp, a thin command over
 # ifnbackup/age.hpp (the ifnbackup CLI has no age subcommand yet).
@@ -77,9 +77,9 @@ check "ours decrypts with our own key what age encrypted to it" cmp -s "${W}/p64
 age -d -i "${W}/our-key.txt" -o "${W}/from-ours.out" "${W}/from-ours.age"
 check "age -d decrypts with our identity file" cmp -s "${W}/p64k1" "${W}/from-ours.out"
 
-# A wrong identity: exit 22, a clear message, nothing written.
+# A wrong identity: exit 23, a clear message, nothing written.
 run_to "${W}/wrong.out" "${TOOL}" decrypt -i "${W}/key2.txt" <"${W}/p5m.age"
-expect_exit "a wrong identity" 22
+expect_exit "a wrong identity" 23
 expect_contains "the message says no identity matches" "none of the 1 identities" "${CLI_LAST_ERR}"
 expect_contains "with a hint" "hint: " "${CLI_LAST_ERR}"
 expect_eq "nothing is written with a wrong identity" 0 "$(stat -c %s "${W}/wrong.out")"
@@ -115,7 +115,7 @@ flip() {  # flip FILE OFFSET OUT: OUT is FILE with the byte at OFFSET changed
         | dd of="$3" bs=1 seek="$2" count=1 conv=notrunc 2>/dev/null
 }
 flip "${W}/p5m.age" 30 "${W}/f-header.age"
-fault "a changed byte in the header's stanza" "${W}/f-header.age" "10 22"
+fault "a changed byte in the header's stanza" "${W}/f-header.age" "10 23"
 flip "${W}/p5m.age" $((header_bytes - 10)) "${W}/f-mac.age"
 fault "a changed byte in the header's MAC" "${W}/f-mac.age" "10"
 flip "${W}/p5m.age" $((payload + 10 * sealed + 100)) "${W}/f-payload.age"
