@@ -49,6 +49,10 @@ struct Command {
   // The command only reads (verify): a log file it cannot open (a read-only folder) is a warning,
   // and logging goes to stderr only. Otherwise it is an error: backup and restore keep their log.
   bool log_file_optional = false;
+  // The command draws its own screen on a terminal (restore, drill: the plan, a status line, the end
+  // in the operator's language): there the console shows only warnings and errors, the log file
+  // keeps every line (in English). Not a terminal (cron, a pipe): every line as usual.
+  bool own_screen = false;
 };
 
 Command add_backup_command(CLI::App& app, GlobalSettings& settings);

@@ -83,6 +83,7 @@ Command add_drill_command(CLI::App& app, GlobalSettings& settings) {
   auto flags = std::make_shared<DrillFlags>();
   Command command;
   command.log_name = "drill";
+  command.own_screen = true;
   command.app = app.add_subcommand(
       "drill", "Restore test: restore a backup into a scratch database, prove every table, time it, drop it");
   command.app

@@ -337,6 +337,7 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
   auto flags = std::make_shared<RestoreFlags>();
   Command command;
   command.log_name = "restore";
+  command.own_screen = true;
   command.app = app.add_subcommand("restore", "Restore a backup into the database, after a safety snapshot");
   add_restore_flags(*command.app, *flags);
   command.action = [&settings, flags]() {

@@ -19,7 +19,8 @@ void setup_logging(const GlobalSettings& settings, const Command& command) {
   auto console = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
   console->set_pattern("%^%l%$: %v");
   auto level = settings.verbose ? spdlog::level::debug : spdlog::level::info;
-  if (command.results_on_stdout && !settings.verbose) {
+  if ((command.results_on_stdout || (command.own_screen && StatusLine::instance().on_terminal())) &&
+      !settings.verbose) {
     level = spdlog::level::warn;
   }
   console->set_level(settings.quiet ? spdlog::level::err : level);
