@@ -65,15 +65,16 @@ cli_init() {
     trap cli_cleanup EXIT
 }
 
-# Starts a private server in ${CLI_WORK}/<name> and exports its IFNBACKUP_TEST_* variables.
-# Skips (or fails under CI) when the server cannot start.
+# cli_start_own_server [NAME [TZ [testdb start options...]]]: starts a private server in ${CLI_WORK}/<name>
+# and exports its IFNBACKUP_TEST_* variables. Skips (or fails under CI) when the server cannot start.
 cli_start_own_server() {
     local name=${1:-db} tz=${2:-SYSTEM} exports
+    shift $(($# < 2 ? $# : 2))
     if ! command -v mariadbd >/dev/null 2>&1; then
         cli_skip "mariadbd is not installed; run scripts/install-deps"
     fi
     CLI_SERVERS+=("${CLI_WORK}/${name}")
-    if ! exports=$("${CLI_TESTDB}" start --dir "${CLI_WORK}/${name}" --tz "${tz}" 2>"${CLI_WORK}/${name}.log"); then
+    if ! exports=$("${CLI_TESTDB}" start --dir "${CLI_WORK}/${name}" --tz "${tz}" "$@" 2>"${CLI_WORK}/${name}.log"); then
         cat "${CLI_WORK}/${name}.log" >&2
         cli_skip "scripts/testdb could not start a private server"
     fi
