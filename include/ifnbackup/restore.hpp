@@ -47,6 +47,9 @@ struct RestoreOptions {
   // meanwhile. A drill turns it off: its target does not exist (no snapshot), no backup reads it and the
   // file is held open, so the nightly backup must not fail with lock_held behind a long drill.
   bool lock_backup_folder = true;
+  // How the operator runs this program (its installed path): the first word of the command a failed
+  // restore prints to put the safety snapshot back.
+  std::string program = "ifnbackup";
 };
 
 // What is about to happen, shown to the operator before anything is touched.

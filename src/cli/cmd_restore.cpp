@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -188,6 +189,12 @@ RestoreOptions make_restore_options(const GlobalSettings& settings, const Restor
   options.compress_level = settings.compress_level;
   if (settings.threads > 0) {
     options.threads = settings.threads;
+  }
+  // The command a failed restore prints starts with this program's own path, as installed.
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec && !self.empty()) {
+    options.program = self.string();
   }
   return options;
 }

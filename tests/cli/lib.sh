@@ -242,6 +242,24 @@ wait_for() {
     done
 }
 
+# running_statement PID CONDITION: polls the process list until a statement matching CONDITION (SQL on
+# information_schema.PROCESSLIST, e.g. "DB = 'x' AND INFO LIKE 'LOAD DATA%'") runs and prints its id;
+# returns 1, printing nothing, once PID has ended or after 60 s.
+running_statement() {
+    local pid=$1 condition=$2 id
+    for _ in $(seq 1 600); do
+        id=$(sql -e "SELECT ID FROM information_schema.PROCESSLIST WHERE (${condition})
+                     AND INFO NOT LIKE '%PROCESSLIST%' LIMIT 1" 2>/dev/null)
+        if [[ -n ${id} ]]; then
+            echo "${id}"
+            return 0
+        fi
+        kill -0 "${pid}" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}
+
 # A session of the stock client that holds LOCK TABLES ... WRITE until lock_release:
 # a dump reaching that table waits for it, so a backup stays "mid-dump" as long as we want.
 CLI_LOCK_FD=""
