@@ -220,9 +220,11 @@ void check_server(DoctorReport& report, const DoctorOptions& options) {
     const auto flavour =
         server.is_tidb ? ServerFlavour::tidb : (server.is_mariadb ? ServerFlavour::mariadb : ServerFlavour::mysql);
     const auto account = account_name(connection->query_value("SELECT CURRENT_USER()").value_or("?"));
-    for (auto& finding : check_privileges(parse_grants(lines), flavour, database, account)) {
+    const auto grants = parse_grants(lines);
+    for (auto& finding : check_privileges(grants, flavour, database, account)) {
       report.findings.push_back(std::move(finding));
     }
+    report.findings.push_back(check_schema_change_mode(grants, flavour, account));
     check_datadir(report, options, *connection);
     check_schema_check_rights(report, *connection);
   } catch (const Error& error) {
