@@ -34,6 +34,17 @@ if [[ -n ${IFNBACKUP_TEST_TCP_DEFAULTS_FILE:-} ]] && [[ $(sql -e "SELECT @@have_
     expect_exit "REQUIRED against a server without TLS" 4
     expect_contains "it says TLS is required and missing" "TLS is required" "${CLI_LAST_ERR}"
     expect_contains "the hint says to enable TLS on the server" "hint: enable TLS on the server" "${CLI_LAST_ERR}"
+    # A client certificate requires TLS too: it would not be sent over plain text.
+    (
+        umask 077
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=client \
+            -keyout "${CLI_WORK}/plain-key.pem" -out "${CLI_WORK}/plain-cert.pem" 2>/dev/null
+    )
+    run "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_TCP_DEFAULTS_FILE}" --database "${plain_db}" \
+        --backup-dir "${CLI_WORK}/plain" --ssl-cert "${CLI_WORK}/plain-cert.pem" \
+        --ssl-key "${CLI_WORK}/plain-key.pem" backup --no-rotate
+    expect_exit "--ssl-cert against a server without TLS" 4
+    expect_contains "it says the client certificate requires TLS" "TLS is required (--ssl-cert)" "${CLI_LAST_ERR}"
     expect_eq "no backup written" "" "$(final_backups "${CLI_WORK}/plain")"
 else
     cli_log "note: the shared server offers TLS (or no TCP option file): the downgrade case runs in test_hardening"

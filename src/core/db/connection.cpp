@@ -106,10 +106,17 @@ std::string upper(std::string text) {
   return text;
 }
 
-// REQUIRED, VERIFY_CA or VERIFY_IDENTITY (any case), or a pinned certificate: never without TLS.
-bool requires_tls(const ConnectionOptions& options) {
+// What makes TLS required, for the message: REQUIRED, VERIFY_CA or VERIFY_IDENTITY (any case), a
+// pinned certificate or a client certificate; empty when TLS is not required.
+std::string tls_requirement(const ConnectionOptions& options) {
   const std::string mode = upper(options.ssl_mode);
-  return mode == "REQUIRED" || mode == "VERIFY_CA" || mode == "VERIFY_IDENTITY" || !options.ssl_fingerprint.empty();
+  if (mode == "REQUIRED" || mode == "VERIFY_CA" || mode == "VERIFY_IDENTITY") {
+    return "--ssl-mode " + options.ssl_mode;
+  }
+  if (!options.ssl_fingerprint.empty()) {
+    return "--ssl-fingerprint";
+  }
+  return options.ssl_cert.empty() ? std::string() : std::string("--ssl-cert");
 }
 
 // Where the system keeps its CA certificates (Debian's ca-certificates, OpenSSL's default folder).
@@ -171,7 +178,7 @@ void set_ssl_options(MYSQL* mysql, const ConnectionOptions& options, unsigned ti
     mysql_optionsv(mysql, MYSQL_OPT_SSL_KEY, (options.ssl_key.empty() ? options.ssl_cert : options.ssl_key).c_str());
   }
   my_bool on = 1;
-  if (requires_tls(options) || client_certificate) {
+  if (!tls_requirement(options).empty()) {
     mysql_optionsv(mysql, MYSQL_OPT_SSL_ENFORCE, &on);
   }
   // Connector/C 3.3 checks the certificate's chain whenever it has a CA (file or folder) and its
@@ -309,11 +316,11 @@ std::unique_ptr<Connection> Connection::open(const ConnectionOptions& options, b
   // MariaDB Connector/C 3.3 takes MYSQL_OPT_SSL_ENFORCE as a wish: against a server without TLS it
   // connects in plain text (only a certificate check refuses). --ssl-mode REQUIRED and stronger
   // never go on without TLS: not a query, not a row, over a connection anyone on the path can read.
-  if (requires_tls(options) && mysql_get_ssl_cipher(mysql) == nullptr) {
+  if (const auto required = tls_requirement(options); !required.empty() && mysql_get_ssl_cipher(mysql) == nullptr) {
     throw Error(ErrorCode::connection,
-                fmt::format("cannot connect to {}: TLS is required (--ssl-mode {}) but the connection is not "
-                            "encrypted: the server does not offer it",
-                            connection->m_description, options.ssl_mode),
+                fmt::format("cannot connect to {}: TLS is required ({}) but the connection is not encrypted: the "
+                            "server does not offer it",
+                            connection->m_description, required),
                 "enable TLS on the server (ssl-cert, ssl-key), or, on a trusted network only, --ssl-mode PREFERRED");
   }
   // Where we really are, once connected ("127.0.0.1 via TCP/IP", "Localhost via UNIX socket").

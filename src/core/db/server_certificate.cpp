@@ -201,7 +201,8 @@ ServerCertificate fetch_server_certificate(const std::string& host, unsigned por
   if (!ssl || SSL_set_fd(ssl.get(), socket.fd()) != 1) {
     throw probe_error(where, openssl_error());
   }
-  SSL_set_tlsext_host_name(ssl.get(), host.c_str());
+  // No server name (SNI): Connector/C 3.3 sends none, and the certificate read here must be the one
+  // its own handshake will be shown.
   if (SSL_connect(ssl.get()) != 1) {
     throw probe_error(where, openssl_error());
   }
