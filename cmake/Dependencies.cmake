@@ -9,9 +9,10 @@ find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(MySQL REQUIRED)
-# OpenSSL (libssl-dev): Ed25519 signatures of backups (src/core/sign/ed25519.cpp) and the age format
-# (src/core/crypto/primitives.cpp, with crypto/openssl.hpp): the only files that include its headers.
-find_package(OpenSSL 3.0 REQUIRED COMPONENTS Crypto)
+# OpenSSL (libssl-dev): Ed25519 signatures of backups (src/core/sign/ed25519.cpp), the age format
+# (src/core/crypto/primitives.cpp, with crypto/openssl.hpp) and the server certificate read for
+# --ssl-fingerprint (src/core/db/server_certificate.cpp, libssl): the only files that include its headers.
+find_package(OpenSSL 3.0 REQUIRED COMPONENTS Crypto SSL)
 if(IFNBACKUP_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()

@@ -76,6 +76,12 @@ enum class ServerFlavour { mysql, mariadb, tidb };
 std::vector<DoctorFinding> check_privileges(const Grants& grants, ServerFlavour flavour, const std::string& database,
                                             const std::string& account);
 
+// How a schema change during the backup is met (issue 14): the dump starts again (--retries); whether
+// the account could instead hold DDL back for the dump (MariaDB BACKUP STAGE BLOCK_DDL needs RELOAD;
+// MySQL LOCK INSTANCE FOR BACKUP needs BACKUP_ADMIN), which ifnbackup does not take (a migration would
+// wait for the whole dump); TiDB reads the snapshot's own schema. An ok or a note, never a warning.
+DoctorFinding check_schema_change_mode(const Grants& grants, ServerFlavour flavour, const std::string& account);
+
 struct DoctorOptions {
   ConnectionOptions connection;
   std::filesystem::path backup_dir;

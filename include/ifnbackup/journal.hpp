@@ -33,6 +33,8 @@ struct RunRecord {
   std::uint64_t tables = 0;
   std::uint64_t tables_proven = 0;
   std::int64_t restore_ms = 0;
+  // backup lines only: dumps started again after a schema change under the dump (BackupResult::retries).
+  std::uint64_t retries = 0;
 
   bool ok() const { return exit_code == 0; }
 };

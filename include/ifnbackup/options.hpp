@@ -29,7 +29,12 @@ struct ConnectionOptions {
   std::string defaults_file;  // MySQL option file, [client] group; empty: ~/.my.cnf if present
   std::string password_file;  // file whose first line is the password
   std::string ssl_mode;       // DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY
-  std::string ssl_ca;
+  std::string ssl_ca;         // CA certificate(s) the server's certificate must chain to
+  std::string ssl_cert;       // client certificate (an account REQUIRE X509 / SUBJECT / ISSUER)
+  std::string ssl_key;        // its private key (0600 or refused); empty: in ssl_cert's file
+  // SHA-256 of the server's certificate ("AB:CD:..." or 64 hex digits): only that certificate is
+  // accepted, whatever its CA and names (a server reached by an address its certificate does not name).
+  std::string ssl_fingerprint;
   // Refuse an option file readable by others (a password in it would be readable too).
   // Only doctor turns this off: it reports the loose mode itself and still checks the server.
   bool require_private_option_file = true;

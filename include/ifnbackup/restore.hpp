@@ -47,6 +47,9 @@ struct RestoreOptions {
   // meanwhile. A drill turns it off: its target does not exist (no snapshot), no backup reads it and the
   // file is held open, so the nightly backup must not fail with lock_held behind a long drill.
   bool lock_backup_folder = true;
+  // How the operator runs this program (its installed path): the first word of the command a failed
+  // restore prints to put the safety snapshot back.
+  std::string program = "ifnbackup";
 };
 
 // What is about to happen, shown to the operator before anything is touched.
@@ -146,6 +149,9 @@ struct RestoreResult {
   std::vector<TableCheck> checks;       // empty for a file without manifest (mysqldump's)
   std::chrono::milliseconds duration{0};
   std::vector<StepTime> steps;  // from the verification to the proof
+  // The command that puts the target back as it was before this restore, from its safety snapshot
+  // (empty when there is none); it asks for OUI again.
+  std::string undo_command;
 };
 
 struct RestoreCallbacks {

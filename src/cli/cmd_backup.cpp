@@ -39,6 +39,7 @@ Command add_backup_command(CLI::App& app, GlobalSettings& settings) {
       settings.run.file = written.file.filename().string();
       settings.run.bytes = written.compressed_bytes;
       settings.run.rows = written.rows;
+      settings.run.retries = written.retries;
     };
     run_backup_job(job);
     return 0;

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 
@@ -174,61 +175,6 @@ void print_plan(const RestorePlan& plan) {
   StatusLine::instance().print(printable(out));  // server version, names and paths come from outside
 }
 
-// `word` as one shell word: bare when it is plain, else in single quotes.
-std::string shell_word(const std::string& word) {
-  const bool plain = !word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
-           std::string_view("/._-+=:,@%").find(c) != std::string_view::npos;
-  });
-  if (plain) {
-    return word;
-  }
-  std::string quoted = "'";
-  for (const char c : word) {
-    quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  }
-  return quoted + "'";
-}
-
-// The command that puts the target back as it was before this restore, from its safety snapshot, with
-// the settings this run used (given on the command line, by the environment or the config file), so
-// that it works as printed from any shell. It asks for OUI again.
-std::string undo_command(const GlobalSettings& settings, const RestoreResult& result, bool into) {
-  std::vector<std::string> words{"ifnbackup"};
-  const auto add = [&words](const char* option, const std::string& value) {
-    if (!value.empty()) {
-      words.emplace_back(option);
-      words.push_back(value);
-    }
-  };
-  const auto& c = settings.connection;
-  add("--config", settings.config_file);
-  add("--defaults-file", c.defaults_file);
-  add("--password-file", c.password_file);
-  add("--host", c.host);
-  add("--port", c.port == 0 ? std::string() : std::to_string(c.port));
-  add("--socket", c.socket);
-  add("--user", c.user);
-  add("--ssl-mode", c.ssl_mode);
-  add("--ssl-ca", c.ssl_ca);
-  std::error_code ec;
-  const auto folder = std::filesystem::absolute(settings.backup_dir, ec);
-  add("--backup-dir", ec ? settings.backup_dir : folder.string());
-  add("--log-dir", settings.log_dir);
-  add("--signing-key", settings.signing_key);
-  add("--database", c.database);
-  words.emplace_back("restore");
-  words.push_back(std::filesystem::absolute(result.safety_snapshot, ec).string());
-  if (into) {
-    add("--into", result.target_database);
-  }
-  std::string line;
-  for (const auto& word : words) {
-    line += (line.empty() ? "" : " ") + shell_word(word);
-  }
-  return line;
-}
-
 bool ask_oui() {
   StatusLine::instance().print(tr("Type OUI (in capitals) to go on: "));
   std::string answer;
@@ -302,6 +248,12 @@ RestoreOptions make_restore_options(const GlobalSettings& settings, const Restor
   if (settings.threads > 0) {
     options.threads = settings.threads;
   }
+  // The command a failed restore prints starts with this program's own path, as installed.
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec && !self.empty()) {
+    options.program = self.string();
+  }
   return options;
 }
 
@@ -368,10 +320,10 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
     if (!settings.quiet) {
       std::string end =
           "\n" + trf("Restore done in {}: {}", took_words(result.duration), format_step_times(result.steps)) + "\n";
-      if (!result.safety_snapshot.empty()) {
+      if (!result.undo_command.empty()) {
         end +=
             trf("To put '{}' back as it was before this restore (from its safety snapshot):", result.target_database) +
-            "\n  " + undo_command(settings, result, !flags->into.empty()) + "\n";
+            "\n  " + result.undo_command + "\n";
       }
       StatusLine::instance().print(printable(end));
     }

@@ -227,7 +227,7 @@ std::string bash_completion(const CLI::App& app) {
       "    done\n"
       "    case ${{prev}} in\n"
       "        --backup-dir|--log-dir) COMPREPLY=($(compgen -d -- \"${{cur}}\")); return ;;\n"
-      "        --config|--defaults-file|--password-file|--ssl-ca|--metrics-file|--signing-key)\n"
+      "        --config|--defaults-file|--password-file|--ssl-ca|--ssl-cert|--ssl-key|--metrics-file|--signing-key)\n"
       "            COMPREPLY=($(compgen -f -- \"${{cur}}\")); return ;;\n"
       "        --ssl-mode) COMPREPLY=($(compgen -W \"DISABLED PREFERRED REQUIRED VERIFY_CA VERIFY_IDENTITY\" "
       "-- "

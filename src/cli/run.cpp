@@ -36,9 +36,24 @@ void add_global_options(CLI::App& app, GlobalSettings& s) {
   app.add_option("--password-file", c.password_file,
                  "File holding the password on its first line; refused unless mode 0600 or stricter")
       ->group(server);
-  app.add_option("--ssl-mode", c.ssl_mode, "DISABLED, PREFERRED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY")
+  app.add_option("--ssl-mode", c.ssl_mode,
+                 "DISABLED, PREFERRED, REQUIRED (encrypted, certificate not checked), VERIFY_CA (certificate signed "
+                 "by --ssl-ca, names not checked) or VERIFY_IDENTITY (and --host is a name in it); REQUIRED and "
+                 "stronger never connect without TLS")
       ->group(server);
-  app.add_option("--ssl-ca", c.ssl_ca, "CA certificate file for --ssl-mode VERIFY_CA/VERIFY_IDENTITY")->group(server);
+  app.add_option("--ssl-ca", c.ssl_ca,
+                 "CA certificate file the server's certificate must chain to (default for VERIFY_CA/VERIFY_IDENTITY: "
+                 "the system's CAs in /etc/ssl/certs)")
+      ->group(server);
+  app.add_option("--ssl-cert", c.ssl_cert,
+                 "Client certificate file (PEM), for an account created REQUIRE X509, SUBJECT or ISSUER")
+      ->group(server);
+  app.add_option("--ssl-key", c.ssl_key, "Private key of --ssl-cert (PEM); refused unless mode 0600 or stricter")
+      ->group(server);
+  app.add_option("--ssl-fingerprint", c.ssl_fingerprint,
+                 "SHA-256 fingerprint of the server's certificate (64 hex digits, colons allowed): only that "
+                 "certificate is accepted, whatever its CA and names; needs --host (TCP)")
+      ->group(server);
   const char* files = "Files";
   app.add_option("--backup-dir", s.backup_dir, "Backup folder (created 0700 if missing)")->group(files);
   app.add_option("--log-dir", s.log_dir, "Log folder (default: the backup folder)")->group(files);

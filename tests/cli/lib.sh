@@ -65,15 +65,16 @@ cli_init() {
     trap cli_cleanup EXIT
 }
 
-# Starts a private server in ${CLI_WORK}/<name> and exports its IFNBACKUP_TEST_* variables.
-# Skips (or fails under CI) when the server cannot start.
+# cli_start_own_server [NAME [TZ [testdb start options...]]]: starts a private server in ${CLI_WORK}/<name>
+# and exports its IFNBACKUP_TEST_* variables. Skips (or fails under CI) when the server cannot start.
 cli_start_own_server() {
     local name=${1:-db} tz=${2:-SYSTEM} exports
+    shift $(($# < 2 ? $# : 2))
     if ! command -v mariadbd >/dev/null 2>&1; then
         cli_skip "mariadbd is not installed; run scripts/install-deps"
     fi
     CLI_SERVERS+=("${CLI_WORK}/${name}")
-    if ! exports=$("${CLI_TESTDB}" start --dir "${CLI_WORK}/${name}" --tz "${tz}" 2>"${CLI_WORK}/${name}.log"); then
+    if ! exports=$("${CLI_TESTDB}" start --dir "${CLI_WORK}/${name}" --tz "${tz}" "$@" 2>"${CLI_WORK}/${name}.log"); then
         cat "${CLI_WORK}/${name}.log" >&2
         cli_skip "scripts/testdb could not start a private server"
     fi
@@ -239,6 +240,24 @@ wait_for() {
         fi
         sleep 0.05
     done
+}
+
+# running_statement PID CONDITION: polls the process list until a statement matching CONDITION (SQL on
+# information_schema.PROCESSLIST, e.g. "DB = 'x' AND INFO LIKE 'LOAD DATA%'") runs and prints its id;
+# returns 1, printing nothing, once PID has ended or after 60 s.
+running_statement() {
+    local pid=$1 condition=$2 id
+    for _ in $(seq 1 600); do
+        id=$(sql -e "SELECT ID FROM information_schema.PROCESSLIST WHERE (${condition})
+                     AND INFO NOT LIKE '%PROCESSLIST%' LIMIT 1" 2>/dev/null)
+        if [[ -n ${id} ]]; then
+            echo "${id}"
+            return 0
+        fi
+        kill -0 "${pid}" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
 }
 
 # A session of the stock client that holds LOCK TABLES ... WRITE until lock_release:

@@ -52,6 +52,7 @@ expect_contains "it says the schema changed and it started again" \
     "the schema changed during the backup" "${CLI_LAST_ERR}"
 expect_contains "naming the server's error" "1412" "${CLI_LAST_ERR}"
 expect_contains "the completion line says so" "started 1 more time(s) after a schema change" "${CLI_LAST_ERR}"
+expect_contains "the journal's backup line records the retry" '"retries":1}' "$(tail -n 1 "${dir}/journal.jsonl")"
 file="${dir}/$(final_backups "${dir}" | head -n 1)"
 run "${CLI_BIN}" --backup-dir "${dir}" verify "${file}"
 expect_exit "the backup verifies" 0

@@ -140,14 +140,8 @@ expect_eq "the rows restored whole" "$(sql "${db}" -e "SELECT id, LENGTH(v), MD5
 cli_on_exit "mariadb --defaults-file='${IFNBACKUP_TEST_DEFAULTS_FILE}' -e 'DROP DATABASE IF EXISTS \`${into}_int\`'"
 "${ifn[@]}" --threads 4 restore --yes --no-proof --into "${into}_int" "${file}" >"${W}/int.out" 2>"${W}/int.err" &
 restore_pid=$!
-running=""
-for _ in $(seq 1 600); do
-    running=$(sql -N -e "SELECT id FROM information_schema.PROCESSLIST WHERE DB = '${into}_int' AND
-                             (INFO LIKE 'INSERT INTO%' OR INFO LIKE 'LOAD DATA%') LIMIT 1")
-    [[ -n ${running} ]] && break
-    kill -0 "${restore_pid}" 2>/dev/null || break
-    sleep 0.1
-done
+running=$(running_statement "${restore_pid}" \
+    "DB = '${into}_int' AND (INFO LIKE 'INSERT INTO%' OR INFO LIKE 'LOAD DATA%')")
 if [[ -z ${running} ]]; then
     wait "${restore_pid}"
     cli_log "note: the load ended before a row statement was seen running; the SIGINT case was not exercised"

@@ -159,6 +159,22 @@ TEST(DoctorPrivileges, AFullAccountIsOneOkFinding) {
   EXPECT_EQ(findings[0].status, DoctorStatus::ok);
 }
 
+TEST(DoctorSchemaChanges, SaysWhetherTheAccountCouldHoldDdlBack) {
+  const auto with_reload = parse_grants({"GRANT SELECT, RELOAD ON *.* TO `backup`@`localhost`"});
+  const auto mariadb = check_schema_change_mode(with_reload, ServerFlavour::mariadb, "'backup'@'localhost'");
+  EXPECT_EQ(mariadb.status, DoctorStatus::ok);
+  EXPECT_NE(mariadb.message.find("could also hold BACKUP STAGE BLOCK_DDL (RELOAD)"), std::string::npos)
+      << mariadb.message;
+  const auto select_only = parse_grants({"GRANT SELECT ON `shop`.* TO `ro`@`localhost`"});
+  const auto without = check_schema_change_mode(select_only, ServerFlavour::mariadb, "'ro'@'localhost'");
+  EXPECT_EQ(without.status, DoctorStatus::note);
+  EXPECT_NE(without.message.find("could not hold BACKUP STAGE BLOCK_DDL (it lacks RELOAD)"), std::string::npos)
+      << without.message;
+  const auto mysql = check_schema_change_mode(with_reload, ServerFlavour::mysql, "'backup'@'localhost'");
+  EXPECT_NE(mysql.message.find("LOCK INSTANCE FOR BACKUP (it lacks BACKUP_ADMIN)"), std::string::npos) << mysql.message;
+  EXPECT_EQ(check_schema_change_mode(select_only, ServerFlavour::tidb, "'ro'@'%'").status, DoctorStatus::ok);
+}
+
 TEST(DoctorReportStatus, WarningsDecideTheExit) {
   DoctorReport report;
   report.findings.push_back({"a", DoctorStatus::ok, "", ""});

@@ -130,6 +130,18 @@ TEST(JournalLine, ADrillLineHoldsItsScratchDatabaseTablesAndRestoreTime) {
   EXPECT_EQ(backup_line.find("\"database\""), std::string::npos) << backup_line;
 }
 
+TEST(JournalLine, ABackupLineSaysHowOftenTheDumpStartedAgain) {
+  auto record = sample("backup", 0, at_ms(1764036004123));
+  record.retries = 2;
+  const std::string line = format_journal_line(record);
+  EXPECT_NE(line.find(R"("retries":2})"), std::string::npos) << line;
+  const auto back = parse_journal_line(line.substr(0, line.size() - 1));
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->retries, 2u);
+  record.command = "restore";
+  EXPECT_EQ(format_journal_line(record).find("retries"), std::string::npos);
+}
+
 TEST(JournalLine, RejectsTornAndForeignLines) {
   const std::string line = format_journal_line(sample("verify", 0, at_ms(1764036004123)));
   const std::string whole = line.substr(0, line.size() - 1);

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "db/server_certificate.hpp"
 #include "ifnbackup/error.hpp"
 #include "util/interrupt.hpp"
 
@@ -98,36 +99,118 @@ std::string read_password_file(const std::string& path) {
   return password;
 }
 
-void set_ssl_options(MYSQL* mysql, const ConnectionOptions& options) {
-  std::string mode = options.ssl_mode;
-  for (auto& c : mode) {
+std::string upper(std::string text) {
+  for (auto& c : text) {
     c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return text;
+}
+
+// What makes TLS required, for the message: REQUIRED, VERIFY_CA or VERIFY_IDENTITY (any case), a
+// pinned certificate or a client certificate; empty when TLS is not required.
+std::string tls_requirement(const ConnectionOptions& options) {
+  const std::string mode = upper(options.ssl_mode);
+  if (mode == "REQUIRED" || mode == "VERIFY_CA" || mode == "VERIFY_IDENTITY") {
+    return "--ssl-mode " + options.ssl_mode;
+  }
+  if (!options.ssl_fingerprint.empty()) {
+    return "--ssl-fingerprint";
+  }
+  return options.ssl_cert.empty() ? std::string() : std::string("--ssl-cert");
+}
+
+// Where the system keeps its CA certificates (Debian's ca-certificates, OpenSSL's default folder).
+constexpr const char* k_system_ca_folder = "/etc/ssl/certs";
+
+// --ssl-fingerprint: the certificate is read before connecting and judged by its SHA-256; Connector/C
+// 3.3 then pins that same certificate by its SHA-1 during the real handshake, before the password goes
+// out, so the connection cannot be handed another certificate between the two.
+void pin_server_certificate(MYSQL* mysql, const ConnectionOptions& options, unsigned timeout_seconds) {
+  const std::string wanted = db::normalise_sha256_fingerprint(options.ssl_fingerprint);
+  if (wanted.empty()) {
+    throw Error(
+        ErrorCode::usage, fmt::format("--ssl-fingerprint '{}' is not a SHA-256 fingerprint", options.ssl_fingerprint),
+        "give the 64 hex digits (colons allowed) of: openssl x509 -noout -fingerprint -sha256 -in server-cert.pem");
+  }
+  if (options.host.empty() || (options.host == "localhost" && !options.socket.empty())) {
+    throw Error(ErrorCode::usage, "--ssl-fingerprint needs the server's TCP address in --host (and --port)",
+                "the certificate is read over TCP before connecting; give --host and --port on the command line, in "
+                "IFNBACKUP_HOST or in the config file");
+  }
+  const unsigned port = options.port != 0 ? options.port : 3306;
+  const auto certificate = db::fetch_server_certificate(options.host, port, timeout_seconds);
+  if (certificate.sha256 != wanted) {
+    throw Error(ErrorCode::connection,
+                fmt::format("cannot connect to {}:{}: its TLS certificate has SHA-256 fingerprint {}, not the one of "
+                            "--ssl-fingerprint ({})",
+                            options.host, port, certificate.sha256, wanted),
+                fmt::format("if the server's certificate was renewed, check the new one and pin it (openssl s_client "
+                            "-connect {}:{} -starttls mysql </dev/null | openssl x509 -noout -fingerprint -sha256); "
+                            "otherwise something between you and the server shows another certificate: do not go on",
+                            options.host, port));
+  }
+  mysql_optionsv(mysql, MARIADB_OPT_TLS_PEER_FP, certificate.sha1.c_str());
+}
+
+void set_ssl_options(MYSQL* mysql, const ConnectionOptions& options, unsigned timeout_seconds) {
+  const std::string mode = upper(options.ssl_mode);
+  if (!(mode.empty() || mode == "DISABLED" || mode == "PREFERRED" || mode == "REQUIRED" || mode == "VERIFY_CA" ||
+        mode == "VERIFY_IDENTITY")) {
+    throw Error(ErrorCode::usage, fmt::format("unknown --ssl-mode '{}'", options.ssl_mode),
+                "use DISABLED, PREFERRED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY");
+  }
+  const bool client_certificate = !options.ssl_cert.empty() || !options.ssl_key.empty();
+  if (mode == "DISABLED" && (client_certificate || !options.ssl_fingerprint.empty())) {
+    throw Error(ErrorCode::usage, "--ssl-mode DISABLED contradicts --ssl-cert, --ssl-key and --ssl-fingerprint",
+                "leave --ssl-mode out, or give REQUIRED, VERIFY_CA or VERIFY_IDENTITY");
+  }
+  if (!options.ssl_key.empty() && options.ssl_cert.empty()) {
+    throw Error(ErrorCode::usage, "--ssl-key without --ssl-cert", "give the client certificate with --ssl-cert");
+  }
+  if (!options.ssl_key.empty()) {
+    check_private_file(options.ssl_key, "client key file");
   }
   if (!options.ssl_ca.empty()) {
     mysql_optionsv(mysql, MYSQL_OPT_SSL_CA, options.ssl_ca.c_str());
   }
-  if (mode.empty() || mode == "PREFERRED" || mode == "DISABLED") {
-    return;
+  if (!options.ssl_cert.empty()) {
+    mysql_optionsv(mysql, MYSQL_OPT_SSL_CERT, options.ssl_cert.c_str());
+    mysql_optionsv(mysql, MYSQL_OPT_SSL_KEY, (options.ssl_key.empty() ? options.ssl_cert : options.ssl_key).c_str());
   }
   my_bool on = 1;
-  if (mode == "REQUIRED") {
+  if (!tls_requirement(options).empty()) {
     mysql_optionsv(mysql, MYSQL_OPT_SSL_ENFORCE, &on);
-  } else if (mode == "VERIFY_CA" || mode == "VERIFY_IDENTITY") {
-    mysql_optionsv(mysql, MYSQL_OPT_SSL_ENFORCE, &on);
+  }
+  // Connector/C 3.3 checks the certificate's chain whenever it has a CA (file or folder) and its
+  // names only under MYSQL_OPT_SSL_VERIFY_SERVER_CERT: VERIFY_CA is a CA and no name check.
+  if (mode == "VERIFY_CA" && options.ssl_ca.empty()) {
+    mysql_optionsv(mysql, MYSQL_OPT_SSL_CAPATH, k_system_ca_folder);
+  }
+  if (mode == "VERIFY_IDENTITY") {
     mysql_optionsv(mysql, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
-  } else {
-    throw Error(ErrorCode::usage, fmt::format("unknown --ssl-mode '{}'", options.ssl_mode),
-                "use DISABLED, PREFERRED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY");
+  }
+  if (!options.ssl_fingerprint.empty()) {
+    pin_server_certificate(mysql, options, timeout_seconds);
   }
 }
 
-// REQUIRED, VERIFY_CA or VERIFY_IDENTITY (any case).
-bool requires_tls(const ConnectionOptions& options) {
-  std::string mode = options.ssl_mode;
-  for (auto& c : mode) {
-    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+// The next step after a refused TLS handshake: certificates, CA and names, not ports.
+std::string tls_hint(const std::string& message, const ConnectionOptions& options) {
+  if (message.find("Fingerprint") != std::string::npos) {
+    return "the server's certificate changed since it was read for --ssl-fingerprint: run again, and if this "
+           "repeats something between you and the server shows another certificate";
   }
-  return mode == "REQUIRED" || mode == "VERIFY_CA" || mode == "VERIFY_IDENTITY";
+  if (message.find("Validation of SSL server certificate") != std::string::npos) {
+    return fmt::format(
+        "the server's certificate does not carry the name '{}' (--ssl-mode VERIFY_IDENTITY checks it): connect by a "
+        "name it carries (openssl x509 -noout -subject -ext subjectAltName), or use --ssl-mode VERIFY_CA (its CA "
+        "checked, not its names), or pin it with --ssl-fingerprint",
+        options.host.empty() ? std::string("localhost") : options.host);
+  }
+  return "the server's certificate was not accepted: give --ssl-ca the CA certificate that signed it (a managed "
+         "service publishes it; without --ssl-ca the system's CAs in /etc/ssl/certs are used), or pin the "
+         "certificate with --ssl-fingerprint; a client certificate (--ssl-cert, --ssl-key) must be one the server's "
+         "CA signed";
 }
 
 const char* or_null(const std::string& s) {
@@ -197,7 +280,7 @@ std::unique_ptr<Connection> Connection::open(const ConnectionOptions& options, b
   mysql_set_local_infile_handler(mysql, local_init, local_read, local_end, local_error, &connection->m_local);
   unsigned connect_timeout = 15;
   mysql_optionsv(mysql, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
-  set_ssl_options(mysql, options);
+  set_ssl_options(mysql, options, connect_timeout);
 
   std::string password;
   if (!options.password_file.empty()) {
@@ -221,6 +304,11 @@ std::unique_ptr<Connection> Connection::open(const ConnectionOptions& options, b
       hint =
           "check the user and the password in the option file (--defaults-file, ~/.my.cnf [client]) "
           "or --password-file";
+      if (options.ssl_cert.empty()) {
+        hint += "; an account created REQUIRE X509, SUBJECT or ISSUER also needs --ssl-cert and --ssl-key";
+      }
+    } else if (code == CR_SSL_CONNECTION_ERROR) {
+      hint = tls_hint(message, options);
     }
     throw Error(ErrorCode::connection,
                 fmt::format("cannot connect to {}: {} (error {})", connection->m_description, message, code), hint);
@@ -228,11 +316,11 @@ std::unique_ptr<Connection> Connection::open(const ConnectionOptions& options, b
   // MariaDB Connector/C 3.3 takes MYSQL_OPT_SSL_ENFORCE as a wish: against a server without TLS it
   // connects in plain text (only a certificate check refuses). --ssl-mode REQUIRED and stronger
   // never go on without TLS: not a query, not a row, over a connection anyone on the path can read.
-  if (requires_tls(options) && mysql_get_ssl_cipher(mysql) == nullptr) {
+  if (const auto required = tls_requirement(options); !required.empty() && mysql_get_ssl_cipher(mysql) == nullptr) {
     throw Error(ErrorCode::connection,
-                fmt::format("cannot connect to {}: TLS is required (--ssl-mode {}) but the connection is not "
-                            "encrypted: the server does not offer it",
-                            connection->m_description, options.ssl_mode),
+                fmt::format("cannot connect to {}: TLS is required ({}) but the connection is not encrypted: the "
+                            "server does not offer it",
+                            connection->m_description, required),
                 "enable TLS on the server (ssl-cert, ssl-key), or, on a trusted network only, --ssl-mode PREFERRED");
   }
   // Where we really are, once connected ("127.0.0.1 via TCP/IP", "Localhost via UNIX socket").

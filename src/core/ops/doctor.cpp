@@ -158,6 +158,30 @@ void check_schema_check_rights(DoctorReport& report, db::Connection& connection)
        "--no-schema-check silences the warning of each run)"});
 }
 
+// Whether the connection is encrypted, as the server sees it (its Ssl_cipher for this session).
+void check_tls(DoctorReport& report, db::Connection& connection) {
+  std::string cipher;
+  std::string version;
+  for (const auto& row :
+       connection.query("SHOW SESSION STATUS WHERE Variable_name IN ('Ssl_cipher', 'Ssl_version')").rows) {
+    if (row.size() == 2 && row[0] && row[1]) {
+      (*row[0] == "Ssl_cipher" ? cipher : version) = *row[1];
+    }
+  }
+  if (!cipher.empty()) {
+    report.findings.push_back(
+        {"tls", DoctorStatus::ok, fmt::format("the connection is encrypted: {} {}", version, cipher), {}});
+  } else if (connection.description().find("TCP/IP") == std::string::npos) {
+    report.findings.push_back(
+        {"tls", DoctorStatus::ok, "the connection is not encrypted: a local socket, nothing on a network", {}});
+  } else {
+    report.findings.push_back({"tls", DoctorStatus::warning,
+                               "the connection is not encrypted: anyone on the network path can read the rows",
+                               "enable TLS on the server and set ssl-mode = VERIFY_IDENTITY (or VERIFY_CA with "
+                               "ssl-ca, or ssl-fingerprint) in the config file"});
+  }
+}
+
 void check_server(DoctorReport& report, const DoctorOptions& options) {
   std::unique_ptr<db::Connection> connection;
   try {
@@ -172,6 +196,7 @@ void check_server(DoctorReport& report, const DoctorOptions& options) {
   report.findings.push_back(
       {"server", DoctorStatus::ok, fmt::format("connected to {} ({})", connection->description(), server.version), {}});
   try {
+    check_tls(report, *connection);
     const auto& database = options.connection.database;
     if (database.empty()) {
       report.findings.push_back(
@@ -195,9 +220,11 @@ void check_server(DoctorReport& report, const DoctorOptions& options) {
     const auto flavour =
         server.is_tidb ? ServerFlavour::tidb : (server.is_mariadb ? ServerFlavour::mariadb : ServerFlavour::mysql);
     const auto account = account_name(connection->query_value("SELECT CURRENT_USER()").value_or("?"));
-    for (auto& finding : check_privileges(parse_grants(lines), flavour, database, account)) {
+    const auto grants = parse_grants(lines);
+    for (auto& finding : check_privileges(grants, flavour, database, account)) {
       report.findings.push_back(std::move(finding));
     }
+    report.findings.push_back(check_schema_change_mode(grants, flavour, account));
     check_datadir(report, options, *connection);
     check_schema_check_rights(report, *connection);
   } catch (const Error& error) {

@@ -234,4 +234,31 @@ std::vector<DoctorFinding> check_privileges(const Grants& grants, ServerFlavour 
   return findings;
 }
 
+DoctorFinding check_schema_change_mode(const Grants& grants, ServerFlavour flavour, const std::string& account) {
+  if (flavour == ServerFlavour::tidb) {
+    return {"schema changes",
+            DoctorStatus::ok,
+            "TiDB reads each table with the schema of the snapshot's time: a migration during the backup does "
+            "not break it",
+            {}};
+  }
+  const bool mariadb = flavour == ServerFlavour::mariadb;
+  const char* privilege = mariadb ? "RELOAD" : "BACKUP_ADMIN";
+  const char* hold = mariadb ? "BACKUP STAGE BLOCK_DDL" : "LOCK INSTANCE FOR BACKUP";
+  if (has_privilege(grants, privilege, std::string())) {
+    return {"schema changes",
+            DoctorStatus::ok,
+            fmt::format("a table rebuilt or dropped during the backup starts the dump again (--retries); the "
+                        "account could also hold {} ({}), which ifnbackup does not take: a migration would wait "
+                        "for the whole dump",
+                        hold, privilege),
+            {}};
+  }
+  return {"schema changes", DoctorStatus::note,
+          fmt::format("a table rebuilt or dropped during the backup starts the dump again (--retries); the account "
+                      "could not hold {} (it lacks {}), which ifnbackup does not take anyway",
+                      hold, privilege),
+          fmt::format("nothing to do; GRANT {} ON *.* TO {}; only if another tool holds {}", privilege, account, hold)};
+}
+
 }  // namespace ifnbackup

@@ -322,6 +322,9 @@ std::string format_journal_line(const RunRecord& record) {
         .field("tables_proven", record.tables_proven)
         .field("restore_ms", record.restore_ms);
   }
+  if (record.command == "backup") {
+    json.field("retries", record.retries);
+  }
   json.end_object();
   return json.str() + "\n";
 }
@@ -359,6 +362,7 @@ std::optional<RunRecord> parse_journal_line(std::string_view line) {
   take(*fields, "tables", record.tables);
   take(*fields, "tables_proven", record.tables_proven);
   take(*fields, "restore_ms", record.restore_ms);
+  take(*fields, "retries", record.retries);
   return record;
 }
 

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "ifnbackup/error.hpp"
+#include "util/shell_word.hpp"
 
 namespace ifnbackup {
 
@@ -22,19 +23,9 @@ bool parse_int(std::string_view text, int& value) {
   return ec == std::errc() && ptr == end;
 }
 
-// A word for /bin/sh: bare when it only holds safe characters, else single-quoted.
+// A word for /bin/sh in a crontab line.
 std::string shell_word(std::string_view word) {
-  const std::string_view safe = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+,:@";
-  std::string out;
-  if (!word.empty() && word.find_first_not_of(safe) == std::string_view::npos) {
-    out = word;
-  } else {
-    out = "'";
-    for (char c : word) {
-      out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    }
-    out += "'";
-  }
+  const std::string out = util::shell_word(word);
   // cron turns an unescaped % into a newline, even between quotes.
   std::string escaped;
   for (char c : out) {

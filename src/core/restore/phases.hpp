@@ -42,6 +42,13 @@ struct SafetySnapshot {
 SafetySnapshot take_safety_snapshot(const RestorePlan& plan, const RestoreOptions& options,
                                     const std::function<void(const LoadProgress&)>& progress = {});
 
+// The command that loads the safety snapshot back into the target, with this run's connection
+// settings written out (an environment variable or a config file of this run may be gone by then).
+// Its own restore asks for OUI, and takes a snapshot of what it replaces, as any restore. Printed
+// by a failed roll-back and at the end of every restore (RestoreResult::undo_command).
+std::string snapshot_restore_command(const RestorePlan& plan, const RestoreOptions& options,
+                                     const SafetySnapshot& snapshot);
+
 // A connection for the restore's writes; with no_binlog they stay out of the binary log (the
 // session only: nothing to put back).
 std::unique_ptr<db::Connection> open_writer(const ConnectionOptions& connection, bool select_database, bool no_binlog);

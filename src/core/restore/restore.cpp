@@ -149,6 +149,9 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
   result.file = plan.file;
   result.target_database = plan.target_database;
   result.safety_snapshot = snapshot.file;
+  if (!snapshot.file.empty()) {
+    result.undo_command = restore::snapshot_restore_command(plan, options, snapshot);
+  }
   try {
     // The proof reads the tables as the load left them, before any event restored with them ran;
     // it is closed before a roll-back (its transaction would hold the roll-back's DROP TABLE).

@@ -8,6 +8,7 @@
 
 #include "restore/phases.hpp"
 #include "sql/text.hpp"
+#include "util/shell_word.hpp"
 
 namespace ifnbackup::restore {
 
@@ -68,6 +69,39 @@ void undo_load(const RestorePlan& plan, const RestoreOptions& options, const Res
 
 }  // namespace
 
+// The command that loads the safety snapshot back into the target, with this run's connection
+// settings written out (an environment variable or a config file of this run may be gone by then).
+// Its own restore asks for OUI, and takes a snapshot of what it replaces, as any restore.
+std::string snapshot_restore_command(const RestorePlan& plan, const RestoreOptions& options,
+                                     const SafetySnapshot& snapshot) {
+  std::string command = util::shell_word(options.program);
+  const auto add = [&command](std::string_view option, const std::string& value) {
+    if (!value.empty()) {
+      command += fmt::format(" {} {}", option, util::shell_word(value));
+    }
+  };
+  const auto& c = options.connection;
+  add("--defaults-file", c.defaults_file);
+  add("--host", c.host);
+  add("--port", c.port == 0 ? std::string() : std::to_string(c.port));
+  add("--socket", c.socket);
+  add("--user", c.user);
+  add("--password-file", c.password_file);
+  add("--ssl-mode", c.ssl_mode);
+  add("--ssl-ca", c.ssl_ca);
+  add("--ssl-cert", c.ssl_cert);
+  add("--ssl-key", c.ssl_key);
+  add("--ssl-fingerprint", c.ssl_fingerprint);
+  add("--database", plan.target_database);
+  add("--backup-dir", std::filesystem::absolute(options.backup_dir).string());
+  add("--signing-key", options.signing.key_file.string());
+  command += " restore " + util::shell_word(std::filesystem::absolute(snapshot.file).string());
+  if (options.no_binlog) {
+    command += " --no-binlog";
+  }
+  return command;
+}
+
 void roll_back(const RestorePlan& plan, const RestoreOptions& options, const RestoreCallbacks& callbacks,
                const SafetySnapshot& snapshot, const Error& error) {
   spdlog::error("restore failed: {}", error.what());
@@ -77,9 +111,12 @@ void roll_back(const RestorePlan& plan, const RestoreOptions& options, const Res
   if (options.no_rollback) {
     throw Error(own_code ? error.code() : ErrorCode::restore_failed,
                 fmt::format("restore failed and was NOT rolled back (--no-rollback): {}", error.what()),
-                snapshot.file.empty() ? std::string("the database is partly loaded")
-                                      : fmt::format("the database is partly loaded; to go back: ifnbackup restore {}{}",
-                                                    snapshot.file.filename().string(), created_hint(plan, snapshot)));
+                snapshot.file.empty()
+                    ? std::string("the database is partly loaded")
+                    : fmt::format("the database is partly loaded; to go back to the safety snapshot "
+                                  "{}: {}",
+                                  snapshot.file.filename().string(),
+                                  snapshot_restore_command(plan, options, snapshot) + created_hint(plan, snapshot)));
   }
   try {
     undo_load(plan, options, callbacks, snapshot);
@@ -91,8 +128,10 @@ void roll_back(const RestorePlan& plan, const RestoreOptions& options, const Res
             ? fmt::format("'{}' was partly loaded and nothing was there to snapshot: drop what was "
                           "loaded or restore again",
                           plan.target_database)
-            : fmt::format("restore the safety snapshot by hand: ifnbackup restore {}",
-                          snapshot.file.filename().string()));
+            : fmt::format("'{}' is partly loaded; the safety snapshot {} holds it as it was before this restore: "
+                          "once the server answers again, put it back with: {}",
+                          plan.target_database, snapshot.file.string(),
+                          snapshot_restore_command(plan, options, snapshot) + created_hint(plan, snapshot)));
   }
   throw Error(own_code ? error.code() : ErrorCode::restore_rolled_back,
               fmt::format("restore failed: {}. It was rolled back: {} '{}' {} as {} before{}", error.what(),
