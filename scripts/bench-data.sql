@@ -1,7 +1,8 @@
 -- The benchmark's IFN-Connect-like dataset (scripts/bench). Deterministic: every value is a function of
 -- the row number, so two runs at the same scale hold the same rows and the same CHECKSUM TABLE.
--- scripts/bench replaces the @@N_...@@ placeholders with the row counts of the chosen scale before
--- feeding this file to the stock client as root, into an empty database.
+-- scripts/bench replaces the @@N_...@@ placeholders with the row counts of the chosen scale, and
+-- @@TRANSACTIONS_KEYS@@ with the keys of the chosen dataset, before feeding this file to the stock client
+-- as root, into an empty database.
 -- At scale 1: 6,000,000 transactions (the big table, ~1 GB of rows), 300,000 payouts, 200,000 merchants,
 -- 100,000 products, 2,000 markets and four small tables; one view, one procedure, one function, one
 -- trigger and one (disabled) event, so that every tool has to carry them over too.
@@ -126,8 +127,10 @@ SELECT seq, 1 + seq * 17 % @@N_MERCHANTS@@, 1 + seq % 5, (seq * 104729 % 5000000
        IF(seq % 3 = 1, '2022-01-02' + INTERVAL (seq * 11 % 94000000) SECOND, NULL)
 FROM seq_1_to_@@N_PAYOUTS@@;
 
--- The big table. ~165 bytes of row data each, with a unique and three secondary indexes (what a restore
--- has to rebuild) and a TIMESTAMP column (what a time zone mistake would shift).
+-- The big table. ~165 bytes of row data each, with a unique and secondary indexes (what a restore has to
+-- rebuild) and a TIMESTAMP column (what a time zone mistake would shift). Its keys are the dataset's
+-- (scripts/bench --dataset): `base`, a unique, three secondary indexes and one foreign key; `fk`, a
+-- unique and two foreign keys (to merchants and products), each backed by a secondary index.
 CREATE TABLE transactions (
     id BIGINT UNSIGNED NOT NULL PRIMARY KEY,
     merchant_id INT UNSIGNED NOT NULL,
@@ -144,11 +147,7 @@ CREATE TABLE transactions (
     note VARCHAR(255) NULL,
     created_at DATETIME NOT NULL,
     synced_at TIMESTAMP NULL DEFAULT NULL,
-    UNIQUE KEY uq_reference (reference),
-    KEY ix_merchant_created (merchant_id, created_at),
-    KEY ix_market_created (market_id, created_at),
-    KEY ix_created (created_at),
-    CONSTRAINT fk_transactions_merchant FOREIGN KEY (merchant_id) REFERENCES merchants (id)
+    @@TRANSACTIONS_KEYS@@
 ) ENGINE = InnoDB;
 -- Loaded in slices of at most 500,000 rows: one huge INSERT ... SELECT would hold its undo log to the end.
 @@TRANSACTION_SLICES@@

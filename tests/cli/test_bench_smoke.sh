@@ -3,7 +3,9 @@
 # 1. Every tool's round trip matches the source (CHECKSUM TABLE of all tables, views/routines/triggers/events),
 #    the table has all its rows with numbers in them, the script exits 0. A peer that cannot be installed
 #    (pigz, mydumper) is left out with a note and the rest still runs; the ifnbackup rows must be there.
-# 2. A restore that alters one row is caught: a `gunzip` that appends an UPDATE to what it decompresses
+# 2. The foreign-key dataset (--dataset fk, issue 13): every round trip matches, the big table's foreign
+#    keys and the indexes backing them are added after its rows, the restore's phases are reported.
+# 3. A restore that alters one row is caught: a `gunzip` that appends an UPDATE to what it decompresses
 #    makes the stock-client round trips MISMATCH and the script exit 1, while ifnbackup's own restore
 #    (which does not use gunzip) still matches.
 set -uo pipefail
@@ -89,7 +91,32 @@ expect_not_contains "no MISMATCH anywhere" "MISMATCH" "${out}"
 expect_eq "the work folder is removed" "" "$(find "${CLI_WORK}" -maxdepth 1 -name 'ifnbench.*')"
 expect_eq "no test server is left running" "" "$(pgrep -f -- "--datadir=${CLI_WORK}/ifnbench" || true)"
 
-# 2. a tampered restore is caught.
+# 2. the foreign-key dataset (issue 13): the big table's two foreign keys and their indexes come back
+# through every restore, ifnbackup's file adds them after the rows, and the restore logs its phases.
+run "${bench}" --scale 0.002 --runs 1 --dataset fk --tools ifnbackup,mariadb-dump --keep
+expect_exit "bench --dataset fk" 0
+out=${CLI_LAST_OUT}
+expect_contains "the header names the dataset" "scale 0.002, 1 run(s), dataset fk" "${out}"
+expect_contains "it says every round trip matched" "All round trips match the source." "${out}"
+for label in "${restores[@]}"; do
+    [[ "${label}" == myloader* ]] && continue
+    row=$(round_trip_row "${out}" "${label}")
+    expect_eq "fk dataset, round trip of '${label}': all 8 tables match" "8/8" "$(awk -F' \\| ' '{ print $3 }' <<<"${row}")"
+done
+expect_contains "the restore's phases are reported" "| ifnbackup restore | 1 | " \
+    "$(printf '%s\n' "${out}" | sed -n '/^#### Where ifnbackup restore/,/^#### Round trips/p')"
+kept=$(sed -n 's/.*work folder kept: //p' <<<"${CLI_LAST_ERR}" | tail -n 1)
+fk_file=$(ls "${kept}"/run/ifn/ifn_connect_backup_*.sql.gz 2>/dev/null | head -n 1)
+create=$(gunzip -c "${fk_file}" | sed -n '/^CREATE TABLE `transactions`/,/^) ENGINE/p')
+expect_contains "the file holds transactions's CREATE TABLE" "PRIMARY KEY (\`id\`)" "${create}"
+expect_not_contains "transactions is created without its foreign keys" "FOREIGN KEY" "${create}"
+expect_not_contains "nor the indexes backing them" "KEY \`ix_product\`" "${create}"
+expect_contains "they come back in one ALTER TABLE after its rows" \
+    "ADD CONSTRAINT \`fk_transactions_product\` FOREIGN KEY (\`product_id\`) REFERENCES \`products\` (\`id\`)" \
+    "$(gunzip -c "${fk_file}" | sed -n '/^ALTER TABLE `transactions`/,/;$/p')"
+[[ -n "${kept}" && "${kept}" == "${CLI_WORK}"/ifnbench.* ]] && rm -rf -- "${kept}"
+
+# 3. a tampered restore is caught.
 mkdir -p "${CLI_WORK}/fakebin"
 real_gunzip=$(command -v gunzip)
 cat >"${CLI_WORK}/fakebin/gunzip" <<SH

@@ -1,7 +1,8 @@
 #pragma once
 // The inside of generate_database() (fuzz_schema.hpp), shared by the files that write its parts:
 // fuzz_schema.cpp (the whole, sequences, routines and views), fuzz_tables.cpp (tables, columns, keys),
-// fuzz_rows.cpp (ids, rows, the audit trigger), fuzz_kinds.cpp (MERGE tables, packages, FTS_DOC_ID).
+// fuzz_rows.cpp (ids, rows, the audit trigger), fuzz_kinds.cpp (MERGE tables, packages, FTS_DOC_ID),
+// fuzz_foreign_keys.cpp (foreign keys of every shape).
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -82,6 +83,9 @@ class Generator {
   void make_merge_tables(Random& random);
   void make_packages(Random& random);
   void make_fts_doc_id_table(Random& random);
+
+  // fuzz_foreign_keys.cpp
+  void make_foreign_key_shapes(Random& random);
 
   Random m_random;
   FuzzDatabase m_database;

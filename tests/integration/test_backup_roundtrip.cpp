@@ -54,7 +54,7 @@ void check_backup_file(const fs::path& file) {
   EXPECT_EQ(match[1].str(), sha256sum_of(text.substr(0, sha_start))) << "sha256 of the content before the line";
   EXPECT_NE(text.find("-- ifnbackup-manifest-end: tables=26 "), std::string::npos);
 
-  // Secondary keys come after the rows, in their order; a key a foreign key needs stays put.
+  // Secondary keys come after the rows, in their order; foreign keys and the keys they need too (issue 13).
   const auto add_keys = text.find(
       "ALTER TABLE `many_rows`\n  ADD UNIQUE KEY `uq_merchant` (`merchant`),\n"
       "  ADD KEY `ix_amount` (`amount`) COMMENT 'construite après les lignes',\n"
@@ -67,8 +67,14 @@ void check_backup_file(const fs::path& file) {
   EXPECT_LT(text.find("  FULLTEXT KEY `ft_note` (`note`)\n", create), text.find("INSERT INTO `many_rows`"));
   const auto child = text.find("CREATE TABLE `a_child`");
   ASSERT_NE(child, std::string::npos);
-  EXPECT_LT(text.find("  KEY `ix_parent` (`parent_id`),\n", child), text.find("INSERT INTO `a_child`"))
-      << "the foreign key's index is created with its table";
+  const auto child_rows = text.find("INSERT INTO `a_child`", child);
+  EXPECT_EQ(text.substr(child, child_rows - child).find("KEY `ix_parent`"), std::string::npos)
+      << "the CREATE TABLE has neither the foreign key nor its index";
+  const auto child_keys = text.find(
+      "ALTER TABLE `a_child`\n  ADD KEY `ix_parent` (`parent_id`),\n  ADD CONSTRAINT `fk_a_child_parent` FOREIGN KEY "
+      "(`parent_id`) REFERENCES `z_parent` (`id`) ON DELETE CASCADE ON UPDATE CASCADE;\n");
+  ASSERT_NE(child_keys, std::string::npos) << "one ALTER TABLE adds them";
+  EXPECT_GT(child_keys, child_rows) << "after the rows";
 }
 
 // Loads the corpus, backs it up with `backup`, restores with the stock client, compares.

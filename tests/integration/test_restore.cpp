@@ -51,22 +51,6 @@ Fingerprint stable_fingerprint(const TestServer& server, const std::string& data
   return print;
 }
 
-// `ifnbackup --defaults-file ... --database DB --backup-dir DIR restore ARGS...`, `input` on stdin.
-CommandResult restore_cli(const TestServer& server, const std::string& database, const fs::path& backup_dir,
-                          const std::vector<std::string>& args, const std::string& input = {}) {
-  std::vector<std::string> argv{IFNBACKUP_BIN, "--defaults-file", server.defaults_file, "--database",
-                                database,      "--backup-dir",    backup_dir.string(),  "restore"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return run_command(argv, input);
-}
-
-fs::path backup_of(const TestServer& server, const std::string& database, const fs::path& backup_dir) {
-  BackupOptions options;
-  options.connection = connection_options(server, database);
-  options.backup_dir = backup_dir;
-  return run_backup(options).file;
-}
-
 // Files in `dir` whose name starts with pre_restore_safety (.partial included), sorted.
 std::vector<fs::path> safety_files(const fs::path& dir) {
   std::vector<fs::path> found;

@@ -22,21 +22,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-CommandResult restore_cli(const TestServer& server, const std::string& database, const fs::path& backup_dir,
-                          const std::vector<std::string>& args) {
-  std::vector<std::string> argv{IFNBACKUP_BIN, "--defaults-file", server.defaults_file, "--database",
-                                database,      "--backup-dir",    backup_dir.string(),  "restore"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return run_command(argv);
-}
-
-fs::path backup_of(const TestServer& server, const std::string& database, const fs::path& backup_dir) {
-  BackupOptions options;
-  options.connection = connection_options(server, database);
-  options.backup_dir = backup_dir;
-  return run_backup(options).file;
-}
-
 std::string query_text(db::Connection& connection, const std::string& sql) {
   return connection.query_value(sql).value_or("<NULL>");
 }

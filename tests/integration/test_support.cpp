@@ -1,4 +1,5 @@
 #include "test_support.hpp"
+#include "ifnbackup/backup.hpp"
 #include "sql/text.hpp"
 
 #include <fcntl.h>
@@ -211,6 +212,21 @@ CommandResult load_file(const TestServer& server, const std::string& database, c
   return run_bash(gz ? R"(gunzip -c "$1" | mariadb --defaults-file="$2" "$3")"
                      : R"(mariadb --defaults-file="$2" --default-character-set=utf8mb4 "$3" < "$1")",
                   {file.string(), server.defaults_file, database});
+}
+
+CommandResult restore_cli(const TestServer& server, const std::string& database, const fs::path& backup_dir,
+                          const std::vector<std::string>& args, const std::string& input) {
+  std::vector<std::string> argv{IFNBACKUP_BIN, "--defaults-file", server.defaults_file, "--database",
+                                database,      "--backup-dir",    backup_dir.string(),  "restore"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_command(argv, input);
+}
+
+fs::path backup_of(const TestServer& server, const std::string& database, const fs::path& backup_dir) {
+  BackupOptions options;
+  options.connection = connection_options(server, database);
+  options.backup_dir = backup_dir;
+  return run_backup(options).file;
 }
 
 Fingerprint fingerprint_database(db::Connection& connection, const std::string& database) {

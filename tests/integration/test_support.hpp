@@ -110,6 +110,13 @@ std::unique_ptr<db::Connection> connect(const TestServer& server, const std::str
 CommandResult mariadb_client(const TestServer& server, const std::string& database, const std::string& sql);
 // Loads an SQL file (plain, or gzip when it ends in .gz) with the stock client.
 CommandResult load_file(const TestServer& server, const std::string& database, const std::filesystem::path& file);
+// `ifnbackup --defaults-file ... --database DB --backup-dir DIR restore ARGS...`, `input` on stdin.
+CommandResult restore_cli(const TestServer& server, const std::string& database,
+                          const std::filesystem::path& backup_dir, const std::vector<std::string>& args,
+                          const std::string& input = {});
+// A backup of `database` into `backup_dir` through the library; its file.
+std::filesystem::path backup_of(const TestServer& server, const std::string& database,
+                                const std::filesystem::path& backup_dir);
 
 // What a restore must reproduce, as "kind name" -> text. Texts have the database name replaced by
 // `<db>` and DEFINER clauses removed. Includes NEXTVAL of each sequence: it advances them.

@@ -1,4 +1,5 @@
-// Secondary indexes moved after the rows: what moves, what stays, and that the text stays valid.
+// Secondary indexes and foreign keys moved after the rows: what moves, what stays, and that the text
+// stays valid.
 #include <gtest/gtest.h>
 
 #include "backup/deferred_keys.hpp"
@@ -21,7 +22,8 @@ const std::string k_transactions =
     "  CONSTRAINT `fk_merchant` FOREIGN KEY (`merchant_id`) REFERENCES `merchants` (`id`)\n"
     ") ENGINE=InnoDB AUTO_INCREMENT=7 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci";
 
-TEST(DeferSecondaryKeys, MovesTheUniqueKeysAndThePlainKeysAfterTheForeignKeyIndex) {
+// Issue 13: the indexes backing foreign keys were kept in the CREATE TABLE and maintained row by row.
+TEST(DeferSecondaryKeys, MovesTheForeignKeysAndTheIndexesBackingThemAfterTheRows) {
   const DeferredKeys split = defer_secondary_keys(k_transactions, "`transactions`", {});
   EXPECT_EQ(split.create,
             "CREATE TABLE `transactions` (\n"
@@ -30,15 +32,71 @@ TEST(DeferSecondaryKeys, MovesTheUniqueKeysAndThePlainKeysAfterTheForeignKeyInde
             "  `ref` char(12) NOT NULL,\n"
             "  `amount` decimal(12,2) NOT NULL,\n"
             "  `created_at` timestamp NOT NULL DEFAULT current_timestamp(),\n"
-            "  PRIMARY KEY (`id`),\n"
-            "  KEY `idx_merchant` (`merchant_id`,`created_at`),\n"
-            "  CONSTRAINT `fk_merchant` FOREIGN KEY (`merchant_id`) REFERENCES `merchants` (`id`)\n"
+            "  PRIMARY KEY (`id`)\n"
             ") ENGINE=InnoDB AUTO_INCREMENT=7 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci");
   EXPECT_EQ(split.add_keys,
             "ALTER TABLE `transactions`\n"
             "  ADD UNIQUE KEY `uk_ref` (`ref`),\n"
+            "  ADD KEY `idx_merchant` (`merchant_id`,`created_at`),\n"
             "  ADD KEY `idx_created` (`created_at`),\n"
-            "  ADD KEY `idx_amount` (`amount`) COMMENT 'pour les rapports, (virgule)'");
+            "  ADD KEY `idx_amount` (`amount`) COMMENT 'pour les rapports, (virgule)',\n"
+            "  ADD CONSTRAINT `fk_merchant` FOREIGN KEY (`merchant_id`) REFERENCES `merchants` (`id`)");
+}
+
+// Every shape of foreign key comes back as SHOW CREATE TABLE printed it: its name, its actions, a
+// reference to the table itself or to another database's, several columns; a CHECK constraint stays.
+TEST(DeferSecondaryKeys, EveryForeignKeyMovesAsWrittenAndCheckConstraintsStay) {
+  const std::string columns =
+      "CREATE TABLE `node` (\n"
+      "  `id` int(11) NOT NULL,\n"
+      "  `parent_id` int(11) DEFAULT NULL,\n"
+      "  `a` int(11) NOT NULL,\n"
+      "  `b` int(11) NOT NULL,\n"
+      "  `c` int(11) DEFAULT NULL,\n"
+      "  PRIMARY KEY (`id`),\n";
+  const std::string checks =
+      "  CONSTRAINT `not a FOREIGN KEY (` CHECK (`a` > 0),\n"
+      "  CONSTRAINT `CONSTRAINT_1` CHECK (`b` <> `a`)\n"
+      ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
+  const std::string create =
+      columns +
+      "  KEY `ix_parent` (`parent_id`),\n"
+      "  KEY `ix_ab` (`a`,`b`),\n"
+      "  KEY `ix_c` (`c`),\n"
+      "  CONSTRAINT `fk self, (odd)` FOREIGN KEY (`parent_id`) REFERENCES `node` (`id`) ON DELETE SET NULL "
+      "ON UPDATE CASCADE,\n"
+      "  CONSTRAINT `fk_ab` FOREIGN KEY (`a`, `b`) REFERENCES `pair` (`x`, `y`) ON DELETE CASCADE,\n"
+      "  CONSTRAINT `fk_other_db` FOREIGN KEY (`c`) REFERENCES `other db`.`ref` (`id`),\n" +
+      checks;
+  const DeferredKeys split = defer_secondary_keys(create, "`node`", {"id"});
+  EXPECT_EQ(split.create, columns + checks);
+  EXPECT_EQ(split.add_keys,
+            "ALTER TABLE `node`\n"
+            "  ADD KEY `ix_parent` (`parent_id`),\n"
+            "  ADD KEY `ix_ab` (`a`,`b`),\n"
+            "  ADD KEY `ix_c` (`c`),\n"
+            "  ADD CONSTRAINT `fk self, (odd)` FOREIGN KEY (`parent_id`) REFERENCES `node` (`id`) ON DELETE SET NULL "
+            "ON UPDATE CASCADE,\n"
+            "  ADD CONSTRAINT `fk_ab` FOREIGN KEY (`a`, `b`) REFERENCES `pair` (`x`, `y`) ON DELETE CASCADE,\n"
+            "  ADD CONSTRAINT `fk_other_db` FOREIGN KEY (`c`) REFERENCES `other db`.`ref` (`id`)");
+}
+
+// The constraint moves even when the key backing it cannot (led by the AUTO_INCREMENT column): it is
+// added after the rows all the same, and finds its index there.
+TEST(DeferSecondaryKeys, AForeignKeyMovesAloneWhenItsIndexMustStay) {
+  const std::string create =
+      "CREATE TABLE `t` (\n"
+      "  `code` char(3) NOT NULL,\n"
+      "  `n` int(11) NOT NULL AUTO_INCREMENT,\n"
+      "  PRIMARY KEY (`code`),\n"
+      "  KEY `k_n` (`n`),\n"
+      "  CONSTRAINT `fk_n` FOREIGN KEY (`n`) REFERENCES `p` (`id`)\n"
+      ") ENGINE=InnoDB";
+  const DeferredKeys split = defer_secondary_keys(create, "`t`", {});
+  EXPECT_EQ(split.create,
+            "CREATE TABLE `t` (\n  `code` char(3) NOT NULL,\n  `n` int(11) NOT NULL AUTO_INCREMENT,\n"
+            "  PRIMARY KEY (`code`),\n  KEY `k_n` (`n`)\n) ENGINE=InnoDB");
+  EXPECT_EQ(split.add_keys, "ALTER TABLE `t`\n  ADD CONSTRAINT `fk_n` FOREIGN KEY (`n`) REFERENCES `p` (`id`)");
 }
 
 TEST(DeferSecondaryKeys, UniqueAndPlainKeysMoveTogetherWhenNothingPinsThem) {
@@ -90,9 +148,11 @@ TEST(DeferSecondaryKeys, AKeyAForeignKeyOfAnotherTableReferencesStaysAndSoDoThos
       "  KEY `k_b` (`b`),\n"
       "  CONSTRAINT `fk` FOREIGN KEY (`p`) REFERENCES `x` (`id`)\n"
       ") ENGINE=InnoDB";
-  const DeferredKeys c = defer_secondary_keys(plain, "`c`", {});
-  EXPECT_EQ(c.add_keys, "ALTER TABLE `c`\n  ADD KEY `k_b` (`b`)");
-  EXPECT_NE(c.create.find("  UNIQUE KEY `u` (`b`) USING HASH,\n  KEY `k_a` (`a`),\n  KEY `k_p` (`p`),\n  CONSTRAINT"),
+  const DeferredKeys c = defer_secondary_keys(plain, "`c`", {"p"});
+  EXPECT_EQ(c.add_keys,
+            "ALTER TABLE `c`\n  ADD KEY `k_b` (`b`),\n"
+            "  ADD CONSTRAINT `fk` FOREIGN KEY (`p`) REFERENCES `x` (`id`)");
+  EXPECT_NE(c.create.find("  UNIQUE KEY `u` (`b`) USING HASH,\n  KEY `k_a` (`a`),\n  KEY `k_p` (`p`)\n)"),
             std::string::npos)
       << c.create;
 }
@@ -119,6 +179,8 @@ TEST(DeferSecondaryKeys, TablesItDoesNotKnowToHandleStayWhole) {
       // no primary key: InnoDB would cluster on another key
       "CREATE TABLE `t` (\n  `id` int(11) NOT NULL,\n  `v` int(11) DEFAULT NULL,\n  UNIQUE KEY `u` (`id`),\n"
       "  KEY `k_v` (`v`)\n) ENGINE=InnoDB",
+      "CREATE TABLE `t` (\n  `id` int(11) NOT NULL,\n  `v` int(11) DEFAULT NULL,\n  KEY `k_v` (`v`),\n"
+      "  CONSTRAINT `fk_v` FOREIGN KEY (`v`) REFERENCES `p` (`id`)\n) ENGINE=InnoDB",
       // partitions, system versioning
       "CREATE TABLE `t` (\n" + keys + ") ENGINE=InnoDB\n PARTITION BY HASH (`id`)\nPARTITIONS 4",
       "CREATE TABLE `t` (\n" + keys + ") ENGINE=InnoDB WITH SYSTEM VERSIONING",
@@ -192,7 +254,7 @@ TEST(DeferSecondaryKeys, QuotedNamesAreReadWhole) {
 }
 
 TEST(DeferSecondaryKeys, ColumnNamesArePinnedWhateverTheirCase) {
-  // A foreign key (or a referencing table) may spell the column otherwise than its definition.
+  // A referencing table may spell the column otherwise than its definition.
   const std::string create =
       "CREATE TABLE `t` (\n"
       "  `id` int(11) NOT NULL,\n"
@@ -204,8 +266,10 @@ TEST(DeferSecondaryKeys, ColumnNamesArePinnedWhateverTheirCase) {
       "  CONSTRAINT `fk` FOREIGN KEY (`Merchant_ID`) REFERENCES `m` (`ID`)\n"
       ") ENGINE=InnoDB";
   const DeferredKeys split = defer_secondary_keys(create, "`t`", {"CODE"});
-  EXPECT_EQ(split.create, create);
-  EXPECT_EQ(split.add_keys, "");
+  EXPECT_NE(split.create.find("  UNIQUE KEY `uq_code` (`code`)\n)"), std::string::npos) << split.create;
+  EXPECT_EQ(split.add_keys,
+            "ALTER TABLE `t`\n  ADD KEY `ix_merchant` (`merchant_id`),\n"
+            "  ADD CONSTRAINT `fk` FOREIGN KEY (`Merchant_ID`) REFERENCES `m` (`ID`)");
 }
 
 TEST(DeferSecondaryKeys, OnlyTheEngineClauseSaysInnoDB) {

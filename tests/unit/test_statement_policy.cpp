@@ -61,6 +61,10 @@ const std::vector<std::string> k_ours = {
     "ALTER DATABASE DEFAULT COLLATE = utf8mb4_unicode_ci",
     "/*!50003 DROP PACKAGE BODY IF EXISTS `pk` */",
     "CREATE DEFINER=`root`@`localhost` PACKAGE BODY `pk` AS\nFUNCTION f RETURN INT AS BEGIN RETURN 1; END;\nEND",
+    // Keys and foreign keys added after the rows (issue 13), a parent in another database.
+    "ALTER TABLE `orders`\n  ADD KEY `m` (`m`),\n"
+    "  ADD CONSTRAINT `fk` FOREIGN KEY (`m`) REFERENCES `other_db`.`merchants` (`id`) ON DELETE SET NULL,\n"
+    "  ADD CONSTRAINT `self` FOREIGN KEY (`p`) REFERENCES `orders` (`id`) ON UPDATE CASCADE",
 };
 
 // What issue 18 found restore ran from a file, and more of the kind.

@@ -1,6 +1,8 @@
-// Secondary indexes built after the rows (as myloader's --optimize-keys): inserting rows into a
-// table with only its primary key and then building each index by one sort is much faster than
-// maintaining every index row by row, for the stock client and for our restore alike.
+// Secondary indexes and foreign keys added after the rows (as myloader's --optimize-keys): inserting
+// rows into a table with only its primary key and then building each index by one sort is much
+// faster than maintaining every index row by row, for the stock client and for our restore alike.
+// The foreign keys go too, so that the indexes backing them can (issue 13): under the file's
+// FOREIGN_KEY_CHECKS=0 InnoDB adds a constraint in place, reading no row.
 #include "backup/deferred_keys.hpp"
 
 #include "sql/text.hpp"
@@ -38,24 +40,13 @@ std::string key_name(std::string_view line, std::string_view keyword) {
   return sql::parse_quoted_identifier(line, at).value_or("");
 }
 
-// Every column named in "CONSTRAINT `fk` FOREIGN KEY (`a`, `b`) REFERENCES ...".
-std::vector<std::string> foreign_key_columns(std::string_view line) {
-  std::vector<std::string> columns;
-  const auto open = line.find(" FOREIGN KEY (");
-  if (open == std::string_view::npos) {
-    return columns;
-  }
-  std::size_t at = open + std::string_view(" FOREIGN KEY (").size();
-  while (auto name = sql::parse_quoted_identifier(line, at)) {
-    columns.push_back(std::move(*name));
-    while (at < line.size() && (line[at] == ',' || line[at] == ' ')) {
-      ++at;
-    }
-  }
-  return columns;
+// "CONSTRAINT `fk` FOREIGN KEY (...": a foreign key, not a CHECK constraint (which stays).
+bool is_foreign_key(std::string_view line) {
+  std::size_t at = std::string_view("CONSTRAINT ").size();
+  return sql::parse_quoted_identifier(line, at) && line.substr(at).starts_with(" FOREIGN KEY (");
 }
 
-// Column names are case-insensitive: a foreign key may spell `ID` the column called `id`.
+// Column names are case-insensitive: a referencing table may spell `ID` the column called `id`.
 std::string folded(std::string name) {
   for (char& c : name) {
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -68,6 +59,7 @@ struct Definition {
   std::string_view text;  // without its indent and comma
   bool is_key = false;
   bool deferrable = false;
+  bool foreign_key = false;  // always added after the rows, after the keys
 };
 
 // The CREATE TABLE as defer_secondary_keys reads it: its first and last lines, the definitions
@@ -141,10 +133,9 @@ std::optional<TableText> read_table_text(const std::string& create, const std::s
                starts_with(line, "VECTOR KEY ")) {
       definition.is_key = true;
     } else if (starts_with(line, "CONSTRAINT ")) {
-      // A foreign key needs an index led by its columns when it is created.
-      for (auto& column : foreign_key_columns(line)) {
-        table.pinned.insert(folded(std::move(column)));
-      }
+      // A foreign key needs an index led by its columns when it is created: it comes back after
+      // the keys, in the same ALTER TABLE.
+      definition.foreign_key = is_foreign_key(line);
     }
     table.body.push_back(definition);
   }
@@ -157,9 +148,12 @@ std::optional<TableText> read_table_text(const std::string& create, const std::s
 // Which definitions move after the rows. The server sorts a table's keys: primary, then UNIQUE,
 // then plain, each group in the order the keys were added (SHOW CREATE TABLE prints them so).
 // Moving the trailing run of each group to the end therefore gives back the same order: SHOW
-// CREATE TABLE of the copy is identical.
+// CREATE TABLE of the copy is identical. Foreign keys all move: InnoDB prints them by name.
 std::vector<bool> choose_deferred(const TableText& table) {
   std::vector<bool> deferred(table.body.size(), false);
+  for (std::size_t i = 0; i < table.body.size(); ++i) {
+    deferred[i] = table.body[i].foreign_key;
+  }
   // SPATIAL (and VECTOR) keys sort among the plain ones by position: they end the plain run.
   // FULLTEXT keys sort after all of them, PRIMARY before: no group.
   const auto group_of = [](std::string_view line) -> std::string_view {
@@ -190,7 +184,8 @@ std::vector<bool> choose_deferred(const TableText& table) {
   return deferred;
 }
 
-// The CREATE TABLE without the deferred keys, and the ALTER TABLE that adds them.
+// The CREATE TABLE without the deferred keys and foreign keys, and the ALTER TABLE that adds them
+// (the keys first: SHOW CREATE TABLE lists the foreign keys after them).
 DeferredKeys split_keys(const TableText& table, const std::vector<bool>& deferred, const std::string& quoted_table) {
   DeferredKeys result;
   result.create.append(table.opening).push_back('\n');

@@ -164,8 +164,8 @@ DumpSummary dump_database(db::Connection& connection, const DumpSettings& settin
       write_sequence(connection, settings.database, object.name, out);
     }
   }
-  // Then tables, each followed by its rows, its deferred secondary indexes and then its triggers
-  // (so they don't fire on load).
+  // Then tables, each followed by its rows, its deferred secondary indexes and foreign keys, and
+  // then its triggers (so they don't fire on load).
   const auto referenced = referenced_columns(connection, settings.database);
   const std::set<std::string> none;
   for (const auto& object : objects.tables) {

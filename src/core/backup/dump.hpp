@@ -73,13 +73,14 @@ DumpSummary dump_database(db::Connection& connection, const DumpSettings& settin
 
 // Pieces of dump_database, one file each.
 // Columns that foreign keys of this database's tables reference in it, by table (their keys are
-// never deferred). TABLE_SCHEMA in the filter: the server then opens this database's tables only,
-// not every table of every database. A foreign key from another database is not seen (with
-// FOREIGN_KEY_CHECKS=0 the load does not need the key, added back after the rows anyway).
+// never deferred: a child's constraint may be added before the parent's ALTER runs). TABLE_SCHEMA in
+// the filter: the server then opens this database's tables only, not every table of every database.
+// A foreign key from another database is not seen (with FOREIGN_KEY_CHECKS=0 the load does not need
+// the key, added back after the rows anyway).
 std::map<std::string, std::set<std::string>> referenced_columns(db::Connection& connection,
                                                                 const std::string& database);
 struct WrittenTable {
-  std::string add_keys;      // the ALTER TABLE adding the keys deferred after the rows; empty: none
+  std::string add_keys;      // the ALTER TABLE adding the keys and foreign keys deferred after the rows
   bool partitioned = false;  // its rows go without DISABLE/ENABLE KEYS (see write_table_rows)
 };
 // Writes the definition.

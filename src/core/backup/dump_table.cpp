@@ -76,7 +76,7 @@ void write_merge_table(db::Connection& connection, const std::string& database, 
 
 void write_deferred_keys(const std::string& table, const std::string& add_keys, DumpWriter& out) {
   if (!add_keys.empty()) {
-    out.write(fmt::format("--\n-- Secondary indexes of {}, built after its rows\n--\n\n{};\n\n",
+    out.write(fmt::format("--\n-- Secondary indexes and foreign keys of {}, added after its rows\n--\n\n{};\n\n",
                           comment_identifier(table), add_keys));
   }
 }

@@ -266,9 +266,9 @@ class ScriptLoad {
 
  private:
   void execute(Statement&& statement);
-  // Runs a statement on the main connection: timed, its failure thrown (or logged with keep_going),
-  // its warnings counted.
-  void run_here(const Statement& statement);
+  // Runs a statement on the main connection: timed (its time added to its phase), its failure
+  // thrown (or logged with keep_going), its warnings counted.
+  void run_here(const Statement& statement, StatementKind kind);
   void report(bool force);
   // The step a statement about to run on this connection belongs to (a load's own only: a roll-back
   // or a schema check is one step); reported at once when it changes.
@@ -417,11 +417,11 @@ void ScriptLoad::execute(Statement&& statement) {
     std::exchange(m_before_first_event, nullptr)();
   }
   enter_step(kind, statement.text);
-  run_here(statement);
+  run_here(statement, kind.kind);
   report(false);
 }
 
-void ScriptLoad::run_here(const Statement& statement) {
+void ScriptLoad::run_here(const Statement& statement, StatementKind kind) {
   const auto started = std::chrono::steady_clock::now();
   const auto result = m_connection.run_statement(statement.text);
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
@@ -429,6 +429,18 @@ void ScriptLoad::run_here(const Statement& statement) {
     spdlog::info("line {}: {:.1f} s: {}", statement.line, took.count(), statement_excerpt(statement.text));
   } else {
     spdlog::debug("line {}: {:.3f} s: {}", statement.line, took.count(), statement_excerpt(statement.text));
+  }
+  auto& phases = m_stats.phases;
+  if (kind == StatementKind::schema && statement.text.starts_with("ALTER TABLE ")) {
+    phases.keys_seconds += took.count();
+    if (took.count() > phases.slowest_keys_seconds) {
+      phases.slowest_keys_seconds = took.count();
+      phases.slowest_keys = statement_excerpt(statement.text.substr(0, statement.text.find('\n')));
+    }
+  } else if (kind == StatementKind::object) {
+    phases.objects_seconds += took.count();
+  } else if (kind != StatementKind::rows) {
+    phases.definitions_seconds += took.count();
   }
   if (m_pool && result.ok && is_session_setting(statement.text)) {
     m_pool->broadcast(statement);
@@ -461,6 +473,7 @@ void ScriptLoad::run_here(const Statement& statement) {
 }
 
 LoadStats ScriptLoad::run() {
+  const auto started = std::chrono::steady_clock::now();
   const StatementSink execute = [this](Statement&& statement) { this->execute(std::move(statement)); };
   // What runs is what was verified: the content is hashed again on its way to the splitter.
   util::Sha256 rehash;
@@ -498,6 +511,16 @@ LoadStats ScriptLoad::run() {
                  m_pool->statements());
   }
   report(true);
+  auto& phases = m_stats.phases;
+  phases.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  spdlog::log(m_settings.phase == "schema check" ? spdlog::level::debug : spdlog::level::info,
+              "{} phases: {:.1f} s: rows {:.1f} s, indexes and foreign keys {:.1f} s{}, tables and settings {:.1f} s, "
+              "views, routines, triggers and events {:.1f} s",
+              m_settings.phase, phases.total_seconds, phases.rows_seconds(), phases.keys_seconds,
+              phases.slowest_keys.empty()
+                  ? std::string()
+                  : fmt::format(" (longest {:.1f} s: {})", phases.slowest_keys_seconds, phases.slowest_keys),
+              phases.definitions_seconds, phases.objects_seconds);
   return m_stats;
 }
 

@@ -30,6 +30,19 @@ struct LoadStats {
   };
   static constexpr std::size_t k_failures_kept = 20;
   std::vector<Failure> failures;
+  // Where the load's wall time went (logged at its end; scripts/bench reports it): the statements
+  // run on the main connection by what they do, the rest — reading the file, the rows, waiting for
+  // the loading threads — is the rows' time.
+  struct Phases {
+    double total_seconds = 0;
+    double keys_seconds = 0;         // ALTER TABLE ... ADD: indexes and foreign keys after the rows
+    double definitions_seconds = 0;  // DROP/CREATE TABLE, sequences, session settings
+    double objects_seconds = 0;      // views, routines, triggers, events
+    std::string slowest_keys;        // the longest ALTER TABLE ... ADD, its table named
+    double slowest_keys_seconds = 0;
+    double rows_seconds() const { return total_seconds - keys_seconds - definitions_seconds - objects_seconds; }
+  };
+  Phases phases;
 };
 
 struct LoadSettings {
