@@ -33,6 +33,10 @@ struct RunRecord {
   std::uint64_t tables = 0;
   std::uint64_t tables_proven = 0;
   std::int64_t restore_ms = 0;
+  // backup and push with --offsite: "ok" or "failed" (empty: no offsite copy asked), and what was sent
+  // where, or why it failed.
+  std::string offsite;
+  std::string offsite_message;
 
   bool ok() const { return exit_code == 0; }
 };

@@ -62,6 +62,9 @@ const char* exit_meaning(ErrorCode code) {
     case ErrorCode::not_restorable:
       return "backup: the file is written and verified, but the server refused its schema in a scratch database: "
              "it is kept and marked not restorable as is";
+    case ErrorCode::offsite:
+      return "backup, push, list --offsite: the offsite copy (S3) failed (credentials, bucket, clock, network); "
+             "the local files are kept, verified";
   }
   return "";
 }

@@ -322,6 +322,9 @@ std::string format_journal_line(const RunRecord& record) {
         .field("tables_proven", record.tables_proven)
         .field("restore_ms", record.restore_ms);
   }
+  if (!record.offsite.empty()) {
+    json.field("offsite", record.offsite).field("offsite_message", one_line(record.offsite_message));
+  }
   json.end_object();
   return json.str() + "\n";
 }
@@ -359,6 +362,8 @@ std::optional<RunRecord> parse_journal_line(std::string_view line) {
   take(*fields, "tables", record.tables);
   take(*fields, "tables_proven", record.tables_proven);
   take(*fields, "restore_ms", record.restore_ms);
+  take(*fields, "offsite", record.offsite);
+  take(*fields, "offsite_message", record.offsite_message);
   return record;
 }
 

@@ -48,6 +48,8 @@ const char* error_code_name(ErrorCode code) noexcept {
       return "untrusted_signature";
     case ErrorCode::not_restorable:
       return "not_restorable";
+    case ErrorCode::offsite:
+      return "offsite";
   }
   return "unknown";
 }
