@@ -116,4 +116,19 @@ std::vector<OffsiteObject> list_offsite(const OffsiteOptions& options,
 // One object's size and our header; nullopt when there is no such object. Throws Error(offsite).
 std::optional<OffsiteObject> head_offsite(const OffsiteOptions& options, std::string_view name);
 
+struct DownloadResult {
+  std::filesystem::path file;  // <dir>/<name>
+  std::uint64_t bytes = 0;
+  std::string sha256;
+  bool already_there = false;  // the folder held the same bytes: nothing downloaded
+};
+
+// Downloads <prefix><name> into <dir>/<name> through <name>.partial (0600; the folder made 0700), streaming,
+// hashing as it writes; the final name only when the size and SHA-256 equal the object's header (an object
+// without it is refused: not uploaded by ifnbackup). A file of that name already in the folder is kept
+// when it has the same SHA-256, else refused. Throws Error(offsite), Error(not_found) for no such object,
+// Error(io), Error(corrupt) when the bytes differ from the header.
+DownloadResult download_from_offsite(const OffsiteOptions& options, std::string_view name,
+                                     const std::filesystem::path& dir);
+
 }  // namespace ifnbackup

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ifnbackup/offsite.hpp"
@@ -45,5 +46,9 @@ struct PushResult {
 // else uploaded. A file not verified, or verified long ago, is verified first; a bad one is skipped.
 // Throws Error(offsite) when the bucket cannot be listed, Error(not_found) for a name not in the folder.
 PushResult push_backups(const PushOptions& options);
+
+// The newest backup of ours in the bucket (by the time in its name, never one dated in the future) that
+// carries our SHA-256 header. Throws Error(not_found) when there is none, Error(offsite).
+std::string newest_offsite_backup(const OffsiteOptions& options, std::string_view prefix);
 
 }  // namespace ifnbackup

@@ -193,6 +193,30 @@ expect_contains "list --offsite --json" '"count":4' "${CLI_LAST_OUT}"
 run ifn --offsite "s3://${bucket}/nightly" push
 expect_contains "push compares across pages: nothing to send" "0 sent, 4 already offsite" "${CLI_LAST_OUT}"
 
+# --- restore --from-offsite on an empty folder (a new machine with only the bucket): downloaded, checked, restored
+empty="${CLI_WORK}/new-machine"
+restored="${db}_r"
+cli_on_exit "mariadb --defaults-file='${IFNBACKUP_TEST_DEFAULTS_FILE}' -e 'DROP DATABASE IF EXISTS \`${restored}\`'"
+run "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "${db}" --backup-dir "${empty}" \
+    --s3-endpoint "${endpoint}" --s3-path-style --offsite "s3://${bucket}/nightly" restore --from-offsite latest --into "${restored}" --yes
+expect_exit "restore --from-offsite latest into an empty folder" 0
+expect_contains "the newest copy is downloaded and checked" "downloaded nightly/${cut} to ${empty}/${cut}" \
+    "${CLI_LAST_ERR}"
+expect_eq "the downloaded file has the local file's bytes" "$(sha_of "${dir}/${cut}")" "$(sha_of "${empty}/${cut}")"
+expect_eq "the rows are back" "3000" "$(sql -e "SELECT COUNT(*) FROM \`${restored}\`.t")"
+check "no .partial left" bash -c "! ls '${empty}'/*.partial 2>/dev/null"
+# An object whose bytes differ from the SHA-256 recorded at upload: refused before anything is touched.
+aws_cli s3 cp "${CLI_WORK}/other" "s3://${bucket}/nightly/${second}" \
+    --metadata "ifnbackup-sha256=$(sha_of "${dir}/${second}")" >/dev/null 2>&1
+run "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "${db}" --backup-dir "${empty}" \
+    --s3-endpoint "${endpoint}" --s3-path-style --offsite "s3://${bucket}/nightly" restore --from-offsite "${second}" --into "${restored}" --yes
+expect_exit "a tampered offsite copy" 10
+expect_contains "is named corrupt" "but was uploaded as" "${CLI_LAST_ERR}"
+check "and nothing is left of it in the folder" bash -c "! ls '${empty}/${second}'* 2>/dev/null"
+run "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "${db}" --backup-dir "${empty}" \
+    --s3-endpoint "${endpoint}" --s3-path-style --offsite "s3://${bucket}/nightly" restore --from-offsite nope.sql.gz --into "${restored}" --yes
+expect_exit "restore --from-offsite of a missing object" 15
+
 # --- settings from the environment and a config file; credentials from a shared file, refused when others read it
 run env IFNBACKUP_OFFSITE="s3://${bucket}/nightly" "${CLI_BIN}" --backup-dir "${dir}" --s3-endpoint "${endpoint}" \
     --s3-path-style list --offsite

@@ -144,4 +144,29 @@ PushResult push_backups(const PushOptions& options) {
   return result;
 }
 
+std::string newest_offsite_backup(const OffsiteOptions& options, std::string_view prefix) {
+  const auto now = std::chrono::system_clock::now();
+  std::optional<BackupName> newest_name;
+  std::string newest;
+  for (const auto& object : list_offsite(options, {}, false)) {
+    const auto parsed = parse_backup_name(object.name, prefix);
+    if (!parsed || parsed->kind != BackupKind::backup || dated_in_future(parsed->timestamp, now)) {
+      continue;
+    }
+    if (!newest_name || parsed->timestamp > newest_name->timestamp) {
+      // Only a copy we uploaded and checked counts.
+      const auto head = head_offsite(options, object.name);
+      if (head && head->sha256.size() == 64) {
+        newest_name = parsed;
+        newest = object.name;
+      }
+    }
+  }
+  if (newest.empty()) {
+    throw Error(ErrorCode::not_found, fmt::format("no backup of ours (prefix {}) in {}", prefix, options.url),
+                "'ifnbackup list --offsite' shows what is there; check --offsite and --prefix");
+  }
+  return newest;
+}
+
 }  // namespace ifnbackup
