@@ -22,7 +22,7 @@ namespace {
 
 struct RestoreFlags {
   std::string file;
-  std::string from_offsite;  // NAME or latest in the --offsite bucket
+  bool from_offsite = false;  // file is NAME or latest in the --offsite bucket
   std::string into;
   bool yes = false;
   bool force = false;
@@ -138,13 +138,13 @@ bool ask_oui() {
 void add_restore_flags(CLI::App& app, RestoreFlags& flags) {
   app.add_option("file", flags.file,
                  "Backup file: a path, a name in the backup folder, latest (the newest backup not known to be bad) "
-                 "or latest-safety (the newest safety snapshot); required unless --from-offsite");
+                 "or latest-safety (the newest safety snapshot); with --from-offsite, a name in the bucket or latest")
+      ->required();
   app.add_flag("-y,--yes", flags.yes, "Do not ask for OUI (scripts)");
-  app.add_option("--from-offsite", flags.from_offsite,
-                 "Download NAME (or latest) from the --offsite bucket into the backup folder (through a .partial, "
-                 "checked against the SHA-256 recorded at upload), then restore it as any file: works on an empty "
-                 "folder")
-      ->excludes(app.get_option("file"));
+  app.add_flag("--from-offsite", flags.from_offsite,
+               "The file is NAME (or latest) in the --offsite bucket: downloaded into the backup folder through a "
+               ".partial, checked against the SHA-256 recorded at upload, then restored as any file (works on an "
+               "empty folder)");
   app.add_option("--into", flags.into,
                  "Restore into this database instead (created if missing, at most 64 characters); the "
                  "configured one is untouched")
@@ -252,13 +252,9 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
       throw Error(ErrorCode::usage, "no backup folder: restore writes its safety snapshot there",
                   "give --backup-dir or 'backup-dir' in the config file");
     }
-    if (flags->file.empty() && flags->from_offsite.empty()) {
-      throw Error(ErrorCode::usage, "restore needs the backup file (a path, a name, latest) or --from-offsite NAME",
-                  "'ifnbackup list' shows the backups; 'ifnbackup restore latest' takes the newest good one");
-    }
     RestoreOptions options = make_restore_options(settings, *flags);
-    if (!flags->from_offsite.empty()) {
-      options.file = fetch_from_offsite(settings, flags->from_offsite).string();
+    if (flags->from_offsite) {
+      options.file = fetch_from_offsite(settings, flags->file).string();
     }
     ProgressReporter progress;
     RestoreCallbacks callbacks;
