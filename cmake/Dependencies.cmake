@@ -16,3 +16,6 @@ find_package(OpenSSL 3.0 REQUIRED COMPONENTS Crypto SSL)
 if(IFNBACKUP_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()
+# libcurl (libcurl4-openssl-dev, 7.88): the S3 client of offsite copies, signed by CURLOPT_AWS_SIGV4
+# (src/core/offsite/s3_client.cpp, the only user).
+find_package(CURL 7.75 REQUIRED)

@@ -6,6 +6,7 @@
 
 #include "ifnbackup/backup.hpp"
 #include "ifnbackup/options.hpp"
+#include "ifnbackup/push.hpp"
 #include "ifnbackup/retention.hpp"
 #include "ifnbackup/rotate.hpp"
 #include "ifnbackup/schema_check.hpp"
@@ -21,6 +22,10 @@ struct BackupJobOptions {
   // Called once the file is written under its final name, before it is verified: what a caller
   // reports even when a later step fails (the metrics of the run).
   std::function<void(const BackupResult&)> written;
+  // Set: once the file is verified (and its schema checked), it is copied there (docs/offsite.md).
+  std::optional<OffsiteOptions> offsite;
+  // Called with the offsite copy's outcome, sent or failed: the journal line records it.
+  std::function<void(const OffsiteCopy&)> offsite_done;
 };
 
 struct BackupJobResult {
@@ -28,12 +33,14 @@ struct BackupJobResult {
   VerifyResult verification;
   std::optional<SchemaCheckResult> schema;  // std::nullopt: not asked for
   std::optional<RotateResult> rotation;     // std::nullopt: not asked for
+  std::optional<OffsiteCopy> offsite;       // std::nullopt: not asked for
 };
 
 // Takes the folder's lock for the dump and for the rotation. Throws the dump's errors;
 // Error(corrupt/incomplete) when the new file does not verify (nothing rotated); a failed rotation's
 // Error with a message saying the backup is safe; Error(not_restorable), after the rotation, when the
-// server refused the new file's schema (the file is kept, marked in the verification state).
+// server refused the new file's schema (the file is kept, marked in the verification state); else
+// Error(offsite), after the rotation, when the offsite copy failed (the local file is kept, verified).
 BackupJobResult run_backup_job(const BackupJobOptions& options);
 
 }  // namespace ifnbackup

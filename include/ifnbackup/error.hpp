@@ -29,6 +29,7 @@ enum class ErrorCode : int {
   foreign_statement = 19,    // a file holds a statement a backup may not (another database, SET GLOBAL...)
   untrusted_signature = 20,  // restore: our file is unsigned or signed by a key neither ours nor trusted
   not_restorable = 21,       // backup written and verified, but the server refused its schema (schema check)
+  offsite = 22,              // the offsite copy (S3) failed: credentials, bucket, network, clock; local files kept
   wrong_identity = 23,       // an age-encrypted file is addressed to none of the identities given
 };
 

@@ -35,6 +35,10 @@ struct RunRecord {
   std::int64_t restore_ms = 0;
   // backup lines only: dumps started again after a schema change under the dump (BackupResult::retries).
   std::uint64_t retries = 0;
+  // backup and push with --offsite: "ok" or "failed" (empty: no offsite copy asked), and what was sent
+  // where, or why it failed.
+  std::string offsite;
+  std::string offsite_message;
 
   bool ok() const { return exit_code == 0; }
 };

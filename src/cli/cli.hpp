@@ -9,6 +9,7 @@
 
 #include "ifnbackup/catalog.hpp"
 #include "ifnbackup/journal.hpp"
+#include "ifnbackup/offsite.hpp"
 #include "ifnbackup/options.hpp"
 #include "ifnbackup/retention.hpp"
 
@@ -35,6 +36,10 @@ struct GlobalSettings {
   // backup, restore and drill fill file, bytes and rows; drill its own fields too.
   RunRecord run;
   std::string metrics_file;  // backup, drill, check: Prometheus text file to (re)write
+  // --offsite and --s3-*: backup's copy, push, list --offsite. region empty: AWS_REGION, AWS_DEFAULT_REGION,
+  // else us-east-1 (make_offsite_options).
+  OffsiteOptions offsite;
+  unsigned s3_retry_seconds = 300;
 };
 
 // A subcommand's work, run once options are final; returns the exit code.
@@ -66,6 +71,10 @@ Command add_check_command(CLI::App& app, GlobalSettings& settings);
 Command add_schedule_command(CLI::App& app, GlobalSettings& settings);
 Command add_doctor_command(CLI::App& app, GlobalSettings& settings);
 Command add_key_command(CLI::App& app, GlobalSettings& settings);
+Command add_push_command(CLI::App& app, GlobalSettings& settings);
+void add_offsite_options(CLI::App& app, GlobalSettings& settings);
+// The offsite settings as given, the region from the environment when not, checked (Error(usage)).
+OffsiteOptions make_offsite_options(const GlobalSettings& settings);
 // `ifnbackup --help-man` or `--help-bash-completion` (alone): ifnbackup(1) or the bash completion
 // script generated from app; nullopt for any other command line.
 std::optional<std::string> generated_docs(const CLI::App& app, int argc, char** argv);

@@ -27,7 +27,9 @@ Command add_backup_command(CLI::App& app, GlobalSettings& settings) {
       "--no-schema-check; skipped\n"
       "with a warning when the account may not create it); then rotates (unless --no-rotate). A failed backup\n"
       "never rotates. A backup whose schema the server refuses is kept, marked NOT RESTORABLE, and the run\n"
-      "exits 21 after the rotation. Exit codes: docs/exit-codes.md.");
+      "exits 21 after the rotation. With --offsite, the verified file is then uploaded and checked by a HEAD\n"
+      "(size and SHA-256); a failed upload keeps the local file and the run exits 22 after the rotation\n"
+      "(docs/offsite.md). Exit codes: docs/exit-codes.md.");
   command.action = [&settings]() {
     BackupJobOptions job;
     job.backup = make_backup_options(settings);
@@ -41,6 +43,13 @@ Command add_backup_command(CLI::App& app, GlobalSettings& settings) {
       settings.run.rows = written.rows;
       settings.run.retries = written.retries;
     };
+    if (settings.offsite.enabled()) {
+      job.offsite = make_offsite_options(settings);
+      job.offsite_done = [&settings](const OffsiteCopy& copy) {
+        settings.run.offsite = copy.outcome == OffsiteCopy::Outcome::sent ? "ok" : "failed";
+        settings.run.offsite_message = copy.message;
+      };
+    }
     run_backup_job(job);
     return 0;
   };

@@ -4,8 +4,10 @@
 
 #include "cli.hpp"
 #include "format.hpp"
+#include "ifnbackup/error.hpp"
 #include "ifnbackup/json.hpp"
 #include "ifnbackup/listing.hpp"
+#include "ifnbackup/offsite.hpp"
 
 namespace ifnbackup::cli {
 
@@ -134,6 +136,48 @@ int list_folder(const GlobalSettings& settings) {
   return 0;
 }
 
+// `list --offsite`: our backups in the bucket, each with a HEAD for our SHA-256 header.
+int list_offsite_copies(const GlobalSettings& settings) {
+  if (!settings.offsite.enabled()) {
+    throw Error(ErrorCode::usage, "list --offsite needs the bucket: --offsite s3://BUCKET/PREFIX before 'list'",
+                "set it once as offsite = s3://... in the config file or IFNBACKUP_OFFSITE");
+  }
+  const auto options = make_offsite_options(settings);
+  const std::string prefix = settings.prefix;
+  const auto objects = list_offsite(
+      options,
+      [&prefix](std::string_view name) {
+        auto parsed = parse_backup_name(name, prefix);
+        return parsed && parsed->kind == BackupKind::backup;
+      },
+      true);
+  if (settings.json) {
+    util::JsonWriter json;
+    json.begin_object().field("offsite", options.url).key("objects").begin_array();
+    for (auto it = objects.rbegin(); it != objects.rend(); ++it) {
+      json.begin_object()
+          .field("name", it->name)
+          .field("key", it->key)
+          .field("size", it->size)
+          .field("last_modified", it->last_modified)
+          .field("sha256", it->sha256)
+          .field("has_hash", !it->sha256.empty())
+          .end_object();
+    }
+    json.end_array().field("count", static_cast<std::uint64_t>(objects.size())).end_object();
+    std::cout << json.str() << "\n";
+    return 0;
+  }
+  std::string table = fmt::format("{:<46} {:>10} {:<24}  {}\n", "NAME", "SIZE", "UPLOADED (UTC)", "SHA-256 (ours)");
+  // Newest first, as `list` shows the folder: our names sort by their time.
+  for (auto it = objects.rbegin(); it != objects.rend(); ++it) {
+    table += fmt::format("{:<46} {:>10} {:<24}  {}\n", it->name, human_size(it->size), it->last_modified,
+                         it->sha256.empty() ? "none: not uploaded by ifnbackup, or by a failed run" : it->sha256);
+  }
+  std::cout << table << fmt::format("\n{} backup(s) of ours under {}\n", objects.size(), options.url);
+  return 0;
+}
+
 }  // namespace
 
 Command add_list_command(CLI::App& app, GlobalSettings& settings) {
@@ -142,7 +186,11 @@ Command add_list_command(CLI::App& app, GlobalSettings& settings) {
   command.results_on_stdout = true;
   command.app = app.add_subcommand("list", "List the backups, newest first, with their verification state");
   command.app->add_flag("--json", settings.json, "Machine-readable output (fields: docs/json-output.md)");
-  command.action = [&settings]() { return list_folder(settings); };
+  auto offsite = std::make_shared<bool>(false);
+  command.app->add_flag("--offsite", *offsite,
+                        "List the backups in the --offsite bucket (size, upload time, our SHA-256 header) instead of "
+                        "the folder");
+  command.action = [&settings, offsite]() { return *offsite ? list_offsite_copies(settings) : list_folder(settings); };
   return command;
 }
 

@@ -15,7 +15,9 @@
 #include "format.hpp"
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/i18n.hpp"
+#include "ifnbackup/offsite.hpp"
 #include "ifnbackup/printable.hpp"
+#include "ifnbackup/push.hpp"
 #include "ifnbackup/restore.hpp"
 #include "restore_report.hpp"
 #include "status_line.hpp"
@@ -26,6 +28,7 @@ namespace {
 
 struct RestoreFlags {
   std::string file;
+  bool from_offsite = false;  // file is NAME or latest in the --offsite bucket
   std::string into;
   bool yes = false;
   bool force = false;
@@ -194,9 +197,13 @@ bool ask_oui() {
 void add_restore_flags(CLI::App& app, RestoreFlags& flags) {
   app.add_option("file", flags.file,
                  "Backup file: a path, a name in the backup folder, latest (the newest backup not known to be bad) "
-                 "or latest-safety (the newest safety snapshot)")
+                 "or latest-safety (the newest safety snapshot); with --from-offsite, a name in the bucket or latest")
       ->required();
   app.add_flag("-y,--yes", flags.yes, "Do not ask for OUI (scripts)");
+  app.add_flag("--from-offsite", flags.from_offsite,
+               "The file is NAME (or latest) in the --offsite bucket: downloaded into the backup folder through a "
+               ".partial, checked against the SHA-256 recorded at upload, then restored as any file (works on an "
+               "empty folder)");
   app.add_option("--into", flags.into,
                  "Restore into this database instead (created if missing, at most 64 characters); the "
                  "configured one is untouched")
@@ -257,6 +264,18 @@ RestoreOptions make_restore_options(const GlobalSettings& settings, const Restor
   return options;
 }
 
+// restore --from-offsite: the object downloaded and checked into the backup folder; the restore then verifies
+// it as any file before it touches anything.
+std::filesystem::path fetch_from_offsite(const GlobalSettings& settings, const std::string& which) {
+  if (!settings.offsite.enabled()) {
+    throw Error(ErrorCode::usage, "--from-offsite needs --offsite s3://BUCKET/PREFIX",
+                "give --offsite (or offsite = ... in the config file)");
+  }
+  const auto offsite = make_offsite_options(settings);
+  const std::string name = which == "latest" ? newest_offsite_backup(offsite, settings.prefix) : which;
+  return download_from_offsite(offsite, name, settings.backup_dir).file;
+}
+
 // Logs and shows the plan, then asks for OUI (or takes --yes); the run's metrics learn the file.
 bool confirm_plan(const RestorePlan& plan, GlobalSettings& settings, bool yes) {
   settings.run.file = plan.file.filename().string();
@@ -299,7 +318,10 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
       throw Error(ErrorCode::usage, "no backup folder: restore writes its safety snapshot there",
                   "give --backup-dir or 'backup-dir' in the config file");
     }
-    const RestoreOptions options = make_restore_options(settings, *flags);
+    RestoreOptions options = make_restore_options(settings, *flags);
+    if (flags->from_offsite) {
+      options.file = fetch_from_offsite(settings, flags->file).string();
+    }
     ProgressReporter progress;
     RestoreCallbacks callbacks;
     bool ours = false;

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -108,8 +109,16 @@ void apply_environment_and_config(CLI::App& app, CLI::App* subcommand, GlobalSet
   }
 
   std::vector<CLI::Option*> options = app.get_options();
+  std::set<std::string> global_names;
+  for (auto* option : options) {
+    global_names.insert(option->get_single_name());
+  }
   for (auto* option : subcommand->get_options()) {
-    options.push_back(option);
+    // A command's flag named as a global option (list --offsite) is for the command line only: the
+    // environment and the file set the global option.
+    if (global_names.count(option->get_single_name()) == 0) {
+      options.push_back(option);
+    }
   }
   for (auto* option : options) {
     const std::string name = option->get_single_name();

@@ -92,7 +92,7 @@ int report(const Error& error) {
   return static_cast<int>(error.code());
 }
 
-const std::set<std::string> k_journaled_commands = {"backup", "restore", "verify", "rotate", "drill"};
+const std::set<std::string> k_journaled_commands = {"backup", "restore", "verify", "rotate", "drill", "push"};
 
 // The run's journal line (and, for backup and drill, the metrics file): a failure here is only a warning,
 // the run's own exit code stands.
@@ -139,6 +139,7 @@ int run(int argc, char** argv) {
   GlobalSettings settings;
   add_global_options(app, settings);
   add_retention_options(app, settings);
+  add_offsite_options(app, settings);
 
   std::vector<Command> commands;
   commands.push_back(add_backup_command(app, settings));
@@ -152,6 +153,7 @@ int run(int argc, char** argv) {
   commands.push_back(add_schedule_command(app, settings));
   commands.push_back(add_doctor_command(app, settings));
   commands.push_back(add_key_command(app, settings));
+  commands.push_back(add_push_command(app, settings));
 
   for (auto& command : commands) {
     const std::string footer = command.app->get_footer();

@@ -124,6 +124,12 @@ BackupJobResult run_backup_job(const BackupJobOptions& options) {
   if (options.schema_check) {
     job.schema = check_new_backup(result.file, options.backup);
   }
+  if (options.offsite) {
+    job.offsite = copy_offsite(*options.offsite, result.file);
+    if (options.offsite_done) {
+      options.offsite_done(*job.offsite);
+    }
+  }
   if (options.rotate) {
     job.rotation = rotate_after(options, result.file);
   }
@@ -134,6 +140,12 @@ BackupJobResult run_backup_job(const BackupJobOptions& options) {
                             result.file.filename().string(), job.schema->detail),
                 "fix the object named (a view over a dropped table, a definer that no longer exists...) and "
                 "back up again; the file is kept: its rows can still be loaded by hand");
+  }
+  if (job.offsite && job.offsite->outcome == OffsiteCopy::Outcome::failed) {
+    throw Error(ErrorCode::offsite,
+                fmt::format("the backup {} is complete and verified in {}, but its offsite copy failed: {}",
+                            result.file.filename().string(), options.backup.backup_dir.string(), job.offsite->message),
+                "the local backup is kept; fix the cause, then 'ifnbackup push' (or the next backup) sends it");
   }
   return job;
 }

@@ -325,6 +325,9 @@ std::string format_journal_line(const RunRecord& record) {
   if (record.command == "backup") {
     json.field("retries", record.retries);
   }
+  if (!record.offsite.empty()) {
+    json.field("offsite", record.offsite).field("offsite_message", one_line(record.offsite_message));
+  }
   json.end_object();
   return json.str() + "\n";
 }
@@ -363,6 +366,8 @@ std::optional<RunRecord> parse_journal_line(std::string_view line) {
   take(*fields, "tables_proven", record.tables_proven);
   take(*fields, "restore_ms", record.restore_ms);
   take(*fields, "retries", record.retries);
+  take(*fields, "offsite", record.offsite);
+  take(*fields, "offsite_message", record.offsite_message);
   return record;
 }
 

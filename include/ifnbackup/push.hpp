@@ -1,0 +1,54 @@
+#pragma once
+// Offsite copies of a backup folder's files: the step after a backup, and `ifnbackup push`, which sends
+// what the bucket lacks (the first sync of a folder, a catch-up after an outage).
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ifnbackup/offsite.hpp"
+
+namespace ifnbackup {
+
+// One file's copy: sent now, already there, or failed (the message says why; the local file is untouched).
+struct OffsiteCopy {
+  enum class Outcome { sent, present, failed, skipped };
+  std::string name;
+  Outcome outcome = Outcome::failed;
+  std::string message;
+  std::optional<UploadResult> upload;  // sent
+};
+const char* offsite_outcome_name(OffsiteCopy::Outcome outcome) noexcept;
+
+// Uploads one local file of the folder and checks it with a HEAD; never throws for an offsite failure
+// (the outcome says it), only for an interruption.
+OffsiteCopy copy_offsite(const OffsiteOptions& options, const std::filesystem::path& file);
+
+struct PushOptions {
+  std::filesystem::path backup_dir;
+  std::string prefix;
+  OffsiteOptions offsite;
+  std::string which = "all";  // "all" or one backup's file name
+};
+
+struct PushResult {
+  std::vector<OffsiteCopy> files;  // newest first
+  unsigned sent = 0;
+  unsigned present = 0;
+  unsigned failed = 0;
+  unsigned skipped = 0;  // not verified as good: never sent
+};
+
+// Lists the bucket once, then for each backup of ours in the folder (or the one named) that verifies as
+// good: present when an object of that name has the same size and our SHA-256 header equal to the file's,
+// else uploaded. A file not verified, or verified long ago, is verified first; a bad one is skipped.
+// Throws Error(offsite) when the bucket cannot be listed, Error(not_found) for a name not in the folder.
+PushResult push_backups(const PushOptions& options);
+
+// The newest backup of ours in the bucket (by the time in its name, never one dated in the future) that
+// carries our SHA-256 header. Throws Error(not_found) when there is none, Error(offsite).
+std::string newest_offsite_backup(const OffsiteOptions& options, std::string_view prefix);
+
+}  // namespace ifnbackup

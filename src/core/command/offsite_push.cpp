@@ -1,0 +1,172 @@
+// Offsite copies of the folder's backups: one after a backup, or every missing one (`push`).
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "ifnbackup/catalog.hpp"
+#include "ifnbackup/error.hpp"
+#include "ifnbackup/push.hpp"
+#include "ifnbackup/verification_state.hpp"
+
+namespace ifnbackup {
+namespace {
+
+OffsiteCopy failed_copy(std::string name, const Error& error) {
+  OffsiteCopy copy;
+  copy.name = std::move(name);
+  copy.outcome = OffsiteCopy::Outcome::failed;
+  copy.message = error.hint().empty() ? error.what() : fmt::format("{} (hint: {})", error.what(), error.hint());
+  return copy;
+}
+
+// The file verifies as complete and unaltered now (verified again when never, or long ago).
+bool verifies_good(const CatalogEntry& entry, VerificationState& state, std::string& why) {
+  const auto* record = state.find(entry);
+  if (!record_is_current(record, std::chrono::system_clock::now())) {
+    const auto result = verify_entry(entry, state);
+    try {
+      state.save();
+    } catch (const Error& error) {
+      spdlog::warn("verification of {} not remembered: {}", entry.name, error.what());
+    }
+    why = result.reason;
+    return result.ok();
+  }
+  why = record->reason;
+  return record->status == VerifyStatus::ok || record->status == VerifyStatus::ok_legacy;
+}
+
+}  // namespace
+
+const char* offsite_outcome_name(OffsiteCopy::Outcome outcome) noexcept {
+  switch (outcome) {
+    case OffsiteCopy::Outcome::sent:
+      return "sent";
+    case OffsiteCopy::Outcome::present:
+      return "present";
+    case OffsiteCopy::Outcome::failed:
+      return "failed";
+    case OffsiteCopy::Outcome::skipped:
+      return "skipped";
+  }
+  return "?";
+}
+
+OffsiteCopy copy_offsite(const OffsiteOptions& options, const std::filesystem::path& file) {
+  const std::string name = file.filename().string();
+  try {
+    auto source = open_file_source(file);
+    OffsiteCopy copy;
+    copy.name = name;
+    copy.upload = upload_to_offsite(options, name, *source);
+    const auto& sent = *copy.upload;
+    copy.outcome = OffsiteCopy::Outcome::sent;
+    const double seconds = std::max(0.001, static_cast<double>(sent.duration.count()) / 1000.0);
+    copy.message = fmt::format(
+        "{} uploaded to s3://{}/{} ({:.1f} MiB in {}, {:.1f} s, {:.1f} MiB/s{}), size and SHA-256 {} checked by HEAD",
+        name, parse_offsite_url(options.url).bucket, sent.key, static_cast<double>(sent.bytes) / 1048576.0,
+        sent.parts == 1 ? std::string("one PUT")
+                        : fmt::format("{} parts of {} MiB", sent.parts, sent.part_size / 1048576),
+        seconds, static_cast<double>(sent.bytes) / 1048576.0 / seconds,
+        sent.retries == 0 ? std::string() : fmt::format(", {} request(s) retried", sent.retries), sent.sha256);
+    spdlog::info("offsite: {}", copy.message);
+    return copy;
+  } catch (const Error& error) {
+    if (error.code() == ErrorCode::interrupted) {
+      throw;
+    }
+    auto copy = failed_copy(name, error);
+    spdlog::error("offsite copy of {} failed: {}", name, copy.message);
+    return copy;
+  }
+}
+
+PushResult push_backups(const PushOptions& options) {
+  auto entries = scan_backup_folder(options.backup_dir, options.prefix);
+  std::erase_if(entries, [&](const CatalogEntry& entry) {
+    return entry.kind != BackupKind::backup || (options.which != "all" && entry.name != options.which);
+  });
+  if (options.which != "all" && entries.empty()) {
+    throw Error(ErrorCode::not_found,
+                fmt::format("no backup named {} in {}", options.which, options.backup_dir.string()),
+                "give a backup's file name as 'ifnbackup list' shows it, or 'all'");
+  }
+  // One listing (every page) says what the bucket holds; a HEAD then reads our header of a candidate.
+  std::map<std::string, OffsiteObject> remote;
+  for (auto& object : list_offsite(options.offsite, {}, false)) {
+    remote.emplace(object.name, std::move(object));
+  }
+  auto state = VerificationState::load(options.backup_dir);
+  PushResult result;
+  for (const auto& entry : entries) {
+    std::string why;
+    if (!verifies_good(entry, state, why)) {
+      OffsiteCopy copy;
+      copy.name = entry.name;
+      copy.outcome = OffsiteCopy::Outcome::skipped;
+      copy.message = fmt::format("{} does not verify ({}): not sent", entry.name, why);
+      spdlog::warn("offsite: {}", copy.message);
+      ++result.skipped;
+      result.files.push_back(std::move(copy));
+      continue;
+    }
+    try {
+      if (auto found = remote.find(entry.name); found != remote.end() && found->second.size == entry.size) {
+        const auto head = head_offsite(options.offsite, entry.name);
+        auto source = open_file_source(entry.path);
+        const std::string local = sha256_of_source(*source);
+        if (head && head->size == entry.size && head->sha256 == local) {
+          OffsiteCopy copy;
+          copy.name = entry.name;
+          copy.outcome = OffsiteCopy::Outcome::present;
+          copy.message = fmt::format("{} is already offsite (same size and SHA-256)", entry.name);
+          spdlog::info("offsite: {}", copy.message);
+          ++result.present;
+          result.files.push_back(std::move(copy));
+          continue;
+        }
+      }
+    } catch (const Error& error) {
+      if (error.code() == ErrorCode::interrupted) {
+        throw;
+      }
+      ++result.failed;
+      result.files.push_back(failed_copy(entry.name, error));
+      continue;
+    }
+    auto copy = copy_offsite(options.offsite, entry.path);
+    ++(copy.outcome == OffsiteCopy::Outcome::sent ? result.sent : result.failed);
+    result.files.push_back(std::move(copy));
+  }
+  return result;
+}
+
+std::string newest_offsite_backup(const OffsiteOptions& options, std::string_view prefix) {
+  const auto now = std::chrono::system_clock::now();
+  std::optional<BackupName> newest_name;
+  std::string newest;
+  for (const auto& object : list_offsite(options, {}, false)) {
+    const auto parsed = parse_backup_name(object.name, prefix);
+    if (!parsed || parsed->kind != BackupKind::backup || dated_in_future(parsed->timestamp, now)) {
+      continue;
+    }
+    if (!newest_name || parsed->timestamp > newest_name->timestamp) {
+      // Only a copy we uploaded and checked counts.
+      const auto head = head_offsite(options, object.name);
+      if (head && head->sha256.size() == 64) {
+        newest_name = parsed;
+        newest = object.name;
+      }
+    }
+  }
+  if (newest.empty()) {
+    throw Error(ErrorCode::not_found, fmt::format("no backup of ours (prefix {}) in {}", prefix, options.url),
+                "'ifnbackup list --offsite' shows what is there; check --offsite and --prefix");
+  }
+  return newest;
+}
+
+}  // namespace ifnbackup

@@ -1,0 +1,100 @@
+// A download: streamed into a .partial of the backup folder, hashed as it is written, renamed only when
+// it matches the size and SHA-256 recorded at upload. Nothing else in the folder is touched.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "ifnbackup/error.hpp"
+#include "ifnbackup/offsite.hpp"
+#include "io/atomic_file.hpp"
+#include "offsite/objects.hpp"
+#include "util/sha256.hpp"
+
+namespace ifnbackup {
+
+DownloadResult download_from_offsite(const OffsiteOptions& options, std::string_view name,
+                                     const std::filesystem::path& dir) {
+  if (name.empty() || name.find('/') != std::string_view::npos || name == "." || name == "..") {
+    throw Error(ErrorCode::usage, fmt::format("'{}' is not a backup's file name", name),
+                "give a name as 'ifnbackup list --offsite' shows it, or latest");
+  }
+  offsite::S3Client client(options, offsite::load_credentials(options.profile));
+  const auto object = offsite::head_object(client, name);
+  if (!object) {
+    throw Error(ErrorCode::not_found,
+                fmt::format("no object {} in s3://{}", client.location().key_of(name), client.location().bucket),
+                "'ifnbackup list --offsite' shows the backups there");
+  }
+  if (object->sha256.size() != 64) {
+    throw Error(ErrorCode::corrupt,
+                fmt::format("{} has no SHA-256 of ours ({}): it was not uploaded by ifnbackup", object->key,
+                            k_offsite_sha256_header),
+                "download it by hand (aws s3 cp) and restore the file, after checking where it comes from");
+  }
+  DownloadResult result;
+  result.file = dir / std::string(name);
+  result.bytes = object->size;
+  result.sha256 = object->sha256;
+  std::error_code ec;
+  if (std::filesystem::exists(result.file, ec)) {
+    auto source = open_file_source(result.file);
+    if (sha256_of_source(*source) == object->sha256) {
+      result.already_there = true;
+      spdlog::info("{} is already in {} with the offsite copy's SHA-256: not downloaded", name, dir.string());
+      return result;
+    }
+    throw Error(ErrorCode::io,
+                fmt::format("{} exists and differs from the offsite copy {}", result.file.string(), object->key),
+                "move the local file away, or restore it as it is");
+  }
+  io::ensure_private_folder(dir);
+  io::AtomicFile file(result.file);
+  util::Sha256 sha;
+  std::uint64_t written = 0;
+  offsite::S3Request get;
+  get.key = object->key;
+  get.what = fmt::format("download of {}", object->key);
+  get.sink = [&](const char* data, std::size_t size) {
+    sha.update(data, size);
+    written += size;
+    while (size > 0) {
+      const ssize_t done = ::write(file.fd(), data, size);
+      if (done < 0) {
+        if (errno == EINTR) {
+          continue;
+        }
+        throw Error(ErrorCode::io,
+                    fmt::format("cannot write {}: {}", file.partial_path().string(), std::strerror(errno)));
+      }
+      data += done;
+      size -= static_cast<std::size_t>(done);
+    }
+  };
+  try {
+    client.perform(get);
+  } catch (const Error& error) {
+    if (written > 0 && error.code() == ErrorCode::offsite) {
+      throw Error(ErrorCode::offsite,
+                  fmt::format("{} broke after {} of {} bytes: {}", get.what, written, object->size, error.what()),
+                  "the .partial file was removed; run the command again");
+    }
+    throw;
+  }
+  const std::string got = util::Sha256::hex(sha.finish());
+  if (written != object->size || got != object->sha256) {
+    throw Error(ErrorCode::corrupt,
+                fmt::format("{} downloaded as {} bytes with SHA-256 {}, but was uploaded as {} bytes with {}",
+                            object->key, written, got, object->size, object->sha256),
+                "nothing was restored; try again, and check the bucket (another writer, a provider fault)");
+  }
+  file.commit();
+  spdlog::info("downloaded {} to {} ({:.1f} MiB), SHA-256 {} as uploaded", object->key, result.file.string(),
+               static_cast<double>(written) / 1048576.0, got);
+  return result;
+}
+
+}  // namespace ifnbackup
