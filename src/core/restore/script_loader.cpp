@@ -513,10 +513,14 @@ LoadStats ScriptLoad::run() {
   report(true);
   auto& phases = m_stats.phases;
   phases.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  spdlog::log(m_settings.phase == "schema check" ? spdlog::level::debug : spdlog::level::info,
+  // "restore phases:", as scripts/bench reads it.
+  const char* load = m_settings.step == RestoreStep::checking_schema ? "schema check"
+                     : m_settings.step == RestoreStep::rolling_back  ? "rollback"
+                                                                     : "restore";
+  spdlog::log(m_settings.step == RestoreStep::checking_schema ? spdlog::level::debug : spdlog::level::info,
               "{} phases: {:.1f} s: rows {:.1f} s, indexes and foreign keys {:.1f} s{}, tables and settings {:.1f} s, "
               "views, routines, triggers and events {:.1f} s",
-              m_settings.phase, phases.total_seconds, phases.rows_seconds(), phases.keys_seconds,
+              load, phases.total_seconds, phases.rows_seconds(), phases.keys_seconds,
               phases.slowest_keys.empty()
                   ? std::string()
                   : fmt::format(" (longest {:.1f} s: {})", phases.slowest_keys_seconds, phases.slowest_keys),
