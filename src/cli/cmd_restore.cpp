@@ -1,6 +1,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -174,7 +175,8 @@ void print_plan(const RestorePlan& plan) {
   StatusLine::instance().print(printable(out));  // server version, names and paths come from outside
 }
 
-// `word` as one shell word: bare when it is plain, else in single quotes.
+// `word` as one shell word: bare when it is plain, else in single quotes; with a control byte,
+// which the terminal must not get raw, in $'...' with that byte as \xHH (bash, zsh, ksh).
 std::string shell_word(const std::string& word) {
   const bool plain = !word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
@@ -183,11 +185,33 @@ std::string shell_word(const std::string& word) {
   if (plain) {
     return word;
   }
+  const bool control = std::any_of(word.begin(), word.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) == 0x7f;
+  });
+  if (control) {
+    std::string quoted = "$'";
+    for (const char c : word) {
+      const auto byte = static_cast<unsigned char>(c);
+      quoted += byte < 0x20 || byte == 0x7f ? fmt::format("\\x{:02x}", byte)
+                : c == '\'' || c == '\\'    ? std::string{'\\', c}
+                                            : std::string(1, c);
+    }
+    return quoted + "'";
+  }
   std::string quoted = "'";
   for (const char c : word) {
     quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
   }
   return quoted + "'";
+}
+
+// `name` as a MariaDB identifier.
+std::string backquoted(const std::string& name) {
+  std::string quoted = "`";
+  for (const char c : name) {
+    quoted += c == '`' ? std::string("``") : std::string(1, c);
+  }
+  return quoted + "`";
 }
 
 // The command that puts the target back as it was before this restore, from its safety snapshot, with
@@ -232,9 +256,12 @@ std::string undo_command(const GlobalSettings& settings, const RestoreResult& re
 bool ask_oui() {
   StatusLine::instance().print(tr("Type OUI (in capitals) to go on: "));
   std::string answer;
+  errno = 0;
   if (!std::getline(std::cin, answer)) {
     StatusLine::instance().print("\n");
-    spdlog::error("{}", tr("no answer (end of input)"));
+    if (errno != EINTR) {  // Ctrl-C: the restore says it was interrupted
+      spdlog::error("{}", tr("no answer (end of input)"));
+    }
     return false;
   }
   // Exactly OUI: "oui", "OUI " or "yes" are refused, so a stray keystroke never restores.
@@ -350,9 +377,11 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
     ProgressReporter progress;
     RestoreCallbacks callbacks;
     bool ours = false;
+    std::vector<std::string> new_tables;
     callbacks.confirm = [&](const RestorePlan& plan) {
       progress.finish();  // the verification's line goes before the plan and the question
       ours = plan.verification.status == VerifyStatus::ok;
+      new_tables = plan.new_tables;
       return confirm_plan(plan, settings, flags->yes);
     };
     if (!settings.quiet) {
@@ -371,6 +400,15 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
         end +=
             trf("To put '{}' back as it was before this restore (from its safety snapshot):", result.target_database) +
             "\n  " + undo_command(settings, result, !flags->into.empty()) + "\n";
+      }
+      if (!new_tables.empty()) {
+        // The snapshot holds the chosen tables that existed; those the restore created go by hand.
+        std::string drop;
+        for (const auto& table : new_tables) {
+          drop += (drop.empty() ? "" : ", ") + backquoted(result.target_database) + "." + backquoted(table);
+        }
+        end += tr("The tables this restore created, which its safety snapshot does not hold, are dropped by:") +
+               std::string("\n  DROP TABLE ") + drop + ";\n";
       }
       StatusLine::instance().print(printable(end));
     }
