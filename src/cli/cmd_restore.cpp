@@ -225,23 +225,28 @@ std::string undo_command(const GlobalSettings& settings, const RestoreResult& re
       words.push_back(value);
     }
   };
+  // A path as given is relative to where this run was started: absolute, it works from anywhere.
+  const auto add_path = [&add](const char* option, const std::string& path) {
+    std::error_code ec;
+    const auto absolute = path.empty() ? std::filesystem::path() : std::filesystem::absolute(path, ec);
+    add(option, ec ? path : absolute.string());
+  };
   const auto& c = settings.connection;
-  add("--config", settings.config_file);
-  add("--defaults-file", c.defaults_file);
-  add("--password-file", c.password_file);
+  add_path("--config", settings.config_file);
+  add_path("--defaults-file", c.defaults_file);
+  add_path("--password-file", c.password_file);
   add("--host", c.host);
   add("--port", c.port == 0 ? std::string() : std::to_string(c.port));
-  add("--socket", c.socket);
+  add_path("--socket", c.socket);
   add("--user", c.user);
   add("--ssl-mode", c.ssl_mode);
-  add("--ssl-ca", c.ssl_ca);
-  std::error_code ec;
-  const auto folder = std::filesystem::absolute(settings.backup_dir, ec);
-  add("--backup-dir", ec ? settings.backup_dir : folder.string());
-  add("--log-dir", settings.log_dir);
-  add("--signing-key", settings.signing_key);
+  add_path("--ssl-ca", c.ssl_ca);
+  add_path("--backup-dir", settings.backup_dir);
+  add_path("--log-dir", settings.log_dir);
+  add_path("--signing-key", settings.signing_key);
   add("--database", c.database);
   words.emplace_back("restore");
+  std::error_code ec;
   words.push_back(std::filesystem::absolute(result.safety_snapshot, ec).string());
   if (into) {
     add("--into", result.target_database);

@@ -3,7 +3,8 @@
 # characters (CJK, two columns each) on an 80-column terminal, whose status line must be cut to the
 # columns, not the characters, or it wraps and cannot be erased; Ctrl-C at the question, which is an
 # interruption (exit 8), not a refusal; a --tables restore that created a table, whose undo must drop
-# it too; a database whose name holds a control byte, whose undo command must work as printed.
+# it too; a database whose name holds a control byte, and paths given relative, with which the undo
+# command must work as printed (from any folder).
 set -uo pipefail
 # shellcheck source=tests/cli/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -116,5 +117,23 @@ run bash -c "echo OUI | ${undo}"
 expect_eq "the printed undo command exits 0" 0 "${CLI_LAST_EXIT}"
 expect_eq "... and put the row back" 2 "$(sql -e "SELECT COUNT(*) FROM \`${db}\`.t")"
 sql -e "DROP DATABASE \`${db}\`" || true
+
+# 5. Relative paths (--defaults-file, --backup-dir): the undo command works from another folder.
+db=$(cli_unique_db rel)
+cli_create_db "${db}" || fail "create ${db}"
+sql "${db}" -e "CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (1)" || fail "load ${db}"
+mkdir -p "${CLI_WORK}/here/conf" && install -m 0600 "${IFNBACKUP_TEST_DEFAULTS_FILE}" "${CLI_WORK}/here/conf/client.cnf"
+rel() {
+    (cd "${CLI_WORK}/here" && ifnbackup --defaults-file conf/client.cnf --database "${db}" --backup-dir rel-backups "$@")
+}
+check "backup with relative paths" rel backup -q
+sql -e "INSERT INTO \`${db}\`.t VALUES (2)" || fail "change it"
+run rel restore latest --yes
+expect_eq "restore with relative paths exits 0" 0 "${CLI_LAST_EXIT}"
+undo=$(grep -A1 "back as it was before this restore" <<< "${CLI_LAST_ERR}" | tail -1 | sed 's/^ *//')
+expect_contains "the undo gives the option file's absolute path" "--defaults-file ${CLI_WORK}/here/conf/client.cnf" "${undo}"
+run bash -c "cd / && echo OUI | ${undo}"
+expect_eq "the printed undo command works from another folder" 0 "${CLI_LAST_EXIT}"
+expect_eq "... and put the row back" 2 "$(sql -e "SELECT COUNT(*) FROM \`${db}\`.t")"
 
 cli_finish
