@@ -65,6 +65,9 @@ struct RestorePlan {
   bool trust_unsigned = false;
   std::vector<std::string> tables;  // --tables: only these are replaced (empty: everything)
   bool some_tables_file = false;    // the file holds some tables only (a --tables safety snapshot)
+  // --tables into an existing database: the chosen tables it does not hold now. The restore creates
+  // them; its safety snapshot cannot hold them, so undoing the restore means dropping them too.
+  std::vector<std::string> new_tables;
   // The source database's collation as the file records it (empty: not recorded); a database the
   // restore creates gets it. An existing target keeps its own (target_collation), shown when they differ.
   std::string database_collation;

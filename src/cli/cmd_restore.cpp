@@ -1,6 +1,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -178,12 +179,24 @@ void print_plan(const RestorePlan& plan) {
   StatusLine::instance().print(printable(out));  // server version, names and paths come from outside
 }
 
+// `name` as a MariaDB identifier.
+std::string backquoted(const std::string& name) {
+  std::string quoted = "`";
+  for (const char c : name) {
+    quoted += c == '`' ? std::string("``") : std::string(1, c);
+  }
+  return quoted + "`";
+}
+
 bool ask_oui() {
   StatusLine::instance().print(tr("Type OUI (in capitals) to go on: "));
   std::string answer;
+  errno = 0;
   if (!std::getline(std::cin, answer)) {
     StatusLine::instance().print("\n");
-    spdlog::error("{}", tr("no answer (end of input)"));
+    if (errno != EINTR) {  // Ctrl-C: the restore says it was interrupted
+      spdlog::error("{}", tr("no answer (end of input)"));
+    }
     return false;
   }
   // Exactly OUI: "oui", "OUI " or "yes" are refused, so a stray keystroke never restores.
@@ -325,9 +338,11 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
     ProgressReporter progress;
     RestoreCallbacks callbacks;
     bool ours = false;
+    std::vector<std::string> new_tables;
     callbacks.confirm = [&](const RestorePlan& plan) {
       progress.finish();  // the verification's line goes before the plan and the question
       ours = plan.verification.status == VerifyStatus::ok;
+      new_tables = plan.new_tables;
       return confirm_plan(plan, settings, flags->yes);
     };
     if (!settings.quiet) {
@@ -346,6 +361,15 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
         end +=
             trf("To put '{}' back as it was before this restore (from its safety snapshot):", result.target_database) +
             "\n  " + result.undo_command + "\n";
+      }
+      if (!new_tables.empty()) {
+        // The snapshot holds the chosen tables that existed; those the restore created go by hand.
+        std::string drop;
+        for (const auto& table : new_tables) {
+          drop += (drop.empty() ? "" : ", ") + backquoted(result.target_database) + "." + backquoted(table);
+        }
+        end += tr("The tables this restore created, which its safety snapshot does not hold, are dropped by:") +
+               std::string("\n  DROP TABLE ") + drop + ";\n";
       }
       StatusLine::instance().print(printable(end));
     }

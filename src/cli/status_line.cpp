@@ -3,7 +3,10 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+
+#include "ifnbackup/printable.hpp"
 
 namespace ifnbackup::cli {
 
@@ -17,14 +20,56 @@ std::size_t terminal_width() {
   return 80;
 }
 
-// `text` cut to `columns` characters (UTF-8: a character is a lead byte and its continuation bytes).
-std::string cut_to(std::string text, std::size_t columns) {
-  std::size_t characters = 0;
-  for (std::size_t at = 0; at < text.size(); ++at) {
-    if ((static_cast<unsigned char>(text[at]) & 0xC0) != 0x80 && ++characters > columns) {
+// The columns a terminal gives code point `c`: 2 for the East Asian wide and fullwidth ranges and
+// the emoji, 1 otherwise. Erring wide only makes the line shorter; erring narrow would wrap it.
+std::size_t columns_of(char32_t c) {
+  const bool wide = (c >= 0x1100 && c <= 0x115F) || c == 0x2329 || c == 0x232A || (c >= 0x2E80 && c <= 0xA4CF) ||
+                    (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xF900 && c <= 0xFAFF) || (c >= 0xFE10 && c <= 0xFE19) ||
+                    (c >= 0xFE30 && c <= 0xFE6F) || (c >= 0xFF00 && c <= 0xFF60) || (c >= 0xFFE0 && c <= 0xFFE6) ||
+                    (c >= 0x1F000 && c <= 0x1FAFF) || (c >= 0x20000 && c <= 0x3FFFD);
+  return wide ? 2 : 1;
+}
+
+// The length in bytes of the well-formed UTF-8 character at `at` and its code point; 0 when the
+// bytes there are not one (the terminal shows a replacement character for each such byte).
+std::size_t utf8_at(std::string_view text, std::size_t at, char32_t& c) {
+  const auto lead = static_cast<unsigned char>(text[at]);
+  const std::size_t length = lead < 0x80                    ? 1
+                             : lead >= 0xC2 && lead <= 0xDF ? 2
+                             : lead >= 0xE0 && lead <= 0xEF ? 3
+                             : lead >= 0xF0 && lead <= 0xF4 ? 4
+                                                            : 0;
+  if (length == 0 || at + length > text.size()) {
+    return 0;
+  }
+  c = length == 1 ? lead : lead & (0x7F >> length);
+  for (std::size_t i = 1; i < length; ++i) {
+    const auto next = static_cast<unsigned char>(text[at + i]);
+    if ((next & 0xC0) != 0x80) {
+      return 0;
+    }
+    c = (c << 6) | (next & 0x3F);
+  }
+  return length;
+}
+
+// `text` on one line (a line break, a tab or a control byte would move the cursor: the line could
+// not be erased), cut to what fits in `columns` columns of the terminal, never inside a character.
+std::string one_line_cut_to(std::string_view raw, std::size_t columns) {
+  std::string text = printable(raw);
+  std::replace(text.begin(), text.end(), '\n', ' ');
+  std::replace(text.begin(), text.end(), '\t', ' ');
+  std::size_t used = 0;
+  for (std::size_t at = 0; at < text.size();) {
+    char32_t c = 0;
+    const std::size_t length = utf8_at(text, at, c);
+    const std::size_t width = length == 0 ? 1 : columns_of(c);
+    if (used + width > columns) {
       text.resize(at);
       break;
     }
+    used += width;
+    at += length == 0 ? 1 : length;
   }
   return text;
 }
@@ -70,7 +115,7 @@ void StatusLine::show(std::string text) {
   }
   const std::lock_guard lock(m_mutex);
   // One column short of the width: a line that fills it leaves the cursor past the edge.
-  m_text = cut_to(std::move(text), terminal_width() - 1);
+  m_text = one_line_cut_to(text, terminal_width() - 1);
   erase();
   draw();
 }

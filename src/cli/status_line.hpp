@@ -16,8 +16,9 @@ class StatusLine {
   static StatusLine& instance();
 
   bool on_terminal() const noexcept { return m_tty; }
-  // Shows `text` (cut to the terminal's width: a wrapped line could not be erased); not a terminal:
-  // nothing.
+  // Shows `text` on one line: control bytes escaped, line breaks and tabs made spaces, cut to the
+  // terminal's width in columns (a wide character takes two): a wrapped line could not be erased. Not
+  // a terminal: nothing.
   void show(std::string text);
   // Erases the line for good (the step it told of is over).
   void close();

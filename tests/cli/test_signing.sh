@@ -106,7 +106,7 @@ expect_exit "IFNBACKUP_TRUST_UNSIGNED does not stand for --trust-unsigned (comma
 run ifn "${ours}" restore --yes --trust-unsigned "${old_file}" </dev/null
 expect_exit "restore --trust-unsigned of the unknown key's backup" 0
 expect_contains "the plan says who signed and why it is accepted" \
-    "signature : UNKNOWN key ${theirs_fingerprint} (neither this machine's nor trusted); accepted because of --trust-unsigned" \
+    "signature        UNKNOWN key ${theirs_fingerprint} (neither this machine's nor trusted); accepted because of --trust-unsigned" \
     "${CLI_LAST_ERR}"
 if marked; then
     fail "the database was restored (the table made after the backup is gone)"
@@ -126,13 +126,13 @@ expect_exit "key trust of a line whose fingerprint does not match its key" 2
 mark_database
 run ifn "${ours}" restore --yes "${old_file}" </dev/null
 expect_exit "restore of the old machine's backup once its key is trusted" 0
-expect_contains "the plan names the trusted key" "signature : trusted key ${theirs_fingerprint}" "${CLI_LAST_ERR}"
+expect_contains "the plan names the trusted key" "signature        trusted key ${theirs_fingerprint}" "${CLI_LAST_ERR}"
 
 # --- the safety snapshots are ours: latest-safety restores without a flag
 check "restores took safety snapshots" test -n "$(snapshots)"
 run ifn "${ours}" restore --yes latest-safety </dev/null
 expect_exit "restore latest-safety" 0
-expect_contains "the safety snapshot is signed by our key" "signature : ours (key ${fingerprint})" "${CLI_LAST_ERR}"
+expect_contains "the safety snapshot is signed by our key" "signature        ours (key ${fingerprint})" "${CLI_LAST_ERR}"
 
 # --- decompressed and compressed again by another tool (no stored tail): still ours, verified whole
 gunzip -c "${backups}/${file}" >"${CLI_WORK}/full.sql"
@@ -164,7 +164,7 @@ check "nothing was touched by the refused format 3 file" marked
 run ifn "${ours}" restore --yes --trust-unsigned "${CLI_WORK}/format3.sql.gz" </dev/null
 expect_exit "restore --trust-unsigned of the format 3 file" 0
 expect_contains "the plan says unsigned, accepted" \
-    "signature : unsigned (format 3, before backups were signed); accepted because of --trust-unsigned" "${CLI_LAST_ERR}"
+    "signature        unsigned (format 3, before backups were signed); accepted because of --trust-unsigned" "${CLI_LAST_ERR}"
 
 # --- a mysqldump file claims nothing: it restores, unsigned
 if command -v mariadb-dump >/dev/null 2>&1; then
@@ -172,7 +172,7 @@ if command -v mariadb-dump >/dev/null 2>&1; then
         | gzip -c >"${CLI_WORK}/legacy.sql.gz"
     run ifn "${ours}" restore --yes "${CLI_WORK}/legacy.sql.gz" </dev/null
     expect_exit "restore of a mysqldump file" 0
-    expect_contains "the plan says it is unsigned (mysqldump)" "signature : unsigned (mysqldump)" "${CLI_LAST_ERR}"
+    expect_contains "the plan says it is unsigned (mysqldump)" "signature        unsigned (mysqldump)" "${CLI_LAST_ERR}"
 else
     fail "mariadb-dump is not installed: the mysqldump case cannot run"
 fi

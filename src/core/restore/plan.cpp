@@ -1,5 +1,7 @@
 // The plan of a restore, shown to the operator before anything is touched: the target, the file
 // verified and judged, the tables it replaces, what the server says.
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -124,7 +126,13 @@ void plan_server(RestorePlan& plan, const RestoreOptions& options) {
     plan.target_now = what_it_holds(*server, plan.target_database, plan.tables);
   }
   if (plan.target_exists && !plan.tables.empty()) {
-    existing_tables(*server, plan.target_database, plan.tables);  // refuses views and sequences now
+    // Refuses views and sequences now; the chosen tables missing are created by the restore.
+    const auto existing = existing_tables(*server, plan.target_database, plan.tables);
+    for (const auto& table : plan.tables) {
+      if (std::find(existing.begin(), existing.end(), table) == existing.end()) {
+        plan.new_tables.push_back(table);
+      }
+    }
   }
   // Asked now, before the question: an account that may not do it learns so with nothing changed.
   plan.no_binlog = options.no_binlog;

@@ -114,7 +114,17 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
   // 3. The plan, and the operator's answer.
   restore::plan_server(plan, options);
   const std::vector<StepTime> verified = clock.finish();  // the time spent reading the plan is no step
+  // Ctrl-C during the verification stops here, not after a plan and a question the operator no
+  // longer wants; at the question, it is an interruption too, not a refusal.
+  const auto stop_if_interrupted = [] {
+    if (util::interrupt_requested()) {
+      throw Error(ErrorCode::interrupted, "restore interrupted (SIGINT or SIGTERM) before anything was changed",
+                  "run the restore again when you want it");
+    }
+  };
+  stop_if_interrupted();
   if (!callbacks.confirm || !callbacks.confirm(plan)) {
+    stop_if_interrupted();
     throw Error(ErrorCode::aborted, "restore aborted: not confirmed; nothing was changed",
                 "type OUI (in capitals) at the question, or give --yes in scripts");
   }

@@ -80,21 +80,27 @@ std::string snapshot_restore_command(const RestorePlan& plan, const RestoreOptio
       command += fmt::format(" {} {}", option, util::shell_word(value));
     }
   };
+  // A path as given is relative to where this run was started: absolute, it works from anywhere.
+  const auto add_path = [&add](std::string_view option, const std::string& path) {
+    std::error_code ec;
+    const auto absolute = path.empty() ? std::filesystem::path() : std::filesystem::absolute(path, ec);
+    add(option, ec ? path : absolute.string());
+  };
   const auto& c = options.connection;
-  add("--defaults-file", c.defaults_file);
+  add_path("--defaults-file", c.defaults_file);
   add("--host", c.host);
   add("--port", c.port == 0 ? std::string() : std::to_string(c.port));
-  add("--socket", c.socket);
+  add_path("--socket", c.socket);
   add("--user", c.user);
-  add("--password-file", c.password_file);
+  add_path("--password-file", c.password_file);
   add("--ssl-mode", c.ssl_mode);
-  add("--ssl-ca", c.ssl_ca);
-  add("--ssl-cert", c.ssl_cert);
-  add("--ssl-key", c.ssl_key);
+  add_path("--ssl-ca", c.ssl_ca);
+  add_path("--ssl-cert", c.ssl_cert);
+  add_path("--ssl-key", c.ssl_key);
   add("--ssl-fingerprint", c.ssl_fingerprint);
   add("--database", plan.target_database);
   add("--backup-dir", std::filesystem::absolute(options.backup_dir).string());
-  add("--signing-key", options.signing.key_file.string());
+  add_path("--signing-key", options.signing.key_file.string());
   command += " restore " + util::shell_word(std::filesystem::absolute(snapshot.file).string());
   if (options.no_binlog) {
     command += " --no-binlog";
