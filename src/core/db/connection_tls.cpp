@@ -1,0 +1,135 @@
+#include "db/connection_tls.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include <fmt/format.h>
+
+#include "db/server_certificate.hpp"
+#include "ifnbackup/error.hpp"
+
+namespace ifnbackup::db {
+
+namespace {
+
+std::string upper(std::string text) {
+  for (auto& c : text) {
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return text;
+}
+
+}  // namespace
+
+// What makes TLS required, for the message: REQUIRED, VERIFY_CA or VERIFY_IDENTITY (any case), a
+// pinned certificate or a client certificate; empty when TLS is not required.
+std::string tls_requirement(const ConnectionOptions& options) {
+  const std::string mode = upper(options.ssl_mode);
+  if (mode == "REQUIRED" || mode == "VERIFY_CA" || mode == "VERIFY_IDENTITY") {
+    return "--ssl-mode " + options.ssl_mode;
+  }
+  if (!options.ssl_fingerprint.empty()) {
+    return "--ssl-fingerprint";
+  }
+  return options.ssl_cert.empty() ? std::string() : std::string("--ssl-cert");
+}
+
+namespace {
+
+// Where the system keeps its CA certificates (Debian's ca-certificates, OpenSSL's default folder).
+constexpr const char* k_system_ca_folder = "/etc/ssl/certs";
+
+// --ssl-fingerprint: the certificate is read before connecting and judged by its SHA-256; Connector/C
+// 3.3 then pins that same certificate by its SHA-1 during the real handshake, before the password goes
+// out, so the connection cannot be handed another certificate between the two.
+void pin_server_certificate(MYSQL* mysql, const ConnectionOptions& options, unsigned timeout_seconds) {
+  const std::string wanted = db::normalise_sha256_fingerprint(options.ssl_fingerprint);
+  if (wanted.empty()) {
+    throw Error(
+        ErrorCode::usage, fmt::format("--ssl-fingerprint '{}' is not a SHA-256 fingerprint", options.ssl_fingerprint),
+        "give the 64 hex digits (colons allowed) of: openssl x509 -noout -fingerprint -sha256 -in server-cert.pem");
+  }
+  if (options.host.empty() || (options.host == "localhost" && !options.socket.empty())) {
+    throw Error(ErrorCode::usage, "--ssl-fingerprint needs the server's TCP address in --host (and --port)",
+                "the certificate is read over TCP before connecting; give --host and --port on the command line, in "
+                "IFNBACKUP_HOST or in the config file");
+  }
+  const unsigned port = options.port != 0 ? options.port : 3306;
+  const auto certificate = db::fetch_server_certificate(options.host, port, timeout_seconds);
+  if (certificate.sha256 != wanted) {
+    throw Error(ErrorCode::connection,
+                fmt::format("cannot connect to {}:{}: its TLS certificate has SHA-256 fingerprint {}, not the one of "
+                            "--ssl-fingerprint ({})",
+                            options.host, port, certificate.sha256, wanted),
+                fmt::format("if the server's certificate was renewed, check the new one and pin it (openssl s_client "
+                            "-connect {}:{} -starttls mysql </dev/null | openssl x509 -noout -fingerprint -sha256); "
+                            "otherwise something between you and the server shows another certificate: do not go on",
+                            options.host, port));
+  }
+  mysql_optionsv(mysql, MARIADB_OPT_TLS_PEER_FP, certificate.sha1.c_str());
+}
+
+}  // namespace
+
+void set_ssl_options(MYSQL* mysql, const ConnectionOptions& options, unsigned timeout_seconds) {
+  const std::string mode = upper(options.ssl_mode);
+  if (!(mode.empty() || mode == "DISABLED" || mode == "PREFERRED" || mode == "REQUIRED" || mode == "VERIFY_CA" ||
+        mode == "VERIFY_IDENTITY")) {
+    throw Error(ErrorCode::usage, fmt::format("unknown --ssl-mode '{}'", options.ssl_mode),
+                "use DISABLED, PREFERRED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY");
+  }
+  const bool client_certificate = !options.ssl_cert.empty() || !options.ssl_key.empty();
+  if (mode == "DISABLED" && (client_certificate || !options.ssl_fingerprint.empty())) {
+    throw Error(ErrorCode::usage, "--ssl-mode DISABLED contradicts --ssl-cert, --ssl-key and --ssl-fingerprint",
+                "leave --ssl-mode out, or give REQUIRED, VERIFY_CA or VERIFY_IDENTITY");
+  }
+  if (!options.ssl_key.empty() && options.ssl_cert.empty()) {
+    throw Error(ErrorCode::usage, "--ssl-key without --ssl-cert", "give the client certificate with --ssl-cert");
+  }
+  if (!options.ssl_key.empty()) {
+    check_private_file(options.ssl_key, "client key file");
+  }
+  if (!options.ssl_ca.empty()) {
+    mysql_optionsv(mysql, MYSQL_OPT_SSL_CA, options.ssl_ca.c_str());
+  }
+  if (!options.ssl_cert.empty()) {
+    mysql_optionsv(mysql, MYSQL_OPT_SSL_CERT, options.ssl_cert.c_str());
+    mysql_optionsv(mysql, MYSQL_OPT_SSL_KEY, (options.ssl_key.empty() ? options.ssl_cert : options.ssl_key).c_str());
+  }
+  my_bool on = 1;
+  if (!tls_requirement(options).empty()) {
+    mysql_optionsv(mysql, MYSQL_OPT_SSL_ENFORCE, &on);
+  }
+  // Connector/C 3.3 checks the certificate's chain whenever it has a CA (file or folder) and its
+  // names only under MYSQL_OPT_SSL_VERIFY_SERVER_CERT: VERIFY_CA is a CA and no name check.
+  if (mode == "VERIFY_CA" && options.ssl_ca.empty()) {
+    mysql_optionsv(mysql, MYSQL_OPT_SSL_CAPATH, k_system_ca_folder);
+  }
+  if (mode == "VERIFY_IDENTITY") {
+    mysql_optionsv(mysql, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
+  }
+  if (!options.ssl_fingerprint.empty()) {
+    pin_server_certificate(mysql, options, timeout_seconds);
+  }
+}
+
+// The next step after a refused TLS handshake: certificates, CA and names, not ports.
+std::string tls_hint(const std::string& message, const ConnectionOptions& options) {
+  if (message.find("Fingerprint") != std::string::npos) {
+    return "the server's certificate changed since it was read for --ssl-fingerprint: run again, and if this "
+           "repeats something between you and the server shows another certificate";
+  }
+  if (message.find("Validation of SSL server certificate") != std::string::npos) {
+    return fmt::format(
+        "the server's certificate does not carry the name '{}' (--ssl-mode VERIFY_IDENTITY checks it): connect by a "
+        "name it carries (openssl x509 -noout -subject -ext subjectAltName), or use --ssl-mode VERIFY_CA (its CA "
+        "checked, not its names), or pin it with --ssl-fingerprint",
+        options.host.empty() ? std::string("localhost") : options.host);
+  }
+  return "the server's certificate was not accepted: give --ssl-ca the CA certificate that signed it (a managed "
+         "service publishes it; without --ssl-ca the system's CAs in /etc/ssl/certs are used), or pin the "
+         "certificate with --ssl-fingerprint; a client certificate (--ssl-cert, --ssl-key) must be one the server's "
+         "CA signed";
+}
+
+}  // namespace ifnbackup::db

@@ -1,0 +1,233 @@
+#pragma once
+// The loading threads of a restore: row INSERTs of our own dumps run on extra connections (as LOAD
+// DATA LOCAL from memory where the server takes it) while the reader goes on; and what they share
+// with the main connection (script_loader.cpp): failures worded alike, server warnings logged alike.
+#include <atomic>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "db/connection.hpp"
+#include "ifnbackup/error.hpp"
+#include "restore/load_data.hpp"
+#include "restore/sql_splitter.hpp"
+#include "util/worker_pool.hpp"
+
+namespace ifnbackup::restore {
+
+// A statement's server warnings are logged for the first this many warnings of a load.
+constexpr int k_warnings_logged = 20;
+
+// Server warnings an operator meets on ordinary restores, said once in words instead of raw each time.
+class KnownWarnings {
+ public:
+  // True when the warning is a known one (explained the first time, then silent).
+  bool explain(std::string_view code, std::string_view message) {
+    for (const auto& known : k_known) {
+      if (code == known.code && message.find(known.contains) != std::string_view::npos) {
+        const std::lock_guard lock(m_mutex);
+        if (m_said.insert(known.code).second) {
+          spdlog::warn("{}", known.explanation);
+        }
+        return true;
+      }
+    }
+    return false;
+  }
+
+ private:
+  struct Known {
+    std::string_view code;
+    std::string_view contains;
+    std::string_view explanation;
+  };
+  static constexpr Known k_known[] = {
+      {"1105", "Event scheduler is switched off",
+       "the server's event scheduler is off: the events were restored and will not run until it is on "
+       "(SET GLOBAL event_scheduler = ON, and event_scheduler=ON in the server's configuration)"},
+      {"1906", "generated column",
+       "this file gives values for generated columns (an older tool wrote it): the server computes them itself "
+       "and ignored the file's values, as the stock client's load does"},
+  };
+  std::mutex m_mutex;
+  std::set<std::string_view> m_said;
+};
+
+// Logs the warnings of the statement just run (SHOW WARNINGS), the known ones explained once.
+void log_warnings(db::Connection& connection, std::uint64_t line, KnownWarnings& known);
+// A row INSERT of our own dumps: it depends on nothing but the table, which exists already.
+bool is_row_insert(std::string_view text);
+// "FILE line N: error E: message (statement: ...)"
+std::string statement_error(const std::string& file, const Statement& statement,
+                            const db::Connection::StatementResult& result);
+// Deadlock, lock wait timeout: the statement was rolled back whole and may run again.
+bool is_retryable(unsigned error_number);
+
+// Row INSERTs of our own dumps run on `workers` extra connections while the reader goes on;
+// everything else waits for them (drain) and runs on the main connection, so each table's
+// DDL, deferred indexes and triggers still see all of its rows. Session settings run on every
+// connection. The statements queued or running hold at most k_pool_bytes together (or one
+// statement, whatever its size), and so does the one being read with them, checked each
+// k_room_step of its growth: memory is bounded by bytes, not by a count of statements, so a file
+// of huge INSERTs holds one of them at a time (and up to k_room_step of the next), not 2 x workers.
+constexpr std::size_t k_pool_bytes = 64 * 1024 * 1024;
+constexpr std::size_t k_room_step = 1024 * 1024;
+// A statement this long goes as the INSERT it is: its LOAD DATA text would be a second copy of it
+// (hex stays hex), and what it holds is one huge row (our dumper starts a new INSERT once one passes
+// 1 MiB), on which LOAD DATA gains nothing. So the loading threads' LOAD DATA texts, about as long
+// as their statements, stay within k_pool_bytes too.
+constexpr std::size_t k_load_data_max_bytes = 16 * 1024 * 1024;
+class InsertPool {
+ public:
+  InsertPool(std::vector<db::Connection*> connections, std::string file, bool load_data, KnownWarnings& known)
+      : m_file(std::move(file)), m_load_data(load_data), m_connections(std::move(connections)), m_known(known) {
+    try {
+      m_threads = std::make_unique<util::WorkerPool>(static_cast<unsigned>(m_connections.size()),
+                                                     util::WorkerPool::Limits{2 * m_connections.size(), k_pool_bytes});
+    } catch (const std::system_error& error) {
+      throw Error(ErrorCode::internal, fmt::format("cannot start a loading thread: {}", error.what()));
+    }
+  }
+
+  // Queues a statement; waits while the queue is full. Throws the first worker error.
+  void submit(Statement&& statement) {
+    const std::size_t size = statement.text.size();
+    m_threads->submit(
+        [this, statement = std::move(statement)](unsigned thread) { run(*m_connections[thread], statement); }, size);
+  }
+
+  // Waits until a statement of `size` bytes, being read, fits beside those queued or running: the
+  // reader holds it too, so a huge statement is not read while another one is still loading.
+  // Throws the first worker error.
+  void wait_for_room(std::size_t size) { m_threads->wait_for_room(size); }
+
+  // Waits until every queued statement has run. Throws the first worker error.
+  void drain() { m_threads->wait_idle(); }
+
+  // Runs a session setting on every worker connection; only after drain(), when all are idle.
+  void broadcast(const Statement& statement) {
+    for (auto& connection : m_connections) {
+      const auto result = connection->run_statement(statement.text);
+      if (!result.ok) {
+        throw Error(ErrorCode::server, statement_error(m_file, statement, result));
+      }
+    }
+  }
+
+  std::uint64_t statements() const { return m_statements.load(); }
+  std::uint64_t warnings() const { return m_warnings.load(); }
+  std::uint64_t load_data_statements() const { return m_load_data_statements.load(); }
+  std::uint64_t rows() const { return m_rows.load(); }
+
+ private:
+  // One row statement on a worker's connection; a failure is thrown (the pool keeps the first).
+  void run(db::Connection& connection, const Statement& statement) {
+    db::Connection::StatementResult result;
+    std::exception_ptr error;
+    bool as_load_data = false;
+    bool short_load = false;
+    try {
+      for (int attempt = 1;; ++attempt) {
+        result = run_rows(connection, statement, as_load_data, short_load);
+        if (result.ok || short_load || !is_retryable(result.error_number) || attempt == 3) {
+          break;
+        }
+        spdlog::warn("line {}: error {} ({}), running the statement again", statement.line, result.error_number,
+                     result.error);
+      }
+      if (!result.ok) {
+        error = std::make_exception_ptr(Error(ErrorCode::server, statement_error(m_file, statement, result)));
+      } else if (result.warnings > 0 && warnings() < k_warnings_logged) {
+        log_warnings(connection, statement.line, m_known);
+      }
+    } catch (const Error&) {
+      error = std::current_exception();
+    } catch (const std::exception& caught) {
+      // out of memory, a library fault: an Error, so the restore still rolls back
+      error = std::make_exception_ptr(
+          Error(ErrorCode::internal, fmt::format("line {}: {}", statement.line, caught.what())));
+    }
+    ++m_statements;
+    m_load_data_statements += as_load_data ? 1 : 0;
+    m_warnings += result.warnings;
+    m_rows += result.ok ? result.affected_rows : 0;
+    if (error) {
+      std::rethrow_exception(error);
+    }
+  }
+
+  // The rows of one INSERT as LOAD DATA LOCAL from memory when the server takes it (the server
+  // no longer parses SQL for each value), else the INSERT as it is.
+  db::Connection::StatementResult run_rows(db::Connection& connection, const Statement& statement, bool& as_load_data,
+                                           bool& short_load) {
+    as_load_data = false;
+    short_load = false;
+    if (!m_load_data.load() || connection.no_backslash_escapes() || statement.text.size() > k_load_data_max_bytes) {
+      return connection.run_statement(statement.text);
+    }
+    // One row goes as the INSERT it is: LOAD DATA gains nothing on one row, and on MariaDB 10.11
+    // a table whose whole load is one LOAD DATA row, under the dump's UNIQUE_CHECKS=0 and
+    // FOREIGN_KEY_CHECKS=0 (InnoDB's bulk insert into an empty table), with a VIRTUAL column, gets
+    // AUTO_INCREMENT 2 from the ALTER TABLE ... ADD KEY that follows, whatever its id (the stock
+    // client's INSERT keeps max(id)+1: fuzz seeds 7040 and 7055, RestoreFidelity.OneRowTable...).
+    const auto load = insert_to_load_data(statement.text, 2);
+    if (!load) {
+      return connection.run_statement(statement.text);
+    }
+    auto result = connection.load_local(load->statement, load->rows);
+    if (!result.ok) {
+      // Refused (local_infile off on the server or in an option file, a proxy, a server without
+      // this syntax) or failed: the statement had no effect, and the INSERT decides. When the
+      // INSERT passes where LOAD DATA did not (other than a deadlock), rows go as INSERTs from now on.
+      auto insert = connection.run_statement(statement.text);
+      if (insert.ok && !is_retryable(result.error_number) && m_load_data.exchange(false)) {
+        spdlog::warn(
+            "LOAD DATA LOCAL failed (error {}: {}) where the INSERT passes: rows are sent as INSERT "
+            "statements from now on",
+            result.error_number, result.error);
+      }
+      return insert;
+    }
+    as_load_data = true;
+    if (result.affected_rows != load->row_count) {
+      // LOCAL skips a row it cannot insert (a duplicate key) with a warning, where the INSERT
+      // fails: fail the same way, with the server's reason (the rest of the rows are in: no retry).
+      short_load = true;
+      std::string reason;
+      try {
+        const auto warnings = connection.query("SHOW WARNINGS LIMIT 1");
+        if (!warnings.rows.empty() && warnings.rows[0].size() >= 3) {
+          result.error_number = static_cast<unsigned>(std::stoul(warnings.rows[0][1].value_or("0")));
+          reason = ": " + warnings.rows[0][2].value_or("");
+        }
+      } catch (const std::exception&) {
+        // the count alone still tells what went wrong
+      }
+      result.ok = false;
+      result.error =
+          fmt::format("{} of the statement's {} rows were loaded{}", result.affected_rows, load->row_count, reason);
+    }
+    return result;
+  }
+
+  std::string m_file;
+  std::atomic<bool> m_load_data;
+  std::vector<db::Connection*> m_connections;
+  std::atomic<std::uint64_t> m_statements{0};
+  std::atomic<std::uint64_t> m_warnings{0};
+  std::atomic<std::uint64_t> m_load_data_statements{0};
+  std::atomic<std::uint64_t> m_rows{0};
+  KnownWarnings& m_known;
+  std::unique_ptr<util::WorkerPool> m_threads;  // last: stopped before what its jobs use goes
+};
+
+}  // namespace ifnbackup::restore
