@@ -69,7 +69,7 @@ expect_contains "the line before the completion marker is the signature line" \
     "-- ifnbackup-signature: ed25519 ${fingerprint} " "$(gunzip -c "${backups}/${file}" | tail -n 2 | head -n 1)"
 expect_contains "the completion marker stays the last line" "-- Dump completed on " \
     "$(gunzip -c "${backups}/${file}" | tail -n 1)"
-expect_eq "the header says format 4" "-- ifnbackup-format: 4" "$(gunzip -c "${backups}/${file}" | sed -n 2p)"
+expect_eq "the header says format 5" "-- ifnbackup-format: 5" "$(gunzip -c "${backups}/${file}" | sed -n 2p)"
 
 # --- the old machine's backup: another key folder
 sleep 1  # a name of its own second
@@ -143,7 +143,7 @@ expect_contains "its signature still says ours" "signature: ours (key ${fingerpr
 
 # --- a file of ours written before signatures: format 3, no signature line, no SHA-256 in the index
 head -n -3 "${CLI_WORK}/full.sql" \
-    | sed -e 's/^-- ifnbackup-format: 4$/-- ifnbackup-format: 3/' \
+    | sed -e 's/^-- ifnbackup-format: 5$/-- ifnbackup-format: 3/' \
         -e '/^-- ifnbackup-\(section\|index-at\): /s/ sha256=[0-9a-f]\{64\}$//' >"${CLI_WORK}/body.sql"
 {
     cat "${CLI_WORK}/body.sql"

@@ -86,7 +86,7 @@ struct WrittenTable {
 // Writes the definition.
 WrittenTable write_create_table(db::Connection& connection, const std::string& database, const std::string& table,
                                 const std::set<std::string>& referenced, DumpWriter& out);
-void write_deferred_keys(const std::string& table, const std::string& add_keys, DumpWriter& out);
+void write_deferred_keys(const std::string& add_keys, DumpWriter& out);
 // Writes the rows as extended INSERTs and adds each row's text to `digest` (proof/row_digest).
 // Between DISABLE KEYS and ENABLE KEYS, as mysqldump does, unless `keys_toggle` is false: on a
 // partitioned table ENABLE KEYS reopens the partitions and re-reads the AUTO_INCREMENT counter, so a

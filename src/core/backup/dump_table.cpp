@@ -74,10 +74,10 @@ void write_merge_table(db::Connection& connection, const std::string& database, 
                   name, name, strip_own_database(*create.rows[0][1], database)));
 }
 
-void write_deferred_keys(const std::string& table, const std::string& add_keys, DumpWriter& out) {
+void write_deferred_keys(const std::string& add_keys, DumpWriter& out) {
   if (!add_keys.empty()) {
-    out.write(fmt::format("--\n-- Secondary indexes and foreign keys of {}, added after its rows\n--\n\n{};\n\n",
-                          comment_identifier(table), add_keys));
+    // No comment line before it: per table, one costs more in the compressed file than it tells.
+    out.write(fmt::format("{};\n\n", add_keys));
   }
 }
 

@@ -16,6 +16,7 @@ void RowDigest::add_row(std::string_view encoded_row) noexcept {
     m_sum[lane] += value;  // unsigned: wraps modulo 2^64
   }
   ++m_rows;
+  m_bytes += encoded_row.size();
 }
 
 std::string RowDigest::hex() const {

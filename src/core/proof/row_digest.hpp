@@ -15,10 +15,19 @@
 
 namespace ifnbackup::proof {
 
+// A table whose rows' text is at most this many bytes has no digest in the manifest (format 5 on):
+// verify computes it from the file's INSERT statements, the rows' text being the content itself.
+// 16 random bytes per table would outweigh a tiny table's rows (issue 20).
+inline constexpr std::uint64_t k_computed_digest_bytes = 64 * 1024;
+
 class RowDigest {
  public:
   void add_row(std::string_view encoded_row) noexcept;
   std::uint64_t rows() const noexcept { return m_rows; }
+  // Bytes of row text added.
+  std::uint64_t bytes() const noexcept { return m_bytes; }
+  // True when the manifest leaves this digest out (k_computed_digest_bytes).
+  bool computed_by_reader() const noexcept { return m_bytes <= k_computed_digest_bytes; }
   // 32 lowercase hexadecimal digits: the two sums, big-endian.
   std::string hex() const;
 
@@ -26,6 +35,7 @@ class RowDigest {
   util::Sha256 m_sha;
   std::array<std::uint64_t, 2> m_sum{};
   std::uint64_t m_rows = 0;
+  std::uint64_t m_bytes = 0;
 };
 
 // True for 32 lowercase hexadecimal digits (what hex() writes).

@@ -3,9 +3,13 @@
 // decompressed.
 #include <fmt/format.h>
 
+#include <set>
+
 #include "ifnbackup/error.hpp"
+#include "restore/sql_splitter.hpp"
 #include "sign/file_signature.hpp"
 #include "verify/content_scan.hpp"
+#include "verify/insert_digests.hpp"
 #include "verify/section_check.hpp"
 
 namespace ifnbackup {
@@ -37,6 +41,47 @@ TailLines tail_lines(const std::filesystem::path& path, std::string_view tail) {
     throw verify_detail::section_mismatch(path, "the last member does not end with the checksum and completion lines");
   }
   return TailLines{*checksum, signed_file ? lines[2] : std::string_view(), lines.back()};
+}
+
+// The digests a file of format 5 on leaves to its reader, from the table ranges read: each range
+// starts and ends between statements, so it is cut alone (backslash escapes on, as the file's header
+// sets its session).
+class RangeDigests {
+ public:
+  RangeDigests() {
+    // A statement past this is a big table's: its digest is in the manifest, its text never held.
+    m_splitter.stream_beyond(verify_detail::StatementScan::k_statement_hold, [](std::string_view) {});
+  }
+  void feed(std::string_view piece) {
+    m_splitter.feed(piece, [this](restore::Statement&& statement) { take(statement); });
+  }
+  void end_range() {
+    m_splitter.finish([this](restore::Statement&& statement) { take(statement); });
+  }
+  const verify_detail::InsertDigests& digests() const noexcept { return m_digests; }
+
+ private:
+  void take(const restore::Statement& statement) {
+    if (statement.streamed == 0) {
+      m_digests.statement(statement.text);
+    }
+  }
+  restore::SqlSplitter m_splitter;
+  verify_detail::InsertDigests m_digests;
+};
+
+// The tables whose statements lie in the ranges read: each range's own table and those written in
+// its range after it (with-previous).
+std::set<std::string> tables_read(const std::vector<Section>& sections, const std::vector<SectionRead>& read) {
+  std::set<std::string> tables;
+  for (const SectionRead& range : read) {
+    for (std::size_t i = range.index; i < sections.size() && (i == range.index || sections[i].with_previous); ++i) {
+      if (sections[i].kind == SectionKind::table) {
+        tables.insert(sections[i].table);
+      }
+    }
+  }
+  return tables;
 }
 
 }  // namespace
@@ -74,13 +119,30 @@ std::optional<VerifyResult> verify_sections(const std::filesystem::path& path, c
     // (the scan's SHA-256) would prove nothing here, their CRC-32s do, and in a signed file their
     // SHA-256s, which the signed index gives.
     ContentScan scan;
+    RangeDigests digests;
     for (const SectionRead& range : read) {
       const Section& section = sections[range.index];
+      // A part's table is over 8 MiB of SQL: its digest is in the manifest. A table may share the
+      // prologue's range.
+      bool table_range = false;
+      for (std::size_t i = range.index; i < sections.size() && (i == range.index || sections[i].with_previous); ++i) {
+        table_range = table_range || sections[i].kind == SectionKind::table;
+      }
       read_section(path, section,
-                   range.scan
-                       ? std::function<void(std::string_view)>([&scan](std::string_view piece) { scan.feed(piece); })
-                       : std::function<void(std::string_view)>(),
+                   range.scan || table_range ? std::function<void(std::string_view)>(
+                                                   [&scan, &digests, &range, table_range](std::string_view piece) {
+                                                     if (range.scan) {
+                                                       scan.feed(piece);
+                                                     }
+                                                     if (table_range) {
+                                                       digests.feed(piece);
+                                                     }
+                                                   })
+                                             : std::function<void(std::string_view)>(),
                    !tail.signature_line.empty());
+      if (table_range) {
+        digests.end_range();
+      }
       result.compressed_checked += section.size;
       if (range.load) {
         result.uncompressed_bytes += section.bytes;
@@ -96,6 +158,14 @@ std::optional<VerifyResult> verify_sections(const std::filesystem::path& path, c
     // The manifest's entries (with their content digests), now known to match the index's.
     result.tables = *manifest;
     result.header = scan.header();
+    if (sign::header_format(result.header) >= verify_detail::k_first_computed_digest_format) {
+      const std::set<std::string> read_tables = tables_read(sections, read);
+      if (std::string problem = digests.digests().fill(
+              result.tables, [&read_tables](const std::string& table) { return read_tables.contains(table); });
+          !problem.empty()) {
+        throw section_mismatch(path, problem);
+      }
+    }
     // Signed: the signature covers the checksum line and the index's SHA-256 (checked against the
     // index by SectionCheck::load), the index each range's SHA-256, checked as it is read.
     if (std::string problem = sign::check_signature(tail.signature_line, tail.checksum, check->locator().sha256,

@@ -72,6 +72,9 @@ void StatementScan::take(restore::Statement&& statement) {
   }
   if (!m_streaming) {
     m_modes.observe(statement.text);
+    if (m_ours) {
+      m_digests.statement(statement.text);
+    }
   }
   m_streaming = false;
   m_streamed.reset();

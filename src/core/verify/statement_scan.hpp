@@ -12,6 +12,7 @@
 #include "ifnbackup/verify.hpp"
 #include "restore/sql_splitter.hpp"
 #include "restore/statement_policy.hpp"
+#include "verify/insert_digests.hpp"
 
 namespace ifnbackup::verify_detail {
 
@@ -35,6 +36,8 @@ class StatementScan {
   // After the last chunk. Fills statements, object_statements, foreign_statements,
   // first_foreign_statement of `result`.
   void conclude(VerifyResult& result);
+  // The digests of the tables our INSERT statements hold (files of ours only).
+  const InsertDigests& digests() const noexcept { return m_digests; }
 
  private:
   void take(restore::Statement&& statement);
@@ -53,6 +56,7 @@ class StatementScan {
   std::uint64_t m_objects = 0;
   std::uint64_t m_foreign = 0;
   std::string m_first_foreign;
+  InsertDigests m_digests;
 };
 
 }  // namespace ifnbackup::verify_detail

@@ -117,6 +117,12 @@ void ContentScan::conclude(VerifyResult& result) {
                      result.foreign_statements == 1 ? "" : "s", result.first_foreign_statement));
     return;
   }
+  if (sign::header_format(m_header) >= k_first_computed_digest_format) {
+    if (std::string problem = m_statements.digests().fill(m_manifest.tables); !problem.empty()) {
+      stop(result, VerifyStatus::corrupt, std::move(problem));
+      return;
+    }
+  }
   result.tables = std::move(m_manifest.tables);
   result.status = VerifyStatus::ok;
   result.reason.clear();
