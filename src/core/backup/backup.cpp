@@ -112,8 +112,11 @@ BackupResult run_backup(const BackupOptions& options) {
       return result;
     } catch (const Error& error) {
       // 1412: a table was rebuilt (ALTER, OPTIMIZE, TRUNCATE) after the snapshot began; 1146: one
-      // listed was dropped or renamed since. The partial file is gone; a new snapshot sees the new schema.
-      const bool schema_changed = error.server_error() == 1412 || error.server_error() == 1146;
+      // listed was dropped or renamed since; 1054: a column read at the start (dump_database reads
+      // every table's columns at once) was dropped since. The partial file is gone; a new snapshot
+      // sees the new schema.
+      const bool schema_changed =
+          error.server_error() == 1412 || error.server_error() == 1146 || error.server_error() == 1054;
       if (!schema_changed || attempt >= options.retries) {
         throw;
       }

@@ -167,6 +167,11 @@ DumpSummary dump_database(db::Connection& connection, const DumpSettings& settin
   // Then tables, each followed by its rows, its deferred secondary indexes and foreign keys, and
   // then its triggers (so they don't fire on load).
   const auto referenced = referenced_columns(connection, settings.database);
+  // Columns and triggers of every table in one query each, read inside the snapshot's transaction:
+  // a table altered since makes its SELECT fail with 1412 and the backup start again (run_backup).
+  const auto columns = proof::database_columns(connection, settings.database);
+  const auto triggers = trigger_names(connection, settings.database);
+  const std::vector<std::string> no_triggers;
   const std::set<std::string> none;
   for (const auto& object : objects.tables) {
     if (object.kind != TableKind::table || object.merge) {
@@ -178,10 +183,16 @@ DumpSummary dump_database(db::Connection& connection, const DumpSettings& settin
     const WrittenTable written = write_create_table(connection, settings.database, object.name,
                                                     parent == referenced.end() ? none : parent->second, out);
     proof::RowDigest digest;
-    const auto rows = write_table_rows(connection, settings.database, object.name, settings.max_insert_bytes,
-                                       !written.partitioned, out, digest);
+    const auto table_columns = columns.find(object.name);
+    const auto rows = write_table_rows(connection, settings.database, object.name,
+                                       table_columns != columns.end()
+                                           ? table_columns->second
+                                           : proof::table_columns(connection, settings.database, object.name),
+                                       settings.max_insert_bytes, !written.partitioned, out, digest);
     write_deferred_keys(written.add_keys, out);
-    write_triggers(connection, settings.database, object.name, defaults.collation, out);
+    const auto table_triggers = triggers.find(object.name);
+    write_triggers(connection, settings.database,
+                   table_triggers != triggers.end() ? table_triggers->second : no_triggers, defaults.collation, out);
     out.end_table(rows);
     // A small table's digest is left to the reader, who computes it from the rows' text in the file.
     summary.tables.push_back(TableCount{object.name, rows, digest.computed_by_reader() ? std::string() : digest.hex()});
@@ -193,7 +204,9 @@ DumpSummary dump_database(db::Connection& connection, const DumpSettings& settin
   for (const auto& object : objects.tables) {
     if (object.kind == TableKind::table && object.merge) {
       write_merge_table(connection, settings.database, object.name, out);
-      write_triggers(connection, settings.database, object.name, defaults.collation, out);
+      const auto table_triggers = triggers.find(object.name);
+      write_triggers(connection, settings.database,
+                     table_triggers != triggers.end() ? table_triggers->second : no_triggers, defaults.collation, out);
     }
   }
   for (const auto& object : objects.tables) {

@@ -10,6 +10,7 @@
 #include "db/connection.hpp"
 #include "ifnbackup/manifest.hpp"
 #include "proof/row_digest.hpp"
+#include "proof/table_reading.hpp"
 
 namespace ifnbackup::backup {
 
@@ -91,11 +92,15 @@ void write_deferred_keys(const std::string& add_keys, DumpWriter& out);
 // Between DISABLE KEYS and ENABLE KEYS, as mysqldump does, unless `keys_toggle` is false: on a
 // partitioned table ENABLE KEYS reopens the partitions and re-reads the AUTO_INCREMENT counter, so a
 // counter exhausted at the column's maximum (as the source has it) came back at that maximum.
+// `columns`: the table's (proof::database_columns).
 std::uint64_t write_table_rows(db::Connection& connection, const std::string& database, const std::string& table,
-                               std::size_t max_insert_bytes, bool keys_toggle, DumpWriter& out,
-                               proof::RowDigest& digest);
+                               const proof::TableColumns& columns, std::size_t max_insert_bytes, bool keys_toggle,
+                               DumpWriter& out, proof::RowDigest& digest);
+// The triggers of every table of `database`, by table, each table's in firing order (one query
+// for all: a database of many tables would pay a round trip per table).
+std::map<std::string, std::vector<std::string>> trigger_names(db::Connection& connection, const std::string& database);
 // `database_collation`: the database's own, to tell a trigger, routine or event made under another.
-void write_triggers(db::Connection& connection, const std::string& database, const std::string& table,
+void write_triggers(db::Connection& connection, const std::string& database, const std::vector<std::string>& triggers,
                     const std::string& database_collation, DumpWriter& out);
 void write_sequence(db::Connection& connection, const std::string& database, const std::string& sequence,
                     DumpWriter& out);

@@ -181,18 +181,26 @@ void write_body(DumpWriter& out, const Definition& definition, const std::string
 
 }  // namespace
 
-void write_triggers(db::Connection& connection, const std::string& database, const std::string& table,
-                    const std::string& database_collation, DumpWriter& out) {
+std::map<std::string, std::vector<std::string>> trigger_names(db::Connection& connection, const std::string& database) {
   // Within one event and timing, creation order is firing order.
-  auto triggers = connection.query(
-      fmt::format("SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = {} AND "
-                  "EVENT_OBJECT_TABLE = {} ORDER BY EVENT_MANIPULATION, ACTION_TIMING, ACTION_ORDER",
-                  sql::quote_string(database), sql::quote_string(table)));
-  for (const auto& row : triggers.rows) {
-    if (!row[0]) {
-      continue;
+  auto result = connection.query(
+      fmt::format("SELECT EVENT_OBJECT_TABLE, TRIGGER_NAME FROM information_schema.TRIGGERS WHERE "
+                  "EVENT_OBJECT_SCHEMA = {} ORDER BY EVENT_OBJECT_TABLE, EVENT_MANIPULATION, ACTION_TIMING, "
+                  "ACTION_ORDER",
+                  sql::quote_string(database)));
+  std::map<std::string, std::vector<std::string>> triggers;
+  for (auto& row : result.rows) {
+    if (row.size() >= 2 && row[0] && row[1]) {
+      triggers[*row[0]].push_back(std::move(*row[1]));
     }
-    Definition definition = show_create(connection, "TRIGGER", database, *row[0], "SQL Original Statement");
+  }
+  return triggers;
+}
+
+void write_triggers(db::Connection& connection, const std::string& database, const std::vector<std::string>& triggers,
+                    const std::string& database_collation, DumpWriter& out) {
+  for (const auto& trigger : triggers) {
+    Definition definition = show_create(connection, "TRIGGER", database, trigger, "SQL Original Statement");
     definition.text = without_trigger_schema(std::move(definition.text), definition.sql_mode);
     write_body(out, definition, database_collation);
   }

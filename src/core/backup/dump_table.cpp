@@ -82,9 +82,8 @@ void write_deferred_keys(const std::string& add_keys, DumpWriter& out) {
 }
 
 std::uint64_t write_table_rows(db::Connection& connection, const std::string& database, const std::string& table,
-                               std::size_t max_insert_bytes, bool keys_toggle, DumpWriter& out,
-                               proof::RowDigest& digest) {
-  const auto columns = proof::table_columns(connection, database, table);
+                               const proof::TableColumns& columns, std::size_t max_insert_bytes, bool keys_toggle,
+                               DumpWriter& out, proof::RowDigest& digest) {
   if (columns.names.empty()) {
     return 0;
   }

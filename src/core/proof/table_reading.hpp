@@ -4,6 +4,7 @@
 // columns (generated ones left out, invisible ones named, FLOAT read as DOUBLE), and each value
 // as sql/value_encoding writes it.
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,10 @@ struct TableColumns {
 
 // The columns a row can be inserted into, in table order; empty when it has none.
 TableColumns table_columns(db::Connection& connection, const std::string& database, const std::string& table);
+
+// The same for every table of `database` at once (one query instead of one per table), by table
+// name; a table without columns is absent.
+std::map<std::string, TableColumns> database_columns(db::Connection& connection, const std::string& database);
 
 // SELECT of those columns, for mysql_use_result.
 std::string table_select(const TableColumns& columns, const std::string& database, const std::string& table);
