@@ -108,6 +108,7 @@ DatabaseObjects list_objects(db::Connection& connection, const std::string& data
       continue;
     }
     object.merge = row.size() > 2 && row[2] && (*row[2] == "MRG_MyISAM" || *row[2] == "MRG_MYISAM");
+    object.innodb = row.size() > 2 && row[2] && *row[2] == "InnoDB";
     objects.tables.push_back(std::move(object));
   }
   std::sort(objects.tables.begin(), objects.tables.end(),
@@ -188,7 +189,7 @@ DumpSummary dump_database(db::Connection& connection, const DumpSettings& settin
                                        table_columns != columns.end()
                                            ? table_columns->second
                                            : proof::table_columns(connection, settings.database, object.name),
-                                       settings.max_insert_bytes, !written.partitioned, out, digest);
+                                       settings.max_insert_bytes, !written.partitioned && !object.innodb, out, digest);
     write_deferred_keys(written.add_keys, out);
     const auto table_triggers = triggers.find(object.name);
     write_triggers(connection, settings.database,

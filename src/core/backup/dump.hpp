@@ -34,6 +34,9 @@ struct TableObject {
   // MERGE (MRG_MyISAM): its rows belong to the tables it unites, dumped with those; only its
   // definition is written, after every table (mariadb-dump skips MERGE data too).
   bool merge = false;
+  // InnoDB ignores ALTER TABLE ... DISABLE KEYS: its rows go without the pair (issue 20: two
+  // lines per table that a file of many small tables pays for in size).
+  bool innodb = false;
 };
 
 enum class RoutineKind { function, procedure, package, package_body };
@@ -91,7 +94,8 @@ void write_deferred_keys(const std::string& add_keys, DumpWriter& out);
 // Writes the rows as extended INSERTs and adds each row's text to `digest` (proof/row_digest).
 // Between DISABLE KEYS and ENABLE KEYS, as mysqldump does, unless `keys_toggle` is false: on a
 // partitioned table ENABLE KEYS reopens the partitions and re-reads the AUTO_INCREMENT counter, so a
-// counter exhausted at the column's maximum (as the source has it) came back at that maximum.
+// counter exhausted at the column's maximum (as the source has it) came back at that maximum; InnoDB
+// ignores the pair (TableObject::innodb).
 // `columns`: the table's (proof::database_columns).
 std::uint64_t write_table_rows(db::Connection& connection, const std::string& database, const std::string& table,
                                const proof::TableColumns& columns, std::size_t max_insert_bytes, bool keys_toggle,
