@@ -50,7 +50,9 @@ std::optional<std::string> header_database(const std::map<std::string, std::stri
 // The manifest block, each line ending in '\n':
 //   -- ifnbackup-manifest-begin
 //   -- ifnbackup-table: `name` rows=N digest=<32 hex>   (the name as append_trailer_name writes
-//                                                         it; no digest before format 3)
+//                                                         it; no digest before format 3, nor, from
+//                                                         format 5, for a table the reader computes
+//                                                         it for: proof::k_computed_digest_bytes)
 //   -- ifnbackup-manifest-end: tables=T rows=R
 std::string format_manifest(const std::vector<TableCount>& tables);
 

@@ -55,7 +55,8 @@ TEST(InsertDigests, OtherStatementsAndMalformedRowsAreNotRows) {
   EXPECT_FALSE(ok) << "an unterminated quote";
   rows_of("INSERT INTO `t` (`a`) VALUES (1) garbage", table, ok);
   EXPECT_FALSE(ok);
-  const auto commented = rows_of("--\n-- Dumping data for table `t`\n--\n\nINSERT INTO `t` (`a`) VALUES (7)", table, ok);
+  const auto commented =
+      rows_of("--\n-- Dumping data for table `t`\n--\n\nINSERT INTO `t` (`a`) VALUES (7)", table, ok);
   EXPECT_TRUE(ok) << "comment lines before the statement";
   EXPECT_EQ(commented, std::vector<std::string>{"(7)"});
 }
