@@ -12,14 +12,21 @@ namespace ifnbackup::cli {
 
 namespace {
 
+// The names of doctor's checks (DoctorFinding::check), for the catalog: printed translated.
+[[maybe_unused]] const char* const k_check_names[] = {N_("backup folder"),   N_("backup files"), N_("backup owner"),
+                                                      N_("backup location"), N_("config file"),  N_("password file"),
+                                                      N_("defaults file"),   N_("server"),       N_("tls"),
+                                                      N_("database"),        N_("privileges"),   N_("schema changes"),
+                                                      N_("schema check"),    N_("signing key"),  N_("disk space")};
+
 const char* status_label(DoctorStatus status) {
   switch (status) {
     case DoctorStatus::ok:
-      return "ok";
+      return tr("ok");
     case DoctorStatus::note:
-      return "note";
+      return tr("note");
     case DoctorStatus::warning:
-      return "WARNING";
+      return tr("WARNING");
   }
   return "?";
 }
@@ -45,15 +52,15 @@ int doctor(const GlobalSettings& settings) {
       continue;
     }
     // A finding may quote the server's error message: no raw control byte reaches the terminal.
-    std::cout << fmt::format("{:<8} {:<16} {}\n", status_label(finding.status), finding.check,
+    std::cout << fmt::format("{:<8} {:<16} {}\n", status_label(finding.status), tr(finding.check.c_str()),
                              printable(finding.message));
     if (!finding.fix.empty()) {
-      std::cout << fmt::format("{:<8} {:<16} fix: {}\n", "", "", printable(finding.fix));
+      std::cout << fmt::format("{:<8} {:<16} {}\n", "", "", trf("fix: {}", printable(finding.fix)));
     }
   }
   if (!settings.quiet) {
-    std::cout << (warnings == 0 ? std::string("doctor: everything checked is fine\n")
-                                : fmt::format("doctor: {} warning(s)\n", warnings));
+    std::cout << (warnings == 0 ? std::string(tr("doctor: everything checked is fine\n"))
+                                : trf("doctor: {} warning(s)\n", warnings));
   }
   return report.has_warnings() ? static_cast<int>(ErrorCode::doctor_warnings) : 0;
 }
