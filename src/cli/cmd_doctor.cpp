@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
@@ -7,6 +8,7 @@
 #include "ifnbackup/doctor.hpp"
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/printable.hpp"
+#include "status_line.hpp"
 
 namespace ifnbackup::cli {
 
@@ -45,6 +47,14 @@ int doctor(const GlobalSettings& settings) {
     }
   }
   const auto report = run_doctor(options);
+  // The columns as wide as their longest word in the operator's language (ATTENTION, "changements de
+  // schéma"), at least the English widths.
+  std::size_t status_width = 8;
+  std::size_t check_width = 16;
+  for (const auto& finding : report.findings) {
+    status_width = std::max(status_width, display_columns(status_label(finding.status)));
+    check_width = std::max(check_width, display_columns(tr(finding.check.c_str())));
+  }
   std::size_t warnings = 0;
   for (const auto& finding : report.findings) {
     warnings += finding.status == DoctorStatus::warning ? 1 : 0;
@@ -52,10 +62,11 @@ int doctor(const GlobalSettings& settings) {
       continue;
     }
     // A finding may quote the server's error message: no raw control byte reaches the terminal.
-    std::cout << fmt::format("{:<8} {:<16} {}\n", status_label(finding.status), tr(finding.check.c_str()),
-                             printable(finding.message));
+    std::cout << fmt::format("{:<{}} {:<{}} {}\n", status_label(finding.status), status_width,
+                             tr(finding.check.c_str()), check_width, printable(finding.message));
     if (!finding.fix.empty()) {
-      std::cout << fmt::format("{:<8} {:<16} {}\n", "", "", trf("fix: {}", printable(finding.fix)));
+      std::cout << fmt::format("{:<{}} {:<{}} {}\n", "", status_width, "", check_width,
+                               trf("fix: {}", printable(finding.fix)));
     }
   }
   if (!settings.quiet) {

@@ -171,7 +171,7 @@ void check_tls(DoctorReport& report, db::Connection& connection) {
         {"tls", DoctorStatus::ok, trf("the connection is encrypted: {} {}", version, cipher), {}});
   } else if (connection.description().find("TCP/IP") == std::string::npos) {
     report.findings.push_back(
-        {"tls", DoctorStatus::ok, "the connection is not encrypted: a local socket, nothing on a network", {}});
+        {"tls", DoctorStatus::ok, tr("the connection is not encrypted: a local socket, nothing on a network"), {}});
   } else {
     report.findings.push_back({"tls", DoctorStatus::warning,
                                tr("the connection is not encrypted: anyone on the network path can read the rows"),
