@@ -24,17 +24,21 @@ mkdir -p "${dir}"
 chmod 700 "${dir}"
 
 # --- 1. A missing backup file: one error line naming it, one hint line, in one language at a time.
-run fr "${CLI_BIN}" --backup-dir "${dir}" verify "${dir}/ifnbackup_nope_20260101_000000.sql.gz"
+missing="${dir}/ifnbackup_nope_20260101_000000.sql.gz"
+run fr "${CLI_BIN}" --backup-dir "${dir}" verify "${missing}"
 fr_err=${CLI_LAST_ERR}
 expect_eq "missing file (fr): exit 15" 15 "${CLI_LAST_EXIT}"
 expect_contains "missing file (fr): the error line is French and names the file" \
-    "error: fichier de backup introuvable : ${dir}/ifnbackup_nope_20260101_000000.sql.gz" "${fr_err}"
-expect_contains "missing file (fr): the hint line is French" "hint: vérifiez le nom et le dossier" "${fr_err}"
-run en "${CLI_BIN}" --backup-dir "${dir}" verify "${dir}/ifnbackup_nope_20260101_000000.sql.gz"
+    "error: fichier de backup '${missing}' introuvable (cherché dans ${dir} et tel que donné)" "${fr_err}"
+expect_contains "missing file (fr): the hint line is French" \
+    "hint: le dossier des backups ne contient aucun backup ; vérifiez --backup-dir" "${fr_err}"
+expect_eq "missing file (fr): two lines, error and hint" 2 "$(grep -c . <<<"${fr_err}")"
+run en "${CLI_BIN}" --backup-dir "${dir}" verify "${missing}"
 expect_eq "missing file (en): exit 15" 15 "${CLI_LAST_EXIT}"
 expect_contains "missing file (en): the same error in English" \
-    "error: backup file not found: ${dir}/ifnbackup_nope_20260101_000000.sql.gz" "${CLI_LAST_ERR}"
-expect_contains "missing file (en): the hint in English" "hint: check the name and folder" "${CLI_LAST_ERR}"
+    "error: backup file '${missing}' not found (looked in ${dir} and as given)" "${CLI_LAST_ERR}"
+expect_contains "missing file (en): the hint in English" "hint: the backup folder holds no backup; check --backup-dir" \
+    "${CLI_LAST_ERR}"
 expect_not_contains "missing file (en): no French" "vérifiez" "${CLI_LAST_ERR}"
 
 # --- 2. A dead server (nothing listens on port 1): French on the terminal, English in the log file.
@@ -124,10 +128,11 @@ expect_eq "status (fr): no English heading or state left" "" "$(english_left "${
     "Last good backup" "Free space" "Last runs" "never (in the journal)" "oldest left" "not verified" \
     "missing;" "safety snapshot" " old," " used")"
 status_fr=${CLI_LAST_OUT}
+# The values start in one column: the folder after its label, the good backup's date on the next line.
 label_fr=$(grep -m1 '^Dossier des backups' <<<"${status_fr}")
-good_fr=$(grep -m1 '^Dernier bon backup' <<<"${status_fr}")
-expect_eq "status (fr): the labels make one column" "$(printf '%s' "${label_fr%%/*}" | wc -m)" \
-    "$(printf '%s' "${good_fr%%ifnbackup_*}" | wc -m)"
+date_fr=$(grep -m1 -A1 '^Dernier bon backup' <<<"${status_fr}" | tail -1)
+expect_eq "status (fr): the values make one column after the French labels" "$(printf '%s' "${label_fr%%/*}" | wc -m)" \
+    "$(printf '%s' "${date_fr%%[0-9]*}" | wc -m)"
 run en "${CLI_BIN}" "${common[@]}" status
 expect_contains "status (en): English labels (the English layout is unchanged)" "Last good backup  " "${CLI_LAST_OUT}"
 
