@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "ifnbackup/i18n.hpp"
+
 namespace ifnbackup {
 
 enum class ErrorCode : int {
@@ -36,19 +38,31 @@ enum class ErrorCode : int {
 // Short stable name of a code, for logs and JSON ("lock_held").
 const char* error_code_name(ErrorCode code) noexcept;
 
+// The message and the hint are Texts (ifnbackup/i18n.hpp): what() is the English one (log file,
+// journal, JSON), message().local and hint().local the operator's language (the terminal's `error:`
+// and `hint:` lines). Build them with tx("...") so that both exist.
 class Error : public std::runtime_error {
  public:
-  Error(ErrorCode code, std::string message, std::string hint = {}, unsigned server_error = 0)
-      : std::runtime_error(std::move(message)), m_code(code), m_hint(std::move(hint)), m_server_error(server_error) {}
+  Error(ErrorCode code, Text message, Text hint = {}, unsigned server_error = 0)
+      : std::runtime_error(message.english),
+        m_code(code),
+        m_message(std::move(message)),
+        m_hint(std::move(hint)),
+        m_server_error(server_error) {}
   ErrorCode code() const noexcept { return m_code; }
   // The server's (or the client library's) error number behind an Error(server); 0: none.
   unsigned server_error() const noexcept { return m_server_error; }
-  // What the operator should do next; may be empty.
-  const std::string& hint() const noexcept { return m_hint; }
+  // The message in both languages (what() is its English side).
+  const Text& message() const noexcept { return m_message; }
+  // What the operator should do next, in English (what(), the log file); may be empty.
+  const std::string& hint() const noexcept { return m_hint.english; }
+  // The hint in both languages.
+  const Text& hint_text() const noexcept { return m_hint; }
 
  private:
   ErrorCode m_code;
-  std::string m_hint;
+  Text m_message;
+  Text m_hint;
   unsigned m_server_error = 0;
 };
 

@@ -8,7 +8,10 @@
 #include <string>
 #include <string_view>
 
+#include <spdlog/common.h>
 #include <spdlog/sinks/sink.h>
+
+#include "ifnbackup/i18n.hpp"
 
 namespace ifnbackup {
 
@@ -17,7 +20,12 @@ namespace ifnbackup {
 std::string printable(std::string_view text);
 
 // A sink that hands each message to `inner` through printable(). Its level starts as inner's;
-// set_pattern and set_formatter go to inner.
-std::shared_ptr<spdlog::sinks::sink> printable_sink(std::shared_ptr<spdlog::sinks::sink> inner);
+// set_pattern and set_formatter go to inner. `terminal`: the sink is the operator's terminal, which
+// log_text() gives the operator's language.
+std::shared_ptr<spdlog::sinks::sink> printable_sink(std::shared_ptr<spdlog::sinks::sink> inner, bool terminal = false);
+
+// Logs `text` on the default logger: its local side to the terminal's sink, its English side to every
+// other sink (the log file stays English, docs/messages.md).
+void log_text(spdlog::level::level_enum level, const Text& text);
 
 }  // namespace ifnbackup

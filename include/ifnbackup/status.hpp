@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "ifnbackup/i18n.hpp"
+
 #include "ifnbackup/catalog.hpp"
 #include "ifnbackup/disk_space.hpp"
 #include "ifnbackup/journal.hpp"
@@ -32,7 +34,7 @@ struct BackupSummary {
 struct MonitoringSituation {
   std::filesystem::path backup_dir;
   bool folder_readable = true;
-  std::string folder_problem;          // why not readable
+  Text folder_problem;                 // why not readable (English for JSON, local for the terminal)
   std::vector<BackupSummary> backups;  // newest first; backups only (no safety snapshots)
   std::size_t safety_snapshots = 0;
   std::uint64_t bytes_used = 0;  // backups, safety snapshots and partials

@@ -44,7 +44,8 @@ struct Signer {
 struct VerifyResult {
   std::filesystem::path path;
   VerifyStatus status = VerifyStatus::incomplete;
-  std::string reason;  // empty when ok
+  std::string reason;        // empty when ok; English (JSON, the state file, the log)
+  std::string reason_local;  // the same in the operator's language (the terminal)
   std::uint64_t compressed_bytes = 0;
   std::uint64_t uncompressed_bytes = 0;
   std::string sha256;               // computed over the content before the checksum line (ok and mismatch)

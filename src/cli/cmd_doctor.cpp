@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
@@ -7,19 +8,27 @@
 #include "ifnbackup/doctor.hpp"
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/printable.hpp"
+#include "status_line.hpp"
 
 namespace ifnbackup::cli {
 
 namespace {
 
+// The names of doctor's checks (DoctorFinding::check), for the catalog: printed translated.
+[[maybe_unused]] const char* const k_check_names[] = {N_("backup folder"),   N_("backup files"), N_("backup owner"),
+                                                      N_("backup location"), N_("config file"),  N_("password file"),
+                                                      N_("defaults file"),   N_("server"),       N_("tls"),
+                                                      N_("database"),        N_("privileges"),   N_("schema changes"),
+                                                      N_("schema check"),    N_("signing key"),  N_("disk space")};
+
 const char* status_label(DoctorStatus status) {
   switch (status) {
     case DoctorStatus::ok:
-      return "ok";
+      return tr("ok");
     case DoctorStatus::note:
-      return "note";
+      return tr("note");
     case DoctorStatus::warning:
-      return "WARNING";
+      return tr("WARNING");
   }
   return "?";
 }
@@ -38,6 +47,14 @@ int doctor(const GlobalSettings& settings) {
     }
   }
   const auto report = run_doctor(options);
+  // The columns as wide as their longest word in the operator's language (ATTENTION, "changements de
+  // schéma"), at least the English widths.
+  std::size_t status_width = 8;
+  std::size_t check_width = 16;
+  for (const auto& finding : report.findings) {
+    status_width = std::max(status_width, display_columns(status_label(finding.status)));
+    check_width = std::max(check_width, display_columns(tr(finding.check.c_str())));
+  }
   std::size_t warnings = 0;
   for (const auto& finding : report.findings) {
     warnings += finding.status == DoctorStatus::warning ? 1 : 0;
@@ -45,15 +62,16 @@ int doctor(const GlobalSettings& settings) {
       continue;
     }
     // A finding may quote the server's error message: no raw control byte reaches the terminal.
-    std::cout << fmt::format("{:<8} {:<16} {}\n", status_label(finding.status), finding.check,
-                             printable(finding.message));
+    std::cout << fmt::format("{:<{}} {:<{}} {}\n", status_label(finding.status), status_width,
+                             tr(finding.check.c_str()), check_width, printable(finding.message));
     if (!finding.fix.empty()) {
-      std::cout << fmt::format("{:<8} {:<16} fix: {}\n", "", "", printable(finding.fix));
+      std::cout << fmt::format("{:<{}} {:<{}} {}\n", "", status_width, "", check_width,
+                               trf("fix: {}", printable(finding.fix)));
     }
   }
   if (!settings.quiet) {
-    std::cout << (warnings == 0 ? std::string("doctor: everything checked is fine\n")
-                                : fmt::format("doctor: {} warning(s)\n", warnings));
+    std::cout << (warnings == 0 ? std::string(tr("doctor: everything checked is fine\n"))
+                                : trf("doctor: {} warning(s)\n", warnings));
   }
   return report.has_warnings() ? static_cast<int>(ErrorCode::doctor_warnings) : 0;
 }

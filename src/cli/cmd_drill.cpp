@@ -6,6 +6,7 @@
 #include "cli.hpp"
 #include "ifnbackup/drill.hpp"
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/printable.hpp"
 #include "restore_report.hpp"
 
 namespace ifnbackup::cli {
@@ -62,17 +63,20 @@ int drill(GlobalSettings& settings, const DrillFlags& flags) {
 
   warn_about_unproven(result.checks, ours);
   if (result.tables_proven < result.checks.size() && !result.checks.empty()) {
-    spdlog::warn("{} of {} tables could not be proven (see the content column): their row counts match",
-                 result.checks.size() - result.tables_proven, result.checks.size());
+    log_text(spdlog::level::warn,
+             tx("{} of {} tables could not be proven (see the content column): their row counts match",
+                result.checks.size() - result.tables_proven, result.checks.size()));
   }
-  const std::string summary = fmt::format(
-      "drill ok: {} restored into '{}' and proven ({} of {} tables identical) in {:.1f} s; scratch "
-      "database {}",
-      result.file.filename().string(), result.scratch_database, result.tables_proven, result.checks.size(),
-      seconds(result.restore_duration), result.kept ? "kept (--keep)" : "dropped");
-  spdlog::info("{} (whole drill {:.1f} s, server {})", summary, seconds(result.duration), result.server);
+  // English in drill.log, the operator's language on the terminal.
+  const Text summary = tx(result.kept ? N_("drill ok: {} restored into '{}' and proven ({} of {} tables identical) in "
+                                           "{:.1f} s; scratch database kept (--keep)")
+                                      : N_("drill ok: {} restored into '{}' and proven ({} of {} tables identical) in "
+                                           "{:.1f} s; scratch database dropped"),
+                          result.file.filename().string(), result.scratch_database, result.tables_proven,
+                          result.checks.size(), seconds(result.restore_duration));
+  spdlog::info("{} (whole drill {:.1f} s, server {})", summary.english, seconds(result.duration), result.server);
   if (!settings.quiet) {
-    std::cout << format_table_checks(result.checks) << summary << "\n";
+    std::cout << format_table_checks(result.checks) << summary.local << "\n";
   }
   return 0;
 }

@@ -36,8 +36,8 @@ int key_command(const GlobalSettings& settings, const KeyFlags& flags) {
   signing.key_file = settings.signing_key;
   if (flags.action == "show") {
     if (!flags.words.empty()) {
-      throw Error(ErrorCode::usage, "key show takes no argument",
-                  "to trust another machine's key: ifnbackup key trust \"<its line>\"");
+      throw Error(ErrorCode::usage, tx("key show takes no argument"),
+                  tx("to trust another machine's key: ifnbackup key trust \"<its line>\""));
     }
     const OwnKey own = ensure_signing_key(signing);
     if (own.created && !settings.quiet) {
@@ -52,8 +52,8 @@ int key_command(const GlobalSettings& settings, const KeyFlags& flags) {
     line += (line.empty() ? "" : " ") + word;
   }
   if (line.empty()) {
-    throw Error(ErrorCode::usage, "key trust needs the public key line to trust",
-                "run 'ifnbackup key show' on the machine that made the backups and give its line here, in quotes");
+    throw Error(ErrorCode::usage, tx("key trust needs the public key line to trust"),
+                tx("run 'ifnbackup key show' on the machine that made the backups and give its line here, in quotes"));
   }
   const TrustResult result = trust_public_key(signing, line);
   switch (result.change) {

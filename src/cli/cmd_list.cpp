@@ -15,29 +15,31 @@ namespace {
 
 std::string verification_text(const VerificationRecord* record) {
   if (record == nullptr) {
-    return "never verified";
+    return tr("never verified");
   }
   const std::string when = local_time(record->verified_at);
   // Whole, but nothing to restore: never "latest", not in the retention floor.
-  const char* no_table = record->holds_tables ? "" : ", no table";
+  const char* no_table = record->holds_tables ? "" : tr(", no table");
   if (record->not_restorable() && (record->status == VerifyStatus::ok || record->status == VerifyStatus::ok_legacy)) {
-    return fmt::format("NOT RESTORABLE: schema check failed ({})", when);
+    return trf("NOT RESTORABLE: schema check failed ({})", when);
   }
   switch (record->status) {
     case VerifyStatus::ok:
-      return fmt::format("OK{} ({})", no_table, when);
+      return trf("OK{} ({})", no_table, when);
     case VerifyStatus::ok_legacy:
-      return fmt::format("OK legacy{} ({})", no_table, when);
+      return trf("OK legacy{} ({})", no_table, when);
     case VerifyStatus::corrupt:
-      return fmt::format("CORRUPT ({})", when);
+      return trf("CORRUPT ({})", when);
     case VerifyStatus::incomplete:
-      return fmt::format("INCOMPLETE ({})", when);
+      return trf("INCOMPLETE ({})", when);
   }
   return "?";
 }
 
 const char* kind_word(BackupKind kind) {
-  return kind == BackupKind::partial ? "partial" : kind == BackupKind::safety_snapshot ? "safety" : "backup";
+  return kind == BackupKind::partial           ? tr("partial")
+         : kind == BackupKind::safety_snapshot ? tr("safety")
+                                               : tr("backup");
 }
 
 std::string listing_json(const FolderListing& listing, std::chrono::system_clock::time_point now) {
@@ -94,8 +96,9 @@ std::string listing_json(const FolderListing& listing, std::chrono::system_clock
 }
 
 void print_listing(const FolderListing& listing) {
-  std::string table = fmt::format("{:<46} {:<8} {:<19} {:>9} {:>10} {:>7} {:>10}  {}\n", "NAME", "KIND", "DATE", "AGE",
-                                  "SIZE", "TABLES", "ROWS", "VERIFIED");
+  // fmt pads by the columns a UTF-8 text takes: French words with accents keep the columns.
+  std::string table = fmt::format("{:<46} {:<8} {:<19} {:>9} {:>10} {:>7} {:>10}  {}\n", tr("NAME"), tr("KIND"),
+                                  tr("DATE"), tr("AGE"), tr("SIZE"), tr("TABLES"), tr("ROWS"), tr("VERIFIED"));
   for (const auto& file : listing.files) {
     const VerificationRecord* record = file.verification ? &*file.verification : nullptr;
     table += fmt::format(
@@ -103,25 +106,24 @@ void print_listing(const FolderListing& listing) {
         local_date(file.entry.local), human_age(file.age), human_size(file.entry.size),
         file.counts_known() ? std::to_string(record->tables) : "-",
         file.counts_known() ? std::to_string(record->rows) : "-",
-        file.entry.kind == BackupKind::partial ? "being written, or left by a crash" : verification_text(record));
+        file.entry.kind == BackupKind::partial ? tr("being written, or left by a crash") : verification_text(record));
   }
   std::cout << table << "\n";
-  std::cout << fmt::format("{} backup(s), {} safety snapshot(s), {} partial(s): {} used", listing.backups,
-                           listing.safety_snapshots, listing.partials, human_size(listing.bytes_used));
+  std::cout << trf("{} backup(s), {} safety snapshot(s), {} partial(s): {} used", listing.backups,
+                   listing.safety_snapshots, listing.partials, human_size(listing.bytes_used));
   if (listing.space) {
-    std::cout << fmt::format("; {} free of {} ({:.1f} %)", human_size(listing.space->free_bytes),
-                             human_size(listing.space->total_bytes), listing.space->free_percent());
+    std::cout << trf("; {} free of {} ({:.1f} %)", human_size(listing.space->free_bytes),
+                     human_size(listing.space->total_bytes), listing.space->free_percent());
   }
   std::cout << "\n";
   if (listing.newest_good) {
-    std::cout << fmt::format("newest good backup: {} ({} old)\n", listing.newest_good->entry.name,
-                             human_age(listing.newest_good->age));
+    std::cout << trf("newest good backup: {} ({} old)\n", listing.newest_good->entry.name,
+                     human_age(listing.newest_good->age));
   } else {
-    std::cout << "newest good backup: none verified (run: ifnbackup verify)\n";
+    std::cout << tr("newest good backup: none verified (run: ifnbackup verify)\n");
   }
   if (listing.foreign > 0) {
-    std::cout << fmt::format("{} other file(s) in the folder are not backups of ours and are never touched\n",
-                             listing.foreign);
+    std::cout << trf("{} other file(s) in the folder are not backups of ours and are never touched\n", listing.foreign);
   }
 }
 
@@ -139,8 +141,8 @@ int list_folder(const GlobalSettings& settings) {
 // `list --offsite`: our backups in the bucket, each with a HEAD for our SHA-256 header.
 int list_offsite_copies(const GlobalSettings& settings) {
   if (!settings.offsite.enabled()) {
-    throw Error(ErrorCode::usage, "list --offsite needs the bucket: --offsite s3://BUCKET/PREFIX before 'list'",
-                "set it once as offsite = s3://... in the config file or IFNBACKUP_OFFSITE");
+    throw Error(ErrorCode::usage, tx("list --offsite needs the bucket: --offsite s3://BUCKET/PREFIX before 'list'"),
+                tx("set it once as offsite = s3://... in the config file or IFNBACKUP_OFFSITE"));
   }
   const auto options = make_offsite_options(settings);
   const std::string prefix = settings.prefix;
@@ -168,13 +170,14 @@ int list_offsite_copies(const GlobalSettings& settings) {
     std::cout << json.str() << "\n";
     return 0;
   }
-  std::string table = fmt::format("{:<46} {:>10} {:<24}  {}\n", "NAME", "SIZE", "UPLOADED (UTC)", "SHA-256 (ours)");
+  std::string table =
+      fmt::format("{:<46} {:>10} {:<24}  {}\n", tr("NAME"), tr("SIZE"), tr("UPLOADED (UTC)"), tr("SHA-256 (ours)"));
   // Newest first, as `list` shows the folder: our names sort by their time.
   for (auto it = objects.rbegin(); it != objects.rend(); ++it) {
     table += fmt::format("{:<46} {:>10} {:<24}  {}\n", it->name, human_size(it->size), it->last_modified,
-                         it->sha256.empty() ? "none: not uploaded by ifnbackup, or by a failed run" : it->sha256);
+                         it->sha256.empty() ? tr("none: not uploaded by ifnbackup, or by a failed run") : it->sha256);
   }
-  std::cout << table << fmt::format("\n{} backup(s) of ours under {}\n", objects.size(), options.url);
+  std::cout << table << trf("\n{} backup(s) of ours under {}\n", objects.size(), options.url);
   return 0;
 }
 

@@ -106,8 +106,8 @@ Command add_push_command(CLI::App& app, GlobalSettings& settings) {
       "that does not verify is never sent. Exit 22 when a copy failed (the local files are untouched).");
   command.action = [&settings, which]() {
     if (!settings.offsite.enabled()) {
-      throw Error(ErrorCode::usage, "push needs --offsite s3://BUCKET/PREFIX",
-                  "give --offsite (or IFNBACKUP_OFFSITE, or offsite = ... in the config file)");
+      throw Error(ErrorCode::usage, tx("push needs --offsite s3://BUCKET/PREFIX"),
+                  tx("give --offsite (or IFNBACKUP_OFFSITE, or offsite = ... in the config file)"));
     }
     PushOptions options;
     options.backup_dir = settings.backup_dir;
@@ -131,9 +131,8 @@ Command add_push_command(CLI::App& app, GlobalSettings& settings) {
       for (const auto& file : result.files) {
         if (file.outcome == OffsiteCopy::Outcome::failed) {
           throw Error(ErrorCode::offsite,
-                      fmt::format("{} of {} offsite copies failed; first: {}", result.failed, result.files.size(),
-                                  file.message),
-                      "the local backups are untouched; fix the cause and run 'ifnbackup push' again");
+                      tx("{} of {} offsite copies failed; first: {}", result.failed, result.files.size(), file.message),
+                      tx("the local backups are untouched; fix the cause and run 'ifnbackup push' again"));
         }
       }
     }

@@ -195,13 +195,13 @@ bool ask_oui() {
   if (!std::getline(std::cin, answer)) {
     StatusLine::instance().print("\n");
     if (errno != EINTR) {  // Ctrl-C: the restore says it was interrupted
-      spdlog::error("{}", tr("no answer (end of input)"));
+      log_text(spdlog::level::err, tx("no answer (end of input)"));
     }
     return false;
   }
   // Exactly OUI: "oui", "OUI " or "yes" are refused, so a stray keystroke never restores.
   if (answer != "OUI") {
-    spdlog::error("{}", trf("answer '{}' is not OUI", answer));
+    log_text(spdlog::level::err, tx("answer '{}' is not OUI", answer));
     return false;
   }
   return true;
@@ -281,8 +281,8 @@ RestoreOptions make_restore_options(const GlobalSettings& settings, const Restor
 // it as any file before it touches anything.
 std::filesystem::path fetch_from_offsite(const GlobalSettings& settings, const std::string& which) {
   if (!settings.offsite.enabled()) {
-    throw Error(ErrorCode::usage, "--from-offsite needs --offsite s3://BUCKET/PREFIX",
-                "give --offsite (or offsite = ... in the config file)");
+    throw Error(ErrorCode::usage, tx("--from-offsite needs --offsite s3://BUCKET/PREFIX"),
+                tx("give --offsite (or offsite = ... in the config file)"));
   }
   const auto offsite = make_offsite_options(settings);
   const std::string name = which == "latest" ? newest_offsite_backup(offsite, settings.prefix) : which;
@@ -328,8 +328,8 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
     // Checked before the question: the safety snapshot needs a folder, and failing after OUI was
     // typed would leave the operator with a bare "error while creating folder".
     if (settings.backup_dir.empty()) {
-      throw Error(ErrorCode::usage, "no backup folder: restore writes its safety snapshot there",
-                  "give --backup-dir or 'backup-dir' in the config file");
+      throw Error(ErrorCode::usage, tx("no backup folder: restore writes its safety snapshot there"),
+                  tx("give --backup-dir or 'backup-dir' in the config file"));
     }
     RestoreOptions options = make_restore_options(settings, *flags);
     if (flags->from_offsite) {

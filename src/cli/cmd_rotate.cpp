@@ -51,13 +51,13 @@ int rotate_folder(const GlobalSettings& settings, bool dry_run) {
     to_remove += decision.remove ? 1 : 0;
     // A reason may name another database: its name comes from a file, control bytes and all.
     std::cout << printable(fmt::format("{:<13} {:<46} {}\n",
-                                       decision.remove ? (dry_run ? "would remove" : "removed") : "keep",
+                                       decision.remove ? (dry_run ? tr("would remove") : tr("removed")) : tr("keep"),
                                        decision.entry.name, decision.reason));
   }
   if (dry_run) {
-    std::cout << fmt::format("dry run: {} file(s) would be removed, nothing was deleted\n", to_remove);
+    std::cout << trf("dry run: {} file(s) would be removed, nothing was deleted\n", to_remove);
   } else {
-    std::cout << fmt::format("{} file(s) removed, {} freed\n", result.removed, human_size(result.bytes_freed));
+    std::cout << trf("{} file(s) removed, {} freed\n", result.removed, human_size(result.bytes_freed));
   }
   return 0;
 }

@@ -34,7 +34,7 @@ ScheduleEntry make_entry(const GlobalSettings& settings, const ScheduleSettings&
   std::error_code ec;
   entry.binary = std::filesystem::read_symlink("/proc/self/exe", ec).string();
   if (ec) {
-    throw Error(ErrorCode::internal, fmt::format("cannot read /proc/self/exe: {}", ec.message()));
+    throw Error(ErrorCode::internal, tx("cannot read /proc/self/exe: {}", errno_text(ec.value())));
   }
   const std::string config = settings.config_file.empty() ? k_default_config : settings.config_file;
   entry.config_file = std::filesystem::absolute(config).lexically_normal().string();

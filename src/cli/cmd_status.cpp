@@ -9,6 +9,7 @@
 #include "ifnbackup/json.hpp"
 #include "ifnbackup/printable.hpp"
 #include "ifnbackup/status.hpp"
+#include "status_line.hpp"
 
 namespace ifnbackup::cli {
 
@@ -45,15 +46,15 @@ std::string run_detail(const RunRecord& run) {
   if (run.command != "drill") {
     return run.file;
   }
-  return fmt::format("{} into {}: {} of {} tables proven, restored in {:.1f} s", run.file, run.database,
-                     run.tables_proven, run.tables, static_cast<double>(run.restore_ms) / 1000.0);
+  return trf("{} into {}: {} of {} tables proven, restored in {:.1f} s", run.file, run.database, run.tables_proven,
+             run.tables, static_cast<double>(run.restore_ms) / 1000.0);
 }
 
 void write_json(const MonitoringSituation& s, const std::vector<HistoryDay>& history, Clock::time_point now) {
   util::JsonWriter json;
   json.begin_object().field("backup_dir", s.backup_dir.string());
   json.field("folder_readable", s.folder_readable);
-  json.field("folder_problem", s.folder_problem);
+  json.field("folder_problem", s.folder_problem.english);
   json.key("last_good_backup");
   if (const auto* good = s.newest_good()) {
     json.begin_object()
@@ -130,7 +131,9 @@ std::string chart(const std::vector<HistoryDay>& history) {
     const std::uint64_t level = largest == 0 || day.bytes == 0 ? 0 : 1 + (day.bytes * 7) / largest;
     sizes += k_levels[std::min<std::uint64_t>(level, 8)];
   }
-  std::string out = fmt::format("  state {}\n  size  {}\n", states, sizes);
+  // The two row labels in one column, as wide as the longer in the operator's language.
+  const std::size_t width = std::max<std::size_t>({5, display_columns(tr("state")), display_columns(tr("size"))});
+  std::string out = fmt::format("  {:<{}} {}\n  {:<{}} {}\n", tr("state"), width, states, tr("size"), width, sizes);
   if (!history.empty()) {
     const auto& first = history.front();
     const auto& last = history.back();
@@ -138,52 +141,73 @@ std::string chart(const std::vector<HistoryDay>& history) {
     const std::string right = fmt::format("{:02}/{:02}", last.day, last.month);
     const std::size_t gap =
         history.size() > left.size() + right.size() ? history.size() - left.size() - right.size() : 1;
-    out += fmt::format("        {}{}{}\n", left, std::string(gap, ' '), right);
+    out += fmt::format("{}{}{}{}\n", std::string(width + 3, ' '), left, std::string(gap, ' '), right);
   }
-  out += "  █ ok   ▒ not verified   ✗ failed   · missing;  size: ▁ to █ of the largest day\n";
+  out += tr("  █ ok   ▒ not verified   ✗ failed   · missing;  size: ▁ to █ of the largest day\n");
   return out;
 }
 
+const char* const k_labels[] = {N_("Backup folder"), N_("Last good backup"), N_("Backups"), N_("NOT RESTORABLE"),
+                                N_("Free space")};
+
+// The dashboard's labels in one column, as wide as the longest in the operator's language and at
+// least 18 columns (fmt pads by the columns a UTF-8 text takes, accents included).
+std::size_t label_width() {
+  std::size_t widest = 16;
+  for (const char* text : k_labels) {
+    widest = std::max(widest, display_columns(tr(text)));
+  }
+  return widest + 2;
+}
+
+std::string label(const char* text) {
+  return fmt::format("{:<{}}", tr(text), label_width());
+}
+
 void write_text(const MonitoringSituation& s, const std::vector<HistoryDay>& history, Clock::time_point now) {
-  std::string out = fmt::format("Backup folder     {}\n", s.backup_dir.string());
+  const std::string indent(label_width(), ' ');
+  std::string out = fmt::format("{}{}\n", label("Backup folder"), s.backup_dir.string());
   if (!s.folder_readable) {
-    out += fmt::format("                  {}\n", s.folder_problem);
+    out += fmt::format("{}{}\n", indent, s.folder_problem.local);
   }
   if (const auto* good = s.newest_good()) {
-    out += fmt::format("Last good backup  {}\n                  {}, {} old, {}\n", good->name, local_date(good->local),
-                       human_age(std::chrono::seconds(seconds_between(good->taken, now))), human_size(good->size));
+    out += fmt::format("{}{}\n{}{}\n", label("Last good backup"), good->name, indent,
+                       trf("{}, {} old, {}", local_date(good->local),
+                           human_age(std::chrono::seconds(seconds_between(good->taken, now))), human_size(good->size)));
   } else {
-    out += "Last good backup  none (run: ifnbackup backup, or ifnbackup verify)\n";
+    out += fmt::format("{}{}\n", label("Last good backup"), tr("none (run: ifnbackup backup, or ifnbackup verify)"));
   }
-  out += fmt::format("Backups           {} ({} safety snapshot(s)), {} used", s.backups.size(), s.safety_snapshots,
-                     human_size(s.bytes_used));
-  out += s.verify_failures() > 0 ? fmt::format(", {} FAILED verification\n", s.verify_failures()) : "\n";
+  out += fmt::format(
+      "{}{}", label("Backups"),
+      trf("{} ({} safety snapshot(s)), {} used", s.backups.size(), s.safety_snapshots, human_size(s.bytes_used)));
+  out += s.verify_failures() > 0 ? trf(", {} FAILED verification\n", s.verify_failures()) : "\n";
   if (!s.backups.empty() && s.backups.front().health == Health::unrestorable) {
-    out += fmt::format("NOT RESTORABLE    {}: {}\n", s.backups.front().name, s.backups.front().reason);
+    out += fmt::format("{}{}: {}\n", label("NOT RESTORABLE"), s.backups.front().name, s.backups.front().reason);
   }
   if (s.space) {
-    out += fmt::format("Free space        {} of {} ({:.1f} %)\n", human_size(s.space->free_bytes),
-                       human_size(s.space->total_bytes), s.space->free_percent());
+    out += fmt::format("{}{}\n", label("Free space"),
+                       trf("{} of {} ({:.1f} %)", human_size(s.space->free_bytes), human_size(s.space->total_bytes),
+                           s.space->free_percent()));
   }
-  out += "Last runs\n";
+  out += fmt::format("{}\n", tr("Last runs"));
   for (const char* command : k_status_commands) {
     const RunRecord* run = s.last_run(command);
     if (run == nullptr) {
-      out += fmt::format("  {:<8} never (in the journal)\n", command);
+      out += fmt::format("  {:<8} {}\n", command, tr("never (in the journal)"));
       continue;
     }
     out += fmt::format("  {:<8} {}  {:<16} {:>7.1f} s  {}\n", command, local_time(run->start),
-                       run->ok() ? "ok" : fmt::format("FAILED {}", run->result),
+                       run->ok() ? std::string(tr("ok")) : trf("FAILED {}", run->result),
                        static_cast<double>(run->duration_ms) / 1000.0, run_detail(*run));
   }
-  out += fmt::format("Last {} days (oldest left, today right)\n", history.size());
+  out += trf("Last {} days (oldest left, today right)\n", history.size());
   out += chart(history);
   std::cout << printable(out);  // a run's message may quote the server
 }
 
 int show_status(const GlobalSettings& settings) {
   if (settings.backup_dir.empty()) {
-    throw Error(ErrorCode::usage, "no backup folder", "give --backup-dir or 'backup-dir' in the config file");
+    throw Error(ErrorCode::usage, tx("no backup folder"), tx("give --backup-dir or 'backup-dir' in the config file"));
   }
   const auto now = Clock::now();
   const auto situation =
@@ -195,7 +219,8 @@ int show_status(const GlobalSettings& settings) {
     write_text(situation, history, now);
   }
   if (!situation.folder_readable) {
-    throw Error(ErrorCode::not_found, situation.folder_problem, "check --backup-dir");
+    throw Error(ErrorCode::not_found, situation.folder_problem,
+                tx("check --backup-dir (or 'backup-dir' in the config file) and that this user may read it"));
   }
   return 0;
 }

@@ -22,11 +22,11 @@ std::string status_word(VerifyStatus status) {
   switch (status) {
     case VerifyStatus::ok:
     case VerifyStatus::ok_legacy:
-      return "OK";
+      return tr("OK");
     case VerifyStatus::corrupt:
-      return "CORRUPT";
+      return tr("CORRUPT");
     case VerifyStatus::incomplete:
-      return "INCOMPLETE";
+      return tr("INCOMPLETE");
   }
   return "?";
 }
@@ -36,20 +36,23 @@ void print_file(const FileVerification& file) {
   const std::string name = printable(file.path.filename().string());
   if (!result.ok()) {
     // The reason may quote the file's content: no raw control byte reaches the terminal.
-    std::cout << fmt::format("{}: {}: {}\n", status_word(result.status), name, printable(result.reason));
+    std::cout << fmt::format("{}: {}: {}\n", status_word(result.status), name,
+                             printable(result.reason_local.empty() ? result.reason : result.reason_local));
     return;
   }
   const bool vouched = result.signer.trust == SignerTrust::ours || result.signer.trust == SignerTrust::trusted;
   std::cout << fmt::format(
-      "OK          {}{}{}{}{}; signature: {}{}\n", name,
-      file.database ? fmt::format("  database '{}'", printable(*file.database)) : std::string(),
+      "{:<12}{}{}{}{}{}{}{}\n", tr("OK"), name,
+      file.database ? trf("  database '{}'", printable(*file.database)) : std::string(),
       result.status == VerifyStatus::ok_legacy
-          ? "  (legacy: no content checksum)"
-          : fmt::format("  ({} tables, {} rows, sha256{} verified)", result.tables.size(), file.rows,
-                        result.sections > 0 ? " and section index" : ""),
-      result.holds_tables() ? "" : "; holds no table: never 'latest', not in --min-keep",
-      file.not_restorable() ? "; NOT RESTORABLE as is (its schema check: " + file.schema_check + ")" : "",
-      describe_signer(result), result.status == VerifyStatus::ok && !vouched ? ": restore needs --trust-unsigned" : "");
+          ? std::string(tr("  (legacy: no content checksum)"))
+          : (result.sections > 0
+                 ? trf("  ({} tables, {} rows, sha256 and section index verified)", result.tables.size(), file.rows)
+                 : trf("  ({} tables, {} rows, sha256 verified)", result.tables.size(), file.rows)),
+      result.holds_tables() ? "" : tr("; holds no table: never 'latest', not in --min-keep"),
+      file.not_restorable() ? trf("; NOT RESTORABLE as is (its schema check: {})", file.schema_check) : std::string(),
+      trf("; signature: {}", describe_signer(result)),
+      result.status == VerifyStatus::ok && !vouched ? tr(": restore needs --trust-unsigned") : "");
 }
 
 void add_json(util::JsonWriter& json, const FileVerification& file) {
@@ -107,8 +110,8 @@ int verify_files(const GlobalSettings& settings, const VerifyFlags& flags) {
         .end_object();
     std::cout << json.str() << "\n";
   } else {
-    std::cout << fmt::format("{} file(s): {} ok, {} corrupt, {} incomplete\n", outcome.files.size(), outcome.ok,
-                             outcome.corrupt, outcome.incomplete);
+    std::cout << trf("{} file(s): {} ok, {} corrupt, {} incomplete\n", outcome.files.size(), outcome.ok,
+                     outcome.corrupt, outcome.incomplete);
   }
   return outcome.exit_code();
 }

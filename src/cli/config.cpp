@@ -40,7 +40,8 @@ std::map<std::string, std::string> read_config(const std::string& path, const st
   try {
     items = CLI::ConfigINI().from_file(path);
   } catch (const CLI::Error& error) {
-    throw Error(ErrorCode::usage, fmt::format("cannot read config file {}: {}", path, error.what()));
+    throw Error(ErrorCode::usage, tx("cannot read config file {}: {}", path, std::string(error.what())),
+                tx("fix the line it names (INI: 'key = value' lines, [ifnbackup] or [command] sections)"));
   }
   for (const auto& item : items) {
     if (item.name == "++" || item.name == "--") {
@@ -52,8 +53,8 @@ std::map<std::string, std::string> read_config(const std::string& path, const st
     }
     const std::string key = normalise_key(item.name);
     if (key == "password") {
-      throw Error(ErrorCode::config, fmt::format("{} holds a password", path),
-                  "use password-file = <0600 file> or defaults-file = <MySQL option file> instead");
+      throw Error(ErrorCode::config, tx("{} holds a password", path),
+                  tx("use password-file = <0600 file> or defaults-file = <MySQL option file> instead"));
     }
     std::string value;
     for (const auto& input : item.inputs) {
@@ -70,8 +71,10 @@ void set_value(CLI::Option* option, const std::string& value, const std::string&
     option->add_result(value);
     option->run_callback();
   } catch (const CLI::Error& error) {
-    throw Error(ErrorCode::usage,
-                fmt::format("invalid value '{}' for {} from {}: {}", value, option->get_name(), origin, error.what()));
+    throw Error(
+        ErrorCode::usage,
+        tx("invalid value '{}' for {} from {}: {}", value, option->get_name(), origin, std::string(error.what())),
+        tx("fix that setting: it takes what the option of the same name takes ('ifnbackup --help')"));
   }
 }
 
@@ -97,13 +100,14 @@ void apply_environment_and_config(CLI::App& app, CLI::App* subcommand, GlobalSet
     std::error_code ec;
     const auto status = std::filesystem::status(config_path, ec);
     if (!std::filesystem::exists(status)) {
-      throw Error(ErrorCode::usage, fmt::format("config file {} does not exist", config_path),
-                  "give the path of an INI file (example: packaging/ifnbackup.conf.example), or leave --config out");
+      throw Error(
+          ErrorCode::usage, tx("config file {} does not exist", config_path),
+          tx("give the path of an INI file (example: packaging/ifnbackup.conf.example), or leave --config out"));
     }
     // CLI11 reads a folder as an empty file: every setting would silently fall back to its default.
     if (std::filesystem::is_directory(status)) {
-      throw Error(ErrorCode::usage, fmt::format("config file {} is a folder, not a file", config_path),
-                  "give the config file itself, e.g. --config /etc/ifnbackup.conf");
+      throw Error(ErrorCode::usage, tx("config file {} is a folder, not a file", config_path),
+                  tx("give the config file itself, e.g. --config /etc/ifnbackup.conf"));
     }
     config = read_config(config_path, subcommand->get_name());
   }
@@ -143,8 +147,8 @@ void apply_environment_and_config(CLI::App& app, CLI::App* subcommand, GlobalSet
     }
   }
   if (!config.empty()) {
-    throw Error(ErrorCode::usage, fmt::format("unknown setting '{}' in {}", config.begin()->first, config_path),
-                "settings are the long option names of 'ifnbackup --help', without the dashes");
+    throw Error(ErrorCode::usage, tx("unknown setting '{}' in {}", config.begin()->first, config_path),
+                tx("settings are the long option names of 'ifnbackup --help', without the dashes"));
   }
 }
 

@@ -25,7 +25,7 @@ std::string human_size(std::uint64_t bytes) {
 std::string human_age(std::chrono::seconds age) {
   const auto s = age.count();
   if (s < 0) {
-    return "in the future";
+    return tr("in the future");
   }
   if (s < 3600) {
     return fmt::format("{} min", s / 60);
@@ -33,7 +33,7 @@ std::string human_age(std::chrono::seconds age) {
   if (s < 48 * 3600) {
     return fmt::format("{} h", s / 3600);
   }
-  return fmt::format("{} d {} h", s / 86400, (s % 86400) / 3600);
+  return trf("{} d {} h", s / 86400, (s % 86400) / 3600);
 }
 
 std::string local_date(const LocalDateTime& t) {

@@ -24,7 +24,7 @@ void setup_logging(const GlobalSettings& settings, const Command& command) {
     level = spdlog::level::warn;
   }
   console->set_level(settings.quiet ? spdlog::level::err : level);
-  std::vector<spdlog::sink_ptr> sinks{around_status_line(printable_sink(console))};
+  std::vector<spdlog::sink_ptr> sinks{printable_sink(around_status_line(console), true)};
 
   std::string file_problem;  // why a log file the command can do without was not opened
   const std::string dir = settings.log_dir.empty() ? settings.backup_dir : settings.log_dir;
@@ -45,8 +45,8 @@ void setup_logging(const GlobalSettings& settings, const Command& command) {
     } catch (const spdlog::spdlog_ex& error) {
       ::umask(old_mask);
       if (!command.log_file_optional) {
-        throw Error(ErrorCode::io, fmt::format("cannot open log file {}: {}", path.string(), error.what()),
-                    "check --log-dir and its permissions");
+        throw Error(ErrorCode::io, tx("cannot open log file {}: {}", path.string(), std::string(error.what())),
+                    tx("check --log-dir and its permissions"));
       }
       file_problem = fmt::format("cannot open log file {} ({}): logging to stderr only", path.string(), error.what());
     }

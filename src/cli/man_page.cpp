@@ -175,7 +175,12 @@ std::string man_page(const CLI::App& app) {
     }
     out << ".TP\n.B " << code << "\n" << error_code_name(error_code) << ": " << roff(exit_meaning(error_code)) << "\n";
   }
-  out << ".SH ENVIRONMENT\n.TP\n.B IFNBACKUP_CONFIG\nThe config file, when --config is not given.\n";
+  out << ".SH ENVIRONMENT\n.TP\n.B IFNBACKUP_CONFIG\nThe config file, when --config is not given.\n"
+      << ".TP\n.B LANG, LC_MESSAGES, LC_ALL, LANGUAGE\nfr_*: messages, errors and hints in French on the "
+         "terminal (the locale must exist); the log files, the journal and JSON stay English "
+         "(docs/messages.md).\n"
+      << ".TP\n.B IFNBACKUP_LOCALEDIR\nThe folder of the message catalogs (fr/LC_MESSAGES/ifnbackup.mo), "
+         "instead of the one beside the binary or the installed one.\n";
   for (const auto* option : visible_options(app)) {
     const std::string name = option->get_single_name();
     if (option->get_lnames().empty() || name == "config" || name == "help" || name == "version") {

@@ -260,10 +260,11 @@ void warn_about_unproven(const std::vector<TableCheck>& checks, bool ours) {
   const bool unrecorded = std::any_of(
       checks.begin(), checks.end(), [](const TableCheck& check) { return check.proof == ProofVerdict::not_recorded; });
   if (unrecorded) {
-    spdlog::warn("{}", tr("this file has no content digests (written by mysqldump or an older ifnbackup): only row "
-                          "counts were checked"));
+    log_text(spdlog::level::warn, tx("this file has no content digests (written by mysqldump or an older "
+                                     "ifnbackup): only row counts were checked"));
   } else if (checks.empty() && !ours) {
-    spdlog::warn("{}", tr("this file has no manifest (mysqldump's): nothing could be checked after the load"));
+    log_text(spdlog::level::warn,
+             tx("this file has no manifest (mysqldump's): nothing could be checked after the load"));
   }
 }
 

@@ -80,14 +80,14 @@ void add_global_options(CLI::App& app, GlobalSettings& s) {
   app.add_option("-p,--password", "never accepted: see --defaults-file and --password-file")->group("");
 }
 
+// The `error:` and `hint:` lines: the operator's language on the terminal, English in the log file.
+// The labels `error:`, `hint:` and `warning:` are the same in every language (the procedure and
+// scripts look for them), like the confirmation word OUI.
 int report(const Error& error) {
-  spdlog::error("{}", error.what());
-  std::string_view hint = error.hint();
-  if (hint.starts_with("hint: ")) {
-    hint.remove_prefix(6);  // the prefix is added here, once
-  }
+  log_text(spdlog::level::err, error.message());
+  const Text& hint = error.hint_text();
   if (!hint.empty()) {
-    spdlog::error("hint: {}", hint);
+    log_text(spdlog::level::err, Text("hint: " + hint.english, "hint: " + hint.local));
   }
   return static_cast<int>(error.code());
 }
@@ -130,7 +130,7 @@ int run(int argc, char** argv) {
   {
     auto early = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
     early->set_pattern("%^%l%$: %v");
-    spdlog::set_default_logger(std::make_shared<spdlog::logger>("ifnbackup-early", printable_sink(early)));
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("ifnbackup-early", printable_sink(early, true)));
   }
   CLI::App app{"ifnbackup: consistent, verified logical backups of a MySQL/MariaDB/TiDB database", "ifnbackup"};
   app.set_version_flag("--version", std::string(k_version));
@@ -183,8 +183,9 @@ int run(int argc, char** argv) {
     settings.run.start = std::chrono::system_clock::now();
     try {
       if (app.get_option("--password")->count() > 0) {
-        throw Error(ErrorCode::usage, "ifnbackup never takes a password on the command line (it shows in ps)",
-                    "put it in a MySQL option file (--defaults-file, [client] password=...) or a 0600 --password-file");
+        throw Error(
+            ErrorCode::usage, tx("ifnbackup never takes a password on the command line (it shows in ps)"),
+            tx("put it in a MySQL option file (--defaults-file, [client] password=...) or a 0600 --password-file"));
       }
       apply_environment_and_config(app, command.app, settings);
       journaled = k_journaled_commands.count(settings.run.command) > 0;

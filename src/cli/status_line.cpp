@@ -74,6 +74,21 @@ std::string one_line_cut_to(std::string_view raw, std::size_t columns) {
   return text;
 }
 
+}  // namespace
+
+std::size_t display_columns(std::string_view text) {
+  std::size_t used = 0;
+  for (std::size_t at = 0; at < text.size();) {
+    char32_t c = 0;
+    const std::size_t length = utf8_at(text, at, c);
+    used += length == 0 ? 1 : columns_of(c);
+    at += length == 0 ? 1 : length;
+  }
+  return used;
+}
+
+namespace {
+
 void write_stderr(std::string_view text) {
   std::fwrite(text.data(), 1, text.size(), stderr);
   std::fflush(stderr);

@@ -11,6 +11,10 @@
 
 namespace ifnbackup::cli {
 
+// The columns `text` takes on a terminal: one per UTF-8 character (an accented letter is one), two
+// for a wide one. Aligns the labels of a table whatever their language.
+std::size_t display_columns(std::string_view text);
+
 class StatusLine {
  public:
   static StatusLine& instance();

@@ -26,4 +26,14 @@ run "${CLI_WORK}/scripts/messages" check
 expect_eq "a translation with other placeholders is refused" 1 "${CLI_LAST_EXIT}"
 expect_contains "... naming it" "il y a {} {}" "${CLI_LAST_OUT}${CLI_LAST_ERR}"
 
+# An Error built from an unmarked text (English under any locale) is caught, naming its place.
+cp "${CLI_SOURCE_DIR}/po/fr.po" "${broken}/fr.po"
+mkdir -p "${CLI_WORK}/include"
+printf 'void f() {\n  throw Error(ErrorCode::io,\n              fmt::format("cannot frob {}", 1));\n}\n' \
+    >"${CLI_WORK}/src/core/unmarked_error.cpp"
+run "${CLI_WORK}/scripts/messages" check
+expect_eq "an Error(ErrorCode::io, fmt::format(...)) is refused" 1 "${CLI_LAST_EXIT}"
+expect_contains "... naming its file and line" "src/core/unmarked_error.cpp:2: Error(ErrorCode::io" \
+    "${CLI_LAST_OUT}${CLI_LAST_ERR}"
+
 cli_finish

@@ -10,6 +10,7 @@
 #include "db/database_lock.hpp"
 #include "ifnbackup/catalog.hpp"
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/printable.hpp"
 #include "ifnbackup/version.hpp"
 #include "io/atomic_file.hpp"
 #include "io/folder_lock.hpp"
@@ -37,21 +38,27 @@ fs::path choose_file_name(const fs::path& dir, const std::string& prefix) {
     const auto next_second = std::chrono::ceil<std::chrono::seconds>(now + std::chrono::milliseconds(1));
     std::this_thread::sleep_until(next_second + std::chrono::milliseconds(5));
   }
-  throw Error(ErrorCode::io, fmt::format("cannot find a free file name in {}", dir.string()));
+  throw Error(ErrorCode::io, tx("cannot find a free file name in {}", dir.string()),
+              tx("run the backup again in a second (two runs started in the same second)"));
 }
 
 void check_options(const BackupOptions& options) {
   if (options.connection.database.empty()) {
-    throw Error(ErrorCode::usage, "no database to back up", "give --database or 'database' in the config file");
+    throw Error(ErrorCode::usage, tx("no database to back up"), tx("give --database or 'database' in the config file"));
   }
   if (options.backup_dir.empty()) {
-    throw Error(ErrorCode::usage, "no backup folder", "give --backup-dir or 'backup-dir' in the config file");
+    throw Error(ErrorCode::usage, tx("no backup folder"), tx("give --backup-dir or 'backup-dir' in the config file"));
   }
   if (options.compress_level < 1 || options.compress_level > 9) {
-    throw Error(ErrorCode::usage, fmt::format("--compress-level {} is not between 1 and 9", options.compress_level));
+    throw Error(ErrorCode::usage, tx("--compress-level {} is not between 1 and 9", options.compress_level),
+                tx("use a level from 1 (fastest) to 9 (smallest)"));
   }
   if (options.prefix.empty() || options.prefix.find('/') != std::string::npos) {
-    throw Error(ErrorCode::usage, fmt::format("invalid --prefix '{}'", options.prefix));
+    throw Error(ErrorCode::usage,
+                options.prefix.empty()
+                    ? tx("invalid --prefix '': a backup's name starts with its prefix")
+                    : tx("invalid --prefix '{}': a file name prefix may not hold '/'", options.prefix),
+                tx("give a name without '/', e.g. --prefix nightly (the folder goes in --backup-dir)"));
   }
 }
 
@@ -120,8 +127,9 @@ BackupResult run_backup(const BackupOptions& options) {
       if (!schema_changed || attempt >= options.retries) {
         throw;
       }
-      spdlog::warn("the schema changed during the backup ({}): starting again with a fresh snapshot ({} of {})",
-                   error.what(), attempt + 1, options.retries);
+      log_text(spdlog::level::warn,
+               tx("the schema changed during the backup ({}): starting again with a fresh snapshot ({} of {})",
+                  error.message(), attempt + 1, options.retries));
     }
   }
 }

@@ -146,9 +146,16 @@ DumpSummary dump_database(db::Connection& connection, const DumpSettings& settin
       return object.kind != TableKind::table || !wanted.contains(object.name);
     });
     if (objects.tables.size() != wanted.size()) {
+      std::string missing;
+      for (const auto& name : wanted) {
+        const bool found = std::any_of(objects.tables.begin(), objects.tables.end(),
+                                       [&name](const TableObject& object) { return object.name == name; });
+        missing += found ? "" : (missing.empty() ? "" : ", ") + sql::quote_identifier(name);
+      }
       throw Error(ErrorCode::not_found,
-                  fmt::format("{} of the {} tables to dump are not base tables of '{}'",
-                              wanted.size() - objects.tables.size(), wanted.size(), settings.database));
+                  tx("{} of the {} tables to dump are not base tables of '{}': {}",
+                     wanted.size() - objects.tables.size(), wanted.size(), settings.database, missing),
+                  tx("check the table names (SHOW FULL TABLES lists the base tables; a view is not dumped alone)"));
     }
     objects.procedures.clear();
     objects.functions.clear();

@@ -106,9 +106,9 @@ Definition show_create(db::Connection& connection, const std::string& what, cons
     definition.text = column_named(result, text_column);
   }
   if (definition.text.empty()) {
-    throw Error(ErrorCode::server, fmt::format("cannot read the definition of {} {}.{}", what, database, name),
-                "the backup account needs SHOW VIEW, TRIGGER, EVENT and SELECT on mysql.proc "
-                "(or SHOW CREATE ROUTINE) privileges");
+    throw Error(ErrorCode::server, tx("cannot read the definition of {} {}.{}", what, database, name),
+                tx("the backup account needs SHOW VIEW, TRIGGER, EVENT and SELECT on mysql.proc "
+                   "(or SHOW CREATE ROUTINE) privileges"));
   }
   definition.sql_mode = column_named(result, "sql_mode");
   definition.time_zone = column_named(result, "time_zone");
@@ -210,7 +210,7 @@ void write_sequence(db::Connection& connection, const std::string& database, con
                     DumpWriter& out) {
   auto result = connection.query(fmt::format("SHOW CREATE SEQUENCE {}", qualified(database, sequence)));
   if (result.rows.empty() || result.rows[0].size() < 2 || !result.rows[0][1]) {
-    throw Error(ErrorCode::server, fmt::format("cannot read the definition of sequence {}.{}", database, sequence));
+    throw Error(ErrorCode::server, tx("cannot read the definition of sequence {}.{}", database, sequence));
   }
   const std::string create = *result.rows[0][1];
   auto state =

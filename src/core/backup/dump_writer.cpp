@@ -76,7 +76,7 @@ std::vector<Section> DumpWriter::place_sections(const std::vector<io::GzipRange>
     Section section = mark.section;
     if (!section.with_previous) {
       if (mark.range >= ranges.size()) {
-        throw Error(ErrorCode::internal, "section index out of step with the gzip ranges");
+        throw Error(ErrorCode::internal, tx("section index out of step with the gzip ranges"));
       }
       const io::GzipRange& range = ranges[mark.range];
       section.at = range.offset;

@@ -52,8 +52,8 @@ SnapshotInfo start_snapshot(db::Connection& connection) {
     // TiDB: no FLUSH TABLES WITH READ LOCK; read at a fixed TSO instead (DUMP_NOTES).
     auto status = connection.query("SHOW MASTER STATUS");
     if (status.rows.empty() || status.rows[0].size() < 2 || !status.rows[0][1]) {
-      throw Error(ErrorCode::server, "TiDB did not report a TSO (SHOW MASTER STATUS)",
-                  "the account needs the privilege to run SHOW MASTER STATUS");
+      throw Error(ErrorCode::server, tx("TiDB did not report a TSO (SHOW MASTER STATUS)"),
+                  tx("the account needs the privilege to run SHOW MASTER STATUS"));
     }
     info.tidb_tso = *status.rows[0][1];
     connection.execute(fmt::format("SET SESSION tidb_snapshot = '{}'", info.tidb_tso));

@@ -139,7 +139,7 @@ std::string format_backup_name(std::string_view prefix, std::chrono::system_cloc
   const std::time_t seconds = std::chrono::system_clock::to_time_t(std::chrono::floor<std::chrono::seconds>(when));
   std::tm tm{};
   if (localtime_r(&seconds, &tm) == nullptr) {
-    throw Error(ErrorCode::internal, fmt::format("cannot convert time {} to local time", seconds));
+    throw Error(ErrorCode::internal, tx("cannot convert time {} to local time", seconds));
   }
   return fmt::format("{}_{:04}{:02}{:02}_{:02}{:02}{:02}{}", prefix, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
                      tm.tm_hour, tm.tm_min, tm.tm_sec, k_backup_suffix);
@@ -174,8 +174,8 @@ std::vector<CatalogEntry> scan_backup_folder(const std::filesystem::path& dir, s
   std::error_code ec;
   std::filesystem::directory_iterator it(dir, ec);
   if (ec) {
-    throw Error(ErrorCode::io, fmt::format("cannot read backup folder {}: {}", dir.string(), ec.message()),
-                "check that the folder exists and that this user may read it");
+    throw Error(ErrorCode::io, tx("cannot read backup folder {}: {}", dir.string(), errno_text(ec.value())),
+                tx("check that the folder exists and that this user may read it"));
   }
 
   std::vector<CatalogEntry> entries;
@@ -190,7 +190,8 @@ std::vector<CatalogEntry> scan_backup_folder(const std::filesystem::path& dir, s
       if (errno == ENOENT) {
         continue;  // removed while we listed (another run rotating)
       }
-      throw Error(ErrorCode::io, fmt::format("cannot stat {}: {}", path.string(), std::strerror(errno)));
+      throw Error(ErrorCode::io, tx("cannot stat {}: {}", path.string(), errno_text(errno)),
+                  tx("check that the folder exists and that this user may read it"));
     }
     const std::string name = path.filename().string();
     CatalogEntry entry;
@@ -205,7 +206,8 @@ std::vector<CatalogEntry> scan_backup_folder(const std::filesystem::path& dir, s
     entries.push_back(std::move(entry));
   }
   if (ec) {
-    throw Error(ErrorCode::io, fmt::format("cannot read backup folder {}: {}", dir.string(), ec.message()));
+    throw Error(ErrorCode::io, tx("cannot read backup folder {}: {}", dir.string(), errno_text(ec.value())),
+                tx("check that the folder exists and that this user may read it"));
   }
   std::sort(entries.begin(), entries.end(), newest_first);
   return entries;

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/printable.hpp"
 #include "ifnbackup/verification_state.hpp"
 
 namespace ifnbackup {
@@ -20,16 +21,16 @@ VerifyResult verify_new_backup(const std::filesystem::path& file, const BackupOp
       auto result = verify_entry(entry, state);
       if (!result.ok()) {
         throw Error(result.status == VerifyStatus::corrupt ? ErrorCode::corrupt : ErrorCode::incomplete,
-                    fmt::format("the new backup {} does not verify: {}", file.string(), result.reason),
-                    "check the disk of the backup folder (dmesg, SMART)");
+                    tx("the new backup {} does not verify: {}", file.string(), result.reason),
+                    tx("check the disk of the backup folder (dmesg, SMART)"));
       }
       state.save();
       spdlog::info("verified {}: sha256 {}", entry.name, result.sha256);
       return result;
     }
   }
-  throw Error(ErrorCode::io, fmt::format("the new backup {} is not in its folder any more", file.string()),
-              "another program removed or renamed it: look at what else writes to the backup folder");
+  throw Error(ErrorCode::io, tx("the new backup {} is not in its folder any more", file.string()),
+              tx("another program removed or renamed it: look at what else writes to the backup folder"));
 }
 
 std::string schema_check_text(const SchemaCheckResult& result) {
@@ -49,13 +50,13 @@ void log_schema_check(const SchemaCheckResult& result) {
                                                         static_cast<double>(result.file_bytes) / 1048576.0));
       break;
     case SchemaCheckOutcome::not_run:
-      spdlog::warn("schema check not run: {}", result.detail);
+      log_text(spdlog::level::warn, tx("schema check not run: {}", result.detail));
       break;
     case SchemaCheckOutcome::failed:
-      spdlog::error(
-          "schema check FAILED in scratch database '{}', dropped: the server refused {} statement{} of the "
-          "new backup's schema; first: {}",
-          result.scratch_database, result.refused, result.refused == 1 ? "" : "s", result.detail);
+      log_text(spdlog::level::err,
+               tx("schema check FAILED in scratch database '{}', dropped: the server refused {} statement{} of the "
+                  "new backup's schema; first: {}",
+                  result.scratch_database, result.refused, result.refused == 1 ? "" : "s", result.detail));
       break;
   }
 }
@@ -97,9 +98,9 @@ RotateResult rotate_after(const BackupJobOptions& options, const std::filesystem
   } catch (const Error& error) {
     // The exit code is rotation's, so cron reports it; the message says the backup is safe.
     throw Error(error.code(),
-                fmt::format("the backup {} is complete and verified, but the rotation failed: {}",
-                            file.filename().string(), error.what()),
-                error.hint());
+                tx("the backup {} is complete and verified, but the rotation failed: {}", file.filename().string(),
+                   error.message()),
+                error.hint_text());
   }
 }
 
@@ -135,17 +136,17 @@ BackupJobResult run_backup_job(const BackupJobOptions& options) {
   }
   if (job.schema && job.schema->outcome == SchemaCheckOutcome::failed) {
     throw Error(ErrorCode::not_restorable,
-                fmt::format("the backup {} is written and verified, but NOT RESTORABLE as is: the server refused "
-                            "its schema in a scratch database: {}",
-                            result.file.filename().string(), job.schema->detail),
-                "fix the object named (a view over a dropped table, a definer that no longer exists...) and "
-                "back up again; the file is kept: its rows can still be loaded by hand");
+                tx("the backup {} is written and verified, but NOT RESTORABLE as is: the server refused "
+                   "its schema in a scratch database: {}",
+                   result.file.filename().string(), job.schema->detail),
+                tx("fix the object named (a view over a dropped table, a definer that no longer exists...) and "
+                   "back up again; the file is kept: its rows can still be loaded by hand"));
   }
   if (job.offsite && job.offsite->outcome == OffsiteCopy::Outcome::failed) {
     throw Error(ErrorCode::offsite,
-                fmt::format("the backup {} is complete and verified in {}, but its offsite copy failed: {}",
-                            result.file.filename().string(), options.backup.backup_dir.string(), job.offsite->message),
-                "the local backup is kept; fix the cause, then 'ifnbackup push' (or the next backup) sends it");
+                tx("the backup {} is complete and verified in {}, but its offsite copy failed: {}",
+                   result.file.filename().string(), options.backup.backup_dir.string(), job.offsite->message),
+                tx("the local backup is kept; fix the cause, then 'ifnbackup push' (or the next backup) sends it"));
   }
   return job;
 }

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/printable.hpp"
 #include "ifnbackup/restore.hpp"
 #include "ifnbackup/signing.hpp"
 #include "ifnbackup/verification_state.hpp"
@@ -26,7 +27,9 @@ Keyring load_keys(const fs::path& key_file) {
     signing.key_file = key_file;
     return Keyring::load(signing);
   } catch (const Error& error) {
-    spdlog::warn("signers not judged: {}{}", error.what(), error.hint().empty() ? "" : " (hint: " + error.hint() + ")");
+    log_text(spdlog::level::warn, error.hint().empty()
+                                      ? tx("signers not judged: {}", error.message())
+                                      : tx("signers not judged: {} (hint: {})", error.message(), error.hint_text()));
   }
   return {};
 }
@@ -37,7 +40,7 @@ std::vector<fs::path> files_to_verify(const FolderVerificationOptions& options,
   std::vector<fs::path> paths;
   if (options.files.empty()) {
     if (options.backup_dir.empty()) {
-      throw Error(ErrorCode::usage, "no file to verify and no backup folder", "give FILE... or --backup-dir");
+      throw Error(ErrorCode::usage, tx("no file to verify and no backup folder"), tx("give FILE... or --backup-dir"));
     }
     for (const auto& entry : folder) {
       if (entry.kind == BackupKind::backup || entry.kind == BackupKind::safety_snapshot) {
@@ -75,6 +78,7 @@ FolderVerification verify_folder_files(const FolderVerificationOptions& options,
     FileVerification file{path, verify_backup_file(path, {}, options.threads), {}, {}, 0};
     keys.judge(file.result);
     file.result.reason = reason_without_path(file.result.reason, path);
+    file.result.reason_local = reason_without_path(file.result.reason_local, path);
     std::error_code ec;
     for (const auto& entry : folder) {
       // A foreign entry (a symlink named like a backup, pointing at this file) gets no record.

@@ -16,7 +16,7 @@ bool is_own_file(const std::string& name) {
 FolderListing list_backup_folder(const std::filesystem::path& backup_dir, const std::string& prefix,
                                  std::chrono::system_clock::time_point now) {
   if (backup_dir.empty()) {
-    throw Error(ErrorCode::usage, "no backup folder", "give --backup-dir or 'backup-dir' in the config file");
+    throw Error(ErrorCode::usage, tx("no backup folder"), tx("give --backup-dir or 'backup-dir' in the config file"));
   }
   FolderListing listing;
   listing.backup_dir = backup_dir;

@@ -90,9 +90,8 @@ PushResult push_backups(const PushOptions& options) {
     return entry.kind != BackupKind::backup || (options.which != "all" && entry.name != options.which);
   });
   if (options.which != "all" && entries.empty()) {
-    throw Error(ErrorCode::not_found,
-                fmt::format("no backup named {} in {}", options.which, options.backup_dir.string()),
-                "give a backup's file name as 'ifnbackup list' shows it, or 'all'");
+    throw Error(ErrorCode::not_found, tx("no backup named {} in {}", options.which, options.backup_dir.string()),
+                tx("give a backup's file name as 'ifnbackup list' shows it, or 'all'"));
   }
   // One listing (every page) says what the bucket holds; a HEAD then reads our header of a candidate.
   std::map<std::string, OffsiteObject> remote;
@@ -163,8 +162,8 @@ std::string newest_offsite_backup(const OffsiteOptions& options, std::string_vie
     }
   }
   if (newest.empty()) {
-    throw Error(ErrorCode::not_found, fmt::format("no backup of ours (prefix {}) in {}", prefix, options.url),
-                "'ifnbackup list --offsite' shows what is there; check --offsite and --prefix");
+    throw Error(ErrorCode::not_found, tx("no backup of ours (prefix {}) in {}", prefix, options.url),
+                tx("'ifnbackup list --offsite' shows what is there; check --offsite and --prefix"));
   }
   return newest;
 }

@@ -19,8 +19,8 @@ Bytes bytes_of(std::string_view text) {
 }
 
 constexpr const char* k_changed_hint =
-    "the encrypted file was changed or damaged after it was written: take another copy (the backup folder, the "
-    "bucket); `age -d` refuses it too";
+    N_("the encrypted file was changed or damaged after it was written: take another copy (the backup folder, the "
+       "bucket); `age -d` refuses it too");
 
 enum class Phase { header, nonce, payload, done, failed };
 
@@ -42,11 +42,11 @@ struct AgeDecryptor::State {
   ~State() { crypto::wipe(opened.data(), opened.size()); }
 
   [[noreturn]] void corrupt(const std::string& what) const {
-    throw Error(ErrorCode::corrupt, fmt::format("{}: {}", name, what), k_changed_hint);
+    throw Error(ErrorCode::corrupt, tx("{}: {}", name, what), tx(k_changed_hint));
   }
   [[noreturn]] void incomplete(const std::string& what) const {
-    throw Error(ErrorCode::incomplete, fmt::format("{}: {}", name, what),
-                "the copy was cut short (a transfer or a disk that filled up): take another copy");
+    throw Error(ErrorCode::incomplete, tx("{}: {}", name, what),
+                tx("the copy was cut short (a transfer or a disk that filled up): take another copy"));
   }
 
   std::string chunk_place(std::uint64_t chunk) const {
@@ -67,7 +67,7 @@ struct AgeDecryptor::State {
       x25519 += stanza.args.front() == "X25519" ? 1 : 0;
       // A passphrase stanza must be alone (the format's rule, which keeps passphrase files authenticated).
       if (stanza.args.front() == "scrypt" && parsed.stanzas.size() > 1) {
-        throw Error(ErrorCode::corrupt, fmt::format("{}: damaged age header: an scrypt stanza beside others", name),
+        throw Error(ErrorCode::corrupt, tx("{}: damaged age header: an scrypt stanza beside others", name),
                     k_changed_hint);
       }
     }
@@ -86,20 +86,20 @@ struct AgeDecryptor::State {
     if (!unwrapped) {
       if (x25519 == 0) {
         throw Error(ErrorCode::wrong_identity,
-                    fmt::format("{} is encrypted to no X25519 recipient (its header holds \"{}\" stanzas)", name,
-                                parsed.stanzas.front().args.front()),
-                    "ifnbackup reads files encrypted to age1… keys only: decrypt this one with `age -d`");
+                    tx("{} is encrypted to no X25519 recipient (its header holds \"{}\" stanzas)", name,
+                       parsed.stanzas.front().args.front()),
+                    tx("ifnbackup reads files encrypted to age1… keys only: decrypt this one with `age -d`"));
       }
       throw Error(ErrorCode::wrong_identity,
-                  fmt::format("{} is encrypted to none of the {} identities given ({} X25519 recipient(s) in its "
-                              "header)",
-                              name, identities.size(), x25519),
-                  "give the identity file (--identity) whose public key the backups are encrypted to: "
-                  "`age-keygen -y FILE` prints it, compare it with --encrypt-to");
+                  tx("{} is encrypted to none of the {} identities given ({} X25519 recipient(s) in its "
+                     "header)",
+                     name, identities.size(), x25519),
+                  tx("give the identity file (--identity) whose public key the backups are encrypted to: "
+                     "`age-keygen -y FILE` prints it, compare it with --encrypt-to"));
     }
     const auto mac = crypto::header_mac(*unwrapped, header.substr(0, parsed.mac_input_bytes));
     if (!crypto::same_bytes(mac, parsed.mac)) {
-      throw Error(ErrorCode::corrupt, fmt::format("{}: the age header's MAC is wrong: the header was changed", name),
+      throw Error(ErrorCode::corrupt, tx("{}: the age header's MAC is wrong: the header was changed", name),
                   k_changed_hint);
     }
     // The payload key needs the nonce, which follows: the file key waits for it.
@@ -220,8 +220,8 @@ struct AgeDecryptor::State {
 AgeDecryptor::AgeDecryptor(std::vector<AgeIdentity> identities, ByteSink sink, std::string name)
     : m_state(std::make_unique<State>()) {
   if (identities.empty()) {
-    throw Error(ErrorCode::usage, fmt::format("no age identity to decrypt {}", name),
-                "give --identity FILE (the file age-keygen wrote)");
+    throw Error(ErrorCode::usage, tx("no age identity to decrypt {}", name),
+                tx("give --identity FILE (the file age-keygen wrote)"));
   }
   m_state->identities = std::move(identities);
   m_state->sink = std::move(sink);
@@ -233,7 +233,7 @@ AgeDecryptor::~AgeDecryptor() = default;
 void AgeDecryptor::write(std::string_view ciphertext) {
   State& s = *m_state;
   if (s.phase == Phase::failed) {
-    throw Error(ErrorCode::internal, fmt::format("{}: age decryption continued after an error", s.name));
+    throw Error(ErrorCode::internal, tx("{}: age decryption continued after an error", s.name));
   }
   try {
     s.write(ciphertext);
@@ -246,7 +246,7 @@ void AgeDecryptor::write(std::string_view ciphertext) {
 void AgeDecryptor::finish() {
   State& s = *m_state;
   if (s.phase == Phase::failed) {
-    throw Error(ErrorCode::internal, fmt::format("{}: age decryption continued after an error", s.name));
+    throw Error(ErrorCode::internal, tx("{}: age decryption continued after an error", s.name));
   }
   try {
     s.finish();

@@ -45,8 +45,8 @@ struct AgeEncryptor::State {
 AgeEncryptor::AgeEncryptor(std::span<const AgeRecipient> recipients, ByteSink sink)
     : m_state(std::make_unique<State>()) {
   if (recipients.empty()) {
-    throw Error(ErrorCode::usage, "age encryption needs at least one recipient",
-                "give --encrypt-to age1… (the public key age-keygen printed)");
+    throw Error(ErrorCode::usage, tx("age encryption needs at least one recipient"),
+                tx("give --encrypt-to age1… (the public key age-keygen printed)"));
   }
   m_state->sink = std::move(sink);
   crypto::FileKey file_key;
@@ -70,7 +70,7 @@ AgeEncryptor::~AgeEncryptor() = default;
 void AgeEncryptor::write(std::string_view plaintext) {
   State& s = *m_state;
   if (s.finished) {
-    throw Error(ErrorCode::internal, "age: write after finish");
+    throw Error(ErrorCode::internal, tx("age: write after finish"));
   }
   s.plaintext += plaintext.size();
   while (!plaintext.empty()) {
@@ -93,7 +93,7 @@ void AgeEncryptor::write(std::string_view plaintext) {
 void AgeEncryptor::finish() {
   State& s = *m_state;
   if (s.finished) {
-    throw Error(ErrorCode::internal, "age: finish called twice");
+    throw Error(ErrorCode::internal, tx("age: finish called twice"));
   }
   s.seal(s.held, true);
   crypto::wipe(s.held.data(), s.held.size());

@@ -21,9 +21,9 @@ Bytes bytes_of(std::string_view text) {
 }
 
 [[noreturn]] void throw_header(std::string_view name, const std::string& reason) {
-  throw Error(ErrorCode::corrupt, fmt::format("{}: damaged age header: {}", name, reason),
-              "the encrypted file was changed or is not an age file: take another copy (the backup folder, the "
-              "bucket); `age -d` refuses it too");
+  throw Error(ErrorCode::corrupt, tx("{}: damaged age header: {}", name, reason),
+              tx("the encrypted file was changed or is not an age file: take another copy (the backup folder, the "
+                 "bucket); `age -d` refuses it too"));
 }
 
 bool is_base64_char(char c) {
@@ -108,13 +108,12 @@ std::optional<std::size_t> find_header_end(std::string_view buffer, std::size_t&
   const std::string_view start = buffer.substr(0, k_version_prefix.size());
   if (start != k_version_prefix.substr(0, start.size())) {
     if (buffer.starts_with("-----BEGIN")) {
-      throw Error(ErrorCode::corrupt, fmt::format("{} is an ASCII-armored age file", name),
-                  "ifnbackup reads binary age files: decrypt it with `age -d`, or remove the armor with "
-                  "`age -d` and encrypt it again without -a");
+      throw Error(ErrorCode::corrupt, tx("{} is an ASCII-armored age file", name),
+                  tx("ifnbackup reads binary age files: decrypt it with `age -d`, or remove the armor with "
+                     "`age -d` and encrypt it again without -a"));
     }
-    throw Error(ErrorCode::corrupt,
-                fmt::format("{} is not an age-encrypted file (no \"{}\" line)", name, k_age_version_line),
-                "give the .age file ifnbackup wrote, or the plain file without --identity");
+    throw Error(ErrorCode::corrupt, tx("{} is not an age-encrypted file (no \"{}\" line)", name, k_age_version_line),
+                tx("give the .age file ifnbackup wrote, or the plain file without --identity"));
   }
   for (;;) {
     const std::size_t end = buffer.find('\n', scanned);
@@ -138,8 +137,8 @@ ParsedHeader parse_header(std::string_view header, std::string_view name) {
   if (lines.empty() || lines.front() != k_age_version_line) {
     const std::string_view version = lines.empty() ? std::string_view{} : lines.front();
     throw Error(ErrorCode::corrupt,
-                fmt::format("{}: age format \"{}\" is not supported (only \"{}\")", name, version, k_age_version_line),
-                "decrypt it with the age version that made it");
+                tx("{}: age format \"{}\" is not supported (only \"{}\")", name, version, k_age_version_line),
+                tx("decrypt it with the age version that made it"));
   }
   ParsedHeader parsed;
   std::size_t offset = lines.front().size() + 1;
@@ -217,8 +216,8 @@ Stanza x25519_stanza(const FileKey& file_key, const AgeRecipient& recipient) {
   const auto share = x25519_public(ephemeral);
   const auto shared = x25519_shared(ephemeral, recipient.key);
   if (!shared) {
-    throw Error(ErrorCode::usage, fmt::format("age recipient {} is not a usable X25519 key", recipient.text()),
-                "give the public key age-keygen printed for the identity");
+    throw Error(ErrorCode::usage, tx("age recipient {} is not a usable X25519 key", recipient.text()),
+                tx("give the public key age-keygen printed for the identity"));
   }
   std::string salt(reinterpret_cast<const char*>(share.data()), share.size());
   salt.append(reinterpret_cast<const char*>(recipient.key.data()), recipient.key.size());

@@ -74,8 +74,8 @@ std::string other_recipient_type(std::string_view text) {
 std::string read_key_file(const fs::path& path, const char* what, bool secret) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    throw Error(ErrorCode::config, fmt::format("cannot read {} {}: {}", what, path.string(), std::strerror(errno)),
-                secret ? "give the file age-keygen wrote (--identity)" : "give a file of age1… recipients");
+    throw Error(ErrorCode::config, tx("cannot read {} {}: {}", tx(what), path.string(), errno_text(errno)),
+                secret ? tx("give the file age-keygen wrote (--identity)") : tx("give a file of age1… recipients"));
   }
   struct Closer {
     int fd;
@@ -83,19 +83,18 @@ std::string read_key_file(const fs::path& path, const char* what, bool secret) {
   } closer{fd};
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    throw Error(ErrorCode::config, fmt::format("{} {} is not a regular file", what, path.string()));
+    throw Error(ErrorCode::config, tx("{} {} is not a regular file", tx(what), path.string()));
   }
   if (secret && (st.st_mode & 077) != 0) {
-    throw Error(
-        ErrorCode::config,
-        fmt::format("{} {} is readable by others (mode {:04o})", what, path.string(), st.st_mode & 07777),
-        fmt::format("run: chmod 600 {} (whoever read it can decrypt every backup encrypted to it)", path.string()));
+    throw Error(ErrorCode::config,
+                tx("{} {} is readable by others (mode {:04o})", tx(what), path.string(), st.st_mode & 07777),
+                tx("run: chmod 600 {} (whoever read it can decrypt every backup encrypted to it)", path.string()));
   }
   if (secret && st.st_uid != ::geteuid()) {
     throw Error(ErrorCode::config,
-                fmt::format("{} {} belongs to uid {}, not to the user running ifnbackup (uid {})", what, path.string(),
-                            st.st_uid, ::geteuid()),
-                "run ifnbackup as its owner, or give a copy owned by this user, mode 0600");
+                tx("{} {} belongs to uid {}, not to the user running ifnbackup (uid {})", tx(what), path.string(),
+                   st.st_uid, ::geteuid()),
+                tx("run ifnbackup as its owner, or give a copy owned by this user, mode 0600"));
   }
   std::string text;
   char buffer[4096];
@@ -106,7 +105,7 @@ std::string read_key_file(const fs::path& path, const char* what, bool secret) {
     }
     if (n < 0) {
       crypto::wipe(text.data(), text.size());
-      throw Error(ErrorCode::config, fmt::format("cannot read {} {}: {}", what, path.string(), std::strerror(errno)));
+      throw Error(ErrorCode::config, tx("cannot read {} {}: {}", tx(what), path.string(), errno_text(errno)));
     }
     if (n == 0) {
       crypto::wipe(buffer, sizeof buffer);
@@ -115,7 +114,7 @@ std::string read_key_file(const fs::path& path, const char* what, bool secret) {
     if (text.size() + static_cast<std::size_t>(n) > k_key_file_limit) {
       crypto::wipe(text.data(), text.size());
       crypto::wipe(buffer, sizeof buffer);
-      throw Error(ErrorCode::config, fmt::format("{} {} is too large to be one (over 1 MiB)", what, path.string()));
+      throw Error(ErrorCode::config, tx("{} {} is too large to be one (over 1 MiB)", tx(what), path.string()));
     }
     // Grown by hand so that no reallocation leaves a copy of a secret behind unwiped.
     if (text.capacity() < text.size() + static_cast<std::size_t>(n)) {
@@ -228,20 +227,20 @@ std::vector<AgeRecipient> parse_age_recipients(std::string_view text, std::strin
     std::string why;
     auto recipient = parse_age_recipient(line, &why);
     if (!recipient) {
-      throw Error(ErrorCode::usage, fmt::format("{}:{}: not an age recipient: {}", origin, number, why),
-                  "one X25519 recipient per line (\"age1…\", as age-keygen prints it), '#' for comments");
+      throw Error(ErrorCode::usage, tx("{}:{}: not an age recipient: {}", origin, number, why),
+                  tx("one X25519 recipient per line (\"age1…\", as age-keygen prints it), '#' for comments"));
     }
     recipients.push_back(*recipient);
   });
   if (recipients.empty()) {
-    throw Error(ErrorCode::usage, fmt::format("{} holds no age recipient", origin),
-                "add the public key age-keygen printed (\"age1…\"), one per line");
+    throw Error(ErrorCode::usage, tx("{} holds no age recipient", origin),
+                tx("add the public key age-keygen printed (\"age1…\"), one per line"));
   }
   return recipients;
 }
 
 std::vector<AgeRecipient> read_age_recipients_file(const fs::path& path) {
-  return parse_age_recipients(read_key_file(path, "recipients file", false), path.string());
+  return parse_age_recipients(read_key_file(path, N_("recipients file"), false), path.string());
 }
 
 std::vector<AgeIdentity> parse_age_identities(std::string_view text, std::string_view origin) {
@@ -251,20 +250,20 @@ std::vector<AgeIdentity> parse_age_identities(std::string_view text, std::string
     auto identity = parse_age_identity(line, &why);
     if (!identity) {
       // The line itself is never shown: it may be a secret key with one character wrong.
-      throw Error(ErrorCode::usage, fmt::format("{}:{}: not an age identity: {}", origin, number, why),
-                  "give the file age-keygen wrote: comments and \"AGE-SECRET-KEY-1…\" lines");
+      throw Error(ErrorCode::usage, tx("{}:{}: not an age identity: {}", origin, number, why),
+                  tx("give the file age-keygen wrote: comments and \"AGE-SECRET-KEY-1…\" lines"));
     }
     identities.push_back(*identity);
   });
   if (identities.empty()) {
-    throw Error(ErrorCode::usage, fmt::format("{} holds no age identity", origin),
-                "give the file age-keygen wrote (it holds an \"AGE-SECRET-KEY-1…\" line)");
+    throw Error(ErrorCode::usage, tx("{} holds no age identity", origin),
+                tx("give the file age-keygen wrote (it holds an \"AGE-SECRET-KEY-1…\" line)"));
   }
   return identities;
 }
 
 std::vector<AgeIdentity> read_age_identity_file(const fs::path& path) {
-  std::string text = read_key_file(path, "identity file", true);
+  std::string text = read_key_file(path, N_("identity file"), true);
   try {
     auto identities = parse_age_identities(text, path.string());
     crypto::wipe(text.data(), text.size());

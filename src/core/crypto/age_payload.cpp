@@ -19,7 +19,7 @@ std::array<unsigned char, k_aead_nonce_bytes> PayloadCipher::nonce(bool last) co
 
 void PayloadCipher::seal(Bytes plaintext, bool last, unsigned char* out) {
   if (plaintext.size() > k_age_chunk_bytes) {
-    throw Error(ErrorCode::internal, "an age payload chunk larger than 64 KiB");
+    throw Error(ErrorCode::internal, tx("an age payload chunk larger than 64 KiB"));
   }
   m_aead.seal(m_key.view(), nonce(last), plaintext, out);
   ++m_counter;

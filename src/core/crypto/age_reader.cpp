@@ -78,10 +78,10 @@ std::uint64_t age_decrypt_file(const std::filesystem::path& path, std::vector<Ag
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) {
-      throw Error(ErrorCode::not_found, fmt::format("{} does not exist", path.string()),
-                  "check the name (ifnbackup list shows the backups)");
+      throw Error(ErrorCode::not_found, tx("{} does not exist", path.string()),
+                  tx("check the name (ifnbackup list shows the backups)"));
     }
-    io::throw_io_error(errno, "opening " + path.string());
+    io::throw_io_error(errno, tx("opening {}", path.string()));
   }
   struct Closer {
     int fd;
@@ -95,7 +95,7 @@ std::uint64_t age_decrypt_file(const std::filesystem::path& path, std::vector<Ag
       continue;
     }
     if (n < 0) {
-      io::throw_io_error(errno, "reading " + path.string());
+      io::throw_io_error(errno, tx("reading {}", path.string()));
     }
     if (n == 0) {
       break;

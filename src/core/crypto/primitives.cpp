@@ -51,8 +51,8 @@ void throw_openssl(const char* what) {
     ERR_error_string_n(code, text, sizeof text);
     detail += (detail.empty() ? "" : "; ") + std::string(text);
   }
-  throw Error(ErrorCode::internal, std::string("OpenSSL: ") + what + (detail.empty() ? "" : ": " + detail),
-              "check the libssl3 package (ifnbackup needs OpenSSL 3 with Ed25519, X25519 and ChaCha20-Poly1305)");
+  throw Error(ErrorCode::internal, tx("OpenSSL: {}{}", what, detail.empty() ? "" : ": " + detail),
+              tx("check the libssl3 package (ifnbackup needs OpenSSL 3 with Ed25519, X25519 and ChaCha20-Poly1305)"));
 }
 
 void wipe(void* data, std::size_t size) noexcept {

@@ -38,15 +38,16 @@ namespace ifnbackup::db {
 void check_private_file(const std::string& path, const char* what) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
-    throw Error(ErrorCode::config, fmt::format("cannot read {} {}: {}", what, path, std::strerror(errno)));
+    throw Error(ErrorCode::config, tx("cannot read {} {}: {}", tx(what), path, errno_text(errno)),
+                tx("check the path and that the user running ifnbackup may read it"));
   }
   if (!S_ISREG(st.st_mode)) {
-    throw Error(ErrorCode::config, fmt::format("{} {} is not a regular file", what, path));
+    throw Error(ErrorCode::config, tx("{} {} is not a regular file", tx(what), path),
+                tx("give the file itself, not a folder or a device"));
   }
   if ((st.st_mode & 077) != 0) {
-    throw Error(ErrorCode::config,
-                fmt::format("{} {} is readable by others (mode {:04o})", what, path, st.st_mode & 07777),
-                fmt::format("run: chmod 600 {}", path));
+    throw Error(ErrorCode::config, tx("{} {} is readable by others (mode {:04o})", tx(what), path, st.st_mode & 07777),
+                tx("run: chmod 600 {}", path));
   }
 }
 
@@ -87,11 +88,12 @@ sql::ValueKind kind_of(const MYSQL_FIELD& field) {
 // The password file holds the password alone on its first line. Refused unless only the
 // owner can read it: a password readable by others is as good as on the command line.
 std::string read_password_file(const std::string& path) {
-  check_private_file(path, "password file");
+  check_private_file(path, N_("password file"));
   std::ifstream in(path, std::ios::binary);
   std::string password;
   if (!in || !std::getline(in, password)) {
-    throw Error(ErrorCode::config, fmt::format("cannot read password file {}", path));
+    throw Error(ErrorCode::config, tx("cannot read password file {}", path),
+                tx("put the password on the file's first line"));
   }
   if (!password.empty() && password.back() == '\r') {
     password.pop_back();
@@ -143,7 +145,7 @@ std::unique_ptr<Connection> Connection::open(const ConnectionOptions& options, b
   std::unique_ptr<Connection> connection(new Connection());
   MYSQL* mysql = mysql_init(nullptr);
   if (mysql == nullptr) {
-    throw Error(ErrorCode::internal, "mysql_init failed: out of memory");
+    throw Error(ErrorCode::internal, tx("mysql_init failed: out of memory"));
   }
   connection->m_mysql = mysql;
   connection->m_description = options.describe();
@@ -151,7 +153,7 @@ std::unique_ptr<Connection> Connection::open(const ConnectionOptions& options, b
   // The option file is read by the library itself, so the password never passes through us.
   if (!options.defaults_file.empty()) {
     if (options.require_private_option_file) {
-      check_private_file(options.defaults_file, "option file");
+      check_private_file(options.defaults_file, N_("option file"));
     }
     mysql_optionsv(mysql, MYSQL_READ_DEFAULT_FILE, options.defaults_file.c_str());
   }
@@ -182,32 +184,33 @@ std::unique_ptr<Connection> Connection::open(const ConnectionOptions& options, b
     const std::string message = mysql_error(mysql);
     if (code == ER_BAD_DB_ERROR) {
       throw Error(ErrorCode::unknown_database,
-                  fmt::format("database '{}' does not exist on {}", options.database, connection->m_description),
-                  "check --database (or 'database' in the config file)");
+                  tx("database '{}' does not exist on {}", options.database, connection->m_description),
+                  tx("check --database (or 'database' in the config file)"));
     }
-    std::string hint = "check host, port and socket, and that the server is running";
+    Text hint = tx("check host, port and socket, and that the server is running");
     if (code == ER_ACCESS_DENIED_ERROR || code == ER_DBACCESS_DENIED_ERROR) {
-      hint =
-          "check the user and the password in the option file (--defaults-file, ~/.my.cnf [client]) "
-          "or --password-file";
-      if (options.ssl_cert.empty()) {
-        hint += "; an account created REQUIRE X509, SUBJECT or ISSUER also needs --ssl-cert and --ssl-key";
-      }
+      hint = options.ssl_cert.empty()
+                 ? tx("check the user and the password in the option file (--defaults-file, ~/.my.cnf [client]) "
+                      "or --password-file; an account created REQUIRE X509, SUBJECT or ISSUER also needs "
+                      "--ssl-cert and --ssl-key")
+                 : tx("check the user and the password in the option file (--defaults-file, ~/.my.cnf [client]) "
+                      "or --password-file");
     } else if (code == CR_SSL_CONNECTION_ERROR) {
       hint = tls_hint(message, options);
     }
     throw Error(ErrorCode::connection,
-                fmt::format("cannot connect to {}: {} (error {})", connection->m_description, message, code), hint);
+                tx("cannot connect to {}: {} (error {})", connection->m_description, message, code), hint);
   }
   // MariaDB Connector/C 3.3 takes MYSQL_OPT_SSL_ENFORCE as a wish: against a server without TLS it
   // connects in plain text (only a certificate check refuses). --ssl-mode REQUIRED and stronger
   // never go on without TLS: not a query, not a row, over a connection anyone on the path can read.
   if (const auto required = tls_requirement(options); !required.empty() && mysql_get_ssl_cipher(mysql) == nullptr) {
-    throw Error(ErrorCode::connection,
-                fmt::format("cannot connect to {}: TLS is required ({}) but the connection is not encrypted: the "
-                            "server does not offer it",
-                            connection->m_description, required),
-                "enable TLS on the server (ssl-cert, ssl-key), or, on a trusted network only, --ssl-mode PREFERRED");
+    throw Error(
+        ErrorCode::connection,
+        tx("cannot connect to {}: TLS is required ({}) but the connection is not encrypted: the "
+           "server does not offer it",
+           connection->m_description, required),
+        tx("enable TLS on the server (ssl-cert, ssl-key), or, on a trusted network only, --ssl-mode PREFERRED"));
   }
   // Where we really are, once connected ("127.0.0.1 via TCP/IP", "Localhost via UNIX socket").
   const std::string user = options.user.empty() ? "" : fmt::format(" as '{}'", options.user);
@@ -246,12 +249,13 @@ void Connection::throw_error(std::string_view what) {
   util::check_interrupted();
   MYSQL* mysql = handle(m_mysql);
   const unsigned code = mysql_errno(mysql);
-  std::string hint;
+  Text hint;
   if (code == CR_SERVER_LOST || code == CR_SERVER_GONE_ERROR) {
-    hint = "the server went away: check that it is running and its error log";
+    hint = tx("the server went away: check that it is running and its error log");
   }
   throw Error(ErrorCode::server,
-              fmt::format("{} failed on {}: {} (error {})", what, m_description, mysql_error(mysql), code), hint, code);
+              tx("{} failed on {}: {} (error {})", std::string(what), m_description, mysql_error(mysql), code), hint,
+              code);
 }
 
 void Connection::execute(std::string_view sql) {

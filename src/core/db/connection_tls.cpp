@@ -46,25 +46,25 @@ void pin_server_certificate(MYSQL* mysql, const ConnectionOptions& options, unsi
   const std::string wanted = db::normalise_sha256_fingerprint(options.ssl_fingerprint);
   if (wanted.empty()) {
     throw Error(
-        ErrorCode::usage, fmt::format("--ssl-fingerprint '{}' is not a SHA-256 fingerprint", options.ssl_fingerprint),
-        "give the 64 hex digits (colons allowed) of: openssl x509 -noout -fingerprint -sha256 -in server-cert.pem");
+        ErrorCode::usage, tx("--ssl-fingerprint '{}' is not a SHA-256 fingerprint", options.ssl_fingerprint),
+        tx("give the 64 hex digits (colons allowed) of: openssl x509 -noout -fingerprint -sha256 -in server-cert.pem"));
   }
   if (options.host.empty() || (options.host == "localhost" && !options.socket.empty())) {
-    throw Error(ErrorCode::usage, "--ssl-fingerprint needs the server's TCP address in --host (and --port)",
-                "the certificate is read over TCP before connecting; give --host and --port on the command line, in "
-                "IFNBACKUP_HOST or in the config file");
+    throw Error(ErrorCode::usage, tx("--ssl-fingerprint needs the server's TCP address in --host (and --port)"),
+                tx("the certificate is read over TCP before connecting; give --host and --port on the command line, in "
+                   "IFNBACKUP_HOST or in the config file"));
   }
   const unsigned port = options.port != 0 ? options.port : 3306;
   const auto certificate = db::fetch_server_certificate(options.host, port, timeout_seconds);
   if (certificate.sha256 != wanted) {
     throw Error(ErrorCode::connection,
-                fmt::format("cannot connect to {}:{}: its TLS certificate has SHA-256 fingerprint {}, not the one of "
-                            "--ssl-fingerprint ({})",
-                            options.host, port, certificate.sha256, wanted),
-                fmt::format("if the server's certificate was renewed, check the new one and pin it (openssl s_client "
-                            "-connect {}:{} -starttls mysql </dev/null | openssl x509 -noout -fingerprint -sha256); "
-                            "otherwise something between you and the server shows another certificate: do not go on",
-                            options.host, port));
+                tx("cannot connect to {}:{}: its TLS certificate has SHA-256 fingerprint {}, not the one of "
+                   "--ssl-fingerprint ({})",
+                   options.host, port, certificate.sha256, wanted),
+                tx("if the server's certificate was renewed, check the new one and pin it (openssl s_client "
+                   "-connect {}:{} -starttls mysql </dev/null | openssl x509 -noout -fingerprint -sha256); "
+                   "otherwise something between you and the server shows another certificate: do not go on",
+                   options.host, port));
   }
   mysql_optionsv(mysql, MARIADB_OPT_TLS_PEER_FP, certificate.sha1.c_str());
 }
@@ -75,19 +75,20 @@ void set_ssl_options(MYSQL* mysql, const ConnectionOptions& options, unsigned ti
   const std::string mode = upper(options.ssl_mode);
   if (!(mode.empty() || mode == "DISABLED" || mode == "PREFERRED" || mode == "REQUIRED" || mode == "VERIFY_CA" ||
         mode == "VERIFY_IDENTITY")) {
-    throw Error(ErrorCode::usage, fmt::format("unknown --ssl-mode '{}'", options.ssl_mode),
-                "use DISABLED, PREFERRED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY");
+    throw Error(ErrorCode::usage, tx("unknown --ssl-mode '{}'", options.ssl_mode),
+                tx("use DISABLED, PREFERRED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY"));
   }
   const bool client_certificate = !options.ssl_cert.empty() || !options.ssl_key.empty();
   if (mode == "DISABLED" && (client_certificate || !options.ssl_fingerprint.empty())) {
-    throw Error(ErrorCode::usage, "--ssl-mode DISABLED contradicts --ssl-cert, --ssl-key and --ssl-fingerprint",
-                "leave --ssl-mode out, or give REQUIRED, VERIFY_CA or VERIFY_IDENTITY");
+    throw Error(ErrorCode::usage, tx("--ssl-mode DISABLED contradicts --ssl-cert, --ssl-key and --ssl-fingerprint"),
+                tx("leave --ssl-mode out, or give REQUIRED, VERIFY_CA or VERIFY_IDENTITY"));
   }
   if (!options.ssl_key.empty() && options.ssl_cert.empty()) {
-    throw Error(ErrorCode::usage, "--ssl-key without --ssl-cert", "give the client certificate with --ssl-cert");
+    throw Error(ErrorCode::usage, tx("--ssl-key without --ssl-cert"),
+                tx("give the client certificate with --ssl-cert"));
   }
   if (!options.ssl_key.empty()) {
-    check_private_file(options.ssl_key, "client key file");
+    check_private_file(options.ssl_key, N_("client key file"));
   }
   if (!options.ssl_ca.empty()) {
     mysql_optionsv(mysql, MYSQL_OPT_SSL_CA, options.ssl_ca.c_str());
@@ -114,22 +115,24 @@ void set_ssl_options(MYSQL* mysql, const ConnectionOptions& options, unsigned ti
 }
 
 // The next step after a refused TLS handshake: certificates, CA and names, not ports.
-std::string tls_hint(const std::string& message, const ConnectionOptions& options) {
+Text tls_hint(const std::string& message, const ConnectionOptions& options) {
   if (message.find("Fingerprint") != std::string::npos) {
-    return "the server's certificate changed since it was read for --ssl-fingerprint: run again, and if this "
-           "repeats something between you and the server shows another certificate";
+    return tx(
+        "the server's certificate changed since it was read for --ssl-fingerprint: run again, and if this "
+        "repeats something between you and the server shows another certificate");
   }
   if (message.find("Validation of SSL server certificate") != std::string::npos) {
-    return fmt::format(
+    return tx(
         "the server's certificate does not carry the name '{}' (--ssl-mode VERIFY_IDENTITY checks it): connect by a "
         "name it carries (openssl x509 -noout -subject -ext subjectAltName), or use --ssl-mode VERIFY_CA (its CA "
         "checked, not its names), or pin it with --ssl-fingerprint",
         options.host.empty() ? std::string("localhost") : options.host);
   }
-  return "the server's certificate was not accepted: give --ssl-ca the CA certificate that signed it (a managed "
-         "service publishes it; without --ssl-ca the system's CAs in /etc/ssl/certs are used), or pin the "
-         "certificate with --ssl-fingerprint; a client certificate (--ssl-cert, --ssl-key) must be one the server's "
-         "CA signed";
+  return tx(
+      "the server's certificate was not accepted: give --ssl-ca the CA certificate that signed it (a managed "
+      "service publishes it; without --ssl-ca the system's CAs in /etc/ssl/certs are used), or pin the "
+      "certificate with --ssl-fingerprint; a client certificate (--ssl-cert, --ssl-key) must be one the "
+      "server's CA signed");
 }
 
 }  // namespace ifnbackup::db

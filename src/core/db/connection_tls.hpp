@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "ifnbackup/i18n.hpp"
 #include "ifnbackup/options.hpp"
 
 namespace ifnbackup::db {
@@ -19,6 +20,6 @@ std::string tls_requirement(const ConnectionOptions& options);
 // Sets the TLS options of `mysql` before it connects (Error(usage/config) for bad ones).
 void set_ssl_options(MYSQL* mysql, const ConnectionOptions& options, unsigned timeout_seconds);
 // The next step after a refused TLS handshake: certificates, CA and names, not ports.
-std::string tls_hint(const std::string& message, const ConnectionOptions& options);
+Text tls_hint(const std::string& message, const ConnectionOptions& options);
 
 }  // namespace ifnbackup::db

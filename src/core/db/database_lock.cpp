@@ -32,11 +32,10 @@ DatabaseLock::DatabaseLock(const ConnectionOptions& options, const std::string& 
     const auto holder =
         m_connection->query_value(fmt::format("SELECT IS_USED_LOCK({})", sql::quote_string(m_name))).value_or("?");
     throw Error(ErrorCode::lock_held,
-                printable(fmt::format("another ifnbackup run holds database '{}' on {} (server lock '{}', "
-                                      "connection {})",
-                                      database, m_connection->description(), m_name, holder)),
-                "wait for it to finish (a backup, restore or drill of that database, maybe from another folder); "
-                "SHOW PROCESSLIST shows it");
+                tx("another ifnbackup run holds database '{}' on {} (server lock '{}', connection {})",
+                   printable(database), printable(m_connection->description()), printable(m_name), printable(holder)),
+                tx("wait for it to finish (a backup, restore or drill of that database, maybe from another folder); "
+                   "SHOW PROCESSLIST shows it"));
   }
 }
 

@@ -46,9 +46,9 @@ class Socket {
 };
 
 Error probe_error(const std::string& where, const std::string& what) {
-  return Error(ErrorCode::connection, fmt::format("cannot read the TLS certificate of {}: {}", where, what),
-               "--ssl-fingerprint reads the certificate over TCP before connecting: check --host and --port (the "
-               "server's TCP address, not a socket) and that the server has TLS on");
+  return Error(ErrorCode::connection, tx("cannot read the TLS certificate of {}: {}", where, what),
+               tx("--ssl-fingerprint reads the certificate over TCP before connecting: check --host and --port (the "
+                  "server's TCP address, not a socket) and that the server has TLS on"));
 }
 
 int connect_tcp(const std::string& host, unsigned port, unsigned timeout_seconds, const std::string& where) {
@@ -185,8 +185,9 @@ ServerCertificate fetch_server_certificate(const std::string& host, unsigned por
   const std::string where = fmt::format("{}:{}", host, port);
   Socket socket(connect_tcp(host, port, timeout_seconds, where));
   if (!greeting_offers_tls(socket.fd(), where)) {
-    throw Error(ErrorCode::connection, fmt::format("cannot connect to {}: the server does not offer TLS", where),
-                "enable TLS on the server (ssl-cert, ssl-key): a certificate can only be pinned on a TLS connection");
+    throw Error(
+        ErrorCode::connection, tx("cannot connect to {}: the server does not offer TLS", where),
+        tx("enable TLS on the server (ssl-cert, ssl-key): a certificate can only be pinned on a TLS connection"));
   }
   send_ssl_request(socket.fd(), where);
 

@@ -36,7 +36,7 @@ constexpr std::array<std::string_view, 4> k_system_schemas = {"information_schem
 std::string server_identity(db::Connection& server) {
   const auto row = server.query("SELECT @@hostname, @@port");
   if (row.rows.empty() || row.rows[0].size() < 2 || !row.rows[0][0] || !row.rows[0][1]) {
-    throw Error(ErrorCode::server, fmt::format("{} did not say its host name and port", server.description()));
+    throw Error(ErrorCode::server, tx("{} did not say its host name and port", server.description()));
   }
   return *row.rows[0][0] + ":" + *row.rows[0][1];
 }
@@ -50,8 +50,8 @@ std::unique_ptr<db::Connection> open_server(const DrillOptions& options) {
       server->execute("SET SESSION sql_log_bin = 0");
     } catch (const Error& error) {
       throw Error(ErrorCode::server,
-                  fmt::format("--no-binlog: this account may not turn binary logging off ({})", error.what()),
-                  "leave out --no-binlog, or grant the account BINLOG ADMIN (MariaDB) or SUPER");
+                  tx("--no-binlog: this account may not turn binary logging off ({})", error.message()),
+                  tx("leave out --no-binlog, or grant the account BINLOG ADMIN (MariaDB) or SUPER"));
     }
   }
   return server;
@@ -79,28 +79,28 @@ void forget_if_dropped(drill::ScratchRecord& record, const std::string& server_i
   }
 }
 
-std::string failure_hint(const Error& error, const DrillOptions& options, const std::string& scratch) {
+Text failure_hint(const Error& error, const DrillOptions& options, const std::string& scratch) {
   switch (error.code()) {
     case ErrorCode::check_mismatch:
     case ErrorCode::content_mismatch:
-      return fmt::format(
+      return tx(
           "this backup does not restore as it was dumped: do not count on it. {}, and report it "
           "with drill.log",
-          options.keep ? fmt::format("'{}' is kept as the load left it", scratch)
-                       : std::string("ifnbackup drill FILE --keep keeps the scratch database to "
-                                     "compare"));
+          options.keep ? tx("'{}' is kept as the load left it", scratch)
+                       : tx("ifnbackup drill FILE --keep keeps the scratch database to "
+                            "compare"));
     case ErrorCode::restore_rolled_back:
-      return fmt::format("the scratch database '{}' was dropped; drill.log names the failing statement", scratch);
+      return tx("the scratch database '{}' was dropped; drill.log names the failing statement", scratch);
     case ErrorCode::restore_failed:
       if (options.keep) {
-        return fmt::format(
+        return tx(
             "--keep: '{}' is left as the failed load left it, to look at; the next drill drops it "
             "(drill.log names the failing statement)",
             scratch);
       }
-      return error.hint();
+      return error.hint_text();
     default:
-      return error.hint();
+      return error.hint_text();
   }
 }
 
@@ -113,11 +113,11 @@ std::string claim_scratch(const DrillOptions& options, const std::string& scratc
   if (database_exists(*server, scratch)) {
     if (!record.contains(server_id, scratch)) {
       throw Error(ErrorCode::usage,
-                  fmt::format("database '{}' exists on {} and is not a drill's scratch database: the drill never "
-                              "touches it; nothing was changed",
-                              scratch, server->description()),
-                  "name another scratch database with --into; if this one is a leftover nobody needs, drop it "
-                  "yourself first");
+                  tx("database '{}' exists on {} and is not a drill's scratch database: the drill never "
+                     "touches it; nothing was changed",
+                     scratch, server->description()),
+                  tx("name another scratch database with --into; if this one is a leftover nobody needs, drop it "
+                     "yourself first"));
     }
     spdlog::info("dropping '{}', the scratch database a previous drill left", scratch);
     server->execute(fmt::format("DROP DATABASE {}", sql::quote_identifier(scratch)));
@@ -147,11 +147,11 @@ void drop_scratch(const DrillOptions& options, const DrillResult& result, std::c
     drop_database(options, result.scratch_database);
   } catch (const Error& error) {
     throw Error(error.code(),
-                fmt::format("the drill proved {} of {} tables in {:.1f} s, but its scratch database '{}' could not "
-                            "be dropped: {}",
-                            result.tables_proven, result.checks.size(), static_cast<double>(took.count()) / 1000.0,
-                            result.scratch_database, error.what()),
-                "drop it yourself (it holds a copy of the data), or grant DROP on it; the next drill drops it too");
+                tx("the drill proved {} of {} tables in {:.1f} s, but its scratch database '{}' could not "
+                   "be dropped: {}",
+                   result.tables_proven, result.checks.size(), static_cast<double>(took.count()) / 1000.0,
+                   result.scratch_database, error.message()),
+                tx("drop it yourself (it holds a copy of the data), or grant DROP on it; the next drill drops it too"));
   }
 }
 
@@ -162,33 +162,32 @@ std::string drill_scratch_database(const DrillOptions& options) {
   std::string scratch = options.into;
   if (scratch.empty()) {
     if (source.empty()) {
-      throw Error(ErrorCode::usage, "no database to name the drill's scratch database after",
-                  "give --database (the drill restores into <database>_drill), or --into NAME");
+      throw Error(ErrorCode::usage, tx("no database to name the drill's scratch database after"),
+                  tx("give --database (the drill restores into <database>_drill), or --into NAME"));
     }
     scratch = source + std::string(k_drill_suffix);
   }
   if (scratch == source) {
-    throw Error(
-        ErrorCode::usage,
-        fmt::format("--into '{}' is the configured database: a drill never touches it; nothing was changed", scratch),
-        "leave --into out (the drill uses <database>_drill) or name a scratch database");
+    throw Error(ErrorCode::usage,
+                tx("--into '{}' is the configured database: a drill never touches it; nothing was changed", scratch),
+                tx("leave --into out (the drill uses <database>_drill) or name a scratch database"));
   }
   std::string lower = scratch;
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (std::find(k_system_schemas.begin(), k_system_schemas.end(), lower) != k_system_schemas.end()) {
-    throw Error(ErrorCode::usage, fmt::format("'{}' is a system schema: a drill never restores into it", scratch),
-                "name a scratch database with --into");
+    throw Error(ErrorCode::usage, tx("'{}' is a system schema: a drill never restores into it", scratch),
+                tx("name a scratch database with --into"));
   }
   if (scratch.size() > k_max_database_name) {
     throw Error(ErrorCode::usage,
-                fmt::format("the scratch database name '{}' is {} characters: a database name holds at most {}",
-                            scratch, scratch.size(), k_max_database_name),
-                "name a shorter one with --into");
+                tx("the scratch database name '{}' is {} characters: a database name holds at most {}", scratch,
+                   scratch.size(), k_max_database_name),
+                tx("name a shorter one with --into"));
   }
   if (std::any_of(scratch.begin(), scratch.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; })) {
-    throw Error(ErrorCode::usage, "the scratch database name holds a control character",
-                "name it with printable characters (--into)");
+    throw Error(ErrorCode::usage, tx("the scratch database name holds a control character"),
+                tx("name it with printable characters (--into)"));
   }
   return scratch;
 }
@@ -196,8 +195,8 @@ std::string drill_scratch_database(const DrillOptions& options) {
 DrillResult run_drill(const DrillOptions& options, const DrillCallbacks& callbacks) {
   const auto started = std::chrono::steady_clock::now();
   if (options.backup_dir.empty()) {
-    throw Error(ErrorCode::usage, "no backup folder: the drill restores a backup of it",
-                "give --backup-dir or 'backup-dir' in the config file");
+    throw Error(ErrorCode::usage, tx("no backup folder: the drill restores a backup of it"),
+                tx("give --backup-dir or 'backup-dir' in the config file"));
   }
   const std::string scratch = drill_scratch_database(options);
   io::ensure_private_folder(options.backup_dir);
@@ -218,10 +217,10 @@ DrillResult run_drill(const DrillOptions& options, const DrillCallbacks& callbac
     if (plan.target_exists) {
       appeared = true;
       throw Error(ErrorCode::usage,
-                  fmt::format("database '{}' was created by someone else while the drill started; nothing was "
-                              "changed",
-                              scratch),
-                  "run the drill again with another --into");
+                  tx("database '{}' was created by someone else while the drill started; nothing was "
+                     "changed",
+                     scratch),
+                  tx("run the drill again with another --into"));
     }
     result.server = plan.server;
     result.compressed_bytes = plan.verification.compressed_bytes;
@@ -247,7 +246,7 @@ DrillResult run_drill(const DrillOptions& options, const DrillCallbacks& callbac
     } else {
       forget_if_dropped(record, server_id, options, scratch);
     }
-    throw Error(error.code(), fmt::format("drill failed: {}", error.what()), failure_hint(error, options, scratch));
+    throw Error(error.code(), tx("drill failed: {}", error.message()), failure_hint(error, options, scratch));
   }
   result.file = restored.file;
   result.checks = std::move(restored.checks);

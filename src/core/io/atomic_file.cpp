@@ -19,13 +19,13 @@ namespace {
 void fsync_folder(const fs::path& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) {
-    throw_io_error(errno, fmt::format("opening folder {} to sync it", dir.string()));
+    throw_io_error(errno, tx("opening folder {} to sync it", dir.string()));
   }
   const int rc = ::fsync(fd);
   const int saved = errno;
   ::close(fd);
   if (rc != 0 && saved != EINVAL) {
-    throw_io_error(saved, fmt::format("syncing folder {}", dir.string()));
+    throw_io_error(saved, tx("syncing folder {}", dir.string()));
   }
 }
 
@@ -51,12 +51,12 @@ AtomicFile::AtomicFile(fs::path final_path)
     : m_final(std::move(final_path)), m_partial(m_final.string() + k_partial_suffix) {
   struct stat st {};
   if (::lstat(m_final.c_str(), &st) == 0) {
-    throw Error(ErrorCode::io, fmt::format("{} already exists", m_final.string()),
-                "ifnbackup never overwrites a backup; wait a second or choose another name");
+    throw Error(ErrorCode::io, tx("{} already exists", m_final.string()),
+                tx("ifnbackup never overwrites a backup; wait a second or choose another name"));
   }
   m_fd = ::open(m_partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (m_fd < 0) {
-    throw_io_error(errno, fmt::format("creating {}", m_partial.string()));
+    throw_io_error(errno, tx("creating {}", m_partial.string()));
   }
 }
 
@@ -77,15 +77,15 @@ void AtomicFile::discard() noexcept {
 
 void AtomicFile::commit() {
   if (::fsync(m_fd) != 0) {
-    throw_io_error(errno, fmt::format("syncing {}", m_partial.string()));
+    throw_io_error(errno, tx("syncing {}", m_partial.string()));
   }
   if (::close(m_fd) != 0) {
     m_fd = -1;
-    throw_io_error(errno, fmt::format("closing {}", m_partial.string()));
+    throw_io_error(errno, tx("closing {}", m_partial.string()));
   }
   m_fd = -1;
   if (const int rc = rename_no_replace(m_partial, m_final); rc != 0) {
-    throw_io_error(rc, fmt::format("renaming {} to {}", m_partial.string(), m_final.filename().string()));
+    throw_io_error(rc, tx("renaming {} to {}", m_partial.string(), m_final.filename().string()));
   }
   m_committed = true;
   fsync_folder(m_final.parent_path().empty() ? fs::path(".") : m_final.parent_path());
@@ -100,12 +100,12 @@ void ensure_private_folder(const fs::path& dir) {
   if (!parent.empty() && !fs::exists(parent, ec)) {
     fs::create_directories(parent, ec);
     if (ec) {
-      throw_io_error(ec.value(), fmt::format("creating folder {}", parent.string()));
+      throw_io_error(ec.value(), tx("creating folder {}", parent.string()));
     }
   }
   if (::mkdir(dir.c_str(), 0700) != 0) {
     if (errno != EEXIST) {
-      throw_io_error(errno, fmt::format("creating folder {}", dir.string()));
+      throw_io_error(errno, tx("creating folder {}", dir.string()));
     }
     return;
   }

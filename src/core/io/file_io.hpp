@@ -5,11 +5,13 @@
 #include <string>
 #include <string_view>
 
+#include "ifnbackup/i18n.hpp"
+
 namespace ifnbackup::io {
 
-// Error(io) for errno while `what` ("writing X", "renaming X"): disk full, quota, file size
+// Error(io) for errno while `what` (tx("writing {}", X), tx("renaming {} to {}", ...)): disk full, quota, file size
 // limit and permissions get their own wording and hint.
-[[noreturn]] void throw_io_error(int error_number, std::string_view what);
+[[noreturn]] void throw_io_error(int error_number, const Text& what);
 
 // Writes all of data to fd. Throws Error(io) ("disk full while writing <name>" on ENOSPC).
 void write_fully(int fd, std::string_view data, std::string_view name);

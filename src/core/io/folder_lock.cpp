@@ -17,7 +17,7 @@ FolderLock::FolderLock(const std::filesystem::path& folder, const char* lock_nam
   const auto path = folder / lock_name;
   m_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (m_fd < 0) {
-    throw_io_error(errno, fmt::format("opening lock file {}", path.string()));
+    throw_io_error(errno, tx("opening lock file {}", path.string()));
   }
   if (::flock(m_fd, LOCK_EX | LOCK_NB) != 0) {
     const int saved = errno;
@@ -33,11 +33,11 @@ FolderLock::FolderLock(const std::filesystem::path& folder, const char* lock_nam
     m_fd = -1;
     if (saved == EWOULDBLOCK) {
       throw Error(ErrorCode::lock_held,
-                  fmt::format("another ifnbackup run is using {}{}", folder.string(),
-                              holder.empty() ? "" : fmt::format(" (pid {})", holder)),
-                  "wait for it to finish; the lock is released automatically when that process ends");
+                  tx("another ifnbackup run is using {}{}", folder.string(),
+                     holder.empty() ? "" : fmt::format(" (pid {})", holder)),
+                  tx("wait for it to finish; the lock is released automatically when that process ends"));
     }
-    throw_io_error(saved, fmt::format("locking {}", path.string()));
+    throw_io_error(saved, tx("locking {}", path.string()));
   }
   const std::string pid = fmt::format("{}\n", ::getpid());
   if (::ftruncate(m_fd, 0) == 0) {

@@ -96,18 +96,19 @@ void MemberInflater::throw_error(int rc, std::uint64_t offset) const {
   switch (rc) {
     case Z_DATA_ERROR:
     case Z_NEED_DICT:
-      throw Error(ErrorCode::corrupt, m_name + ": " + detail + " at compressed offset " + std::to_string(offset),
-                  "the file is damaged; use another backup");
+      throw Error(ErrorCode::corrupt, tx("{}: {} at compressed offset {}", m_name, detail, offset),
+                  tx("the file is damaged; use another backup"));
     case Z_MEM_ERROR:
-      throw Error(ErrorCode::internal, "out of memory while decompressing " + m_name);
+      throw Error(ErrorCode::internal, tx("out of memory while decompressing {}", m_name),
+                  tx("free memory (fewer --threads) and run again"));
     default:
-      throw Error(ErrorCode::internal, "cannot decompress " + m_name + ": " + detail);
+      throw Error(ErrorCode::internal, tx("cannot decompress {}: {}", m_name, detail));
   }
 }
 
 std::string stored_gzip_member(std::string_view text) {
   if (text.size() > k_max_stored_bytes) {
-    throw Error(ErrorCode::internal, "stored gzip member of " + std::to_string(text.size()) + " bytes");
+    throw Error(ErrorCode::internal, tx("stored gzip member of {} bytes", text.size()));
   }
   const auto length = static_cast<std::uint32_t>(text.size());
   std::string out;
@@ -126,7 +127,7 @@ std::optional<StoredTail> read_stored_tail(const std::filesystem::path& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     throw Error(errno == ENOENT ? ErrorCode::not_found : ErrorCode::io,
-                "cannot open " + path.string() + ": " + std::strerror(errno));
+                tx("cannot open {}: {}", path.string(), errno_text(errno)));
   }
   struct Closer {
     int fd;
@@ -134,7 +135,7 @@ std::optional<StoredTail> read_stored_tail(const std::filesystem::path& path) {
   } closer{fd};
   const off_t end = ::lseek(fd, 0, SEEK_END);
   if (end < 0) {
-    throw Error(ErrorCode::io, "cannot read " + path.string() + ": " + std::strerror(errno));
+    throw Error(ErrorCode::io, tx("cannot read {}: {}", path.string(), errno_text(errno)));
   }
   const auto file_size = static_cast<std::uint64_t>(end);
   const std::uint64_t want = std::min<std::uint64_t>(file_size, k_overhead + k_max_stored_bytes);
@@ -146,7 +147,7 @@ std::optional<StoredTail> read_stored_tail(const std::filesystem::path& path) {
       continue;
     }
     if (n < 0) {
-      throw Error(ErrorCode::io, "cannot read " + path.string() + ": " + std::strerror(errno));
+      throw Error(ErrorCode::io, tx("cannot read {}: {}", path.string(), errno_text(errno)));
     }
     if (n == 0) {
       return std::nullopt;  // shrank while read

@@ -70,21 +70,24 @@ GzipReader::GzipReader(const std::filesystem::path& path, std::uint64_t offset, 
   if (s.fd < 0) {
     const int error_number = errno;
     if (error_number == ENOENT) {
-      throw Error(ErrorCode::not_found, "backup file not found: " + s.name);
+      throw Error(ErrorCode::not_found, tx("backup file not found: {}", s.name),
+                  tx("check the name and folder ('ifnbackup list' shows the backups, 'latest' names the newest)"));
     }
-    throw Error(ErrorCode::io, "cannot open " + s.name + ": " + std::strerror(error_number));
+    throw Error(ErrorCode::io, tx("cannot open {}: {}", s.name, errno_text(error_number)),
+                tx("check that the user running ifnbackup may read this file and its folder"));
   }
   struct stat st {};
   if (::fstat(s.fd, &st) != 0) {
-    throw Error(ErrorCode::io, "cannot stat " + s.name + ": " + std::strerror(errno));
+    throw Error(ErrorCode::io, tx("cannot stat {}: {}", s.name, errno_text(errno)));
   }
   if (S_ISDIR(st.st_mode)) {
-    throw Error(ErrorCode::io, "cannot read " + s.name + ": it is a directory");
+    throw Error(ErrorCode::io, tx("cannot read {}: it is a directory", s.name),
+                tx("give a backup file (.sql.gz), not a folder: 'ifnbackup list' shows them"));
   }
   const auto size = static_cast<std::uint64_t>(st.st_size);
   if (offset > size || (length != UINT64_MAX && length > size - offset)) {
-    throw Error(ErrorCode::incomplete, s.name + ": too short for the range " + std::to_string(offset) + "+" +
-                                           std::to_string(length) + " its index gives");
+    throw Error(ErrorCode::incomplete, tx("{}: too short for the range {}+{} its index gives", s.name, offset, length),
+                tx("the file was cut short (partial copy or disk full); use another backup"));
   }
   s.base = offset;
   s.ranged = length != UINT64_MAX;
@@ -94,7 +97,7 @@ GzipReader::GzipReader(const std::filesystem::path& path, std::uint64_t offset, 
   }
   s.file_size = length == UINT64_MAX ? size - offset : length;
   if (offset > 0 && ::lseek(s.fd, static_cast<off_t>(offset), SEEK_SET) < 0) {
-    throw Error(ErrorCode::io, "cannot seek in " + s.name + ": " + std::strerror(errno));
+    throw Error(ErrorCode::io, tx("cannot seek in {}: {}", s.name, errno_text(errno)));
   }
   ::posix_fadvise(s.fd, static_cast<off_t>(offset), static_cast<off_t>(length == UINT64_MAX ? 0 : length),
                   POSIX_FADV_SEQUENTIAL);
@@ -141,7 +144,8 @@ bool GzipReader::refill() {
       if (errno == EINTR) {
         continue;
       }
-      throw Error(ErrorCode::io, "cannot read " + s.name + ": " + std::strerror(errno));
+      throw Error(ErrorCode::io, tx("cannot read {}: {}", s.name, errno_text(errno)),
+                  tx("check the disk holding the backup folder (dmesg, smartctl) and copy the file elsewhere"));
     }
     if (n == 0) {
       s.eof = true;
@@ -167,8 +171,8 @@ bool GzipReader::start_member() {
   Stream& s = *m_stream;
   if (!ensure_input(1)) {
     if (m_members == 0) {
-      throw Error(ErrorCode::incomplete, s.name + ": empty file",
-                  "the backup was interrupted before anything was written; use another backup");
+      throw Error(ErrorCode::incomplete, tx("{}: empty file", s.name),
+                  tx("the backup was interrupted before anything was written; use another backup"));
     }
     return false;
   }
@@ -176,14 +180,20 @@ bool GzipReader::start_member() {
   const bool magic_ok = s.next_in[0] == 0x1f && (!have_two || s.next_in[1] == 0x8b);
   if (!magic_ok) {
     if (m_members == 0) {
-      throw Error(ErrorCode::corrupt, s.name + ": not a gzip file");
+      throw Error(
+          ErrorCode::corrupt, tx("{}: not a gzip file", s.name),
+          tx("this is not a backup of ifnbackup or mysqldump | gzip: check the file name, or use another backup"));
     }
-    throw Error(ErrorCode::corrupt, s.name + ": trailing garbage after gzip member " + std::to_string(m_members) +
-                                        " at compressed offset " + std::to_string(s.base + s.consumed()));
+    throw Error(ErrorCode::corrupt,
+                tx("{}: trailing garbage after gzip member {} at compressed offset {}", s.name, m_members,
+                   s.base + s.consumed()),
+                tx("the file was damaged after it was written (disk, copy): use another backup"));
   }
   if (!have_two) {
-    throw Error(ErrorCode::incomplete, s.name + ": unexpected end of file in a gzip header at compressed offset " +
-                                           std::to_string(s.base + s.consumed()));
+    throw Error(
+        ErrorCode::incomplete,
+        tx("{}: unexpected end of file in a gzip header at compressed offset {}", s.name, s.base + s.consumed()),
+        tx("the backup was cut short (disk full, killed run or partial copy); use another backup"));
   }
   if (m_members > 0) {
     s.inflater->reset();
@@ -280,9 +290,9 @@ std::size_t GzipReader::read(std::span<char> out) {
     }
     if (!refill()) {
       throw Error(ErrorCode::incomplete,
-                  s.name + ": unexpected end of file at compressed offset " + std::to_string(s.base + s.consumed()) +
-                      ": the gzip stream is truncated",
-                  "the backup was cut short (disk full, killed run or partial copy); use another backup");
+                  tx("{}: unexpected end of file at compressed offset {}: the gzip stream is truncated", s.name,
+                     s.base + s.consumed()),
+                  tx("the backup was cut short (disk full, killed run or partial copy); use another backup"));
     }
   }
 }

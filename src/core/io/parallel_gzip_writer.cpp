@@ -36,7 +36,7 @@ struct ParallelGzipWriter::Compressor {
 
   explicit Compressor(int level) : c(libdeflate_alloc_compressor(level)) {
     if (c == nullptr) {
-      throw Error(ErrorCode::internal, "out of memory while preparing compression");
+      throw Error(ErrorCode::internal, tx("out of memory while preparing compression"));
     }
   }
   ~Compressor() { libdeflate_free_compressor(c); }
@@ -53,7 +53,7 @@ struct ParallelGzipWriter::Compressor {
     block.output_size =
         libdeflate_gzip_compress(c, block.input.data(), block.input.size(), block.output.get(), block.output_capacity);
     if (block.output_size == 0) {
-      throw Error(ErrorCode::internal, "compression of " + std::string(what) + " failed");
+      throw Error(ErrorCode::internal, tx("compression of {} failed", what));
     }
   }
 };
@@ -61,7 +61,7 @@ struct ParallelGzipWriter::Compressor {
 ParallelGzipWriter::ParallelGzipWriter(int fd, int level, std::string what, unsigned threads, std::size_t block_bytes)
     : m_fd(fd), m_what(std::move(what)), m_block_bytes(block_bytes) {
   if (threads == 0) {
-    throw Error(ErrorCode::usage, "invalid thread count 0", "use --threads 1 or more");
+    throw Error(ErrorCode::usage, tx("invalid thread count 0"), tx("use --threads 1 or more"));
   }
   if (block_bytes == 0 || block_bytes > k_max_block_bytes) {
     throw Error(ErrorCode::internal, "invalid compression block size " + std::to_string(block_bytes));
@@ -70,8 +70,8 @@ ParallelGzipWriter::ParallelGzipWriter(int fd, int level, std::string what, unsi
     level = k_default_compress_level;
   }
   if (level < 1 || level > 9) {
-    throw Error(ErrorCode::usage, "invalid compression level " + std::to_string(level),
-                "use a level from 1 (fastest) to 9 (smallest)");
+    throw Error(ErrorCode::usage, tx("invalid compression level {}", level),
+                tx("use a level from 1 (fastest) to 9 (smallest)"));
   }
   // threads == 1: one compressor used by the caller's thread, no thread started.
   for (unsigned i = 0; i < threads; ++i) {

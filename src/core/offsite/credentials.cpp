@@ -37,9 +37,9 @@ std::string credentials_file() {
 }
 
 Error not_found(const std::string& why) {
-  return Error(ErrorCode::offsite, fmt::format("no S3 credentials: {}", why),
-               "export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or write them in ~/.aws/credentials (mode 0600) "
-               "under [default] or the profile of --s3-profile; docs/offsite.md");
+  return Error(ErrorCode::offsite, tx("no S3 credentials: {}", why),
+               tx("export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or write them in ~/.aws/credentials (mode 0600) "
+                  "under [default] or the profile of --s3-profile; docs/offsite.md"));
 }
 
 }  // namespace
@@ -68,13 +68,13 @@ Credentials load_credentials(const std::string& profile_option) {
   }
   if ((st.st_mode & 077) != 0) {
     throw Error(ErrorCode::config,
-                fmt::format("S3 credentials file {} is readable by others (mode {:04o})", path, st.st_mode & 07777),
-                fmt::format("chmod 600 {}", path));
+                tx("S3 credentials file {} is readable by others (mode {:04o})", path, st.st_mode & 07777),
+                tx("chmod 600 {}", path));
   }
   std::ifstream in(path);
   if (!in) {
-    throw Error(ErrorCode::config, fmt::format("cannot read S3 credentials file {}", path),
-                "check its owner and mode (0600, the user running ifnbackup)");
+    throw Error(ErrorCode::config, tx("cannot read S3 credentials file {}", path),
+                tx("check its owner and mode (0600, the user running ifnbackup)"));
   }
   std::string line;
   std::string section;

@@ -19,21 +19,21 @@ namespace ifnbackup {
 DownloadResult download_from_offsite(const OffsiteOptions& options, std::string_view name,
                                      const std::filesystem::path& dir) {
   if (name.empty() || name.find('/') != std::string_view::npos || name == "." || name == "..") {
-    throw Error(ErrorCode::usage, fmt::format("'{}' is not a backup's file name", name),
-                "give a name as 'ifnbackup list --offsite' shows it, or latest");
+    throw Error(ErrorCode::usage, tx("'{}' is not a backup's file name", name),
+                tx("give a name as 'ifnbackup list --offsite' shows it, or latest"));
   }
   offsite::S3Client client(options, offsite::load_credentials(options.profile));
   const auto object = offsite::head_object(client, name);
   if (!object) {
     throw Error(ErrorCode::not_found,
-                fmt::format("no object {} in s3://{}", client.location().key_of(name), client.location().bucket),
-                "'ifnbackup list --offsite' shows the backups there");
+                tx("no object {} in s3://{}", client.location().key_of(name), client.location().bucket),
+                tx("'ifnbackup list --offsite' shows the backups there"));
   }
   if (object->sha256.size() != 64) {
-    throw Error(ErrorCode::corrupt,
-                fmt::format("{} has no SHA-256 of ours ({}): it was not uploaded by ifnbackup", object->key,
-                            k_offsite_sha256_header),
-                "download it by hand (aws s3 cp) and restore the file, after checking where it comes from");
+    throw Error(
+        ErrorCode::corrupt,
+        tx("{} has no SHA-256 of ours ({}): it was not uploaded by ifnbackup", object->key, k_offsite_sha256_header),
+        tx("download it by hand (aws s3 cp) and restore the file, after checking where it comes from"));
   }
   DownloadResult result;
   result.file = dir / std::string(name);
@@ -47,9 +47,8 @@ DownloadResult download_from_offsite(const OffsiteOptions& options, std::string_
       spdlog::info("{} is already in {} with the offsite copy's SHA-256: not downloaded", name, dir.string());
       return result;
     }
-    throw Error(ErrorCode::io,
-                fmt::format("{} exists and differs from the offsite copy {}", result.file.string(), object->key),
-                "move the local file away, or restore it as it is");
+    throw Error(ErrorCode::io, tx("{} exists and differs from the offsite copy {}", result.file.string(), object->key),
+                tx("move the local file away, or restore it as it is"));
   }
   io::ensure_private_folder(dir);
   io::AtomicFile file(result.file);
@@ -67,8 +66,8 @@ DownloadResult download_from_offsite(const OffsiteOptions& options, std::string_
         if (errno == EINTR) {
           continue;
         }
-        throw Error(ErrorCode::io,
-                    fmt::format("cannot write {}: {}", file.partial_path().string(), std::strerror(errno)));
+        throw Error(ErrorCode::io, tx("cannot write {}: {}", file.partial_path().string(), errno_text(errno)),
+                    tx("check the free space and the permissions of that folder"));
       }
       data += done;
       size -= static_cast<std::size_t>(done);
@@ -79,17 +78,17 @@ DownloadResult download_from_offsite(const OffsiteOptions& options, std::string_
   } catch (const Error& error) {
     if (written > 0 && error.code() == ErrorCode::offsite) {
       throw Error(ErrorCode::offsite,
-                  fmt::format("{} broke after {} of {} bytes: {}", get.what, written, object->size, error.what()),
-                  "the .partial file was removed; run the command again");
+                  tx("{} broke after {} of {} bytes: {}", get.what, written, object->size, error.message()),
+                  tx("the .partial file was removed; run the command again"));
     }
     throw;
   }
   const std::string got = util::Sha256::hex(sha.finish());
   if (written != object->size || got != object->sha256) {
     throw Error(ErrorCode::corrupt,
-                fmt::format("{} downloaded as {} bytes with SHA-256 {}, but was uploaded as {} bytes with {}",
-                            object->key, written, got, object->size, object->sha256),
-                "nothing was restored; try again, and check the bucket (another writer, a provider fault)");
+                tx("{} downloaded as {} bytes with SHA-256 {}, but was uploaded as {} bytes with {}", object->key,
+                   written, got, object->size, object->sha256),
+                tx("nothing was restored; try again, and check the bucket (another writer, a provider fault)"));
   }
   file.commit();
   spdlog::info("downloaded {} to {} ({:.1f} MiB), SHA-256 {} as uploaded", object->key, result.file.string(),

@@ -14,8 +14,8 @@ std::uint64_t parse_size(std::string_view text, std::string_view what) {
   std::uint64_t value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size()) {
-    throw Error(ErrorCode::offsite, fmt::format("{}: the size '{}' is not a number", what, text),
-                "the endpoint may not be S3-compatible: check --s3-endpoint");
+    throw Error(ErrorCode::offsite, tx("{}: the size '{}' is not a number", what, text),
+                tx("the endpoint may not be S3-compatible: check --s3-endpoint"));
   }
   return value;
 }
@@ -74,8 +74,8 @@ std::vector<OffsiteObject> list_objects(S3Client& client) {
     }
     token = xml_text(answer.body, "NextContinuationToken");
     if (token.empty()) {
-      throw Error(ErrorCode::offsite, fmt::format("{}: a truncated page without NextContinuationToken", list.what),
-                  "the endpoint may not speak ListObjectsV2: check --s3-endpoint");
+      throw Error(ErrorCode::offsite, tx("{}: a truncated page without NextContinuationToken", list.what),
+                  tx("the endpoint may not speak ListObjectsV2: check --s3-endpoint"));
     }
   }
   return objects;

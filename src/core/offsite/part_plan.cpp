@@ -9,8 +9,8 @@ namespace ifnbackup {
 OffsiteLocation parse_offsite_url(std::string_view url) {
   constexpr std::string_view scheme = "s3://";
   const auto bad = [&](const std::string& why) {
-    return Error(ErrorCode::usage, fmt::format("invalid --offsite '{}': {}", url, why),
-                 "write it s3://BUCKET or s3://BUCKET/PREFIX (the endpoint goes in --s3-endpoint)");
+    return Error(ErrorCode::usage, tx("invalid --offsite '{}': {}", url, why),
+                 tx("write it s3://BUCKET or s3://BUCKET/PREFIX (the endpoint goes in --s3-endpoint)"));
   };
   if (!url.starts_with(scheme)) {
     throw bad("it does not start with s3://");
@@ -49,14 +49,13 @@ OffsiteLocation parse_offsite_url(std::string_view url) {
 
 PartPlan plan_parts(std::uint64_t size, unsigned max_parts, std::uint64_t min_part_size) {
   if (max_parts < 1 || max_parts > k_s3_max_parts) {
-    throw Error(ErrorCode::usage, fmt::format("--s3-max-parts {} is outside 1..{}", max_parts, k_s3_max_parts),
-                "use the storage's limit: 10000 for AWS S3, GCS and MinIO, 1000 for some other providers");
+    throw Error(ErrorCode::usage, tx("--s3-max-parts {} is outside 1..{}", max_parts, k_s3_max_parts),
+                tx("use the storage's limit: 10000 for AWS S3, GCS and MinIO, 1000 for some other providers"));
   }
   if (size > k_s3_max_object_size) {
-    throw Error(
-        ErrorCode::offsite,
-        fmt::format("the file is {} bytes: S3 holds objects of at most 5 TiB ({} bytes)", size, k_s3_max_object_size),
-        "keep such a backup on another kind of storage, or back up fewer tables per file");
+    throw Error(ErrorCode::offsite,
+                tx("the file is {} bytes: S3 holds objects of at most 5 TiB ({} bytes)", size, k_s3_max_object_size),
+                tx("keep such a backup on another kind of storage, or back up fewer tables per file"));
   }
   const std::uint64_t min_part = std::max<std::uint64_t>(min_part_size, 1);
   PartPlan plan;
@@ -71,9 +70,9 @@ PartPlan plan_parts(std::uint64_t size, unsigned max_parts, std::uint64_t min_pa
   plan.part_size = needed <= min_part ? min_part : (needed + k_mib - 1) / k_mib * k_mib;
   if (plan.part_size > k_s3_max_part_size) {
     throw Error(ErrorCode::usage,
-                fmt::format("a file of {} bytes in at most {} parts needs parts of {} bytes, above S3's 5 GiB", size,
-                            max_parts, plan.part_size),
-                "raise --s3-max-parts (10000 on AWS S3, GCS and MinIO)");
+                tx("a file of {} bytes in at most {} parts needs parts of {} bytes, above S3's 5 GiB", size, max_parts,
+                   plan.part_size),
+                tx("raise --s3-max-parts (10000 on AWS S3, GCS and MinIO)"));
   }
   plan.parts = (size + plan.part_size - 1) / plan.part_size;
   return plan;

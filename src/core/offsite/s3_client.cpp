@@ -27,7 +27,7 @@ void global_init() {
   static std::once_flag once;
   std::call_once(once, [] {
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-      throw Error(ErrorCode::internal, "libcurl could not be initialised");
+      throw Error(ErrorCode::internal, tx("libcurl could not be initialised"));
     }
   });
 }
@@ -142,8 +142,8 @@ std::string endpoint_host(const OffsiteOptions& options, const OffsiteLocation& 
     endpoint = "https://" + endpoint;
   }
   if (!(endpoint.starts_with("https://") || endpoint.starts_with("http://"))) {
-    throw Error(ErrorCode::usage, fmt::format("--s3-endpoint {}: only http:// and https:// are known", endpoint),
-                "give the endpoint's URL, e.g. https://storage.googleapis.com");
+    throw Error(ErrorCode::usage, tx("--s3-endpoint {}: only http:// and https:// are known", endpoint),
+                tx("give the endpoint's URL, e.g. https://storage.googleapis.com"));
   }
   if (options.path_style) {
     return endpoint;
@@ -164,7 +164,7 @@ S3Client::S3Client(const OffsiteOptions& options, Credentials credentials)
   m_sigv4 = fmt::format("aws:amz:{}:s3", m_options.region);
   m_curl = curl_easy_init();
   if (m_curl == nullptr) {
-    throw Error(ErrorCode::internal, "libcurl could not make a handle");
+    throw Error(ErrorCode::internal, tx("libcurl could not make a handle"));
   }
 }
 
@@ -250,11 +250,11 @@ S3Response S3Client::perform_once(const S3Request& request, Attempt& attempt) {
   if (code != CURLE_OK) {
     const std::string detail =
         attempt.error_buffer.c_str()[0] != '\0' ? attempt.error_buffer.c_str() : curl_easy_strerror(code);
-    throw Error(ErrorCode::offsite, fmt::format("{}: {} failed: {}", request.what, where(), detail),
+    throw Error(ErrorCode::offsite, tx("{}: {} failed: {}", request.what, where(), detail),
                 code == CURLE_COULDNT_RESOLVE_HOST || code == CURLE_COULDNT_CONNECT
-                    ? "check --s3-endpoint, --s3-region and the network (proxy, firewall); the next backup or "
-                      "'ifnbackup push' sends what is missing"
-                    : "the next backup or 'ifnbackup push' sends what is missing",
+                    ? tx("check --s3-endpoint, --s3-region and the network (proxy, firewall); the next backup or "
+                         "'ifnbackup push' sends what is missing")
+                    : tx("the next backup or 'ifnbackup push' sends what is missing"),
                 static_cast<unsigned>(code));
   }
   long status = 0;
@@ -295,10 +295,10 @@ S3Response S3Client::perform(const S3Request& request, bool allow_404) {
     const auto spent = std::chrono::steady_clock::now() - started;
     if (spent + wait > m_options.retry_time) {
       throw Error(ErrorCode::offsite,
-                  fmt::format("{}: gave up after {} tries in {:.0f} s: {}", request.what, tries + 1,
-                              std::chrono::duration<double>(spent).count(), why),
-                  "the storage or the network is down: the local backup is kept; the next backup or 'ifnbackup "
-                  "push' sends what is missing");
+                  tx("{}: gave up after {} tries in {:.0f} s: {}", request.what, tries + 1,
+                     std::chrono::duration<double>(spent).count(), why),
+                  tx("the storage or the network is down: the local backup is kept; the next backup or 'ifnbackup "
+                     "push' sends what is missing"));
     }
     ++m_retries;
     spdlog::warn("{}: {}; trying again in {:.1f} s", request.what, why, static_cast<double>(wait.count()) / 1000.0);

@@ -100,51 +100,52 @@ Error failure_error(const S3Request& request, const S3Response& response, std::s
   const bool no_body = response.body.empty();
   if (code == "SignatureDoesNotMatch" || code == "InvalidAccessKeyId" || code == "InvalidToken" ||
       code == "ExpiredToken" || (no_body && response.status == 403)) {
-    return Error(ErrorCode::offsite,
-                 fmt::format("{}: {} refused the credentials ({}{}{})", what, endpoint_text, code,
-                             message.empty() ? "" : ": ", message),
-                 code == "InvalidAccessKeyId"
-                     ? "the access key is unknown to this storage: check AWS_ACCESS_KEY_ID or the profile's "
-                       "aws_access_key_id (and --s3-endpoint: a key of one provider is unknown to another)"
-                     : "check the secret key (AWS_SECRET_ACCESS_KEY or the profile's aws_secret_access_key) and "
-                       "--s3-region; docs/offsite.md");
+    return Error(
+        ErrorCode::offsite,
+        tx("{}: {} refused the credentials ({}{}{})", what, endpoint_text, code, message.empty() ? "" : ": ", message),
+        code == "InvalidAccessKeyId"
+            ? tx("the access key is unknown to this storage: check AWS_ACCESS_KEY_ID or the profile's "
+                 "aws_access_key_id (and --s3-endpoint: a key of one provider is unknown to another)")
+            : tx("check the secret key (AWS_SECRET_ACCESS_KEY or the profile's aws_secret_access_key) and "
+                 "--s3-region; docs/offsite.md"));
   }
   if (code == "AccessDenied") {
     return Error(ErrorCode::offsite,
-                 fmt::format("{}: access denied by {} (credentials accepted, permission missing{}{})", what,
-                             endpoint_text, message.empty() ? "" : ": ", message),
-                 fmt::format("the key needs s3:PutObject, s3:GetObject, s3:ListBucket, s3:DeleteObject and "
-                             "s3:AbortMultipartUpload on bucket {}",
-                             bucket));
+                 tx("{}: access denied by {} (credentials accepted, permission missing{}{})", what, endpoint_text,
+                    message.empty() ? "" : ": ", message),
+                 tx("the key needs s3:PutObject, s3:GetObject, s3:ListBucket, s3:DeleteObject and "
+                    "s3:AbortMultipartUpload on bucket {}",
+                    bucket));
   }
   if (code == "RequestTimeTooSkewed") {
-    return Error(ErrorCode::offsite,
-                 fmt::format("{}: the clock of this machine is off: {} refused the request as too far from its own "
-                             "time, {}",
-                             what, endpoint_text, skew_text(response.body)),
-                 "set the clock right (timedatectl set-ntp true, chrony or systemd-timesyncd); S3 accepts 15 minutes "
-                 "of difference");
+    return Error(
+        ErrorCode::offsite,
+        tx("{}: the clock of this machine is off: {} refused the request as too far from its own "
+           "time, {}",
+           what, endpoint_text, skew_text(response.body)),
+        tx("set the clock right (timedatectl set-ntp true, chrony or systemd-timesyncd); S3 accepts 15 minutes "
+           "of difference"));
   }
   if (code == "NoSuchBucket" || (no_body && response.status == 404 && request.key.empty())) {
-    return Error(ErrorCode::offsite, fmt::format("{}: bucket '{}' does not exist at {}", what, bucket, endpoint_text),
-                 "check the bucket in --offsite s3://BUCKET/PREFIX, --s3-endpoint and --s3-region, or create the "
-                 "bucket");
+    return Error(ErrorCode::offsite, tx("{}: bucket '{}' does not exist at {}", what, bucket, endpoint_text),
+                 tx("check the bucket in --offsite s3://BUCKET/PREFIX, --s3-endpoint and --s3-region, or create the "
+                    "bucket"));
   }
   if (code == "PermanentRedirect" || code == "AuthorizationHeaderMalformed" || response.status == 301) {
     return Error(ErrorCode::offsite,
-                 fmt::format("{}: {} says the bucket '{}' is in another region ({}{}{})", what, endpoint_text, bucket,
-                             code, message.empty() ? "" : ": ", message),
-                 "set --s3-region to the bucket's region (its <Region> or <Endpoint> in the message)");
+                 tx("{}: {} says the bucket '{}' is in another region ({}{}{})", what, endpoint_text, bucket, code,
+                    message.empty() ? "" : ": ", message),
+                 tx("set --s3-region to the bucket's region (its <Region> or <Endpoint> in the message)"));
   }
   if (message.empty()) {
     return Error(ErrorCode::offsite,
-                 fmt::format("{}: {} answered HTTP {} ({}) without a message, {}", what, endpoint_text, response.status,
-                             code, body_excerpt(response.body)),
-                 "try again later; if it lasts, look at the storage provider's status page");
+                 tx("{}: {} answered HTTP {} ({}) without a message, {}", what, endpoint_text, response.status, code,
+                    body_excerpt(response.body)),
+                 tx("try again later; if it lasts, look at the storage provider's status page"));
   }
   return Error(ErrorCode::offsite,
-               fmt::format("{}: {} answered HTTP {} {}: {}", what, endpoint_text, response.status, code, message),
-               "see the provider's documentation of this error code; docs/offsite.md");
+               tx("{}: {} answered HTTP {} {}: {}", what, endpoint_text, response.status, code, message),
+               tx("see the provider's documentation of this error code; docs/offsite.md"));
 }
 
 }  // namespace ifnbackup::offsite

@@ -26,8 +26,8 @@ class FileSource final : public UploadSource {
     m_fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
     if (m_fd < 0) {
       throw Error(errno == ENOENT ? ErrorCode::not_found : ErrorCode::io,
-                  fmt::format("cannot open {}: {}", file.string(), std::strerror(errno)),
-                  "check that the backup is still in its folder");
+                  tx("cannot open {}: {}", file.string(), errno_text(errno)),
+                  tx("check that the backup is still in its folder"));
     }
     m_size = std::filesystem::file_size(file);
   }
@@ -43,13 +43,15 @@ class FileSource final : public UploadSource {
         return static_cast<std::size_t>(got);
       }
       if (errno != EINTR) {
-        throw Error(ErrorCode::io, fmt::format("cannot read {}: {}", m_path.string(), std::strerror(errno)));
+        throw Error(ErrorCode::io, tx("cannot read {}: {}", m_path.string(), errno_text(errno)),
+                    tx("check the disk of the backup folder (dmesg, SMART)"));
       }
     }
   }
   void rewind() override {
     if (::lseek(m_fd, 0, SEEK_SET) != 0) {
-      throw Error(ErrorCode::io, fmt::format("cannot seek in {}: {}", m_path.string(), std::strerror(errno)));
+      throw Error(ErrorCode::io, tx("cannot seek in {}: {}", m_path.string(), errno_text(errno)),
+                  tx("check the disk of the backup folder (dmesg, SMART)"));
     }
   }
 
@@ -84,8 +86,8 @@ std::string sha256_of_source(UploadSource& source) {
     sha.update(buffer.data(), got);
   }
   if (sha.size() != source.size()) {
-    throw Error(ErrorCode::io,
-                fmt::format("the file changed while it was read ({} bytes, then {})", source.size(), sha.size()));
+    throw Error(ErrorCode::io, tx("the file changed while it was read ({} bytes, then {})", source.size(), sha.size()),
+                tx("another program changes the backup folder's files: find it, then run 'ifnbackup push' again"));
   }
   return util::Sha256::hex(sha.finish());
 }
@@ -106,7 +108,8 @@ void put_single(offsite::S3Client& client, const std::string& key, std::string_v
   std::string body;
   source.rewind();
   if (read_exactly(source, body, source.size()) != source.size()) {
-    throw Error(ErrorCode::io, fmt::format("{} became shorter while it was uploaded", name));
+    throw Error(ErrorCode::io, tx("{} became shorter while it was uploaded", name),
+                tx("another program changes the backup folder's files: find it, then run 'ifnbackup push' again"));
   }
   offsite::S3Request put;
   put.method = "PUT";
@@ -151,8 +154,8 @@ void put_multipart(offsite::S3Client& client, const std::string& key, std::strin
   create.what = fmt::format("start of the multipart upload of {}", name);
   const std::string upload_id = offsite::xml_text(client.perform(create).body, "UploadId");
   if (upload_id.empty()) {
-    throw Error(ErrorCode::offsite, fmt::format("{}: the answer holds no UploadId", create.what),
-                "the endpoint may not be S3-compatible: check --s3-endpoint");
+    throw Error(ErrorCode::offsite, tx("{}: the answer holds no UploadId", create.what),
+                tx("the endpoint may not be S3-compatible: check --s3-endpoint"));
   }
   Multipart upload{client, key, upload_id, std::string(name)};
   try {
@@ -163,7 +166,8 @@ void put_multipart(offsite::S3Client& client, const std::string& key, std::strin
       const std::uint64_t offset = (number - 1) * plan.part_size;
       const std::size_t want = static_cast<std::size_t>(std::min(plan.part_size, source.size() - offset));
       if (read_exactly(source, part, want) != want) {
-        throw Error(ErrorCode::io, fmt::format("{} became shorter while it was uploaded", name));
+        throw Error(ErrorCode::io, tx("{} became shorter while it was uploaded", name),
+                    tx("another program changes the backup folder's files: find it, then run 'ifnbackup push' again"));
       }
       offsite::S3Request put;
       put.method = "PUT";
@@ -174,8 +178,8 @@ void put_multipart(offsite::S3Client& client, const std::string& key, std::strin
       const auto answer = client.perform(put);
       const auto etag = answer.headers.find("etag");
       if (etag == answer.headers.end() || etag->second.empty()) {
-        throw Error(ErrorCode::offsite, fmt::format("{}: the answer holds no ETag", put.what),
-                    "the endpoint may not be S3-compatible: check --s3-endpoint");
+        throw Error(ErrorCode::offsite, tx("{}: the answer holds no ETag", put.what),
+                    tx("the endpoint may not be S3-compatible: check --s3-endpoint"));
       }
       complete += fmt::format("<Part><PartNumber>{}</PartNumber><ETag>{}</ETag></Part>", number,
                               offsite::xml_escape(etag->second));
@@ -226,15 +230,14 @@ UploadResult upload_to_offsite(const OffsiteOptions& options, std::string_view n
   }
   const auto object = offsite::head_object(client, name);
   if (!object) {
-    throw Error(ErrorCode::offsite,
-                fmt::format("{} was uploaded to {} but a HEAD finds no such object", name, result.key),
-                "the storage may be eventually consistent or the key rewritten by a proxy: check --s3-endpoint");
+    throw Error(ErrorCode::offsite, tx("{} was uploaded to {} but a HEAD finds no such object", name, result.key),
+                tx("the storage may be eventually consistent or the key rewritten by a proxy: check --s3-endpoint"));
   }
   if (object->size != result.bytes || object->sha256 != result.sha256) {
     throw Error(ErrorCode::offsite,
-                fmt::format("{} was uploaded to {} but reads back as {} bytes with SHA-256 '{}' (sent {} bytes, {})",
-                            name, result.key, object->size, object->sha256, result.bytes, result.sha256),
-                "the storage did not keep what was sent: run 'ifnbackup push' again, and check the provider");
+                tx("{} was uploaded to {} but reads back as {} bytes with SHA-256 '{}' (sent {} bytes, {})", name,
+                   result.key, object->size, object->sha256, result.bytes, result.sha256),
+                tx("the storage did not keep what was sent: run 'ifnbackup push' again, and check the provider"));
   }
   result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
   result.retries = client.retries();

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "ifnbackup/i18n.hpp"
 #include "ifnbackup/status.hpp"
 
 namespace ifnbackup {
@@ -27,7 +28,7 @@ std::string age_text(std::chrono::seconds age) {
   if (age < std::chrono::hours(48)) {
     return hours_text(age);
   }
-  return fmt::format("{:.1f} days", static_cast<double>(age.count()) / 86400.0);
+  return trf("{:.1f} days", static_cast<double>(age.count()) / 86400.0);
 }
 
 std::string run_time(Clock::time_point when) {
@@ -71,16 +72,16 @@ std::optional<std::int64_t> check_newest_good(const MonitoringSituation& situati
   if (good == nullptr) {
     findings.alert(CheckStatus::critical,
                    situation.backups.empty()
-                       ? "no backup in the folder"
-                       : fmt::format("no good backup among {} (none verified good)", situation.backups.size()));
+                       ? std::string(tr("no backup in the folder"))
+                       : trf("no good backup among {} (none verified good)", situation.backups.size()));
     return std::nullopt;
   }
   const auto age = std::chrono::duration_cast<std::chrono::seconds>(now - good->taken);
   if (age.count() > thresholds.max_age.count()) {
-    findings.alert(CheckStatus::critical, fmt::format("newest good backup {} is {} old (max {})", good->name,
-                                                      hours_text(age), hours_text(thresholds.max_age)));
+    findings.alert(CheckStatus::critical, trf("newest good backup {} is {} old (max {})", good->name, hours_text(age),
+                                              hours_text(thresholds.max_age)));
   } else {
-    findings.fine.push_back(fmt::format("newest good backup {} is {} old", good->name, hours_text(age)));
+    findings.fine.push_back(trf("newest good backup {} is {} old", good->name, hours_text(age)));
   }
   return age.count();
 }
@@ -92,26 +93,24 @@ void check_verifications(const MonitoringSituation& situation, Findings& finding
   const bool newest_bad = !situation.backups.empty() && situation.backups.front().health == Health::bad;
   if (newest_bad) {
     const auto& newest = situation.backups.front();
-    findings.alert(CheckStatus::critical,
-                   fmt::format("newest backup {} failed verification: {}", newest.name, newest.reason));
+    findings.alert(CheckStatus::critical, trf("newest backup {} failed verification: {}", newest.name, newest.reason));
   }
   const std::size_t older_failures = situation.verify_failures() - (newest_bad ? 1 : 0);
   if (older_failures > 0) {
-    findings.alert(CheckStatus::warning, fmt::format("{} older backup(s) failed verification", older_failures));
+    findings.alert(CheckStatus::warning, trf("{} older backup(s) failed verification", older_failures));
   }
   if (!situation.backups.empty() && situation.backups.front().health == Health::unrestorable) {
     const auto& newest = situation.backups.front();
     findings.alert(CheckStatus::critical,
-                   fmt::format("newest backup {} is not restorable as is: {}", newest.name, newest.reason));
+                   trf("newest backup {} is not restorable as is: {}", newest.name, newest.reason));
   }
 }
 
 // 3. "Échec du cron job": the last backup run, from the journal.
 void check_last_backup_run(const MonitoringSituation& situation, Findings& findings) {
   if (const RunRecord* last = situation.last_run("backup"); last != nullptr && !last->ok()) {
-    findings.alert(CheckStatus::critical,
-                   fmt::format("last backup run failed ({}, {}, exit {}): {}", run_time(last->start), last->result,
-                               last->exit_code, last->message));
+    findings.alert(CheckStatus::critical, trf("last backup run failed ({}, {}, exit {}): {}", run_time(last->start),
+                                              last->result, last->exit_code, last->message));
   }
 }
 
@@ -126,14 +125,14 @@ void check_space(const MonitoringSituation& situation, const CheckThresholds& th
                                   : situation.backups.empty() ? 0
                                                               : situation.backups.front().size;
   if (situation.space->free_bytes < next_size) {
-    findings.alert(CheckStatus::critical,
-                   fmt::format("free space {:.1f} % ({} bytes) is less than one backup ({} bytes)", percent,
-                               situation.space->free_bytes, next_size));
+    findings.alert(CheckStatus::critical, trf("free space {:.1f} % ({} bytes) is less than one backup ({} bytes)",
+                                              percent, situation.space->free_bytes, next_size));
   } else if (percent < thresholds.min_free_percent) {
     findings.alert(CheckStatus::warning,
-                   fmt::format("free space {:.1f} % is under {:.0f} %", percent, thresholds.min_free_percent));
+                   trf("free space {:.1f} % is under {:.0f} %", percent, thresholds.min_free_percent));
   } else {
-    findings.fine.push_back(fmt::format("{:.1f} % free", percent));
+    // xgettext:no-c-format
+    findings.fine.push_back(trf("{:.1f} % free", percent));
   }
 }
 
@@ -155,17 +154,17 @@ std::optional<std::int64_t> check_drill(const MonitoringSituation& situation, co
   }
   if (last_drill != nullptr && !last_drill->ok()) {
     findings.alert(CheckStatus::critical,
-                   fmt::format("last restore drill failed ({}, {}, exit {}): {}", run_time(last_drill->start),
-                               last_drill->result, last_drill->exit_code, last_drill->message));
+                   trf("last restore drill failed ({}, {}, exit {}): {}", run_time(last_drill->start),
+                       last_drill->result, last_drill->exit_code, last_drill->message));
   } else if (good_drill == nullptr) {
     findings.alert(CheckStatus::warning,
-                   "no restore drill in the journal: run ifnbackup drill weekly (schedule --drill)");
+                   tr("no restore drill in the journal: run ifnbackup drill weekly (schedule --drill)"));
   } else if (drill_age > thresholds.drill_max_age) {
-    findings.alert(CheckStatus::warning, fmt::format("last restore drill is {} old (max {})", age_text(drill_age),
-                                                     age_text(thresholds.drill_max_age)));
+    findings.alert(CheckStatus::warning, trf("last restore drill is {} old (max {})", age_text(drill_age),
+                                             age_text(thresholds.drill_max_age)));
   } else {
-    findings.fine.push_back(fmt::format("restore drill {} old ({} of {} tables proven)", age_text(drill_age),
-                                        good_drill->tables_proven, good_drill->tables));
+    findings.fine.push_back(trf("restore drill {} old ({} of {} tables proven)", age_text(drill_age),
+                                good_drill->tables_proven, good_drill->tables));
   }
   return drill_age_seconds;
 }
@@ -198,7 +197,7 @@ CheckReport evaluate_check(const MonitoringSituation& situation, const CheckThre
   if (!situation.folder_readable) {
     CheckReport report;
     report.status = CheckStatus::unknown;
-    report.alerts.push_back({CheckStatus::unknown, situation.folder_problem});
+    report.alerts.push_back({CheckStatus::unknown, situation.folder_problem.local});
     return report;
   }
   Findings findings;
@@ -212,7 +211,7 @@ CheckReport evaluate_check(const MonitoringSituation& situation, const CheckThre
   std::stable_sort(report.alerts.begin(), report.alerts.end(),
                    [](const CheckAlert& a, const CheckAlert& b) { return a.status > b.status; });
   report.status = report.alerts.empty() ? CheckStatus::ok : report.alerts.front().status;
-  findings.fine.push_back(fmt::format("{} backup(s)", situation.backups.size()));
+  findings.fine.push_back(trf("{} backup(s)", situation.backups.size()));
   std::string summary;
   for (const auto& part : findings.fine) {
     summary += (summary.empty() ? "" : ", ") + part;

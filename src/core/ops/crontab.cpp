@@ -17,6 +17,10 @@ namespace ifnbackup {
 
 namespace {
 
+Text install_hint() {
+  return tx("install the cron package (Debian: apt-get install cron), or use the systemd timer");
+}
+
 struct FileCloser {
   void operator()(std::FILE* file) const { std::fclose(file); }
 };
@@ -25,8 +29,8 @@ using TempFile = std::unique_ptr<std::FILE, FileCloser>;
 TempFile temp_file() {
   TempFile file(std::tmpfile());
   if (!file) {
-    throw Error(ErrorCode::io, fmt::format("cannot create a temporary file: {}", std::strerror(errno)),
-                "check that TMPDIR (or /tmp) is writable");
+    throw Error(ErrorCode::io, tx("cannot create a temporary file: {}", errno_text(errno)),
+                tx("check that TMPDIR (or /tmp) is writable"));
   }
   return file;
 }
@@ -53,13 +57,14 @@ Outcome run_crontab(const char* argument, const std::string& input) {
   auto out = temp_file();
   auto err = temp_file();
   if (!input.empty() && std::fwrite(input.data(), 1, input.size(), in.get()) != input.size()) {
-    throw Error(ErrorCode::io, "cannot write the new crontab to a temporary file");
+    throw Error(ErrorCode::io, tx("cannot write the new crontab to a temporary file"),
+                tx("check that TMPDIR (or /tmp) is writable"));
   }
   std::fflush(in.get());
   std::rewind(in.get());
   const pid_t pid = ::fork();
   if (pid < 0) {
-    throw Error(ErrorCode::io, fmt::format("cannot start crontab: {}", std::strerror(errno)));
+    throw Error(ErrorCode::io, tx("cannot start crontab: {}", errno_text(errno)), install_hint());
   }
   if (pid == 0) {
     ::dup2(::fileno(in.get()), 0);
@@ -72,7 +77,7 @@ Outcome run_crontab(const char* argument, const std::string& input) {
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) {
-      throw Error(ErrorCode::internal, fmt::format("waitpid(crontab): {}", std::strerror(errno)));
+      throw Error(ErrorCode::internal, tx("waitpid(crontab): {}", errno_text(errno)));
     }
   }
   Outcome outcome;
@@ -85,8 +90,6 @@ Outcome run_crontab(const char* argument, const std::string& input) {
   return outcome;
 }
 
-const char* k_install_hint = "install the cron package (Debian: apt-get install cron), or use the systemd timer";
-
 }  // namespace
 
 std::string read_crontab() {
@@ -98,15 +101,15 @@ std::string read_crontab() {
   if (outcome.status == 1 && outcome.err.find("no crontab for") != std::string::npos) {
     return {};
   }
-  throw Error(ErrorCode::io, fmt::format("crontab -l failed (exit {}): {}", outcome.status, outcome.err),
-              outcome.status == 127 ? k_install_hint : "check /etc/cron.allow and /etc/cron.deny");
+  throw Error(ErrorCode::io, tx("crontab -l failed (exit {}): {}", outcome.status, outcome.err),
+              outcome.status == 127 ? install_hint() : tx("check /etc/cron.allow and /etc/cron.deny"));
 }
 
 void write_crontab(const std::string& text) {
   auto outcome = run_crontab("-", text);
   if (outcome.status != 0) {
-    throw Error(ErrorCode::io, fmt::format("crontab - failed (exit {}): {}", outcome.status, outcome.err),
-                outcome.status == 127 ? k_install_hint : "check /etc/cron.allow and /etc/cron.deny");
+    throw Error(ErrorCode::io, tx("crontab - failed (exit {}): {}", outcome.status, outcome.err),
+                outcome.status == 127 ? install_hint() : tx("check /etc/cron.allow and /etc/cron.deny"));
   }
 }
 

@@ -46,25 +46,24 @@ void check_file_if_set(DoctorReport& report, const std::string& what, const fs::
   if (auto info = stat_path(path)) {
     report.findings.push_back(check_secret_file(what, path, info->st_mode));
   } else {
-    report.findings.push_back({what, DoctorStatus::warning, fmt::format("{} cannot be read", path.string()),
-                               fmt::format("create it, mode 0600, or fix the {} setting", what)});
+    report.findings.push_back({what, DoctorStatus::warning, trf("{} cannot be read", path.string()),
+                               trf("create it, mode 0600, or fix the {} setting", what)});
   }
 }
 
 void check_folder(DoctorReport& report, const DoctorOptions& options) {
   const auto& folder = options.backup_dir;
   if (folder.empty()) {
-    report.findings.push_back({"backup folder", DoctorStatus::warning, "no backup folder is set",
-                               "set backup-dir in the config file (or --backup-dir)"});
+    report.findings.push_back({"backup folder", DoctorStatus::warning, tr("no backup folder is set"),
+                               tr("set backup-dir in the config file (or --backup-dir)")});
     return;
   }
   auto info = stat_path(folder);
   if (!info) {
-    report.findings.push_back(
-        {"backup folder",
-         DoctorStatus::note,
-         fmt::format("{} does not exist yet: the first backup creates it, mode 0700", folder.string()),
-         {}});
+    report.findings.push_back({"backup folder",
+                               DoctorStatus::note,
+                               trf("{} does not exist yet: the first backup creates it, mode 0700", folder.string()),
+                               {}});
     return;
   }
   report.findings.push_back(check_backup_folder(folder, info->st_mode));
@@ -86,8 +85,8 @@ void check_folder(DoctorReport& report, const DoctorOptions& options) {
   }
   if (ec) {
     report.findings.push_back({"backup files", DoctorStatus::warning,
-                               fmt::format("cannot list {}: {}", folder.string(), ec.message()),
-                               "run doctor as the user that runs the backups"});
+                               trf("cannot list {}: {}", folder.string(), ec.message()),
+                               tr("run doctor as the user that runs the backups")});
     return;
   }
   report.findings.push_back(check_backup_files(folder, files));
@@ -103,7 +102,7 @@ bool is_local(const ConnectionOptions& connection) {
 std::string account_name(const std::string& current_user) {
   const auto at = current_user.rfind('@');
   if (at == std::string::npos) {
-    return fmt::format("'{}'", current_user);
+    return trf("'{}'", current_user);
   }
   return fmt::format("'{}'@'{}'", current_user.substr(0, at), current_user.substr(at + 1));
 }
@@ -114,7 +113,7 @@ void check_datadir(DoctorReport& report, const DoctorOptions& options, db::Conne
     report.findings.push_back(
         {"backup location",
          DoctorStatus::ok,
-         fmt::format("the server is remote ({}): the backups are on another machine", connection.description()),
+         trf("the server is remote ({}): the backups are on another machine", connection.description()),
          {}});
     return;
   }
@@ -126,10 +125,9 @@ void check_datadir(DoctorReport& report, const DoctorOptions& options, db::Conne
   }
   auto datadir_info = stat_path(datadir);
   if (datadir.empty() || !datadir_info || !folder_info) {
-    report.findings.push_back(
-        {"backup location", DoctorStatus::note,
-         fmt::format("cannot compare the backup folder's filesystem with the datadir {}", datadir),
-         "run doctor on the database server as a user that can stat the datadir"});
+    report.findings.push_back({"backup location", DoctorStatus::note,
+                               trf("cannot compare the backup folder's filesystem with the datadir {}", datadir),
+                               tr("run doctor on the database server as a user that can stat the datadir")});
     return;
   }
   report.findings.push_back(
@@ -144,18 +142,18 @@ void check_schema_check_rights(DoctorReport& report, db::Connection& connection)
     connection.run_statement("DROP DATABASE " + name);
     report.findings.push_back({"schema check",
                                DoctorStatus::ok,
-                               "the account may create the scratch database: each backup's schema is loaded "
-                               "there (no rows) to prove the server takes it",
+                               tr("the account may create the scratch database: each backup's schema is loaded "
+                                  "there (no rows) to prove the server takes it"),
                                {}});
     return;
   }
   report.findings.push_back(
       {"schema check", DoctorStatus::warning,
-       fmt::format("the account may not create the scratch database ({}): backups are not schema-checked "
-                   "(error {}: {})",
-                   schema_check_database(), created.error_number, created.error),
-       "GRANT ALL ON `ifnbackup\\_schemacheck\\_%`.* TO the backup account, or accept it (backup "
-       "--no-schema-check silences the warning of each run)"});
+       trf("the account may not create the scratch database ({}): backups are not schema-checked "
+           "(error {}: {})",
+           schema_check_database(), created.error_number, created.error),
+       tr("GRANT ALL ON `ifnbackup\\_schemacheck\\_%`.* TO the backup account, or accept it (backup "
+          "--no-schema-check silences the warning of each run)")});
 }
 
 // Whether the connection is encrypted, as the server sees it (its Ssl_cipher for this session).
@@ -170,15 +168,15 @@ void check_tls(DoctorReport& report, db::Connection& connection) {
   }
   if (!cipher.empty()) {
     report.findings.push_back(
-        {"tls", DoctorStatus::ok, fmt::format("the connection is encrypted: {} {}", version, cipher), {}});
+        {"tls", DoctorStatus::ok, trf("the connection is encrypted: {} {}", version, cipher), {}});
   } else if (connection.description().find("TCP/IP") == std::string::npos) {
     report.findings.push_back(
-        {"tls", DoctorStatus::ok, "the connection is not encrypted: a local socket, nothing on a network", {}});
+        {"tls", DoctorStatus::ok, tr("the connection is not encrypted: a local socket, nothing on a network"), {}});
   } else {
     report.findings.push_back({"tls", DoctorStatus::warning,
-                               "the connection is not encrypted: anyone on the network path can read the rows",
-                               "enable TLS on the server and set ssl-mode = VERIFY_IDENTITY (or VERIFY_CA with "
-                               "ssl-ca, or ssl-fingerprint) in the config file"});
+                               tr("the connection is not encrypted: anyone on the network path can read the rows"),
+                               tr("enable TLS on the server and set ssl-mode = VERIFY_IDENTITY (or VERIFY_CA with "
+                                  "ssl-ca, or ssl-fingerprint) in the config file")});
   }
 }
 
@@ -189,26 +187,25 @@ void check_server(DoctorReport& report, const DoctorOptions& options) {
     connection_options.require_private_option_file = false;  // reported above as a finding
     connection = db::Connection::open(connection_options, false);
   } catch (const Error& error) {
-    report.findings.push_back({"server", DoctorStatus::warning, error.what(), error.hint()});
+    report.findings.push_back({"server", DoctorStatus::warning, error.message().local, error.hint_text().local});
     return;
   }
   const auto& server = connection->server();
   report.findings.push_back(
-      {"server", DoctorStatus::ok, fmt::format("connected to {} ({})", connection->description(), server.version), {}});
+      {"server", DoctorStatus::ok, trf("connected to {} ({})", connection->description(), server.version), {}});
   try {
     check_tls(report, *connection);
     const auto& database = options.connection.database;
     if (database.empty()) {
-      report.findings.push_back(
-          {"database", DoctorStatus::warning, "no database is set", "set database in the config file (or --database)"});
+      report.findings.push_back({"database", DoctorStatus::warning, tr("no database is set"),
+                                 tr("set database in the config file (or --database)")});
     } else {
       const auto found = connection->query_value(fmt::format(
           "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = {}", sql::quote_string(database)));
       if (!found) {
-        report.findings.push_back(
-            {"database", DoctorStatus::warning,
-             fmt::format("database '{}' does not exist or is not visible to the account", database),
-             "check the database setting, and the account's grants"});
+        report.findings.push_back({"database", DoctorStatus::warning,
+                                   trf("database '{}' does not exist or is not visible to the account", database),
+                                   tr("check the database setting, and the account's grants")});
       }
     }
     std::vector<std::string> lines;
@@ -228,7 +225,7 @@ void check_server(DoctorReport& report, const DoctorOptions& options) {
     check_datadir(report, options, *connection);
     check_schema_check_rights(report, *connection);
   } catch (const Error& error) {
-    report.findings.push_back({"server", DoctorStatus::warning, error.what(), error.hint()});
+    report.findings.push_back({"server", DoctorStatus::warning, error.message().local, error.hint_text().local});
   }
 }
 

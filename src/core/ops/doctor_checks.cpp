@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "ifnbackup/doctor.hpp"
+#include "ifnbackup/i18n.hpp"
 
 namespace ifnbackup {
 
@@ -27,29 +28,28 @@ std::string shell_path(const std::string& path) {
 }
 
 std::string user_text(const Owner& owner) {
-  return owner.name.empty() ? fmt::format("uid {}", owner.uid) : fmt::format("{} (uid {})", owner.name, owner.uid);
+  return owner.name.empty() ? trf("uid {}", owner.uid) : trf("{} (uid {})", owner.name, owner.uid);
 }
 
 }  // namespace
 
 DoctorFinding check_secret_file(const std::string& what, const std::filesystem::path& path, mode_t mode) {
-  DoctorFinding finding{what, DoctorStatus::ok, fmt::format("{} is mode {}", path.string(), octal(mode)), {}};
+  DoctorFinding finding{what, DoctorStatus::ok, trf("{} is mode {}", path.string(), octal(mode)), {}};
   if ((mode & 077) != 0) {
     finding.status = DoctorStatus::warning;
-    finding.message = fmt::format("{} is mode {}: {} can read it", path.string(), octal(mode),
-                                  (mode & 007) != 0 ? "every local user" : "its group");
+    finding.message = trf("{} is mode {}: {} can read it", path.string(), octal(mode),
+                          (mode & 007) != 0 ? "every local user" : "its group");
     finding.fix = fmt::format("chmod 600 {}", shell_path(path.string()));
   }
   return finding;
 }
 
 DoctorFinding check_backup_folder(const std::filesystem::path& folder, mode_t mode) {
-  DoctorFinding finding{
-      "backup folder", DoctorStatus::ok, fmt::format("{} is mode {}", folder.string(), octal(mode)), {}};
+  DoctorFinding finding{"backup folder", DoctorStatus::ok, trf("{} is mode {}", folder.string(), octal(mode)), {}};
   if ((mode & 077) != 0) {
     finding.status = DoctorStatus::warning;
     finding.message =
-        fmt::format("{} is mode {}: other users can list (and maybe read) the backups", folder.string(), octal(mode));
+        trf("{} is mode {}: other users can list (and maybe read) the backups", folder.string(), octal(mode));
     finding.fix = fmt::format("chmod 700 {}", shell_path(folder.string()));
   }
   return finding;
@@ -64,12 +64,12 @@ DoctorFinding check_backup_files(const std::filesystem::path& folder, const std:
   }
   DoctorFinding finding{"backup files",
                         DoctorStatus::ok,
-                        fmt::format("{} file(s) in {}, all 0600 or stricter", files.size(), folder.string()),
+                        trf("{} file(s) in {}, all 0600 or stricter", files.size(), folder.string()),
                         {}};
   if (!loose.empty()) {
     finding.status = DoctorStatus::warning;
-    finding.message = fmt::format("{} file(s) in {} readable by others than the owner: {}", loose.size(),
-                                  folder.string(), fmt::join(loose, ", "));
+    finding.message = trf("{} file(s) in {} readable by others than the owner: {}", loose.size(), folder.string(),
+                          fmt::join(loose, ", "));
     finding.fix = fmt::format("chmod 600 {}/*", shell_path(folder.string()));
   }
   return finding;
@@ -79,7 +79,7 @@ DoctorFinding check_owners(const std::filesystem::path& folder, const Owner& fol
                            const std::vector<FileOwner>& files, const Owner& runner) {
   std::vector<std::string> problems;
   if (folder_owner.uid != runner.uid) {
-    problems.push_back(fmt::format("{} belongs to {}", folder.string(), user_text(folder_owner)));
+    problems.push_back(trf("{} belongs to {}", folder.string(), user_text(folder_owner)));
   }
   std::vector<std::string> foreign;
   for (const auto& file : files) {
@@ -88,21 +88,18 @@ DoctorFinding check_owners(const std::filesystem::path& folder, const Owner& fol
     }
   }
   if (!foreign.empty()) {
-    problems.push_back(
-        fmt::format("{} file(s) in it belong to another user: {}", foreign.size(), fmt::join(foreign, ", ")));
+    problems.push_back(trf("{} file(s) in it belong to another user: {}", foreign.size(), fmt::join(foreign, ", ")));
   }
-  DoctorFinding finding{
-      "backup owner",
-      DoctorStatus::ok,
-      fmt::format("{} and its {} file(s) belong to {}", folder.string(), files.size(), user_text(runner)),
-      {}};
+  DoctorFinding finding{"backup owner",
+                        DoctorStatus::ok,
+                        trf("{} and its {} file(s) belong to {}", folder.string(), files.size(), user_text(runner)),
+                        {}};
   if (!problems.empty()) {
     finding.status = DoctorStatus::warning;
-    finding.message = fmt::format("{}, not to {} who runs this: that user can replace or remove the backups",
-                                  fmt::join(problems, "; "), user_text(runner));
-    finding.fix =
-        fmt::format("chown -R {} {} (and run doctor as the user that runs the backups)",
-                    runner.name.empty() ? std::to_string(runner.uid) : runner.name, shell_path(folder.string()));
+    finding.message = trf("{}, not to {} who runs this: that user can replace or remove the backups",
+                          fmt::join(problems, "; "), user_text(runner));
+    finding.fix = trf("chown -R {} {} (and run doctor as the user that runs the backups)",
+                      runner.name.empty() ? std::to_string(runner.uid) : runner.name, shell_path(folder.string()));
   }
   return finding;
 }
@@ -112,17 +109,17 @@ DoctorFinding check_separate_filesystem(const std::filesystem::path& folder, dev
   DoctorFinding finding{
       "backup location",
       DoctorStatus::ok,
-      fmt::format("{} is not on the filesystem of the server's datadir {}", folder.string(), datadir.string()),
+      trf("{} is not on the filesystem of the server's datadir {}", folder.string(), datadir.string()),
       {}};
   if (folder_device == datadir_device) {
     finding.status = DoctorStatus::warning;
-    finding.message = fmt::format(
-        "{} is on the same filesystem as the server's datadir {}: a disk failure loses the database and its "
-        "backups together, and a full disk stops both",
-        folder.string(), datadir.string());
+    finding.message =
+        trf("{} is on the same filesystem as the server's datadir {}: a disk failure loses the database and its "
+            "backups together, and a full disk stops both",
+            folder.string(), datadir.string());
     finding.fix =
-        "set backup-dir to a folder on another disk (or mount one there), and copy the backups off "
-        "the machine";
+        tr("set backup-dir to a folder on another disk (or mount one there), and copy the backups off "
+           "the machine");
   }
   return finding;
 }

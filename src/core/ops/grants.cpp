@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "ifnbackup/doctor.hpp"
+#include "ifnbackup/i18n.hpp"
 
 namespace ifnbackup {
 
@@ -185,31 +186,31 @@ std::vector<DoctorFinding> check_privileges(const Grants& grants, ServerFlavour 
     const char* why;
   };
   std::vector<Need> needs = {
-      {"SELECT", false, DoctorStatus::warning, "the dump reads every table's rows"},
-      {"SHOW VIEW", false, DoctorStatus::warning, "views are dumped with SHOW CREATE VIEW"},
-      {"TRIGGER", false, DoctorStatus::warning, "triggers are dumped with SHOW CREATE TRIGGER"},
+      {"SELECT", false, DoctorStatus::warning, N_("the dump reads every table's rows")},
+      {"SHOW VIEW", false, DoctorStatus::warning, N_("views are dumped with SHOW CREATE VIEW")},
+      {"TRIGGER", false, DoctorStatus::warning, N_("triggers are dumped with SHOW CREATE TRIGGER")},
   };
   if (flavour != ServerFlavour::tidb) {
-    needs.push_back({"EVENT", false, DoctorStatus::warning, "events are dumped with SHOW CREATE EVENT"});
+    needs.push_back({"EVENT", false, DoctorStatus::warning, N_("events are dumped with SHOW CREATE EVENT")});
     needs.push_back({"LOCK TABLES", false, DoctorStatus::note,
-                     "optional: ifnbackup's single-transaction dump takes no table locks, but mariadb-dump "
-                     "or mysqldump without --single-transaction do"});
+                     N_("optional: ifnbackup's single-transaction dump takes no table locks, but mariadb-dump "
+                        "or mysqldump without --single-transaction do")});
     needs.push_back({"RELOAD", true, DoctorStatus::note,
-                     "optional: only FLUSH TABLES WITH READ LOCK needs it, which ifnbackup's single-connection "
-                     "snapshot does not take (mariadb-dump --master-data does)"});
+                     N_("optional: only FLUSH TABLES WITH READ LOCK needs it, which ifnbackup's single-connection "
+                        "snapshot does not take (mariadb-dump --master-data does)")});
     needs.push_back({"PROCESS", true, DoctorStatus::note,
-                     "optional: lets the account see, in SHOW PROCESSLIST, a long query the backup waits on; "
-                     "mysqldump 8.0.21 and later need it for tablespaces"});
+                     N_("optional: lets the account see, in SHOW PROCESSLIST, a long query the backup waits on; "
+                        "mysqldump 8.0.21 and later need it for tablespaces")});
   }
   if (flavour == ServerFlavour::mariadb) {
     needs.push_back({"BINLOG MONITOR", true, DoctorStatus::note,
-                     "optional on MariaDB: the binlog position is read from binlog_snapshot_* without it; "
-                     "SHOW MASTER STATUS, the fallback, needs it"});
+                     N_("optional on MariaDB: the binlog position is read from binlog_snapshot_* without it; "
+                        "SHOW MASTER STATUS, the fallback, needs it")});
   } else {
     needs.push_back({"REPLICATION CLIENT", true, DoctorStatus::warning,
                      flavour == ServerFlavour::tidb
-                         ? "SHOW MASTER STATUS gives the TSO the whole dump reads at"
-                         : "SHOW MASTER STATUS gives the binlog position recorded for point-in-time recovery"});
+                         ? N_("SHOW MASTER STATUS gives the TSO the whole dump reads at")
+                         : N_("SHOW MASTER STATUS gives the binlog position recorded for point-in-time recovery")});
   }
 
   const std::string scope = database.empty() ? "*.*" : fmt::format("`{}`.*", database);
@@ -222,14 +223,12 @@ std::vector<DoctorFinding> check_privileges(const Grants& grants, ServerFlavour 
       continue;
     }
     findings.push_back({"privileges", need.if_missing,
-                        fmt::format("the account lacks {} on {}: {}", need.privilege, on, need.why),
+                        trf("the account lacks {} on {}: {}", need.privilege, on, need.why),
                         fmt::format("GRANT {} ON {} TO {};", need.privilege, on, account)});
   }
   if (findings.empty()) {
-    findings.push_back({"privileges",
-                        DoctorStatus::ok,
-                        fmt::format("the account holds everything a consistent dump of {} needs", scope),
-                        {}});
+    findings.push_back(
+        {"privileges", DoctorStatus::ok, trf("the account holds everything a consistent dump of {} needs", scope), {}});
   }
   return findings;
 }
@@ -238,8 +237,9 @@ DoctorFinding check_schema_change_mode(const Grants& grants, ServerFlavour flavo
   if (flavour == ServerFlavour::tidb) {
     return {"schema changes",
             DoctorStatus::ok,
-            "TiDB reads each table with the schema of the snapshot's time: a migration during the backup does "
-            "not break it",
+            tr("TiDB documents that a read at the snapshot's TSO (tidb_snapshot) sees the schema of that time, so a "
+               "migration during the backup should not break it; not tested here (the tests have no TiDB): run "
+               "a backup during a migration on a staging cluster before counting on it"),
             {}};
   }
   const bool mariadb = flavour == ServerFlavour::mariadb;
@@ -248,17 +248,17 @@ DoctorFinding check_schema_change_mode(const Grants& grants, ServerFlavour flavo
   if (has_privilege(grants, privilege, std::string())) {
     return {"schema changes",
             DoctorStatus::ok,
-            fmt::format("a table rebuilt or dropped during the backup starts the dump again (--retries); the "
-                        "account could also hold {} ({}), which ifnbackup does not take: a migration would wait "
-                        "for the whole dump",
-                        hold, privilege),
+            trf("a table rebuilt or dropped during the backup starts the dump again (--retries); the "
+                "account could also hold {} ({}), which ifnbackup does not take: a migration would wait "
+                "for the whole dump",
+                hold, privilege),
             {}};
   }
   return {"schema changes", DoctorStatus::note,
-          fmt::format("a table rebuilt or dropped during the backup starts the dump again (--retries); the account "
-                      "could not hold {} (it lacks {}), which ifnbackup does not take anyway",
-                      hold, privilege),
-          fmt::format("nothing to do; GRANT {} ON *.* TO {}; only if another tool holds {}", privilege, account, hold)};
+          trf("a table rebuilt or dropped during the backup starts the dump again (--retries); the account "
+              "could not hold {} (it lacks {}), which ifnbackup does not take anyway",
+              hold, privilege),
+          trf("nothing to do; GRANT {} ON *.* TO {}; only if another tool holds {}", privilege, account, hold)};
 }
 
 }  // namespace ifnbackup

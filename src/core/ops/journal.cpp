@@ -376,7 +376,7 @@ void append_journal(const fs::path& dir, const RunRecord& record) {
   std::string line = format_journal_line(record);
   const int fd = ::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) {
-    io::throw_io_error(errno, fmt::format("opening {}", path.string()));
+    io::throw_io_error(errno, tx("opening {}", path.string()));
   }
   // After a crash mid-write the file ends inside a line: start on a fresh one so this record
   // is not glued to the torn one.
@@ -394,12 +394,12 @@ void append_journal(const fs::path& dir, const RunRecord& record) {
   const int write_errno = errno;
   if (written != static_cast<ssize_t>(line.size())) {
     ::close(fd);
-    io::throw_io_error(written < 0 ? write_errno : ENOSPC, fmt::format("writing {}", path.string()));
+    io::throw_io_error(written < 0 ? write_errno : ENOSPC, tx("writing {}", path.string()));
   }
   if (::fsync(fd) != 0) {
     const int sync_errno = errno;
     ::close(fd);
-    io::throw_io_error(sync_errno, fmt::format("syncing {}", path.string()));
+    io::throw_io_error(sync_errno, tx("syncing {}", path.string()));
   }
   ::close(fd);
 }
@@ -413,7 +413,7 @@ Journal read_journal(const fs::path& dir) {
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    throw Error(ErrorCode::io, fmt::format("cannot read {}", path.string()), "check the log folder's permissions");
+    throw Error(ErrorCode::io, tx("cannot read {}", path.string()), tx("check the log folder's permissions"));
   }
   std::string line;
   while (std::getline(in, line)) {

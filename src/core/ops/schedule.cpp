@@ -68,7 +68,7 @@ ScheduleTime parse_schedule_time(std::string_view text) {
   if (colon == std::string_view::npos || !parse_int(text.substr(0, colon), time.hour) || text.size() - colon - 1 != 2 ||
       !parse_int(text.substr(colon + 1), time.minute) || time.hour < 0 || time.hour > 23 || time.minute < 0 ||
       time.minute > 59) {
-    throw Error(ErrorCode::usage, fmt::format("invalid time '{}'", text), "give --time as HH:MM, 00:00 to 23:59");
+    throw Error(ErrorCode::usage, tx("invalid time '{}'", text), tx("give --time as HH:MM, 00:00 to 23:59"));
   }
   return time;
 }
@@ -85,8 +85,8 @@ int parse_schedule_weekday(std::string_view text) {
       return day;
     }
   }
-  throw Error(ErrorCode::usage, fmt::format("invalid day '{}'", text),
-              "give --drill-day as a day of the week: sun, mon, tue, wed, thu, fri or sat");
+  throw Error(ErrorCode::usage, tx("invalid day '{}'", text),
+              tx("give --drill-day as a day of the week: sun, mon, tue, wed, thu, fri or sat"));
 }
 
 std::string cron_line(const ScheduleEntry& entry) {

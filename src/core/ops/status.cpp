@@ -82,8 +82,8 @@ MonitoringSituation gather_situation(const fs::path& backup_dir, std::string_vie
   std::error_code ec;
   if (backup_dir.empty() || !fs::is_directory(backup_dir, ec)) {
     situation.folder_readable = false;
-    situation.folder_problem = backup_dir.empty() ? "no backup folder configured"
-                                                  : fmt::format("backup folder {} does not exist", backup_dir.string());
+    situation.folder_problem = backup_dir.empty() ? tx("no backup folder configured")
+                                                  : tx("backup folder {} does not exist", backup_dir.string());
     return situation;
   }
   std::vector<CatalogEntry> entries;
@@ -91,7 +91,7 @@ MonitoringSituation gather_situation(const fs::path& backup_dir, std::string_vie
     entries = scan_backup_folder(backup_dir, prefix);
   } catch (const Error& error) {
     situation.folder_readable = false;
-    situation.folder_problem = error.what();
+    situation.folder_problem = error.message();
     return situation;
   }
   std::set<std::string> written_by_good_runs;

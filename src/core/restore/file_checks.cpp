@@ -40,17 +40,18 @@ void throw_if_not_as_dumped(const std::vector<TableCheck>& checks, bool snapshot
     }
   }
   if (!counts.empty()) {
-    throw Error(ErrorCode::check_mismatch, fmt::format("row counts differ from the backup's: {}", counts),
+    throw Error(ErrorCode::check_mismatch, tx("row counts differ from the backup's: {}", counts),
                 snapshot_taken
-                    ? "the backup was loaded but differs from what was dumped: keep the safety snapshot and investigate"
-                    : "the backup was loaded but differs from what was dumped: keep the backup and investigate");
+                    ? tx("the backup was loaded but differs from what was dumped: keep the safety snapshot and "
+                         "investigate")
+                    : tx("the backup was loaded but differs from what was dumped: keep the backup and investigate"));
   }
   if (!contents.empty()) {
     throw Error(ErrorCode::content_mismatch,
-                fmt::format("content differs from the backup's digest (same row count, other rows): {}", contents),
-                fmt::format("the rows read back are not the rows dumped: keep the backup{}, and report it with "
-                            "restore.log (ifnbackup drill reproduces it into a scratch database)",
-                            snapshot_taken ? " and the safety snapshot" : ""));
+                tx("content differs from the backup's digest (same row count, other rows): {}", contents),
+                tx("the rows read back are not the rows dumped: keep the backup{}, and report it with "
+                   "restore.log (ifnbackup drill reproduces it into a scratch database)",
+                   snapshot_taken ? " and the safety snapshot" : ""));
   }
 }
 
@@ -70,9 +71,9 @@ std::tuple<dev_t, ino_t, off_t, std::int64_t> file_identity(const std::filesyste
                     : verification.refused_for_statements           ? ErrorCode::foreign_statement
                                                                     : ErrorCode::corrupt;
   throw Error(code,
-              fmt::format("{} is {}: {}; nothing was restored", verification.path.string(),
-                          verify_status_name(verification.status), verification.reason),
-              "choose another backup: ifnbackup verify checks them all, ifnbackup list shows them");
+              tx("{} is {}: {}; nothing was restored", verification.path.string(),
+                 verify_status_name(verification.status), verification.reason),
+              tx("choose another backup: ifnbackup verify checks them all, ifnbackup list shows them"));
 }
 
 // Our own files carry a claim of origin: loaded only when signed by our key or a trusted one, unless
@@ -85,28 +86,27 @@ void refuse_untrusted(const VerifyResult& verification, const Keyring& keys, boo
   }
   const std::string own = keys.own() ? keys.own()->fingerprint() : "none yet";
   if (signer.trust == SignerTrust::none) {
-    throw Error(ErrorCode::untrusted_signature,
-                fmt::format("{} is not signed (format {}, written before backups were signed): where it comes from "
-                            "cannot be proven; nothing was restored",
-                            verification.path.string(),
-                            verification.header.contains("format") ? verification.header.at("format") : "?"),
-                "if you know where it comes from, restore it with --trust-unsigned");
+    throw Error(
+        ErrorCode::untrusted_signature,
+        tx("{} is not signed (format {}, written before backups were signed): where it comes from "
+           "cannot be proven; nothing was restored",
+           verification.path.string(), verification.header.contains("format") ? verification.header.at("format") : "?"),
+        tx("if you know where it comes from, restore it with --trust-unsigned"));
   }
   throw Error(ErrorCode::untrusted_signature,
-              fmt::format("{} is signed by key {}, which is neither this machine's key ({}) nor a trusted key; "
-                          "nothing was restored",
-                          verification.path.string(), signer.fingerprint, own),
-              "if it was made by another machine of yours, run 'ifnbackup key show' there and "
-              "'ifnbackup key trust \"<the line it prints>\"' here; or give --trust-unsigned for this restore");
+              tx("{} is signed by key {}, which is neither this machine's key ({}) nor a trusted key; "
+                 "nothing was restored",
+                 verification.path.string(), signer.fingerprint, own),
+              tx("if it was made by another machine of yours, run 'ifnbackup key show' there and "
+                 "'ifnbackup key trust \"<the line it prints>\"' here; or give --trust-unsigned for this restore"));
 }
 
 void check_table_choice(const VerifyResult& verification, const std::vector<std::string>& tables) {
   if (verification.status != VerifyStatus::ok) {
-    throw Error(
-        ErrorCode::usage,
-        fmt::format("--tables needs a file written by ifnbackup; {} is a mysqldump file (no list of its tables)",
-                    verification.path.filename().string()),
-        "restore it whole --into a scratch database, then copy the tables you need");
+    throw Error(ErrorCode::usage,
+                tx("--tables needs a file written by ifnbackup; {} is a mysqldump file (no list of its tables)",
+                   verification.path.filename().string()),
+                tx("restore it whole --into a scratch database, then copy the tables you need"));
   }
   std::string known;
   for (const auto& table : verification.tables) {
@@ -116,10 +116,9 @@ void check_table_choice(const VerifyResult& verification, const std::vector<std:
     const bool found = std::any_of(verification.tables.begin(), verification.tables.end(),
                                    [&wanted](const TableCount& table) { return table.name == wanted; });
     if (!found) {
-      throw Error(
-          ErrorCode::usage,
-          fmt::format("table '{}' is not in {}; nothing was restored", wanted, verification.path.filename().string()),
-          fmt::format("its tables: {}", known));
+      throw Error(ErrorCode::usage,
+                  tx("table '{}' is not in {}; nothing was restored", wanted, verification.path.filename().string()),
+                  tx("its tables: {}", known));
     }
   }
 }

@@ -19,10 +19,10 @@ bool is_row_insert(std::string_view text) {
   return text.starts_with("INSERT INTO ");
 }
 
-std::string statement_error(const std::string& file, const Statement& statement,
-                            const db::Connection::StatementResult& result) {
-  return fmt::format("{} line {}: error {}: {} (statement: {})", file, statement.line, result.error_number,
-                     result.error, statement_excerpt(statement.text));
+Text statement_error(const std::string& file, const Statement& statement,
+                     const db::Connection::StatementResult& result) {
+  return tx("{} line {}: error {}: {} (statement: {})", file, statement.line, result.error_number, result.error,
+            statement_excerpt(statement.text));
 }
 
 // Deadlock, lock wait timeout: the statement was rolled back whole and may run again.

@@ -18,6 +18,7 @@
 
 #include "db/connection.hpp"
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/printable.hpp"
 #include "restore/load_data.hpp"
 #include "restore/sql_splitter.hpp"
 #include "util/worker_pool.hpp"
@@ -36,7 +37,8 @@ class KnownWarnings {
       if (code == known.code && message.find(known.contains) != std::string_view::npos) {
         const std::lock_guard lock(m_mutex);
         if (m_said.insert(known.code).second) {
-          spdlog::warn("{}", known.explanation);
+          // The operator's language on the terminal, English in restore.log (a literal: NUL-terminated).
+          log_text(spdlog::level::warn, tx(known.explanation.data()));
         }
         return true;
       }
@@ -52,11 +54,11 @@ class KnownWarnings {
   };
   static constexpr Known k_known[] = {
       {"1105", "Event scheduler is switched off",
-       "the server's event scheduler is off: the events were restored and will not run until it is on "
-       "(SET GLOBAL event_scheduler = ON, and event_scheduler=ON in the server's configuration)"},
+       N_("the server's event scheduler is off: the events were restored and will not run until it is on "
+          "(SET GLOBAL event_scheduler = ON, and event_scheduler=ON in the server's configuration)")},
       {"1906", "generated column",
-       "this file gives values for generated columns (an older tool wrote it): the server computes them itself "
-       "and ignored the file's values, as the stock client's load does"},
+       N_("this file gives values for generated columns (an older tool wrote it): the server computes them "
+          "itself and ignored the file's values, as the stock client's load does")},
   };
   std::mutex m_mutex;
   std::set<std::string_view> m_said;
@@ -67,8 +69,8 @@ void log_warnings(db::Connection& connection, std::uint64_t line, KnownWarnings&
 // A row INSERT of our own dumps: it depends on nothing but the table, which exists already.
 bool is_row_insert(std::string_view text);
 // "FILE line N: error E: message (statement: ...)"
-std::string statement_error(const std::string& file, const Statement& statement,
-                            const db::Connection::StatementResult& result);
+Text statement_error(const std::string& file, const Statement& statement,
+                     const db::Connection::StatementResult& result);
 // Deadlock, lock wait timeout: the statement was rolled back whole and may run again.
 bool is_retryable(unsigned error_number);
 
@@ -94,7 +96,7 @@ class InsertPool {
       m_threads = std::make_unique<util::WorkerPool>(static_cast<unsigned>(m_connections.size()),
                                                      util::WorkerPool::Limits{2 * m_connections.size(), k_pool_bytes});
     } catch (const std::system_error& error) {
-      throw Error(ErrorCode::internal, fmt::format("cannot start a loading thread: {}", error.what()));
+      throw Error(ErrorCode::internal, tx("cannot start a loading thread: {}", std::string(error.what())));
     }
   }
 
@@ -153,8 +155,7 @@ class InsertPool {
       error = std::current_exception();
     } catch (const std::exception& caught) {
       // out of memory, a library fault: an Error, so the restore still rolls back
-      error = std::make_exception_ptr(
-          Error(ErrorCode::internal, fmt::format("line {}: {}", statement.line, caught.what())));
+      error = std::make_exception_ptr(Error(ErrorCode::internal, tx("line {}: {}", statement.line, caught.what())));
     }
     ++m_statements;
     m_load_data_statements += as_load_data ? 1 : 0;

@@ -84,7 +84,7 @@ LoadStats load_into(const ConnectionOptions& connection, const std::string& data
     // A connection cancelled by the watcher fails its statement ("lost connection"): the load
     // stopped because it was asked to, and says so (exit 8, not a failed statement's 13).
     if (error.code() != ErrorCode::interrupted && util::interrupt_requested()) {
-      throw Error(ErrorCode::interrupted, fmt::format("interrupted during the load ({})", error.what()));
+      throw Error(ErrorCode::interrupted, tx("interrupted during the load ({})", error.message()));
     }
     throw;
   }
@@ -136,7 +136,7 @@ LoadStats load_backup(const RestorePlan& plan, const RestoreOptions& options, co
     throw;
   } catch (const std::exception& unexpected) {
     // out of memory, a thread that cannot start: still a failed load, rolled back
-    throw Error(ErrorCode::internal, fmt::format("the load stopped: {}", unexpected.what()));
+    throw Error(ErrorCode::internal, tx("the load stopped: {}", unexpected.what()));
   }
 }
 

@@ -65,7 +65,7 @@ void choose_tables(RestorePlan& plan, const RestoreOptions& options) {
     }
     if (plan.tables.empty()) {
       throw Error(ErrorCode::usage,
-                  fmt::format("{} holds some tables of a database, and none here; nothing to do", plan.file.string()));
+                  tx("{} holds some tables of a database, and none here; nothing to do", plan.file.string()));
     }
   }
   // --tables: names the backup holds, in a file whose manifest says so; refused before anything.
@@ -81,14 +81,13 @@ RestorePlan plan_target(const RestoreOptions& options) {
   plan.into = !options.into.empty();
   plan.target_database = plan.into ? options.into : options.connection.database;
   if (plan.target_database.empty()) {
-    throw Error(ErrorCode::usage, "no database to restore into", "give --database (or --into DB)");
+    throw Error(ErrorCode::usage, tx("no database to restore into"), tx("give --database (or --into DB)"));
   }
   if (const std::size_t length = sql::identifier_length(plan.target_database); length > sql::k_max_identifier_length) {
     throw Error(ErrorCode::usage,
-                printable(fmt::format("cannot restore into '{}': {} characters, a database name holds at most {}; "
-                                      "nothing was changed",
-                                      plan.target_database, length, sql::k_max_identifier_length)),
-                "name a shorter database with --into");
+                tx("cannot restore into '{}': {} characters, a database name holds at most {}; nothing was changed",
+                   printable(plan.target_database), length, sql::k_max_identifier_length),
+                tx("name a shorter database with --into"));
   }
   return plan;
 }
@@ -100,13 +99,12 @@ void plan_file(RestorePlan& plan, const RestoreOptions& options, const std::file
   // A mysqldump file may hold what a backup of one database should not: shown, and run only when
   // the operator says so.
   if (plan.verification.foreign_statements > 0 && !options.allow_foreign_statements) {
-    throw Error(
-        ErrorCode::foreign_statement,
-        fmt::format("{} holds {} statement{} outside what a backup of one database may hold, first at {}; "
-                    "nothing was restored",
-                    plan.file.string(), plan.verification.foreign_statements,
-                    plan.verification.foreign_statements == 1 ? "" : "s", plan.verification.first_foreign_statement),
-        "read the file; if you trust what it does, --allow-foreign-statements runs it");
+    throw Error(ErrorCode::foreign_statement,
+                tx("{} holds {} statement{} outside what a backup of one database may hold, first at {}; "
+                   "nothing was restored",
+                   plan.file.string(), plan.verification.foreign_statements,
+                   plan.verification.foreign_statements == 1 ? "" : "s", plan.verification.first_foreign_statement),
+                tx("read the file; if you trust what it does, --allow-foreign-statements runs it"));
   }
   // Who made it, before anything is touched: an unsigned or foreign file of ours needs --trust-unsigned.
   const Keyring keys = Keyring::load(options.signing);
@@ -140,10 +138,10 @@ void plan_server(RestorePlan& plan, const RestoreOptions& options) {
     try {
       server->execute(k_no_binlog);
     } catch (const Error& error) {
-      throw Error(ErrorCode::server,
-                  fmt::format("--no-binlog: this account may not turn binary logging off ({}); nothing was changed",
-                              error.what()),
-                  "leave out --no-binlog, or grant the account BINLOG ADMIN (MariaDB) or SUPER");
+      throw Error(
+          ErrorCode::server,
+          tx("--no-binlog: this account may not turn binary logging off ({}); nothing was changed", error.message()),
+          tx("leave out --no-binlog, or grant the account BINLOG ADMIN (MariaDB) or SUPER"));
     }
   }
 }

@@ -97,7 +97,7 @@ std::string newest_names(const fs::path& backup_dir, const std::string& prefix) 
 std::filesystem::path resolve_backup_file(const std::string& file, const fs::path& backup_dir,
                                           const std::string& prefix, const std::string& database) {
   if (file.empty()) {
-    throw Error(ErrorCode::usage, "no backup file given", "ifnbackup list shows the backups");
+    throw Error(ErrorCode::usage, tx("no backup file given"), tx("ifnbackup list shows the backups"));
   }
   std::error_code ec;
   const bool have_folder = !backup_dir.empty() && fs::is_directory(backup_dir, ec);
@@ -112,13 +112,15 @@ std::filesystem::path resolve_backup_file(const std::string& file, const fs::pat
     }
     const std::string newest = newest_names(backup_dir, prefix);
     throw Error(ErrorCode::not_found,
-                fmt::format("no {} for '{}' in {}: none {}verifies good, holds a table and is dated no later "
-                            "than now",
-                            wanted == BackupKind::backup ? "backup" : "safety snapshot", file,
-                            have_folder ? backup_dir.string() : std::string("no backup folder"),
-                            database.empty() ? std::string() : fmt::format("of database '{}' ", database)),
-                newest.empty() ? std::string("the backup folder holds no backup")
-                               : "name one of these files to use it anyway (ifnbackup list shows why):" + newest);
+                tx(wanted == BackupKind::backup
+                       ? N_("no backup for '{}' in {}: none {}verifies good, holds a table and is dated no later "
+                            "than now")
+                       : N_("no safety snapshot for '{}' in {}: none {}verifies good, holds a table and is dated "
+                            "no later than now"),
+                   file, have_folder ? Text(backup_dir.string()) : tx("no backup folder"),
+                   database.empty() ? Text() : tx("of database '{}' ", database)),
+                newest.empty() ? tx("the backup folder holds no backup")
+                               : tx("name one of these files to use it anyway (ifnbackup list shows why):{}", newest));
   }
   const fs::path given(file);
   if (is_bare_name(file) && have_folder) {
@@ -141,11 +143,11 @@ std::filesystem::path resolve_backup_file(const std::string& file, const fs::pat
     }
   }
   const std::string newest = newest_names(backup_dir, prefix);
-  throw Error(
-      ErrorCode::not_found,
-      fmt::format("backup file '{}' not found (looked in {} and as given)", file,
-                  backup_dir.empty() ? std::string("no backup folder") : backup_dir.string()),
-      newest.empty() ? std::string("the backup folder holds no backup") : "the newest backups there are:" + newest);
+  throw Error(ErrorCode::not_found,
+              tx("backup file '{}' not found (looked in {} and as given)", file,
+                 backup_dir.empty() ? tx("no backup folder") : Text(backup_dir.string())),
+              newest.empty() ? tx("the backup folder holds no backup; check --backup-dir")
+                             : tx("the newest backups there are:{}", newest));
 }
 
 }  // namespace ifnbackup

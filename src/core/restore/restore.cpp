@@ -118,15 +118,15 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
   // longer wants; at the question, it is an interruption too, not a refusal.
   const auto stop_if_interrupted = [] {
     if (util::interrupt_requested()) {
-      throw Error(ErrorCode::interrupted, "restore interrupted (SIGINT or SIGTERM) before anything was changed",
-                  "run the restore again when you want it");
+      throw Error(ErrorCode::interrupted, tx("restore interrupted (SIGINT or SIGTERM) before anything was changed"),
+                  tx("run the restore again when you want it"));
     }
   };
   stop_if_interrupted();
   if (!callbacks.confirm || !callbacks.confirm(plan)) {
     stop_if_interrupted();
-    throw Error(ErrorCode::aborted, "restore aborted: not confirmed; nothing was changed",
-                "type OUI (in capitals) at the question, or give --yes in scripts");
+    throw Error(ErrorCode::aborted, tx("restore aborted: not confirmed; nothing was changed"),
+                tx("type OUI (in capitals) at the question, or give --yes in scripts"));
   }
   util::check_interrupted();
 
@@ -142,10 +142,10 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
   // replaced the file meanwhile. Check before anything is dropped. (Unlocked, a drill loads the
   // file it holds open, whatever a rotation does to its name.)
   if (lock && restore::file_identity(plan.file) != verified_identity) {
-    throw Error(ErrorCode::not_found,
-                fmt::format("{} was removed or changed while waiting for the confirmation; nothing was restored",
-                            plan.file.string()),
-                "run the restore again (ifnbackup list shows the backups)");
+    throw Error(
+        ErrorCode::not_found,
+        tx("{} was removed or changed while waiting for the confirmation; nothing was restored", plan.file.string()),
+        tx("run the restore again (ifnbackup list shows the backups)"));
   }
   if (plan.target_exists) {
     clock.enter(RestoreStep::safety_snapshot);

@@ -24,14 +24,14 @@ bool replaced(const SafetySnapshot& snapshot, const std::string& table) {
 }
 
 // --tables: what going back by hand needs beside the snapshot (it holds only tables that existed).
-std::string created_hint(const RestorePlan& plan, const SafetySnapshot& snapshot) {
+Text created_hint(const RestorePlan& plan, const SafetySnapshot& snapshot) {
   std::string names;
   for (const auto& table : plan.tables) {
     if (!replaced(snapshot, table)) {
       names += (names.empty() ? "" : ", ") + sql::quote_identifier(table);
     }
   }
-  return names.empty() ? std::string() : ", then drop the tables this restore created: " + names;
+  return names.empty() ? Text() : tx(", then drop the tables this restore created: {}", names);
 }
 
 // The target as it was: dropped if the restore created it, else the safety snapshot loaded and
@@ -116,35 +116,37 @@ void roll_back(const RestorePlan& plan, const RestoreOptions& options, const Res
   const bool own_code = not_as_dumped(error) || error.code() == ErrorCode::interrupted;
   if (options.no_rollback) {
     throw Error(own_code ? error.code() : ErrorCode::restore_failed,
-                fmt::format("restore failed and was NOT rolled back (--no-rollback): {}", error.what()),
+                tx("restore failed and was NOT rolled back (--no-rollback): {}", error.message()),
                 snapshot.file.empty()
-                    ? std::string("the database is partly loaded")
-                    : fmt::format("the database is partly loaded; to go back to the safety snapshot "
-                                  "{}: {}",
-                                  snapshot.file.filename().string(),
-                                  snapshot_restore_command(plan, options, snapshot) + created_hint(plan, snapshot)));
+                    ? tx("the database is partly loaded")
+                    : tx("the database is partly loaded; to go back to the safety snapshot {}: {}{}",
+                         snapshot.file.filename().string(), snapshot_restore_command(plan, options, snapshot),
+                         created_hint(plan, snapshot)));
   }
   try {
     undo_load(plan, options, callbacks, snapshot);
   } catch (const Error& rollback_error) {
-    throw Error(
-        ErrorCode::restore_failed,
-        fmt::format("restore failed ({}) and the roll-back failed too ({})", error.what(), rollback_error.what()),
-        !plan.target_exists || snapshot.file.empty()
-            ? fmt::format("'{}' was partly loaded and nothing was there to snapshot: drop what was "
-                          "loaded or restore again",
-                          plan.target_database)
-            : fmt::format("'{}' is partly loaded; the safety snapshot {} holds it as it was before this restore: "
-                          "once the server answers again, put it back with: {}",
-                          plan.target_database, snapshot.file.string(),
-                          snapshot_restore_command(plan, options, snapshot) + created_hint(plan, snapshot)));
+    throw Error(ErrorCode::restore_failed,
+                tx("restore failed ({}) and the roll-back failed too ({})", error.message(), rollback_error.message()),
+                !plan.target_exists || snapshot.file.empty()
+                    ? tx("'{}' was partly loaded and nothing was there to snapshot: drop what was "
+                         "loaded or restore again",
+                         plan.target_database)
+                    : tx("'{}' is partly loaded; the safety snapshot {} holds it as it was before this restore: "
+                         "once the server answers again, put it back with: {}{}",
+                         plan.target_database, snapshot.file.string(),
+                         snapshot_restore_command(plan, options, snapshot), created_hint(plan, snapshot)));
   }
   throw Error(own_code ? error.code() : ErrorCode::restore_rolled_back,
-              fmt::format("restore failed: {}. It was rolled back: {} '{}' {} as {} before{}", error.what(),
-                          plan.tables.empty() ? "database" : "the chosen tables of", plan.target_database,
-                          plan.tables.empty() ? "is" : "are", plan.tables.empty() ? "it was" : "they were",
-                          plan.target_exists ? "" : " (absent)"),
-              not_as_dumped(error) ? error.hint() : std::string("see restore.log for the failing statement"));
+              plan.tables.empty()
+                  ? (plan.target_exists
+                         ? tx("restore failed: {}. It was rolled back: database '{}' is as it was before",
+                              error.message(), plan.target_database)
+                         : tx("restore failed: {}. It was rolled back: database '{}' is as it was before (absent)",
+                              error.message(), plan.target_database))
+                  : tx("restore failed: {}. It was rolled back: the chosen tables of '{}' are as they were before",
+                       error.message(), plan.target_database),
+              not_as_dumped(error) ? error.hint_text() : tx("see restore.log for the failing statement"));
 }
 
 }  // namespace ifnbackup::restore

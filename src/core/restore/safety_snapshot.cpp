@@ -58,8 +58,8 @@ SafetySnapshot take_safety_snapshot(const RestorePlan& plan, const RestoreOption
     try {
       taken.file = write_backup(snapshot).file;
     } catch (const Error& error) {
-      throw Error(error.code(), fmt::format("safety snapshot failed, nothing was restored: {}", error.what()),
-                  error.hint());
+      throw Error(error.code(), tx("safety snapshot failed, nothing was restored: {}", error.message()),
+                  error.hint_text());
     }
     spdlog::info("safety snapshot: {}", taken.file.string());
   } else if (plan.target_exists) {

@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/printable.hpp"
 #include "io/gzip_reader.hpp"
 #include "restore/insert_pool.hpp"
 #include "restore/sql_splitter.hpp"
@@ -161,20 +162,20 @@ void ScriptLoad::execute(Statement&& statement) {
   }
   if (switches_database(statement.text)) {
     throw Error(ErrorCode::server,
-                fmt::format("{} line {}: the script changes database ({}); it was made for several databases "
-                            "(--databases/--all-databases)",
-                            m_shown, statement.line, statement_excerpt(statement.text)),
-                "restore single-database dumps only, or load this file with the mariadb client");
+                tx("{} line {}: the script changes database ({}); it was made for several databases "
+                   "(--databases/--all-databases)",
+                   m_shown, statement.line, statement_excerpt(statement.text)),
+                tx("restore single-database dumps only, or load this file with the mariadb client"));
   }
   // What the statement does, read under the modes the server has now (as it will read it).
   const auto kind = classify_statement(statement.text, m_settings.ours, m_connection.ansi_quotes(),
                                        !m_connection.no_backslash_escapes());
   if (kind.kind == StatementKind::foreign && (m_settings.ours || !m_settings.allow_foreign)) {
     throw Error(ErrorCode::foreign_statement,
-                fmt::format("{} line {}: {}, which a backup may not hold (statement: {})", m_shown, statement.line,
-                            kind.reason, statement_excerpt(statement.text)),
-                m_settings.ours ? "the file was altered after the backup: restore another one"
-                                : "check the file; --allow-foreign-statements runs it all the same");
+                tx("{} line {}: {}, which a backup may not hold (statement: {})", m_shown, statement.line, kind.reason,
+                   statement_excerpt(statement.text)),
+                m_settings.ours ? tx("the file was altered after the backup: restore another one")
+                                : tx("check the file; --allow-foreign-statements runs it all the same"));
   }
   if ((m_filter && !m_filter->keep(statement.text)) ||
       (m_settings.schema_only &&
@@ -233,13 +234,13 @@ void ScriptLoad::run_here(const Statement& statement, StatementKind kind) {
   m_rows += result.ok && is_row_insert(statement.text) ? result.affected_rows : 0;
   if (!result.ok) {
     ++m_stats.failed;
-    std::string message = statement_error(m_shown, statement, result);
+    Text message = statement_error(m_shown, statement, result);
     if (!m_settings.keep_going) {
       throw Error(ErrorCode::server, message);
     }
-    spdlog::error("{}", message);
+    log_text(spdlog::level::err, message);
     if (m_stats.failures.size() < LoadStats::k_failures_kept) {
-      m_stats.failures.push_back(LoadStats::Failure{result.error_number, std::move(message)});
+      m_stats.failures.push_back(LoadStats::Failure{result.error_number, std::move(message.english)});
     }
   }
   if (result.warnings > 0) {
@@ -277,8 +278,8 @@ LoadStats ScriptLoad::run() {
   if (check_content &&
       (rehashed != expected_bytes || util::Sha256::hex(rehash.finish()) != m_settings.expected_sha256)) {
     throw Error(ErrorCode::corrupt,
-                fmt::format("{} changed on disk during the restore: what was loaded is not what was verified", m_shown),
-                "someone or something writes to the backup folder; find out who before restoring again");
+                tx("{} changed on disk during the restore: what was loaded is not what was verified", m_shown),
+                tx("someone or something writes to the backup folder; find out who before restoring again"));
   }
   if (m_pool) {
     m_pool->drain();

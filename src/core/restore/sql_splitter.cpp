@@ -96,13 +96,12 @@ std::string parse_delimiter_argument(std::string_view rest, std::uint64_t line) 
     }
   }
   if (value.empty() || !closed) {
-    throw Error(ErrorCode::corrupt,
-                fmt::format("line {}: DELIMITER must be followed by a delimiter character or string", line),
-                "the script is malformed near that line; fix it or restore another file");
+    throw Error(ErrorCode::corrupt, tx("line {}: DELIMITER must be followed by a delimiter character or string", line),
+                tx("the script is malformed near that line; fix it or restore another file"));
   }
   if (value.find('\\') != std::string::npos) {
-    throw Error(ErrorCode::corrupt, fmt::format("line {}: DELIMITER cannot contain a backslash", line),
-                "the script is malformed near that line; fix it or restore another file");
+    throw Error(ErrorCode::corrupt, tx("line {}: DELIMITER cannot contain a backslash", line),
+                tx("the script is malformed near that line; fix it or restore another file"));
   }
   value.resize(std::min(value.size(), k_client_delimiter_max));
   return value;
@@ -273,9 +272,9 @@ SqlSplitter::LineCheck SqlSplitter::check_line_command(const char*& p, const cha
   if (newline == nullptr && !eof) {
     if (available > k_max_command_line) {
       throw Error(ErrorCode::corrupt,
-                  fmt::format("line {}: a {} line longer than {} KiB", m_line,
-                              delimiter == Prefix::full ? "DELIMITER" : "client command", k_max_command_line / 1024),
-                  "no dump writes one: the file is damaged or was not made by a dump tool; restore another file");
+                  tx("line {}: a {} line longer than {} KiB", m_line,
+                     delimiter == Prefix::full ? "DELIMITER" : "client command", k_max_command_line / 1024),
+                  tx("no dump writes one: the file is damaged or was not made by a dump tool; restore another file"));
     }
     return LineCheck::need_more;
   }

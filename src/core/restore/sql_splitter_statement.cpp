@@ -35,11 +35,11 @@ void SqlSplitter::append(const char* data, std::size_t size) {
   }
   // Refused as soon as it passes the limit, whether held or handed over.
   if (m_streamed + m_statement.size() + size > m_max_statement_bytes) {
-    throw Error(ErrorCode::corrupt,
-                fmt::format("the statement starting at line {} is larger than {} bytes", m_statement_line,
-                            m_max_statement_bytes),
-                "an unterminated quote or comment makes the rest of the file one statement; check the "
-                "file near that line");
+    throw Error(
+        ErrorCode::corrupt,
+        tx("the statement starting at line {} is larger than {} bytes", m_statement_line, m_max_statement_bytes),
+        tx("an unterminated quote or comment makes the rest of the file one statement; check the "
+           "file near that line"));
   }
   if (m_on_piece && m_statement.size() + size > m_hold_bytes) {
     hand_over();

@@ -38,9 +38,9 @@ std::vector<std::string> existing_tables(db::Connection& server, const std::stri
     }
     if (type->second == "VIEW" || type->second == "SEQUENCE") {
       throw Error(ErrorCode::usage,
-                  fmt::format("'{}' is a {} in database '{}': --tables replaces tables only; nothing was changed",
-                              table, type->second, database),
-                  "drop or rename it first, or restore into another database with --into");
+                  tx("'{}' is a {} in database '{}': --tables replaces tables only; nothing was changed", table,
+                     type->second, database),
+                  tx("drop or rename it first, or restore into another database with --into"));
     }
     found.push_back(table);
   }
@@ -96,8 +96,9 @@ void create_database(db::Connection& server, const std::string& database, const 
                      bool if_not_exists) {
   const auto created = try_create_database(server, database, collation, if_not_exists);
   if (!created.ok) {
-    throw Error(ErrorCode::server, fmt::format("cannot create database '{}': error {}: {}", database,
-                                               created.error_number, created.error));
+    throw Error(ErrorCode::server,
+                tx("cannot create database '{}': error {}: {}", database, created.error_number, created.error),
+                tx("grant the account CREATE on it, or create the database first"));
   }
 }
 

@@ -230,10 +230,9 @@ void decide_partial(RetentionDecision& d, const RetentionPolicy& policy, Clock::
 
 void check_retention_policy(const RetentionPolicy& policy) {
   if (policy.min_keep < 1) {
-    throw Error(
-        ErrorCode::usage,
-        fmt::format("min_keep must be at least 1 (got {}): rotation could remove every good backup", policy.min_keep),
-        "keep at least one good backup, e.g. min_keep = 7");
+    throw Error(ErrorCode::usage,
+                tx("min_keep must be at least 1 (got {}): rotation could remove every good backup", policy.min_keep),
+                tx("keep at least one good backup, e.g. min_keep = 7"));
   }
   const std::array<std::pair<const char*, long long>, 6> counts{{
       {"retention_days", policy.retention_days},
@@ -245,8 +244,8 @@ void check_retention_policy(const RetentionPolicy& policy) {
   }};
   for (const auto& [name, value] : counts) {
     if (value < 0) {
-      throw Error(ErrorCode::usage, fmt::format("{} must not be negative (got {})", name, value),
-                  "use 0 to turn a rule off");
+      throw Error(ErrorCode::usage, tx("{} must not be negative (got {})", name, value),
+                  tx("use 0 to turn a rule off"));
     }
   }
 }
@@ -291,7 +290,7 @@ std::vector<RetentionDecision> apply_retention(const std::vector<RetentionCandid
   }
   // The floor guarantees this; checked because a mistake here deletes the last good backup.
   if (had_good && !kept_good) {
-    throw Error(ErrorCode::internal, "retention would remove every good backup; nothing removed");
+    throw Error(ErrorCode::internal, tx("retention would remove every good backup; nothing removed"));
   }
   return decisions;
 }

@@ -31,7 +31,7 @@ std::string one_line(const std::string& name) {
 RotateResult run_rotate(const RotateOptions& options) {
   check_retention_policy(options.policy);
   if (options.backup_dir.empty()) {
-    throw Error(ErrorCode::usage, "no backup folder", "give --backup-dir or 'backup-dir' in the config file");
+    throw Error(ErrorCode::usage, tx("no backup folder"), tx("give --backup-dir or 'backup-dir' in the config file"));
   }
   io::FolderLock lock(options.backup_dir);
   const auto now = std::chrono::system_clock::now();

@@ -53,14 +53,14 @@ std::optional<std::string> read_checked(const fs::path& path, std::size_t limit,
     if (errno == ENOENT) {
       return std::nullopt;
     }
-    throw Error(ErrorCode::config, fmt::format("cannot read {} {}: {}", what, path.string(), std::strerror(errno)),
-                "run ifnbackup as the user that owns it (root for /etc/ifnbackup), or give --signing-key");
+    throw Error(ErrorCode::config, tx("cannot read {} {}: {}", tx(what), path.string(), errno_text(errno)),
+                tx("run ifnbackup as the user that owns it (root for /etc/ifnbackup), or give --signing-key"));
   }
   FileCloser closer{fd};
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    throw Error(ErrorCode::config, fmt::format("{} {} is not a regular file", what, path.string()),
-                "give the file itself with --signing-key");
+    throw Error(ErrorCode::config, tx("{} {} is not a regular file", tx(what), path.string()),
+                tx("give the file itself with --signing-key"));
   }
   check(st);
   std::string text;
@@ -71,14 +71,14 @@ std::optional<std::string> read_checked(const fs::path& path, std::size_t limit,
       continue;
     }
     if (n < 0) {
-      throw Error(ErrorCode::config, fmt::format("cannot read {} {}: {}", what, path.string(), std::strerror(errno)));
+      throw Error(ErrorCode::config, tx("cannot read {} {}: {}", tx(what), path.string(), errno_text(errno)));
     }
     if (n == 0) {
       return text;
     }
     text.append(buffer, static_cast<std::size_t>(n));
     if (text.size() > limit) {
-      throw Error(ErrorCode::config, fmt::format("{} {} is too large to be one", what, path.string()));
+      throw Error(ErrorCode::config, tx("{} {} is too large to be one", tx(what), path.string()));
     }
   }
 }
@@ -88,25 +88,24 @@ std::optional<std::string> read_checked(const fs::path& path, std::size_t limit,
 void check_private_key_file(const fs::path& path, const struct stat& st) {
   if ((st.st_mode & 077) != 0) {
     throw Error(ErrorCode::config,
-                fmt::format("signing key {} is readable by others (mode {:04o})", path.string(), st.st_mode & 07777),
-                fmt::format("run: chmod 600 {} (anyone who read it can sign backups this machine would trust: "
-                            "if that may have happened, remove it; the next backup makes a new one)",
-                            path.string()));
+                tx("signing key {} is readable by others (mode {:04o})", path.string(), st.st_mode & 07777),
+                tx("run: chmod 600 {} (anyone who read it can sign backups this machine would trust: "
+                   "if that may have happened, remove it; the next backup makes a new one)",
+                   path.string()));
   }
   if (st.st_uid != ::geteuid()) {
     throw Error(ErrorCode::config,
-                fmt::format("signing key {} belongs to uid {}, not to the user running ifnbackup (uid {})",
-                            path.string(), st.st_uid, ::geteuid()),
-                "run ifnbackup as its owner, or give --signing-key FILE of this user");
+                tx("signing key {} belongs to uid {}, not to the user running ifnbackup (uid {})", path.string(),
+                   st.st_uid, ::geteuid()),
+                tx("run ifnbackup as its owner, or give --signing-key FILE of this user"));
   }
 }
 
 std::string seed_of_file(const fs::path& path, const std::string& pem) {
   auto seed = sign::seed_from_pem(pem);
   if (!seed) {
-    throw Error(ErrorCode::config,
-                fmt::format("signing key {} is not an unencrypted Ed25519 private key in PEM", path.string()),
-                "give the file ifnbackup made (--signing-key), or move this one away: the next backup makes a key");
+    throw Error(ErrorCode::config, tx("signing key {} is not an unencrypted Ed25519 private key in PEM", path.string()),
+                tx("give the file ifnbackup made (--signing-key), or move this one away: the next backup makes a key"));
   }
   return std::move(*seed);
 }
@@ -142,16 +141,15 @@ std::vector<std::string_view> words_of(std::string_view line) {
 // anything, so it is refused when others than its owner (us or root) may.
 void check_trusted_file(const fs::path& path, const struct stat& st) {
   if ((st.st_mode & 022) != 0) {
-    throw Error(
-        ErrorCode::config,
-        fmt::format("trusted keys file {} may be written by others (mode {:04o})", path.string(), st.st_mode & 07777),
-        fmt::format("run: chmod 644 {}, then check that every key in it is one you trust", path.string()));
+    throw Error(ErrorCode::config,
+                tx("trusted keys file {} may be written by others (mode {:04o})", path.string(), st.st_mode & 07777),
+                tx("run: chmod 644 {}, then check that every key in it is one you trust", path.string()));
   }
   if (st.st_uid != ::geteuid() && st.st_uid != 0) {
     throw Error(ErrorCode::config,
-                fmt::format("trusted keys file {} belongs to uid {}, neither root nor the user running ifnbackup",
-                            path.string(), st.st_uid),
-                "check who wrote it and every key in it, then chown it");
+                tx("trusted keys file {} belongs to uid {}, neither root nor the user running ifnbackup", path.string(),
+                   st.st_uid),
+                tx("check who wrote it and every key in it, then chown it"));
   }
 }
 
@@ -162,7 +160,7 @@ struct TrustedFile {
 
 TrustedFile read_trusted_file(const fs::path& path) {
   TrustedFile file;
-  auto text = read_checked(path, k_max_trusted_file, "trusted keys file",
+  auto text = read_checked(path, k_max_trusted_file, N_("trusted keys file"),
                            [&path](const struct stat& st) { check_trusted_file(path, st); });
   if (!text) {
     return file;
@@ -183,8 +181,8 @@ TrustedFile read_trusted_file(const fs::path& path) {
     auto key = parse_public_key_line(line, &why);
     if (!key) {
       throw Error(ErrorCode::config,
-                  fmt::format("line {} of trusted keys file {} is not a public key: {}", number, path.string(), why),
-                  "fix or remove that line; 'ifnbackup key trust LINE' writes lines as they should be");
+                  tx("line {} of trusted keys file {} is not a public key: {}", number, path.string(), why),
+                  tx("fix or remove that line; 'ifnbackup key trust LINE' writes lines as they should be"));
     }
     file.keys.push_back(std::move(*key));
   }
@@ -207,8 +205,8 @@ fs::path default_signing_key_file() {
     home = user->pw_dir;
   }
   if (home.empty()) {
-    throw Error(ErrorCode::config, fmt::format("no home folder for uid {} to keep the signing key in", ::geteuid()),
-                "give --signing-key FILE (or signing-key in the config file)");
+    throw Error(ErrorCode::config, tx("no home folder for uid {} to keep the signing key in", ::geteuid()),
+                tx("give --signing-key FILE (or signing-key in the config file)"));
   }
   return fs::path(home) / ".config" / "ifnbackup" / "signing-key";
 }
@@ -280,7 +278,7 @@ std::string SigningKey::sign(std::string_view message) const {
 
 std::optional<SigningKey> SigningKey::load_existing(const SigningOptions& options) {
   const fs::path path = signing_key_file(options);
-  auto pem = read_checked(path, k_max_key_file, "signing key",
+  auto pem = read_checked(path, k_max_key_file, N_("signing key"),
                           [&path](const struct stat& st) { check_private_key_file(path, st); });
   if (!pem) {
     return std::nullopt;
@@ -304,7 +302,7 @@ SigningKey SigningKey::load_or_create(const SigningOptions& options) {
   const fs::path temporary = dir / fmt::format(".{}.{}.tmp", path.filename().string(), ::getpid());
   const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) {
-    io::throw_io_error(errno, fmt::format("creating signing key {}", temporary.string()));
+    io::throw_io_error(errno, tx("creating signing key {}", temporary.string()));
   }
   {
     FileCloser closer{fd};
@@ -312,7 +310,7 @@ SigningKey SigningKey::load_or_create(const SigningOptions& options) {
       ::fchmod(fd, 0600);  // whatever the umask
       io::write_fully(fd, pem, temporary.string());
       if (::fsync(fd) != 0) {
-        io::throw_io_error(errno, fmt::format("syncing signing key {}", temporary.string()));
+        io::throw_io_error(errno, tx("syncing signing key {}", temporary.string()));
       }
     } catch (...) {
       ::unlink(temporary.c_str());
@@ -329,7 +327,7 @@ SigningKey SigningKey::load_or_create(const SigningOptions& options) {
         return std::move(*theirs);
       }
     }
-    io::throw_io_error(link_error, fmt::format("creating signing key {}", path.string()));
+    io::throw_io_error(link_error, tx("creating signing key {}", path.string()));
   }
   fsync_folder(dir);
   SigningKey key(std::move(pair.seed), path, true);
@@ -352,8 +350,8 @@ TrustResult trust_public_key(const SigningOptions& options, std::string_view lin
   std::string why;
   auto key = parse_public_key_line(line, &why);
   if (!key) {
-    throw Error(ErrorCode::usage, fmt::format("not a public key: {}", why),
-                "give the whole line 'ifnbackup key show' prints on the machine that made the backups, in quotes");
+    throw Error(ErrorCode::usage, tx("not a public key: {}", why),
+                tx("give the whole line 'ifnbackup key show' prints on the machine that made the backups, in quotes"));
   }
   TrustResult result{TrustChange::added, *key, trusted_keys_file(options)};
   if (const auto own = sign::SigningKey::load_existing(options); own && own->public_key() == *key) {

@@ -1,6 +1,7 @@
 #include "ifnbackup/i18n.hpp"
 
 #include <libintl.h>
+#include <locale.h>
 
 #include <clocale>
 #include <cstdlib>
@@ -49,6 +50,13 @@ const char* tr(const char* msgid) noexcept {
 
 const char* trn(const char* singular, const char* plural, unsigned long n) noexcept {
   return dngettext(k_domain, singular, plural, n);
+}
+
+Text errno_text(int error_number) {
+  static const locale_t c_locale = ::newlocale(LC_ALL_MASK, "C", static_cast<locale_t>(nullptr));
+  std::string english =
+      c_locale == static_cast<locale_t>(nullptr) ? std::strerror(error_number) : ::strerror_l(error_number, c_locale);
+  return Text(std::move(english), std::strerror(error_number));
 }
 
 bool messages_in_french() noexcept {

@@ -32,8 +32,8 @@ bool interrupt_requested() noexcept {
 
 void check_interrupted() {
   if (g_signal != 0) {
-    throw Error(ErrorCode::interrupted, g_signal == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)",
-                "the partial file was removed; nothing under a final backup name was changed");
+    throw Error(ErrorCode::interrupted, g_signal == SIGINT ? tx("interrupted (SIGINT)") : tx("terminated (SIGTERM)"),
+                tx("the partial file was removed; nothing under a final backup name was changed"));
   }
 }
 

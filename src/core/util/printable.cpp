@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <spdlog/details/log_msg.h>
+#include <spdlog/spdlog.h>
 
 namespace ifnbackup {
 
@@ -28,9 +29,11 @@ bool needs_escaping(std::string_view text) {
 
 class PrintableSink final : public spdlog::sinks::sink {
  public:
-  explicit PrintableSink(std::shared_ptr<spdlog::sinks::sink> inner) : m_inner(std::move(inner)) {
+  PrintableSink(std::shared_ptr<spdlog::sinks::sink> inner, bool terminal)
+      : m_inner(std::move(inner)), m_terminal(terminal) {
     set_level(m_inner->level());
   }
+  bool terminal() const noexcept { return m_terminal; }
 
   void log(const spdlog::details::log_msg& msg) override {
     const std::string_view payload(msg.payload.data(), msg.payload.size());
@@ -51,6 +54,7 @@ class PrintableSink final : public spdlog::sinks::sink {
 
  private:
   std::shared_ptr<spdlog::sinks::sink> m_inner;
+  bool m_terminal;
 };
 
 }  // namespace
@@ -75,8 +79,30 @@ std::string printable(std::string_view text) {
   return out;
 }
 
-std::shared_ptr<spdlog::sinks::sink> printable_sink(std::shared_ptr<spdlog::sinks::sink> inner) {
-  return std::make_shared<PrintableSink>(std::move(inner));
+std::shared_ptr<spdlog::sinks::sink> printable_sink(std::shared_ptr<spdlog::sinks::sink> inner, bool terminal) {
+  return std::make_shared<PrintableSink>(std::move(inner), terminal);
+}
+
+void log_text(spdlog::level::level_enum level, const Text& text) {
+  auto* logger = spdlog::default_logger_raw();
+  if (text.english == text.local) {
+    logger->log(level, "{}", text.english);
+    return;
+  }
+  if (!logger->should_log(level)) {
+    return;
+  }
+  for (const auto& sink : logger->sinks()) {
+    if (!sink->should_log(level)) {
+      continue;
+    }
+    const auto* printable = dynamic_cast<const PrintableSink*>(sink.get());
+    const std::string& side = printable != nullptr && printable->terminal() ? text.local : text.english;
+    sink->log(spdlog::details::log_msg(logger->name(), level, side));
+  }
+  if (level >= logger->flush_level()) {
+    logger->flush();
+  }
 }
 
 }  // namespace ifnbackup

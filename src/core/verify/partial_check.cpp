@@ -38,7 +38,8 @@ TailLines tail_lines(const std::filesystem::path& path, std::string_view tail) {
   const std::optional<ChecksumLine> checksum =
       lines.size() == 3 || signed_file ? parse_checksum_line(lines[1]) : std::nullopt;
   if (!checksum || !lines.back().starts_with(k_completion_prefix)) {
-    throw verify_detail::section_mismatch(path, "the last member does not end with the checksum and completion lines");
+    throw verify_detail::section_mismatch(path,
+                                          tx("the last member does not end with the checksum and completion lines"));
   }
   return TailLines{*checksum, signed_file ? lines[2] : std::string_view(), lines.back()};
 }
@@ -111,7 +112,7 @@ std::optional<VerifyResult> verify_sections(const std::filesystem::path& path, c
     for (std::size_t i = 0; i < read.size(); ++i) {
       if (read[i].index >= sections.size() || sections[read[i].index].with_previous ||
           (i > 0 && read[i].index <= read[i - 1].index)) {
-        throw Error(ErrorCode::internal, "the sections chosen to read are not ranges of the index, in file order");
+        throw Error(ErrorCode::internal, tx("the sections chosen to read are not ranges of the index, in file order"));
       }
     }
     const TailLines tail = tail_lines(path, check->tail_text());
@@ -150,7 +151,7 @@ std::optional<VerifyResult> verify_sections(const std::filesystem::path& path, c
     }
     const std::vector<TableCount>* manifest = scan.manifest_tables();
     if (manifest == nullptr) {
-      throw section_mismatch(path, "no manifest in the objects section the index gives");
+      throw section_mismatch(path, tx("no manifest in the objects section the index gives"));
     }
     if (std::string problem = check->manifest_problem(*manifest); !problem.empty()) {
       throw section_mismatch(path, problem);
@@ -189,6 +190,7 @@ std::optional<VerifyResult> verify_sections(const std::filesystem::path& path, c
     }
     result.status = error.code() == ErrorCode::corrupt ? VerifyStatus::corrupt : VerifyStatus::incomplete;
     result.reason = error.what();
+    result.reason_local = error.message().local;
     result.tables.clear();
   }
   return result;

@@ -71,8 +71,8 @@ std::string start_problem(const Section& section, std::string_view head) {
 
 }  // namespace
 
-Error section_mismatch(const std::filesystem::path& path, const std::string& why) {
-  return Error(ErrorCode::corrupt, path.string() + ": " + why, "the file is damaged; use another backup");
+Error section_mismatch(const std::filesystem::path& path, const Text& why) {
+  return Error(ErrorCode::corrupt, tx("{}: {}", path.string(), why), tx("the file is damaged; use another backup"));
 }
 
 // Reads one section and checks its length, CRC-32 and first bytes, and with `check_sha256` its
@@ -82,9 +82,9 @@ Error section_mismatch(const std::filesystem::path& path, const std::string& why
 void read_section(const std::filesystem::path& path, const Section& section,
                   const std::function<void(std::string_view)>& chunk, bool check_sha256) {
   if (check_sha256 && section.sha256.empty()) {
-    throw section_mismatch(path, fmt::format("the section index gives no SHA-256 for {}, which a signed file's "
-                                             "index always does",
-                                             section_name(section)));
+    throw section_mismatch(path, tx("the section index gives no SHA-256 for {}, which a signed file's "
+                                    "index always does",
+                                    section_name(section)));
   }
   io::GzipReader reader(path, section.at, section.size);
   std::uint64_t bytes = 0;
@@ -96,8 +96,8 @@ void read_section(const std::filesystem::path& path, const Section& section,
     reader.read_all([&](std::string_view piece) {
       bytes += piece.size();
       if (bytes > section.bytes) {
-        throw section_mismatch(path, fmt::format("{} holds more than the {} bytes the section index gives",
-                                                 section_name(section), section.bytes));
+        throw section_mismatch(
+            path, tx("{} holds more than the {} bytes the section index gives", section_name(section), section.bytes));
       }
       crc = io::gzip_crc32(piece, crc);
       if (check_sha256) {
@@ -114,22 +114,22 @@ void read_section(const std::filesystem::path& path, const Section& section,
     if (error.code() != ErrorCode::incomplete) {
       throw;
     }
-    throw section_mismatch(path, fmt::format("the section index does not match the file: {} ends inside a gzip "
-                                             "member ({})",
-                                             section_name(section), error.what()));
+    throw section_mismatch(path, tx("the section index does not match the file: {} ends inside a gzip "
+                                    "member ({})",
+                                    section_name(section), error.what()));
   }
   if (bytes != section.bytes || crc != section.crc32) {
-    throw section_mismatch(path, fmt::format("{} does not match the section index ({} bytes, crc32 {:08x}; index: "
-                                             "{} bytes, crc32 {:08x})",
-                                             section_name(section), bytes, crc, section.bytes, section.crc32));
+    throw section_mismatch(path, tx("{} does not match the section index ({} bytes, crc32 {:08x}; index: "
+                                    "{} bytes, crc32 {:08x})",
+                                    section_name(section), bytes, crc, section.bytes, section.crc32));
   }
   if (std::string problem = start_problem(section, head); !problem.empty()) {
     throw section_mismatch(path, problem);
   }
   if (check_sha256) {
     if (const std::string computed = util::Sha256::hex(sha.finish()); computed != section.sha256) {
-      throw section_mismatch(path, fmt::format("{} does not match the section index (sha256 {}; index: {})",
-                                               section_name(section), computed, section.sha256));
+      throw section_mismatch(path, tx("{} does not match the section index (sha256 {}; index: {})",
+                                      section_name(section), computed, section.sha256));
     }
   }
 }
@@ -144,39 +144,39 @@ std::optional<SectionCheck> SectionCheck::load(const std::filesystem::path& path
   if (newline == std::string::npos || !locator) {
     return std::nullopt;
   }
-  auto corrupt = [&](const std::string& why) {
-    return Error(ErrorCode::corrupt, path.string() + ": section index " + why,
-                 "the file is damaged; use another backup");
+  auto corrupt = [&](const Text& why) {
+    return Error(ErrorCode::corrupt, tx("{}: section index {}", path.string(), why),
+                 tx("the file is damaged; use another backup"));
   };
   const std::uint64_t limit = std::max(k_min_index_limit, (tail->offset + tail->text.size()) / 4096);
   if (locator->at > tail->offset || locator->size != tail->offset - locator->at || locator->size > limit) {
-    throw corrupt(fmt::format("misplaced: at={} size={}, the last member starts at {}", locator->at, locator->size,
-                              tail->offset));
+    throw corrupt(
+        tx("misplaced: at={} size={}, the last member starts at {}", locator->at, locator->size, tail->offset));
   }
   std::string text;
   io::GzipReader reader(path, locator->at, locator->size);
   reader.read_all([&](std::string_view piece) {
     if (text.size() + piece.size() > limit) {
-      throw corrupt("too large");
+      throw corrupt(tx("too large"));
     }
     text.append(piece);
   });
   // The locator gives the index's SHA-256 from format 4 on; the signature covers it.
   const std::string index_sha256 = util::Sha256::hex_of(text);
   if (!locator->sha256.empty() && locator->sha256 != index_sha256) {
-    throw corrupt(fmt::format("does not match its SHA-256 (computed {}, the locator line says {})", index_sha256,
-                              locator->sha256));
+    throw corrupt(
+        tx("does not match its SHA-256 (computed {}, the locator line says {})", index_sha256, locator->sha256));
   }
   auto sections = parse_index(text);
   if (!sections) {
-    throw corrupt("malformed");
+    throw corrupt(tx("malformed"));
   }
   std::uint64_t bytes = 0;
   for (const Section& section : *sections) {
     bytes += section.bytes;
   }
   if (!index_is_contiguous(*sections, locator->at, bytes)) {
-    throw corrupt("inconsistent: its sections do not follow each other up to the index");
+    throw corrupt(tx("inconsistent: its sections do not follow each other up to the index"));
   }
   SectionCheck check;
   check.m_sections = std::move(*sections);

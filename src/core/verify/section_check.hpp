@@ -86,7 +86,7 @@ void read_sections_in_order(const std::filesystem::path& path, const std::vector
                             const std::function<void(const Section&, std::string_view)>& consume);
 
 // A section's mismatch with the index: Error(corrupt) naming the file.
-Error section_mismatch(const std::filesystem::path& path, const std::string& why);
+Error section_mismatch(const std::filesystem::path& path, const Text& why);
 // Reads one section and checks its length, CRC-32 and first bytes, and with `check_sha256` its
 // SHA-256 (which the index must then give); `chunk` sees its content.
 void read_section(const std::filesystem::path& path, const Section& section,

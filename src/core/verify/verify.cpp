@@ -322,6 +322,7 @@ VerifyResult verify_backup_file(const std::filesystem::path& path,
     }
     result.status = error.code() == ErrorCode::corrupt ? VerifyStatus::corrupt : VerifyStatus::incomplete;
     result.reason = error.what();
+    result.reason_local = error.message().local;
     result.uncompressed_bytes = reader.uncompressed_read();
     result.header = scan.header();
     return result;
