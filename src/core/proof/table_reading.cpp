@@ -13,6 +13,34 @@ void set_reading_session(db::Connection& connection) {
   connection.execute("SET SESSION time_zone = '+00:00'");
 }
 
+namespace {
+
+// One row of information_schema.COLUMNS (COLUMN_NAME, EXTRA, DATA_TYPE) added to `columns`.
+void add_column(TableColumns& columns, std::vector<std::optional<std::string>>& row) {
+  const std::string extra = row[1].value_or("");
+  // Generated columns are computed by the server and refuse values.
+  const bool generated = extra.find("VIRTUAL") != std::string::npos ||
+                         extra.find("STORED GENERATED") != std::string::npos ||
+                         extra.find("PERSISTENT") != std::string::npos;
+  if (generated || !row[0]) {
+    return;
+  }
+  const std::string type = row[2].value_or("");
+  const std::string name = sql::quote_identifier(*row[0]);
+  columns.column_list += (columns.column_list.empty() ? "" : ",") + name;
+  // The text protocol prints FLOAT with 6 digits, which loses precision; as a DOUBLE the same
+  // value prints exactly and converts back to the identical FLOAT.
+  columns.select_list += (columns.select_list.empty() ? "" : ",") + (type == "float" ? "(" + name + " + 0e0)" : name);
+  if (type == "float" || type == "double" || type == "json" || type == "geometry" || type == "point" ||
+      type == "linestring" || type == "polygon" || type == "multipoint" || type == "multilinestring" ||
+      type == "multipolygon" || type == "geometrycollection" || type == "geomcollection") {
+    columns.version_sensitive.push_back(*row[0]);
+  }
+  columns.names.push_back(std::move(*row[0]));
+}
+
+}  // namespace
+
 TableColumns table_columns(db::Connection& connection, const std::string& database, const std::string& table) {
   auto result = connection.query(
       fmt::format("SELECT COLUMN_NAME, EXTRA, DATA_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = {} AND "
@@ -20,28 +48,23 @@ TableColumns table_columns(db::Connection& connection, const std::string& databa
                   sql::quote_string(database), sql::quote_string(table)));
   TableColumns columns;
   for (auto& row : result.rows) {
-    const std::string extra = row[1].value_or("");
-    // Generated columns are computed by the server and refuse values.
-    const bool generated = extra.find("VIRTUAL") != std::string::npos ||
-                           extra.find("STORED GENERATED") != std::string::npos ||
-                           extra.find("PERSISTENT") != std::string::npos;
-    if (generated || !row[0]) {
-      continue;
-    }
-    const std::string type = row[2].value_or("");
-    const std::string name = sql::quote_identifier(*row[0]);
-    columns.column_list += (columns.column_list.empty() ? "" : ",") + name;
-    // The text protocol prints FLOAT with 6 digits, which loses precision; as a DOUBLE the same
-    // value prints exactly and converts back to the identical FLOAT.
-    columns.select_list += (columns.select_list.empty() ? "" : ",") + (type == "float" ? "(" + name + " + 0e0)" : name);
-    if (type == "float" || type == "double" || type == "json" || type == "geometry" || type == "point" ||
-        type == "linestring" || type == "polygon" || type == "multipoint" || type == "multilinestring" ||
-        type == "multipolygon" || type == "geometrycollection" || type == "geomcollection") {
-      columns.version_sensitive.push_back(*row[0]);
-    }
-    columns.names.push_back(std::move(*row[0]));
+    add_column(columns, row);
   }
   return columns;
+}
+
+std::map<std::string, TableColumns> database_columns(db::Connection& connection, const std::string& database) {
+  auto result = connection.query(
+      fmt::format("SELECT COLUMN_NAME, EXTRA, DATA_TYPE, TABLE_NAME FROM information_schema.COLUMNS WHERE "
+                  "TABLE_SCHEMA = {} ORDER BY TABLE_NAME, ORDINAL_POSITION",
+                  sql::quote_string(database)));
+  std::map<std::string, TableColumns> tables;
+  for (auto& row : result.rows) {
+    if (row.size() >= 4 && row[3]) {
+      add_column(tables[*row[3]], row);
+    }
+  }
+  return tables;
 }
 
 std::string table_select(const TableColumns& columns, const std::string& database, const std::string& table) {
@@ -67,6 +90,11 @@ RowDigest digest_table(db::Connection& connection, const std::string& database, 
     return digest;
   }
   auto stream = connection.stream(table_select(columns, database, table));
+  return digest_rows(stream);
+}
+
+RowDigest digest_rows(db::ResultStream& stream) {
+  RowDigest digest;
   const auto& fields = stream.fields();
   std::string encoded;
   db::RowView row;

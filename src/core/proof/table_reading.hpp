@@ -4,6 +4,7 @@
 // columns (generated ones left out, invisible ones named, FLOAT read as DOUBLE), and each value
 // as sql/value_encoding writes it.
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,9 @@ struct TableColumns {
 // The columns a row can be inserted into, in table order; empty when it has none.
 TableColumns table_columns(db::Connection& connection, const std::string& database, const std::string& table);
 
+// The columns of every table of `database` in one query (a proof of many tables), by table name.
+std::map<std::string, TableColumns> database_columns(db::Connection& connection, const std::string& database);
+
 // SELECT of those columns, for mysql_use_result.
 std::string table_select(const TableColumns& columns, const std::string& database, const std::string& table);
 
@@ -36,5 +40,7 @@ void append_row(std::string& out, const std::vector<db::FieldInfo>& fields, cons
 
 // Reads the table as the dumper does and returns its digest (rows() counts them).
 RowDigest digest_table(db::Connection& connection, const std::string& database, const std::string& table);
+// The same of a stream of table_select's result.
+RowDigest digest_rows(db::ResultStream& stream);
 
 }  // namespace ifnbackup::proof
