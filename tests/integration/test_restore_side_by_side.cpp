@@ -29,8 +29,8 @@ std::string small_name(int i) {
 
 // Every small table: a primary key, a unique key, a secondary key backing a foreign key to the previous
 // table (t000's to the last: a cycle through all of them); one in ten also references itself. The odd
-// names reference t000. Tables k000.. have keys and no foreign key. One big table (over 1 MiB of rows) references two small ones; a trigger on t060
-// and a view come between and after.
+// names reference t000. Tables k000.. have keys and no foreign key. One big table (over 1 MiB of rows) references two
+// small ones; a trigger on t060 and a view come between and after.
 std::vector<std::string> many_tables() {
   std::vector<std::string> statements = {"SET SESSION foreign_key_checks = 0"};
   std::vector<std::string> names;
@@ -41,9 +41,9 @@ std::vector<std::string> many_tables() {
   for (std::size_t i = 0; i < names.size(); ++i) {
     const std::string name = sql::quote_identifier(names[i]);
     const std::string parent =
-        sql::quote_identifier(i >= static_cast<std::size_t>(k_small_tables) ? small_name(0)
-                                                                            : small_name(i == 0 ? k_small_tables - 1
-                                                                                                : static_cast<int>(i) - 1));
+        sql::quote_identifier(i >= static_cast<std::size_t>(k_small_tables)
+                                  ? small_name(0)
+                                  : small_name(i == 0 ? k_small_tables - 1 : static_cast<int>(i) - 1));
     std::string create = fmt::format(
         "CREATE TABLE {} (id INT NOT NULL PRIMARY KEY, parent_id INT, code CHAR(6) NOT NULL, self_id INT, "
         "note VARCHAR(40), UNIQUE KEY uq_code (code), KEY ix_parent (parent_id), "
@@ -64,13 +64,14 @@ std::vector<std::string> many_tables() {
   }
   // Tables without foreign keys: their keys go back into their CREATE TABLE.
   for (int i = 0; i < k_keyed_tables; ++i) {
-    statements.push_back(fmt::format(
-        "CREATE TABLE k{:03} (id INT NOT NULL PRIMARY KEY, code CHAR(6) NOT NULL, at DATETIME, n INT, "
-        "UNIQUE KEY uq_code (code), KEY ix_at_n (at, n), KEY ix_n (n)) ENGINE=InnoDB",
-        i));
-    statements.push_back(fmt::format("INSERT INTO k{:03} VALUES (1, 'a{}', '2024-01-01 10:00:00', 3), (2, 'b', NULL, "
-                                     "NULL), (3, 'c', '2024-02-29 23:59:59', 3)",
-                                     i, i));
+    statements.push_back(
+        fmt::format("CREATE TABLE k{:03} (id INT NOT NULL PRIMARY KEY, code CHAR(6) NOT NULL, at DATETIME, n INT, "
+                    "UNIQUE KEY uq_code (code), KEY ix_at_n (at, n), KEY ix_n (n)) ENGINE=InnoDB",
+                    i));
+    statements.push_back(
+        fmt::format("INSERT INTO k{:03} VALUES (1, 'a{}', '2024-01-01 10:00:00', 3), (2, 'b', NULL, "
+                    "NULL), (3, 'c', '2024-02-29 23:59:59', 3)",
+                    i, i));
   }
   statements.push_back(
       "CREATE TABLE big (id INT NOT NULL PRIMARY KEY, a_id INT, b_id INT, payload VARCHAR(200) NOT NULL, "
@@ -123,9 +124,10 @@ TEST(RestoreSideBySide, ManySmallTablesWithForeignKeysAcrossThemComeBackAsTheSto
     // The paths taken: every small table whole (and the view's placeholder, DROP TABLE IF EXISTS
     // `v_big`), those without foreign keys with their keys in their CREATE TABLE; the big one spread.
     const std::string log = read_text(backups / "restore.log");
-    const std::string small = fmt::format("{} small tables loaded whole ({} with their keys in their CREATE TABLE), "
-                                          "1 bigger ones spread over the connections",
-                                          k_small_tables + k_odd_names.size() + k_keyed_tables + 1, k_keyed_tables);
+    const std::string small = fmt::format(
+        "{} small tables loaded whole ({} with their keys in their CREATE TABLE), "
+        "1 bigger ones spread over the connections",
+        k_small_tables + k_odd_names.size() + k_keyed_tables + 1, k_keyed_tables);
     EXPECT_NE(log.find(small), std::string::npos) << log;
     // The constraints hold, not only print: a row referencing nothing is refused, an action runs.
     const auto refused = restored_connection->run_statement("INSERT INTO t050 VALUES (99, 77, 'zz', NULL, NULL)");
@@ -147,13 +149,14 @@ TEST(RestoreSideBySide, AFailureInATurnOfSmallTablesRollsTheRestoreBack) {
   connection->execute("CREATE TABLE " + parent + " (id INT NOT NULL PRIMARY KEY) ENGINE=InnoDB");
   connection->execute("INSERT INTO " + parent + " VALUES (1), (2)");
   for (int i = 0; i < 60; ++i) {
-    connection->execute(fmt::format(
-        "CREATE TABLE {} (id INT NOT NULL PRIMARY KEY, n INT, KEY ix_n (n)) ENGINE=InnoDB", small_name(i)));
+    connection->execute(
+        fmt::format("CREATE TABLE {} (id INT NOT NULL PRIMARY KEY, n INT, KEY ix_n (n)) ENGINE=InnoDB", small_name(i)));
     connection->execute(fmt::format("INSERT INTO {} VALUES (1, {}), (2, 2)", small_name(i), i));
   }
-  connection->execute("CREATE TABLE t030_items (id INT NOT NULL PRIMARY KEY, ref_id INT, KEY ix_ref (ref_id), "
-                      "CONSTRAINT fk_items_ref FOREIGN KEY (ref_id) REFERENCES " +
-                      parent + " (id)) ENGINE=InnoDB");
+  connection->execute(
+      "CREATE TABLE t030_items (id INT NOT NULL PRIMARY KEY, ref_id INT, KEY ix_ref (ref_id), "
+      "CONSTRAINT fk_items_ref FOREIGN KEY (ref_id) REFERENCES " +
+      parent + " (id)) ENGINE=InnoDB");
   connection->execute("INSERT INTO t030_items VALUES (1, 1), (2, 2)");
   TempDir work;
   const fs::path backups = work.path() / "backups";
@@ -162,9 +165,9 @@ TEST(RestoreSideBySide, AFailureInATurnOfSmallTablesRollsTheRestoreBack) {
   // Since the backup: rows changed, a table dropped, the constraint gone and the parent's key made text.
   for (const std::string& statement : std::vector<std::string>{
            "UPDATE t010 SET n = 1000", "DROP TABLE t020", "ALTER TABLE t030_items DROP FOREIGN KEY fk_items_ref",
-        "SET SESSION foreign_key_checks = 0", "DROP TABLE " + parent,
-        "CREATE TABLE " + parent + " (id VARCHAR(10) NOT NULL PRIMARY KEY) ENGINE=InnoDB",
-        "SET SESSION foreign_key_checks = 1"}) {
+           "SET SESSION foreign_key_checks = 0", "DROP TABLE " + parent,
+           "CREATE TABLE " + parent + " (id VARCHAR(10) NOT NULL PRIMARY KEY) ENGINE=InnoDB",
+           "SET SESSION foreign_key_checks = 1"}) {
     connection->execute(statement);
   }
   const Fingerprint before = fingerprint_database(*connection, database.name());
