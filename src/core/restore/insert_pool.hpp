@@ -76,10 +76,11 @@ std::string statement_error(const std::string& file, const Statement& statement,
 // Deadlock, lock wait timeout: the statement was rolled back whole and may run again.
 bool is_retryable(unsigned error_number);
 
-// Row INSERTs of our own dumps run on `workers` extra connections while the reader goes on;
-// everything else waits for them (drain) and runs on the main connection, so each table's
-// DDL, deferred indexes and triggers still see all of its rows. Session settings run on every
-// connection. The statements queued or running hold at most k_pool_bytes together (or one
+// Turns of statements of our own dumps run on `workers` extra connections while the reader goes on
+// (script_loader.cpp: small tables whole, a big table's rows, its deferred keys), each table's turns
+// counted so that what follows its rows waits for them (wait_for_table); everything else waits for
+// all of them (drain) and runs on the main connection, so views and triggers see every row. Session
+// settings run on every connection. The statements queued or running hold at most k_pool_bytes together (or one
 // statement, whatever its size), and so does the one being read with them, checked each
 // k_room_step of its growth: memory is bounded by bytes, not by a count of statements, so a file
 // of huge INSERTs holds one of them at a time (and up to k_room_step of the next), not 2 x workers.
@@ -105,13 +106,6 @@ class InsertPool {
     } catch (const std::system_error& error) {
       throw Error(ErrorCode::internal, fmt::format("cannot start a loading thread: {}", error.what()));
     }
-  }
-
-  // Queues a statement; waits while the queue is full. Throws the first worker error.
-  void submit(Statement&& statement) {
-    const std::size_t size = statement.text.size();
-    m_threads->submit(
-        [this, statement = std::move(statement)](unsigned thread) { run(*m_connections[thread], statement); }, size);
   }
 
   // Queues one connection's turn: `statements`, in their order, on whichever connection is free,
