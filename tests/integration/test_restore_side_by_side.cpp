@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 
 #include "ifnbackup/error.hpp"
+#include "proof/table_reading.hpp"
+#include "restore/content_proof.hpp"
 #include "sql/text.hpp"
 #include "test_support.hpp"
 
@@ -178,6 +180,79 @@ TEST(RestoreSideBySide, AFailureInATurnOfSmallTablesRollsTheRestoreBack) {
   EXPECT_NE(result.err.find("TABLE `t030_items`"), std::string::npos) << "the failing statement is named:\n"
                                                                       << result.err;
   expect_same_fingerprint(before, fingerprint_database(*connection, database.name()));
+}
+
+// The proof of many tables in few round trips (issue 20): several SELECTs sent at once, each result read
+// in its order; multi-statements off again after, whatever happened.
+TEST(RestoreSideBySide, SeveralSelectsInOneRoundTripAreEachReadInOrder) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  auto connection = connect(server, "");
+  std::vector<std::string> seen;
+  connection->stream_several("SELECT 1, 'a'; SELECT 2 UNION ALL SELECT 3; SELECT 'x' FROM DUAL WHERE 0; SELECT 4",
+                             [&](std::size_t index, db::ResultStream& stream) {
+                               db::RowView row;
+                               while (stream.next(row)) {
+                                 seen.push_back(fmt::format("{}:{}", index, row.at(0)));
+                                 if (index == 3) {
+                                   return;  // the rest of a result left unread is skipped
+                                 }
+                               }
+                             });
+  EXPECT_EQ(seen, (std::vector<std::string>{"0:1", "1:2", "1:3", "3:4"}));
+  const auto two = connection->run_statement("SELECT 1; SELECT 2");
+  EXPECT_FALSE(two.ok) << "multi-statements are off again";
+  EXPECT_EQ(two.error_number, 1064u) << two.error;
+  EXPECT_THROW(connection->stream_several("SELECT 1; SELECT * FROM no_such_database.no_such_table",
+                                          [](std::size_t, db::ResultStream&) {}),
+               Error);
+  EXPECT_FALSE(connection->run_statement("SELECT 1; SELECT 2").ok) << "off again after a failure too";
+  EXPECT_EQ(connection->query_value("SELECT 7"), "7");
+}
+
+// The checks of many small tables read together, and a big one alone: each verdict is its own table's,
+// a changed row found in the middle of a batch, a changed count without the proof.
+TEST(RestoreSideBySide, TheChecksOfManyTablesJudgeEachTableAlone) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  ScratchDatabase database(server, "sbs_proof");
+  auto connection = connect(server, database.name());
+  std::vector<TableCount> expected;
+  for (int i = 0; i < 150; ++i) {
+    const std::string name = small_name(i);
+    connection->execute(fmt::format("CREATE TABLE {} (id INT PRIMARY KEY, v VARCHAR(20), f FLOAT)", name));
+    connection->execute(
+        fmt::format("INSERT INTO {} VALUES (1, 'un', 1.5), (2, NULL, {}), (3, 'trois é', NULL)", name, i));
+  }
+  connection->execute("CREATE TABLE zbig (id INT PRIMARY KEY, v VARCHAR(20))");
+  connection->execute("INSERT INTO zbig SELECT seq, MD5(seq) FROM seq_1_to_3000");
+  connection->execute("CREATE TABLE zempty (id INT PRIMARY KEY)");
+  auto reader = connect(server, database.name());
+  proof::set_reading_session(*reader);
+  for (const auto& row : connection->query("SHOW TABLES").rows) {
+    const auto digest = proof::digest_table(*reader, database.name(), row[0].value_or(""));
+    expected.push_back(TableCount{row[0].value_or(""), digest.rows(), digest.hex()});
+  }
+  connection->execute("UPDATE t077 SET v = 'deux' WHERE id = 2");
+  connection->execute("DELETE FROM t140 WHERE id = 3");
+  const auto checks = restore::check_tables(connection_options(server, database.name()), database.name(), expected,
+                                            restore::ProofSettings{});
+  ASSERT_EQ(checks.size(), expected.size());
+  for (std::size_t i = 0; i < checks.size(); ++i) {
+    SCOPED_TRACE(checks[i].table);
+    EXPECT_EQ(checks[i].table, expected[i].name);
+    const bool changed = checks[i].table == "t077" || checks[i].table == "t140";
+    EXPECT_EQ(checks[i].proof, changed ? ProofVerdict::different : ProofVerdict::identical);
+    EXPECT_EQ(checks[i].actual, checks[i].table == "t140" ? 2u : expected[i].rows);
+  }
+  restore::ProofSettings counts_only;
+  counts_only.prove = false;
+  const auto counted =
+      restore::check_tables(connection_options(server, database.name()), database.name(), expected, counts_only);
+  ASSERT_EQ(counted.size(), expected.size());
+  for (std::size_t i = 0; i < counted.size(); ++i) {
+    SCOPED_TRACE(counted[i].table);
+    EXPECT_EQ(counted[i].proof, ProofVerdict::skipped);
+    EXPECT_EQ(counted[i].actual, counted[i].table == "t140" ? 2u : expected[i].rows);
+  }
 }
 
 }  // namespace
