@@ -222,7 +222,7 @@ TEST(RestoreSideBySide, TheChecksOfManyTablesJudgeEachTableAlone) {
     connection->execute(
         fmt::format("INSERT INTO {} VALUES (1, 'un', 1.5), (2, NULL, {}), (3, 'trois é', NULL)", name, i));
   }
-  connection->execute("CREATE TABLE zbig (id INT PRIMARY KEY, v VARCHAR(20))");
+  connection->execute("CREATE TABLE zbig (id INT PRIMARY KEY, v VARCHAR(40))");
   connection->execute("INSERT INTO zbig SELECT seq, MD5(seq) FROM seq_1_to_3000");
   connection->execute("CREATE TABLE zempty (id INT PRIMARY KEY)");
   auto reader = connect(server, database.name());
