@@ -178,6 +178,7 @@ class InsertPool {
   std::uint64_t statements() const { return m_statements.load(); }
   std::uint64_t warnings() const { return m_warnings.load(); }
   std::uint64_t load_data_statements() const { return m_load_data_statements.load(); }
+  std::uint64_t row_statements() const { return m_row_statements.load(); }
   std::uint64_t rows() const { return m_rows.load(); }
   // The deferred keys (ALTER TABLE ... ADD) run on these connections: their time together, and
   // the longest one (its first line).
@@ -234,6 +235,7 @@ class InsertPool {
     }
     ++m_statements;
     m_load_data_statements += as_load_data ? 1 : 0;
+    m_row_statements += rows ? 1 : 0;
     m_warnings += result.warnings;
     m_rows += result.ok && rows ? result.affected_rows : 0;
     if (!rows && statement.text.starts_with("ALTER TABLE ")) {
@@ -313,6 +315,7 @@ class InsertPool {
   std::atomic<std::uint64_t> m_warnings{0};
   std::atomic<std::uint64_t> m_load_data_statements{0};
   std::atomic<std::uint64_t> m_rows{0};
+  std::atomic<std::uint64_t> m_row_statements{0};
   std::atomic<std::uint64_t> m_keys_nanoseconds{0};
   // The tables of the turns queued or running, each with its count of turns.
   std::mutex m_tables_mutex;
