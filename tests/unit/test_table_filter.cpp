@@ -84,3 +84,47 @@ TEST(StatementWords, SessionSettingsAndDatabaseSwitches) {
 
 }  // namespace
 }  // namespace ifnbackup::restore
+
+namespace ifnbackup::restore {
+namespace {
+
+// Issue 20: the statements of a table's own part, each with its table, so small tables load whole.
+TEST(StatementTable, NamesTheTableOfATablesOwnStatements) {
+  EXPECT_EQ(statement_table("DROP TABLE IF EXISTS `a``b`"), "a`b");
+  EXPECT_EQ(statement_table("CREATE TABLE `t 1` (\n  `id` int\n)"), "t 1");
+  EXPECT_EQ(statement_table("INSERT INTO `t` (`id`) VALUES (1)"), "t");
+  EXPECT_EQ(statement_table("ALTER TABLE `t`\n  ADD KEY `k` (`a`)"), "t");
+  EXPECT_EQ(statement_table("/*!40000 ALTER TABLE `t` DISABLE KEYS */"), "t");
+  // two tables in one DROP: neither alone; anything else: none
+  EXPECT_EQ(statement_table("DROP TABLE IF EXISTS `a`, `b`"), std::nullopt);
+  EXPECT_EQ(statement_table("DROP TABLE IF EXISTS `a`,`b`"), std::nullopt);
+  EXPECT_EQ(statement_table("CREATE VIEW `v` AS SELECT 1"), std::nullopt);
+  EXPECT_EQ(statement_table("SET NAMES utf8mb4"), std::nullopt);
+  EXPECT_EQ(statement_table("CREATE TRIGGER `tr` BEFORE INSERT ON `t` FOR EACH ROW SET @a = 1"), std::nullopt);
+}
+
+TEST(CreateWithKeys, PutsTheDeferredKeysBackAtTheEndOfTheDefinitions) {
+  const std::string create =
+      "CREATE TABLE `t` (\n  `id` int(11) NOT NULL,\n  `a` int(11) DEFAULT NULL,\n  `s` varchar(9) DEFAULT "
+      "'x\\n)',\n  PRIMARY KEY (`id`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
+  const std::string alter =
+      "ALTER TABLE `t`\n  ADD KEY `ix_a` (`a`),\n  ADD UNIQUE KEY `uq_s` (`s`),\n  ADD CONSTRAINT `fk` FOREIGN KEY "
+      "(`a`) REFERENCES `p` (`id`) ON DELETE CASCADE";
+  EXPECT_EQ(create_with_keys(create, alter),
+            "CREATE TABLE `t` (\n  `id` int(11) NOT NULL,\n  `a` int(11) DEFAULT NULL,\n  `s` varchar(9) DEFAULT "
+            "'x\\n)',\n  PRIMARY KEY (`id`),\n  KEY `ix_a` (`a`),\n  UNIQUE KEY `uq_s` (`s`),\n  CONSTRAINT `fk` "
+            "FOREIGN KEY (`a`) REFERENCES `p` (`id`) ON DELETE CASCADE\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
+}
+
+TEST(CreateWithKeys, LeavesAnythingOfAnotherShapeAlone) {
+  const std::string create = "CREATE TABLE `t` (\n  `id` int(11) NOT NULL,\n  PRIMARY KEY (`id`)\n) ENGINE=InnoDB";
+  EXPECT_EQ(create_with_keys(create, "ALTER TABLE `u`\n  ADD KEY `k` (`id`)"), std::nullopt);  // another table
+  EXPECT_EQ(create_with_keys(create, "ALTER TABLE `t` ADD KEY `k` (`id`)"), std::nullopt);     // not our layout
+  EXPECT_EQ(create_with_keys(create, "ALTER TABLE `t`\n  DROP KEY `k`"), std::nullopt);
+  EXPECT_EQ(create_with_keys("CREATE TABLE `t` (`id` int) ENGINE=InnoDB", "ALTER TABLE `t`\n  ADD KEY `k` (`id`)"),
+            std::nullopt);
+  EXPECT_EQ(create_with_keys("CREATE SEQUENCE `t`", "ALTER TABLE `t`\n  ADD KEY `k` (`id`)"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace ifnbackup::restore

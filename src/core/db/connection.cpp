@@ -360,6 +360,38 @@ ResultStream Connection::stream(std::string_view sql) {
   return ResultStream(*this, res);
 }
 
+void Connection::stream_several(std::string_view sql, const std::function<void(std::size_t, ResultStream&)>& each) {
+  MYSQL* mysql = handle(m_mysql);
+  if (mysql_set_server_option(mysql, MYSQL_OPTION_MULTI_STATEMENTS_ON) != 0) {
+    throw_error("turning multi-statements on");
+  }
+  // Off again whatever happens: a later query of this connection is one statement, as everywhere else.
+  struct Off {
+    MYSQL* mysql;
+    ~Off() { mysql_set_server_option(mysql, MYSQL_OPTION_MULTI_STATEMENTS_OFF); }
+  };
+  const Off off{mysql};
+  int status = mysql_real_query(mysql, sql.data(), sql.size());
+  for (std::size_t index = 0; status == 0; ++index) {
+    MYSQL_RES* res = mysql_use_result(mysql);
+    if (res == nullptr) {
+      throw_error(sql.substr(0, 200));
+    }
+    {
+      ResultStream stream(*this, res);
+      each(index, stream);
+      RowView row;
+      while (stream.next(row)) {
+      }
+    }
+    status = mysql_next_result(mysql);
+    if (status == -1) {
+      return;
+    }
+  }
+  throw_error(sql.substr(0, 200));
+}
+
 ResultStream::ResultStream(Connection& connection, void* result)
     : m_connection(&connection), m_result(result), m_uncaught(std::uncaught_exceptions()) {
   auto* res = static_cast<MYSQL_RES*>(result);

@@ -2,6 +2,7 @@
 // The one door to libmysqlclient (MariaDB Connector/C). Only connection.cpp includes mysql.h;
 // every C return code is turned into an ifnbackup::Error here.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -77,6 +78,10 @@ class Connection {
   std::optional<std::string> query_value(std::string_view sql);
   // Streams a (large) result; no other query may run on this connection until it is destroyed.
   ResultStream stream(std::string_view sql);
+  // Several SELECTs sent at once, `;` between them (multi-statements on for this call only): one
+  // round trip for many small results. `each` gets each result's index and stream, in order; what
+  // it leaves unread is skipped. Throws Error(server) at the first failed statement.
+  void stream_several(std::string_view sql, const std::function<void(std::size_t, ResultStream&)>& each);
 
   // Runs one statement of a script: sends it, drains every result set, returns the server's
   // warning count. On failure returns false and fills error/errno (no throw: restore decides).

@@ -1,5 +1,6 @@
 #include "restore/content_proof.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include <fmt/format.h>
@@ -56,6 +57,40 @@ void start_proof_snapshot(db::Connection& reader, const std::string& database) {
   reader.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
 }
 
+namespace {
+
+// Tables of up to k_batched_rows rows (as the backup counted them) are read k_batch_tables at a time,
+// their SELECTs sent together (db::Connection::stream_several): one round trip for many small tables
+// instead of two each (issue 20). Their row counts alone (--no-proof, files without digests): one
+// UNION ALL of counts for k_count_tables tables.
+constexpr std::uint64_t k_batched_rows = 1000;
+constexpr std::size_t k_batch_tables = 64;
+constexpr std::size_t k_count_tables = 256;
+
+// The verdict of a table read whole, its digest computed (`columns`: for "cannot prove").
+void judge(TableCheck& check, const TableCount& table, const proof::RowDigest& digest,
+           const proof::TableColumns& columns, bool same_series, const db::Connection& target,
+           const std::string& source_server) {
+  check.actual = digest.rows();
+  if (digest.hex() == table.digest) {
+    check.proof = ProofVerdict::identical;
+  } else {
+    check.proof = ProofVerdict::different;
+    if (!same_series && !columns.version_sensitive.empty()) {
+      check.proof = ProofVerdict::cannot_prove;
+      for (const auto& name : columns.version_sensitive) {
+        check.detail += (check.detail.empty() ? "" : ", ") + name;
+      }
+      spdlog::warn("table {}: content cannot be proven on {} (backup from {}): columns {} may print differently there",
+                   table.name, target.server().version, source_server, check.detail);
+    }
+  }
+  spdlog::debug("table {}: {} rows, digest {} ({})", table.name, check.actual, digest.hex(),
+                proof_verdict_name(check.proof));
+}
+
+}  // namespace
+
 std::vector<TableCheck> check_tables(const ConnectionOptions& connection, const std::string& database,
                                      const std::vector<TableCount>& expected, const ProofSettings& settings) {
   std::unique_ptr<db::Connection> own;
@@ -67,55 +102,101 @@ std::vector<TableCheck> check_tables(const ConnectionOptions& connection, const 
     target = own.get();
   }
   const bool same_series = server_series(target->server().version) == server_series(settings.source_server);
-  bool reading_session = settings.snapshot != nullptr;
-  std::vector<TableCheck> checks;
-  for (const auto& table : expected) {
-    if (settings.progress) {
+  const auto proves = [&](const TableCount& table) { return settings.prove && !table.digest.empty(); };
+  std::vector<TableCheck> checks(expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    checks[i] = TableCheck{expected[i].name, expected[i].rows, 0, ProofVerdict::not_recorded, {}};
+  }
+  const auto report = [&](std::size_t done) {
+    if (settings.progress && done < expected.size()) {
       LoadProgress reading;
       reading.step = RestoreStep::proving;
-      reading.subject = table.name;
-      reading.done = checks.size();
+      reading.subject = expected[done].name;
+      reading.done = done;
       reading.total = expected.size();
       settings.progress(reading);
     }
-    TableCheck check{table.name, table.rows, 0, ProofVerdict::not_recorded, {}};
-    if (table.digest.empty() || !settings.prove) {
-      const auto count = target->query_value(fmt::format("SELECT COUNT(*) FROM {}.{}", sql::quote_identifier(database),
-                                                         sql::quote_identifier(table.name)));
-      check.actual = std::stoull(count.value_or("0"));
-      check.proof = table.digest.empty() ? ProofVerdict::not_recorded : ProofVerdict::skipped;
-      checks.push_back(std::move(check));
+  };
+  const auto qualified = [&](const std::string& table) {
+    return sql::quote_identifier(database) + "." + sql::quote_identifier(table);
+  };
+  // The row counts of the tables not proven, k_count_tables at a time.
+  std::vector<std::size_t> counted;
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    if (!proves(expected[i])) {
+      counted.push_back(i);
+    }
+  }
+  for (std::size_t first = 0; first < counted.size(); first += k_count_tables) {
+    report(counted[first]);
+    std::string query;
+    for (std::size_t k = first; k < std::min(counted.size(), first + k_count_tables); ++k) {
+      query += fmt::format("{}SELECT {}, COUNT(*) FROM {}", query.empty() ? "" : " UNION ALL ", counted[k],
+                           qualified(expected[counted[k]].name));
+    }
+    for (const auto& row : target->query(query).rows) {
+      const std::size_t i = std::stoull(row.at(0).value_or("0"));
+      checks.at(i).actual = std::stoull(row.at(1).value_or("0"));
+      checks.at(i).proof = expected[i].digest.empty() ? ProofVerdict::not_recorded : ProofVerdict::skipped;
+    }
+  }
+  if (counted.size() == expected.size()) {
+    return checks;
+  }
+  if (settings.snapshot == nullptr) {
+    proof::set_reading_session(*target);
+  }
+  // Each table's columns, read as the dumper reads them; one query for the database.
+  auto columns = proof::database_columns(*target, database);
+  const auto columns_of = [&](const std::string& table) -> const proof::TableColumns& {
+    auto found = columns.find(table);
+    if (found == columns.end()) {
+      found = columns.emplace(table, proof::table_columns(*target, database, table)).first;
+    }
+    return found->second;
+  };
+  std::vector<std::size_t> batch;
+  const auto read_batch = [&] {
+    if (batch.empty()) {
+      return;
+    }
+    report(batch.front());
+    std::string query;
+    for (const std::size_t i : batch) {
+      query +=
+          (query.empty() ? "" : ";\n") + proof::table_select(columns_of(expected[i].name), database, expected[i].name);
+    }
+    target->stream_several(query, [&](std::size_t k, db::ResultStream& stream) {
+      const std::size_t i = batch.at(k);
+      judge(checks[i], expected[i], proof::digest_rows(stream), columns_of(expected[i].name), same_series, *target,
+            settings.source_server);
+    });
+    batch.clear();
+  };
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const TableCount& table = expected[i];
+    if (!proves(table)) {
       continue;
     }
-    if (!reading_session) {
-      proof::set_reading_session(*target);
-      reading_session = true;
+    const auto& table_columns = columns_of(table.name);
+    if (table_columns.names.empty()) {
+      // No column a row can be written into: nothing to read (the dumper wrote no row either).
+      judge(checks[i], table, proof::RowDigest{}, table_columns, same_series, *target, settings.source_server);
+      continue;
     }
-    // One read gives both the count and the digest.
-    const proof::RowDigest digest = proof::digest_table(*target, database, table.name);
-    check.actual = digest.rows();
-    if (digest.hex() == table.digest) {
-      check.proof = ProofVerdict::identical;
-    } else {
-      check.proof = ProofVerdict::different;
-      if (!same_series) {
-        const auto columns = proof::table_columns(*target, database, table.name);
-        if (!columns.version_sensitive.empty()) {
-          check.proof = ProofVerdict::cannot_prove;
-          for (const auto& name : columns.version_sensitive) {
-            check.detail += (check.detail.empty() ? "" : ", ") + name;
-          }
-          spdlog::warn(
-              "table {}: content cannot be proven on {} (backup from {}): columns {} may print "
-              "differently there",
-              table.name, target->server().version, settings.source_server, check.detail);
-        }
+    if (table.rows <= k_batched_rows) {
+      batch.push_back(i);
+      if (batch.size() >= k_batch_tables) {
+        read_batch();
       }
+      continue;
     }
-    spdlog::debug("table {}: {} rows, digest {} ({})", table.name, check.actual, digest.hex(),
-                  proof_verdict_name(check.proof));
-    checks.push_back(std::move(check));
+    report(i);
+    // One read gives both the count and the digest.
+    auto stream = target->stream(proof::table_select(table_columns, database, table.name));
+    judge(checks[i], table, proof::digest_rows(stream), table_columns, same_series, *target, settings.source_server);
   }
+  read_batch();
   return checks;
 }
 

@@ -3,14 +3,18 @@
 // DATA LOCAL from memory where the server takes it) while the reader goes on; and what they share
 // with the main connection (script_loader.cpp): failures worded alike, server warnings logged alike.
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <exception>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -74,10 +78,11 @@ Text statement_error(const std::string& file, const Statement& statement,
 // Deadlock, lock wait timeout: the statement was rolled back whole and may run again.
 bool is_retryable(unsigned error_number);
 
-// Row INSERTs of our own dumps run on `workers` extra connections while the reader goes on;
-// everything else waits for them (drain) and runs on the main connection, so each table's
-// DDL, deferred indexes and triggers still see all of its rows. Session settings run on every
-// connection. The statements queued or running hold at most k_pool_bytes together (or one
+// Turns of statements of our own dumps run on `workers` extra connections while the reader goes on
+// (script_loader.cpp: small tables whole, a big table's rows, its deferred keys), each table's turns
+// counted so that what follows its rows waits for them (wait_for_table); everything else waits for
+// all of them (drain) and runs on the main connection, so views and triggers see every row. Session
+// settings run on every connection. The statements queued or running hold at most k_pool_bytes together (or one
 // statement, whatever its size), and so does the one being read with them, checked each
 // k_room_step of its growth: memory is bounded by bytes, not by a count of statements, so a file
 // of huge INSERTs holds one of them at a time (and up to k_room_step of the next), not 2 x workers.
@@ -88,6 +93,11 @@ constexpr std::size_t k_room_step = 1024 * 1024;
 // 1 MiB), on which LOAD DATA gains nothing. So the loading threads' LOAD DATA texts, about as long
 // as their statements, stay within k_pool_bytes too.
 constexpr std::size_t k_load_data_max_bytes = 16 * 1024 * 1024;
+// A statement shorter than this goes as the INSERT it is: LOAD DATA LOCAL costs a second round trip
+// (the server asks for the "file"), which the rows of a short statement do not repay. Measured
+// (issue 20, docs/benchmarks.md): no gain up to 1,000 rows (60 KB), 0.5 to 0.8 of the INSERT's time
+// at 5,000 rows (320 KB).
+constexpr std::size_t k_load_data_min_bytes = 64 * 1024;
 class InsertPool {
  public:
   InsertPool(std::vector<db::Connection*> connections, std::string file, bool load_data, KnownWarnings& known)
@@ -100,11 +110,53 @@ class InsertPool {
     }
   }
 
-  // Queues a statement; waits while the queue is full. Throws the first worker error.
-  void submit(Statement&& statement) {
-    const std::size_t size = statement.text.size();
-    m_threads->submit(
-        [this, statement = std::move(statement)](unsigned thread) { run(*m_connections[thread], statement); }, size);
+  // Queues one connection's turn: `statements`, in their order, on whichever connection is free,
+  // each table of `tables` counted as busy until the turn ends (wait_for_tables). A turn holds
+  // whole small tables (their DDL, rows and deferred keys), a big table's rows, or its deferred keys.
+  // Throws the first worker error.
+  void submit_turn(std::vector<Statement>&& statements, std::vector<std::string>&& tables) {
+    std::size_t size = 0;
+    for (const auto& statement : statements) {
+      size += statement.text.size();
+    }
+    {
+      const std::lock_guard lock(m_tables_mutex);
+      for (const auto& table : tables) {
+        ++m_busy_tables[table];
+      }
+    }
+    try {
+      m_threads->submit(
+          [this, statements = std::move(statements), tables](unsigned thread) {
+            bool failed = true;
+            try {
+              for (const auto& statement : statements) {
+                run(*m_connections[thread], statement);
+              }
+              failed = false;
+            } catch (...) {
+              release(tables, failed);
+              throw;
+            }
+            release(tables, failed);
+          },
+          size);
+    } catch (...) {
+      release(tables, true);
+      throw;
+    }
+  }
+
+  // Waits until no turn holding `table` is queued or running. Throws the first worker error.
+  void wait_for_table(const std::string& table) {
+    {
+      std::unique_lock lock(m_tables_mutex);
+      m_tables_changed.wait(lock, [&] { return m_tables_failed || !m_busy_tables.contains(table); });
+      if (!m_tables_failed) {
+        return;
+      }
+    }
+    drain();  // throws the failure
   }
 
   // Waits until a statement of `size` bytes, being read, fits beside those queued or running: the
@@ -128,18 +180,43 @@ class InsertPool {
   std::uint64_t statements() const { return m_statements.load(); }
   std::uint64_t warnings() const { return m_warnings.load(); }
   std::uint64_t load_data_statements() const { return m_load_data_statements.load(); }
+  std::uint64_t row_statements() const { return m_row_statements.load(); }
   std::uint64_t rows() const { return m_rows.load(); }
+  // The deferred keys (ALTER TABLE ... ADD) run on these connections: their time together, and
+  // the longest one (its first line).
+  double keys_seconds() const { return static_cast<double>(m_keys_nanoseconds.load()) / 1e9; }
+  std::pair<double, std::string> slowest_keys() {
+    const std::lock_guard lock(m_tables_mutex);
+    return {m_slowest_keys_seconds, m_slowest_keys};
+  }
 
  private:
-  // One row statement on a worker's connection; a failure is thrown (the pool keeps the first).
+  void release(const std::vector<std::string>& tables, bool failed) {
+    {
+      const std::lock_guard lock(m_tables_mutex);
+      for (const auto& table : tables) {
+        if (const auto found = m_busy_tables.find(table); found != m_busy_tables.end() && --found->second == 0) {
+          m_busy_tables.erase(found);
+        }
+      }
+      m_tables_failed = m_tables_failed || failed;
+    }
+    m_tables_changed.notify_all();
+  }
+
+  // One statement on a worker's connection (rows as LOAD DATA where it pays, see run_rows); a
+  // deadlock or lock wait timeout runs it again; a failure is thrown (the pool keeps the first).
   void run(db::Connection& connection, const Statement& statement) {
     db::Connection::StatementResult result;
     std::exception_ptr error;
     bool as_load_data = false;
     bool short_load = false;
+    const bool rows = is_row_insert(statement.text);
+    const auto started = std::chrono::steady_clock::now();
     try {
       for (int attempt = 1;; ++attempt) {
-        result = run_rows(connection, statement, as_load_data, short_load);
+        result =
+            rows ? run_rows(connection, statement, as_load_data, short_load) : connection.run_statement(statement.text);
         if (result.ok || short_load || !is_retryable(result.error_number) || attempt == 3) {
           break;
         }
@@ -159,8 +236,19 @@ class InsertPool {
     }
     ++m_statements;
     m_load_data_statements += as_load_data ? 1 : 0;
+    m_row_statements += rows ? 1 : 0;
     m_warnings += result.warnings;
-    m_rows += result.ok ? result.affected_rows : 0;
+    m_rows += result.ok && rows ? result.affected_rows : 0;
+    if (!rows && statement.text.starts_with("ALTER TABLE ")) {
+      const auto took = std::chrono::steady_clock::now() - started;
+      m_keys_nanoseconds += static_cast<std::uint64_t>(std::chrono::nanoseconds(took).count());
+      const double seconds = std::chrono::duration<double>(took).count();
+      const std::lock_guard lock(m_tables_mutex);
+      if (seconds > m_slowest_keys_seconds) {
+        m_slowest_keys_seconds = seconds;
+        m_slowest_keys = statement_excerpt(statement.text.substr(0, statement.text.find('\n')));
+      }
+    }
     if (error) {
       std::rethrow_exception(error);
     }
@@ -172,7 +260,8 @@ class InsertPool {
                                            bool& short_load) {
     as_load_data = false;
     short_load = false;
-    if (!m_load_data.load() || connection.no_backslash_escapes() || statement.text.size() > k_load_data_max_bytes) {
+    if (!m_load_data.load() || connection.no_backslash_escapes() || statement.text.size() > k_load_data_max_bytes ||
+        statement.text.size() < k_load_data_min_bytes) {
       return connection.run_statement(statement.text);
     }
     // One row goes as the INSERT it is: LOAD DATA gains nothing on one row, and on MariaDB 10.11
@@ -227,6 +316,15 @@ class InsertPool {
   std::atomic<std::uint64_t> m_warnings{0};
   std::atomic<std::uint64_t> m_load_data_statements{0};
   std::atomic<std::uint64_t> m_rows{0};
+  std::atomic<std::uint64_t> m_row_statements{0};
+  std::atomic<std::uint64_t> m_keys_nanoseconds{0};
+  // The tables of the turns queued or running, each with its count of turns.
+  std::mutex m_tables_mutex;
+  std::condition_variable m_tables_changed;
+  std::map<std::string, unsigned, std::less<>> m_busy_tables;
+  bool m_tables_failed = false;
+  double m_slowest_keys_seconds = 0;
+  std::string m_slowest_keys;
   KnownWarnings& m_known;
   std::unique_ptr<util::WorkerPool> m_threads;  // last: stopped before what its jobs use goes
 };

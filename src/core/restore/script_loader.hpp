@@ -35,7 +35,10 @@ struct LoadStats {
   // the loading threads — is the rows' time.
   struct Phases {
     double total_seconds = 0;
-    double keys_seconds = 0;         // ALTER TABLE ... ADD: indexes and foreign keys after the rows
+    double keys_seconds = 0;  // ALTER TABLE ... ADD: indexes and foreign keys after the rows, here
+    // The same on the loading connections (tables side by side), beside other tables' rows when
+    // any follow: not part of total_seconds' split.
+    double keys_beside_seconds = 0;
     double definitions_seconds = 0;  // DROP/CREATE TABLE, sequences, session settings
     double objects_seconds = 0;      // views, routines, triggers, events
     std::string slowest_keys;        // the longest ALTER TABLE ... ADD, its table named

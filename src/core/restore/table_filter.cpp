@@ -37,6 +37,63 @@ bool names_trigger(std::string_view text) {
 
 }  // namespace
 
+std::optional<std::string> statement_table(std::string_view statement) {
+  std::string_view rest = unwrap_version_comment(statement);
+  const bool drop = take_words(rest, {"DROP", "TABLE", "IF", "EXISTS"});
+  if (!drop && !take_words(rest, {"CREATE", "TABLE"}) && !take_words(rest, {"INSERT", "INTO"}) &&
+      !take_words(rest, {"ALTER", "TABLE"})) {
+    return std::nullopt;
+  }
+  auto name = table_name(rest);
+  if (name && drop) {
+    // DROP TABLE IF EXISTS `a`, `b` names more than one table: none of them alone.
+    std::size_t at = 0;
+    const bool quoted = rest.starts_with('`') && sql::parse_quoted_identifier(rest, at).has_value();
+    std::string_view after = rest.substr(quoted ? at : name->size());
+    while (!after.empty() && std::isspace(static_cast<unsigned char>(after.front()))) {
+      after.remove_prefix(1);
+    }
+    if (!after.empty()) {
+      return std::nullopt;
+    }
+  }
+  return name;
+}
+
+std::optional<std::string> create_with_keys(std::string_view create, std::string_view add_keys) {
+  const auto table = statement_table(create);
+  if (!create.starts_with("CREATE TABLE `") || !add_keys.starts_with("ALTER TABLE `") || !table ||
+      statement_table(add_keys) != table) {
+    return std::nullopt;
+  }
+  std::size_t at = std::string_view("ALTER TABLE ").size();
+  if (!sql::parse_quoted_identifier(add_keys, at)) {
+    return std::nullopt;
+  }
+  constexpr std::string_view k_first = "\n  ADD ";
+  constexpr std::string_view k_next = ",\n  ADD ";
+  if (add_keys.substr(at, k_first.size()) != k_first) {
+    return std::nullopt;
+  }
+  // SHOW CREATE TABLE writes a newline in a string as \n: a line starting with ')' ends the body.
+  const std::size_t closing = create.find("\n)");
+  if (closing == std::string_view::npos || create.find("(\n") > closing) {
+    return std::nullopt;
+  }
+  std::string merged(create.substr(0, closing));
+  std::string_view rest = add_keys.substr(at + k_first.size());
+  for (;;) {
+    const std::size_t end = rest.find(k_next);
+    merged.append(",\n  ").append(rest.substr(0, end));
+    if (end == std::string_view::npos) {
+      break;
+    }
+    rest.remove_prefix(end + k_next.size());
+  }
+  merged.append(create.substr(closing));
+  return merged;
+}
+
 bool TableFilter::keep(std::string_view statement) {
   if (is_session_setting(statement)) {
     return true;

@@ -1,10 +1,24 @@
 #pragma once
 // restore --tables: which statements of one of our dumps belong to the chosen tables.
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 
 namespace ifnbackup::restore {
+
+// The table a statement of a table's own part of our dumps names: DROP TABLE IF EXISTS (one table),
+// CREATE TABLE, INSERT INTO, ALTER TABLE (bare or in a /*!NNNNN */ comment). std::nullopt for
+// anything else.
+std::optional<std::string> statement_table(std::string_view statement);
+
+// Pure. A small table's CREATE TABLE with the keys and foreign keys its dump defers to after the
+// rows (`add_keys`: "ALTER TABLE `t`\n  ADD k1,\n  ADD k2", as backup/deferred_keys writes it) put
+// back at the end of its definitions, where the server sorts them as the ALTER TABLE would (primary,
+// unique, plain, each in the order given; foreign keys by name): SHOW CREATE TABLE is the same, and
+// the server builds a tiny table's indexes with its rows instead of in a second DDL. std::nullopt
+// when either text is not of that shape (then both run as they are).
+std::optional<std::string> create_with_keys(std::string_view create, std::string_view add_keys);
 
 // Fed every statement of a dump in order, says which to run: session settings (SET, bare or in
 // a /*!NNNNN */ comment) always; DROP TABLE IF EXISTS, CREATE TABLE, INSERT INTO and ALTER TABLE

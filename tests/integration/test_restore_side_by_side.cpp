@@ -1,0 +1,261 @@
+// Tables loaded side by side (issues 13 and 20): small tables go whole to one loading connection, several
+// per turn, their deferred keys back in their CREATE TABLE; a bigger table's rows go over every
+// connection and its deferred keys beside the next tables' rows. Against the stock client on the same
+// file: every table, key and constraint identical (SHOW CREATE TABLE, rows, CHECKSUM TABLE), whatever
+// --threads; a failure in a turn of small tables rolls the restore back like any other.
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "ifnbackup/error.hpp"
+#include "proof/table_reading.hpp"
+#include "restore/content_proof.hpp"
+#include "sql/text.hpp"
+#include "test_support.hpp"
+
+namespace ifnbackup::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int k_small_tables = 120;
+constexpr int k_keyed_tables = 30;
+
+// Names that sort oddly (case, a space, a backquote, accents, digits after letters) among t000..t119.
+const std::vector<std::string> k_odd_names = {"Zeta", "_under", "a b", "é tab", "x`y", "T000", "t1000"};
+
+std::string small_name(int i) {
+  return fmt::format("t{:03}", i);
+}
+
+// Every small table: a primary key, a unique key, a secondary key backing a foreign key to the previous
+// table (t000's to the last: a cycle through all of them); one in ten also references itself. The odd
+// names reference t000. Tables k000.. have keys and no foreign key. One big table (over 1 MiB of rows) references two
+// small ones; a trigger on t060 and a view come between and after.
+std::vector<std::string> many_tables() {
+  std::vector<std::string> statements = {"SET SESSION foreign_key_checks = 0"};
+  std::vector<std::string> names;
+  for (int i = 0; i < k_small_tables; ++i) {
+    names.push_back(small_name(i));
+  }
+  names.insert(names.end(), k_odd_names.begin(), k_odd_names.end());
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const std::string name = sql::quote_identifier(names[i]);
+    const std::string parent =
+        sql::quote_identifier(i >= static_cast<std::size_t>(k_small_tables)
+                                  ? small_name(0)
+                                  : small_name(i == 0 ? k_small_tables - 1 : static_cast<int>(i) - 1));
+    std::string create = fmt::format(
+        "CREATE TABLE {} (id INT NOT NULL PRIMARY KEY, parent_id INT, code CHAR(6) NOT NULL, self_id INT, "
+        "note VARCHAR(40), UNIQUE KEY uq_code (code), KEY ix_parent (parent_id), "
+        "CONSTRAINT {} FOREIGN KEY (parent_id) REFERENCES {} (id) ON DELETE SET NULL",
+        name, sql::quote_identifier(fmt::format("fk_{}", i)), parent);
+    if (i % 10 == 3) {
+      create += fmt::format(", KEY ix_self (self_id), CONSTRAINT {} FOREIGN KEY (self_id) REFERENCES {} (id)",
+                            sql::quote_identifier(fmt::format("fk_self_{}", i)), name);
+    }
+    statements.push_back(create + ") ENGINE=InnoDB");
+    std::string insert = fmt::format("INSERT INTO {} VALUES ", name);
+    for (int r = 1; r <= 5 + static_cast<int>(i % 7); ++r) {
+      insert += fmt::format("{}({}, {}, 'c{:05}', {}, {})", r == 1 ? "" : ", ", r, r, r * 7 + static_cast<int>(i),
+                            r > 1 && i % 10 == 3 ? std::to_string(r - 1) : "NULL",
+                            r % 3 == 0 ? "NULL" : sql::quote_string("note é " + std::to_string(r)));
+    }
+    statements.push_back(insert);
+  }
+  // Tables without foreign keys: their keys go back into their CREATE TABLE.
+  for (int i = 0; i < k_keyed_tables; ++i) {
+    statements.push_back(
+        fmt::format("CREATE TABLE k{:03} (id INT NOT NULL PRIMARY KEY, code CHAR(6) NOT NULL, at DATETIME, n INT, "
+                    "UNIQUE KEY uq_code (code), KEY ix_at_n (at, n), KEY ix_n (n)) ENGINE=InnoDB",
+                    i));
+    statements.push_back(
+        fmt::format("INSERT INTO k{:03} VALUES (1, 'a{}', '2024-01-01 10:00:00', 3), (2, 'b', NULL, "
+                    "NULL), (3, 'c', '2024-02-29 23:59:59', 3)",
+                    i, i));
+  }
+  statements.push_back(
+      "CREATE TABLE big (id INT NOT NULL PRIMARY KEY, a_id INT, b_id INT, payload VARCHAR(200) NOT NULL, "
+      "KEY ix_a (a_id), KEY ix_b_payload (b_id, payload(20)), "
+      "CONSTRAINT fk_big_a FOREIGN KEY (a_id) REFERENCES t000 (id), "
+      "CONSTRAINT fk_big_b FOREIGN KEY (b_id) REFERENCES t119 (id) ON UPDATE CASCADE) ENGINE=InnoDB");
+  statements.push_back(
+      "INSERT INTO big SELECT seq, 1 + seq % 5, IF(seq % 4 = 0, NULL, 1 + seq % 5), REPEAT(CONCAT('ligne ', seq, ' "
+      "'), 8) FROM seq_1_to_12000");
+  statements.push_back("CREATE TRIGGER tr_t060 BEFORE INSERT ON t060 FOR EACH ROW SET NEW.note = UPPER(NEW.note)");
+  statements.push_back("CREATE VIEW v_big AS SELECT a_id, COUNT(*) AS n FROM big GROUP BY a_id");
+  statements.push_back("SET SESSION foreign_key_checks = 1");
+  return statements;
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(RestoreSideBySide, ManySmallTablesWithForeignKeysAcrossThemComeBackAsTheStockClientLoadsThem) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  ScratchDatabase source(server, "sbs_src");
+  auto connection = connect(server, source.name());
+  for (const auto& statement : many_tables()) {
+    connection->execute(statement);
+  }
+  const Fingerprint expected = fingerprint_database(*connection, source.name());
+  TempDir work;
+  const fs::path backups = work.path() / "backups";
+  const fs::path file = backup_of(server, source.name(), backups);
+
+  ScratchDatabase by_client(server, "sbs_client");
+  const auto client = load_file(server, by_client.name(), file);
+  ASSERT_EQ(client.exit_code, 0) << client.err;
+  auto client_connection = connect(server, by_client.name());
+  expect_same_fingerprint(expected, fingerprint_database(*client_connection, by_client.name()));
+
+  for (const char* threads : {"1", "2", "16"}) {
+    SCOPED_TRACE(fmt::format("--threads {}", threads));
+    ScratchDatabase by_ifnbackup(server, "sbs_ifn");
+    fs::remove(backups / "restore.log");
+    const auto restored = restore_cli(server, source.name(), backups,
+                                      {"--yes", "--threads", threads, "--into", by_ifnbackup.name(), file.string()});
+    ASSERT_EQ(restored.exit_code, 0) << restored.err;
+    auto restored_connection = connect(server, by_ifnbackup.name());
+    expect_same_fingerprint(expected, fingerprint_database(*restored_connection, by_ifnbackup.name()));
+    // The paths taken: every small table whole (and the view's placeholder, DROP TABLE IF EXISTS
+    // `v_big`), those without foreign keys with their keys in their CREATE TABLE; the big one spread.
+    const std::string log = read_text(backups / "restore.log");
+    const std::string small = fmt::format(
+        "{} small tables loaded whole ({} with their keys in their CREATE TABLE), "
+        "1 bigger ones spread over the connections",
+        k_small_tables + k_odd_names.size() + k_keyed_tables + 1, k_keyed_tables);
+    EXPECT_NE(log.find(small), std::string::npos) << log;
+    // The constraints hold, not only print: a row referencing nothing is refused, an action runs.
+    const auto refused = restored_connection->run_statement("INSERT INTO t050 VALUES (99, 77, 'zz', NULL, NULL)");
+    EXPECT_EQ(refused.error_number, 1452u) << refused.error;
+    restored_connection->execute("DELETE FROM t010 WHERE id = 1");
+    EXPECT_EQ(restored_connection->query_value("SELECT COUNT(*) FROM t011 WHERE parent_id IS NULL").value_or(""), "1");
+  }
+}
+
+// The parent of one small table, in another database, changed since the backup (its key is now text):
+// the CREATE TABLE carrying that table's constraint fails in the middle of a turn of small tables, some
+// of which loaded before it on the same connection, others beside it; the restore is rolled back.
+TEST(RestoreSideBySide, AFailureInATurnOfSmallTablesRollsTheRestoreBack) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  ScratchDatabase other(server, "sbs_rb_other");
+  ScratchDatabase database(server, "sbs_rb");
+  const std::string parent = sql::quote_identifier(other.name()) + ".`ref`";
+  auto connection = connect(server, database.name());
+  connection->execute("CREATE TABLE " + parent + " (id INT NOT NULL PRIMARY KEY) ENGINE=InnoDB");
+  connection->execute("INSERT INTO " + parent + " VALUES (1), (2)");
+  for (int i = 0; i < 60; ++i) {
+    connection->execute(
+        fmt::format("CREATE TABLE {} (id INT NOT NULL PRIMARY KEY, n INT, KEY ix_n (n)) ENGINE=InnoDB", small_name(i)));
+    connection->execute(fmt::format("INSERT INTO {} VALUES (1, {}), (2, 2)", small_name(i), i));
+  }
+  connection->execute(
+      "CREATE TABLE t030_items (id INT NOT NULL PRIMARY KEY, ref_id INT, KEY ix_ref (ref_id), "
+      "CONSTRAINT fk_items_ref FOREIGN KEY (ref_id) REFERENCES " +
+      parent + " (id)) ENGINE=InnoDB");
+  connection->execute("INSERT INTO t030_items VALUES (1, 1), (2, 2)");
+  TempDir work;
+  const fs::path backups = work.path() / "backups";
+  const fs::path file = backup_of(server, database.name(), backups);
+
+  // Since the backup: rows changed, a table dropped, the constraint gone and the parent's key made text.
+  for (const std::string& statement : std::vector<std::string>{
+           "UPDATE t010 SET n = 1000", "DROP TABLE t020", "ALTER TABLE t030_items DROP FOREIGN KEY fk_items_ref",
+           "SET SESSION foreign_key_checks = 0", "DROP TABLE " + parent,
+           "CREATE TABLE " + parent + " (id VARCHAR(10) NOT NULL PRIMARY KEY) ENGINE=InnoDB",
+           "SET SESSION foreign_key_checks = 1"}) {
+    connection->execute(statement);
+  }
+  const Fingerprint before = fingerprint_database(*connection, database.name());
+
+  const auto result = restore_cli(server, database.name(), backups, {"--yes", "--threads", "2", file.string()});
+  EXPECT_EQ(result.exit_code, static_cast<int>(ErrorCode::restore_rolled_back)) << result.err;
+  EXPECT_NE(result.err.find("rolled back"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("TABLE `t030_items`"), std::string::npos) << "the failing statement is named:\n"
+                                                                      << result.err;
+  expect_same_fingerprint(before, fingerprint_database(*connection, database.name()));
+}
+
+// The proof of many tables in few round trips (issue 20): several SELECTs sent at once, each result read
+// in its order; multi-statements off again after, whatever happened.
+TEST(RestoreSideBySide, SeveralSelectsInOneRoundTripAreEachReadInOrder) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  auto connection = connect(server, "");
+  std::vector<std::string> seen;
+  connection->stream_several("SELECT 1, 'a'; SELECT 2 UNION ALL SELECT 3; SELECT 'x' FROM DUAL WHERE 0; SELECT 4",
+                             [&](std::size_t index, db::ResultStream& stream) {
+                               db::RowView row;
+                               while (stream.next(row)) {
+                                 seen.push_back(fmt::format("{}:{}", index, row.at(0)));
+                                 if (index == 3) {
+                                   return;  // the rest of a result left unread is skipped
+                                 }
+                               }
+                             });
+  EXPECT_EQ(seen, (std::vector<std::string>{"0:1", "1:2", "1:3", "3:4"}));
+  const auto two = connection->run_statement("SELECT 1; SELECT 2");
+  EXPECT_FALSE(two.ok) << "multi-statements are off again";
+  EXPECT_EQ(two.error_number, 1064u) << two.error;
+  EXPECT_THROW(connection->stream_several("SELECT 1; SELECT * FROM no_such_database.no_such_table",
+                                          [](std::size_t, db::ResultStream&) {}),
+               Error);
+  EXPECT_FALSE(connection->run_statement("SELECT 1; SELECT 2").ok) << "off again after a failure too";
+  EXPECT_EQ(connection->query_value("SELECT 7"), "7");
+}
+
+// The checks of many small tables read together, and a big one alone: each verdict is its own table's,
+// a changed row found in the middle of a batch, a changed count without the proof.
+TEST(RestoreSideBySide, TheChecksOfManyTablesJudgeEachTableAlone) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  ScratchDatabase database(server, "sbs_proof");
+  auto connection = connect(server, database.name());
+  std::vector<TableCount> expected;
+  for (int i = 0; i < 150; ++i) {
+    const std::string name = small_name(i);
+    connection->execute(fmt::format("CREATE TABLE {} (id INT PRIMARY KEY, v VARCHAR(20), f FLOAT)", name));
+    connection->execute(
+        fmt::format("INSERT INTO {} VALUES (1, 'un', 1.5), (2, NULL, {}), (3, 'trois é', NULL)", name, i));
+  }
+  connection->execute("CREATE TABLE zbig (id INT PRIMARY KEY, v VARCHAR(40))");
+  connection->execute("INSERT INTO zbig SELECT seq, MD5(seq) FROM seq_1_to_3000");
+  connection->execute("CREATE TABLE zempty (id INT PRIMARY KEY)");
+  auto reader = connect(server, database.name());
+  proof::set_reading_session(*reader);
+  for (const auto& row : connection->query("SHOW TABLES").rows) {
+    const auto digest = proof::digest_table(*reader, database.name(), row[0].value_or(""));
+    expected.push_back(TableCount{row[0].value_or(""), digest.rows(), digest.hex()});
+  }
+  connection->execute("UPDATE t077 SET v = 'deux' WHERE id = 2");
+  connection->execute("DELETE FROM t140 WHERE id = 3");
+  restore::ProofSettings proving;
+  proving.source_server = connection->server().version;  // same server: a FLOAT column is provable
+  const auto checks =
+      restore::check_tables(connection_options(server, database.name()), database.name(), expected, proving);
+  ASSERT_EQ(checks.size(), expected.size());
+  for (std::size_t i = 0; i < checks.size(); ++i) {
+    SCOPED_TRACE(checks[i].table);
+    EXPECT_EQ(checks[i].table, expected[i].name);
+    const bool changed = checks[i].table == "t077" || checks[i].table == "t140";
+    EXPECT_EQ(checks[i].proof, changed ? ProofVerdict::different : ProofVerdict::identical);
+    EXPECT_EQ(checks[i].actual, checks[i].table == "t140" ? 2u : expected[i].rows);
+  }
+  restore::ProofSettings counts_only;
+  counts_only.prove = false;
+  const auto counted =
+      restore::check_tables(connection_options(server, database.name()), database.name(), expected, counts_only);
+  ASSERT_EQ(counted.size(), expected.size());
+  for (std::size_t i = 0; i < counted.size(); ++i) {
+    SCOPED_TRACE(counted[i].table);
+    EXPECT_EQ(counted[i].proof, ProofVerdict::skipped);
+    EXPECT_EQ(counted[i].actual, counted[i].table == "t140" ? 2u : expected[i].rows);
+  }
+}
+
+}  // namespace
+}  // namespace ifnbackup::test
