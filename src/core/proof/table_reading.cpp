@@ -92,6 +92,11 @@ RowDigest digest_table(db::Connection& connection, const std::string& database, 
     return digest;
   }
   auto stream = connection.stream(table_select(columns, database, table));
+  return digest_rows(stream);
+}
+
+RowDigest digest_rows(db::ResultStream& stream) {
+  RowDigest digest;
   const auto& fields = stream.fields();
   std::string encoded;
   db::RowView row;

@@ -42,4 +42,7 @@ void append_row(std::string& out, const std::vector<db::FieldInfo>& fields, cons
 // Reads the table as the dumper does and returns its digest (rows() counts them).
 RowDigest digest_table(db::Connection& connection, const std::string& database, const std::string& table);
 
+// The same of a stream of table_select's result.
+RowDigest digest_rows(db::ResultStream& stream);
+
 }  // namespace ifnbackup::proof
