@@ -6,6 +6,7 @@
 #include "cli.hpp"
 #include "ifnbackup/doctor.hpp"
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/offsite.hpp"
 #include "ifnbackup/printable.hpp"
 
 namespace ifnbackup::cli {
@@ -37,7 +38,12 @@ int doctor(const GlobalSettings& settings) {
       options.config_file = "/etc/ifnbackup.conf";
     }
   }
-  const auto report = run_doctor(options);
+  auto report = run_doctor(options);
+  if (settings.offsite.enabled()) {
+    for (auto& finding : check_offsite_access(make_offsite_options(settings))) {
+      report.findings.push_back(std::move(finding));
+    }
+  }
   std::size_t warnings = 0;
   for (const auto& finding : report.findings) {
     warnings += finding.status == DoctorStatus::warning ? 1 : 0;
@@ -71,6 +77,8 @@ Command add_doctor_command(CLI::App& app, GlobalSettings& settings) {
       "the user that runs the backups); the backup folder is not on the filesystem of a\n"
       "local server's datadir; the account holds SELECT, SHOW VIEW, TRIGGER, EVENT (required) and\n"
       "LOCK TABLES, RELOAD, PROCESS, BINLOG MONITOR or REPLICATION CLIENT (optional: it says why).\n"
+      "With --offsite: the S3 credentials are found (and their file private), the endpoint answers, the\n"
+      "credentials and the clock are accepted, the bucket exists and the key may list the prefix.\n"
       "Each problem comes with the command that fixes it. -q prints only the warnings.\n"
       "Exit status: 0 when nothing needs fixing (notes allowed), 17 when there is a warning.");
   command.action = [&settings]() { return doctor(settings); };

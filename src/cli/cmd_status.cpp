@@ -6,6 +6,7 @@
 #include "cli.hpp"
 #include "format.hpp"
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/i18n.hpp"
 #include "ifnbackup/json.hpp"
 #include "ifnbackup/printable.hpp"
 #include "ifnbackup/status.hpp"
@@ -112,6 +113,36 @@ void write_json(const MonitoringSituation& s, const std::vector<HistoryDay>& his
         .end_object();
   }
   json.end_array();
+  json.key("offsite");
+  const auto offsite = s.newest_offsite(now);
+  const RunRecord* upload = s.last_offsite_upload();
+  if (offsite || upload != nullptr) {
+    json.begin_object().key("newest");
+    if (offsite) {
+      json.begin_object()
+          .field("name", offsite->name)
+          .field("age_seconds", seconds_between(offsite->taken, now))
+          .field("seen_by", offsite->run->command)
+          .field("seen_at", format_iso8601(offsite->run->end))
+          .end_object();
+    } else {
+      json.null();
+    }
+    json.key("last_upload");
+    if (upload != nullptr) {
+      json.begin_object()
+          .field("command", upload->command)
+          .field("end", format_iso8601(upload->end))
+          .field("result", upload->offsite)
+          .field("message", upload->offsite_message)
+          .end_object();
+    } else {
+      json.null();
+    }
+    json.field("source", "journal").end_object();
+  } else {
+    json.null();
+  }
   json.field("journal_skipped_lines", static_cast<std::uint64_t>(s.journal_skipped_lines));
   json.end_object();
   std::cout << json.str() << "\n";
@@ -144,7 +175,30 @@ std::string chart(const std::vector<HistoryDay>& history) {
   return out;
 }
 
-void write_text(const MonitoringSituation& s, const std::vector<HistoryDay>& history, Clock::time_point now) {
+// The offsite copy as the journal knows it: no network call (list --offsite asks the bucket).
+std::string offsite_text(const MonitoringSituation& s, Clock::time_point now, bool configured) {
+  const auto offsite = s.newest_offsite(now);
+  const RunRecord* upload = s.last_offsite_upload();
+  if (!configured && !offsite && upload == nullptr) {
+    return {};
+  }
+  std::string out;
+  if (offsite) {
+    out += trf("Offsite copy      {}\n                  {} old, seen by {} on {} (journal)\n", offsite->name,
+               human_age(std::chrono::seconds(seconds_between(offsite->taken, now))), offsite->run->command,
+               local_time(offsite->run->end));
+  } else {
+    out += tr("Offsite copy      none in the journal (run: ifnbackup push)\n");
+  }
+  if (upload != nullptr) {
+    out += trf("Last upload       {} {} ({}): {}\n", upload->offsite == "ok" ? tr("ok") : tr("FAILED"),
+               local_time(upload->end), upload->command, upload->offsite_message);
+  }
+  return out;
+}
+
+void write_text(const MonitoringSituation& s, const std::vector<HistoryDay>& history, Clock::time_point now,
+                bool offsite_configured) {
   std::string out = fmt::format("Backup folder     {}\n", s.backup_dir.string());
   if (!s.folder_readable) {
     out += fmt::format("                  {}\n", s.folder_problem);
@@ -165,6 +219,7 @@ void write_text(const MonitoringSituation& s, const std::vector<HistoryDay>& his
     out += fmt::format("Free space        {} of {} ({:.1f} %)\n", human_size(s.space->free_bytes),
                        human_size(s.space->total_bytes), s.space->free_percent());
   }
+  out += offsite_text(s, now, offsite_configured);
   out += "Last runs\n";
   for (const char* command : k_status_commands) {
     const RunRecord* run = s.last_run(command);
@@ -192,7 +247,7 @@ int show_status(const GlobalSettings& settings) {
   if (settings.json) {
     write_json(situation, history, now);
   } else {
-    write_text(situation, history, now);
+    write_text(situation, history, now, settings.offsite.enabled());
   }
   if (!situation.folder_readable) {
     throw Error(ErrorCode::not_found, situation.folder_problem, "check --backup-dir");
