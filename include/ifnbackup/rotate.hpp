@@ -43,7 +43,8 @@ RotateResult run_rotate(const RotateOptions& options);
 // without it was not uploaded by ifnbackup and is never removed, whatever its name; so are other keys,
 // keys in sub-folders of the prefix and safety snapshots. The two objects of one backup (plain and
 // encrypted) are one backup to the policy, removed or kept together. Good (counted in the floor): a HEAD
-// finds our header and the listed size. Days come from the name, as for local files. The policy is
+// finds our header and the listed size. A backup whose HEAD size differs from the listing is neither
+// counted in the floor nor removed (no fact to decide on). Days come from the name, as for local files. The policy is
 // apply_retention's, with the offsite retention days: the same floor of min_keep good backups.
 //
 // Never from one listing: when something is to go, the bucket is listed again and the floor's objects

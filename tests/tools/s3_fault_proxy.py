@@ -6,6 +6,7 @@ tests: requests go through unchanged (Host header included, so Signature V4 stil
   --fail-delete       every DELETE gets 500 InternalError (a storage failing; retried, then given up)
   --shrink-after N    listings after the Nth lose the <Contents> of keys matching --shrink-match
                       (a storage answering with part of the bucket)
+  --head-size-zero    HEAD answers say Content-Length: 0 (a storage or gateway that lies about sizes)
 
 Usage: s3_fault_proxy.py --upstream http://127.0.0.1:PORT --port-file FILE [faults]
 Prints nothing; writes the port it listens on to FILE once listening.
@@ -31,6 +32,7 @@ def main():
     parser.add_argument("--fail-delete", action="store_true")
     parser.add_argument("--shrink-after", type=int, default=-1)
     parser.add_argument("--shrink-match", default="")
+    parser.add_argument("--head-size-zero", action="store_true")
     args = parser.parse_args()
     upstream = urllib.parse.urlparse(args.upstream)
     state = {"lists": 0}
@@ -42,11 +44,11 @@ def main():
         def log_message(self, *unused):
             pass
 
-        def answer(self, status, body, headers=()):
+        def answer(self, status, body, headers=(), length=None):
             self.send_response(status)
             for name, value in headers:
                 self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Content-Length", str(len(body) if length is None else length))
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(body)
@@ -75,7 +77,10 @@ def main():
                                   flags=re.S)
             out = [(n, v) for n, v in response.getheaders()
                    if n.lower() not in ("content-length", "transfer-encoding", "connection")]
-            self.answer(response.status, data, out)
+            length = None
+            if self.command == "HEAD":  # no body: the upstream's length is the object's size
+                length = "0" if args.head_size_zero else response.getheader("Content-Length", "0")
+            self.answer(response.status, data, out, length)
             connection.close()
 
         do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = forward

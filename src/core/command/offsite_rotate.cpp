@@ -34,9 +34,8 @@ std::optional<std::string> backup_of(std::string_view object, std::string_view p
 }
 
 bool is_our_sha256(const std::string& text) {
-  return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
+  return text.size() == 64 &&
+         std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 // One backup in the bucket: its objects as listed and what their HEAD said.
@@ -162,8 +161,13 @@ OffsiteRotateResult rotate_offsite(const OffsiteRotateOptions& options) {
       backup.objects.push_back(object.name);
     }
     backup.decision = std::move(decision);
-    if (!held.good && !backup.decision.remove) {
-      backup.decision.reason += "; its HEAD did not match the listing: not counted in the floor";
+    if (!held.good) {
+      // The storage contradicts itself about this object: no fact to decide on, so it is neither counted
+      // in the floor nor removed (a gateway lying about sizes must not turn every old backup into "unknown,
+      // past retention: remove").
+      backup.decision.remove = false;
+      backup.decision.reason =
+          "its HEAD size differs from the listing's: not counted in the floor, never removed on such an answer";
     }
     if (result.newest_good.empty() && backup.good && !dated_in_future(backup.decision.entry.timestamp, now)) {
       result.newest_good = backup.decision.entry.name;

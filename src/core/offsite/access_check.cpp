@@ -61,11 +61,12 @@ std::vector<DoctorFinding> check_offsite_access(const OffsiteOptions& given) {
     const std::string keys = offsite::xml_text(answer.body, "KeyCount");
     const bool more = offsite::xml_text(answer.body, "IsTruncated") == "true";
     findings.push_back(finding("offsite endpoint", DoctorStatus::ok, trf("{} answers", client->where())));
-    findings.push_back(finding("offsite login", DoctorStatus::ok, tr("the storage accepts the credentials and the clock")));
+    findings.push_back(
+        finding("offsite login", DoctorStatus::ok, tr("the storage accepts the credentials and the clock")));
     findings.push_back(finding("offsite bucket", DoctorStatus::ok, trf("bucket {} exists", location.bucket)));
-    findings.push_back(finding("offsite listing", DoctorStatus::ok,
-                               trf("the key may list {} ({}{} key(s) there)", url, keys.empty() ? "?" : keys,
-                                   more ? "+" : "")));
+    findings.push_back(
+        finding("offsite listing", DoctorStatus::ok,
+                trf("the key may list {} ({}{} key(s) there)", url, keys.empty() ? "?" : keys, more ? "+" : "")));
     return findings;
   } catch (const Error& error) {
     if (error.code() == ErrorCode::interrupted) {
@@ -82,14 +83,15 @@ std::vector<DoctorFinding> check_offsite_access(const OffsiteOptions& given) {
     if (code == "RequestTimeTooSkewed") {
       findings.push_back(finding("offsite clock", DoctorStatus::warning, message, error.hint()));
       findings.push_back(not_checked("offsite bucket", tr("the storage refused the request for the clock")));
-    } else if (is_one_of(code, {"SignatureDoesNotMatch", "InvalidAccessKeyId", "InvalidToken", "ExpiredToken",
-                                "HTTP 403"})) {
+    } else if (is_one_of(code,
+                         {"SignatureDoesNotMatch", "InvalidAccessKeyId", "InvalidToken", "ExpiredToken", "HTTP 403"})) {
       findings.push_back(finding("offsite login", DoctorStatus::warning, message, error.hint()));
       findings.push_back(not_checked("offsite bucket", tr("the credentials were refused")));
     } else if (code == "NoSuchBucket" || code == "HTTP 404") {
       findings.push_back(finding("offsite bucket", DoctorStatus::warning, message, error.hint()));
     } else if (code == "AccessDenied") {
-      findings.push_back(finding("offsite login", DoctorStatus::ok, tr("the storage accepts the credentials and the clock")));
+      findings.push_back(
+          finding("offsite login", DoctorStatus::ok, tr("the storage accepts the credentials and the clock")));
       findings.push_back(finding("offsite listing", DoctorStatus::warning, message, error.hint()));
     } else {
       findings.push_back(finding("offsite bucket", DoctorStatus::warning, message, error.hint()));
