@@ -3,7 +3,7 @@
 # by an independent client (/usr/bin/aws, rclone) with our SHA-256 header or without it. Only old objects
 # of ours go (plain and .age), foreign keys, objects named like ours without our header, other prefixes,
 # sub-folders and safety snapshots stay; the floor holds when every backup is old; more than 1000 objects
-# (paging); a key that may not delete (exit 22, the folder's rotation kept); a listing that shrinks
+# (paging: ours on both pages); a key that may not delete (exit 22, the folder's rotation kept); a listing that shrinks
 # between the two readings (nothing removed); the clock off (nothing removed); two rotations at once.
 set -uo pipefail
 # shellcheck source=tests/cli/lib.sh
@@ -211,21 +211,25 @@ check "each concurrent rotation ends in 0 or 22 (exit ${e1} ${e2})" bash -c "[[ 
 expect_eq "after two concurrent rotations, exactly the 3 newest stay" \
     "$(printf 'conc/%s\n' "${conc[0]}" "${conc[1]}" "${conc[2]}" | sort)" "$(keys_under conc/)"
 
-# --- more than 1000 objects of ours: the newest are on the second page of the listing
+# --- more than 1000 objects: three old backups of ours on the first page of the listing, 1000 other keys
+# sorting between them and three newer backups of ours on the second page. Without paging, the floor
+# would be counted on the first page (its old backups kept, the newer ones never seen).
 if command -v rclone >/dev/null 2>&1; then
     mkdir -p "${CLI_WORK}/many"
-    base=$(date -d '-40 days' +%s)
-    for i in $(seq 0 1004); do
-        cp "${payload}" "${CLI_WORK}/many/ifn_connect_backup_$(date -d "@$((base + i * 60))" +%Y%m%d_%H%M%S).sql.gz"
-    done
-    run rclone --config "${IFNBACKUP_TEST_S3_RCLONE_CONFIG}" copy --transfers 16 \
-        --header-upload "x-amz-meta-ifnbackup-sha256: ${sha}" "${CLI_WORK}/many" "s3test:${bucket}/many"
-    expect_exit "1005 objects of ours written by rclone" 0
-    expect_eq "1005 objects there" 1005 "$(keys_under many/ | wc -l)"
+    first_page=() second_page=()
+    for d in 45 44 43; do first_page+=("$(name_days_ago "${d}")"); done
+    for d in 42 41 40; do second_page+=("$(name_days_ago "${d}")"); done
+    between="ifn_connect_backup_$(date -d '-43 days' +%Y%m%d)_235959"
+    for i in $(seq -w 1 1000); do : >"${CLI_WORK}/many/${between}.note${i}"; done
+    run rclone --config "${IFNBACKUP_TEST_S3_RCLONE_CONFIG}" copy --transfers 16 "${CLI_WORK}/many" "s3test:${bucket}/many"
+    expect_exit "1000 other keys written by rclone" 0
+    for n in "${first_page[@]}" "${second_page[@]}"; do put "many/${n}"; done
+    expect_eq "1006 objects there" 1006 "$(keys_under many/ | wc -l)"
     run ifn --offsite "s3://${bucket}/many" --min-keep 2 --retention-days 7 rotate
-    expect_exit "rotate over 1005 objects" 0
-    newest_two=$(find "${CLI_WORK}/many" -type f -printf 'many/%f\n' | sort | tail -n2)
-    expect_eq "the 2 newest (second page) stay, every other removed" "${newest_two}" "$(keys_under many/)"
+    expect_exit "rotate over 1006 objects" 0
+    expect_eq "the 2 newest (second page) stay, the other backups of ours go, the 1000 other keys stay" \
+        "$( (printf 'many/%s\n' "${second_page[0]}" "${second_page[1]}"; find "${CLI_WORK}/many" -type f -printf 'many/%f\n') | sort)" \
+        "$(keys_under many/)"
 else
     fail "rclone is not installed (scripts/install-deps installs it)"
 fi

@@ -47,15 +47,18 @@ CONF
     unset AWS_SESSION_TOKEN AWS_PROFILE AWS_REGION AWS_DEFAULT_REGION
     export AWS_ACCESS_KEY_ID=${IFNBACKUP_TEST_S3_ACCESS_KEY} AWS_SECRET_ACCESS_KEY=${IFNBACKUP_TEST_S3_SECRET_KEY}
     export AWS_SHARED_CREDENTIALS_FILE="${CLI_WORK}/no-such-credentials"
-    # The operator's aws and mariadb, configured for this bucket and this server.
+    # The operator's aws and mariadb, configured for this bucket and this server (the test's own sql
+    # helper gives its --defaults-file first: passed through as it is).
     mkdir -p "${CLI_WORK}/bin"
-    printf '#!/bin/sh
-exec /usr/bin/aws --endpoint-url %s "$@"
-' "${IFNBACKUP_TEST_S3_ENDPOINT}" >"${CLI_WORK}/bin/aws"
-    printf '#!/bin/sh
-exec %s --defaults-file=%s "$@"
-' "$(command -v mariadb)" "${IFNBACKUP_TEST_DEFAULTS_FILE}" \
-        >"${CLI_WORK}/bin/mariadb"
+    cat >"${CLI_WORK}/bin/aws" <<WRAPPER
+#!/bin/sh
+exec /usr/bin/aws --endpoint-url ${IFNBACKUP_TEST_S3_ENDPOINT} "\$@"
+WRAPPER
+    cat >"${CLI_WORK}/bin/mariadb" <<WRAPPER
+#!/bin/sh
+case "\$1" in --defaults*|--no-defaults) exec $(command -v mariadb) "\$@" ;; esac
+exec $(command -v mariadb) --defaults-file=${IFNBACKUP_TEST_DEFAULTS_FILE} "\$@"
+WRAPPER
     chmod +x "${CLI_WORK}/bin/aws" "${CLI_WORK}/bin/mariadb"
 elif [[ "${CI:-}" == "true" ]]; then
     fail "the private S3 server did not start: section 11 cannot run" "$(cat "${CLI_WORK}/s3.log" 2>/dev/null)"
@@ -141,8 +144,12 @@ if ((offsite == 1)); then
     expect_contains "section 11: doctor checked the bucket" "offsite listing" "${all_out}"
     expect_not_contains "section 11: ... and found nothing wrong with it" "WARNING  offsite" "${all_out}"
     expect_contains "section 11: list --offsite shows our copies with their SHA-256" "backup(s) of ours" "${all_out}"
-    expect_contains "section 11: rotate --dry-run judged the bucket too" "offsite s3://ifn-connect-backups/ifn_connect/" \
-        "${all_out}"
+    if ((french == 1)); then
+        judged="stockage externe s3://ifn-connect-backups/ifn_connect/"
+    else
+        judged="offsite s3://ifn-connect-backups/ifn_connect/"
+    fi
+    expect_contains "section 11: rotate --dry-run judged the bucket too" "${judged}" "${all_out}"
     objects=$(/usr/bin/aws --endpoint-url "${IFNBACKUP_TEST_S3_ENDPOINT}" s3 ls \
         "s3://ifn-connect-backups/ifn_connect/" 2>/dev/null | grep -c 'ifn_connect_backup_.*\.sql\.gz$')
     check "section 11: the bucket holds every backup (${objects}) as the independent client lists it" \
