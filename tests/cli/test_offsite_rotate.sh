@@ -228,7 +228,7 @@ if command -v rclone >/dev/null 2>&1; then
     run ifn --offsite "s3://${bucket}/many" --min-keep 2 --retention-days 7 rotate
     expect_exit "rotate over 1006 objects" 0
     expect_eq "the 2 newest (second page) stay, the other backups of ours go, the 1000 other keys stay" \
-        "$( (printf 'many/%s\n' "${second_page[0]}" "${second_page[1]}"; find "${CLI_WORK}/many" -type f -printf 'many/%f\n') | sort)" \
+        "$( (printf 'many/%s\n' "${second_page[1]}" "${second_page[2]}"; find "${CLI_WORK}/many" -type f -printf 'many/%f\n') | sort)" \
         "$(keys_under many/)"
 else
     fail "rclone is not installed (scripts/install-deps installs it)"
