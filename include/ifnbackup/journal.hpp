@@ -36,9 +36,13 @@ struct RunRecord {
   // backup lines only: dumps started again after a schema change under the dump (BackupResult::retries).
   std::uint64_t retries = 0;
   // backup and push with --offsite: "ok" or "failed" (empty: no offsite copy asked), and what was sent
-  // where, or why it failed.
+  // where, or why it failed; rotate with --offsite: the offsite rotation's result.
   std::string offsite;
   std::string offsite_message;
+  // The newest backup this run saw in the bucket with our SHA-256 header (empty: none seen): backup,
+  // the file it uploaded and checked by HEAD; push, the newest file sent or found there; rotate with
+  // --offsite, the newest good backup it listed. status and check date the offsite copy by it.
+  std::string offsite_file;
 
   bool ok() const { return exit_code == 0; }
 };

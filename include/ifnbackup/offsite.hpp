@@ -19,6 +19,8 @@
 #include <string_view>
 #include <vector>
 
+#include "ifnbackup/doctor.hpp"
+
 namespace ifnbackup {
 
 inline constexpr std::uint64_t k_mib = 1024 * 1024;
@@ -116,6 +118,9 @@ std::vector<OffsiteObject> list_offsite(const OffsiteOptions& options,
 // One object's size and our header; nullopt when there is no such object. Throws Error(offsite).
 std::optional<OffsiteObject> head_offsite(const OffsiteOptions& options, std::string_view name);
 
+// Removes <prefix><name> (one DELETE; S3 says 204 whether or not it was there). Throws Error(offsite).
+void delete_offsite(const OffsiteOptions& options, std::string_view name);
+
 struct DownloadResult {
   std::filesystem::path file;  // <dir>/<name>
   std::uint64_t bytes = 0;
@@ -130,5 +135,12 @@ struct DownloadResult {
 // Error(io), Error(corrupt) when the bytes differ from the header.
 DownloadResult download_from_offsite(const OffsiteOptions& options, std::string_view name,
                                      const std::filesystem::path& dir);
+
+// doctor's checks of the offsite set-up, one finding each: the credentials (found, file private), then one
+// listing under the prefix (first page), which proves the endpoint answers, the credentials and the clock
+// are accepted, the bucket exists and the key may list it; a failure names the one that failed (the
+// clock's offset when the storage says it). Requests retried for at most 10 s. Never throws but for an
+// interruption.
+std::vector<DoctorFinding> check_offsite_access(const OffsiteOptions& options);
 
 }  // namespace ifnbackup

@@ -31,8 +31,17 @@ struct BackupSummary {
   std::string reason;  // why it is bad
 };
 
+// The newest offsite copy the journal knows (RunRecord::offsite_file of backup, push and rotate runs):
+// no network call, so status and check answer at once; `list --offsite` asks the bucket itself.
+struct OffsiteCopyKnown {
+  std::string name;                             // the object's name (NAME.sql.gz or NAME.sql.gz.age)
+  std::chrono::system_clock::time_point taken;  // the time in its name
+  const RunRecord* run = nullptr;               // the run that saw it
+};
+
 struct MonitoringSituation {
   std::filesystem::path backup_dir;
+  std::string prefix{k_default_backup_prefix};
   bool folder_readable = true;
   Text folder_problem;                 // why not readable (English for JSON, local for the terminal)
   std::vector<BackupSummary> backups;  // newest first; backups only (no safety snapshots)
@@ -47,6 +56,11 @@ struct MonitoringSituation {
   const RunRecord* last_successful_backup_run() const;
   const RunRecord* last_successful_run(std::string_view command) const;
   std::size_t verify_failures() const;  // backups whose last verification failed
+  // The newest copy of ours any run saw offsite (by the time in its name, never one dated in the future
+  // of now); nullopt when the journal records none.
+  std::optional<OffsiteCopyKnown> newest_offsite(std::chrono::system_clock::time_point now) const;
+  // The last backup or push that asked for an offsite copy (RunRecord::offsite "ok" or "failed").
+  const RunRecord* last_offsite_upload() const;
 };
 
 // Reads the folder, its state file and the journal in journal_dir. Never throws for a missing or
@@ -67,6 +81,10 @@ struct CheckThresholds {
   double min_free_percent = 10.0;
   // The weekly restore drill: WARNING when no successful drill is newer; zero: no drill alert at all.
   std::chrono::seconds drill_max_age = std::chrono::days(8);
+  // --offsite configured: WARNING when the newest offsite copy of the journal is older than this, when
+  // there is none, or when the last upload failed.
+  bool offsite = false;
+  std::chrono::seconds offsite_max_age = std::chrono::hours(26);
 };
 
 struct CheckAlert {

@@ -40,6 +40,7 @@ struct GlobalSettings {
   // else us-east-1 (make_offsite_options).
   OffsiteOptions offsite;
   unsigned s3_retry_seconds = 300;
+  int offsite_retention_days = -1;  // rotate: the bucket's retention; -1: retention.retention_days
 };
 
 // A subcommand's work, run once options are final; returns the exit code.

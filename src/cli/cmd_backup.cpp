@@ -48,6 +48,9 @@ Command add_backup_command(CLI::App& app, GlobalSettings& settings) {
       job.offsite_done = [&settings](const OffsiteCopy& copy) {
         settings.run.offsite = copy.outcome == OffsiteCopy::Outcome::sent ? "ok" : "failed";
         settings.run.offsite_message = copy.message;
+        if (copy.outcome == OffsiteCopy::Outcome::sent) {
+          settings.run.offsite_file = copy.name;
+        }
       };
     }
     run_backup_job(job);

@@ -20,6 +20,7 @@ struct CheckFlags {
   double max_age_hours = 25;
   double min_free_percent = 10;
   double drill_max_age_days = 8;
+  double offsite_max_age_hours = 26;
 };
 
 int run_check(const GlobalSettings& settings, const CheckFlags& flags) {
@@ -31,6 +32,9 @@ int run_check(const GlobalSettings& settings, const CheckFlags& flags) {
       flags.drill_max_age_days > 0
           ? std::max<std::int64_t>(1, static_cast<std::int64_t>(std::llround(flags.drill_max_age_days * 86400)))
           : 0);
+  thresholds.offsite = settings.offsite.enabled();
+  thresholds.offsite_max_age =
+      std::chrono::seconds(static_cast<std::int64_t>(std::llround(flags.offsite_max_age_hours * 3600)));
   std::optional<CheckStatus> status;
   try {
     // A file verified good weeks ago may have rotted since: verified again before it is relied on.
@@ -71,11 +75,18 @@ Command add_check_command(CLI::App& app, GlobalSettings& settings) {
                    "0: no drill alert")
       ->capture_default_str()
       ->check(number_in(0, 36500, "days"));
+  command.app
+      ->add_option("--offsite-max-age-hours", flags->offsite_max_age_hours,
+                   "With --offsite: WARNING when the newest offsite copy the journal knows is older, when there is "
+                   "none, or when the last upload failed")
+      ->capture_default_str()
+      ->check(number_in(0.01, 876000, "hours"));
   command.app->add_option("--metrics-file", settings.metrics_file,
                           "Also write the figures for Prometheus (node_exporter textfile collector, *.prom)");
   command.app->footer(
       "Prints one line 'IFNBACKUP OK - ...' with perfdata after '|'. Exit 0 OK, 1 WARNING, 2 CRITICAL,\n"
-      "3 UNKNOWN (folder missing or unreadable). Which alert is which: docs/monitoring.md.");
+      "3 UNKNOWN (folder missing or unreadable). Which alert is which: docs/monitoring.md.\n"
+      "The offsite alerts read the journal (no network call): 'list --offsite' asks the bucket.");
   command.action = [&settings, flags]() { return run_check(settings, *flags); };
   return command;
 }

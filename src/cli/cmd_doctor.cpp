@@ -7,6 +7,7 @@
 #include "cli.hpp"
 #include "ifnbackup/doctor.hpp"
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/offsite.hpp"
 #include "ifnbackup/printable.hpp"
 #include "status_line.hpp"
 
@@ -46,7 +47,12 @@ int doctor(const GlobalSettings& settings) {
       options.config_file = "/etc/ifnbackup.conf";
     }
   }
-  const auto report = run_doctor(options);
+  auto report = run_doctor(options);
+  if (settings.offsite.enabled()) {
+    for (auto& finding : check_offsite_access(make_offsite_options(settings))) {
+      report.findings.push_back(std::move(finding));
+    }
+  }
   // The columns as wide as their longest word in the operator's language (ATTENTION, "changements de
   // schéma"), at least the English widths.
   std::size_t status_width = 8;
@@ -89,6 +95,8 @@ Command add_doctor_command(CLI::App& app, GlobalSettings& settings) {
       "the user that runs the backups); the backup folder is not on the filesystem of a\n"
       "local server's datadir; the account holds SELECT, SHOW VIEW, TRIGGER, EVENT (required) and\n"
       "LOCK TABLES, RELOAD, PROCESS, BINLOG MONITOR or REPLICATION CLIENT (optional: it says why).\n"
+      "With --offsite: the S3 credentials are found (and their file private), the endpoint answers, the\n"
+      "credentials and the clock are accepted, the bucket exists and the key may list the prefix.\n"
       "Each problem comes with the command that fixes it. -q prints only the warnings.\n"
       "Exit status: 0 when nothing needs fixing (notes allowed), 17 when there is a warning.");
   command.action = [&settings]() { return doctor(settings); };

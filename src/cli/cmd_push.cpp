@@ -125,6 +125,13 @@ Command add_push_command(CLI::App& app, GlobalSettings& settings) {
                                result.present, result.failed, result.skipped);
     }
     settings.run.offsite = result.failed == 0 ? "ok" : "failed";
+    // Newest first: the first file sent or found there is the newest copy the bucket holds.
+    for (const auto& file : result.files) {
+      if (file.outcome == OffsiteCopy::Outcome::sent || file.outcome == OffsiteCopy::Outcome::present) {
+        settings.run.offsite_file = file.name;
+        break;
+      }
+    }
     settings.run.offsite_message = fmt::format("{} sent, {} present, {} failed, {} skipped", result.sent,
                                                result.present, result.failed, result.skipped);
     if (result.failed > 0) {

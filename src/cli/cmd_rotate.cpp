@@ -1,10 +1,14 @@
+#include <algorithm>
 #include <iostream>
+#include <optional>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "cli.hpp"
 #include "format.hpp"
+#include "ifnbackup/error.hpp"
+#include "ifnbackup/i18n.hpp"
 #include "ifnbackup/json.hpp"
 #include "ifnbackup/printable.hpp"
 #include "ifnbackup/rotate.hpp"
@@ -13,14 +17,139 @@ namespace ifnbackup::cli {
 
 namespace {
 
-int rotate_folder(const GlobalSettings& settings, bool dry_run) {
+// rotate with --offsite: the bucket's own rotation after the folder's, its outcome in the journal line.
+struct OffsiteOutcome {
+  std::optional<OffsiteRotateResult> result;
+  std::optional<Error> error;  // the bucket could not be read, or its second reading disagreed
+};
+
+OffsiteOutcome rotate_bucket(GlobalSettings& settings, bool dry_run) {
+  OffsiteOutcome outcome;
+  OffsiteRotateOptions options;
+  options.prefix = settings.prefix;
+  options.policy = settings.retention;
+  if (settings.offsite_retention_days >= 0) {
+    options.policy.retention_days = settings.offsite_retention_days;
+  }
+  options.dry_run = dry_run;
+  try {
+    options.offsite = make_offsite_options(settings);
+    outcome.result = rotate_offsite(options);
+  } catch (const Error& error) {
+    if (error.code() == ErrorCode::interrupted || error.code() == ErrorCode::usage) {
+      throw;
+    }
+    outcome.error = error;
+  }
+  auto& run = settings.run;
+  if (outcome.error) {
+    run.offsite = "failed";
+    run.offsite_message = outcome.error->what();
+  } else {
+    const auto& r = *outcome.result;
+    run.offsite = r.failed == 0 ? "ok" : "failed";
+    std::size_t to_remove = 0;
+    for (const auto& backup : r.backups) {
+      to_remove += backup.decision.remove ? backup.objects.size() : 0;
+    }
+    run.offsite_message =
+        dry_run ? fmt::format("{}: dry run, {} object(s) would be removed, {} backup(s) of ours listed", r.url,
+                              to_remove, r.backups.size())
+                : fmt::format("{}: {} object(s) removed, {} removal(s) failed, {} backup(s) of ours listed", r.url,
+                              r.removed, r.failed, r.backups.size());
+    run.offsite_file = r.newest_good;
+  }
+  return outcome;
+}
+
+void offsite_json(util::JsonWriter& json, const OffsiteOutcome& outcome, bool dry_run) {
+  json.key("offsite");
+  if (!outcome.result && !outcome.error) {
+    json.null();
+    return;
+  }
+  json.begin_object();
+  if (outcome.error) {
+    json.field("error", outcome.error->what()).field("hint", outcome.error->hint()).end_object();
+    return;
+  }
+  const auto& r = *outcome.result;
+  json.field("url", r.url).key("decisions").begin_array();
+  for (const auto& backup : r.backups) {
+    json.begin_object().field("name", backup.decision.entry.name).key("objects").begin_array();
+    for (const auto& object : backup.objects) {
+      json.value(object);
+    }
+    json.end_array()
+        .field("good", backup.good)
+        .field("remove", backup.decision.remove)
+        .field("reason", backup.decision.reason)
+        .field("failure", backup.failure)
+        .end_object();
+  }
+  json.end_array().key("not_ours").begin_array();
+  for (const auto& name : r.not_ours) {
+    json.value(name);
+  }
+  json.end_array()
+      .field("dry_run", dry_run)
+      .field("removed", static_cast<std::uint64_t>(r.removed))
+      .field("failed", static_cast<std::uint64_t>(r.failed))
+      .field("bytes_freed", r.bytes_freed)
+      .field("newest_good", r.newest_good)
+      .end_object();
+}
+
+void offsite_text(const OffsiteOutcome& outcome, bool dry_run) {
+  if (outcome.error) {
+    return;  // the error and its hint come as the run's own
+  }
+  const auto& r = *outcome.result;
+  std::string out = trf("offsite {}\n", r.url);
+  std::size_t to_remove = 0;
+  for (const auto& backup : r.backups) {
+    to_remove += backup.decision.remove ? backup.objects.size() : 0;
+    const char* verdict = !backup.decision.remove   ? tr("keep")
+                          : dry_run                 ? tr("would remove")
+                          : !backup.failure.empty() ? tr("FAILED")
+                                                    : tr("removed");
+    for (const auto& object : backup.objects) {
+      out += fmt::format("{:<13} {:<50} {}\n", verdict, object, backup.decision.reason);
+    }
+    if (!backup.failure.empty()) {
+      out += fmt::format("{:<13} {}\n", "", backup.failure);
+    }
+  }
+  for (const auto& name : r.not_ours) {
+    out +=
+        fmt::format("{:<13} {:<50} {}\n", tr("keep"), name,
+                    tr("not ours: no x-amz-meta-ifnbackup-sha256 header (not uploaded by ifnbackup), never touched"));
+  }
+  if (dry_run) {
+    out += trf("dry run: {} object(s) would be removed offsite, nothing was deleted\n", to_remove);
+  } else {
+    out += trf("{} object(s) removed offsite, {} freed, {} removal(s) failed\n", r.removed, human_size(r.bytes_freed),
+               r.failed);
+  }
+  std::cout << printable(out);
+}
+
+int rotate_folder(GlobalSettings& settings, bool dry_run) {
   RotateOptions options;
   options.backup_dir = settings.backup_dir;
   options.prefix = settings.prefix;
   options.database = settings.connection.database;
   options.policy = settings.retention;
   options.dry_run = dry_run;
+  if (settings.offsite.enabled()) {
+    make_offsite_options(settings);  // a usage error before anything is removed
+  }
   const auto result = run_rotate(options);
+  // The folder's rotation is done and kept whatever happens to the bucket's.
+  OffsiteOutcome offsite;
+  if (settings.offsite.enabled()) {
+    offsite = rotate_bucket(settings, dry_run);
+  }
 
   if (settings.json) {
     util::JsonWriter json;
@@ -35,29 +164,46 @@ int rotate_folder(const GlobalSettings& settings, bool dry_run) {
     }
     json.end_array()
         .field("removed", static_cast<std::uint64_t>(result.removed))
-        .field("bytes_freed", result.bytes_freed)
-        .end_object();
+        .field("bytes_freed", result.bytes_freed);
+    offsite_json(json, offsite, dry_run);
+    json.end_object();
     std::cout << json.str() << "\n";
-    return 0;
-  }
-  if (settings.quiet) {
-    return 0;
-  }
-  std::size_t to_remove = 0;
-  for (const auto& decision : result.decisions) {
-    if (decision.entry.kind == BackupKind::foreign) {
-      continue;
+  } else if (!settings.quiet) {
+    std::size_t to_remove = 0;
+    for (const auto& decision : result.decisions) {
+      if (decision.entry.kind == BackupKind::foreign) {
+        continue;
+      }
+      to_remove += decision.remove ? 1 : 0;
+      // A reason may name another database: its name comes from a file, control bytes and all.
+      std::cout << printable(fmt::format("{:<13} {:<46} {}\n",
+                                         decision.remove ? (dry_run ? "would remove" : "removed") : "keep",
+                                         decision.entry.name, decision.reason));
     }
-    to_remove += decision.remove ? 1 : 0;
-    // A reason may name another database: its name comes from a file, control bytes and all.
-    std::cout << printable(fmt::format("{:<13} {:<46} {}\n",
-                                       decision.remove ? (dry_run ? tr("would remove") : tr("removed")) : tr("keep"),
-                                       decision.entry.name, decision.reason));
+    if (dry_run) {
+      std::cout << fmt::format("dry run: {} file(s) would be removed, nothing was deleted\n", to_remove);
+    } else {
+      std::cout << fmt::format("{} file(s) removed, {} freed\n", result.removed, human_size(result.bytes_freed));
+    }
+    if (offsite.result) {
+      offsite_text(offsite, dry_run);
+    }
   }
-  if (dry_run) {
-    std::cout << trf("dry run: {} file(s) would be removed, nothing was deleted\n", to_remove);
-  } else {
-    std::cout << trf("{} file(s) removed, {} freed\n", result.removed, human_size(result.bytes_freed));
+  if (offsite.error) {
+    throw Error(ErrorCode::offsite,
+                tx("the backup folder was rotated ({} file(s) removed), but not the bucket: {}",
+                            result.removed, offsite.error->what()),
+                offsite.error->hint());
+  }
+  if (offsite.result && offsite.result->failed > 0) {
+    const auto& r = *offsite.result;
+    const auto failed = std::find_if(r.backups.begin(), r.backups.end(),
+                                     [](const OffsiteDecision& backup) { return !backup.failure.empty(); });
+    throw Error(ErrorCode::offsite,
+                tx("{} removal(s) in {} failed (first: {}); the backup folder was rotated ({} file(s) "
+                            "removed) and nothing of the floor was touched",
+                            r.failed, r.url, failed->failure, result.removed),
+                tx("the key may lack s3:DeleteObject, or the storage failed: rotate again later; nothing is lost"));
   }
   return 0;
 }
@@ -102,6 +248,12 @@ void add_retention_options(CLI::App& app, GlobalSettings& settings) {
       ->capture_default_str()
       ->check(days)
       ->group(group);
+  app.add_option("--offsite-retention-days", settings.offsite_retention_days,
+                 fmt::format("rotate with --offsite: keep every backup in the bucket younger than this, 0 to {} days "
+                             "(default: --retention-days); the same --min-keep floor and GFS rules",
+                             k_max_retention_days))
+      ->check(days)
+      ->group(group);
 }
 
 Command add_rotate_command(CLI::App& app, GlobalSettings& settings) {
@@ -115,7 +267,11 @@ Command add_rotate_command(CLI::App& app, GlobalSettings& settings) {
   command.app->footer(
       "Only files named like our backups are candidates. Ages come from the name, not the mtime.\n"
       "Backups never verified are verified first: a corrupt file, one that holds no table and one dated\n"
-      "in the future never count toward --min-keep.");
+      "in the future never count toward --min-keep.\n"
+      "With --offsite, the bucket is rotated after the folder by the same policy (--offsite-retention-days):\n"
+      "only objects named as our backups (NAME.sql.gz, NAME.sql.gz.age) that carry our SHA-256 header; the\n"
+      "bucket is listed again before anything is removed. Exit 22 when the bucket's rotation failed (the\n"
+      "folder's rotation is kept). docs/offsite.md.");
   command.action = [&settings, dry_run]() { return rotate_folder(settings, *dry_run); };
   return command;
 }

@@ -6,6 +6,7 @@
 #include "cli.hpp"
 #include "format.hpp"
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/i18n.hpp"
 #include "ifnbackup/json.hpp"
 #include "ifnbackup/printable.hpp"
 #include "ifnbackup/status.hpp"
@@ -113,6 +114,36 @@ void write_json(const MonitoringSituation& s, const std::vector<HistoryDay>& his
         .end_object();
   }
   json.end_array();
+  json.key("offsite");
+  const auto offsite = s.newest_offsite(now);
+  const RunRecord* upload = s.last_offsite_upload();
+  if (offsite || upload != nullptr) {
+    json.begin_object().key("newest");
+    if (offsite) {
+      json.begin_object()
+          .field("name", offsite->name)
+          .field("age_seconds", seconds_between(offsite->taken, now))
+          .field("seen_by", offsite->run->command)
+          .field("seen_at", format_iso8601(offsite->run->end))
+          .end_object();
+    } else {
+      json.null();
+    }
+    json.key("last_upload");
+    if (upload != nullptr) {
+      json.begin_object()
+          .field("command", upload->command)
+          .field("end", format_iso8601(upload->end))
+          .field("result", upload->offsite)
+          .field("message", upload->offsite_message)
+          .end_object();
+    } else {
+      json.null();
+    }
+    json.field("source", "journal").end_object();
+  } else {
+    json.null();
+  }
   json.field("journal_skipped_lines", static_cast<std::uint64_t>(s.journal_skipped_lines));
   json.end_object();
   std::cout << json.str() << "\n";
@@ -148,7 +179,7 @@ std::string chart(const std::vector<HistoryDay>& history) {
 }
 
 const char* const k_labels[] = {N_("Backup folder"), N_("Last good backup"), N_("Backups"), N_("NOT RESTORABLE"),
-                                N_("Free space")};
+                                N_("Free space"), N_("Offsite copy"), N_("Last upload")};
 
 // The dashboard's labels in one column, as wide as the longest in the operator's language and at
 // least 18 columns (fmt pads by the columns a UTF-8 text takes, accents included).
@@ -164,7 +195,32 @@ std::string label(const char* text) {
   return fmt::format("{:<{}}", tr(text), label_width());
 }
 
-void write_text(const MonitoringSituation& s, const std::vector<HistoryDay>& history, Clock::time_point now) {
+// The offsite copy as the journal knows it: no network call (list --offsite asks the bucket).
+std::string offsite_text(const MonitoringSituation& s, Clock::time_point now, bool configured) {
+  const auto offsite = s.newest_offsite(now);
+  const RunRecord* upload = s.last_offsite_upload();
+  if (!configured && !offsite && upload == nullptr) {
+    return {};
+  }
+  const std::string indent(label_width(), ' ');
+  std::string out;
+  if (offsite) {
+    out += fmt::format("{}{}\n{}{}\n", label("Offsite copy"), offsite->name, indent,
+                       trf("{} old, seen by {} on {} (journal)",
+                           human_age(std::chrono::seconds(seconds_between(offsite->taken, now))),
+                           offsite->run->command, local_time(offsite->run->end)));
+  } else {
+    out += fmt::format("{}{}\n", label("Offsite copy"), tr("none in the journal (run: ifnbackup push)"));
+  }
+  if (upload != nullptr) {
+    out += fmt::format("{}{} {} ({}): {}\n", label("Last upload"), upload->offsite == "ok" ? tr("ok") : tr("FAILED"),
+                       local_time(upload->end), upload->command, upload->offsite_message);
+  }
+  return out;
+}
+
+void write_text(const MonitoringSituation& s, const std::vector<HistoryDay>& history, Clock::time_point now,
+                bool offsite_configured) {
   const std::string indent(label_width(), ' ');
   std::string out = fmt::format("{}{}\n", label("Backup folder"), s.backup_dir.string());
   if (!s.folder_readable) {
@@ -189,6 +245,7 @@ void write_text(const MonitoringSituation& s, const std::vector<HistoryDay>& his
                        trf("{} of {} ({:.1f} %)", human_size(s.space->free_bytes), human_size(s.space->total_bytes),
                            s.space->free_percent()));
   }
+  out += offsite_text(s, now, offsite_configured);
   out += fmt::format("{}\n", tr("Last runs"));
   for (const char* command : k_status_commands) {
     const RunRecord* run = s.last_run(command);
@@ -216,7 +273,7 @@ int show_status(const GlobalSettings& settings) {
   if (settings.json) {
     write_json(situation, history, now);
   } else {
-    write_text(situation, history, now);
+    write_text(situation, history, now, settings.offsite.enabled());
   }
   if (!situation.folder_readable) {
     throw Error(ErrorCode::not_found, situation.folder_problem,

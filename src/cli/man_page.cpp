@@ -66,7 +66,8 @@ const char* exit_meaning(ErrorCode code) {
       return "an age-encrypted file is addressed to none of the identities given (--identity)";
     case ErrorCode::offsite:
       return "backup, push, list --offsite: the offsite copy (S3) failed (credentials, bucket, clock, network); "
-             "the local files are kept, verified";
+             "the local files are kept, verified. rotate with --offsite: the bucket's rotation failed or was refused "
+             "(a removal denied, a second listing that contradicts the first); the folder's rotation is kept";
   }
   return "";
 }

@@ -5,6 +5,7 @@
 #include <sstream>
 #include <string>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "ifnbackup/status.hpp"
@@ -402,6 +403,95 @@ TEST_F(UtcZone, MetricsWithoutAnyRun) {
   EXPECT_NE(text.find("ifnbackup_last_drill_exit_code{backup_dir=\"/b\"} -1\n"), std::string::npos);
   EXPECT_NE(text.find("ifnbackup_last_drill_success_timestamp_seconds{backup_dir=\"/b\"} 0\n"), std::string::npos);
   EXPECT_EQ(text.find("ifnbackup_free_bytes"), std::string::npos) << "unknown space is not exported as 0";
+}
+
+}  // namespace
+}  // namespace ifnbackup
+
+// --- the offsite copy (issue 15): from the journal's offsite_file and offsite fields, no network call
+
+namespace ifnbackup {
+namespace {
+
+std::string name_at(Clock::time_point when) {
+  return format_backup_name(k_default_backup_prefix, when);
+}
+
+RunRecord offsite_run(std::chrono::hours age, const char* command, const char* offsite, const std::string& file) {
+  RunRecord r = backup_run(age, 0, "ok", command);
+  r.offsite = offsite;
+  r.offsite_message = std::string(offsite) == "ok" ? "uploaded" : "SignatureDoesNotMatch";
+  r.offsite_file = file;
+  return r;
+}
+
+CheckThresholds offsite_thresholds() {
+  CheckThresholds t;
+  t.offsite = true;
+  return t;
+}
+
+TEST_F(UtcZone, OffsiteFreshCopyIsOk) {
+  auto s = healthy();
+  s.runs.push_back(offsite_run(2h, "backup", "ok", name_at(k_now - 2h)));
+  const auto report = evaluate_check(s, offsite_thresholds(), k_now);
+  EXPECT_EQ(report.status, CheckStatus::ok) << format_check_line(report);
+  EXPECT_NE(format_check_line(report).find("offsite copy 2.0 h old"), std::string::npos);
+  EXPECT_NE(report.perfdata.find("offsite_age=7200s;93600;;0"), std::string::npos) << report.perfdata;
+}
+
+TEST_F(UtcZone, OffsiteStaleCopyWarns) {
+  auto s = healthy();
+  // The newest copy any run saw counts, whichever command saw it; an encrypted object counts as its backup.
+  s.runs.push_back(offsite_run(40h, "backup", "ok", name_at(k_now - 40h)));
+  s.runs.push_back(offsite_run(3h, "rotate", "ok", name_at(k_now - 30h) + ".age"));
+  const auto report = evaluate_check(s, offsite_thresholds(), k_now);
+  EXPECT_EQ(report.status, CheckStatus::warning);
+  EXPECT_NE(
+      format_check_line(report).find("newest offsite copy " + name_at(k_now - 30h) + ".age is 30.0 h old (max 26.0 h)"),
+      std::string::npos)
+      << format_check_line(report);
+}
+
+TEST_F(UtcZone, OffsiteFailedUploadWarnsEvenWithAFreshCopy) {
+  auto s = healthy();
+  s.runs.push_back(offsite_run(5h, "backup", "ok", name_at(k_now - 5h)));
+  s.runs.push_back(offsite_run(1h, "push", "failed", ""));
+  const auto report = evaluate_check(s, offsite_thresholds(), k_now);
+  EXPECT_EQ(report.status, CheckStatus::warning);
+  EXPECT_NE(format_check_line(report).find("last offsite upload failed (push"), std::string::npos);
+}
+
+TEST_F(UtcZone, OffsiteNoneKnownWarnsOnlyWhenConfigured) {
+  const auto s = healthy();
+  EXPECT_EQ(evaluate_check(s, offsite_thresholds(), k_now).status, CheckStatus::warning);
+  EXPECT_NE(format_check_line(evaluate_check(s, offsite_thresholds(), k_now)).find("no offsite copy in the journal"),
+            std::string::npos);
+  EXPECT_EQ(evaluate_check(s, CheckThresholds{}, k_now).status, CheckStatus::ok);
+}
+
+TEST_F(UtcZone, OffsiteCopyDatedInTheFutureIsNotTheNewest) {
+  auto s = healthy();
+  s.runs.push_back(offsite_run(30h, "backup", "ok", name_at(k_now - 30h)));
+  s.runs.push_back(offsite_run(1h, "push", "ok", name_at(k_now + 240h)));  // a forged or mis-clocked name
+  const auto newest = s.newest_offsite(k_now);
+  ASSERT_TRUE(newest.has_value());
+  EXPECT_EQ(newest->name, name_at(k_now - 30h));
+}
+
+TEST_F(UtcZone, OffsiteMetrics) {
+  auto s = healthy();
+  EXPECT_EQ(format_metrics(s).find("offsite"), std::string::npos) << "no offsite metric without an offsite run";
+  s.runs.push_back(offsite_run(2h, "backup", "ok", name_at(k_now - 2h)));
+  s.runs.push_back(offsite_run(1h, "push", "failed", ""));
+  const auto text = format_metrics(s);
+  EXPECT_NE(text.find("ifnbackup_last_offsite_upload_success{backup_dir=\"/var/backups/ifn\"} 0\n"), std::string::npos)
+      << text;
+  EXPECT_NE(
+      text.find(fmt::format("ifnbackup_offsite_newest_timestamp_seconds{{backup_dir=\"/var/backups/ifn\"}} {}\n",
+                            std::chrono::duration_cast<std::chrono::seconds>((k_now - 2h).time_since_epoch()).count())),
+      std::string::npos)
+      << text;
 }
 
 }  // namespace

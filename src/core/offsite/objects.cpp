@@ -81,6 +81,14 @@ std::vector<OffsiteObject> list_objects(S3Client& client) {
   return objects;
 }
 
+void delete_object(S3Client& client, std::string_view name) {
+  S3Request remove;
+  remove.method = "DELETE";
+  remove.key = client.location().key_of(name);
+  remove.what = fmt::format("removal of s3://{}/{}", client.location().bucket, remove.key);
+  client.perform(remove, true);
+}
+
 }  // namespace ifnbackup::offsite
 
 namespace ifnbackup {
@@ -88,6 +96,11 @@ namespace ifnbackup {
 std::optional<OffsiteObject> head_offsite(const OffsiteOptions& options, std::string_view name) {
   offsite::S3Client client(options, offsite::load_credentials(options.profile));
   return offsite::head_object(client, name);
+}
+
+void delete_offsite(const OffsiteOptions& options, std::string_view name) {
+  offsite::S3Client client(options, offsite::load_credentials(options.profile));
+  offsite::delete_object(client, name);
 }
 
 std::vector<OffsiteObject> list_offsite(const OffsiteOptions& options,

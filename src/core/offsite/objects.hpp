@@ -16,4 +16,7 @@ std::optional<OffsiteObject> head_object(S3Client& client, std::string_view name
 // ListObjectsV2 under the prefix, every page (the continuation token is percent-encoded by the client).
 std::vector<OffsiteObject> list_objects(S3Client& client);
 
+// DELETE of <prefix><name> (S3 answers 204 whether or not it existed). Throws Error(offsite).
+void delete_object(S3Client& client, std::string_view name);
+
 }  // namespace ifnbackup::offsite

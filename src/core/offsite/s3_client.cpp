@@ -276,12 +276,16 @@ S3Response S3Client::perform(const S3Request& request, bool allow_404) {
         return response;
       }
       const S3Failure failure = classify_failure(response.status, response.body);
+      m_last_failure = failure.code;
       if (!failure.retryable || attempt.to_sink) {
         throw failure_error(request, response, where(), m_location.bucket);
       }
       why = failure.code.starts_with("HTTP ") ? failure.code : fmt::format("HTTP {} {}", response.status, failure.code);
     } catch (const Error& error) {
       // A transport failure carries libcurl's code; a retryable one is tried again below.
+      if (error.server_error() != 0) {
+        m_last_failure = "transport";
+      }
       if (error.server_error() == 0 || !retryable_transport(static_cast<CURLcode>(error.server_error())) ||
           attempt.sunk > 0) {
         throw;

@@ -71,6 +71,9 @@ class S3Client {
   const OffsiteLocation& location() const { return m_location; }
   const OffsiteOptions& options() const { return m_options; }
   unsigned retries() const { return m_retries; }
+  // S3's <Code> of the last failed answer that perform() threw ("SignatureDoesNotMatch", "NoSuchBucket",
+  // "HTTP 403"), or "transport" when the connection failed; empty when nothing failed yet. For doctor.
+  const std::string& last_failure() const { return m_last_failure; }
   // "https://s3.eu-west-3.amazonaws.com, bucket b": for messages.
   std::string where() const;
   std::string url_of(const S3Request& request) const;
@@ -85,6 +88,7 @@ class S3Client {
   std::string m_sigv4;        // "aws:amz:<region>:s3"
   void* m_curl = nullptr;     // CURL*, kept between requests for its connections
   unsigned m_retries = 0;
+  std::string m_last_failure;
 };
 
 }  // namespace ifnbackup::offsite

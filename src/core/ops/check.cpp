@@ -1,6 +1,7 @@
 // The procedure's four alerts as one pure function: no good backup for too long, little free space,
 // a backup that failed verification, a failed last backup run; and its weekly restore test (the last
-// drill failed, or none lately). Severities: docs/monitoring.md.
+// drill failed, or none lately); with --offsite, the copy off the machine (none lately, upload failed). Severities:
+// docs/monitoring.md.
 #include <algorithm>
 #include <ctime>
 
@@ -169,9 +170,39 @@ std::optional<std::int64_t> check_drill(const MonitoringSituation& situation, co
   return drill_age_seconds;
 }
 
+// 6. The offsite copy (--offsite): from the journal, no network call. None, too old, or the last upload
+// failed: a warning (the local backups are there; the copy off the machine is what is missing). Its age.
+std::optional<std::int64_t> check_offsite(const MonitoringSituation& situation, const CheckThresholds& thresholds,
+                                          Clock::time_point now, Findings& findings) {
+  if (!thresholds.offsite) {
+    return std::nullopt;
+  }
+  std::optional<std::int64_t> age_seconds;
+  const auto newest = situation.newest_offsite(now);
+  if (!newest) {
+    findings.alert(CheckStatus::warning,
+                   "no offsite copy in the journal: run ifnbackup push (backup --offsite copies each new backup)");
+  } else {
+    const auto age = std::chrono::duration_cast<std::chrono::seconds>(now - newest->taken);
+    age_seconds = age.count();
+    if (age > thresholds.offsite_max_age) {
+      findings.alert(CheckStatus::warning, fmt::format("newest offsite copy {} is {} old (max {})", newest->name,
+                                                       age_text(age), age_text(thresholds.offsite_max_age)));
+    } else {
+      findings.fine.push_back(fmt::format("offsite copy {} old", age_text(age)));
+    }
+  }
+  if (const RunRecord* upload = situation.last_offsite_upload(); upload != nullptr && upload->offsite != "ok") {
+    findings.alert(CheckStatus::warning, fmt::format("last offsite upload failed ({} {}): {}", upload->command,
+                                                     run_time(upload->start), upload->offsite_message));
+  }
+  return age_seconds;
+}
+
 // Nagios performance data: the ages, the free space, the counts.
 std::string perfdata(const MonitoringSituation& situation, const CheckThresholds& thresholds,
-                     std::optional<std::int64_t> age_seconds, std::optional<std::int64_t> drill_age_seconds) {
+                     std::optional<std::int64_t> age_seconds, std::optional<std::int64_t> drill_age_seconds,
+                     std::optional<std::int64_t> offsite_age_seconds) {
   std::string perf;
   if (age_seconds) {
     perf += fmt::format("age={}s;;{};0 ", *age_seconds, thresholds.max_age.count());
@@ -186,6 +217,9 @@ std::string perfdata(const MonitoringSituation& situation, const CheckThresholds
   }
   if (drill_age_seconds) {
     perf += fmt::format(" drill_age={}s;{};;0", *drill_age_seconds, thresholds.drill_max_age.count());
+  }
+  if (offsite_age_seconds) {
+    perf += fmt::format(" offsite_age={}s;{};;0", *offsite_age_seconds, thresholds.offsite_max_age.count());
   }
   return perf;
 }
@@ -206,6 +240,7 @@ CheckReport evaluate_check(const MonitoringSituation& situation, const CheckThre
   check_last_backup_run(situation, findings);
   check_space(situation, thresholds, findings);
   const auto drill_age_seconds = check_drill(situation, thresholds, now, findings);
+  const auto offsite_age_seconds = check_offsite(situation, thresholds, now, findings);
 
   CheckReport& report = findings.report;
   std::stable_sort(report.alerts.begin(), report.alerts.end(),
@@ -217,7 +252,7 @@ CheckReport evaluate_check(const MonitoringSituation& situation, const CheckThre
     summary += (summary.empty() ? "" : ", ") + part;
   }
   report.summary = summary;
-  report.perfdata = perfdata(situation, thresholds, age_seconds, drill_age_seconds);
+  report.perfdata = perfdata(situation, thresholds, age_seconds, drill_age_seconds, offsite_age_seconds);
   return report;
 }
 

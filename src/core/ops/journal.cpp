@@ -328,6 +328,9 @@ std::string format_journal_line(const RunRecord& record) {
   if (!record.offsite.empty()) {
     json.field("offsite", record.offsite).field("offsite_message", one_line(record.offsite_message));
   }
+  if (!record.offsite_file.empty()) {
+    json.field("offsite_file", record.offsite_file);
+  }
   json.end_object();
   return json.str() + "\n";
 }
@@ -368,6 +371,7 @@ std::optional<RunRecord> parse_journal_line(std::string_view line) {
   take(*fields, "retries", record.retries);
   take(*fields, "offsite", record.offsite);
   take(*fields, "offsite_message", record.offsite_message);
+  take(*fields, "offsite_file", record.offsite_file);
   return record;
 }
 

@@ -127,6 +127,24 @@ std::string format_metrics(const MonitoringSituation& situation, std::optional<C
              drill_ok != nullptr ? static_cast<double>(drill_ok->restore_ms) / 1000.0 : 0.0);
   text.gauge("ifnbackup_last_drill_tables_proven", "Tables the last successful restore drill proved identical.",
              drill_ok != nullptr ? static_cast<double>(drill_ok->tables_proven) : 0.0);
+  // The offsite copy, from the journal (written once a run asked for one): its age is time() - the timestamp.
+  const RunRecord* upload = situation.last_offsite_upload();
+  const auto offsite = situation.newest_offsite(Clock::now());
+  if (upload != nullptr || offsite) {
+    text.gauge("ifnbackup_offsite_newest_timestamp_seconds",
+               "Time in the name of the newest backup a run saw offsite with our SHA-256 header, 0 if none.",
+               offsite ? seconds_since_epoch(offsite->taken) : 0.0);
+    text.gauge("ifnbackup_offsite_newest_age_seconds",
+               "Age of that offsite copy when this file was written (prefer time() - the timestamp), -1 if none.",
+               offsite ? static_cast<double>(
+                             std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - offsite->taken).count())
+                       : -1.0);
+    text.gauge("ifnbackup_last_offsite_upload_success",
+               "1 if the last offsite upload (backup --offsite, push) succeeded, 0 if it failed or none is known.",
+               upload != nullptr && upload->offsite == "ok" ? 1 : 0);
+    text.gauge("ifnbackup_last_offsite_upload_timestamp_seconds", "End of the last offsite upload run, 0 if none.",
+               upload != nullptr ? seconds_since_epoch(upload->end) : 0.0);
+  }
   if (check_status) {
     text.gauge("ifnbackup_check_status", "Result of ifnbackup check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.",
                static_cast<double>(static_cast<int>(*check_status)));

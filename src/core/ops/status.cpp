@@ -66,10 +66,38 @@ std::size_t MonitoringSituation::verify_failures() const {
   return count;
 }
 
+std::optional<OffsiteCopyKnown> MonitoringSituation::newest_offsite(Clock::time_point now) const {
+  std::optional<OffsiteCopyKnown> newest;
+  for (const auto& run : runs) {
+    std::string_view name = run.offsite_file;
+    if (name.ends_with(".age")) {
+      name.remove_suffix(4);
+    }
+    const auto parsed = parse_backup_name(name, prefix);
+    if (!parsed || parsed->kind != BackupKind::backup || dated_in_future(parsed->timestamp, now)) {
+      continue;
+    }
+    if (!newest || parsed->timestamp >= newest->taken) {
+      newest = OffsiteCopyKnown{run.offsite_file, parsed->timestamp, &run};
+    }
+  }
+  return newest;
+}
+
+const RunRecord* MonitoringSituation::last_offsite_upload() const {
+  for (auto it = runs.rbegin(); it != runs.rend(); ++it) {
+    if ((it->command == "backup" || it->command == "push") && !it->offsite.empty()) {
+      return &*it;
+    }
+  }
+  return nullptr;
+}
+
 MonitoringSituation gather_situation(const fs::path& backup_dir, std::string_view prefix, const fs::path& journal_dir,
                                      const std::string& database) {
   MonitoringSituation situation;
   situation.backup_dir = backup_dir;
+  situation.prefix = std::string(prefix);
   if (!journal_dir.empty()) {
     try {
       auto journal = read_journal(journal_dir);
