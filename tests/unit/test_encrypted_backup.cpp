@@ -51,7 +51,8 @@ std::string drain(UploadSource& source, std::size_t step) {
 
 std::string decrypt(const std::string& ciphertext, const AgeIdentity& identity) {
   std::string plain;
-  AgeDecryptor decryptor({identity}, [&](std::string_view bytes) { plain.append(bytes); }, "test");
+  AgeDecryptor decryptor(
+      {identity}, [&](std::string_view bytes) { plain.append(bytes); }, "test");
   decryptor.write(ciphertext);
   decryptor.finish();
   return plain;

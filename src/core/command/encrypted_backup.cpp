@@ -141,9 +141,8 @@ std::filesystem::path encrypt_file_beside(const std::filesystem::path& file,
                                           const std::vector<AgeRecipient>& recipients) {
   auto source = open_file_source(file);
   io::AtomicFile out(file.string() + std::string(k_age_suffix));
-  AgeEncryptor encryptor(recipients, [&](std::string_view bytes) {
-    io::write_fully(out.fd(), bytes, out.partial_path().string());
-  });
+  AgeEncryptor encryptor(
+      recipients, [&](std::string_view bytes) { io::write_fully(out.fd(), bytes, out.partial_path().string()); });
   std::string block(k_block, '\0');
   while (const std::size_t got = source->read(block.data(), block.size())) {
     encryptor.write(std::string_view(block.data(), got));
@@ -173,9 +172,8 @@ std::filesystem::path decrypt_backup_into(const std::filesystem::path& file, con
   }
   io::ensure_private_folder(dir);
   io::AtomicFile out(plain);
-  const std::uint64_t bytes = age_decrypt_file(file, identities, [&](std::string_view piece) {
-    io::write_fully(out.fd(), piece, out.partial_path().string());
-  });
+  const std::uint64_t bytes = age_decrypt_file(
+      file, identities, [&](std::string_view piece) { io::write_fully(out.fd(), piece, out.partial_path().string()); });
   out.commit();
   spdlog::info("decrypted {} into {} ({:.1f} MiB)", file.string(), plain.string(),
                static_cast<double>(bytes) / 1048576.0);
@@ -276,8 +274,8 @@ VerifyResult verify_offsite_backup(const OffsiteOptions& options, std::string_vi
       label);
   if (encrypted && result.ok() && !expected_plain.empty() && plain_sha256 != expected_plain) {
     result.status = VerifyStatus::corrupt;
-    result.reason = fmt::format("decrypts to a file with SHA-256 {}, but was uploaded from one with '{}'",
-                                plain_sha256, expected_plain);
+    result.reason = fmt::format("decrypts to a file with SHA-256 {}, but was uploaded from one with '{}'", plain_sha256,
+                                expected_plain);
   }
   return result;
 }

@@ -4,6 +4,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <exception>
+#include <functional>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -47,10 +49,20 @@ void stream_object(offsite::S3Client& client, const OffsiteObject& object,
                    const std::function<void(std::string_view)>& sink) {
   util::Sha256 sha;
   std::uint64_t written = 0;
+  std::function<void(const char*, std::size_t)> consume;
   offsite::S3Request get;
   get.key = object.key;
   get.what = fmt::format("download of {}", object.key);
+  std::exception_ptr sink_failure;  // the sink's own error (a decryption refused) is the one to report
   get.sink = [&](const char* data, std::size_t size) {
+    try {
+      consume(data, size);
+    } catch (...) {
+      sink_failure = std::current_exception();
+      throw;
+    }
+  };
+  consume = [&](const char* data, std::size_t size) {
     sha.update(data, size);
     written += size;
     if (written > object.size) {
@@ -63,6 +75,9 @@ void stream_object(offsite::S3Client& client, const OffsiteObject& object,
   try {
     client.perform(get);
   } catch (const Error& error) {
+    if (sink_failure) {
+      std::rethrow_exception(sink_failure);
+    }
     if (written > 0 && error.code() == ErrorCode::offsite) {
       throw Error(ErrorCode::offsite,
                   fmt::format("{} broke after {} of {} bytes: {}", get.what, written, object.size, error.what()),
