@@ -6,7 +6,7 @@
 # case: a new machine with only the bucket and the key); a wrong identity exits 23, a tampered or cut object
 # exits 10 or 11, nothing restored; an identity file of mode 0644 is refused; a bad recipient exits 2 before
 # any dump; --encrypt-local keeps only NAME.sql.gz.age locally, known to list and verify; plain files still
-# pass `gzip -t`.
+# pass `gzip -t`; the server killed in the middle of a download exits 22 and leaves nothing.
 set -uo pipefail
 # shellcheck source=tests/cli/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -235,5 +235,37 @@ expect_exit "verify with a wrong identity" 23
 for f in $(final_backups "${dir}" | grep '\.sql\.gz$'); do
     check "plain file ${f} passes gzip -t" gzip -t "${dir}/${f}"
 done
+
+# --- the server killed in the middle of a download: exit 22, the .partial removed, nothing restored
+head -c $((96 * 1024 * 1024)) /dev/urandom >"${CLI_WORK}/big.plain"
+age -r "${recipient}" -o "${CLI_WORK}/big.age" "${CLI_WORK}/big.plain"
+big="ifn_connect_backup_20200101_000000.sql.gz.age"
+aws_cli s3 cp "${CLI_WORK}/big.age" "s3://${bucket}/enc/big/${big}" \
+    --metadata "ifnbackup-sha256=$(sha_of "${CLI_WORK}/big.age"),ifnbackup-plain-sha256=$(sha_of "${CLI_WORK}/big.plain")" \
+    >/dev/null 2>&1
+rm -rf "${empty}"
+(
+    exec "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "${db}" --backup-dir "${empty}" \
+        --s3-endpoint "${endpoint}" --s3-path-style --s3-retry-time 2 --identity "${CLI_WORK}/key.txt" \
+        restore "${offsite}/big/${big}" --into "${restored}_k" --yes >"${CLI_WORK}/kill.out" 2>"${CLI_WORK}/kill.err"
+) &
+reader=$!
+for _ in $(seq 1 600); do
+    size=$(stat -c %s "${empty}/${big%.age}.partial" 2>/dev/null || echo 0)
+    ((size > 4 * 1024 * 1024)) && break
+    sleep 0.02
+done
+kill -KILL "${IFNBACKUP_TEST_S3_PID}"
+kill_exit=0
+wait "${reader}" || kill_exit=$?
+CLI_LAST_EXIT=${kill_exit}
+if ((size > 4 * 1024 * 1024)); then
+    expect_exit "restore with the server killed mid-download (after ${size} bytes written)" 22
+    check "the failure says the download broke" grep -q "broke after" "${CLI_WORK}/kill.err"
+else
+    cli_log "the download ended before the server could be killed (${size} bytes seen): not judged"
+fi
+check "no .partial and no file left" bash -c "! ls '${empty}'/*.sql.gz* 2>/dev/null"
+expect_eq "nothing restored" "0" "$(sql -N -e "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME='${restored}_k'")"
 
 cli_finish
