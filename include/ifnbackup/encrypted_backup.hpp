@@ -38,7 +38,8 @@ std::unique_ptr<UploadSource> open_encrypting_source(const std::filesystem::path
 
 // Encrypts `file` into <file>.age beside it (through a .partial, 0600); returns its path. The plain
 // file is left as it is (the caller removes it once the copy is proven). Throws Error(io).
-std::filesystem::path encrypt_file_beside(const std::filesystem::path& file, const std::vector<AgeRecipient>& recipients);
+std::filesystem::path encrypt_file_beside(const std::filesystem::path& file,
+                                          const std::vector<AgeRecipient>& recipients);
 
 // Decrypts a local NAME.sql.gz.age into NAME.sql.gz in `dir` through a .partial (0600): the final name
 // only once the last chunk authenticated. A NAME.sql.gz already there is used when it is the same
