@@ -82,6 +82,10 @@ class AgeEncryptor {
  public:
   // Throws Error(usage) for no recipient.
   AgeEncryptor(std::span<const AgeRecipient> recipients, ByteSink sink);
+  // A second encryptor with `same`'s file key, payload nonce and header: the same plaintext gives the
+  // same bytes (an upload reads its source twice, to hash it and to send it). Only one of the two
+  // ciphertexts may leave the machine: the same key over another plaintext would reveal both.
+  AgeEncryptor(const AgeEncryptor& same, ByteSink sink);
   ~AgeEncryptor();
   AgeEncryptor(const AgeEncryptor&) = delete;
   AgeEncryptor& operator=(const AgeEncryptor&) = delete;
@@ -92,11 +96,18 @@ class AgeEncryptor {
 
   std::uint64_t plaintext_bytes() const noexcept;
   std::uint64_t ciphertext_bytes() const noexcept;
+  // The header and payload nonce written at construction.
+  std::uint64_t header_bytes() const noexcept;
 
  private:
   struct State;
   std::unique_ptr<State> m_state;
 };
+
+// The exact size of the age file of `plaintext` bytes whose header and nonce take `header_bytes`:
+// one chunk per 64 KiB (the last one may be full, and is empty only for an empty plaintext), each
+// with its 16-byte tag.
+std::uint64_t age_ciphertext_size(std::uint64_t header_bytes, std::uint64_t plaintext) noexcept;
 
 // Decrypts a stream pushed into it: plaintext reaches the sink only chunk by chunk, each one
 // authenticated first, and only after the header's MAC was checked. Errors name `name` (the file or

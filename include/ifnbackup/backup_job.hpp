@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "ifnbackup/backup.hpp"
+#include "ifnbackup/encrypted_backup.hpp"
 #include "ifnbackup/options.hpp"
 #include "ifnbackup/push.hpp"
 #include "ifnbackup/retention.hpp"
@@ -26,6 +27,9 @@ struct BackupJobOptions {
   std::optional<OffsiteOptions> offsite;
   // Called with the offsite copy's outcome, sent or failed: the journal line records it.
   std::function<void(const OffsiteCopy&)> offsite_done;
+  // Recipients: the offsite copy goes as NAME.sql.gz.age; with `local`, the local copy too (the plain
+  // file, once verified and copied, is replaced by NAME.sql.gz.age, which inherits its verification).
+  Encryption encryption;
 };
 
 struct BackupJobResult {

@@ -4,7 +4,9 @@
 // Our names (docs/backup-format.md):
 //   <prefix>_YYYYMMDD_HHMMSS.sql.gz              a backup (prefix from the options, ifn_connect_backup)
 //   pre_restore_safety_YYYYMMDD_HHMMSS.sql.gz    the snapshot taken before a restore
-//   either of them + ".partial"                  a file being written, or left behind by a crash
+//   either of them + ".age"                      the same, encrypted with age (--encrypt-local; offsite
+//                                                objects encrypted with --encrypt-to)
+//   any of them + ".partial"                     a file being written, or left behind by a crash
 // The time in the name is the LOCAL time of the start of the run and is the only time used to date
 // a backup (never the file's mtime, which a copy or a touch changes). Anything else is foreign:
 // never verified, listed as a candidate, rotated or removed.
@@ -22,6 +24,7 @@ inline constexpr std::string_view k_default_backup_prefix = "ifn_connect_backup"
 inline constexpr std::string_view k_safety_snapshot_prefix = "pre_restore_safety";
 inline constexpr std::string_view k_backup_suffix = ".sql.gz";
 inline constexpr std::string_view k_partial_suffix = ".partial";
+inline constexpr std::string_view k_encrypted_suffix = ".age";  // after k_backup_suffix
 
 enum class BackupKind {
   backup,           // <prefix>_YYYYMMDD_HHMMSS.sql.gz
@@ -49,6 +52,7 @@ struct BackupName {
   BackupKind kind = BackupKind::foreign;  // backup, safety_snapshot or partial
   // What the file is (or will be once renamed): backup or safety_snapshot. Equal to kind unless partial.
   BackupKind final_kind = BackupKind::foreign;
+  bool encrypted = false;  // <...>.sql.gz.age: age-encrypted (ifnbackup/encrypted_backup.hpp)
   LocalDateTime local;
   // The name's local time as an instant, through the system's time zone (TZ). In a daylight-saving
   // change an hour that does not exist is normalised and a repeated hour takes one of its two readings.
@@ -59,6 +63,7 @@ struct BackupName {
 // Recognises one of our names; std::nullopt for anything else (foreign). Pure apart from reading the
 // time zone. Strict: exactly 8 + 6 digits, a real calendar date and time, nothing before or after
 // (rejects "copy of ...", "....sql.gz.bak", "..._2025122_020000.sql.gz", 2025-02-30, 24:00:00).
+// The same names with ".age" after ".sql.gz" are ours too, encrypted: local files and offsite objects.
 // An empty prefix matches no backup (safety snapshots are still recognised). The safety prefix is
 // tried first, so a configured prefix equal to "pre_restore_safety" names safety snapshots.
 std::optional<BackupName> parse_backup_name(std::string_view name, std::string_view prefix);
@@ -80,6 +85,7 @@ struct CatalogEntry {
   std::filesystem::path path;
   BackupKind kind = BackupKind::foreign;
   BackupKind final_kind = BackupKind::foreign;        // see BackupName; foreign for foreign files
+  bool encrypted = false;                             // see BackupName
   LocalDateTime local;                                // from the name; zeros for foreign files
   std::chrono::system_clock::time_point timestamp{};  // from the name; epoch for foreign files
   std::uintmax_t size = 0;                            // of the entry itself (a symlink is not followed)

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "ifnbackup/age.hpp"
 #include "ifnbackup/catalog.hpp"
 #include "ifnbackup/verify.hpp"
 
@@ -19,6 +20,9 @@ struct FolderVerificationOptions {
   std::vector<std::string> files;  // names resolved as restore does; empty: every backup and snapshot
   unsigned threads = 0;
   std::filesystem::path signing_key;  // whose keys judge the signers (empty: the default key file)
+  // Decrypt the .sql.gz.age files (--encrypt-local) into the verification. Without, such a file named is
+  // refused (Error(usage)) and, in the whole folder, left out with a warning.
+  std::vector<AgeIdentity> identities;
 };
 
 struct FileVerification {

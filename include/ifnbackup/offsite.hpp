@@ -31,6 +31,8 @@ inline constexpr std::uint64_t k_s3_max_object_size = 5 * 1024 * 1024 * k_mib;  
 inline constexpr unsigned k_s3_max_parts = 10000;
 // The metadata header holding our SHA-256 of the object's bytes (lowercase hex).
 inline constexpr std::string_view k_offsite_sha256_header = "x-amz-meta-ifnbackup-sha256";
+// An encrypted object (NAME.sql.gz.age): the SHA-256 of the plain .sql.gz it was encrypted from.
+inline constexpr std::string_view k_offsite_plain_sha256_header = "x-amz-meta-ifnbackup-plain-sha256";
 
 struct OffsiteOptions {
   std::string url;       // s3://BUCKET/PREFIX (PREFIX may be empty)
@@ -69,7 +71,7 @@ struct PartPlan {
 };
 PartPlan plan_parts(std::uint64_t size, unsigned max_parts, std::uint64_t min_part_size = k_s3_min_part_size);
 
-// What an upload reads: a file today; an encrypting stream over one later. size() is the exact number
+// What an upload reads: a file, or an encrypting stream over one. size() is the exact number
 // of bytes read() will give; rewind() starts again and must give the same bytes (the SHA-256 goes in the
 // object's metadata, sent before the parts, so the upload reads the source once to hash it, then again to
 // send it).
@@ -80,6 +82,8 @@ class UploadSource {
   // Up to `capacity` bytes; 0 only at the end. Throws Error(io).
   virtual std::size_t read(char* buffer, std::size_t capacity) = 0;
   virtual void rewind() = 0;
+  // Headers (x-amz-meta-*) sent with the object besides our SHA-256, once the source was read whole.
+  virtual std::vector<std::pair<std::string, std::string>> metadata() const { return {}; }
 };
 std::unique_ptr<UploadSource> open_file_source(const std::filesystem::path& file);
 // Reads the source from its start to its end: the hex SHA-256 of its bytes. Throws Error(io).
@@ -107,6 +111,7 @@ struct OffsiteObject {
   std::uint64_t size = 0;
   std::string last_modified;  // as the server says it (ISO 8601, UTC)
   std::string sha256;         // our header, from a HEAD; empty when absent or not asked
+  std::string plain_sha256;   // an encrypted object's: the plain file's SHA-256 (k_offsite_plain_sha256_header)
   bool headed = false;        // a HEAD was made
 };
 
@@ -120,6 +125,13 @@ std::optional<OffsiteObject> head_offsite(const OffsiteOptions& options, std::st
 
 // Removes <prefix><name> (one DELETE; S3 says 204 whether or not it was there). Throws Error(offsite).
 void delete_offsite(const OffsiteOptions& options, std::string_view name);
+
+// Streams <prefix><name> into `sink` after a HEAD, hashing it: Error(corrupt) at the end when the bytes
+// differ from the size and our SHA-256 header (the sink has then seen them: it must not keep them before
+// this returns), Error(corrupt) before any byte for an object without our header, Error(not_found) for no
+// such object, Error(offsite) for a broken transfer. Returns the HEAD's object.
+OffsiteObject stream_from_offsite(const OffsiteOptions& options, std::string_view name,
+                                  const std::function<void(std::string_view)>& sink);
 
 struct DownloadResult {
   std::filesystem::path file;  // <dir>/<name>

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ifnbackup/age.hpp"
 #include "ifnbackup/offsite.hpp"
 
 namespace ifnbackup {
@@ -23,14 +24,21 @@ struct OffsiteCopy {
 const char* offsite_outcome_name(OffsiteCopy::Outcome outcome) noexcept;
 
 // Uploads one local file of the folder and checks it with a HEAD; never throws for an offsite failure
-// (the outcome says it), only for an interruption.
-OffsiteCopy copy_offsite(const OffsiteOptions& options, const std::filesystem::path& file);
+// (the outcome says it), only for an interruption. With recipients, a plain NAME.sql.gz goes as
+// NAME.sql.gz.age, encrypted as it is sent (ifnbackup/encrypted_backup.hpp); a local NAME.sql.gz.age
+// goes as it is.
+OffsiteCopy copy_offsite(const OffsiteOptions& options, const std::filesystem::path& file,
+                         const std::vector<AgeRecipient>& recipients = {});
+// The object name a local file has offsite: NAME.sql.gz.age when it is encrypted on the way.
+std::string offsite_name_of(std::string_view local_name, bool encrypt);
 
 struct PushOptions {
   std::filesystem::path backup_dir;
   std::string prefix;
   OffsiteOptions offsite;
-  std::string which = "all";  // "all" or one backup's file name
+  std::string which = "all";             // "all" or one backup's file name
+  std::vector<AgeRecipient> encrypt_to;  // set: plain files go encrypted, as NAME.sql.gz.age
+  std::vector<AgeIdentity> identities;   // verify the folder's encrypted files (--encrypt-local) before sending
 };
 
 struct PushResult {
@@ -42,9 +50,10 @@ struct PushResult {
 };
 
 // Lists the bucket once, then for each backup of ours in the folder (or the one named) that verifies as
-// good: present when an object of that name has the same size and our SHA-256 header equal to the file's,
-// else uploaded. A file not verified, or verified long ago, is verified first; a bad one is skipped.
-// Throws Error(offsite) when the bucket cannot be listed, Error(not_found) for a name not in the folder.
+// good: present when an object of that name has the same size and our SHA-256 header equal to the file's
+// (encrypted on the way: when NAME.sql.gz.age's plaintext SHA-256 header is the file's), else uploaded. A file not
+// verified, or verified long ago, is verified first; a bad one is skipped. Throws Error(offsite) when the bucket cannot
+// be listed, Error(not_found) for a name not in the folder.
 PushResult push_backups(const PushOptions& options);
 
 // The newest backup of ours in the bucket (by the time in its name, never one dated in the future) that

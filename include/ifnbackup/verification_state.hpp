@@ -61,6 +61,8 @@ class VerificationState {
   void record(const CatalogEntry& entry, const VerifyResult& result, std::chrono::system_clock::time_point now);
   // The outcome of the schema check of this file (already recorded by record()); "outcome: detail".
   void record_schema_check(const CatalogEntry& entry, std::string outcome);
+  // `entry` is a copy of the file `record` describes (its encrypted copy): the same verdict for it.
+  void record_copy(const CatalogEntry& entry, const VerificationRecord& record);
   void forget(const std::string& name) { m_records.erase(name); }
   // Written to a temporary file and renamed over the old one (0600). Throws Error(io).
   void save() const;
@@ -74,9 +76,15 @@ class VerificationState {
 // and its schema check did not fail.
 Health health_of(const VerificationRecord* record);
 
-// Verifies one of the folder's files and records the outcome in the state (not saved).
+// How an encrypted file (<name>.sql.gz.age) is verified: decrypted with the secret keys the caller holds
+// (verify_encrypted_file, ifnbackup/encrypted_backup.hpp).
+using EncryptedVerifier = std::function<VerifyResult(const std::filesystem::path&)>;
+
+// Verifies one of the folder's files and records the outcome in the state (not saved). An encrypted
+// file without `encrypted` is not judged: Error(usage) naming it (the secret key is needed).
 VerifyResult verify_entry(const CatalogEntry& entry, VerificationState& state,
-                          const std::function<void(const VerifyProgress&)>& progress = {});
+                          const std::function<void(const VerifyProgress&)>& progress = {},
+                          const EncryptedVerifier& encrypted = {});
 
 // Verifies again each backup and safety snapshot of the folder whose last verification is older than
 // k_verification_max_age, records the outcomes and saves the state (a state that cannot be saved, a

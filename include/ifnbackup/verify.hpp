@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ifnbackup/manifest.hpp"
@@ -100,6 +101,14 @@ struct VerifyProgress {
 // flat memory.
 VerifyResult verify_backup_file(const std::filesystem::path& path,
                                 const std::function<void(const VerifyProgress&)>& progress = {}, unsigned threads = 0);
+
+// Verifies what `produce` writes into the sink it is given (run on a thread of its own): a download, a
+// decryption, never kept on disk. The same verdicts as verify_backup_file, but for the section index
+// (checked when the file is verified whole on disk, before a restore). An error `produce` throws (a
+// broken download, a wrong identity, a damaged ciphertext) is thrown once the reading stopped, rather
+// than the verdict on the cut stream; `name` is the result's path.
+VerifyResult verify_backup_stream(const std::function<void(const std::function<void(std::string_view)>&)>& produce,
+                                  const std::string& name);
 
 // A section read alone (restore --tables), chosen by its place in the file's section index.
 struct SectionRead {

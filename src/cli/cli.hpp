@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "ifnbackup/catalog.hpp"
+#include "ifnbackup/encrypted_backup.hpp"
 #include "ifnbackup/journal.hpp"
 #include "ifnbackup/offsite.hpp"
 #include "ifnbackup/options.hpp"
@@ -41,6 +42,12 @@ struct GlobalSettings {
   OffsiteOptions offsite;
   unsigned s3_retry_seconds = 300;
   int offsite_retention_days = -1;  // rotate: the bucket's retention; -1: retention.retention_days
+  // --encrypt-to (each may hold several, blank- or comma-separated), --encrypt-to-file, --encrypt-local:
+  // backup and push (make_encryption). --identity: what reads encrypted files (make_identities).
+  std::vector<std::string> encrypt_to;
+  std::string encrypt_to_file;
+  bool encrypt_local = false;
+  std::string identity_file;
 };
 
 // A subcommand's work, run once options are final; returns the exit code.
@@ -74,6 +81,16 @@ Command add_doctor_command(CLI::App& app, GlobalSettings& settings);
 Command add_key_command(CLI::App& app, GlobalSettings& settings);
 Command add_push_command(CLI::App& app, GlobalSettings& settings);
 void add_offsite_options(CLI::App& app, GlobalSettings& settings);
+void add_encryption_options(CLI::App& app, GlobalSettings& settings);
+// The recipients given, each checked: Error(usage) naming the bad one, before any dump.
+Encryption make_encryption(const GlobalSettings& settings);
+// The secret keys of --identity (0600 or refused: Error(config)); empty when not given.
+std::vector<AgeIdentity> make_identities(const GlobalSettings& settings);
+// restore and drill: the file argument as a plain .sql.gz on disk. s3://BUCKET/PREFIX/NAME, or NAME|latest
+// with `from_offsite` (--offsite's bucket), is downloaded into the backup folder through a .partial and
+// decrypted when it is a .age; a local .age (by path, name or latest) is decrypted beside the others.
+// Anything else is returned as given.
+std::string plain_backup_file(const GlobalSettings& settings, const std::string& file, bool from_offsite);
 // The offsite settings as given, the region from the environment when not, checked (Error(usage)).
 OffsiteOptions make_offsite_options(const GlobalSettings& settings);
 // `ifnbackup --help-man` or `--help-bash-completion` (alone): ifnbackup(1) or the bash completion

@@ -29,9 +29,11 @@ Command add_backup_command(CLI::App& app, GlobalSettings& settings) {
       "never rotates. A backup whose schema the server refuses is kept, marked NOT RESTORABLE, and the run\n"
       "exits 21 after the rotation. With --offsite, the verified file is then uploaded and checked by a HEAD\n"
       "(size and SHA-256); a failed upload keeps the local file and the run exits 22 after the rotation\n"
-      "(docs/offsite.md). Exit codes: docs/exit-codes.md.");
+      "(docs/offsite.md). With --encrypt-to, the offsite copy is NAME.sql.gz.age, encrypted as it is sent;\n"
+      "with --encrypt-local, the local copy too. Exit codes: docs/exit-codes.md.");
   command.action = [&settings]() {
     BackupJobOptions job;
+    job.encryption = make_encryption(settings);  // a bad recipient is refused before the dump
     job.backup = make_backup_options(settings);
     job.backup.retries = settings.retries;
     job.schema_check = !settings.no_schema_check;

@@ -15,6 +15,7 @@ namespace {
 
 struct DrillFlags {
   std::string file = "latest";
+  bool from_offsite = false;
   std::string into;
   bool keep = false;
   bool no_binlog = false;
@@ -29,7 +30,8 @@ int drill(GlobalSettings& settings, const DrillFlags& flags) {
   options.connection = settings.connection;
   options.backup_dir = settings.backup_dir;
   options.signing.key_file = settings.signing_key;
-  options.file = flags.file;
+  // From the bucket or encrypted: a plain file in the folder first, then verified as any file.
+  options.file = plain_backup_file(settings, flags.file, flags.from_offsite);
   options.prefix = settings.prefix;
   options.into = flags.into;
   options.keep = flags.keep;
@@ -92,8 +94,14 @@ Command add_drill_command(CLI::App& app, GlobalSettings& settings) {
       "drill", "Restore test: restore a backup into a scratch database, prove every table, time it, drop it");
   command.app
       ->add_option("file", flags->file,
-                   "Backup file: a path, a name in the backup folder, or latest (the newest good backup)")
+                   "Backup file: a path, a name in the backup folder, latest (the newest good backup) or "
+                   "s3://BUCKET/PREFIX/NAME (downloaded first); with --from-offsite, a name in the bucket or latest. "
+                   "A .age file is decrypted with --identity")
       ->capture_default_str();
+  command.app->add_flag("--from-offsite", flags->from_offsite,
+                        "The file is NAME (or latest) in the --offsite bucket: downloaded into the backup folder "
+                        "through a .partial (decrypted with --identity when it is a .age), checked, then drilled "
+                        "(works on an empty folder)");
   command.app
       ->add_option("--into", flags->into,
                    "Scratch database (default: <database>_drill); refused if it exists and is not a previous "

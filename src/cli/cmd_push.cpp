@@ -114,6 +114,8 @@ Command add_push_command(CLI::App& app, GlobalSettings& settings) {
     options.prefix = settings.prefix;
     options.offsite = make_offsite_options(settings);
     options.which = *which;
+    options.encrypt_to = make_encryption(settings).recipients;
+    options.identities = make_identities(settings);
     const auto result = push_backups(options);
     if (settings.json) {
       std::cout << push_json(result);

@@ -210,7 +210,8 @@ bool ask_oui() {
 void add_restore_flags(CLI::App& app, RestoreFlags& flags) {
   app.add_option("file", flags.file,
                  "Backup file: a path, a name in the backup folder, latest (the newest backup not known to be bad) "
-                 "or latest-safety (the newest safety snapshot); with --from-offsite, a name in the bucket or latest")
+                 "or latest-safety (the newest safety snapshot), s3://BUCKET/PREFIX/NAME (downloaded first); with "
+                 "--from-offsite, a name in the bucket or latest. A .age file is decrypted with --identity")
       ->required();
   app.add_flag("-y,--yes", flags.yes, "Do not ask for OUI (scripts)");
   app.add_flag("--from-offsite", flags.from_offsite,
@@ -277,18 +278,6 @@ RestoreOptions make_restore_options(const GlobalSettings& settings, const Restor
   return options;
 }
 
-// restore --from-offsite: the object downloaded and checked into the backup folder; the restore then verifies
-// it as any file before it touches anything.
-std::filesystem::path fetch_from_offsite(const GlobalSettings& settings, const std::string& which) {
-  if (!settings.offsite.enabled()) {
-    throw Error(ErrorCode::usage, tx("--from-offsite needs --offsite s3://BUCKET/PREFIX"),
-                tx("give --offsite (or offsite = ... in the config file)"));
-  }
-  const auto offsite = make_offsite_options(settings);
-  const std::string name = which == "latest" ? newest_offsite_backup(offsite, settings.prefix) : which;
-  return download_from_offsite(offsite, name, settings.backup_dir).file;
-}
-
 // Logs and shows the plan, then asks for OUI (or takes --yes); the run's metrics learn the file.
 bool confirm_plan(const RestorePlan& plan, GlobalSettings& settings, bool yes) {
   settings.run.file = plan.file.filename().string();
@@ -332,9 +321,8 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
                   tx("give --backup-dir or 'backup-dir' in the config file"));
     }
     RestoreOptions options = make_restore_options(settings, *flags);
-    if (flags->from_offsite) {
-      options.file = fetch_from_offsite(settings, flags->file).string();
-    }
+    // From the bucket or encrypted: a plain file in the folder first, then verified as any file.
+    options.file = plain_backup_file(settings, flags->file, flags->from_offsite);
     ProgressReporter progress;
     RestoreCallbacks callbacks;
     bool ours = false;

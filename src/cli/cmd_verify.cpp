@@ -2,11 +2,16 @@
 
 #include <fmt/format.h>
 
+#include <spdlog/spdlog.h>
 #include "cli.hpp"
 #include "format.hpp"
+
+#include "ifnbackup/encrypted_backup.hpp"
+#include "ifnbackup/error.hpp"
 #include "ifnbackup/folder_verification.hpp"
 #include "ifnbackup/json.hpp"
 #include "ifnbackup/printable.hpp"
+#include "ifnbackup/push.hpp"
 #include "ifnbackup/signing.hpp"
 
 namespace ifnbackup::cli {
@@ -15,7 +20,8 @@ namespace {
 
 struct VerifyFlags {
   std::vector<std::string> files;
-  bool all = false;  // said explicitly (the weekly schedule line); the same as no file
+  std::string offsite;  // NAME or latest in the --offsite bucket
+  bool all = false;     // said explicitly (the weekly schedule line); the same as no file
 };
 
 std::string status_word(VerifyStatus status) {
@@ -87,6 +93,7 @@ int verify_files(const GlobalSettings& settings, const VerifyFlags& flags) {
   options.files = flags.files;
   options.threads = settings.threads;
   options.signing_key = settings.signing_key;
+  options.identities = make_identities(settings);
   // Text: each file's line as soon as it is done (a folder of big files takes minutes).
   const FolderVerification outcome = verify_folder_files(options, [&](const FileVerification& file) {
     if (!settings.json) {
@@ -116,6 +123,44 @@ int verify_files(const GlobalSettings& settings, const VerifyFlags& flags) {
   return outcome.exit_code();
 }
 
+// verify --offsite NAME|latest: the object streamed into the verification (decrypted when a .age),
+// nothing written to disk.
+int verify_offsite(const GlobalSettings& settings, const VerifyFlags& flags) {
+  if (!settings.offsite.enabled()) {
+    throw Error(ErrorCode::usage, "verify --offsite needs the bucket: --offsite s3://BUCKET/PREFIX before 'verify'",
+                "set it once as offsite = s3://... in the config file or IFNBACKUP_OFFSITE");
+  }
+  const auto offsite = make_offsite_options(settings);
+  const std::string name = flags.offsite == "latest" ? newest_offsite_backup(offsite, settings.prefix) : flags.offsite;
+  FileVerification file{name, verify_offsite_backup(offsite, name, make_identities(settings)), {}, {}, 0};
+  try {
+    SigningOptions signing;
+    signing.key_file = settings.signing_key;
+    Keyring::load(signing).judge(file.result);
+  } catch (const Error& error) {
+    spdlog::warn("signers not judged: {}", error.what());
+  }
+  file.database = header_database(file.result.header);
+  for (const auto& table : file.result.tables) {
+    file.rows += table.rows;
+  }
+  spdlog::log(file.result.ok() ? spdlog::level::info : spdlog::level::err, "verify {}/{}: {}{}", offsite.url, name,
+              verify_status_name(file.result.status), file.result.reason.empty() ? "" : ": " + file.result.reason);
+  if (settings.json) {
+    util::JsonWriter json;
+    json.begin_object().field("offsite", offsite.url).key("files").begin_array();
+    add_json(json, file);
+    json.end_array().end_object();
+    std::cout << json.str() << "\n";
+  } else {
+    print_file(file);
+  }
+  if (file.result.ok()) {
+    return 0;
+  }
+  return static_cast<int>(file.result.status == VerifyStatus::corrupt ? ErrorCode::corrupt : ErrorCode::incomplete);
+}
+
 }  // namespace
 
 Command add_verify_command(CLI::App& app, GlobalSettings& settings) {
@@ -132,11 +177,18 @@ Command add_verify_command(CLI::App& app, GlobalSettings& settings) {
                  "Every backup and safety snapshot of the folder, however recently verified (the weekly schedule's "
                  "line: bit rot keeps a file's name, size and mtime)")
       ->excludes(files);
+  command.app
+      ->add_option("--offsite", flags->offsite,
+                   "Verify NAME (or latest) in the --offsite bucket instead: streamed, decrypted with --identity "
+                   "when a .age, proven as a local file is, without a local copy")
+      ->excludes(files);
   command.app->add_flag("--json", settings.json, "Machine-readable output (fields: docs/json-output.md)");
   command.app->footer(
       "Checks every gzip member's CRC, the completion marker, the content SHA-256 and the manifest.\n"
       "Exit 0 if all pass, 10 if one is corrupt, 11 if one is incomplete.");
-  command.action = [&settings, flags]() { return verify_files(settings, *flags); };
+  command.action = [&settings, flags]() {
+    return flags->offsite.empty() ? verify_files(settings, *flags) : verify_offsite(settings, *flags);
+  };
   return command;
 }
 

@@ -63,11 +63,13 @@ const char* exit_meaning(ErrorCode code) {
       return "backup: the file is written and verified, but the server refused its schema in a scratch database: "
              "it is kept and marked not restorable as is";
     case ErrorCode::wrong_identity:
-      return "an age-encrypted file is addressed to none of the identities given (--identity)";
+      return "verify, restore, drill of a .age file (local or offsite): it is addressed to none of the identities "
+             "given (--identity); nothing restored";
     case ErrorCode::offsite:
-      return "backup, push, list --offsite: the offsite copy (S3) failed (credentials, bucket, clock, network); "
-             "the local files are kept, verified. rotate with --offsite: the bucket's rotation failed or was refused "
-             "(a removal denied, a second listing that contradicts the first); the folder's rotation is kept";
+      return "backup, push, list --offsite, verify --offsite, restore and drill from offsite: the offsite copy "
+             "(S3) failed or cannot be read (credentials, bucket, clock, network); the local files are kept, "
+             "verified. rotate with --offsite: the bucket's rotation failed or was refused (a removal denied, a "
+             "second listing that contradicts the first); the folder's rotation is kept";
   }
   return "";
 }

@@ -140,6 +140,7 @@ int run(int argc, char** argv) {
   add_global_options(app, settings);
   add_retention_options(app, settings);
   add_offsite_options(app, settings);
+  add_encryption_options(app, settings);
 
   std::vector<Command> commands;
   commands.push_back(add_backup_command(app, settings));

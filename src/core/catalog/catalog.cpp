@@ -103,6 +103,10 @@ std::optional<BackupName> parse_backup_name(std::string_view name, std::string_v
   if (partial) {
     name.remove_suffix(k_partial_suffix.size());
   }
+  const bool encrypted = name.ends_with(k_encrypted_suffix);
+  if (encrypted) {
+    name.remove_suffix(k_encrypted_suffix.size());
+  }
   if (!name.ends_with(k_backup_suffix)) {
     return std::nullopt;
   }
@@ -126,6 +130,7 @@ std::optional<BackupName> parse_backup_name(std::string_view name, std::string_v
     return std::nullopt;
   }
   result.kind = partial ? BackupKind::partial : result.final_kind;
+  result.encrypted = encrypted;
   result.local = *local;
   result.timestamp = local_to_time_point(*local);
   return result;
@@ -152,6 +157,7 @@ CatalogEntry catalog_entry_from_name(const std::filesystem::path& dir, std::stri
   if (const auto parsed = parse_backup_name(name, prefix)) {
     entry.kind = parsed->kind;
     entry.final_kind = parsed->final_kind;
+    entry.encrypted = parsed->encrypted;
     entry.local = parsed->local;
     entry.timestamp = parsed->timestamp;
   }

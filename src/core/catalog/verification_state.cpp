@@ -150,6 +150,14 @@ void VerificationState::record(const CatalogEntry& entry, const VerifyResult& re
   m_records[entry.name] = std::move(record);
 }
 
+void VerificationState::record_copy(const CatalogEntry& entry, const VerificationRecord& record) {
+  VerificationRecord copy = record;
+  copy.name = entry.name;
+  copy.size = entry.size;
+  copy.mtime_ticks = entry.mtime.time_since_epoch().count();
+  m_records[entry.name] = std::move(copy);
+}
+
 void VerificationState::record_schema_check(const CatalogEntry& entry, std::string outcome) {
   const auto it = m_records.find(entry.name);
   if (it != m_records.end()) {
@@ -192,8 +200,14 @@ Health health_of(const VerificationRecord* record) {
 }
 
 VerifyResult verify_entry(const CatalogEntry& entry, VerificationState& state,
-                          const std::function<void(const VerifyProgress&)>& progress) {
-  auto result = verify_backup_file(entry.path, progress);
+                          const std::function<void(const VerifyProgress&)>& progress,
+                          const EncryptedVerifier& encrypted) {
+  if (entry.encrypted && !encrypted) {
+    throw Error(ErrorCode::usage,
+                fmt::format("{} is encrypted (age): it cannot be verified without its secret key", entry.name),
+                "give --identity FILE (the key file age-keygen wrote, 0600)");
+  }
+  auto result = entry.encrypted ? encrypted(entry.path) : verify_backup_file(entry.path, progress);
   state.record(entry, result, std::chrono::system_clock::now());
   return result;
 }
@@ -209,6 +223,10 @@ std::vector<std::string> verify_stale_files(const fs::path& backup_dir, const st
     const VerificationRecord* record = state.find(entry);
     if (record == nullptr || now - record->verified_at < k_verification_max_age) {
       continue;  // never verified: the journal's account of its run stands until something verifies it
+    }
+    if (entry.encrypted) {
+      spdlog::info("{} is encrypted: verified again only by 'ifnbackup verify --identity FILE'", entry.name);
+      continue;
     }
     spdlog::info("verifying {} again: last verified more than 7 days ago", entry.name);
     verify_entry(entry, state);

@@ -85,6 +85,44 @@ SchemaCheckResult check_new_backup(const std::filesystem::path& file, const Back
   return result;
 }
 
+// --encrypt-local: the verified plain file encrypted beside itself, then removed. The encrypted copy was
+// made in this run from the bytes just verified: it inherits their verification and schema check
+// (`verify --identity` proves it again by decrypting it).
+std::filesystem::path encrypt_local_copy(const std::filesystem::path& file, const BackupOptions& options,
+                                         const std::vector<AgeRecipient>& recipients) {
+  const std::filesystem::path encrypted = encrypt_file_beside(file, recipients);
+  auto state = VerificationState::load(options.backup_dir);
+  const std::string plain_name = file.filename().string();
+  const std::string encrypted_name = encrypted.filename().string();
+  std::optional<CatalogEntry> plain_entry;
+  std::optional<CatalogEntry> encrypted_entry;
+  for (auto& entry : scan_backup_folder(options.backup_dir, options.prefix)) {
+    if (entry.name == plain_name) {
+      plain_entry = entry;
+    } else if (entry.name == encrypted_name) {
+      encrypted_entry = entry;
+    }
+  }
+  const VerificationRecord* record = plain_entry ? state.find(*plain_entry) : nullptr;
+  if (record == nullptr || !encrypted_entry) {
+    throw Error(ErrorCode::io,
+                fmt::format("{} or its encrypted copy left the folder while it was encrypted", plain_name),
+                "another program removes files from the backup folder: look at what else writes there");
+  }
+  state.record_copy(*encrypted_entry, *record);
+  state.forget(plain_name);
+  state.save();
+  std::error_code ec;
+  if (!std::filesystem::remove(file, ec) || ec) {
+    throw Error(ErrorCode::io,
+                fmt::format("{} was encrypted into {}, but the plain file cannot be removed: {}", file.string(),
+                            encrypted_name, ec ? ec.message() : std::string("gone")),
+                "remove it by hand: --encrypt-local keeps no plain copy");
+  }
+  spdlog::info("local copy encrypted (--encrypt-local): {}, the plain file removed", encrypted.string());
+  return encrypted;
+}
+
 RotateResult rotate_after(const BackupJobOptions& options, const std::filesystem::path& file) {
   RotateOptions rotate;
   rotate.backup_dir = options.backup.backup_dir;
@@ -126,10 +164,13 @@ BackupJobResult run_backup_job(const BackupJobOptions& options) {
     job.schema = check_new_backup(result.file, options.backup);
   }
   if (options.offsite) {
-    job.offsite = copy_offsite(*options.offsite, result.file);
+    job.offsite = copy_offsite(*options.offsite, result.file, options.encryption.recipients);
     if (options.offsite_done) {
       options.offsite_done(*job.offsite);
     }
+  }
+  if (options.encryption.enabled() && options.encryption.local) {
+    job.backup.file = encrypt_local_copy(result.file, options.backup, options.encryption.recipients);
   }
   if (options.rotate) {
     job.rotation = rotate_after(options, result.file);

@@ -1,5 +1,7 @@
 #include "ifnbackup/folder_verification.hpp"
 
+#include "ifnbackup/encrypted_backup.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include "ifnbackup/error.hpp"
@@ -75,7 +77,17 @@ FolderVerification verify_folder_files(const FolderVerificationOptions& options,
   const Keyring keys = load_keys(options.signing_key);
   FolderVerification outcome;
   for (const auto& path : files_to_verify(options, folder)) {
-    FileVerification file{path, verify_backup_file(path, {}, options.threads), {}, {}, 0};
+    const bool encrypted = is_encrypted_name(path.filename().string());
+    if (encrypted && options.identities.empty() && options.files.empty()) {
+      spdlog::warn("{} is encrypted (age): not verified; give --identity FILE to verify it", path.string());
+      continue;
+    }
+    FileVerification file{
+        path,
+        encrypted ? verify_encrypted_file(path, options.identities) : verify_backup_file(path, {}, options.threads),
+        {},
+        {},
+        0};
     keys.judge(file.result);
     file.result.reason = reason_without_path(file.result.reason, path);
     file.result.reason_local = reason_without_path(file.result.reason_local, path);

@@ -8,7 +8,7 @@ namespace {
 // Our own files beside the backups: not counted as foreign.
 bool is_own_file(const std::string& name) {
   return name.front() == '.' || name == "backup.log" || name == "restore.log" || name == "drill.log" ||
-         name == "journal.jsonl";
+         name == "push.log" || name == "journal.jsonl";
 }
 
 }  // namespace

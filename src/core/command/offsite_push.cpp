@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "ifnbackup/catalog.hpp"
+#include "ifnbackup/encrypted_backup.hpp"
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/push.hpp"
 #include "ifnbackup/verification_state.hpp"
@@ -23,10 +24,17 @@ OffsiteCopy failed_copy(std::string name, const Error& error) {
 }
 
 // The file verifies as complete and unaltered now (verified again when never, or long ago).
-bool verifies_good(const CatalogEntry& entry, VerificationState& state, std::string& why) {
+bool verifies_good(const CatalogEntry& entry, VerificationState& state, const std::vector<AgeIdentity>& identities,
+                   std::string& why) {
   const auto* record = state.find(entry);
   if (!record_is_current(record, std::chrono::system_clock::now())) {
-    const auto result = verify_entry(entry, state);
+    if (entry.encrypted && identities.empty()) {
+      why = "encrypted, and not verified in the last 7 days: give --identity to verify it";
+      return false;
+    }
+    const auto result = verify_entry(entry, state, {}, [&identities](const std::filesystem::path& file) {
+      return verify_encrypted_file(file, identities);
+    });
     try {
       state.save();
     } catch (const Error& error) {
@@ -55,10 +63,18 @@ const char* offsite_outcome_name(OffsiteCopy::Outcome outcome) noexcept {
   return "?";
 }
 
-OffsiteCopy copy_offsite(const OffsiteOptions& options, const std::filesystem::path& file) {
-  const std::string name = file.filename().string();
+std::string offsite_name_of(std::string_view local_name, bool encrypt) {
+  return encrypt && !is_encrypted_name(local_name) ? std::string(local_name) + std::string(k_age_suffix)
+                                                   : std::string(local_name);
+}
+
+OffsiteCopy copy_offsite(const OffsiteOptions& options, const std::filesystem::path& file,
+                         const std::vector<AgeRecipient>& recipients) {
+  const std::string local_name = file.filename().string();
+  const bool encrypt = !recipients.empty() && !is_encrypted_name(local_name);
+  const std::string name = offsite_name_of(local_name, encrypt);
   try {
-    auto source = open_file_source(file);
+    auto source = encrypt ? open_encrypting_source(file, recipients) : open_file_source(file);
     OffsiteCopy copy;
     copy.name = name;
     copy.upload = upload_to_offsite(options, name, *source);
@@ -72,6 +88,9 @@ OffsiteCopy copy_offsite(const OffsiteOptions& options, const std::filesystem::p
                         : fmt::format("{} parts of {} MiB", sent.parts, sent.part_size / 1048576),
         seconds, static_cast<double>(sent.bytes) / 1048576.0 / seconds,
         sent.retries == 0 ? std::string() : fmt::format(", {} request(s) retried", sent.retries), sent.sha256);
+    if (encrypt) {
+      copy.message += fmt::format("; encrypted with age to {} recipient(s)", recipients.size());
+    }
     spdlog::info("offsite: {}", copy.message);
     return copy;
   } catch (const Error& error) {
@@ -102,7 +121,7 @@ PushResult push_backups(const PushOptions& options) {
   PushResult result;
   for (const auto& entry : entries) {
     std::string why;
-    if (!verifies_good(entry, state, why)) {
+    if (!verifies_good(entry, state, options.identities, why)) {
       OffsiteCopy copy;
       copy.name = entry.name;
       copy.outcome = OffsiteCopy::Outcome::skipped;
@@ -112,16 +131,19 @@ PushResult push_backups(const PushOptions& options) {
       result.files.push_back(std::move(copy));
       continue;
     }
+    const bool encrypt = !options.encrypt_to.empty() && !entry.encrypted;
+    const std::string name = offsite_name_of(entry.name, encrypt);
     try {
-      if (auto found = remote.find(entry.name); found != remote.end() && found->second.size == entry.size) {
-        const auto head = head_offsite(options.offsite, entry.name);
+      // Encrypted on the way, the object's size is not the file's: its plaintext SHA-256 tells.
+      if (auto found = remote.find(name); found != remote.end() && (encrypt || found->second.size == entry.size)) {
+        const auto head = head_offsite(options.offsite, name);
         auto source = open_file_source(entry.path);
         const std::string local = sha256_of_source(*source);
-        if (head && head->size == entry.size && head->sha256 == local) {
+        if (head && (encrypt ? head->plain_sha256 == local : head->size == entry.size && head->sha256 == local)) {
           OffsiteCopy copy;
-          copy.name = entry.name;
+          copy.name = name;
           copy.outcome = OffsiteCopy::Outcome::present;
-          copy.message = fmt::format("{} is already offsite (same size and SHA-256)", entry.name);
+          copy.message = fmt::format("{} is already offsite (same size and SHA-256)", name);
           spdlog::info("offsite: {}", copy.message);
           ++result.present;
           result.files.push_back(std::move(copy));
@@ -136,7 +158,7 @@ PushResult push_backups(const PushOptions& options) {
       result.files.push_back(failed_copy(entry.name, error));
       continue;
     }
-    auto copy = copy_offsite(options.offsite, entry.path);
+    auto copy = copy_offsite(options.offsite, entry.path, options.encrypt_to);
     ++(copy.outcome == OffsiteCopy::Outcome::sent ? result.sent : result.failed);
     result.files.push_back(std::move(copy));
   }

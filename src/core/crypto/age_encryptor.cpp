@@ -22,6 +22,9 @@ Bytes bytes_of(std::string_view text) {
 
 struct AgeEncryptor::State {
   ByteSink sink;
+  crypto::FileKey file_key;
+  std::array<unsigned char, crypto::k_payload_nonce_bytes> nonce{};
+  std::string header;  // the header and the nonce, as written
   std::optional<crypto::PayloadCipher> cipher;
   std::string held;    // plaintext not yet sealed: at most one chunk
   std::string sealed;  // the chunk being written
@@ -48,21 +51,33 @@ AgeEncryptor::AgeEncryptor(std::span<const AgeRecipient> recipients, ByteSink si
     throw Error(ErrorCode::usage, tx("age encryption needs at least one recipient"),
                 tx("give --encrypt-to age1… (the public key age-keygen printed)"));
   }
-  m_state->sink = std::move(sink);
-  crypto::FileKey file_key;
-  crypto::random_bytes(file_key.bytes);
+  State& s = *m_state;
+  s.sink = std::move(sink);
+  crypto::random_bytes(s.file_key.bytes);
   std::vector<crypto::Stanza> stanzas;
   stanzas.reserve(recipients.size());
   for (const AgeRecipient& recipient : recipients) {
-    stanzas.push_back(crypto::x25519_stanza(file_key, recipient));
+    stanzas.push_back(crypto::x25519_stanza(s.file_key, recipient));
   }
-  std::array<unsigned char, crypto::k_payload_nonce_bytes> nonce{};
-  crypto::random_bytes(nonce);
-  m_state->cipher.emplace(file_key, nonce);
-  m_state->held.reserve(k_age_chunk_bytes);
-  m_state->sealed.reserve(crypto::k_sealed_chunk_bytes);
-  m_state->emit(crypto::encode_header(stanzas, file_key));
-  m_state->emit({reinterpret_cast<const char*>(nonce.data()), nonce.size()});
+  crypto::random_bytes(s.nonce);
+  s.header = crypto::encode_header(stanzas, s.file_key);
+  s.header.append(reinterpret_cast<const char*>(s.nonce.data()), s.nonce.size());
+  s.cipher.emplace(s.file_key, s.nonce);
+  s.held.reserve(k_age_chunk_bytes);
+  s.sealed.reserve(crypto::k_sealed_chunk_bytes);
+  s.emit(s.header);
+}
+
+AgeEncryptor::AgeEncryptor(const AgeEncryptor& same, ByteSink sink) : m_state(std::make_unique<State>()) {
+  State& s = *m_state;
+  s.sink = std::move(sink);
+  s.file_key = same.m_state->file_key;
+  s.nonce = same.m_state->nonce;
+  s.header = same.m_state->header;
+  s.cipher.emplace(s.file_key, s.nonce);
+  s.held.reserve(k_age_chunk_bytes);
+  s.sealed.reserve(crypto::k_sealed_chunk_bytes);
+  s.emit(s.header);
 }
 
 AgeEncryptor::~AgeEncryptor() = default;
@@ -107,6 +122,15 @@ std::uint64_t AgeEncryptor::plaintext_bytes() const noexcept {
 
 std::uint64_t AgeEncryptor::ciphertext_bytes() const noexcept {
   return m_state->ciphertext;
+}
+
+std::uint64_t AgeEncryptor::header_bytes() const noexcept {
+  return m_state->header.size();
+}
+
+std::uint64_t age_ciphertext_size(std::uint64_t header_bytes, std::uint64_t plaintext) noexcept {
+  const std::uint64_t chunks = plaintext == 0 ? 1 : (plaintext + k_age_chunk_bytes - 1) / k_age_chunk_bytes;
+  return header_bytes + plaintext + chunks * crypto::k_aead_tag_bytes;
 }
 
 }  // namespace ifnbackup

@@ -40,6 +40,9 @@ std::optional<OffsiteObject> head_object(S3Client& client, std::string_view name
   if (auto sha = answer.headers.find(std::string(k_offsite_sha256_header)); sha != answer.headers.end()) {
     object.sha256 = sha->second;
   }
+  if (auto plain = answer.headers.find(std::string(k_offsite_plain_sha256_header)); plain != answer.headers.end()) {
+    object.plain_sha256 = plain->second;
+  }
   if (auto modified = answer.headers.find("last-modified"); modified != answer.headers.end()) {
     object.last_modified = modified->second;
   }

@@ -95,8 +95,11 @@ std::string sha256_of_source(UploadSource& source) {
 namespace {
 
 std::vector<std::pair<std::string, std::string>> object_headers(const OffsiteOptions& options,
-                                                                const std::string& sha256) {
+                                                                const std::string& sha256, const UploadSource& source) {
   std::vector<std::pair<std::string, std::string>> headers{{std::string(k_offsite_sha256_header), sha256}};
+  for (auto& header : source.metadata()) {
+    headers.push_back(std::move(header));
+  }
   if (!options.storage_class.empty()) {
     headers.emplace_back("x-amz-storage-class", options.storage_class);
   }
@@ -114,7 +117,7 @@ void put_single(offsite::S3Client& client, const std::string& key, std::string_v
   offsite::S3Request put;
   put.method = "PUT";
   put.key = key;
-  put.headers = object_headers(client.options(), sha256);
+  put.headers = object_headers(client.options(), sha256, source);
   put.body = body;
   put.what = fmt::format("upload of {}", name);
   client.perform(put);
@@ -150,7 +153,7 @@ void put_multipart(offsite::S3Client& client, const std::string& key, std::strin
   create.method = "POST";
   create.key = key;
   create.query = {{"uploads", ""}};
-  create.headers = object_headers(client.options(), sha256);
+  create.headers = object_headers(client.options(), sha256, source);
   create.what = fmt::format("start of the multipart upload of {}", name);
   const std::string upload_id = offsite::xml_text(client.perform(create).body, "UploadId");
   if (upload_id.empty()) {
@@ -233,7 +236,13 @@ UploadResult upload_to_offsite(const OffsiteOptions& options, std::string_view n
     throw Error(ErrorCode::offsite, tx("{} was uploaded to {} but a HEAD finds no such object", name, result.key),
                 tx("the storage may be eventually consistent or the key rewritten by a proxy: check --s3-endpoint"));
   }
-  if (object->size != result.bytes || object->sha256 != result.sha256) {
+  std::string plain_sent;
+  for (const auto& [header, value] : source.metadata()) {
+    if (header == k_offsite_plain_sha256_header) {
+      plain_sent = value;
+    }
+  }
+  if (object->size != result.bytes || object->sha256 != result.sha256 || object->plain_sha256 != plain_sent) {
     throw Error(ErrorCode::offsite,
                 tx("{} was uploaded to {} but reads back as {} bytes with SHA-256 '{}' (sent {} bytes, {})", name,
                    result.key, object->size, object->sha256, result.bytes, result.sha256),

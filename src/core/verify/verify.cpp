@@ -1,6 +1,14 @@
 #include "ifnbackup/verify.hpp"
 
+#include <fcntl.h>
+#include <pthread.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <exception>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -258,8 +266,11 @@ const char* verify_status_name(VerifyStatus status) noexcept {
   return "unknown";
 }
 
-VerifyResult verify_backup_file(const std::filesystem::path& path,
-                                const std::function<void(const VerifyProgress&)>& progress, unsigned threads) {
+namespace {
+
+// `indexed`: the file is on disk and its section index is checked; false for a stream (a pipe).
+VerifyResult verify_path(const std::filesystem::path& path, const std::function<void(const VerifyProgress&)>& progress,
+                         unsigned threads, bool indexed) {
   VerifyResult result;
   result.path = path;
   io::GzipReader reader(path);  // a missing or unreadable file throws: it is not a verdict on a backup
@@ -286,7 +297,9 @@ VerifyResult verify_backup_file(const std::filesystem::path& path,
     }
   };
   try {
-    sections = verify_detail::SectionCheck::load(path);
+    if (indexed) {
+      sections = verify_detail::SectionCheck::load(path);
+    }
     if (sections) {
       scan.expect_trailer(sections->trailer_bytes());
     }
@@ -342,6 +355,71 @@ VerifyResult verify_backup_file(const std::filesystem::path& path,
     } else {
       result.sections = sections->sections().size();
     }
+  }
+  return result;
+}
+
+}  // namespace
+
+VerifyResult verify_backup_file(const std::filesystem::path& path,
+                                const std::function<void(const VerifyProgress&)>& progress, unsigned threads) {
+  return verify_path(path, progress, threads, true);
+}
+
+VerifyResult verify_backup_stream(const std::function<void(const std::function<void(std::string_view)>&)>& produce,
+                                  const std::string& name) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) {
+    throw Error(ErrorCode::io, fmt::format("cannot make a pipe to verify {}: {}", name, std::strerror(errno)));
+  }
+  int read_end = fds[0];
+  int write_end = fds[1];
+  std::exception_ptr failure;
+  bool reader_gone = false;
+  std::thread producer([&] {
+    // A reader that stops early (a verdict before the end) makes write() fail with EPIPE, not kill us.
+    sigset_t pipe_signal;
+    sigemptyset(&pipe_signal);
+    sigaddset(&pipe_signal, SIGPIPE);
+    ::pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
+    try {
+      produce([&](std::string_view bytes) {
+        while (!bytes.empty()) {
+          const ssize_t done = ::write(write_end, bytes.data(), bytes.size());
+          if (done < 0) {
+            if (errno == EINTR) {
+              continue;
+            }
+            reader_gone = errno == EPIPE;
+            throw Error(ErrorCode::io, fmt::format("cannot pass {} on: {}", name, std::strerror(errno)));
+          }
+          bytes.remove_prefix(static_cast<std::size_t>(done));
+        }
+      });
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    ::close(write_end);
+  });
+  VerifyResult result;
+  const std::string stream_path = fmt::format("/proc/self/fd/{}", read_end);
+  try {
+    result = verify_path(stream_path, {}, 1, false);
+  } catch (...) {
+    ::close(read_end);
+    producer.join();
+    throw;
+  }
+  ::close(read_end);
+  producer.join();
+  // The producer's own failure (a broken download, a wrong key) says more than the cut stream it left.
+  if (failure && !reader_gone) {
+    std::rethrow_exception(failure);
+  }
+  result.path = name;
+  for (std::size_t at = result.reason.find(stream_path); at != std::string::npos;
+       at = result.reason.find(stream_path, at + name.size())) {
+    result.reason.replace(at, stream_path.size(), name);
   }
   return result;
 }
