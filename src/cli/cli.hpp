@@ -72,6 +72,7 @@ Command add_schedule_command(CLI::App& app, GlobalSettings& settings);
 Command add_doctor_command(CLI::App& app, GlobalSettings& settings);
 Command add_key_command(CLI::App& app, GlobalSettings& settings);
 Command add_push_command(CLI::App& app, GlobalSettings& settings);
+Command add_binlog_command(CLI::App& app, GlobalSettings& settings);
 void add_offsite_options(CLI::App& app, GlobalSettings& settings);
 // The offsite settings as given, the region from the environment when not, checked (Error(usage)).
 OffsiteOptions make_offsite_options(const GlobalSettings& settings);

@@ -64,6 +64,9 @@ const char* exit_meaning(ErrorCode code) {
              "it is kept and marked not restorable as is";
     case ErrorCode::wrong_identity:
       return "an age-encrypted file is addressed to none of the identities given (--identity)";
+    case ErrorCode::binlog_gap:
+      return "binlog archive: the server purged a binary log file not yet archived; restore --until: the archive "
+             "misses a part of the span (named); never a silent gap";
     case ErrorCode::offsite:
       return "backup, push, list --offsite: the offsite copy (S3) failed (credentials, bucket, clock, network); "
              "the local files are kept, verified";
