@@ -90,6 +90,8 @@ struct RecoverySpan {
   std::uint64_t transactions = 0;           // in the span, every database's
   std::uint64_t database_transactions = 0;  // of those, the database's (replayed)
   std::uint64_t events = 0;
+  // Statements run from another default database (or none) that name the database: NOT replayed.
+  std::uint64_t statements_elsewhere = 0;
   std::uint32_t first_event = 0;  // UTC seconds of the first and last transactions in the span; 0: none
   std::uint32_t last_event = 0;
 };

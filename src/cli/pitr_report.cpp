@@ -30,6 +30,11 @@ std::string format_recovery_span(const RecoverySpan& span) {
     out += line(tr("replayed"), trf("{} transactions of the database ({} events in the span, {} transactions of "
                                     "every database)",
                                     span.database_transactions, span.events, span.transactions));
+    if (span.statements_elsewhere > 0) {
+      out += line(tr("WARNING"), trf("{} statements run from another default database name this one: they are NOT "
+                                     "replayed (binlog_format=ROW avoids this)",
+                                     span.statements_elsewhere));
+    }
   }
   return out;
 }

@@ -153,9 +153,10 @@ TEST(DoctorBinlog, FindingsFollowTheServerAndTheArchive) {
   bool short_retention = false;
   for (const auto& finding : findings) {
     format_note = format_note || (finding.check == "binlog format" && finding.status == DoctorStatus::note);
-    privileges_fix = privileges_fix || finding.fix.find("REPLICATION SLAVE, BINLOG MONITOR, BINLOG REPLAY") !=
-                                           std::string::npos;
-    short_retention = short_retention || (finding.check == "binlog retention" && finding.status == DoctorStatus::warning);
+    privileges_fix =
+        privileges_fix || finding.fix.find("REPLICATION SLAVE, BINLOG MONITOR, BINLOG REPLAY") != std::string::npos;
+    short_retention =
+        short_retention || (finding.check == "binlog retention" && finding.status == DoctorStatus::warning);
   }
   EXPECT_TRUE(format_note);
   EXPECT_TRUE(privileges_fix);

@@ -55,6 +55,7 @@ class SpanWalker {
       m_standalone = gtid_is_standalone(event.bytes);
       m_events = 1;
       m_touches = false;
+      m_elsewhere = 0;
       return;
     }
     if (!m_open) {
@@ -71,6 +72,10 @@ class SpanWalker {
           ends = true;
         } else if (!statement_is(query->statement, "BEGIN")) {
           m_touches = m_touches || query->database == m_database;
+          if (counting && query->database != m_database &&
+              query->statement.find(m_database) != std::string_view::npos) {
+            ++m_elsewhere;
+          }
           ends = m_standalone;
         }
       }
@@ -91,6 +96,7 @@ class SpanWalker {
     ++m_plan.transactions;
     m_plan.events += m_events;
     m_plan.database_transactions += m_touches ? 1 : 0;
+    m_plan.statements_elsewhere += m_elsewhere;
     m_plan.first_event = m_plan.first_event == 0 ? when : m_plan.first_event;
     m_plan.last_event = when;
     m_plan.to = LogPosition{log.str(), event.offset + event.bytes.size()};
@@ -105,6 +111,7 @@ class SpanWalker {
   bool m_standalone = false;
   bool m_touches = false;
   std::uint64_t m_events = 0;
+  std::uint64_t m_elsewhere = 0;  // in the open transaction
 };
 
 std::vector<std::pair<std::uint64_t, std::filesystem::path>> pieces_of(const ArchivedLog& log) {

@@ -28,7 +28,10 @@ struct ReplayPlan {
   std::uint64_t transactions = 0;           // in the span, every database's
   std::uint64_t database_transactions = 0;  // of those, touching the database (its tables or default database)
   std::uint64_t events = 0;                 // events of the span
-  std::uint32_t first_event = 0;            // timestamps of the first and last transactions replayed; 0: none
+  // Statements (not rows) in the span run from another default database (or none) that name the
+  // database: mariadb-binlog --database does not replay them (binlog_format=ROW avoids them).
+  std::uint64_t statements_elsewhere = 0;
+  std::uint32_t first_event = 0;  // timestamps of the first and last transactions replayed; 0: none
   std::uint32_t last_event = 0;
   std::uint32_t newest_archived = 0;  // the newest event the archive holds (read up to the target)
   // The last transaction before `from` committed later than the target: the backup holds changes

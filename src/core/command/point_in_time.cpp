@@ -176,6 +176,13 @@ PointInTimeResult run_point_in_time_restore(const PointInTimeOptions& options, c
   span.transactions = plan->transactions;
   span.database_transactions = plan->database_transactions;
   span.events = plan->events;
+  span.statements_elsewhere = plan->statements_elsewhere;
+  if (span.statements_elsewhere > 0) {
+    spdlog::warn(
+        "restore --until: {} statements of the span were run from another default database and name '{}': "
+        "they are not replayed (binlog_format=ROW avoids this; docs/pitr.md)",
+        span.statements_elsewhere, database);
+  }
   span.first_event = plan->first_event;
   span.last_event = plan->last_event;
   if (show_span) {
