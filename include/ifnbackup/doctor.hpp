@@ -5,6 +5,7 @@
 // run_doctor gathers the facts from the disk and the server.
 #include <sys/types.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -81,6 +82,19 @@ std::vector<DoctorFinding> check_privileges(const Grants& grants, ServerFlavour 
 // MySQL LOCK INSTANCE FOR BACKUP needs BACKUP_ADMIN), which ifnbackup does not take (a migration would
 // wait for the whole dump); TiDB reads the snapshot's own schema. An ok or a note, never a warning.
 DoctorFinding check_schema_change_mode(const Grants& grants, ServerFlavour flavour, const std::string& account);
+
+// What the server says of its binary log, for point-in-time recovery (docs/pitr.md).
+struct BinlogFacts {
+  bool log_bin = false;
+  std::string format;                // binlog_format: ROW, MIXED, STATEMENT
+  std::uint64_t expire_seconds = 0;  // binlog_expire_logs_seconds (0: not set, or unknown)
+  std::uint64_t expire_days = 0;     // expire_logs_days
+  bool archive_in_use = false;       // the backup folder holds a binlog archive: missing things are warnings
+};
+// log_bin, binlog_format (ROW recommended), the privileges of binlog archive and restore --until,
+// the server's retention of its logs. Notes unless an archive is in use.
+std::vector<DoctorFinding> check_binary_log(const BinlogFacts& facts, const Grants& grants, ServerFlavour flavour,
+                                            const std::string& account);
 
 struct DoctorOptions {
   ConnectionOptions connection;

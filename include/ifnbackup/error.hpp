@@ -33,6 +33,7 @@ enum class ErrorCode : int {
   not_restorable = 21,       // backup written and verified, but the server refused its schema (schema check)
   offsite = 22,              // the offsite copy (S3) failed: credentials, bucket, network, clock; local files kept
   wrong_identity = 23,       // an age-encrypted file is addressed to none of the identities given
+  binlog_gap = 24,           // the binary log archive misses events (purged before archived): never a silent gap
 };
 
 // Short stable name of a code, for logs and JSON ("lock_held").

@@ -165,6 +165,9 @@ struct RestoreCallbacks {
   // file with events the proof reads the rows as they were before the first event was created, so a
   // change made here is not seen.
   std::function<void(const std::string&)> before_checks;
+  // Called with the target database after the checks passed, inside the restore: what it throws
+  // rolls the restore back like a failed load (restore --until replays the binary log here).
+  std::function<void(const std::string&)> after_checks;
 };
 
 // A path as given, a bare name looked up in the backup folder, "latest" (the newest backup

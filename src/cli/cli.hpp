@@ -80,6 +80,7 @@ Command add_schedule_command(CLI::App& app, GlobalSettings& settings);
 Command add_doctor_command(CLI::App& app, GlobalSettings& settings);
 Command add_key_command(CLI::App& app, GlobalSettings& settings);
 Command add_push_command(CLI::App& app, GlobalSettings& settings);
+Command add_binlog_command(CLI::App& app, GlobalSettings& settings);
 void add_offsite_options(CLI::App& app, GlobalSettings& settings);
 void add_encryption_options(CLI::App& app, GlobalSettings& settings);
 // The recipients given, each checked: Error(usage) naming the bad one, before any dump.

@@ -14,12 +14,14 @@
 
 #include "cli.hpp"
 #include "format.hpp"
+#include "ifnbackup/binlog.hpp"
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/i18n.hpp"
 #include "ifnbackup/offsite.hpp"
 #include "ifnbackup/printable.hpp"
 #include "ifnbackup/push.hpp"
 #include "ifnbackup/restore.hpp"
+#include "pitr_report.hpp"
 #include "restore_report.hpp"
 #include "status_line.hpp"
 
@@ -39,6 +41,7 @@ struct RestoreFlags {
   bool allow_foreign = false;
   bool trust_unsigned = false;
   std::vector<std::string> tables;
+  std::string until;  // restore --until: point in time, from a backup and the binary log archive
 };
 
 // When the backup's snapshot was taken: its header's UTC start (ours), else the completion line (local
@@ -211,8 +214,12 @@ void add_restore_flags(CLI::App& app, RestoreFlags& flags) {
   app.add_option("file", flags.file,
                  "Backup file: a path, a name in the backup folder, latest (the newest backup not known to be bad) "
                  "or latest-safety (the newest safety snapshot), s3://BUCKET/PREFIX/NAME (downloaded first); with "
-                 "--from-offsite, a name in the bucket or latest. A .age file is decrypted with --identity")
-      ->required();
+                 "--from-offsite, a name in the bucket or latest; none with --until. A .age file is decrypted with "
+                 "--identity");
+  app.add_option("--until", flags.until,
+                 "Point-in-time recovery: 'YYYY-MM-DD HH:MM:SS' in the server's time zone. Restores the newest good "
+                 "backup taken before it, then replays the archived binary log (ifnbackup binlog archive) of the "
+                 "database up to that second, whole transactions only (docs/pitr.md)");
   app.add_flag("-y,--yes", flags.yes, "Do not ask for OUI (scripts)");
   app.add_flag("--from-offsite", flags.from_offsite,
                "The file is NAME (or latest) in the --offsite bucket: downloaded into the backup folder through a "
@@ -320,9 +327,21 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
       throw Error(ErrorCode::usage, tx("no backup folder: restore writes its safety snapshot there"),
                   tx("give --backup-dir or 'backup-dir' in the config file"));
     }
+    if (flags->file.empty() == flags->until.empty()) {
+      throw Error(ErrorCode::usage,
+                  flags->until.empty() ? tx("restore needs a backup file (or latest), or --until")
+                                       : tx("restore --until chooses the backup itself: give no file"),
+                  tx("ifnbackup restore latest, or ifnbackup restore --until 'YYYY-MM-DD HH:MM:SS'"));
+    }
+    if (!flags->until.empty() && (flags->from_offsite || !flags->tables.empty() || flags->force)) {
+      throw Error(ErrorCode::usage, tx("restore --until works on the whole database, from the local folder"),
+                  tx("leave out --from-offsite, --tables and --force"));
+    }
     RestoreOptions options = make_restore_options(settings, *flags);
     // From the bucket or encrypted: a plain file in the folder first, then verified as any file.
-    options.file = plain_backup_file(settings, flags->file, flags->from_offsite);
+    if (flags->until.empty()) {
+      options.file = plain_backup_file(settings, flags->file, flags->from_offsite);
+    }
     ProgressReporter progress;
     RestoreCallbacks callbacks;
     bool ours = false;
@@ -336,7 +355,23 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
     if (!settings.quiet) {
       callbacks.progress = [&progress](const LoadProgress& p) { progress(p); };
     }
-    const auto result = run_restore(options, callbacks);
+    std::optional<PointInTimeResult> point_in_time;
+    if (!flags->until.empty()) {
+      PointInTimeOptions pit;
+      pit.restore = options;
+      pit.until = flags->until;
+      point_in_time = run_point_in_time_restore(pit, callbacks, [&settings](const RecoverySpan& span) {
+        spdlog::info(
+            "restore --until {}: backup {}, binary log {} to {}, {} transactions of the database ({} in "
+            "all, {} events)",
+            span.target, span.backup.string(), span.from, span.to, span.database_transactions, span.transactions,
+            span.events);
+        if (!settings.quiet) {
+          std::cout << format_recovery_span(span);
+        }
+      });
+    }
+    const RestoreResult result = point_in_time ? point_in_time->restore : run_restore(options, callbacks);
     progress.finish();
     if (!settings.quiet && !result.checks.empty()) {
       StatusLine::instance().print(format_table_checks(result.checks));
@@ -358,6 +393,9 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
         }
         end += tr("The tables this restore created, which its safety snapshot does not hold, are dropped by:") +
                std::string("\n  DROP TABLE ") + drop + ";\n";
+      }
+      if (point_in_time) {
+        end += format_replay_end(*point_in_time);
       }
       StatusLine::instance().print(printable(end));
     }

@@ -65,6 +65,9 @@ const char* exit_meaning(ErrorCode code) {
     case ErrorCode::wrong_identity:
       return "verify, restore, drill of a .age file (local or offsite): it is addressed to none of the identities "
              "given (--identity); nothing restored";
+    case ErrorCode::binlog_gap:
+      return "binlog archive: the server purged a binary log file not yet archived; restore --until: the archive "
+             "misses a part of the span (named); never a silent gap";
     case ErrorCode::offsite:
       return "backup, push, list --offsite, verify --offsite, restore and drill from offsite: the offsite copy "
              "(S3) failed or cannot be read (credentials, bucket, clock, network); the local files are kept, "

@@ -155,6 +155,7 @@ int run(int argc, char** argv) {
   commands.push_back(add_doctor_command(app, settings));
   commands.push_back(add_key_command(app, settings));
   commands.push_back(add_push_command(app, settings));
+  commands.push_back(add_binlog_command(app, settings));
 
   for (auto& command : commands) {
     const std::string footer = command.app->get_footer();

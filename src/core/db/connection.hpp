@@ -127,6 +127,7 @@ class Connection {
   ServerInfo m_server;
   std::string m_description;
   friend class ResultStream;
+  friend class BinlogStream;  // db/binlog_stream.cpp: the replication API on this connection
 };
 
 }  // namespace ifnbackup::db

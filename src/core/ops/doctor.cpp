@@ -180,6 +180,28 @@ void check_tls(DoctorReport& report, db::Connection& connection) {
   }
 }
 
+BinlogFacts binlog_facts(db::Connection& connection, const DoctorOptions& options) {
+  BinlogFacts facts;
+  if (connection.server().is_tidb) {
+    return facts;
+  }
+  const auto row = connection.query("SELECT @@GLOBAL.log_bin, @@GLOBAL.binlog_format, @@GLOBAL.expire_logs_days");
+  if (!row.rows.empty()) {
+    facts.log_bin = row.rows[0][0].value_or("0") == "1";
+    facts.format = row.rows[0][1].value_or("?");
+    facts.expire_days = std::strtoull(row.rows[0][2].value_or("0").c_str(), nullptr, 10);
+  }
+  try {
+    facts.expire_seconds = std::strtoull(
+        connection.query_value("SELECT @@GLOBAL.binlog_expire_logs_seconds").value_or("0").c_str(), nullptr, 10);
+  } catch (const Error&) {
+    // Before MariaDB 10.6 / MySQL 8.0: expire_logs_days only.
+  }
+  std::error_code error;
+  facts.archive_in_use = !options.backup_dir.empty() && fs::is_directory(options.backup_dir / "binlog", error);
+  return facts;
+}
+
 void check_server(DoctorReport& report, const DoctorOptions& options) {
   std::unique_ptr<db::Connection> connection;
   try {
@@ -222,6 +244,9 @@ void check_server(DoctorReport& report, const DoctorOptions& options) {
       report.findings.push_back(std::move(finding));
     }
     report.findings.push_back(check_schema_change_mode(grants, flavour, account));
+    for (auto& finding : check_binary_log(binlog_facts(*connection, options), grants, flavour, account)) {
+      report.findings.push_back(std::move(finding));
+    }
     check_datadir(report, options, *connection);
     check_schema_check_rights(report, *connection);
   } catch (const Error& error) {

@@ -171,6 +171,9 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
     result.warnings = stats.warnings;
     result.failed_statements = stats.failed;
     result.checks = restore::check_restored(plan, options, callbacks, !snapshot.file.empty(), std::move(proof));
+    if (callbacks.after_checks) {
+      callbacks.after_checks(plan.target_database);
+    }
   } catch (const Error& error) {
     restore::roll_back(plan, options, callbacks, snapshot, error);
   }

@@ -50,6 +50,8 @@ const char* error_code_name(ErrorCode code) noexcept {
       return "not_restorable";
     case ErrorCode::wrong_identity:
       return "wrong_identity";
+    case ErrorCode::binlog_gap:
+      return "binlog_gap";
     case ErrorCode::offsite:
       return "offsite";
   }

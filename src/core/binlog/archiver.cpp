@@ -1,0 +1,287 @@
+// ifnbackup binlog archive: the server's binary log, read as a replica reads it, written into the
+// archive (binlog/archive.hpp) as it arrives. Each event is placed by the offset its header gives
+// in the server's file: what is archived is the file byte for byte, and an event that does not
+// start where the archive ends is a gap, never skipped over.
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <optional>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "binlog/archive.hpp"
+#include "binlog/archive_writer.hpp"
+#include "binlog/event.hpp"
+#include "db/binlog_stream.hpp"
+#include "db/connection.hpp"
+#include "ifnbackup/binlog.hpp"
+#include "ifnbackup/error.hpp"
+#include "ifnbackup/i18n.hpp"
+#include "io/atomic_file.hpp"
+#include "io/folder_lock.hpp"
+#include "util/interrupt.hpp"
+
+namespace ifnbackup {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr unsigned k_heartbeat_seconds = 1;
+// A chunk is closed at this size too, whatever its age: memory and the work lost to a crash stay small.
+constexpr std::uint64_t k_chunk_max_bytes = 64ULL << 20;
+constexpr std::chrono::seconds k_max_reconnect_wait{30};
+
+// The server's binary logs, oldest first (SHOW BINARY LOGS); empty when the account may not list them.
+std::vector<std::string> server_logs(db::Connection& connection) {
+  std::vector<std::string> logs;
+  try {
+    for (const auto& row : connection.query("SHOW BINARY LOGS").rows) {
+      if (!row.empty() && row[0]) {
+        logs.push_back(*row[0]);
+      }
+    }
+  } catch (const Error& error) {
+    spdlog::debug("SHOW BINARY LOGS: {}", error.what());
+  }
+  return logs;
+}
+
+void check_server(db::Connection& connection) {
+  if (connection.server().is_tidb) {
+    throw Error(ErrorCode::usage,
+                fmt::format("{} is TiDB: ifnbackup archives the binary log of MariaDB and MySQL only",
+                            connection.description()),
+                "TiDB has its own log backup: use BR (br log start) or TiCDC; see docs/pitr.md");
+  }
+  const auto log_bin = connection.query_value("SELECT @@GLOBAL.log_bin");
+  if (!log_bin || (*log_bin != "1" && *log_bin != "ON")) {
+    throw Error(ErrorCode::usage, fmt::format("the binary log is off on {}", connection.description()),
+                "set log_bin (and server_id) in the server's configuration and restart it; see docs/pitr.md");
+  }
+}
+
+[[noreturn]] void throw_gap(const std::string& archived_to, const std::string& missing,
+                            const std::vector<std::string>& on_server) {
+  throw Error(ErrorCode::binlog_gap,
+              fmt::format("binary log gap: the archive ends at {} but the server no longer has {} (its oldest "
+                          "file is {}): the events between are lost to the archive",
+                          archived_to, missing, on_server.empty() ? std::string("unknown") : on_server.front()),
+              "take a full backup now (restores to a time after it will work), then run `ifnbackup binlog archive "
+              "--accept-gap` to go on from the server's oldest file; keep the server's logs longer "
+              "(binlog_expire_logs_seconds) than the archiver may be stopped");
+}
+
+// One connection's worth of archiving: from `from` to the end (or until the connection fails).
+class Archiver {
+ public:
+  Archiver(const BinlogArchiveOptions& options, const std::filesystem::path& folder, BinlogArchiveResult& result)
+      : m_options(options), m_folder(folder), m_result(result) {}
+
+  void run(db::Connection& connection, const binlog::LogPosition& from) {
+    m_log = *binlog::parse_log_name(from.file);
+    m_expected = from.offset;
+    m_result.position = from.str();
+    // The events before the first Format_description (the stream's own rotate) carry the checksum
+    // the stream asks for: the server's. Read now: once the stream is open, the connection is its.
+    m_checksum = connection.query_value("SELECT @@GLOBAL.binlog_checksum").value_or("") == "CRC32";
+    db::BinlogStream stream(connection, from.file, from.offset, m_options.follow, k_heartbeat_seconds,
+                            m_options.replica_id);
+    try {
+      while (auto event = stream.next()) {
+        take(*event);
+        close_chunk_if_due();
+      }
+    } catch (...) {
+      commit_chunk();
+      throw;
+    }
+    commit_chunk();
+  }
+
+ private:
+  void take(std::string_view event) {
+    const auto header = binlog::parse_header(event);
+    if (!header || header->length != event.size()) {
+      throw Error(ErrorCode::server,
+                  fmt::format("the server sent a malformed binary log event after {}:{}", m_log.str(), m_expected),
+                  "check the server's error log; run the archiver again");
+    }
+    if (header->type == binlog::k_heartbeat_event) {
+      return;
+    }
+    if (header->type == binlog::k_format_description_event) {
+      m_checksum = binlog::format_description_checksum(event) == binlog::k_checksum_crc32;
+    }
+    if (m_checksum && !binlog::checksum_matches(event)) {
+      throw Error(ErrorCode::server,
+                  fmt::format("an event of {} at offset {} fails its CRC-32 as received", m_log.str(), header->start()),
+                  "nothing after it was archived; run the archiver again (a damaged server log needs the DBA)");
+    }
+    if (header->type == binlog::k_rotate_event && !header->in_file()) {
+      switch_log(event);
+      return;
+    }
+    if (!header->in_file() || header->next_pos <= m_expected) {
+      return;  // made up for the stream, or already archived (the file's header, sent again on resuming)
+    }
+    if (header->start() != m_expected) {
+      throw Error(ErrorCode::binlog_gap,
+                  fmt::format("binary log gap in {}: the archive ends at offset {} but the server sent the event "
+                              "at {}",
+                              m_log.str(), m_expected, header->start()),
+                  "nothing was skipped: the archive ends before the gap; see docs/pitr.md");
+    }
+    if (!m_chunk) {
+      m_chunk.emplace(m_folder, m_log, m_expected == 4 ? 0 : m_expected, m_options.compress_level);
+    }
+    m_chunk->append(event);
+    m_expected = header->next_pos;
+    ++m_result.events;
+    m_result.bytes += event.size();
+    m_result.newest_event = std::max(m_result.newest_event, header->timestamp);
+    m_result.position = fmt::format("{}:{}", m_log.str(), m_expected);
+  }
+
+  // The server moves on to another file (or names the one asked for, at the start of the stream).
+  void switch_log(std::string_view event) {
+    const auto target = binlog::parse_rotate(event, m_checksum);
+    const auto name = target ? binlog::parse_log_name(target->file) : std::nullopt;
+    if (!name) {
+      throw Error(ErrorCode::server, "the server sent a rotate event without a usable file name",
+                  "check the server's log_bin name; see docs/pitr.md");
+    }
+    if (*name == m_log) {
+      return;
+    }
+    commit_chunk();
+    if (m_expected > 4 || std::filesystem::exists(m_folder / binlog::chunk_file_name(m_log, 0))) {
+      binlog::join_chunks(m_folder, m_log);
+      ++m_result.whole_files;
+      report(fmt::format("binlog archive: {} archived whole", m_log.str()));
+    }
+    if (name->base != m_log.base || name->number != m_log.number + 1) {
+      throw_gap(fmt::format("{}:end", m_log.str()), m_log.next().str(), {target->file});
+    }
+    m_log = *name;
+    m_expected = target->position;
+    m_result.position = fmt::format("{}:{}", m_log.str(), m_expected);
+  }
+
+  void close_chunk_if_due() {
+    if (m_chunk &&
+        (Clock::now() - m_chunk->opened() >= m_options.chunk_seconds || m_chunk->bytes() >= k_chunk_max_bytes)) {
+      commit_chunk();
+    }
+  }
+
+  void commit_chunk() {
+    if (!m_chunk) {
+      return;
+    }
+    const auto start = m_chunk->start();
+    m_chunk->commit();
+    m_chunk.reset();
+    ++m_result.chunks;
+    report(fmt::format("binlog archive: {} archived from {} to {}", m_log.str(), start, m_expected));
+  }
+
+  void report(const std::string& line) {
+    spdlog::debug("{}", line);
+    if (m_options.on_progress) {
+      m_options.on_progress(line);
+    }
+  }
+
+  const BinlogArchiveOptions& m_options;
+  std::filesystem::path m_folder;
+  BinlogArchiveResult& m_result;
+  binlog::LogName m_log;
+  std::uint64_t m_expected = 0;
+  bool m_checksum = false;
+  std::optional<binlog::ChunkWriter> m_chunk;
+};
+
+// Where this run starts: where the archive ends, or the server's oldest file for an empty archive.
+binlog::LogPosition start_position(const BinlogArchiveOptions& options, db::Connection& connection,
+                                   const std::filesystem::path& backup_dir) {
+  const auto scan = binlog::scan_archive(backup_dir);
+  const auto logs = server_logs(connection);
+  const auto resume = binlog::resume_position(scan);
+  if (resume && (logs.empty() || std::find(logs.begin(), logs.end(), resume->file) != logs.end())) {
+    return *resume;
+  }
+  if (logs.empty()) {
+    throw Error(ErrorCode::server,
+                fmt::format("cannot list the binary logs of {} (SHOW BINARY LOGS)", connection.description()),
+                "grant the account BINLOG MONITOR (MariaDB) or REPLICATION CLIENT (MySQL); see ifnbackup doctor");
+  }
+  if (resume && !options.accept_gap) {
+    throw_gap(scan.logs.back().whole ? scan.logs.back().name.str() + ":end" : resume->str(), resume->file, logs);
+  }
+  if (resume) {
+    spdlog::warn(
+        "binlog archive: {} is gone from the server; going on from {} (--accept-gap): the archive has a "
+        "gap there",
+        resume->file, logs.front());
+  }
+  return binlog::LogPosition{logs.front(), 4};
+}
+
+}  // namespace
+
+BinlogArchiveResult run_binlog_archive(const BinlogArchiveOptions& options) {
+  util::install_interrupt_handlers();
+  io::ensure_private_folder(options.backup_dir);
+  const auto folder = binlog::archive_folder(options.backup_dir);
+  io::ensure_private_folder(folder);
+  const io::FolderLock lock(folder, binlog::k_archive_lock);
+  for (const auto& partial : binlog::scan_archive(options.backup_dir).partials) {
+    // Left by a run that was killed: never renamed, so never part of the archive.
+    std::error_code error;
+    std::filesystem::remove(partial, error);
+  }
+  BinlogArchiveResult result;
+  auto wait = std::chrono::seconds(1);
+  for (;;) {
+    try {
+      auto connection = db::Connection::open(options.connection, false);
+      check_server(*connection);
+      const util::InterruptWatcher watcher([&connection] { connection->cancel(); });
+      Archiver archiver(options, folder, result);
+      archiver.run(*connection, start_position(options, *connection, options.backup_dir));
+      return result;
+    } catch (const Error& error) {
+      if (error.code() == ErrorCode::interrupted || util::interrupt_requested()) {
+        if (options.follow) {
+          result.stopped_by_signal = true;
+          return result;
+        }
+        throw Error(ErrorCode::interrupted,
+                    fmt::format("binlog archive interrupted (SIGINT or SIGTERM); archived up to {}", result.position),
+                    "run it again: it goes on from there");
+      }
+      if (error.server_error() == 1236) {
+        // ER_MASTER_FATAL_ERROR_READING_BINLOG: the file asked for is gone (purged) or unreadable.
+        throw Error(ErrorCode::binlog_gap,
+                    fmt::format("binary log gap: the server cannot send the events after {}: {}", result.position,
+                                error.what()),
+                    "take a full backup now, then run `ifnbackup binlog archive --accept-gap`; see docs/pitr.md");
+      }
+      const bool lost = error.code() == ErrorCode::connection ||
+                        (error.code() == ErrorCode::server && db::connection_lost(error.server_error()));
+      if (!options.follow || !lost) {
+        throw;
+      }
+      spdlog::warn("binlog archive: {}; connecting again in {} s", error.what(), wait.count());
+      for (auto waited = std::chrono::seconds(0); waited < wait && !util::interrupt_requested(); ++waited) {
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+      }
+      wait = std::min(wait * 2, k_max_reconnect_wait);
+      ++result.reconnections;
+    }
+  }
+}
+
+}  // namespace ifnbackup

@@ -1,0 +1,114 @@
+#pragma once
+// The binary log's event framing (MariaDB/MySQL binlog v4), pure: the 19-byte header every event
+// starts with, its CRC-32, and a reader that cuts a byte stream (an archived log, decompressed) into
+// events with their offsets in the server's file. Nothing here decodes rows: the archive keeps the
+// server's bytes, and the replay hands them to mariadb-binlog.
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ifnbackup::binlog {
+
+// The four bytes a binary log file starts with.
+inline constexpr std::string_view k_magic{
+    "\xfe"
+    "bin",
+    4};
+inline constexpr std::size_t k_header_bytes = 19;
+inline constexpr std::size_t k_checksum_bytes = 4;
+
+// The event types this tool looks at (the full list: mariadb_rpl.h, enum mariadb_rpl_event).
+enum EventType : std::uint8_t {
+  k_query_event = 2,
+  k_stop_event = 3,
+  k_rotate_event = 4,
+  k_format_description_event = 15,
+  k_xid_event = 16,
+  k_heartbeat_event = 27,
+  k_table_map_event = 19,
+  k_gtid_event = 162,
+  k_xa_prepare_event = 38,
+};
+// LOG_EVENT_ARTIFICIAL_F: made up by the server for the replication stream, never in its file.
+inline constexpr std::uint16_t k_artificial_flag = 0x20;
+// The checksum algorithm a Format_description event announces.
+inline constexpr std::uint8_t k_checksum_off = 0;
+inline constexpr std::uint8_t k_checksum_crc32 = 1;
+
+struct EventHeader {
+  std::uint32_t timestamp = 0;  // seconds since the epoch (UTC), when the statement started
+  std::uint8_t type = 0;
+  std::uint32_t server_id = 0;
+  std::uint32_t length = 0;    // of the whole event, header and checksum included
+  std::uint32_t next_pos = 0;  // offset in the server's file just after this event; 0: not in a file
+  std::uint16_t flags = 0;
+  // Where the event starts in its file (next_pos - length); meaningless when next_pos is 0.
+  std::uint64_t start() const noexcept { return next_pos >= length ? next_pos - length : 0; }
+  bool in_file() const noexcept { return next_pos != 0 && (flags & k_artificial_flag) == 0 && next_pos >= length; }
+};
+
+// The header of `event` (at least k_header_bytes long); std::nullopt when shorter.
+std::optional<EventHeader> parse_header(std::string_view event) noexcept;
+
+// The checksum algorithm a Format_description event announces (its byte before the last four); for
+// an event too short to hold one, k_checksum_off.
+std::uint8_t format_description_checksum(std::string_view event) noexcept;
+
+// Whether the event's last four bytes are the CRC-32 of the rest.
+bool checksum_matches(std::string_view event) noexcept;
+
+// A Rotate event's next file name and position (the name follows the 8-byte position; with a
+// checksum, its last four bytes are not part of it).
+struct RotateTarget {
+  std::string file;
+  std::uint64_t position = 0;
+};
+std::optional<RotateTarget> parse_rotate(std::string_view event, bool has_checksum) noexcept;
+
+// A GTID event (MariaDB) starting a group that is a standalone statement (DDL), not a transaction
+// ended by XID or COMMIT.
+bool gtid_is_standalone(std::string_view event) noexcept;
+
+// A Query event's statement text (after the status variables and the default database), and the
+// default database; for COMMIT/ROLLBACK recognition. std::nullopt when malformed.
+struct QueryText {
+  std::string_view database;
+  std::string_view statement;
+};
+std::optional<QueryText> parse_query(std::string_view event, bool has_checksum) noexcept;
+
+// A Table_map event's database (the table's schema); std::nullopt when malformed.
+std::optional<std::string_view> parse_table_map_database(std::string_view event) noexcept;
+
+// One event met by EventReader, with its place in the file.
+struct FileEvent {
+  EventHeader header;
+  std::uint64_t offset = 0;  // in the server's file
+  std::string_view bytes;    // the whole event; valid during the callback only
+};
+
+// Cuts the bytes of one server file (from offset `start`, the magic included when 0) into events,
+// however the bytes arrive. Checks that each event is where its header says (next_pos) and, once a
+// Format_description event announced CRC-32, its checksum; throws Error(corrupt) naming `name` and
+// the offset otherwise.
+class EventReader {
+ public:
+  EventReader(std::string name, std::uint64_t start);
+  void feed(std::string_view bytes, const std::function<void(const FileEvent&)>& on_event);
+  // The end of the input: throws Error(incomplete) when an event was cut.
+  void finish() const;
+  std::uint64_t offset() const noexcept { return m_offset; }
+  bool checksums() const noexcept { return m_checksum == k_checksum_crc32; }
+
+ private:
+  void take(std::string_view event, const std::function<void(const FileEvent&)>& on_event);
+  std::string m_name;
+  std::uint64_t m_offset;  // of the next byte to read
+  std::string m_pending;   // an event's bytes not all arrived yet
+  std::uint8_t m_checksum = k_checksum_off;
+};
+
+}  // namespace ifnbackup::binlog

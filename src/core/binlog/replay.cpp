@@ -1,0 +1,264 @@
+#include "binlog/replay.hpp"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstring>
+#include <span>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "db/connection.hpp"
+#include "ifnbackup/error.hpp"
+#include "io/file_io.hpp"
+#include "io/gzip_reader.hpp"
+#include "restore/sql_splitter.hpp"
+#include "util/interrupt.hpp"
+
+extern char** environ;
+
+namespace ifnbackup::binlog {
+
+namespace {
+
+constexpr const char* k_decoder = "mariadb-binlog";
+
+// What mariadb-binlog writes to give each transaction its original GTID and server id: left out,
+// so the replayed changes are new transactions of this server (never a GTID it already logged).
+bool original_identity(std::string_view statement) {
+  return statement.starts_with("/*M!100001 SET @@session.gtid_seq_no=") ||
+         statement.starts_with("/*M!100001 SET @@session.gtid_domain_id=") ||
+         statement.starts_with("/*M!100001 SET @@session.server_id=");
+}
+
+struct Pipe {
+  int read = -1;
+  int write = -1;
+  Pipe() {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) {
+      io::throw_io_error(errno, "making a pipe to mariadb-binlog");
+    }
+    read = fds[0];
+    write = fds[1];
+  }
+  ~Pipe() {
+    close_read();
+    close_write();
+  }
+  void close_read() {
+    if (read >= 0) {
+      ::close(read);
+      read = -1;
+    }
+  }
+  void close_write() {
+    if (write >= 0) {
+      ::close(write);
+      write = -1;
+    }
+  }
+};
+
+// One mariadb-binlog over one server file: its bytes in, its SQL out.
+class Decoder {
+ public:
+  Decoder(const ReplayFile& file, const ReplayTarget& target) {
+    std::vector<std::string> args{k_decoder, "--no-defaults", "--skip-annotate-row-events"};
+    std::string database = target.source_database;
+    if (target.target_database != target.source_database) {
+      // mariadb-binlog rewrites first, then filters by the rewritten name.
+      args.push_back(fmt::format("--rewrite-db={}->{}", target.source_database, target.target_database));
+      database = target.target_database;
+    }
+    args.push_back("--database=" + database);
+    args.push_back(fmt::format("--start-position={}", file.start));
+    if (file.stop != 0) {
+      args.push_back(fmt::format("--stop-position={}", file.stop));
+    }
+    args.push_back("-");
+    std::vector<char*> argv;
+    for (auto& arg : args) {
+      argv.push_back(arg.data());
+    }
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, m_in.read, 0);
+    posix_spawn_file_actions_adddup2(&actions, m_out.write, 1);
+    posix_spawn_file_actions_adddup2(&actions, m_err.write, 2);
+    const int rc = ::posix_spawnp(&m_pid, k_decoder, &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) {
+      throw Error(ErrorCode::restore_failed, fmt::format("cannot run {}: {}", k_decoder, std::strerror(rc)),
+                  "install the mariadb-client package (it provides mariadb-binlog); the restored backup is loaded, "
+                  "the events are not");
+    }
+    m_in.close_read();
+    m_out.close_write();
+    m_err.close_write();
+    m_feeder = std::thread([this, pieces = file.pieces] { feed(pieces); });
+    m_errors = std::thread([this] { collect_errors(); });
+  }
+
+  ~Decoder() {
+    m_in.close_write();
+    m_out.close_read();
+    if (m_feeder.joinable()) {
+      m_feeder.join();
+    }
+    if (m_errors.joinable()) {
+      m_errors.join();
+    }
+    if (m_pid > 0) {
+      int status = 0;
+      ::waitpid(m_pid, &status, 0);
+    }
+  }
+
+  // Reads its SQL; 0 at the end.
+  std::size_t read(std::span<char> out) {
+    for (;;) {
+      const ssize_t n = ::read(m_out.read, out.data(), out.size());
+      if (n >= 0) {
+        return static_cast<std::size_t>(n);
+      }
+      if (errno != EINTR) {
+        io::throw_io_error(errno, "reading mariadb-binlog's output");
+      }
+    }
+  }
+
+  // Waits for it; throws its failure.
+  void finish(const std::string& what) {
+    m_feeder.join();
+    m_errors.join();
+    int status = 0;
+    ::waitpid(m_pid, &status, 0);
+    m_pid = -1;
+    if (!m_feed_error.empty()) {
+      throw Error(ErrorCode::restore_failed, fmt::format("replaying {}: {}", what, m_feed_error),
+                  "the archived file could not be read; the database was put back as it was");
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      throw Error(ErrorCode::restore_failed,
+                  fmt::format("replaying {}: mariadb-binlog failed (status {}): {}", what, status, m_error_text),
+                  "the database was put back as it was; see docs/pitr.md");
+    }
+  }
+
+ private:
+  void feed(const std::vector<std::filesystem::path>& pieces) {
+    try {
+      for (const auto& piece : pieces) {
+        io::GzipReader gzip(piece);
+        gzip.read_all([this](std::string_view bytes) { io::write_fully(m_in.write, bytes, "mariadb-binlog's input"); });
+      }
+    } catch (const Error& error) {
+      // A decoder that stopped early (its --stop-position reached) closes its input: not a failure.
+      if (error.code() != ErrorCode::io) {
+        m_feed_error = error.what();
+      }
+    }
+    m_in.close_write();
+  }
+
+  void collect_errors() {
+    std::array<char, 4096> buffer{};
+    for (;;) {
+      const ssize_t n = ::read(m_err.read, buffer.data(), buffer.size());
+      if (n < 0 && errno == EINTR) {
+        continue;
+      }
+      if (n <= 0) {
+        break;
+      }
+      if (m_error_text.size() < 4096) {
+        m_error_text.append(buffer.data(), static_cast<std::size_t>(n));
+      }
+    }
+  }
+
+  Pipe m_in;
+  Pipe m_out;
+  Pipe m_err;
+  pid_t m_pid = -1;
+  std::thread m_feeder;
+  std::thread m_errors;
+  std::string m_feed_error;
+  std::string m_error_text;
+};
+
+}  // namespace
+
+ReplayResult replay(const ReplayPlan& plan, const ReplayTarget& target) {
+  const auto started = std::chrono::steady_clock::now();
+  ReplayResult result;
+  if (plan.files.empty()) {
+    return result;
+  }
+  auto connection = db::Connection::open(target.connection, false);
+  if (target.no_binlog) {
+    connection->execute("SET SESSION sql_log_bin = 0");
+  }
+  const util::InterruptWatcher watcher([&connection] { connection->cancel(); });
+  std::vector<char> buffer(1 << 20);
+  for (const auto& file : plan.files) {
+    const std::string what = fmt::format("{} from {} to {}", file.log.str(), file.start,
+                                         file.stop == 0 ? std::string("its end") : std::to_string(file.stop));
+    Decoder decoder(file, target);
+    restore::SqlSplitter splitter;
+    splitter.set_backslash_escapes(!connection->no_backslash_escapes());
+    splitter.set_ansi_quotes(connection->ansi_quotes());
+    const auto run = [&](restore::Statement&& statement) {
+      util::check_interrupted();
+      if (original_identity(statement.text)) {
+        return;
+      }
+      // `/*!\C utf8mb4 */`: the stock client's charset command (mysql.cc com_charset), which
+      // mariadb-binlog writes before a statement of another character set: the client's SET NAMES.
+      std::string_view text = statement.text;
+      if (text.starts_with("/*!\\C ") && text.ends_with("*/")) {
+        text.remove_prefix(6);
+        text.remove_suffix(2);
+        while (!text.empty() && text.back() == ' ') {
+          text.remove_suffix(1);
+        }
+        if (text.empty() || text.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string_view::npos) {
+          throw Error(ErrorCode::restore_failed,
+                      fmt::format("replaying {}: an unknown charset command: {}", what, statement.text.substr(0, 80)),
+                      "the database is put back as it was; see docs/pitr.md");
+        }
+        statement.text = fmt::format("SET NAMES {}", text);
+      }
+      const auto outcome = connection->run_statement(statement.text);
+      if (!outcome.ok) {
+        throw Error(
+            ErrorCode::restore_failed,
+            fmt::format("replaying {}: the server refused the statement at line {} of mariadb-binlog's "
+                        "output: {} (error {}): {}",
+                        what, statement.line, outcome.error, outcome.error_number, statement.text.substr(0, 200)),
+            "the database is put back as it was; see docs/pitr.md (privileges: BINLOG REPLAY)");
+      }
+      ++result.statements;
+      splitter.set_backslash_escapes(!connection->no_backslash_escapes());
+      splitter.set_ansi_quotes(connection->ansi_quotes());
+    };
+    while (const std::size_t n = decoder.read(buffer)) {
+      splitter.feed(std::string_view(buffer.data(), n), run);
+    }
+    splitter.finish(run);
+    decoder.finish(what);
+    spdlog::info("replayed {}", what);
+  }
+  result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  return result;
+}
+
+}  // namespace ifnbackup::binlog

@@ -1,0 +1,209 @@
+#include "binlog/replay_plan.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "binlog/event.hpp"
+#include "ifnbackup/binlog.hpp"
+#include "ifnbackup/error.hpp"
+#include "io/gzip_reader.hpp"
+
+namespace ifnbackup::binlog {
+
+namespace {
+
+bool statement_is(std::string_view statement, std::string_view word) {
+  while (!statement.empty() && std::isspace(static_cast<unsigned char>(statement.front()))) {
+    statement.remove_prefix(1);
+  }
+  if (statement.size() < word.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < word.size(); ++i) {
+    if (std::toupper(static_cast<unsigned char>(statement[i])) != word[i]) {
+      return false;
+    }
+  }
+  return statement.size() == word.size() || !std::isalnum(static_cast<unsigned char>(statement[word.size()]));
+}
+
+[[noreturn]] void throw_gap(const std::string& what) {
+  throw Error(ErrorCode::binlog_gap, fmt::format("the binary log archive cannot replay this span: {}", what),
+              "choose a target the archive covers (ifnbackup binlog status shows it), or restore the backup alone; "
+              "nothing was changed");
+}
+
+// Follows transactions (GTID ... XID/COMMIT, or a standalone statement) through the events.
+class SpanWalker {
+ public:
+  SpanWalker(ReplayPlan& plan, std::uint32_t target, const std::string& database)
+      : m_plan(plan), m_target(target), m_database(database) {}
+
+  bool done() const noexcept { return m_done; }
+
+  void on_event(const LogName& log, const FileEvent& event, bool checksums) {
+    const bool counting = !(log.str() == m_plan.from.file && event.offset < m_plan.from.offset);
+    if (counting) {
+      m_plan.newest_archived = std::max(m_plan.newest_archived, event.header.timestamp);
+    }
+    const auto type = event.header.type;
+    if (type == k_gtid_event) {
+      m_open = true;
+      m_standalone = gtid_is_standalone(event.bytes);
+      m_events = 1;
+      m_touches = false;
+      m_elsewhere = 0;
+      return;
+    }
+    if (!m_open) {
+      return;
+    }
+    ++m_events;
+    bool ends = type == k_xid_event || type == k_xa_prepare_event;
+    if (type == k_table_map_event) {
+      const auto database = parse_table_map_database(event.bytes);
+      m_touches = m_touches || (database && *database == m_database);
+    } else if (type == k_query_event) {
+      if (const auto query = parse_query(event.bytes, checksums)) {
+        if (statement_is(query->statement, "COMMIT") || statement_is(query->statement, "ROLLBACK")) {
+          ends = true;
+        } else if (!statement_is(query->statement, "BEGIN")) {
+          m_touches = m_touches || query->database == m_database;
+          if (counting && query->database != m_database &&
+              query->statement.find(m_database) != std::string_view::npos) {
+            ++m_elsewhere;
+          }
+          ends = m_standalone;
+        }
+      }
+    }
+    if (!ends) {
+      return;
+    }
+    m_open = false;
+    const auto when = event.header.timestamp;
+    if (!counting) {
+      m_plan.backup_after_target = m_plan.backup_after_target || when > m_target;
+      return;
+    }
+    if (when > m_target) {
+      m_done = true;
+      return;
+    }
+    ++m_plan.transactions;
+    m_plan.events += m_events;
+    m_plan.database_transactions += m_touches ? 1 : 0;
+    m_plan.statements_elsewhere += m_elsewhere;
+    m_plan.first_event = m_plan.first_event == 0 ? when : m_plan.first_event;
+    m_plan.last_event = when;
+    m_plan.to = LogPosition{log.str(), event.offset + event.bytes.size()};
+  }
+
+ private:
+  ReplayPlan& m_plan;
+  std::uint32_t m_target;
+  const std::string& m_database;
+  bool m_done = false;
+  bool m_open = false;
+  bool m_standalone = false;
+  bool m_touches = false;
+  std::uint64_t m_events = 0;
+  std::uint64_t m_elsewhere = 0;  // in the open transaction
+};
+
+std::vector<std::pair<std::uint64_t, std::filesystem::path>> pieces_of(const ArchivedLog& log) {
+  std::vector<std::pair<std::uint64_t, std::filesystem::path>> pieces;
+  if (log.whole) {
+    pieces.emplace_back(0, *log.whole);
+  }
+  for (const auto& chunk : log.chunks) {
+    pieces.emplace_back(chunk.start, chunk.path);
+  }
+  return pieces;
+}
+
+}  // namespace
+
+ReplayPlan plan_replay(const std::filesystem::path& backup_dir, const LogPosition& from, std::uint32_t target,
+                       const std::string& database) {
+  ReplayPlan plan;
+  plan.from = from;
+  plan.to = from;
+  const auto scan = scan_archive(backup_dir);
+  const auto from_log = parse_log_name(from.file);
+  if (!from_log) {
+    throw Error(ErrorCode::usage, fmt::format("the backup's binlog position '{}' is not a binary log's", from.str()),
+                "this backup cannot be the start of a point-in-time restore");
+  }
+  const auto first =
+      std::find_if(scan.logs.begin(), scan.logs.end(), [&](const ArchivedLog& log) { return log.name == *from_log; });
+  if (first == scan.logs.end()) {
+    throw_gap(scan.empty()
+                  ? fmt::format("the archive is empty; the backup starts at {}", from.str())
+                  : fmt::format("it does not hold {}, where the backup starts ({}); it holds {} to {}", from.file,
+                                from.str(), scan.logs.front().name.str(), scan.logs.back().name.str()));
+  }
+  SpanWalker walker(plan, target, database);
+  for (auto log = first; log != scan.logs.end() && !walker.done(); ++log) {
+    if (log != first) {
+      const auto& previous = *(log - 1);
+      if (!previous.whole || log->name.base != previous.name.base || log->name.number != previous.name.number + 1) {
+        throw_gap(fmt::format("nothing archived after {} before {}", previous.name.str(), log->name.str()));
+      }
+    }
+    ReplayFile file;
+    file.log = log->name;
+    file.start = log == first ? from.offset : 4;
+    EventReader reader(log->name.str(), 0);
+    for (const auto& [start, path] : pieces_of(*log)) {
+      if (walker.done()) {
+        break;
+      }
+      if (start != reader.offset()) {
+        throw_gap(fmt::format("{} is archived up to offset {}, then from {}", log->name.str(), reader.offset(), start));
+      }
+      file.pieces.push_back(path);
+      io::GzipReader gzip(path);
+      gzip.read_all([&](std::string_view bytes) {
+        reader.feed(bytes, [&](const FileEvent& event) {
+          if (!walker.done()) {
+            walker.on_event(log->name, event, reader.checksums());
+          }
+        });
+      });
+    }
+    if (!walker.done()) {
+      reader.finish();
+    }
+    if (log == first && reader.offset() < from.offset && !walker.done()) {
+      throw_gap(fmt::format("{} is archived up to offset {} only; the backup starts at {}", log->name.str(),
+                            reader.offset(), from.str()));
+    }
+    plan.files.push_back(std::move(file));
+  }
+  if (!walker.done() && plan.newest_archived < target) {
+    throw Error(
+        ErrorCode::not_found,
+        fmt::format("the binary log archive ends before {}: its newest event is at {}", format_event_time(target),
+                    plan.newest_archived == 0 ? std::string("(none after the backup)")
+                                              : format_event_time(plan.newest_archived)),
+        "run `ifnbackup binlog archive` to bring it up to date, or give an earlier --until; nothing was "
+        "changed");
+  }
+  // Only the files up to the last transaction replayed; the last one stops there.
+  const auto to_log = parse_log_name(plan.to.file);
+  while (!plan.files.empty() && log_order(*to_log, plan.files.back().log)) {
+    plan.files.pop_back();
+  }
+  if (plan.transactions == 0) {
+    plan.files.clear();
+  } else {
+    plan.files.back().stop = plan.to.offset;
+  }
+  return plan;
+}
+
+}  // namespace ifnbackup::binlog

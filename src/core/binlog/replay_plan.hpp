@@ -1,0 +1,48 @@
+#pragma once
+// Which archived events a restore --until replays (docs/pitr.md): from the backup's binlog position
+// to the last transaction committed at or before the target second, whole transactions only, read
+// from the archive (every event's place and CRC-32 checked). A prefix of the server's commit order:
+// it stops before the first transaction whose commit (its last event) is later than the target,
+// even if a later one has an earlier time, so what is replayed is a state the server really had.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "binlog/archive.hpp"
+
+namespace ifnbackup::binlog {
+
+// One server file to replay, from `start` to `stop` (offsets in the file; stop 0: to its end).
+struct ReplayFile {
+  LogName log;
+  std::vector<std::filesystem::path> pieces;  // its whole file, or its chunks in order, from offset 0
+  std::uint64_t start = 4;
+  std::uint64_t stop = 0;
+};
+
+struct ReplayPlan {
+  LogPosition from;  // the backup's position
+  LogPosition to;    // the end of the last transaction replayed (== from: nothing to replay)
+  std::vector<ReplayFile> files;
+  std::uint64_t transactions = 0;           // in the span, every database's
+  std::uint64_t database_transactions = 0;  // of those, touching the database (its tables or default database)
+  std::uint64_t events = 0;                 // events of the span
+  // Statements (not rows) in the span run from another default database (or none) that name the
+  // database: mariadb-binlog --database does not replay them (binlog_format=ROW avoids them).
+  std::uint64_t statements_elsewhere = 0;
+  std::uint32_t first_event = 0;  // timestamps of the first and last transactions replayed; 0: none
+  std::uint32_t last_event = 0;
+  std::uint32_t newest_archived = 0;  // the newest event the archive holds (read up to the target)
+  // The last transaction before `from` committed later than the target: the backup holds changes
+  // made after it (chosen too new).
+  bool backup_after_target = false;
+};
+
+// Plans the replay of `database`'s changes from `from` to `target` (UTC seconds, inclusive). Throws
+// Error(binlog_gap) when the archive lacks a part of the span (naming it), Error(not_found) when the
+// archive ends before the target (naming its newest event), Error(corrupt/incomplete) for damage.
+ReplayPlan plan_replay(const std::filesystem::path& backup_dir, const LogPosition& from, std::uint32_t target,
+                       const std::string& database);
+
+}  // namespace ifnbackup::binlog
