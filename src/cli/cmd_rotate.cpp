@@ -191,8 +191,8 @@ int rotate_folder(GlobalSettings& settings, bool dry_run) {
   }
   if (offsite.error) {
     throw Error(ErrorCode::offsite,
-                tx("the backup folder was rotated ({} file(s) removed), but not the bucket: {}",
-                            result.removed, offsite.error->what()),
+                tx("the backup folder was rotated ({} file(s) removed), but not the bucket: {}", result.removed,
+                   offsite.error->what()),
                 offsite.error->hint());
   }
   if (offsite.result && offsite.result->failed > 0) {
@@ -201,8 +201,8 @@ int rotate_folder(GlobalSettings& settings, bool dry_run) {
                                      [](const OffsiteDecision& backup) { return !backup.failure.empty(); });
     throw Error(ErrorCode::offsite,
                 tx("{} removal(s) in {} failed (first: {}); the backup folder was rotated ({} file(s) "
-                            "removed) and nothing of the floor was touched",
-                            r.failed, r.url, failed->failure, result.removed),
+                   "removed) and nothing of the floor was touched",
+                   r.failed, r.url, failed->failure, result.removed),
                 tx("the key may lack s3:DeleteObject, or the storage failed: rotate again later; nothing is lost"));
   }
   return 0;

@@ -178,8 +178,8 @@ std::string chart(const std::vector<HistoryDay>& history) {
   return out;
 }
 
-const char* const k_labels[] = {N_("Backup folder"), N_("Last good backup"), N_("Backups"), N_("NOT RESTORABLE"),
-                                N_("Free space"), N_("Offsite copy"), N_("Last upload")};
+const char* const k_labels[] = {N_("Backup folder"), N_("Last good backup"), N_("Backups"),    N_("NOT RESTORABLE"),
+                                N_("Free space"),    N_("Offsite copy"),     N_("Last upload")};
 
 // The dashboard's labels in one column, as wide as the longest in the operator's language and at
 // least 18 columns (fmt pads by the columns a UTF-8 text takes, accents included).
@@ -205,10 +205,10 @@ std::string offsite_text(const MonitoringSituation& s, Clock::time_point now, bo
   const std::string indent(label_width(), ' ');
   std::string out;
   if (offsite) {
-    out += fmt::format("{}{}\n{}{}\n", label("Offsite copy"), offsite->name, indent,
-                       trf("{} old, seen by {} on {} (journal)",
-                           human_age(std::chrono::seconds(seconds_between(offsite->taken, now))),
-                           offsite->run->command, local_time(offsite->run->end)));
+    out += fmt::format(
+        "{}{}\n{}{}\n", label("Offsite copy"), offsite->name, indent,
+        trf("{} old, seen by {} on {} (journal)", human_age(std::chrono::seconds(seconds_between(offsite->taken, now))),
+            offsite->run->command, local_time(offsite->run->end)));
   } else {
     out += fmt::format("{}{}\n", label("Offsite copy"), tr("none in the journal (run: ifnbackup push)"));
   }

@@ -127,8 +127,8 @@ int verify_files(const GlobalSettings& settings, const VerifyFlags& flags) {
 // nothing written to disk.
 int verify_offsite(const GlobalSettings& settings, const VerifyFlags& flags) {
   if (!settings.offsite.enabled()) {
-    throw Error(ErrorCode::usage, "verify --offsite needs the bucket: --offsite s3://BUCKET/PREFIX before 'verify'",
-                "set it once as offsite = s3://... in the config file or IFNBACKUP_OFFSITE");
+    throw Error(ErrorCode::usage, tx("verify --offsite needs the bucket: --offsite s3://BUCKET/PREFIX before 'verify'"),
+                tx("set it once as offsite = s3://... in the config file or IFNBACKUP_OFFSITE"));
   }
   const auto offsite = make_offsite_options(settings);
   const std::string name = flags.offsite == "latest" ? newest_offsite_backup(offsite, settings.prefix) : flags.offsite;

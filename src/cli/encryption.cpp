@@ -41,8 +41,8 @@ Encryption make_encryption(const GlobalSettings& settings) {
       std::string why;
       const auto recipient = parse_age_recipient(word, &why);
       if (!recipient) {
-        throw Error(ErrorCode::usage, fmt::format("--encrypt-to '{}' is not an age recipient: {}", word, why),
-                    "give the public key age-keygen printed (age1... in lowercase), or --encrypt-to-file FILE");
+        throw Error(ErrorCode::usage, tx("--encrypt-to '{}' is not an age recipient: {}", word, why),
+                    tx("give the public key age-keygen printed (age1... in lowercase), or --encrypt-to-file FILE"));
       }
       encryption.recipients.push_back(*recipient);
     }
@@ -54,8 +54,8 @@ Encryption make_encryption(const GlobalSettings& settings) {
   }
   encryption.local = settings.encrypt_local;
   if (encryption.local && !encryption.enabled()) {
-    throw Error(ErrorCode::usage, "--encrypt-local needs a recipient to encrypt to",
-                "give --encrypt-to age1... or --encrypt-to-file FILE");
+    throw Error(ErrorCode::usage, tx("--encrypt-local needs a recipient to encrypt to"),
+                tx("give --encrypt-to age1... or --encrypt-to-file FILE"));
   }
   return encryption;
 }
@@ -78,8 +78,8 @@ std::string plain_backup_file(const GlobalSettings& settings, const std::string&
   }
   if (from_offsite) {
     if (!settings.offsite.enabled()) {
-      throw Error(ErrorCode::usage, "--from-offsite needs --offsite s3://BUCKET/PREFIX",
-                  "give --offsite (or offsite = ... in the config file), or the object as s3://BUCKET/PREFIX/NAME");
+      throw Error(ErrorCode::usage, tx("--from-offsite needs --offsite s3://BUCKET/PREFIX"),
+                  tx("give --offsite (or offsite = ... in the config file), or the object as s3://BUCKET/PREFIX/NAME"));
     }
     const auto offsite = make_offsite_options(settings);
     const std::string name = file == "latest" ? newest_offsite_backup(offsite, settings.prefix) : file;

@@ -51,26 +51,25 @@ std::vector<std::string> server_logs(db::Connection& connection) {
 void check_server(db::Connection& connection) {
   if (connection.server().is_tidb) {
     throw Error(ErrorCode::usage,
-                fmt::format("{} is TiDB: ifnbackup archives the binary log of MariaDB and MySQL only",
-                            connection.description()),
-                "TiDB has its own log backup: use BR (br log start) or TiCDC; see docs/pitr.md");
+                tx("{} is TiDB: ifnbackup archives the binary log of MariaDB and MySQL only", connection.description()),
+                tx("TiDB has its own log backup: use BR (br log start) or TiCDC; see docs/pitr.md"));
   }
   const auto log_bin = connection.query_value("SELECT @@GLOBAL.log_bin");
   if (!log_bin || (*log_bin != "1" && *log_bin != "ON")) {
-    throw Error(ErrorCode::usage, fmt::format("the binary log is off on {}", connection.description()),
-                "set log_bin (and server_id) in the server's configuration and restart it; see docs/pitr.md");
+    throw Error(ErrorCode::usage, tx("the binary log is off on {}", connection.description()),
+                tx("set log_bin (and server_id) in the server's configuration and restart it; see docs/pitr.md"));
   }
 }
 
 [[noreturn]] void throw_gap(const std::string& archived_to, const std::string& missing,
                             const std::vector<std::string>& on_server) {
   throw Error(ErrorCode::binlog_gap,
-              fmt::format("binary log gap: the archive ends at {} but the server no longer has {} (its oldest "
-                          "file is {}): the events between are lost to the archive",
-                          archived_to, missing, on_server.empty() ? std::string("unknown") : on_server.front()),
-              "take a full backup now (restores to a time after it will work), then run `ifnbackup binlog archive "
-              "--accept-gap` to go on from the server's oldest file; keep the server's logs longer "
-              "(binlog_expire_logs_seconds) than the archiver may be stopped");
+              tx("binary log gap: the archive ends at {} but the server no longer has {} (its oldest "
+                 "file is {}): the events between are lost to the archive",
+                 archived_to, missing, on_server.empty() ? std::string("unknown") : on_server.front()),
+              tx("take a full backup now (restores to a time after it will work), then run `ifnbackup binlog archive "
+                 "--accept-gap` to go on from the server's oldest file; keep the server's logs longer "
+                 "(binlog_expire_logs_seconds) than the archiver may be stopped"));
 }
 
 // One connection's worth of archiving: from `from` to the end (or until the connection fails).
@@ -105,8 +104,8 @@ class Archiver {
     const auto header = binlog::parse_header(event);
     if (!header || header->length != event.size()) {
       throw Error(ErrorCode::server,
-                  fmt::format("the server sent a malformed binary log event after {}:{}", m_log.str(), m_expected),
-                  "check the server's error log; run the archiver again");
+                  tx("the server sent a malformed binary log event after {}:{}", m_log.str(), m_expected),
+                  tx("check the server's error log; run the archiver again"));
     }
     if (header->type == binlog::k_heartbeat_event) {
       return;
@@ -116,8 +115,8 @@ class Archiver {
     }
     if (m_checksum && !binlog::checksum_matches(event)) {
       throw Error(ErrorCode::server,
-                  fmt::format("an event of {} at offset {} fails its CRC-32 as received", m_log.str(), header->start()),
-                  "nothing after it was archived; run the archiver again (a damaged server log needs the DBA)");
+                  tx("an event of {} at offset {} fails its CRC-32 as received", m_log.str(), header->start()),
+                  tx("nothing after it was archived; run the archiver again (a damaged server log needs the DBA)"));
     }
     if (header->type == binlog::k_rotate_event && !header->in_file()) {
       switch_log(event);
@@ -128,10 +127,10 @@ class Archiver {
     }
     if (header->start() != m_expected) {
       throw Error(ErrorCode::binlog_gap,
-                  fmt::format("binary log gap in {}: the archive ends at offset {} but the server sent the event "
-                              "at {}",
-                              m_log.str(), m_expected, header->start()),
-                  "nothing was skipped: the archive ends before the gap; see docs/pitr.md");
+                  tx("binary log gap in {}: the archive ends at offset {} but the server sent the event "
+                     "at {}",
+                     m_log.str(), m_expected, header->start()),
+                  tx("nothing was skipped: the archive ends before the gap; see docs/pitr.md"));
     }
     if (!m_chunk) {
       m_chunk.emplace(m_folder, m_log, m_expected == 4 ? 0 : m_expected, m_options.compress_level);
@@ -149,8 +148,8 @@ class Archiver {
     const auto target = binlog::parse_rotate(event, m_checksum);
     const auto name = target ? binlog::parse_log_name(target->file) : std::nullopt;
     if (!name) {
-      throw Error(ErrorCode::server, "the server sent a rotate event without a usable file name",
-                  "check the server's log_bin name; see docs/pitr.md");
+      throw Error(ErrorCode::server, tx("the server sent a rotate event without a usable file name"),
+                  tx("check the server's log_bin name; see docs/pitr.md"));
     }
     if (*name == m_log) {
       return;
@@ -213,9 +212,8 @@ binlog::LogPosition start_position(const BinlogArchiveOptions& options, db::Conn
     return *resume;
   }
   if (logs.empty()) {
-    throw Error(ErrorCode::server,
-                fmt::format("cannot list the binary logs of {} (SHOW BINARY LOGS)", connection.description()),
-                "grant the account BINLOG MONITOR (MariaDB) or REPLICATION CLIENT (MySQL); see ifnbackup doctor");
+    throw Error(ErrorCode::server, tx("cannot list the binary logs of {} (SHOW BINARY LOGS)", connection.description()),
+                tx("grant the account BINLOG MONITOR (MariaDB) or REPLICATION CLIENT (MySQL); see ifnbackup doctor"));
   }
   if (resume && !options.accept_gap) {
     throw_gap(scan.logs.back().whole ? scan.logs.back().name.str() + ":end" : resume->str(), resume->file, logs);
@@ -259,15 +257,14 @@ BinlogArchiveResult run_binlog_archive(const BinlogArchiveOptions& options) {
           return result;
         }
         throw Error(ErrorCode::interrupted,
-                    fmt::format("binlog archive interrupted (SIGINT or SIGTERM); archived up to {}", result.position),
-                    "run it again: it goes on from there");
+                    tx("binlog archive interrupted (SIGINT or SIGTERM); archived up to {}", result.position),
+                    tx("run it again: it goes on from there"));
       }
       if (error.server_error() == 1236) {
         // ER_MASTER_FATAL_ERROR_READING_BINLOG: the file asked for is gone (purged) or unreadable.
         throw Error(ErrorCode::binlog_gap,
-                    fmt::format("binary log gap: the server cannot send the events after {}: {}", result.position,
-                                error.what()),
-                    "take a full backup now, then run `ifnbackup binlog archive --accept-gap`; see docs/pitr.md");
+                    tx("binary log gap: the server cannot send the events after {}: {}", result.position, error.what()),
+                    tx("take a full backup now, then run `ifnbackup binlog archive --accept-gap`; see docs/pitr.md"));
       }
       const bool lost = error.code() == ErrorCode::connection ||
                         (error.code() == ErrorCode::server && db::connection_lost(error.server_error()));

@@ -120,8 +120,8 @@ void EventReader::feed(std::string_view bytes, const std::function<void(const Fi
     if (m_offset < k_magic.size()) {
       const std::size_t n = std::min<std::size_t>(k_magic.size() - m_offset, bytes.size());
       if (bytes.substr(0, n) != k_magic.substr(m_offset, n)) {
-        throw Error(ErrorCode::corrupt, fmt::format("{} does not start as a binary log (no magic number)", m_name),
-                    "this archived file is damaged: restore it from a copy, or restore to a time before it");
+        throw Error(ErrorCode::corrupt, tx("{} does not start as a binary log (no magic number)", m_name),
+                    tx("this archived file is damaged: restore it from a copy, or restore to a time before it"));
       }
       m_offset += n;
       bytes.remove_prefix(n);
@@ -144,10 +144,9 @@ void EventReader::feed(std::string_view bytes, const std::function<void(const Fi
     if (m_pending.size() >= k_header_bytes) {
       const auto header = parse_header(m_pending);
       if (header->length < k_header_bytes || header->length > k_max_event_bytes) {
-        throw Error(
-            ErrorCode::corrupt,
-            fmt::format("{}: the event at offset {} says it is {} bytes long", m_name, m_offset, header->length),
-            "this archived file is damaged: restore it from a copy, or restore to a time before it");
+        throw Error(ErrorCode::corrupt,
+                    tx("{}: the event at offset {} says it is {} bytes long", m_name, m_offset, header->length),
+                    tx("this archived file is damaged: restore it from a copy, or restore to a time before it"));
       }
       if (m_pending.size() == header->length) {
         const std::string event = std::move(m_pending);
@@ -162,16 +161,16 @@ void EventReader::take(std::string_view event, const std::function<void(const Fi
   const auto header = *parse_header(event);
   if (header.next_pos != 0 && header.next_pos != m_offset + event.size()) {
     throw Error(ErrorCode::corrupt,
-                fmt::format("{}: the event at offset {} says it ends at {}, not at {}", m_name, m_offset,
-                            header.next_pos, m_offset + event.size()),
-                "this archived file is damaged or out of order: restore it from a copy");
+                tx("{}: the event at offset {} says it ends at {}, not at {}", m_name, m_offset, header.next_pos,
+                   m_offset + event.size()),
+                tx("this archived file is damaged or out of order: restore it from a copy"));
   }
   if (header.type == k_format_description_event) {
     m_checksum = format_description_checksum(event);
   }
   if (m_checksum == k_checksum_crc32 && !checksum_matches(event)) {
-    throw Error(ErrorCode::corrupt, fmt::format("{}: the event at offset {} fails its CRC-32", m_name, m_offset),
-                "this archived file is damaged: restore it from a copy, or restore to a time before it");
+    throw Error(ErrorCode::corrupt, tx("{}: the event at offset {} fails its CRC-32", m_name, m_offset),
+                tx("this archived file is damaged: restore it from a copy, or restore to a time before it"));
   }
   on_event(FileEvent{header, m_offset, event});
   m_offset += event.size();
@@ -179,10 +178,9 @@ void EventReader::take(std::string_view event, const std::function<void(const Fi
 
 void EventReader::finish() const {
   if (!m_pending.empty()) {
-    throw Error(
-        ErrorCode::incomplete,
-        fmt::format("{} ends inside the event at offset {} ({} of its bytes)", m_name, m_offset, m_pending.size()),
-        "the archive is cut short here: restore to a time before this point");
+    throw Error(ErrorCode::incomplete,
+                tx("{} ends inside the event at offset {} ({} of its bytes)", m_name, m_offset, m_pending.size()),
+                tx("the archive is cut short here: restore to a time before this point"));
   }
 }
 

@@ -96,9 +96,9 @@ class Decoder {
     const int rc = ::posix_spawnp(&m_pid, k_decoder, &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     if (rc != 0) {
-      throw Error(ErrorCode::restore_failed, fmt::format("cannot run {}: {}", k_decoder, std::strerror(rc)),
-                  "install the mariadb-client package (it provides mariadb-binlog); the restored backup is loaded, "
-                  "the events are not");
+      throw Error(ErrorCode::restore_failed, tx("cannot run {}: {}", k_decoder, std::strerror(rc)),
+                  tx("install the mariadb-client package (it provides mariadb-binlog); the restored backup is loaded, "
+                     "the events are not"));
     }
     m_in.close_read();
     m_out.close_write();
@@ -143,13 +143,13 @@ class Decoder {
     ::waitpid(m_pid, &status, 0);
     m_pid = -1;
     if (!m_feed_error.empty()) {
-      throw Error(ErrorCode::restore_failed, fmt::format("replaying {}: {}", what, m_feed_error),
-                  "the archived file could not be read; the database was put back as it was");
+      throw Error(ErrorCode::restore_failed, tx("replaying {}: {}", what, m_feed_error),
+                  tx("the archived file could not be read; the database was put back as it was"));
     }
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
       throw Error(ErrorCode::restore_failed,
-                  fmt::format("replaying {}: mariadb-binlog failed (status {}): {}", what, status, m_error_text),
-                  "the database was put back as it was; see docs/pitr.md");
+                  tx("replaying {}: mariadb-binlog failed (status {}): {}", what, status, m_error_text),
+                  tx("the database was put back as it was; see docs/pitr.md"));
     }
   }
 
@@ -232,19 +232,18 @@ ReplayResult replay(const ReplayPlan& plan, const ReplayTarget& target) {
         }
         if (text.empty() || text.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string_view::npos) {
           throw Error(ErrorCode::restore_failed,
-                      fmt::format("replaying {}: an unknown charset command: {}", what, statement.text.substr(0, 80)),
-                      "the database is put back as it was; see docs/pitr.md");
+                      tx("replaying {}: an unknown charset command: {}", what, statement.text.substr(0, 80)),
+                      tx("the database is put back as it was; see docs/pitr.md"));
         }
         statement.text = fmt::format("SET NAMES {}", text);
       }
       const auto outcome = connection->run_statement(statement.text);
       if (!outcome.ok) {
-        throw Error(
-            ErrorCode::restore_failed,
-            fmt::format("replaying {}: the server refused the statement at line {} of mariadb-binlog's "
-                        "output: {} (error {}): {}",
-                        what, statement.line, outcome.error, outcome.error_number, statement.text.substr(0, 200)),
-            "the database is put back as it was; see docs/pitr.md (privileges: BINLOG REPLAY)");
+        throw Error(ErrorCode::restore_failed,
+                    tx("replaying {}: the server refused the statement at line {} of mariadb-binlog's "
+                       "output: {} (error {}): {}",
+                       what, statement.line, outcome.error, outcome.error_number, statement.text.substr(0, 200)),
+                    tx("the database is put back as it was; see docs/pitr.md (privileges: BINLOG REPLAY)"));
       }
       ++result.statements;
       splitter.set_backslash_escapes(!connection->no_backslash_escapes());

@@ -31,9 +31,9 @@ bool statement_is(std::string_view statement, std::string_view word) {
 }
 
 [[noreturn]] void throw_gap(const std::string& what) {
-  throw Error(ErrorCode::binlog_gap, fmt::format("the binary log archive cannot replay this span: {}", what),
-              "choose a target the archive covers (ifnbackup binlog status shows it), or restore the backup alone; "
-              "nothing was changed");
+  throw Error(ErrorCode::binlog_gap, tx("the binary log archive cannot replay this span: {}", what),
+              tx("choose a target the archive covers (ifnbackup binlog status shows it), or restore the backup alone; "
+                 "nothing was changed"));
 }
 
 // Follows transactions (GTID ... XID/COMMIT, or a standalone statement) through the events.
@@ -135,8 +135,8 @@ ReplayPlan plan_replay(const std::filesystem::path& backup_dir, const LogPositio
   const auto scan = scan_archive(backup_dir);
   const auto from_log = parse_log_name(from.file);
   if (!from_log) {
-    throw Error(ErrorCode::usage, fmt::format("the backup's binlog position '{}' is not a binary log's", from.str()),
-                "this backup cannot be the start of a point-in-time restore");
+    throw Error(ErrorCode::usage, tx("the backup's binlog position '{}' is not a binary log's", from.str()),
+                tx("this backup cannot be the start of a point-in-time restore"));
   }
   const auto first =
       std::find_if(scan.logs.begin(), scan.logs.end(), [&](const ArchivedLog& log) { return log.name == *from_log; });
@@ -185,13 +185,12 @@ ReplayPlan plan_replay(const std::filesystem::path& backup_dir, const LogPositio
     plan.files.push_back(std::move(file));
   }
   if (!walker.done() && plan.newest_archived < target) {
-    throw Error(
-        ErrorCode::not_found,
-        fmt::format("the binary log archive ends before {}: its newest event is at {}", format_event_time(target),
-                    plan.newest_archived == 0 ? std::string("(none after the backup)")
-                                              : format_event_time(plan.newest_archived)),
-        "run `ifnbackup binlog archive` to bring it up to date, or give an earlier --until; nothing was "
-        "changed");
+    throw Error(ErrorCode::not_found,
+                tx("the binary log archive ends before {}: its newest event is at {}", format_event_time(target),
+                   plan.newest_archived == 0 ? std::string("(none after the backup)")
+                                             : format_event_time(plan.newest_archived)),
+                tx("run `ifnbackup binlog archive` to bring it up to date, or give an earlier --until; nothing was "
+                   "changed"));
   }
   // Only the files up to the last transaction replayed; the last one stops there.
   const auto to_log = parse_log_name(plan.to.file);

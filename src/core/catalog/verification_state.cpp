@@ -203,9 +203,8 @@ VerifyResult verify_entry(const CatalogEntry& entry, VerificationState& state,
                           const std::function<void(const VerifyProgress&)>& progress,
                           const EncryptedVerifier& encrypted) {
   if (entry.encrypted && !encrypted) {
-    throw Error(ErrorCode::usage,
-                fmt::format("{} is encrypted (age): it cannot be verified without its secret key", entry.name),
-                "give --identity FILE (the key file age-keygen wrote, 0600)");
+    throw Error(ErrorCode::usage, tx("{} is encrypted (age): it cannot be verified without its secret key", entry.name),
+                tx("give --identity FILE (the key file age-keygen wrote, 0600)"));
   }
   auto result = entry.encrypted ? encrypted(entry.path) : verify_backup_file(entry.path, progress);
   state.record(entry, result, std::chrono::system_clock::now());

@@ -105,9 +105,8 @@ std::filesystem::path encrypt_local_copy(const std::filesystem::path& file, cons
   }
   const VerificationRecord* record = plain_entry ? state.find(*plain_entry) : nullptr;
   if (record == nullptr || !encrypted_entry) {
-    throw Error(ErrorCode::io,
-                fmt::format("{} or its encrypted copy left the folder while it was encrypted", plain_name),
-                "another program removes files from the backup folder: look at what else writes there");
+    throw Error(ErrorCode::io, tx("{} or its encrypted copy left the folder while it was encrypted", plain_name),
+                tx("another program removes files from the backup folder: look at what else writes there"));
   }
   state.record_copy(*encrypted_entry, *record);
   state.forget(plain_name);
@@ -115,9 +114,9 @@ std::filesystem::path encrypt_local_copy(const std::filesystem::path& file, cons
   std::error_code ec;
   if (!std::filesystem::remove(file, ec) || ec) {
     throw Error(ErrorCode::io,
-                fmt::format("{} was encrypted into {}, but the plain file cannot be removed: {}", file.string(),
-                            encrypted_name, ec ? ec.message() : std::string("gone")),
-                "remove it by hand: --encrypt-local keeps no plain copy");
+                tx("{} was encrypted into {}, but the plain file cannot be removed: {}", file.string(), encrypted_name,
+                   ec ? ec.message() : std::string("gone")),
+                tx("remove it by hand: --encrypt-local keeps no plain copy"));
   }
   spdlog::info("local copy encrypted (--encrypt-local): {}, the plain file removed", encrypted.string());
   return encrypted;

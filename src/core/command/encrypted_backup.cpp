@@ -76,8 +76,8 @@ class EncryptingSource final : public UploadSource {
     const std::uint64_t plain = m_sha.size();
     const std::string sha = util::Sha256::hex(m_sha.finish());
     if (plain != m_file->size() || (!m_plain_sha256.empty() && sha != m_plain_sha256)) {
-      throw Error(ErrorCode::io, fmt::format("{} changed while it was encrypted for its upload", m_path.string()),
-                  "another program writes to the backup folder: nothing was sent; run 'ifnbackup push' again");
+      throw Error(ErrorCode::io, tx("{} changed while it was encrypted for its upload", m_path.string()),
+                  tx("another program writes to the backup folder: nothing was sent; run 'ifnbackup push' again"));
     }
     m_plain_sha256 = sha;
   }
@@ -96,8 +96,8 @@ class EncryptingSource final : public UploadSource {
 };
 
 Error no_identity(std::string_view what) {
-  return Error(ErrorCode::usage, fmt::format("{} is encrypted (age): it needs the secret key to be read", what),
-               "give --identity FILE, the key file age-keygen wrote (0600)");
+  return Error(ErrorCode::usage, tx("{} is encrypted (age): it needs the secret key to be read", what),
+               tx("give --identity FILE, the key file age-keygen wrote (0600)"));
 }
 
 std::string sha256_of_file(const std::filesystem::path& file) {
@@ -115,8 +115,8 @@ bool same_copy_there(const std::filesystem::path& plain, const std::string& plai
     spdlog::info("{} is already there with the plaintext of {}: not decrypted again", plain.string(), origin);
     return true;
   }
-  throw Error(ErrorCode::io, fmt::format("{} exists and differs from the decryption of {}", plain.string(), origin),
-              "move the local file away, or restore it as it is");
+  throw Error(ErrorCode::io, tx("{} exists and differs from the decryption of {}", plain.string(), origin),
+              tx("move the local file away, or restore it as it is"));
 }
 
 }  // namespace
@@ -149,8 +149,8 @@ std::filesystem::path encrypt_file_beside(const std::filesystem::path& file,
   }
   encryptor.finish();
   if (encryptor.plaintext_bytes() != source->size()) {
-    throw Error(ErrorCode::io, fmt::format("{} changed while it was encrypted", file.string()),
-                "another program writes to the backup folder");
+    throw Error(ErrorCode::io, tx("{} changed while it was encrypted", file.string()),
+                tx("another program writes to the backup folder"));
   }
   out.commit();
   return out.final_path();
@@ -195,8 +195,8 @@ FetchedBackup fetch_offsite_backup(const OffsiteOptions& options, std::string_vi
   }
   const auto head = head_offsite(options, name);
   if (!head) {
-    throw Error(ErrorCode::not_found, fmt::format("no object {} in {}", name, options.url),
-                "'ifnbackup list --offsite' shows the backups there");
+    throw Error(ErrorCode::not_found, tx("no object {} in {}", name, options.url),
+                tx("'ifnbackup list --offsite' shows the backups there"));
   }
   fetched.decrypted = true;
   fetched.file = dir / plain_name_of(name);
@@ -204,8 +204,8 @@ FetchedBackup fetch_offsite_backup(const OffsiteOptions& options, std::string_vi
   // verification that follows prove it.
   std::error_code ec;
   if (head->plain_sha256.empty() && std::filesystem::exists(fetched.file, ec)) {
-    throw Error(ErrorCode::io, fmt::format("{} exists already", fetched.file.string()),
-                "move the local file away, or restore it as it is");
+    throw Error(ErrorCode::io, tx("{} exists already", fetched.file.string()),
+                tx("move the local file away, or restore it as it is"));
   }
   if (!head->plain_sha256.empty() && same_copy_there(fetched.file, head->plain_sha256, head->key)) {
     fetched.already_there = true;
@@ -226,9 +226,9 @@ FetchedBackup fetch_offsite_backup(const OffsiteOptions& options, std::string_vi
   const std::string got = util::Sha256::hex(plain.finish());
   if (object.sha256 != head->sha256 || (!head->plain_sha256.empty() && got != head->plain_sha256)) {
     throw Error(ErrorCode::corrupt,
-                fmt::format("{} decrypts to a file with SHA-256 {}, but was uploaded from one with {}", head->key, got,
-                            head->plain_sha256),
-                "nothing was restored; the object was replaced since: check the bucket");
+                tx("{} decrypts to a file with SHA-256 {}, but was uploaded from one with {}", head->key, got,
+                   head->plain_sha256),
+                tx("nothing was restored; the object was replaced since: check the bucket"));
   }
   out.commit();
   spdlog::info("downloaded and decrypted {} into {} ({:.1f} MiB), SHA-256 {} as uploaded", head->key,
@@ -298,8 +298,8 @@ std::optional<OffsiteAddress> parse_offsite_address(std::string_view text) {
   }
   const std::size_t slash = text.rfind('/');
   if (slash < 5 || slash + 1 == text.size() || text.find('/', 5) == std::string_view::npos) {
-    throw Error(ErrorCode::usage, fmt::format("'{}' names no backup in a bucket", text),
-                "give s3://BUCKET/PREFIX/NAME, with NAME as 'ifnbackup list --offsite' shows it");
+    throw Error(ErrorCode::usage, tx("'{}' names no backup in a bucket", text),
+                tx("give s3://BUCKET/PREFIX/NAME, with NAME as 'ifnbackup list --offsite' shows it"));
   }
   OffsiteAddress address{std::string(text.substr(0, slash)), std::string(text.substr(slash + 1))};
   parse_offsite_url(address.url);

@@ -104,11 +104,11 @@ void confirm_reading(const OffsiteRotateOptions& options, const Reading& first,
   }
   if (!vanished.empty()) {
     throw Error(ErrorCode::offsite,
-                fmt::format("{}: the second listing of the bucket lacks {} object(s) of ours the first one showed "
-                            "(first: {}); the listing is not trusted, nothing removed",
-                            url, vanished.size(), vanished.front()),
-                "another rotate, a lifecycle rule or a person removed objects meanwhile, or the storage listed "
-                "only part of the bucket: run 'ifnbackup list --offsite' and rotate again");
+                tx("{}: the second listing of the bucket lacks {} object(s) of ours the first one showed "
+                   "(first: {}); the listing is not trusted, nothing removed",
+                   url, vanished.size(), vanished.front()),
+                tx("another rotate, a lifecycle rule or a person removed objects meanwhile, or the storage listed "
+                   "only part of the bucket: run 'ifnbackup list --offsite' and rotate again"));
   }
   for (const auto& backup : decisions) {
     if (backup.decision.remove || !backup.good) {
@@ -122,10 +122,10 @@ void confirm_reading(const OffsiteRotateOptions& options, const Reading& first,
                                        [&](const OffsiteObject& o) { return o.name == name; });
       if (!head || !is_our_sha256(head->sha256) || head->size != listed->size) {
         throw Error(ErrorCode::offsite,
-                    fmt::format("{}: {}, a good backup the rotation keeps, is {} on a second reading; nothing "
-                                "removed",
-                                url, name, head ? "changed" : "gone"),
-                    "the bucket changed under the rotation: run 'ifnbackup list --offsite' and rotate again");
+                    tx("{}: {}, a good backup the rotation keeps, is {} on a second reading; nothing "
+                       "removed",
+                       url, name, head ? "changed" : "gone"),
+                    tx("the bucket changed under the rotation: run 'ifnbackup list --offsite' and rotate again"));
       }
     }
   }

@@ -75,14 +75,14 @@ std::optional<binlog::LogPosition> parse_snapshot(const std::string& text) {
 std::pair<std::uint32_t, std::string> target_time(db::Connection& connection, const std::string& until) {
   static const std::regex k_format(R"(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})");
   if (!std::regex_match(until, k_format)) {
-    throw Error(ErrorCode::usage, fmt::format("--until '{}' is not a time written YYYY-MM-DD HH:MM:SS", until),
-                "give the server's local time, e.g. --until '2026-12-01 14:31:59'");
+    throw Error(ErrorCode::usage, tx("--until '{}' is not a time written YYYY-MM-DD HH:MM:SS", until),
+                tx("give the server's local time, e.g. --until '2026-12-01 14:31:59'"));
   }
   const auto row = connection.query(
       fmt::format("SELECT UNIX_TIMESTAMP({}), @@time_zone, @@system_time_zone", sql::quote_string(until)));
   if (row.rows.empty() || !row.rows[0][0] || row.rows[0][0]->empty() || *row.rows[0][0] == "0") {
-    throw Error(ErrorCode::usage, fmt::format("--until '{}' is not a time the server knows", until),
-                "give an existing date and time, in the server's time zone");
+    throw Error(ErrorCode::usage, tx("--until '{}' is not a time the server knows", until),
+                tx("give an existing date and time, in the server's time zone"));
   }
   const std::string zone =
       row.rows[0][1].value_or("?") == "SYSTEM" ? row.rows[0][2].value_or("SYSTEM") : row.rows[0][1].value_or("?");
@@ -132,26 +132,26 @@ PointInTimeResult run_point_in_time_restore(const PointInTimeOptions& options, c
                                             const std::function<void(const RecoverySpan&)>& show_span) {
   const std::string& database = options.restore.connection.database;
   if (database.empty()) {
-    throw Error(ErrorCode::usage, "restore --until needs --database (the database whose backup and changes to use)",
-                "give --database (or 'database' in the config file)");
+    throw Error(ErrorCode::usage, tx("restore --until needs --database (the database whose backup and changes to use)"),
+                tx("give --database (or 'database' in the config file)"));
   }
   RecoverySpan span;
   {
     auto connection = db::Connection::open(options.restore.connection, false);
     if (connection->server().is_tidb) {
-      throw Error(ErrorCode::usage,
-                  fmt::format("{} is TiDB: restore --until replays the binary log of MariaDB and MySQL only",
-                              connection->description()),
-                  "TiDB has its own point-in-time recovery: BR (br restore point); see docs/pitr.md");
+      throw Error(
+          ErrorCode::usage,
+          tx("{} is TiDB: restore --until replays the binary log of MariaDB and MySQL only", connection->description()),
+          tx("TiDB has its own point-in-time recovery: BR (br restore point); see docs/pitr.md"));
     }
     std::tie(span.target_utc, span.target) = target_time(*connection, options.until);
   }
   const auto found = candidates(options.restore, span.target_utc);
   if (found.empty()) {
     throw Error(ErrorCode::not_found,
-                fmt::format("no good backup of database '{}' in {} was started before {}", database,
-                            options.restore.backup_dir.string(), span.target),
-                "give a later --until (ifnbackup list shows the backups and their times); nothing was changed");
+                tx("no good backup of database '{}' in {} was started before {}", database,
+                   options.restore.backup_dir.string(), span.target),
+                tx("give a later --until (ifnbackup list shows the backups and their times); nothing was changed"));
   }
   std::optional<binlog::ReplayPlan> plan;
   for (const auto& candidate : found) {
@@ -166,10 +166,10 @@ PointInTimeResult run_point_in_time_restore(const PointInTimeOptions& options, c
     break;
   }
   if (!plan) {
-    throw Error(ErrorCode::not_found,
-                fmt::format("every backup of database '{}' started before {} holds changes made after it", database,
-                            span.target),
-                "give a later --until; nothing was changed");
+    throw Error(
+        ErrorCode::not_found,
+        tx("every backup of database '{}' started before {} holds changes made after it", database, span.target),
+        tx("give a later --until; nothing was changed"));
   }
   span.from = plan->from.str();
   span.to = plan->to.str();

@@ -78,16 +78,16 @@ std::optional<std::string_view> BinlogStream::next() {
     }
     if (rpl_of(m_rpl)->error_no != 0) {
       throw Error(ErrorCode::server,
-                  fmt::format("reading the binary log from {}: {} (error {})", m_connection.description(),
-                              rpl_of(m_rpl)->error_msg, rpl_of(m_rpl)->error_no),
-                  "the client library could not read an event; see docs/pitr.md", rpl_of(m_rpl)->error_no);
+                  tx("reading the binary log from {}: {} (error {})", m_connection.description(),
+                     rpl_of(m_rpl)->error_msg, rpl_of(m_rpl)->error_no),
+                  tx("the client library could not read an event; see docs/pitr.md"), rpl_of(m_rpl)->error_no);
     }
     return std::nullopt;
   }
   m_event = event;
   // raw_data: the packet as the server sent it, its first byte the OK marker.
   if (event->raw_data_size <= event->raw_data_ofs) {
-    throw Error(ErrorCode::server, "the server sent an empty binary log event", "see docs/pitr.md");
+    throw Error(ErrorCode::server, tx("the server sent an empty binary log event"), tx("see docs/pitr.md"));
   }
   return std::string_view(reinterpret_cast<const char*>(event->raw_data) + event->raw_data_ofs,
                           event->raw_data_size - event->raw_data_ofs);

@@ -66,8 +66,7 @@ void stream_object(offsite::S3Client& client, const OffsiteObject& object,
     sha.update(data, size);
     written += size;
     if (written > object.size) {
-      throw Error(ErrorCode::corrupt,
-                  tx("{} sends more than the {} bytes its HEAD gave", object.key, object.size),
+      throw Error(ErrorCode::corrupt, tx("{} sends more than the {} bytes its HEAD gave", object.key, object.size),
                   tx("nothing was restored; check the bucket (another writer, a provider fault)"));
     }
     sink(std::string_view(data, size));
@@ -122,8 +121,7 @@ DownloadResult download_from_offsite(const OffsiteOptions& options, std::string_
       spdlog::info("{} is already in {} with the offsite copy's SHA-256: not downloaded", name, dir.string());
       return result;
     }
-    throw Error(ErrorCode::io,
-                tx("{} exists and differs from the offsite copy {}", result.file.string(), object.key),
+    throw Error(ErrorCode::io, tx("{} exists and differs from the offsite copy {}", result.file.string(), object.key),
                 tx("move the local file away, or restore it as it is"));
   }
   io::ensure_private_folder(dir);

@@ -370,7 +370,7 @@ VerifyResult verify_backup_stream(const std::function<void(const std::function<v
                                   const std::string& name) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) {
-    throw Error(ErrorCode::io, fmt::format("cannot make a pipe to verify {}: {}", name, std::strerror(errno)));
+    throw Error(ErrorCode::io, tx("cannot make a pipe to verify {}: {}", name, std::strerror(errno)));
   }
   int read_end = fds[0];
   int write_end = fds[1];
@@ -391,7 +391,7 @@ VerifyResult verify_backup_stream(const std::function<void(const std::function<v
               continue;
             }
             reader_gone = errno == EPIPE;
-            throw Error(ErrorCode::io, fmt::format("cannot pass {} on: {}", name, std::strerror(errno)));
+            throw Error(ErrorCode::io, tx("cannot pass {} on: {}", name, std::strerror(errno)));
           }
           bytes.remove_prefix(static_cast<std::size_t>(done));
         }
