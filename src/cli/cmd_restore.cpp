@@ -232,7 +232,9 @@ void add_restore_flags(CLI::App& app, RestoreFlags& flags) {
   app.add_option("--tables", flags.tables,
                  "Replace only these tables (comma-separated) and their triggers; the rest of the database "
                  "is left as it is (files written by ifnbackup)")
-      ->delimiter(',');
+      ->delimiter(',')
+      // One value per --tables: the file argument is optional now (--until), so a greedy list would take it.
+      ->allow_extra_args(false);
   app.add_flag("--no-binlog", flags.no_binlog,
                "Keep the restore out of the binary log (SET SESSION sql_log_bin = 0; needs BINLOG ADMIN or "
                "SUPER): faster, but replicas do not get it");

@@ -143,7 +143,7 @@ if ((offsite == 1)); then
     check "section 11: at least 6 offsite blocks ran (${ran_offsite})" test "${ran_offsite}" -ge 6
     expect_contains "section 11: doctor checked the bucket" "offsite listing" "${all_out}"
     expect_not_contains "section 11: ... and found nothing wrong with it" "WARNING  offsite" "${all_out}"
-    expect_contains "section 11: list --offsite shows our copies with their SHA-256" "backup(s) of ours" "${all_out}"
+    expect_contains "section 11: list --offsite shows our copies with their SHA-256" "backup(s) à nous sous" "${all_out}"
     if ((french == 1)); then
         judged="stockage externe s3://ifn-connect-backups/ifn_connect/"
     else
