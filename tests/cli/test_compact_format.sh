@@ -59,6 +59,15 @@ cli_on_exit "mariadb --defaults-file='${IFNBACKUP_TEST_DEFAULTS_FILE}' -e 'DROP 
 expect_exit "restore --tables of two tiny tables" 0
 expect_eq "both proven identical by the digests computed from the file" "2" \
     "$(grep -cE '^tenant_(0002|0299) +10 +10 +identical$' <<<"${CLI_LAST_ERR}")"
+# --tables given twice, the file after it: each use takes one list, the file stays the file (a greedy
+# option once swallowed it and the restore said no file was given).
+run ifn "${db}" restore --yes --into "${db}_r2" --tables tenant_0003 --tables tenant_0004,tenant_0005 "${file}" </dev/null
+cli_on_exit "mariadb --defaults-file='${IFNBACKUP_TEST_DEFAULTS_FILE}' -e 'DROP DATABASE IF EXISTS \`${db}_r2\`'"
+expect_exit "restore with --tables repeated and the file last" 0
+expect_eq "the three tables of both uses restored and proven" "3" \
+    "$(grep -cE '^tenant_000[345] +10 +10 +identical$' <<<"${CLI_LAST_ERR}")"
+expect_eq "only those three tables in the new database" "3" \
+    "$(mariadb --defaults-file="${IFNBACKUP_TEST_DEFAULTS_FILE}" -N -e "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA='${db}_r2'")"
 
 # --- hostile names, an empty table, a generated column: the same fixture's tables written as format 5
 db5=$(cli_unique_db compact5)
