@@ -71,6 +71,15 @@ run ifn --prefix nightly_x list
 expect_contains "list --prefix nightly_x sees its file" "nightly_x_${old_stamp}.sql.gz" "${CLI_LAST_OUT}"
 expect_not_contains "and not nightly's" "${nightly}" "${CLI_LAST_OUT}"
 
+# A drill of nightly's backup proves nothing of nightly_x's: check --prefix nightly_x does not count it.
+run ifn --prefix nightly drill
+expect_exit "drill --prefix nightly" 0
+expect_contains "it drilled nightly's backup" "drill ok: ${nightly}" "${CLI_LAST_ERR}"
+run ifn --prefix nightly check
+expect_contains "check --prefix nightly counts that drill" "drill_age=" "${CLI_LAST_OUT}"
+run ifn --prefix nightly_x check
+expect_not_contains "check --prefix nightly_x does not" "drill_age=" "${CLI_LAST_OUT}"
+
 # Prefixes that cannot name backups of their own are refused by every command, from any source, with
 # nothing written: the safety snapshots' prefix (rotated as safety snapshots by any prefix's rotation),
 # empty, hidden ('.'), read as an option ('-'), a '/', a control character, more than 200 bytes.
