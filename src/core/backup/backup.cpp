@@ -53,7 +53,10 @@ void check_options(const BackupOptions& options) {
     throw Error(ErrorCode::usage, tx("--compress-level {} is not between 1 and 9", options.compress_level),
                 tx("use a level from 1 (fastest) to 9 (smallest)"));
   }
-  check_backup_prefix(options.prefix);
+  // The safety snapshot of restore is written under its own prefix, which no operator may give.
+  if (options.prefix != k_safety_snapshot_prefix) {
+    check_backup_prefix(options.prefix);
+  }
 }
 
 }  // namespace
