@@ -65,8 +65,17 @@ struct BackupName {
 // (rejects "copy of ...", "....sql.gz.bak", "..._2025122_020000.sql.gz", 2025-02-30, 24:00:00).
 // The same names with ".age" after ".sql.gz" are ours too, encrypted: local files and offsite objects.
 // An empty prefix matches no backup (safety snapshots are still recognised). The safety prefix is
-// tried first, so a configured prefix equal to "pre_restore_safety" names safety snapshots.
+// tried first: check_backup_prefix refuses it as a prefix.
 std::optional<BackupName> parse_backup_name(std::string_view name, std::string_view prefix);
+
+// The longest --prefix: its names, with the stamp and ".sql.gz.age.partial", stay under 255 bytes.
+inline constexpr std::size_t k_max_prefix_bytes = 200;
+
+// Error(usage) unless `prefix` can name backups of its own: not empty, no '/' or control character,
+// not starting with '.' (hidden) or '-' (read as an option by gunzip and the shell tools), at most
+// k_max_prefix_bytes, and not the safety snapshots' prefix (its backups would be rotated as safety
+// snapshots by the rotation of any prefix).
+void check_backup_prefix(std::string_view prefix);
 
 // How far past now a name's time may be and still count as now: a daylight-saving hour read the
 // later way, a clock a little ahead. Later than that, a backup is "dated in the future": never

@@ -66,6 +66,9 @@ struct BackupOptions {
   // A schema change under the dump (a table rebuilt or dropped by a migration after the snapshot:
   // errors 1412, 1146) starts the dump again with a fresh snapshot, this many times at most.
   unsigned retries = 2;
+  // Called each time the dump starts again after a schema change, with the number of restarts so
+  // far (the journal's "retries", success or not).
+  std::function<void(unsigned restarts)> restarted;
   // Called as the dump goes, about every 256 KiB of SQL: the SQL bytes written and the rows of the
   // tables finished (restore's safety snapshot shows it).
   std::function<void(std::uint64_t sql_bytes, std::uint64_t rows)> progress;

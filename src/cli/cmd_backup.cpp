@@ -36,6 +36,7 @@ Command add_backup_command(CLI::App& app, GlobalSettings& settings) {
     job.encryption = make_encryption(settings);  // a bad recipient is refused before the dump
     job.backup = make_backup_options(settings);
     job.backup.retries = settings.retries;
+    job.backup.restarted = [&settings](unsigned restarts) { settings.run.retries = restarts; };
     job.schema_check = !settings.no_schema_check;
     job.rotate = !settings.no_rotate;
     job.retention = settings.retention;

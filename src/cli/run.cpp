@@ -57,7 +57,12 @@ void add_global_options(CLI::App& app, GlobalSettings& s) {
   const char* files = "Files";
   app.add_option("--backup-dir", s.backup_dir, "Backup folder (created 0700 if missing)")->group(files);
   app.add_option("--log-dir", s.log_dir, "Log folder (default: the backup folder)")->group(files);
-  app.add_option("--prefix", s.prefix, "Backup file name prefix")->capture_default_str()->group(files);
+  app.add_option("--prefix", s.prefix,
+                 "Backup file name prefix (not starting with '.' or '-', no '/', 200 bytes at most, not "
+                 "pre_restore_safety: the "
+                 "safety snapshots' prefix)")
+      ->capture_default_str()
+      ->group(files);
   app.add_option("--compress-level", s.compress_level, "gzip level, 1 (fast) to 9 (small)")
       ->capture_default_str()
       ->check(CLI::Range(1, 9))
@@ -190,6 +195,7 @@ int run(int argc, char** argv) {
             tx("put it in a MySQL option file (--defaults-file, [client] password=...) or a 0600 --password-file"));
       }
       apply_environment_and_config(app, command.app, settings);
+      check_backup_prefix(settings.prefix);  // every command that names or finds backups
       journaled = k_journaled_commands.count(settings.run.command) > 0;
       setup_logging(settings, command);
       code = command.action();

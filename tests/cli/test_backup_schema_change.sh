@@ -70,6 +70,34 @@ else
     cli_log "note: the second dump of aa_big ended before the rebuild: the --retries 0 case was not run"
 fi
 
+# A migration that rebuilds zz_small again and again: every fresh snapshot meets a change, --retries is
+# spent. The backup fails (exit 7) with a hint, no file is left, and the journal counts the restarts.
+dir_busy="${CLI_WORK}/backups_busy"
+touch "${CLI_WORK}/rebuilding"
+(
+    while [[ -f "${CLI_WORK}/rebuilding" ]]; do
+        sql "${db}" -e "ALTER TABLE zz_small FORCE" 2>/dev/null
+        sleep 0.1
+    done
+) &
+rebuilder=$!
+run "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "${db}" --backup-dir "${dir_busy}" \
+    --threads 1 --compress-level 9 backup --no-rotate --no-schema-check --retries 1
+rm -f "${CLI_WORK}/rebuilding"
+wait "${rebuilder}"
+if [[ ${CLI_LAST_EXIT} -ne 0 ]] && grep -q "starting again with a fresh snapshot (1 of 1)" <<<"${CLI_LAST_ERR}"; then
+    expect_exit "every snapshot met a rebuild: the backup fails (server error)" 7
+    expect_contains "the error says how many times the schema changed" \
+        "the schema changed during the backup, 2 time(s) in a row" "${CLI_LAST_ERR}"
+    expect_contains "the hint says to run it after the migration or raise --retries" "raise --retries (now 1" \
+        "${CLI_LAST_ERR}"
+    expect_contains "the journal's backup line counts the restart" '"retries":1' \
+        "$(grep '"command":"backup"' "${dir_busy}/journal.jsonl" | tail -n 1)"
+    expect_eq "no file left" "0" "$(find "${dir_busy}" -name '*.sql.gz*' | wc -l | tr -d ' ')"
+else
+    cli_log "note: a snapshot missed every rebuild (exit ${CLI_LAST_EXIT}): the spent --retries case was not run"
+fi
+
 # Issue 20: the dump reads every table's columns at once, before any table: a table dropped after
 # that (zz_small, listed and not dumped yet) fails its SHOW CREATE TABLE with 1146 and the dump
 # starts again without it.

@@ -58,4 +58,53 @@ run ifn check
 expect_exit "check without the prefix: critical" 2
 expect_contains "it sees only the default-prefix file, never verified" "no good backup among 1" "${CLI_LAST_OUT}"
 
+# A prefix that is the start of another (nightly, nightly_x): each rotation judges its own files only.
+old_stamp=$(date -d '-40 days' +%Y%m%d_%H%M%S)
+cp "${dir}/${nightly}" "${dir}/nightly_x_${old_stamp}.sql.gz"
+cp "${dir}/${nightly}" "${dir}/nightly_${old_stamp}.sql.gz"
+run ifn --prefix nightly verify
+run ifn --prefix nightly rotate --retention-days 7 --min-keep 1
+expect_exit "rotate --prefix nightly with an old nightly_ and an old nightly_x_ file" 0
+check "it removed its own old backup" test ! -e "${dir}/nightly_${old_stamp}.sql.gz"
+check "it left nightly_x's file alone" test -f "${dir}/nightly_x_${old_stamp}.sql.gz"
+run ifn --prefix nightly_x list
+expect_contains "list --prefix nightly_x sees its file" "nightly_x_${old_stamp}.sql.gz" "${CLI_LAST_OUT}"
+expect_not_contains "and not nightly's" "${nightly}" "${CLI_LAST_OUT}"
+
+# A drill of nightly's backup proves nothing of nightly_x's: check --prefix nightly_x does not count it.
+run ifn --prefix nightly drill
+expect_exit "drill --prefix nightly" 0
+expect_contains "it drilled nightly's backup" "drill ok: ${nightly}" "${CLI_LAST_ERR}"
+run ifn --prefix nightly check
+expect_contains "check --prefix nightly counts that drill" "drill_age=" "${CLI_LAST_OUT}"
+run ifn --prefix nightly_x check
+expect_not_contains "check --prefix nightly_x does not" "drill_age=" "${CLI_LAST_OUT}"
+
+# Prefixes that cannot name backups of their own are refused by every command, from any source, with
+# nothing written: the safety snapshots' prefix (rotated as safety snapshots by any prefix's rotation),
+# empty, hidden ('.'), read as an option ('-'), a '/', a control character, more than 200 bytes.
+files_before=$(find "${dir}" -name '*.sql.gz*' | wc -l)
+long=$(printf 'p%.0s' $(seq 1 201))
+for bad in pre_restore_safety "" .hidden .. -x a/b $'tab\there' "${long}"; do
+    for command in "backup --no-rotate" list "rotate --dry-run" "verify latest" status; do
+        # shellcheck disable=SC2086 # the command's words
+        run ifn --prefix "${bad}" ${command}
+        expect_exit "--prefix '${bad:0:20}' for ${command%% *}: refused" 2
+    done
+    expect_contains "--prefix '${bad:0:20}': an error line about --prefix" "invalid --prefix" "${CLI_LAST_ERR}"
+    expect_contains "--prefix '${bad:0:20}': a hint" "hint: give a plain name" "${CLI_LAST_ERR}"
+done
+run env IFNBACKUP_PREFIX=pre_restore_safety "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" \
+    --database "${db}" --backup-dir "${dir}" backup --no-rotate
+expect_exit "IFNBACKUP_PREFIX=pre_restore_safety: refused" 2
+expect_eq "no file written by the refused prefixes" "${files_before}" "$(find "${dir}" -name '*.sql.gz*' | wc -l)"
+# Unusual but plain prefixes work: spaces, non-ASCII letters, 200 bytes.
+for good in "my backup" "été" "${long:1}"; do
+    run ifn --prefix "${good}" backup --no-rotate --no-schema-check
+    expect_exit "backup --prefix '${good:0:20}'" 0
+    run ifn --prefix "${good}" verify latest
+    expect_exit "verify latest --prefix '${good:0:20}'" 0
+    expect_contains "it is that prefix's backup" "${good}_" "${CLI_LAST_OUT}"
+done
+
 cli_finish

@@ -46,6 +46,14 @@ if [[ -n ${IFNBACKUP_TEST_TCP_DEFAULTS_FILE:-} ]] && [[ $(sql -e "SELECT @@have_
     expect_exit "--ssl-cert against a server without TLS" 4
     expect_contains "it says the client certificate requires TLS" "TLS is required (--ssl-cert)" "${CLI_LAST_ERR}"
     expect_eq "no backup written" "" "$(final_backups "${CLI_WORK}/plain")"
+    # VERIFY_IDENTITY is refused by the library itself: its hint speaks of TLS on the server, not of a CA.
+    run "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_TCP_DEFAULTS_FILE}" --database "${plain_db}" \
+        --backup-dir "${CLI_WORK}/plain" --ssl-mode VERIFY_IDENTITY backup --no-rotate
+    expect_tls_refusal "VERIFY_IDENTITY against a server without TLS" "the server offers no TLS"
+    # PREFERRED: TLS when offered, plain text when not.
+    run "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_TCP_DEFAULTS_FILE}" --database "${plain_db}" \
+        --backup-dir "${CLI_WORK}/plain" --ssl-mode PREFERRED backup --no-rotate
+    expect_exit "PREFERRED against a server without TLS: plain text" 0
 else
     cli_log "note: the shared server offers TLS (or no TCP option file): the downgrade case runs in test_hardening"
 fi
@@ -73,6 +81,9 @@ encrypted_line() {
 run ifn --defaults-file "${tcp}" --ssl-mode REQUIRED doctor
 expect_contains "REQUIRED: the server says the session is encrypted" "the connection is encrypted: TLSv1" \
     "$(encrypted_line)"
+# PREFERRED asks for TLS: a server that offers it is spoken to encrypted.
+run ifn --defaults-file "${tcp}" --ssl-mode PREFERRED doctor
+expect_contains "PREFERRED against a server with TLS: encrypted" "the connection is encrypted: TLSv1" "$(encrypted_line)"
 run ifn --defaults-file "${tcp}" --ssl-mode DISABLED doctor
 expect_contains "DISABLED over TCP: doctor warns the connection is not encrypted" \
     "the connection is not encrypted: anyone on the network path" "${CLI_LAST_OUT}${CLI_LAST_ERR}"
@@ -103,6 +114,30 @@ chmod 0600 "${CLI_WORK}/tcp-by-number.cnf"
 run ifn --defaults-file "${CLI_WORK}/tcp-by-number.cnf" --host "${IFNBACKUP_TEST_TLS_SERVER_NAME}" \
     --ssl-mode VERIFY_IDENTITY --ssl-ca "${IFNBACKUP_TEST_TLS_CA}" backup --no-rotate
 expect_exit "VERIFY_IDENTITY by the certificate's name (${IFNBACKUP_TEST_TLS_SERVER_NAME}, over TCP)" 0
+
+# A server certificate out of its dates (expired, not yet valid): refused, and the hint speaks of the
+# dates and the clock, not of the CA (which is the right one). The server reloads its files by FLUSH SSL.
+command -v faketime >/dev/null 2>&1 || cli_skip "faketime is not installed (scripts/install-deps): it dates the certificates"
+tls_dir=$(dirname "${IFNBACKUP_TEST_TLS_SERVER_CERT}")
+cp -p "${IFNBACKUP_TEST_TLS_SERVER_CERT}" "${CLI_WORK}/server-cert.keep"
+for when in "2020-01-01 00:00:00" "2030-01-01 00:00:00"; do
+    faketime "${when}" openssl x509 -req -in "${tls_dir}/server.csr" -CA "${IFNBACKUP_TEST_TLS_CA}" \
+        -CAkey "${tls_dir}/ca-key.pem" -CAcreateserial -days 2 -extfile "${tls_dir}/server.ext" \
+        -out "${IFNBACKUP_TEST_TLS_SERVER_CERT}" 2>/dev/null
+    mariadb --defaults-file="${IFNBACKUP_TEST_ROOT_DEFAULTS_FILE}" -e "FLUSH SSL"
+    run ifn --defaults-file "${tcp}" --ssl-mode VERIFY_CA --ssl-ca "${IFNBACKUP_TEST_TLS_CA}" backup --no-rotate
+    expect_tls_refusal "a server certificate made on ${when} for 2 days" "dates of validity"
+done
+cp -p "${CLI_WORK}/server-cert.keep" "${IFNBACKUP_TEST_TLS_SERVER_CERT}"
+mariadb --defaults-file="${IFNBACKUP_TEST_ROOT_DEFAULTS_FILE}" -e "FLUSH SSL"
+
+# A CA file that is not there, or a folder: a configuration error naming the file, before any connection.
+run ifn --defaults-file "${tcp}" --ssl-mode VERIFY_CA --ssl-ca "${CLI_WORK}/no-such-ca.pem" backup --no-rotate
+expect_exit "a missing --ssl-ca file" 3
+expect_contains "the error names it" "CA certificate file ${CLI_WORK}/no-such-ca.pem" "${CLI_LAST_ERR}"
+run ifn --defaults-file "${tcp}" --ssl-mode VERIFY_CA --ssl-ca "${CLI_WORK}" backup --no-rotate
+expect_exit "a folder as --ssl-ca" 3
+expect_contains "the error says it is not a file" "is not a regular file" "${CLI_LAST_ERR}"
 
 # The same settings through the environment and the config file.
 run env IFNBACKUP_SSL_MODE=VERIFY_CA IFNBACKUP_SSL_CA="${IFNBACKUP_TEST_TLS_OTHER_CA}" \
@@ -149,6 +184,30 @@ chmod 0644 "${CLI_WORK}/loose-key.pem"
 run ifn "${x509[@]}" --ssl-cert "${IFNBACKUP_TEST_TLS_CLIENT_CERT}" --ssl-key "${CLI_WORK}/loose-key.pem" \
     backup --no-rotate
 expect_exit "a client key readable by others is refused" 3
+run ifn "${x509[@]}" --ssl-cert "${CLI_WORK}/no-such-cert.pem" --ssl-key "${IFNBACKUP_TEST_TLS_CLIENT_KEY}" \
+    backup --no-rotate
+expect_exit "a missing --ssl-cert file" 3
+expect_contains "the error names it" "client certificate file ${CLI_WORK}/no-such-cert.pem" "${CLI_LAST_ERR}"
+# Without --ssl-key the certificate's file must hold the key: then it is a key file, 0600 or refused.
+run ifn "${x509[@]}" --ssl-cert "${IFNBACKUP_TEST_TLS_CLIENT_CERT}" backup --no-rotate
+expect_exit "--ssl-cert holding no key, without --ssl-key" 2
+expect_contains "it says the key is missing" "holds no private key" "${CLI_LAST_ERR}"
+cat "${IFNBACKUP_TEST_TLS_CLIENT_CERT}" "${IFNBACKUP_TEST_TLS_CLIENT_KEY}" >"${CLI_WORK}/cert-and-key.pem"
+chmod 0644 "${CLI_WORK}/cert-and-key.pem"
+run ifn "${x509[@]}" --ssl-cert "${CLI_WORK}/cert-and-key.pem" backup --no-rotate
+expect_exit "a certificate-and-key file readable by others is refused" 3
+expect_contains "it names the file and its mode" "cert-and-key.pem is readable by others" "${CLI_LAST_ERR}"
+chmod 0600 "${CLI_WORK}/cert-and-key.pem"
+run ifn "${x509[@]}" --ssl-cert "${CLI_WORK}/cert-and-key.pem" backup --no-rotate
+expect_exit "a 0600 certificate-and-key file, without --ssl-key" 0
+# A key that is not the certificate's: the hint speaks of the client's files, not the server's.
+(
+    umask 077
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:prime256v1 -out "${CLI_WORK}/stranger-key.pem" 2>/dev/null
+)
+run ifn "${x509[@]}" --ssl-cert "${IFNBACKUP_TEST_TLS_CLIENT_CERT}" --ssl-key "${CLI_WORK}/stranger-key.pem" \
+    backup --no-rotate
+expect_tls_refusal "a --ssl-key that is not the certificate's" "private key of that same certificate"
 x509+=(--ssl-cert "${IFNBACKUP_TEST_TLS_CLIENT_CERT}" --ssl-key "${IFNBACKUP_TEST_TLS_CLIENT_KEY}")
 rm -rf "${CLI_WORK}/backups"
 run ifn "${x509[@]}" backup --no-rotate

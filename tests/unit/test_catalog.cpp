@@ -308,5 +308,34 @@ TEST(BackupKindName, IsStable) {
   EXPECT_STREQ(backup_kind_name(BackupKind::foreign), "foreign");
 }
 
+// --prefix (issue 14): a prefix that cannot name backups of its own is a usage error; the safety
+// snapshots' prefix above all (its backups would be rotated as safety snapshots).
+TEST(BackupPrefix, RefusesPrefixesThatCannotNameBackupsOfTheirOwn) {
+  const std::vector<std::string> bad = {"",
+                                        "a/b",
+                                        ".x",
+                                        "..",
+                                        "-x",
+                                        "tab\there",
+                                        "del\x7f",
+                                        std::string(k_safety_snapshot_prefix),
+                                        std::string(k_max_prefix_bytes + 1, 'p')};
+  for (const auto& prefix : bad) {
+    try {
+      check_backup_prefix(prefix);
+      ADD_FAILURE() << "accepted: '" << prefix << "'";
+    } catch (const Error& error) {
+      EXPECT_EQ(error.code(), ErrorCode::usage) << prefix;
+      EXPECT_FALSE(error.hint().empty()) << prefix;
+    }
+  }
+  const std::vector<std::string> good = {
+      std::string(k_default_backup_prefix), "nightly", "nightly_x", "my backup", "\xc3\xa9t\xc3\xa9", "a*", "x.y",
+      std::string(k_max_prefix_bytes, 'p')};
+  for (const auto& prefix : good) {
+    EXPECT_NO_THROW(check_backup_prefix(prefix)) << prefix;
+  }
+}
+
 }  // namespace
 }  // namespace ifnbackup

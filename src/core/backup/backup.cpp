@@ -53,12 +53,9 @@ void check_options(const BackupOptions& options) {
     throw Error(ErrorCode::usage, tx("--compress-level {} is not between 1 and 9", options.compress_level),
                 tx("use a level from 1 (fastest) to 9 (smallest)"));
   }
-  if (options.prefix.empty() || options.prefix.find('/') != std::string::npos) {
-    throw Error(ErrorCode::usage,
-                options.prefix.empty()
-                    ? tx("invalid --prefix '': a backup's name starts with its prefix")
-                    : tx("invalid --prefix '{}': a file name prefix may not hold '/'", options.prefix),
-                tx("give a name without '/', e.g. --prefix nightly (the folder goes in --backup-dir)"));
+  // The safety snapshot of restore is written under its own prefix, which no operator may give.
+  if (options.prefix != k_safety_snapshot_prefix) {
+    check_backup_prefix(options.prefix);
   }
 }
 
@@ -124,12 +121,23 @@ BackupResult run_backup(const BackupOptions& options) {
       // sees the new schema.
       const bool schema_changed =
           error.server_error() == 1412 || error.server_error() == 1146 || error.server_error() == 1054;
-      if (!schema_changed || attempt >= options.retries) {
+      if (!schema_changed) {
         throw;
+      }
+      if (attempt >= options.retries) {
+        throw Error(error.code(),
+                    tx("the schema changed during the backup, {} time(s) in a row: {}", attempt + 1, error.message()),
+                    tx("a migration or a rebuild (ALTER TABLE, OPTIMIZE, TRUNCATE, DROP) ran all along: run the "
+                       "backup again once it is over, or raise --retries (now {}, at most 10)",
+                       options.retries),
+                    error.server_error());
       }
       log_text(spdlog::level::warn,
                tx("the schema changed during the backup ({}): starting again with a fresh snapshot ({} of {})",
                   error.message(), attempt + 1, options.retries));
+      if (options.restarted) {
+        options.restarted(attempt + 1);
+      }
     }
   }
 }

@@ -136,6 +136,41 @@ std::optional<BackupName> parse_backup_name(std::string_view name, std::string_v
   return result;
 }
 
+void check_backup_prefix(std::string_view prefix) {
+  const std::string given(prefix);
+  const Text hint = tx("give a plain name, e.g. --prefix nightly (the folder goes in --backup-dir)");
+  if (prefix.empty()) {
+    throw Error(ErrorCode::usage, tx("invalid --prefix '': a backup's name starts with its prefix"), hint);
+  }
+  if (prefix.find('/') != std::string_view::npos) {
+    throw Error(ErrorCode::usage, tx("invalid --prefix '{}': a file name prefix may not hold '/'", given), hint);
+  }
+  if (std::any_of(prefix.begin(), prefix.end(),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+    throw Error(ErrorCode::usage, tx("invalid --prefix: it holds a control character"), hint);
+  }
+  if (prefix.front() == '.' || prefix.front() == '-') {
+    throw Error(ErrorCode::usage,
+                tx("invalid --prefix '{}': a name starting with '.' is hidden by ls, one starting with '-' is read "
+                   "as an option by gunzip and the shell tools",
+                   given),
+                hint);
+  }
+  if (prefix.size() > k_max_prefix_bytes) {
+    throw Error(ErrorCode::usage,
+                tx("invalid --prefix: {} bytes long, {} at most (a file name holds 255 bytes)", prefix.size(),
+                   k_max_prefix_bytes),
+                hint);
+  }
+  if (prefix == k_safety_snapshot_prefix) {
+    throw Error(ErrorCode::usage,
+                tx("invalid --prefix '{}': it names the safety snapshots of restore, whose rotation (by any "
+                   "prefix) would remove these backups",
+                   given),
+                hint);
+  }
+}
+
 bool dated_in_future(std::chrono::system_clock::time_point timestamp, std::chrono::system_clock::time_point now) {
   return timestamp > now && timestamp - now > k_future_tolerance;
 }

@@ -1,7 +1,13 @@
 #include "db/connection_tls.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <fstream>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -71,6 +77,40 @@ void pin_server_certificate(MYSQL* mysql, const ConnectionOptions& options, unsi
 
 }  // namespace
 
+namespace {
+
+// --ssl-ca and --ssl-cert: a file this user can read, named in the error (the library would only
+// say "No such file or directory").
+void check_readable_file(const std::string& path, const char* what) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || ::access(path.c_str(), R_OK) != 0) {
+    throw Error(ErrorCode::config, tx("cannot read {} {}: {}", tx(what), path, errno_text(errno)),
+                tx("check the path and that the user running ifnbackup may read it"));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    throw Error(ErrorCode::config, tx("{} {} is not a regular file", tx(what), path),
+                tx("give the file itself, not a folder or a device"));
+  }
+}
+
+// --ssl-cert without --ssl-key: the certificate's file holds the key too, so it is a key file (0600).
+void check_client_certificate(const ConnectionOptions& options) {
+  check_readable_file(options.ssl_cert, N_("client certificate file"));
+  if (!options.ssl_key.empty()) {
+    return;
+  }
+  std::ifstream in(options.ssl_cert, std::ios::binary);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (text.find("PRIVATE KEY-----") == std::string::npos) {
+    throw Error(ErrorCode::usage,
+                tx("--ssl-cert {} holds no private key, and --ssl-key is not given", options.ssl_cert),
+                tx("give the client certificate's key with --ssl-key (a 0600 PEM file)"));
+  }
+  check_private_file(options.ssl_cert, N_("client certificate and key file"));
+}
+
+}  // namespace
+
 void set_ssl_options(MYSQL* mysql, const ConnectionOptions& options, unsigned timeout_seconds) {
   const std::string mode = upper(options.ssl_mode);
   if (!(mode.empty() || mode == "DISABLED" || mode == "PREFERRED" || mode == "REQUIRED" || mode == "VERIFY_CA" ||
@@ -90,6 +130,12 @@ void set_ssl_options(MYSQL* mysql, const ConnectionOptions& options, unsigned ti
   if (!options.ssl_key.empty()) {
     check_private_file(options.ssl_key, N_("client key file"));
   }
+  if (!options.ssl_cert.empty()) {
+    check_client_certificate(options);
+  }
+  if (!options.ssl_ca.empty()) {
+    check_readable_file(options.ssl_ca, N_("CA certificate file"));
+  }
   if (!options.ssl_ca.empty()) {
     mysql_optionsv(mysql, MYSQL_OPT_SSL_CA, options.ssl_ca.c_str());
   }
@@ -98,7 +144,10 @@ void set_ssl_options(MYSQL* mysql, const ConnectionOptions& options, unsigned ti
     mysql_optionsv(mysql, MYSQL_OPT_SSL_KEY, (options.ssl_key.empty() ? options.ssl_cert : options.ssl_key).c_str());
   }
   my_bool on = 1;
-  if (!tls_requirement(options).empty()) {
+  // Connector/C 3.3 asks for TLS only when told to: PREFERRED asks, and goes on in plain text when the
+  // server offers none (the library's "enforce" is that wish); stronger modes are checked after
+  // connecting (connection.cpp).
+  if (mode == "PREFERRED" || !tls_requirement(options).empty()) {
     mysql_optionsv(mysql, MYSQL_OPT_SSL_ENFORCE, &on);
   }
   // Connector/C 3.3 checks the certificate's chain whenever it has a CA (file or folder) and its
@@ -116,6 +165,24 @@ void set_ssl_options(MYSQL* mysql, const ConnectionOptions& options, unsigned ti
 
 // The next step after a refused TLS handshake: certificates, CA and names, not ports.
 Text tls_hint(const std::string& message, const ConnectionOptions& options) {
+  if (message.find("server does not support it") != std::string::npos) {
+    return tx(
+        "the server offers no TLS: enable it on the server (ssl-cert, ssl-key), or, on a trusted network "
+        "only, --ssl-mode PREFERRED");
+  }
+  if (message.find("certificate has expired") != std::string::npos ||
+      message.find("certificate is not yet valid") != std::string::npos) {
+    return tx(
+        "a certificate of the server's chain is outside its dates of validity: renew it on the server, or, if "
+        "it is recent, check this machine's clock (date)");
+  }
+  if (!options.ssl_cert.empty() &&
+      (message.find("key values mismatch") != std::string::npos || message.find("PEM") != std::string::npos ||
+       message.find("no start line") != std::string::npos || message.find("unsupported") != std::string::npos)) {
+    return tx(
+        "the client certificate or its key could not be used: --ssl-cert must be a PEM certificate and "
+        "--ssl-key the PEM private key of that same certificate");
+  }
   if (message.find("Fingerprint") != std::string::npos) {
     return tx(
         "the server's certificate changed since it was read for --ssl-fingerprint: run again, and if this "

@@ -2,10 +2,12 @@
 
 #include <ctime>
 #include <set>
+#include <string_view>
 #include <tuple>
 
 #include <fmt/format.h>
 
+#include "ifnbackup/catalog.hpp"
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/verification_state.hpp"
 
@@ -23,6 +25,26 @@ DayKey local_day(Clock::time_point when) {
   std::tm local{};
   ::localtime_r(&t, &local);
   return {local.tm_year + 1900, static_cast<unsigned>(local.tm_mon + 1), static_cast<unsigned>(local.tm_mday)};
+}
+
+// One of our names under another prefix (nightly_x_... seen with --prefix nightly): the part before
+// _YYYYMMDD_HHMMSS, taken as the prefix, names a backup.
+bool other_prefix_backup(std::string_view name, std::string_view prefix) {
+  if (parse_backup_name(name, prefix)) {
+    return false;
+  }
+  std::string_view stem = name;
+  for (const auto suffix : {k_partial_suffix, k_encrypted_suffix, k_backup_suffix}) {
+    if (stem.ends_with(suffix)) {
+      stem.remove_suffix(suffix.size());
+    }
+  }
+  constexpr std::size_t k_underscore_and_stamp = 16;  // _YYYYMMDD_HHMMSS
+  if (stem.size() <= k_underscore_and_stamp) {
+    return false;
+  }
+  stem.remove_suffix(k_underscore_and_stamp);
+  return parse_backup_name(name, stem).has_value();
 }
 
 }  // namespace
@@ -103,6 +125,11 @@ MonitoringSituation gather_situation(const fs::path& backup_dir, std::string_vie
       auto journal = read_journal(journal_dir);
       situation.runs = std::move(journal.records);
       situation.journal_skipped_lines = journal.skipped_lines;
+      // A drill of another prefix's backup proves nothing of this prefix's (check's drill age, metrics).
+      std::erase_if(situation.runs, [prefix](const RunRecord& run) {
+        return run.command == "drill" && !run.file.empty() &&
+               other_prefix_backup(fs::path(run.file).filename().string(), prefix);
+      });
     } catch (const Error&) {
       // An unreadable journal is no history: the folder still says what it holds.
     }
