@@ -79,7 +79,7 @@ FolderVerification verify_folder_files(const FolderVerificationOptions& options,
   for (const auto& path : files_to_verify(options, folder)) {
     const bool encrypted = is_encrypted_name(path.filename().string());
     if (encrypted && options.identities.empty() && options.files.empty()) {
-      spdlog::warn("{} is encrypted (age): not verified; give --identity FILE to verify it", path.string());
+      log_warn("{} is encrypted (age): not verified; give --identity FILE to verify it", path.string());
       continue;
     }
     FileVerification file{
@@ -123,7 +123,7 @@ FolderVerification verify_folder_files(const FolderVerificationOptions& options,
     try {
       state.save();
     } catch (const Error& error) {
-      spdlog::warn("verification results not remembered: {}", error.what());
+      log_warn("verification results not remembered: {}", error.message());
     }
   }
   return outcome;

@@ -139,7 +139,7 @@ ScriptLoad::ScriptLoad(db::Connection& connection, const std::filesystem::path& 
   if (!settings.workers.empty() && !settings.keep_going) {
     m_pool = std::make_unique<InsertPool>(settings.workers, m_shown, settings.load_data, m_known);
     m_splitter.before_growth(k_room_step, [this](std::size_t size) { m_pool->wait_for_room(size); });
-    spdlog::info("loading rows on {} connection{}", settings.workers.size(), settings.workers.size() == 1 ? "" : "s");
+    log_info("loading rows on {} connection{}", settings.workers.size(), settings.workers.size() == 1 ? "" : "s");
   }
   if (settings.only_tables) {
     m_filter.emplace(*settings.only_tables);
@@ -344,7 +344,7 @@ void ScriptLoad::run_here(const Statement& statement, StatementKind kind) {
   const auto result = m_connection.run_statement(statement.text);
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
   if (took.count() >= k_slow_statement_seconds) {
-    spdlog::info("line {}: {:.1f} s: {}", statement.line, took.count(), statement_excerpt(statement.text));
+    log_info("line {}: {:.1f} s: {}", statement.line, took.count(), statement_excerpt(statement.text));
   } else {
     spdlog::debug("line {}: {:.3f} s: {}", statement.line, took.count(), statement_excerpt(statement.text));
   }
@@ -427,7 +427,7 @@ LoadStats ScriptLoad::run() {
     m_stats.statements += m_pool->statements();
     m_stats.warnings += m_pool->warnings();
     m_stats.load_data_statements = m_pool->load_data_statements();
-    spdlog::info(
+    log_info(
         "{} of {} row statements loaded as LOAD DATA LOCAL; {} small tables loaded whole ({} with their keys in "
         "their CREATE TABLE), {} bigger ones spread over the connections",
         m_stats.load_data_statements, m_pool->row_statements(), m_small_tables, m_keys_in_create, m_big_tables);
