@@ -169,7 +169,7 @@ run_fr() { fr "${CLI_BIN}" "${common[@]}" --log-dir "${logs}" "$@"; }
 progress_words=("started" "connected to" "writing " "compressing thread" "backup complete" "verified " "schema check:"
     "statements of the schema" "file(s) removed" "rotation: " "safety snapshot" "confirmed by" "restore complete"
     "statements, " "loading rows" "verifying " "rows load" "would remove" "floor:" "within " "dry run" "newest good"
-    "keep " "not ours" "uploaded to" "sent," "already offsite" "checked by HEAD")
+    "keep " "not ours" "uploaded to" "sent," "already offsite" "checked by HEAD" " phases: " "proving")
 
 run run_fr backup
 expect_eq "backup (fr): exit 0" 0 "${CLI_LAST_EXIT}"
@@ -190,12 +190,14 @@ expect_contains "backup (fr): ... and the English rotation" "info: rotation: 0 f
 expect_not_contains "backup (fr): no French in backup.log" "commencé" "${backup_log}"
 expect_not_contains "backup (fr): ... none at all" "terminé" "${backup_log}"
 
-newest=$(final_backups "${dir}" | grep "_${db}_" | tail -n1)
+newest=$(final_backups "${dir}" | grep "^ifn_connect_backup_" | tail -n1)
+check "a backup of the French run to verify and push (${newest})" test -n "${newest}"
 run run_fr verify "${dir}/${newest}"
 expect_eq "verify (fr): exit 0" 0 "${CLI_LAST_EXIT}"
-expect_contains "verify (fr): its line in French" "sha256 vérifié" "${CLI_LAST_OUT}"
+expect_contains "verify (fr): its line in French" "sha256 et index des sections vérifiés" "${CLI_LAST_OUT}"
+expect_contains "verify (fr): its summary in French" "1 fichier(s) : 1 ok, 0 corrompu(s), 0 incomplet(s)" "${CLI_LAST_OUT}"
 expect_eq "verify (fr): no English word left" "" "$(english_left "${CLI_LAST_OUT}${CLI_LAST_ERR}" "${progress_words[@]}" \
-    "tables, " " rows" "signature:" "corrupt," "incomplete")"
+    " rows" "signature:" "corrupt," "incomplete")"
 
 run run_fr rotate --dry-run
 expect_eq "rotate --dry-run (fr): exit 0" 0 "${CLI_LAST_EXIT}"

@@ -442,18 +442,18 @@ LoadStats ScriptLoad::run() {
   auto& phases = m_stats.phases;
   phases.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   // "restore phases:", as scripts/bench reads it.
-  const char* load = m_settings.step == RestoreStep::checking_schema ? "schema check"
-                     : m_settings.step == RestoreStep::rolling_back  ? "rollback"
-                                                                     : "restore";
-  spdlog::log(m_settings.step == RestoreStep::checking_schema ? spdlog::level::debug : spdlog::level::info,
-              "{} phases: {:.1f} s: rows {:.1f} s, indexes and foreign keys {:.1f} s (+ {:.1f} s on the loading "
-              "connections){}, "
-              "tables and settings {:.1f} s, views, routines, triggers and events {:.1f} s",
-              load, phases.total_seconds, phases.rows_seconds(), phases.keys_seconds, phases.keys_beside_seconds,
-              phases.slowest_keys.empty()
-                  ? std::string()
-                  : fmt::format(" (longest {:.1f} s: {})", phases.slowest_keys_seconds, phases.slowest_keys),
-              phases.definitions_seconds, phases.objects_seconds);
+  // The log file keeps English; the terminal has the operator's language.
+  const Text load = m_settings.step == RestoreStep::checking_schema ? tx("schema check")
+                    : m_settings.step == RestoreStep::rolling_back  ? tx("rollback")
+                                                                    : tx("restore");
+  log_text(
+      m_settings.step == RestoreStep::checking_schema ? spdlog::level::debug : spdlog::level::info,
+      tx("{} phases: {:.1f} s: rows {:.1f} s, indexes and foreign keys {:.1f} s (+ {:.1f} s on the loading "
+         "connections){}, tables and settings {:.1f} s, views, routines, triggers and events {:.1f} s",
+         load, phases.total_seconds, phases.rows_seconds(), phases.keys_seconds, phases.keys_beside_seconds,
+         phases.slowest_keys.empty() ? Text()
+                                     : tx(" (longest {:.1f} s: {})", phases.slowest_keys_seconds, phases.slowest_keys),
+         phases.definitions_seconds, phases.objects_seconds));
   return m_stats;
 }
 

@@ -92,15 +92,11 @@ Text floor_reason(int min_keep) {
   return min_keep == 1 ? tx("floor: the newest good backup") : tx("floor: one of the {} newest good backups", min_keep);
 }
 
+// "a; b" ("a ; b" in French).
 Text join(const std::vector<Text>& parts) {
   Text out;
   for (const auto& part : parts) {
-    if (!out.english.empty()) {
-      out.english += "; ";
-      out.local += "; ";
-    }
-    out.english += part.english;
-    out.local += part.local;
+    out = out.empty() ? part : tx("{}; {}", out, part);
   }
   return out;
 }
