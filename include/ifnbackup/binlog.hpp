@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "ifnbackup/i18n.hpp"
 #include "ifnbackup/options.hpp"
 #include "ifnbackup/restore.hpp"
 
@@ -32,7 +33,7 @@ struct BinlogArchiveOptions {
   // and the gap stays in the archive (times in it cannot be restored to).
   bool accept_gap = false;
   // Called after each closed chunk and each whole file (follow mode: the operator's log).
-  std::function<void(const std::string&)> on_progress;
+  std::function<void(const Text&)> on_progress;  // a line in both languages (log_text)
 };
 
 struct BinlogArchiveResult {

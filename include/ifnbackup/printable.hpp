@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include <spdlog/common.h>
+#include <spdlog/formatter.h>
 #include <spdlog/sinks/sink.h>
 
 #include "ifnbackup/i18n.hpp"
@@ -27,5 +28,42 @@ std::shared_ptr<spdlog::sinks::sink> printable_sink(std::shared_ptr<spdlog::sink
 // Logs `text` on the default logger: its local side to the terminal's sink, its English side to every
 // other sink (the log file stays English, docs/messages.md).
 void log_text(spdlog::level::level_enum level, const Text& text);
+
+// While one lives, tr(), trn(), trf(), tx() and messages_in_french() (ifnbackup/i18n.hpp) on this thread
+// give English: a line built by code that calls them is built again in English for the log file.
+class EnglishOnly {
+ public:
+  EnglishOnly() noexcept;
+  ~EnglishOnly();
+  EnglishOnly(const EnglishOnly&) = delete;
+  EnglishOnly& operator=(const EnglishOnly&) = delete;
+
+ private:
+  bool m_was;
+};
+
+// A run's progress and warnings in both languages: log_text(level, tx(msgid, args...)). The message
+// catalog's extractor knows these names (scripts/messages).
+template <typename... Args>
+void log_info(const char* msgid, const Args&... args) {
+  log_text(spdlog::level::info, tx(msgid, args...));
+}
+template <typename... Args>
+void log_warn(const char* msgid, const Args&... args) {
+  log_text(spdlog::level::warn, tx(msgid, args...));
+}
+template <typename... Args>
+void log_error(const char* msgid, const Args&... args) {
+  log_text(spdlog::level::err, tx(msgid, args...));
+}
+
+// An error's next step: one line labelled `hint:` (not `error: hint:`) at the error level, so --quiet
+// keeps it, on the terminal and in the log file alike. Only sinks whose pattern labels lines with
+// `%*` (labelled_formatter) print the label; the line is `hint: <text>`.
+void log_hint(const Text& hint);
+
+// A pattern formatter whose flag `%*` is the line's label: the level's name (`error`, `warning`,
+// `info`), or `hint` for log_hint's line.
+std::unique_ptr<spdlog::formatter> labelled_formatter(const std::string& pattern);
 
 }  // namespace ifnbackup

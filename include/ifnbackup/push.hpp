@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ifnbackup/age.hpp"
+#include "ifnbackup/i18n.hpp"
 #include "ifnbackup/offsite.hpp"
 
 namespace ifnbackup {
@@ -18,7 +19,7 @@ struct OffsiteCopy {
   enum class Outcome { sent, present, failed, skipped };
   std::string name;
   Outcome outcome = Outcome::failed;
-  std::string message;
+  Text message;  // English (JSON, the journal, the log file) and the operator's language (the terminal)
   std::optional<UploadResult> upload;  // sent
 };
 const char* offsite_outcome_name(OffsiteCopy::Outcome outcome) noexcept;

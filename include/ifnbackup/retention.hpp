@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "ifnbackup/catalog.hpp"
+#include "ifnbackup/i18n.hpp"
 
 namespace ifnbackup {
 
@@ -67,7 +68,9 @@ struct RetentionCandidate {
 struct RetentionDecision {
   CatalogEntry entry;
   bool remove = false;
-  std::string reason;  // "within 30 days; floor: one of the 7 newest good backups"
+  // "within 30 days; floor: one of the 7 newest good backups": English (JSON, the log file) and the
+  // operator's language (the terminal).
+  Text reason;
 };
 
 // Throws Error(usage) for a policy that could remove every good backup (min_keep < 1) or a negative

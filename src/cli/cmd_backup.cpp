@@ -50,7 +50,7 @@ Command add_backup_command(CLI::App& app, GlobalSettings& settings) {
       job.offsite = make_offsite_options(settings);
       job.offsite_done = [&settings](const OffsiteCopy& copy) {
         settings.run.offsite = copy.outcome == OffsiteCopy::Outcome::sent ? "ok" : "failed";
-        settings.run.offsite_message = copy.message;
+        settings.run.offsite_message = copy.message.english;
         if (copy.outcome == OffsiteCopy::Outcome::sent) {
           settings.run.offsite_file = copy.name;
         }

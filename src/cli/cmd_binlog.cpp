@@ -11,6 +11,7 @@
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/i18n.hpp"
 #include "ifnbackup/json.hpp"
+#include "ifnbackup/printable.hpp"
 
 namespace ifnbackup::cli {
 
@@ -34,7 +35,7 @@ int archive(GlobalSettings& settings, const BinlogFlags& flags) {
   options.replica_id = flags.replica_id;
   options.compress_level = settings.compress_level;
   if (flags.follow) {
-    options.on_progress = [](const std::string& line) { spdlog::info("{}", line); };
+    options.on_progress = [](const Text& line) { log_text(spdlog::level::info, line); };
   }
   const auto result = run_binlog_archive(options);
   settings.run.bytes = result.bytes;

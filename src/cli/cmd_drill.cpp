@@ -76,7 +76,7 @@ int drill(GlobalSettings& settings, const DrillFlags& flags) {
                                            "{:.1f} s; scratch database dropped"),
                           result.file.filename().string(), result.scratch_database, result.tables_proven,
                           result.checks.size(), seconds(result.restore_duration));
-  spdlog::info("{} (whole drill {:.1f} s, server {})", summary.english, seconds(result.duration), result.server);
+  log_info("{} (whole drill {:.1f} s, server {})", summary, seconds(result.duration), result.server);
   if (!settings.quiet) {
     std::cout << format_table_checks(result.checks) << summary.local << "\n";
   }

@@ -41,8 +41,7 @@ int key_command(const GlobalSettings& settings, const KeyFlags& flags) {
     }
     const OwnKey own = ensure_signing_key(signing);
     if (own.created && !settings.quiet) {
-      std::cerr << fmt::format("created signing key {} (mode 0600): the next backups are signed with it\n",
-                               own.file.string());
+      std::cerr << trf("created signing key {} (mode 0600): the next backups are signed with it\n", own.file.string());
     }
     std::cout << own.key.line() << " " << user_at_host() << "\n";
     return 0;
@@ -58,14 +57,14 @@ int key_command(const GlobalSettings& settings, const KeyFlags& flags) {
   const TrustResult result = trust_public_key(signing, line);
   switch (result.change) {
     case TrustChange::added:
-      std::cout << fmt::format("trusted key {}, added to {}: restore now loads the backups it signed\n",
-                               result.key.fingerprint(), result.file.string());
+      std::cout << trf("trusted key {}, added to {}: restore now loads the backups it signed\n",
+                       result.key.fingerprint(), result.file.string());
       break;
     case TrustChange::already_trusted:
-      std::cout << fmt::format("key {} is already trusted ({})\n", result.key.fingerprint(), result.file.string());
+      std::cout << trf("key {} is already trusted ({})\n", result.key.fingerprint(), result.file.string());
       break;
     case TrustChange::own_key:
-      std::cout << fmt::format("key {} is this machine's own signing key: always trusted\n", result.key.fingerprint());
+      std::cout << trf("key {} is this machine's own signing key: always trusted\n", result.key.fingerprint());
       break;
   }
   return 0;

@@ -1,4 +1,5 @@
 // The offsite options (backup's copy, push, list --offsite) and `ifnbackup push`.
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 
@@ -7,7 +8,9 @@
 #include "cli.hpp"
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/json.hpp"
+#include "ifnbackup/printable.hpp"
 #include "ifnbackup/push.hpp"
+#include "status_line.hpp"
 
 namespace ifnbackup::cli {
 
@@ -71,6 +74,16 @@ OffsiteOptions make_offsite_options(const GlobalSettings& settings) {
 
 namespace {
 
+// The outcome's word on the terminal ("sent", "envoyé"), padded to the widest of the language.
+std::string outcome_label(OffsiteCopy::Outcome outcome) {
+  std::size_t width = 8;
+  for (const auto each : {OffsiteCopy::Outcome::sent, OffsiteCopy::Outcome::present, OffsiteCopy::Outcome::failed,
+                          OffsiteCopy::Outcome::skipped}) {
+    width = std::max(width, display_columns(tr(offsite_outcome_name(each))));
+  }
+  return pad_columns(tr(offsite_outcome_name(outcome)), width);
+}
+
 std::string push_json(const PushResult& result) {
   util::JsonWriter json;
   json.begin_object().key("files").begin_array();
@@ -78,7 +91,7 @@ std::string push_json(const PushResult& result) {
     json.begin_object()
         .field("name", file.name)
         .field("outcome", offsite_outcome_name(file.outcome))
-        .field("message", file.message)
+        .field("message", file.message.english)
         .end_object();
   }
   json.end_array()
@@ -121,10 +134,10 @@ Command add_push_command(CLI::App& app, GlobalSettings& settings) {
       std::cout << push_json(result);
     } else {
       for (const auto& file : result.files) {
-        std::cout << fmt::format("{:<8} {}\n", offsite_outcome_name(file.outcome), file.message);
+        std::cout << printable(fmt::format("{} {}\n", outcome_label(file.outcome), file.message.local));
       }
-      std::cout << fmt::format("{} sent, {} already offsite, {} failed, {} not verified (not sent)\n", result.sent,
-                               result.present, result.failed, result.skipped);
+      std::cout << trf("{} sent, {} already offsite, {} failed, {} not verified (not sent)\n", result.sent,
+                       result.present, result.failed, result.skipped);
     }
     settings.run.offsite = result.failed == 0 ? "ok" : "failed";
     // Newest first: the first file sent or found there is the newest copy the bucket holds.

@@ -294,22 +294,22 @@ bool confirm_plan(const RestorePlan& plan, GlobalSettings& settings, bool yes) {
   for (const auto& table : plan.verification.tables) {
     settings.run.rows += table.rows;
   }
-  spdlog::info("restore of {} (a backup of {}) into '{}' on {} requested by uid {}", plan.file.string(),
-               plan.source_database ? "'" + *plan.source_database + "'" : std::string("an unrecorded database"),
-               plan.target_database, plan.server, ::getuid());
+  log_info("restore of {} (a backup of {}) into '{}' on {} requested by uid {}", plan.file.string(),
+           plan.source_database ? Text("'" + *plan.source_database + "'") : tx("an unrecorded database"),
+           plan.target_database, plan.server, ::getuid());
   if (plan.source_database && *plan.source_database != plan.target_database && !plan.into) {
-    spdlog::warn("{} is a backup of database '{}', not of '{}', which it replaces", plan.file.filename().string(),
-                 *plan.source_database, plan.target_database);
+    log_warn("{} is a backup of database '{}', not of '{}', which it replaces", plan.file.filename().string(),
+             *plan.source_database, plan.target_database);
   }
   if (!settings.quiet) {
     print_plan(plan);
   }
   if (yes) {
-    spdlog::info("confirmed by --yes");
+    log_info("confirmed by --yes");
     return true;
   }
   const bool confirmed = ask_oui();
-  spdlog::info(confirmed ? "confirmed: OUI typed" : "not confirmed");
+  log_text(spdlog::level::info, confirmed ? tx("confirmed: OUI typed") : tx("not confirmed"));
   return confirmed;
 }
 
@@ -363,7 +363,7 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
       pit.restore = options;
       pit.until = flags->until;
       point_in_time = run_point_in_time_restore(pit, callbacks, [&settings](const RecoverySpan& span) {
-        spdlog::info(
+        log_info(
             "restore --until {}: backup {}, binary log {} to {}, {} transactions of the database ({} in "
             "all, {} events)",
             span.target, span.backup.string(), span.from, span.to, span.database_transactions, span.transactions,
@@ -401,12 +401,12 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
       }
       StatusLine::instance().print(printable(end));
     }
-    spdlog::info(
-        "restore complete: {} into '{}' ({} statements, {} warnings{}, {:.1f} s); safety snapshot: {}",
-        result.file.string(), result.target_database, result.statements, result.warnings,
-        result.failed_statements ? fmt::format(", {} FAILED (--force)", result.failed_statements) : "",
-        static_cast<double>(result.duration.count()) / 1000.0,
-        result.safety_snapshot.empty() ? "none (nothing to replace existed)" : result.safety_snapshot.string());
+    log_info("restore complete: {} into '{}' ({} statements, {} warnings{}, {:.1f} s); safety snapshot: {}",
+             result.file.string(), result.target_database, result.statements, result.warnings,
+             result.failed_statements ? tx(", {} FAILED (--force)", result.failed_statements) : Text(),
+             static_cast<double>(result.duration.count()) / 1000.0,
+             result.safety_snapshot.empty() ? tx("none (nothing to replace existed)")
+                                            : Text(result.safety_snapshot.string()));
     return result.failed_statements > 0 ? static_cast<int>(ErrorCode::restore_failed) : 0;
   };
   return command;

@@ -12,6 +12,7 @@
 #include "ifnbackup/json.hpp"
 #include "ifnbackup/printable.hpp"
 #include "ifnbackup/rotate.hpp"
+#include "status_line.hpp"
 
 namespace ifnbackup::cli {
 
@@ -83,7 +84,7 @@ void offsite_json(util::JsonWriter& json, const OffsiteOutcome& outcome, bool dr
     json.end_array()
         .field("good", backup.good)
         .field("remove", backup.decision.remove)
-        .field("reason", backup.decision.reason)
+        .field("reason", backup.decision.reason.english)
         .field("failure", backup.failure)
         .end_object();
   }
@@ -100,6 +101,14 @@ void offsite_json(util::JsonWriter& json, const OffsiteOutcome& outcome, bool dr
       .end_object();
 }
 
+// A verdict ("keep", "would remove", or their translation) padded to the verdict column: 13 columns,
+// or the widest verdict of the language.
+std::string pad(const std::string& verdict) {
+  const std::size_t width = std::max<std::size_t>({13, display_columns(tr("keep")), display_columns(tr("would remove")),
+                                                   display_columns(tr("removed")), display_columns(tr("FAILED"))});
+  return pad_columns(verdict, width);
+}
+
 void offsite_text(const OffsiteOutcome& outcome, bool dry_run) {
   if (outcome.error) {
     return;  // the error and its hint come as the run's own
@@ -114,15 +123,15 @@ void offsite_text(const OffsiteOutcome& outcome, bool dry_run) {
                           : !backup.failure.empty() ? tr("FAILED")
                                                     : tr("removed");
     for (const auto& object : backup.objects) {
-      out += fmt::format("{:<13} {:<50} {}\n", verdict, object, backup.decision.reason);
+      out += fmt::format("{} {:<50} {}\n", pad(verdict), object, backup.decision.reason.local);
     }
     if (!backup.failure.empty()) {
-      out += fmt::format("{:<13} {}\n", "", backup.failure);
+      out += fmt::format("{} {}\n", pad(""), backup.failure);
     }
   }
   for (const auto& name : r.not_ours) {
     out +=
-        fmt::format("{:<13} {:<50} {}\n", tr("keep"), name,
+        fmt::format("{} {:<50} {}\n", pad(tr("keep")), name,
                     tr("not ours: no x-amz-meta-ifnbackup-sha256 header (not uploaded by ifnbackup), never touched"));
   }
   if (dry_run) {
@@ -159,7 +168,7 @@ int rotate_folder(GlobalSettings& settings, bool dry_run) {
           .field("name", decision.entry.name)
           .field("kind", backup_kind_name(decision.entry.kind))
           .field("remove", decision.remove)
-          .field("reason", decision.reason)
+          .field("reason", decision.reason.english)
           .end_object();
     }
     json.end_array()
@@ -176,14 +185,14 @@ int rotate_folder(GlobalSettings& settings, bool dry_run) {
       }
       to_remove += decision.remove ? 1 : 0;
       // A reason may name another database: its name comes from a file, control bytes and all.
-      std::cout << printable(fmt::format("{:<13} {:<46} {}\n",
-                                         decision.remove ? (dry_run ? "would remove" : "removed") : "keep",
-                                         decision.entry.name, decision.reason));
+      std::cout << printable(fmt::format(
+          "{} {:<46} {}\n", pad(decision.remove ? (dry_run ? tr("would remove") : tr("removed")) : tr("keep")),
+          decision.entry.name, decision.reason.local));
     }
     if (dry_run) {
-      std::cout << fmt::format("dry run: {} file(s) would be removed, nothing was deleted\n", to_remove);
+      std::cout << trf("dry run: {} file(s) would be removed, nothing was deleted\n", to_remove);
     } else {
-      std::cout << fmt::format("{} file(s) removed, {} freed\n", result.removed, human_size(result.bytes_freed));
+      std::cout << trf("{} file(s) removed, {} freed\n", result.removed, human_size(result.bytes_freed));
     }
     if (offsite.result) {
       offsite_text(offsite, dry_run);

@@ -9,6 +9,7 @@
 
 #include "cli.hpp"
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/printable.hpp"
 #include "ifnbackup/schedule.hpp"
 
 namespace ifnbackup::cli {
@@ -40,7 +41,7 @@ ScheduleEntry make_entry(const GlobalSettings& settings, const ScheduleSettings&
   entry.config_file = std::filesystem::absolute(config).lexically_normal().string();
   entry.time = parse_schedule_time(schedule.time);
   if (!std::filesystem::exists(entry.config_file, ec)) {
-    spdlog::warn("{} does not exist: the scheduled backup fails until it does", entry.config_file);
+    log_warn("{} does not exist: the scheduled backup fails until it does", entry.config_file);
   }
   return entry;
 }
@@ -78,16 +79,18 @@ int schedule(const GlobalSettings& settings, const ScheduleSettings& options) {
     return 0;
   }
   if (options.install) {
-    std::cout << (edit.changed ? "installed in the crontab: " : "already in the crontab: ") << line << "\n";
+    std::cout << (edit.changed ? trf("installed in the crontab: {}\n", line)
+                               : trf("already in the crontab: {}\n", line));
     if (!drill_line.empty()) {
-      std::cout << (drill_edit.changed ? "installed in the crontab: " : "already in the crontab: ") << drill_line
-                << "\n";
+      std::cout << (drill_edit.changed ? trf("installed in the crontab: {}\n", drill_line)
+                                       : trf("already in the crontab: {}\n", drill_line));
     }
   } else if (edit.changed || drill_edit.changed) {
-    const char* removed = !drill_edit.changed ? "line" : edit.changed ? "lines (backup and drill)" : "drill line";
-    std::cout << fmt::format("removed ifnbackup's {} from the crontab\n", removed);
+    std::cout << (!drill_edit.changed ? tr("removed ifnbackup's line from the crontab\n")
+                  : edit.changed      ? tr("removed ifnbackup's lines (backup and drill) from the crontab\n")
+                                      : tr("removed ifnbackup's drill line from the crontab\n"));
   } else {
-    std::cout << "no ifnbackup line in the crontab: nothing to remove\n";
+    std::cout << tr("no ifnbackup line in the crontab: nothing to remove\n");
   }
   return 0;
 }

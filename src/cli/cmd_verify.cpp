@@ -138,14 +138,18 @@ int verify_offsite(const GlobalSettings& settings, const VerifyFlags& flags) {
     signing.key_file = settings.signing_key;
     Keyring::load(signing).judge(file.result);
   } catch (const Error& error) {
-    spdlog::warn("signers not judged: {}", error.what());
+    log_warn("signers not judged: {}", error.message());
   }
   file.database = header_database(file.result.header);
   for (const auto& table : file.result.tables) {
     file.rows += table.rows;
   }
-  spdlog::log(file.result.ok() ? spdlog::level::info : spdlog::level::err, "verify {}/{}: {}{}", offsite.url, name,
-              verify_status_name(file.result.status), file.result.reason.empty() ? "" : ": " + file.result.reason);
+  const Text reason(file.result.reason,
+                    file.result.reason_local.empty() ? file.result.reason : file.result.reason_local);
+  const Text word(verify_status_name(file.result.status), status_word(file.result.status));
+  log_text(file.result.ok() ? spdlog::level::info : spdlog::level::err,
+           file.result.reason.empty() ? tx("verify {}/{}: {}", offsite.url, name, word)
+                                      : tx("verify {}/{}: {}: {}", offsite.url, name, word, reason));
   if (settings.json) {
     util::JsonWriter json;
     json.begin_object().field("offsite", offsite.url).key("files").begin_array();

@@ -17,7 +17,7 @@ namespace ifnbackup::cli {
 void setup_logging(const GlobalSettings& settings, const Command& command) {
   const std::string& log_name = command.log_name;
   auto console = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
-  console->set_pattern("%^%l%$: %v");
+  console->set_formatter(labelled_formatter("%^%*%$: %v"));
   auto level = settings.verbose ? spdlog::level::debug : spdlog::level::info;
   if ((command.results_on_stdout || (command.own_screen && StatusLine::instance().on_terminal())) &&
       !settings.verbose) {
@@ -39,7 +39,7 @@ void setup_logging(const GlobalSettings& settings, const Command& command) {
     try {
       auto file = std::make_shared<spdlog::sinks::basic_file_sink_mt>(path.string(), false);
       ::umask(old_mask);
-      file->set_pattern("%Y-%m-%d %H:%M:%S.%e [%P] %l: %v");
+      file->set_formatter(labelled_formatter("%Y-%m-%d %H:%M:%S.%e [%P] %*: %v"));
       file->set_level(settings.verbose ? spdlog::level::debug : spdlog::level::info);
       sinks.push_back(printable_sink(file));
     } catch (const spdlog::spdlog_ex& error) {
@@ -56,7 +56,7 @@ void setup_logging(const GlobalSettings& settings, const Command& command) {
   logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(logger);
   if (!file_problem.empty()) {
-    spdlog::warn("{}", file_problem);
+    log_text(spdlog::level::warn, file_problem);
   }
 }
 

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/printable.hpp"
 
 namespace ifnbackup::cli {
 
@@ -15,7 +16,7 @@ void write_metrics_file(const GlobalSettings& settings, std::optional<CheckStatu
         gather_situation(settings.backup_dir, settings.prefix, journal_dir(settings), settings.connection.database);
     write_metrics(settings.metrics_file, format_metrics(situation, check_status));
   } catch (const Error& error) {
-    spdlog::warn("metrics file {} not written: {}", settings.metrics_file, error.what());
+    log_warn("metrics file {} not written: {}", settings.metrics_file, error.message());
   }
 }
 

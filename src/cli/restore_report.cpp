@@ -177,54 +177,64 @@ void ProgressReporter::render(std::chrono::steady_clock::time_point now) {
       rate_known = m_samples.back().first - m_samples.front().first >= k_eta_after;
     }
   }
-  std::string text = step_words(p.step);
-  switch (p.step) {
-    case RestoreStep::verifying:
-    case RestoreStep::loading_rows:
-    case RestoreStep::rolling_back:
-    case RestoreStep::checking_schema: {
-      if (p.total == 0) {
-        break;  // the step has just begun
+  // The line in the operator's language; built again in English for the log file.
+  const auto line = [&] {
+    std::string text = step_words(p.step);
+    switch (p.step) {
+      case RestoreStep::verifying:
+      case RestoreStep::loading_rows:
+      case RestoreStep::rolling_back:
+      case RestoreStep::checking_schema: {
+        if (p.total == 0) {
+          break;  // the step has just begun
+        }
+        const double fraction = static_cast<double>(p.done) / static_cast<double>(p.total);
+        text += fmt::format("  {} {:3.0f} %  {} / {}", bar(fraction), fraction * 100, mib(p.done), mib(p.total));
+        if (rate > 0) {
+          text += fmt::format("  {}/s", mib(static_cast<std::uint64_t>(rate)));
+        }
+        if (p.rows > 0) {
+          text += "  " + trf("{} rows", grouped(p.rows));
+        }
+        text += "  " + (rate_known && rate > 0 && p.total > p.done
+                            ? trf("ETA {}", seconds_words(static_cast<double>(p.total - p.done) / rate))
+                            : trf("{} elapsed", seconds_words(elapsed)));
+        break;
       }
-      const double fraction = static_cast<double>(p.done) / static_cast<double>(p.total);
-      text += fmt::format("  {} {:3.0f} %  {} / {}", bar(fraction), fraction * 100, mib(p.done), mib(p.total));
-      if (rate > 0) {
-        text += fmt::format("  {}/s", mib(static_cast<std::uint64_t>(rate)));
-      }
-      if (p.rows > 0) {
-        text += "  " + trf("{} rows", grouped(p.rows));
-      }
-      text += "  " + (rate_known && rate > 0 && p.total > p.done
-                          ? trf("ETA {}", seconds_words(static_cast<double>(p.total - p.done) / rate))
-                          : trf("{} elapsed", seconds_words(elapsed)));
-      break;
+      case RestoreStep::safety_snapshot:
+        text += "  " + trf("{} of SQL written", mib(p.done));
+        if (rate > 0) {
+          text += fmt::format("  {}/s", mib(static_cast<std::uint64_t>(rate)));
+        }
+        if (p.rows > 0) {
+          text += "  " + trf("{} rows", grouped(p.rows));
+        }
+        text += "  " + trf("{} elapsed", seconds_words(elapsed));
+        break;
+      case RestoreStep::building_indexes:
+        text = trf("building indexes of {}", shown_table(p.subject)) + "  " +
+               trf("{} elapsed (the server gives no percentage)", seconds_words(elapsed));
+        break;
+      case RestoreStep::restoring_objects:
+        text += "  " + trf("{} elapsed", seconds_words(elapsed));
+        break;
+      case RestoreStep::proving:
+        text += "  " + trf("table {} of {}: {}", p.done + 1, p.total, shown_table(p.subject));
+        break;
     }
-    case RestoreStep::safety_snapshot:
-      text += "  " + trf("{} of SQL written", mib(p.done));
-      if (rate > 0) {
-        text += fmt::format("  {}/s", mib(static_cast<std::uint64_t>(rate)));
-      }
-      if (p.rows > 0) {
-        text += "  " + trf("{} rows", grouped(p.rows));
-      }
-      text += "  " + trf("{} elapsed", seconds_words(elapsed));
-      break;
-    case RestoreStep::building_indexes:
-      text = trf("building indexes of {}", shown_table(p.subject)) + "  " +
-             trf("{} elapsed (the server gives no percentage)", seconds_words(elapsed));
-      break;
-    case RestoreStep::restoring_objects:
-      text += "  " + trf("{} elapsed", seconds_words(elapsed));
-      break;
-    case RestoreStep::proving:
-      text += "  " + trf("table {} of {}: {}", p.done + 1, p.total, shown_table(p.subject));
-      break;
-  }
+    return text;
+  };
+  const std::string text = line();
   if (m_tty) {
     StatusLine::instance().show(text);
   } else if (now - m_last_log >= k_log_every) {
     m_last_log = now;
-    spdlog::info("{}", text);
+    std::string english;
+    {
+      const EnglishOnly english_only;
+      english = line();
+    }
+    log_text(spdlog::level::info, Text(english, text));
   }
 }
 

@@ -85,14 +85,15 @@ void add_global_options(CLI::App& app, GlobalSettings& s) {
   app.add_option("-p,--password", "never accepted: see --defaults-file and --password-file")->group("");
 }
 
-// The `error:` and `hint:` lines: the operator's language on the terminal, English in the log file.
+// The `error:` and `hint:` lines (the hint's own label, not `error: hint:`): the operator's language on
+// the terminal, English in the log file.
 // The labels `error:`, `hint:` and `warning:` are the same in every language (the procedure and
 // scripts look for them), like the confirmation word OUI.
 int report(const Error& error) {
   log_text(spdlog::level::err, error.message());
   const Text& hint = error.hint_text();
   if (!hint.empty()) {
-    log_text(spdlog::level::err, Text("hint: " + hint.english, "hint: " + hint.local));
+    log_hint(hint);
   }
   return static_cast<int>(error.code());
 }
@@ -117,7 +118,7 @@ void record_run(GlobalSettings& settings, int code) {
   try {
     append_journal(dir, run);
   } catch (const Error& error) {
-    spdlog::warn("run not recorded in the journal: {}", error.what());
+    log_warn("run not recorded in the journal: {}", error.message());
   }
   if (run.command == "backup" || run.command == "drill") {
     write_metrics_file(settings);
@@ -134,7 +135,7 @@ int run(int argc, char** argv) {
   // Until the command's own logging is set up, messages go to stderr (stdout is for results).
   {
     auto early = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
-    early->set_pattern("%^%l%$: %v");
+    early->set_formatter(labelled_formatter("%^%*%$: %v"));
     spdlog::set_default_logger(std::make_shared<spdlog::logger>("ifnbackup-early", printable_sink(early, true)));
   }
   CLI::App app{"ifnbackup: consistent, verified logical backups of a MySQL/MariaDB/TiDB database", "ifnbackup"};
@@ -203,7 +204,7 @@ int run(int argc, char** argv) {
       code = report(error);
       settings.run.message = error.what();
     } catch (const std::exception& error) {
-      spdlog::error("internal error: {}", error.what());
+      log_error("internal error: {}", error.what());
       code = static_cast<int>(ErrorCode::internal);
       settings.run.message = fmt::format("internal error: {}", error.what());
     }

@@ -87,6 +87,11 @@ std::size_t display_columns(std::string_view text) {
   return used;
 }
 
+std::string pad_columns(std::string_view text, std::size_t width) {
+  const std::size_t used = display_columns(text);
+  return std::string(text) + std::string(width - std::min(width, used), ' ');
+}
+
 namespace {
 
 void write_stderr(std::string_view text) {

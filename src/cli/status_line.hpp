@@ -14,6 +14,8 @@ namespace ifnbackup::cli {
 // The columns `text` takes on a terminal: one per UTF-8 character (an accented letter is one), two
 // for a wide one. Aligns the labels of a table whatever their language.
 std::size_t display_columns(std::string_view text);
+// `text` followed by the spaces that make it `width` columns wide (display_columns), as it is when wider.
+std::string pad_columns(std::string_view text, std::size_t width);
 
 class StatusLine {
  public:

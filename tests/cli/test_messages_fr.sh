@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Messages in the operator's language (issue 14, docs/messages.md), read where the operator reads
 # them: under LANG=fr_FR.UTF-8 the `error:` and `hint:` lines of a missing backup file, a dead server
-# and a corrupt file are French, and English otherwise; the log file stays English; list, status,
-# check, verify and doctor have no English heading left in French, and their JSON is the same in
-# both languages.
+# and a corrupt file are French, and English otherwise (the hint on a line of its own, `hint: ...`,
+# never `error: hint: ...`); the log file stays English; list, status, check, verify and doctor have no
+# English heading left in French, and their JSON is the same in both languages. A French run of backup,
+# verify, rotate --dry-run, restore --yes and push prints its progress (`info:` lines), rotate's
+# reasons and push's outcome in French with no English word of them left, while backup.log,
+# restore.log and push.log stay English.
 set -uo pipefail
 # shellcheck source=tests/cli/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -52,8 +55,11 @@ expect_contains "dead server (fr): French hint line" \
 check "dead server (fr): backup.log was written" test -s "${logs_fr}/backup.log"
 log_text=$(cat "${logs_fr}/backup.log" 2>/dev/null)
 expect_contains "dead server (fr): the log file keeps the English error" "error: cannot connect to " "${log_text}"
-expect_contains "dead server (fr): ... and the English hint" \
-    "error: hint: check host, port and socket, and that the server is running" "${log_text}"
+expect_contains "dead server (fr): ... and the English hint, on a line of its own labelled hint" \
+    "hint: check host, port and socket, and that the server is running" "${log_text}"
+expect_not_contains "dead server (fr): the log file has no 'error: hint:' line" "error: hint:" "${log_text}"
+expect_not_contains "dead server (fr): the terminal has no 'error: hint:' line" "error: hint:" "${CLI_LAST_ERR}"
+check "dead server (fr): the terminal's hint line starts with 'hint: '" grep -q '^hint: vérifiez' <<<"${CLI_LAST_ERR}"
 expect_not_contains "dead server (fr): no French in the log file" "connexion impossible" "${log_text}"
 journal_text=$(cat "${logs_fr}/journal.jsonl" 2>/dev/null)
 expect_contains "dead server (fr): the journal keeps the English message" "cannot connect to" "${journal_text}"
@@ -155,5 +161,112 @@ for command in list status; do
     run en "${CLI_BIN}" "${common[@]}" "${command}" --json
     expect_eq "${command} --json is the same in French and in English" "$(steady <<<"${CLI_LAST_OUT}")" "${fr_json}"
 done
+
+# --- 5. The progress of a run, in French on the terminal and in English in the log file.
+logs="${CLI_WORK}/logs_run"
+run_fr() { fr "${CLI_BIN}" "${common[@]}" --log-dir "${logs}" "$@"; }
+# English words of the progress lines, rotate's reasons and push's outcome that must not survive in French.
+progress_words=("started" "connected to" "writing " "compressing thread" "backup complete" "verified " "schema check:"
+    "statements of the schema" "file(s) removed" "rotation: " "safety snapshot" "confirmed by" "restore complete"
+    "statements, " "loading rows" "verifying " "rows load" "would remove" "floor:" "within " "dry run" "newest good"
+    "keep " "not ours" "uploaded to" "sent," "already offsite" "checked by HEAD" " phases: " "proving")
+
+run run_fr backup
+expect_eq "backup (fr): exit 0" 0 "${CLI_LAST_EXIT}"
+backup_err=${CLI_LAST_ERR}
+expect_contains "backup (fr): its start in French" "info: backup de la base '${db}' commencé" "${backup_err}"
+expect_contains "backup (fr): the connection in French" "info: connecté à " "${backup_err}"
+expect_contains "backup (fr): the file written, in French" "info: écriture de ${dir}/" "${backup_err}"
+expect_contains "backup (fr): its end in French" "info: backup terminé : ${dir}/" "${backup_err}"
+expect_contains "backup (fr): the verification in French" " vérifié : sha256 " "${backup_err}"
+expect_contains "backup (fr): the schema check in French" "info: vérification du schéma : " "${backup_err}"
+expect_contains "backup (fr): the rotation in French" "info: rotation : 0 fichier(s) supprimé(s)" "${backup_err}"
+expect_eq "backup (fr): no English word of the progress lines left" "" \
+    "$(english_left "${backup_err}" "${progress_words[@]}")"
+backup_log=$(cat "${logs}/backup.log" 2>/dev/null)
+expect_contains "backup (fr): backup.log keeps the English start" "info: backup of database '${db}' started" "${backup_log}"
+expect_contains "backup (fr): ... and the English end" "info: backup complete: ${dir}/" "${backup_log}"
+expect_contains "backup (fr): ... and the English rotation" "info: rotation: 0 file(s) removed" "${backup_log}"
+expect_not_contains "backup (fr): no French in backup.log" "commencé" "${backup_log}"
+expect_not_contains "backup (fr): ... none at all" "terminé" "${backup_log}"
+
+newest=$(final_backups "${dir}" | grep "^ifn_connect_backup_" | tail -n1)
+check "a backup of the French run to verify and push (${newest})" test -n "${newest}"
+run run_fr verify "${dir}/${newest}"
+expect_eq "verify (fr): exit 0" 0 "${CLI_LAST_EXIT}"
+expect_contains "verify (fr): its line in French" "sha256 et index des sections vérifiés" "${CLI_LAST_OUT}"
+expect_contains "verify (fr): its summary in French" "1 fichier(s) : 1 ok, 0 corrompu(s), 0 incomplet(s)" "${CLI_LAST_OUT}"
+expect_eq "verify (fr): no English word left" "" "$(english_left "${CLI_LAST_OUT}${CLI_LAST_ERR}" "${progress_words[@]}" \
+    " rows" "signature:" "corrupt," "incomplete")"
+
+run run_fr rotate --dry-run
+expect_eq "rotate --dry-run (fr): exit 0" 0 "${CLI_LAST_EXIT}"
+expect_contains "rotate --dry-run (fr): the verdict in French" "garder" "${CLI_LAST_OUT}"
+expect_contains "rotate --dry-run (fr): the reason in French" \
+    "de moins de 30 jours ; minimum gardé : un des 7 bons backups les plus récents" "${CLI_LAST_OUT}"
+expect_contains "rotate --dry-run (fr): the summary in French" \
+    "essai : 0 fichier(s) seraient supprimés, rien n'a été supprimé" "${CLI_LAST_OUT}"
+expect_eq "rotate --dry-run (fr): no English word left" "" \
+    "$(english_left "${CLI_LAST_OUT}${CLI_LAST_ERR}" "${progress_words[@]}")"
+run en "${CLI_BIN}" "${common[@]}" rotate --dry-run
+expect_contains "rotate --dry-run (en): the reason in English" \
+    "within 30 days; floor: one of the 7 newest good backups" "${CLI_LAST_OUT}"
+expect_contains "rotate --dry-run (en): the summary in English" "dry run: 0 file(s) would be removed, nothing was deleted" \
+    "${CLI_LAST_OUT}"
+run fr "${CLI_BIN}" "${common[@]}" rotate --dry-run --json
+rotate_json=${CLI_LAST_OUT}
+expect_contains "rotate --json (fr): the reasons stay English" "floor: one of the 7 newest good backups" "${rotate_json}"
+run en "${CLI_BIN}" "${common[@]}" rotate --dry-run --json
+expect_eq "rotate --json is the same in French and in English" "${CLI_LAST_OUT}" "${rotate_json}"
+
+run run_fr restore latest --yes </dev/null
+expect_eq "restore --yes (fr): exit 0" 0 "${CLI_LAST_EXIT}"
+restore_err=${CLI_LAST_ERR}
+expect_contains "restore (fr): the confirmation in French" "info: confirmé par --yes" "${restore_err}"
+expect_contains "restore (fr): the safety snapshot in French" "info: écriture du backup de sécurité de '${db}'" \
+    "${restore_err}"
+expect_contains "restore (fr): its end in French" "info: restauration terminée : ${dir}/" "${restore_err}"
+expect_eq "restore (fr): no English word of the progress lines left" "" \
+    "$(english_left "${restore_err}" "${progress_words[@]}")"
+restore_log=$(cat "${logs}/restore.log" 2>/dev/null)
+expect_contains "restore (fr): restore.log keeps the English end" "info: restore complete: ${dir}/" "${restore_log}"
+expect_contains "restore (fr): ... and the English confirmation" "info: confirmed by --yes" "${restore_log}"
+expect_not_contains "restore (fr): no French in restore.log" "restauration terminée" "${restore_log}"
+expect_not_contains "restore (fr): ... none at all" "sécurité" "${restore_log}"
+
+# push needs the private S3 server (node); the rest of this test does not.
+if ! command -v node >/dev/null 2>&1; then
+    cli_log "push (fr) not checked: node is not installed (scripts/install-deps installs nodejs)"
+else
+    s3server="${CLI_SOURCE_DIR}/scripts/s3server"
+    s3dir="${CLI_WORK}/s3"
+    cli_on_exit "'${s3server}' stop --dir '${s3dir}'"
+    if ! s3env=$("${s3server}" start --dir "${s3dir}" 2>"${CLI_WORK}/s3.log"); then
+        cat "${CLI_WORK}/s3.log" >&2
+        [[ "${CI:-}" == "true" ]] && fail "scripts/s3server could not start the S3 test server"
+        cli_log "push (fr) not checked: scripts/s3server could not start the S3 test server"
+    else
+        eval "${s3env}"
+        push_fr() {
+            env AWS_ACCESS_KEY_ID="${IFNBACKUP_TEST_S3_ACCESS_KEY}" AWS_SECRET_ACCESS_KEY="${IFNBACKUP_TEST_S3_SECRET_KEY}" \
+                AWS_SHARED_CREDENTIALS_FILE="${CLI_WORK}/no-such-credentials" LANG=fr_FR.UTF-8 LANGUAGE= LC_ALL= \
+                LC_MESSAGES= "${CLI_BIN}" "${common[@]}" --log-dir "${logs}" --s3-endpoint "${IFNBACKUP_TEST_S3_ENDPOINT}" \
+                --s3-path-style --s3-retry-time 3 --offsite "s3://${IFNBACKUP_TEST_S3_BUCKET}/fr" "$@"
+        }
+        run push_fr push "${newest}"
+        expect_eq "push (fr): exit 0" 0 "${CLI_LAST_EXIT}"
+        expect_contains "push (fr): the outcome in French" "envoyé " "${CLI_LAST_OUT}"
+        expect_contains "push (fr): the upload in French" "${newest} envoyé vers s3://" "${CLI_LAST_OUT}"
+        expect_contains "push (fr): the summary in French" "1 envoyé(s), 0 déjà sur le stockage externe" "${CLI_LAST_OUT}"
+        expect_eq "push (fr): no English word left" "" \
+            "$(english_left "${CLI_LAST_OUT}${CLI_LAST_ERR}" "${progress_words[@]}")"
+        run push_fr push "${newest}"
+        expect_contains "push again (fr): already there, in French" "déjà sur le stockage externe (même taille" \
+            "${CLI_LAST_OUT}"
+        push_log=$(cat "${logs}/push.log" 2>/dev/null)
+        expect_contains "push (fr): push.log keeps the English upload" "uploaded to s3://" "${push_log}"
+        expect_not_contains "push (fr): no French in push.log" "envoyé" "${push_log}"
+    fi
+fi
 
 cli_finish

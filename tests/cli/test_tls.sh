@@ -19,8 +19,8 @@ expect_tls_refusal() {
     local what=$1 word=$2 hint
     expect_exit "${what}" 4
     expect_contains "${what}: an error: line" "error: " "${CLI_LAST_ERR}"
-    hint=$(grep -m1 '^error: hint: \|^hint: ' <<<"${CLI_LAST_ERR}")
-    expect_contains "${what}: the hint speaks of ${word}" "${word}" "${hint}"
+    hint=$(grep -m1 '^hint: ' <<<"${CLI_LAST_ERR}")
+    expect_contains "${what}: a hint: line of its own, speaking of ${word}" "${word}" "${hint}"
     expect_not_contains "${what}: the hint does not send the operator to ports" "port" "${hint}"
 }
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <spdlog/logger.h>
 #include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include "ifnbackup/printable.hpp"
 
@@ -52,6 +53,28 @@ TEST(PrintableSink, KeepsTheInnerSinksLevel) {
   spdlog::logger logger("test", sink);
   logger.info("not shown");
   EXPECT_EQ(out.str(), "");
+}
+
+// Issue 14: an error's next step is one line labelled `hint:`, not `error: hint:`, in every sink (the
+// terminal's in the operator's language, the log file's in English), and at the error level (--quiet
+// keeps it).
+TEST(PrintableSink, TheHintIsALineOfItsOwnLabelledHint) {
+  std::ostringstream terminal_out;
+  std::ostringstream file_out;
+  auto terminal = printable_sink(std::make_shared<spdlog::sinks::ostream_sink_st>(terminal_out), true);
+  auto file = printable_sink(std::make_shared<spdlog::sinks::ostream_sink_st>(file_out));
+  terminal->set_formatter(labelled_formatter("%*: %v"));
+  terminal->set_level(spdlog::level::err);  // --quiet
+  file->set_formatter(labelled_formatter("[x] %*: %v"));
+  const auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("ifnbackup", spdlog::sinks_init_list{terminal, file}));
+  log_text(spdlog::level::err, Text("cannot connect", "connexion impossible"));
+  log_hint(Text("check the host", "vérifiez l'hôte"));
+  log_warn("not on a quiet terminal");
+  spdlog::set_default_logger(previous);
+  EXPECT_EQ(terminal_out.str(), "error: connexion impossible\nhint: vérifiez l'hôte\n");
+  EXPECT_EQ(file_out.str(),
+            "[x] error: cannot connect\n[x] hint: check the host\n[x] warning: not on a quiet terminal\n");
 }
 
 }  // namespace

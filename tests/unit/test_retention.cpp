@@ -402,7 +402,7 @@ TEST_P(ApplyRetention, KeepsAndRemovesWithReasons) {
   std::set<std::string> seen;
   for (const auto& d : decisions) {
     seen.insert(d.entry.name);
-    EXPECT_EQ(d.remove, c.removed.contains(d.entry.name)) << d.entry.name << ": " << d.reason;
+    EXPECT_EQ(d.remove, c.removed.contains(d.entry.name)) << d.entry.name << ": " << d.reason.english;
     EXPECT_FALSE(d.reason.empty()) << d.entry.name;
     if (d.entry.kind == BackupKind::foreign) {
       EXPECT_FALSE(d.remove) << d.entry.name;
@@ -416,8 +416,8 @@ TEST_P(ApplyRetention, KeepsAndRemovesWithReasons) {
     const auto it = std::find_if(decisions.begin(), decisions.end(),
                                  [&](const RetentionDecision& d) { return d.entry.name == name; });
     ASSERT_NE(it, decisions.end()) << name;
-    EXPECT_NE(it->reason.find(expected), std::string::npos)
-        << name << "\n  reason:   " << it->reason << "\n  expected: " << expected;
+    EXPECT_NE(it->reason.english.find(expected), std::string::npos)
+        << name << "\n  reason:   " << it->reason.english << "\n  expected: " << expected;
   }
 }
 
@@ -434,7 +434,7 @@ TEST_P(ApplyRetention, NewestFirstWhateverTheInputOrder) {
   for (std::size_t i = 0; i < again.size(); ++i) {
     EXPECT_EQ(again[i].entry.name, decisions[i].entry.name);
     EXPECT_EQ(again[i].remove, decisions[i].remove);
-    EXPECT_EQ(again[i].reason, decisions[i].reason);
+    EXPECT_EQ(again[i].reason.english, decisions[i].reason.english);
   }
 }
 
@@ -448,7 +448,7 @@ TEST(ApplyRetention, ForeignFilesAreListedLast) {
   EXPECT_EQ(decisions[0].entry.name, safety(k_today));
   EXPECT_EQ(decisions[1].entry.name, backup(k_today - days{100}));
   EXPECT_EQ(decisions[2].entry.name, "aaa.txt");
-  EXPECT_EQ(decisions[2].reason, "not ours: never touched");
+  EXPECT_EQ(decisions[2].reason.english, "not ours: never touched");
 }
 
 struct BadPolicy {
@@ -622,9 +622,9 @@ TEST_P(RetentionLimits, SaturateInsteadOfWrappingRound) {
       removed.insert(d.entry.name);
     }
   }
-  EXPECT_EQ(removed, c.removed) << "first decision: " << decisions.front().reason;
-  EXPECT_NE(decisions.front().reason.find(c.reason), std::string::npos)
-      << "reason: " << decisions.front().reason << "\nexpected: " << c.reason;
+  EXPECT_EQ(removed, c.removed) << "first decision: " << decisions.front().reason.english;
+  EXPECT_NE(decisions.front().reason.english.find(c.reason), std::string::npos)
+      << "reason: " << decisions.front().reason.english << "\nexpected: " << c.reason;
 }
 
 INSTANTIATE_TEST_SUITE_P(Table, RetentionLimits, ::testing::ValuesIn(limit_cases()),

@@ -67,15 +67,15 @@ BackupResult write_backup(const BackupOptions& options) {
   util::install_interrupt_handlers();
   // Connect before creating anything: a dead server or a bad password leaves no file behind.
   auto connection = db::Connection::open(options.connection);
-  spdlog::info("connected to {} ({})", connection->description(), connection->server().version);
+  log_info("connected to {} ({})", connection->description(), connection->server().version);
   // Before the file: a key others can read stops the run with nothing written (made at first use).
   const auto key = sign::SigningKey::load_or_create(options.signing);
 
   io::AtomicFile file(choose_file_name(options.backup_dir, options.prefix));
   // hardware_concurrency() may be 0 (unknown): one thread then.
   const unsigned threads = std::max(1u, options.threads);
-  spdlog::info("writing {} (gzip level {}, {} compressing thread{})", file.final_path().string(),
-               options.compress_level, threads, threads == 1 ? "" : "s");
+  log_info("writing {} (gzip level {}, {} compressing thread{})", file.final_path().string(), options.compress_level,
+           threads, threads == 1 ? "" : "s");
   io::ParallelGzipWriter gzip(file.fd(), options.compress_level, file.partial_path().string(), threads);
   backup::DumpWriter writer(gzip);
   writer.on_progress(options.progress);

@@ -1,5 +1,6 @@
 // Text work on the definitions SHOW CREATE gives, before the dumper writes them (pure).
 #include "backup/definition_text.hpp"
+#include "ifnbackup/printable.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -138,7 +139,7 @@ std::string comment_for_mode(std::string text, const std::string& sql_mode, cons
   const std::string printed = "COMMENT " + printed_comment(comment);
   const auto at = text.find(printed);
   if (at == std::string::npos || comment.find('\0') != std::string::npos) {
-    spdlog::warn(
+    log_warn(
         "the COMMENT of {} holds a backslash or a line break and the object was created under "
         "NO_BACKSLASH_ESCAPES: restored, it will read differently",
         what);

@@ -210,7 +210,9 @@ void write_sequence(db::Connection& connection, const std::string& database, con
                     DumpWriter& out) {
   auto result = connection.query(fmt::format("SHOW CREATE SEQUENCE {}", qualified(database, sequence)));
   if (result.rows.empty() || result.rows[0].size() < 2 || !result.rows[0][1]) {
-    throw Error(ErrorCode::server, tx("cannot read the definition of sequence {}.{}", database, sequence));
+    throw Error(ErrorCode::server, tx("cannot read the definition of sequence {}.{}", database, sequence),
+                tx("the sequence was dropped during the backup, or the account may not see it: run the backup "
+                   "again ('ifnbackup doctor' checks the account's privileges)"));
   }
   const std::string create = *result.rows[0][1];
   auto state =

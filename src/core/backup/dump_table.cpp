@@ -48,7 +48,9 @@ WrittenTable write_create_table(db::Connection& connection, const std::string& d
                                 const std::set<std::string>& referenced, DumpWriter& out) {
   auto create = connection.query(fmt::format("SHOW CREATE TABLE {}", qualified(database, table)));
   if (create.rows.empty() || create.rows[0].size() < 2 || !create.rows[0][1]) {
-    throw Error(ErrorCode::server, tx("SHOW CREATE TABLE {} returned nothing", table));
+    throw Error(ErrorCode::server, tx("SHOW CREATE TABLE {} returned nothing", table),
+                tx("the table was dropped or renamed during the backup, or the account may not see it: run the "
+                   "backup again ('ifnbackup doctor' checks the account's privileges)"));
   }
   const std::string name = sql::quote_identifier(table);
   std::string definition = strip_own_database(*create.rows[0][1], database);
@@ -65,7 +67,9 @@ void write_merge_table(db::Connection& connection, const std::string& database, 
                        DumpWriter& out) {
   auto create = connection.query(fmt::format("SHOW CREATE TABLE {}", qualified(database, table)));
   if (create.rows.empty() || create.rows[0].size() < 2 || !create.rows[0][1]) {
-    throw Error(ErrorCode::server, tx("SHOW CREATE TABLE {} returned nothing", table));
+    throw Error(ErrorCode::server, tx("SHOW CREATE TABLE {} returned nothing", table),
+                tx("the table was dropped or renamed during the backup, or the account may not see it: run the "
+                   "backup again ('ifnbackup doctor' checks the account's privileges)"));
   }
   const std::string name = sql::quote_identifier(table);
   out.write(

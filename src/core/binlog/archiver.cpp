@@ -18,6 +18,7 @@
 #include "ifnbackup/binlog.hpp"
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/i18n.hpp"
+#include "ifnbackup/printable.hpp"
 #include "io/atomic_file.hpp"
 #include "io/folder_lock.hpp"
 #include "util/interrupt.hpp"
@@ -158,7 +159,7 @@ class Archiver {
     if (m_expected > 4 || std::filesystem::exists(m_folder / binlog::chunk_file_name(m_log, 0))) {
       binlog::join_chunks(m_folder, m_log);
       ++m_result.whole_files;
-      report(fmt::format("binlog archive: {} archived whole", m_log.str()));
+      report(tx("binlog archive: {} archived whole", m_log.str()));
     }
     if (name->base != m_log.base || name->number != m_log.number + 1) {
       throw_gap(fmt::format("{}:end", m_log.str()), m_log.next().str(), {target->file});
@@ -183,11 +184,11 @@ class Archiver {
     m_chunk->commit();
     m_chunk.reset();
     ++m_result.chunks;
-    report(fmt::format("binlog archive: {} archived from {} to {}", m_log.str(), start, m_expected));
+    report(tx("binlog archive: {} archived from {} to {}", m_log.str(), start, m_expected));
   }
 
-  void report(const std::string& line) {
-    spdlog::debug("{}", line);
+  void report(const Text& line) {
+    spdlog::debug("{}", line.english);
     if (m_options.on_progress) {
       m_options.on_progress(line);
     }
@@ -219,7 +220,7 @@ binlog::LogPosition start_position(const BinlogArchiveOptions& options, db::Conn
     throw_gap(scan.logs.back().whole ? scan.logs.back().name.str() + ":end" : resume->str(), resume->file, logs);
   }
   if (resume) {
-    spdlog::warn(
+    log_warn(
         "binlog archive: {} is gone from the server; going on from {} (--accept-gap): the archive has a "
         "gap there",
         resume->file, logs.front());
@@ -271,7 +272,7 @@ BinlogArchiveResult run_binlog_archive(const BinlogArchiveOptions& options) {
       if (!options.follow || !lost) {
         throw;
       }
-      spdlog::warn("binlog archive: {}; connecting again in {} s", error.what(), wait.count());
+      log_warn("binlog archive: {}; connecting again in {} s", error.message(), wait.count());
       for (auto waited = std::chrono::seconds(0); waited < wait && !util::interrupt_requested(); ++waited) {
         std::this_thread::sleep_for(std::chrono::seconds(1));
       }

@@ -16,6 +16,7 @@
 
 #include "db/connection.hpp"
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/printable.hpp"
 #include "io/file_io.hpp"
 #include "io/gzip_reader.hpp"
 #include "restore/sql_splitter.hpp"
@@ -254,7 +255,7 @@ ReplayResult replay(const ReplayPlan& plan, const ReplayTarget& target) {
     }
     splitter.finish(run);
     decoder.finish(what);
-    spdlog::info("replayed {}", what);
+    log_info("replayed {}", what);
   }
   result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
   return result;

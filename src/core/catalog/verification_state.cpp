@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/printable.hpp"
 #include "ifnbackup/retention.hpp"
 #include "ifnbackup/verification_state.hpp"
 #include "io/file_io.hpp"
@@ -224,10 +225,10 @@ std::vector<std::string> verify_stale_files(const fs::path& backup_dir, const st
       continue;  // never verified: the journal's account of its run stands until something verifies it
     }
     if (entry.encrypted) {
-      spdlog::info("{} is encrypted: verified again only by 'ifnbackup verify --identity FILE'", entry.name);
+      log_info("{} is encrypted: verified again only by 'ifnbackup verify --identity FILE'", entry.name);
       continue;
     }
-    spdlog::info("verifying {} again: last verified more than 7 days ago", entry.name);
+    log_info("verifying {} again: last verified more than 7 days ago", entry.name);
     verify_entry(entry, state);
     verified.push_back(entry.name);
   }
@@ -235,7 +236,7 @@ std::vector<std::string> verify_stale_files(const fs::path& backup_dir, const st
     try {
       state.save();
     } catch (const Error& error) {
-      spdlog::warn("verification results not remembered: {}", error.what());
+      log_warn("verification results not remembered: {}", error.message());
     }
   }
   return verified;

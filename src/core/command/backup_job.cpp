@@ -25,7 +25,7 @@ VerifyResult verify_new_backup(const std::filesystem::path& file, const BackupOp
                     tx("check the disk of the backup folder (dmesg, SMART)"));
       }
       state.save();
-      spdlog::info("verified {}: sha256 {}", entry.name, result.sha256);
+      log_info("verified {}: sha256 {}", entry.name, result.sha256);
       return result;
     }
   }
@@ -41,13 +41,13 @@ std::string schema_check_text(const SchemaCheckResult& result) {
 void log_schema_check(const SchemaCheckResult& result) {
   switch (result.outcome) {
     case SchemaCheckOutcome::passed:
-      spdlog::info("schema check: {} statements of the schema loaded into scratch database '{}' ({:.1f} s{}), dropped",
-                   result.statements, result.scratch_database, static_cast<double>(result.duration.count()) / 1000.0,
-                   result.file_bytes == 0 ? std::string()
-                                          : fmt::format("; read {:.1f} of the file's {:.1f} MiB: its parts holding "
-                                                        "rows alone are skipped",
-                                                        static_cast<double>(result.bytes_read) / 1048576.0,
-                                                        static_cast<double>(result.file_bytes) / 1048576.0));
+      log_info("schema check: {} statements of the schema loaded into scratch database '{}' ({:.1f} s{}), dropped",
+               result.statements, result.scratch_database, static_cast<double>(result.duration.count()) / 1000.0,
+               result.file_bytes == 0 ? Text()
+                                      : tx("; read {:.1f} of the file's {:.1f} MiB: its parts holding "
+                                           "rows alone are skipped",
+                                           static_cast<double>(result.bytes_read) / 1048576.0,
+                                           static_cast<double>(result.file_bytes) / 1048576.0));
       break;
     case SchemaCheckOutcome::not_run:
       log_text(spdlog::level::warn, tx("schema check not run: {}", result.detail));
@@ -118,7 +118,7 @@ std::filesystem::path encrypt_local_copy(const std::filesystem::path& file, cons
                    ec ? ec.message() : std::string("gone")),
                 tx("remove it by hand: --encrypt-local keeps no plain copy"));
   }
-  spdlog::info("local copy encrypted (--encrypt-local): {}, the plain file removed", encrypted.string());
+  log_info("local copy encrypted (--encrypt-local): {}, the plain file removed", encrypted.string());
   return encrypted;
 }
 
@@ -130,7 +130,7 @@ RotateResult rotate_after(const BackupJobOptions& options, const std::filesystem
   rotate.policy = options.retention;
   try {
     auto rotated = run_rotate(rotate);
-    spdlog::info("rotation: {} file(s) removed", rotated.removed);
+    log_info("rotation: {} file(s) removed", rotated.removed);
     return rotated;
   } catch (const Error& error) {
     // The exit code is rotation's, so cron reports it; the message says the backup is safe.
@@ -145,19 +145,18 @@ RotateResult rotate_after(const BackupJobOptions& options, const std::filesystem
 
 BackupJobResult run_backup_job(const BackupJobOptions& options) {
   BackupJobResult job;
-  spdlog::info("backup of database '{}' started", options.backup.connection.database);
+  log_info("backup of database '{}' started", options.backup.connection.database);
   job.backup = run_backup(options.backup);
   const BackupResult& result = job.backup;
   if (options.written) {
     options.written(result);
   }
-  spdlog::info("backup complete: {} ({} tables, {} rows, {:.1f} MiB, {:.1f} MiB of SQL, {:.1f} s, snapshot {}{})",
-               result.file.string(), result.tables.size(), result.rows,
-               static_cast<double>(result.compressed_bytes) / 1048576.0,
-               static_cast<double>(result.uncompressed_bytes) / 1048576.0,
-               static_cast<double>(result.duration.count()) / 1000.0, result.snapshot,
-               result.retries == 0 ? std::string()
-                                   : fmt::format("; started {} more time(s) after a schema change", result.retries));
+  log_info("backup complete: {} ({} tables, {} rows, {:.1f} MiB, {:.1f} MiB of SQL, {:.1f} s, snapshot {}{})",
+           result.file.string(), result.tables.size(), result.rows,
+           static_cast<double>(result.compressed_bytes) / 1048576.0,
+           static_cast<double>(result.uncompressed_bytes) / 1048576.0,
+           static_cast<double>(result.duration.count()) / 1000.0, result.snapshot,
+           result.retries == 0 ? Text() : tx("; started {} more time(s) after a schema change", result.retries));
   job.verification = verify_new_backup(result.file, options.backup);
   if (options.schema_check) {
     job.schema = check_new_backup(result.file, options.backup);

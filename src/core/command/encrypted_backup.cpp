@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/printable.hpp"
 #include "io/atomic_file.hpp"
 #include "io/file_io.hpp"
 #include "util/sha256.hpp"
@@ -112,7 +113,7 @@ bool same_copy_there(const std::filesystem::path& plain, const std::string& plai
     return false;
   }
   if (sha256_of_file(plain) == plain_sha256) {
-    spdlog::info("{} is already there with the plaintext of {}: not decrypted again", plain.string(), origin);
+    log_info("{} is already there with the plaintext of {}: not decrypted again", plain.string(), origin);
     return true;
   }
   throw Error(ErrorCode::io, tx("{} exists and differs from the decryption of {}", plain.string(), origin),
@@ -175,8 +176,7 @@ std::filesystem::path decrypt_backup_into(const std::filesystem::path& file, con
   const std::uint64_t bytes = age_decrypt_file(
       file, identities, [&](std::string_view piece) { io::write_fully(out.fd(), piece, out.partial_path().string()); });
   out.commit();
-  spdlog::info("decrypted {} into {} ({:.1f} MiB)", file.string(), plain.string(),
-               static_cast<double>(bytes) / 1048576.0);
+  log_info("decrypted {} into {} ({:.1f} MiB)", file.string(), plain.string(), static_cast<double>(bytes) / 1048576.0);
   return plain;
 }
 
@@ -231,8 +231,8 @@ FetchedBackup fetch_offsite_backup(const OffsiteOptions& options, std::string_vi
                 tx("nothing was restored; the object was replaced since: check the bucket"));
   }
   out.commit();
-  spdlog::info("downloaded and decrypted {} into {} ({:.1f} MiB), SHA-256 {} as uploaded", head->key,
-               fetched.file.string(), static_cast<double>(decryptor.plaintext_bytes()) / 1048576.0, got);
+  log_info("downloaded and decrypted {} into {} ({:.1f} MiB), SHA-256 {} as uploaded", head->key, fetched.file.string(),
+           static_cast<double>(decryptor.plaintext_bytes()) / 1048576.0, got);
   return fetched;
 }
 

@@ -13,6 +13,22 @@
 namespace ifnbackup {
 namespace {
 
+// The status word of a verify line: verify_status_name's in the log file, the operator's language on
+// the terminal.
+Text status_text(VerifyStatus status) {
+  switch (status) {
+    case VerifyStatus::ok:
+      return tx("ok");
+    case VerifyStatus::ok_legacy:
+      return Text(verify_status_name(status), tr("ok (legacy format)"));
+    case VerifyStatus::corrupt:
+      return tx("corrupt");
+    case VerifyStatus::incomplete:
+      return tx("incomplete");
+  }
+  return Text(verify_status_name(status));
+}
+
 namespace fs = std::filesystem;
 
 // The gzip reader's messages start with the path, which the output names already.
@@ -79,7 +95,7 @@ FolderVerification verify_folder_files(const FolderVerificationOptions& options,
   for (const auto& path : files_to_verify(options, folder)) {
     const bool encrypted = is_encrypted_name(path.filename().string());
     if (encrypted && options.identities.empty() && options.files.empty()) {
-      spdlog::warn("{} is encrypted (age): not verified; give --identity FILE to verify it", path.string());
+      log_warn("{} is encrypted (age): not verified; give --identity FILE to verify it", path.string());
       continue;
     }
     FileVerification file{
@@ -115,15 +131,18 @@ FolderVerification verify_folder_files(const FolderVerificationOptions& options,
     if (each) {
       each(file);  // its line first, then the log's
     }
-    spdlog::log(file.result.ok() ? spdlog::level::info : spdlog::level::err, "verify {}: {}{}", path.string(),
-                verify_status_name(file.result.status), file.result.reason.empty() ? "" : ": " + file.result.reason);
+    const Text reason(file.result.reason,
+                      file.result.reason_local.empty() ? file.result.reason : file.result.reason_local);
+    log_text(file.result.ok() ? spdlog::level::info : spdlog::level::err,
+             reason.empty() ? tx("verify {}: {}", path.string(), status_text(file.result.status))
+                            : tx("verify {}: {}: {}", path.string(), status_text(file.result.status), reason));
     outcome.files.push_back(std::move(file));
   }
   if (have_folder) {
     try {
       state.save();
     } catch (const Error& error) {
-      spdlog::warn("verification results not remembered: {}", error.what());
+      log_warn("verification results not remembered: {}", error.message());
     }
   }
   return outcome;

@@ -9,6 +9,7 @@
 #include "ifnbackup/catalog.hpp"
 #include "ifnbackup/encrypted_backup.hpp"
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/printable.hpp"
 #include "ifnbackup/push.hpp"
 #include "ifnbackup/verification_state.hpp"
 
@@ -19,17 +20,17 @@ OffsiteCopy failed_copy(std::string name, const Error& error) {
   OffsiteCopy copy;
   copy.name = std::move(name);
   copy.outcome = OffsiteCopy::Outcome::failed;
-  copy.message = error.hint().empty() ? error.what() : fmt::format("{} (hint: {})", error.what(), error.hint());
+  copy.message = error.hint().empty() ? error.message() : tx("{} (hint: {})", error.message(), error.hint_text());
   return copy;
 }
 
 // The file verifies as complete and unaltered now (verified again when never, or long ago).
 bool verifies_good(const CatalogEntry& entry, VerificationState& state, const std::vector<AgeIdentity>& identities,
-                   std::string& why) {
+                   Text& why) {
   const auto* record = state.find(entry);
   if (!record_is_current(record, std::chrono::system_clock::now())) {
     if (entry.encrypted && identities.empty()) {
-      why = "encrypted, and not verified in the last 7 days: give --identity to verify it";
+      why = tx("encrypted, and not verified in the last 7 days: give --identity to verify it");
       return false;
     }
     const auto result = verify_entry(entry, state, {}, [&identities](const std::filesystem::path& file) {
@@ -38,7 +39,7 @@ bool verifies_good(const CatalogEntry& entry, VerificationState& state, const st
     try {
       state.save();
     } catch (const Error& error) {
-      spdlog::warn("verification of {} not remembered: {}", entry.name, error.what());
+      log_warn("verification of {} not remembered: {}", entry.name, error.message());
     }
     why = result.reason;
     return result.ok();
@@ -52,13 +53,13 @@ bool verifies_good(const CatalogEntry& entry, VerificationState& state, const st
 const char* offsite_outcome_name(OffsiteCopy::Outcome outcome) noexcept {
   switch (outcome) {
     case OffsiteCopy::Outcome::sent:
-      return "sent";
+      return N_("sent");
     case OffsiteCopy::Outcome::present:
-      return "present";
+      return N_("present");
     case OffsiteCopy::Outcome::failed:
-      return "failed";
+      return N_("failed");
     case OffsiteCopy::Outcome::skipped:
-      return "skipped";
+      return N_("skipped");
   }
   return "?";
 }
@@ -81,24 +82,21 @@ OffsiteCopy copy_offsite(const OffsiteOptions& options, const std::filesystem::p
     const auto& sent = *copy.upload;
     copy.outcome = OffsiteCopy::Outcome::sent;
     const double seconds = std::max(0.001, static_cast<double>(sent.duration.count()) / 1000.0);
-    copy.message = fmt::format(
-        "{} uploaded to s3://{}/{} ({:.1f} MiB in {}, {:.1f} s, {:.1f} MiB/s{}), size and SHA-256 {} checked by HEAD",
+    copy.message = tx(
+        "{} uploaded to s3://{}/{} ({:.1f} MiB in {}, {:.1f} s, {:.1f} MiB/s{}), size and SHA-256 {} checked by HEAD{}",
         name, parse_offsite_url(options.url).bucket, sent.key, static_cast<double>(sent.bytes) / 1048576.0,
-        sent.parts == 1 ? std::string("one PUT")
-                        : fmt::format("{} parts of {} MiB", sent.parts, sent.part_size / 1048576),
-        seconds, static_cast<double>(sent.bytes) / 1048576.0 / seconds,
-        sent.retries == 0 ? std::string() : fmt::format(", {} request(s) retried", sent.retries), sent.sha256);
-    if (encrypt) {
-      copy.message += fmt::format("; encrypted with age to {} recipient(s)", recipients.size());
-    }
-    spdlog::info("offsite: {}", copy.message);
+        sent.parts == 1 ? tx("one PUT") : tx("{} parts of {} MiB", sent.parts, sent.part_size / 1048576), seconds,
+        static_cast<double>(sent.bytes) / 1048576.0 / seconds,
+        sent.retries == 0 ? Text() : tx(", {} request(s) retried", sent.retries), sent.sha256,
+        encrypt ? tx("; encrypted with age to {} recipient(s)", recipients.size()) : Text());
+    log_info("offsite: {}", copy.message);
     return copy;
   } catch (const Error& error) {
     if (error.code() == ErrorCode::interrupted) {
       throw;
     }
     auto copy = failed_copy(name, error);
-    spdlog::error("offsite copy of {} failed: {}", name, copy.message);
+    log_error("offsite copy of {} failed: {}", name, copy.message);
     return copy;
   }
 }
@@ -120,13 +118,13 @@ PushResult push_backups(const PushOptions& options) {
   auto state = VerificationState::load(options.backup_dir);
   PushResult result;
   for (const auto& entry : entries) {
-    std::string why;
+    Text why;
     if (!verifies_good(entry, state, options.identities, why)) {
       OffsiteCopy copy;
       copy.name = entry.name;
       copy.outcome = OffsiteCopy::Outcome::skipped;
-      copy.message = fmt::format("{} does not verify ({}): not sent", entry.name, why);
-      spdlog::warn("offsite: {}", copy.message);
+      copy.message = tx("{} does not verify ({}): not sent", entry.name, why);
+      log_warn("offsite: {}", copy.message);
       ++result.skipped;
       result.files.push_back(std::move(copy));
       continue;
@@ -143,8 +141,8 @@ PushResult push_backups(const PushOptions& options) {
           OffsiteCopy copy;
           copy.name = name;
           copy.outcome = OffsiteCopy::Outcome::present;
-          copy.message = fmt::format("{} is already offsite (same size and SHA-256)", name);
-          spdlog::info("offsite: {}", copy.message);
+          copy.message = tx("{} is already offsite (same size and SHA-256)", name);
+          log_info("offsite: {}", copy.message);
           ++result.present;
           result.files.push_back(std::move(copy));
           continue;

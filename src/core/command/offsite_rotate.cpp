@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/printable.hpp"
 #include "ifnbackup/rotate.hpp"
 #include "util/interrupt.hpp"
 
@@ -92,6 +93,15 @@ std::set<std::string> object_names(const Reading& reading) {
 // still listed, and each good backup the policy keeps still answers a HEAD with our header and its size.
 void confirm_reading(const OffsiteRotateOptions& options, const Reading& first,
                      const std::vector<OffsiteDecision>& decisions, const std::string& url) {
+  // The objects named, the first five and how many more: the operator looks for them in the bucket.
+  const auto named_few = [](const std::vector<std::string>& names) {
+    constexpr std::size_t k_shown = 5;
+    std::string out;
+    for (std::size_t i = 0; i < names.size() && i < k_shown; ++i) {
+      out += (i == 0 ? "" : ", ") + names[i];
+    }
+    return names.size() > k_shown ? Text(out + ", ...") : Text(out);
+  };
   std::set<std::string> now_listed;
   for (const auto& object : list_offsite(options.offsite, {}, false)) {
     now_listed.insert(object.name);
@@ -105,8 +115,8 @@ void confirm_reading(const OffsiteRotateOptions& options, const Reading& first,
   if (!vanished.empty()) {
     throw Error(ErrorCode::offsite,
                 tx("{}: the second listing of the bucket lacks {} object(s) of ours the first one showed "
-                   "(first: {}); the listing is not trusted, nothing removed",
-                   url, vanished.size(), vanished.front()),
+                   "({}); the listing is not trusted, nothing removed",
+                   url, vanished.size(), named_few(vanished)),
                 tx("another rotate, a lifecycle rule or a person removed objects meanwhile, or the storage listed "
                    "only part of the bucket: run 'ifnbackup list --offsite' and rotate again"));
   }
@@ -167,7 +177,7 @@ OffsiteRotateResult rotate_offsite(const OffsiteRotateOptions& options) {
       // past retention: remove").
       backup.decision.remove = false;
       backup.decision.reason =
-          "its HEAD size differs from the listing's: not counted in the floor, never removed on such an answer";
+          tx("its HEAD size differs from the listing's: not counted in the floor, never removed on such an answer");
     }
     if (result.newest_good.empty() && backup.good && !dated_in_future(backup.decision.entry.timestamp, now)) {
       result.newest_good = backup.decision.entry.name;
@@ -181,7 +191,7 @@ OffsiteRotateResult rotate_offsite(const OffsiteRotateOptions& options) {
   if (!removing || options.dry_run) {
     for (const auto& backup : result.backups) {
       if (backup.decision.remove) {
-        spdlog::info("offsite: would remove {}: {}", fmt::join(backup.objects, ", "), backup.decision.reason);
+        log_info("offsite: would remove {}: {}", fmt::join(backup.objects, ", "), backup.decision.reason);
       }
     }
     return result;
@@ -201,12 +211,12 @@ OffsiteRotateResult rotate_offsite(const OffsiteRotateOptions& options) {
         }
         backup.failure = error.what();
         ++result.failed;
-        spdlog::error("offsite: cannot remove {}{}: {}", location.prefix, name, error.what());
+        log_error("offsite: cannot remove {}{}: {}", location.prefix, name, error.message());
         continue;
       }
       backup.removed.push_back(name);
       ++result.removed;
-      spdlog::info("offsite: removed {}{}: {}", location.prefix, name, backup.decision.reason);
+      log_info("offsite: removed {}{}: {}", location.prefix, name, backup.decision.reason);
     }
     for (const auto& object : first.backups.at(backup.decision.entry.name).objects) {
       if (std::find(backup.removed.begin(), backup.removed.end(), object.name) != backup.removed.end()) {

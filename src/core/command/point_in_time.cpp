@@ -12,6 +12,7 @@
 #include "ifnbackup/binlog.hpp"
 #include "ifnbackup/catalog.hpp"
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/printable.hpp"
 #include "ifnbackup/verification_state.hpp"
 #include "io/gzip_reader.hpp"
 #include "sql/text.hpp"
@@ -157,7 +158,7 @@ PointInTimeResult run_point_in_time_restore(const PointInTimeOptions& options, c
   for (const auto& candidate : found) {
     auto planned = binlog::plan_replay(options.restore.backup_dir, candidate.position, span.target_utc, database);
     if (planned.backup_after_target) {
-      spdlog::info("{} holds changes committed after {}: taking an older backup", candidate.path.string(), span.target);
+      log_info("{} holds changes committed after {}: taking an older backup", candidate.path.string(), span.target);
       continue;
     }
     span.backup = candidate.path;
@@ -178,7 +179,7 @@ PointInTimeResult run_point_in_time_restore(const PointInTimeOptions& options, c
   span.events = plan->events;
   span.statements_elsewhere = plan->statements_elsewhere;
   if (span.statements_elsewhere > 0) {
-    spdlog::warn(
+    log_warn(
         "restore --until: {} statements of the span were run from another default database and name '{}': "
         "they are not replayed (binlog_format=ROW avoids this; docs/pitr.md)",
         span.statements_elsewhere, database);

@@ -83,7 +83,8 @@ std::string read_key_file(const fs::path& path, const char* what, bool secret) {
   } closer{fd};
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    throw Error(ErrorCode::config, tx("{} {} is not a regular file", tx(what), path.string()));
+    throw Error(ErrorCode::config, tx("{} {} is not a regular file", tx(what), path.string()),
+                tx("give the key file itself (--identity, --encrypt-to-file), not a folder or a device"));
   }
   if (secret && (st.st_mode & 077) != 0) {
     throw Error(ErrorCode::config,
@@ -105,7 +106,8 @@ std::string read_key_file(const fs::path& path, const char* what, bool secret) {
     }
     if (n < 0) {
       crypto::wipe(text.data(), text.size());
-      throw Error(ErrorCode::config, tx("cannot read {} {}: {}", tx(what), path.string(), errno_text(errno)));
+      throw Error(ErrorCode::config, tx("cannot read {} {}: {}", tx(what), path.string(), errno_text(errno)),
+                  tx("check that the user running ifnbackup may read it, and the disk that holds it (dmesg)"));
     }
     if (n == 0) {
       crypto::wipe(buffer, sizeof buffer);
@@ -114,7 +116,8 @@ std::string read_key_file(const fs::path& path, const char* what, bool secret) {
     if (text.size() + static_cast<std::size_t>(n) > k_key_file_limit) {
       crypto::wipe(text.data(), text.size());
       crypto::wipe(buffer, sizeof buffer);
-      throw Error(ErrorCode::config, tx("{} {} is too large to be one (over 1 MiB)", tx(what), path.string()));
+      throw Error(ErrorCode::config, tx("{} {} is too large to be one (over 1 MiB)", tx(what), path.string()),
+                  tx("give an age key file (as age-keygen writes it), not another file"));
     }
     // Grown by hand so that no reallocation leaves a copy of a secret behind unwiped.
     if (text.capacity() < text.size() + static_cast<std::size_t>(n)) {

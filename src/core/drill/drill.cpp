@@ -12,6 +12,7 @@
 #include "db/connection.hpp"
 #include "drill/scratch_record.hpp"
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/printable.hpp"
 #include "io/atomic_file.hpp"
 #include "io/folder_lock.hpp"
 #include "restore/target_database.hpp"
@@ -36,7 +37,9 @@ constexpr std::array<std::string_view, 4> k_system_schemas = {"information_schem
 std::string server_identity(db::Connection& server) {
   const auto row = server.query("SELECT @@hostname, @@port");
   if (row.rows.empty() || row.rows[0].size() < 2 || !row.rows[0][0] || !row.rows[0][1]) {
-    throw Error(ErrorCode::server, tx("{} did not say its host name and port", server.description()));
+    throw Error(ErrorCode::server, tx("{} did not say its host name and port", server.description()),
+                tx("the drill needs @@hostname and @@port to tell servers apart: check that the server answers "
+                   "'SELECT @@hostname, @@port'"));
   }
   return *row.rows[0][0] + ":" + *row.rows[0][1];
 }
@@ -72,10 +75,10 @@ void forget_if_dropped(drill::ScratchRecord& record, const std::string& server_i
       record.save();
     }
   } catch (const Error& error) {
-    spdlog::warn(
+    log_warn(
         "could not tell whether the scratch database '{}' is still there ({}): it stays recorded as the "
         "drill's",
-        scratch, error.what());
+        scratch, error.message());
   }
 }
 
@@ -119,7 +122,7 @@ std::string claim_scratch(const DrillOptions& options, const std::string& scratc
                   tx("name another scratch database with --into; if this one is a leftover nobody needs, drop it "
                      "yourself first"));
     }
-    spdlog::info("dropping '{}', the scratch database a previous drill left", scratch);
+    log_info("dropping '{}', the scratch database a previous drill left", scratch);
     server->execute(fmt::format("DROP DATABASE {}", sql::quote_identifier(scratch)));
     result.replaced_previous = true;
   }
@@ -230,7 +233,7 @@ DrillResult run_drill(const DrillOptions& options, const DrillCallbacks& callbac
     if (callbacks.plan) {
       callbacks.plan(plan);
     }
-    spdlog::info("drill: restoring {} into the scratch database '{}' on {}", plan.file.string(), scratch, plan.server);
+    log_info("drill: restoring {} into the scratch database '{}' on {}", plan.file.string(), scratch, plan.server);
     return true;
   };
   restore_callbacks.progress = callbacks.progress;

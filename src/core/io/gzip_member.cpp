@@ -135,7 +135,8 @@ std::optional<StoredTail> read_stored_tail(const std::filesystem::path& path) {
   } closer{fd};
   const off_t end = ::lseek(fd, 0, SEEK_END);
   if (end < 0) {
-    throw Error(ErrorCode::io, tx("cannot read {}: {}", path.string(), errno_text(errno)));
+    throw Error(ErrorCode::io, tx("cannot read {}: {}", path.string(), errno_text(errno)),
+                tx("check that the user running ifnbackup may read this file, and the disk that holds it (dmesg)"));
   }
   const auto file_size = static_cast<std::uint64_t>(end);
   const std::uint64_t want = std::min<std::uint64_t>(file_size, k_overhead + k_max_stored_bytes);
@@ -147,7 +148,8 @@ std::optional<StoredTail> read_stored_tail(const std::filesystem::path& path) {
       continue;
     }
     if (n < 0) {
-      throw Error(ErrorCode::io, tx("cannot read {}: {}", path.string(), errno_text(errno)));
+      throw Error(ErrorCode::io, tx("cannot read {}: {}", path.string(), errno_text(errno)),
+                  tx("check that the user running ifnbackup may read this file, and the disk that holds it (dmesg)"));
     }
     if (n == 0) {
       return std::nullopt;  // shrank while read

@@ -78,7 +78,8 @@ GzipReader::GzipReader(const std::filesystem::path& path, std::uint64_t offset, 
   }
   struct stat st {};
   if (::fstat(s.fd, &st) != 0) {
-    throw Error(ErrorCode::io, tx("cannot stat {}: {}", s.name, errno_text(errno)));
+    throw Error(ErrorCode::io, tx("cannot stat {}: {}", s.name, errno_text(errno)),
+                tx("check that the user running ifnbackup may read this file, and the disk that holds it (dmesg)"));
   }
   if (S_ISDIR(st.st_mode)) {
     throw Error(ErrorCode::io, tx("cannot read {}: it is a directory", s.name),
@@ -97,7 +98,8 @@ GzipReader::GzipReader(const std::filesystem::path& path, std::uint64_t offset, 
   }
   s.file_size = length == UINT64_MAX ? size - offset : length;
   if (offset > 0 && ::lseek(s.fd, static_cast<off_t>(offset), SEEK_SET) < 0) {
-    throw Error(ErrorCode::io, tx("cannot seek in {}: {}", s.name, errno_text(errno)));
+    throw Error(ErrorCode::io, tx("cannot seek in {}: {}", s.name, errno_text(errno)),
+                tx("check that the user running ifnbackup may read this file, and the disk that holds it (dmesg)"));
   }
   ::posix_fadvise(s.fd, static_cast<off_t>(offset), static_cast<off_t>(length == UINT64_MAX ? 0 : length),
                   POSIX_FADV_SEQUENTIAL);

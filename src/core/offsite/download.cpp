@@ -12,6 +12,7 @@
 
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/offsite.hpp"
+#include "ifnbackup/printable.hpp"
 #include "io/atomic_file.hpp"
 #include "io/file_io.hpp"
 #include "offsite/objects.hpp"
@@ -118,7 +119,7 @@ DownloadResult download_from_offsite(const OffsiteOptions& options, std::string_
     auto source = open_file_source(result.file);
     if (sha256_of_source(*source) == object.sha256) {
       result.already_there = true;
-      spdlog::info("{} is already in {} with the offsite copy's SHA-256: not downloaded", name, dir.string());
+      log_info("{} is already in {} with the offsite copy's SHA-256: not downloaded", name, dir.string());
       return result;
     }
     throw Error(ErrorCode::io, tx("{} exists and differs from the offsite copy {}", result.file.string(), object.key),
@@ -129,8 +130,8 @@ DownloadResult download_from_offsite(const OffsiteOptions& options, std::string_
   stream_object(client, object,
                 [&](std::string_view bytes) { io::write_fully(file.fd(), bytes, file.partial_path().string()); });
   file.commit();
-  spdlog::info("downloaded {} to {} ({:.1f} MiB), SHA-256 {} as uploaded", object.key, result.file.string(),
-               static_cast<double>(object.size) / 1048576.0, object.sha256);
+  log_info("downloaded {} to {} ({:.1f} MiB), SHA-256 {} as uploaded", object.key, result.file.string(),
+           static_cast<double>(object.size) / 1048576.0, object.sha256);
   return result;
 }
 

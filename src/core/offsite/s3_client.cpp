@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/printable.hpp"
 #include "util/interrupt.hpp"
 #include "util/sha256.hpp"
 
@@ -305,7 +306,7 @@ S3Response S3Client::perform(const S3Request& request, bool allow_404) {
                      "push' sends what is missing"));
     }
     ++m_retries;
-    spdlog::warn("{}: {}; trying again in {:.1f} s", request.what, why, static_cast<double>(wait.count()) / 1000.0);
+    log_warn("{}: {}; trying again in {:.1f} s", request.what, why, static_cast<double>(wait.count()) / 1000.0);
     std::this_thread::sleep_for(wait);
   }
 }

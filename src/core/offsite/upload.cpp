@@ -12,6 +12,7 @@
 
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/offsite.hpp"
+#include "ifnbackup/printable.hpp"
 #include "offsite/objects.hpp"
 #include "offsite/s3_client.hpp"
 #include "offsite/xml.hpp"
@@ -137,9 +138,9 @@ struct Multipart {
       request.query = {{"uploadId", upload_id}};
       request.what = fmt::format("abort of the unfinished upload of {}", name);
       client.perform(request);
-      spdlog::info("unfinished multipart upload of {} aborted", name);
+      log_info("unfinished multipart upload of {} aborted", name);
     } catch (const std::exception& error) {
-      spdlog::warn(
+      log_warn(
           "the unfinished multipart upload of {} could not be aborted ({}): its parts stay in the bucket "
           "until a lifecycle rule removes them (AbortIncompleteMultipartUpload, docs/offsite.md)",
           name, error.what());

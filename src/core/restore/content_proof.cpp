@@ -1,4 +1,5 @@
 #include "restore/content_proof.hpp"
+#include "ifnbackup/printable.hpp"
 
 #include <algorithm>
 #include <set>
@@ -81,8 +82,8 @@ void judge(TableCheck& check, const TableCount& table, const proof::RowDigest& d
       for (const auto& name : columns.version_sensitive) {
         check.detail += (check.detail.empty() ? "" : ", ") + name;
       }
-      spdlog::warn("table {}: content cannot be proven on {} (backup from {}): columns {} may print differently there",
-                   table.name, target.server().version, source_server, check.detail);
+      log_warn("table {}: content cannot be proven on {} (backup from {}): columns {} may print differently there",
+               table.name, target.server().version, source_server, check.detail);
     }
   }
   spdlog::debug("table {}: {} rows, digest {} ({})", table.name, check.actual, digest.hex(),

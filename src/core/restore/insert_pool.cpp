@@ -1,4 +1,5 @@
 #include "restore/insert_pool.hpp"
+#include "ifnbackup/printable.hpp"
 
 namespace ifnbackup::restore {
 
@@ -6,7 +7,7 @@ void log_warnings(db::Connection& connection, std::uint64_t line, KnownWarnings&
   try {
     for (const auto& row : connection.query("SHOW WARNINGS").rows) {
       if (row.size() >= 3 && !known.explain(row[1].value_or(""), row[2].value_or(""))) {
-        spdlog::warn("line {}: {} {}: {}", line, row[0].value_or(""), row[1].value_or(""), row[2].value_or(""));
+        log_warn("line {}: {} {}: {}", line, row[0].value_or(""), row[1].value_or(""), row[2].value_or(""));
       }
     }
   } catch (const Error&) {

@@ -106,7 +106,8 @@ class InsertPool {
       m_threads = std::make_unique<util::WorkerPool>(static_cast<unsigned>(m_connections.size()),
                                                      util::WorkerPool::Limits{2 * m_connections.size(), k_pool_bytes});
     } catch (const std::system_error& error) {
-      throw Error(ErrorCode::internal, tx("cannot start a loading thread: {}", std::string(error.what())));
+      throw Error(ErrorCode::internal, tx("cannot start a loading thread: {}", std::string(error.what())),
+                  tx("give fewer --threads, or raise the process limit (ulimit -u)"));
     }
   }
 
@@ -220,8 +221,8 @@ class InsertPool {
         if (result.ok || short_load || !is_retryable(result.error_number) || attempt == 3) {
           break;
         }
-        spdlog::warn("line {}: error {} ({}), running the statement again", statement.line, result.error_number,
-                     result.error);
+        log_warn("line {}: error {} ({}), running the statement again", statement.line, result.error_number,
+                 result.error);
       }
       if (!result.ok) {
         error = std::make_exception_ptr(Error(ErrorCode::server, statement_error(m_file, statement, result)));
@@ -280,7 +281,7 @@ class InsertPool {
       // INSERT passes where LOAD DATA did not (other than a deadlock), rows go as INSERTs from now on.
       auto insert = connection.run_statement(statement.text);
       if (insert.ok && !is_retryable(result.error_number) && m_load_data.exchange(false)) {
-        spdlog::warn(
+        log_warn(
             "LOAD DATA LOCAL failed (error {}: {}) where the INSERT passes: rows are sent as INSERT "
             "statements from now on",
             result.error_number, result.error);

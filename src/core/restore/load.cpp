@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/printable.hpp"
 #include "restore/content_proof.hpp"
 #include "restore/phases.hpp"
 #include "restore/target_database.hpp"
@@ -40,8 +41,8 @@ LoadStats load_into(const ConnectionOptions& connection, const std::string& data
     try {
       extra.push_back(open_writer(connection, false, no_binlog));
     } catch (const Error& error) {
-      spdlog::warn("the server refused another connection ({}): rows load on {}", error.what(),
-                   extra.empty() ? std::string("the main one") : std::to_string(extra.size()));
+      log_warn("the server refused another connection ({}): rows load on {}", error.message(),
+               extra.empty() ? tx("the main one") : Text(std::to_string(extra.size())));
       break;
     }
   }
@@ -93,7 +94,7 @@ LoadStats load_into(const ConnectionOptions& connection, const std::string& data
 LoadStats load_backup(const RestorePlan& plan, const RestoreOptions& options, const RestoreCallbacks& callbacks,
                       const std::filesystem::path& pinned, ProofReader& proof) {
   if (options.no_binlog) {
-    spdlog::info("binary logging is off for this restore's sessions (--no-binlog): replicas do not get it");
+    log_info("binary logging is off for this restore's sessions (--no-binlog): replicas do not get it");
   }
   LoadSettings settings;
   settings.keep_going = options.force;

@@ -30,8 +30,8 @@ void verify_file(RestorePlan& plan, const RestoreOptions& options, const std::fi
     plan.verification = std::move(partial->verification);
     plan.sections = std::move(partial->ranges);
     if (plan.verification.ok()) {
-      spdlog::info("section index: read and checked {} of {} compressed bytes (the prologue and the chosen tables)",
-                   plan.verification.compressed_checked, plan.verification.compressed_bytes);
+      log_info("section index: read and checked {} of {} compressed bytes (the prologue and the chosen tables)",
+               plan.verification.compressed_checked, plan.verification.compressed_bytes);
     }
   } else {
     std::function<void(const VerifyProgress&)> verifying;
@@ -65,7 +65,8 @@ void choose_tables(RestorePlan& plan, const RestoreOptions& options) {
     }
     if (plan.tables.empty()) {
       throw Error(ErrorCode::usage,
-                  tx("{} holds some tables of a database, and none here; nothing to do", plan.file.string()));
+                  tx("{} holds some tables of a database, and none here; nothing to do", plan.file.string()),
+                  tx("choose a backup that holds tables: 'ifnbackup list' shows them"));
     }
   }
   // --tables: names the backup holds, in a file whose manifest says so; refused before anything.
@@ -94,7 +95,7 @@ RestorePlan plan_target(const RestoreOptions& options) {
 
 void plan_file(RestorePlan& plan, const RestoreOptions& options, const std::filesystem::path& pinned,
                const std::function<void(const LoadProgress&)>& progress) {
-  spdlog::info("verifying {}", plan.file.string());
+  log_info("verifying {}", plan.file.string());
   verify_file(plan, options, pinned, progress);
   // A mysqldump file may hold what a backup of one database should not: shown, and run only when
   // the operator says so.

@@ -6,6 +6,7 @@
 
 #include "ifnbackup/catalog.hpp"
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/printable.hpp"
 #include "ifnbackup/restore.hpp"
 #include "ifnbackup/verification_state.hpp"
 
@@ -37,22 +38,21 @@ std::optional<fs::path> newest_usable(const fs::path& backup_dir, const std::str
       continue;
     }
     if (dated_in_future(entry.timestamp, now)) {
-      spdlog::warn("{} is dated in the future: never '{}'", entry.name, keyword);
+      log_warn("{} is dated in the future: never '{}'", entry.name, keyword);
       continue;
     }
     const VerificationRecord* record = state.find(entry);
     if (record == nullptr || !record->database_known) {
-      spdlog::info("verifying {} ({}) before choosing it as '{}'", entry.name,
-                   record == nullptr ? "never verified" : "its database not yet known", keyword);
+      log_info("verifying {} ({}) before choosing it as '{}'", entry.name,
+               record == nullptr ? tx("never verified") : tx("its database not yet known"), keyword);
       verify_entry(entry, state);
       verified_here = true;
       record = state.find(entry);
     }
     if (!database.empty() && !is_backup_of(*record, database)) {
-      spdlog::info("{} is not '{}': {}", entry.name, keyword,
-                   record->database
-                       ? fmt::format("it is a backup of database '{}', not '{}'", *record->database, database)
-                       : std::string("it records no source database (a mysqldump file)"));
+      log_info("{} is not '{}': {}", entry.name, keyword,
+               record->database ? tx("it is a backup of database '{}', not '{}'", *record->database, database)
+                                : tx("it records no source database (a mysqldump file)"));
       continue;
     }
     const Health health = health_of(record);
@@ -62,14 +62,14 @@ std::optional<fs::path> newest_usable(const fs::path& backup_dir, const std::str
       chosen = entry.path;
       break;
     }
-    spdlog::info("{} is not '{}': {}", entry.name, keyword,
-                 health == Health::empty ? "it holds no table" : "it failed verification");
+    log_info("{} is not '{}': {}", entry.name, keyword,
+             health == Health::empty ? tx("it holds no table") : tx("it failed verification"));
   }
   if (verified_here) {
     try {
       state.save();
     } catch (const Error& error) {
-      spdlog::warn("verification results not remembered: {}", error.what());
+      log_warn("verification results not remembered: {}", error.message());
     }
   }
   return chosen;
@@ -131,7 +131,7 @@ std::filesystem::path resolve_backup_file(const std::string& file, const fs::pat
   }
   if (fs::is_regular_file(given, ec)) {
     if (is_bare_name(file) && have_folder) {
-      spdlog::info("{} is not in the backup folder {}: using the one in the current folder", file, backup_dir.string());
+      log_info("{} is not in the backup folder {}: using the one in the current folder", file, backup_dir.string());
     }
     return given;
   }

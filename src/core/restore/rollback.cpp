@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "ifnbackup/printable.hpp"
 #include "restore/phases.hpp"
 #include "sql/text.hpp"
 #include "util/shell_word.hpp"
@@ -52,7 +53,7 @@ void undo_load(const RestorePlan& plan, const RestoreOptions& options, const Res
     rollback.only_tables = std::set<std::string>(snapshot.replaced_tables.begin(), snapshot.replaced_tables.end());
   }
   if (!snapshot.file.empty()) {
-    spdlog::info("rolling back: loading {}", snapshot.file.string());
+    log_info("rolling back: loading {}", snapshot.file.string());
     load_into(options.connection, plan.target_database, snapshot.file, rollback, options.no_binlog, 0,
               plan.target_collation);
   }
@@ -110,7 +111,7 @@ std::string snapshot_restore_command(const RestorePlan& plan, const RestoreOptio
 
 void roll_back(const RestorePlan& plan, const RestoreOptions& options, const RestoreCallbacks& callbacks,
                const SafetySnapshot& snapshot, const Error& error) {
-  spdlog::error("restore failed: {}", error.what());
+  log_error("restore failed: {}", error.message());
   // A content that differs, or a stop asked by SIGINT/SIGTERM, keeps its own exit code once rolled
   // back; any other failure says "rolled back" (13) or "not rolled back" (14).
   const bool own_code = not_as_dumped(error) || error.code() == ErrorCode::interrupted;

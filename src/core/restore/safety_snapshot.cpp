@@ -7,6 +7,7 @@
 #include "ifnbackup/backup.hpp"
 #include "ifnbackup/catalog.hpp"
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/printable.hpp"
 #include "restore/phases.hpp"
 #include "restore/target_database.hpp"
 
@@ -50,10 +51,10 @@ SafetySnapshot take_safety_snapshot(const RestorePlan& plan, const RestoreOption
       };
     }
     if (replaced_tables.empty()) {
-      spdlog::info("writing the safety snapshot of '{}'", plan.target_database);
+      log_info("writing the safety snapshot of '{}'", plan.target_database);
     } else {
-      spdlog::info("writing the safety snapshot of the {} table{} of '{}' the restore replaces", replaced_tables.size(),
-                   replaced_tables.size() == 1 ? "" : "s", plan.target_database);
+      log_info("writing the safety snapshot of the {} table{} of '{}' the restore replaces", replaced_tables.size(),
+               replaced_tables.size() == 1 ? "" : "s", plan.target_database);
     }
     try {
       taken.file = write_backup(snapshot).file;
@@ -61,12 +62,11 @@ SafetySnapshot take_safety_snapshot(const RestorePlan& plan, const RestoreOption
       throw Error(error.code(), tx("safety snapshot failed, nothing was restored: {}", error.message()),
                   error.hint_text());
     }
-    spdlog::info("safety snapshot: {}", taken.file.string());
+    log_info("safety snapshot: {}", taken.file.string());
   } else if (plan.target_exists) {
-    spdlog::info("none of the tables to restore exists in '{}': there is nothing to snapshot", plan.target_database);
+    log_info("none of the tables to restore exists in '{}': there is nothing to snapshot", plan.target_database);
   } else {
-    spdlog::warn("database '{}' does not exist: it will be created, there is nothing to snapshot",
-                 plan.target_database);
+    log_warn("database '{}' does not exist: it will be created, there is nothing to snapshot", plan.target_database);
   }
   return taken;
 }

@@ -13,6 +13,7 @@
 
 #include "db/connection.hpp"
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/printable.hpp"
 #include "ifnbackup/verify.hpp"
 #include "io/gzip_reader.hpp"
 #include "restore/script_loader.hpp"
@@ -47,8 +48,7 @@ class ScratchGuard {
     try {
       m_connection.execute("DROP DATABASE IF EXISTS " + sql::quote_identifier(m_name));
     } catch (const std::exception& error) {
-      spdlog::warn("schema check: could not drop the scratch database '{}': {} (drop it by hand)", m_name,
-                   error.what());
+      log_warn("schema check: could not drop the scratch database '{}': {} (drop it by hand)", m_name, error.what());
     }
   }
   ScratchGuard(const ScratchGuard&) = delete;
@@ -187,7 +187,7 @@ SchemaCheckResult check_schema(const ConnectionOptions& connection, const std::f
   if (result.outcome == SchemaCheckOutcome::failed && !ranges.empty()) {
     // Lines are counted in what is read: the refused statement's line in the whole file is worth a
     // second pass, in a failure only (the message is kept with the file and read in an emergency).
-    spdlog::info("schema check: the server refused a statement; checking the whole file for its exact line");
+    log_info("schema check: the server refused a statement; checking the whole file for its exact line");
     result.bytes_read = 0;
     result.file_bytes = 0;
     check_once(connection, file, {}, result);

@@ -139,7 +139,7 @@ ScriptLoad::ScriptLoad(db::Connection& connection, const std::filesystem::path& 
   if (!settings.workers.empty() && !settings.keep_going) {
     m_pool = std::make_unique<InsertPool>(settings.workers, m_shown, settings.load_data, m_known);
     m_splitter.before_growth(k_room_step, [this](std::size_t size) { m_pool->wait_for_room(size); });
-    spdlog::info("loading rows on {} connection{}", settings.workers.size(), settings.workers.size() == 1 ? "" : "s");
+    log_info("loading rows on {} connection{}", settings.workers.size(), settings.workers.size() == 1 ? "" : "s");
   }
   if (settings.only_tables) {
     m_filter.emplace(*settings.only_tables);
@@ -344,7 +344,7 @@ void ScriptLoad::run_here(const Statement& statement, StatementKind kind) {
   const auto result = m_connection.run_statement(statement.text);
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
   if (took.count() >= k_slow_statement_seconds) {
-    spdlog::info("line {}: {:.1f} s: {}", statement.line, took.count(), statement_excerpt(statement.text));
+    log_info("line {}: {:.1f} s: {}", statement.line, took.count(), statement_excerpt(statement.text));
   } else {
     spdlog::debug("line {}: {:.3f} s: {}", statement.line, took.count(), statement_excerpt(statement.text));
   }
@@ -427,7 +427,7 @@ LoadStats ScriptLoad::run() {
     m_stats.statements += m_pool->statements();
     m_stats.warnings += m_pool->warnings();
     m_stats.load_data_statements = m_pool->load_data_statements();
-    spdlog::info(
+    log_info(
         "{} of {} row statements loaded as LOAD DATA LOCAL; {} small tables loaded whole ({} with their keys in "
         "their CREATE TABLE), {} bigger ones spread over the connections",
         m_stats.load_data_statements, m_pool->row_statements(), m_small_tables, m_keys_in_create, m_big_tables);
@@ -442,18 +442,18 @@ LoadStats ScriptLoad::run() {
   auto& phases = m_stats.phases;
   phases.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   // "restore phases:", as scripts/bench reads it.
-  const char* load = m_settings.step == RestoreStep::checking_schema ? "schema check"
-                     : m_settings.step == RestoreStep::rolling_back  ? "rollback"
-                                                                     : "restore";
-  spdlog::log(m_settings.step == RestoreStep::checking_schema ? spdlog::level::debug : spdlog::level::info,
-              "{} phases: {:.1f} s: rows {:.1f} s, indexes and foreign keys {:.1f} s (+ {:.1f} s on the loading "
-              "connections){}, "
-              "tables and settings {:.1f} s, views, routines, triggers and events {:.1f} s",
-              load, phases.total_seconds, phases.rows_seconds(), phases.keys_seconds, phases.keys_beside_seconds,
-              phases.slowest_keys.empty()
-                  ? std::string()
-                  : fmt::format(" (longest {:.1f} s: {})", phases.slowest_keys_seconds, phases.slowest_keys),
-              phases.definitions_seconds, phases.objects_seconds);
+  // The log file keeps English; the terminal has the operator's language.
+  const Text load = m_settings.step == RestoreStep::checking_schema ? tx("schema check")
+                    : m_settings.step == RestoreStep::rolling_back  ? tx("rollback")
+                                                                    : tx("restore");
+  log_text(
+      m_settings.step == RestoreStep::checking_schema ? spdlog::level::debug : spdlog::level::info,
+      tx("{} phases: {:.1f} s: rows {:.1f} s, indexes and foreign keys {:.1f} s (+ {:.1f} s on the loading "
+         "connections){}, tables and settings {:.1f} s, views, routines, triggers and events {:.1f} s",
+         load, phases.total_seconds, phases.rows_seconds(), phases.keys_seconds, phases.keys_beside_seconds,
+         phases.slowest_keys.empty() ? Text()
+                                     : tx(" (longest {:.1f} s: {})", phases.slowest_keys_seconds, phases.slowest_keys),
+         phases.definitions_seconds, phases.objects_seconds));
   return m_stats;
 }
 

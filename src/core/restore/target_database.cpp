@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/printable.hpp"
 #include "sql/text.hpp"
 
 namespace ifnbackup::restore {
@@ -111,7 +112,7 @@ db::Connection::StatementResult try_create_database(db::Connection& server, cons
     if (created.ok || created.error_number == k_database_exists) {
       return created;
     }
-    spdlog::warn(
+    log_warn(
         "cannot create '{}' with the backup's collation {} (error {}: {}): created with the server's "
         "default",
         database, collation, created.error_number, created.error);

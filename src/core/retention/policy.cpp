@@ -36,7 +36,7 @@ IsoWeek iso_week(const LocalDateTime& t) {
 
 // A GFS rule: the newest backup of each of the last `count` buckets that hold a backup is kept.
 struct GfsRule {
-  const char* name;
+  const char* reason;  // "daily: newest backup of {}" (the bucket's label), translated by tx()
   int count;
   long long (*bucket)(const LocalDateTime&);
   std::string (*label)(const LocalDateTime&);
@@ -59,7 +59,7 @@ std::string day_label(const LocalDateTime& t) {
 }
 std::string week_label(const LocalDateTime& t) {
   const IsoWeek w = iso_week(t);
-  return fmt::format("week {:04}-W{:02}", w.year, w.week);
+  return fmt::format("{:04}-W{:02}", w.year, w.week);
 }
 std::string month_label(const LocalDateTime& t) {
   return fmt::format("{:04}-{:02}", t.year, t.month);
@@ -84,22 +84,19 @@ long long whole_hours(Clock::duration d) {
 }
 
 // "1 day", "7 days".
-std::string count_of(long long n, std::string_view noun) {
-  return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s");
+Text days_text(long long n) {
+  return n == 1 ? tx("1 day") : tx("{} days", n);
 }
 
-std::string floor_reason(int min_keep) {
-  return min_keep == 1 ? std::string("floor: the newest good backup")
-                       : fmt::format("floor: one of the {} newest good backups", min_keep);
+Text floor_reason(int min_keep) {
+  return min_keep == 1 ? tx("floor: the newest good backup") : tx("floor: one of the {} newest good backups", min_keep);
 }
 
-std::string join(const std::vector<std::string>& parts) {
-  std::string out;
+// "a; b" ("a ; b" in French).
+Text join(const std::vector<Text>& parts) {
+  Text out;
   for (const auto& part : parts) {
-    if (!out.empty()) {
-      out += "; ";
-    }
-    out += part;
+    out = out.empty() ? part : tx("{}; {}", out, part);
   }
   return out;
 }
@@ -110,9 +107,9 @@ void decide_backups(std::vector<RetentionDecision>& decisions, const std::vector
   const Clock::duration retention = saturating<std::chrono::days>(policy.retention_days);
   int floor_left = policy.min_keep;
   std::array<GfsRule, 3> rules{{
-      {"daily", policy.keep_daily, day_bucket, day_label},
-      {"weekly", policy.keep_weekly, week_bucket, week_label},
-      {"monthly", policy.keep_monthly, month_bucket, month_label},
+      {N_("daily: newest backup of {}"), policy.keep_daily, day_bucket, day_label},
+      {N_("weekly: newest backup of week {}"), policy.keep_weekly, week_bucket, week_label},
+      {N_("monthly: newest backup of {}"), policy.keep_monthly, month_bucket, month_label},
   }};
   const bool gfs = policy.keep_daily > 0 || policy.keep_weekly > 0 || policy.keep_monthly > 0;
 
@@ -123,10 +120,11 @@ void decide_backups(std::vector<RetentionDecision>& decisions, const std::vector
     }
     const Clock::duration age = now - d.entry.timestamp;
     const bool future = dated_in_future(d.entry.timestamp, now);
-    std::vector<std::string> reasons;
+    std::vector<Text> reasons;
     if (age < retention) {
-      reasons.push_back(fmt::format("within {}{}", count_of(policy.retention_days, "day"),
-                                    age < Clock::duration::zero() ? " (dated in the future)" : ""));
+      reasons.push_back(age < Clock::duration::zero()
+                            ? tx("within {} (dated in the future)", days_text(policy.retention_days))
+                            : tx("within {}", days_text(policy.retention_days)));
     }
     if (health[i] == Health::good && !future && floor_left > 0) {
       --floor_left;
@@ -138,7 +136,7 @@ void decide_backups(std::vector<RetentionDecision>& decisions, const std::vector
         if (rule.count > 0 && rule.last != key) {
           rule.last = key;
           --rule.count;
-          reasons.push_back(fmt::format("{}: newest backup of {}", rule.name, rule.label(d.entry.local)));
+          reasons.push_back(tx(rule.reason, rule.label(d.entry.local)));
         }
       }
     }
@@ -146,41 +144,38 @@ void decide_backups(std::vector<RetentionDecision>& decisions, const std::vector
     d.remove = reasons.empty();
     if (!d.remove) {
       if (health[i] == Health::bad) {
-        reasons.push_back("verify failed (corrupt or incomplete): kept for inspection");
+        reasons.push_back(tx("verify failed (corrupt or incomplete): kept for inspection"));
       } else if (health[i] == Health::empty) {
-        reasons.push_back("holds no table: not counted in the floor");
+        reasons.push_back(tx("holds no table: not counted in the floor"));
       } else if (health[i] == Health::unrestorable) {
-        reasons.push_back("its schema check failed (not restorable as is): not counted in the floor");
+        reasons.push_back(tx("its schema check failed (not restorable as is): not counted in the floor"));
       } else if (future) {
         reasons.push_back(
-            fmt::format("dated more than {} h in the future: not counted in the floor", k_future_tolerance.count()));
+            tx("dated more than {} h in the future: not counted in the floor", k_future_tolerance.count()));
       }
       d.reason = join(reasons);
       continue;
     }
-    const std::string past =
-        fmt::format("{} old, past the {}-day retention", count_of(whole_days(age), "day"), policy.retention_days);
-    const std::string not_gfs = gfs ? "; not the newest of a kept day, week or month" : "";
+    const Text past = tx("{} old, past the {}-day retention", days_text(whole_days(age)), policy.retention_days);
+    const Text not_gfs = gfs ? tx("; not the newest of a kept day, week or month") : Text();
+    const Text floor = policy.min_keep == 1 ? tx("1 good backup") : tx("{} good backups", policy.min_keep);
     switch (health[i]) {
       case Health::bad:
-        d.reason = fmt::format("verify failed (corrupt or incomplete) and {}: useless", past);
+        d.reason = tx("verify failed (corrupt or incomplete) and {}: useless", past);
         break;
       case Health::empty:
-        d.reason = fmt::format("{}; holds no table, so not counted in the floor of {}{}", past,
-                               count_of(policy.min_keep, "good backup"), not_gfs);
+        d.reason = tx("{}; holds no table, so not counted in the floor of {}{}", past, floor, not_gfs);
         break;
       case Health::unrestorable:
-        d.reason = fmt::format("{}; its schema check failed, so not counted in the floor of {}{}", past,
-                               count_of(policy.min_keep, "good backup"), not_gfs);
+        d.reason = tx("{}; its schema check failed, so not counted in the floor of {}{}", past, floor, not_gfs);
         break;
       case Health::unknown:
-        d.reason = fmt::format("{}; never verified, so not counted in the floor of {}{}", past,
-                               count_of(policy.min_keep, "good backup"), not_gfs);
+        d.reason = tx("{}; never verified, so not counted in the floor of {}{}", past, floor, not_gfs);
         break;
       case Health::good:
         d.reason = policy.min_keep == 1
-                       ? fmt::format("{}; older than the newest good backup{}", past, not_gfs)
-                       : fmt::format("{}; older than the {} newest good backups{}", past, policy.min_keep, not_gfs);
+                       ? tx("{}; older than the newest good backup{}", past, not_gfs)
+                       : tx("{}; older than the {} newest good backups{}", past, policy.min_keep, not_gfs);
         break;
     }
   }
@@ -195,19 +190,17 @@ void decide_safety_snapshots(std::vector<RetentionDecision>& decisions, const Re
       continue;
     }
     const Clock::duration age = now - d.entry.timestamp;
-    std::vector<std::string> reasons;
+    std::vector<Text> reasons;
     if (!newest_seen) {
       newest_seen = true;
-      reasons.emplace_back("newest safety snapshot");
+      reasons.push_back(tx("newest safety snapshot"));
     }
     if (age < retention) {
-      reasons.push_back(fmt::format("safety snapshot within {}", count_of(policy.safety_retention_days, "day")));
+      reasons.push_back(tx("safety snapshot within {}", days_text(policy.safety_retention_days)));
     }
     d.remove = reasons.empty();
-    d.reason = d.remove ? fmt::format(
-                              "safety snapshot {} old, past the {}-day safety retention, "
-                              "and a newer one exists",
-                              count_of(whole_days(age), "day"), policy.safety_retention_days)
+    d.reason = d.remove ? tx("safety snapshot {} old, past the {}-day safety retention, and a newer one exists",
+                             days_text(whole_days(age)), policy.safety_retention_days)
                         : join(reasons);
   }
 }
@@ -219,11 +212,10 @@ void decide_partial(RetentionDecision& d, const RetentionPolicy& policy, Clock::
   const Clock::duration age = now - std::max(d.entry.timestamp, d.entry.mtime);
   const long long max_hours = policy.partial_max_age.count();
   d.remove = age > saturating<std::chrono::hours>(max_hours);
-  d.reason = d.remove ? fmt::format(
-                            "partial file {} h old (newer of name time and mtime), past {} h: "
-                            "left by an interrupted run",
-                            whole_hours(age), max_hours)
-                      : fmt::format("partial file younger than {} h: in progress?", max_hours);
+  d.reason = d.remove
+                 ? tx("partial file {} h old (newer of name time and mtime), past {} h: left by an interrupted run",
+                      whole_hours(age), max_hours)
+                 : tx("partial file younger than {} h: in progress?", max_hours);
 }
 
 }  // namespace
@@ -282,7 +274,7 @@ std::vector<RetentionDecision> apply_retention(const std::vector<RetentionCandid
       decide_partial(d, policy, now);
     } else if (d.entry.kind == BackupKind::foreign) {
       d.remove = false;
-      d.reason = "not ours: never touched";
+      d.reason = tx("not ours: never touched");
     } else if (d.entry.kind == BackupKind::backup && health[i] == Health::good) {
       had_good = true;
       kept_good = kept_good || !d.remove;

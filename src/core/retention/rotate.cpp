@@ -51,10 +51,10 @@ RotateResult run_rotate(const RotateOptions& options) {
     }
     const VerificationRecord* record = state.find(entry);
     if (!record_is_current(record, now)) {
-      spdlog::info("verifying {} ({}) before deciding", entry.name,
-                   record == nullptr         ? "never verified"
-                   : !record->database_known ? "its database not yet known"
-                                             : "last verified more than 7 days ago");
+      log_info("verifying {} ({}) before deciding", entry.name,
+               record == nullptr         ? tx("never verified")
+               : !record->database_known ? tx("its database not yet known")
+                                         : tx("last verified more than 7 days ago"));
       verify_entry(entry, state);
       result.verified.push_back(entry.name);
       record = state.find(entry);
@@ -63,13 +63,14 @@ RotateResult run_rotate(const RotateOptions& options) {
     // A good file that records no database (a mysqldump file) may be any database's last backup. One
     // that does not verify or holds no table is nobody's fallback: judged with the files rotated here.
     if (!record->database && health == Health::good) {
-      result.decisions.push_back(RetentionDecision{
-          std::move(entry), false, "records no source database (a mysqldump file): never rotated, remove it by hand"});
+      result.decisions.push_back(
+          RetentionDecision{std::move(entry), false,
+                            tx("records no source database (a mysqldump file): never rotated, remove it by hand")});
       continue;
     }
     if (record->database && !options.database.empty() && *record->database != options.database) {
       result.decisions.push_back(RetentionDecision{
-          std::move(entry), false, fmt::format("a backup of another database ('{}')", one_line(*record->database))});
+          std::move(entry), false, tx("a backup of another database ('{}')", one_line(*record->database))});
       continue;
     }
     by_database[record->database.value_or(options.database)].push_back(RetentionCandidate{std::move(entry), health});
@@ -89,14 +90,14 @@ RotateResult run_rotate(const RotateOptions& options) {
       continue;
     }
     if (options.dry_run) {
-      spdlog::info("would remove {}: {}", decision.entry.name, decision.reason);
+      log_info("would remove {}: {}", decision.entry.name, decision.reason);
       continue;
     }
     if (::unlink(decision.entry.path.c_str()) != 0) {
-      spdlog::error("cannot remove {}: {}", decision.entry.path.string(), std::strerror(errno));
+      log_error("cannot remove {}: {}", decision.entry.path.string(), errno_text(errno));
       continue;
     }
-    spdlog::info("removed {} ({} bytes): {}", decision.entry.name, decision.entry.size, decision.reason);
+    log_info("removed {} ({} bytes): {}", decision.entry.name, decision.entry.size, decision.reason);
     state.forget(decision.entry.name);
     ++result.removed;
     result.bytes_freed += decision.entry.size;

@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/printable.hpp"
 #include "ifnbackup/signing.hpp"
 #include "io/atomic_file.hpp"
 #include "io/file_io.hpp"
@@ -71,14 +72,16 @@ std::optional<std::string> read_checked(const fs::path& path, std::size_t limit,
       continue;
     }
     if (n < 0) {
-      throw Error(ErrorCode::config, tx("cannot read {} {}: {}", tx(what), path.string(), errno_text(errno)));
+      throw Error(ErrorCode::config, tx("cannot read {} {}: {}", tx(what), path.string(), errno_text(errno)),
+                  tx("check the disk that holds it (dmesg), or give another file with --signing-key"));
     }
     if (n == 0) {
       return text;
     }
     text.append(buffer, static_cast<std::size_t>(n));
     if (text.size() > limit) {
-      throw Error(ErrorCode::config, tx("{} {} is too large to be one", tx(what), path.string()));
+      throw Error(ErrorCode::config, tx("{} {} is too large to be one", tx(what), path.string()),
+                  tx("give the file 'ifnbackup key show' made (--signing-key), not another one"));
     }
   }
 }
@@ -332,7 +335,7 @@ SigningKey SigningKey::load_or_create(const SigningOptions& options) {
   fsync_folder(dir);
   SigningKey key(std::move(pair.seed), path, true);
   ::explicit_bzero(pair.seed.data(), pair.seed.size());
-  spdlog::info(
+  log_info(
       "created signing key {} (fingerprint {}): its public half, for the machines that restore "
       "these backups, is printed by 'ifnbackup key show'",
       path.string(), key.public_key().fingerprint());

@@ -1,5 +1,7 @@
 #include "ifnbackup/i18n.hpp"
 
+#include "ifnbackup/printable.hpp"
+
 #include <libintl.h>
 #include <locale.h>
 
@@ -44,11 +46,25 @@ void setup_messages(const char* argv0) {
   bind_textdomain_codeset(k_domain, "UTF-8");
 }
 
+namespace {
+thread_local bool t_english_only = false;
+}  // namespace
+
+EnglishOnly::EnglishOnly() noexcept : m_was(t_english_only) {
+  t_english_only = true;
+}
+EnglishOnly::~EnglishOnly() {
+  t_english_only = m_was;
+}
+
 const char* tr(const char* msgid) noexcept {
-  return dgettext(k_domain, msgid);
+  return t_english_only ? msgid : dgettext(k_domain, msgid);
 }
 
 const char* trn(const char* singular, const char* plural, unsigned long n) noexcept {
+  if (t_english_only) {
+    return n == 1 ? singular : plural;
+  }
   return dngettext(k_domain, singular, plural, n);
 }
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <spdlog/details/log_msg.h>
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/spdlog.h>
 
 namespace ifnbackup {
@@ -57,6 +58,35 @@ class PrintableSink final : public spdlog::sinks::sink {
   bool m_terminal;
 };
 
+// The logger name log_hint's lines carry: the label flag prints `hint` for them.
+constexpr std::string_view k_hint_name = "hint";
+
+class LabelFlag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
+    const std::string_view name(msg.logger_name.data(), msg.logger_name.size());
+    const auto label = name == k_hint_name ? spdlog::string_view_t(k_hint_name.data(), k_hint_name.size())
+                                           : spdlog::level::to_string_view(msg.level);
+    dest.append(label.data(), label.data() + label.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<LabelFlag>(); }
+};
+
+// Logs one message per sink: the local side of `text` to the terminal's, the English side elsewhere.
+void log_sides(spdlog::logger& logger, spdlog::string_view_t name, spdlog::level::level_enum level, const Text& text) {
+  for (const auto& sink : logger.sinks()) {
+    if (!sink->should_log(level)) {
+      continue;
+    }
+    const auto* printable = dynamic_cast<const PrintableSink*>(sink.get());
+    const std::string& side = printable != nullptr && printable->terminal() ? text.local : text.english;
+    sink->log(spdlog::details::log_msg(name, level, side));
+  }
+  if (level >= logger.flush_level()) {
+    logger.flush();
+  }
+}
+
 }  // namespace
 
 std::string printable(std::string_view text) {
@@ -92,17 +122,21 @@ void log_text(spdlog::level::level_enum level, const Text& text) {
   if (!logger->should_log(level)) {
     return;
   }
-  for (const auto& sink : logger->sinks()) {
-    if (!sink->should_log(level)) {
-      continue;
-    }
-    const auto* printable = dynamic_cast<const PrintableSink*>(sink.get());
-    const std::string& side = printable != nullptr && printable->terminal() ? text.local : text.english;
-    sink->log(spdlog::details::log_msg(logger->name(), level, side));
+  log_sides(*logger, logger->name(), level, text);
+}
+
+void log_hint(const Text& hint) {
+  auto* logger = spdlog::default_logger_raw();
+  if (!logger->should_log(spdlog::level::err)) {
+    return;
   }
-  if (level >= logger->flush_level()) {
-    logger->flush();
-  }
+  log_sides(*logger, spdlog::string_view_t(k_hint_name.data(), k_hint_name.size()), spdlog::level::err, hint);
+}
+
+std::unique_ptr<spdlog::formatter> labelled_formatter(const std::string& pattern) {
+  auto formatter = std::make_unique<spdlog::pattern_formatter>();
+  formatter->add_flag<LabelFlag>('*').set_pattern(pattern);
+  return formatter;
 }
 
 }  // namespace ifnbackup

@@ -370,7 +370,8 @@ VerifyResult verify_backup_stream(const std::function<void(const std::function<v
                                   const std::string& name) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) {
-    throw Error(ErrorCode::io, tx("cannot make a pipe to verify {}: {}", name, std::strerror(errno)));
+    throw Error(ErrorCode::io, tx("cannot make a pipe to verify {}: {}", name, errno_text(errno)),
+                tx("the process may be out of file descriptors: raise 'ulimit -n' and verify again"));
   }
   int read_end = fds[0];
   int write_end = fds[1];
@@ -391,7 +392,7 @@ VerifyResult verify_backup_stream(const std::function<void(const std::function<v
               continue;
             }
             reader_gone = errno == EPIPE;
-            throw Error(ErrorCode::io, tx("cannot pass {} on: {}", name, std::strerror(errno)));
+            throw Error(ErrorCode::io, tx("cannot pass {} on: {}", name, errno_text(errno)));
           }
           bytes.remove_prefix(static_cast<std::size_t>(done));
         }
