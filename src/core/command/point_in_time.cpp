@@ -8,68 +8,16 @@
 
 #include "binlog/replay.hpp"
 #include "binlog/replay_plan.hpp"
+#include "command/backup_header.hpp"
 #include "db/connection.hpp"
 #include "ifnbackup/binlog.hpp"
 #include "ifnbackup/catalog.hpp"
 #include "ifnbackup/error.hpp"
-#include "ifnbackup/verification_state.hpp"
-#include "io/gzip_reader.hpp"
 #include "sql/text.hpp"
 
 namespace ifnbackup {
 
 namespace {
-
-// The "-- ifnbackup-<key>: <value>" lines at the head of a backup (read, not verified: the
-// restore verifies the chosen file whole).
-std::map<std::string, std::string> read_header(const std::filesystem::path& path) {
-  std::map<std::string, std::string> header;
-  std::string text;
-  try {
-    io::GzipReader gzip(path);
-    std::array<char, 16384> buffer{};
-    text.assign(buffer.data(), gzip.read(buffer));
-  } catch (const Error& error) {
-    spdlog::debug("{}: {}", path.string(), error.what());
-    return header;
-  }
-  std::size_t at = 0;
-  while (at < text.size()) {
-    const auto end = text.find('\n', at);
-    if (end == std::string::npos) {
-      break;
-    }
-    const std::string_view line(text.data() + at, end - at);
-    at = end + 1;
-    if (!line.starts_with("--")) {
-      break;
-    }
-    constexpr std::string_view k_key = "-- ifnbackup-";
-    if (const auto colon = line.find(": "); line.starts_with(k_key) && colon != std::string_view::npos) {
-      header[std::string(line.substr(k_key.size(), colon - k_key.size()))] = std::string(line.substr(colon + 2));
-    }
-  }
-  return header;
-}
-
-// "2026-11-30T14:52:38Z" as UTC seconds.
-std::optional<std::int64_t> parse_started(const std::string& text) {
-  std::tm tm{};
-  if (::strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm) == nullptr) {
-    return std::nullopt;
-  }
-  return static_cast<std::int64_t>(::timegm(&tm));
-}
-
-// "binlog=binlog.000001:595112531 gtid=0-1-35356" -> binlog.000001, 595112531.
-std::optional<binlog::LogPosition> parse_snapshot(const std::string& text) {
-  static const std::regex k_binlog(R"((?:^| )binlog=([^ :]+):([0-9]+))");
-  std::smatch match;
-  if (!std::regex_search(text, match, k_binlog)) {
-    return std::nullopt;
-  }
-  return binlog::LogPosition{match[1].str(), std::stoull(match[2].str())};
-}
 
 // The operator's time, read by the server in its own time zone; Error(usage) when it is not one.
 std::pair<std::uint32_t, std::string> target_time(db::Connection& connection, const std::string& until) {
@@ -88,42 +36,6 @@ std::pair<std::uint32_t, std::string> target_time(db::Connection& connection, co
       row.rows[0][1].value_or("?") == "SYSTEM" ? row.rows[0][2].value_or("SYSTEM") : row.rows[0][1].value_or("?");
   const auto seconds = static_cast<std::uint32_t>(std::stoull(*row.rows[0][0]));
   return {seconds, fmt::format("{} ({}, {})", until, zone, format_event_time(seconds))};
-}
-
-struct Candidate {
-  std::filesystem::path path;
-  std::string started;
-  binlog::LogPosition position;
-};
-
-// Our backups of `database` started before `target`, newest first, not known to be bad.
-std::vector<Candidate> candidates(const RestoreOptions& options, std::uint32_t target) {
-  const auto state = VerificationState::load(options.backup_dir);
-  std::vector<Candidate> found;
-  for (const auto& entry : scan_backup_folder(options.backup_dir, options.prefix)) {
-    if (entry.kind != BackupKind::backup) {
-      continue;
-    }
-    if (const auto* record = state.find(entry);
-        record != nullptr && (!(record->status == VerifyStatus::ok) || record->not_restorable())) {
-      continue;
-    }
-    const auto header = read_header(entry.path);
-    const auto database = header.find("database");
-    const auto started = header.find("started");
-    const auto snapshot = header.find("snapshot");
-    if (database == header.end() || database->second != options.connection.database || started == header.end() ||
-        snapshot == header.end()) {
-      continue;
-    }
-    const auto when = parse_started(started->second);
-    const auto position = parse_snapshot(snapshot->second);
-    if (!when || !position || *when > target) {
-      continue;
-    }
-    found.push_back(Candidate{entry.path, started->second, *position});
-  }
-  return found;
 }
 
 }  // namespace
@@ -146,7 +58,12 @@ PointInTimeResult run_point_in_time_restore(const PointInTimeOptions& options, c
     }
     std::tie(span.target_utc, span.target) = target_time(*connection, options.until);
   }
-  const auto found = candidates(options.restore, span.target_utc);
+  std::vector<RecoveryBase> found;
+  for (auto& base : recovery_bases(options.restore.backup_dir, options.restore.prefix, database)) {
+    if (base.started_utc <= span.target_utc) {
+      found.push_back(std::move(base));
+    }
+  }
   if (found.empty()) {
     throw Error(ErrorCode::not_found,
                 tx("no good backup of database '{}' in {} was started before {}", database,

@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# Operating point-in-time recovery on a private server with the binary log on (docs/pitr.md): rotate
+# removes the archived binary logs older than the oldest position a kept backup needs, never the one a
+# kept backup needs, never a file it did not write, and --dry-run only shows them; a restore --until
+# after the rotation still works; status shows the recovery point and the window restore --until
+# reaches, check warns when the archive lags or its archiver stopped and is critical on a gap, the
+# metrics file gains the lag; a folder without an archive shows none of it.
+set -uo pipefail
+# shellcheck source=tests/cli/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+cli_init
+cli_start_own_server pitrops
+db=shop
+dir="${CLI_WORK}/backups"
+archive="${dir}/binlog"
+
+ifn() {
+    "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "${db}" --backup-dir "${dir}" "$@"
+}
+ifn_exec() {
+    exec "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "${db}" --backup-dir "${dir}" "$@"
+}
+count() {
+    sql "${db}" -e "SELECT COUNT(*) FROM orders $1"
+}
+newest_backup() {
+    find "${dir}" -maxdepth 1 -name '*_backup_*.sql.gz' -printf '%f\n' | sort | tail -1
+}
+
+sql -e "CREATE DATABASE ${db}; CREATE TABLE ${db}.orders (id INT PRIMARY KEY, note VARCHAR(40))"
+sql "${db}" -e "INSERT INTO orders SELECT seq, 'first' FROM seq_1_to_20"
+run ifn binlog archive
+expect_exit "first archive" 0
+
+# Backup A in binlog.000001; two files later, backup B in binlog.000003.
+run ifn backup --no-schema-check
+expect_exit "backup A" 0
+first=$(newest_backup)
+sql -e "FLUSH BINARY LOGS"
+sql "${db}" -e "INSERT INTO orders VALUES (21, 'between A and B')"
+sql -e "FLUSH BINARY LOGS"
+sql "${db}" -e "INSERT INTO orders VALUES (22, 'between A and B')"
+sleep 1.1
+run ifn backup --no-schema-check
+expect_exit "backup B" 0
+second=$(newest_backup)
+check "backup B records binlog.000003" bash -c "zcat '${dir}/${second}' | head -20 | grep -q 'binlog=binlog.000003:'"
+sleep 1.1
+sql "${db}" -e "INSERT INTO orders VALUES (23, 'after B')"
+sleep 1.1
+target=$(sql -e "SELECT NOW() - INTERVAL 1 SECOND")
+sleep 1.1
+sql -e "FLUSH BINARY LOGS"
+sql "${db}" -e "INSERT INTO orders VALUES (24, 'after the target')"
+run ifn binlog archive
+expect_exit "archive catches up" 0
+check "the archive holds binlog.000001 and .000002 whole" test -f "${archive}/binlog.000001.gz" -a -f "${archive}/binlog.000002.gz"
+
+# A file named like the archive's but not written by the archiver, and a file of the operator's.
+echo "not a binary log" | gzip >"${archive}/binlog.000000.gz"
+echo "notes" >"${archive}/notes.txt"
+# Backup A made 40 days old (its name dates it): the retention removes it, B stays.
+old_name=$(sed -E "s/_[0-9]{8}_[0-9]{6}\.sql\.gz$/_$(date -d '40 days ago' +%Y%m%d_%H%M%S).sql.gz/" <<<"${first}")
+mv "${dir}/${first}" "${dir}/${old_name}"
+
+listing() { (cd "${archive}" && ls); }
+before=$(listing)
+run ifn rotate --dry-run --retention-days 30 --min-keep 1
+expect_exit "rotate --dry-run" 0
+expect_eq "rotate --dry-run removes nothing from the archive" "${before}" "$(listing)"
+check "--dry-run: binlog.000001 would be removed, with its reason" \
+    grep -Eq "^would remove +binlog/binlog\.000001\.gz +before binlog\.000003:[0-9]+, the oldest position a kept backup needs \(${second}\)" <<<"${CLI_LAST_OUT}"
+check "--dry-run: binlog.000002 would be removed" grep -Eq "^would remove +binlog/binlog\.000002\.gz " <<<"${CLI_LAST_OUT}"
+check "--dry-run: binlog.000003, which backup B needs, is kept" \
+    grep -Eq "^keep +binlog/binlog\.000003\.[a-z0-9.-]*gz +needed: ${second} restores from binlog\.000003:" <<<"${CLI_LAST_OUT}"
+check "--dry-run: a file named like ours but not a binary log is kept" \
+    grep -Eq "^keep +binlog/binlog\.000000\.gz +named like the archive's files but not a binary log archived by ifnbackup" <<<"${CLI_LAST_OUT}"
+expect_contains "--dry-run: the summary" "dry run: 2 archived binary log file(s) would be removed, nothing was deleted" "${CLI_LAST_OUT}"
+expect_not_contains "--dry-run: the operator's file is no candidate" "notes.txt" "${CLI_LAST_OUT}"
+
+run ifn rotate --retention-days 30 --min-keep 1 --json
+expect_exit "rotate --json" 0
+check "rotate --json: the archive's decisions" python3 -c "
+import json, sys
+d = json.loads(sys.argv[1])['binlog']
+assert d['needed_by'] == sys.argv[2], d
+assert sorted(f['name'] for f in d['files'] if f['remove']) == ['binlog.000001.gz', 'binlog.000002.gz'], d
+assert d['removed'] == 2 and d['bytes_freed'] > 0, d
+" "${CLI_LAST_OUT}" "${second}"
+check "backup A is gone" test ! -e "${dir}/${old_name}"
+check "binlog.000001 and .000002 are gone" test ! -e "${archive}/binlog.000001.gz" -a ! -e "${archive}/binlog.000002.gz"
+check "what backup B needs is there" test -n "$(compgen -G "${archive}/binlog.000003*.gz")"
+check "the file not ours is there" test -f "${archive}/binlog.000000.gz"
+check "the operator's file is there" test -f "${archive}/notes.txt"
+rm -f "${archive}/binlog.000000.gz"
+
+run ifn restore --until "${target}" --yes
+expect_exit "restore --until after the rotation" 0
+expect_eq "every row before the target is back" "23" "$(count '')"
+expect_eq "nothing after it" "0" "$(count 'WHERE id = 24')"
+
+# --- monitoring
+run ifn binlog archive
+expect_exit "archive again" 0
+run ifn status
+expect_exit "status" 0
+expect_contains "status shows the recovery point" "recovery point" "${CLI_LAST_OUT}"
+expect_contains "status shows the window restore --until reaches, from backup B" "(${second}) to" "${CLI_LAST_OUT}"
+expect_contains "status says the archiver is not running" "archiver not running" "${CLI_LAST_OUT}"
+run ifn status --json
+expect_exit "status --json" 0
+check "status --json: the archive" python3 -c "
+import json, sys
+d = json.loads(sys.argv[1])['binlog']
+assert d['window_backup'] == sys.argv[2], d
+assert d['lag_seconds'] >= 0 and d['recovery_point'] >= d['newest_event'] > 0 and d['gaps'] == [], d
+assert d['first'].startswith('binlog.000003:'), d
+" "${CLI_LAST_OUT}" "${second}"
+
+run ifn check --drill-max-age-days 0 --metrics-file "${CLI_WORK}/m.prom"
+expect_exit "check with an archive in step" 0
+expect_contains "check says how far the archive is" "binary log archived to" "${CLI_LAST_OUT}"
+expect_contains "check's perfdata has the lag" "binlog_lag=" "${CLI_LAST_OUT}"
+check "the metrics file has the lag" grep -Eq '^ifnbackup_binlog_lag_seconds\{[^}]*\} [0-9]+$' "${CLI_WORK}/m.prom"
+check "the metrics file has the gaps" grep -Eq '^ifnbackup_binlog_gaps\{[^}]*\} 0$' "${CLI_WORK}/m.prom"
+
+# Nothing archived for longer than --binlog-max-lag, no archiver: stopped.
+sleep 2.5
+run ifn check --drill-max-age-days 0 --binlog-max-lag 0.02
+expect_exit "check when the archiver stopped" 1
+expect_contains "check says the archiver stopped" "binary log archiver stopped" "${CLI_LAST_OUT}"
+
+# --follow keeps the archive in step on an idle server (its heartbeats), and status sees it running.
+ifn_exec binlog archive --follow --chunk-seconds 1 >"${CLI_WORK}/follow.out" 2>&1 &
+follower=$!
+sleep 4
+run ifn status
+expect_contains "status sees the archiver running" "archiver running" "${CLI_LAST_OUT}"
+run ifn check --drill-max-age-days 0 --binlog-max-lag 0.5
+expect_exit "check while following an idle server" 0
+kill -TERM "${follower}"
+wait "${follower}"
+expect_eq "SIGTERM ends --follow cleanly" "0" "$?"
+
+# A gap: critical.
+sql -e "FLUSH BINARY LOGS"
+sql "${db}" -e "INSERT INTO orders VALUES (1000, 'in a purged file')"
+sql -e "FLUSH BINARY LOGS"
+newest=$(sql -e "SHOW BINARY LOGS" | tail -1 | cut -f1)
+sql -e "PURGE BINARY LOGS TO '${newest}'"
+run ifn binlog archive --accept-gap
+expect_exit "archive --accept-gap" 0
+run ifn check --drill-max-age-days 0
+expect_exit "check with a gap in the archive" 2
+expect_contains "check names the gap" "binary log archive has 1 gap(s)" "${CLI_LAST_OUT}"
+
+# A folder without an archive: no word of it.
+mkdir -m 700 "${CLI_WORK}/plain"
+run "${CLI_BIN}" --backup-dir "${CLI_WORK}/plain" status
+expect_not_contains "status without an archive says nothing of it" "Binary log" "${CLI_LAST_OUT}"
+run "${CLI_BIN}" --backup-dir "${CLI_WORK}/plain" check --drill-max-age-days 0 --metrics-file "${CLI_WORK}/plain.prom"
+expect_not_contains "check without an archive says nothing of it" "binary log" "${CLI_LAST_OUT}"
+check "nor the metrics" bash -c "! grep -q binlog '${CLI_WORK}/plain.prom'"
+
+cli_finish
