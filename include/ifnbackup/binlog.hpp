@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "ifnbackup/binlog_status.hpp"
+#include "ifnbackup/drill.hpp"
 #include "ifnbackup/options.hpp"
 #include "ifnbackup/restore.hpp"
 #include "ifnbackup/retention.hpp"
@@ -101,6 +102,9 @@ struct PointInTimeOptions {
   RestoreOptions restore;  // restore.file is chosen here
   // "YYYY-MM-DD HH:MM:SS" in the server's time zone (@@time_zone, as NOW() shows it there).
   std::string until;
+  // Or a MariaDB GTID ("0-1-35356"): replayed up to and including its transaction, from the newest good
+  // backup that does not hold it (its recorded GTID position).
+  std::string until_gtid;
 };
 
 // What the replay covers, shown before the question and reported at the end.
@@ -133,5 +137,21 @@ struct PointInTimeResult {
 // rolls the restore back: restore_rolled_back). `show_span` is called before the restore's plan.
 PointInTimeResult run_point_in_time_restore(const PointInTimeOptions& options, const RestoreCallbacks& callbacks,
                                             const std::function<void(const RecoverySpan&)>& show_span);
+
+// drill --until: the same backup and span, restored into the drill's scratch database (run_drill: no
+// question, no safety snapshot, proof, then dropped unless kept), the replay after the proof.
+struct PointInTimeDrillOptions {
+  DrillOptions drill;  // drill.file is chosen here
+  std::string until;   // as PointInTimeOptions::until
+};
+struct PointInTimeDrillResult {
+  DrillResult drill;
+  RecoverySpan span;
+  std::uint64_t statements = 0;  // run by the replay
+  std::chrono::milliseconds replay_duration{0};
+};
+// Throws what run_point_in_time_restore throws before the restore, then what run_drill throws.
+PointInTimeDrillResult run_point_in_time_drill(const PointInTimeDrillOptions& options, const DrillCallbacks& callbacks,
+                                               const std::function<void(const RecoverySpan&)>& show_span);
 
 }  // namespace ifnbackup

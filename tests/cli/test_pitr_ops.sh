@@ -48,6 +48,7 @@ second=$(newest_backup)
 check "backup B records binlog.000003" bash -c "zcat '${dir}/${second}' | head -20 | grep -q 'binlog=binlog.000003:'"
 sleep 1.1
 sql "${db}" -e "INSERT INTO orders VALUES (23, 'after B')"
+gtid23=$(sql -e "SELECT @@gtid_binlog_pos")
 sleep 1.1
 target=$(sql -e "SELECT NOW() - INTERVAL 1 SECOND")
 sleep 1.1
@@ -99,6 +100,47 @@ run ifn restore --until "${target}" --yes
 expect_exit "restore --until after the rotation" 0
 expect_eq "every row before the target is back" "23" "$(count '')"
 expect_eq "nothing after it" "0" "$(count 'WHERE id = 24')"
+
+# --- restore --until-gtid: up to and including that transaction.
+run ifn restore --until-gtid "${gtid23}" --yes
+expect_exit "restore --until-gtid" 0
+expect_contains "the plan names the GTID" "GTID ${gtid23}" "${CLI_LAST_OUT}"
+expect_eq "the GTID's transaction is replayed, and all before it" "23" "$(count '')"
+expect_eq "nothing after it" "0" "$(count 'WHERE id = 24')"
+before=$(sql "${db}" -e "CHECKSUM TABLE orders" | cut -f2)
+domain_server=${gtid23%-*}
+run ifn restore --until-gtid "${domain_server}-999999" --yes
+expect_exit "a GTID the archive does not reach" 15
+expect_contains "it says so" "does not reach GTID ${domain_server}-999999" "${CLI_LAST_ERR}"
+run ifn restore --until-gtid "not-a-gtid" --yes
+expect_exit "a GTID badly written" 2
+run ifn restore --until "${target}" --until-gtid "${gtid23}" --yes
+expect_exit "--until with --until-gtid" 2
+expect_eq "the refusals touched nothing" "${before}" "$(sql "${db}" -e "CHECKSUM TABLE orders" | cut -f2)"
+
+# --- drill --until: the same span replayed into the scratch database (kept, to count its rows).
+run ifn drill --until "${target}" --keep
+expect_exit "drill --until" 0
+expect_contains "the drill reports the replay" "Binary log replayed" "${CLI_LAST_OUT}"
+expect_eq "the scratch database holds every row before the target" "23" \
+    "$(sql "${db}_drill" -e 'SELECT COUNT(*) FROM orders')"
+expect_eq "and nothing after it" "0" "$(sql "${db}_drill" -e 'SELECT COUNT(*) FROM orders WHERE id = 24')"
+expect_eq "the configured database is untouched by the drill" "${before}" \
+    "$(sql "${db}" -e "CHECKSUM TABLE orders" | cut -f2)"
+# restore --until --into a database whose name needs quoting: the replay is rewritten to it. One with a
+# space is refused before anything is touched: mariadb-binlog cuts --rewrite-db's names at white space.
+run ifn restore --until "${target}" --into "shop odd" --yes
+expect_exit "restore --until --into a name with a space" 2
+expect_contains "it says why" "cuts a database name at its white space" "${CLI_LAST_ERR}"
+check "nothing was created" test -z "$(sql -e "SHOW DATABASES LIKE 'shop odd'")"
+odd='shop-odd-é$x`q'
+run ifn restore --until "${target}" --into "${odd}" --yes
+expect_exit "restore --until --into an odd name" 0
+expect_eq "the odd database holds every row before the target" "23" \
+    "$(sql -e "SELECT COUNT(*) FROM \`${odd//\`/\`\`}\`.orders")"
+expect_eq "and nothing after it" "0" "$(sql -e "SELECT COUNT(*) FROM \`${odd//\`/\`\`}\`.orders WHERE id = 24")"
+run ifn drill some_file.sql.gz --until "${target}"
+expect_exit "drill --until with a file" 2
 
 # --- monitoring
 run ifn binlog archive

@@ -12,6 +12,7 @@
 #include "db/connection.hpp"
 #include "ifnbackup/binlog.hpp"
 #include "ifnbackup/catalog.hpp"
+#include "ifnbackup/drill.hpp"
 #include "ifnbackup/error.hpp"
 #include "sql/text.hpp"
 
@@ -40,46 +41,96 @@ std::pair<std::uint32_t, std::string> target_time(db::Connection& connection, co
 
 }  // namespace
 
-PointInTimeResult run_point_in_time_restore(const PointInTimeOptions& options, const RestoreCallbacks& callbacks,
-                                            const std::function<void(const RecoverySpan&)>& show_span) {
-  const std::string& database = options.restore.connection.database;
+namespace {
+
+// A backup's GTID position holds `gtid` (its domain at that sequence or later): the backup already
+// holds that transaction.
+bool holds_gtid(const std::string& position, const binlog::Gtid& gtid) {
+  std::size_t at = 0;
+  while (at <= position.size()) {
+    const auto comma = std::min(position.find(',', at), position.size());
+    const auto one = binlog::parse_gtid(std::string_view(position).substr(at, comma - at));
+    if (one && one->domain == gtid.domain && one->sequence >= gtid.sequence) {
+      return true;
+    }
+    at = comma + 1;
+  }
+  return false;
+}
+
+// mariadb-binlog cuts --rewrite-db's names at white space (Debian 12's 10.11: "shop->a b" writes `use
+// `a``): the replay would go to another database. Refused before anything is touched.
+void check_replayable(const std::string& source, const std::string& target) {
+  for (const auto* name : {&source, &target}) {
+    if (name->find_first_of(" \t\n\r\f\v") != std::string::npos) {
+      throw Error(ErrorCode::usage,
+                  tx("the binary log cannot be replayed into or from database '{}': mariadb-binlog cuts a database "
+                     "name at its white space",
+                     *name),
+                  tx("restore --until into a name without spaces (--into), then rename; nothing was changed"));
+    }
+  }
+}
+
+struct PlannedRecovery {
+  RecoverySpan span;
+  binlog::ReplayPlan plan;
+};
+
+// The backup and the span of the archive to replay: everything before the restore, which only reads.
+PlannedRecovery plan_recovery(const ConnectionOptions& connection_options, const std::filesystem::path& backup_dir,
+                              const std::string& prefix, const std::string& until, const std::string& until_gtid) {
+  const std::string& database = connection_options.database;
   if (database.empty()) {
     throw Error(ErrorCode::usage, tx("restore --until needs --database (the database whose backup and changes to use)"),
                 tx("give --database (or 'database' in the config file)"));
   }
-  RecoverySpan span;
+  std::optional<binlog::Gtid> gtid;
+  if (!until_gtid.empty()) {
+    gtid = binlog::parse_gtid(until_gtid);
+    if (!gtid) {
+      throw Error(ErrorCode::usage, tx("--until-gtid '{}' is not a MariaDB GTID (domain-server-sequence)", until_gtid),
+                  tx("give it as the server writes it, e.g. --until-gtid 0-1-35356 (SELECT @@gtid_binlog_pos)"));
+    }
+  }
+  PlannedRecovery planned;
+  RecoverySpan& span = planned.span;
   {
-    auto connection = db::Connection::open(options.restore.connection, false);
+    auto connection = db::Connection::open(connection_options, false);
     if (connection->server().is_tidb) {
       throw Error(
           ErrorCode::usage,
           tx("{} is TiDB: restore --until replays the binary log of MariaDB and MySQL only", connection->description()),
           tx("TiDB has its own point-in-time recovery: BR (br restore point); see docs/pitr.md"));
     }
-    std::tie(span.target_utc, span.target) = target_time(*connection, options.until);
+    if (gtid) {
+      span.target = "GTID " + gtid->str();
+    } else {
+      std::tie(span.target_utc, span.target) = target_time(*connection, until);
+    }
   }
   std::vector<RecoveryBase> found;
-  for (auto& base : recovery_bases(options.restore.backup_dir, options.restore.prefix, database)) {
-    if (base.started_utc <= span.target_utc) {
+  for (auto& base : recovery_bases(backup_dir, prefix, database)) {
+    if (gtid ? !holds_gtid(base.gtid, *gtid) : base.started_utc <= span.target_utc) {
       found.push_back(std::move(base));
     }
   }
   if (found.empty()) {
     throw Error(ErrorCode::not_found,
-                tx("no good backup of database '{}' in {} was started before {}", database,
-                   options.restore.backup_dir.string(), span.target),
+                tx("no good backup of database '{}' in {} was started before {}", database, backup_dir.string(),
+                   span.target),
                 tx("give a later --until (ifnbackup list shows the backups and their times); nothing was changed"));
   }
   std::optional<binlog::ReplayPlan> plan;
   for (const auto& candidate : found) {
-    auto planned = binlog::plan_replay(options.restore.backup_dir, candidate.position, span.target_utc, database);
-    if (planned.backup_after_target) {
+    auto attempt = binlog::plan_replay(backup_dir, candidate.position, span.target_utc, database, gtid);
+    if (attempt.backup_after_target) {
       spdlog::info("{} holds changes committed after {}: taking an older backup", candidate.path.string(), span.target);
       continue;
     }
     span.backup = candidate.path;
     span.backup_started = candidate.started;
-    plan = std::move(planned);
+    plan = std::move(attempt);
     break;
   }
   if (!plan) {
@@ -102,26 +153,64 @@ PointInTimeResult run_point_in_time_restore(const PointInTimeOptions& options, c
   }
   span.first_event = plan->first_event;
   span.last_event = plan->last_event;
-  if (show_span) {
-    show_span(span);
-  }
+  planned.plan = std::move(*plan);
+  return planned;
+}
 
-  PointInTimeResult result;
-  result.span = span;
-  RestoreOptions restore_options = options.restore;
-  restore_options.file = span.backup.string();
-  RestoreCallbacks wrapped = callbacks;
-  wrapped.after_checks = [&](const std::string& target_database) {
+// The replay as the restore's (or the drill's) last step, into the database it restored.
+std::function<void(const std::string&)> replay_step(const binlog::ReplayPlan& plan, const ConnectionOptions& connection,
+                                                    bool no_binlog, std::uint64_t& statements,
+                                                    std::chrono::milliseconds& duration) {
+  return [&plan, connection, no_binlog, &statements, &duration](const std::string& target_database) {
     binlog::ReplayTarget target;
-    target.connection = options.restore.connection;
-    target.source_database = database;
+    target.connection = connection;
+    target.source_database = connection.database;
     target.target_database = target_database;
-    target.no_binlog = options.restore.no_binlog;
-    const auto replayed = binlog::replay(*plan, target);
-    result.statements = replayed.statements;
-    result.replay_duration = replayed.duration;
+    target.no_binlog = no_binlog;
+    const auto replayed = binlog::replay(plan, target);
+    statements = replayed.statements;
+    duration = replayed.duration;
   };
+}
+
+}  // namespace
+
+PointInTimeResult run_point_in_time_restore(const PointInTimeOptions& options, const RestoreCallbacks& callbacks,
+                                            const std::function<void(const RecoverySpan&)>& show_span) {
+  check_replayable(options.restore.connection.database,
+                   options.restore.into.empty() ? options.restore.connection.database : options.restore.into);
+  const auto planned = plan_recovery(options.restore.connection, options.restore.backup_dir, options.restore.prefix,
+                                     options.until, options.until_gtid);
+  if (show_span) {
+    show_span(planned.span);
+  }
+  PointInTimeResult result;
+  result.span = planned.span;
+  RestoreOptions restore_options = options.restore;
+  restore_options.file = planned.span.backup.string();
+  RestoreCallbacks wrapped = callbacks;
+  wrapped.after_checks = replay_step(planned.plan, options.restore.connection, options.restore.no_binlog,
+                                     result.statements, result.replay_duration);
   result.restore = run_restore(restore_options, wrapped);
+  return result;
+}
+
+PointInTimeDrillResult run_point_in_time_drill(const PointInTimeDrillOptions& options, const DrillCallbacks& callbacks,
+                                               const std::function<void(const RecoverySpan&)>& show_span) {
+  check_replayable(options.drill.connection.database, drill_scratch_database(options.drill));
+  const auto planned =
+      plan_recovery(options.drill.connection, options.drill.backup_dir, options.drill.prefix, options.until, {});
+  if (show_span) {
+    show_span(planned.span);
+  }
+  PointInTimeDrillResult result;
+  result.span = planned.span;
+  DrillOptions drill_options = options.drill;
+  drill_options.file = planned.span.backup.string();
+  DrillCallbacks wrapped = callbacks;
+  wrapped.after_checks = replay_step(planned.plan, options.drill.connection, options.drill.no_binlog,
+                                     result.statements, result.replay_duration);
+  result.drill = run_drill(drill_options, wrapped);
   return result;
 }
 
