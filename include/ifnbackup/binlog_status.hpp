@@ -16,8 +16,8 @@ struct BinlogArchiveStatus {
   // a run, and at each heartbeat of an idle server under --follow. Everything the server wrote before
   // it is archived, so the recovery point is the later of this and newest_event.
   std::uint32_t in_step = 0;
-  bool archiver_running = false;   // an archiver holds the archive's lock now (--follow, or a run)
-  std::vector<std::string> gaps;   // "after binlog.000003:end, before binlog.000005:0"
+  bool archiver_running = false;  // an archiver holds the archive's lock now (--follow, or a run)
+  std::vector<std::string> gaps;  // "after binlog.000003:end, before binlog.000005:0"
   std::uint64_t files = 0;
   std::uint64_t bytes = 0;  // compressed, on disk
   // The window restore --until reaches: from the start of the oldest good backup whose position the

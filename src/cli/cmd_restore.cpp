@@ -41,7 +41,7 @@ struct RestoreFlags {
   bool allow_foreign = false;
   bool trust_unsigned = false;
   std::vector<std::string> tables;
-  std::string until;  // restore --until: point in time, from a backup and the binary log archive
+  std::string until;       // restore --until: point in time, from a backup and the binary log archive
   std::string until_gtid;  // restore --until-gtid: up to and including that GTID's transaction
 };
 

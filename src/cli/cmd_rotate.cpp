@@ -319,7 +319,9 @@ Command add_rotate_command(CLI::App& app, GlobalSettings& settings) {
       "With --offsite, the bucket is rotated after the folder by the same policy (--offsite-retention-days):\n"
       "only objects named as our backups (NAME.sql.gz, NAME.sql.gz.age) that carry our SHA-256 header; the\n"
       "bucket is listed again before anything is removed. Exit 22 when the bucket's rotation failed (the\n"
-      "folder's rotation is kept). docs/offsite.md.");
+      "folder's rotation is kept). docs/offsite.md.\n"
+      "A binary log archive (binlog/, binlog archive) loses the files of server logs older than the oldest\n"
+      "binlog position a kept backup records; never its newest log nor a file it did not write. docs/pitr.md.");
   command.action = [&settings, dry_run]() { return rotate_folder(settings, *dry_run); };
   return command;
 }

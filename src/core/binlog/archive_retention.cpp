@@ -84,7 +84,8 @@ std::vector<ArchivedFileDecision> plan_archive_retention(const std::filesystem::
       decision.reason = "named like the archive's files but not a binary log archived by ifnbackup: never removed";
     } else {
       decision.remove = true;
-      decision.reason = fmt::format("before {}, the oldest position a kept backup needs ({})", needed->str(), needed_by);
+      decision.reason =
+          fmt::format("before {}, the oldest position a kept backup needs ({})", needed->str(), needed_by);
     }
     decisions.push_back(std::move(decision));
   }

@@ -39,8 +39,7 @@ bool statement_is(std::string_view statement, std::string_view word) {
 // Follows transactions (GTID ... XID/COMMIT, or a standalone statement) through the events.
 class SpanWalker {
  public:
-  SpanWalker(ReplayPlan& plan, std::uint32_t target, const std::string& database,
-             const std::optional<Gtid>& until_gtid)
+  SpanWalker(ReplayPlan& plan, std::uint32_t target, const std::string& database, const std::optional<Gtid>& until_gtid)
       : m_plan(plan), m_target(until_gtid ? UINT32_MAX : target), m_database(database), m_until_gtid(until_gtid) {}
 
   bool done() const noexcept { return m_done; }

@@ -116,10 +116,10 @@ PlannedRecovery plan_recovery(const ConnectionOptions& connection_options, const
     }
   }
   if (found.empty()) {
-    throw Error(ErrorCode::not_found,
-                tx("no good backup of database '{}' in {} was started before {}", database, backup_dir.string(),
-                   span.target),
-                tx("give a later --until (ifnbackup list shows the backups and their times); nothing was changed"));
+    throw Error(
+        ErrorCode::not_found,
+        tx("no good backup of database '{}' in {} was started before {}", database, backup_dir.string(), span.target),
+        tx("give a later --until (ifnbackup list shows the backups and their times); nothing was changed"));
   }
   std::optional<binlog::ReplayPlan> plan;
   for (const auto& candidate : found) {
@@ -208,8 +208,8 @@ PointInTimeDrillResult run_point_in_time_drill(const PointInTimeDrillOptions& op
   DrillOptions drill_options = options.drill;
   drill_options.file = planned.span.backup.string();
   DrillCallbacks wrapped = callbacks;
-  wrapped.after_checks = replay_step(planned.plan, options.drill.connection, options.drill.no_binlog,
-                                     result.statements, result.replay_duration);
+  wrapped.after_checks = replay_step(planned.plan, options.drill.connection, options.drill.no_binlog, result.statements,
+                                     result.replay_duration);
   result.drill = run_drill(drill_options, wrapped);
   return result;
 }
