@@ -4,7 +4,9 @@
 # kept backup needs, never a file it did not write, and --dry-run only shows them; a restore --until
 # after the rotation still works; status shows the recovery point and the window restore --until
 # reaches, check warns when the archive lags or its archiver stopped and is critical on a gap, the
-# metrics file gains the lag; a folder without an archive shows none of it.
+# metrics file gains the lag; a folder without an archive shows none of it. restore --until-gtid stops
+# after that transaction; drill --until replays into the scratch database; restore --until --into a
+# name that needs quoting; --follow across a server restart.
 set -uo pipefail
 # shellcheck source=tests/cli/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -184,6 +186,30 @@ expect_exit "check while following an idle server" 0
 kill -TERM "${follower}"
 wait "${follower}"
 expect_eq "SIGTERM ends --follow cleanly" "0" "$?"
+
+# The server restarted while following: the archiver connects again and goes on, with no gap.
+ifn_exec binlog archive --follow --chunk-seconds 1 >"${CLI_WORK}/restart.out" 2>&1 &
+follower=$!
+sleep 2
+server_pid=$(<"${IFNBACKUP_TEST_PIDFILE}")
+kill -TERM "${server_pid}"
+for i in $(seq 1 150); do kill -0 "${server_pid}" 2>/dev/null || break; sleep 0.2; done
+run "${CLI_TESTDB}" restart --dir "${IFNBACKUP_TEST_DIR}"
+expect_exit "the server starts again on the same data" 0
+sql "${db}" -e "INSERT INTO orders VALUES (2000, 'after the restart')"
+newest=$(sql -e "SHOW BINARY LOGS" | tail -1 | cut -f1)
+for i in $(seq 1 200); do
+    compgen -G "${archive}/${newest}.from-*.gz" >/dev/null && zcat "${archive}/${newest}".from-*.gz | grep -q 'after the restart' && break
+    sleep 0.2
+done
+check "the follower archived the write made after the restart" \
+    bash -c "zcat '${archive}/${newest}'.from-*.gz | grep -q 'after the restart'"
+kill -TERM "${follower}"
+wait "${follower}"
+expect_eq "SIGTERM ends --follow cleanly after a restart" "0" "$?"
+check "the follower said it connected again" grep -q "connecting again" "${CLI_WORK}/restart.out"
+run ifn binlog status
+expect_not_contains "no gap across the restart" "GAP" "${CLI_LAST_OUT}"
 
 # A gap: critical.
 sql -e "FLUSH BINARY LOGS"
