@@ -26,6 +26,11 @@ ifn_exec() {
 count() {
     sql "${db}" -e "SELECT COUNT(*) FROM orders $1"
 }
+# The second after every write so far: sleep past it, then read it from the server.
+next_second_target() {
+    sleep 1.2
+    sql -e "SELECT NOW() - INTERVAL 1 SECOND"
+}
 newest_backup() {
     find "${dir}" -maxdepth 1 -name '*_backup_*.sql.gz' -printf '%f\n' | sort | tail -1
 }
@@ -210,6 +215,24 @@ expect_eq "SIGTERM ends --follow cleanly after a restart" "0" "$?"
 check "the follower said it connected again" grep -q "connecting again" "${CLI_WORK}/restart.out"
 run ifn binlog status
 expect_not_contains "no gap across the restart" "GAP" "${CLI_LAST_OUT}"
+
+# A huge event: one 48 MiB row (ROW format, so one Write_rows event of that size) is archived whole,
+# byte for byte, and replayed by restore --until.
+sql "${db}" -e "CREATE TABLE big (id INT PRIMARY KEY, pad LONGBLOB)"
+sql "${db}" -e "SET SESSION binlog_format = ROW; INSERT INTO big VALUES (1, REPEAT('z', 48 * 1024 * 1024))"
+big_sum=$(sql "${db}" -e "SELECT MD5(pad) FROM big")
+big_target=$(next_second_target)
+sleep 1.1
+sql "${db}" -e "INSERT INTO orders VALUES (3000, 'after the huge event')"
+run ifn binlog archive
+expect_exit "archive of a huge event" 0
+big_log=$(sql -e "SHOW BINARY LOGS" | tail -1 | cut -f1)
+check "the archive holds the server's bytes after the huge event" \
+    bash -c "cmp -s <(cat '${archive}/${big_log}'.from-*.gz | zcat | tail -c +300) <(head -c \$(cat '${archive}/${big_log}'.from-*.gz | zcat | wc -c) '${IFNBACKUP_TEST_DIR}/${big_log}' | tail -c +300)"
+run ifn restore --until "${big_target}" --yes
+expect_exit "restore --until across a huge event" 0
+expect_eq "the huge row is replayed whole" "${big_sum}" "$(sql "${db}" -e "SELECT MD5(pad) FROM big")"
+expect_eq "nothing after the target" "0" "$(count 'WHERE id = 3000')"
 
 # A gap: critical.
 sql -e "FLUSH BINARY LOGS"
