@@ -18,6 +18,7 @@ install(FILES "${IFNBACKUP_MAN_PAGE}" DESTINATION share/man/man1)
 install(FILES "${IFNBACKUP_COMPLETION}" DESTINATION share/bash-completion/completions RENAME ifnbackup)
 install(FILES "${IFNBACKUP_PACKAGING_DIR}/systemd/ifnbackup.service" "${IFNBACKUP_PACKAGING_DIR}/systemd/ifnbackup.timer"
   "${IFNBACKUP_PACKAGING_DIR}/systemd/ifnbackup-drill.service" "${IFNBACKUP_PACKAGING_DIR}/systemd/ifnbackup-drill.timer"
+  "${IFNBACKUP_PACKAGING_DIR}/systemd/ifnbackup-binlog.service"
   DESTINATION lib/systemd/system)
 # The config names the database and the option file with the password: owner only.
 install(FILES "${IFNBACKUP_PACKAGING_DIR}/ifnbackup.conf.example" DESTINATION /etc RENAME ifnbackup.conf

@@ -10,9 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "ifnbackup/binlog_status.hpp"
+#include "ifnbackup/drill.hpp"
 #include "ifnbackup/i18n.hpp"
 #include "ifnbackup/options.hpp"
 #include "ifnbackup/restore.hpp"
+#include "ifnbackup/retention.hpp"
 
 namespace ifnbackup {
 
@@ -56,19 +59,41 @@ BinlogArchiveResult run_binlog_archive(const BinlogArchiveOptions& options);
 // "2026-12-01 14:31:59 UTC" for a binary log timestamp (seconds since the epoch); "-" for 0.
 std::string format_event_time(std::uint32_t seconds);
 
-// What the archive holds, for status, check and restore's messages.
-struct BinlogArchiveStatus {
-  bool exists = false;             // the folder holds at least one archived file
-  std::string first;               // first position archived ("binlog.000001:0")
-  std::string last;                // where it ends
-  std::uint32_t newest_event = 0;  // timestamp of the newest archived event (UTC seconds); 0: unknown
-  std::vector<std::string> gaps;   // "after binlog.000003:end, before binlog.000005:0"
-  std::uint64_t files = 0;
-  std::uint64_t bytes = 0;  // compressed, on disk
-};
+// What the archive holds (BinlogArchiveStatus: ifnbackup/binlog_status.hpp, shared with monitoring).
 // Reads the folder's names and the newest file's events (decompressed). Throws Error(corrupt) for
 // a damaged newest file.
 BinlogArchiveStatus read_binlog_archive_status(const std::filesystem::path& backup_dir);
+
+// status, check and metrics: read_binlog_archive_status, and the window a restore --until reaches: the
+// oldest good backup of `database` (empty: any) whose binlog position the archive holds with no gap from
+// it to its end. Never throws: a damaged archive is `problem`. exists is false without an archive.
+BinlogArchiveStatus read_binlog_monitoring(const std::filesystem::path& backup_dir, const std::string& prefix,
+                                           const std::string& database);
+
+// rotate: the archive's retention (docs/pitr.md, "Retention"). Keeps every archived file from the
+// server log holding the oldest binlog position a kept backup records (restore --until replays from a
+// backup's position onward, so every moment from the oldest kept backup on stays reachable), removes the
+// files of older logs; never the archive's newest log, a file of another log name, a file named like
+// ours that is not a binary log the archiver wrote, nor anything when no kept backup records a
+// position. Kept backups: the decisions' backups that are not removed (a dry run's too).
+struct BinlogRetentionFile {
+  std::string name;  // in <backup-dir>/binlog/
+  std::uint64_t bytes = 0;
+  bool remove = false;
+  std::string reason;
+};
+struct BinlogRetentionResult {
+  bool exists = false;                     // the folder holds an archive
+  std::string needed_from;                 // the oldest position a kept backup needs; empty: none records one
+  std::string needed_by;                   // that backup's name
+  std::vector<BinlogRetentionFile> files;  // oldest log first
+  std::size_t removed = 0;
+  std::uint64_t bytes_freed = 0;
+};
+// Takes the folder's lock (Error(lock_held)); logs each removal. A file that cannot be removed is logged
+// and kept.
+BinlogRetentionResult rotate_binlog_archive(const std::filesystem::path& backup_dir,
+                                            const std::vector<RetentionDecision>& decisions, bool dry_run);
 
 // restore --until: the newest good backup of the database taken before the target, restored as
 // restore does it (verify, plan, OUI, safety snapshot, load, proof), then the archived transactions
@@ -78,6 +103,9 @@ struct PointInTimeOptions {
   RestoreOptions restore;  // restore.file is chosen here
   // "YYYY-MM-DD HH:MM:SS" in the server's time zone (@@time_zone, as NOW() shows it there).
   std::string until;
+  // Or a MariaDB GTID ("0-1-35356"): replayed up to and including its transaction, from the newest good
+  // backup that does not hold it (its recorded GTID position).
+  std::string until_gtid;
 };
 
 // What the replay covers, shown before the question and reported at the end.
@@ -110,5 +138,21 @@ struct PointInTimeResult {
 // rolls the restore back: restore_rolled_back). `show_span` is called before the restore's plan.
 PointInTimeResult run_point_in_time_restore(const PointInTimeOptions& options, const RestoreCallbacks& callbacks,
                                             const std::function<void(const RecoverySpan&)>& show_span);
+
+// drill --until: the same backup and span, restored into the drill's scratch database (run_drill: no
+// question, no safety snapshot, proof, then dropped unless kept), the replay after the proof.
+struct PointInTimeDrillOptions {
+  DrillOptions drill;  // drill.file is chosen here
+  std::string until;   // as PointInTimeOptions::until
+};
+struct PointInTimeDrillResult {
+  DrillResult drill;
+  RecoverySpan span;
+  std::uint64_t statements = 0;  // run by the replay
+  std::chrono::milliseconds replay_duration{0};
+};
+// Throws what run_point_in_time_restore throws before the restore, then what run_drill throws.
+PointInTimeDrillResult run_point_in_time_drill(const PointInTimeDrillOptions& options, const DrillCallbacks& callbacks,
+                                               const std::function<void(const RecoverySpan&)>& show_span);
 
 }  // namespace ifnbackup

@@ -60,6 +60,9 @@ struct DrillCallbacks {
   std::function<void(const LoadProgress&)> progress;
   // Called with the scratch database between the load and the proof (tests: make it differ).
   std::function<void(const std::string&)> before_checks;
+  // Called with the scratch database after the proof passed (drill --until replays the binary log
+  // here); what it throws fails the drill as a failed load does.
+  std::function<void(const std::string&)> after_checks;
 };
 
 // The scratch database of `options`: `into`, or the configured database + "_drill". Throws

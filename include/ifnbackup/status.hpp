@@ -13,6 +13,7 @@
 
 #include "ifnbackup/i18n.hpp"
 
+#include "ifnbackup/binlog_status.hpp"
 #include "ifnbackup/catalog.hpp"
 #include "ifnbackup/disk_space.hpp"
 #include "ifnbackup/journal.hpp"
@@ -50,6 +51,9 @@ struct MonitoringSituation {
   std::optional<DiskSpace> space;
   std::vector<RunRecord> runs;  // the journal, oldest first
   std::size_t journal_skipped_lines = 0;
+  // The binary log archive (docs/pitr.md): filled by the caller (read_binlog_monitoring), not by
+  // gather_situation; exists is false without one, and nothing is said of it then.
+  BinlogArchiveStatus binlog;
 
   const BackupSummary* newest_good() const;
   const RunRecord* last_run(std::string_view command) const;
@@ -85,6 +89,10 @@ struct CheckThresholds {
   // there is none, or when the last upload failed.
   bool offsite = false;
   std::chrono::seconds offsite_max_age = std::chrono::hours(26);
+  // The binary log archive, when the folder holds one: WARNING when its recovery point (the newest
+  // archived event, or the archiver's last time in step with an idle server) is older than this
+  // (lagging, or stopped); CRITICAL when it has a gap or cannot be read.
+  std::chrono::seconds binlog_max_lag = std::chrono::minutes(5);
 };
 
 struct CheckAlert {

@@ -21,6 +21,7 @@ struct CheckFlags {
   double min_free_percent = 10;
   double drill_max_age_days = 8;
   double offsite_max_age_hours = 26;
+  double binlog_max_lag_minutes = 5;
 };
 
 int run_check(const GlobalSettings& settings, const CheckFlags& flags) {
@@ -35,14 +36,15 @@ int run_check(const GlobalSettings& settings, const CheckFlags& flags) {
   thresholds.offsite = settings.offsite.enabled();
   thresholds.offsite_max_age =
       std::chrono::seconds(static_cast<std::int64_t>(std::llround(flags.offsite_max_age_hours * 3600)));
+  thresholds.binlog_max_lag =
+      std::chrono::seconds(static_cast<std::int64_t>(std::llround(flags.binlog_max_lag_minutes * 60)));
   std::optional<CheckStatus> status;
   try {
     // A file verified good weeks ago may have rotted since: verified again before it is relied on.
     if (!settings.backup_dir.empty() && std::filesystem::is_directory(settings.backup_dir)) {
       verify_stale_files(settings.backup_dir, settings.prefix, std::chrono::system_clock::now());
     }
-    const auto situation =
-        gather_situation(settings.backup_dir, settings.prefix, journal_dir(settings), settings.connection.database);
+    const auto situation = gather_for_monitoring(settings);
     const auto report = evaluate_check(situation, thresholds, std::chrono::system_clock::now());
     status = report.status;
     std::cout << printable(format_check_line(report)) << "\n";  // a reason may quote a file's content
@@ -81,6 +83,12 @@ Command add_check_command(CLI::App& app, GlobalSettings& settings) {
                    "none, or when the last upload failed")
       ->capture_default_str()
       ->check(number_in(0.01, 876000, "hours"));
+  command.app
+      ->add_option("--binlog-max-lag", flags->binlog_max_lag_minutes,
+                   "When the folder holds a binary log archive (binlog archive): WARNING when it is more than this "
+                   "many minutes behind, or its archiver stopped; CRITICAL when it has a gap")
+      ->capture_default_str()
+      ->check(number_in(0.02, 525600, "minutes"));
   command.app->add_option("--metrics-file", settings.metrics_file,
                           "Also write the figures for Prometheus (node_exporter textfile collector, *.prom)");
   command.app->footer(

@@ -4,9 +4,11 @@
 #include <spdlog/spdlog.h>
 
 #include "cli.hpp"
+#include "ifnbackup/binlog.hpp"
 #include "ifnbackup/drill.hpp"
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/printable.hpp"
+#include "pitr_report.hpp"
 #include "restore_report.hpp"
 
 namespace ifnbackup::cli {
@@ -19,6 +21,7 @@ struct DrillFlags {
   std::string into;
   bool keep = false;
   bool no_binlog = false;
+  std::string until;  // drill --until: the point-in-time restore, into the scratch database
 };
 
 double seconds(std::chrono::milliseconds duration) {
@@ -30,8 +33,14 @@ int drill(GlobalSettings& settings, const DrillFlags& flags) {
   options.connection = settings.connection;
   options.backup_dir = settings.backup_dir;
   options.signing.key_file = settings.signing_key;
+  if (!flags.until.empty() && (flags.file != "latest" || flags.from_offsite)) {
+    throw Error(ErrorCode::usage, tx("drill --until chooses the backup itself, from the local folder: give no file"),
+                tx("ifnbackup drill --until 'YYYY-MM-DD HH:MM:SS'"));
+  }
   // From the bucket or encrypted: a plain file in the folder first, then verified as any file.
-  options.file = plain_backup_file(settings, flags.file, flags.from_offsite);
+  if (flags.until.empty()) {
+    options.file = plain_backup_file(settings, flags.file, flags.from_offsite);
+  }
   options.prefix = settings.prefix;
   options.into = flags.into;
   options.keep = flags.keep;
@@ -57,7 +66,20 @@ int drill(GlobalSettings& settings, const DrillFlags& flags) {
   if (!settings.quiet) {
     callbacks.progress = [&progress](const LoadProgress& p) { progress(p); };
   }
-  const DrillResult result = run_drill(options, callbacks);
+  std::optional<PointInTimeDrillResult> point_in_time;
+  if (!flags.until.empty()) {
+    PointInTimeDrillOptions pit;
+    pit.drill = options;
+    pit.until = flags.until;
+    point_in_time = run_point_in_time_drill(pit, callbacks, [&settings](const RecoverySpan& span) {
+      log_info("drill --until {}: backup {}, binary log {} to {}, {} transactions of the database", span.target,
+                   span.backup.string(), span.from, span.to, span.database_transactions);
+      if (!settings.quiet) {
+        std::cout << format_recovery_span(span);
+      }
+    });
+  }
+  const DrillResult result = point_in_time ? point_in_time->drill : run_drill(options, callbacks);
   progress.finish();
   settings.run.tables = result.checks.size();
   settings.run.tables_proven = result.tables_proven;
@@ -79,6 +101,9 @@ int drill(GlobalSettings& settings, const DrillFlags& flags) {
   log_info("{} (whole drill {:.1f} s, server {})", summary, seconds(result.duration), result.server);
   if (!settings.quiet) {
     std::cout << format_table_checks(result.checks) << summary.local << "\n";
+    if (point_in_time) {
+      std::cout << format_replay_end(point_in_time->span, point_in_time->statements, point_in_time->replay_duration);
+    }
   }
   return 0;
 }
@@ -113,6 +138,10 @@ Command add_drill_command(CLI::App& app, GlobalSettings& settings) {
   command.app->add_flag("--no-binlog", flags->no_binlog,
                         "Keep the drill's load out of the binary log (needs BINLOG ADMIN or SUPER): on a primary, "
                         "replicas would load the scratch database too");
+  command.app->add_option("--until", flags->until,
+                          "Point-in-time drill: 'YYYY-MM-DD HH:MM:SS' in the server's time zone. The backup restore "
+                          "--until would choose, proven, then the archived binary log replayed into the scratch "
+                          "database up to that second (docs/pitr.md)");
   command.app->add_option("--metrics-file", settings.metrics_file,
                           "Also write the figures for Prometheus (node_exporter textfile collector, *.prom)");
   command.app->footer(

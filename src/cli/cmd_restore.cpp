@@ -41,7 +41,8 @@ struct RestoreFlags {
   bool allow_foreign = false;
   bool trust_unsigned = false;
   std::vector<std::string> tables;
-  std::string until;  // restore --until: point in time, from a backup and the binary log archive
+  std::string until;       // restore --until: point in time, from a backup and the binary log archive
+  std::string until_gtid;  // restore --until-gtid: up to and including that GTID's transaction
 };
 
 // When the backup's snapshot was taken: its header's UTC start (ours), else the completion line (local
@@ -220,6 +221,10 @@ void add_restore_flags(CLI::App& app, RestoreFlags& flags) {
                  "Point-in-time recovery: 'YYYY-MM-DD HH:MM:SS' in the server's time zone. Restores the newest good "
                  "backup taken before it, then replays the archived binary log (ifnbackup binlog archive) of the "
                  "database up to that second, whole transactions only (docs/pitr.md)");
+  app.add_option("--until-gtid", flags.until_gtid,
+                 "Point-in-time recovery to a MariaDB GTID (domain-server-sequence, e.g. 0-1-35356): restores the "
+                 "newest good backup that does not hold it, then replays the archived binary log of the database up "
+                 "to and including that transaction; refused when the archive does not reach it (docs/pitr.md)");
   app.add_flag("-y,--yes", flags.yes, "Do not ask for OUI (scripts)");
   app.add_flag("--from-offsite", flags.from_offsite,
                "The file is NAME (or latest) in the --offsite bucket: downloaded into the backup folder through a "
@@ -329,19 +334,24 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
       throw Error(ErrorCode::usage, tx("no backup folder: restore writes its safety snapshot there"),
                   tx("give --backup-dir or 'backup-dir' in the config file"));
     }
-    if (flags->file.empty() == flags->until.empty()) {
+    const bool point_in_time_asked = !flags->until.empty() || !flags->until_gtid.empty();
+    if (!flags->until.empty() && !flags->until_gtid.empty()) {
+      throw Error(ErrorCode::usage, tx("restore takes --until or --until-gtid, not both"),
+                  tx("give the time, or the GTID of the last transaction to replay"));
+    }
+    if (flags->file.empty() != point_in_time_asked) {
       throw Error(ErrorCode::usage,
-                  flags->until.empty() ? tx("restore needs a backup file (or latest), or --until")
+                  !point_in_time_asked ? tx("restore needs a backup file (or latest), or --until")
                                        : tx("restore --until chooses the backup itself: give no file"),
                   tx("ifnbackup restore latest, or ifnbackup restore --until 'YYYY-MM-DD HH:MM:SS'"));
     }
-    if (!flags->until.empty() && (flags->from_offsite || !flags->tables.empty() || flags->force)) {
+    if (point_in_time_asked && (flags->from_offsite || !flags->tables.empty() || flags->force)) {
       throw Error(ErrorCode::usage, tx("restore --until works on the whole database, from the local folder"),
                   tx("leave out --from-offsite, --tables and --force"));
     }
     RestoreOptions options = make_restore_options(settings, *flags);
     // From the bucket or encrypted: a plain file in the folder first, then verified as any file.
-    if (flags->until.empty()) {
+    if (!point_in_time_asked) {
       options.file = plain_backup_file(settings, flags->file, flags->from_offsite);
     }
     ProgressReporter progress;
@@ -358,10 +368,11 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
       callbacks.progress = [&progress](const LoadProgress& p) { progress(p); };
     }
     std::optional<PointInTimeResult> point_in_time;
-    if (!flags->until.empty()) {
+    if (point_in_time_asked) {
       PointInTimeOptions pit;
       pit.restore = options;
       pit.until = flags->until;
+      pit.until_gtid = flags->until_gtid;
       point_in_time = run_point_in_time_restore(pit, callbacks, [&settings](const RecoverySpan& span) {
         log_info(
             "restore --until {}: backup {}, binary log {} to {}, {} transactions of the database ({} in "
@@ -397,7 +408,7 @@ Command add_restore_command(CLI::App& app, GlobalSettings& settings) {
                std::string("\n  DROP TABLE ") + drop + ";\n";
       }
       if (point_in_time) {
-        end += format_replay_end(*point_in_time);
+        end += format_replay_end(point_in_time->span, point_in_time->statements, point_in_time->replay_duration);
       }
       StatusLine::instance().print(printable(end));
     }

@@ -7,6 +7,7 @@
 
 #include "cli.hpp"
 #include "format.hpp"
+#include "ifnbackup/binlog.hpp"
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/i18n.hpp"
 #include "ifnbackup/json.hpp"
@@ -143,6 +144,50 @@ void offsite_text(const OffsiteOutcome& outcome, bool dry_run) {
   std::cout << printable(out);
 }
 
+void binlog_json(util::JsonWriter& json, const BinlogRetentionResult& archive) {
+  json.key("binlog");
+  if (!archive.exists) {
+    json.null();
+    return;
+  }
+  json.begin_object().field("needed_from", archive.needed_from).field("needed_by", archive.needed_by).key("files");
+  json.begin_array();
+  for (const auto& file : archive.files) {
+    json.begin_object()
+        .field("name", file.name)
+        .field("bytes", file.bytes)
+        .field("remove", file.remove)
+        .field("reason", file.reason)
+        .end_object();
+  }
+  json.end_array()
+      .field("removed", static_cast<std::uint64_t>(archive.removed))
+      .field("bytes_freed", archive.bytes_freed)
+      .end_object();
+}
+
+void binlog_text(const BinlogRetentionResult& archive, bool dry_run) {
+  if (!archive.exists) {
+    return;
+  }
+  std::string out;
+  std::size_t to_remove = 0;
+  for (const auto& file : archive.files) {
+    to_remove += file.remove ? 1 : 0;
+    out += fmt::format("{:<13} {:<46} {}\n",
+                       !file.remove ? tr("keep")
+                       : dry_run    ? tr("would remove")
+                                    : tr("removed"),
+                       "binlog/" + file.name, file.reason);
+  }
+  if (dry_run) {
+    out += trf("dry run: {} archived binary log file(s) would be removed, nothing was deleted\n", to_remove);
+  } else {
+    out += trf("{} archived binary log file(s) removed, {} freed\n", archive.removed, human_size(archive.bytes_freed));
+  }
+  std::cout << printable(out);
+}
+
 int rotate_folder(GlobalSettings& settings, bool dry_run) {
   RotateOptions options;
   options.backup_dir = settings.backup_dir;
@@ -154,6 +199,7 @@ int rotate_folder(GlobalSettings& settings, bool dry_run) {
     make_offsite_options(settings);  // a usage error before anything is removed
   }
   const auto result = run_rotate(options);
+  const auto archive = rotate_binlog_archive(settings.backup_dir, result.decisions, dry_run);
   // The folder's rotation is done and kept whatever happens to the bucket's.
   OffsiteOutcome offsite;
   if (settings.offsite.enabled()) {
@@ -174,6 +220,7 @@ int rotate_folder(GlobalSettings& settings, bool dry_run) {
     json.end_array()
         .field("removed", static_cast<std::uint64_t>(result.removed))
         .field("bytes_freed", result.bytes_freed);
+    binlog_json(json, archive);
     offsite_json(json, offsite, dry_run);
     json.end_object();
     std::cout << json.str() << "\n";
@@ -194,6 +241,7 @@ int rotate_folder(GlobalSettings& settings, bool dry_run) {
     } else {
       std::cout << trf("{} file(s) removed, {} freed\n", result.removed, human_size(result.bytes_freed));
     }
+    binlog_text(archive, dry_run);
     if (offsite.result) {
       offsite_text(offsite, dry_run);
     }
@@ -280,7 +328,9 @@ Command add_rotate_command(CLI::App& app, GlobalSettings& settings) {
       "With --offsite, the bucket is rotated after the folder by the same policy (--offsite-retention-days):\n"
       "only objects named as our backups (NAME.sql.gz, NAME.sql.gz.age) that carry our SHA-256 header; the\n"
       "bucket is listed again before anything is removed. Exit 22 when the bucket's rotation failed (the\n"
-      "folder's rotation is kept). docs/offsite.md.");
+      "folder's rotation is kept). docs/offsite.md.\n"
+      "A binary log archive (binlog/, binlog archive) loses the files of server logs older than the oldest\n"
+      "binlog position a kept backup records; never its newest log nor a file it did not write. docs/pitr.md.");
   command.action = [&settings, dry_run]() { return rotate_folder(settings, *dry_run); };
   return command;
 }

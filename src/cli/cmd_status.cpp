@@ -5,11 +5,13 @@
 
 #include "cli.hpp"
 #include "format.hpp"
+#include "ifnbackup/binlog.hpp"
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/i18n.hpp"
 #include "ifnbackup/json.hpp"
 #include "ifnbackup/printable.hpp"
 #include "ifnbackup/status.hpp"
+#include "metrics.hpp"
 #include "status_line.hpp"
 
 namespace ifnbackup::cli {
@@ -144,6 +146,32 @@ void write_json(const MonitoringSituation& s, const std::vector<HistoryDay>& his
   } else {
     json.null();
   }
+  json.key("binlog");
+  if (const auto& archive = s.binlog; archive.exists) {
+    json.begin_object()
+        .field("first", archive.first)
+        .field("last", archive.last)
+        .field("newest_event", static_cast<std::uint64_t>(archive.newest_event))
+        .field("in_step", static_cast<std::uint64_t>(archive.in_step))
+        .field("recovery_point", static_cast<std::uint64_t>(archive.recovery_point()))
+        .field("lag_seconds", archive.recovery_point() == 0
+                                  ? std::int64_t{-1}
+                                  : std::max<std::int64_t>(0, Clock::to_time_t(now) - archive.recovery_point()))
+        .field("archiver_running", archive.archiver_running)
+        .field("window_from", static_cast<std::uint64_t>(archive.window_from))
+        .field("window_backup", archive.window_backup)
+        .field("files", archive.files)
+        .field("bytes", archive.bytes)
+        .field("problem", archive.problem)
+        .key("gaps")
+        .begin_array();
+    for (const auto& gap : archive.gaps) {
+      json.value(gap);
+    }
+    json.end_array().end_object();
+  } else {
+    json.null();
+  }
   json.field("journal_skipped_lines", static_cast<std::uint64_t>(s.journal_skipped_lines));
   json.end_object();
   std::cout << json.str() << "\n";
@@ -178,8 +206,9 @@ std::string chart(const std::vector<HistoryDay>& history) {
   return out;
 }
 
-const char* const k_labels[] = {N_("Backup folder"), N_("Last good backup"), N_("Backups"),    N_("NOT RESTORABLE"),
-                                N_("Free space"),    N_("Offsite copy"),     N_("Last upload")};
+const char* const k_labels[] = {N_("Backup folder"),  N_("Last good backup"), N_("Backups"),
+                                N_("NOT RESTORABLE"), N_("Free space"),       N_("Offsite copy"),
+                                N_("Last upload"),    N_("Binary log"),       N_("Restorable to")};
 
 // The dashboard's labels in one column, as wide as the longest in the operator's language and at
 // least 18 columns (fmt pads by the columns a UTF-8 text takes, accents included).
@@ -219,6 +248,38 @@ std::string offsite_text(const MonitoringSituation& s, Clock::time_point now, bo
   return out;
 }
 
+// The binary log archive, when the folder holds one: its recovery point and the window restore --until
+// reaches (docs/pitr.md).
+std::string binlog_text(const MonitoringSituation& s, Clock::time_point now) {
+  const auto& archive = s.binlog;
+  if (!archive.exists) {
+    return {};
+  }
+  const std::string indent(label_width(), ' ');
+  if (!archive.problem.empty()) {
+    return fmt::format("{}{}\n", label("Binary log"), trf("CANNOT BE READ: {}", archive.problem));
+  }
+  const auto point = archive.recovery_point();
+  const auto lag = std::chrono::seconds(std::max<std::int64_t>(0, Clock::to_time_t(now) - point));
+  std::string out =
+      fmt::format("{}{}\n{}{}\n", label("Binary log"),
+                  point == 0 ? std::string(tr("archive holds no event yet"))
+                             : trf("recovery point {} ({} behind), newest event {}", format_event_time(point),
+                                   human_age(lag), format_event_time(archive.newest_event)),
+                  indent,
+                  trf("archive {} to {}, {} files, {}; archiver {}", archive.first, archive.last, archive.files,
+                      human_size(archive.bytes), archive.archiver_running ? tr("running") : tr("not running")));
+  out += fmt::format("{}{}\n", label("Restorable to"),
+                     archive.window_from == 0
+                         ? std::string(tr("no moment yet: no good backup whose binlog position the archive holds"))
+                         : trf("from {} ({}) to {}", format_event_time(archive.window_from), archive.window_backup,
+                               format_event_time(archive.newest_event)));
+  for (const auto& gap : archive.gaps) {
+    out += fmt::format("{}{}\n", indent, trf("GAP: {}", gap));
+  }
+  return out;
+}
+
 void write_text(const MonitoringSituation& s, const std::vector<HistoryDay>& history, Clock::time_point now,
                 bool offsite_configured) {
   const std::string indent(label_width(), ' ');
@@ -246,6 +307,7 @@ void write_text(const MonitoringSituation& s, const std::vector<HistoryDay>& his
                            s.space->free_percent()));
   }
   out += offsite_text(s, now, offsite_configured);
+  out += binlog_text(s, now);
   out += fmt::format("{}\n", tr("Last runs"));
   for (const char* command : k_status_commands) {
     const RunRecord* run = s.last_run(command);
@@ -267,8 +329,7 @@ int show_status(const GlobalSettings& settings) {
     throw Error(ErrorCode::usage, tx("no backup folder"), tx("give --backup-dir or 'backup-dir' in the config file"));
   }
   const auto now = Clock::now();
-  const auto situation =
-      gather_situation(settings.backup_dir, settings.prefix, journal_dir(settings), settings.connection.database);
+  const auto situation = gather_for_monitoring(settings);
   const auto history = backup_history(situation, now, 30);
   if (settings.json) {
     write_json(situation, history, now);

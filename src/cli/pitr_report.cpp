@@ -39,10 +39,9 @@ std::string format_recovery_span(const RecoverySpan& span) {
   return out;
 }
 
-std::string format_replay_end(const PointInTimeResult& result) {
-  return trf("Binary log replayed in {}: {} to {}, {} transactions of the database, {} statements.",
-             took_words(result.replay_duration), result.span.from, result.span.to, result.span.database_transactions,
-             result.statements) +
+std::string format_replay_end(const RecoverySpan& span, std::uint64_t statements, std::chrono::milliseconds took) {
+  return trf("Binary log replayed in {}: {} to {}, {} transactions of the database, {} statements.", took_words(took),
+             span.from, span.to, span.database_transactions, statements) +
          "\n";
 }
 

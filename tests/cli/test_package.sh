@@ -69,7 +69,7 @@ expect_eq "it completes the command names" "schedule" "${words}"
 words=$(bash -c "source '${completion}'; COMP_WORDS=(ifnbackup doctor --backup-d); COMP_CWORD=2; _ifnbackup; echo \"\${COMPREPLY[*]}\"")
 expect_eq "it completes the options" "--backup-dir" "${words}"
 
-units=(ifnbackup.service ifnbackup.timer ifnbackup-drill.service ifnbackup-drill.timer)
+units=(ifnbackup.service ifnbackup.timer ifnbackup-drill.service ifnbackup-drill.timer ifnbackup-binlog.service)
 for unit in "${units[@]}"; do
     check "${unit} is installed" test -f "/lib/systemd/system/${unit}"
 done
@@ -80,6 +80,8 @@ fi
 expect_contains "the timer fires at 02:00" "OnCalendar=*-*-* 02:00" "$(cat /lib/systemd/system/ifnbackup.timer)"
 expect_contains "the drill's timer fires on Sundays at 04:00" "OnCalendar=Sun *-*-* 04:00" \
     "$(cat /lib/systemd/system/ifnbackup-drill.timer)"
+expect_contains "the binary log archiver's service follows" "-q binlog archive --follow" \
+    "$(cat /lib/systemd/system/ifnbackup-binlog.service)"
 expect_contains "the drill's service drills latest" "-q drill latest" "$(cat /lib/systemd/system/ifnbackup-drill.service)"
 
 run dpkg --purge ifnbackup

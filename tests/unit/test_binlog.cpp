@@ -123,6 +123,44 @@ TEST_F(BinlogArchiveFolder, ScanFindsTheResumePointAndEveryGap) {
   EXPECT_EQ(scan.logs.back().chunks.size(), 2U);
 }
 
+TEST_F(BinlogArchiveFolder, TheTailAfterTheLastGapHoldsOnlyPositionsFromIt) {
+  const auto folder = m_dir / "binlog";
+  std::filesystem::create_directories(folder);
+  const auto touch = [&](const std::string& name) { std::ofstream(folder / name) << "x"; };
+  touch("binlog.000001.gz");
+  touch("binlog.000003.gz");  // 000002 missing: a gap
+  touch("binlog.000004.from-0000000000.gz");
+  const auto scan = binlog::scan_archive(m_dir);
+  EXPECT_EQ(scan.tail_start, 1U);
+  EXPECT_FALSE(binlog::holds_from(scan, {"binlog.000001", 400}));  // before the gap
+  EXPECT_TRUE(binlog::holds_from(scan, {"binlog.000003", 400}));
+  EXPECT_TRUE(binlog::holds_from(scan, {"binlog.000004", 4}));
+  EXPECT_FALSE(binlog::holds_from(scan, {"binlog.000005", 4}));  // after the archive's end
+  EXPECT_FALSE(binlog::holds_from(scan, {"mysql-bin.000003", 4}));
+}
+
+TEST(BinlogEvents, GtidsAreReadAsMariaDbWritesThem) {
+  const auto gtid = binlog::parse_gtid("0-1-35356");
+  ASSERT_TRUE(gtid);
+  EXPECT_EQ(gtid->domain, 0U);
+  EXPECT_EQ(gtid->server, 1U);
+  EXPECT_EQ(gtid->sequence, 35356U);
+  EXPECT_EQ(gtid->str(), "0-1-35356");
+  for (const char* bad : {"", "0-1", "0-1-", "-1-2", "0-1-2-3", "0-1-2x", "a-b-c", "3E11FA47-71CA-11E1-9E33:1-5"}) {
+    EXPECT_FALSE(binlog::parse_gtid(bad)) << bad;
+  }
+  // A GTID event: sequence (8), domain (4), flags (1); the server id is the header's.
+  std::string body(13, '\0');
+  put_u32(body, 0, 35356);
+  put_u32(body, 8, 2);
+  auto event = make_event(binlog::k_gtid_event, 4, body);
+  put_u32(event, 5, 7);
+  const auto read = binlog::parse_gtid_event(event);
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->str(), "2-7-35356");
+  EXPECT_FALSE(binlog::parse_gtid_event(make_event(binlog::k_query_event, 4, body)));
+}
+
 TEST_F(BinlogArchiveFolder, AWholeFileBesideItsChunksWins) {
   const auto folder = m_dir / "binlog";
   std::filesystem::create_directories(folder);

@@ -1,10 +1,17 @@
 #include "binlog/archive.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <map>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "ifnbackup/error.hpp"
 #include "io/gzip_reader.hpp"
@@ -83,6 +90,28 @@ std::string whole_file_name(const LogName& log) {
   return log.str() + std::string(k_archive_suffix);
 }
 
+std::optional<ArchiveName> parse_archive_name(std::string_view name) {
+  if (!name.ends_with(k_archive_suffix)) {
+    return std::nullopt;
+  }
+  std::string_view stem(name);
+  stem.remove_suffix(k_archive_suffix.size());
+  std::optional<std::uint64_t> start;
+  if (const auto marker = stem.rfind(k_chunk_marker); marker != std::string_view::npos) {
+    const auto digits = stem.substr(marker + k_chunk_marker.size());
+    if (digits.size() != k_offset_digits || !all_digits(digits)) {
+      return std::nullopt;
+    }
+    start = to_number(digits);
+    stem = stem.substr(0, marker);
+  }
+  const auto log_name = parse_log_name(stem);
+  if (!log_name) {
+    return std::nullopt;
+  }
+  return ArchiveName{*log_name, start};
+}
+
 ArchiveScan scan_archive(const std::filesystem::path& backup_dir) {
   ArchiveScan scan;
   scan.folder = archive_folder(backup_dir);
@@ -97,28 +126,17 @@ ArchiveScan scan_archive(const std::filesystem::path& backup_dir) {
       scan.partials.push_back(entry.path());
       continue;
     }
-    if (!entry.is_regular_file(error) || entry.is_symlink(error) || !name.ends_with(k_archive_suffix)) {
+    if (!entry.is_regular_file(error) || entry.is_symlink(error)) {
       continue;
     }
-    std::string_view stem(name);
-    stem.remove_suffix(k_archive_suffix.size());
-    std::optional<std::uint64_t> start;
-    if (const auto marker = stem.rfind(k_chunk_marker); marker != std::string_view::npos) {
-      const auto digits = stem.substr(marker + k_chunk_marker.size());
-      if (digits.size() != k_offset_digits || !all_digits(digits)) {
-        continue;
-      }
-      start = to_number(digits);
-      stem = stem.substr(0, marker);
-    }
-    const auto log_name = parse_log_name(stem);
-    if (!log_name) {
+    const auto parsed = parse_archive_name(name);
+    if (!parsed) {
       continue;
     }
-    auto& log = logs[std::string(stem)];
-    log.name = *log_name;
-    if (start) {
-      log.chunks.push_back(ArchiveChunk{entry.path(), *start});
+    auto& log = logs[parsed->log.str()];
+    log.name = parsed->log;
+    if (parsed->chunk_start) {
+      log.chunks.push_back(ArchiveChunk{entry.path(), *parsed->chunk_start});
     } else {
       log.whole = entry.path();
     }
@@ -141,12 +159,14 @@ ArchiveScan scan_archive(const std::filesystem::path& backup_dir) {
       const std::string before = i == 0 ? std::string() : end_of(scan.logs[i - 1]);
       if (i > 0) {
         scan.gaps.push_back(ArchiveGap{before, start_of(log)});
+        scan.tail_start = i;
       }
     }
     if (i + 1 < scan.logs.size()) {
       const ArchivedLog& next = scan.logs[i + 1];
       if (!log.whole || next.name.base != log.name.base || next.name.number != log.name.number + 1) {
         scan.gaps.push_back(ArchiveGap{end_of(log), start_of(next)});
+        scan.tail_start = i + 1;
       }
     }
   }
@@ -170,6 +190,30 @@ std::optional<LogPosition> resume_position(const ArchiveScan& scan) {
   }
   const ArchiveChunk& chunk = last.chunks.back();
   return LogPosition{last.name.str(), chunk.start + archived_size(chunk.path)};
+}
+
+void mark_in_step(const std::filesystem::path& folder) {
+  const auto path = folder / k_in_step_mark;
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0 || ::futimens(fd, nullptr) != 0) {
+    spdlog::debug("{}: {}", path.string(), std::strerror(errno));
+  }
+  if (fd >= 0) {
+    ::close(fd);
+  }
+}
+
+bool holds_from(const ArchiveScan& scan, const LogPosition& position) {
+  const auto log = parse_log_name(position.file);
+  if (!log || scan.logs.empty()) {
+    return false;
+  }
+  const ArchivedLog& tail = scan.logs[scan.tail_start];
+  const ArchivedLog& last = scan.logs.back();
+  if (log->base != tail.name.base || log_order(*log, tail.name) || log_order(last.name, *log)) {
+    return false;
+  }
+  return *log != tail.name || tail.whole || position.offset >= tail.chunks.front().start;
 }
 
 std::optional<ArchiveGap> check_chunk_ends(const ArchivedLog& log) {

@@ -24,6 +24,10 @@ inline constexpr std::string_view k_archive_suffix = ".gz";
 // The archiver's own lock file, in the archive folder: two archivers never run at once, and a
 // following archiver never holds the backup folder's lock (backups go on beside it).
 inline constexpr const char* k_archive_lock = ".ifnbackup-binlog.lock";
+// Touched by the archiver when it finds itself caught up with the server (the end of a run, a
+// heartbeat of an idle server): its mtime tells monitoring that nothing the server wrote before it is
+// missing, so an idle server is not taken for a stopped archiver. Not state: nothing resumes from it.
+inline constexpr const char* k_in_step_mark = ".ifnbackup-binlog.in-step";
 
 // A server log name: "<base>.<digits>" (binlog.000042, mysql-bin.000001).
 struct LogName {
@@ -66,9 +70,17 @@ struct ArchiveScan {
   std::filesystem::path folder;
   std::vector<ArchivedLog> logs;  // in the server's order
   std::vector<ArchiveGap> gaps;
+  std::size_t tail_start = 0;                   // the first of `logs` from which the archive has no gap to its end
   std::vector<std::filesystem::path> partials;  // *.partial: left by a run that was killed
   bool empty() const noexcept { return logs.empty(); }
 };
+
+// A name of the archive: a whole file's (chunk_start empty) or a chunk's; std::nullopt for any other.
+struct ArchiveName {
+  LogName log;
+  std::optional<std::uint64_t> chunk_start;
+};
+std::optional<ArchiveName> parse_archive_name(std::string_view name);
 
 std::filesystem::path archive_folder(const std::filesystem::path& backup_dir);
 std::string chunk_file_name(const LogName& log, std::uint64_t start);
@@ -87,6 +99,12 @@ std::uint64_t archived_size(const std::filesystem::path& path);
 // Where the next archiving run goes on: after the newest whole file, the start of the next file;
 // after chunks, the end of the last one. std::nullopt for an empty archive.
 std::optional<LogPosition> resume_position(const ArchiveScan& scan);
+
+// Touches the in-step mark (k_in_step_mark) of the archive folder; a failure is logged, not thrown.
+void mark_in_step(const std::filesystem::path& folder);
+
+// Whether the archive holds `position` and everything after it with no gap (as far as the names say).
+bool holds_from(const ArchiveScan& scan, const LogPosition& position);
 
 // The chunks of `log` end where the next one starts; returns the gap found by reading their sizes
 // (each one decompressed), if any.

@@ -1,3 +1,4 @@
+#include <chrono>
 #include <ctime>
 
 #include <fmt/format.h>
@@ -5,6 +6,7 @@
 #include "binlog/archive.hpp"
 #include "binlog/event.hpp"
 #include "ifnbackup/binlog.hpp"
+#include "io/folder_lock.hpp"
 #include "io/gzip_reader.hpp"
 
 namespace ifnbackup {
@@ -28,10 +30,17 @@ BinlogArchiveStatus read_binlog_archive_status(const std::filesystem::path& back
     return status;
   }
   status.exists = true;
+  std::error_code error;
+  const auto mark = std::filesystem::last_write_time(scan.folder / binlog::k_in_step_mark, error);
+  if (!error) {
+    const auto seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::file_clock::to_sys(mark).time_since_epoch());
+    status.in_step = static_cast<std::uint32_t>(std::max<std::int64_t>(0, seconds.count()));
+  }
+  status.archiver_running = io::folder_lock_held(scan.folder, binlog::k_archive_lock);
   const auto& first = scan.logs.front();
   status.first = fmt::format("{}:{}", first.name.str(), first.whole ? 0 : first.chunks.front().start);
   for (const auto& log : scan.logs) {
-    std::error_code error;
     if (log.whole) {
       ++status.files;
       status.bytes += std::filesystem::file_size(*log.whole, error);

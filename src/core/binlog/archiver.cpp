@@ -109,6 +109,10 @@ class Archiver {
                   tx("check the server's error log; run the archiver again"));
     }
     if (header->type == binlog::k_heartbeat_event) {
+      // The server has nothing more: once the open chunk is closed, the archive holds all it wrote.
+      if (!m_chunk) {
+        binlog::mark_in_step(m_folder);
+      }
       return;
     }
     if (header->type == binlog::k_format_description_event) {
@@ -250,6 +254,7 @@ BinlogArchiveResult run_binlog_archive(const BinlogArchiveOptions& options) {
       const util::InterruptWatcher watcher([&connection] { connection->cancel(); });
       Archiver archiver(options, folder, result);
       archiver.run(*connection, start_position(options, *connection, options.backup_dir));
+      binlog::mark_in_step(folder);  // caught up with the server's last event
       return result;
     } catch (const Error& error) {
       if (error.code() == ErrorCode::interrupted || util::interrupt_requested()) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 
 #include <fmt/format.h>
 
@@ -79,6 +80,36 @@ std::optional<RotateTarget> parse_rotate(std::string_view event, bool has_checks
 bool gtid_is_standalone(std::string_view event) noexcept {
   // sequence number (8), domain id (4), flags (1): FL_STANDALONE is bit 0.
   return event.size() > k_header_bytes + 12 && (static_cast<unsigned char>(event[k_header_bytes + 12]) & 1) != 0;
+}
+
+std::string Gtid::str() const {
+  return fmt::format("{}-{}-{}", domain, server, sequence);
+}
+
+std::optional<Gtid> parse_gtid(std::string_view text) noexcept {
+  Gtid gtid;
+  const char* at = text.data();
+  const char* end = text.data() + text.size();
+  auto number = [&](auto& value, bool last) {
+    const auto [next, error] = std::from_chars(at, end, value);
+    if (error != std::errc() || next == at || (last ? next != end : (next == end || *next != '-'))) {
+      return false;
+    }
+    at = last ? next : next + 1;
+    return true;
+  };
+  if (!number(gtid.domain, false) || !number(gtid.server, false) || !number(gtid.sequence, true)) {
+    return std::nullopt;
+  }
+  return gtid;
+}
+
+std::optional<Gtid> parse_gtid_event(std::string_view event) noexcept {
+  const auto header = parse_header(event);
+  if (!header || header->type != k_gtid_event || event.size() < k_header_bytes + 12) {
+    return std::nullopt;
+  }
+  return Gtid{read_u32(event.data() + k_header_bytes + 8), header->server_id, read_u64(event.data() + k_header_bytes)};
 }
 
 std::optional<QueryText> parse_query(std::string_view event, bool has_checksum) noexcept {

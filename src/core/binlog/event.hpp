@@ -72,6 +72,20 @@ std::optional<RotateTarget> parse_rotate(std::string_view event, bool has_checks
 // ended by XID or COMMIT.
 bool gtid_is_standalone(std::string_view event) noexcept;
 
+// A MariaDB GTID: domain-server-sequence ("0-1-35356").
+struct Gtid {
+  std::uint32_t domain = 0;
+  std::uint32_t server = 0;
+  std::uint64_t sequence = 0;
+  std::string str() const;
+  friend bool operator==(const Gtid&, const Gtid&) = default;
+};
+// "0-1-35356"; std::nullopt for anything else (MySQL's uuid:n is not one).
+std::optional<Gtid> parse_gtid(std::string_view text) noexcept;
+// The GTID a GTID event (MariaDB, type k_gtid_event) starts: its sequence and domain, the header's
+// server id.
+std::optional<Gtid> parse_gtid_event(std::string_view event) noexcept;
+
 // A Query event's statement text (after the status variables and the default database), and the
 // default database; for COMMIT/ROLLBACK recognition. std::nullopt when malformed.
 struct QueryText {

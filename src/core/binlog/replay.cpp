@@ -72,13 +72,13 @@ class Decoder {
  public:
   Decoder(const ReplayFile& file, const ReplayTarget& target) {
     std::vector<std::string> args{k_decoder, "--no-defaults", "--skip-annotate-row-events"};
-    std::string database = target.source_database;
     if (target.target_database != target.source_database) {
-      // mariadb-binlog rewrites first, then filters by the rewritten name.
       args.push_back(fmt::format("--rewrite-db={}->{}", target.source_database, target.target_database));
-      database = target.target_database;
     }
-    args.push_back("--database=" + database);
+    // Filtered by the source's name, rewritten or not: Debian 12's mariadb-binlog (10.11) matches
+    // --database against the name in the event, before the rewrite (filtering by the rewritten name
+    // printed no row and no statement: drill --until and restore --until --into replayed nothing).
+    args.push_back("--database=" + target.source_database);
     args.push_back(fmt::format("--start-position={}", file.start));
     if (file.stop != 0) {
       args.push_back(fmt::format("--stop-position={}", file.stop));

@@ -39,8 +39,8 @@ bool statement_is(std::string_view statement, std::string_view word) {
 // Follows transactions (GTID ... XID/COMMIT, or a standalone statement) through the events.
 class SpanWalker {
  public:
-  SpanWalker(ReplayPlan& plan, std::uint32_t target, const std::string& database)
-      : m_plan(plan), m_target(target), m_database(database) {}
+  SpanWalker(ReplayPlan& plan, std::uint32_t target, const std::string& database, const std::optional<Gtid>& until_gtid)
+      : m_plan(plan), m_target(until_gtid ? UINT32_MAX : target), m_database(database), m_until_gtid(until_gtid) {}
 
   bool done() const noexcept { return m_done; }
 
@@ -56,6 +56,7 @@ class SpanWalker {
       m_events = 1;
       m_touches = false;
       m_elsewhere = 0;
+      m_is_target = m_until_gtid && parse_gtid_event(event.bytes) == m_until_gtid;
       return;
     }
     if (!m_open) {
@@ -86,7 +87,7 @@ class SpanWalker {
     m_open = false;
     const auto when = event.header.timestamp;
     if (!counting) {
-      m_plan.backup_after_target = m_plan.backup_after_target || when > m_target;
+      m_plan.backup_after_target = m_plan.backup_after_target || when > m_target || m_is_target;
       return;
     }
     if (when > m_target) {
@@ -100,12 +101,18 @@ class SpanWalker {
     m_plan.first_event = m_plan.first_event == 0 ? when : m_plan.first_event;
     m_plan.last_event = when;
     m_plan.to = LogPosition{log.str(), event.offset + event.bytes.size()};
+    if (m_is_target) {
+      m_plan.reached_gtid = true;
+      m_done = true;
+    }
   }
 
  private:
   ReplayPlan& m_plan;
   std::uint32_t m_target;
   const std::string& m_database;
+  const std::optional<Gtid>& m_until_gtid;
+  bool m_is_target = false;  // the open transaction is until_gtid's
   bool m_done = false;
   bool m_open = false;
   bool m_standalone = false;
@@ -128,7 +135,7 @@ std::vector<std::pair<std::uint64_t, std::filesystem::path>> pieces_of(const Arc
 }  // namespace
 
 ReplayPlan plan_replay(const std::filesystem::path& backup_dir, const LogPosition& from, std::uint32_t target,
-                       const std::string& database) {
+                       const std::string& database, const std::optional<Gtid>& until_gtid) {
   ReplayPlan plan;
   plan.from = from;
   plan.to = from;
@@ -146,7 +153,7 @@ ReplayPlan plan_replay(const std::filesystem::path& backup_dir, const LogPositio
                   : fmt::format("it does not hold {}, where the backup starts ({}); it holds {} to {}", from.file,
                                 from.str(), scan.logs.front().name.str(), scan.logs.back().name.str()));
   }
-  SpanWalker walker(plan, target, database);
+  SpanWalker walker(plan, target, database, until_gtid);
   for (auto log = first; log != scan.logs.end() && !walker.done(); ++log) {
     if (log != first) {
       const auto& previous = *(log - 1);
@@ -184,7 +191,19 @@ ReplayPlan plan_replay(const std::filesystem::path& backup_dir, const LogPositio
     }
     plan.files.push_back(std::move(file));
   }
-  if (!walker.done() && plan.newest_archived < target) {
+  if (until_gtid && !plan.reached_gtid && !plan.backup_after_target) {
+    throw Error(ErrorCode::not_found,
+                tx("the binary log archive does not reach GTID {}: it holds no such transaction after {} (the "
+                   "archive ends at {}, newest event {})",
+                   until_gtid->str(), from.str(), plan.files.empty() ? from.str() : plan.files.back().log.str(),
+                   format_event_time(plan.newest_archived)),
+                tx("check the GTID (SHOW BINLOG EVENTS, mariadb-binlog), run `ifnbackup binlog archive` to bring "
+                   "the archive up to date, or give --until a time; nothing was changed"));
+  }
+  if (until_gtid && !plan.reached_gtid) {
+    return plan;
+  }
+  if (!until_gtid && !walker.done() && plan.newest_archived < target) {
     throw Error(ErrorCode::not_found,
                 tx("the binary log archive ends before {}: its newest event is at {}", format_event_time(target),
                    plan.newest_archived == 0 ? std::string("(none after the backup)")

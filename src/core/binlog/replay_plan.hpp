@@ -6,10 +6,12 @@
 // even if a later one has an earlier time, so what is replayed is a state the server really had.
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "binlog/archive.hpp"
+#include "binlog/event.hpp"
 
 namespace ifnbackup::binlog {
 
@@ -37,12 +39,15 @@ struct ReplayPlan {
   // The last transaction before `from` committed later than the target: the backup holds changes
   // made after it (chosen too new).
   bool backup_after_target = false;
+  bool reached_gtid = false;  // until_gtid: its transaction is the last one replayed
 };
 
-// Plans the replay of `database`'s changes from `from` to `target` (UTC seconds, inclusive). Throws
+// Plans the replay of `database`'s changes from `from` to `target` (UTC seconds, inclusive), or with
+// `until_gtid` up to and including that GTID's transaction (target is then ignored). Throws
 // Error(binlog_gap) when the archive lacks a part of the span (naming it), Error(not_found) when the
-// archive ends before the target (naming its newest event), Error(corrupt/incomplete) for damage.
+// archive ends before the target or does not hold the GTID after `from` (naming its newest event),
+// Error(corrupt/incomplete) for damage. A GTID found before `from` is backup_after_target.
 ReplayPlan plan_replay(const std::filesystem::path& backup_dir, const LogPosition& from, std::uint32_t target,
-                       const std::string& database);
+                       const std::string& database, const std::optional<Gtid>& until_gtid = std::nullopt);
 
 }  // namespace ifnbackup::binlog

@@ -1,6 +1,7 @@
 // `ifnbackup backup`: dump, verify, schema check, rotate; each outcome remembered in the folder's
 // verification state for list, check and status.
 #include "ifnbackup/backup_job.hpp"
+#include "ifnbackup/binlog.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -131,6 +132,10 @@ RotateResult rotate_after(const BackupJobOptions& options, const std::filesystem
   try {
     auto rotated = run_rotate(rotate);
     log_info("rotation: {} file(s) removed", rotated.removed);
+    const auto archive = rotate_binlog_archive(rotate.backup_dir, rotated.decisions, false);
+    if (archive.exists) {
+      log_info("rotation: {} archived binary log file(s) removed", archive.removed);
+    }
     return rotated;
   } catch (const Error& error) {
     // The exit code is rotation's, so cron reports it; the message says the backup is safe.

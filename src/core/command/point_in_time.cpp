@@ -8,69 +8,18 @@
 
 #include "binlog/replay.hpp"
 #include "binlog/replay_plan.hpp"
+#include "command/backup_header.hpp"
 #include "db/connection.hpp"
 #include "ifnbackup/binlog.hpp"
 #include "ifnbackup/catalog.hpp"
+#include "ifnbackup/drill.hpp"
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/printable.hpp"
-#include "ifnbackup/verification_state.hpp"
-#include "io/gzip_reader.hpp"
 #include "sql/text.hpp"
 
 namespace ifnbackup {
 
 namespace {
-
-// The "-- ifnbackup-<key>: <value>" lines at the head of a backup (read, not verified: the
-// restore verifies the chosen file whole).
-std::map<std::string, std::string> read_header(const std::filesystem::path& path) {
-  std::map<std::string, std::string> header;
-  std::string text;
-  try {
-    io::GzipReader gzip(path);
-    std::array<char, 16384> buffer{};
-    text.assign(buffer.data(), gzip.read(buffer));
-  } catch (const Error& error) {
-    spdlog::debug("{}: {}", path.string(), error.what());
-    return header;
-  }
-  std::size_t at = 0;
-  while (at < text.size()) {
-    const auto end = text.find('\n', at);
-    if (end == std::string::npos) {
-      break;
-    }
-    const std::string_view line(text.data() + at, end - at);
-    at = end + 1;
-    if (!line.starts_with("--")) {
-      break;
-    }
-    constexpr std::string_view k_key = "-- ifnbackup-";
-    if (const auto colon = line.find(": "); line.starts_with(k_key) && colon != std::string_view::npos) {
-      header[std::string(line.substr(k_key.size(), colon - k_key.size()))] = std::string(line.substr(colon + 2));
-    }
-  }
-  return header;
-}
-
-// "2026-11-30T14:52:38Z" as UTC seconds.
-std::optional<std::int64_t> parse_started(const std::string& text) {
-  std::tm tm{};
-  if (::strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm) == nullptr) {
-    return std::nullopt;
-  }
-  return static_cast<std::int64_t>(::timegm(&tm));
-}
-
-// "binlog=binlog.000001:595112531 gtid=0-1-35356" -> binlog.000001, 595112531.
-std::optional<binlog::LogPosition> parse_snapshot(const std::string& text) {
-  static const std::regex k_binlog(R"((?:^| )binlog=([^ :]+):([0-9]+))");
-  std::smatch match;
-  if (!std::regex_search(text, match, k_binlog)) {
-    return std::nullopt;
-  }
-  return binlog::LogPosition{match[1].str(), std::stoull(match[2].str())};
-}
 
 // The operator's time, read by the server in its own time zone; Error(usage) when it is not one.
 std::pair<std::uint32_t, std::string> target_time(db::Connection& connection, const std::string& until) {
@@ -91,79 +40,98 @@ std::pair<std::uint32_t, std::string> target_time(db::Connection& connection, co
   return {seconds, fmt::format("{} ({}, {})", until, zone, format_event_time(seconds))};
 }
 
-struct Candidate {
-  std::filesystem::path path;
-  std::string started;
-  binlog::LogPosition position;
-};
-
-// Our backups of `database` started before `target`, newest first, not known to be bad.
-std::vector<Candidate> candidates(const RestoreOptions& options, std::uint32_t target) {
-  const auto state = VerificationState::load(options.backup_dir);
-  std::vector<Candidate> found;
-  for (const auto& entry : scan_backup_folder(options.backup_dir, options.prefix)) {
-    if (entry.kind != BackupKind::backup) {
-      continue;
-    }
-    if (const auto* record = state.find(entry);
-        record != nullptr && (!(record->status == VerifyStatus::ok) || record->not_restorable())) {
-      continue;
-    }
-    const auto header = read_header(entry.path);
-    const auto database = header.find("database");
-    const auto started = header.find("started");
-    const auto snapshot = header.find("snapshot");
-    if (database == header.end() || database->second != options.connection.database || started == header.end() ||
-        snapshot == header.end()) {
-      continue;
-    }
-    const auto when = parse_started(started->second);
-    const auto position = parse_snapshot(snapshot->second);
-    if (!when || !position || *when > target) {
-      continue;
-    }
-    found.push_back(Candidate{entry.path, started->second, *position});
-  }
-  return found;
-}
-
 }  // namespace
 
-PointInTimeResult run_point_in_time_restore(const PointInTimeOptions& options, const RestoreCallbacks& callbacks,
-                                            const std::function<void(const RecoverySpan&)>& show_span) {
-  const std::string& database = options.restore.connection.database;
+namespace {
+
+// A backup's GTID position holds `gtid` (its domain at that sequence or later): the backup already
+// holds that transaction.
+bool holds_gtid(const std::string& position, const binlog::Gtid& gtid) {
+  std::size_t at = 0;
+  while (at <= position.size()) {
+    const auto comma = std::min(position.find(',', at), position.size());
+    const auto one = binlog::parse_gtid(std::string_view(position).substr(at, comma - at));
+    if (one && one->domain == gtid.domain && one->sequence >= gtid.sequence) {
+      return true;
+    }
+    at = comma + 1;
+  }
+  return false;
+}
+
+// mariadb-binlog cuts --rewrite-db's names at white space (Debian 12's 10.11: "shop->a b" writes `use
+// `a``): the replay would go to another database. Refused before anything is touched.
+void check_replayable(const std::string& source, const std::string& target) {
+  for (const auto* name : {&source, &target}) {
+    if (name->find_first_of(" \t\n\r\f\v") != std::string::npos) {
+      throw Error(ErrorCode::usage,
+                  tx("the binary log cannot be replayed into or from database '{}': mariadb-binlog cuts a database "
+                     "name at its white space",
+                     *name),
+                  tx("restore --until into a name without spaces (--into), then rename; nothing was changed"));
+    }
+  }
+}
+
+struct PlannedRecovery {
+  RecoverySpan span;
+  binlog::ReplayPlan plan;
+};
+
+// The backup and the span of the archive to replay: everything before the restore, which only reads.
+PlannedRecovery plan_recovery(const ConnectionOptions& connection_options, const std::filesystem::path& backup_dir,
+                              const std::string& prefix, const std::string& until, const std::string& until_gtid) {
+  const std::string& database = connection_options.database;
   if (database.empty()) {
     throw Error(ErrorCode::usage, tx("restore --until needs --database (the database whose backup and changes to use)"),
                 tx("give --database (or 'database' in the config file)"));
   }
-  RecoverySpan span;
+  std::optional<binlog::Gtid> gtid;
+  if (!until_gtid.empty()) {
+    gtid = binlog::parse_gtid(until_gtid);
+    if (!gtid) {
+      throw Error(ErrorCode::usage, tx("--until-gtid '{}' is not a MariaDB GTID (domain-server-sequence)", until_gtid),
+                  tx("give it as the server writes it, e.g. --until-gtid 0-1-35356 (SELECT @@gtid_binlog_pos)"));
+    }
+  }
+  PlannedRecovery planned;
+  RecoverySpan& span = planned.span;
   {
-    auto connection = db::Connection::open(options.restore.connection, false);
+    auto connection = db::Connection::open(connection_options, false);
     if (connection->server().is_tidb) {
       throw Error(
           ErrorCode::usage,
           tx("{} is TiDB: restore --until replays the binary log of MariaDB and MySQL only", connection->description()),
           tx("TiDB has its own point-in-time recovery: BR (br restore point); see docs/pitr.md"));
     }
-    std::tie(span.target_utc, span.target) = target_time(*connection, options.until);
+    if (gtid) {
+      span.target = "GTID " + gtid->str();
+    } else {
+      std::tie(span.target_utc, span.target) = target_time(*connection, until);
+    }
   }
-  const auto found = candidates(options.restore, span.target_utc);
+  std::vector<RecoveryBase> found;
+  for (auto& base : recovery_bases(backup_dir, prefix, database)) {
+    if (gtid ? !holds_gtid(base.gtid, *gtid) : base.started_utc <= span.target_utc) {
+      found.push_back(std::move(base));
+    }
+  }
   if (found.empty()) {
-    throw Error(ErrorCode::not_found,
-                tx("no good backup of database '{}' in {} was started before {}", database,
-                   options.restore.backup_dir.string(), span.target),
-                tx("give a later --until (ifnbackup list shows the backups and their times); nothing was changed"));
+    throw Error(
+        ErrorCode::not_found,
+        tx("no good backup of database '{}' in {} was started before {}", database, backup_dir.string(), span.target),
+        tx("give a later --until (ifnbackup list shows the backups and their times); nothing was changed"));
   }
   std::optional<binlog::ReplayPlan> plan;
   for (const auto& candidate : found) {
-    auto planned = binlog::plan_replay(options.restore.backup_dir, candidate.position, span.target_utc, database);
-    if (planned.backup_after_target) {
+    auto attempt = binlog::plan_replay(backup_dir, candidate.position, span.target_utc, database, gtid);
+    if (attempt.backup_after_target) {
       log_info("{} holds changes committed after {}: taking an older backup", candidate.path.string(), span.target);
       continue;
     }
     span.backup = candidate.path;
     span.backup_started = candidate.started;
-    plan = std::move(planned);
+    plan = std::move(attempt);
     break;
   }
   if (!plan) {
@@ -186,26 +154,64 @@ PointInTimeResult run_point_in_time_restore(const PointInTimeOptions& options, c
   }
   span.first_event = plan->first_event;
   span.last_event = plan->last_event;
-  if (show_span) {
-    show_span(span);
-  }
+  planned.plan = std::move(*plan);
+  return planned;
+}
 
-  PointInTimeResult result;
-  result.span = span;
-  RestoreOptions restore_options = options.restore;
-  restore_options.file = span.backup.string();
-  RestoreCallbacks wrapped = callbacks;
-  wrapped.after_checks = [&](const std::string& target_database) {
+// The replay as the restore's (or the drill's) last step, into the database it restored.
+std::function<void(const std::string&)> replay_step(const binlog::ReplayPlan& plan, const ConnectionOptions& connection,
+                                                    bool no_binlog, std::uint64_t& statements,
+                                                    std::chrono::milliseconds& duration) {
+  return [&plan, connection, no_binlog, &statements, &duration](const std::string& target_database) {
     binlog::ReplayTarget target;
-    target.connection = options.restore.connection;
-    target.source_database = database;
+    target.connection = connection;
+    target.source_database = connection.database;
     target.target_database = target_database;
-    target.no_binlog = options.restore.no_binlog;
-    const auto replayed = binlog::replay(*plan, target);
-    result.statements = replayed.statements;
-    result.replay_duration = replayed.duration;
+    target.no_binlog = no_binlog;
+    const auto replayed = binlog::replay(plan, target);
+    statements = replayed.statements;
+    duration = replayed.duration;
   };
+}
+
+}  // namespace
+
+PointInTimeResult run_point_in_time_restore(const PointInTimeOptions& options, const RestoreCallbacks& callbacks,
+                                            const std::function<void(const RecoverySpan&)>& show_span) {
+  check_replayable(options.restore.connection.database,
+                   options.restore.into.empty() ? options.restore.connection.database : options.restore.into);
+  const auto planned = plan_recovery(options.restore.connection, options.restore.backup_dir, options.restore.prefix,
+                                     options.until, options.until_gtid);
+  if (show_span) {
+    show_span(planned.span);
+  }
+  PointInTimeResult result;
+  result.span = planned.span;
+  RestoreOptions restore_options = options.restore;
+  restore_options.file = planned.span.backup.string();
+  RestoreCallbacks wrapped = callbacks;
+  wrapped.after_checks = replay_step(planned.plan, options.restore.connection, options.restore.no_binlog,
+                                     result.statements, result.replay_duration);
   result.restore = run_restore(restore_options, wrapped);
+  return result;
+}
+
+PointInTimeDrillResult run_point_in_time_drill(const PointInTimeDrillOptions& options, const DrillCallbacks& callbacks,
+                                               const std::function<void(const RecoverySpan&)>& show_span) {
+  check_replayable(options.drill.connection.database, drill_scratch_database(options.drill));
+  const auto planned =
+      plan_recovery(options.drill.connection, options.drill.backup_dir, options.drill.prefix, options.until, {});
+  if (show_span) {
+    show_span(planned.span);
+  }
+  PointInTimeDrillResult result;
+  result.span = planned.span;
+  DrillOptions drill_options = options.drill;
+  drill_options.file = planned.span.backup.string();
+  DrillCallbacks wrapped = callbacks;
+  wrapped.after_checks = replay_step(planned.plan, options.drill.connection, options.drill.no_binlog, result.statements,
+                                     result.replay_duration);
+  result.drill = run_drill(drill_options, wrapped);
   return result;
 }
 

@@ -238,6 +238,7 @@ DrillResult run_drill(const DrillOptions& options, const DrillCallbacks& callbac
   };
   restore_callbacks.progress = callbacks.progress;
   restore_callbacks.before_checks = callbacks.before_checks;
+  restore_callbacks.after_checks = callbacks.after_checks;
 
   RestoreResult restored;
   try {

@@ -2,8 +2,12 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include <fmt/format.h>
@@ -49,6 +53,25 @@ FolderLock::~FolderLock() {
   if (m_fd >= 0) {
     ::close(m_fd);  // releases the flock
   }
+}
+
+bool folder_lock_held(const std::filesystem::path& folder, const char* lock_name) {
+  struct ::stat st {};
+  if (::stat((folder / lock_name).c_str(), &st) != 0) {
+    return false;
+  }
+  // "1: FLOCK  ADVISORY  WRITE 4242 fd:01:1234567 0 EOF": the device in hex, the inode in decimal.
+  const std::string device = fmt::format("{:02x}:{:02x}:{}", major(st.st_dev), minor(st.st_dev), st.st_ino);
+  std::ifstream locks("/proc/locks");
+  std::string line;
+  while (std::getline(locks, line)) {
+    std::istringstream fields(line);
+    std::string number, kind, mode, access, pid, where;
+    if (fields >> number >> kind >> mode >> access >> pid >> where && kind == "FLOCK" && where == device) {
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace ifnbackup::io

@@ -19,4 +19,8 @@ class FolderLock {
   int m_fd = -1;
 };
 
+// Whether some process holds the lock now, read from /proc/locks (never by trying to take it: a
+// run starting at that instant would find it held). false when it cannot tell.
+bool folder_lock_held(const std::filesystem::path& folder, const char* lock_name = FolderLock::k_lock_name);
+
 }  // namespace ifnbackup::io

@@ -199,10 +199,49 @@ std::optional<std::int64_t> check_offsite(const MonitoringSituation& situation, 
   return age_seconds;
 }
 
+// 7. The binary log archive (docs/pitr.md), when the folder holds one: a gap or an archive that cannot
+// be read is critical (a restore across it is refused); a recovery point older than the maximum lag is a
+// warning, "stopped" when no archiver holds the archive's lock. The lag.
+std::optional<std::int64_t> check_binlog(const MonitoringSituation& situation, const CheckThresholds& thresholds,
+                                         Clock::time_point now, Findings& findings) {
+  const auto& archive = situation.binlog;
+  if (!archive.exists) {
+    return std::nullopt;
+  }
+  if (!archive.problem.empty()) {
+    findings.alert(CheckStatus::critical, trf("binary log archive cannot be read: {}", archive.problem));
+    return std::nullopt;
+  }
+  if (!archive.gaps.empty()) {
+    findings.alert(CheckStatus::critical,
+                   trf("binary log archive has {} gap(s) ({}): no restore --until across it; take a full backup",
+                       archive.gaps.size(), archive.gaps.back()));
+  }
+  if (archive.recovery_point() == 0) {
+    findings.alert(CheckStatus::warning, tr("binary log archive holds no event yet: run ifnbackup binlog archive"));
+    return std::nullopt;
+  }
+  const auto lag =
+      std::max<std::int64_t>(0, Clock::to_time_t(now) - static_cast<std::int64_t>(archive.recovery_point()));
+  if (lag > thresholds.binlog_max_lag.count()) {
+    const auto age = std::chrono::seconds(lag);
+    findings.alert(CheckStatus::warning,
+                   archive.archiver_running
+                       ? trf("binary log archive lags {} behind (max {}): the archiver runs but is behind the server",
+                             age_text(age), age_text(thresholds.binlog_max_lag))
+                       : trf("binary log archiver stopped: the archive is {} behind (max {}); run ifnbackup binlog "
+                             "archive --follow as a service",
+                             age_text(age), age_text(thresholds.binlog_max_lag)));
+  } else {
+    findings.fine.push_back(trf("binary log archived to {} s ago", lag));
+  }
+  return lag;
+}
+
 // Nagios performance data: the ages, the free space, the counts.
 std::string perfdata(const MonitoringSituation& situation, const CheckThresholds& thresholds,
                      std::optional<std::int64_t> age_seconds, std::optional<std::int64_t> drill_age_seconds,
-                     std::optional<std::int64_t> offsite_age_seconds) {
+                     std::optional<std::int64_t> offsite_age_seconds, std::optional<std::int64_t> binlog_lag) {
   std::string perf;
   if (age_seconds) {
     perf += fmt::format("age={}s;;{};0 ", *age_seconds, thresholds.max_age.count());
@@ -220,6 +259,9 @@ std::string perfdata(const MonitoringSituation& situation, const CheckThresholds
   }
   if (offsite_age_seconds) {
     perf += fmt::format(" offsite_age={}s;{};;0", *offsite_age_seconds, thresholds.offsite_max_age.count());
+  }
+  if (binlog_lag) {
+    perf += fmt::format(" binlog_lag={}s;{};;0", *binlog_lag, thresholds.binlog_max_lag.count());
   }
   return perf;
 }
@@ -241,6 +283,7 @@ CheckReport evaluate_check(const MonitoringSituation& situation, const CheckThre
   check_space(situation, thresholds, findings);
   const auto drill_age_seconds = check_drill(situation, thresholds, now, findings);
   const auto offsite_age_seconds = check_offsite(situation, thresholds, now, findings);
+  const auto binlog_lag = check_binlog(situation, thresholds, now, findings);
 
   CheckReport& report = findings.report;
   std::stable_sort(report.alerts.begin(), report.alerts.end(),
@@ -252,7 +295,7 @@ CheckReport evaluate_check(const MonitoringSituation& situation, const CheckThre
     summary += (summary.empty() ? "" : ", ") + part;
   }
   report.summary = summary;
-  report.perfdata = perfdata(situation, thresholds, age_seconds, drill_age_seconds, offsite_age_seconds);
+  report.perfdata = perfdata(situation, thresholds, age_seconds, drill_age_seconds, offsite_age_seconds, binlog_lag);
   return report;
 }
 

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 
@@ -144,6 +145,25 @@ std::string format_metrics(const MonitoringSituation& situation, std::optional<C
                upload != nullptr && upload->offsite == "ok" ? 1 : 0);
     text.gauge("ifnbackup_last_offsite_upload_timestamp_seconds", "End of the last offsite upload run, 0 if none.",
                upload != nullptr ? seconds_since_epoch(upload->end) : 0.0);
+  }
+  // The binary log archive (docs/pitr.md), only when the folder holds one.
+  if (const auto& archive = situation.binlog; archive.exists) {
+    const double now = seconds_since_epoch(Clock::now());
+    text.gauge("ifnbackup_binlog_newest_event_timestamp_seconds",
+               "Time of the newest binary log event archived, 0 if unknown.", archive.newest_event);
+    text.gauge("ifnbackup_binlog_recovery_point_timestamp_seconds",
+               "The archive holds everything the server wrote before this time (newest event, or the archiver's "
+               "last time in step with an idle server), 0 if unknown.",
+               archive.recovery_point());
+    text.gauge("ifnbackup_binlog_lag_seconds",
+               "Age of the recovery point when this file was written (prefer time() - the timestamp), -1 if unknown.",
+               archive.recovery_point() == 0 ? -1.0 : std::max(0.0, std::floor(now - archive.recovery_point())));
+    text.gauge("ifnbackup_binlog_gaps", "Gaps in the binary log archive (a restore across one is refused).",
+               static_cast<double>(archive.gaps.size()));
+    text.gauge("ifnbackup_binlog_archiver_running", "1 if an archiver holds the archive's lock now.",
+               archive.archiver_running ? 1 : 0);
+    text.gauge("ifnbackup_binlog_archive_readable", "0 if the archive's newest file could not be read.",
+               archive.problem.empty() ? 1 : 0);
   }
   if (check_status) {
     text.gauge("ifnbackup_check_status", "Result of ifnbackup check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.",
