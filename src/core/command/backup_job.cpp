@@ -41,13 +41,17 @@ std::string schema_check_text(const SchemaCheckResult& result) {
 void log_schema_check(const SchemaCheckResult& result) {
   switch (result.outcome) {
     case SchemaCheckOutcome::passed:
-      spdlog::info("schema check: {} statements of the schema loaded into scratch database '{}' ({:.1f} s{}), dropped",
-                   result.statements, result.scratch_database, static_cast<double>(result.duration.count()) / 1000.0,
-                   result.file_bytes == 0 ? std::string()
-                                          : fmt::format("; read {:.1f} of the file's {:.1f} MiB: its parts holding "
-                                                        "rows alone are skipped",
-                                                        static_cast<double>(result.bytes_read) / 1048576.0,
-                                                        static_cast<double>(result.file_bytes) / 1048576.0));
+      spdlog::info(
+          "schema check: {} statements of the schema loaded into scratch database '{}' ({:.1f} s{}{}), dropped",
+          result.statements, result.scratch_database, static_cast<double>(result.duration.count()) / 1000.0,
+          result.tables_shared == 0 ? std::string()
+                                    : fmt::format("; {} tables left out, each of the same definition as a table loaded",
+                                                  result.tables_shared),
+          result.file_bytes == 0 ? std::string()
+                                 : fmt::format("; read {:.1f} of the file's {:.1f} MiB: its parts holding "
+                                               "rows alone are skipped",
+                                               static_cast<double>(result.bytes_read) / 1048576.0,
+                                               static_cast<double>(result.file_bytes) / 1048576.0));
       break;
     case SchemaCheckOutcome::not_run:
       log_text(spdlog::level::warn, tx("schema check not run: {}", result.detail));
