@@ -27,6 +27,9 @@ struct SchemaCheckResult {
   std::string detail;
   std::uint64_t statements = 0;  // run in the scratch database
   std::uint64_t refused = 0;     // of which the server refused
+  // Tables not loaded, each with the same statements, its name aside, as a table that was, and named
+  // by nothing else (issue 20: per-tenant tables cost one check per definition).
+  std::uint64_t tables_shared = 0;
   std::string scratch_database;
   // Uncompressed bytes of the file read (a file with a section index: not the parts that hold only
   // rows), of file_bytes; 0 and 0: the whole file, as one stream.

@@ -25,12 +25,13 @@ Command add_backup_command(CLI::App& app, GlobalSettings& settings) {
       "so a file under a final name is always complete; reads it back to verify it; loads its schema without\n"
       "rows into a scratch database ifnbackup_schemacheck_<16 random hex digits> and drops it (unless "
       "--no-schema-check; skipped\n"
-      "with a warning when the account may not create it); then rotates (unless --no-rotate). A failed backup\n"
-      "never rotates. A backup whose schema the server refuses is kept, marked NOT RESTORABLE, and the run\n"
-      "exits 21 after the rotation. With --offsite, the verified file is then uploaded and checked by a HEAD\n"
-      "(size and SHA-256); a failed upload keeps the local file and the run exits 22 after the rotation\n"
-      "(docs/offsite.md). With --encrypt-to, the offsite copy is NAME.sql.gz.age, encrypted as it is sent;\n"
-      "with --encrypt-local, the local copy too. Exit codes: docs/exit-codes.md.");
+      "with a warning when the account may not create it; tables whose statements differ only by their name\n"
+      "are checked through one of them, unless something else names them); then rotates (unless --no-rotate).\n"
+      "A failed backup never rotates. A backup whose schema the server refuses is kept, marked NOT RESTORABLE,\n"
+      "and the run exits 21 after the rotation. With --offsite, the verified file is then uploaded and checked\n"
+      "by a HEAD (size and SHA-256); a failed upload keeps the local file and the run exits 22 after the\n"
+      "rotation (docs/offsite.md). With --encrypt-to, the offsite copy is NAME.sql.gz.age, encrypted as it is\n"
+      "sent; with --encrypt-local, the local copy too. Exit codes: docs/exit-codes.md.");
   command.action = [&settings]() {
     BackupJobOptions job;
     job.encryption = make_encryption(settings);  // a bad recipient is refused before the dump

@@ -73,7 +73,7 @@ int drill(GlobalSettings& settings, const DrillFlags& flags) {
     pit.until = flags.until;
     point_in_time = run_point_in_time_drill(pit, callbacks, [&settings](const RecoverySpan& span) {
       log_info("drill --until {}: backup {}, binary log {} to {}, {} transactions of the database", span.target,
-                   span.backup.string(), span.from, span.to, span.database_transactions);
+               span.backup.string(), span.from, span.to, span.database_transactions);
       if (!settings.quiet) {
         std::cout << format_recovery_span(span);
       }

@@ -42,8 +42,11 @@ std::string schema_check_text(const SchemaCheckResult& result) {
 void log_schema_check(const SchemaCheckResult& result) {
   switch (result.outcome) {
     case SchemaCheckOutcome::passed:
-      log_info("schema check: {} statements of the schema loaded into scratch database '{}' ({:.1f} s{}), dropped",
+      log_info("schema check: {} statements of the schema loaded into scratch database '{}' ({:.1f} s{}{}), dropped",
                result.statements, result.scratch_database, static_cast<double>(result.duration.count()) / 1000.0,
+               result.tables_shared == 0
+                   ? Text()
+                   : tx("; {} tables left out, each of the same definition as a table loaded", result.tables_shared),
                result.file_bytes == 0 ? Text()
                                       : tx("; read {:.1f} of the file's {:.1f} MiB: its parts holding "
                                            "rows alone are skipped",

@@ -129,6 +129,7 @@ void check_once(const ConnectionOptions& connection, const std::filesystem::path
   restore::LoadSettings settings;
   settings.step = RestoreStep::checking_schema;
   settings.schema_only = true;
+  settings.shared_definitions = true;
   settings.keep_going = true;  // every refused statement is worth knowing
   settings.ours = true;
   settings.load_data = false;
@@ -136,6 +137,7 @@ void check_once(const ConnectionOptions& connection, const std::filesystem::path
   const restore::LoadStats stats = restore::load_script(*server, file, settings);
   result.statements = stats.statements;
   result.refused = stats.failed;
+  result.tables_shared = stats.tables_held_back;
   const auto real =
       std::find_if(stats.failures.begin(), stats.failures.end(),
                    [](const restore::LoadStats::Failure& f) { return !is_privilege_error(f.error_number); });

@@ -20,6 +20,7 @@
 #include "ifnbackup/printable.hpp"
 #include "io/gzip_reader.hpp"
 #include "restore/insert_pool.hpp"
+#include "restore/shared_definitions.hpp"
 #include "restore/sql_splitter.hpp"
 #include "restore/statement_policy.hpp"
 #include "restore/statement_words.hpp"
@@ -63,6 +64,8 @@ class ScriptLoad {
 
  private:
   void execute(Statement&& statement);
+  // What execute does once a statement is let through: run here, timed, reported.
+  void run_checked(Statement&& statement, const StatementClass& kind);
   // Runs a statement on the main connection: timed (its time added to its phase), its failure
   // thrown (or logged with keep_going), its warnings counted.
   void run_here(const Statement& statement, StatementKind kind);
@@ -92,6 +95,8 @@ class ScriptLoad {
   std::chrono::steady_clock::time_point m_last_report = std::chrono::steady_clock::now();
   std::function<void()> m_before_first_event;
   std::optional<TableFilter> m_filter;
+  std::optional<SharedDefinitions> m_shared;
+  SharedDefinitions::Run m_run_shared;
   LoadStats m_stats;
   RestoreStep m_step;
   std::string m_subject;
@@ -143,6 +148,14 @@ ScriptLoad::ScriptLoad(db::Connection& connection, const std::filesystem::path& 
   }
   if (settings.only_tables) {
     m_filter.emplace(*settings.only_tables);
+  }
+  if (settings.schema_only && settings.shared_definitions && !m_pool) {
+    m_shared.emplace();
+    m_run_shared = [this](Statement&& statement) {
+      const auto kind = classify_statement(statement.text, m_settings.ours, m_connection.ansi_quotes(),
+                                           !m_connection.no_backslash_escapes());
+      run_checked(std::move(statement), kind);
+    };
   }
 }
 
@@ -223,6 +236,10 @@ void ScriptLoad::execute(Statement&& statement) {
     report(false);
     return;
   }
+  if (m_shared) {
+    m_shared->feed(std::move(statement), m_run_shared);
+    return;
+  }
   if (m_pool) {
     if (kind.kind == StatementKind::schema || kind.kind == StatementKind::rows) {
       if (auto table = statement_table(statement.text)) {
@@ -237,6 +254,10 @@ void ScriptLoad::execute(Statement&& statement) {
     send_turn();
     m_pool->drain();
   }
+  run_checked(std::move(statement), kind);
+}
+
+void ScriptLoad::run_checked(Statement&& statement, const StatementClass& kind) {
   if (kind.creates_event() && m_before_first_event) {
     std::exchange(m_before_first_event, nullptr)();
   }
@@ -414,6 +435,14 @@ LoadStats ScriptLoad::run() {
     m_reader = std::make_unique<io::GzipReader>(m_file, m_parts[part + 1].first, m_parts[part + 1].second);
   }
   m_splitter.finish(execute);
+  if (m_shared) {
+    m_shared->finish(m_run_shared);
+    m_stats.tables_held_back = m_shared->tables_held_back();
+    spdlog::debug(
+        "schema check: {} tables held back (each of the same definition as one checked), {} run because "
+        "a later statement named them",
+        m_shared->tables_held_back(), m_shared->tables_run_when_named());
+  }
   if (check_content &&
       (rehashed != expected_bytes || util::Sha256::hex(rehash.finish()) != m_settings.expected_sha256)) {
     throw Error(ErrorCode::corrupt,

@@ -23,6 +23,9 @@ struct LoadStats {
   std::uint64_t failed = 0;                // with keep_going
   std::uint64_t load_data_statements = 0;  // row INSERTs sent as LOAD DATA LOCAL
   std::uint64_t skipped = 0;               // statements of other objects (only_tables), or rows (schema_only)
+  // With shared_definitions: tables not run, each of the same definition as one that was
+  // (restore/shared_definitions.hpp).
+  std::uint64_t tables_held_back = 0;
   // With keep_going: the first failed statements (k_failures_kept), their server error and message.
   struct Failure {
     unsigned error_number = 0;
@@ -74,6 +77,10 @@ struct LoadSettings {
   // The schema check of a new backup (restore/schema_check): no rows, no SETVAL, and no event
   // (an event created in the scratch database could run there).
   bool schema_only = false;
+  // With schema_only: a table whose statements are, its name aside, those of a table already run
+  // is held back, unless something names it (restore/shared_definitions.hpp): the check's cost
+  // grows with the definitions, not the tables.
+  bool shared_definitions = false;
   // A statement longer than this is an error (Error(corrupt) naming its line) before it is held
   // whole: the target's max_allowed_packet, which would refuse it anyway.
   std::size_t max_statement_bytes = SqlSplitter::k_default_max_statement_bytes;

@@ -1,0 +1,76 @@
+#pragma once
+// The schema check of a new backup on many tables of one definition (issue 20): per-tenant or
+// per-month tables whose statements differ only by the table's name. The server accepts such a
+// table's DROP, CREATE and ALTER exactly when it accepts another's of the same text, so one table of
+// each definition is enough: the others are held back, unless anything else depends on them.
+//
+// A table is held back (never run) only when all of these hold:
+// - its statements are DROP TABLE IF EXISTS `t`, CREATE TABLE `t` ..., ALTER TABLE `t` ..., written
+//   so (no version comment), and they are, the name in their head aside, the same text as those of a
+//   table already run since the last statement of anything else (a session setting, a view, a
+//   trigger...: the session's state the statements ran under is the same);
+// - none of them holds FOREIGN KEY (a foreign key's check depends on the other table);
+// - its name is plain (ASCII letters, digits, `_`, `$`), and no statement read before it holds that
+//   name as a word, in any case: nothing earlier refers to it.
+// A table held back whose name a later statement holds as a word (a view, a trigger, another
+// table's definition, a table of the same name again) is run, from its definition's text, right
+// before that statement: whatever refers to it finds it, as in a restore.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "restore/sql_splitter.hpp"
+
+namespace ifnbackup::restore {
+
+class SharedDefinitions {
+ public:
+  using Run = std::function<void(Statement&&)>;
+
+  // The next statement the check would run, in the file's order: passes it, and whatever must run
+  // before it, to `run` (now or later, in order), or holds it back.
+  void feed(Statement&& statement, const Run& run);
+  // The end of the file: the table being read is decided.
+  void finish(const Run& run);
+
+  // Tables never run: each has the same definition as a table that was.
+  std::uint64_t tables_held_back() const { return m_held.size(); }
+  // Tables run because something after them named them, though they had a definition already run.
+  std::uint64_t tables_run_when_named() const { return m_run_when_named; }
+
+ private:
+  struct Table {
+    std::string name;
+    std::vector<Statement> statements;
+  };
+  struct Held {
+    std::size_t definition = 0;  // in m_definitions
+    std::vector<std::uint64_t> lines;
+    std::string name;
+  };
+  void end_table(const Run& run);
+  // Runs the tables held back that `text` names, then records its words.
+  void run_named(std::string_view text, const Run& run);
+  void run_held(const std::string& key, const Run& run);
+
+  std::optional<Table> m_table;
+  // Each definition run: its statements' texts with the table's name out of their head.
+  std::vector<std::vector<std::string>> m_definitions;
+  // The definitions run since the last other statement, by their joined text.
+  std::unordered_map<std::string, std::size_t> m_current;
+  std::unordered_map<std::string, Held> m_held;  // by the name in lower case
+  std::unordered_set<std::string> m_words;       // every word read so far, in lower case
+  std::uint64_t m_run_when_named = 0;
+};
+
+// Pure, for the above and its tests: the statement with its table's name taken out of its head
+// ("CREATE TABLE " + "\x01" + the rest), when it is DROP TABLE IF EXISTS, CREATE TABLE or ALTER
+// TABLE of `name`, written so.
+std::optional<std::string> definition_without_name(std::string_view statement, std::string_view name);
+
+}  // namespace ifnbackup::restore

@@ -1,0 +1,186 @@
+// The schema check's tables of one definition (issue 20, restore/shared_definitions): which
+// statements run, in which order, and which tables are held back.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "restore/shared_definitions.hpp"
+
+namespace ifnbackup::restore {
+namespace {
+
+std::vector<std::string> table(const std::string& name, const std::string& columns = "`id` int(11) NOT NULL",
+                               const std::string& options = "ENGINE=InnoDB",
+                               const std::string& keys = "ADD KEY `ix` (`id`)") {
+  return {fmt::format("DROP TABLE IF EXISTS `{}`", name),
+          fmt::format("CREATE TABLE `{}` (\n  {}\n) {}", name, columns, options),
+          fmt::format("INSERT INTO `{}` VALUES (1)", name), fmt::format("ALTER TABLE `{}`\n  {}", name, keys)};
+}
+
+// Feeds statements (INSERTs left out, as the schema check does) and records what runs.
+class Check {
+ public:
+  void feed(const std::vector<std::string>& statements) {
+    for (const auto& text : statements) {
+      if (!text.starts_with("INSERT")) {
+        m_shared.feed(Statement{text, ++m_line, true, 0}, m_run);
+      }
+    }
+  }
+  std::vector<std::string> finish() {
+    m_shared.finish(m_run);
+    return m_ran;
+  }
+  const SharedDefinitions& shared() const { return m_shared; }
+
+ private:
+  SharedDefinitions m_shared;
+  std::vector<std::string> m_ran;
+  std::uint64_t m_line = 0;
+  SharedDefinitions::Run m_run = [this](Statement&& statement) { m_ran.push_back(std::move(statement.text)); };
+};
+
+bool ran_create(const std::vector<std::string>& ran, const std::string& name) {
+  const std::string head = fmt::format("CREATE TABLE `{}` (", name);
+  return std::any_of(ran.begin(), ran.end(), [&](const std::string& text) { return text.starts_with(head); });
+}
+
+TEST(SharedDefinitions, FiveHundredTablesOfOneDefinitionRunOnce) {
+  Check check;
+  for (int i = 1; i <= 500; ++i) {
+    check.feed(table(fmt::format("t{:04}", i)));
+  }
+  const auto ran = check.finish();
+  EXPECT_EQ(ran.size(), 3u);  // t0001's DROP, CREATE and ALTER
+  EXPECT_TRUE(ran_create(ran, "t0001"));
+  EXPECT_EQ(check.shared().tables_held_back(), 499u);
+}
+
+TEST(SharedDefinitions, ATableThatDiffersInOneDetailRunsOnItsOwnWhereverItIs) {
+  // Each differs from t0001's definition by one detail: a charset, a key, a generated column, a
+  // comment with a quote, a column's name that is the table's (not a head), a storage option.
+  const std::vector<std::vector<std::string>> odd = {
+      table("t0100", "`id` int(11) NOT NULL", "ENGINE=InnoDB DEFAULT CHARSET=latin1"),
+      table("t0200", "`id` int(11) NOT NULL", "ENGINE=InnoDB", "ADD KEY `ix` (`id`),\n  ADD KEY `ix2` (`id`)"),
+      table("t0300", "`id` int(11) NOT NULL,\n  `g` int(11) GENERATED ALWAYS AS (`id` + 1) VIRTUAL"),
+      table("t0400", "`id` int(11) NOT NULL COMMENT 'it''s'"),
+      table("t0500", "`t0500` int(11) NOT NULL"),
+      table("t1000", "`id` int(11) NOT NULL", "ENGINE=InnoDB KEY_BLOCK_SIZE=3"),
+  };
+  Check check;
+  std::size_t next = 0;
+  for (int i = 1; i <= 1000; ++i) {
+    const std::string name = fmt::format("t{:04}", i);
+    if (next < odd.size() && odd[next][1].starts_with("CREATE TABLE `" + name + "`")) {
+      check.feed(odd[next++]);
+    } else {
+      check.feed(table(name));
+    }
+  }
+  const auto ran = check.finish();
+  for (const char* name : {"t0001", "t0100", "t0200", "t0300", "t0400", "t0500", "t1000"}) {
+    EXPECT_TRUE(ran_create(ran, name)) << name;
+  }
+  EXPECT_FALSE(ran_create(ran, "t0002"));
+  EXPECT_FALSE(ran_create(ran, "t0999"));
+  EXPECT_EQ(ran.size(), 7u * 3u);
+  EXPECT_EQ(check.shared().tables_held_back(), 1000u - 7u);
+}
+
+TEST(SharedDefinitions, ATableHeldBackRunsRightBeforeWhatNamesIt) {
+  Check check;
+  for (int i = 1; i <= 10; ++i) {
+    check.feed(table(fmt::format("t{:04}", i)));
+  }
+  check.feed({"/*!50001 CREATE ALGORITHM=UNDEFINED VIEW `v` AS select `t0007`.`id` AS `id` from `t0007` */",
+              "CREATE DEFINER=`root`@`localhost` TRIGGER trg BEFORE INSERT ON T0009 FOR EACH ROW SET NEW.id = 1"});
+  const auto ran = check.finish();
+  ASSERT_EQ(ran.size(), 3u + 3u + 1u + 3u + 1u);
+  EXPECT_EQ(ran[3], "DROP TABLE IF EXISTS `t0007`");
+  EXPECT_TRUE(ran[4].starts_with("CREATE TABLE `t0007` ("));
+  EXPECT_EQ(ran[5], "ALTER TABLE `t0007`\n  ADD KEY `ix` (`id`)");
+  EXPECT_TRUE(ran[6].starts_with("/*!50001 CREATE ALGORITHM"));
+  EXPECT_TRUE(ran_create({ran[8]}, "t0009"));  // named in another case: still a reference
+  EXPECT_TRUE(ran[10].find("TRIGGER trg") != std::string::npos);
+  EXPECT_EQ(check.shared().tables_held_back(), 7u);
+  EXPECT_EQ(check.shared().tables_run_when_named(), 2u);
+}
+
+TEST(SharedDefinitions, ATableNamedBeforeItsDefinitionIsNeverHeldBack) {
+  Check check;
+  check.feed(table("t0001"));
+  // t0003 is named before its definition (a foreign key of t0002, which runs itself).
+  check.feed(table("t0002", "`id` int(11) NOT NULL", "ENGINE=InnoDB",
+                   "ADD KEY `ix` (`id`),\n  ADD CONSTRAINT `fk` FOREIGN KEY (`id`) REFERENCES `t0003` (`id`)"));
+  check.feed(table("t0003"));
+  check.feed(table("t0004"));
+  const auto ran = check.finish();
+  EXPECT_TRUE(ran_create(ran, "t0002"));
+  EXPECT_TRUE(ran_create(ran, "t0003"));
+  EXPECT_FALSE(ran_create(ran, "t0004"));
+}
+
+TEST(SharedDefinitions, ForeignKeysOddNamesAndVersionCommentsAreNeverShared) {
+  Check check;
+  check.feed(table("parent"));
+  check.feed(table("c1", "`id` int(11) NOT NULL", "ENGINE=InnoDB",
+                   "ADD KEY `ix` (`id`),\n  ADD FOREIGN KEY (`id`) "
+                   "REFERENCES `parent` (`id`)"));
+  check.feed(table("c2", "`id` int(11) NOT NULL", "ENGINE=InnoDB",
+                   "ADD KEY `ix` (`id`),\n  ADD FOREIGN KEY (`id`) "
+                   "REFERENCES `parent` (`id`)"));
+  check.feed(table("we ird"));
+  check.feed(table("café"));
+  check.feed({"/*!40000 ALTER TABLE `x1` DISABLE KEYS */", "/*!40000 ALTER TABLE `x2` DISABLE KEYS */"});
+  const auto ran = check.finish();
+  for (const char* name : {"parent", "c1", "c2", "we ird", "café"}) {
+    EXPECT_TRUE(ran_create(ran, name)) << name;
+  }
+  EXPECT_EQ(check.shared().tables_held_back(), 0u);
+  EXPECT_EQ(ran.size(), 5u * 3u + 2u);
+}
+
+TEST(SharedDefinitions, AnotherStatementBetweenTwoTablesEndsTheSharing) {
+  // A session setting may change how the next definition is read (sql_mode, a charset).
+  Check check;
+  check.feed(table("t1"));
+  check.feed(table("t2"));
+  check.feed({"/*!40101 SET SQL_MODE='ANSI' */"});
+  check.feed(table("t3"));
+  check.feed(table("t4"));
+  const auto ran = check.finish();
+  EXPECT_TRUE(ran_create(ran, "t1"));
+  EXPECT_FALSE(ran_create(ran, "t2"));
+  EXPECT_TRUE(ran_create(ran, "t3"));
+  EXPECT_FALSE(ran_create(ran, "t4"));
+}
+
+TEST(SharedDefinitions, ATableOfTheSameNameAgainFindsTheFirstInPlace) {
+  Check check;
+  check.feed(table("t1"));
+  check.feed(table("t2"));  // held back
+  check.feed(table("t3"));  // held back
+  check.feed(table("t2", "`id` bigint NOT NULL"));
+  const auto ran = check.finish();
+  ASSERT_EQ(ran.size(), 9u);
+  EXPECT_FALSE(ran_create(ran, "t3"));
+  EXPECT_TRUE(ran[4].starts_with("CREATE TABLE `t2` (\n  `id` int(11)"));
+  EXPECT_TRUE(ran[7].starts_with("CREATE TABLE `t2` (\n  `id` bigint"));
+}
+
+TEST(SharedDefinitions, TheNameIsTakenOutOfTheHeadOnly) {
+  EXPECT_EQ(definition_without_name("CREATE TABLE `t1` (`t1` int)", "t1"), "CREATE TABLE \x01 (`t1` int)");
+  EXPECT_EQ(definition_without_name("DROP TABLE IF EXISTS `a``b`", "a`b"), "DROP TABLE IF EXISTS \x01");
+  EXPECT_EQ(definition_without_name("ALTER TABLE `t1`\n  ADD KEY `k` (`a`)", "t1"),
+            "ALTER TABLE \x01\n  ADD KEY `k` (`a`)");
+  EXPECT_FALSE(definition_without_name("/*!40000 ALTER TABLE `t1` DISABLE KEYS */", "t1"));
+  EXPECT_FALSE(definition_without_name("CREATE TABLE IF NOT EXISTS `t1` (a int)", "t1"));
+  EXPECT_FALSE(definition_without_name("CREATE TABLE `t10` (a int)", "t1"));
+}
+
+}  // namespace
+}  // namespace ifnbackup::restore
