@@ -1,5 +1,6 @@
 #include "restore/table_sections.hpp"
 
+#include <algorithm>
 #include <set>
 
 namespace ifnbackup::restore {
@@ -53,6 +54,54 @@ std::vector<SectionRead> choose_schema_sections(const std::vector<Section>& inde
     }
   }
   return read;
+}
+
+LoadOrder biggest_first(const std::vector<Section>& index) {
+  // Ranges that must be read together, in file order: a range, then the parts that go on with its
+  // last table's rows.
+  struct Unit {
+    std::vector<std::size_t> ranges;
+    std::uint64_t bytes = 0;
+    std::string table;  // its parts' table, or its first range's
+    bool objects = false;
+  };
+  std::vector<Unit> units;
+  for (std::size_t i = 0; i < index.size(); ++i) {
+    const Section& section = index[i];
+    if (!section.with_previous) {
+      if (section.kind != SectionKind::part || units.empty()) {
+        units.emplace_back();
+      }
+      Unit& unit = units.back();
+      unit.ranges.push_back(i);
+      unit.bytes += section.bytes;
+      if (section.kind == SectionKind::part || unit.table.empty()) {
+        unit.table = section.table;
+      }
+    }
+    if (section.kind == SectionKind::objects && !units.empty()) {
+      units.back().objects = true;
+    }
+  }
+  LoadOrder order;
+  if (units.empty()) {
+    return order;
+  }
+  // The prologue's unit stays first, the objects' last.
+  const auto middle_begin = units.begin() + 1;
+  auto middle_end = units.end();
+  if (units.size() > 1 && units.back().objects) {
+    --middle_end;
+  }
+  std::stable_sort(middle_begin, middle_end, [](const Unit& a, const Unit& b) { return a.bytes > b.bytes; });
+  for (const Unit& unit : units) {
+    order.ranges.insert(order.ranges.end(), unit.ranges.begin(), unit.ranges.end());
+  }
+  if (units.size() > 1 && middle_begin != middle_end) {
+    order.lead = middle_begin->table;
+    order.lead_bytes = middle_begin->bytes;
+  }
+  return order;
 }
 
 std::optional<TableSections> verify_table_sections(const std::filesystem::path& path,
