@@ -262,6 +262,51 @@ TEST(RestoreSideBySide, TheBiggestTableIsReadFirstAndEverythingComesBackAsTheSto
   }
 }
 
+// The big table read first (its ranges out of the file's order) has a constraint to a parent in another
+// database, changed since the backup: its ALTER TABLE fails on a loading connection, after its rows and
+// beside the other tables', and the restore is rolled back like any other failure.
+TEST(RestoreSideBySide, AConstraintOfTheBigTableReadFirstThatCannotBeAddedRollsTheRestoreBack) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  ScratchDatabase other(server, "sbs_big_rb_other");
+  ScratchDatabase database(server, "sbs_big_rb");
+  const std::string parent = sql::quote_identifier(other.name()) + ".`ref`";
+  auto connection = connect(server, database.name());
+  for (const std::string& statement : std::vector<std::string>{
+           "CREATE TABLE " + parent + " (id INT NOT NULL PRIMARY KEY) ENGINE=InnoDB",
+           "INSERT INTO " + parent + " VALUES (1), (2), (3)",
+           "CREATE TABLE a_small (id INT NOT NULL PRIMARY KEY, n INT, KEY ix_n (n)) ENGINE=InnoDB",
+           "INSERT INTO a_small VALUES (1, 1), (2, 2)",
+           "CREATE TABLE zz_big (id INT NOT NULL PRIMARY KEY, ref_id INT, payload VARCHAR(200) NOT NULL, "
+           "KEY ix_ref (ref_id), CONSTRAINT fk_big_ref FOREIGN KEY (ref_id) REFERENCES " +
+               parent + " (id)) ENGINE=InnoDB",
+           "INSERT INTO zz_big SELECT seq, 1 + seq % 3, REPEAT(CONCAT('ligne ', seq, ' '), 9) FROM seq_1_to_70000"}) {
+    connection->execute(statement);
+  }
+  TempDir work;
+  const fs::path backups = work.path() / "backups";
+  const fs::path file = backup_of(server, database.name(), backups);
+
+  // Since the backup: the constraint dropped, rows changed, the parent's key made text.
+  for (const std::string& statement : std::vector<std::string>{
+           "ALTER TABLE zz_big DROP FOREIGN KEY fk_big_ref", "DELETE FROM zz_big WHERE id > 60000",
+           "UPDATE a_small SET n = 7", "SET SESSION foreign_key_checks = 0", "DROP TABLE " + parent,
+           "CREATE TABLE " + parent + " (id VARCHAR(10) NOT NULL PRIMARY KEY) ENGINE=InnoDB",
+           "SET SESSION foreign_key_checks = 1"}) {
+    connection->execute(statement);
+  }
+  const Fingerprint before = fingerprint_database(*connection, database.name());
+
+  const auto result = restore_cli(server, database.name(), backups, {"--yes", "--threads", "2", file.string()});
+  EXPECT_EQ(result.exit_code, static_cast<int>(ErrorCode::restore_rolled_back)) << result.err;
+  EXPECT_NE(result.err.find("rolled back"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("ALTER TABLE `zz_big`"), std::string::npos) << "the failing statement is named:\n"
+                                                                        << result.err;
+  EXPECT_NE(result.err.find("fk_big_ref"), std::string::npos) << result.err;
+  const std::string log = read_text(backups / "restore.log");
+  EXPECT_NE(log.find("reading the file biggest table first (section index): `zz_big` ("), std::string::npos) << log;
+  expect_same_fingerprint(before, fingerprint_database(*connection, database.name()));
+}
+
 // The parent of one small table, in another database, changed since the backup (its key is now text):
 // the CREATE TABLE carrying that table's constraint fails in the middle of a turn of small tables, some
 // of which loaded before it on the same connection, others beside it; the restore is rolled back.

@@ -62,7 +62,10 @@ LoadOrder biggest_first(const std::vector<Section>& index) {
   struct Unit {
     std::vector<std::size_t> ranges;
     std::uint64_t bytes = 0;
-    std::string table;  // its parts' table, or its first range's
+    // Its parts' table, or else its last table: the only one that can hold more than k_min_range_bytes
+    // (a table starts a range of its own once the range holds that much).
+    std::string table;
+    bool parts = false;
     bool objects = false;
   };
   std::vector<Unit> units;
@@ -75,12 +78,19 @@ LoadOrder biggest_first(const std::vector<Section>& index) {
       Unit& unit = units.back();
       unit.ranges.push_back(i);
       unit.bytes += section.bytes;
-      if (section.kind == SectionKind::part || unit.table.empty()) {
-        unit.table = section.table;
-      }
     }
-    if (section.kind == SectionKind::objects && !units.empty()) {
-      units.back().objects = true;
+    if (units.empty()) {
+      continue;  // not an index that verifies: its first section has a range
+    }
+    Unit& unit = units.back();
+    if (section.kind == SectionKind::part) {
+      unit.table = section.table;
+      unit.parts = true;
+    } else if (section.kind == SectionKind::table && !unit.parts) {
+      unit.table = section.table;
+    }
+    if (section.kind == SectionKind::objects) {
+      unit.objects = true;
     }
   }
   LoadOrder order;
