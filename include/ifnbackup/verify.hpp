@@ -60,6 +60,11 @@ struct VerifyResult {
   bool partial = false;
   // Sections in the file's section index, checked (0: the file has none, e.g. format 1).
   std::uint64_t sections = 0;
+  // The section index's SHA-256 as the verified file gives it (format 4 on, a whole verification on
+  // disk whose index matched the content; empty otherwise): a restore reads the index again, checks
+  // it against this, and may then read the sections in another order, each checked against the
+  // SHA-256 the index gives (restore/table_sections.hpp, biggest_first).
+  std::string index_sha256;
   bool parallel = false;        // its sections were decoded on several threads
   unsigned decode_threads = 1;  // how many
   std::uint64_t compressed_checked = 0;

@@ -9,8 +9,11 @@
 #include <fmt/format.h>
 
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/verify.hpp"
 #include "proof/table_reading.hpp"
 #include "restore/content_proof.hpp"
+#include "restore/script_loader.hpp"
+#include "restore/table_sections.hpp"
 #include "sql/text.hpp"
 #include "test_support.hpp"
 
@@ -96,6 +99,30 @@ std::string read_text(const fs::path& path) {
   return text.str();
 }
 
+// The stock client's copy of `file` in a new database: identical to `expected`.
+void expect_stock_copy_identical(const TestServer& server, const std::string& prefix, const fs::path& file,
+                                 const Fingerprint& expected) {
+  ScratchDatabase by_client(server, prefix);
+  const auto client = load_file(server, by_client.name(), file);
+  ASSERT_EQ(client.exit_code, 0) << client.err;
+  auto client_connection = connect(server, by_client.name());
+  expect_same_fingerprint(expected, fingerprint_database(*client_connection, by_client.name()));
+}
+
+// `ifnbackup restore --threads N --into TARGET FILE`, a success whose copy is identical to `expected`; the
+// restore's log.
+std::string restore_identical(const TestServer& server, const std::string& source, const fs::path& backups,
+                              const fs::path& file, const char* threads, const std::string& target,
+                              const Fingerprint& expected) {
+  fs::remove(backups / "restore.log");
+  const auto restored =
+      restore_cli(server, source, backups, {"--yes", "--threads", threads, "--into", target, file.string()});
+  EXPECT_EQ(restored.exit_code, 0) << restored.err;
+  auto restored_connection = connect(server, target);
+  expect_same_fingerprint(expected, fingerprint_database(*restored_connection, target));
+  return read_text(backups / "restore.log");
+}
+
 TEST(RestoreSideBySide, ManySmallTablesWithForeignKeysAcrossThemComeBackAsTheStockClientLoadsThem) {
   IFNBACKUP_REQUIRE_SERVER(server);
   ScratchDatabase source(server, "sbs_src");
@@ -108,24 +135,16 @@ TEST(RestoreSideBySide, ManySmallTablesWithForeignKeysAcrossThemComeBackAsTheSto
   const fs::path backups = work.path() / "backups";
   const fs::path file = backup_of(server, source.name(), backups);
 
-  ScratchDatabase by_client(server, "sbs_client");
-  const auto client = load_file(server, by_client.name(), file);
-  ASSERT_EQ(client.exit_code, 0) << client.err;
-  auto client_connection = connect(server, by_client.name());
-  expect_same_fingerprint(expected, fingerprint_database(*client_connection, by_client.name()));
+  expect_stock_copy_identical(server, "sbs_client", file, expected);
 
   for (const char* threads : {"1", "2", "16"}) {
     SCOPED_TRACE(fmt::format("--threads {}", threads));
     ScratchDatabase by_ifnbackup(server, "sbs_ifn");
-    fs::remove(backups / "restore.log");
-    const auto restored = restore_cli(server, source.name(), backups,
-                                      {"--yes", "--threads", threads, "--into", by_ifnbackup.name(), file.string()});
-    ASSERT_EQ(restored.exit_code, 0) << restored.err;
-    auto restored_connection = connect(server, by_ifnbackup.name());
-    expect_same_fingerprint(expected, fingerprint_database(*restored_connection, by_ifnbackup.name()));
     // The paths taken: every small table whole (and the view's placeholder, DROP TABLE IF EXISTS
     // `v_big`), those without foreign keys with their keys in their CREATE TABLE; the big one spread.
-    const std::string log = read_text(backups / "restore.log");
+    const std::string log =
+        restore_identical(server, source.name(), backups, file, threads, by_ifnbackup.name(), expected);
+    auto restored_connection = connect(server, by_ifnbackup.name());
     const std::string small = fmt::format(
         "{} small tables loaded whole ({} with their keys in their CREATE TABLE), "
         "1 bigger ones spread over the connections",
@@ -137,6 +156,155 @@ TEST(RestoreSideBySide, ManySmallTablesWithForeignKeysAcrossThemComeBackAsTheSto
     restored_connection->execute("DELETE FROM t010 WHERE id = 1");
     EXPECT_EQ(restored_connection->query_value("SELECT COUNT(*) FROM t011 WHERE parent_id IS NULL").value_or(""), "1");
   }
+}
+
+// Biggest table first (issue 13): a file whose biggest table is the last in name order, its rows in
+// several ranges (a part), is read in the order of its section index's sizes — that table's ranges
+// right after the prologue's, the objects' last —, the log says so, and every table, key, constraint,
+// trigger and view comes back as the stock client loads them. A range that is not the one the index
+// gives stops the load as "changed on disk", like the whole file's checksum in file order.
+TEST(RestoreSideBySide, TheBiggestTableIsReadFirstAndEverythingComesBackAsTheStockClientLoadsIt) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  ScratchDatabase source(server, "sbs_big_src");
+  auto connection = connect(server, source.name());
+  connection->execute("SET SESSION foreign_key_checks = 0");
+  for (int i = 0; i < 12; ++i) {
+    connection->execute(fmt::format(
+        "CREATE TABLE {} (id INT NOT NULL PRIMARY KEY, parent_id INT, code CHAR(6) NOT NULL, UNIQUE KEY uq_code "
+        "(code), KEY ix_parent (parent_id), CONSTRAINT fk_{} FOREIGN KEY (parent_id) REFERENCES {} (id) ON DELETE "
+        "CASCADE) ENGINE=InnoDB",
+        small_name(i), i, small_name(i == 0 ? 11 : i - 1)));
+    connection->execute(
+        fmt::format("INSERT INTO {} VALUES (1, 1, 'a{}'), (2, 1, 'b{}'), (3, NULL, 'c')", small_name(i), i, i));
+  }
+  // A middle one (a range of its own) and the big one, last in name order: over 8 MiB of rows, so
+  // its rows go on in a part; two foreign keys backed by secondary keys, one to itself.
+  connection->execute(
+      "CREATE TABLE middle (id INT NOT NULL PRIMARY KEY, t_id INT, note VARCHAR(100), KEY ix_t (t_id), "
+      "CONSTRAINT fk_middle_t FOREIGN KEY (t_id) REFERENCES t003 (id)) ENGINE=InnoDB");
+  connection->execute("INSERT INTO middle SELECT seq, 1 + seq % 3, REPEAT(CONCAT('m', seq), 6) FROM seq_1_to_20000");
+  connection->execute(
+      "CREATE TABLE zz_big (id INT NOT NULL PRIMARY KEY, t_id INT, up_id INT, reference CHAR(12) NOT NULL, payload "
+      "VARCHAR(200) NOT NULL, UNIQUE KEY uq_reference (reference), KEY ix_t_payload (t_id, payload(10)), "
+      "KEY ix_up (up_id), CONSTRAINT fk_big_t FOREIGN KEY (t_id) REFERENCES t000 (id) ON UPDATE CASCADE, "
+      "CONSTRAINT fk_big_up FOREIGN KEY (up_id) REFERENCES zz_big (id) ON DELETE SET NULL) ENGINE=InnoDB");
+  connection->execute(
+      "INSERT INTO zz_big SELECT seq, 1 + seq % 3, IF(seq % 5 = 0, NULL, 1 + seq DIV 2), LPAD(seq, 12, 'r'), "
+      "REPEAT(CONCAT('ligne ', seq, ' '), 9) FROM seq_1_to_70000");
+  connection->execute(
+      "CREATE TRIGGER tr_big BEFORE INSERT ON zz_big FOR EACH ROW SET NEW.payload = UPPER(NEW.payload)");
+  connection->execute("CREATE VIEW v_big AS SELECT t_id, COUNT(*) AS n FROM zz_big GROUP BY t_id");
+  connection->execute("SET SESSION foreign_key_checks = 1");
+  const Fingerprint expected = fingerprint_database(*connection, source.name());
+  TempDir work;
+  const fs::path backups = work.path() / "backups";
+  const fs::path file = backup_of(server, source.name(), backups);
+
+  // The file's layout: the first table in a range of its own after the prologue's, the big table's rows
+  // in a part, the objects in a range of their own after it.
+  const auto index = read_section_index(file);
+  ASSERT_TRUE(index.has_value());
+  ASSERT_GE(index->size(), 3u);
+  EXPECT_EQ((*index)[1].table, "middle");
+  EXPECT_FALSE((*index)[1].with_previous);
+  EXPECT_EQ((*index)[index->size() - 2].kind, SectionKind::part);
+  EXPECT_EQ((*index)[index->size() - 2].table, "zz_big");
+  EXPECT_EQ(index->back().kind, SectionKind::objects);
+  EXPECT_FALSE(index->back().with_previous);
+
+  expect_stock_copy_identical(server, "sbs_big_client", file, expected);
+
+  for (const char* threads : {"1", "2", "3"}) {
+    SCOPED_TRACE(fmt::format("--threads {}", threads));
+    ScratchDatabase by_ifnbackup(server, "sbs_big_ifn");
+    const std::string log =
+        restore_identical(server, source.name(), backups, file, threads, by_ifnbackup.name(), expected);
+    auto restored_connection = connect(server, by_ifnbackup.name());
+    EXPECT_NE(log.find("reading the file biggest table first (section index): `zz_big` ("), std::string::npos) << log;
+    // The constraints hold: a row referencing nothing is refused, an action runs.
+    const auto refused = restored_connection->run_statement(
+        "INSERT INTO zz_big (id, t_id, reference, payload) VALUES (900000, 77, 'x', 'y')");
+    EXPECT_EQ(refused.error_number, 1452u) << refused.error;
+  }
+
+  // The loader itself: the ranges in that order, each checked against its SHA-256; one that differs
+  // (as a file rewritten in place would) fails the load as changed on disk.
+  const restore::LoadOrder order = restore::biggest_first(*index);
+  ASSERT_GE(order.ranges.size(), 3u);
+  EXPECT_EQ(order.lead, "zz_big");
+  for (const bool altered : {false, true}) {
+    SCOPED_TRACE(altered ? "a range's SHA-256 not the index's" : "the index's SHA-256");
+    ScratchDatabase target(server, "sbs_big_ranges");
+    auto target_connection = connect(server, target.name());
+    auto worker = connect(server, target.name());
+    restore::LoadSettings settings;
+    settings.ours = true;
+    settings.workers = {worker.get()};
+    settings.ranges_cover_file = true;
+    for (const std::size_t at : order.ranges) {
+      settings.ranges.emplace_back((*index)[at].at, (*index)[at].size);
+      settings.range_sha256.push_back((*index)[at].sha256);
+    }
+    if (altered) {
+      std::string& last = settings.range_sha256.back();
+      last[3] = last[3] == '0' ? '1' : '0';
+      try {
+        restore::load_script(*target_connection, file, settings);
+        FAIL() << "a range that is not the index's was accepted";
+      } catch (const Error& error) {
+        EXPECT_EQ(error.code(), ErrorCode::corrupt);
+        EXPECT_NE(std::string(error.what()).find("changed on disk"), std::string::npos) << error.what();
+      }
+    } else {
+      restore::load_script(*target_connection, file, settings);
+      expect_same_fingerprint(expected, fingerprint_database(*target_connection, target.name()));
+    }
+  }
+}
+
+// The big table read first (its ranges out of the file's order) has a constraint to a parent in another
+// database, changed since the backup: its ALTER TABLE fails on a loading connection, after its rows and
+// beside the other tables', and the restore is rolled back like any other failure.
+TEST(RestoreSideBySide, AConstraintOfTheBigTableReadFirstThatCannotBeAddedRollsTheRestoreBack) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  ScratchDatabase other(server, "sbs_big_rb_other");
+  ScratchDatabase database(server, "sbs_big_rb");
+  const std::string parent = sql::quote_identifier(other.name()) + ".`ref`";
+  auto connection = connect(server, database.name());
+  for (const std::string& statement : std::vector<std::string>{
+           "CREATE TABLE " + parent + " (id INT NOT NULL PRIMARY KEY) ENGINE=InnoDB",
+           "INSERT INTO " + parent + " VALUES (1), (2), (3)",
+           "CREATE TABLE a_small (id INT NOT NULL PRIMARY KEY, n INT, KEY ix_n (n)) ENGINE=InnoDB",
+           "INSERT INTO a_small VALUES (1, 1), (2, 2)",
+           "CREATE TABLE zz_big (id INT NOT NULL PRIMARY KEY, ref_id INT, payload VARCHAR(200) NOT NULL, "
+           "KEY ix_ref (ref_id), CONSTRAINT fk_big_ref FOREIGN KEY (ref_id) REFERENCES " +
+               parent + " (id)) ENGINE=InnoDB",
+           "INSERT INTO zz_big SELECT seq, 1 + seq % 3, REPEAT(CONCAT('ligne ', seq, ' '), 9) FROM seq_1_to_70000"}) {
+    connection->execute(statement);
+  }
+  TempDir work;
+  const fs::path backups = work.path() / "backups";
+  const fs::path file = backup_of(server, database.name(), backups);
+
+  // Since the backup: the constraint dropped, rows changed, the parent's key made text.
+  for (const std::string& statement : std::vector<std::string>{
+           "ALTER TABLE zz_big DROP FOREIGN KEY fk_big_ref", "DELETE FROM zz_big WHERE id > 60000",
+           "UPDATE a_small SET n = 7", "SET SESSION foreign_key_checks = 0", "DROP TABLE " + parent,
+           "CREATE TABLE " + parent + " (id VARCHAR(10) NOT NULL PRIMARY KEY) ENGINE=InnoDB",
+           "SET SESSION foreign_key_checks = 1"}) {
+    connection->execute(statement);
+  }
+  const Fingerprint before = fingerprint_database(*connection, database.name());
+
+  const auto result = restore_cli(server, database.name(), backups, {"--yes", "--threads", "2", file.string()});
+  EXPECT_EQ(result.exit_code, static_cast<int>(ErrorCode::restore_rolled_back)) << result.err;
+  EXPECT_NE(result.err.find("rolled back"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("ALTER TABLE `zz_big`"), std::string::npos) << "the failing statement is named:\n"
+                                                                        << result.err;
+  EXPECT_NE(result.err.find("fk_big_ref"), std::string::npos) << result.err;
+  const std::string log = read_text(backups / "restore.log");
+  EXPECT_NE(log.find("reading the file biggest table first (section index): `zz_big` ("), std::string::npos) << log;
+  expect_same_fingerprint(before, fingerprint_database(*connection, database.name()));
 }
 
 // The parent of one small table, in another database, changed since the backup (its key is now text):

@@ -104,5 +104,48 @@ TEST(SchemaSections, EveryRangeButTheRowsOnlyParts) {
       (std::vector<Read>{{0, true, true}, {1, true, false}, {2, true, false}, {3, true, false}, {5, true, true}}));
 }
 
+Section sized(SectionKind kind, std::string table, std::uint64_t bytes) {
+  Section made = section(kind, std::move(table));
+  made.bytes = bytes;
+  return made;
+}
+
+// A whole restore, tables side by side (issue 13): the prologue's range first, the objects' last, each
+// table's ranges together (a big table's parts after its first range), the most bytes first.
+TEST(LoadOrder, TheBiggestTablesRangesFirstThePrologueFirstAndTheObjectsLast) {
+  const std::vector<Section> index = {
+      sized(SectionKind::prologue, {}, 2000),   // 0, with a and b
+      section(SectionKind::table, "a", true),   // 1
+      section(SectionKind::table, "b", true),   // 2
+      sized(SectionKind::table, "c", 3000000),  // 3
+      sized(SectionKind::table, "d", 1500000),  // 4, with e and the start of f
+      section(SectionKind::table, "e", true),   // 5
+      section(SectionKind::table, "f", true),   // 6
+      sized(SectionKind::part, "f", 8000000),   // 7
+      sized(SectionKind::part, "f", 100),       // 8, with g
+      section(SectionKind::table, "g", true),   // 9
+      sized(SectionKind::table, "h", 3000000),  // 10: as big as c, after it
+      sized(SectionKind::objects, {}, 500),     // 11
+  };
+  const LoadOrder order = biggest_first(index);
+  EXPECT_EQ(order.ranges, (std::vector<std::size_t>{0, 4, 7, 8, 3, 10, 11}));
+  EXPECT_EQ(order.lead, "f");
+  EXPECT_EQ(order.lead_bytes, 1500000u + 8000000u + 100u);
+
+  // The objects in the last table's range (a file written before they had a range of their own after
+  // a big table's parts): that range stays last, whatever its size.
+  std::vector<Section> shared = {sized(SectionKind::prologue, {}, 2000), sized(SectionKind::table, "a", 1200000),
+                                 sized(SectionKind::table, "z", 1100000), sized(SectionKind::part, "z", 9000000),
+                                 section(SectionKind::objects, {}, true)};
+  EXPECT_EQ(biggest_first(shared).ranges, (std::vector<std::size_t>{0, 1, 2, 3}));
+  EXPECT_EQ(biggest_first(shared).lead, "a");
+
+  // One range: nothing to reorder, no lead.
+  const std::vector<Section> one = {sized(SectionKind::prologue, {}, 2000), section(SectionKind::table, "a", true),
+                                    section(SectionKind::objects, {}, true)};
+  EXPECT_EQ(biggest_first(one).ranges, (std::vector<std::size_t>{0}));
+  EXPECT_EQ(biggest_first(one).lead, "");
+}
+
 }  // namespace
 }  // namespace ifnbackup::restore

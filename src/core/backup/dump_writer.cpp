@@ -1,5 +1,7 @@
 #include "backup/dump_writer.hpp"
 
+#include <algorithm>
+
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/manifest.hpp"
 #include "io/gzip_member.hpp"
@@ -35,7 +37,15 @@ void DumpWriter::begin_section(SectionKind kind, const std::string& table) {
   Section section;
   section.kind = kind;
   section.table = table;
-  if (kind != SectionKind::part && bytes() - m_section_start < m_min_range_bytes) {
+  // The first table starts a range of its own after the prologue's, and the objects after a big
+  // table's last part, small as these ranges may be: a restore reads the prologue first, the objects
+  // last, and the tables between in any order, the biggest first (restore/table_sections.hpp).
+  const auto range_owner =
+      std::find_if(m_marks.rbegin(), m_marks.rend(), [](const Mark& mark) { return !mark.section.with_previous; });
+  const SectionKind owner = range_owner == m_marks.rend() ? SectionKind::prologue : range_owner->section.kind;
+  const bool own_range = kind == SectionKind::part || (kind == SectionKind::objects && owner == SectionKind::part) ||
+                         (kind == SectionKind::table && owner == SectionKind::prologue);
+  if (!own_range && bytes() - m_section_start < m_min_range_bytes) {
     section.with_previous = true;
     m_marks.push_back(Mark{std::move(section), 0});
     return;

@@ -10,9 +10,11 @@
 #include "ifnbackup/printable.hpp"
 #include "restore/content_proof.hpp"
 #include "restore/phases.hpp"
+#include "restore/table_sections.hpp"
 #include "restore/target_database.hpp"
 #include "sql/text.hpp"
 #include "util/interrupt.hpp"
+#include "util/sha256.hpp"
 
 namespace ifnbackup::restore {
 
@@ -91,6 +93,53 @@ LoadStats load_into(const ConnectionOptions& connection, const std::string& data
   }
 }
 
+namespace {
+
+// A whole file with a section index, loaded tables side by side: its ranges read biggest table first
+// (table_sections.hpp), each checked against the SHA-256 of the index the verification proved, instead
+// of the whole content's. Any doubt (an index not the verified one, a range without its SHA-256: files
+// before format 4) leaves the file order, whose whole content is hashed again as it loads.
+void read_biggest_first(const RestorePlan& plan, const std::filesystem::path& pinned, LoadSettings& settings) {
+  if (plan.verification.index_sha256.empty()) {
+    return;
+  }
+  std::optional<std::vector<Section>> index;
+  try {
+    index = read_section_index(pinned);
+  } catch (const Error& error) {
+    spdlog::info("the file read in its order: its section index cannot be read again ({})", error.what());
+    return;
+  }
+  if (!index || util::Sha256::hex_of(format_index(*index)) != plan.verification.index_sha256) {
+    spdlog::info("the file read in its order: its section index is not the one verified");
+    return;
+  }
+  const LoadOrder order = biggest_first(*index);
+  if (order.lead.empty()) {
+    return;  // one range, or a prologue and the objects only: nothing to reorder
+  }
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;
+  std::vector<std::string> sha256;
+  for (const std::size_t at : order.ranges) {
+    const Section& section = (*index)[at];
+    if (section.sha256.empty()) {
+      return;
+    }
+    ranges.emplace_back(section.at, section.size);
+    sha256.push_back(section.sha256);
+  }
+  settings.ranges = std::move(ranges);
+  settings.range_sha256 = std::move(sha256);
+  settings.ranges_cover_file = true;
+  settings.expected_sha256.clear();
+  settings.expected_content_bytes = 0;
+  spdlog::info("reading the file biggest table first (section index): {} ({:.1f} MiB of SQL) first, {} ranges",
+               sql::quote_identifier(order.lead), static_cast<double>(order.lead_bytes) / (1024.0 * 1024.0),
+               settings.ranges.size());
+}
+
+}  // namespace
+
 LoadStats load_backup(const RestorePlan& plan, const RestoreOptions& options, const RestoreCallbacks& callbacks,
                       const std::filesystem::path& pinned, ProofReader& proof) {
   if (options.no_binlog) {
@@ -120,6 +169,9 @@ LoadStats load_backup(const RestorePlan& plan, const RestoreOptions& options, co
   // Our own files only: their INSERTs depend on nothing but their table (a mysqldump file may
   // LOCK TABLES or turn autocommit off around them).
   const unsigned workers = plan.verification.status == VerifyStatus::ok ? std::max(1u, options.threads) : 0;
+  if (plan.sections.empty() && workers > 0 && !options.force) {
+    read_biggest_first(plan, pinned, settings);
+  }
   // The proof reads the tables as the load left them, before any event restored with them ran.
   const bool proving =
       !options.no_proof && std::any_of(plan.verification.tables.begin(), plan.verification.tables.end(),

@@ -70,6 +70,7 @@ class ScriptLoad {
   // thrown (or logged with keep_going), its warnings counted.
   void run_here(const Statement& statement, StatementKind kind);
   void report(bool force);
+  Error changed_on_disk() const;
   // Tables side by side: a statement of a table's own part, its table named.
   void add_to_table(std::string table, Statement&& statement, const StatementClass& kind);
   void run_big_table(Statement&& statement, const StatementClass& kind);
@@ -136,7 +137,9 @@ ScriptLoad::ScriptLoad(db::Connection& connection, const std::filesystem::path& 
   }
   // Line numbers count the lines read: with sections only, not the file's own numbering.
   const std::string name = settings.shown_name.empty() ? file.filename().string() : settings.shown_name;
-  m_shown = m_parts.empty() ? name : name + " (sections read for --tables)";
+  m_shown = m_parts.empty()              ? name
+            : settings.ranges_cover_file ? name + " (sections read biggest table first)"
+                                         : name + " (sections read for --tables)";
   m_splitter.expect_largest(std::min(settings.largest_statement, settings.max_statement_bytes));
   m_splitter.set_backslash_escapes(!connection.no_backslash_escapes());
   m_splitter.set_ansi_quotes(connection.ansi_quotes());
@@ -157,6 +160,12 @@ ScriptLoad::ScriptLoad(db::Connection& connection, const std::filesystem::path& 
       run_checked(std::move(statement), kind);
     };
   }
+}
+
+Error ScriptLoad::changed_on_disk() const {
+  return Error(ErrorCode::corrupt,
+               tx("{} changed on disk during the restore: what was loaded is not what was verified", m_shown),
+               tx("someone or something writes to the backup folder; find out who before restoring again"));
 }
 
 void ScriptLoad::report(bool force) {
@@ -419,15 +428,24 @@ LoadStats ScriptLoad::run() {
   std::uint64_t rehashed = 0;
   const bool check_content = !m_settings.expected_sha256.empty() && m_parts.empty();
   const std::uint64_t expected_bytes = m_settings.expected_content_bytes;
+  const bool check_ranges = !m_settings.range_sha256.empty();
   for (std::size_t part = 0;; ++part) {
     m_reader->read_all([&](std::string_view chunk) {
-      if (check_content && rehashed < expected_bytes) {
-        const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), expected_bytes - rehashed));
+      if ((check_content && rehashed < expected_bytes) || check_ranges) {
+        const auto take =
+            check_ranges ? chunk.size()
+                         : static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), expected_bytes - rehashed));
         rehash.update(chunk.substr(0, take));
         rehashed += take;
       }
       m_splitter.feed(chunk, execute);
     });
+    if (check_ranges) {
+      if (util::Sha256::hex(rehash.finish()) != m_settings.range_sha256.at(part)) {
+        throw changed_on_disk();
+      }
+      rehash.reset();
+    }
     if (part + 1 >= m_parts.size()) {
       break;
     }
@@ -445,9 +463,7 @@ LoadStats ScriptLoad::run() {
   }
   if (check_content &&
       (rehashed != expected_bytes || util::Sha256::hex(rehash.finish()) != m_settings.expected_sha256)) {
-    throw Error(ErrorCode::corrupt,
-                tx("{} changed on disk during the restore: what was loaded is not what was verified", m_shown),
-                tx("someone or something writes to the backup folder; find out who before restoring again"));
+    throw changed_on_disk();
   }
   if (m_pool) {
     end_table();

@@ -67,6 +67,11 @@ struct LoadSettings {
   // Parts of the file to read, (compressed offset, size), each whole gzip members (sections of
   // the index); empty: the whole file.
   std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;
+  // A whole file read in another order (restore/table_sections.hpp, biggest_first): every range's
+  // SHA-256 as the verified index gives it, checked as each is loaded (Error(corrupt), like
+  // expected_sha256); and ranges_cover_file set, for the messages (lines are counted in what is read).
+  std::vector<std::string> range_sha256;
+  bool ranges_cover_file = false;
   // Their rows as LOAD DATA LOCAL from memory where the server takes it (restore/load_data.hpp).
   bool load_data = true;
   // Each statement is classified before it runs (restore/statement_policy), under the session's

@@ -1,5 +1,6 @@
 #include "restore/table_sections.hpp"
 
+#include <algorithm>
 #include <set>
 
 namespace ifnbackup::restore {
@@ -53,6 +54,64 @@ std::vector<SectionRead> choose_schema_sections(const std::vector<Section>& inde
     }
   }
   return read;
+}
+
+LoadOrder biggest_first(const std::vector<Section>& index) {
+  // Ranges that must be read together, in file order: a range, then the parts that go on with its
+  // last table's rows.
+  struct Unit {
+    std::vector<std::size_t> ranges;
+    std::uint64_t bytes = 0;
+    // Its parts' table, or else its last table: the only one that can hold more than k_min_range_bytes
+    // (a table starts a range of its own once the range holds that much).
+    std::string table;
+    bool parts = false;
+    bool objects = false;
+  };
+  std::vector<Unit> units;
+  for (std::size_t i = 0; i < index.size(); ++i) {
+    const Section& section = index[i];
+    if (!section.with_previous) {
+      if (section.kind != SectionKind::part || units.empty()) {
+        units.emplace_back();
+      }
+      Unit& unit = units.back();
+      unit.ranges.push_back(i);
+      unit.bytes += section.bytes;
+    }
+    if (units.empty()) {
+      continue;  // not an index that verifies: its first section has a range
+    }
+    Unit& unit = units.back();
+    if (section.kind == SectionKind::part) {
+      unit.table = section.table;
+      unit.parts = true;
+    } else if (section.kind == SectionKind::table && !unit.parts) {
+      unit.table = section.table;
+    }
+    if (section.kind == SectionKind::objects) {
+      unit.objects = true;
+    }
+  }
+  LoadOrder order;
+  if (units.empty()) {
+    return order;
+  }
+  // The prologue's unit stays first, the objects' last.
+  const auto middle_begin = units.begin() + 1;
+  auto middle_end = units.end();
+  if (units.size() > 1 && units.back().objects) {
+    --middle_end;
+  }
+  std::stable_sort(middle_begin, middle_end, [](const Unit& a, const Unit& b) { return a.bytes > b.bytes; });
+  for (const Unit& unit : units) {
+    order.ranges.insert(order.ranges.end(), unit.ranges.begin(), unit.ranges.end());
+  }
+  if (units.size() > 1 && middle_begin != middle_end) {
+    order.lead = middle_begin->table;
+    order.lead_bytes = middle_begin->bytes;
+  }
+  return order;
 }
 
 std::optional<TableSections> verify_table_sections(const std::filesystem::path& path,

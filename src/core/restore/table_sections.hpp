@@ -23,6 +23,20 @@ std::vector<SectionRead> choose_sections(const std::vector<Section>& index, cons
 // sharing its range).
 std::vector<SectionRead> choose_schema_sections(const std::vector<Section>& index);
 
+// Pure. The whole file's ranges in the order a restore loading tables side by side reads them
+// (issue 13): the prologue's range first (session settings, sequences), the objects' range last
+// (views, routines, events need every table), and between them each table's ranges — a big table's
+// first range and its parts together, in order — from the most bytes of SQL to the least, so that
+// the biggest table's rows and index build start first, and the small tables load beside them on
+// the other connections. Ranges of equal size keep their file order. `lead`: the table of the first
+// range after the prologue's (a big table's parts name it), for the log.
+struct LoadOrder {
+  std::vector<std::size_t> ranges;  // indexes in the section index of sections with a range
+  std::string lead;
+  std::uint64_t lead_bytes = 0;  // the SQL bytes of its ranges
+};
+LoadOrder biggest_first(const std::vector<Section>& index);
+
 struct TableSections {
   VerifyResult verification;    // status ok: partial, the manifest's tables, the prologue's header
   std::vector<Section> ranges;  // to load, in file order: the prologue, then the tables' ranges

@@ -354,6 +354,7 @@ VerifyResult verify_path(const std::filesystem::path& path, const std::function<
       result.reason = std::move(problem);
     } else {
       result.sections = sections->sections().size();
+      result.index_sha256 = sections->locator().sha256;
     }
   }
   return result;
