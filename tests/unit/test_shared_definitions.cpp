@@ -182,5 +182,76 @@ TEST(SharedDefinitions, TheNameIsTakenOutOfTheHeadOnly) {
   EXPECT_FALSE(definition_without_name("CREATE TABLE `t10` (a int)", "t1"));
 }
 
+TEST(SharedDefinitions, ATableHeldBackRunsUnderTheSessionItWasHeldUnder) {
+  // A trigger's sql_mode (strict, no zero date) may refuse a definition the file's mode accepts: a
+  // table held back and named by the trigger runs under the session saved when it changed (wt20h).
+  Check check;
+  check.feed(table("t1"));
+  check.feed(table("t2"));
+  check.feed({"/*!50003 SET @saved_sql_mode = @@sql_mode */",
+              "/*!50003 SET sql_mode = 'STRICT_TRANS_TABLES,NO_ZERO_DATE' */",
+              "CREATE DEFINER=`root`@`localhost` TRIGGER trg BEFORE INSERT ON `t2` FOR EACH ROW SET NEW.id = 1"});
+  check.feed(table("t3"));
+  check.feed(table("t4"));
+  check.feed({"CREATE VIEW `v` AS select `id` from `t4`"});
+  const auto ran = check.finish();
+  ASSERT_EQ(ran.size(), 3u + 1u + 1u + 1u + 1u + 3u + 1u + 1u + 3u + 3u + 1u);
+  EXPECT_EQ(ran[3], "/*!50003 SET @saved_sql_mode = @@sql_mode */");  // a user variable: nothing saved
+  EXPECT_TRUE(ran[4].starts_with("SET @ifnbackup_held0_sql_mode = @@SESSION.sql_mode, ")) << ran[4];
+  EXPECT_TRUE(ran[5].starts_with("/*!50003 SET sql_mode = 'STRICT"));
+  EXPECT_TRUE(
+      ran[6].starts_with("SET @ifnbackup_now_sql_mode = @@SESSION.sql_mode, SESSION sql_mode = "
+                         "@ifnbackup_held0_sql_mode, "))
+      << ran[6];
+  EXPECT_TRUE(ran_create({ran[8]}, "t2"));
+  EXPECT_TRUE(ran[10].starts_with("SET SESSION sql_mode = @ifnbackup_now_sql_mode, ")) << ran[10];
+  EXPECT_TRUE(ran[11].find("TRIGGER trg") != std::string::npos);
+  EXPECT_TRUE(ran_create({ran[13]}, "t3"));
+  // t4, held under the trigger's session still, runs as it is.
+  EXPECT_TRUE(ran_create({ran[16]}, "t4"));
+  EXPECT_TRUE(ran[18].starts_with("CREATE VIEW"));
+}
+
+TEST(SharedDefinitions, AStatementThatMayChangeMoreRunsTheTablesHeldFirst) {
+  Check check;
+  check.feed(table("t1"));
+  check.feed(table("t3"));
+  check.feed(table("t2"));
+  check.feed({"ALTER DATABASE COLLATE latin1_swedish_ci", "SET SESSION innodb_compression_default = ON"});
+  check.feed(table("t4"));
+  check.feed(table("t5"));
+  const auto ran = check.finish();
+  ASSERT_EQ(ran.size(), 3u * 3u + 1u + 1u + 3u);
+  EXPECT_TRUE(ran_create({ran[4]}, "t3"));  // in the file's order
+  EXPECT_TRUE(ran_create({ran[7]}, "t2"));
+  EXPECT_EQ(ran[9], "ALTER DATABASE COLLATE latin1_swedish_ci");
+  EXPECT_TRUE(ran_create({ran[12]}, "t4"));
+  EXPECT_EQ(check.shared().tables_held_back(), 1u);  // t5
+}
+
+TEST(SharedDefinitions, SessionChangeReadsWhatASetChanges) {
+  for (const char* none : {"/*!40101 SET @OLD_SQL_MODE=@@SQL_MODE */", "SET @a = 1, @b := 'x,y'",
+                           "/*!40014 SET UNIQUE_CHECKS=@OLD_UNIQUE_CHECKS */", "/*!50001 CREATE VIEW `v` AS select 1",
+                           "DROP TRIGGER IF EXISTS `x`", "ALTER TABLE `t` ADD KEY (`a`)", "UNLOCK TABLES"}) {
+    EXPECT_EQ(session_change(none), SessionChange::none) << none;
+  }
+  for (const char* saved : {"/*!40101 SET @OLD_SQL_MODE=@@SQL_MODE, SQL_MODE='NO_AUTO_VALUE_ON_ZERO,ANSI' */",
+                            "/*!40101 SET NAMES utf8mb4 */", "SET @@session.time_zone = '+00:00'",
+                            "/*!50003 SET sql_mode = '' */", "SET character_set_client = latin1"}) {
+    EXPECT_EQ(session_change(saved), SessionChange::saved) << saved;
+  }
+  for (const char* unknown :
+       {"ALTER DATABASE COLLATE utf8mb4_bin", "ALTER SCHEMA `d` CHARACTER SET latin1", "SET GLOBAL sql_mode = ''",
+        "SET enforce_storage_engine = MyISAM", "SET STATEMENT sql_mode = '' FOR SELECT 1", "DO 1"}) {
+    EXPECT_EQ(session_change(unknown), SessionChange::unknown) << unknown;
+  }
+}
+
+TEST(SharedDefinitions, AQualifiedNameIsNotShared) {
+  // `a`.`t` and `b`.`t`: the same text once the first name is out, but another database each.
+  EXPECT_FALSE(definition_without_name("CREATE TABLE `a`.`t` (x int)", "a"));
+  EXPECT_FALSE(definition_without_name("DROP TABLE IF EXISTS `a` . `t`", "a"));
+}
+
 }  // namespace
 }  // namespace ifnbackup::restore

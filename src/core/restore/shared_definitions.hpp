@@ -14,7 +14,10 @@
 //   name as a word, in any case: nothing earlier refers to it.
 // A table held back whose name a later statement holds as a word (a view, a trigger, another
 // table's definition, a table of the same name again) is run, from its definition's text, right
-// before that statement: whatever refers to it finds it, as in a restore.
+// before that statement: whatever refers to it finds it, as in a restore. It runs under the session
+// it was held under (a trigger's sql_mode may refuse what the file's accepts): the variables that
+// matter (session_change) are saved when they change after a table is held, and set around its run;
+// a statement that may change anything else runs every table held first.
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -27,6 +30,15 @@
 #include "restore/sql_splitter.hpp"
 
 namespace ifnbackup::restore {
+
+// What a statement other than a table's definition does to the session a held-back table's
+// statements would be read under (see SharedDefinitions): nothing (a view, a trigger, a user
+// variable, the charset of results...), a change of a variable saved and set back around a held
+// table's later run (sql_mode, the client's charset, time_zone, innodb_strict_mode...), or anything
+// else (the database's charset, another variable, an unknown statement): the tables held back run
+// before it.
+enum class SessionChange { none, saved, unknown };
+SessionChange session_change(std::string_view statement);
 
 class SharedDefinitions {
  public:
@@ -52,11 +64,13 @@ class SharedDefinitions {
     std::size_t definition = 0;  // in m_definitions
     std::vector<std::uint64_t> lines;
     std::string name;
+    std::uint64_t session = 0;  // m_session when it was held
   };
   void end_table(const Run& run);
   // Runs the tables held back that `text` names, then records its words.
   void run_named(std::string_view text, const Run& run);
   void run_held(const std::string& key, const Run& run);
+  void run_all_held(std::uint64_t line, const Run& run);
 
   std::optional<Table> m_table;
   // Each definition run: its statements' texts with the table's name out of their head.
@@ -66,6 +80,9 @@ class SharedDefinitions {
   std::unordered_map<std::string, Held> m_held;  // by the name in lower case
   std::unordered_set<std::string> m_words;       // every word read so far, in lower case
   std::uint64_t m_run_when_named = 0;
+  // The session's state, counted each time it is saved (a change after tables were held under it).
+  std::uint64_t m_session = 0;
+  bool m_held_under_session = false;
 };
 
 // Pure, for the above and its tests: the statement with its table's name taken out of its head
