@@ -1,12 +1,17 @@
 // Row INSERTs loaded on several connections (restore of our own files): every connection gets the
 // script's session settings, the statements after the rows see all of them, and a failing INSERT
 // stops the load with its line.
+#include <atomic>
 #include <fstream>
+#include <functional>
+#include <thread>
 
 #include <fmt/format.h>
 
 #include "ifnbackup/error.hpp"
+#include "restore/insert_pool.hpp"
 #include "restore/script_loader.hpp"
+#include "sql/text.hpp"
 #include "test_support.hpp"
 
 namespace ifnbackup::test {
@@ -115,6 +120,58 @@ TEST(ParallelLoad, RowsGoOverEveryConnectionWithTheScriptsSessionSettings) {
     // Rows came from as many connections as there are workers (the main one runs none of them).
     EXPECT_EQ(value(*check, "SELECT COUNT(DISTINCT conn) FROM conns"), std::to_string(workers));
   }
+}
+
+// Many small tables (issue 20): their turns run on every connection of the pool, while a big table's
+// rows and key builds (heavy turns) run on at most `heavy_lanes` of them at once. Seen from the server: a
+// reader counts, every few milliseconds, the connections inside each kind of turn.
+TEST(ParallelLoad, HeavyTurnsTakeOnlyTheirLanesWhileSmallTablesUseEveryConnection) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  ScratchDatabase database(server, "pl_lanes");
+  constexpr unsigned k_connections = 6;
+  constexpr unsigned k_heavy_lanes = 2;
+  std::vector<std::unique_ptr<db::Connection>> connections;
+  std::vector<db::Connection*> workers;
+  for (unsigned i = 0; i < k_connections; ++i) {
+    connections.push_back(connect(server, database.name()));
+    workers.push_back(connections.back().get());
+  }
+  // The most connections seen at once running `marker`, while `submit` queues turns and the pool drains.
+  const auto most_at_once = [&](const std::string& marker, const std::function<void(restore::InsertPool&)>& submit) {
+    restore::KnownWarnings known;
+    restore::InsertPool pool(workers, "lanes.sql", false, known, k_heavy_lanes);
+    std::atomic<bool> done{false};
+    std::atomic<int> most{0};
+    std::thread watcher([&] {
+      auto observer = connect(server, database.name());
+      const std::string count =
+          fmt::format("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO = {}", sql::quote_string(marker));
+      while (!done) {
+        most = std::max(most.load(), std::stoi(observer->query_value(count).value_or("0")));
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    });
+    submit(pool);
+    pool.drain();
+    done = true;
+    watcher.join();
+    return most.load();
+  };
+  const std::string heavy = "DO SLEEP(0.5) /* a big table's rows */";
+  const int heavy_most = most_at_once(heavy, [&](restore::InsertPool& pool) {
+    for (unsigned i = 0; i < k_connections; ++i) {
+      pool.submit_turn({restore::Statement{heavy, 1}}, {"big"}, true);
+    }
+  });
+  EXPECT_GE(heavy_most, 1) << "the reader saw the heavy turns run";
+  EXPECT_LE(heavy_most, static_cast<int>(k_heavy_lanes)) << "never more heavy turns at once than their lanes";
+  const std::string light = "DO SLEEP(1.5) /* small tables */";
+  const int light_most = most_at_once(light, [&](restore::InsertPool& pool) {
+    for (unsigned i = 0; i < k_connections; ++i) {
+      pool.submit_turn({restore::Statement{light, 1}}, {fmt::format("t{}", i)});
+    }
+  });
+  EXPECT_GT(light_most, static_cast<int>(k_heavy_lanes)) << "small tables' turns use the other connections too";
 }
 
 // A server with local_infile off gets the same rows as INSERT statements. (Other suites running

@@ -100,8 +100,15 @@ constexpr std::size_t k_load_data_max_bytes = 16 * 1024 * 1024;
 constexpr std::size_t k_load_data_min_bytes = 64 * 1024;
 class InsertPool {
  public:
-  InsertPool(std::vector<db::Connection*> connections, std::string file, bool load_data, KnownWarnings& known)
-      : m_file(std::move(file)), m_load_data(load_data), m_connections(std::move(connections)), m_known(known) {
+  // `heavy_lanes`: how many of the connections may run heavy turns (a big table's rows, its key
+  // builds) at once; 0: all of them.
+  InsertPool(std::vector<db::Connection*> connections, std::string file, bool load_data, KnownWarnings& known,
+             unsigned heavy_lanes = 0)
+      : m_file(std::move(file)),
+        m_load_data(load_data),
+        m_connections(std::move(connections)),
+        m_heavy_free(heavy_lanes == 0 ? static_cast<unsigned>(m_connections.size()) : heavy_lanes),
+        m_known(known) {
     try {
       m_threads = std::make_unique<util::WorkerPool>(static_cast<unsigned>(m_connections.size()),
                                                      util::WorkerPool::Limits{2 * m_connections.size(), k_pool_bytes});
@@ -114,8 +121,10 @@ class InsertPool {
   // Queues one connection's turn: `statements`, in their order, on whichever connection is free,
   // each table of `tables` counted as busy until the turn ends (wait_for_tables). A turn holds
   // whole small tables (their DDL, rows and deferred keys), a big table's rows, or its deferred keys.
+  // A heavy turn (a big table's rows or keys: CPU on both sides) waits for one of the heavy lanes;
+  // small tables' turns, whose time is the server's fsyncs per table, run on every connection.
   // Throws the first worker error.
-  void submit_turn(std::vector<Statement>&& statements, std::vector<std::string>&& tables) {
+  void submit_turn(std::vector<Statement>&& statements, std::vector<std::string>&& tables, bool heavy = false) {
     std::size_t size = 0;
     for (const auto& statement : statements) {
       size += statement.text.size();
@@ -128,8 +137,13 @@ class InsertPool {
     }
     try {
       m_threads->submit(
-          [this, statements = std::move(statements), tables](unsigned thread) {
+          [this, statements = std::move(statements), tables, heavy](unsigned thread) {
             bool failed = true;
+            HeavyLane lane(*this, heavy);
+            if (!lane.taken()) {
+              release(tables, true);  // another turn failed meanwhile: the pool throws its error
+              return;
+            }
             try {
               for (const auto& statement : statements) {
                 run(*m_connections[thread], statement);
@@ -192,6 +206,40 @@ class InsertPool {
   }
 
  private:
+  // One of the heavy lanes, held while a heavy turn runs (nothing for a light one). Not taken when a
+  // turn failed while this one waited.
+  class HeavyLane {
+   public:
+    HeavyLane(InsertPool& pool, bool heavy) : m_pool(heavy ? &pool : nullptr) {
+      if (m_pool != nullptr) {
+        std::unique_lock lock(m_pool->m_tables_mutex);
+        m_pool->m_tables_changed.wait(lock, [&] { return m_pool->m_tables_failed || m_pool->m_heavy_free > 0; });
+        if (m_pool->m_tables_failed) {
+          m_pool = nullptr;
+          m_taken = false;
+          return;
+        }
+        --m_pool->m_heavy_free;
+      }
+    }
+    ~HeavyLane() {
+      if (m_pool != nullptr) {
+        {
+          const std::lock_guard lock(m_pool->m_tables_mutex);
+          ++m_pool->m_heavy_free;
+        }
+        m_pool->m_tables_changed.notify_all();
+      }
+    }
+    HeavyLane(const HeavyLane&) = delete;
+    HeavyLane& operator=(const HeavyLane&) = delete;
+    bool taken() const { return m_taken; }
+
+   private:
+    InsertPool* m_pool;
+    bool m_taken = true;
+  };
+
   void release(const std::vector<std::string>& tables, bool failed) {
     {
       const std::lock_guard lock(m_tables_mutex);
@@ -319,6 +367,8 @@ class InsertPool {
   std::atomic<std::uint64_t> m_rows{0};
   std::atomic<std::uint64_t> m_row_statements{0};
   std::atomic<std::uint64_t> m_keys_nanoseconds{0};
+  // Heavy lanes not in use (HeavyLane); guarded by m_tables_mutex, waited on with m_tables_changed.
+  unsigned m_heavy_free;
   // The tables of the turns queued or running, each with its count of turns.
   std::mutex m_tables_mutex;
   std::condition_variable m_tables_changed;

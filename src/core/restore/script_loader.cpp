@@ -145,9 +145,15 @@ ScriptLoad::ScriptLoad(db::Connection& connection, const std::filesystem::path& 
   m_splitter.set_ansi_quotes(connection.ansi_quotes());
   // --force reports failures in script order: one connection then.
   if (!settings.workers.empty() && !settings.keep_going) {
-    m_pool = std::make_unique<InsertPool>(settings.workers, m_shown, settings.load_data, m_known);
+    m_pool =
+        std::make_unique<InsertPool>(settings.workers, m_shown, settings.load_data, m_known, settings.heavy_workers);
     m_splitter.before_growth(k_room_step, [this](std::size_t size) { m_pool->wait_for_room(size); });
-    log_info("loading rows on {} connection{}", settings.workers.size(), settings.workers.size() == 1 ? "" : "s");
+    if (settings.heavy_workers > 0 && settings.heavy_workers < settings.workers.size()) {
+      log_info("loading rows on {} connections ({} of them for a big table's rows at once)", settings.workers.size(),
+               settings.heavy_workers);
+    } else {
+      log_info("loading rows on {} connection{}", settings.workers.size(), settings.workers.size() == 1 ? "" : "s");
+    }
   }
   if (settings.only_tables) {
     m_filter.emplace(*settings.only_tables);
@@ -313,7 +319,7 @@ std::vector<Statement> alone(Statement&& statement) {
 
 void ScriptLoad::run_big_table(Statement&& statement, const StatementClass& kind) {
   if (is_row_insert(statement.text)) {
-    m_pool->submit_turn(alone(std::move(statement)), {m_table->name});
+    m_pool->submit_turn(alone(std::move(statement)), {m_table->name}, true);
     return;
   }
   m_pool->wait_for_table(m_table->name);  // its rows are in
@@ -321,7 +327,7 @@ void ScriptLoad::run_big_table(Statement&& statement, const StatementClass& kind
     // Its deferred keys: built on a loading connection while the next tables load on the others
     // (shown until the next table starts).
     enter_step(kind, statement.text);
-    m_pool->submit_turn(alone(std::move(statement)), {m_table->name});
+    m_pool->submit_turn(alone(std::move(statement)), {m_table->name}, true);
     return;
   }
   enter_step(kind, statement.text);

@@ -62,6 +62,9 @@ struct LoadSettings {
   // while this thread reads on: for scripts whose INSERTs depend only on their table, our own
   // dumps. Empty (or keep_going): everything runs on the one connection.
   std::vector<db::Connection*> workers;
+  // At most this many of them run a big table's rows or key builds at once (CPU on both sides);
+  // small tables' turns use them all. 0: all of them.
+  unsigned heavy_workers = 0;
   // restore --tables: run only these tables' statements (and session settings) of our dump.
   std::optional<std::set<std::string>> only_tables;
   // Parts of the file to read, (compressed offset, size), each whole gzip members (sections of
