@@ -174,6 +174,44 @@ TEST(ParallelLoad, HeavyTurnsTakeOnlyTheirLanesWhileSmallTablesUseEveryConnectio
   EXPECT_GT(light_most, static_cast<int>(k_heavy_lanes)) << "small tables' turns use the other connections too";
 }
 
+// A turn that fails while a heavy turn waits for its lane: the waiting turn never runs (the load is
+// being rolled back) and the pool gives the failure, instead of waiting forever or running on.
+TEST(ParallelLoad, AHeavyTurnWaitingForItsLaneDoesNotRunAfterAnotherTurnFailed) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  ScratchDatabase database(server, "pl_lane_fail");
+  std::vector<std::unique_ptr<db::Connection>> connections;
+  std::vector<db::Connection*> workers;
+  for (unsigned i = 0; i < 3; ++i) {
+    connections.push_back(connect(server, database.name()));
+    workers.push_back(connections.back().get());
+  }
+  {
+    restore::KnownWarnings known;
+    restore::InsertPool pool(workers, "lanes.sql", false, known, 1);
+    pool.submit_turn({restore::Statement{"DO SLEEP(1.5)", 1}}, {"big"}, true);  // holds the one lane
+    // ... once it runs: the next heavy turn must find the lane taken.
+    auto observer = connect(server, database.name());
+    const std::string running = "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO = 'DO SLEEP(1.5)'";
+    for (int i = 0; i < 500 && value(*observer, running) == "0"; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    pool.submit_turn({restore::Statement{"CREATE TABLE waited (id INT)", 2}}, {"big2"}, true);     // waits for it
+    pool.submit_turn({restore::Statement{"INSERT INTO no_such_table VALUES (1)", 3}}, {"small"});  // fails
+    try {
+      pool.drain();
+      ADD_FAILURE() << "the failing turn was not reported";
+    } catch (const Error& error) {
+      EXPECT_NE(std::string(error.what()).find("no_such_table"), std::string::npos) << error.what();
+    }
+  }
+  auto check = connect(server, database.name());
+  EXPECT_EQ(value(*check, fmt::format("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = {} AND "
+                                      "TABLE_NAME = 'waited'",
+                                      sql::quote_string(database.name()))),
+            "0")
+      << "the heavy turn that waited for its lane ran after the failure";
+}
+
 // A server with local_infile off gets the same rows as INSERT statements. (Other suites running
 // meanwhile fall back the same way: the switch changes their speed, not their result.)
 TEST(ParallelLoad, RowsGoAsInsertsWhenTheServerRefusesLocalData) {
