@@ -9,6 +9,7 @@
 // concatenated: nothing is decompressed). The archive is its own state: where to resume and whether
 // anything is missing are read from these names (and the last chunk's length), never from a
 // separate file that could disagree.
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -102,6 +103,8 @@ std::optional<LogPosition> resume_position(const ArchiveScan& scan);
 
 // Touches the in-step mark (k_in_step_mark) of the archive folder; a failure is logged, not thrown.
 void mark_in_step(const std::filesystem::path& folder);
+// When the archiver last touched it (UTC, to the nanosecond the file system keeps); nullopt: never.
+std::optional<std::chrono::system_clock::time_point> in_step_time(const std::filesystem::path& folder);
 
 // Whether the archive holds `position` and everything after it with no gap (as far as the names say).
 bool holds_from(const ArchiveScan& scan, const LogPosition& position);

@@ -31,10 +31,8 @@ BinlogArchiveStatus read_binlog_archive_status(const std::filesystem::path& back
   }
   status.exists = true;
   std::error_code error;
-  const auto mark = std::filesystem::last_write_time(scan.folder / binlog::k_in_step_mark, error);
-  if (!error) {
-    const auto seconds =
-        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::file_clock::to_sys(mark).time_since_epoch());
+  if (const auto mark = binlog::in_step_time(scan.folder)) {
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(mark->time_since_epoch());
     status.in_step = static_cast<std::uint32_t>(std::max<std::int64_t>(0, seconds.count()));
   }
   status.archiver_running = io::folder_lock_held(scan.folder, binlog::k_archive_lock);
@@ -44,6 +42,12 @@ BinlogArchiveStatus read_binlog_archive_status(const std::filesystem::path& back
     if (log.whole) {
       ++status.files;
       status.bytes += std::filesystem::file_size(*log.whole, error);
+      const auto written = std::filesystem::last_write_time(*log.whole, error);
+      const auto seconds = error ? std::chrono::seconds(0)
+                                 : std::chrono::duration_cast<std::chrono::seconds>(
+                                       std::chrono::file_clock::to_sys(written).time_since_epoch());
+      status.whole_logs.push_back(
+          ArchivedWholeLog{log.name.str(), static_cast<std::uint32_t>(std::max<std::int64_t>(0, seconds.count()))});
     }
     for (const auto& chunk : log.chunks) {
       ++status.files;
