@@ -5,7 +5,7 @@
 # after the rotation still works; status shows the recovery point and the window restore --until
 # reaches, check warns when the archive lags or its archiver stopped and is critical on a gap, the
 # metrics file gains the lag; a folder without an archive shows none of it. restore --until-gtid stops
-# after that transaction; drill --until replays into the scratch database; restore --until --into a
+# after that transaction; drill --until and --until-gtid replay into the scratch database; restore --until --into a
 # name that needs quoting; --follow across a server restart.
 set -uo pipefail
 # shellcheck source=tests/cli/lib.sh
@@ -148,6 +148,19 @@ expect_eq "the odd database holds every row before the target" "23" \
 expect_eq "and nothing after it" "0" "$(sql -e "SELECT COUNT(*) FROM \`${odd//\`/\`\`}\`.orders WHERE id = 24")"
 run ifn drill some_file.sql.gz --until "${target}"
 expect_exit "drill --until with a file" 2
+# --- drill --until-gtid: the span restore --until-gtid replays, into the scratch database.
+run ifn drill --until-gtid "${gtid23}" --keep
+expect_exit "drill --until-gtid" 0
+expect_contains "the drill's plan names the GTID" "GTID ${gtid23}" "${CLI_LAST_OUT}"
+expect_eq "the scratch database holds the GTID's transaction and all before it" "23" \
+    "$(sql "${db}_drill" -e 'SELECT COUNT(*) FROM orders')"
+expect_eq "and nothing after it" "0" "$(sql "${db}_drill" -e 'SELECT COUNT(*) FROM orders WHERE id = 24')"
+run ifn drill --until-gtid "${domain_server}-999999"
+expect_exit "drill --until-gtid the archive does not reach" 15
+run ifn drill --until "${target}" --until-gtid "${gtid23}"
+expect_exit "drill --until with --until-gtid" 2
+expect_eq "the configured database is untouched by the drills" "${before}" \
+    "$(sql "${db}" -e "CHECKSUM TABLE orders" | cut -f2)"
 
 # --- monitoring
 run ifn binlog archive

@@ -187,7 +187,11 @@ PullResult pull_binlog_archive(const OffsiteOptions& options, const std::filesys
     }
     const auto fetched = fetch_offsite_backup(archive, object.name, identities, folder);
     (fetched.already_there ? result.present : result.fetched).push_back(fetched.file.filename().string());
-    log_info("binlog pull: {} {}", object.name, fetched.already_there ? "already in the folder" : "brought back");
+    if (fetched.already_there) {
+      log_info("binlog pull: {} is already in the folder", object.name);
+    } else {
+      log_info("binlog pull: {} brought back, its SHA-256 checked", object.name);
+    }
   }
   return result;
 }
