@@ -180,6 +180,26 @@ assert d['lag_seconds'] >= 0 and d['recovery_point'] >= d['newest_event'] > 0 an
 assert d['first'].startswith('binlog.000003:'), d
 " "${CLI_LAST_OUT}" "${second}"
 
+# status and check read the archiver's note of its newest file instead of decompressing it; a note that
+# does not name that file at its size on disk is ignored and the file is read.
+note="${archive}/.ifnbackup-binlog.newest"
+check "the archiver left a note of its newest file" test -f "${note}"
+read -r note_file note_size note_end note_newest _ <"${note}"
+note_log=${note_file%%.from-*}
+note_log=${note_log%.gz}
+check "the note names a file of the archive at its size" test "$(stat -c %s "${archive}/${note_file}")" = "${note_size}"
+newest_of() { python3 -c 'import json, sys; d = json.loads(sys.argv[1]); print(d["newest_event"], d["last"])' "$1"; }
+cp "${note}" "${CLI_WORK}/note.saved"
+echo "${note_file} 1 ${note_end} 1 -" >"${note}"
+run ifn binlog status --json
+expect_eq "a note of another size is ignored: the file, read, has the note's newest event and end" \
+    "${note_newest} ${note_log}:${note_end}" "$(newest_of "${CLI_LAST_OUT}")"
+echo "${note_file} ${note_size} ${note_end} 1234567890 -" >"${note}"
+run ifn binlog status --json
+expect_eq "a note that matches is taken as it is (the file is not read)" "1234567890 ${note_log}:${note_end}" \
+    "$(newest_of "${CLI_LAST_OUT}")"
+cp "${CLI_WORK}/note.saved" "${note}"
+
 run ifn check --drill-max-age-days 0 --metrics-file "${CLI_WORK}/m.prom"
 expect_exit "check with an archive in step" 0
 expect_contains "check says how far the archive is" "binary log archived to" "${CLI_LAST_OUT}"

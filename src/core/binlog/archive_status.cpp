@@ -57,10 +57,17 @@ BinlogArchiveStatus read_binlog_archive_status(const std::filesystem::path& back
   for (const auto& gap : scan.gaps) {
     status.gaps.push_back(fmt::format("after {}, before {}", gap.after, gap.before));
   }
-  // The newest archived event: read the newest file (a whole file, or the last chunk).
+  // The newest archived event: the archiver's note of the newest file when it names it at its size, else
+  // read the newest file (a whole file, or the last chunk).
   const auto& last = scan.logs.back();
   const auto path = last.whole ? *last.whole : last.chunks.back().path;
   const std::uint64_t start = last.whole ? 0 : last.chunks.back().start;
+  if (const auto note = binlog::read_newest_note(scan.folder);
+      note && note->file == path.filename().string() && (note->end == "end") == last.whole.has_value()) {
+    status.newest_event = note->newest;
+    status.last = fmt::format("{}:{}", last.name.str(), note->end);
+    return status;
+  }
   binlog::EventReader reader(path.filename().string(), start);
   io::GzipReader gzip(path);
   gzip.read_all([&](std::string_view bytes) {
