@@ -123,6 +123,9 @@ struct RecoverySpan {
   std::uint64_t statements_elsewhere = 0;
   std::uint32_t first_event = 0;  // UTC seconds of the first and last transactions in the span; 0: none
   std::uint32_t last_event = 0;
+  // The target is after the newest archived event: the archiver's in-step mark shows it missed nothing up
+  // to this time (UTC seconds), at or after the end of the target second. 0: the archive reaches the target.
+  std::uint32_t in_step_until = 0;
 };
 
 struct PointInTimeResult {
@@ -142,8 +145,9 @@ PointInTimeResult run_point_in_time_restore(const PointInTimeOptions& options, c
 // drill --until: the same backup and span, restored into the drill's scratch database (run_drill: no
 // question, no safety snapshot, proof, then dropped unless kept), the replay after the proof.
 struct PointInTimeDrillOptions {
-  DrillOptions drill;  // drill.file is chosen here
-  std::string until;   // as PointInTimeOptions::until
+  DrillOptions drill;      // drill.file is chosen here
+  std::string until;       // as PointInTimeOptions::until
+  std::string until_gtid;  // as PointInTimeOptions::until_gtid
 };
 struct PointInTimeDrillResult {
   DrillResult drill;

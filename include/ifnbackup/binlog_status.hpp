@@ -7,6 +7,12 @@
 
 namespace ifnbackup {
 
+// A server log the archive holds whole, and when it became whole (its file's mtime, UTC seconds).
+struct ArchivedWholeLog {
+  std::string name;  // "binlog.000042"
+  std::uint32_t completed = 0;
+};
+
 struct BinlogArchiveStatus {
   bool exists = false;             // the folder holds at least one archived file
   std::string first;               // first position archived ("binlog.000001:0")
@@ -23,8 +29,9 @@ struct BinlogArchiveStatus {
   // The window restore --until reaches: from the start of the oldest good backup whose position the
   // archive holds with no gap after it, to the newest archived event (UTC seconds; 0: no such backup).
   std::uint32_t window_from = 0;
-  std::string window_backup;  // that backup's name
-  std::string problem;        // the archive could not be read (read_binlog_monitoring only)
+  std::string window_backup;                 // that backup's name
+  std::string problem;                       // the archive could not be read (read_binlog_monitoring only)
+  std::vector<ArchivedWholeLog> whole_logs;  // in the server's order: what push sends offsite
 
   // The later of newest_event and in_step: the archive holds everything the server wrote before it.
   std::uint32_t recovery_point() const noexcept { return newest_event > in_step ? newest_event : in_step; }

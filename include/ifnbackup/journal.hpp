@@ -43,6 +43,9 @@ struct RunRecord {
   // the file it uploaded and checked by HEAD; push, the newest file sent or found there; rotate with
   // --offsite, the newest good backup it listed. status and check date the offsite copy by it.
   std::string offsite_file;
+  // push: the newest server log of the binary log archive whose copy is offsite after this run
+  // ("binlog.000042"; empty: no archive, or none offsite). status and check say how far behind it is.
+  std::string binlog_offsite;
 
   bool ok() const { return exit_code == 0; }
 };

@@ -33,6 +33,9 @@ inline constexpr unsigned k_s3_max_parts = 10000;
 inline constexpr std::string_view k_offsite_sha256_header = "x-amz-meta-ifnbackup-sha256";
 // An encrypted object (NAME.sql.gz.age): the SHA-256 of the plain .sql.gz it was encrypted from.
 inline constexpr std::string_view k_offsite_plain_sha256_header = "x-amz-meta-ifnbackup-plain-sha256";
+// A backup's binlog position as its header records it ("binlog.000042:1234", or "none"): the bucket's
+// rotation keeps the archived binary logs the kept backups need without reading them (docs/pitr.md).
+inline constexpr std::string_view k_offsite_binlog_header = "x-amz-meta-ifnbackup-binlog";
 
 struct OffsiteOptions {
   std::string url;       // s3://BUCKET/PREFIX (PREFIX may be empty)
@@ -59,6 +62,9 @@ struct OffsiteLocation {
 
 // "s3://bucket", "s3://bucket/", "s3://bucket/a/b" -> {bucket, "" | "a/b/"}. Throws Error(usage).
 OffsiteLocation parse_offsite_url(std::string_view url);
+
+// The same bucket with <prefix><folder>/ as its prefix: where the binary log archive's copies go ("binlog").
+OffsiteOptions offsite_subfolder(const OffsiteOptions& options, std::string_view folder);
 
 // How a file of `size` bytes is cut: one PUT when it fits in one part, else `parts` parts of
 // `part_size` bytes (the last one smaller). part_size: min_part_size, or when that makes more than
@@ -109,10 +115,11 @@ struct OffsiteObject {
   std::string name;  // the key without the prefix
   std::string key;
   std::uint64_t size = 0;
-  std::string last_modified;  // as the server says it (ISO 8601, UTC)
-  std::string sha256;         // our header, from a HEAD; empty when absent or not asked
-  std::string plain_sha256;   // an encrypted object's: the plain file's SHA-256 (k_offsite_plain_sha256_header)
-  bool headed = false;        // a HEAD was made
+  std::string last_modified;          // as the server says it (ISO 8601, UTC)
+  std::string sha256;                 // our header, from a HEAD; empty when absent or not asked
+  std::string plain_sha256;           // an encrypted object's: the plain file's SHA-256 (k_offsite_plain_sha256_header)
+  std::optional<std::string> binlog;  // a backup's binlog position (k_offsite_binlog_header); nullopt: not sent
+  bool headed = false;                // a HEAD was made
 };
 
 // Every object under the prefix (every page of ListObjectsV2), in key order. With `head`, a HEAD of each

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "ifnbackup/binlog.hpp"
 #include "ifnbackup/catalog.hpp"
 #include "ifnbackup/offsite.hpp"
 #include "ifnbackup/retention.hpp"
@@ -56,6 +57,9 @@ struct OffsiteRotateOptions {
   std::string prefix{k_default_backup_prefix};  // our backups' name prefix (--prefix)
   RetentionPolicy policy;                       // retention_days: the offsite retention
   bool dry_run = false;
+  // The folder: a kept copy uploaded without its binlog position (k_offsite_binlog_header) has it read from
+  // the folder's file of that name, for the archive's retention.
+  std::filesystem::path backup_dir;
 };
 
 struct OffsiteDecision {
@@ -77,6 +81,11 @@ struct OffsiteRotateResult {
   std::size_t failed = 0;   // removals that failed
   std::string newest_good;  // the newest good backup's name in the bucket; empty when none
   std::chrono::system_clock::time_point newest_good_time{};
+  // The archive's copies (<prefix>binlog/, docs/pitr.md): the folder's rules over the kept backups'
+  // positions; its failed removals count in `failed`. binlog_problem: its second listing disagreed (nothing
+  // removed from it).
+  BinlogRetentionResult binlog;
+  std::string binlog_problem;
 };
 
 // Throws Error(offsite) when the bucket cannot be read or its second reading contradicts the first

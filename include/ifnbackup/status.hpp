@@ -40,6 +40,16 @@ struct OffsiteCopyKnown {
   const RunRecord* run = nullptr;               // the run that saw it
 };
 
+// The binary log archive's copies offsite (docs/pitr.md), as the journal knows them (push lines'
+// binlog_offsite), against the folder's whole logs: no network call.
+struct OffsiteArchiveKnown {
+  std::string newest;               // the newest server log offsite; empty: the journal knows none
+  const RunRecord* run = nullptr;   // the push that recorded it
+  std::size_t behind = 0;           // whole logs of the folder after it: not offsite yet
+  std::string first_behind;         // the oldest of them
+  std::uint32_t waiting_since = 0;  // when it became whole (UTC seconds)
+};
+
 struct MonitoringSituation {
   std::filesystem::path backup_dir;
   std::string prefix{k_default_backup_prefix};
@@ -65,6 +75,8 @@ struct MonitoringSituation {
   std::optional<OffsiteCopyKnown> newest_offsite(std::chrono::system_clock::time_point now) const;
   // The last backup or push that asked for an offsite copy (RunRecord::offsite "ok" or "failed").
   const RunRecord* last_offsite_upload() const;
+  // The archive's copies offsite; nullopt when the folder holds no archive.
+  std::optional<OffsiteArchiveKnown> offsite_archive() const;
 };
 
 // Reads the folder, its state file and the journal in journal_dir. Never throws for a missing or

@@ -1,5 +1,5 @@
-// ifnbackup binlog archive [--follow] | binlog status: the server's binary log kept in the backup
-// folder between backups, for restore --until (docs/pitr.md).
+// ifnbackup binlog archive [--follow] | binlog status | binlog pull: the server's binary log kept in the
+// backup folder between backups, for restore --until, and brought back from the bucket (docs/pitr.md).
 #include <ctime>
 #include <iostream>
 
@@ -12,6 +12,7 @@
 #include "ifnbackup/i18n.hpp"
 #include "ifnbackup/json.hpp"
 #include "ifnbackup/printable.hpp"
+#include "ifnbackup/push.hpp"
 
 namespace ifnbackup::cli {
 
@@ -84,6 +85,23 @@ int status(const GlobalSettings& settings) {
   return 0;
 }
 
+int pull(GlobalSettings& settings) {
+  if (!settings.offsite.enabled()) {
+    throw Error(ErrorCode::usage, tx("binlog pull needs --offsite s3://BUCKET/PREFIX"),
+                tx("give --offsite (or IFNBACKUP_OFFSITE, or offsite = ... in the config file)"));
+  }
+  const auto result =
+      pull_binlog_archive(make_offsite_options(settings), settings.backup_dir, make_identities(settings));
+  if (!settings.quiet) {
+    for (const auto& name : result.ignored) {
+      std::cout << printable(trf("left in the bucket: binlog/{} (not an archived whole file of ours)\n", name));
+    }
+    std::cout << trf("binlog pull: {} file(s) brought into {}, {} already there\n", result.fetched.size(),
+                     settings.backup_dir + "/binlog", result.present.size());
+  }
+  return 0;
+}
+
 }  // namespace
 
 Command add_binlog_command(CLI::App& app, GlobalSettings& settings) {
@@ -97,9 +115,9 @@ Command add_binlog_command(CLI::App& app, GlobalSettings& settings) {
   command.app
       ->add_option("action", flags->action,
                    "archive: copy the binary log the archive lacks (catch up and exit, or --follow); status: what "
-                   "the archive holds")
+                   "the archive holds; pull: bring the archive's copies back from the --offsite bucket")
       ->required()
-      ->check(CLI::IsMember({"archive", "status"}));
+      ->check(CLI::IsMember({"archive", "status", "pull"}));
   command.app->add_flag("--follow", flags->follow,
                         "archive: keep reading as the server writes, until SIGTERM (a service); reconnects after a "
                         "server restart");
@@ -122,8 +140,12 @@ Command add_binlog_command(CLI::App& app, GlobalSettings& settings) {
       "The archive is <backup-dir>/binlog/: each server file byte for byte, gzip, complete or absent\n"
       "(<log>.gz, or closed chunks <log>.from-<offset>.gz of the file being written). Exit 24 when the\n"
       "server purged a file not yet archived (a gap). Needs REPLICATION SLAVE and BINLOG MONITOR\n"
-      "(MariaDB) or REPLICATION CLIENT (MySQL). See docs/pitr.md.");
+      "(MariaDB) or REPLICATION CLIENT (MySQL). push sends its whole files to the --offsite bucket\n"
+      "(<prefix>binlog/); pull brings them back (checked, decrypted with --identity). See docs/pitr.md.");
   command.action = [&settings, flags]() {
+    if (flags->action == "pull") {
+      return pull(settings);
+    }
     return flags->action == "archive" ? archive(settings, *flags) : status(settings);
   };
   return command;

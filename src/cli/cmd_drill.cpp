@@ -21,7 +21,8 @@ struct DrillFlags {
   std::string into;
   bool keep = false;
   bool no_binlog = false;
-  std::string until;  // drill --until: the point-in-time restore, into the scratch database
+  std::string until;       // drill --until: the point-in-time restore, into the scratch database
+  std::string until_gtid;  // drill --until-gtid: up to and including that GTID's transaction
 };
 
 double seconds(std::chrono::milliseconds duration) {
@@ -33,12 +34,17 @@ int drill(GlobalSettings& settings, const DrillFlags& flags) {
   options.connection = settings.connection;
   options.backup_dir = settings.backup_dir;
   options.signing.key_file = settings.signing_key;
-  if (!flags.until.empty() && (flags.file != "latest" || flags.from_offsite)) {
+  const bool point_in_time_asked = !flags.until.empty() || !flags.until_gtid.empty();
+  if (!flags.until.empty() && !flags.until_gtid.empty()) {
+    throw Error(ErrorCode::usage, tx("drill takes --until or --until-gtid, not both"),
+                tx("give the time, or the GTID of the last transaction to replay"));
+  }
+  if (point_in_time_asked && (flags.file != "latest" || flags.from_offsite)) {
     throw Error(ErrorCode::usage, tx("drill --until chooses the backup itself, from the local folder: give no file"),
                 tx("ifnbackup drill --until 'YYYY-MM-DD HH:MM:SS'"));
   }
   // From the bucket or encrypted: a plain file in the folder first, then verified as any file.
-  if (flags.until.empty()) {
+  if (!point_in_time_asked) {
     options.file = plain_backup_file(settings, flags.file, flags.from_offsite);
   }
   options.prefix = settings.prefix;
@@ -67,10 +73,11 @@ int drill(GlobalSettings& settings, const DrillFlags& flags) {
     callbacks.progress = [&progress](const LoadProgress& p) { progress(p); };
   }
   std::optional<PointInTimeDrillResult> point_in_time;
-  if (!flags.until.empty()) {
+  if (point_in_time_asked) {
     PointInTimeDrillOptions pit;
     pit.drill = options;
     pit.until = flags.until;
+    pit.until_gtid = flags.until_gtid;
     point_in_time = run_point_in_time_drill(pit, callbacks, [&settings](const RecoverySpan& span) {
       log_info("drill --until {}: backup {}, binary log {} to {}, {} transactions of the database", span.target,
                span.backup.string(), span.from, span.to, span.database_transactions);
@@ -101,7 +108,7 @@ int drill(GlobalSettings& settings, const DrillFlags& flags) {
   log_info("{} (whole drill {:.1f} s, server {})", summary, seconds(result.duration), result.server);
   if (!settings.quiet) {
     std::cout << format_table_checks(result.checks) << summary.local << "\n";
-    if (point_in_time) {
+    if (point_in_time_asked) {
       std::cout << format_replay_end(point_in_time->span, point_in_time->statements, point_in_time->replay_duration);
     }
   }
@@ -142,6 +149,10 @@ Command add_drill_command(CLI::App& app, GlobalSettings& settings) {
                           "Point-in-time drill: 'YYYY-MM-DD HH:MM:SS' in the server's time zone. The backup restore "
                           "--until would choose, proven, then the archived binary log replayed into the scratch "
                           "database up to that second (docs/pitr.md)");
+  command.app->add_option("--until-gtid", flags->until_gtid,
+                          "Point-in-time drill to a MariaDB GTID (domain-server-sequence): the backup restore "
+                          "--until-gtid would choose, proven, then the archived binary log replayed into the scratch "
+                          "database up to and including that transaction (docs/pitr.md)");
   command.app->add_option("--metrics-file", settings.metrics_file,
                           "Also write the figures for Prometheus (node_exporter textfile collector, *.prom)");
   command.app->footer(

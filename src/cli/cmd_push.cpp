@@ -84,22 +84,40 @@ std::string outcome_label(OffsiteCopy::Outcome outcome) {
   return pad_columns(tr(offsite_outcome_name(outcome)), width);
 }
 
-std::string push_json(const PushResult& result) {
-  util::JsonWriter json;
-  json.begin_object().key("files").begin_array();
-  for (const auto& file : result.files) {
+void copies_json(util::JsonWriter& json, const std::vector<OffsiteCopy>& copies) {
+  json.key("files").begin_array();
+  for (const auto& file : copies) {
     json.begin_object()
         .field("name", file.name)
         .field("outcome", offsite_outcome_name(file.outcome))
         .field("message", file.message.english)
         .end_object();
   }
-  json.end_array()
-      .field("sent", static_cast<std::uint64_t>(result.sent))
+  json.end_array();
+}
+
+std::string push_json(const PushResult& result) {
+  util::JsonWriter json;
+  json.begin_object();
+  copies_json(json, result.files);
+  json.field("sent", static_cast<std::uint64_t>(result.sent))
       .field("present", static_cast<std::uint64_t>(result.present))
       .field("failed", static_cast<std::uint64_t>(result.failed))
       .field("skipped", static_cast<std::uint64_t>(result.skipped))
-      .end_object();
+      .key("binlog");
+  if (!result.archive_exists) {
+    json.null();
+  } else {
+    json.begin_object();
+    copies_json(json, result.archive);
+    json.field("sent", static_cast<std::uint64_t>(result.archive_sent))
+        .field("present", static_cast<std::uint64_t>(result.archive_present))
+        .field("failed", static_cast<std::uint64_t>(result.archive_failed))
+        .field("skipped", static_cast<std::uint64_t>(result.archive_skipped))
+        .field("newest", result.archive_newest)
+        .end_object();
+  }
+  json.end_object();
   return json.str() + "\n";
 }
 
@@ -116,7 +134,8 @@ Command add_push_command(CLI::App& app, GlobalSettings& settings) {
   command.app->footer(
       "Lists the bucket, then sends each backup of the folder that verifies as good and is not there with\n"
       "the same size and SHA-256 (x-amz-meta-ifnbackup-sha256); each upload is checked by a HEAD. A file\n"
-      "that does not verify is never sent. Exit 22 when a copy failed (the local files are untouched).");
+      "that does not verify is never sent. Then the binary log archive's whole files (binlog/, with all),\n"
+      "the same way, as <prefix>binlog/NAME. Exit 22 when a copy failed (the local files are untouched).");
   command.action = [&settings, which]() {
     if (!settings.offsite.enabled()) {
       throw Error(ErrorCode::usage, tx("push needs --offsite s3://BUCKET/PREFIX"),
@@ -138,8 +157,18 @@ Command add_push_command(CLI::App& app, GlobalSettings& settings) {
       }
       std::cout << trf("{} sent, {} already offsite, {} failed, {} not verified (not sent)\n", result.sent,
                        result.present, result.failed, result.skipped);
+      for (const auto& file : result.archive) {
+        std::cout << printable(fmt::format("{} binlog/{}\n", outcome_label(file.outcome), file.message.local));
+      }
+      if (result.archive_exists) {
+        std::cout << trf("binary log archive: {} sent, {} already offsite, {} failed, {} not sent; offsite up to {}\n",
+                         result.archive_sent, result.archive_present, result.archive_failed, result.archive_skipped,
+                         result.archive_newest.empty() ? std::string("-") : result.archive_newest);
+      }
     }
-    settings.run.offsite = result.failed == 0 ? "ok" : "failed";
+    const unsigned failed = result.failed + result.archive_failed;
+    settings.run.offsite = failed == 0 ? "ok" : "failed";
+    settings.run.binlog_offsite = result.archive_newest;
     // Newest first: the first file sent or found there is the newest copy the bucket holds.
     for (const auto& file : result.files) {
       if (file.outcome == OffsiteCopy::Outcome::sent || file.outcome == OffsiteCopy::Outcome::present) {
@@ -149,12 +178,19 @@ Command add_push_command(CLI::App& app, GlobalSettings& settings) {
     }
     settings.run.offsite_message = fmt::format("{} sent, {} present, {} failed, {} skipped", result.sent,
                                                result.present, result.failed, result.skipped);
-    if (result.failed > 0) {
-      for (const auto& file : result.files) {
-        if (file.outcome == OffsiteCopy::Outcome::failed) {
-          throw Error(ErrorCode::offsite,
-                      tx("{} of {} offsite copies failed; first: {}", result.failed, result.files.size(), file.message),
-                      tx("the local backups are untouched; fix the cause and run 'ifnbackup push' again"));
+    if (result.archive_exists) {
+      settings.run.offsite_message += fmt::format("; binlog: {} sent, {} present, {} failed", result.archive_sent,
+                                                  result.archive_present, result.archive_failed);
+    }
+    if (failed > 0) {
+      for (const auto* files : {&result.files, &result.archive}) {
+        for (const auto& file : *files) {
+          if (file.outcome == OffsiteCopy::Outcome::failed) {
+            throw Error(ErrorCode::offsite,
+                        tx("{} of {} offsite copies failed; first: {}", failed,
+                           result.files.size() + result.archive.size(), file.message),
+                        tx("the local backups are untouched; fix the cause and run 'ifnbackup push' again"));
+          }
         }
       }
     }

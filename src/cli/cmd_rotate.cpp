@@ -34,6 +34,7 @@ OffsiteOutcome rotate_bucket(GlobalSettings& settings, bool dry_run) {
     options.policy.retention_days = settings.offsite_retention_days;
   }
   options.dry_run = dry_run;
+  options.backup_dir = settings.backup_dir;
   try {
     options.offsite = make_offsite_options(settings);
     outcome.result = rotate_offsite(options);
@@ -63,6 +64,8 @@ OffsiteOutcome rotate_bucket(GlobalSettings& settings, bool dry_run) {
   }
   return outcome;
 }
+
+void binlog_json(util::JsonWriter& json, const BinlogRetentionResult& archive);
 
 void offsite_json(util::JsonWriter& json, const OffsiteOutcome& outcome, bool dry_run) {
   json.key("offsite");
@@ -98,8 +101,9 @@ void offsite_json(util::JsonWriter& json, const OffsiteOutcome& outcome, bool dr
       .field("removed", static_cast<std::uint64_t>(r.removed))
       .field("failed", static_cast<std::uint64_t>(r.failed))
       .field("bytes_freed", r.bytes_freed)
-      .field("newest_good", r.newest_good)
-      .end_object();
+      .field("newest_good", r.newest_good);
+  binlog_json(json, r.binlog);
+  json.field("binlog_problem", r.binlog_problem).end_object();
 }
 
 // A verdict ("keep", "would remove", or their translation) padded to the verdict column: 13 columns,
@@ -109,6 +113,8 @@ std::string pad(const std::string& verdict) {
                                                    display_columns(tr("removed")), display_columns(tr("FAILED"))});
   return pad_columns(verdict, width);
 }
+
+void binlog_text(const BinlogRetentionResult& archive, bool dry_run, bool offsite = false);
 
 void offsite_text(const OffsiteOutcome& outcome, bool dry_run) {
   if (outcome.error) {
@@ -142,6 +148,10 @@ void offsite_text(const OffsiteOutcome& outcome, bool dry_run) {
                r.failed);
   }
   std::cout << printable(out);
+  binlog_text(r.binlog, dry_run, true);
+  if (!r.binlog_problem.empty()) {
+    std::cout << printable(r.binlog_problem + "\n");
+  }
 }
 
 void binlog_json(util::JsonWriter& json, const BinlogRetentionResult& archive) {
@@ -166,7 +176,7 @@ void binlog_json(util::JsonWriter& json, const BinlogRetentionResult& archive) {
       .end_object();
 }
 
-void binlog_text(const BinlogRetentionResult& archive, bool dry_run) {
+void binlog_text(const BinlogRetentionResult& archive, bool dry_run, bool offsite) {
   if (!archive.exists) {
     return;
   }
@@ -181,9 +191,14 @@ void binlog_text(const BinlogRetentionResult& archive, bool dry_run) {
                        "binlog/" + file.name, file.reason);
   }
   if (dry_run) {
-    out += trf("dry run: {} archived binary log file(s) would be removed, nothing was deleted\n", to_remove);
+    out += offsite ? trf("dry run: {} archived binary log copy(ies) would be removed offsite, nothing was deleted\n",
+                         to_remove)
+                   : trf("dry run: {} archived binary log file(s) would be removed, nothing was deleted\n", to_remove);
   } else {
-    out += trf("{} archived binary log file(s) removed, {} freed\n", archive.removed, human_size(archive.bytes_freed));
+    out += offsite ? trf("{} archived binary log copy(ies) removed offsite, {} freed\n", archive.removed,
+                         human_size(archive.bytes_freed))
+                   : trf("{} archived binary log file(s) removed, {} freed\n", archive.removed,
+                         human_size(archive.bytes_freed));
   }
   std::cout << printable(out);
 }

@@ -168,7 +168,23 @@ void write_json(const MonitoringSituation& s, const std::vector<HistoryDay>& his
     for (const auto& gap : archive.gaps) {
       json.value(gap);
     }
-    json.end_array().end_object();
+    json.end_array().key("offsite");
+    if (const auto copies = s.offsite_archive()) {
+      json.begin_object()
+          .field("newest", copies->newest)
+          .field("seen_at", copies->run == nullptr ? std::string() : format_iso8601(copies->run->end))
+          .field("behind", static_cast<std::uint64_t>(copies->behind))
+          .field("first_behind", copies->first_behind)
+          .field("waiting_seconds",
+                 copies->behind == 0
+                     ? std::int64_t{0}
+                     : std::max<std::int64_t>(0, Clock::to_time_t(now) - std::int64_t{copies->waiting_since}))
+          .field("source", "journal")
+          .end_object();
+    } else {
+      json.null();
+    }
+    json.end_object();
   } else {
     json.null();
   }
@@ -206,9 +222,9 @@ std::string chart(const std::vector<HistoryDay>& history) {
   return out;
 }
 
-const char* const k_labels[] = {N_("Backup folder"),  N_("Last good backup"), N_("Backups"),
-                                N_("NOT RESTORABLE"), N_("Free space"),       N_("Offsite copy"),
-                                N_("Last upload"),    N_("Binary log"),       N_("Restorable to")};
+const char* const k_labels[] = {N_("Backup folder"), N_("Last good backup"), N_("Backups"),     N_("NOT RESTORABLE"),
+                                N_("Free space"),    N_("Offsite copy"),     N_("Last upload"), N_("Binary log"),
+                                N_("Restorable to"), N_("Archive offsite")};
 
 // The dashboard's labels in one column, as wide as the longest in the operator's language and at
 // least 18 columns (fmt pads by the columns a UTF-8 text takes, accents included).
@@ -250,7 +266,7 @@ std::string offsite_text(const MonitoringSituation& s, Clock::time_point now, bo
 
 // The binary log archive, when the folder holds one: its recovery point and the window restore --until
 // reaches (docs/pitr.md).
-std::string binlog_text(const MonitoringSituation& s, Clock::time_point now) {
+std::string binlog_text(const MonitoringSituation& s, Clock::time_point now, bool offsite_configured) {
   const auto& archive = s.binlog;
   if (!archive.exists) {
     return {};
@@ -276,6 +292,19 @@ std::string binlog_text(const MonitoringSituation& s, Clock::time_point now) {
                                format_event_time(archive.newest_event)));
   for (const auto& gap : archive.gaps) {
     out += fmt::format("{}{}\n", indent, trf("GAP: {}", gap));
+  }
+  const auto offsite = s.offsite_archive();
+  if (offsite && (offsite_configured || offsite->run != nullptr)) {
+    const std::string where = offsite->newest.empty() ? std::string(tr("none known (journal): run ifnbackup push"))
+                                                      : trf("to {}, seen by push on {} (journal)", offsite->newest,
+                                                            local_time(offsite->run->end));
+    const std::string behind = offsite->behind == 0
+                                   ? std::string(tr("every complete log of the folder is offsite"))
+                                   : trf("{} complete log(s) not offsite yet, the oldest ({}) complete for {}",
+                                         offsite->behind, offsite->first_behind,
+                                         human_age(std::chrono::seconds(std::max<std::int64_t>(
+                                             0, Clock::to_time_t(now) - std::int64_t{offsite->waiting_since}))));
+    out += fmt::format("{}{}\n{}{}\n", label("Archive offsite"), where, indent, behind);
   }
   return out;
 }
@@ -307,7 +336,7 @@ void write_text(const MonitoringSituation& s, const std::vector<HistoryDay>& his
                            s.space->free_percent()));
   }
   out += offsite_text(s, now, offsite_configured);
-  out += binlog_text(s, now);
+  out += binlog_text(s, now, offsite_configured);
   out += fmt::format("{}\n", tr("Last runs"));
   for (const char* command : k_status_commands) {
     const RunRecord* run = s.last_run(command);

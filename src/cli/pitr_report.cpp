@@ -36,6 +36,11 @@ std::string format_recovery_span(const RecoverySpan& span) {
                                      span.statements_elsewhere));
     }
   }
+  if (span.in_step_until != 0) {
+    out += line(tr("archive"), trf("in step with the server until {}: nothing was written from its newest event to "
+                                   "the target",
+                                   format_event_time(span.in_step_until)));
+  }
   return out;
 }
 

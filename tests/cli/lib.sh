@@ -82,6 +82,23 @@ cli_start_own_server() {
     eval "${exports}"
 }
 
+# cli_start_s3server: the private S3 server (scripts/s3server) for this suite, stopped on exit; its
+# IFNBACKUP_TEST_S3_* variables exported, and the AWS_* credentials of its keys (no profile, no file).
+# Skips when node or the server cannot start.
+cli_start_s3server() {
+    command -v node >/dev/null 2>&1 || cli_skip "node is not installed (scripts/install-deps installs nodejs)"
+    local s3server="${CLI_SOURCE_DIR}/scripts/s3server" s3dir="${CLI_WORK}/s3" s3env
+    cli_on_exit "'${s3server}' stop --dir '${s3dir}'"
+    if ! s3env=$("${s3server}" start --dir "${s3dir}" 2>"${CLI_WORK}/s3.log"); then
+        cat "${CLI_WORK}/s3.log" >&2
+        cli_skip "scripts/s3server could not start the S3 test server (npm install needs the registry once)"
+    fi
+    eval "${s3env}"
+    unset AWS_SESSION_TOKEN AWS_PROFILE AWS_REGION AWS_DEFAULT_REGION AWS_CA_BUNDLE
+    export AWS_ACCESS_KEY_ID=${IFNBACKUP_TEST_S3_ACCESS_KEY} AWS_SECRET_ACCESS_KEY=${IFNBACKUP_TEST_S3_SECRET_KEY}
+    export AWS_SHARED_CREDENTIALS_FILE="${CLI_WORK}/no-such-credentials"
+}
+
 # The shared server of scripts/test when its variables are set and it answers, else an own one.
 cli_use_server() {
     if [[ -n "${IFNBACKUP_TEST_DEFAULTS_FILE:-}" ]] \

@@ -132,6 +132,26 @@ run ifn restore --until "yesterday" --yes
 expect_exit "a target that is not a time" 2
 expect_eq "the refusals touched nothing" "${before}" "$(sql "${db}" -e "CHECKSUM TABLE orders" | cut -f2)"
 
+# An idle server: a target after the newest archived event, which the archiver's in-step mark covers
+# (it touched the mark at the end of a run that found nothing more), is restored to; one the mark does
+# not cover is refused, naming what is not known.
+sleep 2.2
+idle_target=$(sql -e "SELECT NOW() - INTERVAL 1 SECOND")
+run ifn binlog archive
+expect_exit "the archive is in step again" 0
+run ifn restore --until "${idle_target}" --yes
+expect_exit "restore --until after the newest event, the archive in step past it" 0
+expect_contains "the plan says the archive was in step" "in step with the server until" "${CLI_LAST_OUT}"
+expect_eq "the database is the server's last state" "${before}" "$(sql "${db}" -e "CHECKSUM TABLE orders" | cut -f2)"
+touch -d '1 hour ago' "${archive}/.ifnbackup-binlog.in-step"
+run ifn restore --until "${idle_target}" --yes
+expect_exit "the mark older than the target" 15
+expect_contains "it names the unknown span" "is not known" "${CLI_LAST_ERR}"
+rm -f "${archive}/.ifnbackup-binlog.in-step"
+run ifn restore --until "${idle_target}" --yes
+expect_exit "no mark at all" 15
+expect_contains "it says the archiver was never in step" "last in step with the server at (never)" "${CLI_LAST_ERR}"
+
 # --follow: FLUSH BINARY LOGS meanwhile, then SIGTERM; a second archiver is refused by the lock.
 ifn_exec binlog archive --follow --chunk-seconds 1 >"${CLI_WORK}/follow.out" 2>&1 &
 follower=$!

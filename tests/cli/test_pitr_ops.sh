@@ -5,7 +5,7 @@
 # after the rotation still works; status shows the recovery point and the window restore --until
 # reaches, check warns when the archive lags or its archiver stopped and is critical on a gap, the
 # metrics file gains the lag; a folder without an archive shows none of it. restore --until-gtid stops
-# after that transaction; drill --until replays into the scratch database; restore --until --into a
+# after that transaction; drill --until and --until-gtid replay into the scratch database; restore --until --into a
 # name that needs quoting; --follow across a server restart.
 set -uo pipefail
 # shellcheck source=tests/cli/lib.sh
@@ -139,6 +139,19 @@ expect_eq "the odd database holds every row before the target" "23" \
 expect_eq "and nothing after it" "0" "$(sql -e "SELECT COUNT(*) FROM \`${odd//\`/\`\`}\`.orders WHERE id = 24")"
 run ifn drill some_file.sql.gz --until "${target}"
 expect_exit "drill --until with a file" 2
+# --- drill --until-gtid: the span restore --until-gtid replays, into the scratch database.
+run ifn drill --until-gtid "${gtid23}" --keep
+expect_exit "drill --until-gtid" 0
+expect_contains "the drill's plan names the GTID" "GTID ${gtid23}" "${CLI_LAST_OUT}"
+expect_eq "the scratch database holds the GTID's transaction and all before it" "23" \
+    "$(sql "${db}_drill" -e 'SELECT COUNT(*) FROM orders')"
+expect_eq "and nothing after it" "0" "$(sql "${db}_drill" -e 'SELECT COUNT(*) FROM orders WHERE id = 24')"
+run ifn drill --until-gtid "${domain_server}-999999"
+expect_exit "drill --until-gtid the archive does not reach" 15
+run ifn drill --until "${target}" --until-gtid "${gtid23}"
+expect_exit "drill --until with --until-gtid" 2
+expect_eq "the configured database is untouched by the drills" "${before}" \
+    "$(sql "${db}" -e "CHECKSUM TABLE orders" | cut -f2)"
 
 # --- monitoring
 run ifn binlog archive
@@ -157,6 +170,26 @@ assert d['window_backup'] == sys.argv[2], d
 assert d['lag_seconds'] >= 0 and d['recovery_point'] >= d['newest_event'] > 0 and d['gaps'] == [], d
 assert d['first'].startswith('binlog.000003:'), d
 " "${CLI_LAST_OUT}" "${second}"
+
+# status and check read the archiver's note of its newest file instead of decompressing it; a note that
+# does not name that file at its size on disk is ignored and the file is read.
+note="${archive}/.ifnbackup-binlog.newest"
+check "the archiver left a note of its newest file" test -f "${note}"
+read -r note_file note_size note_end note_newest _ <"${note}"
+note_log=${note_file%%.from-*}
+note_log=${note_log%.gz}
+check "the note names a file of the archive at its size" test "$(stat -c %s "${archive}/${note_file}")" = "${note_size}"
+newest_of() { python3 -c 'import json, sys; d = json.loads(sys.argv[1]); print(d["newest_event"], d["last"])' "$1"; }
+cp "${note}" "${CLI_WORK}/note.saved"
+echo "${note_file} 1 ${note_end} 1 -" >"${note}"
+run ifn binlog status --json
+expect_eq "a note of another size is ignored: the file, read, has the note's newest event and end" \
+    "${note_newest} ${note_log}:${note_end}" "$(newest_of "${CLI_LAST_OUT}")"
+echo "${note_file} ${note_size} ${note_end} 1234567890 -" >"${note}"
+run ifn binlog status --json
+expect_eq "a note that matches is taken as it is (the file is not read)" "1234567890 ${note_log}:${note_end}" \
+    "$(newest_of "${CLI_LAST_OUT}")"
+cp "${CLI_WORK}/note.saved" "${note}"
 
 run ifn check --drill-max-age-days 0 --metrics-file "${CLI_WORK}/m.prom"
 expect_exit "check with an archive in step" 0

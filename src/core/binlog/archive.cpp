@@ -203,6 +203,15 @@ void mark_in_step(const std::filesystem::path& folder) {
   }
 }
 
+std::optional<std::chrono::system_clock::time_point> in_step_time(const std::filesystem::path& folder) {
+  std::error_code error;
+  const auto mark = std::filesystem::last_write_time(folder / k_in_step_mark, error);
+  if (error) {
+    return std::nullopt;
+  }
+  return std::chrono::time_point_cast<std::chrono::system_clock::duration>(std::chrono::file_clock::to_sys(mark));
+}
+
 bool holds_from(const ArchiveScan& scan, const LogPosition& position) {
   const auto log = parse_log_name(position.file);
   if (!log || scan.logs.empty()) {

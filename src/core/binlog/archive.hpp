@@ -9,6 +9,7 @@
 // concatenated: nothing is decompressed). The archive is its own state: where to resume and whether
 // anything is missing are read from these names (and the last chunk's length), never from a
 // separate file that could disagree.
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -28,6 +29,12 @@ inline constexpr const char* k_archive_lock = ".ifnbackup-binlog.lock";
 // heartbeat of an idle server): its mtime tells monitoring that nothing the server wrote before it is
 // missing, so an idle server is not taken for a stopped archiver. Not state: nothing resumes from it.
 inline constexpr const char* k_in_step_mark = ".ifnbackup-binlog.in-step";
+
+// Written by the archiver after each chunk it closes and each file it joins: the newest file's name,
+// size on disk, end and newest event, so status and check need not decompress it (a whole log just after
+// a rotation can be a gigabyte). A cache, never state: trusted only when it names the archive's newest
+// file at the size it has on disk; otherwise the file is read.
+inline constexpr const char* k_newest_note = ".ifnbackup-binlog.newest";
 
 // A server log name: "<base>.<digits>" (binlog.000042, mysql-bin.000001).
 struct LogName {
@@ -102,6 +109,22 @@ std::optional<LogPosition> resume_position(const ArchiveScan& scan);
 
 // Touches the in-step mark (k_in_step_mark) of the archive folder; a failure is logged, not thrown.
 void mark_in_step(const std::filesystem::path& folder);
+// When the archiver last touched it (UTC, to the nanosecond the file system keeps); nullopt: never.
+std::optional<std::chrono::system_clock::time_point> in_step_time(const std::filesystem::path& folder);
+
+struct NewestNote {
+  std::string file;                         // a chunk's or a whole file's name
+  std::uint64_t size = 0;                   // its size on disk
+  std::string end;                          // "end" for a whole file, else the offset the chunk ends at
+  std::uint32_t newest = 0;                 // the newest event's timestamp in that file
+  std::optional<std::uint32_t> log_newest;  // the newest of the whole server log so far; nullopt: unknown
+};
+// Replaces the note (a temporary file renamed over it); a failure is logged, not thrown.
+void write_newest_note(const std::filesystem::path& folder, const NewestNote& note);
+void remove_newest_note(const std::filesystem::path& folder);
+// The folder's note when the file it names has that size on disk now; nullopt otherwise (the caller
+// checks that it names the file it wants).
+std::optional<NewestNote> read_newest_note(const std::filesystem::path& folder);
 
 // Whether the archive holds `position` and everything after it with no gap (as far as the names say).
 bool holds_from(const ArchiveScan& scan, const LogPosition& position);

@@ -38,28 +38,20 @@ bool holds_archived_log(const std::filesystem::path& path, std::optional<std::ui
   return header && header->length >= k_header_bytes && header->next_pos == start + header->length;
 }
 
-std::vector<ArchivedFileDecision> plan_archive_retention(const std::filesystem::path& backup_dir,
-                                                         const std::optional<LogPosition>& needed,
-                                                         const std::string& needed_by) {
-  const auto folder = archive_folder(backup_dir);
-  struct Named {
-    ArchiveName name;
-    std::filesystem::path path;
-  };
-  std::vector<Named> files;
-  std::error_code error;
-  if (!std::filesystem::is_directory(folder, error)) {
-    return {};
+bool older_position(const LogPosition& position, const std::optional<LogPosition>& oldest) {
+  const auto log = parse_log_name(position.file);
+  const auto oldest_log = oldest ? parse_log_name(oldest->file) : std::nullopt;
+  if (!log) {
+    return false;
   }
-  for (const auto& entry : std::filesystem::directory_iterator(folder)) {
-    if (!entry.is_regular_file(error) || entry.is_symlink(error)) {
-      continue;
-    }
-    if (auto name = parse_archive_name(entry.path().filename().string())) {
-      files.push_back(Named{std::move(*name), entry.path()});
-    }
-  }
-  std::sort(files.begin(), files.end(), [](const Named& a, const Named& b) {
+  return !oldest_log || log_order(*log, *oldest_log) || (*log == *oldest_log && position.offset < oldest->offset);
+}
+
+std::vector<ArchivedFileDecision> decide_archive_retention(
+    std::vector<ArchivedFile> files, const std::optional<LogPosition>& needed, const std::string& needed_by,
+    const std::string& keep_all_reason, const std::function<bool(const ArchivedFile&)>& written_by_us,
+    const std::string& not_ours) {
+  std::sort(files.begin(), files.end(), [](const ArchivedFile& a, const ArchivedFile& b) {
     if (a.name.log == b.name.log) {
       return a.name.chunk_start.value_or(0) < b.name.chunk_start.value_or(0);
     }
@@ -70,18 +62,18 @@ std::vector<ArchivedFileDecision> plan_archive_retention(const std::filesystem::
   for (const auto& file : files) {
     ArchivedFileDecision decision;
     decision.path = file.path;
-    decision.bytes = std::filesystem::file_size(file.path, error);
+    decision.bytes = file.bytes;
     const LogName& log = file.name.log;
     if (!needed_log) {
-      decision.reason = "no kept backup records a binlog position: the archive is kept whole";
+      decision.reason = keep_all_reason;
     } else if (log.base != needed_log->base) {
       decision.reason = fmt::format("another log name than the kept backups' ({})", needed_log->base);
     } else if (log == files.back().name.log) {
       decision.reason = "the archive's newest log (the archiver may be writing it)";
     } else if (!log_order(log, *needed_log)) {
       decision.reason = fmt::format("needed: {} restores from {}", needed_by, needed->str());
-    } else if (!holds_archived_log(file.path, file.name.chunk_start)) {
-      decision.reason = "named like the archive's files but not a binary log archived by ifnbackup: never removed";
+    } else if (!written_by_us(file)) {
+      decision.reason = not_ours;
     } else {
       decision.remove = true;
       decision.reason =
@@ -90,6 +82,29 @@ std::vector<ArchivedFileDecision> plan_archive_retention(const std::filesystem::
     decisions.push_back(std::move(decision));
   }
   return decisions;
+}
+
+std::vector<ArchivedFileDecision> plan_archive_retention(const std::filesystem::path& backup_dir,
+                                                         const std::optional<LogPosition>& needed,
+                                                         const std::string& needed_by) {
+  const auto folder = archive_folder(backup_dir);
+  std::vector<ArchivedFile> files;
+  std::error_code error;
+  if (!std::filesystem::is_directory(folder, error)) {
+    return {};
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(folder)) {
+    if (!entry.is_regular_file(error) || entry.is_symlink(error)) {
+      continue;
+    }
+    if (auto name = parse_archive_name(entry.path().filename().string())) {
+      files.push_back(ArchivedFile{std::move(*name), entry.path(), std::filesystem::file_size(entry.path(), error)});
+    }
+  }
+  return decide_archive_retention(
+      std::move(files), needed, needed_by, "no kept backup records a binlog position: the archive is kept whole",
+      [](const ArchivedFile& file) { return holds_archived_log(file.path, file.name.chunk_start); },
+      "named like the archive's files but not a binary log archived by ifnbackup: never removed");
 }
 
 }  // namespace ifnbackup::binlog

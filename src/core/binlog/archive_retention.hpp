@@ -6,6 +6,7 @@
 // (named like ours but not a binary log from where its name says).
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +21,26 @@ struct ArchivedFileDecision {
   bool remove = false;
   std::string reason;
 };
+
+// One file (or offsite object) named as the archive's: its name parsed, where it is (a path, or the object's
+// name in the bucket), its size.
+struct ArchivedFile {
+  ArchiveName name;
+  std::filesystem::path path;
+  std::uint64_t bytes = 0;
+};
+
+// The retention rules themselves, shared by the folder and the bucket: `files` in any order; decisions
+// oldest log first. A file of an older log than `needed` is removed only when `written_by_us` says it is
+// one of ours (asked of removal candidates only; `not_ours` is then the reason it stays). Without
+// `needed`, everything is kept for `keep_all_reason`.
+std::vector<ArchivedFileDecision> decide_archive_retention(
+    std::vector<ArchivedFile> files, const std::optional<LogPosition>& needed, const std::string& needed_by,
+    const std::string& keep_all_reason, const std::function<bool(const ArchivedFile&)>& written_by_us,
+    const std::string& not_ours);
+
+// Whether `position` is older than `oldest` (none yet: true): the oldest position kept backups need.
+bool older_position(const LogPosition& position, const std::optional<LogPosition>& oldest);
 
 // Every file of the archive named as ours, oldest log first. `needed`: the oldest position a kept
 // backup needs (std::nullopt: none records one, and the archive is kept whole); `needed_by` names that

@@ -31,10 +31,8 @@ BinlogArchiveStatus read_binlog_archive_status(const std::filesystem::path& back
   }
   status.exists = true;
   std::error_code error;
-  const auto mark = std::filesystem::last_write_time(scan.folder / binlog::k_in_step_mark, error);
-  if (!error) {
-    const auto seconds =
-        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::file_clock::to_sys(mark).time_since_epoch());
+  if (const auto mark = binlog::in_step_time(scan.folder)) {
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(mark->time_since_epoch());
     status.in_step = static_cast<std::uint32_t>(std::max<std::int64_t>(0, seconds.count()));
   }
   status.archiver_running = io::folder_lock_held(scan.folder, binlog::k_archive_lock);
@@ -44,6 +42,12 @@ BinlogArchiveStatus read_binlog_archive_status(const std::filesystem::path& back
     if (log.whole) {
       ++status.files;
       status.bytes += std::filesystem::file_size(*log.whole, error);
+      const auto written = std::filesystem::last_write_time(*log.whole, error);
+      const auto seconds = error ? std::chrono::seconds(0)
+                                 : std::chrono::duration_cast<std::chrono::seconds>(
+                                       std::chrono::file_clock::to_sys(written).time_since_epoch());
+      status.whole_logs.push_back(
+          ArchivedWholeLog{log.name.str(), static_cast<std::uint32_t>(std::max<std::int64_t>(0, seconds.count()))});
     }
     for (const auto& chunk : log.chunks) {
       ++status.files;
@@ -53,10 +57,17 @@ BinlogArchiveStatus read_binlog_archive_status(const std::filesystem::path& back
   for (const auto& gap : scan.gaps) {
     status.gaps.push_back(fmt::format("after {}, before {}", gap.after, gap.before));
   }
-  // The newest archived event: read the newest file (a whole file, or the last chunk).
+  // The newest archived event: the archiver's note of the newest file when it names it at its size, else
+  // read the newest file (a whole file, or the last chunk).
   const auto& last = scan.logs.back();
   const auto path = last.whole ? *last.whole : last.chunks.back().path;
   const std::uint64_t start = last.whole ? 0 : last.chunks.back().start;
+  if (const auto note = binlog::read_newest_note(scan.folder);
+      note && note->file == path.filename().string() && (note->end == "end") == last.whole.has_value()) {
+    status.newest_event = note->newest;
+    status.last = fmt::format("{}:{}", last.name.str(), note->end);
+    return status;
+  }
   binlog::EventReader reader(path.filename().string(), start);
   io::GzipReader gzip(path);
   gzip.read_all([&](std::string_view bytes) {

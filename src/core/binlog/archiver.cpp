@@ -83,6 +83,7 @@ class Archiver {
     m_log = *binlog::parse_log_name(from.file);
     m_expected = from.offset;
     m_result.position = from.str();
+    m_log_newest = newest_so_far(from);
     // The events before the first Format_description (the stream's own rotate) carry the checksum
     // the stream asks for: the server's. Read now: once the stream is open, the connection is its.
     m_checksum = connection.query_value("SELECT @@GLOBAL.binlog_checksum").value_or("") == "CRC32";
@@ -139,8 +140,13 @@ class Archiver {
     }
     if (!m_chunk) {
       m_chunk.emplace(m_folder, m_log, m_expected == 4 ? 0 : m_expected, m_options.compress_level);
+      m_chunk_newest = 0;
     }
     m_chunk->append(event);
+    m_chunk_newest = std::max(m_chunk_newest, header->timestamp);
+    if (m_log_newest) {
+      m_log_newest = std::max(*m_log_newest, header->timestamp);
+    }
     m_expected = header->next_pos;
     ++m_result.events;
     m_result.bytes += event.size();
@@ -161,10 +167,18 @@ class Archiver {
     }
     commit_chunk();
     if (m_expected > 4 || std::filesystem::exists(m_folder / binlog::chunk_file_name(m_log, 0))) {
-      binlog::join_chunks(m_folder, m_log);
+      const auto whole = binlog::join_chunks(m_folder, m_log);
       ++m_result.whole_files;
       report(tx("binlog archive: {} archived whole", m_log.str()));
+      std::error_code error;
+      const auto size = std::filesystem::file_size(whole, error);
+      if (m_log_newest && !error) {
+        binlog::write_newest_note(m_folder, {whole.filename().string(), size, "end", *m_log_newest, m_log_newest});
+      } else {
+        binlog::remove_newest_note(m_folder);  // its events before this run are not known here: status reads it
+      }
     }
+    m_log_newest = 0;
     if (name->base != m_log.base || name->number != m_log.number + 1) {
       throw_gap(fmt::format("{}:end", m_log.str()), m_log.next().str(), {target->file});
     }
@@ -188,6 +202,12 @@ class Archiver {
     m_chunk->commit();
     m_chunk.reset();
     ++m_result.chunks;
+    const auto name = binlog::chunk_file_name(m_log, start);
+    std::error_code error;
+    const auto size = std::filesystem::file_size(m_folder / name, error);
+    if (!error) {
+      binlog::write_newest_note(m_folder, {name, size, std::to_string(m_expected), m_chunk_newest, m_log_newest});
+    }
     report(tx("binlog archive: {} archived from {} to {}", m_log.str(), start, m_expected));
   }
 
@@ -202,9 +222,25 @@ class Archiver {
   std::filesystem::path m_folder;
   BinlogArchiveResult& m_result;
   binlog::LogName m_log;
+  // The newest event of the log being archived, when known from its start (or from the note of the
+  // chunk this run resumes after): the whole file's newest event, noted when it is joined.
+  std::optional<std::uint32_t> newest_so_far(const binlog::LogPosition& from) const {
+    if (from.offset <= 4) {
+      return 0;
+    }
+    const auto note = binlog::read_newest_note(m_folder);
+    const auto named = note ? binlog::parse_archive_name(note->file) : std::nullopt;
+    if (!named || !(named->log == m_log) || !named->chunk_start || note->end != std::to_string(from.offset)) {
+      return std::nullopt;
+    }
+    return note->log_newest;
+  }
+
   std::uint64_t m_expected = 0;
   bool m_checksum = false;
   std::optional<binlog::ChunkWriter> m_chunk;
+  std::uint32_t m_chunk_newest = 0;
+  std::optional<std::uint32_t> m_log_newest;
 };
 
 // Where this run starts: where the archive ends, or the server's oldest file for an empty archive.

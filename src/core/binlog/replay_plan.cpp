@@ -204,12 +204,27 @@ ReplayPlan plan_replay(const std::filesystem::path& backup_dir, const LogPositio
     return plan;
   }
   if (!until_gtid && !walker.done() && plan.newest_archived < target) {
-    throw Error(ErrorCode::not_found,
-                tx("the binary log archive ends before {}: its newest event is at {}", format_event_time(target),
-                   plan.newest_archived == 0 ? std::string("(none after the backup)")
-                                             : format_event_time(plan.newest_archived)),
-                tx("run `ifnbackup binlog archive` to bring it up to date, or give an earlier --until; nothing was "
-                   "changed"));
+    // An idle server writes nothing: the archiver's in-step mark says whether it missed anything up to the
+    // target. Events carry whole seconds, so the mark must be at or after the end of the target second.
+    const auto mark = in_step_time(scan.folder);
+    const auto mark_seconds =
+        mark ? std::chrono::duration_cast<std::chrono::seconds>(mark->time_since_epoch()).count() : std::int64_t{0};
+    if (mark && *mark >= std::chrono::system_clock::from_time_t(static_cast<std::time_t>(target) + 1)) {
+      plan.in_step_until = static_cast<std::uint32_t>(mark_seconds);
+    } else {
+      const std::uint32_t known =
+          std::max<std::uint32_t>(plan.newest_archived, static_cast<std::uint32_t>(mark_seconds));
+      throw Error(ErrorCode::not_found,
+                  tx("the binary log archive ends before {}: its newest event is at {}, and the archiver was last in "
+                     "step with the server at {}: what the server wrote from {} to {} is not known",
+                     format_event_time(target),
+                     plan.newest_archived == 0 ? std::string("(none after the backup)")
+                                               : format_event_time(plan.newest_archived),
+                     mark ? format_event_time(static_cast<std::uint32_t>(mark_seconds)) : std::string("(never)"),
+                     format_event_time(known == 0 ? plan.newest_archived : known), format_event_time(target)),
+                  tx("run `ifnbackup binlog archive` to bring it up to date, or give an earlier --until; nothing was "
+                     "changed"));
+    }
   }
   // Only the files up to the last transaction replayed; the last one stops there.
   const auto to_log = parse_log_name(plan.to.file);

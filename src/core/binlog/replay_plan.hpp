@@ -40,12 +40,17 @@ struct ReplayPlan {
   // made after it (chosen too new).
   bool backup_after_target = false;
   bool reached_gtid = false;  // until_gtid: its transaction is the last one replayed
+  // The target is after the newest archived event, and the archiver's in-step mark (binlog/archive.hpp)
+  // says nothing the server wrote was missed up to it: the mark's time (UTC seconds). 0: not needed.
+  std::uint32_t in_step_until = 0;
 };
 
 // Plans the replay of `database`'s changes from `from` to `target` (UTC seconds, inclusive), or with
 // `until_gtid` up to and including that GTID's transaction (target is then ignored). Throws
 // Error(binlog_gap) when the archive lacks a part of the span (naming it), Error(not_found) when the
-// archive ends before the target or does not hold the GTID after `from` (naming its newest event),
+// archive ends before the target (its newest event before it, and the in-step mark not after the end of
+// the target second: the span from the later of the two to the target is unknown, named) or does not
+// hold the GTID after `from` (naming its newest event),
 // Error(corrupt/incomplete) for damage. A GTID found before `from` is backup_after_target.
 ReplayPlan plan_replay(const std::filesystem::path& backup_dir, const LogPosition& from, std::uint32_t target,
                        const std::string& database, const std::optional<Gtid>& until_gtid = std::nullopt);

@@ -66,6 +66,12 @@ std::string parse_snapshot_gtid(const std::string& text) {
   return std::regex_search(text, match, k_gtid) ? match[1].str() : std::string();
 }
 
+std::optional<binlog::LogPosition> backup_binlog_position(const std::filesystem::path& path) {
+  const auto header = read_backup_header(path);
+  const auto snapshot = header.find("snapshot");
+  return snapshot == header.end() ? std::nullopt : parse_snapshot_position(snapshot->second);
+}
+
 std::vector<RecoveryBase> recovery_bases(const std::filesystem::path& backup_dir, const std::string& prefix,
                                          const std::string& database) {
   const auto state = VerificationState::load(backup_dir);

@@ -22,6 +22,8 @@ std::optional<std::int64_t> parse_header_time(const std::string& text);
 // position (empty when it records none).
 std::optional<binlog::LogPosition> parse_snapshot_position(const std::string& text);
 std::string parse_snapshot_gtid(const std::string& text);
+// The binlog position a backup file's header records; nullopt when it records none or cannot be read.
+std::optional<binlog::LogPosition> backup_binlog_position(const std::filesystem::path& path);
 
 // One of our backups a restore --until may start from: it records its start and binlog position.
 struct RecoveryBase {

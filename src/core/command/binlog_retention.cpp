@@ -28,15 +28,8 @@ BinlogRetentionResult rotate_binlog_archive(const std::filesystem::path& backup_
     if (decision.remove || decision.entry.kind != BackupKind::backup) {
       continue;
     }
-    const auto header = read_backup_header(decision.entry.path);
-    const auto snapshot = header.find("snapshot");
-    const auto position = snapshot == header.end() ? std::nullopt : parse_snapshot_position(snapshot->second);
-    const auto log = position ? binlog::parse_log_name(position->file) : std::nullopt;
-    if (!log) {
-      continue;
-    }
-    const auto needed_log = needed ? binlog::parse_log_name(needed->file) : std::nullopt;
-    if (!needed || binlog::log_order(*log, *needed_log) || (*log == *needed_log && position->offset < needed->offset)) {
+    const auto position = backup_binlog_position(decision.entry.path);
+    if (position && binlog::older_position(*position, needed)) {
       needed = position;
       result.needed_by = decision.entry.name;
     }

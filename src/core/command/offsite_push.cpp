@@ -6,6 +6,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "binlog/archive.hpp"
+#include "binlog/archive_retention.hpp"
+#include "command/backup_header.hpp"
 #include "ifnbackup/catalog.hpp"
 #include "ifnbackup/encrypted_backup.hpp"
 #include "ifnbackup/error.hpp"
@@ -22,6 +25,69 @@ OffsiteCopy failed_copy(std::string name, const Error& error) {
   copy.outcome = OffsiteCopy::Outcome::failed;
   copy.message = error.hint().empty() ? error.message() : tx("{} (hint: {})", error.message(), error.hint_text());
   return copy;
+}
+
+OffsiteCopy present_copy(std::string name) {
+  OffsiteCopy copy;
+  copy.name = std::move(name);
+  copy.outcome = OffsiteCopy::Outcome::present;
+  copy.message = tx("{} is already offsite (same size and SHA-256)", copy.name);
+  log_info("offsite: {}", copy.message);
+  return copy;
+}
+
+// The archive's whole files (binlog/), oldest first, after the backups: each a complete server log; the
+// chunks of the log being written are sent once it is whole (docs/pitr.md, "Offsite copies").
+void push_archive(const PushOptions& options, PushResult& result) {
+  const auto scan = binlog::scan_archive(options.backup_dir);
+  if (scan.empty()) {
+    return;
+  }
+  result.archive_exists = true;
+  const auto archive = offsite_subfolder(options.offsite, binlog::k_archive_folder);
+  std::map<std::string, OffsiteObject> remote;
+  for (auto& object : list_offsite(archive, {}, false)) {
+    remote.emplace(object.name, std::move(object));
+  }
+  const bool encrypt = !options.encrypt_to.empty();
+  for (const auto& log : scan.logs) {
+    if (!log.whole) {
+      continue;
+    }
+    const auto& path = *log.whole;
+    const std::string name = offsite_name_of(path.filename().string(), encrypt);
+    if (!binlog::holds_archived_log(path, std::nullopt)) {
+      OffsiteCopy copy;
+      copy.name = name;
+      copy.outcome = OffsiteCopy::Outcome::skipped;
+      copy.message = tx("binlog/{} is not a binary log archived by ifnbackup: not sent", path.filename().string());
+      log_warn("offsite: {}", copy.message);
+      ++result.archive_skipped;
+      result.archive.push_back(std::move(copy));
+      continue;
+    }
+    OffsiteCopy copy;
+    try {
+      copy = already_offsite(archive, remote, name, path, std::filesystem::file_size(path), encrypt)
+                 ? present_copy(name)
+                 : copy_offsite(archive, path, options.encrypt_to);
+    } catch (const Error& error) {
+      if (error.code() == ErrorCode::interrupted) {
+        throw;
+      }
+      copy = failed_copy(name, error);
+    }
+    switch (copy.outcome) {
+      case OffsiteCopy::Outcome::sent:
+      case OffsiteCopy::Outcome::present:
+        ++(copy.outcome == OffsiteCopy::Outcome::sent ? result.archive_sent : result.archive_present);
+        result.archive_newest = log.name.str();
+        break;
+      default:
+        ++result.archive_failed;
+    }
+    result.archive.push_back(std::move(copy));
+  }
 }
 
 // The file verifies as complete and unaltered now (verified again when never, or long ago).
@@ -48,7 +114,51 @@ bool verifies_good(const CatalogEntry& entry, VerificationState& state, const st
   return record->status == VerifyStatus::ok || record->status == VerifyStatus::ok_legacy;
 }
 
+// A source with more metadata than its own: a backup's binlog position.
+class SourceWithMetadata final : public UploadSource {
+ public:
+  SourceWithMetadata(std::unique_ptr<UploadSource> inner, std::vector<std::pair<std::string, std::string>> extra)
+      : m_inner(std::move(inner)), m_extra(std::move(extra)) {}
+  std::uint64_t size() const override { return m_inner->size(); }
+  std::size_t read(char* buffer, std::size_t capacity) override { return m_inner->read(buffer, capacity); }
+  void rewind() override { m_inner->rewind(); }
+  std::vector<std::pair<std::string, std::string>> metadata() const override {
+    auto all = m_inner->metadata();
+    all.insert(all.end(), m_extra.begin(), m_extra.end());
+    return all;
+  }
+
+ private:
+  std::unique_ptr<UploadSource> m_inner;
+  std::vector<std::pair<std::string, std::string>> m_extra;
+};
+
+// A plain backup's binlog position goes with its copy (k_offsite_binlog_header), "none" when its header
+// records none: the bucket's rotation keeps the archive the kept copies need. An encrypted local file's
+// header cannot be read: nothing is sent, and the rotation treats its position as unknown.
+std::vector<std::pair<std::string, std::string>> backup_metadata(const std::filesystem::path& file) {
+  const std::string name = file.filename().string();
+  if (!name.ends_with(".sql.gz")) {
+    return {};
+  }
+  const auto position = backup_binlog_position(file);
+  return {{std::string(k_offsite_binlog_header), position ? position->str() : std::string("none")}};
+}
+
 }  // namespace
+
+bool already_offsite(const OffsiteOptions& options, const std::map<std::string, OffsiteObject>& listed,
+                     std::string_view name, const std::filesystem::path& file, std::uint64_t size, bool encrypt) {
+  // Encrypted on the way, the object's size is not the file's: its plaintext SHA-256 tells.
+  const auto found = listed.find(std::string(name));
+  if (found == listed.end() || (!encrypt && found->second.size != size)) {
+    return false;
+  }
+  const auto head = head_offsite(options, name);
+  auto source = open_file_source(file);
+  const std::string local = sha256_of_source(*source);
+  return head && (encrypt ? head->plain_sha256 == local : head->size == size && head->sha256 == local);
+}
 
 const char* offsite_outcome_name(OffsiteCopy::Outcome outcome) noexcept {
   switch (outcome) {
@@ -75,7 +185,8 @@ OffsiteCopy copy_offsite(const OffsiteOptions& options, const std::filesystem::p
   const bool encrypt = !recipients.empty() && !is_encrypted_name(local_name);
   const std::string name = offsite_name_of(local_name, encrypt);
   try {
-    auto source = encrypt ? open_encrypting_source(file, recipients) : open_file_source(file);
+    std::unique_ptr<UploadSource> source = std::make_unique<SourceWithMetadata>(
+        encrypt ? open_encrypting_source(file, recipients) : open_file_source(file), backup_metadata(file));
     OffsiteCopy copy;
     copy.name = name;
     copy.upload = upload_to_offsite(options, name, *source);
@@ -132,21 +243,10 @@ PushResult push_backups(const PushOptions& options) {
     const bool encrypt = !options.encrypt_to.empty() && !entry.encrypted;
     const std::string name = offsite_name_of(entry.name, encrypt);
     try {
-      // Encrypted on the way, the object's size is not the file's: its plaintext SHA-256 tells.
-      if (auto found = remote.find(name); found != remote.end() && (encrypt || found->second.size == entry.size)) {
-        const auto head = head_offsite(options.offsite, name);
-        auto source = open_file_source(entry.path);
-        const std::string local = sha256_of_source(*source);
-        if (head && (encrypt ? head->plain_sha256 == local : head->size == entry.size && head->sha256 == local)) {
-          OffsiteCopy copy;
-          copy.name = name;
-          copy.outcome = OffsiteCopy::Outcome::present;
-          copy.message = tx("{} is already offsite (same size and SHA-256)", name);
-          log_info("offsite: {}", copy.message);
-          ++result.present;
-          result.files.push_back(std::move(copy));
-          continue;
-        }
+      if (already_offsite(options.offsite, remote, name, entry.path, entry.size, encrypt)) {
+        ++result.present;
+        result.files.push_back(present_copy(name));
+        continue;
       }
     } catch (const Error& error) {
       if (error.code() == ErrorCode::interrupted) {
@@ -159,6 +259,9 @@ PushResult push_backups(const PushOptions& options) {
     auto copy = copy_offsite(options.offsite, entry.path, options.encrypt_to);
     ++(copy.outcome == OffsiteCopy::Outcome::sent ? result.sent : result.failed);
     result.files.push_back(std::move(copy));
+  }
+  if (options.which == "all") {
+    push_archive(options, result);
   }
   return result;
 }

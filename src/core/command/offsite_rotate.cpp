@@ -10,6 +10,7 @@
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include "command/offsite_archive.hpp"
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/printable.hpp"
 #include "ifnbackup/rotate.hpp"
@@ -32,11 +33,6 @@ std::optional<std::string> backup_of(std::string_view object, std::string_view p
     return std::nullopt;
   }
   return std::string(base);
-}
-
-bool is_our_sha256(const std::string& text) {
-  return text.size() == 64 &&
-         std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 // One backup in the bucket: its objects as listed and what their HEAD said.
@@ -72,6 +68,7 @@ Reading read_bucket(const OffsiteOptions& options, std::string_view prefix) {
     Held& held = reading.backups[*backup];
     held.good = held.good && head->size == listed.size;
     listed.sha256 = head->sha256;
+    listed.binlog = head->binlog;
     listed.headed = true;
     held.objects.push_back(std::move(listed));
   }
@@ -186,6 +183,21 @@ OffsiteRotateResult rotate_offsite(const OffsiteRotateOptions& options) {
     result.backups.push_back(std::move(backup));
   }
 
+  // The archive's copies the kept backups need, decided on the backups the policy keeps (a dry run's too).
+  std::vector<KeptOffsiteBackup> kept;
+  for (const auto& backup : result.backups) {
+    if (!backup.decision.remove) {
+      KeptOffsiteBackup one{backup.decision.entry.name, std::nullopt};
+      for (const auto& object : first.backups.at(backup.decision.entry.name).objects) {
+        one.binlog = one.binlog ? one.binlog : object.binlog;
+      }
+      kept.push_back(std::move(one));
+    }
+  }
+  const auto rotate_archive = [&] {
+    result.binlog = rotate_offsite_archive(options.offsite, options.backup_dir, kept, options.dry_run, result.failed,
+                                           result.binlog_problem);
+  };
   const bool removing = std::any_of(result.backups.begin(), result.backups.end(),
                                     [](const OffsiteDecision& backup) { return backup.decision.remove; });
   if (!removing || options.dry_run) {
@@ -194,6 +206,7 @@ OffsiteRotateResult rotate_offsite(const OffsiteRotateOptions& options) {
         log_info("offsite: would remove {}: {}", fmt::join(backup.objects, ", "), backup.decision.reason);
       }
     }
+    rotate_archive();
     return result;
   }
   confirm_reading(options, first, result.backups, result.url);
@@ -224,6 +237,7 @@ OffsiteRotateResult rotate_offsite(const OffsiteRotateOptions& options) {
       }
     }
   }
+  rotate_archive();
   return result;
 }
 

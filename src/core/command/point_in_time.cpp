@@ -154,6 +154,13 @@ PlannedRecovery plan_recovery(const ConnectionOptions& connection_options, const
   }
   span.first_event = plan->first_event;
   span.last_event = plan->last_event;
+  span.in_step_until = plan->in_step_until;
+  if (span.in_step_until != 0) {
+    log_info(
+        "restore --until {}: the archive's newest event is older, but the archiver was in step with the "
+        "server until {}: nothing was written in between",
+        span.target, format_event_time(span.in_step_until));
+  }
   planned.plan = std::move(*plan);
   return planned;
 }
@@ -199,8 +206,8 @@ PointInTimeResult run_point_in_time_restore(const PointInTimeOptions& options, c
 PointInTimeDrillResult run_point_in_time_drill(const PointInTimeDrillOptions& options, const DrillCallbacks& callbacks,
                                                const std::function<void(const RecoverySpan&)>& show_span) {
   check_replayable(options.drill.connection.database, drill_scratch_database(options.drill));
-  const auto planned =
-      plan_recovery(options.drill.connection, options.drill.backup_dir, options.drill.prefix, options.until, {});
+  const auto planned = plan_recovery(options.drill.connection, options.drill.backup_dir, options.drill.prefix,
+                                     options.until, options.until_gtid);
   if (show_span) {
     show_span(planned.span);
   }

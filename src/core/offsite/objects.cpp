@@ -43,6 +43,9 @@ std::optional<OffsiteObject> head_object(S3Client& client, std::string_view name
   if (auto plain = answer.headers.find(std::string(k_offsite_plain_sha256_header)); plain != answer.headers.end()) {
     object.plain_sha256 = plain->second;
   }
+  if (auto binlog = answer.headers.find(std::string(k_offsite_binlog_header)); binlog != answer.headers.end()) {
+    object.binlog = binlog->second;
+  }
   if (auto modified = answer.headers.find("last-modified"); modified != answer.headers.end()) {
     object.last_modified = modified->second;
   }

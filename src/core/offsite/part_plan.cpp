@@ -47,6 +47,13 @@ OffsiteLocation parse_offsite_url(std::string_view url) {
   return location;
 }
 
+OffsiteOptions offsite_subfolder(const OffsiteOptions& options, std::string_view folder) {
+  const auto location = parse_offsite_url(options.url);
+  OffsiteOptions sub = options;
+  sub.url = fmt::format("s3://{}/{}{}", location.bucket, location.prefix, folder);
+  return sub;
+}
+
 PartPlan plan_parts(std::uint64_t size, unsigned max_parts, std::uint64_t min_part_size) {
   if (max_parts < 1 || max_parts > k_s3_max_parts) {
     throw Error(ErrorCode::usage, tx("--s3-max-parts {} is outside 1..{}", max_parts, k_s3_max_parts),

@@ -196,6 +196,22 @@ std::optional<std::int64_t> check_offsite(const MonitoringSituation& situation, 
     findings.alert(CheckStatus::warning, fmt::format("last offsite upload failed ({} {}): {}", upload->command,
                                                      run_time(upload->start), upload->offsite_message));
   }
+  // The binary log archive's whole logs: one that has waited longer than the copies may be old is a warning.
+  if (const auto archive = situation.offsite_archive(); archive && archive->behind > 0) {
+    const auto waiting = std::chrono::seconds(
+        std::max<std::int64_t>(0, Clock::to_time_t(now) - static_cast<std::int64_t>(archive->waiting_since)));
+    if (waiting > thresholds.offsite_max_age) {
+      findings.alert(
+          CheckStatus::warning,
+          trf("binary log archive offsite is {} complete log(s) behind the folder's ({} complete for {}, "
+              "max {}): run ifnbackup push",
+              archive->behind, archive->first_behind, age_text(waiting), age_text(thresholds.offsite_max_age)));
+    } else {
+      findings.fine.push_back(trf("binary log offsite {} log(s) behind", archive->behind));
+    }
+  } else if (archive) {
+    findings.fine.push_back(trf("binary log offsite to {}", archive->newest.empty() ? "-" : archive->newest));
+  }
   return age_seconds;
 }
 

@@ -331,6 +331,9 @@ std::string format_journal_line(const RunRecord& record) {
   if (!record.offsite_file.empty()) {
     json.field("offsite_file", record.offsite_file);
   }
+  if (!record.binlog_offsite.empty()) {
+    json.field("binlog_offsite", record.binlog_offsite);
+  }
   json.end_object();
   return json.str() + "\n";
 }
@@ -372,6 +375,7 @@ std::optional<RunRecord> parse_journal_line(std::string_view line) {
   take(*fields, "offsite", record.offsite);
   take(*fields, "offsite_message", record.offsite_message);
   take(*fields, "offsite_file", record.offsite_file);
+  take(*fields, "binlog_offsite", record.binlog_offsite);
   return record;
 }
 

@@ -115,6 +115,33 @@ const RunRecord* MonitoringSituation::last_offsite_upload() const {
   return nullptr;
 }
 
+std::optional<OffsiteArchiveKnown> MonitoringSituation::offsite_archive() const {
+  if (!binlog.exists || !binlog.problem.empty()) {
+    return std::nullopt;
+  }
+  OffsiteArchiveKnown known;
+  for (auto it = runs.rbegin(); it != runs.rend(); ++it) {
+    if (it->command == "push" && !it->binlog_offsite.empty()) {
+      known.newest = it->binlog_offsite;
+      known.run = &*it;
+      break;
+    }
+  }
+  // Server log names of one base sort by their number: a longer number is a later one.
+  const auto later = [](const std::string& a, const std::string& b) {
+    return a.size() != b.size() ? a.size() > b.size() : a > b;
+  };
+  for (const auto& log : binlog.whole_logs) {
+    if (known.newest.empty() || later(log.name, known.newest)) {
+      if (known.behind++ == 0) {
+        known.first_behind = log.name;
+        known.waiting_since = log.completed;
+      }
+    }
+  }
+  return known;
+}
+
 MonitoringSituation gather_situation(const fs::path& backup_dir, std::string_view prefix, const fs::path& journal_dir,
                                      const std::string& database) {
   MonitoringSituation situation;
