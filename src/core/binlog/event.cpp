@@ -57,6 +57,23 @@ std::uint8_t format_description_checksum(std::string_view event) noexcept {
   return static_cast<std::uint8_t>(event[event.size() - k_checksum_bytes - 1]);
 }
 
+bool same_file_header(std::string_view a, std::string_view b, bool has_checksum) noexcept {
+  // The header: timestamp 0-3, type 4, server id 5-8, length 9-12, offset after 13-16, flags 17-18.
+  // The body: binlog version (2 bytes), server version (50), created (4): the server zeroes `created`
+  // too when a replica starts past the event (so that the replica keeps its temporary tables).
+  constexpr std::size_t k_offset_field = 13;
+  constexpr std::size_t k_created = k_header_bytes + 2 + 50;
+  constexpr std::size_t k_after_created = k_created + 4;
+  const std::size_t tail = has_checksum ? k_checksum_bytes : 0;
+  if (a.size() != b.size() || a.size() < k_after_created + tail) {
+    return false;
+  }
+  return a.substr(0, k_offset_field) == b.substr(0, k_offset_field) &&
+         a.substr(k_header_bytes, k_created - k_header_bytes) == b.substr(k_header_bytes, k_created - k_header_bytes) &&
+         a.substr(k_after_created, a.size() - k_after_created - tail) ==
+             b.substr(k_after_created, b.size() - k_after_created - tail);
+}
+
 bool checksum_matches(std::string_view event) noexcept {
   if (event.size() < k_header_bytes + k_checksum_bytes) {
     return false;

@@ -60,6 +60,12 @@ std::uint8_t format_description_checksum(std::string_view event) noexcept;
 // Whether the event's last four bytes are the CRC-32 of the rest.
 bool checksum_matches(std::string_view event) noexcept;
 
+// Whether two Format_description events are one file's header: the same bytes but for the offset
+// after it, the flags and its `created` time (the server sends it with "in use" cleared, and with no
+// offset nor created time when a replica starts past it) and the checksum over them. `has_checksum`: their last four
+// bytes are one.
+bool same_file_header(std::string_view a, std::string_view b, bool has_checksum) noexcept;
+
 // A Rotate event's next file name and position (the name follows the 8-byte position; with a
 // checksum, its last four bytes are not part of it).
 struct RotateTarget {

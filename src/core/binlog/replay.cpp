@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "binlog/statement_reach.hpp"
 #include "db/connection.hpp"
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/printable.hpp"
@@ -219,7 +220,8 @@ ReplayResult replay(const ReplayPlan& plan, const ReplayTarget& target) {
     splitter.set_ansi_quotes(connection->ansi_quotes());
     const auto run = [&](restore::Statement&& statement) {
       util::check_interrupted();
-      if (original_identity(statement.text)) {
+      // Account and server statements (the plan counted them): a database's restore leaves them be.
+      if (original_identity(statement.text) || server_wide_statement(statement.text)) {
         return;
       }
       // `/*!\C utf8mb4 */`: the stock client's charset command (mysql.cc com_charset), which

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "binlog/event.hpp"
+#include "binlog/statement_reach.hpp"
 #include "ifnbackup/binlog.hpp"
 #include "ifnbackup/error.hpp"
 #include "io/gzip_reader.hpp"
@@ -28,6 +29,15 @@ bool statement_is(std::string_view statement, std::string_view word) {
     }
   }
   return statement.size() == word.size() || !std::isalnum(static_cast<unsigned char>(statement[word.size()]));
+}
+
+// The statement names `database` as a database may (`shop`.`t`, not `shop2`.`t` nor a 'shop' string).
+bool names(std::string_view statement, const std::string& database) {
+  if (statement.find(database) == std::string_view::npos) {
+    return false;
+  }
+  const auto reach = statement_reach(statement);
+  return std::find(reach.names.begin(), reach.names.end(), database) != reach.names.end();
 }
 
 [[noreturn]] void throw_gap(const std::string& what) {
@@ -57,6 +67,8 @@ class SpanWalker {
       m_touches = false;
       m_elsewhere = 0;
       m_is_target = m_until_gtid && parse_gtid_event(event.bytes) == m_until_gtid;
+      m_names.clear();
+      m_server_wide = 0;
       return;
     }
     if (!m_open) {
@@ -73,8 +85,10 @@ class SpanWalker {
           ends = true;
         } else if (!statement_is(query->statement, "BEGIN")) {
           m_touches = m_touches || query->database == m_database;
-          if (counting && query->database != m_database &&
-              query->statement.find(m_database) != std::string_view::npos) {
+          if (counting && query->database == m_database) {
+            reach(log, event, query->statement);
+          }
+          if (counting && query->database != m_database && names(query->statement, m_database)) {
             ++m_elsewhere;
           }
           ends = m_standalone;
@@ -98,6 +112,13 @@ class SpanWalker {
     m_plan.events += m_events;
     m_plan.database_transactions += m_touches ? 1 : 0;
     m_plan.statements_elsewhere += m_elsewhere;
+    m_plan.server_wide_statements += m_server_wide;
+    for (auto& named : m_names) {
+      if (std::none_of(m_plan.names.begin(), m_plan.names.end(),
+                       [&named](const NamedInSpan& known) { return known.name == named.name; })) {
+        m_plan.names.push_back(std::move(named));
+      }
+    }
     m_plan.first_event = m_plan.first_event == 0 ? when : m_plan.first_event;
     m_plan.last_event = when;
     m_plan.to = LogPosition{log.str(), event.offset + event.bytes.size()};
@@ -108,6 +129,21 @@ class SpanWalker {
   }
 
  private:
+  // A statement mariadb-binlog --database will print for the replay: what it reaches beyond the database.
+  void reach(const LogName& log, const FileEvent& event, std::string_view statement) {
+    const auto reach = statement_reach(statement);
+    if (reach.server_wide) {
+      ++m_server_wide;
+      return;
+    }
+    for (const auto& name : reach.names) {
+      if (std::none_of(m_names.begin(), m_names.end(), [&name](const NamedInSpan& n) { return n.name == name; })) {
+        m_names.push_back(NamedInSpan{name, LogPosition{log.str(), event.offset}, event.header.timestamp,
+                                      std::string(statement.substr(0, 200))});
+      }
+    }
+  }
+
   ReplayPlan& m_plan;
   std::uint32_t m_target;
   const std::string& m_database;
@@ -118,7 +154,9 @@ class SpanWalker {
   bool m_standalone = false;
   bool m_touches = false;
   std::uint64_t m_events = 0;
-  std::uint64_t m_elsewhere = 0;  // in the open transaction
+  std::uint64_t m_elsewhere = 0;     // in the open transaction
+  std::vector<NamedInSpan> m_names;  // of the open transaction
+  std::uint64_t m_server_wide = 0;   // in the open transaction
 };
 
 std::vector<std::pair<std::uint64_t, std::filesystem::path>> pieces_of(const ArchivedLog& log) {

@@ -2,6 +2,7 @@
 // the replay as its last step (docs/pitr.md). Everything before run_restore only reads.
 #include <ctime>
 #include <regex>
+#include <set>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -79,8 +80,39 @@ struct PlannedRecovery {
 };
 
 // The backup and the span of the archive to replay: everything before the restore, which only reads.
+// A replayed statement that names a database other than the one replayed into (with --into or a drill:
+// the source too) would change or read it: refused before anything is touched (binlog/statement_reach.hpp).
+void check_reach(const binlog::ReplayPlan& plan, const std::string& source, const std::string& target,
+                 const std::set<std::string>& databases, const ConnectionOptions& connection_options) {
+  for (const auto& named : plan.names) {
+    if (named.name == target || (named.name != source && databases.count(named.name) == 0)) {
+      continue;
+    }
+    const std::string when = format_event_time(named.when);
+    // The second before it as --until reads it: in the server's time zone.
+    std::string before = format_event_time(named.when - 1);
+    try {
+      auto connection = db::Connection::open(connection_options, false);
+      before = connection->query_value(fmt::format("SELECT FROM_UNIXTIME({})", named.when - 1)).value_or(before);
+    } catch (const Error& error) {
+      spdlog::debug("the server's time of {}: {}", named.when - 1, error.what());
+    }
+    throw Error(ErrorCode::foreign_statement,
+                tx("the binary log span holds a statement of database '{}' that names database '{}': replayed into "
+                   "'{}', it would change or read '{}' (at {}, {}): {}",
+                   printable(source), printable(named.name), printable(target), printable(named.name), named.at.str(),
+                   when, printable(named.statement)),
+                tx("mariadb-binlog chooses a statement by its default database and rewrites only that one; give an "
+                   "--until before it (--until '{}', the server's time) or restore the backup alone; "
+                   "binlog_format=ROW on the server logs rows instead of such statements (docs/pitr.md); nothing "
+                   "was changed",
+                   before));
+  }
+}
+
 PlannedRecovery plan_recovery(const ConnectionOptions& connection_options, const std::filesystem::path& backup_dir,
-                              const std::string& prefix, const std::string& until, const std::string& until_gtid) {
+                              const std::string& prefix, const std::string& until, const std::string& until_gtid,
+                              const std::string& target_database) {
   const std::string& database = connection_options.database;
   if (database.empty()) {
     throw Error(ErrorCode::usage, tx("restore --until needs --database (the database whose backup and changes to use)"),
@@ -96,8 +128,14 @@ PlannedRecovery plan_recovery(const ConnectionOptions& connection_options, const
   }
   PlannedRecovery planned;
   RecoverySpan& span = planned.span;
+  std::set<std::string> databases;
   {
     auto connection = db::Connection::open(connection_options, false);
+    for (const auto& row : connection->query("SHOW DATABASES").rows) {
+      if (!row.empty() && row[0]) {
+        databases.insert(*row[0]);
+      }
+    }
     if (connection->server().is_tidb) {
       throw Error(
           ErrorCode::usage,
@@ -152,6 +190,14 @@ PlannedRecovery plan_recovery(const ConnectionOptions& connection_options, const
         "they are not replayed (binlog_format=ROW avoids this; docs/pitr.md)",
         span.statements_elsewhere, database);
   }
+  check_reach(*plan, database, target_database, databases, connection_options);
+  span.server_wide_statements = plan->server_wide_statements;
+  if (span.server_wide_statements > 0) {
+    log_warn(
+        "restore --until: {} account or server statements of the span (CREATE USER, GRANT, FLUSH...) were run from "
+        "database '{}': they are not replayed (a database's restore does not change the server's accounts)",
+        span.server_wide_statements, database);
+  }
   span.first_event = plan->first_event;
   span.last_event = plan->last_event;
   planned.plan = std::move(*plan);
@@ -180,8 +226,9 @@ PointInTimeResult run_point_in_time_restore(const PointInTimeOptions& options, c
                                             const std::function<void(const RecoverySpan&)>& show_span) {
   check_replayable(options.restore.connection.database,
                    options.restore.into.empty() ? options.restore.connection.database : options.restore.into);
-  const auto planned = plan_recovery(options.restore.connection, options.restore.backup_dir, options.restore.prefix,
-                                     options.until, options.until_gtid);
+  const auto planned = plan_recovery(
+      options.restore.connection, options.restore.backup_dir, options.restore.prefix, options.until, options.until_gtid,
+      options.restore.into.empty() ? options.restore.connection.database : options.restore.into);
   if (show_span) {
     show_span(planned.span);
   }
@@ -199,8 +246,8 @@ PointInTimeResult run_point_in_time_restore(const PointInTimeOptions& options, c
 PointInTimeDrillResult run_point_in_time_drill(const PointInTimeDrillOptions& options, const DrillCallbacks& callbacks,
                                                const std::function<void(const RecoverySpan&)>& show_span) {
   check_replayable(options.drill.connection.database, drill_scratch_database(options.drill));
-  const auto planned =
-      plan_recovery(options.drill.connection, options.drill.backup_dir, options.drill.prefix, options.until, {});
+  const auto planned = plan_recovery(options.drill.connection, options.drill.backup_dir, options.drill.prefix,
+                                     options.until, {}, drill_scratch_database(options.drill));
   if (show_span) {
     show_span(planned.span);
   }

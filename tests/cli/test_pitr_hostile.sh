@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Point-in-time recovery, hostile review (issue 16) on a private server with the binary log on: what a
+# replay may reach beyond the database it restores. mariadb-binlog --database chooses a statement by
+# its default database and --rewrite-db rewrites only that: a statement run from `USE shop` that names
+# another database (`INSERT INTO other.t`), or with --into and drill --until the source itself
+# (`UPDATE shop.orders`), is refused before anything is touched (19, naming it and the --until before
+# it); account statements run from the database (CREATE USER, GRANT) are not replayed (they made every
+# restore past them roll back); a database whose name starts another's (shop, shop2) is not confused.
+set -uo pipefail
+# shellcheck source=tests/cli/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+cli_init
+cli_start_own_server pitrhostile
+db=shop
+dir="${CLI_WORK}/backups"
+
+ifn() {
+    "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "${db}" --backup-dir "${dir}" "$@"
+}
+count() {
+    sql "${db}" -e "SELECT COUNT(*) FROM orders $1"
+}
+# The second after every write so far: sleep past it, then read it from the server.
+next_second_target() {
+    sleep 1.2
+    sql -e "SELECT NOW() - INTERVAL 1 SECOND"
+}
+checksums() {
+    sql -e "CHECKSUM TABLE shop.orders, other.t, shop2.t" | cut -f2 | tr '\n' ' '
+}
+
+sql -e "CREATE DATABASE ${db}; CREATE TABLE ${db}.orders (id INT PRIMARY KEY, note VARCHAR(40))"
+sql "${db}" -e "INSERT INTO orders SELECT seq, 'before backup' FROM seq_1_to_20"
+sql -e "CREATE DATABASE other; CREATE TABLE other.t (i INT PRIMARY KEY); INSERT INTO other.t VALUES (1)"
+sql -e "CREATE DATABASE shop2; CREATE TABLE shop2.t (i INT PRIMARY KEY)"
+run ifn binlog archive
+expect_exit "first archive" 0
+run ifn backup --no-schema-check
+expect_exit "backup" 0
+sleep 1.1
+
+# --- What the replay reaches.
+sql "${db}" -e "INSERT INTO orders VALUES (21, 'row format')"
+# A statement of shop naming shop (statement format, as MIXED logs many): fine for shop itself, but
+# replayed into another database (--into, drill) it would change shop.
+sql "${db}" -e "SET SESSION binlog_format = STATEMENT; UPDATE shop.orders SET note = 'qualified' WHERE id = 5"
+# An alias's qualifier is no database's.
+sql "${db}" -e "SET SESSION binlog_format = STATEMENT; UPDATE orders o SET o.note = 'alias' WHERE o.id = 6"
+# Account statements run from shop: the server's, not the database's.
+sql "${db}" -e "CREATE USER pitr_app@localhost IDENTIFIED BY 'pw1'"
+sql "${db}" -e "GRANT SELECT ON shop.* TO pitr_app@localhost"
+# shop2's statement naming shop2 (a name shop starts): neither replayed nor counted as naming shop.
+sql shop2 -e "SET SESSION binlog_format = STATEMENT; INSERT INTO shop2.t VALUES (1)"
+clean_target=$(next_second_target)
+# A statement of shop that writes another database.
+sql "${db}" -e "SET SESSION binlog_format = STATEMENT; INSERT INTO other.t VALUES (3)"
+other_target=$(next_second_target)
+sleep 1.1
+sql "${db}" -e "INSERT INTO orders VALUES (99, 'after the targets')"
+run ifn binlog archive
+expect_exit "archive catches up" 0
+
+# The server's state now, as an application would find it: any replay that reaches out changes it.
+sql -e "UPDATE shop.orders SET note = 'production' WHERE id = 5; DELETE FROM other.t WHERE i = 3"
+before=$(checksums)
+
+run ifn drill --until "${clean_target}" --keep
+expect_exit "drill --until over a statement naming the source database" 19
+expect_contains "it names the statement" "UPDATE shop.orders SET note = 'qualified'" "${CLI_LAST_ERR}"
+expect_contains "it says which database it would reach" "names database 'shop'" "${CLI_LAST_ERR}"
+expect_contains "it gives the --until before it" "give an --until before it (--until '" "${CLI_LAST_ERR}"
+expect_eq "the source database and the others are untouched" "${before}" "$(checksums)"
+check "no scratch database was made" test -z "$(sql -e "SHOW DATABASES LIKE 'shop\\_drill'")"
+
+run ifn restore --until "${clean_target}" --into shop_copy --yes
+expect_exit "restore --until --into over a statement naming the source database" 19
+expect_eq "--into: the source database is untouched" "${before}" "$(checksums)"
+check "--into: nothing was created" test -z "$(sql -e "SHOW DATABASES LIKE 'shop\\_copy'")"
+
+run ifn restore --until "${other_target}" --yes
+expect_exit "restore --until over a statement of shop writing other" 19
+expect_contains "it names the other database" "names database 'other'" "${CLI_LAST_ERR}"
+expect_contains "it names the statement" "INSERT INTO other.t VALUES (3)" "${CLI_LAST_ERR}"
+expect_contains "it says nothing was changed" "nothing was changed" "${CLI_LAST_ERR}"
+expect_eq "shop and the other database are untouched" "${before}" "$(checksums)"
+
+run ifn restore --until "${clean_target}" --yes
+expect_exit "restore --until over account statements and a qualified statement of shop" 0
+expect_eq "the qualified statement of shop is replayed into shop" "qualified" \
+    "$(sql "${db}" -e 'SELECT note FROM orders WHERE id = 5')"
+expect_eq "the alias's statement is replayed" "alias" "$(sql "${db}" -e 'SELECT note FROM orders WHERE id = 6')"
+expect_eq "every row before the target is back" "21" "$(count '')"
+expect_contains "the plan says the account statements are not replayed" "2 account or server statements" \
+    "${CLI_LAST_OUT}${CLI_LAST_ERR}"
+expect_not_contains "shop2's statement is not taken for one naming shop" "NOT replayed" \
+    "${CLI_LAST_OUT}${CLI_LAST_ERR}"
+expect_eq "shop2 is untouched" "1" "$(sql -e 'SELECT COUNT(*) FROM shop2.t')"
+expect_eq "the other database is untouched" "1" "$(sql -e 'SELECT COUNT(*) FROM other.t')"
+
+# --- The server's log started over (RESET MASTER): its new files take the names the archive holds.
+sql -e "FLUSH BINARY LOGS"
+sql "${db}" -e "INSERT INTO orders VALUES (30, 'before the reset')"
+run ifn binlog archive
+expect_exit "archive before the reset" 0
+archive_state() { (cd "${dir}/binlog" && md5sum -- *.gz); }
+before_reset=$(archive_state)
+sql -e "RESET MASTER"
+sql "${db}" -e "INSERT INTO orders VALUES (31, 'after the reset')"
+run ifn binlog archive
+expect_exit "archive after RESET MASTER" 24
+expect_contains "it says the server's log started over" "was started over" "${CLI_LAST_ERR}"
+run ifn binlog archive --accept-gap
+expect_exit "--accept-gap after RESET MASTER: the names are taken" 24
+expect_eq "the archive is as it was" "${before_reset}" "$(archive_state)"
+# The server's new files reach the archive's names: the file of the archive's end is another file now.
+sql -e "FLUSH BINARY LOGS"
+sql "${db}" -e "INSERT INTO orders VALUES (32, 'after the reset, second file')"
+run ifn binlog archive
+expect_exit "archive when the server's new file has the archive's last name" 24
+expect_contains "it says the file is not the archive's" "is not the file the archive holds under that name" \
+    "${CLI_LAST_ERR}"
+expect_eq "the archive is still as it was" "${before_reset}" "$(archive_state)"
+
+cli_finish
