@@ -6,6 +6,9 @@
 # (`UPDATE shop.orders`), is refused before anything is touched (19, naming it and the --until before
 # it); account statements run from the database (CREATE USER, GRANT) are not replayed (they made every
 # restore past them roll back); a database whose name starts another's (shop, shop2) is not confused.
+# An archived file swapped for another (a copy of the one before, the backup's file replaced) is refused
+# (24) by the GTID states; after RESET MASTER the archiver refuses to go on (24, --accept-gap too) rather
+# than hide the server's new files behind the archive's old ones of the same names.
 set -uo pipefail
 # shellcheck source=tests/cli/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -98,24 +101,59 @@ expect_not_contains "shop2's statement is not taken for one naming shop" "NOT re
 expect_eq "shop2 is untouched" "1" "$(sql -e 'SELECT COUNT(*) FROM shop2.t')"
 expect_eq "the other database is untouched" "1" "$(sql -e 'SELECT COUNT(*) FROM other.t')"
 
-# --- The server's log started over (RESET MASTER): its new files take the names the archive holds.
+# --- Swapped files: each archived file must follow the one before it (their GTID states), and the
+# backup's file must be at the backup's GTID position where it was taken.
 sql -e "FLUSH BINARY LOGS"
-sql "${db}" -e "INSERT INTO orders VALUES (30, 'before the reset')"
+sql "${db}" -e "INSERT INTO orders VALUES (30, 'in the second file')"
+sql -e "FLUSH BINARY LOGS"
+sql "${db}" -e "INSERT INTO orders VALUES (31, 'in the third file')"
+late_target=$(next_second_target)
+sleep 1.1
+sql "${db}" -e "INSERT INTO orders VALUES (32, 'after the late target')"
 run ifn binlog archive
-expect_exit "archive before the reset" 0
+expect_exit "archive of three files" 0
+archive="${dir}/binlog"
+check "the first two files are archived whole" test -f "${archive}/binlog.000001.gz" -a -f "${archive}/binlog.000002.gz"
+before=$(checksums)
+mv "${archive}/binlog.000002.gz" "${CLI_WORK}/binlog.000002.gz"
+cp "${archive}/binlog.000001.gz" "${archive}/binlog.000002.gz"
+run ifn restore --until "${late_target}" --yes
+expect_exit "a file that is a copy of the one before it" 24
+expect_contains "it says the file does not follow the one before" "binlog.000002 does not follow binlog.000001" \
+    "${CLI_LAST_ERR}"
+mv "${archive}/binlog.000001.gz" "${CLI_WORK}/binlog.000001.gz"
+cp "${CLI_WORK}/binlog.000002.gz" "${archive}/binlog.000001.gz"
+cp "${CLI_WORK}/binlog.000002.gz" "${archive}/binlog.000002.gz"
+run ifn restore --until "${late_target}" --yes
+expect_exit "the backup's file swapped for the next one" 24
+expect_contains "it says the file is not where the backup was taken" "where the backup was taken" "${CLI_LAST_ERR}"
+expect_eq "the swapped files touched nothing" "${before}" "$(checksums)"
+mv "${CLI_WORK}/binlog.000001.gz" "${archive}/binlog.000001.gz"
+run ifn drill --until "${late_target}"
+expect_exit "the archive put back: the refusal is the statement naming other, no longer the files" 19
+
+# --- The server's log started over (RESET MASTER): its new files take the names the archive holds.
 archive_state() { (cd "${dir}/binlog" && md5sum -- *.gz); }
 before_reset=$(archive_state)
+last_archived=$(cd "${archive}" && ls binlog.*.gz | sed -E 's/^(binlog\.[0-9]+).*/\1/' | sort | tail -1)
 sql -e "RESET MASTER"
-sql "${db}" -e "INSERT INTO orders VALUES (31, 'after the reset')"
+sql "${db}" -e "INSERT INTO orders VALUES (41, 'after the reset')"
 run ifn binlog archive
 expect_exit "archive after RESET MASTER" 24
 expect_contains "it says the server's log started over" "was started over" "${CLI_LAST_ERR}"
 run ifn binlog archive --accept-gap
 expect_exit "--accept-gap after RESET MASTER: the names are taken" 24
 expect_eq "the archive is as it was" "${before_reset}" "$(archive_state)"
-# The server's new files reach the archive's names: the file of the archive's end is another file now.
-sql -e "FLUSH BINARY LOGS"
-sql "${db}" -e "INSERT INTO orders VALUES (32, 'after the reset, second file')"
+# The server's new files reach the archive's names: the file of the archive's end is another file now,
+# written with events of the same sizes as the archive's file of that name, so that the archive's end
+# is the server's too: the server sends nothing after it, and the archiver (on main: 0 events, exit 0)
+# took the new file's header for the archive's, the new events lost unsaid.
+for i in $(seq 1 20); do
+    [[ "$(sql -e "SHOW BINARY LOGS" | tail -1 | cut -f1)" == "${last_archived}" ]] && break
+    sql -e "FLUSH BINARY LOGS"
+done
+sql "${db}" -e "INSERT INTO orders VALUES (51, 'in the third file')"
+sql "${db}" -e "INSERT INTO orders VALUES (52, 'after the late target')"
 run ifn binlog archive
 expect_exit "archive when the server's new file has the archive's last name" 24
 expect_contains "it says the file is not the archive's" "is not the file the archive holds under that name" \

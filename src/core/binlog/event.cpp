@@ -129,6 +129,26 @@ std::optional<Gtid> parse_gtid_event(std::string_view event) noexcept {
   return Gtid{read_u32(event.data() + k_header_bytes + 8), header->server_id, read_u64(event.data() + k_header_bytes)};
 }
 
+std::optional<std::vector<Gtid>> parse_gtid_list(std::string_view event, bool has_checksum) {
+  // count (4 bytes: its low 28 bits; the high 4 are flags), then count x (domain 4, server 4, sequence 8).
+  const auto header = parse_header(event);
+  const std::size_t tail = has_checksum ? k_checksum_bytes : 0;
+  if (!header || header->type != k_gtid_list_event || event.size() < k_header_bytes + 4 + tail) {
+    return std::nullopt;
+  }
+  const std::uint32_t count = read_u32(event.data() + k_header_bytes) & 0x0fffffffU;
+  // An empty list may be followed by padding (MariaDB 10.11 writes two bytes after a count of 0).
+  if (event.size() - k_header_bytes - 4 - tail < static_cast<std::size_t>(count) * 16) {
+    return std::nullopt;
+  }
+  std::vector<Gtid> list;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    const char* at = event.data() + k_header_bytes + 4 + static_cast<std::size_t>(i) * 16;
+    list.push_back(Gtid{read_u32(at), read_u32(at + 4), read_u64(at + 8)});
+  }
+  return list;
+}
+
 std::optional<QueryText> parse_query(std::string_view event, bool has_checksum) noexcept {
   const std::size_t tail = has_checksum ? k_checksum_bytes : 0;
   if (event.size() < k_header_bytes + k_query_post_header + tail) {

@@ -61,7 +61,11 @@ struct ReplayPlan {
 // Error(binlog_gap) when the archive lacks a part of the span (naming it), Error(not_found) when the
 // archive ends before the target or does not hold the GTID after `from` (naming its newest event),
 // Error(corrupt/incomplete) for damage. A GTID found before `from` is backup_after_target.
+// `from_gtid`: the GTID position the backup records at `from` (empty: none): the archive's GTID state
+// there, and from each file to the next (their Gtid_list events), must agree, else Error(binlog_gap)
+// naming both (MariaDB only: a log without Gtid_list events is not checked).
 ReplayPlan plan_replay(const std::filesystem::path& backup_dir, const LogPosition& from, std::uint32_t target,
-                       const std::string& database, const std::optional<Gtid>& until_gtid = std::nullopt);
+                       const std::string& database, const std::optional<Gtid>& until_gtid = std::nullopt,
+                       const std::string& from_gtid = {});
 
 }  // namespace ifnbackup::binlog

@@ -91,7 +91,8 @@ class ReachReader {
       return;
     }
     std::size_t database_name = 0;  // CREATE/ALTER/DROP DATABASE <name>: its place in the head
-    if (!m_head.empty() && (is_word(m_head[0], "CREATE") || is_word(m_head[0], "ALTER") || is_word(m_head[0], "DROP"))) {
+    if (!m_head.empty() &&
+        (is_word(m_head[0], "CREATE") || is_word(m_head[0], "ALTER") || is_word(m_head[0], "DROP"))) {
       for (std::size_t i = 1; i < m_head.size(); ++i) {
         const Token& t = m_head[i];
         if (is_word(t, "DATABASE") || is_word(t, "SCHEMA")) {
@@ -105,11 +106,11 @@ class ReachReader {
         }
         if (is_word(t, "VIEW") || is_word(t, "TRIGGER") || is_word(t, "PROCEDURE") || is_word(t, "FUNCTION") ||
             is_word(t, "EVENT") || is_word(t, "PACKAGE")) {
-          m_body = is_word(t, "VIEW")                                   ? Body::view
-                   : is_word(t, "TRIGGER")                              ? Body::trigger
-                   : is_word(t, "EVENT")                                ? Body::event
-                   : is_word(t, "PACKAGE")                              ? Body::package
-                                                                        : Body::routine;
+          m_body = is_word(t, "VIEW")      ? Body::view
+                   : is_word(t, "TRIGGER") ? Body::trigger
+                   : is_word(t, "EVENT")   ? Body::event
+                   : is_word(t, "PACKAGE") ? Body::package
+                                           : Body::routine;
           m_body = is_word(m_head[0], "DROP") ? Body::none : m_body;
           break;
         }

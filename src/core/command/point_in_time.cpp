@@ -162,7 +162,7 @@ PlannedRecovery plan_recovery(const ConnectionOptions& connection_options, const
   }
   std::optional<binlog::ReplayPlan> plan;
   for (const auto& candidate : found) {
-    auto attempt = binlog::plan_replay(backup_dir, candidate.position, span.target_utc, database, gtid);
+    auto attempt = binlog::plan_replay(backup_dir, candidate.position, span.target_utc, database, gtid, candidate.gtid);
     if (attempt.backup_after_target) {
       log_info("{} holds changes committed after {}: taking an older backup", candidate.path.string(), span.target);
       continue;
