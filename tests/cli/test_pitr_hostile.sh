@@ -5,7 +5,8 @@
 # another database (`INSERT INTO other.t`), or with --into and drill --until the source itself
 # (`UPDATE shop.orders`), is refused before anything is touched (19, naming it and the --until before
 # it); account statements run from the database (CREATE USER, GRANT) are not replayed (they made every
-# restore past them roll back); a database whose name starts another's (shop, shop2) is not confused.
+# restore past them roll back); a database whose name starts another's (shop, shop2) is not confused;
+# one whose name holds '->' is not replayed into another name (2: mariadb-binlog --rewrite-db cuts there).
 # An archived file swapped for another (a copy of the one before, the backup's file replaced) is refused
 # (24) by the GTID states; after RESET MASTER the archiver refuses to go on (24, --accept-gap too) rather
 # than hide the server's new files behind the archive's old ones of the same names.
@@ -20,6 +21,12 @@ dir="${CLI_WORK}/backups"
 
 ifn() {
     "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "${db}" --backup-dir "${dir}" "$@"
+}
+# The same for another database.
+ifn_in() {
+    local name=$1
+    shift
+    "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "${name}" --backup-dir "${dir}" "$@"
 }
 count() {
     sql "${db}" -e "SELECT COUNT(*) FROM orders $1"
@@ -100,6 +107,29 @@ expect_not_contains "shop2's statement is not taken for one naming shop" "NOT re
     "${CLI_LAST_OUT}${CLI_LAST_ERR}"
 expect_eq "shop2 is untouched" "1" "$(sql -e 'SELECT COUNT(*) FROM shop2.t')"
 expect_eq "the other database is untouched" "1" "$(sql -e 'SELECT COUNT(*) FROM other.t')"
+
+# --- A database whose name holds '->': mariadb-binlog --rewrite-db=a->b->a->b_drill is cut at the
+# first '->', the source's events were not rewritten, and drill --until wrote them into the source.
+arrow='a->b'
+sql -e "CREATE DATABASE \`${arrow}\`; CREATE TABLE \`${arrow}\`.orders (id INT PRIMARY KEY, v INT)"
+sql "${arrow}" -e "INSERT INTO orders VALUES (1, 1)"
+run ifn_in "${arrow}" backup --no-schema-check
+expect_exit "backup of ${arrow}" 0
+sleep 1.1
+sql "${arrow}" -e "SET SESSION binlog_format = ROW; UPDATE orders SET v = v + 10"
+arrow_target=$(next_second_target)
+sleep 1.1
+sql "${arrow}" -e "INSERT INTO orders VALUES (2, 2)"
+run ifn binlog archive
+expect_exit "archive" 0
+arrow_sum=$(sql -e "CHECKSUM TABLE \`${arrow}\`.orders" | cut -f2)
+run ifn_in "${arrow}" drill --until "${arrow_target}"
+expect_exit "drill --until of a database named ${arrow}" 2
+expect_contains "it says why" "cuts its names at the first '->'" "${CLI_LAST_ERR}"
+expect_eq "the source database is untouched" "${arrow_sum}" "$(sql -e "CHECKSUM TABLE \`${arrow}\`.orders" | cut -f2)"
+run ifn_in "${arrow}" restore --until "${arrow_target}" --yes
+expect_exit "restore --until of ${arrow} into itself (no rewrite)" 0
+expect_eq "its row is replayed" "11" "$(sql -e "SELECT v FROM \`${arrow}\`.orders WHERE id = 1")"
 
 # --- Swapped files: each archived file must follow the one before it (their GTID states), and the
 # backup's file must be at the backup's GTID position where it was taken.

@@ -61,7 +61,8 @@ bool holds_gtid(const std::string& position, const binlog::Gtid& gtid) {
 }
 
 // mariadb-binlog cuts --rewrite-db's names at white space (Debian 12's 10.11: "shop->a b" writes `use
-// `a``): the replay would go to another database. Refused before anything is touched.
+// `a``) and at their first "->": the replay would go to another database. Refused before anything is
+// touched.
 void check_replayable(const std::string& source, const std::string& target) {
   for (const auto* name : {&source, &target}) {
     if (name->find_first_of(" \t\n\r\f\v") != std::string::npos) {
@@ -70,6 +71,17 @@ void check_replayable(const std::string& source, const std::string& target) {
                      "name at its white space",
                      *name),
                   tx("restore --until into a name without spaces (--into), then rename; nothing was changed"));
+    }
+  }  // --rewrite-db=from->to is cut at its first "->": a name holding one is read as another, and the
+  // events of the source, not rewritten, would go to the source itself (drill --until wrote into it).
+  for (const auto* name : {&source, &target}) {
+    if (source != target && name->find("->") != std::string::npos) {
+      throw Error(ErrorCode::usage,
+                  tx("the binary log cannot be replayed from database '{}' into '{}': mariadb-binlog --rewrite-db "
+                     "cuts its names at the first '->', and '{}' holds one",
+                     printable(source), printable(target), printable(*name)),
+                  tx("restore --until into the database itself, or from and into names without '->'; nothing was "
+                     "changed"));
     }
   }
 }
