@@ -7,6 +7,9 @@
 # it); account statements run from the database (CREATE USER, GRANT) are not replayed (they made every
 # restore past them roll back); a database whose name starts another's (shop, shop2) is not confused;
 # one whose name holds '->' is not replayed into another name (2: mariadb-binlog --rewrite-db cuts there).
+# The archiver joining the planned chunks into their whole file while restore waits for OUI: the
+# replay reads the whole file (it read the chunks, gone, and rolled back after the whole load). A
+# restore in the span (its DROP DATABASE `shop`): drill --until refuses it (19) rather than drop shop.
 # An archived file swapped for another (a copy of the one before, the backup's file replaced) is refused
 # (24) by the GTID states; after RESET MASTER the archiver refuses to go on (24, --accept-gap too) rather
 # than hide the server's new files behind the archive's old ones of the same names.
@@ -131,6 +134,54 @@ run ifn_in "${arrow}" restore --until "${arrow_target}" --yes
 expect_exit "restore --until of ${arrow} into itself (no rewrite)" 0
 expect_eq "its row is replayed" "11" "$(sql -e "SELECT v FROM \`${arrow}\`.orders WHERE id = 1")"
 
+# --- The archiver joins the chunks the plan chose (the server moved on) while restore waits for OUI:
+# the replay, after the load, read the chunks it had planned, gone: rolled back (13) after the whole load.
+run ifn backup --no-schema-check
+expect_exit "a backup after the statements refused above" 0
+sleep 1.1
+sql "${db}" -e "INSERT INTO orders VALUES (60, 'in the chunks joined during the question')"
+join_target=$(next_second_target)
+sleep 1.1
+sql "${db}" -e "INSERT INTO orders VALUES (61, 'after the join target')"
+run ifn binlog archive
+expect_exit "archive: the server's file as chunks" 0
+chunked=$(sql -e "SHOW BINARY LOGS" | tail -1 | cut -f1)
+check "the server's file is archived as chunks" test -n "$(compgen -G "${dir}/binlog/${chunked}.from-*.gz")"
+fifo="${CLI_WORK}/answer.fifo"
+mkfifo "${fifo}"
+ifn restore --until "${join_target}" <"${fifo}" >"${CLI_WORK}/join.out" 2>"${CLI_WORK}/join.err" &
+pid=$!
+exec {answer}>"${fifo}"
+check "restore --until reaches the question" wait_for 30 grep -q "Type OUI" "${CLI_WORK}/join.err"
+sql -e "FLUSH BINARY LOGS"
+run ifn binlog archive
+expect_exit "archive joins the chunks during the question" 0
+check "the chunks are joined" test -f "${dir}/binlog/${chunked}.gz" -a -z "$(compgen -G "${dir}/binlog/${chunked}.from-*.gz")"
+printf 'OUI\n' >&"${answer}"
+exec {answer}>&-
+status=0
+wait "${pid}" || status=$?
+expect_eq "restore --until replays from the joined file" 0 "${status}"
+expect_eq "the row in the joined chunks is replayed" "1" "$(count 'WHERE id = 60')"
+expect_eq "nothing after the target" "0" "$(count 'WHERE id = 61')"
+
+# --- A restore in the span: its DROP DATABASE `shop` (logged from shop) replayed into a drill's
+# scratch database as it is written dropped the real shop (on main: drill --until, exit 0 or 13).
+sql "${db}" -e "INSERT INTO orders VALUES (62, 'after the restore')"
+after_restore_target=$(next_second_target)
+sleep 1.1
+sql "${db}" -e "INSERT INTO orders VALUES (63, 'after that target')"
+run ifn binlog archive
+expect_exit "archive after a restore" 0
+shop_sum=$(sql -e "CHECKSUM TABLE shop.orders" | cut -f2)
+run ifn drill --until "${after_restore_target}"
+expect_exit "drill --until over the restore's DROP DATABASE" 19
+expect_contains "it names the DROP DATABASE" 'DROP DATABASE `shop`' "${CLI_LAST_ERR}"
+expect_eq "shop is still there, untouched" "${shop_sum}" "$(sql -e "CHECKSUM TABLE shop.orders" | cut -f2)"
+run ifn restore --until "${after_restore_target}" --yes
+expect_exit "restore --until over a restore, into the database itself" 0
+expect_eq "the row written after the restore is replayed" "1" "$(count 'WHERE id = 62')"
+
 # --- Swapped files: each archived file must follow the one before it (their GTID states), and the
 # backup's file must be at the backup's GTID position where it was taken.
 sql -e "FLUSH BINARY LOGS"
@@ -160,7 +211,7 @@ expect_contains "it says the file is not where the backup was taken" "where the 
 expect_eq "the swapped files touched nothing" "${before}" "$(checksums)"
 mv "${CLI_WORK}/binlog.000001.gz" "${archive}/binlog.000001.gz"
 run ifn drill --until "${late_target}"
-expect_exit "the archive put back: the refusal is the statement naming other, no longer the files" 19
+expect_exit "the archive put back: the refusal is the restore's DROP DATABASE in the span, no longer the files" 19
 
 # --- The server's log started over (RESET MASTER): its new files take the names the archive holds.
 archive_state() { (cd "${dir}/binlog" && md5sum -- *.gz); }
