@@ -10,7 +10,8 @@
 # The archiver joining the planned chunks into their whole file while restore waits for OUI: the
 # replay reads the whole file (it read the chunks, gone, and rolled back after the whole load). A
 # restore in the span (its DROP DATABASE `shop`): drill --until refuses it (19) rather than drop shop.
-# An archived file swapped for another (a copy of the one before, the backup's file replaced) is refused
+# Two archivers of one server with the same --replica-id: the one the server drops says to give each
+# its own (7 with a hint). An archived file swapped for another (a copy of the one before, the backup's file replaced) is refused
 # (24) by the GTID states; after RESET MASTER the archiver refuses to go on (24, --accept-gap too) rather
 # than hide the server's new files behind the archive's old ones of the same names.
 set -uo pipefail
@@ -212,6 +213,45 @@ expect_eq "the swapped files touched nothing" "${before}" "$(checksums)"
 mv "${CLI_WORK}/binlog.000001.gz" "${archive}/binlog.000001.gz"
 run ifn drill --until "${late_target}"
 expect_exit "the archive put back: the refusal is the restore's DROP DATABASE in the span, no longer the files" 19
+
+# --- Two archivers of one server into two folders, with the same --replica-id: the server keeps one
+# (it drops the other's stream, error 4052); that one says why and what to do (on main: no hint).
+rm -rf "${CLI_WORK}/f1" "${CLI_WORK}/f2"
+ifn_follow() {
+    exec "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "${db}" --backup-dir "$1" binlog \
+        archive --follow "${@:2}"
+}
+ifn_follow "${CLI_WORK}/f1" >"${CLI_WORK}/f1.out" 2>&1 &
+f1=$!
+sleep 2
+ifn_follow "${CLI_WORK}/f2" >"${CLI_WORK}/f2.out" 2>&1 &
+f2=$!
+for i in $(seq 1 50); do
+    sql "${db}" -e "INSERT INTO orders VALUES (${i} + 2000, 'two archivers')"
+    kill -0 "${f1}" 2>/dev/null && kill -0 "${f2}" 2>/dev/null || break
+    sleep 0.2
+done
+kill -TERM "${f1}" "${f2}" 2>/dev/null
+wait "${f1}"
+f1_status=$?
+wait "${f2}"
+f2_status=$?
+expect_eq "one of two archivers with the same --replica-id stops (7)" "7" \
+    "$([[ ${f1_status} == 7 || ${f2_status} == 7 ]] && echo 7 || echo "${f1_status}/${f2_status}")"
+expect_contains "its hint names --replica-id" "hint: give each archiver of this server its own --replica-id" \
+    "$(cat "${CLI_WORK}/f1.out" "${CLI_WORK}/f2.out")"
+ifn_follow "${CLI_WORK}/f1" >"${CLI_WORK}/f1.out" 2>&1 &
+f1=$!
+ifn_follow "${CLI_WORK}/f2" --replica-id 4242 >"${CLI_WORK}/f2.out" 2>&1 &
+f2=$!
+sql "${db}" -e "INSERT INTO orders VALUES (2100, 'two archivers, two ids')"
+sleep 3
+check "with two ids, both archivers run" kill -0 "${f1}" "${f2}"
+kill -TERM "${f1}" "${f2}"
+wait "${f1}"
+expect_eq "the first ends cleanly" "0" "$?"
+wait "${f2}"
+expect_eq "the second ends cleanly" "0" "$?"
 
 # --- The server's log started over (RESET MASTER): its new files take the names the archive holds.
 archive_state() { (cd "${dir}/binlog" && md5sum -- *.gz); }

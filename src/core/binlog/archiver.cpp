@@ -34,6 +34,8 @@ constexpr unsigned k_heartbeat_seconds = 1;
 // A chunk is closed at this size too, whatever its age: memory and the work lost to a crash stay small.
 constexpr std::uint64_t k_chunk_max_bytes = 64ULL << 20;
 constexpr std::chrono::seconds k_max_reconnect_wait{30};
+// ER_SLAVE_SAME_ID: another replica (another archiver, of another folder) announced the same server id.
+constexpr unsigned k_same_replica_id = 4052;
 
 // The server's binary logs, oldest first (SHOW BINARY LOGS); empty when the account may not list them.
 std::vector<std::string> server_logs(db::Connection& connection) {
@@ -332,6 +334,15 @@ BinlogArchiveResult run_binlog_archive(const BinlogArchiveOptions& options) {
         throw Error(ErrorCode::binlog_gap,
                     tx("binary log gap: the server cannot send the events after {}: {}", result.position, error.what()),
                     tx("take a full backup now, then run `ifnbackup binlog archive --accept-gap`; see docs/pitr.md"));
+      }
+      if (error.server_error() == k_same_replica_id) {
+        throw Error(ErrorCode::server,
+                    tx("binlog archive: the server already has a replica or archiver connected with server id {}: "
+                       "{}",
+                       options.replica_id, error.message()),
+                    tx("give each archiver of this server its own --replica-id (SHOW SLAVE HOSTS and SHOW "
+                       "PROCESSLIST show who is connected); two archivers of one folder are kept apart by its "
+                       "lock instead"));
       }
       const bool lost = error.code() == ErrorCode::connection ||
                         (error.code() == ErrorCode::server && db::connection_lost(error.server_error()));
