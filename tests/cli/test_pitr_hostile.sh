@@ -10,6 +10,7 @@
 # The archiver joining the planned chunks into their whole file while restore waits for OUI: the
 # replay reads the whole file (it read the chunks, gone, and rolled back after the whole load). A
 # restore in the span (its DROP DATABASE `shop`): drill --until refuses it (19) rather than drop shop.
+# A rotation of one prefix keeps what another prefix's backups in the folder need of the archive.
 # Two archivers of one server with the same --replica-id: the one the server drops says to give each
 # its own (7 with a hint). An archived file swapped for another (a copy of the one before, the backup's file replaced) is refused
 # (24) by the GTID states; after RESET MASTER the archiver refuses to go on (24, --accept-gap too) rather
@@ -252,6 +253,38 @@ wait "${f1}"
 expect_eq "the first ends cleanly" "0" "$?"
 wait "${f2}"
 expect_eq "the second ends cleanly" "0" "$?"
+
+# --- Two schedules in one folder (--prefix weekly, --prefix nightly): a rotation of one keeps what the
+# other's backups need of the archive (on main it removed the weekly backup's log: restore --prefix
+# weekly --until then had a gap).
+dir2="${CLI_WORK}/two-schedules"
+ifn2() {
+    "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "${db}" --backup-dir "${dir2}" "$@"
+}
+run ifn2 --prefix weekly backup --no-schema-check
+expect_exit "the weekly backup" 0
+weekly_log=$(zcat "${dir2}"/weekly_*.sql.gz | head -20 | sed -n 's/.*snapshot: binlog=\([^:]*\):.*/\1/p')
+sql -e "FLUSH BINARY LOGS"
+sql "${db}" -e "INSERT INTO orders VALUES (70, 'between the schedules')"
+sql -e "FLUSH BINARY LOGS"
+sleep 1.1
+run ifn2 --prefix nightly backup --no-schema-check --no-rotate
+expect_exit "the nightly backup" 0
+run ifn2 binlog archive
+expect_exit "archive of the two-schedule folder" 0
+check "the archive holds the weekly backup's log (${weekly_log})" test -n "$(compgen -G "${dir2}/binlog/${weekly_log}*.gz")"
+run ifn2 --prefix nightly rotate --retention-days 30 --min-keep 1
+expect_exit "rotate of the nightly schedule" 0
+check "the weekly backup's log is kept" test -n "$(compgen -G "${dir2}/binlog/${weekly_log}*.gz")"
+expect_contains "the reason names the weekly backup" "weekly_" "${CLI_LAST_OUT}"
+weekly_target=$(next_second_target)
+sleep 1.1
+sql "${db}" -e "INSERT INTO orders VALUES (71, 'after the weekly target')"
+run ifn2 binlog archive
+run ifn2 --prefix weekly restore --until "${weekly_target}" --into shop_weekly --yes
+expect_exit "restore --prefix weekly --until after the nightly rotation" 0
+expect_eq "the row between the schedules is replayed" "1" \
+    "$(sql -e "SELECT COUNT(*) FROM shop_weekly.orders WHERE id = 70")"
 
 # --- The server's log started over (RESET MASTER): its new files take the names the archive holds.
 archive_state() { (cd "${dir}/binlog" && md5sum -- *.gz); }

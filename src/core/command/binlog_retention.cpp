@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <set>
 
 #include <spdlog/spdlog.h>
 
@@ -24,22 +25,38 @@ BinlogRetentionResult rotate_binlog_archive(const std::filesystem::path& backup_
   result.exists = true;
   const io::FolderLock lock(backup_dir);
   std::optional<binlog::LogPosition> needed;
-  for (const auto& decision : decisions) {
-    if (decision.remove || decision.entry.kind != BackupKind::backup) {
-      continue;
-    }
-    const auto header = read_backup_header(decision.entry.path);
+  const auto consider = [&](const std::filesystem::path& path, const std::string& name) {
+    const auto header = read_backup_header(path);
     const auto snapshot = header.find("snapshot");
     const auto position = snapshot == header.end() ? std::nullopt : parse_snapshot_position(snapshot->second);
     const auto log = position ? binlog::parse_log_name(position->file) : std::nullopt;
     if (!log) {
-      continue;
+      return;
     }
     const auto needed_log = needed ? binlog::parse_log_name(needed->file) : std::nullopt;
     if (!needed || binlog::log_order(*log, *needed_log) || (*log == *needed_log && position->offset < needed->offset)) {
       needed = position;
-      result.needed_by = decision.entry.name;
+      result.needed_by = name;
     }
+  };
+  std::set<std::string> decided;
+  for (const auto& decision : decisions) {
+    decided.insert(decision.entry.name);
+    if (decision.remove || decision.entry.kind != BackupKind::backup) {
+      continue;
+    }
+    consider(decision.entry.path, decision.entry.name);
+  }
+  // Backups of another prefix in the folder (another schedule's, rotated by its own runs) are not among
+  // the decisions: what they need is kept too (a rotation of 'nightly' removed what 'weekly' needed).
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(backup_dir, error)) {
+    const std::string name = entry.path().filename().string();
+    if (decided.count(name) != 0 || !name.ends_with(".sql.gz") || name.starts_with(k_safety_snapshot_prefix) ||
+        entry.is_symlink(error) || !entry.is_regular_file(error)) {
+      continue;
+    }
+    consider(entry.path(), name);
   }
   if (needed) {
     result.needed_from = needed->str();
