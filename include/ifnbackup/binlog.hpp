@@ -121,6 +121,8 @@ struct RecoverySpan {
   std::uint64_t events = 0;
   // Statements run from another default database (or none) that name the database: NOT replayed.
   std::uint64_t statements_elsewhere = 0;
+  // Account and server statements (CREATE USER, GRANT, FLUSH...) run from the database: NOT replayed.
+  std::uint64_t server_wide_statements = 0;
   std::uint32_t first_event = 0;  // UTC seconds of the first and last transactions in the span; 0: none
   std::uint32_t last_event = 0;
   // The target is after the newest archived event: the archiver's in-step mark shows it missed nothing up

@@ -35,6 +35,12 @@ std::string format_recovery_span(const RecoverySpan& span) {
                                      "replayed (binlog_format=ROW avoids this)",
                                      span.statements_elsewhere));
     }
+    if (span.server_wide_statements > 0) {
+      out += line(tr("not replayed"),
+                  trf("{} account or server statements run from the database (CREATE USER, "
+                      "GRANT, FLUSH...): a database's restore leaves the server's accounts as they are",
+                      span.server_wide_statements));
+    }
   }
   if (span.in_step_until != 0) {
     out += line(tr("archive"), trf("in step with the server until {}: nothing was written from its newest event to "

@@ -9,6 +9,8 @@
 #include <charconv>
 #include <cstring>
 #include <map>
+#include <span>
+#include <vector>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -178,6 +180,38 @@ std::uint64_t archived_size(const std::filesystem::path& path) {
   std::uint64_t size = 0;
   reader.read_all([&size](std::string_view chunk) { size += chunk.size(); });
   return size;
+}
+
+std::optional<std::string> archived_header_event(const ArchivedLog& log) {
+  std::optional<std::filesystem::path> first = log.whole;
+  if (!first && !log.chunks.empty() && log.chunks.front().start == 0) {
+    first = log.chunks.front().path;
+  }
+  if (!first) {
+    return std::nullopt;
+  }
+  io::GzipReader reader(*first);
+  std::string bytes;
+  std::size_t want = 4 + 13;  // the magic number and the event's header up to its length
+  std::vector<char> buffer(4096);
+  while (bytes.size() < want) {
+    const std::size_t n = reader.read(std::span<char>(buffer.data(), std::min(buffer.size(), want - bytes.size())));
+    if (n == 0) {
+      return std::nullopt;  // shorter than one event: nothing to compare with
+    }
+    bytes.append(buffer.data(), n);
+    if (want == 4 + 13 && bytes.size() == want) {
+      const auto length = static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[4 + 9])) |
+                          static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[4 + 10])) << 8 |
+                          static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[4 + 11])) << 16 |
+                          static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[4 + 12])) << 24;
+      if (length < 19 || length > (1U << 20)) {
+        return std::nullopt;
+      }
+      want = 4 + length;
+    }
+  }
+  return bytes.substr(4);
 }
 
 std::optional<LogPosition> resume_position(const ArchiveScan& scan) {

@@ -103,6 +103,11 @@ ArchiveScan scan_archive(const std::filesystem::path& backup_dir);
 // Error(corrupt/incomplete) for a damaged one.
 std::uint64_t archived_size(const std::filesystem::path& path);
 
+// The first event of an archived server file (its Format_description, after the magic number), read
+// from its whole file or its chunk from 0; std::nullopt when the archive holds neither. Throws
+// Error(corrupt/incomplete) for a damaged file.
+std::optional<std::string> archived_header_event(const ArchivedLog& log);
+
 // Where the next archiving run goes on: after the newest whole file, the start of the next file;
 // after chunks, the end of the last one. std::nullopt for an empty archive.
 std::optional<LogPosition> resume_position(const ArchiveScan& scan);

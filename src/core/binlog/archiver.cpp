@@ -4,6 +4,7 @@
 // start where the archive ends is a gap, never skipped over.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <thread>
@@ -33,6 +34,8 @@ constexpr unsigned k_heartbeat_seconds = 1;
 // A chunk is closed at this size too, whatever its age: memory and the work lost to a crash stay small.
 constexpr std::uint64_t k_chunk_max_bytes = 64ULL << 20;
 constexpr std::chrono::seconds k_max_reconnect_wait{30};
+// ER_SLAVE_SAME_ID: another replica (another archiver, of another folder) announced the same server id.
+constexpr unsigned k_same_replica_id = 4052;
 
 // The server's binary logs, oldest first (SHOW BINARY LOGS); empty when the account may not list them.
 std::vector<std::string> server_logs(db::Connection& connection) {
@@ -82,6 +85,11 @@ class Archiver {
   void run(db::Connection& connection, const binlog::LogPosition& from) {
     m_log = *binlog::parse_log_name(from.file);
     m_expected = from.offset;
+    for (const auto& log : binlog::scan_archive(m_folder.parent_path()).logs) {
+      if (log.name == m_log && from.offset > 4) {
+        m_archived_header = binlog::archived_header_event(log);
+      }
+    }
     m_result.position = from.str();
     m_log_newest = newest_so_far(from);
     // The events before the first Format_description (the stream's own rotate) carry the checksum
@@ -118,6 +126,7 @@ class Archiver {
     }
     if (header->type == binlog::k_format_description_event) {
       m_checksum = binlog::format_description_checksum(event) == binlog::k_checksum_crc32;
+      check_same_file(event);
     }
     if (m_checksum && !binlog::checksum_matches(event)) {
       throw Error(ErrorCode::server,
@@ -154,6 +163,27 @@ class Archiver {
     m_result.position = fmt::format("{}:{}", m_log.str(), m_expected);
   }
 
+  // Resuming inside a file the archive holds the beginning of: the server's file of that name must be
+  // the same file (RESET MASTER starts the names over; another server's archive has the same names).
+  // Its events would otherwise be placed after, or dropped as already in, another file's.
+  void check_same_file(std::string_view event) {
+    if (!m_archived_header) {
+      return;
+    }
+    const auto archived = std::move(*m_archived_header);
+    m_archived_header.reset();
+    if (!binlog::same_file_header(archived, event, m_checksum)) {
+      throw Error(ErrorCode::binlog_gap,
+                  tx("{} on the server is not the file the archive holds under that name (their first events "
+                     "differ): the server's binary log was started over (RESET MASTER, a new data directory) or "
+                     "the archive in {} is another server's",
+                     m_log.str(), m_folder.string()),
+                  tx("nothing was archived from it; rename {} (restores to a time before the reset need it back in "
+                     "place), take a full backup, then run `ifnbackup binlog archive` again",
+                     m_folder.string()));
+    }
+  }
+
   // The server moves on to another file (or names the one asked for, at the start of the stream).
   void switch_log(std::string_view event) {
     const auto target = binlog::parse_rotate(event, m_checksum);
@@ -183,6 +213,7 @@ class Archiver {
       throw_gap(fmt::format("{}:end", m_log.str()), m_log.next().str(), {target->file});
     }
     m_log = *name;
+    m_archived_header.reset();
     m_expected = target->position;
     m_result.position = fmt::format("{}:{}", m_log.str(), m_expected);
   }
@@ -238,10 +269,41 @@ class Archiver {
 
   std::uint64_t m_expected = 0;
   bool m_checksum = false;
+  std::optional<std::string> m_archived_header;  // of m_log, when resuming inside it
   std::optional<binlog::ChunkWriter> m_chunk;
   std::uint32_t m_chunk_newest = 0;
   std::optional<std::uint32_t> m_log_newest;
 };
+
+// The server's files are named before the archive's end (RESET MASTER, a new data directory, another
+// server): what it writes next would take names the archive holds, for other events. Refused, even with
+// --accept-gap, which goes on from the server's oldest file.
+void check_not_started_over(const binlog::ArchiveScan& scan, const std::optional<binlog::LogPosition>& resume,
+                            const std::vector<std::string>& logs, const std::filesystem::path& backup_dir) {
+  if (!resume || logs.empty()) {
+    return;
+  }
+  const auto at = binlog::parse_log_name(resume->file);
+  const auto newest = binlog::parse_log_name(logs.back());
+  const auto oldest = binlog::parse_log_name(logs.front());
+  if (!at || !newest || !oldest || newest->base != at->base) {
+    return;
+  }
+  const bool behind = binlog::log_order(*newest, *at);
+  const bool taken = std::any_of(scan.logs.begin(), scan.logs.end(), [&](const binlog::ArchivedLog& log) {
+    return log.name.base == oldest->base && !binlog::log_order(log.name, *oldest) && log.name != *at;
+  });
+  if (behind || (taken && std::find(logs.begin(), logs.end(), resume->file) == logs.end())) {
+    throw Error(ErrorCode::binlog_gap,
+                tx("the server's binary log was started over: its files are {} to {}, but the archive already "
+                   "holds files of those names, up to {} (RESET MASTER, a new data directory, or the archive in {} "
+                   "is another server's)",
+                   logs.front(), logs.back(), resume->str(), binlog::archive_folder(backup_dir).string()),
+                tx("rename {} (restores to a time before the reset need it back in place), take a full backup, then "
+                   "run `ifnbackup binlog archive` again (--accept-gap cannot help: the names are taken)",
+                   binlog::archive_folder(backup_dir).string()));
+  }
+}
 
 // Where this run starts: where the archive ends, or the server's oldest file for an empty archive.
 binlog::LogPosition start_position(const BinlogArchiveOptions& options, db::Connection& connection,
@@ -249,6 +311,7 @@ binlog::LogPosition start_position(const BinlogArchiveOptions& options, db::Conn
   const auto scan = binlog::scan_archive(backup_dir);
   const auto logs = server_logs(connection);
   const auto resume = binlog::resume_position(scan);
+  check_not_started_over(scan, resume, logs, options.backup_dir);
   if (resume && (logs.empty() || std::find(logs.begin(), logs.end(), resume->file) != logs.end())) {
     return *resume;
   }
@@ -307,6 +370,15 @@ BinlogArchiveResult run_binlog_archive(const BinlogArchiveOptions& options) {
         throw Error(ErrorCode::binlog_gap,
                     tx("binary log gap: the server cannot send the events after {}: {}", result.position, error.what()),
                     tx("take a full backup now, then run `ifnbackup binlog archive --accept-gap`; see docs/pitr.md"));
+      }
+      if (error.server_error() == k_same_replica_id) {
+        throw Error(ErrorCode::server,
+                    tx("binlog archive: the server already has a replica or archiver connected with server id {}: "
+                       "{}",
+                       options.replica_id, error.message()),
+                    tx("give each archiver of this server its own --replica-id (SHOW SLAVE HOSTS and SHOW "
+                       "PROCESSLIST show who is connected); two archivers of one folder are kept apart by its "
+                       "lock instead"));
       }
       const bool lost = error.code() == ErrorCode::connection ||
                         (error.code() == ErrorCode::server && db::connection_lost(error.server_error()));

@@ -57,6 +57,23 @@ std::uint8_t format_description_checksum(std::string_view event) noexcept {
   return static_cast<std::uint8_t>(event[event.size() - k_checksum_bytes - 1]);
 }
 
+bool same_file_header(std::string_view a, std::string_view b, bool has_checksum) noexcept {
+  // The header: timestamp 0-3, type 4, server id 5-8, length 9-12, offset after 13-16, flags 17-18.
+  // The body: binlog version (2 bytes), server version (50), created (4): the server zeroes `created`
+  // too when a replica starts past the event (so that the replica keeps its temporary tables).
+  constexpr std::size_t k_offset_field = 13;
+  constexpr std::size_t k_created = k_header_bytes + 2 + 50;
+  constexpr std::size_t k_after_created = k_created + 4;
+  const std::size_t tail = has_checksum ? k_checksum_bytes : 0;
+  if (a.size() != b.size() || a.size() < k_after_created + tail) {
+    return false;
+  }
+  return a.substr(0, k_offset_field) == b.substr(0, k_offset_field) &&
+         a.substr(k_header_bytes, k_created - k_header_bytes) == b.substr(k_header_bytes, k_created - k_header_bytes) &&
+         a.substr(k_after_created, a.size() - k_after_created - tail) ==
+             b.substr(k_after_created, b.size() - k_after_created - tail);
+}
+
 bool checksum_matches(std::string_view event) noexcept {
   if (event.size() < k_header_bytes + k_checksum_bytes) {
     return false;
@@ -110,6 +127,26 @@ std::optional<Gtid> parse_gtid_event(std::string_view event) noexcept {
     return std::nullopt;
   }
   return Gtid{read_u32(event.data() + k_header_bytes + 8), header->server_id, read_u64(event.data() + k_header_bytes)};
+}
+
+std::optional<std::vector<Gtid>> parse_gtid_list(std::string_view event, bool has_checksum) {
+  // count (4 bytes: its low 28 bits; the high 4 are flags), then count x (domain 4, server 4, sequence 8).
+  const auto header = parse_header(event);
+  const std::size_t tail = has_checksum ? k_checksum_bytes : 0;
+  if (!header || header->type != k_gtid_list_event || event.size() < k_header_bytes + 4 + tail) {
+    return std::nullopt;
+  }
+  const std::uint32_t count = read_u32(event.data() + k_header_bytes) & 0x0fffffffU;
+  // An empty list may be followed by padding (MariaDB 10.11 writes two bytes after a count of 0).
+  if (event.size() - k_header_bytes - 4 - tail < static_cast<std::size_t>(count) * 16) {
+    return std::nullopt;
+  }
+  std::vector<Gtid> list;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    const char* at = event.data() + k_header_bytes + 4 + static_cast<std::size_t>(i) * 16;
+    list.push_back(Gtid{read_u32(at), read_u32(at + 4), read_u64(at + 8)});
+  }
+  return list;
 }
 
 std::optional<QueryText> parse_query(std::string_view event, bool has_checksum) noexcept {

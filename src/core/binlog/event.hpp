@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ifnbackup::binlog {
 
@@ -30,6 +31,7 @@ enum EventType : std::uint8_t {
   k_heartbeat_event = 27,
   k_table_map_event = 19,
   k_gtid_event = 162,
+  k_gtid_list_event = 163,
   k_xa_prepare_event = 38,
 };
 // LOG_EVENT_ARTIFICIAL_F: made up by the server for the replication stream, never in its file.
@@ -60,6 +62,12 @@ std::uint8_t format_description_checksum(std::string_view event) noexcept;
 // Whether the event's last four bytes are the CRC-32 of the rest.
 bool checksum_matches(std::string_view event) noexcept;
 
+// Whether two Format_description events are one file's header: the same bytes but for the offset
+// after it, the flags and its `created` time (the server sends it with "in use" cleared, and with no
+// offset nor created time when a replica starts past it) and the checksum over them. `has_checksum`: their last four
+// bytes are one.
+bool same_file_header(std::string_view a, std::string_view b, bool has_checksum) noexcept;
+
 // A Rotate event's next file name and position (the name follows the 8-byte position; with a
 // checksum, its last four bytes are not part of it).
 struct RotateTarget {
@@ -85,6 +93,10 @@ std::optional<Gtid> parse_gtid(std::string_view text) noexcept;
 // The GTID a GTID event (MariaDB, type k_gtid_event) starts: its sequence and domain, the header's
 // server id.
 std::optional<Gtid> parse_gtid_event(std::string_view event) noexcept;
+
+// A Gtid_list event (MariaDB, the second event of every file): the server's GTID state when the file
+// was started, one GTID per domain and server; std::nullopt when malformed.
+std::optional<std::vector<Gtid>> parse_gtid_list(std::string_view event, bool has_checksum);
 
 // A Query event's statement text (after the status variables and the default database), and the
 // default database; for COMMIT/ROLLBACK recognition. std::nullopt when malformed.

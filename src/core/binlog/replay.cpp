@@ -5,8 +5,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
+#include <filesystem>
 #include <span>
 #include <thread>
 #include <vector>
@@ -14,6 +16,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "binlog/statement_reach.hpp"
 #include "db/connection.hpp"
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/printable.hpp"
@@ -66,6 +69,28 @@ struct Pipe {
     }
   }
 };
+
+// The file's pieces as the archive holds them now: the archiver (a service beside the restore) joins
+// the chunks of a file into its whole file when the server moves on, and removes them, between the
+// plan and the replay (a long load leaves it all the time to). The whole file starts with the same
+// bytes (the chunks' gzip members, concatenated), and the decoder stops at the planned position.
+ReplayFile current_pieces(const ReplayFile& file) {
+  std::error_code error;
+  const bool all_there = std::all_of(file.pieces.begin(), file.pieces.end(),
+                                     [&error](const auto& piece) { return std::filesystem::exists(piece, error); });
+  if (all_there || file.pieces.empty()) {
+    return file;
+  }
+  const auto whole = file.pieces.front().parent_path() / whole_file_name(file.log);
+  if (!std::filesystem::exists(whole, error)) {
+    return file;  // the feeder names the missing piece
+  }
+  log_info("{}: its chunks were joined into {} since the plan; replaying from it", file.log.str(),
+           whole.filename().string());
+  ReplayFile joined = file;
+  joined.pieces = {whole};
+  return joined;
+}
 
 // One mariadb-binlog over one server file: its bytes in, its SQL out.
 class Decoder {
@@ -213,13 +238,14 @@ ReplayResult replay(const ReplayPlan& plan, const ReplayTarget& target) {
   for (const auto& file : plan.files) {
     const std::string what = fmt::format("{} from {} to {}", file.log.str(), file.start,
                                          file.stop == 0 ? std::string("its end") : std::to_string(file.stop));
-    Decoder decoder(file, target);
+    Decoder decoder(current_pieces(file), target);
     restore::SqlSplitter splitter;
     splitter.set_backslash_escapes(!connection->no_backslash_escapes());
     splitter.set_ansi_quotes(connection->ansi_quotes());
     const auto run = [&](restore::Statement&& statement) {
       util::check_interrupted();
-      if (original_identity(statement.text)) {
+      // Account and server statements (the plan counted them): a database's restore leaves them be.
+      if (original_identity(statement.text) || server_wide_statement(statement.text)) {
         return;
       }
       // `/*!\C utf8mb4 */`: the stock client's charset command (mysql.cc com_charset), which

@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cctype>
 #include <ctime>
+#include <map>
 
 #include <fmt/format.h>
 
 #include "binlog/event.hpp"
+#include "binlog/statement_reach.hpp"
 #include "ifnbackup/binlog.hpp"
 #include "ifnbackup/error.hpp"
 #include "io/gzip_reader.hpp"
@@ -28,6 +30,15 @@ bool statement_is(std::string_view statement, std::string_view word) {
     }
   }
   return statement.size() == word.size() || !std::isalnum(static_cast<unsigned char>(statement[word.size()]));
+}
+
+// The statement names `database` as a database may (`shop`.`t`, not `shop2`.`t` nor a 'shop' string).
+bool names(std::string_view statement, const std::string& database) {
+  if (statement.find(database) == std::string_view::npos) {
+    return false;
+  }
+  const auto reach = statement_reach(statement);
+  return std::find(reach.names.begin(), reach.names.end(), database) != reach.names.end();
 }
 
 [[noreturn]] void throw_gap(const std::string& what) {
@@ -57,6 +68,8 @@ class SpanWalker {
       m_touches = false;
       m_elsewhere = 0;
       m_is_target = m_until_gtid && parse_gtid_event(event.bytes) == m_until_gtid;
+      m_names.clear();
+      m_server_wide = 0;
       return;
     }
     if (!m_open) {
@@ -73,8 +86,10 @@ class SpanWalker {
           ends = true;
         } else if (!statement_is(query->statement, "BEGIN")) {
           m_touches = m_touches || query->database == m_database;
-          if (counting && query->database != m_database &&
-              query->statement.find(m_database) != std::string_view::npos) {
+          if (counting && query->database == m_database) {
+            reach(log, event, query->statement);
+          }
+          if (counting && query->database != m_database && names(query->statement, m_database)) {
             ++m_elsewhere;
           }
           ends = m_standalone;
@@ -98,6 +113,13 @@ class SpanWalker {
     m_plan.events += m_events;
     m_plan.database_transactions += m_touches ? 1 : 0;
     m_plan.statements_elsewhere += m_elsewhere;
+    m_plan.server_wide_statements += m_server_wide;
+    for (auto& named : m_names) {
+      if (std::none_of(m_plan.names.begin(), m_plan.names.end(),
+                       [&named](const NamedInSpan& known) { return known.name == named.name; })) {
+        m_plan.names.push_back(std::move(named));
+      }
+    }
     m_plan.first_event = m_plan.first_event == 0 ? when : m_plan.first_event;
     m_plan.last_event = when;
     m_plan.to = LogPosition{log.str(), event.offset + event.bytes.size()};
@@ -108,6 +130,21 @@ class SpanWalker {
   }
 
  private:
+  // A statement mariadb-binlog --database will print for the replay: what it reaches beyond the database.
+  void reach(const LogName& log, const FileEvent& event, std::string_view statement) {
+    const auto reach = statement_reach(statement);
+    if (reach.server_wide) {
+      ++m_server_wide;
+      return;
+    }
+    for (const auto& name : reach.names) {
+      if (std::none_of(m_names.begin(), m_names.end(), [&name](const NamedInSpan& n) { return n.name == name; })) {
+        m_names.push_back(NamedInSpan{name, LogPosition{log.str(), event.offset}, event.header.timestamp,
+                                      std::string(statement.substr(0, 200))});
+      }
+    }
+  }
+
   ReplayPlan& m_plan;
   std::uint32_t m_target;
   const std::string& m_database;
@@ -118,7 +155,102 @@ class SpanWalker {
   bool m_standalone = false;
   bool m_touches = false;
   std::uint64_t m_events = 0;
-  std::uint64_t m_elsewhere = 0;  // in the open transaction
+  std::uint64_t m_elsewhere = 0;     // in the open transaction
+  std::vector<NamedInSpan> m_names;  // of the open transaction
+  std::uint64_t m_server_wide = 0;   // in the open transaction
+};
+
+// The GTID state along the archive (MariaDB): each file's Gtid_list (the state the server started it
+// with) must be where the file before it ended, and the state at the backup's binlog position the GTID
+// position the backup records. A file of another server, one swapped or renamed, or one of the server's
+// log before a RESET MASTER breaks it: its events are never replayed as this server's history.
+class GtidChain {
+ public:
+  using State = std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint64_t>;  // (domain, server) -> sequence
+
+  explicit GtidChain(const std::string& backup_gtid) {
+    std::size_t at = 0;
+    while (!backup_gtid.empty() && at <= backup_gtid.size()) {
+      const auto comma = std::min(backup_gtid.find(',', at), backup_gtid.size());
+      if (const auto gtid = parse_gtid(std::string_view(backup_gtid).substr(at, comma - at))) {
+        m_backup[gtid->domain] = *gtid;
+      }
+      at = comma + 1;
+    }
+  }
+
+  void on_event(const LogName& log, const std::optional<LogName>& previous, const FileEvent& event, bool checksums) {
+    if (event.header.type == k_gtid_list_event) {
+      const auto list = parse_gtid_list(event.bytes, checksums);
+      if (!list) {
+        return;
+      }
+      State started;
+      for (const auto& gtid : *list) {
+        started[{gtid.domain, gtid.server}] = gtid.sequence;
+      }
+      if (m_known && previous && started != m_state) {
+        throw_mismatch(fmt::format("{} does not follow {}: it starts at GTID state {}, {} ends at {}", log.str(),
+                                   previous->str(), text(started), previous->str(), text(m_state)));
+      }
+      m_state = std::move(started);
+      m_known = true;
+    } else if (event.header.type == k_gtid_event && m_known) {
+      if (const auto gtid = parse_gtid_event(event.bytes)) {
+        m_state[{gtid->domain, gtid->server}] = gtid->sequence;
+      }
+    }
+  }
+
+  // The state before the event at the backup's position.
+  void check_backup(const LogPosition& from) {
+    if (m_checked || !m_known || m_backup.empty()) {
+      m_checked = true;
+      return;
+    }
+    m_checked = true;
+    // Each GTID the backup records is its domain's last at that position: the state holds it for its server.
+    for (const auto& [domain, gtid] : m_backup) {
+      const auto found = m_state.find({domain, gtid.server});
+      if (found == m_state.end() || found->second != gtid.sequence) {
+        throw_mismatch(
+            fmt::format("at {}, where the backup was taken, the archive's file is at GTID state {}; the "
+                        "backup records {}",
+                        from.str(), text(m_state), text(m_backup)));
+      }
+    }
+  }
+
+  bool checked() const noexcept { return m_checked; }
+
+ private:
+  [[noreturn]] static void throw_mismatch(const std::string& what) {
+    throw Error(ErrorCode::binlog_gap,
+                tx("the binary log archive is not this server's history: {} (a file of another server, a file "
+                   "swapped or renamed, or the server's log before a RESET MASTER)",
+                   what),
+                tx("nothing was changed; check the archive's files (ifnbackup binlog status), or restore the backup "
+                   "alone"));
+  }
+  static std::string text(const State& state) {
+    std::string out;
+    for (const auto& [key, sequence] : state) {
+      out += fmt::format("{}{}-{}-{}", out.empty() ? "" : ",", key.first, key.second, sequence);
+    }
+    return out.empty() ? std::string("(empty)") : out;
+  }
+  static std::string text(const std::map<std::uint32_t, Gtid>& gtids) {
+    std::string out;
+    for (const auto& [domain, gtid] : gtids) {
+      out += (out.empty() ? "" : ",") + gtid.str();
+    }
+    return out;
+  }
+
+  std::map<std::uint32_t, Gtid> m_backup;
+  State m_state;
+  bool m_known = false;
+  bool m_checked = false;
 };
 
 std::vector<std::pair<std::uint64_t, std::filesystem::path>> pieces_of(const ArchivedLog& log) {
@@ -135,7 +267,8 @@ std::vector<std::pair<std::uint64_t, std::filesystem::path>> pieces_of(const Arc
 }  // namespace
 
 ReplayPlan plan_replay(const std::filesystem::path& backup_dir, const LogPosition& from, std::uint32_t target,
-                       const std::string& database, const std::optional<Gtid>& until_gtid) {
+                       const std::string& database, const std::optional<Gtid>& until_gtid,
+                       const std::string& from_gtid) {
   ReplayPlan plan;
   plan.from = from;
   plan.to = from;
@@ -154,6 +287,7 @@ ReplayPlan plan_replay(const std::filesystem::path& backup_dir, const LogPositio
                                 from.str(), scan.logs.front().name.str(), scan.logs.back().name.str()));
   }
   SpanWalker walker(plan, target, database, until_gtid);
+  GtidChain chain(from_gtid);
   for (auto log = first; log != scan.logs.end() && !walker.done(); ++log) {
     if (log != first) {
       const auto& previous = *(log - 1);
@@ -176,14 +310,23 @@ ReplayPlan plan_replay(const std::filesystem::path& backup_dir, const LogPositio
       io::GzipReader gzip(path);
       gzip.read_all([&](std::string_view bytes) {
         reader.feed(bytes, [&](const FileEvent& event) {
-          if (!walker.done()) {
-            walker.on_event(log->name, event, reader.checksums());
+          if (walker.done()) {
+            return;
           }
+          if (log == first && event.offset >= from.offset && !chain.checked()) {
+            chain.check_backup(from);
+          }
+          chain.on_event(log->name, log == first ? std::nullopt : std::optional<LogName>((log - 1)->name), event,
+                         reader.checksums());
+          walker.on_event(log->name, event, reader.checksums());
         });
       });
     }
     if (!walker.done()) {
       reader.finish();
+    }
+    if (log == first && !walker.done()) {
+      chain.check_backup(from);  // nothing after the backup's position in its file
     }
     if (log == first && reader.offset() < from.offset && !walker.done()) {
       throw_gap(fmt::format("{} is archived up to offset {} only; the backup starts at {}", log->name.str(),

@@ -15,6 +15,15 @@
 
 namespace ifnbackup::binlog {
 
+// A replayed statement that names `name` as a database may (binlog/statement_reach.hpp): the first
+// one of the span for each name.
+struct NamedInSpan {
+  std::string name;
+  LogPosition at;          // where its event starts
+  std::uint32_t when = 0;  // its event's time (UTC seconds)
+  std::string statement;   // its first 200 bytes
+};
+
 // One server file to replay, from `start` to `stop` (offsets in the file; stop 0: to its end).
 struct ReplayFile {
   LogName log;
@@ -33,6 +42,11 @@ struct ReplayPlan {
   // Statements (not rows) in the span run from another default database (or none) that name the
   // database: mariadb-binlog --database does not replay them (binlog_format=ROW avoids them).
   std::uint64_t statements_elsewhere = 0;
+  // Of the database's statements replayed, those that name another database (or the database itself,
+  // which matters with --into): the first for each name. The caller tells databases from tables.
+  std::vector<NamedInSpan> names;
+  // Account and server statements run from the database (CREATE USER, GRANT...): never replayed.
+  std::uint64_t server_wide_statements = 0;
   std::uint32_t first_event = 0;  // timestamps of the first and last transactions replayed; 0: none
   std::uint32_t last_event = 0;
   std::uint32_t newest_archived = 0;  // the newest event the archive holds (read up to the target)
@@ -52,7 +66,11 @@ struct ReplayPlan {
 // the target second: the span from the later of the two to the target is unknown, named) or does not
 // hold the GTID after `from` (naming its newest event),
 // Error(corrupt/incomplete) for damage. A GTID found before `from` is backup_after_target.
+// `from_gtid`: the GTID position the backup records at `from` (empty: none): the archive's GTID state
+// there, and from each file to the next (their Gtid_list events), must agree, else Error(binlog_gap)
+// naming both (MariaDB only: a log without Gtid_list events is not checked).
 ReplayPlan plan_replay(const std::filesystem::path& backup_dir, const LogPosition& from, std::uint32_t target,
-                       const std::string& database, const std::optional<Gtid>& until_gtid = std::nullopt);
+                       const std::string& database, const std::optional<Gtid>& until_gtid = std::nullopt,
+                       const std::string& from_gtid = {});
 
 }  // namespace ifnbackup::binlog

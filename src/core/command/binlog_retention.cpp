@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <set>
 
 #include <spdlog/spdlog.h>
 
@@ -24,15 +25,31 @@ BinlogRetentionResult rotate_binlog_archive(const std::filesystem::path& backup_
   result.exists = true;
   const io::FolderLock lock(backup_dir);
   std::optional<binlog::LogPosition> needed;
+  const auto consider = [&](const std::filesystem::path& path, const std::string& name) {
+    const auto position = backup_binlog_position(path);
+    if (position && binlog::older_position(*position, needed)) {
+      needed = position;
+      result.needed_by = name;
+    }
+  };
+  std::set<std::string> decided;
   for (const auto& decision : decisions) {
+    decided.insert(decision.entry.name);
     if (decision.remove || decision.entry.kind != BackupKind::backup) {
       continue;
     }
-    const auto position = backup_binlog_position(decision.entry.path);
-    if (position && binlog::older_position(*position, needed)) {
-      needed = position;
-      result.needed_by = decision.entry.name;
+    consider(decision.entry.path, decision.entry.name);
+  }
+  // Backups of another prefix in the folder (another schedule's, rotated by its own runs) are not among
+  // the decisions: what they need is kept too (a rotation of 'nightly' removed what 'weekly' needed).
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(backup_dir, error)) {
+    const std::string name = entry.path().filename().string();
+    if (decided.count(name) != 0 || !name.ends_with(".sql.gz") || name.starts_with(k_safety_snapshot_prefix) ||
+        entry.is_symlink(error) || !entry.is_regular_file(error)) {
+      continue;
     }
+    consider(entry.path(), name);
   }
   if (needed) {
     result.needed_from = needed->str();

@@ -2,6 +2,7 @@
 // the replay as its last step (docs/pitr.md). Everything before run_restore only reads.
 #include <ctime>
 #include <regex>
+#include <set>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -60,7 +61,8 @@ bool holds_gtid(const std::string& position, const binlog::Gtid& gtid) {
 }
 
 // mariadb-binlog cuts --rewrite-db's names at white space (Debian 12's 10.11: "shop->a b" writes `use
-// `a``): the replay would go to another database. Refused before anything is touched.
+// `a``) and at their first "->": the replay would go to another database. Refused before anything is
+// touched.
 void check_replayable(const std::string& source, const std::string& target) {
   for (const auto* name : {&source, &target}) {
     if (name->find_first_of(" \t\n\r\f\v") != std::string::npos) {
@@ -69,6 +71,17 @@ void check_replayable(const std::string& source, const std::string& target) {
                      "name at its white space",
                      *name),
                   tx("restore --until into a name without spaces (--into), then rename; nothing was changed"));
+    }
+  }  // --rewrite-db=from->to is cut at its first "->": a name holding one is read as another, and the
+  // events of the source, not rewritten, would go to the source itself (drill --until wrote into it).
+  for (const auto* name : {&source, &target}) {
+    if (source != target && name->find("->") != std::string::npos) {
+      throw Error(ErrorCode::usage,
+                  tx("the binary log cannot be replayed from database '{}' into '{}': mariadb-binlog --rewrite-db "
+                     "cuts its names at the first '->', and '{}' holds one",
+                     printable(source), printable(target), printable(*name)),
+                  tx("restore --until into the database itself, or from and into names without '->'; nothing was "
+                     "changed"));
     }
   }
 }
@@ -79,8 +92,39 @@ struct PlannedRecovery {
 };
 
 // The backup and the span of the archive to replay: everything before the restore, which only reads.
+// A replayed statement that names a database other than the one replayed into (with --into or a drill:
+// the source too) would change or read it: refused before anything is touched (binlog/statement_reach.hpp).
+void check_reach(const binlog::ReplayPlan& plan, const std::string& source, const std::string& target,
+                 const std::set<std::string>& databases, const ConnectionOptions& connection_options) {
+  for (const auto& named : plan.names) {
+    if (named.name == target || (named.name != source && databases.count(named.name) == 0)) {
+      continue;
+    }
+    const std::string when = format_event_time(named.when);
+    // The second before it as --until reads it: in the server's time zone.
+    std::string before = format_event_time(named.when - 1);
+    try {
+      auto connection = db::Connection::open(connection_options, false);
+      before = connection->query_value(fmt::format("SELECT FROM_UNIXTIME({})", named.when - 1)).value_or(before);
+    } catch (const Error& error) {
+      spdlog::debug("the server's time of {}: {}", named.when - 1, error.what());
+    }
+    throw Error(ErrorCode::foreign_statement,
+                tx("the binary log span holds a statement of database '{}' that names database '{}': replayed into "
+                   "'{}', it would change or read '{}' (at {}, {}): {}",
+                   printable(source), printable(named.name), printable(target), printable(named.name), named.at.str(),
+                   when, printable(named.statement)),
+                tx("mariadb-binlog chooses a statement by its default database and rewrites only that one; give an "
+                   "--until before it (--until '{}', the server's time) or restore the backup alone; "
+                   "binlog_format=ROW on the server logs rows instead of such statements (docs/pitr.md); nothing "
+                   "was changed",
+                   before));
+  }
+}
+
 PlannedRecovery plan_recovery(const ConnectionOptions& connection_options, const std::filesystem::path& backup_dir,
-                              const std::string& prefix, const std::string& until, const std::string& until_gtid) {
+                              const std::string& prefix, const std::string& until, const std::string& until_gtid,
+                              const std::string& target_database) {
   const std::string& database = connection_options.database;
   if (database.empty()) {
     throw Error(ErrorCode::usage, tx("restore --until needs --database (the database whose backup and changes to use)"),
@@ -96,8 +140,14 @@ PlannedRecovery plan_recovery(const ConnectionOptions& connection_options, const
   }
   PlannedRecovery planned;
   RecoverySpan& span = planned.span;
+  std::set<std::string> databases;
   {
     auto connection = db::Connection::open(connection_options, false);
+    for (const auto& row : connection->query("SHOW DATABASES").rows) {
+      if (!row.empty() && row[0]) {
+        databases.insert(*row[0]);
+      }
+    }
     if (connection->server().is_tidb) {
       throw Error(
           ErrorCode::usage,
@@ -124,7 +174,7 @@ PlannedRecovery plan_recovery(const ConnectionOptions& connection_options, const
   }
   std::optional<binlog::ReplayPlan> plan;
   for (const auto& candidate : found) {
-    auto attempt = binlog::plan_replay(backup_dir, candidate.position, span.target_utc, database, gtid);
+    auto attempt = binlog::plan_replay(backup_dir, candidate.position, span.target_utc, database, gtid, candidate.gtid);
     if (attempt.backup_after_target) {
       log_info("{} holds changes committed after {}: taking an older backup", candidate.path.string(), span.target);
       continue;
@@ -151,6 +201,14 @@ PlannedRecovery plan_recovery(const ConnectionOptions& connection_options, const
         "restore --until: {} statements of the span were run from another default database and name '{}': "
         "they are not replayed (binlog_format=ROW avoids this; docs/pitr.md)",
         span.statements_elsewhere, database);
+  }
+  check_reach(*plan, database, target_database, databases, connection_options);
+  span.server_wide_statements = plan->server_wide_statements;
+  if (span.server_wide_statements > 0) {
+    log_warn(
+        "restore --until: {} account or server statements of the span (CREATE USER, GRANT, FLUSH...) were run from "
+        "database '{}': they are not replayed (a database's restore does not change the server's accounts)",
+        span.server_wide_statements, database);
   }
   span.first_event = plan->first_event;
   span.last_event = plan->last_event;
@@ -187,8 +245,9 @@ PointInTimeResult run_point_in_time_restore(const PointInTimeOptions& options, c
                                             const std::function<void(const RecoverySpan&)>& show_span) {
   check_replayable(options.restore.connection.database,
                    options.restore.into.empty() ? options.restore.connection.database : options.restore.into);
-  const auto planned = plan_recovery(options.restore.connection, options.restore.backup_dir, options.restore.prefix,
-                                     options.until, options.until_gtid);
+  const auto planned = plan_recovery(
+      options.restore.connection, options.restore.backup_dir, options.restore.prefix, options.until, options.until_gtid,
+      options.restore.into.empty() ? options.restore.connection.database : options.restore.into);
   if (show_span) {
     show_span(planned.span);
   }
@@ -207,7 +266,7 @@ PointInTimeDrillResult run_point_in_time_drill(const PointInTimeDrillOptions& op
                                                const std::function<void(const RecoverySpan&)>& show_span) {
   check_replayable(options.drill.connection.database, drill_scratch_database(options.drill));
   const auto planned = plan_recovery(options.drill.connection, options.drill.backup_dir, options.drill.prefix,
-                                     options.until, options.until_gtid);
+                                     options.until, options.until_gtid, drill_scratch_database(options.drill));
   if (show_span) {
     show_span(planned.span);
   }
