@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <set>
 
@@ -226,6 +227,11 @@ BackupOptions make_backup_options(const GlobalSettings& settings) {
   options.signing.key_file = settings.signing_key;
   if (settings.threads > 0) {
     options.threads = settings.threads;
+  }
+  // For the tests only (as IFNBACKUP_TEST_S3_MIN_PART_SIZE): 0 defers every table's keys after its
+  // rows, so that tests of that path through the command can keep their tables small.
+  if (const char* value = std::getenv("IFNBACKUP_TEST_KEYS_IN_CREATE_BYTES"); value != nullptr && *value != '\0') {
+    options.keys_in_create_bytes = std::strtoull(value, nullptr, 10);
   }
   return options;
 }

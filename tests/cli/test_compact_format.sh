@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Issue 20: a database of many tiny tables gives a file no larger than `mariadb-dump | gzip -6`'s. Since
 # format 5 the manifest leaves a small table's content digest out (verify computes it from the file's own
-# INSERT rows) and no comment line precedes a table's deferred keys. A file of format 4, written by the
+# INSERT rows) and no comment line precedes a table's deferred keys; a tiny table keeps its keys in its
+# CREATE TABLE (issues 13, 20). A file of format 4, written by the
 # previous version (tests/data/format4_backup.sql.gz, by ifnbackup at af4ae63), still verifies and
 # restores with every table's content proven.
 set -uo pipefail
@@ -50,7 +51,25 @@ content=$(gunzip -c "${file}")
 expect_contains "format 5" "-- ifnbackup-format: 5" "${content}"
 expect_contains "a tiny table's manifest line has no digest" $'\n-- ifnbackup-table: `tenant_0007` rows=10\n' \
     "${content}"
-expect_not_contains "no comment line before the deferred keys" "Secondary indexes" "${content}"
+# A tiny table keeps its key in its CREATE TABLE: one DDL for the stock client, not two (issues 13, 20).
+expect_contains "a tiny table's key is in its CREATE TABLE" \
+    $'  KEY `ix_created` (`created_at`)\n) ENGINE=InnoDB' "$(sed -n '/^CREATE TABLE `tenant_0007`/,/^) ENGINE/p' <<<"${content}")"
+expect_not_contains "no ALTER TABLE after a tiny table's rows" "ALTER TABLE \`tenant_" "${content}"
+# Written as for big tables (every key after the rows: the tests' setting), still no larger, and no
+# comment line before the keys.
+export IFNBACKUP_TEST_KEYS_IN_CREATE_BYTES=0
+run ifn "${db}" backup --no-rotate --no-schema-check
+unset IFNBACKUP_TEST_KEYS_IN_CREATE_BYTES
+expect_exit "backup of ${n} tiny tables, every key after the rows" 0
+deferred_file=$(newest)
+deferred=$(stat -c %s "${deferred_file}")
+cli_log "${n} tiny tables, every key after the rows: ifnbackup ${deferred} bytes"
+check "that file is no larger than mariadb-dump | gzip -6's either (${deferred} <= ${theirs})" \
+    test "${deferred}" -le "${theirs}"
+deferred_content=$(gunzip -c "${deferred_file}")
+expect_contains "the key after the rows" $'\nALTER TABLE `tenant_0007`\n  ADD KEY `ix_created` (`created_at`);\n' \
+    "${deferred_content}"
+expect_not_contains "no comment line before the deferred keys" "Secondary indexes" "${deferred_content}"
 run ifn "${db}" verify "${file}"
 expect_exit "the file verifies" 0
 # restore --tables reads the ranges holding them only: their digests come from those ranges.

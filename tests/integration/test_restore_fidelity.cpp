@@ -143,7 +143,8 @@ TEST(RestoreFidelity, OneRowTableWithAVirtualColumnKeepsItsAutoIncrementCounter)
   ASSERT_EQ(expected[1].second, "8");
 
   TempDir work;
-  const fs::path file = backup_of(server, source.name(), work.path() / "backups");
+  // Its key after its rows, as the dumper writes a bigger table's (a one-row table keeps it in its CREATE).
+  const fs::path file = backup_of(server, source.name(), work.path() / "backups", 0);
   ScratchDatabase by_client(server, "rf_onerow_client");
   const auto client = load_file(server, by_client.name(), file);
   ASSERT_EQ(client.exit_code, 0) << client.err;

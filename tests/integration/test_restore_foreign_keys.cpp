@@ -20,15 +20,6 @@ void execute_all(db::Connection& connection, const std::vector<std::string>& sta
   }
 }
 
-// The text of one table's part of a dump: from its structure comment to the next table's.
-std::string table_text(const std::string& dump, const std::string& table) {
-  const auto start = dump.find("-- Table structure for table `" + table + "`");
-  if (start == std::string::npos) {
-    return {};
-  }
-  return dump.substr(start, dump.find("-- Table structure for table ", start + 1) - start);
-}
-
 // Every shape: several foreign keys on a big table each backed by an index (one of two columns)
 // beside a unique key; one to a parent's UNIQUE column; one to the table itself; one to a table
 // written later; a cycle; a composite key backed by the primary key; one to another database's

@@ -222,11 +222,21 @@ CommandResult restore_cli(const TestServer& server, const std::string& database,
   return run_command(argv, input);
 }
 
-fs::path backup_of(const TestServer& server, const std::string& database, const fs::path& backup_dir) {
+fs::path backup_of(const TestServer& server, const std::string& database, const fs::path& backup_dir,
+                   std::size_t keys_in_create_bytes) {
   BackupOptions options;
   options.connection = connection_options(server, database);
   options.backup_dir = backup_dir;
+  options.keys_in_create_bytes = keys_in_create_bytes;
   return run_backup(options).file;
+}
+
+std::string table_text(const std::string& dump, const std::string& table) {
+  const auto start = dump.find("-- Table structure for table `" + table + "`");
+  if (start == std::string::npos) {
+    return {};
+  }
+  return dump.substr(start, dump.find("-- Table structure for table ", start + 1) - start);
 }
 
 Fingerprint fingerprint_database(db::Connection& connection, const std::string& database) {

@@ -114,9 +114,16 @@ CommandResult load_file(const TestServer& server, const std::string& database, c
 CommandResult restore_cli(const TestServer& server, const std::string& database,
                           const std::filesystem::path& backup_dir, const std::vector<std::string>& args,
                           const std::string& input = {});
-// A backup of `database` into `backup_dir` through the library; its file.
+// A backup of `database` into `backup_dir` through the library; its file. `keys_in_create_bytes` 0:
+// every table's keys after its rows, small ones too (BackupOptions::keys_in_create_bytes), for the tests
+// of that path on small tables.
 std::filesystem::path backup_of(const TestServer& server, const std::string& database,
-                                const std::filesystem::path& backup_dir);
+                                const std::filesystem::path& backup_dir,
+                                std::size_t keys_in_create_bytes = k_keys_in_create_bytes);
+
+// The text of one table's part of a dump's SQL: from its structure comment to the next table's; empty
+// when the dump has no such table.
+std::string table_text(const std::string& dump, const std::string& table);
 
 // What a restore must reproduce, as "kind name" -> text. Texts have the database name replaced by
 // `<db>` and DEFINER clauses removed. Includes NEXTVAL of each sequence: it advances them.

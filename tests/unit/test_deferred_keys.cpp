@@ -43,6 +43,23 @@ TEST(DeferSecondaryKeys, MovesTheForeignKeysAndTheIndexesBackingThemAfterTheRows
             "  ADD CONSTRAINT `fk_merchant` FOREIGN KEY (`merchant_id`) REFERENCES `merchants` (`id`)");
 }
 
+// The dumper keeps a small table's keys in its CREATE TABLE unless it has a foreign key: the split says so,
+// not a search of the text (a CHECK constraint or a comment may read "FOREIGN KEY (").
+TEST(DeferSecondaryKeys, SaysWhetherAForeignKeyIsDeferred) {
+  EXPECT_TRUE(defer_secondary_keys(k_transactions, "`transactions`", {}).foreign_keys);
+  const std::string keys_only =
+      "CREATE TABLE `t` (\n"
+      "  `id` int(11) NOT NULL,\n"
+      "  `n` int(11) DEFAULT NULL,\n"
+      "  PRIMARY KEY (`id`),\n"
+      "  KEY `ix_n` (`n`) COMMENT 'FOREIGN KEY (n)',\n"
+      "  CONSTRAINT `not a FOREIGN KEY (` CHECK (`n` > 0)\n"
+      ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
+  const DeferredKeys split = defer_secondary_keys(keys_only, "`t`", {});
+  EXPECT_EQ(split.add_keys, "ALTER TABLE `t`\n  ADD KEY `ix_n` (`n`) COMMENT 'FOREIGN KEY (n)'");
+  EXPECT_FALSE(split.foreign_keys);
+}
+
 // Every shape of foreign key comes back as SHOW CREATE TABLE printed it: its name, its actions, a
 // reference to the table itself or to another database's, several columns; a CHECK constraint stays.
 TEST(DeferSecondaryKeys, EveryForeignKeyMovesAsWrittenAndCheckConstraintsStay) {

@@ -23,6 +23,28 @@ TEST(StripOwnDatabase, OtherDatabasesAndTextAreKept) {
             "CREATE TABLE `x` (`a` int DEFAULT nextval(`s`))");
 }
 
+// Where a table's keys go: in its CREATE TABLE when both estimates say small (DATA_LENGTH below the
+// threshold, TABLE_ROWS below it at 64 bytes a row), after its rows otherwise, and when an estimate is
+// missing or the threshold 0.
+TEST(KeysInCreate, ATableIsSmallWhenBothEstimatesSaySo) {
+  const auto table = [](std::optional<std::uint64_t> bytes, std::optional<std::uint64_t> rows) {
+    TableObject object{"t"};
+    object.estimated_bytes = bytes;
+    object.estimated_rows = rows;
+    return object;
+  };
+  constexpr std::size_t threshold = 256 * 1024;
+  EXPECT_TRUE(small_for_keys_in_create(table(16384, 10), threshold));
+  EXPECT_TRUE(small_for_keys_in_create(table(threshold - 1, threshold / 64 - 1), threshold));
+  EXPECT_FALSE(small_for_keys_in_create(table(threshold, 10), threshold));
+  // Just loaded: an empty table's DATA_LENGTH until the statistics are updated, its rows counted.
+  EXPECT_FALSE(small_for_keys_in_create(table(16384, threshold / 64), threshold));
+  EXPECT_FALSE(small_for_keys_in_create(table(std::nullopt, 10), threshold));
+  EXPECT_FALSE(small_for_keys_in_create(table(16384, std::nullopt), threshold));
+  EXPECT_FALSE(small_for_keys_in_create(table(0, 0), 0));
+  EXPECT_TRUE(small_for_keys_in_create(table(16384, 10), k_keys_in_create_bytes));
+}
+
 TEST(ValueEncoding, EachKindIsWrittenAsMysqldumpDoes) {
   std::string out;
   sql::append_sql_value(out, sql::ValueKind::numeric, nullptr, 0);

@@ -86,6 +86,7 @@ BackupResult write_backup(const BackupOptions& options) {
   settings.max_insert_bytes = options.max_insert_bytes;
   settings.tool_version = k_version;
   settings.only_tables = options.only_tables;
+  settings.keys_in_create_bytes = options.keys_in_create_bytes;
   auto summary = backup::dump_database(*connection, settings, writer);
   util::check_interrupted();
 

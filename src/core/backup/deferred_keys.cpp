@@ -203,6 +203,7 @@ DeferredKeys split_keys(const TableText& table, const std::vector<bool>& deferre
   const char* separator = "\n  ADD ";
   for (std::size_t i = 0; i < table.body.size(); ++i) {
     if (deferred[i]) {
+      result.foreign_keys = result.foreign_keys || table.body[i].foreign_key;
       result.add_keys.append(separator).append(table.body[i].text);
       separator = ",\n  ADD ";
     }

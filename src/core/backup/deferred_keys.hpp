@@ -8,8 +8,9 @@
 namespace ifnbackup::backup {
 
 struct DeferredKeys {
-  std::string create;    // the CREATE TABLE to write before the rows
-  std::string add_keys;  // "ALTER TABLE `t`\n  ADD KEY ...,\n  ADD CONSTRAINT ..." after them; empty: none
+  std::string create;         // the CREATE TABLE to write before the rows
+  std::string add_keys;       // "ALTER TABLE `t`\n  ADD KEY ...,\n  ADD CONSTRAINT ..." after them; empty: none
+  bool foreign_keys = false;  // add_keys adds a FOREIGN KEY constraint
 };
 
 // Splits SHOW CREATE TABLE text. Moves every FOREIGN KEY constraint, the trailing run of the UNIQUE

@@ -1,6 +1,8 @@
 #include "backup/dump.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <optional>
 #include <set>
 
 #include <fmt/chrono.h>
@@ -14,6 +16,16 @@
 namespace ifnbackup::backup {
 
 namespace {
+
+// information_schema.TABLES DATA_LENGTH or TABLE_ROWS, a decimal count; nullopt for anything else.
+std::optional<std::uint64_t> parse_estimate(const std::string& text) {
+  std::uint64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) {
+    return std::nullopt;
+  }
+  return value;
+}
 
 std::vector<std::string> names_of(db::Connection& connection, const std::string& sql) {
   std::vector<std::string> names;
@@ -93,8 +105,10 @@ DatabaseDefaults database_defaults(db::Connection& connection, const std::string
 DatabaseObjects list_objects(db::Connection& connection, const std::string& database) {
   DatabaseObjects objects;
   const std::string schema = sql::quote_string(database);
-  auto tables = connection.query(fmt::format(
-      "SELECT TABLE_NAME, TABLE_TYPE, ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = {}", schema));
+  auto tables = connection.query(
+      fmt::format("SELECT TABLE_NAME, TABLE_TYPE, ENGINE, DATA_LENGTH, TABLE_ROWS FROM information_schema.TABLES "
+                  "WHERE TABLE_SCHEMA = {}",
+                  schema));
   for (auto& row : tables.rows) {
     if (row.size() < 2 || !row[0] || !row[1]) {
       continue;
@@ -109,6 +123,10 @@ DatabaseObjects list_objects(db::Connection& connection, const std::string& data
     }
     object.merge = row.size() > 2 && row[2] && (*row[2] == "MRG_MyISAM" || *row[2] == "MRG_MYISAM");
     object.innodb = row.size() > 2 && row[2] && *row[2] == "InnoDB";
+    if (row.size() > 4 && row[3] && row[4]) {
+      object.estimated_bytes = parse_estimate(*row[3]);
+      object.estimated_rows = parse_estimate(*row[4]);
+    }
     objects.tables.push_back(std::move(object));
   }
   std::sort(objects.tables.begin(), objects.tables.end(),
@@ -132,6 +150,11 @@ DatabaseObjects list_objects(db::Connection& connection, const std::string& data
   objects.events = names_of(
       connection, fmt::format("SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = {}", schema));
   return objects;
+}
+
+bool small_for_keys_in_create(const TableObject& table, std::size_t keys_in_create_bytes) {
+  return table.estimated_bytes && table.estimated_rows && *table.estimated_bytes < keys_in_create_bytes &&
+         *table.estimated_rows < keys_in_create_bytes / k_measured_row_bytes;
 }
 
 DumpSummary dump_database(db::Connection& connection, const DumpSettings& settings, DumpWriter& out) {
@@ -172,8 +195,9 @@ DumpSummary dump_database(db::Connection& connection, const DumpSettings& settin
       write_sequence(connection, settings.database, object.name, out);
     }
   }
-  // Then tables, each followed by its rows, its deferred secondary indexes and foreign keys, and
-  // then its triggers (so they don't fire on load).
+  // Then tables, each followed by its rows, its deferred secondary indexes and foreign keys (a big
+  // table's, or one with a foreign key: a small one has its keys in its CREATE TABLE), and then its
+  // triggers (so they don't fire on load).
   const auto referenced = referenced_columns(connection, settings.database);
   // Columns and triggers of every table in one query each, read inside the snapshot's transaction:
   // a table altered since makes its SELECT fail with 1412 and the backup start again (run_backup).
@@ -188,8 +212,10 @@ DumpSummary dump_database(db::Connection& connection, const DumpSettings& settin
     util::check_interrupted();
     out.begin_table(object.name);
     const auto parent = referenced.find(object.name);
+    // The estimate only chooses where the keys go: a stale one costs load time, never content.
+    const bool small = small_for_keys_in_create(object, settings.keys_in_create_bytes);
     const WrittenTable written = write_create_table(connection, settings.database, object.name,
-                                                    parent == referenced.end() ? none : parent->second, out);
+                                                    parent == referenced.end() ? none : parent->second, small, out);
     proof::RowDigest digest;
     const auto table_columns = columns.find(object.name);
     const auto rows = write_table_rows(connection, settings.database, object.name,

@@ -2,6 +2,7 @@
 // The dumper: one consistent snapshot of one database written as mysqldump-compatible SQL.
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "backup/dump_writer.hpp"
 #include "db/connection.hpp"
 #include "ifnbackup/manifest.hpp"
+#include "ifnbackup/options.hpp"
 #include "proof/row_digest.hpp"
 #include "proof/table_reading.hpp"
 
@@ -37,7 +39,18 @@ struct TableObject {
   // InnoDB ignores ALTER TABLE ... DISABLE KEYS: its rows go without the pair (issue 20: two
   // lines per table that a file of many small tables pays for in size).
   bool innodb = false;
+  // The server's estimates of its size (information_schema.TABLES DATA_LENGTH, from the last statistics,
+  // and TABLE_ROWS, which InnoDB also counts between them: a table just loaded has the DATA_LENGTH of
+  // an empty one but its rows counted); nullopt when the server gives none. They only choose where its
+  // keys go (small_for_keys_in_create): a wrong estimate costs load time, never content.
+  std::optional<std::uint64_t> estimated_bytes{};
+  std::optional<std::uint64_t> estimated_rows{};
 };
+
+// The restore's measured break-even (k_keys_in_create_bytes) was on rows of about 64 bytes of INSERT:
+// a table counting more rows than threshold / 64 is not small whatever its DATA_LENGTH says.
+inline constexpr std::uint64_t k_measured_row_bytes = 64;
+bool small_for_keys_in_create(const TableObject& table, std::size_t keys_in_create_bytes);
 
 enum class RoutineKind { function, procedure, package, package_body };
 
@@ -64,6 +77,9 @@ struct DumpSettings {
   std::size_t max_insert_bytes = 1024 * 1024;
   std::string tool_version;
   std::vector<std::string> only_tables;  // empty: every object of the database
+  // A table estimated below this (TableObject::estimated_bytes) keeps its keys in its CREATE TABLE
+  // unless it has a foreign key (BackupOptions::keys_in_create_bytes); 0: every table defers them.
+  std::size_t keys_in_create_bytes = k_keys_in_create_bytes;
 };
 
 struct DumpSummary {
@@ -87,9 +103,12 @@ struct WrittenTable {
   std::string add_keys;      // the ALTER TABLE adding the keys and foreign keys deferred after the rows
   bool partitioned = false;  // its rows go without DISABLE/ENABLE KEYS (see write_table_rows)
 };
-// Writes the definition.
+// Writes the definition: its secondary keys and foreign keys deferred after the rows
+// (deferred_keys.hpp), or, when `small` and it has no foreign key, whole as SHOW CREATE TABLE gives it
+// (one DDL for the loader; an ALTER TABLE naming a constraint that cannot be added says more than a
+// CREATE TABLE failing with errno 150, so a table with a foreign key keeps its ALTER).
 WrittenTable write_create_table(db::Connection& connection, const std::string& database, const std::string& table,
-                                const std::set<std::string>& referenced, DumpWriter& out);
+                                const std::set<std::string>& referenced, bool small, DumpWriter& out);
 void write_deferred_keys(const std::string& add_keys, DumpWriter& out);
 // Writes the rows as extended INSERTs and adds each row's text to `digest` (proof/row_digest).
 // Between DISABLE KEYS and ENABLE KEYS, as mysqldump does, unless `keys_toggle` is false: on a

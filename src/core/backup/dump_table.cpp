@@ -45,7 +45,7 @@ std::map<std::string, std::set<std::string>> referenced_columns(db::Connection& 
 }
 
 WrittenTable write_create_table(db::Connection& connection, const std::string& database, const std::string& table,
-                                const std::set<std::string>& referenced, DumpWriter& out) {
+                                const std::set<std::string>& referenced, bool small, DumpWriter& out) {
   auto create = connection.query(fmt::format("SHOW CREATE TABLE {}", qualified(database, table)));
   if (create.rows.empty() || create.rows[0].size() < 2 || !create.rows[0][1]) {
     throw Error(ErrorCode::server, tx("SHOW CREATE TABLE {} returned nothing", table),
@@ -58,6 +58,9 @@ WrittenTable write_create_table(db::Connection& connection, const std::string& d
   // its tables are written whole.
   DeferredKeys split = connection.server().is_tidb ? DeferredKeys{std::move(definition), {}}
                                                    : defer_secondary_keys(definition, name, referenced);
+  if (small && !split.add_keys.empty() && !split.foreign_keys) {
+    split = DeferredKeys{std::move(definition), {}};
+  }
   out.write(fmt::format("--\n-- Table structure for table {}\n--\n\nDROP TABLE IF EXISTS {};\n{};\n\n",
                         comment_identifier(table), name, split.create));
   return WrittenTable{std::move(split.add_keys), is_partitioned(split.create)};

@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/options.hpp"
 #include "ifnbackup/printable.hpp"
 #include "io/gzip_reader.hpp"
 #include "restore/insert_pool.hpp"

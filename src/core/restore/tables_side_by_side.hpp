@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "ifnbackup/options.hpp"
 #include "restore/insert_pool.hpp"
 #include "restore/sql_splitter.hpp"
 #include "restore/statement_policy.hpp"
@@ -24,11 +25,9 @@
 namespace ifnbackup::restore {
 
 constexpr std::size_t k_small_table_bytes = 1024 * 1024;
-// A small table within this, without foreign keys, has its deferred keys put back into its CREATE
-// TABLE (create_with_keys): one DDL instead of two. Measured: with the keys in the CREATE, a table of 10
-// rows loads in 0.45 of the time, 1,000 rows (65 KB) in 0.7, and the two are even at about 5,000
-// rows (320 KB of INSERT); past that the index build after the rows wins.
-constexpr std::size_t k_keys_in_create_bytes = 256 * 1024;
+// A small table within k_keys_in_create_bytes (ifnbackup/options.hpp, shared with the dumper), without
+// foreign keys, has its deferred keys put back into its CREATE TABLE (create_with_keys): one DDL
+// instead of two (a file whose dumper deferred them anyway: its estimate was stale, or set to 0).
 constexpr std::size_t k_turn_bytes = 1024 * 1024;
 constexpr std::size_t k_turn_tables = 32;
 
