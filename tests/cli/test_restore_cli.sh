@@ -263,6 +263,31 @@ expect_contains "it says the server refused a connection" "the server refused an
 expect_contains "and loads on the one worker it got" "rows load on 1" "${CLI_LAST_ERR}"
 expect_eq "the copy equals the other copy of the same file" "$(db_state "${nb}")" "$(db_state "${few_db}")"
 
+# An account that allows only 2 connections at once: the restore's lock holds one, the load's main one
+# the other, and the content proof's is refused. The load opens its connections before it drops
+# anything: the database was never touched, so the restore stops there and says so, instead of
+# loading the whole safety snapshot back as a "roll-back" (it did, and named a "failing statement").
+two="rcli_two_$$"
+sql -e "CREATE USER '${two}'@'localhost' IDENTIFIED BY '${limited_password}' WITH MAX_USER_CONNECTIONS 2;
+    GRANT ALL PRIVILEGES ON \`${few_db}\`.* TO '${two}'@'localhost';
+    GRANT SUPER ON *.* TO '${two}'@'localhost'" || fail "creating ${two}"
+cli_on_exit "mariadb --defaults-file='${IFNBACKUP_TEST_DEFAULTS_FILE}' -e \"DROP USER IF EXISTS '${two}'@'localhost'\""
+two_cnf="${CLI_WORK}/two.cnf"
+printf '[client]\nuser=%s\npassword=%s\nsocket=%s\n' "${two}" "${limited_password}" \
+    "${IFNBACKUP_TEST_SOCKET}" >"${two_cnf}"
+chmod 600 "${two_cnf}"
+sql "${few_db}" -e "CREATE TABLE since_the_backup (id INT PRIMARY KEY); INSERT INTO since_the_backup VALUES (7)"
+two_before=$(db_state "${few_db}")
+run "${CLI_BIN}" --defaults-file "${two_cnf}" --database "${db}" --backup-dir "${backups}" \
+    restore --yes --threads 2 --into "${few_db}" "${file}"
+expect_exit "restore for an account limited to 2 connections: the connection's exit code" 4
+expect_contains "it says nothing was changed" "restore stopped before anything was changed" "${CLI_LAST_ERR}"
+expect_contains "it names the limit" "max_user_connections" "${CLI_LAST_ERR}"
+expect_contains "its hint tells how many connections the restore needs" "MAX_USER_CONNECTIONS" "${CLI_LAST_ERR}"
+expect_not_contains "no roll-back was loaded" "rolling back" "${CLI_LAST_ERR}"
+expect_not_contains "no failing statement is named" "failing statement" "${CLI_LAST_ERR}"
+expect_eq "the database is as it was, the table made since the backup too" "${two_before}" "$(db_state "${few_db}")"
+
 # --- a database without tables: our file has a manifest of no table; the restore must not call it
 # a mysqldump file
 empty_db=$(cli_unique_db rempty)

@@ -33,7 +33,7 @@ std::unique_ptr<db::Connection> open_writer(const ConnectionOptions& connection,
 // costs speed (fewer workers), never a roll-back.
 LoadStats load_into(const ConnectionOptions& connection, const std::string& database, const std::filesystem::path& file,
                     LoadSettings settings, bool no_binlog, unsigned workers, const std::string& collation,
-                    std::unique_ptr<db::Connection>* proof_reader) {
+                    std::unique_ptr<db::Connection>* proof_reader, bool* target_changed) {
   auto target = open_writer(connection, false, no_binlog);
   if (proof_reader != nullptr) {
     *proof_reader = open_writer(connection, false, false);  // it only reads; idle until the rows are in
@@ -52,6 +52,9 @@ LoadStats load_into(const ConnectionOptions& connection, const std::string& data
       }
       break;
     }
+  }
+  if (target_changed != nullptr) {
+    *target_changed = true;
   }
   if (settings.only_tables) {
     // Some tables only: the others stay.
@@ -153,7 +156,7 @@ void read_biggest_first(const RestorePlan& plan, const std::filesystem::path& pi
 }  // namespace
 
 LoadStats load_backup(const RestorePlan& plan, const RestoreOptions& options, const RestoreCallbacks& callbacks,
-                      const std::filesystem::path& pinned, ProofReader& proof) {
+                      const std::filesystem::path& pinned, ProofReader& proof, bool& target_changed) {
   if (options.no_binlog) {
     log_info("binary logging is off for this restore's sessions (--no-binlog): replicas do not get it");
   }
@@ -205,7 +208,7 @@ LoadStats load_backup(const RestorePlan& plan, const RestoreOptions& options, co
   }
   try {
     return load_into(options.connection, plan.target_database, pinned, settings, options.no_binlog, lanes,
-                     plan.database_collation, proving ? &proof.connection : nullptr);
+                     plan.database_collation, proving ? &proof.connection : nullptr, &target_changed);
   } catch (const Error&) {
     throw;
   } catch (const std::exception& unexpected) {

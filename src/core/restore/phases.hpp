@@ -58,7 +58,7 @@ std::unique_ptr<db::Connection> open_writer(const ConnectionOptions& connection,
 // costs workers, never the proof.
 LoadStats load_into(const ConnectionOptions& connection, const std::string& database, const std::filesystem::path& file,
                     LoadSettings settings, bool no_binlog, unsigned workers, const std::string& collation,
-                    std::unique_ptr<db::Connection>* proof_reader = nullptr);
+                    std::unique_ptr<db::Connection>* proof_reader = nullptr, bool* target_changed = nullptr);
 // The content proof's reading session: opened with the load's connections, its snapshot started
 // right before the first CREATE EVENT (none in the file: when the checks start).
 struct ProofReader {
@@ -67,8 +67,10 @@ struct ProofReader {
 };
 // The planned file (read at `pinned`) into the target; with the content to prove, `proof` opened.
 // Any failure is an Error.
+// `target_changed` is set once the load is about to change the target (its database dropped or
+// created): a failure before that (a connection the server refused) needs no roll-back.
 LoadStats load_backup(const RestorePlan& plan, const RestoreOptions& options, const RestoreCallbacks& callbacks,
-                      const std::filesystem::path& pinned, ProofReader& proof);
+                      const std::filesystem::path& pinned, ProofReader& proof, bool& target_changed);
 
 // What is now in the tables the load restored against what the backup recorded: row counts, and
 // the content digests read back as the dumper reads (in `proof_snapshot` when there is one, closed

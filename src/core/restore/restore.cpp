@@ -10,6 +10,7 @@
 
 #include "db/database_lock.hpp"
 #include "ifnbackup/error.hpp"
+#include "ifnbackup/printable.hpp"
 #include "ifnbackup/restore.hpp"
 #include "io/atomic_file.hpp"
 #include "io/folder_lock.hpp"
@@ -162,11 +163,13 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
   if (!snapshot.file.empty()) {
     result.undo_command = restore::snapshot_restore_command(plan, options, snapshot);
   }
+  bool target_changed = false;
   try {
     // The proof reads the tables as the load left them, before any event restored with them ran;
     // it is closed before a roll-back (its transaction would hold the roll-back's DROP TABLE).
     restore::ProofReader proof;
-    const restore::LoadStats stats = restore::load_backup(plan, options, callbacks, pinned.path(), proof);
+    const restore::LoadStats stats =
+        restore::load_backup(plan, options, callbacks, pinned.path(), proof, target_changed);
     result.statements = stats.statements;
     result.warnings = stats.warnings;
     result.failed_statements = stats.failed;
@@ -175,6 +178,20 @@ RestoreResult run_restore(const RestoreOptions& options, const RestoreCallbacks&
       callbacks.after_checks(plan.target_database);
     }
   } catch (const Error& error) {
+    if (!target_changed) {
+      // The load's connections are opened before anything is dropped: a server that refused one
+      // leaves the target as it was, and a roll-back (the whole safety snapshot loaded again)
+      // would only risk it.
+      log_error("restore stopped before the load changed anything: {}", error.message());
+      throw Error(error.code(),
+                  tx("restore stopped before anything was changed: {}; database '{}' is as it was", error.message(),
+                     plan.target_database),
+                  error.code() == ErrorCode::connection
+                      ? tx("the load opens all its connections first: the restore's lock, the load's and, "
+                           "unless --no-proof, the content proof's; allow the account more connections at once "
+                           "(MAX_USER_CONNECTIONS) or raise the server's max_connections")
+                      : error.hint_text());
+    }
     restore::roll_back(plan, options, callbacks, snapshot, error);
   }
 
