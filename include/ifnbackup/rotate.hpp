@@ -85,7 +85,7 @@ struct OffsiteRotateResult {
   // positions; its failed removals count in `failed`. binlog_problem: its second listing disagreed (nothing
   // removed from it).
   BinlogRetentionResult binlog;
-  std::string binlog_problem;
+  Text binlog_problem;
 };
 
 // Throws Error(offsite) when the bucket cannot be read or its second reading contradicts the first

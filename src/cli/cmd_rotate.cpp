@@ -103,7 +103,7 @@ void offsite_json(util::JsonWriter& json, const OffsiteOutcome& outcome, bool dr
       .field("bytes_freed", r.bytes_freed)
       .field("newest_good", r.newest_good);
   binlog_json(json, r.binlog);
-  json.field("binlog_problem", r.binlog_problem).end_object();
+  json.field("binlog_problem", r.binlog_problem.english).end_object();
 }
 
 // A verdict ("keep", "would remove", or their translation) padded to the verdict column: 13 columns,
@@ -150,7 +150,7 @@ void offsite_text(const OffsiteOutcome& outcome, bool dry_run) {
   std::cout << printable(out);
   binlog_text(r.binlog, dry_run, true);
   if (!r.binlog_problem.empty()) {
-    std::cout << printable(r.binlog_problem + "\n");
+    std::cout << printable(r.binlog_problem.local + "\n");
   }
 }
 
@@ -271,11 +271,24 @@ int rotate_folder(GlobalSettings& settings, bool dry_run) {
     const auto& r = *offsite.result;
     const auto failed = std::find_if(r.backups.begin(), r.backups.end(),
                                      [](const OffsiteDecision& backup) { return !backup.failure.empty(); });
+    // Else an archive copy's removal failed: its reason says why.
+    const auto archive_failed =
+        std::find_if(r.binlog.files.begin(), r.binlog.files.end(),
+                     [](const BinlogRetentionFile& file) { return file.reason.starts_with("cannot remove it"); });
+    const std::string first = failed != r.backups.end() ? failed->failure
+                              : archive_failed != r.binlog.files.end()
+                                  ? "binlog/" + archive_failed->name + ": " + archive_failed->reason
+                                  : std::string("?");
     throw Error(ErrorCode::offsite,
                 tx("{} removal(s) in {} failed (first: {}); the backup folder was rotated ({} file(s) "
                    "removed) and nothing of the floor was touched",
-                   r.failed, r.url, failed->failure, result.removed),
+                   r.failed, r.url, first, result.removed),
                 tx("the key may lack s3:DeleteObject, or the storage failed: rotate again later; nothing is lost"));
+  }
+  if (offsite.result && !offsite.result->binlog_problem.empty()) {
+    throw Error(ErrorCode::offsite, offsite.result->binlog_problem,
+                tx("another rotate, a lifecycle rule or a person removed objects meanwhile, or the storage listed "
+                   "only part of the bucket: run 'ifnbackup list --offsite' and rotate again"));
   }
   return 0;
 }

@@ -168,6 +168,24 @@ expect_contains "another name stays" "plain/binlog/binlog.000001.gz.orig" "${aft
 expect_contains "the JSON names what B needs" '"needed_from":"binlog.000003:' "${CLI_LAST_OUT}"
 expect_not_contains "A's copy removed" "plain/${old_name}" "$(bucket_keys plain/)"
 
+# --- an archive copy whose removal the storage refuses: exit 22, named; the next rotation removes it
+proxy_port="${CLI_WORK}/proxy.port"
+python3 "${CLI_SOURCE_DIR}/tests/tools/s3_fault_proxy.py" --upstream "${endpoint}" --port-file "${proxy_port}" \
+    --deny-delete >/dev/null 2>&1 </dev/null &
+cli_on_exit "kill $! 2>/dev/null"
+for _ in $(seq 1 100); do [[ -s "${proxy_port}" ]] && break; sleep 0.1; done
+aws_cli s3 cp --quiet --metadata "ifnbackup-sha256=$(sha256sum <"${CLI_WORK}/copy.gz" | cut -d' ' -f1)" \
+    "${CLI_WORK}/copy.gz" "${plain}/binlog/binlog.000002.gz"
+run "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "${db}" --backup-dir "${dir}" \
+    --log-dir "${journal}" --s3-endpoint "http://127.0.0.1:$(cat "${proxy_port}")" --s3-path-style --s3-retry-time 3 \
+    --offsite "${plain}" rotate --retention-days 30 --min-keep 1
+expect_exit "an archive copy the key may not delete" 22
+expect_contains "the error names it" "failed (first: binlog/binlog.000002.gz: cannot remove it" "${CLI_LAST_ERR}"
+expect_contains "it is still there" "plain/binlog/binlog.000002.gz" "$(bucket_keys plain/binlog/)"
+run ifn --offsite "${plain}" rotate --retention-days 30 --min-keep 1
+expect_exit "the next rotation" 0
+check "removes it" bash -c "! grep -qx 'plain/binlog/binlog.000002.gz' <<<'$(bucket_keys plain/binlog/)'"
+
 # --- the disaster: an empty folder, the bucket, the key
 fresh="${CLI_WORK}/fresh"
 run ifn_in "${fresh}" --offsite "${enc}" binlog pull

@@ -19,9 +19,8 @@ namespace ifnbackup::binlog {
 void write_newest_note(const std::filesystem::path& folder, const NewestNote& note) {
   const auto path = folder / k_newest_note;
   const auto temporary = folder / (std::string(k_newest_note) + ".tmp");
-  const std::string text =
-      fmt::format("{} {} {} {} {}\n", note.file, note.size, note.end, note.newest,
-                  note.log_newest ? std::to_string(*note.log_newest) : std::string("-"));
+  const std::string text = fmt::format("{} {} {} {} {}\n", note.file, note.size, note.end, note.newest,
+                                       note.log_newest ? std::to_string(*note.log_newest) : std::string("-"));
   const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
   const bool written = fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   if (fd >= 0) {

@@ -75,7 +75,7 @@ Needed needed_position(const std::filesystem::path& backup_dir, const std::vecto
 
 BinlogRetentionResult rotate_offsite_archive(const OffsiteOptions& options, const std::filesystem::path& backup_dir,
                                              const std::vector<KeptOffsiteBackup>& kept, bool dry_run,
-                                             std::size_t& failed, std::string& problem) {
+                                             std::size_t& failed, Text& problem) {
   BinlogRetentionResult result;
   const auto archive = offsite_subfolder(options, binlog::k_archive_folder);
   const auto want = [](std::string_view name) { return archive_object_name(name).has_value(); };
@@ -119,11 +119,11 @@ BinlogRetentionResult rotate_offsite_archive(const OffsiteOptions& options, cons
     }
     for (const auto& name : ours) {
       if (now_listed.count(name) == 0) {
-        problem = fmt::format(
-            "{}: the second listing of binlog/ lacks {}, which the first one showed: nothing removed from the "
-            "archive's copies",
-            archive.url, name);
-        log_error("offsite: {}", problem);
+        problem =
+            tx("{}: the second listing of binlog/ lacks {}, which the first one showed: nothing removed from the "
+               "archive's copies",
+               archive.url, name);
+        log_error("offsite: {}", problem.english);
         for (auto& decision : decisions) {
           decision.remove = false;
         }

@@ -30,6 +30,6 @@ struct KeptOffsiteBackup {
 // and counts in `failed`. exists is false when the bucket holds no archive object.
 BinlogRetentionResult rotate_offsite_archive(const OffsiteOptions& options, const std::filesystem::path& backup_dir,
                                              const std::vector<KeptOffsiteBackup>& kept, bool dry_run,
-                                             std::size_t& failed, std::string& problem);
+                                             std::size_t& failed, Text& problem);
 
 }  // namespace ifnbackup

@@ -46,8 +46,17 @@ void push_archive(const PushOptions& options, PushResult& result) {
   result.archive_exists = true;
   const auto archive = offsite_subfolder(options.offsite, binlog::k_archive_folder);
   std::map<std::string, OffsiteObject> remote;
-  for (auto& object : list_offsite(archive, {}, false)) {
-    remote.emplace(object.name, std::move(object));
+  try {
+    for (auto& object : list_offsite(archive, {}, false)) {
+      remote.emplace(object.name, std::move(object));
+    }
+  } catch (const Error& error) {
+    if (error.code() == ErrorCode::interrupted) {
+      throw;
+    }
+    ++result.archive_failed;
+    result.archive.push_back(failed_copy(std::string(binlog::k_archive_folder) + "/", error));
+    return;
   }
   const bool encrypt = !options.encrypt_to.empty();
   for (const auto& log : scan.logs) {
