@@ -15,7 +15,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // A table big enough to be spread over the connections (over 1 MiB), each INSERT long enough to go as
-// LOAD DATA (64 KiB): restore/script_loader.cpp and insert_pool.hpp.
+// LOAD DATA (64 KiB): restore/tables_side_by_side.cpp and insert_pool.hpp.
 constexpr int k_statements = 40;
 constexpr int k_rows_per_statement = 2500;
 

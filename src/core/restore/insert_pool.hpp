@@ -79,7 +79,7 @@ Text statement_error(const std::string& file, const Statement& statement,
 bool is_retryable(unsigned error_number);
 
 // Turns of statements of our own dumps run on `workers` extra connections while the reader goes on
-// (script_loader.cpp: small tables whole, a big table's rows, its deferred keys), each table's turns
+// (tables_side_by_side.cpp: small tables whole, a big table's rows, its deferred keys), each table's turns
 // counted so that what follows its rows waits for them (wait_for_table); everything else waits for
 // all of them (drain) and runs on the main connection, so views and triggers see every row. Session
 // settings run on every connection. The statements queued or running hold at most k_pool_bytes together (or one

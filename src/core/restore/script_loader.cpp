@@ -5,7 +5,6 @@
 #include <cctype>
 #include <chrono>
 #include <functional>
-#include <iterator>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -25,6 +24,7 @@
 #include "restore/statement_policy.hpp"
 #include "restore/statement_words.hpp"
 #include "restore/table_filter.hpp"
+#include "restore/tables_side_by_side.hpp"
 #include "sql/text.hpp"
 #include "util/interrupt.hpp"
 #include "util/sha256.hpp"
@@ -37,23 +37,6 @@ namespace {
 // A statement of the main connection (an index build, a big table's DDL) that takes this long
 // is named in the log: where a long restore spends its time.
 constexpr double k_slow_statement_seconds = 2.0;
-
-// Tables loaded side by side (our own files, with loading connections; issues 13 and 20). A table
-// whose statements — DROP, CREATE, rows, deferred keys — together stay within k_small_table_bytes
-// is small: it goes whole to one connection, in one turn with the small tables next to it (up to
-// k_turn_tables of them, k_turn_bytes together), its statements as they are (no LOAD DATA for
-// short INSERTs, k_load_data_min_bytes), while the other connections load other tables. A bigger
-// table has its DDL run here, its rows spread over every loading connection, then its deferred
-// keys sent to one of them as soon as its rows are in, so that its index build runs beside the
-// next tables' rows. Where these sizes come from: docs/benchmarks.md (measured break-even).
-constexpr std::size_t k_small_table_bytes = 1024 * 1024;
-// A small table within this, without foreign keys, has its deferred keys put back into its CREATE
-// TABLE (create_with_keys): one DDL instead of two. Measured: with the keys in the CREATE, a table of 10
-// rows loads in 0.45 of the time, 1,000 rows (65 KB) in 0.7, and the two are even at about 5,000
-// rows (320 KB of INSERT); past that the index build after the rows wins.
-constexpr std::size_t k_keys_in_create_bytes = 256 * 1024;
-constexpr std::size_t k_turn_bytes = 1024 * 1024;
-constexpr std::size_t k_turn_tables = 32;
 
 // One load_script: the file's parts read in order, cut into statements, each checked and run
 // here or on the pool.
@@ -71,12 +54,8 @@ class ScriptLoad {
   void run_here(const Statement& statement, StatementKind kind);
   void report(bool force);
   Error changed_on_disk() const;
-  // Tables side by side: a statement of a table's own part, its table named.
-  void add_to_table(std::string table, Statement&& statement, const StatementClass& kind);
-  void run_big_table(Statement&& statement, const StatementClass& kind);
-  // The table being read is complete: a small one joins the turn being gathered.
-  void end_table();
-  void send_turn();
+  // What a statement does, read under the modes the server has now (as it will read it).
+  StatementClass classify(const std::string& text) const;
   // The step a statement about to run on this connection belongs to (a load's own only: a roll-back
   // or a schema check is one step); reported at once when it changes.
   void enter_step(const StatementClass& kind, std::string_view text);
@@ -101,22 +80,8 @@ class ScriptLoad {
   LoadStats m_stats;
   RestoreStep m_step;
   std::string m_subject;
-  std::uint64_t m_rows = 0;  // loaded on this connection
-  // The table being read: its statements held while it may still be small.
-  struct TableRead {
-    std::string name;
-    std::vector<Statement> statements;
-    std::size_t bytes = 0;
-    bool big = false;
-  };
-  std::optional<TableRead> m_table;
-  // Small tables gathered for one connection's turn.
-  std::vector<Statement> m_turn;
-  std::vector<std::string> m_turn_tables;
-  std::size_t m_turn_bytes = 0;
-  std::uint64_t m_small_tables = 0;
-  std::uint64_t m_big_tables = 0;
-  std::uint64_t m_keys_in_create = 0;
+  std::uint64_t m_rows = 0;                  // loaded on this connection
+  std::optional<TablesSideBySide> m_tables;  // with m_pool: the turns of the loading connections
 };
 
 ScriptLoad::ScriptLoad(db::Connection& connection, const std::filesystem::path& file, const LoadSettings& settings)
@@ -147,6 +112,10 @@ ScriptLoad::ScriptLoad(db::Connection& connection, const std::filesystem::path& 
   if (!settings.workers.empty() && !settings.keep_going) {
     m_pool = std::make_unique<InsertPool>(settings.workers, m_shown, settings.load_data, m_known);
     m_splitter.before_growth(k_room_step, [this](std::size_t size) { m_pool->wait_for_room(size); });
+    m_tables.emplace(*m_pool, TablesSideBySide::MainConnection{
+                                  [this](const StatementClass& kind, std::string_view text) { enter_step(kind, text); },
+                                  [this](const Statement& statement, StatementKind kind) { run_here(statement, kind); },
+                                  [this](const std::string& text) { return classify(text); }});
     log_info("loading rows on {} connection{}", settings.workers.size(), settings.workers.size() == 1 ? "" : "s");
   }
   if (settings.only_tables) {
@@ -155,11 +124,14 @@ ScriptLoad::ScriptLoad(db::Connection& connection, const std::filesystem::path& 
   if (settings.schema_only && settings.shared_definitions && !m_pool) {
     m_shared.emplace();
     m_run_shared = [this](Statement&& statement) {
-      const auto kind = classify_statement(statement.text, m_settings.ours, m_connection.ansi_quotes(),
-                                           !m_connection.no_backslash_escapes());
+      const auto kind = classify(statement.text);
       run_checked(std::move(statement), kind);
     };
   }
+}
+
+StatementClass ScriptLoad::classify(const std::string& text) const {
+  return classify_statement(text, m_settings.ours, m_connection.ansi_quotes(), !m_connection.no_backslash_escapes());
 }
 
 Error ScriptLoad::changed_on_disk() const {
@@ -228,9 +200,7 @@ void ScriptLoad::execute(Statement&& statement) {
                    m_shown, statement.line, statement_excerpt(statement.text)),
                 tx("restore single-database dumps only, or load this file with the mariadb client"));
   }
-  // What the statement does, read under the modes the server has now (as it will read it).
-  const auto kind = classify_statement(statement.text, m_settings.ours, m_connection.ansi_quotes(),
-                                       !m_connection.no_backslash_escapes());
+  const auto kind = classify(statement.text);
   if (kind.kind == StatementKind::foreign && (m_settings.ours || !m_settings.allow_foreign)) {
     throw Error(ErrorCode::foreign_statement,
                 tx("{} line {}: {}, which a backup may not hold (statement: {})", m_shown, statement.line, kind.reason,
@@ -252,15 +222,14 @@ void ScriptLoad::execute(Statement&& statement) {
   if (m_pool) {
     if (kind.kind == StatementKind::schema || kind.kind == StatementKind::rows) {
       if (auto table = statement_table(statement.text)) {
-        add_to_table(std::move(*table), std::move(statement), kind);
+        m_tables->add(std::move(*table), std::move(statement), kind);
         report(false);
         return;
       }
     }
     // Anything else (a session setting, a view, a routine, a trigger, a sequence) runs here once
     // every table before it is loaded.
-    end_table();
-    send_turn();
+    m_tables->send_all();
     m_pool->drain();
   }
   run_checked(std::move(statement), kind);
@@ -273,100 +242,6 @@ void ScriptLoad::run_checked(Statement&& statement, const StatementClass& kind) 
   enter_step(kind, statement.text);
   run_here(statement, kind.kind);
   report(false);
-}
-
-void ScriptLoad::add_to_table(std::string table, Statement&& statement, const StatementClass& kind) {
-  if (m_table && m_table->name != table) {
-    end_table();
-  }
-  if (!m_table) {
-    enter_step(kind, statement.text);  // rows again, after another table's index build was shown
-    // The same name again (a view's placeholder, a file with a table twice): after its earlier turns.
-    m_pool->wait_for_table(table);
-    m_table.emplace(TableRead{std::move(table), {}, 0, false});
-  }
-  if (!m_table->big && m_table->bytes + statement.text.size() <= k_small_table_bytes) {
-    m_table->bytes += statement.text.size();
-    m_table->statements.push_back(std::move(statement));
-    return;
-  }
-  if (!m_table->big) {
-    m_table->big = true;
-    ++m_big_tables;
-    auto held = std::exchange(m_table->statements, {});
-    for (auto& earlier : held) {
-      const auto earlier_kind = classify_statement(earlier.text, m_settings.ours, m_connection.ansi_quotes(),
-                                                   !m_connection.no_backslash_escapes());
-      run_big_table(std::move(earlier), earlier_kind);
-    }
-  }
-  run_big_table(std::move(statement), kind);
-}
-
-// One statement as a turn, moved: an initializer list would copy it (its elements are const), and a
-// row statement may be hundreds of MiB (tests/cli/test_memory_bounds.sh).
-std::vector<Statement> alone(Statement&& statement) {
-  std::vector<Statement> turn;
-  turn.push_back(std::move(statement));
-  return turn;
-}
-
-void ScriptLoad::run_big_table(Statement&& statement, const StatementClass& kind) {
-  if (is_row_insert(statement.text)) {
-    m_pool->submit_turn(alone(std::move(statement)), {m_table->name});
-    return;
-  }
-  m_pool->wait_for_table(m_table->name);  // its rows are in
-  if (statement.text.starts_with("ALTER TABLE ")) {
-    // Its deferred keys: built on a loading connection while the next tables load on the others
-    // (shown until the next table starts).
-    enter_step(kind, statement.text);
-    m_pool->submit_turn(alone(std::move(statement)), {m_table->name});
-    return;
-  }
-  enter_step(kind, statement.text);
-  run_here(statement, kind.kind);
-}
-
-void ScriptLoad::end_table() {
-  if (!m_table) {
-    return;
-  }
-  if (!m_table->big) {
-    ++m_small_tables;
-    auto& statements = m_table->statements;
-    // Not a table with foreign keys: their ALTER TABLE failing says which constraint could not be
-    // added (a CREATE TABLE failing says only "errno 150").
-    if (m_table->bytes <= k_keys_in_create_bytes && statements.size() >= 2 &&
-        statements.back().text.starts_with("ALTER TABLE ") &&
-        statements.back().text.find(" FOREIGN KEY (") == std::string::npos) {
-      const auto create = std::find_if(statements.begin(), statements.end(), [](const Statement& statement) {
-        return statement.text.starts_with("CREATE TABLE ");
-      });
-      if (create != statements.end()) {
-        if (auto merged = create_with_keys(create->text, statements.back().text)) {
-          create->text = std::move(*merged);
-          statements.pop_back();
-          ++m_keys_in_create;
-        }
-      }
-    }
-    m_turn_bytes += m_table->bytes;
-    std::move(m_table->statements.begin(), m_table->statements.end(), std::back_inserter(m_turn));
-    m_turn_tables.push_back(std::move(m_table->name));
-    if (m_turn_tables.size() >= k_turn_tables || m_turn_bytes >= k_turn_bytes) {
-      send_turn();
-    }
-  }
-  m_table.reset();
-}
-
-void ScriptLoad::send_turn() {
-  if (!m_turn.empty()) {
-    m_pool->submit_turn(std::exchange(m_turn, {}), std::exchange(m_turn_tables, {}));
-  }
-  m_turn_tables.clear();
-  m_turn_bytes = 0;
 }
 
 void ScriptLoad::run_here(const Statement& statement, StatementKind kind) {
@@ -466,8 +341,7 @@ LoadStats ScriptLoad::run() {
     throw changed_on_disk();
   }
   if (m_pool) {
-    end_table();
-    send_turn();
+    m_tables->send_all();
     m_pool->drain();
     m_stats.statements += m_pool->statements();
     m_stats.warnings += m_pool->warnings();
@@ -475,7 +349,8 @@ LoadStats ScriptLoad::run() {
     log_info(
         "{} of {} row statements loaded as LOAD DATA LOCAL; {} small tables loaded whole ({} with their keys in "
         "their CREATE TABLE), {} bigger ones spread over the connections",
-        m_stats.load_data_statements, m_pool->row_statements(), m_small_tables, m_keys_in_create, m_big_tables);
+        m_stats.load_data_statements, m_pool->row_statements(), m_tables->small_tables(), m_tables->keys_in_create(),
+        m_tables->big_tables());
     m_stats.phases.keys_beside_seconds = m_pool->keys_seconds();
     auto [slowest, text] = m_pool->slowest_keys();
     if (slowest > m_stats.phases.slowest_keys_seconds) {

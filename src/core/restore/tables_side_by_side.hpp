@@ -1,0 +1,85 @@
+#pragma once
+// Tables loaded side by side (our own files, with loading connections; issues 13 and 20): the
+// statements of each table, as the reader meets them, gathered into the turns of the loading
+// connections (restore/insert_pool.hpp). A table whose statements — DROP, CREATE, rows, deferred
+// keys — together stay within k_small_table_bytes is small: it goes whole to one connection, in one
+// turn with the small tables next to it (up to k_turn_tables of them, k_turn_bytes together), its
+// statements as they are (no LOAD DATA for short INSERTs, k_load_data_min_bytes), while the other
+// connections load other tables. A bigger table has its DDL run on the main connection,
+// its rows spread over every loading connection, then its deferred keys sent to one of them as soon
+// as its rows are in, so that its index build runs beside the next tables' rows. Where these sizes
+// come from: docs/benchmarks.md (measured break-even).
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "restore/insert_pool.hpp"
+#include "restore/sql_splitter.hpp"
+#include "restore/statement_policy.hpp"
+
+namespace ifnbackup::restore {
+
+constexpr std::size_t k_small_table_bytes = 1024 * 1024;
+// A small table within this, without foreign keys, has its deferred keys put back into its CREATE
+// TABLE (create_with_keys): one DDL instead of two. Measured: with the keys in the CREATE, a table of 10
+// rows loads in 0.45 of the time, 1,000 rows (65 KB) in 0.7, and the two are even at about 5,000
+// rows (320 KB of INSERT); past that the index build after the rows wins.
+constexpr std::size_t k_keys_in_create_bytes = 256 * 1024;
+constexpr std::size_t k_turn_bytes = 1024 * 1024;
+constexpr std::size_t k_turn_tables = 32;
+
+class TablesSideBySide {
+ public:
+  // What the turns need of the load that reads the file (restore/script_loader.cpp).
+  struct MainConnection {
+    // The step shown for a statement about to run (or sent to be run) for this load.
+    std::function<void(const StatementClass&, std::string_view)> enter_step;
+    // Runs a statement on the main connection (a big table's DDL), its failure thrown.
+    std::function<void(const Statement&, StatementKind)> run_here;
+    // What a statement does, under the modes the main connection has now.
+    std::function<StatementClass(const std::string&)> classify;
+  };
+
+  TablesSideBySide(InsertPool& pool, MainConnection main) : m_pool(pool), m_main(std::move(main)) {}
+
+  // A statement of a table's own part (its DDL, rows or deferred keys), its table named.
+  void add(std::string table, Statement&& statement, const StatementClass& kind);
+  // Every table read so far sent to the loading connections: before anything else runs on the main
+  // connection (the caller then drains the pool), and at the end of the file.
+  void send_all();
+
+  std::uint64_t small_tables() const { return m_small_tables; }
+  std::uint64_t big_tables() const { return m_big_tables; }
+  std::uint64_t keys_in_create() const { return m_keys_in_create; }
+
+ private:
+  void run_big_table(Statement&& statement, const StatementClass& kind);
+  // The table being read is complete: a small one joins the turn being gathered.
+  void end_table();
+  void send_turn();
+
+  InsertPool& m_pool;
+  MainConnection m_main;
+  // The table being read: its statements held while it may still be small.
+  struct TableRead {
+    std::string name;
+    std::vector<Statement> statements;
+    std::size_t bytes = 0;
+    bool big = false;
+  };
+  std::optional<TableRead> m_table;
+  // Small tables gathered for one connection's turn.
+  std::vector<Statement> m_turn;
+  std::vector<std::string> m_turn_tables;
+  std::size_t m_turn_bytes = 0;
+  std::uint64_t m_small_tables = 0;
+  std::uint64_t m_big_tables = 0;
+  std::uint64_t m_keys_in_create = 0;
+};
+
+}  // namespace ifnbackup::restore
