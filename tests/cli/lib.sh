@@ -5,6 +5,7 @@
 #   source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 #   cli_init                      # work folder ${CLI_WORK}, cleanup trap
 #   cli_use_server                # the server of scripts/test (IFNBACKUP_TEST_*), or an own one
+#   cli_start_s3                  # the private S3 server (scripts/s3server) of the offsite suites; aws_cli
 #   check "what" COMMAND...       # one assertion; expect_exit/expect_eq/... below
 #   cli_finish                    # "N passed, M failed" and the exit status
 # Exit 77 means skipped with a reason, never under CI=true (there a missing tool is a failure).
@@ -91,9 +92,51 @@ cli_use_server() {
     cli_start_own_server db
 }
 
+# cli_start_s3 [scripts/s3server start options...]: the private S3 server (scripts/s3server) in
+# ${CLI_WORK}/s3, stopped on exit; exports its IFNBACKUP_TEST_S3_* variables, and the AWS_* variables the
+# binary reads set to its keys alone (no profile, region, token or credentials file of the machine).
+# Skips (or fails under CI) without node or when the server cannot start.
+cli_start_s3() {
+    local s3server="${CLI_SOURCE_DIR}/scripts/s3server" s3dir="${CLI_WORK}/s3" s3env
+    command -v node >/dev/null 2>&1 || cli_skip "node is not installed (scripts/install-deps installs nodejs)"
+    cli_on_exit "'${s3server}' stop --dir '${s3dir}'"
+    if ! s3env=$("${s3server}" start --dir "${s3dir}" "$@" 2>"${CLI_WORK}/s3.log"); then
+        cat "${CLI_WORK}/s3.log" >&2
+        cli_skip "scripts/s3server could not start the S3 test server (npm install needs the registry once)"
+    fi
+    eval "${s3env}"
+    unset AWS_SESSION_TOKEN AWS_PROFILE AWS_REGION AWS_DEFAULT_REGION AWS_CA_BUNDLE
+    export AWS_ACCESS_KEY_ID=${IFNBACKUP_TEST_S3_ACCESS_KEY} AWS_SECRET_ACCESS_KEY=${IFNBACKUP_TEST_S3_SECRET_KEY}
+    export AWS_SHARED_CREDENTIALS_FILE="${CLI_WORK}/no-such-credentials"
+}
+
+# aws_cli ARGS...: the independent S3 client (/usr/bin/aws) on the server of cli_start_s3, with its keys in
+# its own files (not the AWS_* variables the binary reads).
+aws_cli() {
+    env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_CONFIG_FILE="${IFNBACKUP_TEST_S3_AWS_CONFIG}" \
+        AWS_SHARED_CREDENTIALS_FILE="${IFNBACKUP_TEST_S3_AWS_CREDENTIALS}" \
+        /usr/bin/aws --endpoint-url "${IFNBACKUP_TEST_S3_ENDPOINT}" "$@"
+}
+
 # sql [mariadb args...]: the stock client as the test user, tab-separated, no headers.
 sql() {
     mariadb --defaults-file="${IFNBACKUP_TEST_DEFAULTS_FILE}" --default-character-set=utf8mb4 -N -B "$@"
+}
+
+# ifn ARGS...: the binary on the suite's ${db} in its folder ${dir}, as the test user (a suite that needs
+# other options defines its own ifn).
+ifn() {
+    "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "${db}" --backup-dir "${dir}" "$@"
+}
+# The same, as the process itself: `ifn_exec ... &` makes the background process ifnbackup (exec), so a
+# signal sent to $! reaches it, not a subshell.
+ifn_exec() {
+    exec "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "${db}" --backup-dir "${dir}" "$@"
+}
+# count CONDITION: the rows of ${db}.orders (the point-in-time suites' table) after CONDITION ("WHERE ...",
+# or "" for all).
+count() {
+    sql "${db}" -e "SELECT COUNT(*) FROM orders $1"
 }
 
 # binlog_mentions FILE POS TEXT: an event of the binary log after FILE:POS names TEXT (other suites

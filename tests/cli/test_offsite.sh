@@ -10,15 +10,7 @@ set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cli_init
 
-command -v node >/dev/null 2>&1 || cli_skip "node is not installed (scripts/install-deps installs nodejs)"
-s3server="${CLI_SOURCE_DIR}/scripts/s3server"
-s3dir="${CLI_WORK}/s3"
-cli_on_exit "'${s3server}' stop --dir '${s3dir}'"
-if ! s3env=$("${s3server}" start --dir "${s3dir}" 2>"${CLI_WORK}/s3.log"); then
-    cat "${CLI_WORK}/s3.log" >&2
-    cli_skip "scripts/s3server could not start the S3 test server (npm install needs the registry once)"
-fi
-eval "${s3env}"
+cli_start_s3
 cli_use_server
 
 db=$(cli_unique_db offsite)
@@ -27,19 +19,10 @@ cli_create_db "${db}" || cli_skip "cannot create a database"
 sql "${db}" -e "CREATE TABLE t (id INT PRIMARY KEY, b BLOB); INSERT INTO t SELECT seq, RANDOM_BYTES(1024) FROM seq_1_to_3000"
 dir="${CLI_WORK}/backups"
 bucket=${IFNBACKUP_TEST_S3_BUCKET}
-unset AWS_SESSION_TOKEN AWS_PROFILE AWS_REGION AWS_DEFAULT_REGION AWS_CA_BUNDLE
-export AWS_ACCESS_KEY_ID=${IFNBACKUP_TEST_S3_ACCESS_KEY} AWS_SECRET_ACCESS_KEY=${IFNBACKUP_TEST_S3_SECRET_KEY}
-export AWS_SHARED_CREDENTIALS_FILE="${CLI_WORK}/no-such-credentials"
 endpoint=${IFNBACKUP_TEST_S3_ENDPOINT}
 ifn() {
     "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "${db}" --backup-dir "${dir}" \
         --s3-endpoint "${endpoint}" --s3-path-style --s3-retry-time 3 "$@"
-}
-# The independent client, with the server's keys in its own files.
-aws_cli() {
-    env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_CONFIG_FILE="${IFNBACKUP_TEST_S3_AWS_CONFIG}" \
-        AWS_SHARED_CREDENTIALS_FILE="${IFNBACKUP_TEST_S3_AWS_CREDENTIALS}" \
-        /usr/bin/aws --endpoint-url "${endpoint}" "$@"
 }
 sha_of() { sha256sum "$1" | cut -d' ' -f1; }
 newest() { final_backups "${dir}" | grep '^ifn_connect_backup_' | tail -n1; }
@@ -168,7 +151,8 @@ check "the failure says it gave up" grep -q "gave up after" "${CLI_WORK}/cut.err
 check "nothing under the final key" bash -c "! [[ -e '${IFNBACKUP_TEST_S3_DATA}/${bucket}/nightly/${cut}._S3rver_object' ]]"
 run ifn verify "${cut}"
 expect_exit "the local file is kept and verifies" 0
-s3env=$("${s3server}" restart --dir "${s3dir}" 2>>"${CLI_WORK}/s3.log") || fail "the S3 server did not restart"
+s3env=$("${CLI_SOURCE_DIR}/scripts/s3server" restart --dir "${IFNBACKUP_TEST_S3_DIR}" 2>>"${CLI_WORK}/s3.log") ||
+    fail "the S3 server did not restart"
 eval "${s3env}"
 endpoint=${IFNBACKUP_TEST_S3_ENDPOINT}
 run ifn --offsite "s3://${bucket}/nightly" push

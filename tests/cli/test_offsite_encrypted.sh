@@ -12,17 +12,9 @@ set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cli_init
 
-command -v node >/dev/null 2>&1 || cli_skip "node is not installed (scripts/install-deps installs nodejs)"
 command -v age >/dev/null 2>&1 && command -v age-keygen >/dev/null 2>&1 \
     || cli_skip "the age CLI is not installed; run scripts/install-deps"
-s3server="${CLI_SOURCE_DIR}/scripts/s3server"
-s3dir="${CLI_WORK}/s3"
-cli_on_exit "'${s3server}' stop --dir '${s3dir}'"
-if ! s3env=$("${s3server}" start --dir "${s3dir}" 2>"${CLI_WORK}/s3.log"); then
-    cat "${CLI_WORK}/s3.log" >&2
-    cli_skip "scripts/s3server could not start the S3 test server (npm install needs the registry once)"
-fi
-eval "${s3env}"
+cli_start_s3
 cli_use_server
 
 db=$(cli_unique_db offenc)
@@ -30,9 +22,6 @@ cli_create_db "${db}" || cli_skip "cannot create a database"
 sql "${db}" -e "CREATE TABLE t (id INT PRIMARY KEY, b BLOB); INSERT INTO t SELECT seq, RANDOM_BYTES(1024) FROM seq_1_to_3000"
 dir="${CLI_WORK}/backups"
 bucket=${IFNBACKUP_TEST_S3_BUCKET}
-unset AWS_SESSION_TOKEN AWS_PROFILE AWS_REGION AWS_DEFAULT_REGION AWS_CA_BUNDLE
-export AWS_ACCESS_KEY_ID=${IFNBACKUP_TEST_S3_ACCESS_KEY} AWS_SECRET_ACCESS_KEY=${IFNBACKUP_TEST_S3_SECRET_KEY}
-export AWS_SHARED_CREDENTIALS_FILE="${CLI_WORK}/no-such-credentials"
 endpoint=${IFNBACKUP_TEST_S3_ENDPOINT}
 ifn_in() {
     local folder=$1
@@ -41,11 +30,6 @@ ifn_in() {
         --s3-endpoint "${endpoint}" --s3-path-style --s3-retry-time 3 "$@"
 }
 ifn() { ifn_in "${dir}" "$@"; }
-aws_cli() {
-    env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_CONFIG_FILE="${IFNBACKUP_TEST_S3_AWS_CONFIG}" \
-        AWS_SHARED_CREDENTIALS_FILE="${IFNBACKUP_TEST_S3_AWS_CREDENTIALS}" \
-        /usr/bin/aws --endpoint-url "${endpoint}" "$@"
-}
 sha_of() { sha256sum "$1" | cut -d' ' -f1; }
 newest() { final_backups "${dir}" | grep '^ifn_connect_backup_' | tail -n1; }
 offsite="s3://${bucket}/enc"

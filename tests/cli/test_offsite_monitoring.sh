@@ -8,15 +8,7 @@ set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cli_init
 
-command -v node >/dev/null 2>&1 || cli_skip "node is not installed (scripts/install-deps installs nodejs)"
-s3server="${CLI_SOURCE_DIR}/scripts/s3server"
-s3dir="${CLI_WORK}/s3"
-cli_on_exit "'${s3server}' stop --dir '${s3dir}'"
-if ! s3env=$("${s3server}" start --dir "${s3dir}" 2>"${CLI_WORK}/s3.log"); then
-    cat "${CLI_WORK}/s3.log" >&2
-    cli_skip "scripts/s3server could not start the S3 test server (npm install needs the registry once)"
-fi
-eval "${s3env}"
+cli_start_s3
 cli_use_server
 
 db=$(cli_unique_db offmon)
@@ -25,9 +17,6 @@ sql "${db}" -e "CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20)); INSERT INTO 
 dir="${CLI_WORK}/backups"
 bucket=${IFNBACKUP_TEST_S3_BUCKET}
 endpoint=${IFNBACKUP_TEST_S3_ENDPOINT}
-unset AWS_SESSION_TOKEN AWS_PROFILE AWS_REGION AWS_DEFAULT_REGION AWS_CA_BUNDLE
-export AWS_ACCESS_KEY_ID=${IFNBACKUP_TEST_S3_ACCESS_KEY} AWS_SECRET_ACCESS_KEY=${IFNBACKUP_TEST_S3_SECRET_KEY}
-export AWS_SHARED_CREDENTIALS_FILE="${CLI_WORK}/no-such-credentials"
 ifn() {
     "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "${db}" --backup-dir "${dir}" \
         --s3-endpoint "${endpoint}" --s3-path-style --s3-retry-time 2 "$@"

@@ -10,36 +10,20 @@ set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cli_init
 
-command -v node >/dev/null 2>&1 || cli_skip "node is not installed (scripts/install-deps installs nodejs)"
 command -v /usr/bin/aws >/dev/null 2>&1 || cli_skip "awscli is not installed (scripts/install-deps installs it)"
-s3server="${CLI_SOURCE_DIR}/scripts/s3server"
-s3dir="${CLI_WORK}/s3"
-cli_on_exit "'${s3server}' stop --dir '${s3dir}'"
-if ! s3env=$("${s3server}" start --dir "${s3dir}" 2>"${CLI_WORK}/s3.log"); then
-    cat "${CLI_WORK}/s3.log" >&2
-    cli_skip "scripts/s3server could not start the S3 test server (npm install needs the registry once)"
-fi
-eval "${s3env}"
+cli_start_s3
 
 dir="${CLI_WORK}/backups"
 mkdir -p "${dir}"
 chmod 700 "${dir}"
 bucket=${IFNBACKUP_TEST_S3_BUCKET}
 endpoint=${IFNBACKUP_TEST_S3_ENDPOINT}
-unset AWS_SESSION_TOKEN AWS_PROFILE AWS_REGION AWS_DEFAULT_REGION AWS_CA_BUNDLE
-export AWS_ACCESS_KEY_ID=${IFNBACKUP_TEST_S3_ACCESS_KEY} AWS_SECRET_ACCESS_KEY=${IFNBACKUP_TEST_S3_SECRET_KEY}
-export AWS_SHARED_CREDENTIALS_FILE="${CLI_WORK}/no-such-credentials"
 ifn_at() {
     local at=$1
     shift
     "${CLI_BIN}" --backup-dir "${dir}" --s3-endpoint "${at}" --s3-path-style --s3-retry-time 2 "$@"
 }
 ifn() { ifn_at "${endpoint}" "$@"; }
-aws_cli() {
-    env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_CONFIG_FILE="${IFNBACKUP_TEST_S3_AWS_CONFIG}" \
-        AWS_SHARED_CREDENTIALS_FILE="${IFNBACKUP_TEST_S3_AWS_CREDENTIALS}" \
-        /usr/bin/aws --endpoint-url "${endpoint}" "$@"
-}
 # Keys under a prefix, one a line, sorted.
 keys_under() {
     aws_cli s3api list-objects-v2 --bucket "${bucket}" --prefix "$1" --query 'Contents[].Key' --output text |

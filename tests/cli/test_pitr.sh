@@ -19,16 +19,6 @@ dir="${CLI_WORK}/backups"
 archive="${dir}/binlog"
 logs="${IFNBACKUP_TEST_DIR}"
 
-ifn() {
-    "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "${db}" --backup-dir "${dir}" "$@"
-}
-# The same, as the process itself (exec): a signal sent to $! reaches ifnbackup, not a subshell.
-ifn_exec() {
-    exec "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "${db}" --backup-dir "${dir}" "$@"
-}
-count() {
-    sql "${db}" -e "SELECT COUNT(*) FROM orders $1"
-}
 # Every archived file, decompressed, equals the server's file (whole) or its beginning (chunks).
 archive_matches_server() {
     local log ok=0 archived

@@ -17,15 +17,6 @@ db=shop
 dir="${CLI_WORK}/backups"
 archive="${dir}/binlog"
 
-ifn() {
-    "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "${db}" --backup-dir "${dir}" "$@"
-}
-ifn_exec() {
-    exec "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "${db}" --backup-dir "${dir}" "$@"
-}
-count() {
-    sql "${db}" -e "SELECT COUNT(*) FROM orders $1"
-}
 # The second after every write so far: sleep past it, then read it from the server.
 next_second_target() {
     sleep 1.2
