@@ -19,9 +19,6 @@ cli_load_db "${db}" "${CLI_DATA_DIR}/sample.sql" || fail "load sample.sql"
 cli_on_exit "mariadb --defaults-file='${IFNBACKUP_TEST_DEFAULTS_FILE}' -e 'DROP DATABASE IF EXISTS \`${scratch}\`'"
 dir="${CLI_WORK}/backups"
 
-ifn() {
-    "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "${db}" --backup-dir "${dir}" "$@"
-}
 exists() {
     [[ "$(sql -e "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '$1'")" == 1 ]]
 }

@@ -22,9 +22,6 @@ dir="${W}/backups"
 now=$(date +%s)
 ESC=$'\033'
 
-ifn() {
-    "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "${db}" --backup-dir "${dir}" "$@"
-}
 # stamp DAYS: the local YYYYMMDD_HHMMSS of DAYS days before the suite started.
 stamp() {
     date -d "@$((now - $1 * 86400))" +%Y%m%d_%H%M%S

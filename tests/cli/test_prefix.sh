@@ -14,9 +14,6 @@ db=$(cli_unique_db prefix)
 cli_create_db "${db}" || cli_skip "cannot create a database"
 sql "${db}" -e "CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (1), (2)"
 dir="${CLI_WORK}/backups"
-ifn() {
-    "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "${db}" --backup-dir "${dir}" "$@"
-}
 run ifn --prefix nightly backup --no-rotate
 expect_exit "backup --prefix nightly" 0
 nightly=$(cd "${dir}" && ls nightly_*.sql.gz)

@@ -1,11 +1,6 @@
 // The keys of ifnbackup/age.hpp: X25519 recipients and identities as bech32 text, and the files
 // that hold them (recipients for `age -R`, identities as `age-keygen` writes them).
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -13,6 +8,7 @@
 #include "crypto/primitives.hpp"
 #include "ifnbackup/age.hpp"
 #include "ifnbackup/error.hpp"
+#include "io/key_file.hpp"
 
 namespace ifnbackup {
 namespace {
@@ -71,64 +67,18 @@ std::string other_recipient_type(std::string_view text) {
 }
 
 // Reads a key file whole (at most k_key_file_limit bytes); a secret one only when private and ours.
-std::string read_key_file(const fs::path& path, const char* what, bool secret) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    throw Error(ErrorCode::config, tx("cannot read {} {}: {}", tx(what), path.string(), errno_text(errno)),
-                secret ? tx("give the file age-keygen wrote (--identity)") : tx("give a file of age1… recipients"));
-  }
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    throw Error(ErrorCode::config, tx("{} {} is not a regular file", tx(what), path.string()),
-                tx("give the key file itself (--identity, --encrypt-to-file), not a folder or a device"));
-  }
-  if (secret && (st.st_mode & 077) != 0) {
-    throw Error(ErrorCode::config,
-                tx("{} {} is readable by others (mode {:04o})", tx(what), path.string(), st.st_mode & 07777),
-                tx("run: chmod 600 {} (whoever read it can decrypt every backup encrypted to it)", path.string()));
-  }
-  if (secret && st.st_uid != ::geteuid()) {
-    throw Error(ErrorCode::config,
-                tx("{} {} belongs to uid {}, not to the user running ifnbackup (uid {})", tx(what), path.string(),
-                   st.st_uid, ::geteuid()),
-                tx("run ifnbackup as its owner, or give a copy owned by this user, mode 0600"));
-  }
-  std::string text;
-  char buffer[4096];
-  for (;;) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n < 0) {
-      crypto::wipe(text.data(), text.size());
-      throw Error(ErrorCode::config, tx("cannot read {} {}: {}", tx(what), path.string(), errno_text(errno)),
-                  tx("check that the user running ifnbackup may read it, and the disk that holds it (dmesg)"));
-    }
-    if (n == 0) {
-      crypto::wipe(buffer, sizeof buffer);
-      return text;
-    }
-    if (text.size() + static_cast<std::size_t>(n) > k_key_file_limit) {
-      crypto::wipe(text.data(), text.size());
-      crypto::wipe(buffer, sizeof buffer);
-      throw Error(ErrorCode::config, tx("{} {} is too large to be one (over 1 MiB)", tx(what), path.string()),
-                  tx("give an age key file (as age-keygen writes it), not another file"));
-    }
-    // Grown by hand so that no reallocation leaves a copy of a secret behind unwiped.
-    if (text.capacity() < text.size() + static_cast<std::size_t>(n)) {
-      std::string larger;
-      larger.reserve(std::max(text.capacity() * 2, text.size() + static_cast<std::size_t>(n)));
-      larger = text;
-      crypto::wipe(text.data(), text.size());
-      text.swap(larger);
-    }
-    text.append(buffer, static_cast<std::size_t>(n));
-  }
+std::string read_age_file(const fs::path& path, const char* what, bool secret) {
+  io::KeyFileRules rules;
+  rules.what = what;
+  rules.access = secret ? io::KeyFileAccess::owner_only : io::KeyFileAccess::anyone;
+  rules.limit = k_key_file_limit;
+  rules.open_hint = secret ? tx("give the file age-keygen wrote (--identity)") : tx("give a file of age1… recipients");
+  rules.not_regular_hint = tx("give the key file itself (--identity, --encrypt-to-file), not a folder or a device");
+  rules.access_hint = tx("run: chmod 600 {} (whoever read it can decrypt every backup encrypted to it)", path.string());
+  rules.owner_hint = tx("run ifnbackup as its owner, or give a copy owned by this user, mode 0600");
+  rules.read_hint = tx("check that the user running ifnbackup may read it, and the disk that holds it (dmesg)");
+  rules.too_large_hint = tx("give an age key file (as age-keygen writes it), not another file");
+  return std::move(*io::read_key_file(path, rules));
 }
 
 // Calls `line` with each line that is not blank nor a comment, and its number.
@@ -243,7 +193,7 @@ std::vector<AgeRecipient> parse_age_recipients(std::string_view text, std::strin
 }
 
 std::vector<AgeRecipient> read_age_recipients_file(const fs::path& path) {
-  return parse_age_recipients(read_key_file(path, N_("recipients file"), false), path.string());
+  return parse_age_recipients(read_age_file(path, N_("recipients file"), false), path.string());
 }
 
 std::vector<AgeIdentity> parse_age_identities(std::string_view text, std::string_view origin) {
@@ -266,7 +216,7 @@ std::vector<AgeIdentity> parse_age_identities(std::string_view text, std::string
 }
 
 std::vector<AgeIdentity> read_age_identity_file(const fs::path& path) {
-  std::string text = read_key_file(path, N_("identity file"), true);
+  std::string text = read_age_file(path, N_("identity file"), true);
   try {
     auto identities = parse_age_identities(text, path.string());
     crypto::wipe(text.data(), text.size());

@@ -9,7 +9,6 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <functional>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -19,6 +18,7 @@
 #include "ifnbackup/signing.hpp"
 #include "io/atomic_file.hpp"
 #include "io/file_io.hpp"
+#include "io/key_file.hpp"
 #include "sign/ed25519.hpp"
 #include "sign/signing_key.hpp"
 #include "util/base64.hpp"
@@ -45,63 +45,32 @@ struct FileCloser {
   }
 };
 
-// The file's content, or std::nullopt when it does not exist. `check` sees its status first: the
-// descriptor's, so the file checked is the file read.
-std::optional<std::string> read_checked(const fs::path& path, std::size_t limit, const char* what,
-                                        const std::function<void(const struct stat&)>& check) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) {
-      return std::nullopt;
-    }
-    throw Error(ErrorCode::config, tx("cannot read {} {}: {}", tx(what), path.string(), errno_text(errno)),
-                tx("run ifnbackup as the user that owns it (root for /etc/ifnbackup), or give --signing-key"));
-  }
-  FileCloser closer{fd};
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    throw Error(ErrorCode::config, tx("{} {} is not a regular file", tx(what), path.string()),
-                tx("give the file itself with --signing-key"));
-  }
-  check(st);
-  std::string text;
-  char buffer[4096];
-  for (;;) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n < 0) {
-      throw Error(ErrorCode::config, tx("cannot read {} {}: {}", tx(what), path.string(), errno_text(errno)),
-                  tx("check the disk that holds it (dmesg), or give another file with --signing-key"));
-    }
-    if (n == 0) {
-      return text;
-    }
-    text.append(buffer, static_cast<std::size_t>(n));
-    if (text.size() > limit) {
-      throw Error(ErrorCode::config, tx("{} {} is too large to be one", tx(what), path.string()),
-                  tx("give the file 'ifnbackup key show' made (--signing-key), not another one"));
-    }
-  }
+// A key file of this machine (the private key, the trusted keys) through io::read_key_file, with the
+// hints of --signing-key; std::nullopt when it does not exist.
+std::optional<std::string> read_signing_file(const fs::path& path, const char* what, io::KeyFileAccess access,
+                                             std::size_t limit, Text access_hint, Text owner_hint) {
+  io::KeyFileRules rules;
+  rules.what = what;
+  rules.access = access;
+  rules.limit = limit;
+  rules.missing_ok = true;
+  rules.open_hint = tx("run ifnbackup as the user that owns it (root for /etc/ifnbackup), or give --signing-key");
+  rules.not_regular_hint = tx("give the file itself with --signing-key");
+  rules.access_hint = std::move(access_hint);
+  rules.owner_hint = std::move(owner_hint);
+  rules.read_hint = tx("check the disk that holds it (dmesg), or give another file with --signing-key");
+  rules.too_large_hint = tx("give the file 'ifnbackup key show' made (--signing-key), not another one");
+  return io::read_key_file(path, rules);
 }
 
 // The private key signs for this machine: refused, like a password file, unless only its owner (the
 // user running ifnbackup) can read it.
-void check_private_key_file(const fs::path& path, const struct stat& st) {
-  if ((st.st_mode & 077) != 0) {
-    throw Error(ErrorCode::config,
-                tx("signing key {} is readable by others (mode {:04o})", path.string(), st.st_mode & 07777),
-                tx("run: chmod 600 {} (anyone who read it can sign backups this machine would trust: "
-                   "if that may have happened, remove it; the next backup makes a new one)",
-                   path.string()));
-  }
-  if (st.st_uid != ::geteuid()) {
-    throw Error(ErrorCode::config,
-                tx("signing key {} belongs to uid {}, not to the user running ifnbackup (uid {})", path.string(),
-                   st.st_uid, ::geteuid()),
-                tx("run ifnbackup as its owner, or give --signing-key FILE of this user"));
-  }
+std::optional<std::string> read_private_key_file(const fs::path& path) {
+  return read_signing_file(path, N_("signing key"), io::KeyFileAccess::owner_only, k_max_key_file,
+                           tx("run: chmod 600 {} (anyone who read it can sign backups this machine would trust: "
+                              "if that may have happened, remove it; the next backup makes a new one)",
+                              path.string()),
+                           tx("run ifnbackup as its owner, or give --signing-key FILE of this user"));
 }
 
 std::string seed_of_file(const fs::path& path, const std::string& pem) {
@@ -142,18 +111,10 @@ std::vector<std::string_view> words_of(std::string_view line) {
 
 // The trusted-keys file decides what restore loads: whoever may write it may make restore load
 // anything, so it is refused when others than its owner (us or root) may.
-void check_trusted_file(const fs::path& path, const struct stat& st) {
-  if ((st.st_mode & 022) != 0) {
-    throw Error(ErrorCode::config,
-                tx("trusted keys file {} may be written by others (mode {:04o})", path.string(), st.st_mode & 07777),
-                tx("run: chmod 644 {}, then check that every key in it is one you trust", path.string()));
-  }
-  if (st.st_uid != ::geteuid() && st.st_uid != 0) {
-    throw Error(ErrorCode::config,
-                tx("trusted keys file {} belongs to uid {}, neither root nor the user running ifnbackup", path.string(),
-                   st.st_uid),
-                tx("check who wrote it and every key in it, then chown it"));
-  }
+std::optional<std::string> read_trusted_keys_text(const fs::path& path) {
+  return read_signing_file(path, N_("trusted keys file"), io::KeyFileAccess::written_by_owner, k_max_trusted_file,
+                           tx("run: chmod 644 {}, then check that every key in it is one you trust", path.string()),
+                           tx("check who wrote it and every key in it, then chown it"));
 }
 
 struct TrustedFile {
@@ -163,8 +124,7 @@ struct TrustedFile {
 
 TrustedFile read_trusted_file(const fs::path& path) {
   TrustedFile file;
-  auto text = read_checked(path, k_max_trusted_file, N_("trusted keys file"),
-                           [&path](const struct stat& st) { check_trusted_file(path, st); });
+  auto text = read_trusted_keys_text(path);
   if (!text) {
     return file;
   }
@@ -281,8 +241,7 @@ std::string SigningKey::sign(std::string_view message) const {
 
 std::optional<SigningKey> SigningKey::load_existing(const SigningOptions& options) {
   const fs::path path = signing_key_file(options);
-  auto pem = read_checked(path, k_max_key_file, N_("signing key"),
-                          [&path](const struct stat& st) { check_private_key_file(path, st); });
+  auto pem = read_private_key_file(path);
   if (!pem) {
     return std::nullopt;
   }
