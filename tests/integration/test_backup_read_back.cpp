@@ -92,8 +92,8 @@ TEST(BackupReadBack, AFileDamagedOnDiskBeforeItsReadBackFailsTheBackup) {
   fill(server, database.name());
 
   TempDir flipped;
-  const auto [flip_code, flip_message] = failure_of(
-      [&] { backup_damaged_by(server, database.name(), flipped.path(), flip_middle_byte); });
+  const auto [flip_code, flip_message] =
+      failure_of([&] { backup_damaged_by(server, database.name(), flipped.path(), flip_middle_byte); });
   EXPECT_EQ(flip_code, ErrorCode::corrupt) << flip_message;
   EXPECT_NE(flip_message.find("does not verify"), std::string::npos) << flip_message;
 
@@ -101,8 +101,8 @@ TEST(BackupReadBack, AFileDamagedOnDiskBeforeItsReadBackFailsTheBackup) {
   TempDir altered;
   const auto [alter_code, alter_message] = failure_of([&] {
     backup_damaged_by(server, database.name(), altered.path(), [](const fs::path& file) {
-      const auto result = run_bash("gzip -dc \"$1\" | sed 's/(17,/(71,/' | gzip -6 > \"$1.x\" && mv \"$1.x\" \"$1\"",
-                                   {file.string()});
+      const auto result =
+          run_bash("gzip -dc \"$1\" | sed 's/(17,/(71,/' | gzip -6 > \"$1.x\" && mv \"$1.x\" \"$1\"", {file.string()});
       ASSERT_EQ(result.exit_code, 0) << result.err;
     });
   });
