@@ -1,8 +1,10 @@
 #pragma once
 // The schema check of a new backup on many tables of one definition (issue 20): per-tenant or
-// per-month tables whose statements differ only by the table's name. The server accepts such a
-// table's DROP, CREATE and ALTER exactly when it accepts another's of the same text, so one table of
-// each definition is enough: the others are held back, unless anything else depends on them.
+// per-month tables whose statements differ only by the table's name (and the names of their foreign
+// keys, often made of it). The server accepts such a table's DROP, CREATE and ALTER exactly when it
+// accepts another's of the same text, under the same session, with the tables it names as they were,
+// and names of its own that clash with nothing: so one table of each definition is enough, the others
+// are held back, unless anything else depends on them.
 //
 // A table is held back (never run) only when all of these hold:
 // - its statements are DROP TABLE IF EXISTS `t`, CREATE TABLE `t` ..., ALTER TABLE `t` ..., written
