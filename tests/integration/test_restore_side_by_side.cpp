@@ -152,10 +152,10 @@ TEST(RestoreSideBySide, ManySmallTablesWithForeignKeysAcrossThemComeBackAsTheSto
         "1 bigger ones spread over the connections",
         k_small_tables + k_odd_names.size() + k_keyed_tables + 1, k_keyed_tables);
     EXPECT_NE(log.find(small), std::string::npos) << log;
-    // Many tables: small tables' turns on 4 connections per --threads (at most 8), a big table's rows on
+    // Many tables: small tables' turns on 2 connections per --threads (at most 8), a big table's rows on
     // --threads of them at once.
-    const std::string lanes = std::string(threads) == "1"   ? "loading rows on 4 connections (1 of them for a big"
-                              : std::string(threads) == "2" ? "loading rows on 8 connections (2 of them for a big"
+    const std::string lanes = std::string(threads) == "1"   ? "loading rows on 2 connections (1 of them for a big"
+                              : std::string(threads) == "2" ? "loading rows on 4 connections (2 of them for a big"
                                                             : "loading rows on 16 connections\n";
     EXPECT_NE(log.find(lanes), std::string::npos) << log;
     // The constraints hold, not only print: a row referencing nothing is refused, an action runs.

@@ -165,9 +165,11 @@ namespace {
 
 // More lanes for small tables (load_restore): from this many tables, k_lanes_per_thread connections
 // per --threads, at most k_most_lanes. Measured (docs/benchmarks.md, issue 20): 200 tables of 10
-// rows, 2 connections 10.0 s, 4 6.5 s, 8 4.9 s, 16 5.3 s.
+// rows under a heavy load, 2 connections 10.0 s, 4 6.5 s, 8 4.9 s, 16 5.3 s; but 2,000 tables on a
+// quieter 2-core machine, 3-4 connections 6-16 s against 9-27 s for 8, which made the server burn
+// 1.5-2x the CPU (contention, not work): 2 per thread.
 constexpr std::size_t k_many_tables = 64;
-constexpr unsigned k_lanes_per_thread = 4;
+constexpr unsigned k_lanes_per_thread = 2;
 constexpr unsigned k_most_lanes = 8;
 
 // A whole file with a section index, loaded tables side by side: its ranges read biggest table first
