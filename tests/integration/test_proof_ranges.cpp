@@ -4,6 +4,7 @@
 // keys that cannot be cut read whole; and through run_restore, with the load's own connections as
 // readers.
 #include <cstdlib>
+#include <functional>
 #include <limits>
 
 #include <fmt/format.h>
@@ -27,8 +28,7 @@ void create_tables(db::Connection& connection) {
   connection.execute("CREATE TABLE signed_extremes (id BIGINT PRIMARY KEY, v INT)");
   connection.execute("INSERT INTO signed_extremes SELECT CAST(seq AS SIGNED) - 60, seq FROM seq_0_to_120");
   connection.execute(fmt::format("INSERT INTO signed_extremes VALUES ({}, 1), ({}, 2), ({}, 3), ({}, 4)",
-                                 std::numeric_limits<std::int64_t>::min(),
-                                 std::numeric_limits<std::int64_t>::min() + 1,
+                                 std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::min() + 1,
                                  std::numeric_limits<std::int64_t>::max() - 1,
                                  std::numeric_limits<std::int64_t>::max()));
   connection.execute("CREATE TABLE unsigned_extremes (id BIGINT UNSIGNED PRIMARY KEY, v INT)");
@@ -38,10 +38,12 @@ void create_tables(db::Connection& connection) {
       "(9223372036854775809, 3), (18446744073709551614, 4), (18446744073709551615, 5)");
   // Cut on the first column of the key; the second repeats.
   connection.execute("CREATE TABLE composite (a INT NOT NULL, b VARCHAR(10) NOT NULL, n INT, PRIMARY KEY (a, b))");
-  connection.execute("INSERT INTO composite SELECT CAST(seq DIV 2 AS SIGNED) - 20, IF(seq % 2, 'x', 'y'), seq FROM seq_1_to_80");
+  connection.execute(
+      "INSERT INTO composite SELECT CAST(seq DIV 2 AS SIGNED) - 20, IF(seq % 2, 'x', 'y'), seq FROM seq_1_to_80");
   // A unique key of NOT NULL columns and no primary key: InnoDB stores the rows in it.
   connection.execute("CREATE TABLE unique_key (u SMALLINT NOT NULL, v TEXT, UNIQUE KEY (u))");
-  connection.execute("INSERT INTO unique_key SELECT CAST(seq * 7 AS SIGNED) - 300, REPEAT('é', seq % 5) FROM seq_1_to_60");
+  connection.execute(
+      "INSERT INTO unique_key SELECT CAST(seq * 7 AS SIGNED) - 300, REPEAT('é', seq % 5) FROM seq_1_to_60");
   // Read whole: a string key, no key at all, one row, an empty table.
   connection.execute("CREATE TABLE string_key (k VARCHAR(20) PRIMARY KEY, v INT)");
   connection.execute("INSERT INTO string_key SELECT CONCAT('k', seq), seq FROM seq_1_to_50");
@@ -65,10 +67,12 @@ std::vector<TableCount> expected_of(const TestServer& server, const std::string&
   return expected;
 }
 
-// check_tables on a snapshot started now and two more readers in it.
-std::vector<TableCheck> check_in_ranges(const TestServer& server, const std::string& database,
-                                        const std::vector<TableCount>& expected,
-                                        restore::ProofSettings::Reading& reading) {
+// check_tables on a snapshot started now and two more readers in it; `meanwhile` runs once they are
+// started, given the helpers.
+std::vector<TableCheck> check_in_ranges(
+    const TestServer& server, const std::string& database, const std::vector<TableCount>& expected,
+    restore::ProofSettings::Reading& reading,
+    const std::function<void(const std::vector<db::Connection*>&)>& meanwhile = {}) {
   auto snapshot = connect(server, database);
   restore::start_proof_snapshot(*snapshot, database);
   std::vector<std::unique_ptr<db::Connection>> helpers;
@@ -82,6 +86,9 @@ std::vector<TableCheck> check_in_ranges(const TestServer& server, const std::str
   }
   settings.split_rows = 10;
   settings.reading = &reading;
+  if (meanwhile) {
+    meanwhile(settings.helpers);
+  }
   return restore::check_tables(connection_options(server, database), database, expected, settings);
 }
 
@@ -97,6 +104,29 @@ TEST(ProofRanges, BigTablesAreProvenIdenticalInKeyRanges) {
   EXPECT_EQ(reading.split_tables, 5u);
   EXPECT_EQ(reading.ranges, 60u);
   ASSERT_EQ(checks.size(), expected.size());
+  for (std::size_t i = 0; i < checks.size(); ++i) {
+    SCOPED_TRACE(checks[i].table);
+    EXPECT_EQ(checks[i].proof, ProofVerdict::identical);
+    EXPECT_EQ(checks[i].actual, expected[i].rows);
+  }
+}
+
+// Every reader reads the snapshot: a change made once they started is seen by none (a reader outside
+// it would see `dense` changed); a helper whose transaction ended (a DDL on it) is left out.
+TEST(ProofRanges, EveryReaderReadsTheSnapshot) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  ScratchDatabase database(server, "pr_snap");
+  auto connection = connect(server, database.name());
+  create_tables(*connection);
+  const auto expected = expected_of(server, database.name());
+  restore::ProofSettings::Reading reading;
+  const auto checks = check_in_ranges(server, database.name(), expected, reading, [&](const auto& helpers) {
+    connection->execute("UPDATE dense SET v = 'later'");
+    connection->execute("DELETE FROM signed_extremes WHERE id > 0");
+    helpers.at(1)->execute("CREATE TABLE helper_ended (id INT)");  // commits the helper's transaction
+  });
+  EXPECT_EQ(reading.readers, 2u) << "the helper out of the snapshot reads nothing";
+  EXPECT_EQ(reading.split_tables, 5u);
   for (std::size_t i = 0; i < checks.size(); ++i) {
     SCOPED_TRACE(checks[i].table);
     EXPECT_EQ(checks[i].proof, ProofVerdict::identical);
@@ -135,8 +165,8 @@ TEST(ProofRanges, AChangeInAnyRangeIsFound) {
       {"composite", "UPDATE composite SET n = 0 WHERE a = 20 AND b = 'y'",
        "UPDATE composite SET n = 80 WHERE a = 20 AND b = 'y'", 80},
       {"unique_key", "DELETE FROM unique_key WHERE u = -293", "INSERT INTO unique_key VALUES (-293, 'é')", 59},
-      {"dense", "CREATE TABLE dense_copy AS SELECT * FROM dense",
-       "DROP TABLE dense_copy", 200},  // no change to dense: a control
+      {"dense", "CREATE TABLE dense_copy AS SELECT * FROM dense", "DROP TABLE dense_copy",
+       200},  // no change to dense: a control
   };
   for (const auto& change : changes) {
     SCOPED_TRACE(change.change);

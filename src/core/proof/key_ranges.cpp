@@ -79,8 +79,8 @@ std::vector<std::string> range_conditions(const std::string& quoted_column,
   std::vector<std::string> conditions;
   conditions.push_back(fmt::format("{} < {}", quoted_column, boundaries.front()));
   for (std::size_t i = 1; i < boundaries.size(); ++i) {
-    conditions.push_back(fmt::format("{} >= {} AND {} < {}", quoted_column, boundaries[i - 1], quoted_column,
-                                     boundaries[i]));
+    conditions.push_back(
+        fmt::format("{} >= {} AND {} < {}", quoted_column, boundaries[i - 1], quoted_column, boundaries[i]));
   }
   conditions.push_back(fmt::format("{} >= {}", quoted_column, boundaries.back()));
   return conditions;

@@ -244,7 +244,7 @@ std::vector<TableCheck> check_tables(const ConnectionOptions& connection, const 
   };
   reading.run(readers, selects, report);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  log_info("content proof: {} tables read back in {:.1f} s, {} reading connections, {} tables cut into {} key ranges",
+  log_info("content proof: {} tables read back in {:.2f} s, {} reading connections, {} tables cut into {} key ranges",
            expected.size() - counted.size(), seconds, readers.size(), reading.split_tables(), reading.ranges());
   if (settings.reading != nullptr) {
     *settings.reading = ProofSettings::Reading{readers.size(), reading.split_tables(), reading.ranges()};

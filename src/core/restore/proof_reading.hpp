@@ -46,7 +46,7 @@ class ProofReading {
  private:
   struct Read {
     std::vector<std::size_t> tables;
-    std::string condition;  // a key range of tables[0]; empty: all its rows
+    std::string condition;   // a key range of tables[0]; empty: all its rows
     std::uint64_t rows = 0;  // as the backup counted them: the biggest reads go first
   };
   void read(db::Connection& reader, const Read& part, const Select& select, const Progress& progress);
@@ -56,8 +56,8 @@ class ProofReading {
   std::vector<TableCheck>& m_checks;
   Judge m_judge;
   std::vector<Read> m_reads;
-  std::vector<proof::RowDigest> m_sums;      // by table of m_expected
-  std::vector<std::size_t> m_parts_left;     // by table of m_expected
+  std::vector<proof::RowDigest> m_sums;   // by table of m_expected
+  std::vector<std::size_t> m_parts_left;  // by table of m_expected
   std::size_t m_done = 0;
   std::size_t m_split_tables = 0;
   std::size_t m_ranges = 0;
