@@ -92,6 +92,15 @@ std::vector<TableCheck> check_in_ranges(
   return restore::check_tables(connection_options(server, database), database, expected, settings);
 }
 
+void expect_all_identical(const std::vector<TableCheck>& checks, const std::vector<TableCount>& expected) {
+  ASSERT_EQ(checks.size(), expected.size());
+  for (std::size_t i = 0; i < checks.size(); ++i) {
+    SCOPED_TRACE(checks[i].table);
+    EXPECT_EQ(checks[i].proof, ProofVerdict::identical);
+    EXPECT_EQ(checks[i].actual, expected[i].rows);
+  }
+}
+
 TEST(ProofRanges, BigTablesAreProvenIdenticalInKeyRanges) {
   IFNBACKUP_REQUIRE_SERVER(server);
   ScratchDatabase database(server, "pr_same");
@@ -103,12 +112,7 @@ TEST(ProofRanges, BigTablesAreProvenIdenticalInKeyRanges) {
   // dense, signed_extremes, unsigned_extremes, composite, unique_key: 12 ranges each (3 readers x 4).
   EXPECT_EQ(reading.split_tables, 5u);
   EXPECT_EQ(reading.ranges, 60u);
-  ASSERT_EQ(checks.size(), expected.size());
-  for (std::size_t i = 0; i < checks.size(); ++i) {
-    SCOPED_TRACE(checks[i].table);
-    EXPECT_EQ(checks[i].proof, ProofVerdict::identical);
-    EXPECT_EQ(checks[i].actual, expected[i].rows);
-  }
+  expect_all_identical(checks, expected);
 }
 
 // Every reader reads the snapshot: a change made once they started is seen by none (a reader outside
@@ -127,11 +131,7 @@ TEST(ProofRanges, EveryReaderReadsTheSnapshot) {
   });
   EXPECT_EQ(reading.readers, 2u) << "the helper out of the snapshot reads nothing";
   EXPECT_EQ(reading.split_tables, 5u);
-  for (std::size_t i = 0; i < checks.size(); ++i) {
-    SCOPED_TRACE(checks[i].table);
-    EXPECT_EQ(checks[i].proof, ProofVerdict::identical);
-    EXPECT_EQ(checks[i].actual, expected[i].rows);
-  }
+  expect_all_identical(checks, expected);
 }
 
 // A change behind the restore's back in the first, a middle and the last range, a row missing on a
