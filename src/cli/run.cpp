@@ -68,10 +68,12 @@ void add_global_options(CLI::App& app, GlobalSettings& s) {
       ->capture_default_str()
       ->check(CLI::Range(1, 9))
       ->group(files);
-  app.add_option("--threads", s.threads,
-                 "backup: compressing threads; restore: connections loading a big table's rows at once (from 64 tables "
-                 "on, small tables load on 4 connections per thread, at most 8); verify: decoding threads "
-                 "(default: the number of cores)")
+  app.add_option(
+         "--threads", s.threads,
+         "backup: compressing threads; restore: connections loading a big table's rows at once (from 64 tables "
+         "on, small tables load on 4 connections per thread, at most 8), and connections reading the tables back "
+         "for the content proof; verify: decoding threads "
+         "(default: the number of cores)")
       ->check(CLI::Range(1, 256))
       ->group(files);
   app.add_option("--config", s.config_file, "Config file (INI; default /etc/ifnbackup.conf when present)")
