@@ -258,14 +258,28 @@ few_cnf="${CLI_WORK}/few.cnf"
 printf '[client]\nuser=%s\npassword=%s\nsocket=%s\n' "${few}" "${limited_password}" \
     "${IFNBACKUP_TEST_SOCKET}" >"${few_cnf}"
 chmod 600 "${few_cnf}"
-run "${CLI_BIN}" --defaults-file "${few_cnf}" --database "${db}" --backup-dir "${backups}" \
-    restore --yes --threads 4 --into "${few_db}" "${file}"
+# The content proof reads on the proof's own connection and the load's (IFNBACKUP_TEST_PROOF_SPLIT_ROWS:
+# every table with rows is cut into key ranges); of the account's 4, the restore leaves the free half to
+# its other clients: no worker, the proof reads alone and still proves.
+IFNBACKUP_TEST_PROOF_SPLIT_ROWS=1 run "${CLI_BIN}" --defaults-file "${few_cnf}" --database "${db}" \
+    --backup-dir "${backups}" restore --yes --threads 4 --into "${few_db}" "${file}"
 expect_exit "restore --threads 4 for an account limited to 4 connections" 0
 expect_contains "it says it leaves room to the account's other clients" \
     "0 loading connections instead of 4 (at most half of those free: this account's max_user_connections 4" \
     "${CLI_LAST_ERR}"
 expect_not_contains "no connection was refused" "the server refused another connection" "${CLI_LAST_ERR}"
+expect_contains "the proof reads on its own connection only" "1 reading connections" "${CLI_LAST_ERR}"
 expect_eq "the copy equals the other copy of the same file" "$(db_state "${nb}")" "$(db_state "${few_db}")"
+
+# One connection fewer: no worker either; the rows load on the main connection and the proof, which
+# never costs a connection of the load's, reads alone (exit 0: every table proven identical).
+sql -e "ALTER USER '${few}'@'localhost' WITH MAX_USER_CONNECTIONS 3" || fail "limiting ${few} to 3"
+IFNBACKUP_TEST_PROOF_SPLIT_ROWS=1 run "${CLI_BIN}" --defaults-file "${few_cnf}" --database "${db}" \
+    --backup-dir "${backups}" restore --yes --threads 4 --into "${few_db}" "${file}"
+expect_exit "restore --threads 4 for an account limited to 3 connections" 0
+expect_contains "no loading connection: the rows load on the main one" "0 loading connections instead of 4" "${CLI_LAST_ERR}"
+expect_contains "the proof reads alone, and proves" "1 reading connections" "${CLI_LAST_ERR}"
+expect_eq "that copy equals the other copy too" "$(db_state "${nb}")" "$(db_state "${few_db}")"
 
 # An account that allows only 2 connections at once: the restore's lock holds one, the load's main one
 # the other, and the content proof's is refused. The load opens its connections before it drops

@@ -19,6 +19,14 @@ void RowDigest::add_row(std::string_view encoded_row) noexcept {
   m_bytes += encoded_row.size();
 }
 
+void RowDigest::add(const RowDigest& part) noexcept {
+  for (std::size_t lane = 0; lane < m_sum.size(); ++lane) {
+    m_sum[lane] += part.m_sum[lane];
+  }
+  m_rows += part.m_rows;
+  m_bytes += part.m_bytes;
+}
+
 std::string RowDigest::hex() const {
   return fmt::format("{:016x}{:016x}", m_sum[0], m_sum[1]);
 }

@@ -23,6 +23,8 @@ inline constexpr std::uint64_t k_computed_digest_bytes = 64 * 1024;
 class RowDigest {
  public:
   void add_row(std::string_view encoded_row) noexcept;
+  // Adds the rows of `part` (another range of the same table, read apart): the digest of both together.
+  void add(const RowDigest& part) noexcept;
   std::uint64_t rows() const noexcept { return m_rows; }
   // Bytes of row text added.
   std::uint64_t bytes() const noexcept { return m_bytes; }

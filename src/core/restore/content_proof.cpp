@@ -2,15 +2,20 @@
 #include "ifnbackup/printable.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <set>
+#include <utility>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "db/connection.hpp"
+#include "proof/key_ranges.hpp"
 #include "proof/table_reading.hpp"
 #include "restore/file_checks.hpp"
 #include "restore/phases.hpp"
+#include "restore/proof_reading.hpp"
 #include "sql/text.hpp"
 
 namespace ifnbackup {
@@ -58,7 +63,45 @@ void start_proof_snapshot(db::Connection& reader, const std::string& database) {
   reader.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
 }
 
+void start_proof_helper(db::Connection& helper) {
+  helper.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+  helper.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
+}
+
+void start_proof_snapshots(ProofReader& proof, const std::string& database) {
+  start_proof_snapshot(*proof.connection, database);
+  for (const auto& helper : proof.helpers) {
+    try {
+      start_proof_helper(*helper);
+      proof.started_helpers.push_back(helper.get());
+    } catch (const Error& error) {
+      // still a loading connection: left open, and out of the proof
+      spdlog::info("a connection of the load does not read for the content proof: {}", error.what());
+    }
+  }
+}
+
 namespace {
+
+// A helper of the proof's snapshot made a reader: still in the transaction start_proof_helper began
+// (a statement of the load after it, DDL or LOCK TABLES, would have ended it: its reads would not be
+// the snapshot's), and in the dumper's reading session (the load's session settings ran on it).
+// False, the reason logged, when it cannot read for the proof.
+bool join_reading(db::Connection& helper, const std::string& database) {
+  try {
+    if (helper.query_value("SELECT @@in_transaction").value_or("0") != "1") {
+      spdlog::info("a connection of the load does not read for the content proof: not in the proof's snapshot");
+      return false;
+    }
+    helper.execute("USE " + sql::quote_identifier(database));
+    helper.execute("SET NAMES utf8mb4");
+    proof::set_reading_session(helper);
+    return true;
+  } catch (const Error& error) {
+    spdlog::info("a connection of the load does not read for the content proof: {}", error.what());
+    return false;
+  }
+}
 
 // Tables of up to k_batched_rows rows (as the backup counted them) are read k_batch_tables at a time,
 // their SELECTs sent together (db::Connection::stream_several): one round trip for many small tables
@@ -94,6 +137,7 @@ void judge(TableCheck& check, const TableCount& table, const proof::RowDigest& d
 
 std::vector<TableCheck> check_tables(const ConnectionOptions& connection, const std::string& database,
                                      const std::vector<TableCount>& expected, const ProofSettings& settings) {
+  const auto started = std::chrono::steady_clock::now();
   std::unique_ptr<db::Connection> own;
   db::Connection* target = settings.snapshot;
   if (target == nullptr) {
@@ -108,11 +152,11 @@ std::vector<TableCheck> check_tables(const ConnectionOptions& connection, const 
   for (std::size_t i = 0; i < expected.size(); ++i) {
     checks[i] = TableCheck{expected[i].name, expected[i].rows, 0, ProofVerdict::not_recorded, {}};
   }
-  const auto report = [&](std::size_t done) {
+  const auto report = [&](std::size_t done, const std::string& subject) {
     if (settings.progress && done < expected.size()) {
       LoadProgress reading;
       reading.step = RestoreStep::proving;
-      reading.subject = expected[done].name;
+      reading.subject = subject;
       reading.done = done;
       reading.total = expected.size();
       settings.progress(reading);
@@ -129,7 +173,7 @@ std::vector<TableCheck> check_tables(const ConnectionOptions& connection, const 
     }
   }
   for (std::size_t first = 0; first < counted.size(); first += k_count_tables) {
-    report(counted[first]);
+    report(counted[first], expected[counted[first]].name);
     std::string query;
     for (std::size_t k = first; k < std::min(counted.size(), first + k_count_tables); ++k) {
       query += fmt::format("{}SELECT {}, COUNT(*) FROM {}", query.empty() ? "" : " UNION ALL ", counted[k],
@@ -147,57 +191,64 @@ std::vector<TableCheck> check_tables(const ConnectionOptions& connection, const 
   if (settings.snapshot == nullptr) {
     proof::set_reading_session(*target);
   }
+  std::vector<db::Connection*> readers{target};
+  for (db::Connection* helper : settings.snapshot != nullptr ? settings.helpers : std::vector<db::Connection*>{}) {
+    if (join_reading(*helper, database)) {
+      readers.push_back(helper);
+    }
+  }
   // Each table's columns, read as the dumper reads them; one query for the database.
   auto columns = proof::database_columns(*target, database);
-  const auto columns_of = [&](const std::string& table) -> const proof::TableColumns& {
-    auto found = columns.find(table);
-    if (found == columns.end()) {
-      found = columns.emplace(table, proof::table_columns(*target, database, table)).first;
-    }
-    return found->second;
-  };
+  ProofReading reading(
+      expected, checks, [&](const TableCount& table, const proof::RowDigest& digest, TableCheck& check) {
+        judge(check, table, digest, columns.at(table.name), same_series, *target, settings.source_server);
+      });
+  const std::uint64_t split_rows = settings.split_rows != 0 ? settings.split_rows : k_split_rows;
   std::vector<std::size_t> batch;
-  const auto read_batch = [&] {
-    if (batch.empty()) {
-      return;
-    }
-    report(batch.front());
-    std::string query;
-    for (const std::size_t i : batch) {
-      query +=
-          (query.empty() ? "" : ";\n") + proof::table_select(columns_of(expected[i].name), database, expected[i].name);
-    }
-    target->stream_several(query, [&](std::size_t k, db::ResultStream& stream) {
-      const std::size_t i = batch.at(k);
-      judge(checks[i], expected[i], proof::digest_rows(stream), columns_of(expected[i].name), same_series, *target,
-            settings.source_server);
-    });
-    batch.clear();
-  };
+  std::uint64_t batch_rows = 0;
   for (std::size_t i = 0; i < expected.size(); ++i) {
     const TableCount& table = expected[i];
     if (!proves(table)) {
       continue;
     }
-    const auto& table_columns = columns_of(table.name);
-    if (table_columns.names.empty()) {
+    auto found = columns.find(table.name);
+    if (found == columns.end()) {
+      found = columns.emplace(table.name, proof::table_columns(*target, database, table.name)).first;
+    }
+    if (found->second.names.empty()) {
       // No column a row can be written into: nothing to read (the dumper wrote no row either).
-      judge(checks[i], table, proof::RowDigest{}, table_columns, same_series, *target, settings.source_server);
+      judge(checks[i], table, proof::RowDigest{}, found->second, same_series, *target, settings.source_server);
+      reading.count_done();
       continue;
     }
-    if (table.rows <= k_batched_rows) {
+    // A big table on several readers: its key ranges, read in this snapshot (the target's).
+    std::vector<std::string> ranges{std::string()};
+    if (readers.size() > 1 && table.rows >= split_rows) {
+      ranges = proof::key_ranges(*target, database, table.name, readers.size() * k_ranges_per_reader);
+    }
+    if (ranges.size() == 1 && table.rows <= k_batched_rows) {
       batch.push_back(i);
+      batch_rows += table.rows;
       if (batch.size() >= k_batch_tables) {
-        read_batch();
+        reading.add_batch(std::exchange(batch, {}), std::exchange(batch_rows, 0));
       }
       continue;
     }
-    report(i);
-    // One read gives both the count and the digest.
-    auto stream = target->stream(proof::table_select(table_columns, database, table.name));
-    judge(checks[i], table, proof::digest_rows(stream), table_columns, same_series, *target, settings.source_server);
+    reading.add_table(i, ranges);
   }
-  read_batch();
+  if (!batch.empty()) {
+    reading.add_batch(std::move(batch), batch_rows);
+  }
+  const auto selects = [&](std::size_t i) {
+    return proof::table_select(columns.at(expected[i].name), database, expected[i].name);
+  };
+  reading.run(readers, selects, report);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  log_info("content proof: {} tables read back in {:.2f} s, {} reading connections, {} tables cut into {} key ranges",
+           expected.size() - counted.size(), seconds, readers.size(), reading.split_tables(), reading.ranges());
+  if (settings.reading != nullptr) {
+    *settings.reading = ProofSettings::Reading{readers.size(), reading.split_tables(), reading.ranges()};
+  }
   return checks;
 }
 
@@ -216,11 +267,21 @@ std::vector<TableCheck> check_restored(const RestorePlan& plan, const RestoreOpt
   proof.prove = !options.no_proof;
   proof.source_server = plan.verification.header.contains("server") ? plan.verification.header.at("server") : "";
   if (proof_reader.connection && !proof_reader.started) {
-    start_proof_snapshot(*proof_reader.connection, plan.target_database);  // no event: the tables as they are
+    start_proof_snapshots(proof_reader, plan.target_database);  // no event: the tables as they are
   }
   proof.snapshot = proof_reader.connection.get();
+  if (proof.snapshot != nullptr) {
+    proof.helpers = proof_reader.started_helpers;
+  }
+  // For the tests only (as IFNBACKUP_TEST_KEYS_IN_CREATE_BYTES): tables cut into key ranges from
+  // this many rows, so that tests of that path can keep their tables small.
+  if (const char* value = std::getenv("IFNBACKUP_TEST_PROOF_SPLIT_ROWS"); value != nullptr && *value != '\0') {
+    proof.split_rows = std::strtoull(value, nullptr, 10);
+  }
   proof.progress = callbacks.progress;
   std::vector<TableCheck> checks = check_tables(options.connection, plan.target_database, restored, proof);
+  proof_reader.started_helpers.clear();
+  proof_reader.helpers.clear();
   proof_reader.connection.reset();
   if (!options.force) {
     throw_if_not_as_dumped(checks, snapshot_taken);  // rolled back by the caller

@@ -2,6 +2,7 @@
 // After a load, what is in the tables compared with what the backup recorded: each table's row
 // count, and its content digest (proof/row_digest) read back with the dumper's own reading and
 // encoding (proof/table_reading).
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -23,6 +24,21 @@ struct ProofSettings {
   // A reading session started by start_proof_snapshot: the tables are read as they were then.
   // Null: a session of its own, reading them as they are now.
   db::Connection* snapshot = nullptr;
+  // More reading sessions in the same snapshot (start_proof_helper, with nothing written since
+  // `snapshot` was started): tables, and big tables' key ranges, are read on all of them at once.
+  // One that is no longer in its snapshot's transaction is left out (a statement of the load may have
+  // ended it); check_tables sets their reading session.
+  std::vector<db::Connection*> helpers;
+  // A table of at least this many rows (as the backup counted them) is cut into key ranges
+  // (proof/key_ranges.hpp), k_ranges_per_reader per reader, when there are helpers.
+  std::uint64_t split_rows = 0;  // 0: k_split_rows
+  // How the tables were read (the log line says it too); null: not wanted.
+  struct Reading {
+    std::size_t readers = 0;
+    std::size_t split_tables = 0;
+    std::size_t ranges = 0;
+  };
+  Reading* reading = nullptr;
   // Before each table is read (step proving, subject the table; done/total count tables).
   std::function<void(const LoadProgress&)> progress;
 };
@@ -34,8 +50,19 @@ struct ProofSettings {
 // `reader` is a connection opened for it with the load's others, before anything was dropped (a
 // server that limits an account's connections refuses a worker, never the proof).
 void start_proof_snapshot(db::Connection& reader, const std::string& database);
+// The same snapshot started on one more reader, right after `start_proof_snapshot` (a loading
+// connection, idle once the rows are in): only the transaction, since the load may still run session
+// settings on it (check_tables sets its reading session).
+void start_proof_helper(db::Connection& helper);
 
-// One check per table of `expected`, in its order. Throws Error(server) when the server fails.
+// Tables of at least this many rows are read in key ranges on several readers; measured
+// (docs/benchmarks.md, issue 13). IFNBACKUP_TEST_PROOF_SPLIT_ROWS overrides it (tests keep their
+// tables small).
+inline constexpr std::uint64_t k_split_rows = 100000;
+inline constexpr std::size_t k_ranges_per_reader = 4;
+
+// One check per table of `expected`, in its order; read on `settings.snapshot` and its helpers side
+// by side, the biggest first. Throws Error(server) when the server fails.
 std::vector<TableCheck> check_tables(const ConnectionOptions& connection, const std::string& database,
                                      const std::vector<TableCount>& expected, const ProofSettings& settings);
 

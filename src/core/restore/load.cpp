@@ -1,6 +1,7 @@
 // The load: the file into the target database, on the main connection and, for our own files,
 // row INSERTs on more (restore/script_loader).
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <set>
@@ -92,10 +93,10 @@ unsigned connection_room(db::Connection& connection, unsigned wanted) {
 // account) has free are taken: other clients still connect.
 LoadStats load_into(const ConnectionOptions& connection, const std::string& database, const std::filesystem::path& file,
                     LoadSettings settings, bool no_binlog, unsigned workers, const std::string& collation,
-                    std::unique_ptr<db::Connection>* proof_reader, bool* target_changed) {
+                    ProofReader* proof_reader, bool* target_changed, unsigned proof_helpers) {
   auto target = open_writer(connection, false, no_binlog);
   if (proof_reader != nullptr) {
-    *proof_reader = open_writer(connection, false, false);  // it only reads; idle until the rows are in
+    proof_reader->connection = open_writer(connection, false, false);  // it only reads; idle until the rows are in
   }
   workers = connection_room(*target, workers);
   std::vector<std::unique_ptr<db::Connection>> extra;
@@ -139,13 +140,19 @@ LoadStats load_into(const ConnectionOptions& connection, const std::string& data
     worker->execute(use);
     settings.workers.push_back(worker.get());
   }
+  if (proof_reader != nullptr) {
+    // Owned by the proof from here (the load still uses them): they read beside its own connection.
+    const auto handed = static_cast<std::ptrdiff_t>(std::min<std::size_t>(proof_helpers, extra.size()));
+    std::move(extra.begin(), extra.begin() + handed, std::back_inserter(proof_reader->helpers));
+    extra.erase(extra.begin(), extra.begin() + handed);
+  }
   if (!settings.interruptible) {
     return load_script(*target, file, settings);
   }
   // SIGINT/SIGTERM make every connection's blocked call fail at once (a worker may wait on a lock).
-  util::InterruptWatcher watcher([&target, &extra] {
+  util::InterruptWatcher watcher([&target, loading = settings.workers] {
     target->cancel();
-    for (auto& worker : extra) {
+    for (db::Connection* worker : loading) {
       worker->cancel();
     }
   });
@@ -302,13 +309,14 @@ LoadStats load_backup(const RestorePlan& plan, const RestoreOptions& options, co
                                        [](const TableCount& table) { return !table.digest.empty(); });
   if (proving) {
     settings.before_first_event = [&] {
-      start_proof_snapshot(*proof.connection, plan.target_database);
+      start_proof_snapshots(proof, plan.target_database);
       proof.started = true;
     };
   }
   try {
     return load_into(options.connection, plan.target_database, pinned, settings, options.no_binlog, lanes,
-                     plan.database_collation, proving ? &proof.connection : nullptr, &target_changed);
+                     plan.database_collation, proving ? &proof : nullptr, &target_changed,
+                     std::max(1u, options.threads) - 1);
   } catch (const Error&) {
     throw;
   } catch (const std::exception& unexpected) {

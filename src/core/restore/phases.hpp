@@ -57,19 +57,26 @@ std::unique_ptr<db::Connection> open_writer(const ConnectionOptions& connection,
 // max_user_connections, so that other clients still connect; logged when fewer. All of them when the
 // limits cannot be read (a connection refused then costs a worker, see load_into).
 unsigned connection_room(db::Connection& connection, unsigned wanted);
-// Loads `file` into `database`, dropped and re-created first (or, for only_tables, created if
-// missing), on the main connection and `workers` more (connection_room's share of them). With
-// `proof_reader`, a connection for the content proof is opened into it too, before the workers': a
-// server that refuses some of them costs workers, never the proof.
-LoadStats load_into(const ConnectionOptions& connection, const std::string& database, const std::filesystem::path& file,
-                    LoadSettings settings, bool no_binlog, unsigned workers, const std::string& collation,
-                    std::unique_ptr<db::Connection>* proof_reader = nullptr, bool* target_changed = nullptr);
 // The content proof's reading session: opened with the load's connections, its snapshot started
 // right before the first CREATE EVENT (none in the file: when the checks start).
 struct ProofReader {
   std::unique_ptr<db::Connection> connection;
+  // Loading connections that read for the proof too, in the same snapshot (start_proof_helper): idle
+  // once the rows are in, they cost the server no connection more.
+  std::vector<std::unique_ptr<db::Connection>> helpers;
+  std::vector<db::Connection*> started_helpers;  // those whose snapshot started
   bool started = false;
 };
+// The proof's snapshot started on `proof.connection` and its helpers (one that refuses is left out).
+void start_proof_snapshots(ProofReader& proof, const std::string& database);
+// Loads `file` into `database`, dropped and re-created first (or, for only_tables, created if
+// missing), on the main connection and `workers` more (connection_room's share of them). With
+// `proof_reader`, a connection for the content proof is opened into it too, before the workers': a server that refuses
+// some of them costs workers, never the proof; and up to `proof_helpers` of the workers are handed to it, to read
+// beside it.
+LoadStats load_into(const ConnectionOptions& connection, const std::string& database, const std::filesystem::path& file,
+                    LoadSettings settings, bool no_binlog, unsigned workers, const std::string& collation,
+                    ProofReader* proof_reader = nullptr, bool* target_changed = nullptr, unsigned proof_helpers = 0);
 // The planned file (read at `pinned`) into the target; with the content to prove, `proof` opened.
 // Any failure is an Error.
 // `target_changed` is set once the load is about to change the target (its database dropped or
