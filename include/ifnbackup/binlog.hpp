@@ -80,7 +80,7 @@ struct BinlogRetentionFile {
   std::string name;  // in <backup-dir>/binlog/
   std::uint64_t bytes = 0;
   bool remove = false;
-  std::string reason;
+  Text reason;  // English for JSON and the log, the operator's language for the screen
 };
 struct BinlogRetentionResult {
   bool exists = false;                     // the folder holds an archive

@@ -35,6 +35,9 @@ struct VerificationRecord {
   // "passed", "FAILED: <statement and error>", "not run: <why>". Kept while the file is unchanged,
   // across verifications. A FAILED one is not restorable as is: never "latest", never in the floor.
   std::string schema_check;
+  // What the verification read (VerifyCheck): `written` for the backup's read-back of the file it had
+  // just written, statements not read. Records written before this was remembered were full ones.
+  VerifyCheck check = VerifyCheck::full;
   bool not_restorable() const { return schema_check.starts_with("FAILED"); }
 };
 

@@ -24,6 +24,18 @@ enum class VerifyStatus {
 // "ok", "ok_legacy", "corrupt", "incomplete".
 const char* verify_status_name(VerifyStatus status) noexcept;
 
+// How much a verification read (docs/backup-format.md, "Proving a file complete and unaltered").
+enum class VerifyCheck {
+  full,  // everything, every statement too, cut and judged as the restore will (verify, restore, rotate)
+  // The backup's read-back of the file it has just written (verify_written_backup): every gzip member
+  // decoded from disk, the content's SHA-256 against the checksum line, the signature, the manifest and
+  // the section index, but not the statements, which the writer made moments ago. Never taken for a
+  // full one where a statement matters (rotate's floor; a restore verifies in full first).
+  written,
+};
+// "full", "written".
+const char* verify_check_name(VerifyCheck check) noexcept;
+
 // Who signed a backup (docs/backup-format.md, "Signature"). verify_backup_file knows only the file:
 // a signature that checks out is `unknown` until a Keyring (ifnbackup/signing.hpp) judges its key.
 enum class SignerTrust {
@@ -86,6 +98,9 @@ struct VerifyResult {
   // Our own file, whole (checksum and manifest good), called corrupt for its statements alone.
   bool refused_for_statements = false;
   Signer signer;
+  // What was read: with `written`, statements, object_statements, foreign_statements and
+  // largest_statement are 0 and the tables' computed digests (format 5) are not filled.
+  VerifyCheck check = VerifyCheck::full;
 
   bool ok() const noexcept { return status == VerifyStatus::ok || status == VerifyStatus::ok_legacy; }
   // A good file that holds at least one table: ours, its manifest lists one; a legacy file, a CREATE
@@ -106,6 +121,12 @@ struct VerifyProgress {
 // flat memory.
 VerifyResult verify_backup_file(const std::filesystem::path& path,
                                 const std::function<void(const VerifyProgress&)>& progress = {}, unsigned threads = 0);
+
+// The backup's read-back of the file it has just written (VerifyCheck::written): the same verdicts
+// as verify_backup_file on the bytes (gzip members, checksum, signature, manifest, section index),
+// without reading the statements. Only for a file this process wrote: the statements are the
+// dumper's own, and their check is left to a full verification (restore's, verify's, rotate's).
+VerifyResult verify_written_backup(const std::filesystem::path& path, unsigned threads = 0);
 
 // Verifies what `produce` writes into the sink it is given (run on a thread of its own): a download, a
 // decryption, never kept on disk. The same verdicts as verify_backup_file, but for the section index

@@ -25,7 +25,9 @@ std::string verification_text(const VerificationRecord* record) {
   }
   switch (record->status) {
     case VerifyStatus::ok:
-      return trf("OK{} ({})", no_table, when);
+      // The backup's read-back: its bytes proven, its statements left to a full verification.
+      return record->check == VerifyCheck::written ? trf("OK{} ({}, read back after writing)", no_table, when)
+                                                   : trf("OK{} ({})", no_table, when);
     case VerifyStatus::ok_legacy:
       return trf("OK legacy{} ({})", no_table, when);
     case VerifyStatus::corrupt:
@@ -65,6 +67,7 @@ std::string listing_json(const FolderListing& listing, std::chrono::system_clock
           .field("status", verify_status_name(record->status))
           .field("reason", record->reason)
           .field("verified_at", local_time(record->verified_at))
+          .field("check", verify_check_name(record->check))
           .end_object();
     }
     json.end_object();

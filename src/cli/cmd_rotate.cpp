@@ -167,7 +167,7 @@ void binlog_json(util::JsonWriter& json, const BinlogRetentionResult& archive) {
         .field("name", file.name)
         .field("bytes", file.bytes)
         .field("remove", file.remove)
-        .field("reason", file.reason)
+        .field("reason", file.reason.english)
         .end_object();
   }
   json.end_array()
@@ -188,7 +188,7 @@ void binlog_text(const BinlogRetentionResult& archive, bool dry_run, bool offsit
                        !file.remove ? tr("keep")
                        : dry_run    ? tr("would remove")
                                     : tr("removed"),
-                       "binlog/" + file.name, file.reason);
+                       "binlog/" + file.name, file.reason.local);
   }
   if (dry_run) {
     out += offsite ? trf("dry run: {} archived binary log copy(ies) would be removed offsite, nothing was deleted\n",
@@ -272,12 +272,12 @@ int rotate_folder(GlobalSettings& settings, bool dry_run) {
     const auto failed = std::find_if(r.backups.begin(), r.backups.end(),
                                      [](const OffsiteDecision& backup) { return !backup.failure.empty(); });
     // Else an archive copy's removal failed: its reason says why.
-    const auto archive_failed =
-        std::find_if(r.binlog.files.begin(), r.binlog.files.end(),
-                     [](const BinlogRetentionFile& file) { return file.reason.starts_with("cannot remove it"); });
+    const auto archive_failed = std::find_if(
+        r.binlog.files.begin(), r.binlog.files.end(),
+        [](const BinlogRetentionFile& file) { return file.reason.english.starts_with("cannot remove it"); });
     const std::string first = failed != r.backups.end() ? failed->failure
                               : archive_failed != r.binlog.files.end()
-                                  ? "binlog/" + archive_failed->name + ": " + archive_failed->reason
+                                  ? "binlog/" + archive_failed->name + ": " + archive_failed->reason.english
                                   : std::string("?");
     throw Error(ErrorCode::offsite,
                 tx("{} removal(s) in {} failed (first: {}); the backup folder was rotated ({} file(s) "

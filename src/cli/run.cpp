@@ -70,7 +70,8 @@ void add_global_options(CLI::App& app, GlobalSettings& s) {
       ->group(files);
   app.add_option("--threads", s.threads,
                  "backup: compressing threads; restore: connections loading a big table's rows at once (from 64 tables "
-                 "on, small tables load on 4 connections per thread, at most 8); verify: decoding threads "
+                 "on, small tables load on 4 connections per thread, at most 8; never more than half of the "
+                 "connections the server and the account have free); verify: decoding threads "
                  "(default: the number of cores)")
       ->check(CLI::Range(1, 256))
       ->group(files);

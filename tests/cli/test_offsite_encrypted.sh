@@ -194,6 +194,28 @@ check "0600" test "$(stat -c %a "${dir}/${local_age}")" = 600
 check "no .partial left" bash -c "! ls '${dir}'/*.partial 2>/dev/null"
 age -d -i "${CLI_WORK}/key.txt" "${dir}/${local_age}" | gzip -t
 expect_eq "age -d | gzip -t passes" "0" "$?"
+
+# --- rotate cannot verify an encrypted copy in full (no secret key) that the backup only read back after
+# writing: where the floor would rest on it, it is neither counted nor removed, and the floor reaches past
+# it to an older plain backup (docs/backup-format.md, "Proving a file complete and unaltered").
+rot="${CLI_WORK}/rot"
+run ifn_in "${rot}" --encrypt-to "${recipient}" --encrypt-local backup --no-schema-check --no-rotate
+expect_exit "backup --encrypt-local into a folder of its own" 0
+rot_age=$(find "${rot}" -maxdepth 1 -name '*.sql.gz.age' -printf '%f\n')
+days_ago() {
+    printf 'ifn_connect_backup_%s.sql.gz\n' "$(date -d "@$(($(date +%s) - $1 * 86400))" +%Y%m%d_%H%M%S)"
+}
+old35=$(days_ago 35)
+old36=$(days_ago 36)
+cp "${dir}/${first}" "${rot}/${old35}"
+cp "${dir}/${first}" "${rot}/${old36}"
+run ifn_in "${rot}" --min-keep 1 rotate
+expect_exit "rotate with an encrypted backup only read back" 0
+expect_contains "backup.log (rotate's log) says why it does not count it" \
+    "${rot_age} is encrypted and was only read back after it was written" "$(cat "${rot}/backup.log")"
+check "the encrypted backup is kept" test -f "${rot}/${rot_age}"
+check "the floor of 1 reaches past it: the 35-day-old plain backup is kept" test -f "${rot}/${old35}"
+check "the 36-day-old one, past the floor, is removed" test ! -e "${rot}/${old36}"
 run ifn list
 expect_contains "list knows it as ours" "${local_age}" "${CLI_LAST_OUT}"
 expect_not_contains "not as a foreign file" "other file(s)" "${CLI_LAST_OUT}"

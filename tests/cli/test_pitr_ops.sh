@@ -77,6 +77,18 @@ check "--dry-run: a file named like ours but not a binary log is kept" \
     grep -Eq "^keep +binlog/binlog\.000000\.gz +named like the archive's files but not a binary log archived by ifnbackup" <<<"${CLI_LAST_OUT}"
 expect_contains "--dry-run: the summary" "dry run: 2 archived binary log file(s) would be removed, nothing was deleted" "${CLI_LAST_OUT}"
 expect_not_contains "--dry-run: the operator's file is no candidate" "notes.txt" "${CLI_LAST_OUT}"
+# The same in French: every reason of the archive's files in the operator's language, JSON in English.
+LANG=fr_FR.UTF-8 LANGUAGE= LC_ALL= LC_MESSAGES= run ifn rotate --dry-run --retention-days 30 --min-keep 1
+expect_exit "rotate --dry-run in French" 0
+check "French: the removal's reason" \
+    grep -Eq "binlog/binlog\.000001\.gz +avant binlog\.000003:[0-9]+, la plus ancienne position dont une sauvegarde gardée a besoin \(${second}\)" <<<"${CLI_LAST_OUT}"
+check "French: the kept log's reason" grep -Eq "binlog/binlog\.000003\.[a-z0-9.-]*gz +nécessaire : ${second} se restaure à partir de binlog\.000003:" <<<"${CLI_LAST_OUT}"
+check "French: the look-alike's reason" grep -q "pas un journal binaire archivé par ifnbackup : jamais supprimé" <<<"${CLI_LAST_OUT}"
+expect_not_contains "French: no English reason left" "the oldest position a kept backup needs" "${CLI_LAST_OUT}"
+LANG=fr_FR.UTF-8 LANGUAGE= LC_ALL= LC_MESSAGES= run ifn rotate --dry-run --retention-days 30 --min-keep 1 --json
+expect_contains "French --json: the reasons stay English" "the oldest position a kept backup needs" "${CLI_LAST_OUT}"
+expect_not_contains "French --json: no French reason" "nécessaire" "${CLI_LAST_OUT}"
+expect_eq "the French dry runs removed nothing either" "${before}" "$(listing)"
 
 run ifn rotate --retention-days 30 --min-keep 1 --json
 expect_exit "rotate --json" 0

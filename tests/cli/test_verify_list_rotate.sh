@@ -86,6 +86,29 @@ if [[ ! -f "${good}" ]]; then
     cli_finish
 fi
 
+# The backup's read-back proves the bytes (gzip members, checksum, signature, manifest, section index)
+# and leaves the statements, its dumper's own, to a full verification: the state says which it was
+# (docs/backup-format.md, "Proving a file complete and unaltered"), and so does list.
+# state_check FOLDER NAME: the check the folder's verification state records for NAME.
+state_check() {
+    awk -F'\t' -v name="$2" '$1 == name { print $12 }' "$1/.ifnbackup-verify.tsv"
+}
+expect_eq "backup: its read-back is recorded as what it is" written "$(state_check "${src}" "$(basename "${good}")")"
+run ifn --backup-dir "${src}" list --json
+printf '%s\n' "${CLI_LAST_OUT}" >"${W}/src_list.json"
+expect_eq "list --json: the check of the backup's read-back" written \
+    "$(json_get "d['files'][0]['verification']['check']" "${W}/src_list.json")"
+run ifn --backup-dir "${src}" list
+check "list: the read-back is shown as one (${CLI_LAST_OUT})" grep -q "read back after writing" <<<"${CLI_LAST_OUT}"
+run ifn --backup-dir "${src}" verify "$(basename "${good}")"
+expect_exit "verify the reference backup" 0
+expect_eq "verify: a full verification replaces the read-back's record" full \
+    "$(state_check "${src}" "$(basename "${good}")")"
+run ifn --backup-dir "${src}" list --json
+printf '%s\n' "${CLI_LAST_OUT}" >"${W}/src_list.json"
+expect_eq "list --json: the check of a full verification" full \
+    "$(json_get "d['files'][0]['verification']['check']" "${W}/src_list.json")"
+
 cases="${W}/cases"
 mkdir -p "${cases}"
 size=$(stat -c %s "${good}")
@@ -602,6 +625,12 @@ expect_eq "backup: rotation removed the old files past the floor of 3" \
     "$(sorted $(for ((i = 37; i < 45; i++)); do bname "${i}" 60; done) "$(sname 61 0)" "$(bname 50 0).partial")" \
     "${auto_removed}"
 check "backup: the old backups within the floor remain" test -f "${auto}/$(bname 35 60)" -a -f "${auto}/$(bname 36 60)"
+# Counting the new backup (only read back after writing) in the floor removes the 37-day-old one: the
+# rotation verifies it in full first.
+expect_contains "backup.log: the new backup verified in full before the floor counts it" \
+    "verifying ${new_backup} in full before deciding" "$(cat "${auto}/backup.log")"
+expect_eq "backup: the new backup's record is the rotation's full verification" full \
+    "$(state_check "${auto}" "${new_backup}")"
 check "backup: the newest safety snapshot remains" test -f "${auto}/$(sname 60 0)"
 check "backup: notes.txt remains" test -f "${auto}/notes.txt"
 for f in ${auto_removed}; do

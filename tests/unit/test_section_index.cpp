@@ -312,6 +312,10 @@ TEST_F(WrittenIndex, ConsistentFilesVerifyOnOneAndTwoThreads) {
       EXPECT_EQ(result.status, VerifyStatus::ok)
           << min_range << "/" << part << ", threads " << threads << ": " << result.reason;
       EXPECT_GE(result.sections, 5u);
+      const auto written = ifnbackup::verify_written_backup(file, threads);
+      EXPECT_EQ(written.status, VerifyStatus::ok) << "read-back, threads " << threads << ": " << written.reason;
+      EXPECT_EQ(written.sections, result.sections);
+      EXPECT_EQ(written.index_sha256, result.index_sha256);
     }
     const auto index = ifnbackup::verify_detail::SectionCheck::load(file);
     ASSERT_TRUE(index.has_value());
@@ -382,6 +386,10 @@ TEST_F(WrittenIndex, AnIndexThatDisagreesWithTheContentOrTheManifestIsCorrupt) {
       const auto result = ifnbackup::verify_backup_file(file, {}, threads);
       EXPECT_EQ(result.status, VerifyStatus::corrupt) << c.what << ", threads " << threads;
       EXPECT_NE(result.reason.find(c.reason), std::string::npos) << c.what << ": " << result.reason;
+      // The backup's read-back checks the index as the full verification does.
+      const auto written = ifnbackup::verify_written_backup(file, threads);
+      EXPECT_EQ(written.status, VerifyStatus::corrupt) << c.what << ", read-back, threads " << threads;
+      EXPECT_NE(written.reason.find(c.reason), std::string::npos) << c.what << ": " << written.reason;
     }
     const auto partial = ifnbackup::restore::verify_table_sections(file, {"a"});
     ASSERT_TRUE(partial.has_value());

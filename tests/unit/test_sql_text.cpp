@@ -14,6 +14,22 @@ TEST(SqlText, StringLiteralsEscapeWhatTheServerReadsSpecially) {
   EXPECT_EQ(out, "x=''");
 }
 
+// Every byte: the seven that mysql_real_escape_string escapes get a backslash and their letter, every
+// other byte (UTF-8's included) is written as it is. A dump's text must not change with the encoder.
+TEST(SqlText, EveryOtherByteIsWrittenAsItIs) {
+  const std::string escaped = std::string("\0\n\r\\'\"\x1a", 7);
+  const std::string letters = "0nr\\'\"Z";
+  for (int b = 0; b < 256; ++b) {
+    const char c = static_cast<char>(b);
+    const std::size_t at = escaped.find(c);
+    const std::string expected =
+        at == std::string::npos ? std::string("'") + c + "'" : std::string("'\\") + letters[at] + "'";
+    EXPECT_EQ(quote_string(std::string(1, c)), expected) << "byte " << b;
+    EXPECT_EQ(quote_string(std::string("ab") + c + "cd"), "'ab" + expected.substr(1, expected.size() - 2) + "cd'")
+        << "byte " << b;
+  }
+}
+
 TEST(SqlText, IdentifiersRoundTrip) {
   EXPECT_EQ(quote_identifier("we`ird"), "`we``ird`");
   const std::string text = "INSERT INTO `we``ird` (";

@@ -189,6 +189,39 @@ TEST_F(VerificationStateTest, LinesOfEarlierVersionsAreReadSafely) {
   EXPECT_EQ(health_of(state.find(ours_empty)), Health::empty);
 }
 
+// The backup's read-back (VerifyCheck::written) is remembered as what it is, and stays so across a
+// schema check, an encrypted copy and a save; a full verification replaces it; a record of an earlier
+// version, which only ever verified in full, is a full one.
+TEST_F(VerificationStateTest, TheKindOfCheckIsRemembered) {
+  const CatalogEntry read_back = entry(k_good, 700, 1000);
+  const CatalogEntry copy = entry("ifn_connect_backup_20261120_020000.sql.gz.age", 900, 1001);
+  const CatalogEntry old = entry(k_bad, 500, 1000);
+  {
+    const std::string ticks = std::to_string(old.mtime.time_since_epoch().count());
+    write_state(std::string(k_bad) + "\t500\t" + ticks + "\tok\t1795652938\t3\t646\t\t1\t73686f70\tpassed\n");
+    auto state = VerificationState::load(m_dir);
+    VerifyResult written = ok_result();
+    written.check = VerifyCheck::written;
+    state.record(read_back, written, k_verified_at);
+    state.record_schema_check(read_back, "passed");
+    state.record_copy(copy, *state.find(read_back));
+    state.save();
+  }
+  auto state = VerificationState::load(m_dir);
+  ASSERT_NE(state.find(read_back), nullptr);
+  EXPECT_EQ(state.find(read_back)->check, VerifyCheck::written);
+  EXPECT_EQ(state.find(read_back)->schema_check, "passed");
+  ASSERT_NE(state.find(copy), nullptr);
+  EXPECT_EQ(state.find(copy)->check, VerifyCheck::written) << "the encrypted copy inherits what its plain file had";
+  ASSERT_NE(state.find(old), nullptr);
+  EXPECT_EQ(state.find(old)->check, VerifyCheck::full);
+  EXPECT_EQ(state.find(old)->schema_check, "passed");
+
+  state.record(read_back, ok_result(), k_verified_at + 60s);
+  state.save();
+  EXPECT_EQ(VerificationState::load(m_dir).find(read_back)->check, VerifyCheck::full);
+}
+
 TEST_F(VerificationStateTest, TheSourceDatabaseIsRememberedWhateverItsName) {
   const CatalogEntry app = entry(k_good, 500, 1000);
   const CatalogEntry odd = entry(k_bad, 500, 1000);

@@ -431,6 +431,63 @@ TEST_F(VerifyTest, AStatementLongerThanVerifyHoldsIsReadToItsEnd) {
   EXPECT_TRUE(contains(ours.reason, "(LOAD_FILE)")) << ours.reason;
 }
 
+// The backup's read-back of the file it has just written (VerifyCheck::written) gives the full
+// verification's verdict on every fault of the bytes: a byte flipped on disk, a member's CRC, content
+// that gzip accepts but the checksum does not, a file cut short, no manifest.
+TEST_F(VerifyTest, TheWrittenCheckCatchesEveryFaultOfTheBytes) {
+  const std::string content = good_content(k_tables);
+  const std::string bytes = read_bytes(gzip_file("good.sql.gz", {content}));
+  const VerifyResult good = ifnbackup::verify_written_backup(m_dir / "good.sql.gz");
+  EXPECT_EQ(good.status, VerifyStatus::ok) << good.reason;
+  EXPECT_EQ(good.check, ifnbackup::VerifyCheck::written);
+  EXPECT_EQ(good.tables, k_tables);
+  EXPECT_EQ(good.sha256, ifnbackup::verify_backup_file(m_dir / "good.sql.gz").sha256);
+  EXPECT_EQ(good.statements, 0u) << "the statements are not read";
+
+  std::string flipped = bytes;
+  flipped[flipped.size() / 2] = static_cast<char>(flipped[flipped.size() / 2] ^ 0x04);
+  const VerifyResult f = ifnbackup::verify_written_backup(raw_file("flip.sql.gz", flipped));
+  EXPECT_EQ(f.status, VerifyStatus::corrupt) << f.reason;
+  EXPECT_EQ(f.check, ifnbackup::VerifyCheck::written);
+
+  std::string crc = bytes;
+  crc[crc.size() - 8] = static_cast<char>(crc[crc.size() - 8] ^ 0x01);
+  const VerifyResult c = ifnbackup::verify_written_backup(raw_file("crc.sql.gz", crc));
+  EXPECT_EQ(c.status, VerifyStatus::corrupt) << c.reason;
+  EXPECT_TRUE(contains(c.reason, "incorrect data check")) << c.reason;
+
+  std::string altered = content;
+  altered[altered.find("'label 31'") + 7] = '4';
+  const VerifyResult a = ifnbackup::verify_written_backup(gzip_file("altered.sql.gz", {altered}));
+  EXPECT_EQ(a.status, VerifyStatus::corrupt);
+  EXPECT_TRUE(contains(a.reason, "content checksum mismatch: expected sha256 ")) << a.reason;
+
+  const VerifyResult t = ifnbackup::verify_written_backup(raw_file("cut.sql.gz", bytes.substr(0, bytes.size() / 2)));
+  EXPECT_EQ(t.status, VerifyStatus::incomplete) << t.reason;
+
+  const VerifyResult m =
+      ifnbackup::verify_written_backup(gzip_file("bare.sql.gz", {with_trailer(header_and_body(k_tables))}));
+  EXPECT_EQ(m.status, VerifyStatus::corrupt);
+  EXPECT_TRUE(contains(m.reason, "manifest missing")) << m.reason;
+}
+
+// What the read-back leaves out: the statements. A file of ours holding one our dumper never writes
+// is refused by the full verification (and so by every restore); the read-back of a file just
+// written does not read it, and says so in its result (recorded as `written`, never as a full one).
+TEST_F(VerifyTest, TheWrittenCheckLeavesTheStatementsToAFullOne) {
+  const std::string planted = with_trailer(header_and_body(k_tables) + "SET GLOBAL max_connections = 1;\n" +
+                                           ifnbackup::format_manifest(k_tables));
+  const fs::path path = gzip_file("planted.sql.gz", {planted});
+  const VerifyResult full = ifnbackup::verify_backup_file(path);
+  EXPECT_EQ(full.status, VerifyStatus::corrupt);
+  EXPECT_TRUE(full.refused_for_statements) << full.reason;
+  EXPECT_EQ(full.check, ifnbackup::VerifyCheck::full);
+  const VerifyResult written = ifnbackup::verify_written_backup(path);
+  EXPECT_EQ(written.status, VerifyStatus::ok) << written.reason;
+  EXPECT_EQ(written.check, ifnbackup::VerifyCheck::written);
+  EXPECT_EQ(written.foreign_statements, 0u);
+}
+
 TEST_F(VerifyTest, MissingFileThrowsNotFound) {
   try {
     ifnbackup::verify_backup_file(m_dir / "absent.sql.gz");

@@ -49,8 +49,7 @@ bool older_position(const LogPosition& position, const std::optional<LogPosition
 
 std::vector<ArchivedFileDecision> decide_archive_retention(
     std::vector<ArchivedFile> files, const std::optional<LogPosition>& needed, const std::string& needed_by,
-    const std::string& keep_all_reason, const std::function<bool(const ArchivedFile&)>& written_by_us,
-    const std::string& not_ours) {
+    const Text& keep_all_reason, const std::function<bool(const ArchivedFile&)>& written_by_us, const Text& not_ours) {
   std::sort(files.begin(), files.end(), [](const ArchivedFile& a, const ArchivedFile& b) {
     if (a.name.log == b.name.log) {
       return a.name.chunk_start.value_or(0) < b.name.chunk_start.value_or(0);
@@ -67,17 +66,16 @@ std::vector<ArchivedFileDecision> decide_archive_retention(
     if (!needed_log) {
       decision.reason = keep_all_reason;
     } else if (log.base != needed_log->base) {
-      decision.reason = fmt::format("another log name than the kept backups' ({})", needed_log->base);
+      decision.reason = tx("another log name than the kept backups' ({})", needed_log->base);
     } else if (log == files.back().name.log) {
-      decision.reason = "the archive's newest log (the archiver may be writing it)";
+      decision.reason = tx("the archive's newest log (the archiver may be writing it)");
     } else if (!log_order(log, *needed_log)) {
-      decision.reason = fmt::format("needed: {} restores from {}", needed_by, needed->str());
+      decision.reason = tx("needed: {} restores from {}", needed_by, needed->str());
     } else if (!written_by_us(file)) {
       decision.reason = not_ours;
     } else {
       decision.remove = true;
-      decision.reason =
-          fmt::format("before {}, the oldest position a kept backup needs ({})", needed->str(), needed_by);
+      decision.reason = tx("before {}, the oldest position a kept backup needs ({})", needed->str(), needed_by);
     }
     decisions.push_back(std::move(decision));
   }
@@ -102,9 +100,9 @@ std::vector<ArchivedFileDecision> plan_archive_retention(const std::filesystem::
     }
   }
   return decide_archive_retention(
-      std::move(files), needed, needed_by, "no kept backup records a binlog position: the archive is kept whole",
+      std::move(files), needed, needed_by, tx("no kept backup records a binlog position: the archive is kept whole"),
       [](const ArchivedFile& file) { return holds_archived_log(file.path, file.name.chunk_start); },
-      "named like the archive's files but not a binary log archived by ifnbackup: never removed");
+      tx("named like the archive's files but not a binary log archived by ifnbackup: never removed"));
 }
 
 }  // namespace ifnbackup::binlog

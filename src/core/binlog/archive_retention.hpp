@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "binlog/archive.hpp"
+#include "ifnbackup/i18n.hpp"
 
 namespace ifnbackup::binlog {
 
@@ -19,7 +20,7 @@ struct ArchivedFileDecision {
   std::filesystem::path path;
   std::uint64_t bytes = 0;  // on disk
   bool remove = false;
-  std::string reason;
+  Text reason;  // English for JSON and the log, the operator's language for the screen
 };
 
 // One file (or offsite object) named as the archive's: its name parsed, where it is (a path, or the object's
@@ -36,8 +37,7 @@ struct ArchivedFile {
 // `needed`, everything is kept for `keep_all_reason`.
 std::vector<ArchivedFileDecision> decide_archive_retention(
     std::vector<ArchivedFile> files, const std::optional<LogPosition>& needed, const std::string& needed_by,
-    const std::string& keep_all_reason, const std::function<bool(const ArchivedFile&)>& written_by_us,
-    const std::string& not_ours);
+    const Text& keep_all_reason, const std::function<bool(const ArchivedFile&)>& written_by_us, const Text& not_ours);
 
 // Whether `position` is older than `oldest` (none yet: true): the oldest position kept backups need.
 bool older_position(const LogPosition& position, const std::optional<LogPosition>& oldest);

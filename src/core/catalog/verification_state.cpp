@@ -71,7 +71,8 @@ VerificationState VerificationState::load(const fs::path& backup_dir) {
   std::ifstream in(state.m_path);
   std::string line;
   // name, size, mtime ticks, status, verified at (unix seconds), tables, rows, reason, holds tables (0/1),
-  // database (hex; "-" none recorded; "?" or absent: not known), schema check (absent: never run)
+  // database (hex; "-" none recorded; "?" or absent: not known), schema check (absent: never run),
+  // check ("written": the backup's read-back; "full" or absent: a full verification)
   while (std::getline(in, line)) {
     std::vector<std::string> fields;
     std::stringstream stream(line);
@@ -111,6 +112,9 @@ VerificationState VerificationState::load(const fs::path& backup_dir) {
         }
       }
       record.schema_check = fields.size() > 10 ? fields[10] : "";
+      // Anything but "written" is a full one: what every earlier version did.
+      record.check = fields.size() > 11 && fields[11] == verify_check_name(VerifyCheck::written) ? VerifyCheck::written
+                                                                                                 : VerifyCheck::full;
       state.m_records[record.name] = std::move(record);
     } catch (const std::exception&) {
       continue;  // a damaged line only loses what it remembered
@@ -144,6 +148,7 @@ void VerificationState::record(const CatalogEntry& entry, const VerifyResult& re
   record.holds_tables = result.holds_tables();
   record.database_known = true;
   record.database = header_database(result.header);
+  record.check = result.check;
   // The schema check is not redone by a verification: kept while the file is the one it checked.
   if (const VerificationRecord* previous = find(entry); previous != nullptr) {
     record.schema_check = previous->schema_check;
@@ -174,7 +179,7 @@ void VerificationState::save() const {
                         r.tables, r.rows, r.reason, r.holds_tables ? 1 : 0);
     // The database ("-": none recorded, "?": not known yet), then the schema check.
     text += '\t' + (r.database_known ? (r.database ? hex_of(*r.database) : std::string("-")) : std::string("?"));
-    text += '\t' + r.schema_check + '\n';
+    text += '\t' + r.schema_check + '\t' + verify_check_name(r.check) + '\n';
   }
   io::replace_file(m_path, text, 0600);
 }

@@ -13,13 +13,17 @@
 namespace ifnbackup {
 namespace {
 
-// The new file is read back once, as restore would read it, and the result remembered for list and
-// rotate: the procedure's daily "Intégrité du backup vérifiée".
+// The new file is read back once from disk and the result remembered for list and rotate: the
+// procedure's daily "Intégrité du backup vérifiée". Its bytes are proven (every gzip member decoded,
+// the content against its SHA-256, signature, manifest, section index); its statements, which the
+// dumper wrote moments ago, are not read again: the record says `written`, and what needs them (a
+// restore, rotate's floor) verifies in full (VerifyCheck).
 VerifyResult verify_new_backup(const std::filesystem::path& file, const BackupOptions& options) {
   auto state = VerificationState::load(options.backup_dir);
   for (const auto& entry : scan_backup_folder(options.backup_dir, options.prefix)) {
     if (entry.name == file.filename().string()) {
-      auto result = verify_entry(entry, state);
+      auto result = verify_written_backup(entry.path);
+      state.record(entry, result, std::chrono::system_clock::now());
       if (!result.ok()) {
         throw Error(result.status == VerifyStatus::corrupt ? ErrorCode::corrupt : ErrorCode::incomplete,
                     tx("the new backup {} does not verify: {}", file.string(), result.reason),

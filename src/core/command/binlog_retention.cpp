@@ -61,7 +61,7 @@ BinlogRetentionResult rotate_binlog_archive(const std::filesystem::path& backup_
     } else if (decision.remove && ::unlink(decision.path.c_str()) != 0) {
       log_error("cannot remove {}: {}", decision.path.string(), std::strerror(errno));
       file.remove = false;
-      file.reason = std::string("cannot remove it: ") + std::strerror(errno);
+      file.reason = tx("cannot remove it: {}", std::strerror(errno));
     } else if (decision.remove) {
       log_info("removed binlog/{} ({} bytes): {}", file.name, file.bytes, file.reason);
       ++result.removed;

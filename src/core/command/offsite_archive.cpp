@@ -85,12 +85,12 @@ BinlogRetentionResult rotate_offsite_archive(const OffsiteOptions& options, cons
   }
   result.exists = true;
   Needed needed = needed_position(backup_dir, kept);
-  std::string keep_all = "no kept backup records a binlog position: the archive is kept whole";
+  Text keep_all = tx("no kept backup records a binlog position: the archive is kept whole");
   if (!needed.unknown.empty()) {
-    keep_all = fmt::format(
-        "the binlog position of {}, kept offsite, is unknown (uploaded before copies carried it, and not in the "
-        "folder): the archive is kept whole",
-        needed.unknown);
+    keep_all =
+        tx("the binlog position of {}, kept offsite, is unknown (uploaded before copies carried it, and not in the "
+           "folder): the archive is kept whole",
+           needed.unknown);
     needed.position.reset();
   }
   if (needed.position) {
@@ -108,7 +108,7 @@ BinlogRetentionResult rotate_offsite_archive(const OffsiteOptions& options, cons
   auto decisions = binlog::decide_archive_retention(
       std::move(files), needed.position, needed.by, keep_all,
       [&ours](const binlog::ArchivedFile& file) { return ours.count(file.path.string()) > 0; },
-      "no x-amz-meta-ifnbackup-sha256 header: not uploaded by ifnbackup, never removed");
+      tx("no x-amz-meta-ifnbackup-sha256 header: not uploaded by ifnbackup, never removed"));
   const bool removing = std::any_of(decisions.begin(), decisions.end(),
                                     [](const binlog::ArchivedFileDecision& decision) { return decision.remove; });
   if (removing && !dry_run) {
@@ -148,7 +148,7 @@ BinlogRetentionResult rotate_offsite_archive(const OffsiteOptions& options, cons
         }
         log_error("offsite: cannot remove binlog/{}: {}", file.name, error.message());
         file.remove = false;
-        file.reason = std::string("cannot remove it: ") + error.what();
+        file.reason = tx("cannot remove it: {}", error.message());
         ++failed;
       }
     }

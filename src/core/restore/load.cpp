@@ -1,6 +1,8 @@
 // The load: the file into the target database, on the main connection and, for our own files,
 // row INSERTs on more (restore/script_loader).
 #include <algorithm>
+#include <map>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -11,6 +13,7 @@
 #include "restore/content_proof.hpp"
 #include "restore/phases.hpp"
 #include "restore/table_sections.hpp"
+#include "restore/tables_side_by_side.hpp"
 #include "restore/target_database.hpp"
 #include "sql/text.hpp"
 #include "util/interrupt.hpp"
@@ -29,8 +32,64 @@ std::unique_ptr<db::Connection> open_writer(const ConnectionOptions& connection,
   return opened;
 }
 
+namespace {
+
+std::optional<unsigned long long> number_of(const std::optional<std::string>& text) {
+  try {
+    return text ? std::optional<unsigned long long>(std::stoull(*text)) : std::nullopt;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+unsigned connection_room(db::Connection& connection, unsigned wanted) {
+  if (wanted == 0) {
+    return 0;
+  }
+  unsigned room = wanted;
+  std::string reason;
+  try {
+    // The server's: max_connections less those connected now (this restore's open ones with them).
+    const auto most = number_of(connection.query_value("SELECT @@GLOBAL.max_connections"));
+    const auto status = connection.query("SHOW GLOBAL STATUS LIKE 'Threads_connected'");
+    const auto connected =
+        status.rows.empty() || status.rows[0].size() < 2 ? std::nullopt : number_of(status.rows[0][1]);
+    if (most && connected) {
+      const unsigned long long half = (*most > *connected ? *most - *connected : 0) / 2;
+      if (half < room) {
+        room = static_cast<unsigned>(half);
+        reason = fmt::format("max_connections {}, {} connected", *most, *connected);
+      }
+    }
+    // The account's (MAX_USER_CONNECTIONS, or the global max_user_connections): the session's value.
+    // Its connections now: those the process list shows of its user (it shows one's own to anyone).
+    const auto account = number_of(connection.query_value("SELECT @@SESSION.max_user_connections"));
+    if (account && *account > 0) {
+      const auto used = number_of(connection.query_value(
+          "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = SUBSTRING_INDEX(USER(), '@', 1)"));
+      const unsigned long long half = (*account > used.value_or(1) ? *account - used.value_or(1) : 0) / 2;
+      if (half < room) {
+        room = static_cast<unsigned>(half);
+        reason = fmt::format("this account's max_user_connections {}, {} of them open", *account, used.value_or(1));
+      }
+    }
+  } catch (const Error& error) {
+    spdlog::debug("the server's connection limits could not be read ({}): connections are opened until refused",
+                  error.what());
+    return wanted;
+  }
+  if (room < wanted) {
+    log_info("leaving room for other clients: {} loading connection{} instead of {} (at most half of those free: {})",
+             room, room == 1 ? "" : "s", wanted, reason);
+  }
+  return room;
+}
+
 // Every connection is opened before anything is dropped, so a server that refuses more of them
-// costs speed (fewer workers), never a roll-back.
+// costs speed (fewer workers), never a roll-back. At most half of the connections the server (and the
+// account) has free are taken: other clients still connect.
 LoadStats load_into(const ConnectionOptions& connection, const std::string& database, const std::filesystem::path& file,
                     LoadSettings settings, bool no_binlog, unsigned workers, const std::string& collation,
                     std::unique_ptr<db::Connection>* proof_reader, bool* target_changed) {
@@ -38,6 +97,7 @@ LoadStats load_into(const ConnectionOptions& connection, const std::string& data
   if (proof_reader != nullptr) {
     *proof_reader = open_writer(connection, false, false);  // it only reads; idle until the rows are in
   }
+  workers = connection_room(*target, workers);
   std::vector<std::unique_ptr<db::Connection>> extra;
   for (unsigned i = 0; i < workers; ++i) {
     try {
@@ -155,6 +215,42 @@ void read_biggest_first(const RestorePlan& plan, const std::filesystem::path& pi
                settings.ranges.size());
 }
 
+// No more lanes than turns to run: when the section index says every table is small (each goes
+// whole to one connection, k_small_table_bytes), one per table at most.
+unsigned useful_lanes(const RestorePlan& plan, const std::filesystem::path& pinned, unsigned lanes) {
+  if (lanes <= 1) {
+    return lanes;
+  }
+  std::optional<std::vector<Section>> index;
+  if (!plan.sections.empty()) {
+    index = plan.sections;
+  } else {
+    try {
+      index = read_section_index(pinned);
+    } catch (const Error&) {
+      return lanes;  // read_biggest_first says why
+    }
+  }
+  if (!index) {
+    return lanes;
+  }
+  std::map<std::string, std::uint64_t> bytes;
+  for (const Section& section : *index) {
+    if (section.kind == SectionKind::table || section.kind == SectionKind::part) {
+      bytes[section.table] += section.bytes;
+    }
+  }
+  if (std::any_of(bytes.begin(), bytes.end(), [](const auto& table) { return table.second > k_small_table_bytes; })) {
+    return lanes;
+  }
+  const auto useful = static_cast<unsigned>(std::max<std::size_t>(1, bytes.size()));
+  if (useful < lanes) {
+    spdlog::info("{} loading connection{} for {} small table{}: no more", useful, useful == 1 ? "" : "s", bytes.size(),
+                 bytes.size() == 1 ? "" : "s");
+  }
+  return std::min(lanes, useful);
+}
+
 }  // namespace
 
 LoadStats load_backup(const RestorePlan& plan, const RestoreOptions& options, const RestoreCallbacks& callbacks,
@@ -184,8 +280,9 @@ LoadStats load_backup(const RestorePlan& plan, const RestoreOptions& options, co
     }
   }
   // Our own files only: their INSERTs depend on nothing but their table (a mysqldump file may
-  // LOCK TABLES or turn autocommit off around them).
-  const unsigned workers = plan.verification.status == VerifyStatus::ok ? std::max(1u, options.threads) : 0;
+  // LOCK TABLES or turn autocommit off around them); --force runs everything on the main connection.
+  const unsigned workers =
+      plan.verification.status == VerifyStatus::ok && !options.force ? std::max(1u, options.threads) : 0;
   // Many tables: a small table's time is the server's (its file created, a dozen fsyncs), not CPU,
   // so more connections overlap more of it. Small tables' turns get more lanes than --threads;
   // a big table's rows and key builds still use --threads at once (insert_pool.hpp).
@@ -195,6 +292,7 @@ LoadStats load_backup(const RestorePlan& plan, const RestoreOptions& options, co
     lanes = std::max(workers, std::min(k_most_lanes, k_lanes_per_thread * workers));
     settings.heavy_workers = workers;
   }
+  lanes = std::min(lanes, useful_lanes(plan, pinned, lanes));
   if (plan.sections.empty() && workers > 0 && !options.force) {
     read_biggest_first(plan, pinned, settings);
   }

@@ -52,10 +52,15 @@ std::string snapshot_restore_command(const RestorePlan& plan, const RestoreOptio
 // A connection for the restore's writes; with no_binlog they stay out of the binary log (the
 // session only: nothing to put back).
 std::unique_ptr<db::Connection> open_writer(const ConnectionOptions& connection, bool select_database, bool no_binlog);
+// How many of `wanted` more connections this restore takes, asking `connection`'s server: at most
+// half of those free under max_connections (Threads_connected counted) and under the account's
+// max_user_connections, so that other clients still connect; logged when fewer. All of them when the
+// limits cannot be read (a connection refused then costs a worker, see load_into).
+unsigned connection_room(db::Connection& connection, unsigned wanted);
 // Loads `file` into `database`, dropped and re-created first (or, for only_tables, created if
-// missing), on the main connection and `workers` more. With `proof_reader`, a connection for the
-// content proof is opened into it too, before the workers': a server that refuses some of them
-// costs workers, never the proof.
+// missing), on the main connection and `workers` more (connection_room's share of them). With
+// `proof_reader`, a connection for the content proof is opened into it too, before the workers': a
+// server that refuses some of them costs workers, never the proof.
 LoadStats load_into(const ConnectionOptions& connection, const std::string& database, const std::filesystem::path& file,
                     LoadSettings settings, bool no_binlog, unsigned workers, const std::string& collation,
                     std::unique_ptr<db::Connection>* proof_reader = nullptr, bool* target_changed = nullptr);

@@ -16,6 +16,8 @@ namespace ifnbackup::restore {
 namespace {
 
 constexpr char k_name_mark = '\x01';
+// A foreign key's name, numbered in the order its table's statements give them: "\x02" N "\x02".
+constexpr char k_constraint_mark = '\x02';
 constexpr std::array<std::string_view, 3> k_heads = {"DROP TABLE IF EXISTS ", "CREATE TABLE ", "ALTER TABLE "};
 
 bool is_word_byte(unsigned char c) {
@@ -58,14 +60,14 @@ bool is_plain_table_name(std::string_view name) {
 
 // The session variables of a dump (restore/statement_policy lets no other be set) a table's CREATE
 // or ALTER may be read, or refused, differently under (a zero date default and the sql_mode, a
-// literal and the client's charset, a TIMESTAMP default and the time zone): saved when a table is
+// literal and the client's charset, a TIMESTAMP default and the time zone, a foreign key to a table
+// absent or of another column type and foreign_key_checks): saved when a table is
 // held back and the session changes after it, and set back around its run when something names it.
 // Any other variable's SET runs the tables held back first.
-constexpr std::array<std::string_view, 4> k_definition_session = {"sql_mode", "character_set_client",
-                                                                  "collation_connection", "time_zone"};
-// Variables a dump sets that change nothing in how a table without a foreign key is read.
-constexpr std::array<std::string_view, 4> k_other_session = {"character_set_results", "unique_checks",
-                                                             "foreign_key_checks", "sql_notes"};
+constexpr std::array<std::string_view, 5> k_definition_session = {
+    "sql_mode", "character_set_client", "collation_connection", "time_zone", "foreign_key_checks"};
+// Variables a dump sets that change nothing in how a table is read.
+constexpr std::array<std::string_view, 3> k_other_session = {"character_set_results", "unique_checks", "sql_notes"};
 
 bool is_one_of(std::string_view word, auto const& list) {
   return std::find(list.begin(), list.end(), word) != list.end();
@@ -137,6 +139,9 @@ SessionChange session_change(std::string_view statement) {
 }
 
 std::optional<std::string> definition_without_name(std::string_view statement, std::string_view name) {
+  if (statement.find_first_of(std::string_view("\x01\x02", 2)) != std::string_view::npos) {
+    return std::nullopt;  // the marks would be ambiguous
+  }
   const std::string quoted = sql::quote_identifier(name);
   for (const std::string_view head : k_heads) {
     if (statement.starts_with(head) && statement.substr(head.size()).starts_with(quoted)) {
@@ -152,6 +157,163 @@ std::optional<std::string> definition_without_name(std::string_view statement, s
     }
   }
   return std::nullopt;
+}
+
+namespace {
+
+// Counts the (non-overlapping) occurrences of `what` in `text`.
+std::size_t occurrences(std::string_view text, std::string_view what) {
+  std::size_t count = 0;
+  for (auto at = text.find(what); at != std::string_view::npos; at = text.find(what, at + what.size())) {
+    ++count;
+  }
+  return count;
+}
+
+// A definition's text with a table's own names put back: its name (quoted) for every name mark, and
+// each foreign key's name for its numbered mark.
+std::string with_names(std::string_view text, const std::string& quoted, const std::vector<std::string>& constraints) {
+  std::string out;
+  out.reserve(text.size() + quoted.size());
+  for (std::size_t at = 0; at < text.size(); ++at) {
+    if (text[at] == k_name_mark) {
+      out += quoted;
+    } else if (text[at] == k_constraint_mark) {
+      const std::size_t end = text.find(k_constraint_mark, at + 1);
+      out += sql::quote_identifier(constraints.at(std::stoul(std::string(text.substr(at + 1, end - at - 1)))));
+      at = end;
+    } else {
+      out += text[at];
+    }
+  }
+  return out;
+}
+
+// Reads "`a`, `b`)" at `at`: the columns of a foreign key, up to and past its closing parenthesis.
+bool skip_column_list(std::string_view text, std::size_t& at) {
+  for (;;) {
+    if (!sql::parse_quoted_identifier(text, at)) {
+      return false;
+    }
+    if (text.substr(at).starts_with(")")) {
+      ++at;
+      return true;
+    }
+    if (!text.substr(at).starts_with(",")) {
+      return false;
+    }
+    at += text.substr(at).starts_with(", ") ? 2 : 1;
+  }
+}
+
+}  // namespace
+
+std::optional<std::string> foreign_keys_without_names(std::string_view text, std::string_view table,
+                                                      std::vector<std::string>& names) {
+  const std::string lowered = lower(text);
+  const std::size_t foreign_keys = occurrences(lowered, "foreign key");
+  if (foreign_keys == 0) {
+    return std::string(text);
+  }
+  // Only text a plain scan reads as the server does: quoted strings and names, no comment, no
+  // backslash, no double quote (whose meaning depends on the session's sql_mode).
+  if (text.find_first_of("\\\"#") != std::string_view::npos || text.find("--") != std::string_view::npos ||
+      text.find("/*") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  std::string out;
+  std::size_t copied = 0;
+  std::size_t found = 0;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const char c = text[at];
+    if (c == '\'') {
+      for (++at;; ++at) {
+        if (at >= text.size()) {
+          return std::nullopt;
+        }
+        if (text[at] == '\'') {
+          if (at + 1 < text.size() && text[at + 1] == '\'') {
+            ++at;  // a doubled quote
+            continue;
+          }
+          ++at;
+          break;
+        }
+      }
+      continue;
+    }
+    if (c == '`') {
+      if (!sql::parse_quoted_identifier(text, at)) {
+        return std::nullopt;
+      }
+      continue;
+    }
+    if (!is_word_byte(static_cast<unsigned char>(c))) {
+      ++at;
+      continue;
+    }
+    const std::size_t start = at;
+    while (at < text.size() && is_word_byte(static_cast<unsigned char>(text[at]))) {
+      ++at;
+    }
+    if (lowered.compare(start, at - start, "constraint") != 0 || !text.substr(at).starts_with(" `")) {
+      continue;
+    }
+    // CONSTRAINT `name` FOREIGN KEY (`a`, ...) REFERENCES `parent` (or `db`.`parent`)
+    const std::size_t name_at = at + 1;
+    std::size_t after = name_at;
+    const auto name = sql::parse_quoted_identifier(text, after);
+    if (!name) {
+      return std::nullopt;
+    }
+    constexpr std::string_view k_foreign_key = " FOREIGN KEY (";
+    if (!text.substr(after).starts_with(k_foreign_key)) {
+      at = after;  // a CHECK constraint: its name stays
+      continue;
+    }
+    if (!is_plain_table_name(*name) || name->size() > sql::k_max_identifier_length) {
+      return std::nullopt;
+    }
+    const auto known = std::find(names.begin(), names.end(), *name);
+    const std::size_t number = static_cast<std::size_t>(known - names.begin());
+    if (known == names.end()) {
+      names.push_back(*name);
+    }
+    out += text.substr(copied, name_at - copied);
+    out += k_constraint_mark;
+    out += std::to_string(number);
+    out += k_constraint_mark;
+    copied = after;
+    ++found;
+    at = after + k_foreign_key.size();
+    constexpr std::string_view k_references = " REFERENCES ";
+    if (!skip_column_list(text, at) || !text.substr(at).starts_with(k_references)) {
+      return std::nullopt;
+    }
+    at += k_references.size();
+    const std::size_t parent_at = at;
+    const auto parent = sql::parse_quoted_identifier(text, at);
+    if (!parent) {
+      return std::nullopt;
+    }
+    if (text.substr(at).starts_with(".")) {
+      ++at;  // another database's table: its name stays
+      if (!sql::parse_quoted_identifier(text, at)) {
+        return std::nullopt;
+      }
+    } else if (*parent == table) {
+      out += text.substr(copied, parent_at - copied);  // a reference to itself
+      out += k_name_mark;
+      copied = at;
+    }
+  }
+  // Every "foreign key" of the text is one of those read: none in a string or a name.
+  if (found != foreign_keys) {
+    return std::nullopt;
+  }
+  out += text.substr(copied);
+  return out;
 }
 
 void SharedDefinitions::feed(Statement&& statement, const Run& run) {
@@ -170,6 +332,7 @@ void SharedDefinitions::feed(Statement&& statement, const Run& run) {
   run_named(statement.text, run);
   // Whatever it is, it may change the session the next definitions run under.
   m_current.clear();
+  m_current_by_word.clear();
   const SessionChange change = session_change(statement.text);
   if (change == SessionChange::unknown) {
     run_all_held(statement.line, run);  // under the session they were held under, before it changes
@@ -198,24 +361,35 @@ void SharedDefinitions::end_table(const Run& run) {
   Table table = std::move(*m_table);
   m_table.reset();
   const std::string key_name = lower(table.name);
-  // Its own definition's words name tables held back (another table of the same name, or one named in
-  // a generated column, a MERGE list...): those run first. Its name in its head is not one of them.
   std::vector<std::string> definition;
-  bool shareable = is_plain_table_name(table.name) && !m_words.contains(key_name) && !m_held.contains(key_name);
+  std::vector<std::string> constraints;
+  bool shareable = is_plain_table_name(table.name) && table.name.size() <= sql::k_max_identifier_length &&
+                   !m_words.contains(key_name) && !m_held.contains(key_name);
   for (const Statement& statement : table.statements) {
     auto text = definition_without_name(statement.text, table.name);
-    const std::string_view body = text ? std::string_view(*text) : std::string_view(statement.text);
-    run_named(body, run);
-    if (!text || lower(body).find("foreign key") != std::string::npos) {
-      shareable = false;
+    if (text) {
+      text = foreign_keys_without_names(*text, table.name, constraints);
     }
     if (text) {
       definition.push_back(std::move(*text));
+    } else {
+      shareable = false;
     }
   }
-  if (m_held.contains(key_name)) {
-    run_held(key_name, run);  // a table of this name again: the earlier one is there first
-    shareable = false;
+  // A foreign key's name is the database's, not the table's: shared only when nothing before named
+  // it and it is a word of this table's statements once (the index InnoDB may add for it takes it).
+  for (const std::string& constraint : constraints) {
+    const std::string key = lower(constraint);
+    std::size_t uses = 0;
+    for (const Statement& statement : table.statements) {
+      for_each_word(statement.text, [&](const std::string& word) { uses += word == key ? 1 : 0; });
+    }
+    shareable = shareable && uses == 1 && key != key_name && !m_words.contains(key);
+  }
+  // Its statements' words name tables held back (another table of the same name, first; one named in
+  // a foreign key, a generated column, a MERGE list...), or their foreign keys' names: those run first.
+  for (const Statement& statement : table.statements) {
+    run_named(statement.text, run);
   }
   std::string joined;
   for (const std::string& text : definition) {
@@ -224,28 +398,47 @@ void SharedDefinitions::end_table(const Run& run) {
   }
   const auto same = shareable ? m_current.find(joined) : m_current.end();
   if (same != m_current.end()) {
-    Held held{same->second, {}, table.name, m_session};
+    Held held{same->second, {}, table.name, m_session, constraints};
     m_held_under_session = true;
     for (const Statement& statement : table.statements) {
       held.lines.push_back(statement.line);
+    }
+    for (const std::string& constraint : constraints) {
+      m_held_constraints.emplace(lower(constraint), key_name);
     }
     m_held.emplace(key_name, std::move(held));
   } else {
     for (Statement& statement : table.statements) {
       run(std::move(statement));
     }
+    ran_table(key_name);
     if (shareable) {
       m_definitions.push_back(std::move(definition));
-      m_current.emplace(std::move(joined), m_definitions.size() - 1);
+      m_current.emplace(joined, m_definitions.size() - 1);
+      for (const std::string& text : m_definitions.back()) {
+        for_each_word(text, [&](std::string word) { m_current_by_word[std::move(word)].push_back(joined); });
+      }
     }
   }
   m_words.insert(key_name);
+}
+
+void SharedDefinitions::ran_table(const std::string& key) {
+  // A definition that names this table (its foreign key's parent) was checked before it changed here.
+  if (const auto found = m_current_by_word.find(key); found != m_current_by_word.end()) {
+    for (const std::string& joined : found->second) {
+      m_current.erase(joined);
+    }
+    m_current_by_word.erase(found);
+  }
 }
 
 void SharedDefinitions::run_named(std::string_view text, const Run& run) {
   for_each_word(text, [&](std::string word) {
     if (!m_held.empty() && m_held.contains(word)) {
       run_held(word, run);
+    } else if (const auto found = m_held_constraints.find(word); found != m_held_constraints.end()) {
+      run_held(std::string(found->second), run);  // its foreign key's name, here again: a clash to see
     }
     m_words.insert(std::move(word));
   });
@@ -273,13 +466,15 @@ void SharedDefinitions::run_held(const std::string& key, const Run& run) {
     run(Statement{std::move(now), first_line, true, 0});
   }
   for (std::size_t i = 0; i < texts.size(); ++i) {
-    std::string text = texts[i];
-    text.replace(text.find(k_name_mark), 1, quoted);
-    run(Statement{std::move(text), i < held.lines.size() ? held.lines[i] : 0, true, 0});
+    run(Statement{with_names(texts[i], quoted, held.constraints), i < held.lines.size() ? held.lines[i] : 0, true, 0});
   }
   if (restore) {
     run(Statement{std::move(back), first_line, true, 0});
   }
+  for (const std::string& constraint : held.constraints) {
+    m_held_constraints.erase(lower(constraint));
+  }
+  ran_table(key);
 }
 
 void SharedDefinitions::run_all_held(std::uint64_t line, const Run& run) {

@@ -26,6 +26,70 @@ std::string one_line(const std::string& name) {
   }
   return out;
 }
+
+std::vector<std::string> removed_names(const std::vector<RetentionDecision>& decisions) {
+  std::vector<std::string> names;
+  for (const auto& decision : decisions) {
+    if (decision.remove) {
+      names.push_back(decision.entry.name);
+    }
+  }
+  return names;
+}
+
+// A backup only read back after it was written (VerifyCheck::written: its statements not read) is
+// taken for a good one only where no removal depends on it: when counting it in the floor removes a
+// file that would otherwise be kept, it is verified in full first (a lighter check never stands in for
+// a full one where it decides a removal).
+std::vector<RetentionDecision> decide(std::vector<RetentionCandidate>& candidates, const RetentionPolicy& policy,
+                                      std::chrono::system_clock::time_point now, VerificationState& state,
+                                      RotateResult& result) {
+  auto decisions = apply_retention(candidates, policy, now);
+  auto read_back_only = [&state](const RetentionCandidate& candidate) {
+    const VerificationRecord* record = state.find(candidate.entry);
+    return candidate.health == Health::good && record != nullptr && record->check == VerifyCheck::written;
+  };
+  std::vector<RetentionCandidate> doubted = candidates;
+  bool any = false;
+  for (auto& candidate : doubted) {
+    if (read_back_only(candidate)) {
+      candidate.health = Health::unknown;
+      any = true;
+    }
+  }
+  if (!any || removed_names(apply_retention(doubted, policy, now)) == removed_names(decisions)) {
+    return decisions;
+  }
+  std::vector<std::string> encrypted;
+  for (auto& candidate : candidates) {
+    if (read_back_only(candidate) && candidate.entry.encrypted) {
+      // Its secret key is not ours to use here: not in the floor, which reaches past it, and never removed.
+      log_info(
+          "{} is encrypted and was only read back after it was written: not counted among the good backups "
+          "('ifnbackup verify --identity FILE' verifies it in full)",
+          candidate.entry.name);
+      candidate.health = Health::unknown;
+      encrypted.push_back(candidate.entry.name);
+    } else if (read_back_only(candidate)) {
+      log_info(
+          "verifying {} in full before deciding: only read back after it was written, and a removal "
+          "depends on it",
+          candidate.entry.name);
+      verify_entry(candidate.entry, state);
+      result.verified.push_back(candidate.entry.name);
+      candidate.health = health_of(state.find(candidate.entry));
+    }
+  }
+  decisions = apply_retention(candidates, policy, now);
+  for (auto& decision : decisions) {
+    if (decision.remove && std::find(encrypted.begin(), encrypted.end(), decision.entry.name) != encrypted.end()) {
+      decision.remove = false;
+      decision.reason = tx("encrypted, only read back after it was written: kept until verified in full");
+    }
+  }
+  return decisions;
+}
+
 }  // namespace
 
 RotateResult run_rotate(const RotateOptions& options) {
@@ -75,8 +139,8 @@ RotateResult run_rotate(const RotateOptions& options) {
     }
     by_database[record->database.value_or(options.database)].push_back(RetentionCandidate{std::move(entry), health});
   }
-  for (const auto& [database, candidates] : by_database) {
-    auto decisions = apply_retention(candidates, options.policy, now);
+  for (auto& [database, candidates] : by_database) {
+    auto decisions = decide(candidates, options.policy, now, state, result);
     std::move(decisions.begin(), decisions.end(), std::back_inserter(result.decisions));
   }
   auto partial_decisions = apply_retention(partials, options.policy, now);

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <functional>
 
 namespace ifnbackup::verify_detail {
 namespace {
@@ -54,13 +53,24 @@ bool parse_header_line(std::string_view line, std::string& key, std::string& val
 }  // namespace
 
 struct ContentScan::Searcher {
-  std::boyer_moore_horspool_searcher<std::string_view::const_iterator> search{k_begin_pattern.begin(),
-                                                                              k_begin_pattern.end()};
-
-  // Position of the first match in `text`, or npos.
+  // Position of the first match in `text`, or npos. The pattern starts with a line break, and a dump's
+  // lines are long (an extended INSERT is one line of up to 1 MiB): memchr from one line break to the
+  // next reads the content at memory speed, where a Boyer-Moore-Horspool search over SQL text, which
+  // holds most of the pattern's letters, skipped a few bytes at a time (issue 13: 3 % of a backup).
   std::size_t find(std::string_view text) const {
-    const auto it = std::search(text.begin(), text.end(), search);
-    return it == text.end() ? std::string_view::npos : static_cast<std::size_t>(it - text.begin());
+    const char* const begin = text.data();
+    const char* const end = begin + text.size();
+    for (const char* at = begin; end - at >= static_cast<std::ptrdiff_t>(k_begin_pattern.size());) {
+      const auto* newline = static_cast<const char*>(std::memchr(at, '\n', static_cast<std::size_t>(end - at)));
+      if (newline == nullptr || end - newline < static_cast<std::ptrdiff_t>(k_begin_pattern.size())) {
+        return std::string_view::npos;
+      }
+      if (std::memcmp(newline, k_begin_pattern.data(), k_begin_pattern.size()) == 0) {
+        return static_cast<std::size_t>(newline - begin);
+      }
+      at = newline + 1;
+    }
+    return std::string_view::npos;
   }
 };
 
@@ -79,9 +89,11 @@ void ContentScan::feed(std::string_view chunk) {
     scan_header(chunk);
   }
   scan_line_starts(chunk);
-  // The header comes before the first statement: by then the scan knows whose file it is.
-  m_statements.set_ours(m_header.contains("format"));
-  m_statements.feed(chunk);
+  if (m_read_statements) {
+    // The header comes before the first statement: by then the scan knows whose file it is.
+    m_statements.set_ours(m_header.contains("format"));
+    m_statements.feed(chunk);
+  }
   scan_manifest(chunk);
   keep_after_manifest(chunk);
   hash_and_keep_tail(chunk);

@@ -29,6 +29,8 @@ class ContentScan {
   // A file with a section index: that many bytes (index block, locator line) lie between the
   // manifest and the checksum line.
   void expect_trailer(std::uint64_t bytes) { m_trailer_bytes = bytes; }
+  // The backup's read-back (VerifyCheck::written): the statements are not cut nor judged.
+  void skip_statements() noexcept { m_read_statements = false; }
   // After the last chunk: fills status, reason, sha256, tables, completed_at, header and
   // uncompressed_bytes of `result` from the trailer rules of docs/backup-format.md.
   void conclude(VerifyResult& result);
@@ -112,6 +114,7 @@ class ContentScan {
   std::uint64_t m_trailer_bytes = 0;
   std::string m_after_manifest;  // the first bytes after the last manifest block
 
+  bool m_read_statements = true;
   StatementScan m_statements;  // what each statement would do
 };
 

@@ -106,7 +106,10 @@ void ContentScan::conclude(VerifyResult& result) {
   result.uncompressed_bytes = m_hashed + m_tail.size();
   result.create_table_lines = m_create_table_lines;
   result.insert_lines = m_insert_lines;
-  m_statements.conclude(result);
+  result.check = m_read_statements ? VerifyCheck::full : VerifyCheck::written;
+  if (m_read_statements) {
+    m_statements.conclude(result);
+  }
   // The trailer from the end: marker, signature, checksum, then the manifest before them.
   TrailerLines lines;
   if (!read_completion_marker(result, lines)) {
@@ -125,7 +128,7 @@ void ContentScan::conclude(VerifyResult& result) {
                      result.foreign_statements == 1 ? "" : "s", result.first_foreign_statement));
     return;
   }
-  if (sign::header_format(m_header) >= k_first_computed_digest_format) {
+  if (m_read_statements && sign::header_format(m_header) >= k_first_computed_digest_format) {
     if (std::string problem = m_statements.digests().fill(m_manifest.tables); !problem.empty()) {
       stop(result, VerifyStatus::corrupt, std::move(problem));
       return;
@@ -252,6 +255,10 @@ bool VerifyResult::holds_tables() const noexcept {
   return false;
 }
 
+const char* verify_check_name(VerifyCheck check) noexcept {
+  return check == VerifyCheck::written ? "written" : "full";
+}
+
 const char* verify_status_name(VerifyStatus status) noexcept {
   switch (status) {
     case VerifyStatus::ok:
@@ -270,14 +277,18 @@ namespace {
 
 // `indexed`: the file is on disk and its section index is checked; false for a stream (a pipe).
 VerifyResult verify_path(const std::filesystem::path& path, const std::function<void(const VerifyProgress&)>& progress,
-                         unsigned threads, bool indexed) {
+                         unsigned threads, bool indexed, VerifyCheck check = VerifyCheck::full) {
   VerifyResult result;
   result.path = path;
+  result.check = check;
   io::GzipReader reader(path);  // a missing or unreadable file throws: it is not a verdict on a backup
   result.compressed_bytes = reader.compressed_total();
 
   bool parallel = false;
   verify_detail::ContentScan scan;
+  if (check == VerifyCheck::written) {
+    scan.skip_statements();
+  }
   std::optional<verify_detail::SectionCheck> sections;
   std::vector<char> buffer(k_chunk_size);
   // Feeds what `from` decodes to the scan and the section check.
@@ -365,6 +376,10 @@ VerifyResult verify_path(const std::filesystem::path& path, const std::function<
 VerifyResult verify_backup_file(const std::filesystem::path& path,
                                 const std::function<void(const VerifyProgress&)>& progress, unsigned threads) {
   return verify_path(path, progress, threads, true);
+}
+
+VerifyResult verify_written_backup(const std::filesystem::path& path, unsigned threads) {
+  return verify_path(path, {}, threads, true, VerifyCheck::written);
 }
 
 VerifyResult verify_backup_stream(const std::function<void(const std::function<void(std::string_view)>&)>& produce,
