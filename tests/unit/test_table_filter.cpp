@@ -126,5 +126,64 @@ TEST(CreateWithKeys, LeavesAnythingOfAnotherShapeAlone) {
   EXPECT_EQ(create_with_keys("CREATE SEQUENCE `t`", "ALTER TABLE `t`\n  ADD KEY `k` (`id`)"), std::nullopt);
 }
 
+// The foreign keys of a table's deferred keys are held back until no table is dropped or created
+// (tables_side_by_side.hpp): its keys and its constraints, each in their order, apart.
+TEST(SplitForeignKeys, CutsTheKeysFromTheConstraintsEachInTheirOrder) {
+  const std::string alter =
+      "ALTER TABLE `t``x`\n  ADD UNIQUE KEY `uq` (`s`),\n  ADD KEY `ix_a` (`a`),\n  ADD CONSTRAINT `fk_b` FOREIGN KEY "
+      "(`b`) REFERENCES `other`.`p` (`id`) ON DELETE SET NULL ON UPDATE CASCADE,\n  ADD KEY `ix,\n  ADD x` (`b`) "
+      "COMMENT 'a '',\n  ADD \\' ( y',\n  ADD CONSTRAINT `fk_a` FOREIGN KEY (`a`) REFERENCES `t``x` (`id`)";
+  const auto split = split_foreign_keys(alter, true);
+  ASSERT_TRUE(split.has_value());
+  EXPECT_EQ(split->keys,
+            "ALTER TABLE `t``x`\n  ADD UNIQUE KEY `uq` (`s`),\n  ADD KEY `ix_a` (`a`),\n  ADD KEY `ix,\n  ADD x` "
+            "(`b`) COMMENT 'a '',\n  ADD \\' ( y'");
+  EXPECT_EQ(split->foreign_keys,
+            "ALTER TABLE `t``x`\n  ADD CONSTRAINT `fk_b` FOREIGN KEY (`b`) REFERENCES `other`.`p` (`id`) ON DELETE "
+            "SET NULL ON UPDATE CASCADE,\n  ADD CONSTRAINT `fk_a` FOREIGN KEY (`a`) REFERENCES `t``x` (`id`)");
+  // only constraints, only keys
+  const auto constraints =
+      split_foreign_keys("ALTER TABLE `c`\n  ADD CONSTRAINT `f` FOREIGN KEY (`a`) REFERENCES `p` (`id`)", true);
+  ASSERT_TRUE(constraints.has_value());
+  EXPECT_EQ(constraints->keys, "");
+  EXPECT_EQ(constraints->foreign_keys, "ALTER TABLE `c`\n  ADD CONSTRAINT `f` FOREIGN KEY (`a`) REFERENCES `p` (`id`)");
+  const auto keys = split_foreign_keys("ALTER TABLE `c`\n  ADD KEY `k` (`a`)", true);
+  ASSERT_TRUE(keys.has_value());
+  EXPECT_EQ(keys->keys, "ALTER TABLE `c`\n  ADD KEY `k` (`a`)");
+  EXPECT_EQ(keys->foreign_keys, "");
+  // a key whose name says "foreign key": in doubt, the statement is held whole
+  EXPECT_EQ(split_foreign_keys("ALTER TABLE `c`\n  ADD KEY `foreign key` (`a`)", true), std::nullopt);
+}
+
+TEST(SplitForeignKeys, RefusesWhatItCannotReadSoTheStatementIsHeldWhole) {
+  EXPECT_EQ(split_foreign_keys("ALTER TABLE `c` ADD CONSTRAINT `f` FOREIGN KEY (`a`) REFERENCES `p` (`id`)", true),
+            std::nullopt);  // not our layout
+  EXPECT_EQ(split_foreign_keys("ALTER TABLE c\n  ADD KEY `k` (`a`)", true), std::nullopt);
+  EXPECT_EQ(split_foreign_keys("ALTER TABLE `c`\n  ADD KEY `k` (`a`) COMMENT 'open", true), std::nullopt);
+  EXPECT_EQ(split_foreign_keys("ALTER TABLE `c`\n  ADD KEY `k` (`a`", true), std::nullopt);
+  EXPECT_EQ(split_foreign_keys("ALTER TABLE `c`\n  ADD KEY `k` (`a`) /* x */", true), std::nullopt);
+  // a foreign key in another form than ours
+  EXPECT_EQ(split_foreign_keys("ALTER TABLE `c`\n  ADD FOREIGN KEY (`a`) REFERENCES `p` (`id`)", true), std::nullopt);
+  // under NO_BACKSLASH_ESCAPES a backslash closes nothing: 'a\' is a whole string
+  const auto plain = split_foreign_keys(
+      "ALTER TABLE `c`\n  ADD KEY `k` (`a`) COMMENT 'a\\',\n  ADD CONSTRAINT `f` FOREIGN KEY (`a`) REFERENCES `p` "
+      "(`id`)",
+      false);
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_EQ(plain->keys, "ALTER TABLE `c`\n  ADD KEY `k` (`a`) COMMENT 'a\\'");
+  EXPECT_EQ(split_foreign_keys("ALTER TABLE `c`\n  ADD KEY `k` (`a`) COMMENT 'a\\',\n  ADD CONSTRAINT `f` FOREIGN KEY "
+                               "(`a`) REFERENCES `p` (`id`)",
+                               true),
+            std::nullopt);
+}
+
+TEST(MayAddForeignKey, FindsTheWordsInAnyCase) {
+  EXPECT_TRUE(may_add_foreign_key("CREATE TABLE `c` (\n  CONSTRAINT `f` FOREIGN KEY (`a`) REFERENCES `p` (`id`)\n)"));
+  EXPECT_TRUE(may_add_foreign_key("alter table c add foreign key (a) references p (id)"));
+  EXPECT_TRUE(may_add_foreign_key("ALTER TABLE c ADD Foreign Key (a) REFERENCES p (id)"));
+  EXPECT_FALSE(may_add_foreign_key("CREATE TABLE `c` (\n  `foreign` int, KEY `k` (`foreign`)\n)"));
+  EXPECT_FALSE(may_add_foreign_key("DROP TABLE IF EXISTS `f`"));
+}
+
 }  // namespace
 }  // namespace ifnbackup::restore

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -146,7 +147,7 @@ class InsertPool {
             }
             try {
               for (const auto& statement : statements) {
-                run(*m_connections[thread], statement);
+                run(*m_connections[thread], statement, thread);
               }
               failed = false;
             } catch (...) {
@@ -191,6 +192,10 @@ class InsertPool {
       }
     }
   }
+
+  // Tests: called after each statement with its connection (1: the first), text, start and end; set
+  // before any turn.
+  void on_statement_ran(StatementTimes hook) { m_statement_ran = std::move(hook); }
 
   std::uint64_t statements() const { return m_statements.load(); }
   std::uint64_t warnings() const { return m_warnings.load(); }
@@ -255,7 +260,7 @@ class InsertPool {
 
   // One statement on a worker's connection (rows as LOAD DATA where it pays, see run_rows); a
   // deadlock or lock wait timeout runs it again; a failure is thrown (the pool keeps the first).
-  void run(db::Connection& connection, const Statement& statement) {
+  void run(db::Connection& connection, const Statement& statement, unsigned thread) {
     db::Connection::StatementResult result;
     std::exception_ptr error;
     bool as_load_data = false;
@@ -282,6 +287,9 @@ class InsertPool {
     } catch (const std::exception& caught) {
       // out of memory, a library fault: an Error, so the restore still rolls back
       error = std::make_exception_ptr(Error(ErrorCode::internal, tx("line {}: {}", statement.line, caught.what())));
+    }
+    if (m_statement_ran) {
+      m_statement_ran(thread + 1, statement.text, started, std::chrono::steady_clock::now());
     }
     ++m_statements;
     m_load_data_statements += as_load_data ? 1 : 0;
@@ -377,6 +385,7 @@ class InsertPool {
   double m_slowest_keys_seconds = 0;
   std::string m_slowest_keys;
   KnownWarnings& m_known;
+  StatementTimes m_statement_ran;
   std::unique_ptr<util::WorkerPool> m_threads;  // last: stopped before what its jobs use goes
 };
 

@@ -118,8 +118,10 @@ LoadStats load_into(const ConnectionOptions& connection, const std::string& data
     *target_changed = true;
   }
   if (settings.only_tables) {
-    // Some tables only: the others stay.
+    // Some tables only: the others stay. The chosen ones go before the load, all at once, as a whole
+    // restore's DROP DATABASE empties the target: no DROP of an existing table beside the load's turns.
     create_database(*target, database, collation, true);
+    drop_tables(*target, database, {settings.only_tables->begin(), settings.only_tables->end()});
   } else {
     recreate_database(*target, database, collation);
   }

@@ -60,6 +60,9 @@ class ScriptLoad {
   // The step a statement about to run on this connection belongs to (a load's own only: a roll-back
   // or a schema check is one step); reported at once when it changes.
   void enter_step(const StatementClass& kind, std::string_view text);
+  // Every table read so far loaded, then their held foreign keys added (tables_side_by_side.hpp): before
+  // anything runs on the main connection, and at the end.
+  void finish_tables();
 
   db::Connection& m_connection;
   const std::filesystem::path& m_file;
@@ -83,6 +86,7 @@ class ScriptLoad {
   std::string m_subject;
   std::uint64_t m_rows = 0;                  // loaded on this connection
   std::optional<TablesSideBySide> m_tables;  // with m_pool: the turns of the loading connections
+  double m_held_keys_on_pool = 0;            // of m_pool->keys_seconds(): the held foreign keys'
 };
 
 ScriptLoad::ScriptLoad(db::Connection& connection, const std::filesystem::path& file, const LoadSettings& settings)
@@ -114,10 +118,12 @@ ScriptLoad::ScriptLoad(db::Connection& connection, const std::filesystem::path& 
     m_pool =
         std::make_unique<InsertPool>(settings.workers, m_shown, settings.load_data, m_known, settings.heavy_workers);
     m_splitter.before_growth(k_room_step, [this](std::size_t size) { m_pool->wait_for_room(size); });
+    m_pool->on_statement_ran(settings.statement_ran);
     m_tables.emplace(*m_pool, TablesSideBySide::MainConnection{
                                   [this](const StatementClass& kind, std::string_view text) { enter_step(kind, text); },
                                   [this](const Statement& statement, StatementKind kind) { run_here(statement, kind); },
-                                  [this](const std::string& text) { return classify(text); }});
+                                  [this](const std::string& text) { return classify(text); },
+                                  [this] { return !m_connection.no_backslash_escapes(); }});
     if (settings.heavy_workers > 0 && settings.heavy_workers < settings.workers.size()) {
       log_info("loading rows on {} connections ({} of them for a big table's rows at once)", settings.workers.size(),
                settings.heavy_workers);
@@ -236,10 +242,18 @@ void ScriptLoad::execute(Statement&& statement) {
     }
     // Anything else (a session setting, a view, a routine, a trigger, a sequence) runs here once
     // every table before it is loaded.
-    m_tables->send_all();
-    m_pool->drain();
+    finish_tables();
   }
   run_checked(std::move(statement), kind);
+}
+
+void ScriptLoad::finish_tables() {
+  m_tables->send_all();
+  m_pool->drain();
+  // Nothing runs on the loading connections now, and nothing is sent until the foreign keys are in.
+  const double beside = m_pool->keys_seconds();
+  m_stats.phases.keys_seconds += m_tables->add_held_foreign_keys();
+  m_held_keys_on_pool += m_pool->keys_seconds() - beside;
 }
 
 void ScriptLoad::run_checked(Statement&& statement, const StatementClass& kind) {
@@ -254,7 +268,11 @@ void ScriptLoad::run_checked(Statement&& statement, const StatementClass& kind) 
 void ScriptLoad::run_here(const Statement& statement, StatementKind kind) {
   const auto started = std::chrono::steady_clock::now();
   const auto result = m_connection.run_statement(statement.text);
-  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+  const auto ended = std::chrono::steady_clock::now();
+  if (m_settings.statement_ran) {
+    m_settings.statement_ran(0, statement.text, started, ended);
+  }
+  const std::chrono::duration<double> took = ended - started;
   if (took.count() >= k_slow_statement_seconds) {
     log_info("line {}: {:.1f} s: {}", statement.line, took.count(), statement_excerpt(statement.text));
   } else {
@@ -348,8 +366,7 @@ LoadStats ScriptLoad::run() {
     throw changed_on_disk();
   }
   if (m_pool) {
-    m_tables->send_all();
-    m_pool->drain();
+    finish_tables();
     m_stats.statements += m_pool->statements();
     m_stats.warnings += m_pool->warnings();
     m_stats.load_data_statements = m_pool->load_data_statements();
@@ -358,7 +375,13 @@ LoadStats ScriptLoad::run() {
         "their CREATE TABLE), {} bigger ones spread over the connections",
         m_stats.load_data_statements, m_pool->row_statements(), m_tables->small_tables(), m_tables->keys_in_create(),
         m_tables->big_tables());
-    m_stats.phases.keys_beside_seconds = m_pool->keys_seconds();
+    if (m_tables->foreign_keys_held() > 0 || m_tables->tables_alone() > 0) {
+      log_info(
+          "the foreign keys of {} tables added once no table was being dropped or created; {} tables with "
+          "foreign keys in their CREATE TABLE loaded alone",
+          m_tables->foreign_keys_held(), m_tables->tables_alone());
+    }
+    m_stats.phases.keys_beside_seconds = m_pool->keys_seconds() - m_held_keys_on_pool;
     auto [slowest, text] = m_pool->slowest_keys();
     if (slowest > m_stats.phases.slowest_keys_seconds) {
       m_stats.phases.slowest_keys_seconds = slowest;

@@ -102,6 +102,9 @@ struct LoadSettings {
   // The file's name in messages (the path read may be /proc/self/fd/N); empty: its file name.
   std::string shown_name;
   std::uint64_t expected_content_bytes = 0;
+  // Tests: called after each statement the load ran, on the thread that ran it, with its connection (0:
+  // the main one, then `workers` from 1), its text, and when it started and ended.
+  StatementTimes statement_ran;
   // Called once, with every row loaded, right before the first CREATE EVENT runs: from then on the
   // server's event scheduler may change the rows (restore: the proof's snapshot is taken here).
   std::function<void()> before_first_event;

@@ -39,6 +39,7 @@
 //   add_line() since MariaDB 10.x reads SERVER_STATUS_ANSI_QUOTES). Cutting such a body with
 //   the default rules lets its text after a `"x\"` run as statements of their own.
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -48,6 +49,12 @@
 #include <vector>
 
 namespace ifnbackup::restore {
+
+// Tests (LoadSettings::statement_ran): a statement run, on which connection (0: the main one, then the
+// loading ones from 1), its text, when it started and ended.
+using StatementTimes =
+    std::function<void(std::size_t connection, const std::string& text, std::chrono::steady_clock::time_point started,
+                       std::chrono::steady_clock::time_point ended)>;
 
 struct Statement {
   std::string text;               // what to send, without its delimiter

@@ -3,8 +3,10 @@
 #include "restore/statement_words.hpp"
 #include "sql/text.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <optional>
+#include <vector>
 
 namespace ifnbackup::restore {
 namespace {
@@ -92,6 +94,81 @@ std::optional<std::string> create_with_keys(std::string_view create, std::string
   }
   merged.append(create.substr(closing));
   return merged;
+}
+
+bool may_add_foreign_key(std::string_view statement) {
+  constexpr std::string_view k_words = "FOREIGN KEY";
+  for (std::size_t at = statement.find_first_of("Ff"); at != std::string_view::npos;
+       at = statement.find_first_of("Ff", at + 1)) {
+    if (statement.size() - at >= k_words.size() &&
+        std::equal(k_words.begin(), k_words.end(), statement.begin() + static_cast<std::ptrdiff_t>(at),
+                   [](char word, char text) { return word == std::toupper(static_cast<unsigned char>(text)); })) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::optional<KeysAndForeignKeys> split_foreign_keys(std::string_view add_keys, bool backslash_escapes) {
+  if (!add_keys.starts_with("ALTER TABLE `")) {
+    return std::nullopt;
+  }
+  std::size_t at = std::string_view("ALTER TABLE ").size();
+  if (!sql::parse_quoted_identifier(add_keys, at)) {
+    return std::nullopt;
+  }
+  const std::string_view head = add_keys.substr(0, at);
+  constexpr std::string_view k_first = "\n  ADD ";
+  constexpr std::string_view k_next = ",\n  ADD ";
+  if (add_keys.substr(at, k_first.size()) != k_first) {
+    return std::nullopt;
+  }
+  at += k_first.size();
+  // Each clause ends at a k_next outside quotes and parentheses (a name may hold one).
+  std::vector<std::string_view> clauses;
+  std::size_t start = at;
+  int depth = 0;
+  char quote = 0;
+  for (; at < add_keys.size(); ++at) {
+    const char c = add_keys[at];
+    if (quote != 0) {
+      if (c == '\\' && backslash_escapes && quote != '`') {
+        ++at;
+      } else if (c == quote) {
+        quote = 0;  // a doubled quote closes and opens again
+      }
+    } else if (c == '\'' || c == '"' || c == '`') {
+      quote = c;
+    } else if (c == '(') {
+      ++depth;
+    } else if (c == ')') {
+      if (--depth < 0) {
+        return std::nullopt;
+      }
+    } else if (c == '#' || add_keys.substr(at, 2) == "/*" || add_keys.substr(at, 3) == "-- " || c == ';') {
+      return std::nullopt;
+    } else if (depth == 0 && add_keys.substr(at, k_next.size()) == k_next) {
+      clauses.push_back(add_keys.substr(start, at - start));
+      at += k_next.size() - 1;
+      start = at + 1;
+    }
+  }
+  if (quote != 0 || depth != 0 || at > add_keys.size()) {
+    return std::nullopt;
+  }
+  clauses.push_back(add_keys.substr(start));
+  KeysAndForeignKeys split;
+  for (const std::string_view clause : clauses) {
+    std::size_t name_end = std::string_view("CONSTRAINT ").size();
+    const bool foreign_key = clause.starts_with("CONSTRAINT `") && sql::parse_quoted_identifier(clause, name_end) &&
+                             clause.substr(name_end).starts_with(" FOREIGN KEY (");
+    if (!foreign_key && may_add_foreign_key(clause)) {
+      return std::nullopt;  // a foreign key in a form not ours
+    }
+    std::string& into = foreign_key ? split.foreign_keys : split.keys;
+    into.append(into.empty() ? std::string(head) + std::string(k_first) : std::string(k_next)).append(clause);
+  }
+  return split;
 }
 
 bool TableFilter::keep(std::string_view statement) {

@@ -20,6 +20,22 @@ std::optional<std::string> statement_table(std::string_view statement);
 // when either text is not of that shape (then both run as they are).
 std::optional<std::string> create_with_keys(std::string_view create, std::string_view add_keys);
 
+// True when a statement may add a foreign key: its text names FOREIGN KEY, in any letter case, wherever
+// (a comment saying so too: a false alarm costs speed, never order).
+bool may_add_foreign_key(std::string_view statement);
+
+// Pure. A table's deferred keys (`add_keys`, the layout create_with_keys reads) cut in two: its keys,
+// and its FOREIGN KEY constraints, each list in its given order, as "ALTER TABLE `t`\n  ADD ..." (empty
+// when it has none). The server prints constraints by name and keys by kind in the order added, so the
+// two statements leave SHOW CREATE TABLE as the one would. std::nullopt when the text is not of that
+// shape (a quote or parenthesis unclosed, a comment): then it is held whole. `backslash_escapes`: a
+// backslash escapes inside quotes (the session's sql_mode).
+struct KeysAndForeignKeys {
+  std::string keys;
+  std::string foreign_keys;
+};
+std::optional<KeysAndForeignKeys> split_foreign_keys(std::string_view add_keys, bool backslash_escapes);
+
 // Fed every statement of a dump in order, says which to run: session settings (SET, bare or in
 // a /*!NNNNN */ comment) always; DROP TABLE IF EXISTS, CREATE TABLE, INSERT INTO and ALTER TABLE
 // of a chosen table; and the CREATE TRIGGER statements that follow a table's rows (our dumps

@@ -1,6 +1,7 @@
 #include "restore/tables_side_by_side.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <iterator>
 #include <utility>
 
@@ -57,16 +58,57 @@ void TablesSideBySide::run_big_table(Statement&& statement, const StatementClass
     m_pool.submit_turn(alone(std::move(statement)), {m_table->name}, true);
     return;
   }
-  m_pool.wait_for_table(m_table->name);  // its rows are in
-  if (statement.text.starts_with("ALTER TABLE ")) {
+  const bool alter = statement.text.starts_with("ALTER TABLE ");
+  if (alter && may_add_foreign_key(statement.text)) {
+    hold_foreign_keys(m_table->name, statement);
+    if (statement.text.empty()) {
+      return;
+    }
+  }
+  if (alter) {
+    m_pool.wait_for_table(m_table->name);  // its rows are in
     // Its deferred keys: built on a loading connection while the next tables load on the others
     // (shown until the next table starts).
     m_main.enter_step(kind, statement.text);
     m_pool.submit_turn(alone(std::move(statement)), {m_table->name}, true);
     return;
   }
+  if (may_add_foreign_key(statement.text)) {
+    m_pool.drain();  // a CREATE TABLE with its foreign keys: alone
+    ++m_tables_alone;
+  } else {
+    m_pool.wait_for_table(m_table->name);
+  }
   m_main.enter_step(kind, statement.text);
   m_main.run_here(statement, kind.kind);
+}
+
+void TablesSideBySide::hold_foreign_keys(const std::string& table, Statement& statement) {
+  auto split = split_foreign_keys(statement.text, m_main.backslash_escapes());
+  if (split && split->foreign_keys.empty()) {
+    return;  // the words were in a name or comment
+  }
+  ++m_foreign_keys_held;
+  if (!split) {
+    m_held.emplace_back(table, std::exchange(statement, Statement{{}, statement.line}));  // not our layout: whole
+    return;
+  }
+  m_held.emplace_back(table, Statement{std::move(split->foreign_keys), statement.line, statement.default_delimiter, 0});
+  statement.text = std::move(split->keys);
+}
+
+double TablesSideBySide::add_held_foreign_keys() {
+  if (m_held.empty()) {
+    return 0;
+  }
+  const auto started = std::chrono::steady_clock::now();
+  const auto& first = m_held.front().second;
+  m_main.enter_step(m_main.classify(first.text), first.text);
+  for (auto& [table, statement] : std::exchange(m_held, {})) {
+    m_pool.submit_turn(alone(std::move(statement)), {std::move(table)});
+  }
+  m_pool.drain();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 }
 
 void TablesSideBySide::end_table() {
@@ -76,11 +118,20 @@ void TablesSideBySide::end_table() {
   if (!m_table->big) {
     ++m_small_tables;
     auto& statements = m_table->statements;
-    // Not a table with foreign keys: their ALTER TABLE failing says which constraint could not be
-    // added (a CREATE TABLE failing says only "errno 150").
+    bool load_alone = false;
+    for (auto statement = statements.begin(); statement != statements.end();) {
+      if (is_row_insert(statement->text) || !may_add_foreign_key(statement->text)) {
+        ++statement;
+      } else if (statement->text.starts_with("ALTER TABLE ")) {
+        hold_foreign_keys(m_table->name, *statement);
+        statement = statement->text.empty() ? statements.erase(statement) : statement + 1;
+      } else {
+        load_alone = true;  // a CREATE TABLE with its foreign keys
+        ++statement;
+      }
+    }
     if (m_table->bytes <= k_keys_in_create_bytes && statements.size() >= 2 &&
-        statements.back().text.starts_with("ALTER TABLE ") &&
-        statements.back().text.find(" FOREIGN KEY (") == std::string::npos) {
+        statements.back().text.starts_with("ALTER TABLE ")) {
       const auto create = std::find_if(statements.begin(), statements.end(), [](const Statement& statement) {
         return statement.text.starts_with("CREATE TABLE ");
       });
@@ -91,6 +142,15 @@ void TablesSideBySide::end_table() {
           ++m_keys_in_create;
         }
       }
+    }
+    if (load_alone) {
+      send_turn();
+      m_pool.drain();
+      m_pool.submit_turn(std::move(statements), {m_table->name});
+      m_pool.drain();
+      ++m_tables_alone;
+      m_table.reset();
+      return;
     }
     m_turn_bytes += m_table->bytes;
     std::move(m_table->statements.begin(), m_table->statements.end(), std::back_inserter(m_turn));

@@ -8,6 +8,15 @@
 // its rows spread over every loading connection, then its deferred keys sent to one of them as soon
 // as its rows are in, so that its index build runs beside the next tables' rows. Where these sizes
 // come from: docs/benchmarks.md (measured break-even).
+//
+// No foreign key is added while a table is dropped or created on another connection: MariaDB 10.11
+// crashes (signal 11 in ALTER TABLE) when one connection adds a constraint referencing a table that
+// another drops and creates, and refuses DROPs with "lock wait timeout" beside it. So every ADD
+// CONSTRAINT ... FOREIGN KEY of the deferred keys is held back (split_foreign_keys) and run by
+// add_held_foreign_keys, when no turn runs and none is sent until they are in; under the file's
+// FOREIGN_KEY_CHECKS=0 InnoDB adds one without reading rows. A table whose CREATE TABLE itself holds a
+// foreign key (files before 2026-11-30, a table the dumper could not defer) loads alone: every turn
+// before it finished, none beside it.
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -25,9 +34,10 @@
 namespace ifnbackup::restore {
 
 constexpr std::size_t k_small_table_bytes = 1024 * 1024;
-// A small table within k_keys_in_create_bytes (ifnbackup/options.hpp, shared with the dumper), without
-// foreign keys, has its deferred keys put back into its CREATE TABLE (create_with_keys): one DDL
-// instead of two (a file whose dumper deferred them anyway: its estimate was stale, or set to 0).
+// A small table within k_keys_in_create_bytes (ifnbackup/options.hpp, shared with the dumper) has its
+// deferred keys (its foreign keys aside, held back) put back into its CREATE TABLE (create_with_keys):
+// one DDL instead of two (a file whose dumper deferred them anyway: its estimate was stale, set to 0,
+// or the table has foreign keys).
 constexpr std::size_t k_turn_bytes = 1024 * 1024;
 constexpr std::size_t k_turn_tables = 32;
 
@@ -41,6 +51,8 @@ class TablesSideBySide {
     std::function<void(const Statement&, StatementKind)> run_here;
     // What a statement does, under the modes the main connection has now.
     std::function<StatementClass(const std::string&)> classify;
+    // Whether a backslash escapes inside quotes, under the modes the main connection has now.
+    std::function<bool()> backslash_escapes;
   };
 
   TablesSideBySide(InsertPool& pool, MainConnection main) : m_pool(pool), m_main(std::move(main)) {}
@@ -50,16 +62,24 @@ class TablesSideBySide {
   // Every table read so far sent to the loading connections: before anything else runs on the main
   // connection (the caller then drains the pool), and at the end of the file.
   void send_all();
+  // Every held foreign key added, on the loading connections at once, and waited for: called when no
+  // turn runs (the caller drained the pool after send_all) and before any other is sent. Returns the
+  // wall time it took. Throws the first failure (the restore rolls back).
+  double add_held_foreign_keys();
 
   std::uint64_t small_tables() const { return m_small_tables; }
   std::uint64_t big_tables() const { return m_big_tables; }
   std::uint64_t keys_in_create() const { return m_keys_in_create; }
+  std::uint64_t foreign_keys_held() const { return m_foreign_keys_held; }
+  std::uint64_t tables_alone() const { return m_tables_alone; }
 
  private:
   void run_big_table(Statement&& statement, const StatementClass& kind);
   // The table being read is complete: a small one joins the turn being gathered.
   void end_table();
   void send_turn();
+  // A table's deferred keys: its foreign keys held back, the rest left in `statement` (empty: nothing).
+  void hold_foreign_keys(const std::string& table, Statement& statement);
 
   InsertPool& m_pool;
   MainConnection m_main;
@@ -78,6 +98,10 @@ class TablesSideBySide {
   std::uint64_t m_small_tables = 0;
   std::uint64_t m_big_tables = 0;
   std::uint64_t m_keys_in_create = 0;
+  // ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY, one per table, until add_held_foreign_keys.
+  std::vector<std::pair<std::string, Statement>> m_held;
+  std::uint64_t m_foreign_keys_held = 0;
+  std::uint64_t m_tables_alone = 0;
 };
 
 }  // namespace ifnbackup::restore

@@ -123,6 +123,23 @@ db::Connection::StatementResult try_create_database(db::Connection& server, cons
 // Empties the target by dropping and re-creating it with its own definition (character set,
 // collation): objects that exist now but not in the backup cannot survive the load. A target that
 // does not exist is created with the backup's collation.
+void drop_tables(db::Connection& server, const std::string& database, const std::vector<std::string>& tables) {
+  const auto found = existing_tables(server, database, tables);
+  if (found.empty()) {
+    return;
+  }
+  std::string drop = "DROP TABLE IF EXISTS ";
+  for (std::size_t i = 0; i < found.size(); ++i) {
+    drop.append(i == 0 ? "" : ", ")
+        .append(sql::quote_identifier(database))
+        .append(".")
+        .append(sql::quote_identifier(found[i]));
+  }
+  server.execute("SET @ifnbackup_foreign_key_checks = @@SESSION.foreign_key_checks, SESSION foreign_key_checks = 0");
+  server.execute(drop);
+  server.execute("SET SESSION foreign_key_checks = @ifnbackup_foreign_key_checks");
+}
+
 void recreate_database(db::Connection& server, const std::string& database, const std::string& collation) {
   const std::string name = sql::quote_identifier(database);
   if (!database_exists(server, database)) {
