@@ -2,7 +2,8 @@
 // ifnbackup rotate: apply the retention policy to the backup folder. Backups never verified, or
 // verified more than k_verification_max_age ago, are verified first, so the floor of good backups is
 // counted on facts; so is a backup only read back after it was written (VerifyCheck::written) when a
-// removal depends on counting it good.
+// removal depends on counting it good. An encrypted backup (NAME.sql.gz.age) due for verification
+// is not verified (its secret key is not rotate's): never removed, and not counted in the floor.
 // Each file counts for the database it is a backup of (the source database its header records): with
 // a database, only that database's backups and safety snapshots are candidates, the others are kept
 // ("another database's"); without one, each database's files are judged on their own, with their own

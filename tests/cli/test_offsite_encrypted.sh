@@ -216,6 +216,28 @@ expect_contains "backup.log (rotate's log) says why it does not count it" \
 check "the encrypted backup is kept" test -f "${rot}/${rot_age}"
 check "the floor of 1 reaches past it: the 35-day-old plain backup is kept" test -f "${rot}/${old35}"
 check "the 36-day-old one, past the floor, is removed" test ! -e "${rot}/${old36}"
+# A week later (its verification dated 8 days back), rotate cannot verify the encrypted copy again: it goes
+# on all the same, the copy neither counted nor removed, its last verdict kept; and so does the rotation
+# of a backup run (it failed with exit 2 every day from then on).
+state="${rot}/.ifnbackup-verify.tsv"
+week_ago=$(($(date +%s) - 8 * 86400))
+awk -F'\t' -v OFS='\t' -v name="${rot_age}" -v at="${week_ago}" '$1 == name { $5 = at } { print }' "${state}" \
+    >"${state}.new" && mv "${state}.new" "${state}" && chmod 600 "${state}"
+old40=$(days_ago 40)
+cp "${dir}/${first}" "${rot}/${old40}"
+run ifn_in "${rot}" --min-keep 1 rotate
+expect_exit "rotate with an encrypted backup last verified 8 days ago" 0
+expect_contains "says why it keeps it" "${rot_age} is encrypted and was last verified more than 7 days ago" \
+    "$(cat "${rot}/backup.log")"
+expect_contains "and warns" "1 encrypted backup(s) not verified in the last 7 days" "${CLI_LAST_ERR}"
+check "the encrypted backup is kept" test -f "${rot}/${rot_age}"
+check "the floor reaches past it: the 35-day-old plain backup is kept" test -f "${rot}/${old35}"
+check "the 40-day-old one is removed" test ! -e "${rot}/${old40}"
+expect_contains "its last verdict kept" "${rot_age}"$'\t' "$(cat "${state}")"
+sleep 1
+run ifn_in "${rot}" --min-keep 1 --encrypt-to "${recipient}" --encrypt-local backup --no-schema-check
+expect_exit "a backup run's rotation with the stale encrypted copy" 0
+check "the older encrypted copy still kept" test -f "${rot}/${rot_age}"
 run ifn list
 expect_contains "list knows it as ours" "${local_age}" "${CLI_LAST_OUT}"
 expect_not_contains "not as a foreign file" "other file(s)" "${CLI_LAST_OUT}"

@@ -2,7 +2,10 @@
 // each transfer in another table, in the same transaction) for the whole length of the dump, the
 // restored accounts still hold the same total and agree with the restored transfer log.
 // Tables sort as accounts, filler, transfers: the slow filler sits between the two related tables.
+#include <sys/stat.h>
+
 #include <atomic>
+#include <fstream>
 #include <thread>
 
 #include <fmt/format.h>
@@ -106,6 +109,30 @@ CREATE TABLE z_transfers (id INT AUTO_INCREMENT PRIMARY KEY, from_id INT NOT NUL
       EXPECT_EQ(static_cast<long>(table.rows), transfers);
     }
   }
+}
+
+// A statement time limit of the server (here set by the option file's init-command, as a global one
+// would be) does not reach our sessions: a big table's read, the proof's or the dump's, is not killed.
+TEST(BackupConsistency, AServerStatementTimeLimitDoesNotKillOurReads) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  if (!connect(server, "")->server().is_mariadb) {
+    GTEST_SKIP() << "max_statement_time is MariaDB's";
+  }
+  ScratchDatabase database(server, "limit");
+  TempDir dir;
+  const auto limited = dir.path() / "limited.cnf";
+  {
+    std::ifstream in(server.defaults_file);
+    std::ofstream out(limited);
+    out << in.rdbuf() << "\n[client]\ninit-command=SET SESSION max_statement_time = 0.001\n";
+  }
+  ::chmod(limited.c_str(), 0600);
+  ConnectionOptions options = connection_options(server, database.name());
+  options.defaults_file = limited.string();
+  auto connection = db::Connection::open(options);
+  EXPECT_EQ(connection->query_value("SELECT @@max_statement_time"), std::optional<std::string>("0.000000"));
+  EXPECT_EQ(connection->query_value("SELECT SUM(seq % 2) FROM seq_1_to_2000000"),
+            std::optional<std::string>("1000000"));
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <string>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "ifnbackup/catalog.hpp"
@@ -220,6 +221,23 @@ TEST_F(VerificationStateTest, TheKindOfCheckIsRemembered) {
   state.record(read_back, ok_result(), k_verified_at + 60s);
   state.save();
   EXPECT_EQ(VerificationState::load(m_dir).find(read_back)->check, VerifyCheck::full);
+}
+
+// A check field edited or damaged by hand is not taken for a full verification: only "full" (or no
+// field, a record of an earlier version) is one; fields after it are ignored.
+TEST_F(VerificationStateTest, ACheckFieldThatDoesNotReadIsTheLighterOne) {
+  const CatalogEntry garbled = entry(k_good, 700, 1000);
+  const CatalogEntry longer = entry(k_bad, 500, 1000);
+  const auto line = [](const CatalogEntry& file, const std::string& rest) {
+    return fmt::format("{}\t{}\t{}\tok\t1795652938\t3\t646\t\t1\t73686f70\tpassed{}\n", file.name, file.size,
+                       file.mtime.time_since_epoch().count(), rest);
+  };
+  write_state(line(garbled, "\tWRITTEN ") + line(longer, "\tfull\tsomething later"));
+  const auto state = VerificationState::load(m_dir);
+  ASSERT_NE(state.find(garbled), nullptr);
+  EXPECT_EQ(state.find(garbled)->check, VerifyCheck::written);
+  ASSERT_NE(state.find(longer), nullptr);
+  EXPECT_EQ(state.find(longer)->check, VerifyCheck::full);
 }
 
 TEST_F(VerificationStateTest, TheSourceDatabaseIsRememberedWhateverItsName) {

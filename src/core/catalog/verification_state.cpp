@@ -72,7 +72,7 @@ VerificationState VerificationState::load(const fs::path& backup_dir) {
   std::string line;
   // name, size, mtime ticks, status, verified at (unix seconds), tables, rows, reason, holds tables (0/1),
   // database (hex; "-" none recorded; "?" or absent: not known), schema check (absent: never run),
-  // check ("written": the backup's read-back; "full" or absent: a full verification)
+  // check ("full" or absent: a full verification; "written", or anything else: the backup's read-back)
   while (std::getline(in, line)) {
     std::vector<std::string> fields;
     std::stringstream stream(line);
@@ -112,9 +112,10 @@ VerificationState VerificationState::load(const fs::path& backup_dir) {
         }
       }
       record.schema_check = fields.size() > 10 ? fields[10] : "";
-      // Anything but "written" is a full one: what every earlier version did.
-      record.check = fields.size() > 11 && fields[11] == verify_check_name(VerifyCheck::written) ? VerifyCheck::written
-                                                                                                 : VerifyCheck::full;
+      // Absent: a full one, what every earlier version did. Present, only "full" is one: a field that
+      // does not read as either is the lighter check, verified in full where it matters (rotate's floor).
+      record.check = fields.size() <= 11 || fields[11] == verify_check_name(VerifyCheck::full) ? VerifyCheck::full
+                                                                                               : VerifyCheck::written;
       state.m_records[record.name] = std::move(record);
     } catch (const std::exception&) {
       continue;  // a damaged line only loses what it remembered

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -221,6 +222,15 @@ std::unique_ptr<Connection> Connection::open(const ConnectionOptions& options, b
   const auto& v = connection->m_server.version;
   connection->m_server.is_tidb = v.find("TiDB") != std::string::npos;
   connection->m_server.is_mariadb = v.find("MariaDB") != std::string::npos;
+  if (connection->m_server.is_mariadb) {
+    // A server-wide statement time limit (set against runaway application queries) would kill a dump's
+    // or the content proof's read of a big table, and a roll-back's DROP DATABASE: ours run unlimited.
+    try {
+      connection->execute("SET SESSION max_statement_time = 0");
+    } catch (const Error& error) {
+      spdlog::debug("max_statement_time left as it is: {}", error.what());
+    }
+  }
   return connection;
 }
 

@@ -68,15 +68,42 @@ void start_proof_helper(db::Connection& helper) {
   helper.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
 }
 
+std::string snapshot_position(db::Connection& reader) {
+  try {
+    std::string position;
+    for (const auto& row : reader.query("SHOW SESSION STATUS LIKE 'Binlog_snapshot_%'").rows) {
+      for (const auto& value : row) {
+        position += value.value_or("") + '\t';
+      }
+    }
+    return position;
+  } catch (const Error& error) {
+    spdlog::info("the binary log position of a proof's snapshot cannot be read: {}", error.what());
+    return "?";
+  }
+}
+
 void start_proof_snapshots(ProofReader& proof, const std::string& database) {
-  start_proof_snapshot(*proof.connection, database);
-  for (const auto& helper : proof.helpers) {
-    try {
-      start_proof_helper(*helper);
-      proof.started_helpers.push_back(helper.get());
-    } catch (const Error& error) {
-      // still a loading connection: left open, and out of the proof
-      spdlog::info("a connection of the load does not read for the content proof: {}", error.what());
+  // A write committed by another client between the snapshot's start and a helper's would put that
+  // helper in a later snapshot: started again, a few times, until all begin at one position.
+  constexpr int k_attempts = 3;
+  for (int attempt = 1;; ++attempt) {
+    start_proof_snapshot(*proof.connection, database);
+    const std::string position = snapshot_position(*proof.connection);
+    proof.started_helpers.clear();
+    bool moved = false;
+    for (const auto& helper : proof.helpers) {
+      try {
+        start_proof_helper(*helper);
+        proof.started_helpers.push_back(helper.get());
+        moved = moved || snapshot_position(*helper) != position;
+      } catch (const Error& error) {
+        // still a loading connection: left open, and out of the proof
+        spdlog::info("a connection of the load does not read for the content proof: {}", error.what());
+      }
+    }
+    if (!moved || attempt == k_attempts) {
+      return;  // readers still apart read tables whole (check_tables)
     }
   }
 }
@@ -197,6 +224,20 @@ std::vector<TableCheck> check_tables(const ConnectionOptions& connection, const 
       readers.push_back(helper);
     }
   }
+  // A table is cut into key ranges only when every reader began at the same binary log position
+  // (MariaDB's Binlog_snapshot_file and _position): a write another client committed in between gives
+  // a later reader rows the others do not see, and a table read on both would add up two states. A
+  // table read whole by one reader is read in one state, a moment after the load like the others.
+  bool one_snapshot = true;
+  if (readers.size() > 1) {
+    const std::string position = snapshot_position(*target);
+    for (std::size_t i = 1; i < readers.size() && one_snapshot; ++i) {
+      one_snapshot = snapshot_position(*readers[i]) == position;
+    }
+    if (!one_snapshot) {
+      log_info("content proof: big tables read whole: another client wrote between the readers' snapshots");
+    }
+  }
   // Each table's columns, read as the dumper reads them; one query for the database.
   auto columns = proof::database_columns(*target, database);
   ProofReading reading(
@@ -223,7 +264,7 @@ std::vector<TableCheck> check_tables(const ConnectionOptions& connection, const 
     }
     // A big table on several readers: its key ranges, read in this snapshot (the target's).
     std::vector<std::string> ranges{std::string()};
-    if (readers.size() > 1 && table.rows >= split_rows) {
+    if (readers.size() > 1 && one_snapshot && table.rows >= split_rows) {
       ranges = proof::key_ranges(*target, database, table.name, readers.size() * k_ranges_per_reader);
     }
     if (ranges.size() == 1 && table.rows <= k_batched_rows) {

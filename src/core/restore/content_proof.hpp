@@ -25,7 +25,8 @@ struct ProofSettings {
   // Null: a session of its own, reading them as they are now.
   db::Connection* snapshot = nullptr;
   // More reading sessions in the same snapshot (start_proof_helper, with nothing written since
-  // `snapshot` was started): tables, and big tables' key ranges, are read on all of them at once.
+  // `snapshot` was started): tables, and big tables' key ranges, are read on all of them at once
+  // (key ranges only when all began at one binary log position: snapshot_position).
   // One that is no longer in its snapshot's transaction is left out (a statement of the load may have
   // ended it); check_tables sets their reading session.
   std::vector<db::Connection*> helpers;
@@ -54,6 +55,12 @@ void start_proof_snapshot(db::Connection& reader, const std::string& database);
 // connection, idle once the rows are in): only the transaction, since the load may still run session
 // settings on it (check_tables sets its reading session).
 void start_proof_helper(db::Connection& helper);
+
+// The binary log position `reader`'s snapshot began at (MariaDB's Binlog_snapshot_file and
+// _position after START TRANSACTION WITH CONSISTENT SNAPSHOT): two readers that give the same one read
+// the same committed rows. Empty where the server says nothing (MySQL); the same for every reader
+// where no binary log is written, so an outside writer without one goes unseen there.
+std::string snapshot_position(db::Connection& reader);
 
 // Tables of at least this many rows are read in key ranges on several readers; measured
 // (docs/benchmarks.md, issue 13). IFNBACKUP_TEST_PROOF_SPLIT_ROWS overrides it (tests keep their

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <iterator>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -101,6 +102,7 @@ RotateResult run_rotate(const RotateOptions& options) {
   const auto now = std::chrono::system_clock::now();
   auto state = VerificationState::load(options.backup_dir);
   RotateResult result;
+  std::set<std::string> kept_encrypted;  // encrypted, not verified in the last 7 days: never removed
 
   // Candidates by source database; partial files (not verifiable) only age, in a group of their own.
   std::map<std::string, std::vector<RetentionCandidate>> by_database;
@@ -114,7 +116,26 @@ RotateResult run_rotate(const RotateOptions& options) {
       continue;
     }
     const VerificationRecord* record = state.find(entry);
-    if (!record_is_current(record, now)) {
+    // An encrypted file due for verification: its secret key is not ours to use here (the folder holds
+    // ciphertext so that the host need not hold the key). Its remembered verdict stands for what it
+    // says against it; a good one is not counted in the floor, and the file is never removed.
+    const bool stale_encrypted = entry.encrypted && !record_is_current(record, now);
+    if (stale_encrypted && (record == nullptr || !record->database_known)) {
+      log_info("{} is encrypted and was never verified here: kept ('ifnbackup verify --identity FILE' verifies it)",
+               entry.name);
+      kept_encrypted.insert(entry.name);
+      result.decisions.push_back(RetentionDecision{
+          std::move(entry), false,
+          tx("encrypted, never verified here: kept until 'ifnbackup verify --identity FILE' verifies it")});
+      continue;
+    }
+    if (stale_encrypted) {
+      log_info(
+          "{} is encrypted and was last verified more than 7 days ago: not counted among the good backups, "
+          "not removed ('ifnbackup verify --identity FILE' verifies it again)",
+          entry.name);
+      kept_encrypted.insert(entry.name);
+    } else if (!record_is_current(record, now)) {
       log_info("verifying {} ({}) before deciding", entry.name,
                record == nullptr         ? tx("never verified")
                : !record->database_known ? tx("its database not yet known")
@@ -123,10 +144,11 @@ RotateResult run_rotate(const RotateOptions& options) {
       result.verified.push_back(entry.name);
       record = state.find(entry);
     }
-    const Health health = health_of(record);
+    const Health remembered = health_of(record);
+    const Health health = stale_encrypted && remembered == Health::good ? Health::unknown : remembered;
     // A good file that records no database (a mysqldump file) may be any database's last backup. One
     // that does not verify or holds no table is nobody's fallback: judged with the files rotated here.
-    if (!record->database && health == Health::good) {
+    if (!record->database && remembered == Health::good) {
       result.decisions.push_back(
           RetentionDecision{std::move(entry), false,
                             tx("records no source database (a mysqldump file): never rotated, remove it by hand")});
@@ -145,6 +167,20 @@ RotateResult run_rotate(const RotateOptions& options) {
   }
   auto partial_decisions = apply_retention(partials, options.policy, now);
   std::move(partial_decisions.begin(), partial_decisions.end(), std::back_inserter(result.decisions));
+  for (auto& decision : result.decisions) {
+    if (decision.remove && kept_encrypted.contains(decision.entry.name)) {
+      decision.remove = false;
+      decision.reason =
+          tx("encrypted, last verified more than 7 days ago: kept until 'ifnbackup verify --identity FILE' "
+             "verifies it again");
+    }
+  }
+  if (!kept_encrypted.empty()) {
+    log_warn(
+        "{} encrypted backup(s) not verified in the last 7 days: kept, and not counted among the good backups, until "
+        "'ifnbackup verify --identity FILE' verifies them",
+        kept_encrypted.size());
+  }
   std::stable_sort(
       result.decisions.begin(), result.decisions.end(),
       [](const RetentionDecision& a, const RetentionDecision& b) { return newest_first(a.entry, b.entry); });
