@@ -53,4 +53,29 @@ for threads in 1 2; do
     done
 done
 
+# The same with 70 small children and a small parent, read in the file's order: the children's turns
+# and the parent's run side by side on the loading connections (from 64 tables on, 2 per --threads), and
+# the parent's CREATE TABLE may run before a child's constraint (error 1825 at --threads 2 and 4 here).
+many=$(cli_unique_db fklatermany)
+cli_create_db "${many}" || fail "create ${many}"
+{
+    echo "CREATE TABLE z (id INT NOT NULL PRIMARY KEY) ENGINE=InnoDB;"
+    for i in $(seq 1 70); do
+        printf 'CREATE TABLE a%02d (id INT NOT NULL PRIMARY KEY, zid INT, KEY ix_z (zid),
+            CONSTRAINT fk_a%02d FOREIGN KEY (zid) REFERENCES z (id)) ENGINE=InnoDB;\n' "${i}" "${i}"
+    done
+    echo "SET SESSION foreign_key_checks = 0; DROP TABLE z;"
+    echo "CREATE TABLE z (id BIGINT NOT NULL PRIMARY KEY) ENGINE=InnoDB; INSERT INTO z VALUES (1), (2);"
+} | sql "${many}" || fail "creating ${many}"
+run "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "${many}" --backup-dir "${dir}_many" \
+    backup --no-rotate
+expect_exit "backup of 70 children before their parent: the schema check passes" 0
+file=$(find "${dir}_many" -name '*.sql.gz' | sort | tail -n 1)
+for threads in 1 2 4; do
+    target=$(cli_unique_db "fklatermany${threads}")
+    run "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "${many}" --backup-dir "${dir}_many" \
+        --threads "${threads}" restore --yes --into "${target}" "${file}"
+    expect_exit "ifnbackup restore --threads ${threads} of 70 children before their parent" 0
+done
+
 cli_finish
