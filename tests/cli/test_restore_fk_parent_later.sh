@@ -3,10 +3,11 @@
 # and made again with a BIGINT key under foreign_key_checks=0, as a migration may): the stock client
 # restores the file, each constraint added before its parent exists (foreign_key_checks=0 accepts it
 # then; once the parent exists the server checks the constraint against it, error 1825). So must
-# `ifnbackup restore`, whatever order it reads the file in (biggest table first) and whichever
-# connection loads which table: a backup the schema check and the stock client accept is restorable.
-# (Review of issue 20, wtR20: FAILS today, the parent z being the biggest table is read first and a1's
-# constraint is refused: the restore rolls back.)
+# `ifnbackup restore`, whichever connection loads which table: a backup the schema check and the stock
+# client accept is restorable. The children's turns run on the loading connections side by side with
+# the parent's CREATE TABLE: the parent starts only once they ended (restore/tables_side_by_side).
+# (Here the children share the prologue's range, read before the parent's even biggest table first; a
+# child in a range of its own read after a bigger parent is test_restore_fk_parent_later_biggest.sh.)
 set -uo pipefail
 # shellcheck source=tests/cli/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
