@@ -386,8 +386,10 @@ void SharedDefinitions::end_table(const Run& run) {
     }
     shareable = shareable && uses == 1 && key != key_name && !m_words.contains(key);
   }
-  // Its statements' words name tables held back (another table of the same name, first; one named in
-  // a foreign key, a generated column, a MERGE list...), or their foreign keys' names: those run first.
+  // Tables held back that name it (as a foreign key's parent) run before it changes; then those its
+  // statements' words name (another table of the same name, first; one named in a foreign key, a
+  // generated column, a MERGE list...), or their foreign keys' names.
+  run_held_naming(key_name, run);
   for (const Statement& statement : table.statements) {
     run_named(statement.text, run);
   }
@@ -406,6 +408,19 @@ void SharedDefinitions::end_table(const Run& run) {
     for (const std::string& constraint : constraints) {
       m_held_constraints.emplace(lower(constraint), key_name);
     }
+    if (m_held_of.size() <= same->second) {
+      m_held_of.resize(m_definitions.size());
+    }
+    if (m_held_of[same->second].empty()) {
+      std::unordered_set<std::string> words;
+      for (const std::string& text : m_definitions[same->second]) {
+        for_each_word(text, [&](std::string word) { words.insert(std::move(word)); });
+      }
+      for (const std::string& word : words) {
+        m_definitions_by_word[word].push_back(same->second);
+      }
+    }
+    m_held_of[same->second].push_back(key_name);
     m_held.emplace(key_name, std::move(held));
   } else {
     for (Statement& statement : table.statements) {
@@ -449,6 +464,7 @@ void SharedDefinitions::run_held(const std::string& key, const Run& run) {
   Held held = std::move(found->second);
   m_held.erase(found);
   ++m_run_when_named;
+  run_held_naming(key, run);
   const auto& texts = m_definitions[held.definition];
   const std::string quoted = sql::quote_identifier(held.name);
   const std::uint64_t first_line = held.lines.empty() ? 0 : held.lines.front();
@@ -475,6 +491,28 @@ void SharedDefinitions::run_held(const std::string& key, const Run& run) {
     m_held_constraints.erase(lower(constraint));
   }
   ran_table(key);
+}
+
+void SharedDefinitions::run_held_naming(const std::string& key, const Run& run) {
+  const auto found = m_definitions_by_word.find(key);
+  if (found == m_definitions_by_word.end()) {
+    return;
+  }
+  std::vector<std::pair<std::uint64_t, std::string>> order;
+  for (const std::size_t definition : found->second) {
+    for (std::string& held_key : m_held_of[definition]) {
+      if (const auto held = m_held.find(held_key); held != m_held.end()) {
+        order.emplace_back(held->second.lines.empty() ? 0 : held->second.lines.front(), std::move(held_key));
+      }
+    }
+    m_held_of[definition].clear();  // all run now (another held under it later is listed again)
+  }
+  std::sort(order.begin(), order.end());
+  for (const auto& entry : order) {
+    if (m_held.contains(entry.second)) {
+      run_held(entry.second, run);
+    }
+  }
 }
 
 void SharedDefinitions::run_all_held(std::uint64_t line, const Run& run) {

@@ -22,7 +22,11 @@
 // A table held back whose name, or one of its foreign keys' names, a later statement holds as a word
 // (a view, a trigger, another table's definition or foreign key, a table of the same name again) is
 // run, from its definition's text, right before that statement: whatever refers to it finds it, as in
-// a restore, and a foreign key's name given twice clashes as it would. It runs under the session
+// a restore, and a foreign key's name given twice clashes as it would. A table held back whose
+// definition names a table about to run (a foreign key's parent written after it, under
+// foreign_key_checks=0) runs right before that table: against the parent as it was at its own place
+// (once the parent exists the server checks the constraint against it, and may refuse what the
+// restore accepts). It runs under the session
 // it was held under (a trigger's sql_mode may refuse what the file's accepts): the variables that
 // matter (session_change) are saved when they change after a table is held, and set around its run;
 // a statement that may change anything else runs every table held first.
@@ -81,6 +85,9 @@ class SharedDefinitions {
   // Runs the tables held back that `text` names, then records its words.
   void run_named(std::string_view text, const Run& run);
   void run_held(const std::string& key, const Run& run);
+  // Table `key` is about to run: the tables held back whose definition names it (a foreign key's
+  // parent written after them) run first, in the file's order, against that table as it was.
+  void run_held_naming(const std::string& key, const Run& run);
   void run_all_held(std::uint64_t line, const Run& run);
 
   std::optional<Table> m_table;
@@ -91,6 +98,10 @@ class SharedDefinitions {
   // Each word of those definitions: the joined texts holding it.
   std::unordered_map<std::string, std::vector<std::string>> m_current_by_word;
   std::unordered_map<std::string, Held> m_held;  // by the name in lower case
+  // The tables held back under each definition (by its index; some may have run since), and each
+  // word of a definition that had one: the definitions holding it.
+  std::vector<std::vector<std::string>> m_held_of;
+  std::unordered_map<std::string, std::vector<std::size_t>> m_definitions_by_word;
   // The foreign keys' names of the tables held back, in lower case: their table's name.
   std::unordered_map<std::string, std::string> m_held_constraints;
   std::unordered_set<std::string> m_words;  // every word read so far, in lower case

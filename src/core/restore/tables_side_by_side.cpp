@@ -1,11 +1,13 @@
 #include "restore/tables_side_by_side.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <iterator>
 #include <utility>
 
 #include "restore/table_filter.hpp"
+#include "sql/text.hpp"
 
 namespace ifnbackup::restore {
 
@@ -19,6 +21,15 @@ std::vector<Statement> alone(Statement&& statement) {
   return turn;
 }
 
+// A table's name as a key that matches it in any case (a server with lower_case_table_names: the
+// conservative side, waiting for more turns than needed at worst).
+std::string lower_name(std::string_view name) {
+  std::string out(name);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
 }  // namespace
 
 void TablesSideBySide::add(std::string table, Statement&& statement, const StatementClass& kind) {
@@ -29,6 +40,7 @@ void TablesSideBySide::add(std::string table, Statement&& statement, const State
     m_main.enter_step(kind, statement.text);  // rows again, after another table's index build was shown
     // The same name again (a view's placeholder, a file with a table twice): after its earlier turns.
     m_pool.wait_for_table(table);
+    wait_for_children(table);
     m_table.emplace(TableRead{std::move(table), {}, 0, false});
   }
   if (!m_table->big && m_table->bytes + statement.text.size() <= k_small_table_bytes) {
@@ -90,9 +102,11 @@ void TablesSideBySide::hold_foreign_keys(const std::string& table, Statement& st
   }
   ++m_foreign_keys_held;
   if (!split) {
+    note_parents(table, statement.text);
     m_held.emplace_back(table, std::exchange(statement, Statement{{}, statement.line}));  // not our layout: whole
     return;
   }
+  note_parents(table, split->foreign_keys);
   m_held.emplace_back(table, Statement{std::move(split->foreign_keys), statement.line, statement.default_delimiter, 0});
   statement.text = std::move(split->keys);
 }
@@ -160,6 +174,39 @@ void TablesSideBySide::end_table() {
     }
   }
   m_table.reset();
+}
+
+void TablesSideBySide::note_parents(const std::string& table, std::string_view text) {
+  constexpr std::string_view k_foreign_key = " FOREIGN KEY (";
+  constexpr std::string_view k_references = " REFERENCES ";
+  for (auto at = text.find(k_foreign_key); at != std::string_view::npos; at = text.find(k_foreign_key, at + 1)) {
+    const auto references = text.find(k_references, at);
+    if (references == std::string_view::npos) {
+      return;
+    }
+    std::size_t name_at = references + k_references.size();
+    auto parent = sql::parse_quoted_identifier(text, name_at);
+    if (parent && name_at < text.size() && text[name_at] == '.') {
+      ++name_at;  // `db`.`parent`: a table of another database is not loaded here
+      continue;
+    }
+    if (parent && !(lower_name(*parent) == lower_name(table))) {
+      m_children_of[lower_name(*parent)].push_back(table);
+    }
+  }
+}
+
+void TablesSideBySide::wait_for_children(const std::string& table) {
+  const auto found = m_children_of.find(lower_name(table));
+  if (found == m_children_of.end()) {
+    return;
+  }
+  m_children_of.clear();  // every held foreign key goes in now
+  // The children's turns end (nothing else runs then), and their foreign keys are added before the
+  // parent is dropped or created, as the stock client adds them in the file's order.
+  send_turn();
+  m_pool.drain();
+  m_early_keys_seconds += add_held_foreign_keys();
 }
 
 void TablesSideBySide::send_turn() {
