@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "ifnbackup/manifest.hpp"
@@ -95,6 +96,11 @@ struct VerifyResult {
   std::string first_foreign_statement;
   // Bytes of the longest statement: the load reserves room for it at once (restore/sql_splitter).
   std::uint64_t largest_statement = 0;
+  // (child, parent): a table's foreign key naming a table of the file whose CREATE TABLE comes after
+  // it. The stock client adds such a constraint before its parent exists, when the server does not
+  // compare it with the parent; a restore that reads tables in another order keeps the child before
+  // the parent (restore/table_sections.hpp, biggest_first).
+  std::vector<std::pair<std::string, std::string>> parents_after_children;
   // Our own file, whole (checksum and manifest good), called corrupt for its statements alone.
   bool refused_for_statements = false;
   Signer signer;

@@ -6,8 +6,9 @@
 # `ifnbackup restore`, whichever connection loads which table: a backup the schema check and the stock
 # client accept is restorable. The children's turns run on the loading connections side by side with
 # the parent's CREATE TABLE: the parent starts only once they ended (restore/tables_side_by_side).
-# (Here the children share the prologue's range, read before the parent's even biggest table first; a
-# child in a range of its own read after a bigger parent is test_restore_fk_parent_later_biggest.sh.)
+# Last, a child big enough for a range of its own, written before a bigger parent: reading the biggest
+# table first put the parent first (error 1822/1825, rolled back); the verification now lists the
+# foreign keys whose parent comes later and that order keeps the child first (restore/table_sections).
 set -uo pipefail
 # shellcheck source=tests/cli/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -28,19 +29,23 @@ cli_create_db "${db}" || fail "create ${db}"
     echo "INSERT INTO z SELECT seq, REPEAT('x', 150) FROM seq_1_to_30000;"
     echo "INSERT INTO a1 VALUES (1, 1); INSERT INTO a2 VALUES (1, 2);"
 } | sql "${db}" || fail "creating ${db}"
+# backup_and_stock DB DIR LABEL: DB backed up into DIR (its schema check passes), the file in ${file},
+# loaded by the stock client into a new database, its name in ${stock}.
+backup_and_stock() {
+    run "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "$1" --backup-dir "$2" \
+        backup --no-rotate
+    expect_exit "$3: backup, the schema check passes" 0
+    file=$(find "$2" -name '*.sql.gz' | sort | tail -n 1)
+    stock=$(cli_unique_db fklaters)
+    cli_create_db "${stock}" || fail "create ${stock}"
+    if gunzip -c "${file}" | sql "${stock}"; then
+        pass "$3: the stock client loads the file"
+    else
+        fail "$3: the stock client refuses ${file}"
+    fi
+}
 dir="${CLI_WORK}/backups"
-run "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "${db}" --backup-dir "${dir}" \
-    backup --no-rotate
-expect_exit "backup: the schema check passes" 0
-file=$(find "${dir}" -name '*.sql.gz' | sort | tail -n 1)
-
-stock=$(cli_unique_db fklaters)
-cli_create_db "${stock}" || fail "create ${stock}"
-if gunzip -c "${file}" | sql "${stock}"; then
-    pass "the stock client loads the file"
-else
-    fail "the stock client refuses ${file}"
-fi
+backup_and_stock "${db}" "${dir}" "two children"
 
 for threads in 1 2; do
     target=$(cli_unique_db "fklater${threads}")
@@ -78,5 +83,26 @@ for threads in 1 2 4; do
         --threads "${threads}" restore --yes --into "${target}" "${file}"
     expect_exit "ifnbackup restore --threads ${threads} of 70 children before their parent" 0
 done
+
+# A child in a range of its own (10,000 rows), written before a bigger parent (30,000) it no longer matches.
+big=$(cli_unique_db fkbig)
+cli_create_db "${big}" || fail "create ${big}"
+{
+    echo "CREATE TABLE z (id INT NOT NULL PRIMARY KEY) ENGINE=InnoDB;"
+    echo "CREATE TABLE a1 (id INT NOT NULL PRIMARY KEY, zid INT, pad VARCHAR(200), KEY ix_z (zid),
+        CONSTRAINT fk_a1 FOREIGN KEY (zid) REFERENCES z (id)) ENGINE=InnoDB;"
+    echo "SET SESSION foreign_key_checks = 0; DROP TABLE z;"
+    echo "CREATE TABLE z (id BIGINT NOT NULL PRIMARY KEY, pad VARCHAR(200)) ENGINE=InnoDB;"
+    echo "INSERT INTO z SELECT seq, REPEAT('x', 150) FROM seq_1_to_30000;"
+    echo "INSERT INTO a1 SELECT seq, seq, REPEAT('a', 150) FROM seq_1_to_10000;"
+} | sql "${big}" || fail "creating ${big}"
+backup_and_stock "${big}" "${dir}_big" "a big child before a bigger parent"
+target=$(cli_unique_db fkbigr)
+run "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "${big}" --backup-dir "${dir}_big" \
+    restore --yes --into "${target}" "${file}"
+expect_exit "a big child before a bigger parent: ifnbackup restore, biggest table first" 0
+expect_eq "a big child before a bigger parent: a1 as the stock client made it" \
+    "$(sql "${stock}" -N -B -e "SHOW CREATE TABLE a1" | cut -f2)" \
+    "$(sql "${target}" -N -B -e "SHOW CREATE TABLE a1" | cut -f2)"
 
 cli_finish

@@ -53,6 +53,19 @@ const std::vector<std::pair<std::string, bool>> k_dump = {
     {"/*!40103 SET TIME_ZONE=@OLD_TIME_ZONE */", true},
 };
 
+// The parents a statement's foreign keys name, as verify lists those written after their child and the
+// restore holds a child's constraints until its parent starts.
+TEST(ForeignKeyParents, ThisDatabasesParentsInOrderNotItselfNorAnotherDatabases) {
+  const std::string alter =
+      "ALTER TABLE `c`\n  ADD KEY `k` (`a`),\n  ADD CONSTRAINT `f1` FOREIGN KEY (`a`) REFERENCES `p``1` (`id`),\n"
+      "  ADD CONSTRAINT `f2` FOREIGN KEY (`b`) REFERENCES `other`.`p2` (`id`),\n"
+      "  ADD CONSTRAINT `f3` FOREIGN KEY (`s`) REFERENCES `c` (`id`) ON DELETE CASCADE,\n"
+      "  ADD CONSTRAINT `f4` FOREIGN KEY (`d`) REFERENCES `été` (`id`)";
+  EXPECT_EQ(foreign_key_parents(alter, "c"), (std::vector<std::string>{"p`1", "été"}));
+  EXPECT_TRUE(foreign_key_parents("CREATE TABLE `t` (`id` INT)", "t").empty());
+  EXPECT_TRUE(foreign_key_parents("ALTER TABLE `t` ADD CONSTRAINT `x` FOREIGN KEY (`a`) REFERENCES", "t").empty());
+}
+
 TEST(TableFilter, RunsTheChosenTablesAndTheirTriggersAndEverySessionSetting) {
   TableFilter filter({"merchants", "we`ird"});
   for (const auto& [statement, expected] : k_dump) {

@@ -147,5 +147,25 @@ TEST(LoadOrder, TheBiggestTablesRangesFirstThePrologueFirstAndTheObjectsLast) {
   EXPECT_EQ(biggest_first(one).lead, "");
 }
 
+// A foreign key whose parent is written after its child (wtR20's review of issue 20): the stock client
+// adds the constraint before the parent exists, so the child's range is read before the parent's,
+// whatever their sizes; the rest keeps the biggest first.
+TEST(LoadOrder, AChildWrittenBeforeItsParentIsReadBeforeIt) {
+  const std::vector<Section> index = {
+      sized(SectionKind::prologue, {}, 2000),    // 0
+      sized(SectionKind::table, "a1", 2000000),  // 1: the child of z
+      sized(SectionKind::table, "m", 3000000),   // 2
+      sized(SectionKind::table, "z", 9000000),   // 3: the parent, the biggest
+      sized(SectionKind::table, "zz", 100),      // 4, with zz2, a child of a1 written after it (no constraint)
+      section(SectionKind::table, "zz2", true),  // 5
+      sized(SectionKind::objects, {}, 500),      // 6
+  };
+  EXPECT_EQ(biggest_first(index).ranges, (std::vector<std::size_t>{0, 3, 2, 1, 4, 6}));
+  const std::vector<std::pair<std::string, std::string>> parents = {{"a1", "z"}, {"zz2", "a1"}, {"m", "nowhere"}};
+  const LoadOrder order = biggest_first(index, parents);
+  EXPECT_EQ(order.ranges, (std::vector<std::size_t>{0, 2, 1, 3, 4, 6}));
+  EXPECT_EQ(order.lead, "m");
+}
+
 }  // namespace
 }  // namespace ifnbackup::restore

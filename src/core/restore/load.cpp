@@ -200,7 +200,7 @@ void read_biggest_first(const RestorePlan& plan, const std::filesystem::path& pi
     spdlog::info("the file read in its order: its section index is not the one verified");
     return;
   }
-  const LoadOrder order = biggest_first(*index);
+  const LoadOrder order = biggest_first(*index, plan.verification.parents_after_children);
   if (order.lead.empty()) {
     return;  // one range, or a prologue and the objects only: nothing to reorder
   }

@@ -96,6 +96,27 @@ std::optional<std::string> create_with_keys(std::string_view create, std::string
   return merged;
 }
 
+std::vector<std::string> foreign_key_parents(std::string_view text, std::string_view table) {
+  constexpr std::string_view k_foreign_key = " FOREIGN KEY (";
+  constexpr std::string_view k_references = " REFERENCES ";
+  std::vector<std::string> parents;
+  for (auto at = text.find(k_foreign_key); at != std::string_view::npos; at = text.find(k_foreign_key, at + 1)) {
+    const auto references = text.find(k_references, at);
+    if (references == std::string_view::npos) {
+      break;
+    }
+    std::size_t name_at = references + k_references.size();
+    auto parent = sql::parse_quoted_identifier(text, name_at);
+    if (!parent || (name_at < text.size() && text[name_at] == '.')) {
+      continue;  // `db`.`parent`: a table of another database is not loaded here
+    }
+    if (*parent != table) {
+      parents.push_back(std::move(*parent));
+    }
+  }
+  return parents;
+}
+
 bool may_add_foreign_key(std::string_view statement) {
   constexpr std::string_view k_words = "FOREIGN KEY";
   for (std::size_t at = statement.find_first_of("Ff"); at != std::string_view::npos;

@@ -4,6 +4,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ifnbackup::restore {
 
@@ -23,6 +24,11 @@ std::optional<std::string> create_with_keys(std::string_view create, std::string
 // True when a statement may add a foreign key: its text names FOREIGN KEY, in any letter case, wherever
 // (a comment saying so too: a false alarm costs speed, never order).
 bool may_add_foreign_key(std::string_view statement);
+
+// Pure. The tables of this database that a statement's foreign keys reference (" FOREIGN KEY (...)
+// REFERENCES `p`", as SHOW CREATE TABLE and our deferred keys write them), in order; a parent named
+// with its database is left out (it is not loaded with these tables), and so is `table` itself.
+std::vector<std::string> foreign_key_parents(std::string_view text, std::string_view table);
 
 // Pure. A table's deferred keys (`add_keys`, the layout create_with_keys reads) cut in two: its keys,
 // and its FOREIGN KEY constraints, each list in its given order, as "ALTER TABLE `t`\n  ADD ..." (empty

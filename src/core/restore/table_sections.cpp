@@ -1,6 +1,8 @@
 #include "restore/table_sections.hpp"
 
 #include <algorithm>
+#include <numeric>
+#include <optional>
 #include <set>
 
 namespace ifnbackup::restore {
@@ -56,7 +58,8 @@ std::vector<SectionRead> choose_schema_sections(const std::vector<Section>& inde
   return read;
 }
 
-LoadOrder biggest_first(const std::vector<Section>& index) {
+LoadOrder biggest_first(const std::vector<Section>& index,
+                        const std::vector<std::pair<std::string, std::string>>& parents_after_children) {
   // Ranges that must be read together, in file order: a range, then the parts that go on with its
   // last table's rows.
   struct Unit {
@@ -65,6 +68,7 @@ LoadOrder biggest_first(const std::vector<Section>& index) {
     // Its parts' table, or else its last table: the only one that can hold more than k_min_range_bytes
     // (a table starts a range of its own once the range holds that much).
     std::string table;
+    std::set<std::string> tables;  // every table with a section in it
     bool parts = false;
     bool objects = false;
   };
@@ -83,6 +87,9 @@ LoadOrder biggest_first(const std::vector<Section>& index) {
       continue;  // not an index that verifies: its first section has a range
     }
     Unit& unit = units.back();
+    if (section.kind == SectionKind::table || section.kind == SectionKind::part) {
+      unit.tables.insert(section.table);
+    }
     if (section.kind == SectionKind::part) {
       unit.table = section.table;
       unit.parts = true;
@@ -103,13 +110,65 @@ LoadOrder biggest_first(const std::vector<Section>& index) {
   if (units.size() > 1 && units.back().objects) {
     --middle_end;
   }
-  std::stable_sort(middle_begin, middle_end, [](const Unit& a, const Unit& b) { return a.bytes > b.bytes; });
+  // Each unit's place in the file, then the units a unit must follow: those holding a child whose
+  // foreign key names one of its tables, written before it (the stock client adds that constraint
+  // before the parent exists; read after, the server would check it against the parent).
+  std::vector<std::size_t> file_place(units.size());
+  std::iota(file_place.begin(), file_place.end(), std::size_t{0});
+  const auto unit_of = [&](const std::string& table) -> std::optional<std::size_t> {
+    for (std::size_t i = 0; i < units.size(); ++i) {
+      if (units[i].tables.contains(table)) {
+        return i;
+      }
+    }
+    return std::nullopt;
+  };
+  std::vector<std::set<std::size_t>> after(units.size());  // by file place
+  for (const auto& [child, parent] : parents_after_children) {
+    const auto child_unit = unit_of(child);
+    const auto parent_unit = unit_of(parent);
+    if (child_unit && parent_unit && *child_unit < *parent_unit) {
+      after[*parent_unit].insert(*child_unit);
+    }
+  }
+  std::vector<std::size_t> middle(file_place.begin() + (middle_begin - units.begin()),
+                                  file_place.begin() + (middle_end - units.begin()));
+  std::stable_sort(middle.begin(), middle.end(),
+                   [&](std::size_t a, std::size_t b) { return units[a].bytes > units[b].bytes; });
+  // The biggest unit whose children are placed, each time (the file's order always is one such).
+  const std::set<std::size_t> in_middle(middle.begin(), middle.end());
+  std::vector<std::size_t> placed_order;
+  std::set<std::size_t> placed;
+  while (!middle.empty()) {
+    auto next = std::find_if(middle.begin(), middle.end(), [&](std::size_t unit) {
+      return std::all_of(after[unit].begin(), after[unit].end(),
+                         [&](std::size_t child) { return placed.contains(child) || !in_middle.contains(child); });
+    });
+    if (next == middle.end()) {
+      next = middle.begin();  // not reachable: a child is always earlier in the file than its parent
+    }
+    placed.insert(*next);
+    placed_order.push_back(*next);
+    middle.erase(next);
+  }
+  std::vector<Unit> ordered;
+  ordered.reserve(units.size());
+  ordered.push_back(std::move(units.front()));
+  for (const std::size_t unit : placed_order) {
+    ordered.push_back(std::move(units[unit]));
+  }
+  for (auto rest = middle_end; rest != units.end(); ++rest) {
+    ordered.push_back(std::move(*rest));
+  }
+  units = std::move(ordered);
+  const auto sorted_begin = units.begin() + 1;
+  const auto sorted_end = units.begin() + 1 + static_cast<std::ptrdiff_t>(placed_order.size());
   for (const Unit& unit : units) {
     order.ranges.insert(order.ranges.end(), unit.ranges.begin(), unit.ranges.end());
   }
-  if (units.size() > 1 && middle_begin != middle_end) {
-    order.lead = middle_begin->table;
-    order.lead_bytes = middle_begin->bytes;
+  if (units.size() > 1 && sorted_begin != sorted_end) {
+    order.lead = sorted_begin->table;
+    order.lead_bytes = sorted_begin->bytes;
   }
   return order;
 }

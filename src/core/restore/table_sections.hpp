@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ifnbackup/manifest.hpp"
@@ -35,7 +36,10 @@ struct LoadOrder {
   std::string lead;
   std::uint64_t lead_bytes = 0;  // the SQL bytes of its ranges
 };
-LoadOrder biggest_first(const std::vector<Section>& index);
+// `parents_after_children` (VerifyResult's): a unit holding a parent is read after every unit holding
+// a child written before it whose foreign key names it, whatever their sizes.
+LoadOrder biggest_first(const std::vector<Section>& index,
+                        const std::vector<std::pair<std::string, std::string>>& parents_after_children = {});
 
 struct TableSections {
   VerifyResult verification;    // status ok: partial, the manifest's tables, the prologue's header

@@ -7,7 +7,6 @@
 #include <utility>
 
 #include "restore/table_filter.hpp"
-#include "sql/text.hpp"
 
 namespace ifnbackup::restore {
 
@@ -177,21 +176,9 @@ void TablesSideBySide::end_table() {
 }
 
 void TablesSideBySide::note_parents(const std::string& table, std::string_view text) {
-  constexpr std::string_view k_foreign_key = " FOREIGN KEY (";
-  constexpr std::string_view k_references = " REFERENCES ";
-  for (auto at = text.find(k_foreign_key); at != std::string_view::npos; at = text.find(k_foreign_key, at + 1)) {
-    const auto references = text.find(k_references, at);
-    if (references == std::string_view::npos) {
-      return;
-    }
-    std::size_t name_at = references + k_references.size();
-    auto parent = sql::parse_quoted_identifier(text, name_at);
-    if (parent && name_at < text.size() && text[name_at] == '.') {
-      ++name_at;  // `db`.`parent`: a table of another database is not loaded here
-      continue;
-    }
-    if (parent && !(lower_name(*parent) == lower_name(table))) {
-      m_children_of[lower_name(*parent)].push_back(table);
+  for (const std::string& parent : foreign_key_parents(text, table)) {
+    if (lower_name(parent) != lower_name(table)) {
+      m_children_of[lower_name(parent)].push_back(table);
     }
   }
 }

@@ -6,6 +6,8 @@
 
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/verify.hpp"
+#include "restore/table_filter.hpp"
+#include "sql/text.hpp"
 
 namespace ifnbackup::verify_detail {
 namespace {
@@ -71,6 +73,9 @@ void StatementScan::take(restore::Statement&& statement) {
     }
   }
   if (!m_streaming) {
+    if (kind.kind != restore::StatementKind::foreign) {
+      note_tables(statement.text);
+    }
     m_modes.observe(statement.text);
     if (m_ours) {
       m_digests.statement(statement.text);
@@ -80,6 +85,40 @@ void StatementScan::take(restore::Statement&& statement) {
   m_streamed.reset();
   m_splitter.set_ansi_quotes(m_modes.ansi_quotes());
   m_splitter.set_backslash_escapes(m_modes.backslash_escapes());
+}
+
+void StatementScan::note_tables(std::string_view text) {
+  constexpr std::string_view k_create = "CREATE TABLE ";
+  constexpr std::string_view k_alter = "ALTER TABLE ";
+  std::size_t at = 0;
+  if (text.starts_with(k_create)) {
+    at = k_create.size();
+    constexpr std::string_view k_if_not_exists = "IF NOT EXISTS ";
+    if (text.substr(at).starts_with(k_if_not_exists)) {
+      at += k_if_not_exists.size();
+    }
+  } else if (text.starts_with(k_alter)) {
+    at = k_alter.size();
+  } else {
+    return;
+  }
+  const auto table = sql::parse_quoted_identifier(text, at);
+  if (!table) {
+    return;
+  }
+  if (restore::may_add_foreign_key(text)) {
+    for (std::string& parent : restore::foreign_key_parents(text, *table)) {
+      const std::pair<std::string, std::string> pair(*table, std::move(parent));
+      if (!m_created.contains(pair.second) &&
+          std::find(m_parents_after_children.begin(), m_parents_after_children.end(), pair) ==
+              m_parents_after_children.end()) {
+        m_parents_after_children.push_back(pair);
+      }
+    }
+  }
+  if (text.starts_with(k_create)) {
+    m_created.insert(*table);
+  }
 }
 
 void StatementScan::feed(std::string_view chunk) {
@@ -111,6 +150,7 @@ void StatementScan::conclude(VerifyResult& result) {
   result.object_statements = m_objects;
   result.foreign_statements = m_foreign;
   result.first_foreign_statement = m_first_foreign;
+  result.parents_after_children = m_parents_after_children;
 }
 
 }  // namespace ifnbackup::verify_detail

@@ -6,8 +6,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "ifnbackup/verify.hpp"
 #include "restore/sql_splitter.hpp"
@@ -41,6 +44,8 @@ class StatementScan {
 
  private:
   void take(restore::Statement&& statement);
+  // A CREATE or ALTER TABLE: the table created, the parents its foreign keys name before theirs.
+  void note_tables(std::string_view text);
   void take_piece(std::string_view piece);
 
   restore::SqlSplitter m_splitter;
@@ -56,6 +61,8 @@ class StatementScan {
   std::uint64_t m_objects = 0;
   std::uint64_t m_foreign = 0;
   std::string m_first_foreign;
+  std::set<std::string> m_created;  // tables created so far
+  std::vector<std::pair<std::string, std::string>> m_parents_after_children;
   InsertDigests m_digests;
 };
 
