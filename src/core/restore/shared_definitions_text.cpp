@@ -272,5 +272,4 @@ std::optional<std::string> foreign_keys_without_names(std::string_view text, std
   return out;
 }
 
-
 }  // namespace ifnbackup::restore
