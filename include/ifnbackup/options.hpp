@@ -12,12 +12,15 @@
 
 namespace ifnbackup {
 
-// gzip level of backups and safety snapshots (libdeflate). Level 6 keeps the promise "no larger
-// than `gzip -6` of the same SQL" on any data; lower levels do not always: level 4 is 0.975 of
-// gzip -6 on the benchmark dump and 0.951 on the test corpus but 1.052 on the unit tests'
-// random-number SQL, level 5 1.021 there (docs/benchmarks.md). --compress-level 4 is the
-// operator's choice when CPU matters more than that promise.
-inline constexpr int k_default_compress_level = 6;
+// gzip level of backups, safety snapshots and the binary log archive (libdeflate): 1 to 9, or
+// automatic (0, `--compress-level auto`, the default). The promise is "no larger than `gzip -6` of
+// the same SQL" on any data. Level 6 keeps it (0.915 of gzip -6 on the benchmark dump, 0.99 on the
+// unit tests' random-number SQL); level 5 costs a fifth less CPU and is 0.92 on the benchmark dump
+// but 1.021 on random numbers, level 4 0.975 and 1.052 (docs/benchmarks.md). The automatic level
+// compresses at 5 and measures, on a sample of its blocks, zlib's level 6 — gzip's own — going to 6
+// where 5 comes within 3 % of it (io/parallel_gzip_writer.hpp). A fixed level is the operator's choice.
+inline constexpr int k_auto_compress_level = 0;
+inline constexpr int k_default_compress_level = k_auto_compress_level;
 
 // A table this small has its secondary keys in its CREATE TABLE, not added by an ALTER TABLE after its
 // rows (issues 13 and 20): one DDL instead of two, each about ten fsyncs on an InnoDB server. Measured

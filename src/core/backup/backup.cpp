@@ -49,9 +49,9 @@ void check_options(const BackupOptions& options) {
   if (options.backup_dir.empty()) {
     throw Error(ErrorCode::usage, tx("no backup folder"), tx("give --backup-dir or 'backup-dir' in the config file"));
   }
-  if (options.compress_level < 1 || options.compress_level > 9) {
+  if (options.compress_level < 0 || options.compress_level > 9) {
     throw Error(ErrorCode::usage, tx("--compress-level {} is not between 1 and 9", options.compress_level),
-                tx("use a level from 1 (fastest) to 9 (smallest)"));
+                tx("use a level from 1 (fastest) to 9 (smallest), or auto"));
   }
   // The safety snapshot of restore is written under its own prefix, which no operator may give.
   if (options.prefix != k_safety_snapshot_prefix) {
@@ -74,8 +74,10 @@ BackupResult write_backup(const BackupOptions& options) {
   io::AtomicFile file(choose_file_name(options.backup_dir, options.prefix));
   // hardware_concurrency() may be 0 (unknown): one thread then.
   const unsigned threads = std::max(1u, options.threads);
-  log_info("writing {} (gzip level {}, {} compressing thread{})", file.final_path().string(), options.compress_level,
-           threads, threads == 1 ? "" : "s");
+  const std::string level =
+      options.compress_level == k_auto_compress_level ? std::string("auto") : std::to_string(options.compress_level);
+  log_info("writing {} (gzip level {}, {} compressing thread{})", file.final_path().string(), level, threads,
+           threads == 1 ? "" : "s");
   io::ParallelGzipWriter gzip(file.fd(), options.compress_level, file.partial_path().string(), threads);
   backup::DumpWriter writer(gzip);
   writer.on_progress(options.progress);
@@ -93,6 +95,14 @@ BackupResult write_backup(const BackupOptions& options) {
   BackupResult result;
   result.sha256 = writer.finish(summary.tables, std::chrono::system_clock::now(), &key);
   file.commit();
+  if (const io::AutoLevelReport automatic = gzip.auto_level(); automatic.samples > 0) {
+    log_info(
+        "gzip level auto: {} blocks of 1 MiB at level 5, {} at level 6; the {} blocks also compressed by "
+        "zlib at level 6 (gzip -6) came to {:.3f} of its size",
+        automatic.low_blocks, automatic.high_blocks, automatic.samples,
+        static_cast<double>(automatic.sampled_ours) /
+            static_cast<double>(std::max<std::uint64_t>(1, automatic.sampled_zlib)));
+  }
 
   result.file = file.final_path();
   result.compressed_bytes = gzip.compressed_bytes();

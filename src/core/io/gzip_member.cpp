@@ -44,6 +44,36 @@ std::uint32_t gzip_crc32_combine(std::uint32_t crc_a, std::uint32_t crc_b, std::
   return static_cast<std::uint32_t>(crc32_combine(crc_a, crc_b, static_cast<z_off_t>(length_b)));
 }
 
+std::uint64_t zlib_gzip_size(std::string_view data, int level) {
+  if (data.size() > UINT_MAX) {
+    throw Error(ErrorCode::internal, "zlib_gzip_size of " + std::to_string(data.size()) + " bytes");
+  }
+  z_stream z{};
+  // windowBits 15 + 16: a gzip member; memLevel 8 and the default strategy: gzip(1)'s settings.
+  if (deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    throw Error(ErrorCode::internal, tx("cannot start zlib's compressor"));
+  }
+  struct Ender {
+    z_stream& z;
+    ~Ender() { deflateEnd(&z); }
+  } ender{z};
+  // The output goes through a small scratch buffer: only its length is wanted.
+  unsigned char scratch[64 * 1024];
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));  // zlib only reads it
+  z.avail_in = static_cast<uInt>(data.size());
+  for (;;) {
+    z.next_out = scratch;
+    z.avail_out = sizeof scratch;
+    const int rc = ::deflate(&z, Z_FINISH);
+    if (rc == Z_STREAM_END) {
+      return z.total_out;
+    }
+    if (rc != Z_OK && rc != Z_BUF_ERROR) {
+      throw Error(ErrorCode::internal, tx("zlib's compressor failed ({})", rc));
+    }
+  }
+}
+
 struct MemberInflater::Zlib {
   z_stream z{};
   bool ready = false;

@@ -34,6 +34,11 @@ std::uint32_t gzip_crc32(std::string_view data, std::uint32_t crc = 0);
 // The CRC-32 of A followed by B, from crc(A), crc(B) and B's length.
 std::uint32_t gzip_crc32_combine(std::uint32_t crc_a, std::uint32_t crc_b, std::uint64_t length_b);
 
+// The size of `data` compressed as one gzip member by zlib at `level`, as `gzip -<level>` does it
+// (default strategy, 32 KiB window, memLevel 8); the output itself is thrown away. The yardstick of
+// the automatic compression level (parallel_gzip_writer.cpp). Throws Error(internal) when zlib fails.
+std::uint64_t zlib_gzip_size(std::string_view data, int level);
+
 // zlib's inflate over gzip members, one after another (reset() between two): GzipReader's decoder
 // for any member libdeflate does not decode whole, and the one that reports damage with its place.
 class MemberInflater {

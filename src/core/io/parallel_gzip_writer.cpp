@@ -16,6 +16,23 @@ namespace {
 // Blocks bigger than this are a caller's mistake.
 constexpr std::size_t k_max_block_bytes = 256 * 1024 * 1024;
 
+// The automatic level (header): its two levels, the yardstick's (zlib, as `gzip -6`), and the margin
+// kept below the yardstick's size: 3 %, as zlib on one block is a little larger than gzip on the
+// whole stream, which carries its 32 KiB window across the blocks.
+constexpr int k_auto_low_level = 5;
+constexpr int k_auto_high_level = 6;
+constexpr int k_yardstick_level = 6;
+
+bool too_close(std::uint64_t ours, std::uint64_t zlib) {
+  return ours * 100 > zlib * 97;
+}
+
+// The blocks also compressed by zlib: the first ones (a small file is judged on its own text), then
+// fewer and fewer, then one in 64 (zlib at level 6 costs about 2.5 blocks at libdeflate's level 5).
+bool sampled(std::uint64_t number) {
+  return number < 4 || (number & (number - 1)) == 0 || number % 64 == 0;
+}
+
 }  // namespace
 
 // One block of input and, once compressed, its complete gzip member. The buffers keep their
@@ -26,24 +43,36 @@ struct ParallelGzipWriter::Block {
   std::size_t output_capacity = 0;
   std::size_t output_size = 0;
   bool compressed = false;
+  std::uint64_t number = 0;  // its place in the file
+  bool high = false;         // the automatic level's higher level
 };
 
-// One libdeflate compressor per compressing thread. libdeflate compresses a whole buffer at
-// once into a complete gzip member (header, deflate, CRC-32, length): 2 to 3 times faster than
-// zlib's deflate at the same level and a few per cent smaller (docs/benchmarks.md).
+// One libdeflate compressor per compressing thread (two at the automatic level: its low and high
+// levels). libdeflate compresses a whole buffer at once into a complete gzip member (header, deflate,
+// CRC-32, length): 2 to 3 times faster than zlib's deflate at the same level and a few per cent
+// smaller (docs/benchmarks.md).
 struct ParallelGzipWriter::Compressor {
-  libdeflate_compressor* c = nullptr;
+  libdeflate_compressor* low = nullptr;   // the level, or the automatic level's low one
+  libdeflate_compressor* high = nullptr;  // the automatic level's high one
 
-  explicit Compressor(int level) : c(libdeflate_alloc_compressor(level)) {
-    if (c == nullptr) {
+  Compressor(int level, bool automatic) {
+    low = libdeflate_alloc_compressor(automatic ? k_auto_low_level : level);
+    high = automatic ? libdeflate_alloc_compressor(k_auto_high_level) : nullptr;
+    if (low == nullptr || (automatic && high == nullptr)) {
+      libdeflate_free_compressor(low);  // the destructor does not run after a throwing constructor
+      libdeflate_free_compressor(high);
       throw Error(ErrorCode::internal, tx("out of memory while preparing compression"));
     }
   }
-  ~Compressor() { libdeflate_free_compressor(c); }
+  ~Compressor() {
+    libdeflate_free_compressor(low);
+    libdeflate_free_compressor(high);
+  }
   Compressor(const Compressor&) = delete;
   Compressor& operator=(const Compressor&) = delete;
 
   void compress(Block& block, std::string_view what) {
+    libdeflate_compressor* c = block.high ? high : low;
     const std::size_t bound = libdeflate_gzip_compress_bound(c, block.input.size());
     if (block.output_capacity < bound) {
       block.output = std::make_unique_for_overwrite<unsigned char[]>(bound);
@@ -69,13 +98,14 @@ ParallelGzipWriter::ParallelGzipWriter(int fd, int level, std::string what, unsi
   if (level == -1) {
     level = k_default_compress_level;
   }
-  if (level < 1 || level > 9) {
+  if (level < 0 || level > 9) {
     throw Error(ErrorCode::usage, tx("invalid compression level {}", level),
-                tx("use a level from 1 (fastest) to 9 (smallest)"));
+                tx("use a level from 1 (fastest) to 9 (smallest), or auto"));
   }
+  m_auto = level == k_auto_compress_level;
   // threads == 1: one compressor used by the caller's thread, no thread started.
   for (unsigned i = 0; i < threads; ++i) {
-    m_compressors.push_back(std::make_unique<Compressor>(level));
+    m_compressors.push_back(std::make_unique<Compressor>(level, m_auto));
   }
   if (threads == 1) {
     m_blocks.push_back(std::make_unique<Block>());
@@ -130,6 +160,61 @@ std::uint64_t ParallelGzipWriter::compressed_bytes() const noexcept {
 std::uint64_t ParallelGzipWriter::members() const noexcept {
   std::lock_guard lock(m_mutex);
   return m_written;
+}
+
+AutoLevelReport ParallelGzipWriter::auto_level() const noexcept {
+  std::lock_guard lock(m_mutex);
+  return m_auto_report;
+}
+
+int ParallelGzipWriter::level_of(std::uint64_t number) {
+  if (!m_auto) {
+    return 0;
+  }
+  // The blocks are counted in their order, each once the block being decided is at least
+  // m_blocks.size() after it: by then it is written (acquire_block), so it is here. The file so far
+  // is ours exactly; zlib's size of it is measured on the sampled blocks and estimated on the others
+  // from the last sample's ratio of the two (steadier than either's bytes per byte of SQL when the
+  // text changes from one table to the next).
+  const std::uint64_t window = m_blocks.size();
+  while (!m_pending_blocks.empty() && m_pending_blocks.begin()->first + window <= number) {
+    const BlockAccount block = m_pending_blocks.begin()->second;
+    m_pending_blocks.erase(m_pending_blocks.begin());
+    if (block.zlib > 0) {
+      m_zlib_per_ours = static_cast<double>(block.zlib) / static_cast<double>(std::max<std::size_t>(1, block.output));
+      m_counted_zlib += static_cast<double>(block.zlib);
+    } else {
+      m_counted_zlib += m_zlib_per_ours * static_cast<double>(block.output);
+    }
+    m_counted_ours += static_cast<double>(block.output);
+  }
+  // Like a thermostat: the level goes up while the file so far is too close to gzip -6, and down
+  // again once it is well below.
+  return m_counted_ours * 100 > m_counted_zlib * 97 ? k_auto_high_level : k_auto_low_level;
+}
+
+void ParallelGzipWriter::compress_block(Compressor& compressor, Block& block) {
+  compressor.compress(block, m_what);
+  if (!m_auto) {
+    return;
+  }
+  std::uint64_t zlib = 0;
+  const bool sample = sampled(block.number);
+  if (sample) {
+    zlib = zlib_gzip_size(block.input, k_yardstick_level);
+    if (!block.high && too_close(block.output_size, zlib)) {
+      block.high = true;
+      compressor.compress(block, m_what);
+    }
+  }
+  std::lock_guard lock(m_mutex);
+  ++(block.high ? m_auto_report.high_blocks : m_auto_report.low_blocks);
+  m_pending_blocks[block.number] = BlockAccount{block.input.size(), block.output_size, zlib};
+  if (sample) {
+    ++m_auto_report.samples;
+    m_auto_report.sampled_ours += block.output_size;
+    m_auto_report.sampled_zlib += zlib;
+  }
 }
 
 void ParallelGzipWriter::write(std::string_view data) {
@@ -213,7 +298,12 @@ void ParallelGzipWriter::acquire_block(std::unique_lock<std::mutex>& lock) {
 void ParallelGzipWriter::write_inline() {
   Block& block = *m_blocks[m_submitted % m_blocks.size()];
   try {
-    m_compressors.front()->compress(block, m_what);
+    {
+      std::lock_guard lock(m_mutex);
+      block.number = m_submitted;
+      block.high = level_of(block.number) == k_auto_high_level;
+    }
+    compress_block(*m_compressors.front(), block);
     write_fully(m_fd, std::string_view(reinterpret_cast<const char*>(block.output.get()), block.output_size), m_what);
   } catch (...) {
     record_error(std::current_exception());  // sticky: a later write() or finish() throws it again
@@ -325,9 +415,11 @@ void ParallelGzipWriter::compress_loop(Compressor& compressor) {
           return;  // stopped, failed, or the input is done and every block taken
         }
         block = m_blocks[m_claimed % m_blocks.size()].get();
+        block->number = m_claimed;
+        block->high = level_of(block->number) == k_auto_high_level;
         ++m_claimed;
       }
-      compressor.compress(*block, m_what);
+      compress_block(compressor, *block);
       {
         std::lock_guard lock(m_mutex);
         block->compressed = true;
