@@ -328,6 +328,44 @@ TEST_F(WrittenIndex, ConsistentFilesVerifyOnOneAndTwoThreads) {
   }
 }
 
+// The backup's read-back checks each range's SHA-256 on the decoding threads instead of hashing the
+// whole content on one (issue 13): a range whose bytes are not those its index entry hashed is found
+// there, and the read-back still gives the content's SHA-256 the full verification computes.
+TEST_F(WrittenIndex, TheReadBackChecksEachRangeSha256OnTheDecodingThreads) {
+  const std::vector<FakeTable> tables = {{"a", "a", 3}, {"b", "b", 3}, {"c", "c", 3, 40000}};
+  const fs::path file = write_dump(m_dir / "ok.sql.gz", tables, {{"a", 3}, {"b", 3}, {"c", 3}}, 0);
+  const auto index = ifnbackup::verify_detail::SectionCheck::load(file);
+  ASSERT_TRUE(index.has_value());
+  std::vector<Section> sections = index->owned_sections();
+  ASSERT_GE(sections.size(), 4u);
+  std::uint64_t seen = 0;
+  auto count = [&seen](const Section&, std::string_view text) { seen += text.size(); };
+  ifnbackup::verify_detail::read_sections_in_order(file, sections, 2, count, true);
+  EXPECT_GT(seen, 0u);
+
+  // One range's SHA-256 wrong in the index: its length and CRC-32 still match.
+  sections[2].sha256[0] = sections[2].sha256[0] == '0' ? '1' : '0';
+  for (const bool check : {true, false}) {
+    try {
+      ifnbackup::verify_detail::read_sections_in_order(file, sections, 2, count, check);
+      EXPECT_FALSE(check) << "a wrong SHA-256 passed";
+    } catch (const ifnbackup::Error& error) {
+      EXPECT_TRUE(check) << error.what();
+      EXPECT_EQ(error.code(), ifnbackup::ErrorCode::corrupt);
+      EXPECT_NE(std::string(error.what()).find("does not match the section index (sha256"), std::string::npos)
+          << error.what();
+    }
+  }
+
+  const auto full = ifnbackup::verify_backup_file(file, {}, 2);
+  const auto written = ifnbackup::verify_written_backup(file, 2);
+  ASSERT_EQ(full.status, VerifyStatus::ok) << full.reason;
+  ASSERT_EQ(written.status, VerifyStatus::ok) << written.reason;
+  EXPECT_EQ(written.decode_threads, 2u);
+  EXPECT_EQ(written.sha256, full.sha256);
+  EXPECT_EQ(written.content_bytes, full.content_bytes);
+}
+
 // However many threads are asked for, no more decode than there are ranges, nor than keep the
 // ranges in memory within the budget.
 TEST_F(WrittenIndex, DecodeThreadsAreBoundedByRangesAndMemory) {

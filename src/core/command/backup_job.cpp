@@ -15,7 +15,7 @@ namespace {
 
 // The new file is read back once from disk and the result remembered for list and rotate: the
 // procedure's daily "Intégrité du backup vérifiée". Its bytes are proven (every gzip member decoded,
-// the content against its SHA-256, signature, manifest, section index); its statements, which the
+// each range against its SHA-256 in the signed index, signature, manifest, section index); its statements, which the
 // dumper wrote moments ago, are not read again: the record says `written`, and what needs them (a
 // restore, rotate's floor) verifies in full (VerifyCheck).
 VerifyResult verify_new_backup(const std::filesystem::path& file, const BackupOptions& options) {

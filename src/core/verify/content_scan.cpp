@@ -115,12 +115,12 @@ void ContentScan::keep_after_manifest(std::string_view chunk) {
 void ContentScan::hash_and_keep_tail(std::string_view chunk) {
   if (chunk.size() >= k_tail_keep) {
     if (!m_tail.empty()) {
-      m_sha.update(m_tail);
+      hash(m_tail);
       m_hashed += m_tail.size();
       m_tail.clear();
     }
     const std::size_t now = chunk.size() - k_tail_keep;
-    m_sha.update(chunk.substr(0, now));
+    hash(chunk.substr(0, now));
     m_hashed += now;
     m_tail.assign(chunk.substr(now));
     return;
@@ -128,7 +128,7 @@ void ContentScan::hash_and_keep_tail(std::string_view chunk) {
   m_tail.append(chunk);
   if (m_tail.size() >= 2 * k_tail_keep) {
     const std::size_t now = m_tail.size() - k_tail_keep;
-    m_sha.update(std::string_view(m_tail).substr(0, now));
+    hash(std::string_view(m_tail).substr(0, now));
     m_hashed += now;
     m_tail.erase(0, now);
   }

@@ -31,6 +31,11 @@ class ContentScan {
   void expect_trailer(std::uint64_t bytes) { m_trailer_bytes = bytes; }
   // The backup's read-back (VerifyCheck::written): the statements are not cut nor judged.
   void skip_statements() noexcept { m_read_statements = false; }
+  // The read-back of a file whose every range's SHA-256 was checked as it was decoded (on the
+  // decoding threads): the content is not hashed again as a whole, and the checksum line's SHA-256,
+  // which the signature covers with the index, is taken as the result's. A full verification always
+  // hashes the content.
+  void skip_content_hash() noexcept { m_hash_content = false; }
   // After the last chunk: fills status, reason, sha256, tables, completed_at, header and
   // uncompressed_bytes of `result` from the trailer rules of docs/backup-format.md.
   void conclude(VerifyResult& result);
@@ -59,6 +64,11 @@ class ContentScan {
   };
 
   void hash_and_keep_tail(std::string_view chunk);
+  void hash(std::string_view bytes) noexcept {
+    if (m_hash_content) {
+      m_sha.update(bytes);
+    }
+  }
   void keep_after_manifest(std::string_view chunk);
   // A file re-compressed by another tool: its index block and locator line are still between
   // the manifest and the checksum line (`before_checksum`: the content up to that line), but
@@ -115,6 +125,7 @@ class ContentScan {
   std::string m_after_manifest;  // the first bytes after the last manifest block
 
   bool m_read_statements = true;
+  bool m_hash_content = true;
   StatementScan m_statements;  // what each statement would do
 };
 

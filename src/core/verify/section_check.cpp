@@ -295,7 +295,7 @@ unsigned SectionCheck::decode_threads(unsigned wanted) const {
 }
 
 void read_sections_in_order(const std::filesystem::path& path, const std::vector<Section>& sections, unsigned threads,
-                            const std::function<void(const Section&, std::string_view)>& consume) {
+                            const std::function<void(const Section&, std::string_view)>& consume, bool check_sha256) {
   threads = std::max(1u, threads);
   const std::size_t count = sections.size();
   // Each section's text or its error, handed over by the thread that decoded it.
@@ -311,16 +311,18 @@ void read_sections_in_order(const std::filesystem::path& path, const std::vector
         buffer = std::move(spare.back());
         spare.pop_back();
       }
-      pool.submit([&path, &sections, &decoded, next = submitted, text = std::move(buffer)](unsigned) mutable {
-        text.clear();
-        try {
-          text.reserve(static_cast<std::size_t>(sections[next].bytes));
-          read_section(path, sections[next], [&text](std::string_view piece) { text.append(piece); });
-          decoded[next].set_value(std::move(text));
-        } catch (...) {
-          decoded[next].set_exception(std::current_exception());
-        }
-      });
+      pool.submit(
+          [&path, &sections, &decoded, check_sha256, next = submitted, text = std::move(buffer)](unsigned) mutable {
+            text.clear();
+            try {
+              text.reserve(static_cast<std::size_t>(sections[next].bytes));
+              read_section(
+                  path, sections[next], [&text](std::string_view piece) { text.append(piece); }, check_sha256);
+              decoded[next].set_value(std::move(text));
+            } catch (...) {
+              decoded[next].set_exception(std::current_exception());
+            }
+          });
     }
     std::string text = decoded[i].get_future().get();  // throws its error: the first in file order
     consume(sections[i], text);

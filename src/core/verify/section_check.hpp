@@ -79,11 +79,12 @@ class SectionCheck {
 };
 
 // Decodes `sections` (each with a range of its own) of the file on `threads` threads (at most
-// threads + 1 in memory), each checked against its length, CRC-32 and first bytes, and hands
-// their content to `consume` in file order, on the caller's thread. Throws the first failing
-// section's error, in file order.
+// threads + 1 in memory), each checked against its length, CRC-32 and first bytes (and, with
+// `check_sha256`, its SHA-256, on the decoding threads), and hands their content to `consume` in file
+// order, on the caller's thread. Throws the first failing section's error, in file order.
 void read_sections_in_order(const std::filesystem::path& path, const std::vector<Section>& sections, unsigned threads,
-                            const std::function<void(const Section&, std::string_view)>& consume);
+                            const std::function<void(const Section&, std::string_view)>& consume,
+                            bool check_sha256 = false);
 
 // A section's mismatch with the index: Error(corrupt) naming the file.
 Error section_mismatch(const std::filesystem::path& path, const Text& why);
