@@ -128,6 +128,15 @@ struct VerifyProgress {
 VerifyResult verify_backup_file(const std::filesystem::path& path,
                                 const std::function<void(const VerifyProgress&)>& progress = {}, unsigned threads = 0);
 
+// The verification that starts a restore or a drill: verify_backup_file's, but a file whose section
+// index gives every range its SHA-256 (format 4 on, the index signed) has each range hashed and
+// checked on the decoding threads instead of the whole content on the reading one (which also cuts
+// and judges every statement: it bounds the time); result.sha256 is then the checksum line's, which
+// the signature covers. The load checks the same ranges' SHA-256 again as it reads them.
+VerifyResult verify_before_restore(const std::filesystem::path& path,
+                                   const std::function<void(const VerifyProgress&)>& progress = {},
+                                   unsigned threads = 0);
+
 // The backup's read-back of the file it has just written (VerifyCheck::written): the same verdicts
 // as verify_backup_file on the bytes (gzip members, checksum, signature, manifest, section index),
 // without reading the statements. Only for a file this process wrote: the statements are the

@@ -364,6 +364,14 @@ TEST_F(WrittenIndex, TheReadBackChecksEachRangeSha256OnTheDecodingThreads) {
   EXPECT_EQ(written.decode_threads, 2u);
   EXPECT_EQ(written.sha256, full.sha256);
   EXPECT_EQ(written.content_bytes, full.content_bytes);
+  // The restore's verification hashes by range too, and reads the statements as the full one does.
+  const auto before_restore = ifnbackup::verify_before_restore(file, {}, 2);
+  ASSERT_EQ(before_restore.status, VerifyStatus::ok) << before_restore.reason;
+  EXPECT_EQ(before_restore.check, ifnbackup::VerifyCheck::full);
+  EXPECT_EQ(before_restore.sha256, full.sha256);
+  EXPECT_EQ(before_restore.statements, full.statements);
+  EXPECT_GT(before_restore.statements, 0u);
+  EXPECT_EQ(before_restore.largest_statement, full.largest_statement);
 }
 
 // However many threads are asked for, no more decode than there are ranges, nor than keep the

@@ -44,7 +44,7 @@ void verify_file(RestorePlan& plan, const RestoreOptions& options, const std::fi
         progress(step);
       };
     }
-    plan.verification = verify_backup_file(pinned, verifying, options.threads);
+    plan.verification = verify_before_restore(pinned, verifying, options.threads);
   }
   plan.verification.path = plan.file;
   plan.source_database = header_database(plan.verification.header);

@@ -31,10 +31,10 @@ class ContentScan {
   void expect_trailer(std::uint64_t bytes) { m_trailer_bytes = bytes; }
   // The backup's read-back (VerifyCheck::written): the statements are not cut nor judged.
   void skip_statements() noexcept { m_read_statements = false; }
-  // The read-back of a file whose every range's SHA-256 was checked as it was decoded (on the
-  // decoding threads): the content is not hashed again as a whole, and the checksum line's SHA-256,
-  // which the signature covers with the index, is taken as the result's. A full verification always
-  // hashes the content.
+  // A file whose every range's SHA-256 was checked as it was decoded (on the decoding threads: the
+  // read-back, the verification before a restore): the content is not hashed again as a whole, and
+  // the checksum line's SHA-256, which the signature covers with the index, is taken as the result's.
+  // `ifnbackup verify` and rotate's verification hash the whole content.
   void skip_content_hash() noexcept { m_hash_content = false; }
   // After the last chunk: fills status, reason, sha256, tables, completed_at, header and
   // uncompressed_bytes of `result` from the trailer rules of docs/backup-format.md.
