@@ -1,6 +1,6 @@
 #pragma once
-// SHA-256 (FIPS 180-4), streaming. Used for the content checksum of a backup file, its ranges' and
-// the rows' content digests (proof/row_digest).
+// SHA-256 (FIPS 180-4), streaming. Used for the checksums of a backup file and of its ranges, and
+// for the rows' content digests (proof/row_digest).
 #include <array>
 #include <cstddef>
 #include <cstdint>
