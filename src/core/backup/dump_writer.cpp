@@ -21,8 +21,9 @@ void DumpWriter::flush() {
   if (m_buffer.empty()) {
     return;
   }
-  m_sha.update(m_buffer);
-  m_range_sha.update(m_buffer);
+  // Same bytes, two checksums (the file's and its range's, begun at another offset): hashed two
+  // streams at a time, which costs less CPU than one after the other (util/sha256).
+  util::Sha256::update_both(m_sha, m_range_sha, m_buffer);
   m_gzip.write(m_buffer);
   m_written += m_buffer.size();
   m_buffer.clear();
