@@ -6,6 +6,7 @@
 # 2. The foreign-key dataset (--dataset fk, issue 13): every round trip matches, the big table's foreign
 #    keys and the indexes backing them are added after its rows, the restore's phases are reported.
 # 2b. The many-tables datasets (--dataset many, medium; issue 20): every round trip matches.
+# 2c. --works backup measures the backups alone.
 # 3. A restore that alters one row is caught: a `gunzip` that appends an UPDATE to what it decompresses
 #    makes the stock-client round trips MISMATCH and the script exit 1, while ifnbackup's own restore
 #    (which does not use gunzip) still matches.
@@ -133,6 +134,20 @@ for dataset in many medium; do
         "$(round_trip_row "${out}" "ifnbackup restore" | awk -F' \\| ' '{ print $3 }')"
     expect_contains "${dataset}: one table restored alone" "ifnbackup restore --tables t0001" "${out}"
 done
+
+# 2c. --works backup: the backups alone (issue 13's backup goal measured in minutes), no restore, no
+# round trip claimed; an unknown work is a usage error.
+run "${bench}" --scale 0.002 --runs 1 --works backup --tools ifnbackup,mariadb-dump
+expect_exit "bench --works backup" 0
+out=${CLI_LAST_OUT}
+expect_contains "--works backup: ifnbackup's backup row" "| backup | ifnbackup backup |" "${out}"
+expect_contains "--works backup: the baseline's" "| backup | mariadb-dump \| gzip -6 |" "${out}"
+expect_not_contains "--works backup: no restore row" "| restore |" "${out}"
+expect_not_contains "--works backup: no verify row" "| verify |" "${out}"
+expect_contains "--works backup: says no restore was measured" "No restore was measured (--works backup)." "${out}"
+expect_not_contains "--works backup: claims no round trip" "All round trips match" "${out}"
+run "${bench}" --scale 0.002 --runs 1 --works backup,nothing
+expect_exit "bench --works with an unknown work" 1
 
 # 3. a tampered restore is caught.
 mkdir -p "${CLI_WORK}/fakebin"
