@@ -78,7 +78,11 @@ struct VerifyResult {
   // it against this, and may then read the sections in another order, each checked against the
   // SHA-256 the index gives (restore/table_sections.hpp, biggest_first).
   std::string index_sha256;
-  bool parallel = false;        // its sections were decoded on several threads
+  bool parallel = false;  // its sections were decoded on several threads
+  // Each range's SHA-256 was checked against the index instead of the whole content hashed
+  // (verify_before_restore, the read-back): sha256 is the checksum line's, which proves the content
+  // only where a key trusted here signed it (an unsigned file is hashed whole again).
+  bool sha256_by_range = false;
   unsigned decode_threads = 1;  // how many
   std::uint64_t compressed_checked = 0;
   // Lines that start with CREATE TABLE, and with INSERT or REPLACE, counted in every file: all that a
@@ -132,7 +136,10 @@ VerifyResult verify_backup_file(const std::filesystem::path& path,
 // index gives every range its SHA-256 (format 4 on, the index signed) has each range hashed and
 // checked on the decoding threads instead of the whole content on the reading one (which also cuts
 // and judges every statement: it bounds the time); result.sha256 is then the checksum line's, which
-// the signature covers. The load checks the same ranges' SHA-256 again as it reads them.
+// the signature covers, and result.sha256_by_range is set. That proves the content as its whole
+// SHA-256 would only for a signer who hashed it honestly: an unsigned file is verified again with the
+// whole content hashed here, and the caller does the same for a signer it does not trust (a line
+// signed by anyone's key may name any SHA-256). The load checks the same ranges' SHA-256 again.
 VerifyResult verify_before_restore(const std::filesystem::path& path,
                                    const std::function<void(const VerifyProgress&)>& progress = {},
                                    unsigned threads = 0);

@@ -67,8 +67,19 @@ void add_global_options(CLI::App& app, GlobalSettings& s) {
   app.add_option("--compress-level", s.compress_level,
                  "gzip level, 1 (fast) to 9 (small), or auto: level 5, and 6 where a sample of the blocks shows 5 "
                  "within 3 % of gzip -6's size")
-      ->transform(CLI::Transformer(std::map<std::string, std::string>{{"auto", "0"}}))
-      ->check(CLI::Range(0, 9))
+      // "auto" in any case is stored as k_auto_compress_level (0); a 0 given as a level is refused, as
+      // before auto existed (gzip has no level 0, zlib's is no compression at all).
+      ->transform(CLI::Validator(
+          [](std::string& value) -> std::string {
+            int level = 0;
+            if (CLI::detail::to_lower(value) == "auto") {
+              value = std::to_string(k_auto_compress_level);
+            } else if (!CLI::detail::lexical_cast(value, level) || level < 1 || level > 9) {
+              return "Value " + value + " is not a level: use 1 (fastest) to 9 (smallest), or auto";
+            }
+            return {};
+          },
+          "LEVEL"))
       ->default_str("auto")
       ->group(files);
   app.add_option("--threads", s.threads,

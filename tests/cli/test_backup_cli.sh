@@ -213,7 +213,7 @@ run "${CLI_BIN}" -v --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database
 expect_exit "--compress-level 6" 0
 expect_contains "a fixed level is used as given" "gzip level 6," "${CLI_LAST_ERR}"
 expect_not_contains "a fixed level measures nothing" "compressed by zlib" "${CLI_LAST_ERR}"
-for bad in 10 -1 automatic 5.5; do
+for bad in 10 -1 0 automatic 5.5; do
     run "${CLI_BIN}" --defaults-file "${IFNBACKUP_TEST_DEFAULTS_FILE}" --database "${big_db}" \
         --backup-dir "${CLI_WORK}/level-bad" backup --no-rotate --compress-level "${bad}"
     expect_exit "--compress-level ${bad} is a usage error" 2

@@ -374,6 +374,31 @@ TEST_F(WrittenIndex, TheReadBackChecksEachRangeSha256OnTheDecodingThreads) {
   EXPECT_EQ(before_restore.largest_statement, full.largest_statement);
 }
 
+// The ranges' SHA-256 prove the content only as far as the checksum line's SHA-256 is the one the
+// signer computed: in an unsigned file (or one signed by a key nobody trusts, restored with
+// --trust-unsigned) a checksum line that no longer matches the content, ranges intact, is found by the
+// restore's verification as by ifnbackup verify, before anything is loaded.
+TEST_F(WrittenIndex, AChecksumLineThatDoesNotMatchTheContentIsCorruptForTheRestoreToo) {
+  const std::vector<FakeTable> tables = {{"a", "a", 3}, {"b", "b", 3}, {"c", "c", 3, 40000}};
+  const fs::path file = write_dump(m_dir / "lie.sql.gz", tables, {{"a", 3}, {"b", 3}, {"c", 3}}, 0);
+  const auto tail = ifnbackup::io::read_stored_tail(file);
+  ASSERT_TRUE(tail.has_value());
+  std::string text = tail->text;
+  const std::size_t at = text.find(ifnbackup::k_checksum_prefix);
+  ASSERT_NE(at, std::string::npos);
+  char& digit = text[at + ifnbackup::k_checksum_prefix.size()];
+  digit = digit == '0' ? '1' : '0';
+  fs::resize_file(file, tail->offset);
+  std::ofstream(file, std::ios::binary | std::ios::app) << ifnbackup::io::stored_gzip_member(text);
+
+  const auto full = ifnbackup::verify_backup_file(file, {}, 2);
+  EXPECT_EQ(full.status, VerifyStatus::corrupt);
+  EXPECT_NE(full.reason.find("content checksum mismatch"), std::string::npos) << full.reason;
+  const auto before_restore = ifnbackup::verify_before_restore(file, {}, 2);
+  EXPECT_EQ(before_restore.status, VerifyStatus::corrupt) << "the restore would load a file verify calls corrupt";
+  EXPECT_NE(before_restore.reason.find("content checksum mismatch"), std::string::npos) << before_restore.reason;
+}
+
 // However many threads are asked for, no more decode than there are ranges, nor than keep the
 // ranges in memory within the budget.
 TEST_F(WrittenIndex, DecodeThreadsAreBoundedByRangesAndMemory) {

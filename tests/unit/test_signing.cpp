@@ -20,6 +20,7 @@
 #include "ifnbackup/verify.hpp"
 #include "io/gzip_member.hpp"
 #include "io/parallel_gzip_writer.hpp"
+#include "restore/phases.hpp"
 #include "restore/table_sections.hpp"
 #include "sign/file_signature.hpp"
 #include "sign/signing_key.hpp"
@@ -317,6 +318,44 @@ TEST_F(Signing, Format3FileStillVerifiesUnsigned) {
   ASSERT_TRUE(partial.has_value());
   EXPECT_EQ(partial->verification.status, VerifyStatus::ok) << partial->verification.reason;
   EXPECT_EQ(partial->verification.signer.trust, SignerTrust::none);
+}
+
+// A restore's verification checks each range's SHA-256 and takes the checksum line's for the
+// content's: only a key trusted here vouches for that line. Another machine's key (or an attacker's)
+// signs a line naming any SHA-256; restored anyway with --trust-unsigned, the whole content is hashed,
+// and a file ifnbackup verify calls corrupt is refused before anything is touched.
+TEST_F(Signing, ARestoreOfAFileSignedByAnUnknownKeyHashesItsWholeContent) {
+  const auto other = SigningKey::load_or_create(keys_in("other"));
+  const fs::path file = write_dump(m_dir / "forged.sql.gz", 4, &other);
+  edit_tail(file, [&](std::string& tail) {
+    const std::size_t checksum = tail.find(ifnbackup::k_checksum_prefix);
+    const std::size_t checksum_end = tail.find('\n', checksum);
+    const std::size_t digit = checksum + ifnbackup::k_checksum_prefix.size();
+    tail[digit] = tail[digit] == '0' ? '1' : '0';
+    const auto line = ifnbackup::parse_checksum_line(std::string_view(tail).substr(checksum, checksum_end - checksum));
+    const auto locator = ifnbackup::parse_index_locator(std::string_view(tail).substr(0, tail.find('\n')));
+    ASSERT_TRUE(line.has_value() && locator.has_value()) << tail;
+    // Signed again by the same key: a good signature of a wrong checksum line.
+    const std::string signature =
+        other.sign(ifnbackup::sign::signed_message(line->sha256_hex, line->bytes, locator->sha256));
+    const std::size_t signature_line = tail.find(ifnbackup::sign::k_signature_prefix);
+    tail.replace(signature_line, tail.find('\n', signature_line) + 1 - signature_line,
+                 ifnbackup::sign::format_signature_line(other.public_key(), signature));
+  });
+  const VerifyResult whole = ifnbackup::verify_backup_file(file, {}, 2);
+  EXPECT_EQ(whole.status, VerifyStatus::corrupt);
+  EXPECT_NE(whole.reason.find("content checksum mismatch"), std::string::npos) << whole.reason;
+  ASSERT_EQ(ifnbackup::verify_before_restore(file, {}, 2).signer.trust, SignerTrust::unknown)
+      << "the signature itself is good";
+
+  ifnbackup::RestoreOptions options;
+  options.signing = keys_in("keys");
+  options.trust_unsigned = true;
+  options.threads = 2;
+  ifnbackup::RestorePlan plan;
+  plan.file = file;
+  expect_refused([&] { ifnbackup::restore::plan_file(plan, options, file); }, ErrorCode::corrupt,
+                 "content checksum mismatch");
 }
 
 }  // namespace

@@ -10,7 +10,9 @@
 // of them — the first four, each power of two, every 64th — also by zlib at level 6, gzip's own
 // algorithm. A sampled block that comes within 3 % of zlib's size is compressed again at level 6,
 // and once the samples so far, added up, come within 3 % of zlib's, every later block is made at
-// level 6 (SQL of random numbers: level 5 is 1.02 of gzip -6 there, level 6 0.99). Which samples
+// level 6 (SQL of random numbers: level 5 is 1.02 of gzip -6 there, level 6 0.99); a block between
+// samples is estimated with the ratio last measured at its own level (a sample measures level 5, and
+// level 6 too where it is made at 6). Which samples
 // count for a block depends only on its number and the thread count (those at least 2 x threads
 // blocks before it, all written by then), so the same input gives the same file.
 #include <condition_variable>
@@ -139,17 +141,20 @@ class ParallelGzipWriter {
   std::exception_ptr m_error;                    // the first error of any thread
   // The automatic level: the blocks compressed but not yet counted, by number; the file so far as
   // counted: our bytes, zlib's (measured on the samples, estimated between them), and zlib's size
-  // over ours at the last sample.
+  // over ours at each level, at the last sample that measured it.
   struct BlockAccount {
     std::size_t input = 0;
     std::size_t output = 0;
-    std::uint64_t zlib = 0;  // zlib's size, for a sampled block; 0 otherwise
+    std::uint64_t zlib = 0;      // zlib's size, for a sampled block; 0 otherwise
+    std::size_t low_output = 0;  // a sampled block's size at level 5
+    bool high = false;           // made at level 6
   };
   std::map<std::uint64_t, BlockAccount> m_pending_blocks;
   AutoLevelReport m_auto_report;
   double m_counted_ours = 0;
   double m_counted_zlib = 0;
-  double m_zlib_per_ours = 1;
+  double m_zlib_per_low = 1;
+  double m_zlib_per_high = 1;
   std::vector<std::thread> m_threads;
 };
 

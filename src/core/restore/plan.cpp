@@ -20,8 +20,9 @@ namespace ifnbackup::restore {
 namespace {
 
 // --tables with a section index: only the prologue and those tables are read and checked.
+// `by_range`: verify_before_restore (each range's SHA-256), else the whole content hashed.
 void verify_file(RestorePlan& plan, const RestoreOptions& options, const std::filesystem::path& pinned,
-                 const std::function<void(const LoadProgress&)>& progress) {
+                 const std::function<void(const LoadProgress&)>& progress, bool by_range = true) {
   std::optional<TableSections> partial;
   if (!options.tables.empty()) {
     partial = verify_table_sections(pinned, options.tables);
@@ -44,7 +45,8 @@ void verify_file(RestorePlan& plan, const RestoreOptions& options, const std::fi
         progress(step);
       };
     }
-    plan.verification = verify_before_restore(pinned, verifying, options.threads);
+    plan.verification = by_range ? verify_before_restore(pinned, verifying, options.threads)
+                                 : verify_backup_file(pinned, verifying, options.threads);
   }
   plan.verification.path = plan.file;
   plan.source_database = header_database(plan.verification.header);
@@ -110,6 +112,16 @@ void plan_file(RestorePlan& plan, const RestoreOptions& options, const std::file
   // Who made it, before anything is touched: an unsigned or foreign file of ours needs --trust-unsigned.
   const Keyring keys = Keyring::load(options.signing);
   keys.judge(plan.verification);
+  // The ranges' SHA-256 prove the content only with the checksum line signed by a key trusted here:
+  // anyone's key signs a line naming any SHA-256. Loaded anyway (--trust-unsigned): hashed whole first.
+  const SignerTrust trust = plan.verification.signer.trust;
+  if (plan.verification.sha256_by_range && options.trust_unsigned && trust != SignerTrust::ours &&
+      trust != SignerTrust::trusted) {
+    spdlog::info("{} is not signed by a trusted key: its whole content hashed, as ifnbackup verify does",
+                 plan.file.string());
+    verify_file(plan, options, pinned, progress, false);
+    keys.judge(plan.verification);
+  }
   plan.trust_unsigned = options.trust_unsigned;
   refuse_untrusted(plan.verification, keys, options.trust_unsigned);
   choose_tables(plan, options);

@@ -288,6 +288,7 @@ VerifyResult verify_path(const std::filesystem::path& path, const std::function<
   result.compressed_bytes = reader.compressed_total();
 
   bool parallel = false;
+  bool range_hashes = false;
   verify_detail::ContentScan scan;
   if (check == VerifyCheck::written) {
     scan.skip_statements();
@@ -325,9 +326,8 @@ VerifyResult verify_path(const std::filesystem::path& path, const std::function<
       // Each range's SHA-256 against the signed index, on the decoding threads, proves the content as
       // the whole content's SHA-256 on this one would, and this thread bounds the time (issue 13).
       // Only where every range has one (format 4 on).
-      const bool range_hashes =
-          by_range && std::all_of(sections->owned_sections().begin(), sections->owned_sections().end(),
-                                  [](const Section& section) { return !section.sha256.empty(); });
+      range_hashes = by_range && std::all_of(sections->owned_sections().begin(), sections->owned_sections().end(),
+                                             [](const Section& section) { return !section.sha256.empty(); });
       if (range_hashes) {
         scan.skip_content_hash();
       }
@@ -367,6 +367,7 @@ VerifyResult verify_path(const std::filesystem::path& path, const std::function<
   }
   result.compressed_bytes = reader.compressed_total();
   result.parallel = parallel;
+  result.sha256_by_range = range_hashes;
   scan.conclude(result);
   if (result.ok() && sections) {
     // The checksum proved the content; this proves the index that restore --tables trusts.
@@ -394,7 +395,13 @@ VerifyResult verify_backup_file(const std::filesystem::path& path,
 
 VerifyResult verify_before_restore(const std::filesystem::path& path,
                                    const std::function<void(const VerifyProgress&)>& progress, unsigned threads) {
-  return verify_path(path, progress, threads, true, VerifyCheck::full, true);
+  VerifyResult result = verify_path(path, progress, threads, true, VerifyCheck::full, true);
+  // Without a signature nothing ties the checksum line's SHA-256 to the ranges': the whole content,
+  // as ifnbackup verify hashes it, or a file it calls corrupt would be loaded.
+  if (result.sha256_by_range && result.signer.trust == SignerTrust::none) {
+    return verify_path(path, progress, threads, true);
+  }
+  return result;
 }
 
 VerifyResult verify_written_backup(const std::filesystem::path& path, unsigned threads) {
