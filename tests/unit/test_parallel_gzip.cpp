@@ -356,6 +356,44 @@ TEST_F(ParallelGzipTest, AutomaticLevelKeepsGzipSixAfterAPrologueOfUsualText) {
   }
 }
 
+// A layout made for the scheduled samples to see only easy text (blocks 0-4, 8, 16, 32: dump text;
+// every other block: random numbers, 1.02 of gzip -6 at level 5): the blocks that compress worse than
+// the last sample are sampled too, so the file stays within gzip -6, and the same input still gives the
+// same file.
+TEST_F(ParallelGzipTest, AutomaticLevelSamplesABlockThatCompressesWorseThanTheLastSample) {
+  if (!have_gzip()) {
+    GTEST_SKIP() << "gzip is not installed";
+  }
+  const std::size_t block = ParallelGzipWriter::k_default_block_bytes;
+  const std::string easy = dump_text(8 * block);
+  const std::string hard = sql_text(40 * block, 11);
+  std::string content;
+  std::size_t easy_at = 0;
+  for (std::uint64_t n = 0; n < 40; ++n) {
+    const bool scheduled = n < 4 || (n & (n - 1)) == 0 || n % 64 == 0;
+    content += scheduled ? easy.substr((easy_at++) * block, block) : hard.substr(n * block, block);
+  }
+  const fs::path plain = m_dir / "plain.sql";
+  std::ofstream(plain, std::ios::binary) << content;
+  const auto gzip_six = static_cast<double>(run_gzip("-6", plain).size());
+  std::string previous;
+  for (const unsigned threads : {1u, 2u, 2u}) {
+    SCOPED_TRACE("threads " + std::to_string(threads));
+    const Written w = write_file("auto.gz", content, threads, block, {256 * 1024}, ifnbackup::k_auto_compress_level);
+    EXPECT_LE(static_cast<double>(w.compressed) / gzip_six, 1.0) << w.compressed << " vs gzip -6's " << gzip_six;
+    EXPECT_GT(w.automatic.samples, 8u) << "blocks between the scheduled samples were sampled too";
+    EXPECT_EQ(read_with_reader(w.path), content);
+    std::ifstream in(w.path, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (threads == 2 && !previous.empty()) {
+      EXPECT_TRUE(bytes == previous) << "the same input, the same file";
+    }
+    if (threads == 2) {
+      previous = bytes;
+    }
+  }
+}
+
 // On a dump's usual text the automatic level stays at 5 (the fifth of the CPU it is for), under gzip
 // -6 by more than its margin, and the same input gives the same file whatever the threads' timing.
 TEST_F(ParallelGzipTest, AutomaticLevelStaysLowOnDumpTextAndIsReproducible) {

@@ -7,14 +7,15 @@
 // The automatic level (k_auto_compress_level, the default) keeps the promise "no larger than
 // `gzip -6` of the same SQL" by measuring it instead of paying level 6 everywhere: blocks are
 // compressed at level 5 (a fifth less CPU than 6, 0.92 of gzip -6 on the benchmark's SQL) and some
-// of them — the first four, each power of two, every 64th — also by zlib at level 6, gzip's own
-// algorithm. A sampled block that comes within 3 % of zlib's size is compressed again at level 6,
-// and once the samples so far, added up, come within 3 % of zlib's, every later block is made at
-// level 6 (SQL of random numbers: level 5 is 1.02 of gzip -6 there, level 6 0.99); a block between
-// samples is estimated with the ratio last measured at its own level (a sample measures level 5, and
-// level 6 too where it is made at 6). Which samples
-// count for a block depends only on its number and the thread count (those at least 2 x threads
-// blocks before it, all written by then), so the same input gives the same file.
+// of them also by zlib at level 6, gzip's own algorithm: the first four, each power of two, every
+// 64th, and any block that compresses more than 3 % worse than the last sample counted at its level
+// (other text: random numbers after the usual dump text). A sampled block that comes within 3 % of
+// zlib's size is made at level 6, and while the file so far (ours exactly; zlib's measured on the
+// samples and estimated between them with the ratio last measured at each level) comes within 3 % of
+// zlib's, the blocks are made at level 6 (SQL of random numbers: level 5 is 1.02 of gzip -6 there,
+// level 6 0.99). Which blocks count for a block's level and reference depends only on its number and
+// the thread count (those at least 2 x threads blocks before it, all written by then), so the same
+// input gives the same file.
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -111,6 +112,8 @@ class ParallelGzipWriter {
   // The level of block `number` (automatic level: from the blocks at least m_blocks.size() before
   // it); m_mutex is held.
   int level_of(std::uint64_t number);
+  // Sets block.high and block.reference_rate for block.number (level_of); m_mutex is held.
+  void decide(Block& block);
   // Compresses `block` as its level says, with the automatic level's sample (m_mutex not held).
   void compress_block(Compressor& compressor, Block& block);
   void compress_loop(Compressor& compressor);
@@ -155,6 +158,9 @@ class ParallelGzipWriter {
   double m_counted_zlib = 0;
   double m_zlib_per_low = 1;
   double m_zlib_per_high = 1;
+  // Our bytes per byte of SQL at the last sample counted, at level 5 and at level 6 (0: none yet).
+  double m_rate_low = 0;
+  double m_rate_high = 0;
   std::vector<std::thread> m_threads;
 };
 
