@@ -163,7 +163,8 @@ struct RestoreCallbacks {
   std::function<void(const LoadProgress&)> progress;
   // Called with the target database between the load and the checks (tests: make it differ). In a
   // file with events the proof reads the rows as they were before the first event was created, so a
-  // change made here is not seen.
+  // change made here is not seen. With the proof beside the last key builds, it is called once every
+  // row is in, before the proof's snapshot, while those builds may still run.
   std::function<void(const std::string&)> before_checks;
   // Called with the target database after the checks passed, inside the restore: what it throws
   // rolls the restore back like a failed load (restore --until replays the binary log here).

@@ -83,7 +83,10 @@ std::string snapshot_position(db::Connection& reader) {
   }
 }
 
-void start_proof_snapshots(ProofReader& proof, const std::string& database) {
+namespace {
+
+// The snapshot started on `proof.connection` and on `helpers` (into proof.started_helpers).
+void start_snapshots(ProofReader& proof, const std::string& database, const std::vector<db::Connection*>& helpers) {
   // A write committed by another client between the snapshot's start and a helper's would put that
   // helper in a later snapshot: started again, a few times, until all begin at one position.
   constexpr int k_attempts = 3;
@@ -92,10 +95,10 @@ void start_proof_snapshots(ProofReader& proof, const std::string& database) {
     const std::string position = snapshot_position(*proof.connection);
     proof.started_helpers.clear();
     bool moved = false;
-    for (const auto& helper : proof.helpers) {
+    for (db::Connection* helper : helpers) {
       try {
         start_proof_helper(*helper);
-        proof.started_helpers.push_back(helper.get());
+        proof.started_helpers.push_back(helper);
         moved = moved || snapshot_position(*helper) != position;
       } catch (const Error& error) {
         // still a loading connection: left open, and out of the proof
@@ -103,9 +106,19 @@ void start_proof_snapshots(ProofReader& proof, const std::string& database) {
       }
     }
     if (!moved || attempt == k_attempts) {
-      return;  // readers still apart read tables whole (check_tables)
+      break;  // readers still apart read tables whole (check_tables)
     }
   }
+}
+
+}  // namespace
+
+void start_proof_snapshots(ProofReader& proof, const std::string& database) {
+  std::vector<db::Connection*> helpers;
+  for (const auto& helper : proof.helpers) {
+    helpers.push_back(helper.get());
+  }
+  start_snapshots(proof, database, helpers);
 }
 
 namespace {
@@ -264,10 +277,15 @@ std::vector<TableCheck> check_tables(const ConnectionOptions& connection, const 
     }
     // A big table on several readers: its key ranges, read in this snapshot (the target's).
     std::vector<std::string> ranges{std::string()};
-    if (readers.size() > 1 && one_snapshot && table.rows >= split_rows) {
+    // A table whose keys are being built is read whole by one reader, alone: the build waits for that
+    // reader's snapshot to end to commit, and another reader asking for the table behind it would
+    // wait for the build (a deadlock; ROLLBACK TO SAVEPOINT does not release a table's metadata lock
+    // where the binary log is on).
+    const bool building = settings.building.contains(table.name);
+    if (readers.size() > 1 && one_snapshot && table.rows >= split_rows && !building) {
       ranges = proof::key_ranges(*target, database, table.name, readers.size() * k_ranges_per_reader);
     }
-    if (ranges.size() == 1 && table.rows <= k_batched_rows) {
+    if (ranges.size() == 1 && table.rows <= k_batched_rows && !building) {
       batch.push_back(i);
       batch_rows += table.rows;
       if (batch.size() >= k_batch_tables) {
@@ -281,32 +299,179 @@ std::vector<TableCheck> check_tables(const ConnectionOptions& connection, const 
     reading.add_batch(std::move(batch), batch_rows);
   }
   const auto selects = [&](std::size_t i) {
-    return proof::table_select(columns.at(expected[i].name), database, expected[i].name);
+    const std::string select = proof::table_select(columns.at(expected[i].name), database, expected[i].name);
+    return settings.building.contains(expected[i].name) ? select + " FORCE INDEX (PRIMARY)" : select;
   };
   reading.run(readers, selects, report);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  log_info("content proof: {} tables read back in {:.2f} s, {} reading connections, {} tables cut into {} key ranges",
-           expected.size() - counted.size(), seconds, readers.size(), reading.split_tables(), reading.ranges());
+  const ProofSettings::Reading read{readers.size(), reading.split_tables(), reading.ranges(),
+                                    expected.size() - counted.size(),
+                                    std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()};
+  if (!settings.quiet) {
+    log_proof_reading(read, false);
+  }
   if (settings.reading != nullptr) {
-    *settings.reading = ProofSettings::Reading{readers.size(), reading.split_tables(), reading.ranges()};
+    *settings.reading = read;
   }
   return checks;
 }
 
-std::vector<TableCheck> check_restored(const RestorePlan& plan, const RestoreOptions& options,
-                                       const RestoreCallbacks& callbacks, bool snapshot_taken,
-                                       ProofReader proof_reader) {
-  if (callbacks.before_checks) {
-    callbacks.before_checks(plan.target_database);
+void log_proof_reading(const ProofSettings::Reading& reading, bool beside) {
+  if (beside) {
+    log_info(
+        "content proof: {} tables read back in {:.2f} s beside the key builds, {} reading connections, {} tables cut "
+        "into {} key ranges",
+        reading.tables, reading.seconds, reading.readers, reading.split_tables, reading.ranges);
+  } else {
+    log_info("content proof: {} tables read back in {:.2f} s, {} reading connections, {} tables cut into {} key ranges",
+             reading.tables, reading.seconds, reading.readers, reading.split_tables, reading.ranges);
   }
+}
+
+namespace {
+
+// The least lock_wait_timeout under which the proof reads beside the key builds (each waits, before it
+// commits, for the snapshot that reads its table to end): the server's default, a day.
+constexpr double k_proof_beside_lock_wait = 86400;
+
+// The tables a restore proves, and how (the snapshot aside).
+std::vector<TableCount> restored_tables(const RestorePlan& plan) {
   std::vector<TableCount> restored = plan.verification.tables;
   if (!plan.tables.empty()) {
     const std::set<std::string> chosen(plan.tables.begin(), plan.tables.end());
     std::erase_if(restored, [&](const TableCount& table) { return !chosen.contains(table.name); });
   }
+  return restored;
+}
+
+ProofSettings proof_settings(const RestorePlan& plan, const RestoreOptions& options,
+                             const RestoreCallbacks& callbacks) {
   ProofSettings proof;
   proof.prove = !options.no_proof;
   proof.source_server = plan.verification.header.contains("server") ? plan.verification.header.at("server") : "";
+  // For the tests only (as IFNBACKUP_TEST_KEYS_IN_CREATE_BYTES): tables cut into key ranges from
+  // this many rows, so that tests of that path can keep their tables small.
+  if (const char* value = std::getenv("IFNBACKUP_TEST_PROOF_SPLIT_ROWS"); value != nullptr && *value != '\0') {
+    proof.split_rows = std::strtoull(value, nullptr, 10);
+  }
+  proof.progress = callbacks.progress;
+  return proof;
+}
+
+// What proof::set_reading_session and join_reading change on a loading connection, as the SET that
+// puts it back.
+std::string session_of(db::Connection& connection) {
+  const auto result = connection.query(
+      "SELECT @@SESSION.sql_mode, @@SESSION.time_zone, @@SESSION.character_set_client, "
+      "@@SESSION.character_set_connection, @@SESSION.character_set_results, @@SESSION.collation_connection");
+  if (result.rows.size() != 1 || result.rows[0].size() != 6) {
+    throw Error(ErrorCode::server, tx("the session of a loading connection cannot be read"));
+  }
+  const auto value = [&](std::size_t i) {
+    return result.rows[0][i] ? sql::quote_string(*result.rows[0][i]) : std::string("NULL");
+  };
+  return fmt::format(
+      "SET SESSION sql_mode = {}, time_zone = {}, character_set_client = {}, character_set_connection = {}, "
+      "character_set_results = {}, collation_connection = {}",
+      value(0), value(1), value(2), value(3), value(4), value(5));
+}
+
+}  // namespace
+
+bool prove_beside_key_builds(const RestorePlan& plan, const RestoreOptions& options, const RestoreCallbacks& callbacks,
+                             ProofReader& proof, const std::vector<db::Connection*>& idle,
+                             const std::vector<std::string>& building) {
+  db::Connection& reader = *proof.connection;
+  const std::vector<TableCount> restored = restored_tables(plan);
+  std::string names;
+  for (const std::string& table : building) {
+    names += (names.empty() ? "" : ", ") + sql::quote_string(table);
+    // A table only counted (no digest) is counted by its smallest index: maybe one being built.
+    if (std::any_of(restored.begin(), restored.end(),
+                    [&](const TableCount& count) { return count.name == table && count.digest.empty(); })) {
+      return false;
+    }
+  }
+  // An in-place index build of an InnoDB table keeps its clustered index, which the snapshot reads. A
+  // build waits for its table's reader to end its snapshot before it commits: no foreign key that
+  // could make it lock another table the proof reads, and a lock wait long enough for the proof.
+  const std::string db = sql::quote_string(plan.target_database);
+  const auto safe = reader.query(fmt::format(
+      "SELECT (SELECT COUNT(*) FROM information_schema.TABLES t JOIN information_schema.TABLE_CONSTRAINTS c "
+      "ON c.TABLE_SCHEMA = t.TABLE_SCHEMA AND c.TABLE_NAME = t.TABLE_NAME AND c.CONSTRAINT_TYPE = 'PRIMARY KEY' "
+      "WHERE t.TABLE_SCHEMA = {0} AND t.ENGINE = 'InnoDB' AND t.TABLE_NAME IN ({1})), "
+      "(SELECT COUNT(*) FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE (CONSTRAINT_SCHEMA = {0} AND "
+      "TABLE_NAME IN ({1})) OR (UNIQUE_CONSTRAINT_SCHEMA = {0} AND REFERENCED_TABLE_NAME IN ({1}))), "
+      "@@SESSION.lock_wait_timeout",
+      db, names));
+  const auto value = [&](std::size_t i) {
+    return safe.rows.size() == 1 && safe.rows[0].size() == 3 ? safe.rows[0][i].value_or("") : std::string();
+  };
+  if (value(0) != std::to_string(building.size()) || value(1) != "0") {
+    spdlog::info(
+        "content proof after the load: a table whose keys are being built is not InnoDB's with a primary key, or "
+        "has a foreign key");
+    return false;
+  }
+  if (std::strtod(value(2).c_str(), nullptr) < k_proof_beside_lock_wait) {
+    spdlog::info("content proof after the load: lock_wait_timeout {} s is too short to read beside the key builds",
+                 value(2));
+    return false;
+  }
+  if (callbacks.before_checks) {
+    callbacks.before_checks(plan.target_database);
+  }
+  if (callbacks.progress) {
+    LoadProgress starting;
+    starting.step = RestoreStep::proving;
+    callbacks.progress(starting);
+  }
+  // Loading connections that run nothing now (the others build keys), as many as the proof's helpers.
+  std::vector<db::Connection*> helpers;
+  std::vector<std::string> sessions;
+  for (db::Connection* helper : idle) {
+    if (helpers.size() < proof.helpers_wanted) {
+      sessions.push_back(session_of(*helper));
+      helpers.push_back(helper);
+    }
+  }
+  start_snapshots(proof, plan.target_database, helpers);
+  ProofSettings settings = proof_settings(plan, options, callbacks);
+  settings.snapshot = proof.connection.get();
+  settings.helpers = proof.started_helpers;
+  settings.building = std::set<std::string>(building.begin(), building.end());
+  settings.quiet = true;
+  settings.reading = &proof.reading;
+  proof.checks = check_tables(options.connection, plan.target_database, restored, settings);
+  // The snapshot ends; the helpers load on, in their own sessions.
+  reader.execute("ROLLBACK");
+  for (std::size_t i = 0; i < helpers.size(); ++i) {
+    helpers[i]->execute("ROLLBACK");
+    helpers[i]->execute(sessions[i]);
+  }
+  proof.started_helpers.clear();
+  proof.started = true;
+  return true;
+}
+
+std::vector<TableCheck> check_restored(const RestorePlan& plan, const RestoreOptions& options,
+                                       const RestoreCallbacks& callbacks, bool snapshot_taken,
+                                       ProofReader proof_reader) {
+  if (proof_reader.checks) {
+    // Read beside the key builds (prove_beside_key_builds): said after the load's own line.
+    log_proof_reading(proof_reader.reading, true);
+    std::vector<TableCheck> checks = std::move(*proof_reader.checks);
+    proof_reader.helpers.clear();
+    proof_reader.connection.reset();
+    if (!options.force) {
+      throw_if_not_as_dumped(checks, snapshot_taken);  // rolled back by the caller
+    }
+    return checks;
+  }
+  if (callbacks.before_checks) {
+    callbacks.before_checks(plan.target_database);
+  }
+  const std::vector<TableCount> restored = restored_tables(plan);
+  ProofSettings proof = proof_settings(plan, options, callbacks);
   if (proof_reader.connection && !proof_reader.started) {
     start_proof_snapshots(proof_reader, plan.target_database);  // no event: the tables as they are
   }
@@ -314,12 +479,6 @@ std::vector<TableCheck> check_restored(const RestorePlan& plan, const RestoreOpt
   if (proof.snapshot != nullptr) {
     proof.helpers = proof_reader.started_helpers;
   }
-  // For the tests only (as IFNBACKUP_TEST_KEYS_IN_CREATE_BYTES): tables cut into key ranges from
-  // this many rows, so that tests of that path can keep their tables small.
-  if (const char* value = std::getenv("IFNBACKUP_TEST_PROOF_SPLIT_ROWS"); value != nullptr && *value != '\0') {
-    proof.split_rows = std::strtoull(value, nullptr, 10);
-  }
-  proof.progress = callbacks.progress;
   std::vector<TableCheck> checks = check_tables(options.connection, plan.target_database, restored, proof);
   proof_reader.started_helpers.clear();
   proof_reader.helpers.clear();

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -38,8 +39,16 @@ struct ProofSettings {
     std::size_t readers = 0;
     std::size_t split_tables = 0;
     std::size_t ranges = 0;
+    std::size_t tables = 0;
+    double seconds = 0;
   };
   Reading* reading = nullptr;
+  // Tables whose keys are being built while the proof reads (the proof beside the key builds,
+  // restore/load.cpp): each read whole, alone, by one reader, by its primary key (an index the
+  // snapshot began before: a new one would give error 1412).
+  std::set<std::string> building;
+  // The log line said by the caller (log_proof_reading), after the load's own.
+  bool quiet = false;
   // Before each table is read (step proving, subject the table; done/total count tables).
   std::function<void(const LoadProgress&)> progress;
 };
@@ -55,6 +64,9 @@ void start_proof_snapshot(db::Connection& reader, const std::string& database);
 // connection, idle once the rows are in): only the transaction, since the load may still run session
 // settings on it (check_tables sets its reading session).
 void start_proof_helper(db::Connection& helper);
+
+// "content proof: ..." as check_tables logs it; `beside`: it read while key builds ran.
+void log_proof_reading(const ProofSettings::Reading& reading, bool beside);
 
 // The binary log position `reader`'s snapshot began at (MariaDB's Binlog_snapshot_file and
 // _position after START TRANSACTION WITH CONSISTENT SNAPSHOT): two readers that give the same one read

@@ -2,6 +2,7 @@
 // The loading threads of a restore: row INSERTs of our own dumps run on extra connections (as LOAD
 // DATA LOCAL from memory where the server takes it) while the reader goes on; and what they share
 // with the main connection (script_loader.cpp): failures worded alike, server warnings logged alike.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -11,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -124,8 +126,10 @@ class InsertPool {
   // whole small tables (their DDL, rows and deferred keys), a big table's rows, or its deferred keys.
   // A heavy turn (a big table's rows or keys: CPU on both sides) waits for one of the heavy lanes;
   // small tables' turns, whose time is the server's fsyncs per table, run on every connection.
+  // `key_build`: the turn only adds keys that leave its table's rows as they are (key_builds.hpp).
   // Throws the first worker error.
-  void submit_turn(std::vector<Statement>&& statements, std::vector<std::string>&& tables, bool heavy = false) {
+  void submit_turn(std::vector<Statement>&& statements, std::vector<std::string>&& tables, bool heavy = false,
+                   bool key_build = false) {
     std::size_t size = 0;
     for (const auto& statement : statements) {
       size += statement.text.size();
@@ -135,11 +139,16 @@ class InsertPool {
       for (const auto& table : tables) {
         ++m_busy_tables[table];
       }
+      ++m_turns_waiting;
+      if (m_running.empty()) {
+        m_running.assign(m_connections.size(), Running::none);
+      }
     }
     try {
       m_threads->submit(
-          [this, statements = std::move(statements), tables, heavy](unsigned thread) {
+          [this, statements = std::move(statements), tables, heavy, key_build](unsigned thread) {
             bool failed = true;
+            const TurnRunning running(*this, thread, key_build ? Running::key_build : Running::other);
             HeavyLane lane(*this, heavy);
             if (!lane.taken()) {
               release(tables, true);  // another turn failed meanwhile: the pool throws its error
@@ -158,9 +167,48 @@ class InsertPool {
           },
           size);
     } catch (...) {
+      {
+        const std::lock_guard lock(m_tables_mutex);
+        --m_turns_waiting;
+      }
       release(tables, true);
       throw;
     }
+  }
+
+  // The loading connections while key builds run (idle_beside_key_builds).
+  struct BesideKeyBuilds {
+    std::vector<db::Connection*> idle;  // running no turn, and none until the next submit_turn
+    std::vector<std::string> tables;    // whose keys are being built
+  };
+  // Waits until every turn queued or running is a key build (submit_turn's `key_build`), none of
+  // them waiting for a connection; nullopt when none runs then. Throws the first worker error.
+  std::optional<BesideKeyBuilds> idle_beside_key_builds() {
+    {
+      std::unique_lock lock(m_tables_mutex);
+      const auto only_key_builds = [&] {
+        return m_turns_waiting == 0 && std::none_of(m_running.begin(), m_running.end(),
+                                                    [](Running running) { return running == Running::other; });
+      };
+      m_tables_changed.wait(lock, [&] { return m_tables_failed || only_key_builds(); });
+      if (!m_tables_failed) {
+        BesideKeyBuilds beside;
+        for (std::size_t i = 0; i < m_running.size(); ++i) {
+          if (m_running[i] == Running::none) {
+            beside.idle.push_back(m_connections[i]);
+          }
+        }
+        for (const auto& [table, turns] : m_busy_tables) {
+          beside.tables.push_back(table);
+        }
+        if (beside.tables.empty()) {
+          return std::nullopt;
+        }
+        return beside;
+      }
+    }
+    drain();  // throws the failure
+    return std::nullopt;
   }
 
   // Waits until no turn holding `table` is queued or running. Throws the first worker error.
@@ -243,6 +291,34 @@ class InsertPool {
    private:
     InsertPool* m_pool;
     bool m_taken = true;
+  };
+
+  // What each connection runs (idle_beside_key_builds).
+  enum class Running { none, key_build, other };
+  // A turn on its thread, from its start to its end.
+  class TurnRunning {
+   public:
+    TurnRunning(InsertPool& pool, unsigned thread, Running kind) : m_pool(pool), m_thread(thread) {
+      {
+        const std::lock_guard lock(m_pool.m_tables_mutex);
+        --m_pool.m_turns_waiting;
+        m_pool.m_running.at(m_thread) = kind;
+      }
+      m_pool.m_tables_changed.notify_all();
+    }
+    ~TurnRunning() {
+      {
+        const std::lock_guard lock(m_pool.m_tables_mutex);
+        m_pool.m_running.at(m_thread) = Running::none;
+      }
+      m_pool.m_tables_changed.notify_all();
+    }
+    TurnRunning(const TurnRunning&) = delete;
+    TurnRunning& operator=(const TurnRunning&) = delete;
+
+   private:
+    InsertPool& m_pool;
+    unsigned m_thread;
   };
 
   void release(const std::vector<std::string>& tables, bool failed) {
@@ -382,6 +458,8 @@ class InsertPool {
   std::condition_variable m_tables_changed;
   std::map<std::string, unsigned, std::less<>> m_busy_tables;
   bool m_tables_failed = false;
+  std::size_t m_turns_waiting = 0;  // submitted, not started on a connection
+  std::vector<Running> m_running;   // by connection, once a turn was submitted
   double m_slowest_keys_seconds = 0;
   std::string m_slowest_keys;
   KnownWarnings& m_known;

@@ -97,6 +97,7 @@ LoadStats load_into(const ConnectionOptions& connection, const std::string& data
   auto target = open_writer(connection, false, no_binlog);
   if (proof_reader != nullptr) {
     proof_reader->connection = open_writer(connection, false, false);  // it only reads; idle until the rows are in
+    proof_reader->helpers_wanted = proof_helpers;
   }
   workers = connection_room(*target, workers);
   std::vector<std::unique_ptr<db::Connection>> extra;
@@ -311,9 +312,31 @@ LoadStats load_backup(const RestorePlan& plan, const RestoreOptions& options, co
                                        [](const TableCount& table) { return !table.digest.empty(); });
   if (proving) {
     settings.before_first_event = [&] {
-      start_proof_snapshots(proof, plan.target_database);
-      proof.started = true;
+      if (!proof.checks) {
+        start_proof_snapshots(proof, plan.target_database);
+        proof.started = true;
+      }
     };
+  }
+  // With loading connections, the proof reads while the last key builds run, once every table's
+  // rows are in (LoadSettings::proof_beside_keys): the rows are what the load leaves, and the
+  // builds, adding keys in place, change none of them.
+  if (proving && workers > 0 && !options.force) {
+    LoadSettings::ProofBesideKeys beside;
+    for (const TableCount& table : plan.verification.tables) {
+      if (plan.tables.empty() || std::find(plan.tables.begin(), plan.tables.end(), table.name) != plan.tables.end()) {
+        beside.tables.insert(table.name);
+      }
+    }
+    beside.prove = [&](const std::vector<db::Connection*>& idle, const std::vector<std::string>& building) {
+      return prove_beside_key_builds(plan, options, callbacks, proof, idle, building);
+    };
+    beside.stale = [&] {
+      log_info("content proof read again after the load: the file names a proven table after its key builds");
+      proof.checks.reset();
+      proof.started = false;
+    };
+    settings.proof_beside_keys = std::move(beside);
   }
   try {
     return load_into(options.connection, plan.target_database, pinned, settings, options.no_binlog, lanes,

@@ -4,6 +4,7 @@
 // (content_proof.cpp), and the roll-back of a load or check that failed (rollback.cpp).
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "db/connection.hpp"
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/restore.hpp"
+#include "restore/content_proof.hpp"
 #include "restore/script_loader.hpp"
 
 namespace ifnbackup::restore {
@@ -66,7 +68,23 @@ struct ProofReader {
   std::vector<std::unique_ptr<db::Connection>> helpers;
   std::vector<db::Connection*> started_helpers;  // those whose snapshot started
   bool started = false;
+  // The proof beside the key builds (prove_beside_key_builds): its verdicts, reported by
+  // check_restored, and how it read.
+  std::optional<std::vector<TableCheck>> checks;
+  ProofSettings::Reading reading;
+  // How many loading connections read beside it, when idle (--threads - 1: the cores the load used).
+  unsigned helpers_wanted = 0;
 };
+// The content proof while the last key builds run (LoadSettings::proof_beside_keys), into
+// `proof.checks`: read on the proof's connection and up to proof.helpers_wanted of the loading
+// connections that are `idle` (the others build keys), in one
+// snapshot begun now, every row loaded; `building`: the tables whose keys are being built. False,
+// nothing read, when one of those is not an InnoDB table with a primary key (its build could copy
+// the table, which a snapshot begun before cannot read: the proof then runs after the load).
+// The helpers' sessions are put back as they were: they load on after it.
+bool prove_beside_key_builds(const RestorePlan& plan, const RestoreOptions& options, const RestoreCallbacks& callbacks,
+                             ProofReader& proof, const std::vector<db::Connection*>& idle,
+                             const std::vector<std::string>& building);
 // The proof's snapshot started on `proof.connection` and its helpers (one that refuses is left out).
 void start_proof_snapshots(ProofReader& proof, const std::string& database);
 // Loads `file` into `database`, dropped and re-created first (or, for only_tables, created if

@@ -20,6 +20,7 @@
 #include "ifnbackup/printable.hpp"
 #include "io/gzip_reader.hpp"
 #include "restore/insert_pool.hpp"
+#include "restore/key_builds.hpp"
 #include "restore/shared_definitions.hpp"
 #include "restore/sql_splitter.hpp"
 #include "restore/statement_policy.hpp"
@@ -63,6 +64,9 @@ class ScriptLoad {
   // Every table read so far loaded, then their held foreign keys added (tables_side_by_side.hpp): before
   // anything runs on the main connection, and at the end.
   void finish_tables();
+  // With proof_beside_keys, once: the proof while the last key builds run, when every table to prove
+  // was read and only such key builds are left (LoadSettings::proof_beside_keys).
+  void prove_beside_key_builds();
 
   db::Connection& m_connection;
   const std::filesystem::path& m_file;
@@ -87,6 +91,10 @@ class ScriptLoad {
   std::uint64_t m_rows = 0;                  // loaded on this connection
   std::optional<TablesSideBySide> m_tables;  // with m_pool: the turns of the loading connections
   double m_held_keys_on_pool = 0;            // of m_pool->keys_seconds(): the held foreign keys'
+  // With proof_beside_keys: the tables of its list read so far, and whether it was called.
+  std::set<std::string> m_proven_read;
+  bool m_proven_beside = false;
+  bool m_proof_called = false;
 };
 
 ScriptLoad::ScriptLoad(db::Connection& connection, const std::filesystem::path& file, const LoadSettings& settings)
@@ -123,7 +131,11 @@ ScriptLoad::ScriptLoad(db::Connection& connection, const std::filesystem::path& 
                                   [this](const StatementClass& kind, std::string_view text) { enter_step(kind, text); },
                                   [this](const Statement& statement, StatementKind kind) { run_here(statement, kind); },
                                   [this](const std::string& text) { return classify(text); },
-                                  [this] { return !m_connection.no_backslash_escapes(); }});
+                                  [this] { return !m_connection.no_backslash_escapes(); },
+                                  [this](const std::string& text) {
+                                    return adds_keys_in_place(text, m_connection.ansi_quotes(),
+                                                              !m_connection.no_backslash_escapes());
+                                  }});
     if (settings.heavy_workers > 0 && settings.heavy_workers < settings.workers.size()) {
       log_info("loading rows on {} connections ({} of them for a big table's rows at once)", settings.workers.size(),
                settings.heavy_workers);
@@ -235,6 +247,13 @@ void ScriptLoad::execute(Statement&& statement) {
   if (m_pool) {
     if (kind.kind == StatementKind::schema || kind.kind == StatementKind::rows) {
       if (auto table = statement_table(statement.text)) {
+        if (const auto& beside = m_settings.proof_beside_keys; beside && beside->tables.contains(*table)) {
+          if (m_proven_beside) {
+            m_proven_beside = false;
+            beside->stale();
+          }
+          m_proven_read.insert(*table);
+        }
         m_tables->add(std::move(*table), std::move(statement), kind);
         report(false);
         return;
@@ -249,11 +268,29 @@ void ScriptLoad::execute(Statement&& statement) {
 
 void ScriptLoad::finish_tables() {
   m_tables->send_all();
+  prove_beside_key_builds();
   m_pool->drain();
   // Nothing runs on the loading connections now, and nothing is sent until the foreign keys are in.
   const double beside = m_pool->keys_seconds();
   m_stats.phases.keys_seconds += m_tables->add_held_foreign_keys() + m_tables->take_early_keys_seconds();
   m_held_keys_on_pool += m_pool->keys_seconds() - beside;
+}
+
+void ScriptLoad::prove_beside_key_builds() {
+  const auto& beside = m_settings.proof_beside_keys;
+  if (!beside || m_proof_called || m_proven_read.size() < beside->tables.size()) {
+    return;
+  }
+  // Every table to prove was read: its rows are in once the turns left are key builds.
+  const auto building = m_pool->idle_beside_key_builds();
+  if (!building) {
+    return;  // nothing left to overlap: the proof after the load, as before
+  }
+  m_proof_called = true;
+  const auto started = std::chrono::steady_clock::now();
+  m_proven_beside = beside->prove(building->idle, building->tables);
+  m_stats.phases.proof_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  report(true);  // back to the load's step
 }
 
 void ScriptLoad::run_checked(Statement&& statement, const StatementClass& kind) {
@@ -399,11 +436,13 @@ LoadStats ScriptLoad::run() {
   log_text(
       m_settings.step == RestoreStep::checking_schema ? spdlog::level::debug : spdlog::level::info,
       tx("{} phases: {:.1f} s: rows {:.1f} s, indexes and foreign keys {:.1f} s (+ {:.1f} s on the loading "
-         "connections){}, tables and settings {:.1f} s, views, routines, triggers and events {:.1f} s",
+         "connections){}, tables and settings {:.1f} s, views, routines, triggers and events {:.1f} s{}",
          load, phases.total_seconds, phases.rows_seconds(), phases.keys_seconds, phases.keys_beside_seconds,
          phases.slowest_keys.empty() ? Text()
                                      : tx(" (longest {:.1f} s: {})", phases.slowest_keys_seconds, phases.slowest_keys),
-         phases.definitions_seconds, phases.objects_seconds));
+         phases.definitions_seconds, phases.objects_seconds,
+         phases.proof_seconds > 0 ? tx(", content proof {:.1f} s beside the key builds", phases.proof_seconds)
+                                  : Text()));
   return m_stats;
 }
 

@@ -44,9 +44,12 @@ struct LoadStats {
     double keys_beside_seconds = 0;
     double definitions_seconds = 0;  // DROP/CREATE TABLE, sequences, session settings
     double objects_seconds = 0;      // views, routines, triggers, events
+    double proof_seconds = 0;        // the content proof beside the key builds (proof_beside_keys)
     std::string slowest_keys;        // the longest ALTER TABLE ... ADD, its table named
     double slowest_keys_seconds = 0;
-    double rows_seconds() const { return total_seconds - keys_seconds - definitions_seconds - objects_seconds; }
+    double rows_seconds() const {
+      return total_seconds - keys_seconds - definitions_seconds - objects_seconds - proof_seconds;
+    }
   };
   Phases phases;
 };
@@ -108,6 +111,18 @@ struct LoadSettings {
   // Called once, with every row loaded, right before the first CREATE EVENT runs: from then on the
   // server's event scheduler may change the rows (restore: the proof's snapshot is taken here).
   std::function<void()> before_first_event;
+  // The content proof beside the last key builds (restore/load.cpp): once every table of `tables` was
+  // read and its rows are in, with only key builds that leave rows as they are still running
+  // (adds_keys_in_place) and nothing else queued, `prove` is called once, on this thread, with the
+  // loading connections that run nothing (idle until it returns) and the tables whose keys are being
+  // built; the load goes on once it returned (true: it proved). A statement of one of `tables` read after it (not our
+  // layout): `stale`, before it runs.
+  struct ProofBesideKeys {
+    std::set<std::string> tables;
+    std::function<bool(const std::vector<db::Connection*>& idle, const std::vector<std::string>& building)> prove;
+    std::function<void()> stale;
+  };
+  std::optional<ProofBesideKeys> proof_beside_keys;
 };
 
 // Throws Error(server) at the first failed statement (unless keep_going), naming its line.

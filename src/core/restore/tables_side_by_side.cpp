@@ -81,7 +81,8 @@ void TablesSideBySide::run_big_table(Statement&& statement, const StatementClass
     // Its deferred keys: built on a loading connection while the next tables load on the others
     // (shown until the next table starts).
     m_main.enter_step(kind, statement.text);
-    m_pool.submit_turn(alone(std::move(statement)), {m_table->name}, true);
+    const bool in_place = m_main.keys_in_place(statement.text);
+    m_pool.submit_turn(alone(std::move(statement)), {m_table->name}, true, in_place);
     return;
   }
   if (may_add_foreign_key(statement.text)) {

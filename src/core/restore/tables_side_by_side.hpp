@@ -54,6 +54,9 @@ class TablesSideBySide {
     std::function<StatementClass(const std::string&)> classify;
     // Whether a backslash escapes inside quotes, under the modes the main connection has now.
     std::function<bool()> backslash_escapes;
+    // Whether a statement only adds keys that leave its table's rows as they are
+    // (adds_keys_in_place), under the modes the main connection has now.
+    std::function<bool(const std::string&)> keys_in_place;
   };
 
   TablesSideBySide(InsertPool& pool, MainConnection main) : m_pool(pool), m_main(std::move(main)) {}

@@ -1,0 +1,214 @@
+// The content proof read while the last key builds run (issue 13): once every table's rows are in, the
+// proof reads beside a big table's deferred ALTER TABLE ... ADD KEY instead of after it. The build is
+// held back by a transaction of the test that reads the table (the ALTER waits for its metadata lock),
+// let go when the restore reports the proof: so the proof provably starts before the build ends, and
+// the test does not depend on timing. A changed row is still found, a UNIQUE key the rows break still
+// fails and rolls back, the held foreign keys, a trigger and an event are restored and proven.
+#include <chrono>
+#include <cstdlib>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "ifnbackup/error.hpp"
+#include "ifnbackup/restore.hpp"
+#include "test_support.hpp"
+
+namespace ifnbackup::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+// `big`: over 1 MiB of rows (loaded spread, its keys built on a loading connection after them), a
+// UNIQUE and a plain key deferred; `child` with a foreign key to it (held until the end); `zz_audit`
+// last, with a trigger; an event.
+void create_tables(db::Connection& connection) {
+  connection.execute(
+      "CREATE TABLE big (id INT PRIMARY KEY, a INT NOT NULL, b VARCHAR(80), UNIQUE KEY uq_a (a), KEY ix_b (b)) "
+      "ENGINE=InnoDB");
+  connection.execute("INSERT INTO big SELECT seq, seq * 3, REPEAT(MD5(seq), 2) FROM seq_1_to_20000");
+  connection.execute(
+      "CREATE TABLE child (id INT PRIMARY KEY, big_id INT, KEY ix_big (big_id), CONSTRAINT fk_big FOREIGN KEY "
+      "(big_id) REFERENCES big (id)) ENGINE=InnoDB");
+  connection.execute("INSERT INTO child SELECT seq, seq * 2 FROM seq_1_to_300");
+  connection.execute("CREATE TABLE zz_audit (id INT PRIMARY KEY, note VARCHAR(20)) ENGINE=InnoDB");
+  connection.execute("INSERT INTO zz_audit VALUES (1, 'one'), (2, 'two')");
+  connection.execute("CREATE TRIGGER zz_audit_bi BEFORE INSERT ON zz_audit FOR EACH ROW SET NEW.note = UPPER(NEW.note)");
+  connection.execute("CREATE EVENT purge_audit ON SCHEDULE EVERY 1 DAY DISABLE DO DELETE FROM zz_audit WHERE id < 0");
+}
+
+// Holds `big`'s key build back from the moment the load is about to send it (its rows are in) until the
+// restore reports its proof; `prepare` runs first, on the test's own connection (a change to the rows).
+class KeyBuildHold {
+ public:
+  KeyBuildHold(const TestServer& server, const std::string& database, std::string prepare = {})
+      : m_server(server), m_database(database), m_prepare(std::move(prepare)) {}
+  ~KeyBuildHold() { stop(); }
+
+  void on_progress(const LoadProgress& progress) {
+    if (progress.step == RestoreStep::building_indexes && progress.subject == "big" && !m_holder && !m_done) {
+      auto holder = connect(m_server, m_database);
+      if (!m_prepare.empty()) {
+        holder->execute(m_prepare);
+      }
+      holder->execute("START TRANSACTION");
+      holder->query("SELECT COUNT(*) FROM big");  // its metadata lock: the ALTER waits for it
+      const std::lock_guard lock(m_mutex);
+      m_holder = std::move(holder);
+      // Without a proof beside the build, the load waits for it: let go after a while all the same.
+      m_watchdog = std::thread([this] {
+        std::unique_lock wait(m_mutex);
+        if (!m_changed.wait_for(wait, std::chrono::seconds(10), [this] { return m_done; })) {
+          release_locked();
+        }
+      });
+    } else if (progress.step == RestoreStep::proving) {
+      const std::lock_guard lock(m_mutex);
+      if (m_holder) {
+        m_proof_while_held = true;
+        release_locked();
+      }
+    }
+  }
+  bool proof_while_held() {
+    stop();
+    return m_proof_while_held;
+  }
+
+ private:
+  void release_locked() {
+    if (m_holder) {
+      m_holder->execute("COMMIT");
+      m_holder.reset();
+    }
+    m_done = true;
+    m_changed.notify_all();
+  }
+  void stop() {
+    {
+      const std::lock_guard lock(m_mutex);
+      release_locked();
+    }
+    if (m_watchdog.joinable()) {
+      m_watchdog.join();
+    }
+  }
+
+  const TestServer& m_server;
+  std::string m_database;
+  std::string m_prepare;
+  std::mutex m_mutex;
+  std::condition_variable m_changed;
+  std::unique_ptr<db::Connection> m_holder;
+  std::thread m_watchdog;
+  bool m_done = false;
+  bool m_proof_while_held = false;
+};
+
+struct Restore {
+  RestoreOptions options;
+  RestoreCallbacks callbacks;
+};
+
+Restore restore_of(const TestServer& server, const std::string& database, const fs::path& backups,
+                   const fs::path& file, KeyBuildHold& hold) {
+  Restore restore;
+  restore.callbacks.confirm = [](const RestorePlan&) { return true; };
+  restore.callbacks.progress = [&hold](const LoadProgress& progress) { hold.on_progress(progress); };
+  restore.options.connection = connection_options(server, database);
+  restore.options.backup_dir = backups;
+  restore.options.file = file.string();
+  restore.options.threads = 2;
+  return restore;
+}
+
+TEST(ProofBesideKeys, TheProofReadsWhileTheLastKeysAreBuilt) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  ScratchDatabase database(server, "pbk_same");
+  auto connection = connect(server, database.name());
+  create_tables(*connection);
+  const Fingerprint before = fingerprint_database(*connection, database.name());
+  TempDir work;
+  const fs::path backups = work.path() / "backups";
+  const fs::path file = backup_of(server, database.name(), backups);
+  KeyBuildHold hold(server, database.name());
+  auto restore = restore_of(server, database.name(), backups, file, hold);
+  // The other tables cut into key ranges on both readers (tests keep tables small); `big`, being built,
+  // read whole by one of them, by its primary key.
+  ::setenv("IFNBACKUP_TEST_PROOF_SPLIT_ROWS", "10", 1);
+  const RestoreResult result = run_restore(restore.options, restore.callbacks);
+  ::unsetenv("IFNBACKUP_TEST_PROOF_SPLIT_ROWS");
+  EXPECT_TRUE(hold.proof_while_held()) << "the proof did not start before big's key build ended";
+  EXPECT_EQ(result.checks.size(), 3u);
+  for (const auto& check : result.checks) {
+    EXPECT_EQ(check.proof, ProofVerdict::identical) << check.table;
+    EXPECT_EQ(check.actual, check.expected) << check.table;
+  }
+  // The keys, the foreign key held until the end, the trigger and the event: as they were.
+  expect_same_fingerprint(before, fingerprint_database(*connection, database.name()));
+}
+
+// A restore of `database`'s own backup into it that must fail: `prepare` changes big's rows once they
+// are in, before its keys are built. Its error (none: an ADD_FAILURE), and whether the proof started
+// while the build was held back.
+std::optional<Error> failed_restore(const TestServer& server, const std::string& database,
+                                    const std::string& prepare, bool& proof_while_held) {
+  TempDir work;
+  const fs::path backups = work.path() / "backups";
+  const fs::path file = backup_of(server, database, backups);
+  KeyBuildHold hold(server, database, prepare);
+  auto restore = restore_of(server, database, backups, file, hold);
+  std::optional<Error> failed;
+  try {
+    run_restore(restore.options, restore.callbacks);
+    ADD_FAILURE() << "the restore succeeded after: " << prepare;
+  } catch (const Error& error) {
+    failed = error;
+  }
+  proof_while_held = hold.proof_while_held();
+  return failed;
+}
+
+TEST(ProofBesideKeys, AChangedRowIsFoundBesideTheKeyBuild) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  ScratchDatabase database(server, "pbk_changed");
+  auto connection = connect(server, database.name());
+  create_tables(*connection);
+  bool proof_while_held = false;
+  const auto error =
+      failed_restore(server, database.name(), "UPDATE big SET b = 'changed' WHERE id = 19999", proof_while_held);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->code(), ErrorCode::content_mismatch) << error->what();
+  EXPECT_NE(std::string(error->what()).find("`big`"), std::string::npos) << error->what();
+  EXPECT_TRUE(proof_while_held) << "the proof did not start before big's key build ended";
+  // Rolled back: the row as it was.
+  EXPECT_EQ(connection->query_value("SELECT b = REPEAT(MD5(19999), 2) FROM big WHERE id = 19999").value_or(""), "1");
+}
+
+TEST(ProofBesideKeys, AUniqueKeyTheRowsBreakFailsAndRollsBack) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  ScratchDatabase database(server, "pbk_unique");
+  auto connection = connect(server, database.name());
+  create_tables(*connection);
+  bool proof_while_held = false;
+  // A row whose `a` another has: the deferred ADD UNIQUE KEY fails while the proof reads.
+  const auto error =
+      failed_restore(server, database.name(), "INSERT INTO big VALUES (30000, 3, 'duplicate a')", proof_while_held);
+  ASSERT_TRUE(error);
+  // The build's error, rolled back (not a content mismatch, never "identical").
+  EXPECT_EQ(error->code(), ErrorCode::restore_rolled_back) << error->what();
+  EXPECT_NE(std::string(error->what()).find("Duplicate entry '3' for key 'uq_a'"), std::string::npos)
+      << error->what();
+  EXPECT_TRUE(proof_while_held) << "the proof did not start before big's key build ended";
+  EXPECT_EQ(connection->query_value("SELECT COUNT(*) FROM big").value_or(""), "20000");
+  EXPECT_EQ(connection->query_value("SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = "
+                                    "DATABASE() AND TABLE_NAME = 'big' AND INDEX_NAME = 'uq_a'")
+                .value_or(""),
+            "1");
+}
+
+}  // namespace
+}  // namespace ifnbackup::test
