@@ -4,9 +4,10 @@
 // let go when the restore reports the proof: so the proof provably starts before the build ends, and
 // the test does not depend on timing. A changed row is still found, a UNIQUE key the rows break still
 // fails and rolls back, the held foreign keys, a trigger and an event are restored and proven.
+#include <atomic>
 #include <chrono>
-#include <cstdlib>
 #include <condition_variable>
+#include <cstdlib>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -36,7 +37,8 @@ void create_tables(db::Connection& connection) {
   connection.execute("INSERT INTO child SELECT seq, seq * 2 FROM seq_1_to_300");
   connection.execute("CREATE TABLE zz_audit (id INT PRIMARY KEY, note VARCHAR(20)) ENGINE=InnoDB");
   connection.execute("INSERT INTO zz_audit VALUES (1, 'one'), (2, 'two')");
-  connection.execute("CREATE TRIGGER zz_audit_bi BEFORE INSERT ON zz_audit FOR EACH ROW SET NEW.note = UPPER(NEW.note)");
+  connection.execute(
+      "CREATE TRIGGER zz_audit_bi BEFORE INSERT ON zz_audit FOR EACH ROW SET NEW.note = UPPER(NEW.note)");
   connection.execute("CREATE EVENT purge_audit ON SCHEDULE EVERY 1 DAY DISABLE DO DELETE FROM zz_audit WHERE id < 0");
 }
 
@@ -46,6 +48,9 @@ class KeyBuildHold {
  public:
   KeyBuildHold(const TestServer& server, const std::string& database, std::string prepare = {})
       : m_server(server), m_database(database), m_prepare(std::move(prepare)) {}
+  // Let go only once the proof's read of `big` waits behind the build (its snapshot begun): the build
+  // then ends before that read, in the snapshot.
+  void release_when_the_proof_waits() { m_release_when_waited = true; }
   ~KeyBuildHold() { stop(); }
 
   void on_progress(const LoadProgress& progress) {
@@ -69,7 +74,20 @@ class KeyBuildHold {
       const std::lock_guard lock(m_mutex);
       if (m_holder) {
         m_proof_while_held = true;
-        release_locked();
+        if (!m_release_when_waited) {
+          release_locked();
+        } else if (!m_waiter.joinable()) {
+          // The build waits for the holder (not still copying rows, which a reader could pass).
+          auto watcher = connect(m_server, m_database);
+          for (int i = 0; i < 400 && watcher->query_value("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE "
+                                                          "INFO LIKE 'ALTER TABLE `big`%' AND STATE LIKE "
+                                                          "'%metadata lock%'")
+                                             .value_or("0") == "0";
+               ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+          }
+          m_waiter = std::thread([this] { release_when_waited(); });
+        }
       }
     }
   }
@@ -95,6 +113,23 @@ class KeyBuildHold {
     if (m_watchdog.joinable()) {
       m_watchdog.join();
     }
+    if (m_waiter.joinable()) {
+      m_waiter.join();
+    }
+  }
+  void release_when_waited() {
+    auto watcher = connect(m_server, m_database);
+    for (int i = 0; i < 200; ++i) {
+      if (watcher
+              ->query_value("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE "
+                            "'%FORCE INDEX (PRIMARY)%' AND STATE LIKE '%metadata lock%'")
+              .value_or("0") != "0") {
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    const std::lock_guard lock(m_mutex);
+    release_locked();
   }
 
   const TestServer& m_server;
@@ -104,6 +139,8 @@ class KeyBuildHold {
   std::condition_variable m_changed;
   std::unique_ptr<db::Connection> m_holder;
   std::thread m_watchdog;
+  std::thread m_waiter;
+  bool m_release_when_waited = false;
   bool m_done = false;
   bool m_proof_while_held = false;
 };
@@ -113,8 +150,8 @@ struct Restore {
   RestoreCallbacks callbacks;
 };
 
-Restore restore_of(const TestServer& server, const std::string& database, const fs::path& backups,
-                   const fs::path& file, KeyBuildHold& hold) {
+Restore restore_of(const TestServer& server, const std::string& database, const fs::path& backups, const fs::path& file,
+                   KeyBuildHold& hold) {
   Restore restore;
   restore.callbacks.confirm = [](const RestorePlan&) { return true; };
   restore.callbacks.progress = [&hold](const LoadProgress& progress) { hold.on_progress(progress); };
@@ -154,8 +191,8 @@ TEST(ProofBesideKeys, TheProofReadsWhileTheLastKeysAreBuilt) {
 // A restore of `database`'s own backup into it that must fail: `prepare` changes big's rows once they
 // are in, before its keys are built. Its error (none: an ADD_FAILURE), and whether the proof started
 // while the build was held back.
-std::optional<Error> failed_restore(const TestServer& server, const std::string& database,
-                                    const std::string& prepare, bool& proof_while_held) {
+std::optional<Error> failed_restore(const TestServer& server, const std::string& database, const std::string& prepare,
+                                    bool& proof_while_held) {
   TempDir work;
   const fs::path backups = work.path() / "backups";
   const fs::path file = backup_of(server, database, backups);
@@ -200,14 +237,110 @@ TEST(ProofBesideKeys, AUniqueKeyTheRowsBreakFailsAndRollsBack) {
   ASSERT_TRUE(error);
   // The build's error, rolled back (not a content mismatch, never "identical").
   EXPECT_EQ(error->code(), ErrorCode::restore_rolled_back) << error->what();
-  EXPECT_NE(std::string(error->what()).find("Duplicate entry '3' for key 'uq_a'"), std::string::npos)
-      << error->what();
+  EXPECT_NE(std::string(error->what()).find("Duplicate entry '3' for key 'uq_a'"), std::string::npos) << error->what();
   EXPECT_TRUE(proof_while_held) << "the proof did not start before big's key build ended";
   EXPECT_EQ(connection->query_value("SELECT COUNT(*) FROM big").value_or(""), "20000");
-  EXPECT_EQ(connection->query_value("SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = "
-                                    "DATABASE() AND TABLE_NAME = 'big' AND INDEX_NAME = 'uq_a'")
+  EXPECT_EQ(connection
+                ->query_value("SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = "
+                              "DATABASE() AND TABLE_NAME = 'big' AND INDEX_NAME = 'uq_a'")
                 .value_or(""),
             "1");
+}
+
+// The first id of a connection of PROCESSLIST whose statement is like `info` and which waits for a
+// metadata lock; 0 after `tries` polls without one.
+std::string waiting_connection(db::Connection& watcher, const std::string& info, int tries = 400) {
+  for (int i = 0; i < tries; ++i) {
+    const auto id = watcher.query_value(fmt::format(
+        "SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE '{}' AND STATE LIKE '%metadata lock%' "
+        "ORDER BY ID LIMIT 1",
+        info));
+    if (id) {
+      return *id;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return "0";
+}
+
+// A read of the proof beside the key builds fails (a DBA's KILL QUERY of its SELECT of `other`, held
+// behind another client's ALTER), while big's build waits to commit for the snapshot that read big:
+// the restore fails and rolls back, it does not wait for that build (which waits for the snapshot, a
+// day: lock_wait_timeout). Unstuck by the test after 60 s: a failure.
+TEST(ProofBesideKeys, AFailedReadEndsTheSnapshotTheBuildsWaitFor) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  ScratchDatabase database(server, "pbk_killed");
+  auto connection = connect(server, database.name());
+  create_tables(*connection);
+  connection->execute("CREATE TABLE other (id INT PRIMARY KEY, v VARCHAR(40)) ENGINE=InnoDB");
+  connection->execute("INSERT INTO other SELECT seq, MD5(seq) FROM seq_1_to_5000");
+  const Fingerprint before = fingerprint_database(*connection, database.name());
+  TempDir work;
+  const fs::path backups = work.path() / "backups";
+  const fs::path file = backup_of(server, database.name(), backups);
+  KeyBuildHold hold(server, database.name());
+  hold.release_when_the_proof_waits();
+  auto restore = restore_of(server, database.name(), backups, file, hold);
+  // When the proof is about to start: `other` read in a transaction of the test's, and an ALTER of it
+  // waiting behind, so that the proof's read of `other` waits; that read is killed, then that ALTER.
+  std::unique_ptr<db::Connection> reading_other;
+  std::thread altering;
+  std::thread killing;
+  std::atomic<bool> finished = false;
+  std::atomic<bool> unstuck = false;
+  restore.callbacks.progress = [&](const LoadProgress& progress) {
+    if (progress.step == RestoreStep::proving && !reading_other) {
+      reading_other = connect(server, database.name());
+      reading_other->execute("START TRANSACTION");
+      reading_other->query("SELECT COUNT(*) FROM other");
+      altering = std::thread([&] {
+        auto alter = connect(server, database.name());
+        (void)alter->run_statement("ALTER TABLE other COMMENT 'changed'");
+      });
+      auto watcher = connect(server, database.name());
+      const std::string alter = waiting_connection(*watcher, "ALTER TABLE other%");
+      killing = std::thread([&, alter] {
+        auto killer = connect(server, database.name());
+        const std::string select = waiting_connection(*killer, "SELECT %`other`%");
+        if (select != "0") {
+          killer->execute("KILL QUERY " + select);
+        }
+        killer->execute("KILL QUERY " + alter);
+        reading_other->execute("COMMIT");  // before the restore's roll-back, which drops `other`
+        // The restore has 60 s to fail; then its builds are killed (its proof waited for them).
+        for (int i = 0; i < 600 && !finished; ++i) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        if (!finished) {
+          unstuck = true;
+          for (const auto& row : killer
+                                     ->query("SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE "
+                                             "'ALTER TABLE `big`%'")
+                                     .rows) {
+            killer->execute("KILL " + row.at(0).value_or("0"));
+          }
+        }
+      });
+    }
+    hold.on_progress(progress);
+  };
+  std::optional<Error> failed;
+  try {
+    run_restore(restore.options, restore.callbacks);
+  } catch (const Error& error) {
+    failed = error;
+  }
+  finished = true;
+  if (killing.joinable()) {
+    killing.join();
+  }
+  if (altering.joinable()) {
+    altering.join();
+  }
+  ASSERT_TRUE(failed) << "the restore succeeded with a read of its proof killed";
+  EXPECT_FALSE(unstuck) << "the restore waited for a key build that waited for its proof's snapshot";
+  EXPECT_TRUE(hold.proof_while_held()) << "the proof did not start before big's key build ended";
+  expect_same_fingerprint(before, fingerprint_database(*connection, database.name()));
 }
 
 }  // namespace
