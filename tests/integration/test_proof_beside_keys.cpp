@@ -16,6 +16,8 @@
 
 #include "ifnbackup/error.hpp"
 #include "ifnbackup/restore.hpp"
+#include "sign/file_signature.hpp"
+#include "sign/signing_key.hpp"
 #include "test_support.hpp"
 
 namespace ifnbackup::test {
@@ -51,6 +53,13 @@ class KeyBuildHold {
   // Let go only once the proof's read of `big` waits behind the build (its snapshot begun): the build
   // then ends before that read, in the snapshot.
   void release_when_the_proof_waits() { m_release_when_waited = true; }
+  // Let go only by release() (or the watchdog); `big` held by LOCK TABLES WRITE (the build cannot
+  // even begin: a build that copies its table then copies it after the proof's snapshot began).
+  void release_by_the_test() { m_release_by_test = true; }
+  void release() {
+    const std::lock_guard lock(m_mutex);
+    release_locked();
+  }
   ~KeyBuildHold() { stop(); }
 
   void on_progress(const LoadProgress& progress) {
@@ -59,8 +68,12 @@ class KeyBuildHold {
       if (!m_prepare.empty()) {
         holder->execute(m_prepare);
       }
-      holder->execute("START TRANSACTION");
-      holder->query("SELECT COUNT(*) FROM big");  // its metadata lock: the ALTER waits for it
+      if (m_release_by_test) {
+        holder->execute("LOCK TABLES big WRITE");
+      } else {
+        holder->execute("START TRANSACTION");
+        holder->query("SELECT COUNT(*) FROM big");  // its metadata lock: the ALTER waits for it
+      }
       const std::lock_guard lock(m_mutex);
       m_holder = std::move(holder);
       // Without a proof beside the build, the load waits for it: let go after a while all the same.
@@ -74,7 +87,9 @@ class KeyBuildHold {
       const std::lock_guard lock(m_mutex);
       if (m_holder) {
         m_proof_while_held = true;
-        if (!m_release_when_waited) {
+        if (m_release_by_test) {
+          // release()
+        } else if (!m_release_when_waited) {
           release_locked();
         } else if (!m_waiter.joinable()) {
           // The build waits for the holder (not still copying rows, which a reader could pass).
@@ -100,6 +115,7 @@ class KeyBuildHold {
   void release_locked() {
     if (m_holder) {
       m_holder->execute("COMMIT");
+      m_holder->execute("UNLOCK TABLES");
       m_holder.reset();
     }
     m_done = true;
@@ -141,6 +157,7 @@ class KeyBuildHold {
   std::thread m_watchdog;
   std::thread m_waiter;
   bool m_release_when_waited = false;
+  bool m_release_by_test = false;
   bool m_done = false;
   bool m_proof_while_held = false;
 };
@@ -261,6 +278,119 @@ std::string waiting_connection(db::Connection& watcher, const std::string& info,
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return "0";
+}
+
+// A file whose deferred key looks built in place but is not: `ADD UNIQUE KEY u (txt)` on a TEXT column,
+// its "USING HASH" blanked out (a crafted file, or one from a server with longer keys), which the server
+// makes a long UNIQUE by copying the table. The build ends (released) after the proof's snapshot began
+// and before it reads `big` (its two readers held on `other1` and `other2`, which have more rows, by
+// another client's ALTER): the copy is newer than the snapshot (error 1412). The proof is then read
+// after the load, as before: the restore does not fail where the stock client would not.
+TEST(ProofBesideKeys, AKeyBuildThatCopiesItsTableIsProvenAfterTheLoad) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  ScratchDatabase database(server, "pbk_copy");
+  auto connection = connect(server, database.name());
+  connection->execute(
+      "CREATE TABLE big (id INT PRIMARY KEY, txt TEXT, b VARCHAR(80), UNIQUE KEY u (txt)) ENGINE=InnoDB");
+  connection->execute("INSERT INTO big SELECT seq, REPEAT(MD5(seq), 2), REPEAT(MD5(seq), 2) FROM seq_1_to_20000");
+  for (const std::string other : {"other1", "other2"}) {
+    connection->execute("CREATE TABLE " + other + " (id INT PRIMARY KEY) ENGINE=InnoDB");
+    connection->execute("INSERT INTO " + other + " SELECT seq FROM seq_1_to_30000");
+  }
+  const Fingerprint before = fingerprint_database(*connection, database.name());
+  TempDir work;
+  const fs::path backups = work.path() / "backups";
+  const fs::path ours = backup_of(server, database.name(), backups);
+  // The same SQL but that key moved from its CREATE TABLE to an ALTER after its rows, without
+  // "USING HASH", sealed and signed again (without its section index).
+  const fs::path plain = work.path() / "crafted.sql";
+  const auto edited = run_bash(
+      R"sh(set -e; gunzip -c "$1" | grep -v '^-- ifnbackup-sha256: \|^-- ifnbackup-signature: \|^-- Dump completed' |
+           sed -e '/^-- ifnbackup-index-begin/,/^-- ifnbackup-index-at: /d' \
+               -e '/^  UNIQUE KEY `u` (`txt`) USING HASH$/d' -e 's/^  PRIMARY KEY (`id`),$/  PRIMARY KEY (`id`)/' \
+               -e 's/^-- Table structure for table `other1`$/ALTER TABLE `big`\n  ADD UNIQUE KEY `u` (`txt`);\n&/' \
+           > "$2"
+           grep -q '^  ADD UNIQUE KEY `u` (`txt`);$' "$2")sh",
+      {ours.string(), plain.string()});
+  ASSERT_EQ(edited.exit_code, 0) << edited.err;
+  const std::string content = read_file(plain);
+  const std::string sha256 = sha256sum_of(content);
+  const auto key = sign::SigningKey::load_existing({});
+  ASSERT_TRUE(key);
+  const std::string signature =
+      sign::format_signature_line(key->public_key(), key->sign(sign::signed_message(sha256, content.size(), "")));
+  const fs::path file = work.path() / "crafted.sql.gz";
+  const auto sealed = run_bash(
+      R"sh(set -e; { cat "$1"; printf -- '-- ifnbackup-sha256: %s bytes=%d\n%s' "$3" "$(stat -c %s "$1")" "$4"
+                     echo '-- Dump completed on 2026-01-01 00:00:00'; } | gzip -c > "$2")sh",
+      {plain.string(), file.string(), sha256, signature});
+  ASSERT_EQ(sealed.exit_code, 0) << sealed.err;
+  KeyBuildHold hold(server, database.name());
+  hold.release_by_the_test();
+  auto restore = restore_of(server, database.name(), backups, file, hold);
+  // When the proof is about to start: other1 and other2 read in transactions of the test's, an ALTER
+  // of each waiting behind; once both readers of the proof wait for them, big's build let go, and
+  // once it ended, those ALTERs killed.
+  std::vector<std::unique_ptr<db::Connection>> reading;
+  std::vector<std::thread> altering;
+  std::thread ordering;
+  restore.callbacks.progress = [&](const LoadProgress& progress) {
+    if (progress.step == RestoreStep::proving && reading.empty()) {
+      auto watcher = connect(server, database.name());
+      std::vector<std::string> alters;
+      for (const std::string other : {"other1", "other2"}) {
+        reading.push_back(connect(server, database.name()));
+        reading.back()->execute("START TRANSACTION");
+        reading.back()->query("SELECT COUNT(*) FROM " + other);
+        altering.emplace_back([&server, &database, other] {
+          auto alter = connect(server, database.name());
+          (void)alter->run_statement("ALTER TABLE " + other + " COMMENT 'changed'");
+        });
+        alters.push_back(waiting_connection(*watcher, "ALTER TABLE " + other + "%"));
+      }
+      ordering = std::thread([&, alters] {
+        auto orderer = connect(server, database.name());
+        for (int i = 0; i < 400 && orderer->query_value("SELECT COUNT(*) FROM information_schema.PROCESSLIST "
+                                                        "WHERE INFO LIKE 'SELECT %`other_`%' AND STATE LIKE "
+                                                        "'%metadata lock%'")
+                                           .value_or("0") != "2";
+             ++i) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        hold.release();
+        for (int i = 0; i < 400 && orderer->query_value("SELECT COUNT(*) FROM information_schema.PROCESSLIST "
+                                                        "WHERE INFO LIKE 'ALTER TABLE `big`%'")
+                                           .value_or("0") != "0";
+             ++i) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        for (std::size_t i = 0; i < alters.size(); ++i) {
+          orderer->execute("KILL QUERY " + alters[i]);
+          reading[i]->execute("COMMIT");
+        }
+      });
+    }
+    hold.on_progress(progress);
+  };
+  std::optional<RestoreResult> result;
+  try {
+    result = run_restore(restore.options, restore.callbacks);
+  } catch (const Error& error) {
+    ADD_FAILURE() << error.what();
+  }
+  if (ordering.joinable()) {
+    ordering.join();
+  }
+  for (auto& alter : altering) {
+    alter.join();
+  }
+  EXPECT_TRUE(hold.proof_while_held()) << "the proof did not start before big's key build ended";
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->checks.size(), 3u);
+  for (const auto& check : result->checks) {
+    EXPECT_EQ(check.proof, ProofVerdict::identical) << check.table;
+  }
+  expect_same_fingerprint(before, fingerprint_database(*connection, database.name()));
 }
 
 // A read of the proof beside the key builds fails (a DBA's KILL QUERY of its SELECT of `other`, held

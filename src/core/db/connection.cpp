@@ -437,6 +437,10 @@ bool ResultStream::next(RowView& row) {
   MYSQL_ROW values = mysql_fetch_row(res);
   if (values == nullptr) {
     if (mysql_errno(handle(m_connection->m_mysql)) != 0) {
+      // The result ended with the server's error: nothing of it left to read, the connection usable
+      // (not cut by the destructor, as for a failure of the caller's while rows are still coming).
+      mysql_free_result(res);
+      m_result = nullptr;
       m_connection->throw_error("reading rows");
     }
     return false;

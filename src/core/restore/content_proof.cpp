@@ -469,14 +469,21 @@ bool prove_beside_key_builds(const RestorePlan& plan, const RestoreOptions& opti
     // A build that copied its table after all (a UNIQUE key the server makes a long one, USING HASH,
     // though the file does not say it): a table newer than the snapshot, which cannot read it. The
     // proof after the load then, as the stock client would not fail.
+    end_snapshots(reader, helpers);
     if (error.server_error() != k_table_definition_changed) {
-      end_snapshots(reader, helpers);
       throw;
     }
     spdlog::info("content proof after the load: a table was rebuilt under the proof's snapshot: {}", error.what());
   } catch (...) {
     end_snapshots(reader, helpers);
     throw;
+  }
+  if (!checks) {
+    for (std::size_t i = 0; i < helpers.size(); ++i) {
+      helpers[i]->execute(sessions[i]);
+    }
+    proof.started_helpers.clear();
+    return false;
   }
   // The snapshot ends; the helpers load on, in their own sessions.
   reader.execute("ROLLBACK");
@@ -485,9 +492,6 @@ bool prove_beside_key_builds(const RestorePlan& plan, const RestoreOptions& opti
     helpers[i]->execute(sessions[i]);
   }
   proof.started_helpers.clear();
-  if (!checks) {
-    return false;
-  }
   proof.checks = std::move(checks);
   proof.started = true;
   return true;
