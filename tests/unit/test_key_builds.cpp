@@ -13,10 +13,12 @@ bool in_place(const std::string& statement) {
 }
 
 TEST(KeyBuilds, OurDeferredKeysAreInPlace) {
-  EXPECT_TRUE(in_place("ALTER TABLE `transactions`\n  ADD UNIQUE KEY `uq_ref` (`reference`),\n  ADD KEY "
-                       "`ix_merchant` (`merchant_id`,`created_at`),\n  ADD KEY `ix_amount` (`amount`)"));
-  EXPECT_TRUE(in_place("ALTER TABLE `t`\n  ADD KEY `ix` (`name`(10)) COMMENT 'it''s, ADD COLUMN x',\n  ADD KEY `j` "
-                       "(`a`) USING BTREE"));
+  EXPECT_TRUE(
+      in_place("ALTER TABLE `transactions`\n  ADD UNIQUE KEY `uq_ref` (`reference`),\n  ADD KEY "
+               "`ix_merchant` (`merchant_id`,`created_at`),\n  ADD KEY `ix_amount` (`amount`)"));
+  EXPECT_TRUE(
+      in_place("ALTER TABLE `t`\n  ADD KEY `ix` (`name`(10)) COMMENT 'it''s, ADD COLUMN x',\n  ADD KEY `j` "
+               "(`a`) USING BTREE"));
   EXPECT_TRUE(in_place("ALTER TABLE `a``b`\n  ADD KEY `k` (`c`) IGNORED,\n  ADD UNIQUE KEY `u` (`d`) NOT IGNORED"));
 }
 
