@@ -16,23 +16,6 @@ namespace {
 // Blocks bigger than this are a caller's mistake.
 constexpr std::size_t k_max_block_bytes = 256 * 1024 * 1024;
 
-// The automatic level (header): its two levels, the yardstick's (zlib, as `gzip -6`), and the margin
-// kept below the yardstick's size: 3 %, as zlib on one block is a little larger than gzip on the
-// whole stream, which carries its 32 KiB window across the blocks.
-constexpr int k_auto_low_level = 5;
-constexpr int k_auto_high_level = 6;
-constexpr int k_yardstick_level = 6;
-
-bool too_close(std::uint64_t ours, std::uint64_t zlib) {
-  return ours * 100 > zlib * 97;
-}
-
-// The blocks also compressed by zlib: the first ones (a small file is judged on its own text), then
-// fewer and fewer, then one in 64 (zlib at level 6 costs about 2.5 blocks at libdeflate's level 5).
-bool sampled(std::uint64_t number) {
-  return number < 4 || (number & (number - 1)) == 0 || number % 64 == 0;
-}
-
 }  // namespace
 
 // One block of input and, once compressed, its complete gzip member. The buffers keep their
@@ -59,8 +42,8 @@ struct ParallelGzipWriter::Compressor {
   libdeflate_compressor* high = nullptr;  // the automatic level's high one
 
   Compressor(int level, bool automatic) {
-    low = libdeflate_alloc_compressor(automatic ? k_auto_low_level : level);
-    high = automatic ? libdeflate_alloc_compressor(k_auto_high_level) : nullptr;
+    low = libdeflate_alloc_compressor(automatic ? AutoLevel::k_low_level : level);
+    high = automatic ? libdeflate_alloc_compressor(AutoLevel::k_high_level) : nullptr;
     if (low == nullptr || (automatic && high == nullptr)) {
       libdeflate_free_compressor(low);  // the destructor does not run after a throwing constructor
       libdeflate_free_compressor(high);
@@ -105,17 +88,20 @@ ParallelGzipWriter::ParallelGzipWriter(int fd, int level, std::string what, unsi
     throw Error(ErrorCode::usage, tx("invalid compression level {}", level),
                 tx("use a level from 1 (fastest) to 9 (smallest), or auto"));
   }
-  m_auto = level == k_auto_compress_level;
+  const bool automatic = level == k_auto_compress_level;
   // threads == 1: one compressor used by the caller's thread, no thread started.
   for (unsigned i = 0; i < threads; ++i) {
-    m_compressors.push_back(std::make_unique<Compressor>(level, m_auto));
+    m_compressors.push_back(std::make_unique<Compressor>(level, automatic));
+  }
+  const unsigned blocks = threads == 1 ? 1 : 2 * threads;
+  for (unsigned i = 0; i < blocks; ++i) {
+    m_blocks.push_back(std::make_unique<Block>());
+  }
+  if (automatic) {
+    m_auto.emplace(blocks);  // block n is filled once block n - blocks is written (acquire_block)
   }
   if (threads == 1) {
-    m_blocks.push_back(std::make_unique<Block>());
     return;
-  }
-  for (unsigned i = 0; i < 2 * threads; ++i) {
-    m_blocks.push_back(std::make_unique<Block>());
   }
   start_threads(threads);
 }
@@ -167,53 +153,15 @@ std::uint64_t ParallelGzipWriter::members() const noexcept {
 
 AutoLevelReport ParallelGzipWriter::auto_level() const noexcept {
   std::lock_guard lock(m_mutex);
-  return m_auto_report;
-}
-
-int ParallelGzipWriter::level_of(std::uint64_t number) {
-  if (!m_auto) {
-    return 0;
-  }
-  // The blocks are counted in their order, each once the block being decided is at least
-  // m_blocks.size() after it: by then it is written (acquire_block), so it is here. The file so far
-  // is ours exactly; zlib's size of it is measured on the sampled blocks and estimated on the others
-  // from the last sample's ratio of the two (steadier than either's bytes per byte of SQL when the
-  // text changes from one table to the next).
-  const std::uint64_t window = m_blocks.size();
-  while (!m_pending_blocks.empty() && m_pending_blocks.begin()->first + window <= number) {
-    const BlockAccount block = m_pending_blocks.begin()->second;
-    m_pending_blocks.erase(m_pending_blocks.begin());
-    // Each level's bytes are estimated with the last ratio measured at that level: level 6's applied
-    // to level 5's output took random numbers, 1.02 of gzip -6 at 5 and 0.99 at 6, for 0.97.
-    if (block.zlib > 0) {
-      const auto ratio = [&block](std::size_t ours) {
-        return static_cast<double>(block.zlib) / static_cast<double>(std::max<std::size_t>(1, ours));
-      };
-      const auto rate = [&block](std::size_t ours) {
-        return static_cast<double>(ours) / static_cast<double>(std::max<std::size_t>(1, block.input));
-      };
-      if (block.low_output > 0) {
-        m_zlib_per_low = ratio(block.low_output);
-        m_rate_low = rate(block.low_output);
-      }
-      if (block.high) {
-        m_zlib_per_high = ratio(block.output);
-        m_rate_high = rate(block.output);
-      }
-      m_counted_zlib += static_cast<double>(block.zlib);
-    } else {
-      m_counted_zlib += (block.high ? m_zlib_per_high : m_zlib_per_low) * static_cast<double>(block.output);
-    }
-    m_counted_ours += static_cast<double>(block.output);
-  }
-  // Like a thermostat: the level goes up while the file so far is too close to gzip -6, and down
-  // again once it is well below.
-  return m_counted_ours * 100 > m_counted_zlib * 97 ? k_auto_high_level : k_auto_low_level;
+  return m_auto ? m_auto->report() : AutoLevelReport{};
 }
 
 void ParallelGzipWriter::decide(Block& block) {
-  block.high = level_of(block.number) == k_auto_high_level;
-  block.reference_rate = block.high ? m_rate_high : m_rate_low;
+  if (m_auto) {
+    const AutoLevel::Decision decision = m_auto->decide(block.number);
+    block.high = decision.high;
+    block.reference_rate = decision.reference_rate;
+  }
 }
 
 void ParallelGzipWriter::compress_block(Compressor& compressor, Block& block) {
@@ -222,40 +170,29 @@ void ParallelGzipWriter::compress_block(Compressor& compressor, Block& block) {
     return;
   }
   // A sample measures level 5 and zlib's level 6, then makes the block at 6 where the level says so or
-  // where 5 comes too close. The samples: those at their place (sampled()), and, between them, a block
-  // that compresses more than 3 % worse than the last sample counted at its level: other text (random
+  // where 5 comes too close. The samples: those at their place, and, between them, a block that
+  // compresses more than 3 % worse than the last sample counted at its level: other text (random
   // numbers after the usual dump text), which a layout whose samples all fall on easy text would
   // otherwise hide (1.013 of gzip -6, measured).
-  const bool scheduled = sampled(block.number);
+  const bool scheduled = AutoLevel::scheduled(block.number);
   const bool wanted_high = block.high;
   block.high = wanted_high && !scheduled;
   compressor.compress(block, m_what);
-  bool sample = scheduled;
-  if (!sample && block.reference_rate > 0) {
-    const double rate =
-        static_cast<double>(block.output_size) / static_cast<double>(std::max<std::size_t>(1, block.input.size()));
-    sample = rate > block.reference_rate * 1.03;
-  }
+  const bool sample = scheduled || AutoLevel::worse_than(block.reference_rate, block.input.size(), block.output_size);
   std::uint64_t zlib = 0;
   std::size_t low_output = 0;  // unknown for a block made at 6 between the scheduled samples
   if (sample) {
-    zlib = zlib_gzip_size(block.input, k_yardstick_level);
+    zlib = zlib_gzip_size(block.input, AutoLevel::k_yardstick_level);
     if (!block.high) {
       low_output = block.output_size;
-      if (wanted_high || too_close(low_output, zlib)) {
+      if (wanted_high || AutoLevel::too_close(low_output, zlib)) {
         block.high = true;
         compressor.compress(block, m_what);
       }
     }
   }
   std::lock_guard lock(m_mutex);
-  ++(block.high ? m_auto_report.high_blocks : m_auto_report.low_blocks);
-  m_pending_blocks[block.number] = BlockAccount{block.input.size(), block.output_size, zlib, low_output, block.high};
-  if (sample) {
-    ++m_auto_report.samples;
-    m_auto_report.sampled_ours += block.output_size;
-    m_auto_report.sampled_zlib += zlib;
-  }
+  m_auto->record(block.number, block.input.size(), block.output_size, zlib, low_output, block.high);
 }
 
 void ParallelGzipWriter::write(std::string_view data) {

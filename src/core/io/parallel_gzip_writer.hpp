@@ -20,13 +20,15 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
-#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
+
+#include "io/auto_level.hpp"
 
 namespace ifnbackup::io {
 
@@ -37,15 +39,6 @@ struct GzipRange {
   std::uint64_t compressed = 0;  // its size in the file
   std::uint64_t size = 0;        // uncompressed bytes
   std::uint32_t crc32 = 0;       // of the uncompressed bytes
-};
-
-// What the automatic level did (all zero at a fixed level).
-struct AutoLevelReport {
-  std::uint64_t low_blocks = 0;    // compressed at level 5
-  std::uint64_t high_blocks = 0;   // at level 6
-  std::uint64_t samples = 0;       // blocks also compressed by zlib at level 6
-  std::uint64_t sampled_ours = 0;  // the sampled blocks' members, as written
-  std::uint64_t sampled_zlib = 0;  // zlib's members of the same blocks
 };
 
 class ParallelGzipWriter {
@@ -109,10 +102,7 @@ class ParallelGzipWriter {
   void open_ranges(std::uint64_t member);
   void throw_if_failed() const;
   void record_error(std::exception_ptr error);
-  // The level of block `number` (automatic level: from the blocks at least m_blocks.size() before
-  // it); m_mutex is held.
-  int level_of(std::uint64_t number);
-  // Sets block.high and block.reference_rate for block.number (level_of); m_mutex is held.
+  // Sets block.high and block.reference_rate for block.number (automatic level); m_mutex is held.
   void decide(Block& block);
   // Compresses `block` as its level says, with the automatic level's sample (m_mutex not held).
   void compress_block(Compressor& compressor, Block& block);
@@ -120,7 +110,6 @@ class ParallelGzipWriter {
   void write_loop();
 
   int m_fd;
-  bool m_auto = false;  // the automatic level
   std::string m_what;
   std::size_t m_block_bytes;
   bool m_finished = false;
@@ -142,25 +131,7 @@ class ParallelGzipWriter {
   bool m_input_done = false;                     // finish(): no block after m_submitted - 1
   bool m_stopping = false;                       // destructor: threads leave at once
   std::exception_ptr m_error;                    // the first error of any thread
-  // The automatic level: the blocks compressed but not yet counted, by number; the file so far as
-  // counted: our bytes, zlib's (measured on the samples, estimated between them), and zlib's size
-  // over ours at each level, at the last sample that measured it.
-  struct BlockAccount {
-    std::size_t input = 0;
-    std::size_t output = 0;
-    std::uint64_t zlib = 0;      // zlib's size, for a sampled block; 0 otherwise
-    std::size_t low_output = 0;  // a sampled block's size at level 5
-    bool high = false;           // made at level 6
-  };
-  std::map<std::uint64_t, BlockAccount> m_pending_blocks;
-  AutoLevelReport m_auto_report;
-  double m_counted_ours = 0;
-  double m_counted_zlib = 0;
-  double m_zlib_per_low = 1;
-  double m_zlib_per_high = 1;
-  // Our bytes per byte of SQL at the last sample counted, at level 5 and at level 6 (0: none yet).
-  double m_rate_low = 0;
-  double m_rate_high = 0;
+  std::optional<AutoLevel> m_auto;               // the automatic level
   std::vector<std::thread> m_threads;
 };
 

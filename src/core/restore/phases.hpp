@@ -85,6 +85,12 @@ struct ProofReader {
 bool prove_beside_key_builds(const RestorePlan& plan, const RestoreOptions& options, const RestoreCallbacks& callbacks,
                              ProofReader& proof, const std::vector<db::Connection*>& idle,
                              const std::vector<std::string>& building);
+// The tables a restore proves (the plan's, or --tables'), and the proof's settings but its snapshot.
+std::vector<TableCount> restored_tables(const RestorePlan& plan);
+ProofSettings proof_settings(const RestorePlan& plan, const RestoreOptions& options, const RestoreCallbacks& callbacks);
+// The snapshot started on `proof.connection` and on `helpers` (into proof.started_helpers; one that
+// refuses is left out).
+void start_snapshots(ProofReader& proof, const std::string& database, const std::vector<db::Connection*>& helpers);
 // The proof's snapshot started on `proof.connection` and its helpers (one that refuses is left out).
 void start_proof_snapshots(ProofReader& proof, const std::string& database);
 // Loads `file` into `database`, dropped and re-created first (or, for only_tables, created if
