@@ -1,8 +1,8 @@
 // The content proof while the last key builds run (prove_beside_key_builds, phases.hpp): one phase of
 // the proof apart from reading the tables (content_proof.cpp), since a loading connection lent to it
 // must get its session back and a snapshot left open would hold the builds.
-#include "restore/content_proof.hpp"
 #include "ifnbackup/printable.hpp"
+#include "restore/content_proof.hpp"
 
 #include <algorithm>
 #include <chrono>
