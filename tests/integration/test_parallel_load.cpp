@@ -262,5 +262,68 @@ TEST(ParallelLoad, AFailingInsertStopsTheLoadAndNamesItsLine) {
       << "nothing after the failure ran";
 }
 
+// Our own files (issue 13): a session setting between tables no longer waits for the loading
+// connections to be idle (a trigger's SET ... around its body beside another table's key build); each
+// connection runs it before its next turn queued after it. So each table's rows still load under the
+// settings their place in the file gives them: `t1` (spread over the connections) and `t3` at UTC,
+// `t2` and `t4` (small, one turn) at +03:00 between them, whatever connection runs them.
+TEST(ParallelLoad, ASessionSettingBetweenTablesReachesTheRowsAfterItAndNotThoseBefore) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  TempDir work;
+  Script script;
+  auto add = [&](const std::string& statement) {
+    script.text += statement + ";\n";
+    ++script.statements;
+  };
+  auto table = [&](const std::string& name, int statements, int rows) {
+    add(fmt::format("DROP TABLE IF EXISTS `{}`", name));
+    add(
+        fmt::format("CREATE TABLE `{}` (`id` int NOT NULL, `ts` timestamp NULL DEFAULT NULL, PRIMARY KEY (`id`)) "
+                    "ENGINE=InnoDB",
+                    name));
+    for (int s = 0; s < statements; ++s) {
+      std::string insert = fmt::format("INSERT INTO `{}` (`id`,`ts`) VALUES ", name);
+      for (int r = 0; r < rows; ++r) {
+        insert += fmt::format("{}({},'2026-01-01 12:00:00')", r == 0 ? "" : ",", s * rows + r);
+      }
+      add(insert);
+    }
+  };
+  add("/*!40101 SET NAMES utf8mb4 */");
+  add("/*!40103 SET TIME_ZONE='+00:00' */");
+  add("/*!40101 SET SQL_MODE='NO_AUTO_VALUE_ON_ZERO' */");
+  table("t1", k_statements, k_rows_per_statement);
+  add("/*!40103 SET TIME_ZONE='+03:00' */");
+  table("t2", 1, 10);
+  add("/*!40103 SET TIME_ZONE='+00:00' */");
+  table("t3", k_statements, k_rows_per_statement);
+  add("/*!40103 SET TIME_ZONE='+03:00' */");
+  table("t4", 1, 10);
+  add("/*!40103 SET TIME_ZONE='+00:00' */");
+  const fs::path file = write_script(work.path(), script);
+  for (const unsigned workers : {1u, 2u, 3u}) {
+    SCOPED_TRACE(fmt::format("{} worker connection(s)", workers));
+    ScratchDatabase database(server, "pl_set");
+    auto main = connect(server, database.name());
+    std::vector<std::unique_ptr<db::Connection>> connections;
+    restore::LoadSettings settings;
+    settings.ours = true;
+    for (unsigned i = 0; i < workers; ++i) {
+      connections.push_back(connect(server, database.name()));
+      settings.workers.push_back(connections.back().get());
+    }
+    const auto stats = restore::load_script(*main, file, settings);
+    EXPECT_EQ(stats.failed, 0u);
+    // 12:00 at UTC is 1767268800, at +03:00 1767258000.
+    for (const auto& [name, expected] : std::vector<std::pair<std::string, std::string>>{
+             {"t1", "1767268800"}, {"t2", "1767258000"}, {"t3", "1767268800"}, {"t4", "1767258000"}}) {
+      EXPECT_EQ(value(*main, fmt::format("SELECT GROUP_CONCAT(DISTINCT UNIX_TIMESTAMP(ts)) FROM {}", name)), expected)
+          << name;
+    }
+    EXPECT_EQ(value(*main, "SELECT COUNT(*) FROM t1 WHERE id = 0"), "1") << "SQL_MODE reached every connection";
+    EXPECT_EQ(value(*main, "SELECT COUNT(*) FROM t3"), std::to_string(k_statements * k_rows_per_statement));
+  }
+}
+
 }  // namespace
 }  // namespace ifnbackup::test

@@ -83,12 +83,12 @@ bool is_retryable(unsigned error_number);
 
 // Turns of statements of our own dumps run on `workers` extra connections while the reader goes on
 // (tables_side_by_side.cpp: small tables whole, a big table's rows, its deferred keys), each table's turns
-// counted so that what follows its rows waits for them (wait_for_table); everything else waits for
-// all of them (drain) and runs on the main connection, so views and triggers see every row. Session
-// settings run on every connection. The statements queued or running hold at most k_pool_bytes together (or one
-// statement, whatever its size), and so does the one being read with them, checked each
-// k_room_step of its growth: memory is bounded by bytes, not by a count of statements, so a file
-// of huge INSERTs holds one of them at a time (and up to k_room_step of the next), not 2 x workers.
+// counted so that what follows its rows waits for them (wait_for_table: a table's trigger); everything
+// else waits for all of them (drain) and runs on the main connection, so views see every row. Session
+// settings run on every connection, each before its next turn queued after them (broadcast). The statements queued or
+// running hold at most k_pool_bytes together (or one statement, whatever its size), and so does the one being read with
+// them, checked each k_room_step of its growth: memory is bounded by bytes, not by a count of statements, so a file of
+// huge INSERTs holds one of them at a time (and up to k_room_step of the next), not 2 x workers.
 constexpr std::size_t k_pool_bytes = 64 * 1024 * 1024;
 constexpr std::size_t k_room_step = 1024 * 1024;
 // A statement this long goes as the INSERT it is: its LOAD DATA text would be a second copy of it
@@ -112,6 +112,7 @@ class InsertPool {
         m_connections(std::move(connections)),
         m_heavy_free(heavy_lanes == 0 ? static_cast<unsigned>(m_connections.size()) : heavy_lanes),
         m_known(known) {
+    m_session_run.assign(m_connections.size(), 0);
     try {
       m_threads = std::make_unique<util::WorkerPool>(static_cast<unsigned>(m_connections.size()),
                                                      util::WorkerPool::Limits{2 * m_connections.size(), k_pool_bytes});
@@ -134,8 +135,10 @@ class InsertPool {
     for (const auto& statement : statements) {
       size += statement.text.size();
     }
+    std::size_t settings = 0;  // the session settings given so far: this turn runs under them
     {
       const std::lock_guard lock(m_tables_mutex);
+      settings = m_session.size();
       for (const auto& table : tables) {
         ++m_busy_tables[table];
       }
@@ -146,7 +149,7 @@ class InsertPool {
     }
     try {
       m_threads->submit(
-          [this, statements = std::move(statements), tables, heavy, key_build](unsigned thread) {
+          [this, statements = std::move(statements), tables, heavy, key_build, settings](unsigned thread) {
             bool failed = true;
             const TurnRunning running(*this, thread, key_build ? Running::key_build : Running::other);
             HeavyLane lane(*this, heavy);
@@ -155,6 +158,7 @@ class InsertPool {
               return;
             }
             try {
+              catch_up(thread, settings);
               for (const auto& statement : statements) {
                 run(*m_connections[thread], statement, thread);
               }
@@ -184,6 +188,8 @@ class InsertPool {
   // Waits until every turn queued or running is a key build (submit_turn's `key_build`), none of
   // them waiting for a connection; nullopt when none runs then. Throws the first worker error.
   std::optional<BesideKeyBuilds> idle_beside_key_builds() {
+    BesideKeyBuilds beside;
+    std::vector<std::size_t> idle;
     {
       std::unique_lock lock(m_tables_mutex);
       const auto only_key_builds = [&] {
@@ -191,24 +197,28 @@ class InsertPool {
                                                     [](Running running) { return running == Running::other; });
       };
       m_tables_changed.wait(lock, [&] { return m_tables_failed || only_key_builds(); });
-      if (!m_tables_failed) {
-        BesideKeyBuilds beside;
-        for (std::size_t i = 0; i < m_running.size(); ++i) {
-          if (m_running[i] == Running::none) {
-            beside.idle.push_back(m_connections[i]);
-          }
+      if (m_tables_failed) {
+        lock.unlock();
+        drain();  // throws the failure
+        return std::nullopt;
+      }
+      for (std::size_t i = 0; i < m_running.size(); ++i) {
+        if (m_running[i] == Running::none) {
+          idle.push_back(i);
+          beside.idle.push_back(m_connections[i]);
         }
-        for (const auto& [table, turns] : m_busy_tables) {
-          beside.tables.push_back(table);
-        }
-        if (beside.tables.empty()) {
-          return std::nullopt;
-        }
-        return beside;
+      }
+      for (const auto& [table, turns] : m_busy_tables) {
+        beside.tables.push_back(table);
       }
     }
-    drain();  // throws the failure
-    return std::nullopt;
+    if (beside.tables.empty()) {
+      return std::nullopt;
+    }
+    for (const std::size_t connection : idle) {
+      catch_up(connection, std::nullopt);  // idle until the next submit_turn, made on this thread
+    }
+    return beside;
   }
 
   // Waits until no turn holding `table` is queued or running. Throws the first worker error.
@@ -228,17 +238,23 @@ class InsertPool {
   // Throws the first worker error.
   void wait_for_room(std::size_t size) { m_threads->wait_for_room(size); }
 
-  // Waits until every queued statement has run. Throws the first worker error.
-  void drain() { m_threads->wait_idle(); }
-
-  // Runs a session setting on every worker connection; only after drain(), when all are idle.
-  void broadcast(const Statement& statement) {
-    for (auto& connection : m_connections) {
-      const auto result = connection->run_statement(statement.text);
-      if (!result.ok) {
-        throw Error(ErrorCode::server, statement_error(m_file, statement, result));
-      }
+  // Waits until every queued statement has run, then gives every connection the session settings it
+  // has not run yet (broadcast). Throws the first worker error.
+  void drain() {
+    m_threads->wait_idle();
+    for (std::size_t connection = 0; connection < m_connections.size(); ++connection) {
+      catch_up(connection, std::nullopt);
     }
+  }
+
+  // A session setting the main connection ran, for every loading connection: each runs the settings
+  // it has not run yet before its next turn, up to the last one given before that turn was queued, so
+  // a turn runs under the settings its place in the file gives it, and the reader does not wait for
+  // the connections to be idle (a trigger's SET ... around its body, beside another table's index
+  // build). drain() and idle_beside_key_builds() bring the idle connections up to date at once.
+  void broadcast(const Statement& statement) {
+    const std::lock_guard lock(m_tables_mutex);
+    m_session.push_back(statement);
   }
 
   // Tests: called after each statement with its connection (1: the first), text, start and end; set
@@ -259,6 +275,27 @@ class InsertPool {
   }
 
  private:
+  // Runs on `connection` the session settings it has not run yet, up to the first `upto` of them
+  // (nullopt: all). Called by the thread that runs its turns, or by the reader while it is idle.
+  void catch_up(std::size_t connection, std::optional<std::size_t> upto) {
+    std::vector<Statement> due;
+    {
+      const std::lock_guard lock(m_tables_mutex);
+      const std::size_t end = std::min(upto.value_or(m_session.size()), m_session.size());
+      for (std::size_t i = m_session_run[connection]; i < end; ++i) {
+        due.push_back(m_session[i]);
+      }
+    }
+    for (const auto& statement : due) {
+      const auto result = m_connections[connection]->run_statement(statement.text);
+      if (!result.ok) {
+        throw Error(ErrorCode::server, statement_error(m_file, statement, result));
+      }
+      const std::lock_guard lock(m_tables_mutex);
+      ++m_session_run[connection];
+    }
+  }
+
   // One of the heavy lanes, held while a heavy turn runs (nothing for a light one). Not taken when a
   // turn failed while this one waited.
   class HeavyLane {
@@ -459,7 +496,10 @@ class InsertPool {
   std::map<std::string, unsigned, std::less<>> m_busy_tables;
   bool m_tables_failed = false;
   std::size_t m_turns_waiting = 0;  // submitted, not started on a connection
-  std::vector<Running> m_running;   // by connection, once a turn was submitted
+  // The session settings given (broadcast), in order, and how many of them each connection ran.
+  std::vector<Statement> m_session;
+  std::vector<std::size_t> m_session_run;
+  std::vector<Running> m_running;  // by connection, once a turn was submitted
   double m_slowest_keys_seconds = 0;
   std::string m_slowest_keys;
   KnownWarnings& m_known;

@@ -218,6 +218,7 @@ void read_biggest_first(const RestorePlan& plan, const std::filesystem::path& pi
   settings.ranges = std::move(ranges);
   settings.range_sha256 = std::move(sha256);
   settings.ranges_cover_file = true;
+  settings.parents_after_children = plan.verification.parents_after_children;
   settings.expected_sha256.clear();
   settings.expected_content_bytes = 0;
   spdlog::info("reading the file biggest table first (section index): {} ({:.1f} MiB of SQL) first, {} ranges",

@@ -14,7 +14,8 @@ enum class Kind { null, number, hex, string };
 
 struct Value {
   Kind kind = Kind::null;
-  std::string_view text;  // digits of a number or hex value; a string's content, still escaped
+  std::string_view text;    // digits of a number or hex value; a string's content, still escaped
+  bool separators = false;  // a string holding a raw tab or newline (LOAD DATA's separators)
 };
 
 class Parser {
@@ -40,7 +41,7 @@ class Parser {
 
   std::optional<Value> value() {
     if (literal("NULL")) {
-      return Value{Kind::null, {}};
+      return Value{Kind::null, {}, false};
     }
     if (literal("0x")) {
       const std::size_t start = m_at;
@@ -50,10 +51,11 @@ class Parser {
       if (m_at == start) {
         return std::nullopt;
       }
-      return Value{Kind::hex, m_text.substr(start, m_at - start)};
+      return Value{Kind::hex, m_text.substr(start, m_at - start), false};
     }
     if (literal("'")) {
       const std::size_t start = m_at;
+      bool separators = false;
       while (m_at < m_text.size()) {
         const char c = m_text[m_at];
         if (c == '\\') {
@@ -74,8 +76,9 @@ class Parser {
           }
           const auto content = m_text.substr(start, m_at - start);
           ++m_at;
-          return Value{Kind::string, content};
+          return Value{Kind::string, content, separators};
         } else {
+          separators = separators || c == '\t' || c == '\n';
           ++m_at;
         }
       }
@@ -88,7 +91,7 @@ class Parser {
     if (m_at == start) {
       return std::nullopt;
     }
-    return Value{Kind::number, m_text.substr(start, m_at - start)};
+    return Value{Kind::number, m_text.substr(start, m_at - start), false};
   }
 
   bool at_end() const { return m_at == m_text.size(); }
@@ -106,8 +109,12 @@ class Parser {
 
 // A string's SQL-escaped content as a LOAD DATA field: LOAD DATA undoes the same backslash
 // escapes (\0 \n \r \Z \\ \' \" \t \b), so only raw tabs and newlines, its separators, change.
-void append_field(std::string& out, std::string_view escaped) {
-  for (const char c : escaped) {
+void append_field(std::string& out, const Value& value) {
+  if (!value.separators) {
+    out += value.text;
+    return;
+  }
+  for (const char c : value.text) {
     if (c == '\t') {
       out += "\\t";
     } else if (c == '\n') {
@@ -119,8 +126,8 @@ void append_field(std::string& out, std::string_view escaped) {
 }
 
 // One of our INSERTs as read: views of its text. Its values are not kept (a vector of them took 24
-// bytes a value, a dozen times the text of tiny values, on every loading thread at once): they are
-// read twice instead, once to check them and once to write them out.
+// bytes a value, a dozen times the text of tiny values, on every loading thread at once): each is
+// written out as it is read, and the whole thrown away if the statement turns out not to be ours.
 struct ParsedInsert {
   std::string_view table;                 // with its backquotes
   std::vector<std::string_view> columns;  // likewise
@@ -222,13 +229,31 @@ std::optional<LoadData> insert_to_load_data(std::string_view insert, std::uint64
   }
   const std::size_t column_count = parsed->columns.size();
   // A binary column (written as 0x...) goes through a variable and UNHEX(); an empty binary
-  // value is written '' and stays empty. A quoted non-empty value there is not ours.
+  // value is written '' and stays empty. A quoted non-empty value there is not ours. The rows'
+  // text is the same either way (hex digits as they are): only the statement depends on it.
   std::vector<bool> hex(column_count, false);
   std::vector<bool> quoted(column_count, false);
+  LoadData load;
+  load.rows.reserve(insert.size());
   std::uint64_t row_count = 0;
   const bool ours = read_rows(parsed->rows, column_count, row_count, [&](std::size_t column, const Value& value) {
-    hex[column] = hex[column] || value.kind == Kind::hex;
-    quoted[column] = quoted[column] || (value.kind == Kind::string && !value.text.empty());
+    switch (value.kind) {
+      case Kind::null:
+        load.rows += "\\N";
+        break;
+      case Kind::number:
+        load.rows += value.text;
+        break;
+      case Kind::hex:
+        hex[column] = true;
+        load.rows += value.text;
+        break;
+      case Kind::string:
+        quoted[column] = quoted[column] || !value.text.empty();
+        append_field(load.rows, value);
+        break;
+    }
+    load.rows.push_back(column + 1 == column_count ? '\n' : '\t');
   });
   if (!ours || row_count < min_rows) {
     return std::nullopt;
@@ -238,25 +263,7 @@ std::optional<LoadData> insert_to_load_data(std::string_view insert, std::uint64
       return std::nullopt;
     }
   }
-
-  LoadData load;
   load.row_count = row_count;
-  load.rows.reserve(insert.size());
-  read_rows(parsed->rows, column_count, row_count, [&](std::size_t column, const Value& value) {
-    switch (value.kind) {
-      case Kind::null:
-        load.rows += "\\N";
-        break;
-      case Kind::number:
-      case Kind::hex:
-        load.rows += value.text;
-        break;
-      case Kind::string:
-        append_field(load.rows, value.text);
-        break;
-    }
-    load.rows.push_back(column + 1 == column_count ? '\n' : '\t');
-  });
   load.statement = load_statement(*parsed, hex);
   return load;
 }

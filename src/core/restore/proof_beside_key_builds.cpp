@@ -118,11 +118,15 @@ bool prove_beside_key_builds(const RestorePlan& plan, const RestoreOptions& opti
     starting.step = RestoreStep::proving;
     callbacks.progress(starting);
   }
-  // Loading connections that run nothing now (the others build keys), as many as the proof's helpers.
+  // Loading connections that run nothing now (the others build keys), as many as the proof's helpers
+  // less one per key build: each build keeps a core of its own (it is the longest path left; two
+  // readers beside one build on 2 cores made the build 15 -> 20 s and the restore no faster,
+  // docs/benchmarks.md "Session 13").
+  const std::size_t wanted = proof.helpers_wanted > building.size() ? proof.helpers_wanted - building.size() : 0;
   std::vector<db::Connection*> helpers;
   std::vector<std::string> sessions;
   for (db::Connection* helper : idle) {
-    if (helpers.size() < proof.helpers_wanted) {
+    if (helpers.size() < wanted) {
       sessions.push_back(session_of(*helper));
       helpers.push_back(helper);
     }

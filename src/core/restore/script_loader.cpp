@@ -127,15 +127,17 @@ ScriptLoad::ScriptLoad(db::Connection& connection, const std::filesystem::path& 
         std::make_unique<InsertPool>(settings.workers, m_shown, settings.load_data, m_known, settings.heavy_workers);
     m_splitter.before_growth(k_room_step, [this](std::size_t size) { m_pool->wait_for_room(size); });
     m_pool->on_statement_ran(settings.statement_ran);
-    m_tables.emplace(*m_pool, TablesSideBySide::MainConnection{
-                                  [this](const StatementClass& kind, std::string_view text) { enter_step(kind, text); },
-                                  [this](const Statement& statement, StatementKind kind) { run_here(statement, kind); },
-                                  [this](const std::string& text) { return classify(text); },
-                                  [this] { return !m_connection.no_backslash_escapes(); },
-                                  [this](const std::string& text) {
-                                    return adds_keys_in_place(text, m_connection.ansi_quotes(),
-                                                              !m_connection.no_backslash_escapes());
-                                  }});
+    m_tables.emplace(*m_pool,
+                     TablesSideBySide::MainConnection{
+                         [this](const StatementClass& kind, std::string_view text) { enter_step(kind, text); },
+                         [this](const Statement& statement, StatementKind kind) { run_here(statement, kind); },
+                         [this](const std::string& text) { return classify(text); },
+                         [this] { return !m_connection.no_backslash_escapes(); },
+                         [this](const std::string& text) {
+                           return adds_keys_in_place(text, m_connection.ansi_quotes(),
+                                                     !m_connection.no_backslash_escapes());
+                         }},
+                     settings.parents_after_children);
     if (settings.heavy_workers > 0 && settings.heavy_workers < settings.workers.size()) {
       log_info("loading rows on {} connections ({} of them for a big table's rows at once)", settings.workers.size(),
                settings.heavy_workers);
@@ -259,8 +261,23 @@ void ScriptLoad::execute(Statement&& statement) {
         return;
       }
     }
-    // Anything else (a session setting, a view, a routine, a trigger, a sequence) runs here once
-    // every table before it is loaded.
+    if (m_settings.ours && is_session_setting(statement.text)) {
+      // Here, and on each loading connection before its next turn (InsertPool::broadcast): what was
+      // read before it is sent first, so it runs under the settings before it.
+      m_tables->send_all();
+      run_checked(std::move(statement), kind);
+      return;
+    }
+    if (m_settings.ours && kind.object == "TRIGGER" && m_tables->seen(kind.table)) {
+      // A table's trigger (our dumps write it right after the table): once that table's turns ended,
+      // as the stock client creates it after the rows; the other tables' turns go on meanwhile.
+      m_tables->send_all();
+      m_pool->wait_for_table(kind.table);
+      run_checked(std::move(statement), kind);
+      return;
+    }
+    // Anything else (a view, a routine, a trigger of a table not loaded here, an event, a sequence)
+    // runs here once every table before it is loaded.
     finish_tables();
   }
   run_checked(std::move(statement), kind);

@@ -78,6 +78,12 @@ struct LoadSettings {
   // expected_sha256); and ranges_cover_file set, for the messages (lines are counted in what is read).
   std::vector<std::string> range_sha256;
   bool ranges_cover_file = false;
+  // With ranges read out of the file's order: the (child, parent) pairs whose foreign key the file
+  // adds before its parent's CREATE TABLE (VerifyResult::parents_after_children). Only these make a
+  // parent wait for its children's turns (TablesSideBySide): a child's constraint whose parent the
+  // file writes first is checked against that parent by the stock client too, so it can wait for
+  // the end of the tables. Empty optional (the file's order): every parent not started yet waits.
+  std::optional<std::vector<std::pair<std::string, std::string>>> parents_after_children;
   // Their rows as LOAD DATA LOCAL from memory where the server takes it (restore/load_data.hpp).
   bool load_data = true;
   // Each statement is classified before it runs (restore/statement_policy), under the session's

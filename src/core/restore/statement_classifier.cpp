@@ -152,7 +152,7 @@ class TokenClassifier {
       return foreign("an unterminated quote or comment");
     }
     if (m_count == 0) {
-      return StatementClass{StatementKind::session, {}, {}};
+      return StatementClass{StatementKind::session, {}, {}, {}};
     }
     if (!m_head_read) {
       read_first_tokens(false);
@@ -211,7 +211,7 @@ StatementClass classify_statement(std::string_view statement, bool ours, bool an
     trimmed.remove_prefix(1);
   }
   if (is_plain_row_insert(trimmed, backslash_escapes)) {
-    return StatementClass{StatementKind::rows, {}, {}};
+    return StatementClass{StatementKind::rows, {}, {}, {}};
   }
   policy_detail::TokenClassifier tokens(ours);
   Lexer lexer(ansi_quotes, backslash_escapes, policy_detail::k_token_text_keep);
@@ -258,7 +258,7 @@ StatementClass StatementClassifier::finish() {
   State& s = *m_state;
   const bool whole = s.lexer.finish(s.sink);
   if (s.plain.finish()) {
-    return StatementClass{StatementKind::rows, {}, {}};
+    return StatementClass{StatementKind::rows, {}, {}, {}};
   }
   return s.tokens.finish(whole);
 }

@@ -14,7 +14,7 @@
 namespace ifnbackup::restore::policy_detail {
 
 StatementClass foreign(std::string reason) {
-  return StatementClass{StatementKind::foreign, std::move(reason), {}};
+  return StatementClass{StatementKind::foreign, std::move(reason), {}, {}};
 }
 
 const std::string& spelled(const Token& token) {
@@ -52,7 +52,7 @@ StatementClass classify_set(Reader& in, bool ours) {
     return foreign("an account statement (SET PASSWORD / ROLE)");
   }
   if (in.word("TRANSACTION") || in.word("STATEMENT")) {
-    return ours ? foreign("SET TRANSACTION / STATEMENT") : StatementClass{StatementKind::session, {}, {}};
+    return ours ? foreign("SET TRANSACTION / STATEMENT") : StatementClass{StatementKind::session, {}, {}, {}};
   }
   for (;;) {
     in.word("SESSION") || in.word("LOCAL");
@@ -115,7 +115,7 @@ StatementClass classify_set(Reader& in, bool ours) {
       }
     }
     if (in.done()) {
-      return StatementClass{StatementKind::session, {}, {}};
+      return StatementClass{StatementKind::session, {}, {}, {}};
     }
     if (!in.punct(',')) {
       return foreign("an unreadable SET");
@@ -172,7 +172,7 @@ StatementClass classify_drop(Reader& in) {
     return foreign("DROP with more than names");
   }
   const bool object = kind != "TABLE" && kind != "SEQUENCE";
-  return StatementClass{object ? StatementKind::object : StatementKind::schema, {}, "DROP " + kind};
+  return StatementClass{object ? StatementKind::object : StatementKind::schema, {}, "DROP " + kind, {}};
 }
 
 HeadReading classify_create(Reader& in) {
@@ -220,10 +220,10 @@ HeadReading classify_create(Reader& in) {
       return decided(foreign("CREATE TABLE without a column list (LIKE, AS SELECT)"));
     }
     // (LIKE is fine in the column list: CHECK (c LIKE 'x%'); CREATE TABLE t LIKE u has none.)
-    return read_on(TailKind::table_body, in, StatementClass{StatementKind::schema, {}, kind});
+    return read_on(TailKind::table_body, in, StatementClass{StatementKind::schema, {}, kind, {}});
   }
   if (kind == "SEQUENCE") {
-    return read_on(TailKind::sequence, in, StatementClass{StatementKind::schema, {}, kind});
+    return read_on(TailKind::sequence, in, StatementClass{StatementKind::schema, {}, kind, {}});
   }
   if (kind == "TRIGGER") {
     // BEFORE|AFTER INSERT|UPDATE|DELETE ON table: the table must be this database's.
@@ -236,10 +236,11 @@ HeadReading classify_create(Reader& in) {
     if (auto problem = unqualified_name(in, "CREATE TRIGGER ... ON")) {
       return decided(foreign(*problem));
     }
+    return decided(StatementClass{StatementKind::object, {}, kind, spelled(in.tokens()[in.position() - 1])});
   }
   // VIEW, TRIGGER, PROCEDURE, FUNCTION, EVENT, PACKAGE: the body runs later, with the rights it
   // was created with; it may name other databases as the source's did.
-  return decided(StatementClass{StatementKind::object, {}, kind});
+  return decided(StatementClass{StatementKind::object, {}, kind, {}});
 }
 
 // ALTER DATABASE [DEFAULT] COLLATE [=] name, the database unnamed (the one being restored): our
@@ -253,7 +254,7 @@ StatementClass classify_alter_database(Reader& in) {
   if (!in.name() || !in.done()) {
     return foreign("ALTER DATABASE other than its collation, or of a named database");
   }
-  return StatementClass{StatementKind::schema, {}, {}};
+  return StatementClass{StatementKind::schema, {}, {}, {}};
 }
 
 HeadReading classify_alter(Reader& in) {
@@ -268,13 +269,13 @@ HeadReading classify_alter(Reader& in) {
     return decided(foreign(*problem));
   }
   if (in.word("DISABLE") || in.word("ENABLE")) {
-    return decided(in.word("KEYS") && in.done() ? StatementClass{StatementKind::schema, {}, {}}
+    return decided(in.word("KEYS") && in.done() ? StatementClass{StatementKind::schema, {}, {}, {}}
                                                 : foreign("ALTER TABLE other than keys"));
   }
   if (!in.word("ADD")) {
     return decided(foreign("ALTER TABLE other than keys"));
   }
-  return read_on(TailKind::alter_add, in, StatementClass{StatementKind::schema, {}, {}});
+  return read_on(TailKind::alter_add, in, StatementClass{StatementKind::schema, {}, {}, {}});
 }
 
 // INSERT [IGNORE] INTO name, then VALUES of literals only (TailKind::rows).
@@ -286,7 +287,7 @@ HeadReading classify_rows(Reader& in) {
   if (auto problem = unqualified_name(in, "INSERT")) {
     return decided(foreign(*problem));
   }
-  return read_on(TailKind::rows, in, StatementClass{StatementKind::rows, {}, {}});
+  return read_on(TailKind::rows, in, StatementClass{StatementKind::rows, {}, {}, {}});
 }
 
 // SETVAL(`seq`, n, 0[, n]) after DO or SELECT.
@@ -306,7 +307,7 @@ StatementClass classify_setval(Reader& in) {
     }
     in.skip();
   }
-  return in.punct(')') && in.done() ? StatementClass{StatementKind::rows, {}, {}}
+  return in.punct(')') && in.done() ? StatementClass{StatementKind::rows, {}, {}, {}}
                                     : foreign("DO / SELECT other than SETVAL of a sequence");
 }
 
@@ -343,12 +344,12 @@ HeadReading read_head(TokenReader& in, bool ours) {
       if (!(in.word("TABLES") || in.word("TABLE"))) {
         return decided(foreign("LOCK other than TABLES"));
       }
-      return read_on(TailKind::lock, in, StatementClass{StatementKind::schema, {}, {}});
+      return read_on(TailKind::lock, in, StatementClass{StatementKind::schema, {}, {}, {}});
     }
     if ((in.word("UNLOCK") && (in.word("TABLES") || in.word("TABLE")) && in.done()) ||
         ((in.word("BEGIN") || in.word("COMMIT") || in.word("ROLLBACK")) && in.done()) ||
         (in.word("START") && in.word("TRANSACTION") && in.done())) {
-      return decided(StatementClass{StatementKind::schema, {}, {}});
+      return decided(StatementClass{StatementKind::schema, {}, {}, {}});
     }
   }
   if (tokens.front().type == TokenType::word && tokens.front().text == "USE") {

@@ -34,6 +34,8 @@ struct StatementClass {
   std::string reason;  // for foreign: why, in a few words ("SET GLOBAL", "qualified name `other`.`t`")
   // What CREATE names ("TABLE", "EVENT", "PACKAGE"...); for DROP, "DROP " and what it names.
   std::string object;
+  // CREATE TRIGGER: the table it is ON, as written (unquoted); empty otherwise.
+  std::string table;
   // CREATE EVENT: from then on the server's scheduler may change rows.
   bool creates_event() const { return object == "EVENT"; }
 };

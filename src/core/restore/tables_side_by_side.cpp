@@ -31,6 +31,18 @@ std::string lower_name(std::string_view name) {
 
 }  // namespace
 
+TablesSideBySide::TablesSideBySide(
+    InsertPool& pool, MainConnection main,
+    const std::optional<std::vector<std::pair<std::string, std::string>>>& parents_after_children)
+    : m_pool(pool), m_main(std::move(main)) {
+  if (parents_after_children) {
+    m_parents_after_children.emplace();
+    for (const auto& [child, parent] : *parents_after_children) {
+      m_parents_after_children->emplace(lower_name(child), lower_name(parent));
+    }
+  }
+}
+
 void TablesSideBySide::add(std::string table, Statement&& statement, const StatementClass& kind) {
   if (m_table && m_table->name != table) {
     end_table();
@@ -40,6 +52,7 @@ void TablesSideBySide::add(std::string table, Statement&& statement, const State
     // The same name again (a view's placeholder, a file with a table twice): after its earlier turns.
     m_pool.wait_for_table(table);
     wait_for_children(table);
+    m_seen.insert(table);
     m_table.emplace(TableRead{std::move(table), {}, 0, false});
   }
   if (!m_table->big && m_table->bytes + statement.text.size() <= k_small_table_bytes) {
@@ -178,6 +191,10 @@ void TablesSideBySide::end_table() {
 
 void TablesSideBySide::note_parents(const std::string& table, std::string_view text) {
   for (const std::string& parent : foreign_key_parents(text, table)) {
+    if (m_parents_after_children &&
+        !m_parents_after_children->contains(std::pair(lower_name(table), lower_name(parent)))) {
+      continue;  // the file writes the parent first: the stock client checks the constraint against it
+    }
     if (lower_name(parent) != lower_name(table)) {
       m_children_of[lower_name(parent)].push_back(table);
     }

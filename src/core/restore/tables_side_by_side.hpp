@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -59,7 +60,10 @@ class TablesSideBySide {
     std::function<bool(const std::string&)> keys_in_place;
   };
 
-  TablesSideBySide(InsertPool& pool, MainConnection main) : m_pool(pool), m_main(std::move(main)) {}
+  // `parents_after_children`: LoadSettings'; given, only a parent of one of these pairs waits for its
+  // children's turns (wait_for_children), the others' held constraints wait for the end of the tables.
+  TablesSideBySide(InsertPool& pool, MainConnection main,
+                   const std::optional<std::vector<std::pair<std::string, std::string>>>& parents_after_children = {});
 
   // A statement of a table's own part (its DDL, rows or deferred keys), its table named.
   void add(std::string table, Statement&& statement, const StatementClass& kind);
@@ -70,6 +74,9 @@ class TablesSideBySide {
   // turn runs (the caller drained the pool after send_all) and before any other is sent. Returns the
   // wall time it took. Throws the first failure (the restore rolls back).
   double add_held_foreign_keys();
+
+  // Whether a table of this name (exactly so written) was read by this load.
+  bool seen(const std::string& table) const { return m_seen.contains(table); }
 
   std::uint64_t small_tables() const { return m_small_tables; }
   std::uint64_t big_tables() const { return m_big_tables; }
@@ -104,6 +111,7 @@ class TablesSideBySide {
     bool big = false;
   };
   std::optional<TableRead> m_table;
+  std::set<std::string> m_seen;  // every table read
   // Small tables gathered for one connection's turn.
   std::vector<Statement> m_turn;
   std::vector<std::string> m_turn_tables;
@@ -114,6 +122,9 @@ class TablesSideBySide {
   // parent starts only once those turns ended, as in the file's order.
   double m_early_keys_seconds = 0;
   std::unordered_map<std::string, std::vector<std::string>> m_children_of;
+  // The file adds these (child, parent) foreign keys before the parent exists (lower case); not set:
+  // read in the file's order, where any parent not started yet is written after its child.
+  std::optional<std::set<std::pair<std::string, std::string>>> m_parents_after_children;
   std::size_t m_turn_bytes = 0;
   std::uint64_t m_small_tables = 0;
   std::uint64_t m_big_tables = 0;

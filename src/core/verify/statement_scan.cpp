@@ -16,7 +16,7 @@ namespace {
 constexpr std::size_t k_excerpt_keep = 121;
 
 const restore::StatementClass k_unknown_mode{
-    restore::StatementKind::foreign, "sql_mode set in a way that cannot be followed before it", {}};
+    restore::StatementKind::foreign, "sql_mode set in a way that cannot be followed before it", {}, {}};
 
 }  // namespace
 
