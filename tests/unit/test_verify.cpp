@@ -434,6 +434,37 @@ TEST_F(VerifyTest, AStatementLongerThanVerifyHoldsIsReadToItsEnd) {
 // The backup's read-back of the file it has just written (VerifyCheck::written) gives the full
 // verification's verdict on every fault of the bytes: a byte flipped on disk, a member's CRC, content
 // that gzip accepts but the checksum does not, a file cut short, no manifest.
+// Row INSERTs are classified on a thread of their own beside the splitter (issue 13): the count of
+// foreign statements is all of them, and the first one named is the first in the file, whether an
+// INSERT or another statement comes first; many INSERTs beyond the checker's bytes in flight.
+TEST_F(VerifyTest, TheFirstForeignStatementIsTheFirstInTheFileWhateverChecksIt) {
+  const std::string start = "-- MariaDB dump 10.19\n/*!40101 SET NAMES utf8mb4 */;\n";
+  const std::string end = "-- Dump completed on 2024-01-15  2:00:04\n";
+  std::string rows;
+  for (int i = 0; i < 400; ++i) {  // about 20 MiB of plain rows, past what the checker holds at once
+    rows += "INSERT INTO `t` (`id`,`v`) VALUES (" + std::to_string(i) + ",'" + std::string(50000, 'x') + "');\n";
+  }
+  const std::string bad_insert = "INSERT INTO `t` (`id`,`v`) VALUES (1,LOAD_FILE('/etc/shadow'));\n";
+  const std::string bad_other = "GRANT ALL ON *.* TO x;\n";
+  const VerifyResult insert_first =
+      ifnbackup::verify_backup_file(gzip_file("i.sql.gz", {start + rows + bad_insert + rows + bad_other + end}));
+  EXPECT_EQ(insert_first.foreign_statements, 2u);
+  EXPECT_TRUE(contains(insert_first.first_foreign_statement, "line 403: an INSERT whose values are not literals"))
+      << insert_first.first_foreign_statement;
+  const VerifyResult other_first =
+      ifnbackup::verify_backup_file(gzip_file("o.sql.gz", {start + rows + bad_other + rows + bad_insert + end}));
+  EXPECT_EQ(other_first.foreign_statements, 2u);
+  EXPECT_TRUE(contains(other_first.first_foreign_statement, "line 403:")) << other_first.first_foreign_statement;
+  EXPECT_FALSE(contains(other_first.first_foreign_statement, "INSERT")) << other_first.first_foreign_statement;
+  EXPECT_EQ(other_first.statements, 1u + 800u + 2u);
+  // Side by side: the INSERT still queued behind the rows when the splitter meets the GRANT.
+  const VerifyResult adjacent =
+      ifnbackup::verify_backup_file(gzip_file("a.sql.gz", {start + rows + bad_insert + bad_other + end}));
+  EXPECT_EQ(adjacent.foreign_statements, 2u);
+  EXPECT_TRUE(contains(adjacent.first_foreign_statement, "line 403: an INSERT whose values are not literals"))
+      << adjacent.first_foreign_statement;  // SET NAMES, the rows, the two
+}
+
 TEST_F(VerifyTest, TheWrittenCheckCatchesEveryFaultOfTheBytes) {
   const std::string content = good_content(k_tables);
   const std::string bytes = read_bytes(gzip_file("good.sql.gz", {content}));

@@ -1,6 +1,7 @@
 #include "verify/statement_scan.hpp"
 
 #include <algorithm>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -14,6 +15,9 @@ namespace {
 
 // Enough of a statement's start for restore::statement_excerpt to quote it, cut.
 constexpr std::size_t k_excerpt_keep = 121;
+// Row INSERTs handed to the checker and not yet classified hold at most this much together (or
+// one statement, whatever its size up to k_statement_hold): verify's memory stays bounded.
+constexpr std::size_t k_checker_bytes = 8 * 1024 * 1024;
 
 const restore::StatementClass k_unknown_mode{
     restore::StatementKind::foreign, "sql_mode set in a way that cannot be followed before it", {}, {}};
@@ -62,15 +66,22 @@ void StatementScan::take(restore::Statement&& statement) {
       }
     }
   } else if (m_modes.known()) {
+    if (statement.text.starts_with("INSERT INTO ")) {
+      // Its digest and modes first (both read the text here, in order), then its verdict beside.
+      if (m_ours) {
+        m_digests.statement(statement.text);
+      }
+      check_rows_beside(std::move(statement));
+      return;
+    }
     kind = restore::classify_statement(statement.text, m_ours, m_modes.ansi_quotes(), m_modes.backslash_escapes());
   }
   if (kind.kind == restore::StatementKind::object) {
+    const std::lock_guard lock(m_mutex);
     ++m_objects;
   } else if (kind.kind == restore::StatementKind::foreign) {
-    if (m_foreign++ == 0) {
-      m_first_foreign = fmt::format("line {}: {}: {}", statement.line, kind.reason,
-                                    restore::statement_excerpt(m_streaming ? m_streamed_head : statement.text));
-    }
+    note_foreign(m_statements, fmt::format("line {}: {}: {}", statement.line, kind.reason,
+                                           restore::statement_excerpt(m_streaming ? m_streamed_head : statement.text)));
   }
   if (!m_streaming) {
     if (kind.kind != restore::StatementKind::foreign) {
@@ -85,6 +96,37 @@ void StatementScan::take(restore::Statement&& statement) {
   m_streamed.reset();
   m_splitter.set_ansi_quotes(m_modes.ansi_quotes());
   m_splitter.set_backslash_escapes(m_modes.backslash_escapes());
+}
+
+void StatementScan::check_rows_beside(restore::Statement&& statement) {
+  // What take() does after the verdict, for an INSERT: nothing to note (no table created, no mode
+  // set: SessionModeTracker reads SET statements only), the splitter's modes unchanged.
+  if (!m_checker) {
+    m_checker = std::make_unique<util::WorkerPool>(
+        1, util::WorkerPool::Limits{std::numeric_limits<std::size_t>::max(), k_checker_bytes});
+  }
+  const std::size_t size = statement.text.size();
+  m_checker->submit(
+      [this, index = m_statements, ours = m_ours, ansi = m_modes.ansi_quotes(), backslash = m_modes.backslash_escapes(),
+       statement = std::move(statement)](unsigned) {
+        const auto kind = restore::classify_statement(statement.text, ours, ansi, backslash);
+        if (kind.kind == restore::StatementKind::object) {
+          const std::lock_guard lock(m_mutex);
+          ++m_objects;
+        } else if (kind.kind == restore::StatementKind::foreign) {
+          note_foreign(index, fmt::format("line {}: {}: {}", statement.line, kind.reason,
+                                          restore::statement_excerpt(statement.text)));
+        }
+      },
+      size);
+}
+
+void StatementScan::note_foreign(std::uint64_t index, std::string message) {
+  const std::lock_guard lock(m_mutex);
+  if (m_foreign++ == 0 || index < m_first_foreign_index) {
+    m_first_foreign = std::move(message);
+    m_first_foreign_index = index;
+  }
 }
 
 void StatementScan::note_tables(std::string_view text) {
@@ -129,9 +171,7 @@ void StatementScan::feed(std::string_view chunk) {
     m_splitter.feed(chunk, [this](restore::Statement&& statement) { take(std::move(statement)); });
   } catch (const Error& error) {
     m_failed = true;
-    if (m_foreign++ == 0) {
-      m_first_foreign = error.what();
-    }
+    note_foreign(m_statements + 1, error.what());
   }
 }
 
@@ -140,11 +180,13 @@ void StatementScan::conclude(VerifyResult& result) {
     try {
       m_splitter.finish([this](restore::Statement&& statement) { take(std::move(statement)); });
     } catch (const Error& error) {
-      if (m_foreign++ == 0) {
-        m_first_foreign = error.what();
-      }
+      note_foreign(m_statements + 1, error.what());
     }
   }
+  if (m_checker) {
+    m_checker->wait_idle();  // every INSERT's verdict in
+  }
+  const std::lock_guard lock(m_mutex);
   result.statements = m_statements;
   result.largest_statement = m_largest;
   result.object_statements = m_objects;

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
@@ -15,6 +16,7 @@
 #include "ifnbackup/verify.hpp"
 #include "restore/sql_splitter.hpp"
 #include "restore/statement_policy.hpp"
+#include "util/worker_pool.hpp"
 #include "verify/insert_digests.hpp"
 
 namespace ifnbackup::verify_detail {
@@ -47,6 +49,10 @@ class StatementScan {
   // A CREATE or ALTER TABLE: the table created, the parents its foreign keys name before theirs.
   void note_tables(std::string_view text);
   void take_piece(std::string_view piece);
+  // A row INSERT held whole, classified on m_checker while the splitter goes on (its verdict only
+  // counts: an INSERT creates nothing and sets no mode), merged in the file's order by `conclude`.
+  void check_rows_beside(restore::Statement&& statement);
+  void note_foreign(std::uint64_t index, std::string message);
 
   restore::SqlSplitter m_splitter;
   restore::SessionModeTracker m_modes;
@@ -61,9 +67,13 @@ class StatementScan {
   std::uint64_t m_objects = 0;
   std::uint64_t m_foreign = 0;
   std::string m_first_foreign;
-  std::set<std::string> m_created;  // tables created so far
+  std::uint64_t m_first_foreign_index = 0;  // its place among the statements (1: the first)
+  std::mutex m_mutex;                       // the counts and first foreign statement, written by m_checker's thread too
+  std::set<std::string> m_created;          // tables created so far
   std::vector<std::pair<std::string, std::string>> m_parents_after_children;
   InsertDigests m_digests;
+  // The row INSERTs' checker (one thread, started at the first): last, so that it stops first.
+  std::unique_ptr<util::WorkerPool> m_checker;
 };
 
 }  // namespace ifnbackup::verify_detail
