@@ -128,17 +128,18 @@ class InsertPool {
   // A heavy turn (a big table's rows or keys: CPU on both sides) waits for one of the heavy lanes;
   // small tables' turns, whose time is the server's fsyncs per table, run on every connection.
   // `key_build`: the turn only adds keys that leave its table's rows as they are (key_builds.hpp).
-  // Throws the first worker error.
+  // `settings`: the turn runs under the first that many session settings given (settings_given() when
+  // its statement was read); none: all those given so far. Throws the first worker error.
   void submit_turn(std::vector<Statement>&& statements, std::vector<std::string>&& tables, bool heavy = false,
-                   bool key_build = false) {
+                   bool key_build = false, std::optional<std::size_t> settings_upto = std::nullopt) {
     std::size_t size = 0;
     for (const auto& statement : statements) {
       size += statement.text.size();
     }
-    std::size_t settings = 0;  // the session settings given so far: this turn runs under them
+    std::size_t settings = 0;  // the session settings this turn runs under
     {
       const std::lock_guard lock(m_tables_mutex);
-      settings = m_session.size();
+      settings = std::min(settings_upto.value_or(m_session.size()), m_session.size());
       for (const auto& table : tables) {
         ++m_busy_tables[table];
       }
@@ -189,7 +190,6 @@ class InsertPool {
   // them waiting for a connection; nullopt when none runs then. Throws the first worker error.
   std::optional<BesideKeyBuilds> idle_beside_key_builds() {
     BesideKeyBuilds beside;
-    std::vector<std::size_t> idle;
     {
       std::unique_lock lock(m_tables_mutex);
       const auto only_key_builds = [&] {
@@ -204,7 +204,6 @@ class InsertPool {
       }
       for (std::size_t i = 0; i < m_running.size(); ++i) {
         if (m_running[i] == Running::none) {
-          idle.push_back(i);
           beside.idle.push_back(m_connections[i]);
         }
       }
@@ -214,9 +213,6 @@ class InsertPool {
     }
     if (beside.tables.empty()) {
       return std::nullopt;
-    }
-    for (const std::size_t connection : idle) {
-      catch_up(connection, std::nullopt);  // idle until the next submit_turn, made on this thread
     }
     return beside;
   }
@@ -238,23 +234,27 @@ class InsertPool {
   // Throws the first worker error.
   void wait_for_room(std::size_t size) { m_threads->wait_for_room(size); }
 
-  // Waits until every queued statement has run, then gives every connection the session settings it
-  // has not run yet (broadcast). Throws the first worker error.
-  void drain() {
-    m_threads->wait_idle();
-    for (std::size_t connection = 0; connection < m_connections.size(); ++connection) {
-      catch_up(connection, std::nullopt);
-    }
-  }
+  // Waits until every queued statement has run. Throws the first worker error. The session settings
+  // given meanwhile wait for each connection's next turn (broadcast).
+  void drain() { m_threads->wait_idle(); }
 
   // A session setting the main connection ran, for every loading connection: each runs the settings
   // it has not run yet before its next turn, up to the last one given before that turn was queued, so
   // a turn runs under the settings its place in the file gives it, and the reader does not wait for
   // the connections to be idle (a trigger's SET ... around its body, beside another table's index
-  // build). drain() and idle_beside_key_builds() bring the idle connections up to date at once.
+  // build). Only a turn brings its connection up to date, never an idle connection: a foreign key held
+  // back and added after the file's footer runs under the settings of its place in the file (the
+  // footer's FOREIGN_KEY_CHECKS=1 would make InnoDB copy the table and refuse a row referencing
+  // nothing, where the stock client added the constraint under the header's 0).
   void broadcast(const Statement& statement) {
     const std::lock_guard lock(m_tables_mutex);
     m_session.push_back(statement);
+  }
+
+  // How many session settings were given so far (for submit_turn's `settings_upto`).
+  std::size_t settings_given() {
+    const std::lock_guard lock(m_tables_mutex);
+    return m_session.size();
   }
 
   // Tests: called after each statement with its connection (1: the first), text, start and end; set
@@ -275,13 +275,15 @@ class InsertPool {
   }
 
  private:
-  // Runs on `connection` the session settings it has not run yet, up to the first `upto` of them
-  // (nullopt: all). Called by the thread that runs its turns, or by the reader while it is idle.
-  void catch_up(std::size_t connection, std::optional<std::size_t> upto) {
+  // Runs on `connection` the session settings it has not run yet, up to the first `upto` of them.
+  // Called by the thread that runs its turns. A connection that ran later ones already (a turn read
+  // after them) stays as it is: in our files the settings between two tables' statements are a
+  // trigger's, put back after its body.
+  void catch_up(std::size_t connection, std::size_t upto) {
     std::vector<Statement> due;
     {
       const std::lock_guard lock(m_tables_mutex);
-      const std::size_t end = std::min(upto.value_or(m_session.size()), m_session.size());
+      const std::size_t end = std::min(upto, m_session.size());
       for (std::size_t i = m_session_run[connection]; i < end; ++i) {
         due.push_back(m_session[i]);
       }

@@ -129,8 +129,14 @@ class TablesSideBySide {
   std::uint64_t m_small_tables = 0;
   std::uint64_t m_big_tables = 0;
   std::uint64_t m_keys_in_create = 0;
-  // ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY, one per table, until add_held_foreign_keys.
-  std::vector<std::pair<std::string, Statement>> m_held;
+  // ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY, one per table, until add_held_foreign_keys; each
+  // added under the session settings given when it was read (InsertPool::settings_given).
+  struct HeldForeignKeys {
+    std::string table;
+    Statement statement;
+    std::size_t settings = 0;
+  };
+  std::vector<HeldForeignKeys> m_held;
   std::uint64_t m_foreign_keys_held = 0;
   std::uint64_t m_tables_alone = 0;
 };
