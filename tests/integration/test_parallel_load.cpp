@@ -325,5 +325,49 @@ TEST(ParallelLoad, ASessionSettingBetweenTablesReachesTheRowsAfterItAndNotThoseB
   }
 }
 
+// The session settings queued for the loading connections (broadcast) are let go once every connection
+// ran them, and the reader brings them all up to date past k_settings_backlog: a file of many routines'
+// or triggers' blocks, or of nothing but SETs (signed, or --trust-unsigned), holds a bounded number of
+// them, not one copy of each SET of the file. The rows after them still load under the last ones.
+TEST(ParallelLoad, TheSessionSettingsHeldForTheLoadingConnectionsAreBounded) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  TempDir work;
+  Script script;
+  auto add = [&](const std::string& statement) {
+    script.text += statement + ";\n";
+    ++script.statements;
+  };
+  auto table = [&](const std::string& name) {
+    add(fmt::format("CREATE TABLE `{}` (`id` int NOT NULL, `ts` timestamp NULL DEFAULT NULL, PRIMARY KEY (`id`))",
+                    name));
+    add(fmt::format("INSERT INTO `{}` (`id`,`ts`) VALUES (1,'2026-01-01 12:00:00'),(2,'2026-01-01 12:00:00')", name));
+  };
+  add("/*!40101 SET NAMES utf8mb4 */");
+  add("/*!40103 SET TIME_ZONE='+00:00' */");
+  table("t1");
+  const std::size_t sets = restore::k_settings_backlog + restore::k_settings_backlog / 4;
+  for (std::size_t i = 0; i < sets; ++i) {
+    add(fmt::format("/*!40101 SET @ifn_test_{} = {} */", i % 7, i));
+  }
+  add("/*!40103 SET TIME_ZONE='+03:00' */");
+  table("t2");
+  const fs::path file = write_script(work.path(), script);
+  ScratchDatabase database(server, "pl_bound");
+  auto main = connect(server, database.name());
+  std::vector<std::unique_ptr<db::Connection>> connections;
+  restore::LoadSettings settings;
+  settings.ours = true;
+  for (unsigned i = 0; i < 2; ++i) {
+    connections.push_back(connect(server, database.name()));
+    settings.workers.push_back(connections.back().get());
+  }
+  const auto stats = restore::load_script(*main, file, settings);
+  EXPECT_EQ(stats.failed, 0u);
+  EXPECT_LE(stats.most_settings_held, restore::k_settings_backlog + 1) << "of " << sets + 3 << " settings";
+  // 12:00 at UTC is 1767268800, at +03:00 1767258000.
+  EXPECT_EQ(value(*main, "SELECT GROUP_CONCAT(DISTINCT UNIX_TIMESTAMP(ts)) FROM t1"), "1767268800");
+  EXPECT_EQ(value(*main, "SELECT GROUP_CONCAT(DISTINCT UNIX_TIMESTAMP(ts)) FROM t2"), "1767258000");
+}
+
 }  // namespace
 }  // namespace ifnbackup::test

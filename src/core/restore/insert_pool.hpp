@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <exception>
 #include <functional>
 #include <map>
@@ -91,6 +92,11 @@ bool is_retryable(unsigned error_number);
 // huge INSERTs holds one of them at a time (and up to k_room_step of the next), not 2 x workers.
 constexpr std::size_t k_pool_bytes = 64 * 1024 * 1024;
 constexpr std::size_t k_room_step = 1024 * 1024;
+// Session settings given and not yet run by every loading connection (InsertPool::broadcast): past
+// this many (about 2 MiB of them), the reader waits for the loading connections and brings them all
+// up to date (ScriptLoad), so a file of many routines' or triggers' blocks, or of nothing but SETs,
+// holds a bounded number of them.
+constexpr std::size_t k_settings_backlog = 16 * 1024;
 // A statement this long goes as the INSERT it is: its LOAD DATA text would be a second copy of it
 // (hex stays hex), and what it holds is one huge row (our dumper starts a new INSERT once one passes
 // 1 MiB), on which LOAD DATA gains nothing. So the loading threads' LOAD DATA texts, about as long
@@ -139,7 +145,8 @@ class InsertPool {
     std::size_t settings = 0;  // the session settings this turn runs under
     {
       const std::lock_guard lock(m_tables_mutex);
-      settings = std::min(settings_upto.value_or(m_session.size()), m_session.size());
+      const std::size_t given = m_session_base + m_session.size();
+      settings = std::min(settings_upto.value_or(given), given);
       for (const auto& table : tables) {
         ++m_busy_tables[table];
       }
@@ -249,12 +256,34 @@ class InsertPool {
   void broadcast(const Statement& statement) {
     const std::lock_guard lock(m_tables_mutex);
     m_session.push_back(statement);
+    m_most_settings_held = std::max(m_most_settings_held, m_session.size());
   }
 
   // How many session settings were given so far (for submit_turn's `settings_upto`).
   std::size_t settings_given() {
     const std::lock_guard lock(m_tables_mutex);
-    return m_session.size();
+    return m_session_base + m_session.size();
+  }
+
+  // How many of them the connection furthest behind has not run (each is held until all ran it).
+  std::size_t settings_behind() {
+    const std::lock_guard lock(m_tables_mutex);
+    return m_session_base + m_session.size() - *std::min_element(m_session_run.begin(), m_session_run.end());
+  }
+
+  // Only once drained, and no turn is to run under fewer settings than those given (no foreign key
+  // held): every connection runs the settings given, and they are let go. Throws the first error.
+  void catch_up_idle() {
+    const std::size_t given = settings_given();
+    for (std::size_t connection = 0; connection < m_connections.size(); ++connection) {
+      catch_up(connection, given);
+    }
+  }
+
+  // The most session settings held at once (tests).
+  std::size_t most_settings_held() {
+    const std::lock_guard lock(m_tables_mutex);
+    return m_most_settings_held;
   }
 
   // Tests: called after each statement with its connection (1: the first), text, start and end; set
@@ -283,9 +312,9 @@ class InsertPool {
     std::vector<Statement> due;
     {
       const std::lock_guard lock(m_tables_mutex);
-      const std::size_t end = std::min(upto, m_session.size());
+      const std::size_t end = std::min(upto, m_session_base + m_session.size());
       for (std::size_t i = m_session_run[connection]; i < end; ++i) {
-        due.push_back(m_session[i]);
+        due.push_back(m_session[i - m_session_base]);
       }
     }
     for (const auto& statement : due) {
@@ -295,6 +324,12 @@ class InsertPool {
       }
       const std::lock_guard lock(m_tables_mutex);
       ++m_session_run[connection];
+      // Those every connection ran are let go.
+      const std::size_t oldest = *std::min_element(m_session_run.begin(), m_session_run.end());
+      while (m_session_base < oldest) {
+        m_session.pop_front();
+        ++m_session_base;
+      }
     }
   }
 
@@ -499,7 +534,10 @@ class InsertPool {
   bool m_tables_failed = false;
   std::size_t m_turns_waiting = 0;  // submitted, not started on a connection
   // The session settings given (broadcast), in order, and how many of them each connection ran.
-  std::vector<Statement> m_session;
+  // Those every connection ran are let go: m_session holds the given ones from m_session_base on.
+  std::deque<Statement> m_session;
+  std::size_t m_session_base = 0;
+  std::size_t m_most_settings_held = 0;
   std::vector<std::size_t> m_session_run;
   std::vector<Running> m_running;  // by connection, once a turn was submitted
   double m_slowest_keys_seconds = 0;

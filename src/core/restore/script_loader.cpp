@@ -266,6 +266,9 @@ void ScriptLoad::execute(Statement&& statement) {
       // read before it is sent first, so it runs under the settings before it.
       m_tables->send_all();
       run_checked(std::move(statement), kind);
+      if (m_pool->settings_behind() > k_settings_backlog) {
+        finish_tables();  // brings every connection up to date: the settings held are let go
+      }
       return;
     }
     if (m_settings.ours && kind.object == "TRIGGER" && m_tables->seen(kind.table)) {
@@ -291,6 +294,10 @@ void ScriptLoad::finish_tables() {
   const double beside = m_pool->keys_seconds();
   m_stats.phases.keys_seconds += m_tables->add_held_foreign_keys() + m_tables->take_early_keys_seconds();
   m_held_keys_on_pool += m_pool->keys_seconds() - beside;
+  // No turn runs and no foreign key is held: a long backlog of settings (routines' blocks) can go.
+  if (m_pool->settings_behind() > k_settings_backlog) {
+    m_pool->catch_up_idle();
+  }
 }
 
 void ScriptLoad::prove_beside_key_builds() {
@@ -426,6 +433,7 @@ LoadStats ScriptLoad::run() {
     m_stats.statements += m_pool->statements();
     m_stats.warnings += m_pool->warnings();
     m_stats.load_data_statements = m_pool->load_data_statements();
+    m_stats.most_settings_held = m_pool->most_settings_held();
     log_info(
         "{} of {} row statements loaded as LOAD DATA LOCAL; {} small tables loaded whole ({} with their keys in "
         "their CREATE TABLE), {} bigger ones spread over the connections",
