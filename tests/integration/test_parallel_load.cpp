@@ -28,6 +28,11 @@ struct Script {
   std::string text;
   int statements = 0;
   int duplicate_line = 0;  // the line of the failing INSERT, when asked for one
+
+  void add(const std::string& statement) {
+    text += statement + ";\n";
+    ++statements;
+  }
 };
 
 // Session settings a worker connection must follow, a trigger recording which connection inserted
@@ -271,10 +276,7 @@ TEST(ParallelLoad, ASessionSettingBetweenTablesReachesTheRowsAfterItAndNotThoseB
   IFNBACKUP_REQUIRE_SERVER(server);
   TempDir work;
   Script script;
-  auto add = [&](const std::string& statement) {
-    script.text += statement + ";\n";
-    ++script.statements;
-  };
+  const auto add = [&](const std::string& statement) { script.add(statement); };
   auto table = [&](const std::string& name, int statements, int rows) {
     add(fmt::format("DROP TABLE IF EXISTS `{}`", name));
     add(
@@ -333,23 +335,20 @@ TEST(ParallelLoad, TheSessionSettingsHeldForTheLoadingConnectionsAreBounded) {
   IFNBACKUP_REQUIRE_SERVER(server);
   TempDir work;
   Script script;
-  auto add = [&](const std::string& statement) {
-    script.text += statement + ";\n";
-    ++script.statements;
-  };
   auto table = [&](const std::string& name) {
-    add(fmt::format("CREATE TABLE `{}` (`id` int NOT NULL, `ts` timestamp NULL DEFAULT NULL, PRIMARY KEY (`id`))",
-                    name));
-    add(fmt::format("INSERT INTO `{}` (`id`,`ts`) VALUES (1,'2026-01-01 12:00:00'),(2,'2026-01-01 12:00:00')", name));
+    script.add(fmt::format(
+        "CREATE TABLE `{}` (`id` int NOT NULL, `ts` timestamp NULL DEFAULT NULL, PRIMARY KEY (`id`))", name));
+    script.add(
+        fmt::format("INSERT INTO `{}` (`id`,`ts`) VALUES (1,'2026-01-01 12:00:00'),(2,'2026-01-01 12:00:00')", name));
   };
-  add("/*!40101 SET NAMES utf8mb4 */");
-  add("/*!40103 SET TIME_ZONE='+00:00' */");
+  script.add("/*!40101 SET NAMES utf8mb4 */");
+  script.add("/*!40103 SET TIME_ZONE='+00:00' */");
   table("t1");
   const std::size_t sets = restore::k_settings_backlog + restore::k_settings_backlog / 4;
   for (std::size_t i = 0; i < sets; ++i) {
-    add(fmt::format("/*!40101 SET @ifn_test_{} = {} */", i % 7, i));
+    script.add(fmt::format("/*!40101 SET @ifn_test_{} = {} */", i % 7, i));
   }
-  add("/*!40103 SET TIME_ZONE='+03:00' */");
+  script.add("/*!40103 SET TIME_ZONE='+03:00' */");
   table("t2");
   const fs::path file = write_script(work.path(), script);
   ScratchDatabase database(server, "pl_bound");
