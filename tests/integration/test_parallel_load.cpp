@@ -368,5 +368,51 @@ TEST(ParallelLoad, TheSessionSettingsHeldForTheLoadingConnectionsAreBounded) {
   EXPECT_EQ(value(*main, "SELECT GROUP_CONCAT(DISTINCT UNIX_TIMESTAMP(ts)) FROM t2"), "1767258000");
 }
 
+// A file of ours (signed, or --trust-unsigned) that turns FOREIGN_KEY_CHECKS back on between two tables,
+// after a child's constraint that its rows break: the stock client added the constraint under the
+// checks off. The loading connection that ran the next table's turn has run that SET already: the held
+// constraint is added before it (as with any other setting, it would run under the checks on, copying
+// the table and refusing the row that references nothing).
+TEST(ParallelLoad, AHeldConstraintIsAddedUnderTheForeignKeyChecksOfItsPlace) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  TempDir work;
+  Script script;
+  script.add("/*!40101 SET NAMES utf8mb4 */");
+  script.add("/*!40014 SET @OLD_FOREIGN_KEY_CHECKS=@@FOREIGN_KEY_CHECKS, FOREIGN_KEY_CHECKS=0 */");
+  script.add("CREATE TABLE `a_parent` (`id` int NOT NULL, PRIMARY KEY (`id`)) ENGINE=InnoDB");
+  script.add("INSERT INTO `a_parent` (`id`) VALUES (1),(2)");
+  script.add("CREATE TABLE `b_child` (`id` int NOT NULL, `p` int DEFAULT NULL, PRIMARY KEY (`id`)) ENGINE=InnoDB");
+  script.add("INSERT INTO `b_child` (`id`,`p`) VALUES (1,1),(2,99)");
+  script.add(
+      "ALTER TABLE `b_child`\n  ADD KEY `ix_p` (`p`),\n  ADD CONSTRAINT `fk_b_a` FOREIGN KEY (`p`) REFERENCES "
+      "`a_parent` (`id`)");
+  script.add("/*!40014 SET FOREIGN_KEY_CHECKS=@OLD_FOREIGN_KEY_CHECKS */");
+  script.add("CREATE TABLE `c_more` (`id` int NOT NULL, PRIMARY KEY (`id`)) ENGINE=InnoDB");
+  script.add("INSERT INTO `c_more` (`id`) VALUES (1),(2),(3)");
+  const fs::path file = write_script(work.path(), script);
+  ScratchDatabase by_client(server, "pl_fkc_client");
+  const auto client = load_file(server, by_client.name(), file);
+  ASSERT_EQ(client.exit_code, 0) << client.err;
+  for (const unsigned workers : {1u, 2u}) {
+    SCOPED_TRACE(fmt::format("{} worker connection(s)", workers));
+    ScratchDatabase database(server, "pl_fkc");
+    auto main = connect(server, database.name());
+    std::vector<std::unique_ptr<db::Connection>> connections;
+    restore::LoadSettings settings;
+    settings.ours = true;
+    for (unsigned i = 0; i < workers; ++i) {
+      connections.push_back(connect(server, database.name()));
+      settings.workers.push_back(connections.back().get());
+    }
+    ASSERT_NO_THROW(restore::load_script(*main, file, settings));
+    EXPECT_EQ(value(*main,
+                    "SELECT COUNT(*) FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA "
+                    "= DATABASE() AND CONSTRAINT_NAME = 'fk_b_a'"),
+              "1");
+    EXPECT_EQ(value(*main, "SELECT COUNT(*) FROM b_child"), "2");
+    EXPECT_EQ(value(*main, "SELECT COUNT(*) FROM c_more"), "3");
+  }
+}
+
 }  // namespace
 }  // namespace ifnbackup::test
