@@ -81,13 +81,16 @@ fs::path write_script(const fs::path& dir, const Script& script) {
   return dir / "script.sql.gz";
 }
 
-restore::LoadStats load(const TestServer& server, const std::string& database, const fs::path& file, unsigned workers) {
+// `ours`: as a file of ours (its header, signed or --trust-unsigned) instead.
+restore::LoadStats load(const TestServer& server, const std::string& database, const fs::path& file, unsigned workers,
+                        bool ours = false) {
   auto main = connect(server, database);
   std::vector<std::unique_ptr<db::Connection>> connections;
   restore::LoadSettings settings;
   // The script checks the load with statements no dump writes (CREATE TABLE ... AS SELECT, a
   // trigger reading CONNECTION_ID()): the operator's --allow-foreign-statements.
-  settings.allow_foreign = true;
+  settings.allow_foreign = !ours;
+  settings.ours = ours;
   for (unsigned i = 0; i < workers; ++i) {
     connections.push_back(connect(server, database));
     settings.workers.push_back(connections.back().get());
@@ -352,15 +355,8 @@ TEST(ParallelLoad, TheSessionSettingsHeldForTheLoadingConnectionsAreBounded) {
   table("t2");
   const fs::path file = write_script(work.path(), script);
   ScratchDatabase database(server, "pl_bound");
+  const auto stats = load(server, database.name(), file, 2, true);
   auto main = connect(server, database.name());
-  std::vector<std::unique_ptr<db::Connection>> connections;
-  restore::LoadSettings settings;
-  settings.ours = true;
-  for (unsigned i = 0; i < 2; ++i) {
-    connections.push_back(connect(server, database.name()));
-    settings.workers.push_back(connections.back().get());
-  }
-  const auto stats = restore::load_script(*main, file, settings);
   EXPECT_EQ(stats.failed, 0u);
   EXPECT_LE(stats.most_settings_held, restore::k_settings_backlog + 1) << "of " << sets + 3 << " settings";
   // 12:00 at UTC is 1767268800, at +03:00 1767258000.
@@ -396,15 +392,8 @@ TEST(ParallelLoad, AHeldConstraintIsAddedUnderTheForeignKeyChecksOfItsPlace) {
   for (const unsigned workers : {1u, 2u}) {
     SCOPED_TRACE(fmt::format("{} worker connection(s)", workers));
     ScratchDatabase database(server, "pl_fkc");
+    ASSERT_NO_THROW(load(server, database.name(), file, workers, true));
     auto main = connect(server, database.name());
-    std::vector<std::unique_ptr<db::Connection>> connections;
-    restore::LoadSettings settings;
-    settings.ours = true;
-    for (unsigned i = 0; i < workers; ++i) {
-      connections.push_back(connect(server, database.name()));
-      settings.workers.push_back(connections.back().get());
-    }
-    ASSERT_NO_THROW(restore::load_script(*main, file, settings));
     EXPECT_EQ(value(*main,
                     "SELECT COUNT(*) FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA "
                     "= DATABASE() AND CONSTRAINT_NAME = 'fk_b_a'"),
