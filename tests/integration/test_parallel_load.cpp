@@ -28,6 +28,11 @@ struct Script {
   std::string text;
   int statements = 0;
   int duplicate_line = 0;  // the line of the failing INSERT, when asked for one
+
+  void add(const std::string& statement) {
+    text += statement + ";\n";
+    ++statements;
+  }
 };
 
 // Session settings a worker connection must follow, a trigger recording which connection inserted
@@ -76,13 +81,16 @@ fs::path write_script(const fs::path& dir, const Script& script) {
   return dir / "script.sql.gz";
 }
 
-restore::LoadStats load(const TestServer& server, const std::string& database, const fs::path& file, unsigned workers) {
+// `ours`: as a file of ours (its header, signed or --trust-unsigned) instead.
+restore::LoadStats load(const TestServer& server, const std::string& database, const fs::path& file, unsigned workers,
+                        bool ours = false) {
   auto main = connect(server, database);
   std::vector<std::unique_ptr<db::Connection>> connections;
   restore::LoadSettings settings;
   // The script checks the load with statements no dump writes (CREATE TABLE ... AS SELECT, a
   // trigger reading CONNECTION_ID()): the operator's --allow-foreign-statements.
-  settings.allow_foreign = true;
+  settings.allow_foreign = !ours;
+  settings.ours = ours;
   for (unsigned i = 0; i < workers; ++i) {
     connections.push_back(connect(server, database));
     settings.workers.push_back(connections.back().get());
@@ -271,10 +279,7 @@ TEST(ParallelLoad, ASessionSettingBetweenTablesReachesTheRowsAfterItAndNotThoseB
   IFNBACKUP_REQUIRE_SERVER(server);
   TempDir work;
   Script script;
-  auto add = [&](const std::string& statement) {
-    script.text += statement + ";\n";
-    ++script.statements;
-  };
+  const auto add = [&](const std::string& statement) { script.add(statement); };
   auto table = [&](const std::string& name, int statements, int rows) {
     add(fmt::format("DROP TABLE IF EXISTS `{}`", name));
     add(
@@ -322,6 +327,79 @@ TEST(ParallelLoad, ASessionSettingBetweenTablesReachesTheRowsAfterItAndNotThoseB
     }
     EXPECT_EQ(value(*main, "SELECT COUNT(*) FROM t1 WHERE id = 0"), "1") << "SQL_MODE reached every connection";
     EXPECT_EQ(value(*main, "SELECT COUNT(*) FROM t3"), std::to_string(k_statements * k_rows_per_statement));
+  }
+}
+
+// The session settings queued for the loading connections (broadcast) are let go once every connection
+// ran them, and the reader brings them all up to date past k_settings_backlog: a file of many routines'
+// or triggers' blocks, or of nothing but SETs (signed, or --trust-unsigned), holds a bounded number of
+// them, not one copy of each SET of the file. The rows after them still load under the last ones.
+TEST(ParallelLoad, TheSessionSettingsHeldForTheLoadingConnectionsAreBounded) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  TempDir work;
+  Script script;
+  auto table = [&](const std::string& name) {
+    script.add(fmt::format(
+        "CREATE TABLE `{}` (`id` int NOT NULL, `ts` timestamp NULL DEFAULT NULL, PRIMARY KEY (`id`))", name));
+    script.add(
+        fmt::format("INSERT INTO `{}` (`id`,`ts`) VALUES (1,'2026-01-01 12:00:00'),(2,'2026-01-01 12:00:00')", name));
+  };
+  script.add("/*!40101 SET NAMES utf8mb4 */");
+  script.add("/*!40103 SET TIME_ZONE='+00:00' */");
+  table("t1");
+  const std::size_t sets = restore::k_settings_backlog + restore::k_settings_backlog / 4;
+  for (std::size_t i = 0; i < sets; ++i) {
+    script.add(fmt::format("/*!40101 SET @ifn_test_{} = {} */", i % 7, i));
+  }
+  script.add("/*!40103 SET TIME_ZONE='+03:00' */");
+  table("t2");
+  const fs::path file = write_script(work.path(), script);
+  ScratchDatabase database(server, "pl_bound");
+  const auto stats = load(server, database.name(), file, 2, true);
+  auto main = connect(server, database.name());
+  EXPECT_EQ(stats.failed, 0u);
+  EXPECT_LE(stats.most_settings_held, restore::k_settings_backlog + 1) << "of " << sets + 3 << " settings";
+  // 12:00 at UTC is 1767268800, at +03:00 1767258000.
+  EXPECT_EQ(value(*main, "SELECT GROUP_CONCAT(DISTINCT UNIX_TIMESTAMP(ts)) FROM t1"), "1767268800");
+  EXPECT_EQ(value(*main, "SELECT GROUP_CONCAT(DISTINCT UNIX_TIMESTAMP(ts)) FROM t2"), "1767258000");
+}
+
+// A file of ours (signed, or --trust-unsigned) that turns FOREIGN_KEY_CHECKS back on between two tables,
+// after a child's constraint that its rows break: the stock client added the constraint under the
+// checks off. The loading connection that ran the next table's turn has run that SET already: the held
+// constraint is added before it (as with any other setting, it would run under the checks on, copying
+// the table and refusing the row that references nothing).
+TEST(ParallelLoad, AHeldConstraintIsAddedUnderTheForeignKeyChecksOfItsPlace) {
+  IFNBACKUP_REQUIRE_SERVER(server);
+  TempDir work;
+  Script script;
+  script.add("/*!40101 SET NAMES utf8mb4 */");
+  script.add("/*!40014 SET @OLD_FOREIGN_KEY_CHECKS=@@FOREIGN_KEY_CHECKS, FOREIGN_KEY_CHECKS=0 */");
+  script.add("CREATE TABLE `a_parent` (`id` int NOT NULL, PRIMARY KEY (`id`)) ENGINE=InnoDB");
+  script.add("INSERT INTO `a_parent` (`id`) VALUES (1),(2)");
+  script.add("CREATE TABLE `b_child` (`id` int NOT NULL, `p` int DEFAULT NULL, PRIMARY KEY (`id`)) ENGINE=InnoDB");
+  script.add("INSERT INTO `b_child` (`id`,`p`) VALUES (1,1),(2,99)");
+  script.add(
+      "ALTER TABLE `b_child`\n  ADD KEY `ix_p` (`p`),\n  ADD CONSTRAINT `fk_b_a` FOREIGN KEY (`p`) REFERENCES "
+      "`a_parent` (`id`)");
+  script.add("/*!40014 SET FOREIGN_KEY_CHECKS=@OLD_FOREIGN_KEY_CHECKS */");
+  script.add("CREATE TABLE `c_more` (`id` int NOT NULL, PRIMARY KEY (`id`)) ENGINE=InnoDB");
+  script.add("INSERT INTO `c_more` (`id`) VALUES (1),(2),(3)");
+  const fs::path file = write_script(work.path(), script);
+  ScratchDatabase by_client(server, "pl_fkc_client");
+  const auto client = load_file(server, by_client.name(), file);
+  ASSERT_EQ(client.exit_code, 0) << client.err;
+  for (const unsigned workers : {1u, 2u}) {
+    SCOPED_TRACE(fmt::format("{} worker connection(s)", workers));
+    ScratchDatabase database(server, "pl_fkc");
+    ASSERT_NO_THROW(load(server, database.name(), file, workers, true));
+    auto main = connect(server, database.name());
+    EXPECT_EQ(value(*main,
+                    "SELECT COUNT(*) FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA "
+                    "= DATABASE() AND CONSTRAINT_NAME = 'fk_b_a'"),
+              "1");
+    EXPECT_EQ(value(*main, "SELECT COUNT(*) FROM b_child"), "2");
+    EXPECT_EQ(value(*main, "SELECT COUNT(*) FROM c_more"), "3");
   }
 }
 

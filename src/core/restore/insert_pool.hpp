@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <exception>
 #include <functional>
 #include <map>
@@ -91,6 +92,11 @@ bool is_retryable(unsigned error_number);
 // huge INSERTs holds one of them at a time (and up to k_room_step of the next), not 2 x workers.
 constexpr std::size_t k_pool_bytes = 64 * 1024 * 1024;
 constexpr std::size_t k_room_step = 1024 * 1024;
+// Session settings given and not yet run by every loading connection (InsertPool::broadcast): past
+// this many (about 2 MiB of them), the reader waits for the loading connections and brings them all
+// up to date (ScriptLoad), so a file of many routines' or triggers' blocks, or of nothing but SETs,
+// holds a bounded number of them.
+constexpr std::size_t k_settings_backlog = 16 * 1024;
 // A statement this long goes as the INSERT it is: its LOAD DATA text would be a second copy of it
 // (hex stays hex), and what it holds is one huge row (our dumper starts a new INSERT once one passes
 // 1 MiB), on which LOAD DATA gains nothing. So the loading threads' LOAD DATA texts, about as long
@@ -128,17 +134,19 @@ class InsertPool {
   // A heavy turn (a big table's rows or keys: CPU on both sides) waits for one of the heavy lanes;
   // small tables' turns, whose time is the server's fsyncs per table, run on every connection.
   // `key_build`: the turn only adds keys that leave its table's rows as they are (key_builds.hpp).
-  // Throws the first worker error.
+  // `settings`: the turn runs under the first that many session settings given (settings_given() when
+  // its statement was read); none: all those given so far. Throws the first worker error.
   void submit_turn(std::vector<Statement>&& statements, std::vector<std::string>&& tables, bool heavy = false,
-                   bool key_build = false) {
+                   bool key_build = false, std::optional<std::size_t> settings_upto = std::nullopt) {
     std::size_t size = 0;
     for (const auto& statement : statements) {
       size += statement.text.size();
     }
-    std::size_t settings = 0;  // the session settings given so far: this turn runs under them
+    std::size_t settings = 0;  // the session settings this turn runs under
     {
       const std::lock_guard lock(m_tables_mutex);
-      settings = m_session.size();
+      const std::size_t given = m_session_base + m_session.size();
+      settings = std::min(settings_upto.value_or(given), given);
       for (const auto& table : tables) {
         ++m_busy_tables[table];
       }
@@ -189,7 +197,6 @@ class InsertPool {
   // them waiting for a connection; nullopt when none runs then. Throws the first worker error.
   std::optional<BesideKeyBuilds> idle_beside_key_builds() {
     BesideKeyBuilds beside;
-    std::vector<std::size_t> idle;
     {
       std::unique_lock lock(m_tables_mutex);
       const auto only_key_builds = [&] {
@@ -204,7 +211,6 @@ class InsertPool {
       }
       for (std::size_t i = 0; i < m_running.size(); ++i) {
         if (m_running[i] == Running::none) {
-          idle.push_back(i);
           beside.idle.push_back(m_connections[i]);
         }
       }
@@ -214,9 +220,6 @@ class InsertPool {
     }
     if (beside.tables.empty()) {
       return std::nullopt;
-    }
-    for (const std::size_t connection : idle) {
-      catch_up(connection, std::nullopt);  // idle until the next submit_turn, made on this thread
     }
     return beside;
   }
@@ -238,23 +241,49 @@ class InsertPool {
   // Throws the first worker error.
   void wait_for_room(std::size_t size) { m_threads->wait_for_room(size); }
 
-  // Waits until every queued statement has run, then gives every connection the session settings it
-  // has not run yet (broadcast). Throws the first worker error.
-  void drain() {
-    m_threads->wait_idle();
-    for (std::size_t connection = 0; connection < m_connections.size(); ++connection) {
-      catch_up(connection, std::nullopt);
-    }
-  }
+  // Waits until every queued statement has run. Throws the first worker error. The session settings
+  // given meanwhile wait for each connection's next turn (broadcast).
+  void drain() { m_threads->wait_idle(); }
 
   // A session setting the main connection ran, for every loading connection: each runs the settings
   // it has not run yet before its next turn, up to the last one given before that turn was queued, so
   // a turn runs under the settings its place in the file gives it, and the reader does not wait for
   // the connections to be idle (a trigger's SET ... around its body, beside another table's index
-  // build). drain() and idle_beside_key_builds() bring the idle connections up to date at once.
+  // build). Only a turn brings its connection up to date, never an idle connection: a foreign key held
+  // back and added after the file's footer runs under the settings of its place in the file (the
+  // footer's FOREIGN_KEY_CHECKS=1 would make InnoDB copy the table and refuse a row referencing
+  // nothing, where the stock client added the constraint under the header's 0).
   void broadcast(const Statement& statement) {
     const std::lock_guard lock(m_tables_mutex);
     m_session.push_back(statement);
+    m_most_settings_held = std::max(m_most_settings_held, m_session.size());
+  }
+
+  // How many session settings were given so far (for submit_turn's `settings_upto`).
+  std::size_t settings_given() {
+    const std::lock_guard lock(m_tables_mutex);
+    return m_session_base + m_session.size();
+  }
+
+  // How many of them the connection furthest behind has not run (each is held until all ran it).
+  std::size_t settings_behind() {
+    const std::lock_guard lock(m_tables_mutex);
+    return m_session_base + m_session.size() - *std::min_element(m_session_run.begin(), m_session_run.end());
+  }
+
+  // Only once drained, and no turn is to run under fewer settings than those given (no foreign key
+  // held): every connection runs the settings given, and they are let go. Throws the first error.
+  void catch_up_idle() {
+    const std::size_t given = settings_given();
+    for (std::size_t connection = 0; connection < m_connections.size(); ++connection) {
+      catch_up(connection, given);
+    }
+  }
+
+  // The most session settings held at once (tests).
+  std::size_t most_settings_held() {
+    const std::lock_guard lock(m_tables_mutex);
+    return m_most_settings_held;
   }
 
   // Tests: called after each statement with its connection (1: the first), text, start and end; set
@@ -275,15 +304,17 @@ class InsertPool {
   }
 
  private:
-  // Runs on `connection` the session settings it has not run yet, up to the first `upto` of them
-  // (nullopt: all). Called by the thread that runs its turns, or by the reader while it is idle.
-  void catch_up(std::size_t connection, std::optional<std::size_t> upto) {
+  // Runs on `connection` the session settings it has not run yet, up to the first `upto` of them.
+  // Called by the thread that runs its turns. A connection that ran later ones already (a turn read
+  // after them) stays as it is: in our files the settings between two tables' statements are a
+  // trigger's, put back after its body.
+  void catch_up(std::size_t connection, std::size_t upto) {
     std::vector<Statement> due;
     {
       const std::lock_guard lock(m_tables_mutex);
-      const std::size_t end = std::min(upto.value_or(m_session.size()), m_session.size());
+      const std::size_t end = std::min(upto, m_session_base + m_session.size());
       for (std::size_t i = m_session_run[connection]; i < end; ++i) {
-        due.push_back(m_session[i]);
+        due.push_back(m_session[i - m_session_base]);
       }
     }
     for (const auto& statement : due) {
@@ -293,6 +324,12 @@ class InsertPool {
       }
       const std::lock_guard lock(m_tables_mutex);
       ++m_session_run[connection];
+      // Those every connection ran are let go.
+      const std::size_t oldest = *std::min_element(m_session_run.begin(), m_session_run.end());
+      while (m_session_base < oldest) {
+        m_session.pop_front();
+        ++m_session_base;
+      }
     }
   }
 
@@ -497,7 +534,10 @@ class InsertPool {
   bool m_tables_failed = false;
   std::size_t m_turns_waiting = 0;  // submitted, not started on a connection
   // The session settings given (broadcast), in order, and how many of them each connection ran.
-  std::vector<Statement> m_session;
+  // Those every connection ran are let go: m_session holds the given ones from m_session_base on.
+  std::deque<Statement> m_session;
+  std::size_t m_session_base = 0;
+  std::size_t m_most_settings_held = 0;
   std::vector<std::size_t> m_session_run;
   std::vector<Running> m_running;  // by connection, once a turn was submitted
   double m_slowest_keys_seconds = 0;

@@ -40,6 +40,14 @@ namespace {
 // is named in the log: where a long restore spends its time.
 constexpr double k_slow_statement_seconds = 2.0;
 
+// A SET naming FOREIGN_KEY_CHECKS, in any letter case (a session setting's text).
+bool names_foreign_key_checks(std::string_view text) {
+  constexpr std::string_view k_name = "FOREIGN_KEY_CHECKS";
+  const auto upper = [](char c) { return static_cast<char>(std::toupper(static_cast<unsigned char>(c))); };
+  return std::search(text.begin(), text.end(), k_name.begin(), k_name.end(),
+                     [&](char a, char b) { return upper(a) == b; }) != text.end();
+}
+
 // One load_script: the file's parts read in order, cut into statements, each checked and run
 // here or on the pool.
 class ScriptLoad {
@@ -264,8 +272,18 @@ void ScriptLoad::execute(Statement&& statement) {
     if (m_settings.ours && is_session_setting(statement.text)) {
       // Here, and on each loading connection before its next turn (InsertPool::broadcast): what was
       // read before it is sent first, so it runs under the settings before it.
-      m_tables->send_all();
+      m_tables->send_all();  // a table's constraint is held once the table ends
+      if (m_tables->holding_foreign_keys() && names_foreign_key_checks(statement.text)) {
+        // A held constraint runs under the settings of its place in the file, but on a connection
+        // that may have run later ones for a later table's turn: the checks it was written under
+        // decide whether InnoDB copies the table and checks its rows. (Our files set them in their
+        // header and footer only: the footer comes after every table.)
+        finish_tables();
+      }
       run_checked(std::move(statement), kind);
+      if (m_pool->settings_behind() > k_settings_backlog) {
+        finish_tables();  // brings every connection up to date: the settings held are let go
+      }
       return;
     }
     if (m_settings.ours && kind.object == "TRIGGER" && m_tables->seen(kind.table)) {
@@ -291,6 +309,10 @@ void ScriptLoad::finish_tables() {
   const double beside = m_pool->keys_seconds();
   m_stats.phases.keys_seconds += m_tables->add_held_foreign_keys() + m_tables->take_early_keys_seconds();
   m_held_keys_on_pool += m_pool->keys_seconds() - beside;
+  // No turn runs and no foreign key is held: a long backlog of settings (routines' blocks) can go.
+  if (m_pool->settings_behind() > k_settings_backlog) {
+    m_pool->catch_up_idle();
+  }
 }
 
 void ScriptLoad::prove_beside_key_builds() {
@@ -426,6 +448,7 @@ LoadStats ScriptLoad::run() {
     m_stats.statements += m_pool->statements();
     m_stats.warnings += m_pool->warnings();
     m_stats.load_data_statements = m_pool->load_data_statements();
+    m_stats.most_settings_held = m_pool->most_settings_held();
     log_info(
         "{} of {} row statements loaded as LOAD DATA LOCAL; {} small tables loaded whole ({} with their keys in "
         "their CREATE TABLE), {} bigger ones spread over the connections",

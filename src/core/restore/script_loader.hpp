@@ -22,6 +22,7 @@ struct LoadStats {
   std::uint64_t warnings = 0;
   std::uint64_t failed = 0;                // with keep_going
   std::uint64_t load_data_statements = 0;  // row INSERTs sent as LOAD DATA LOCAL
+  std::uint64_t most_settings_held = 0;    // session settings held for the loading connections at once
   std::uint64_t skipped = 0;               // statements of other objects (only_tables), or rows (schema_only)
   // With shared_definitions: tables not run, each of the same definition as one that was
   // (restore/shared_definitions.hpp).

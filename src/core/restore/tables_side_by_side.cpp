@@ -116,11 +116,14 @@ void TablesSideBySide::hold_foreign_keys(const std::string& table, Statement& st
   ++m_foreign_keys_held;
   if (!split) {
     note_parents(table, statement.text);
-    m_held.emplace_back(table, std::exchange(statement, Statement{{}, statement.line}));  // not our layout: whole
+    m_held.push_back(HeldForeignKeys{table, std::exchange(statement, Statement{{}, statement.line}),
+                                     m_pool.settings_given()});  // not our layout: whole
     return;
   }
   note_parents(table, split->foreign_keys);
-  m_held.emplace_back(table, Statement{std::move(split->foreign_keys), statement.line, statement.default_delimiter, 0});
+  m_held.push_back(
+      HeldForeignKeys{table, Statement{std::move(split->foreign_keys), statement.line, statement.default_delimiter, 0},
+                      m_pool.settings_given()});
   statement.text = std::move(split->keys);
 }
 
@@ -129,10 +132,10 @@ double TablesSideBySide::add_held_foreign_keys() {
     return 0;
   }
   const auto started = std::chrono::steady_clock::now();
-  const auto& first = m_held.front().second;
+  const auto& first = m_held.front().statement;
   m_main.enter_step(m_main.classify(first.text), first.text);
-  for (auto& [table, statement] : std::exchange(m_held, {})) {
-    m_pool.submit_turn(alone(std::move(statement)), {std::move(table)});
+  for (auto& held : std::exchange(m_held, {})) {
+    m_pool.submit_turn(alone(std::move(held.statement)), {std::move(held.table)}, false, false, held.settings);
   }
   m_pool.drain();
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -82,6 +82,8 @@ class TablesSideBySide {
   std::uint64_t big_tables() const { return m_big_tables; }
   std::uint64_t keys_in_create() const { return m_keys_in_create; }
   std::uint64_t foreign_keys_held() const { return m_foreign_keys_held; }
+  // Whether constraints wait for add_held_foreign_keys now.
+  bool holding_foreign_keys() const { return !m_held.empty(); }
   std::uint64_t tables_alone() const { return m_tables_alone; }
   // The wall time of the held foreign keys added before a parent started (wait_for_children), taken.
   double take_early_keys_seconds() { return std::exchange(m_early_keys_seconds, 0.0); }
@@ -129,8 +131,14 @@ class TablesSideBySide {
   std::uint64_t m_small_tables = 0;
   std::uint64_t m_big_tables = 0;
   std::uint64_t m_keys_in_create = 0;
-  // ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY, one per table, until add_held_foreign_keys.
-  std::vector<std::pair<std::string, Statement>> m_held;
+  // ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY, one per table, until add_held_foreign_keys; each
+  // added under the session settings given when it was read (InsertPool::settings_given).
+  struct HeldForeignKeys {
+    std::string table;
+    Statement statement;
+    std::size_t settings = 0;
+  };
+  std::vector<HeldForeignKeys> m_held;
   std::uint64_t m_foreign_keys_held = 0;
   std::uint64_t m_tables_alone = 0;
 };
