@@ -431,9 +431,6 @@ TEST_F(VerifyTest, AStatementLongerThanVerifyHoldsIsReadToItsEnd) {
   EXPECT_TRUE(contains(ours.reason, "(LOAD_FILE)")) << ours.reason;
 }
 
-// The backup's read-back of the file it has just written (VerifyCheck::written) gives the full
-// verification's verdict on every fault of the bytes: a byte flipped on disk, a member's CRC, content
-// that gzip accepts but the checksum does not, a file cut short, no manifest.
 // Row INSERTs are classified on a thread of their own beside the splitter (issue 13): the count of
 // foreign statements is all of them, and the first one named is the first in the file, whether an
 // INSERT or another statement comes first; many INSERTs beyond the checker's bytes in flight.
@@ -465,6 +462,9 @@ TEST_F(VerifyTest, TheFirstForeignStatementIsTheFirstInTheFileWhateverChecksIt) 
       << adjacent.first_foreign_statement;  // SET NAMES, the rows, the two
 }
 
+// The backup's read-back of the file it has just written (VerifyCheck::written) gives the full
+// verification's verdict on every fault of the bytes: a byte flipped on disk, a member's CRC, content
+// that gzip accepts but the checksum does not, a file cut short, no manifest.
 TEST_F(VerifyTest, TheWrittenCheckCatchesEveryFaultOfTheBytes) {
   const std::string content = good_content(k_tables);
   const std::string bytes = read_bytes(gzip_file("good.sql.gz", {content}));
