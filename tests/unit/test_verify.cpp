@@ -459,7 +459,15 @@ TEST_F(VerifyTest, TheFirstForeignStatementIsTheFirstInTheFileWhateverChecksIt) 
       ifnbackup::verify_backup_file(gzip_file("a.sql.gz", {start + rows + bad_insert + bad_other + end}));
   EXPECT_EQ(adjacent.foreign_statements, 2u);
   EXPECT_TRUE(contains(adjacent.first_foreign_statement, "line 403: an INSERT whose values are not literals"))
-      << adjacent.first_foreign_statement;  // SET NAMES, the rows, the two
+      << adjacent.first_foreign_statement;
+  // An INSERT longer than the checker holds (8 MiB) is classified in line, still in the file's order.
+  const std::string long_bad = "INSERT INTO `t` (`id`,`v`) VALUES (2,'" + std::string(9 * 1024 * 1024, 'y') +
+                               "'),(3,LOAD_FILE('/etc/passwd'));\n";
+  const VerifyResult long_insert =
+      ifnbackup::verify_backup_file(gzip_file("l.sql.gz", {start + rows + long_bad + bad_other + bad_insert + end}));
+  EXPECT_EQ(long_insert.foreign_statements, 3u);
+  EXPECT_TRUE(contains(long_insert.first_foreign_statement, "line 403: an INSERT whose values are not literals"))
+      << long_insert.first_foreign_statement;  // SET NAMES, the rows, the two
 }
 
 // The backup's read-back of the file it has just written (VerifyCheck::written) gives the full

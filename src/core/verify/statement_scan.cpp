@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -66,7 +67,9 @@ void StatementScan::take(restore::Statement&& statement) {
       }
     }
   } else if (m_modes.known()) {
-    if (statement.text.starts_with("INSERT INTO ")) {
+    // (One longer than the checker's bytes in flight is read here: verify holds at most that one
+    // beside those the checker holds. So does every INSERT when the checker thread cannot start.)
+    if (statement.text.starts_with("INSERT INTO ") && statement.text.size() <= k_checker_bytes && start_checker()) {
       // Its digest and modes first (both read the text here, in order), then its verdict beside.
       if (m_ours) {
         m_digests.statement(statement.text);
@@ -101,10 +104,6 @@ void StatementScan::take(restore::Statement&& statement) {
 void StatementScan::check_rows_beside(restore::Statement&& statement) {
   // What take() does after the verdict, for an INSERT: nothing to note (no table created, no mode
   // set: SessionModeTracker reads SET statements only), the splitter's modes unchanged.
-  if (!m_checker) {
-    m_checker = std::make_unique<util::WorkerPool>(
-        1, util::WorkerPool::Limits{std::numeric_limits<std::size_t>::max(), k_checker_bytes});
-  }
   const std::size_t size = statement.text.size();
   m_checker->submit(
       [this, index = m_statements, ours = m_ours, ansi = m_modes.ansi_quotes(), backslash = m_modes.backslash_escapes(),
@@ -119,6 +118,18 @@ void StatementScan::check_rows_beside(restore::Statement&& statement) {
         }
       },
       size);
+}
+
+bool StatementScan::start_checker() {
+  if (!m_checker && !m_no_checker) {
+    try {
+      m_checker = std::make_unique<util::WorkerPool>(
+          1, util::WorkerPool::Limits{std::numeric_limits<std::size_t>::max(), k_checker_bytes});
+    } catch (const std::system_error&) {
+      m_no_checker = true;  // a thread limit reached: every statement classified in line, as before
+    }
+  }
+  return m_checker != nullptr;
 }
 
 void StatementScan::note_foreign(std::uint64_t index, std::string message) {

@@ -53,6 +53,8 @@ class StatementScan {
   // counts: an INSERT creates nothing and sets no mode), merged in the file's order by `conclude`.
   void check_rows_beside(restore::Statement&& statement);
   void note_foreign(std::uint64_t index, std::string message);
+  // The checker thread, started at the first INSERT it takes; false when it cannot start.
+  bool start_checker();
 
   restore::SqlSplitter m_splitter;
   restore::SessionModeTracker m_modes;
@@ -73,6 +75,7 @@ class StatementScan {
   std::vector<std::pair<std::string, std::string>> m_parents_after_children;
   InsertDigests m_digests;
   // The row INSERTs' checker (one thread, started at the first): last, so that it stops first.
+  bool m_no_checker = false;  // it could not start: statements classified in line
   std::unique_ptr<util::WorkerPool> m_checker;
 };
 
