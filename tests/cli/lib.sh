@@ -168,6 +168,15 @@ binlog_mentions() {
     return 1
 }
 
+# flip_byte FILE OFFSET: the byte at OFFSET of FILE changed in place (XOR 0xff: always a different byte,
+# whatever it was; writing a fixed byte leaves the file as it was when that byte was already there).
+flip_byte() {
+    local byte
+    byte=$(od -An -tu1 -j "$2" -N 1 "$1" | tr -d ' ')
+    [[ -n "${byte}" ]] || { echo "flip_byte: $1 has no byte at $2" >&2; return 1; }
+    printf '%b' "\\x$(printf %02x $((byte ^ 0xff)))" | dd of="$1" bs=1 seek="$2" count=1 conv=notrunc status=none
+}
+
 # A database name no other suite or parallel run uses.
 cli_unique_db() {
     printf '%s_%s_%s\n' "$1" "$$" "${RANDOM}"

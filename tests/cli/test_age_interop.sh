@@ -111,8 +111,7 @@ fault() {
 }
 flip() {  # flip FILE OFFSET OUT: OUT is FILE with the byte at OFFSET changed
     cp "$1" "$3"
-    printf '%s' "$(dd if="$1" bs=1 skip="$2" count=1 2>/dev/null | tr '\000-\377' '\001-\377\000')" \
-        | dd of="$3" bs=1 seek="$2" count=1 conv=notrunc 2>/dev/null
+    flip_byte "$3" "$2"
 }
 flip "${W}/p5m.age" 30 "${W}/f-header.age"
 fault "a changed byte in the header's stanza" "${W}/f-header.age" "10 23"

@@ -147,7 +147,9 @@ expect_contains "drills the newest object" "drill ok: ${second}" "${CLI_LAST_OUT
 
 # --- a tampered object (one ciphertext byte changed, our headers kept as they were) and a cut one
 cp "${CLI_WORK}/first.age" "${CLI_WORK}/tampered.age"
-printf '\x55' | dd of="${CLI_WORK}/tampered.age" bs=1 seek=$(($(stat -c %s "${CLI_WORK}/first.age") / 2)) conv=notrunc 2>/dev/null
+flip_byte "${CLI_WORK}/tampered.age" $(($(stat -c %s "${CLI_WORK}/first.age") / 2))
+check "the tampered copy differs in one byte" \
+    test "$(cmp -l "${CLI_WORK}/first.age" "${CLI_WORK}/tampered.age" | wc -l)" = 1
 aws_cli s3 cp "${CLI_WORK}/tampered.age" "s3://${bucket}/enc/tampered/${first}.age" \
     --metadata "ifnbackup-sha256=$(sha_of "${CLI_WORK}/tampered.age"),ifnbackup-plain-sha256=$(sha_of "${dir}/${first}")" \
     >/dev/null 2>&1

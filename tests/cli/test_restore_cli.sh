@@ -144,8 +144,7 @@ size=$(stat -c %s "${backups}/${file}")
 head -c $((size / 2)) "${backups}/${file}" >"${broken}/truncated.sql.gz"
 cp "${backups}/${file}" "${broken}/flipped.sql.gz"
 offset=$((size / 2))
-byte=$(od -An -tu1 -j "${offset}" -N 1 "${broken}/flipped.sql.gz" | tr -d ' ')
-printf '%b' "\\x$(printf %02x $((byte ^ 0xff)))" | dd of="${broken}/flipped.sql.gz" bs=1 seek="${offset}" conv=notrunc status=none
+flip_byte "${broken}/flipped.sql.gz" "${offset}"
 check "the flipped copy differs from the backup in one byte" \
     test "$(cmp -l "${backups}/${file}" "${broken}/flipped.sql.gz" | wc -l)" = 1
 printf 'date;montant\n2026-01-01;1500\n2026-01-02;2500\n' | gzip -c >"${broken}/csv_not_sql.sql.gz"
