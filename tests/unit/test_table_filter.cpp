@@ -196,6 +196,24 @@ TEST(MayAddForeignKey, FindsTheWordsInAnyCase) {
   EXPECT_TRUE(may_add_foreign_key("ALTER TABLE c ADD Foreign Key (a) REFERENCES p (id)"));
   EXPECT_FALSE(may_add_foreign_key("CREATE TABLE `c` (\n  `foreign` int, KEY `k` (`foreign`)\n)"));
   EXPECT_FALSE(may_add_foreign_key("DROP TABLE IF EXISTS `f`"));
+  // The server reads any white space or comment between the two words.
+  EXPECT_TRUE(may_add_foreign_key("ALTER TABLE c ADD FOREIGN\n\tKEY (a) REFERENCES p (id)"));
+  EXPECT_TRUE(may_add_foreign_key("ALTER TABLE c ADD FOREIGN/* x */KEY (a) REFERENCES p (id)"));
+  EXPECT_TRUE(may_add_foreign_key("ALTER TABLE c ADD foreign /**/ key (a) REFERENCES p (id)"));
+  EXPECT_FALSE(may_add_foreign_key("ALTER TABLE c ADD KEY `foreignkey` (a)"));
+}
+
+TEST(StatementWords, APhraseIsFoundInAnyLetterCaseWithAnyGapBetweenItsWords) {
+  EXPECT_TRUE(contains_any_case("set foreign_key_checks=0", "FOREIGN_KEY_CHECKS"));
+  EXPECT_TRUE(contains_any_case("/*!40014 SET FOREIGN_KEY_CHECKS=@OLD */", "FOREIGN_KEY_CHECKS"));
+  EXPECT_FALSE(contains_any_case("SET UNIQUE_CHECKS=0", "FOREIGN_KEY_CHECKS"));
+  EXPECT_FALSE(contains_any_case("FOREIGN_KEY_CHECK", "FOREIGN_KEY_CHECKS"));  // the text ends first
+  EXPECT_TRUE(contains_any_case("a\r\n b", "A B"));
+  EXPECT_FALSE(contains_any_case("ab", "A B"));  // a space of the phrase needs a gap
+  EXPECT_FALSE(contains_any_case("a /* never closed b", "A B"));
+  EXPECT_FALSE(contains_any_case("a/*!50000 b */", "A B"));  // a version comment's text is read
+  EXPECT_TRUE(contains_any_case("xxA  B", "A B"));
+  EXPECT_FALSE(contains_any_case("", "A"));
 }
 
 }  // namespace

@@ -42,10 +42,7 @@ constexpr double k_slow_statement_seconds = 2.0;
 
 // A SET naming FOREIGN_KEY_CHECKS, in any letter case (a session setting's text).
 bool names_foreign_key_checks(std::string_view text) {
-  constexpr std::string_view k_name = "FOREIGN_KEY_CHECKS";
-  const auto upper = [](char c) { return static_cast<char>(std::toupper(static_cast<unsigned char>(c))); };
-  return std::search(text.begin(), text.end(), k_name.begin(), k_name.end(),
-                     [&](char a, char b) { return upper(a) == b; }) != text.end();
+  return contains_any_case(text, "FOREIGN_KEY_CHECKS");
 }
 
 // One load_script: the file's parts read in order, cut into statements, each checked and run

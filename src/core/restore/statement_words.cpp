@@ -11,6 +11,23 @@ void skip_space(std::string_view& text) {
   }
 }
 
+// Moves `at` past white space and /* */ comments (the server reads either between two words).
+void skip_gap(std::string_view text, std::size_t& at) {
+  while (at < text.size()) {
+    if (std::isspace(static_cast<unsigned char>(text[at]))) {
+      ++at;
+    } else if (text.substr(at, 2) == "/*" && text.substr(at, 3) != "/*!") {
+      const auto end = text.find("*/", at + 2);
+      if (end == std::string_view::npos) {
+        return;
+      }
+      at = end + 2;
+    } else {
+      return;
+    }
+  }
+}
+
 }  // namespace
 
 bool take_word(std::string_view& text, std::string_view word) {
@@ -52,6 +69,30 @@ std::string_view unwrap_version_comment(std::string_view text) {
     skip_space(text);
   }
   return text;
+}
+
+bool contains_any_case(std::string_view text, std::string_view phrase) {
+  for (std::size_t start = 0; start < text.size(); ++start) {
+    std::size_t at = start;
+    std::size_t matched = 0;
+    for (; matched < phrase.size(); ++matched) {
+      if (phrase[matched] == ' ') {
+        const std::size_t gap = at;
+        skip_gap(text, at);
+        if (at == gap) {
+          break;
+        }
+      } else if (at < text.size() && std::toupper(static_cast<unsigned char>(text[at])) == phrase[matched]) {
+        ++at;
+      } else {
+        break;
+      }
+    }
+    if (matched == phrase.size()) {
+      return true;
+    }
+  }
+  return false;
 }
 
 bool is_session_setting(std::string_view statement) {

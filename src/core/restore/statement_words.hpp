@@ -15,6 +15,11 @@ bool take_words(std::string_view& text, std::initializer_list<std::string_view> 
 // the comment's opening (and the spaces after it).
 std::string_view unwrap_version_comment(std::string_view text);
 
+// Whether `phrase` (upper case; matched ASCII case-insensitively, each space of it matching white
+// space and /* */ comments, at least one character of them) occurs anywhere in the text, as in "FOREIGN KEY" or
+// "FOREIGN_KEY_CHECKS".
+bool contains_any_case(std::string_view text, std::string_view phrase);
+
 // SET ..., bare or inside a version comment: session state every connection of a load needs.
 bool is_session_setting(std::string_view statement);
 // USE, CREATE DATABASE, CREATE SCHEMA: a script made for several databases.

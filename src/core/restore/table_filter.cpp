@@ -118,16 +118,7 @@ std::vector<std::string> foreign_key_parents(std::string_view text, std::string_
 }
 
 bool may_add_foreign_key(std::string_view statement) {
-  constexpr std::string_view k_words = "FOREIGN KEY";
-  for (std::size_t at = statement.find_first_of("Ff"); at != std::string_view::npos;
-       at = statement.find_first_of("Ff", at + 1)) {
-    if (statement.size() - at >= k_words.size() &&
-        std::equal(k_words.begin(), k_words.end(), statement.begin() + static_cast<std::ptrdiff_t>(at),
-                   [](char word, char text) { return word == std::toupper(static_cast<unsigned char>(text)); })) {
-      return true;
-    }
-  }
-  return false;
+  return contains_any_case(statement, "FOREIGN KEY");
 }
 
 std::optional<KeysAndForeignKeys> split_foreign_keys(std::string_view add_keys, bool backslash_escapes) {

@@ -21,7 +21,8 @@ std::optional<std::string> statement_table(std::string_view statement);
 // when either text is not of that shape (then both run as they are).
 std::optional<std::string> create_with_keys(std::string_view create, std::string_view add_keys);
 
-// True when a statement may add a foreign key: its text names FOREIGN KEY, in any letter case, wherever
+// True when a statement may add a foreign key: its text names FOREIGN KEY, in any letter case, with any
+// white space or comment between the words, wherever
 // (a comment saying so too: a false alarm costs speed, never order).
 bool may_add_foreign_key(std::string_view statement);
 
