@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "binlog/commit_batch.hpp"
 #include "binlog/statement_reach.hpp"
 #include "db/connection.hpp"
 #include "ifnbackup/error.hpp"
@@ -242,6 +243,19 @@ ReplayResult replay(const ReplayPlan& plan, const ReplayTarget& target) {
     restore::SqlSplitter splitter;
     splitter.set_backslash_escapes(!connection->no_backslash_escapes());
     splitter.set_ansi_quotes(connection->ansi_quotes());
+    std::uint64_t line = 0;  // of the statement being run, in mariadb-binlog's output
+    CommitBatch batch(CommitBatch::Limits{}, [&](std::string_view sql) {
+      const auto outcome = connection->run_statement(sql);
+      if (!outcome.ok) {
+        throw Error(ErrorCode::restore_failed,
+                    tx("replaying {}: the server refused the statement at line {} of mariadb-binlog's "
+                       "output: {} (error {}): {}",
+                       what, line, outcome.error, outcome.error_number, sql.substr(0, 200)),
+                    tx("the database is put back as it was; see docs/pitr.md (privileges: BINLOG REPLAY)"));
+      }
+      splitter.set_backslash_escapes(!connection->no_backslash_escapes());
+      splitter.set_ansi_quotes(connection->ansi_quotes());
+    });
     const auto run = [&](restore::Statement&& statement) {
       util::check_interrupted();
       // Account and server statements (the plan counted them): a database's restore leaves them be.
@@ -264,24 +278,20 @@ ReplayResult replay(const ReplayPlan& plan, const ReplayTarget& target) {
         }
         statement.text = fmt::format("SET NAMES {}", text);
       }
-      const auto outcome = connection->run_statement(statement.text);
-      if (!outcome.ok) {
-        throw Error(ErrorCode::restore_failed,
-                    tx("replaying {}: the server refused the statement at line {} of mariadb-binlog's "
-                       "output: {} (error {}): {}",
-                       what, statement.line, outcome.error, outcome.error_number, statement.text.substr(0, 200)),
-                    tx("the database is put back as it was; see docs/pitr.md (privileges: BINLOG REPLAY)"));
-      }
+      line = statement.line;
+      batch.feed(statement.text);
       ++result.statements;
-      splitter.set_backslash_escapes(!connection->no_backslash_escapes());
-      splitter.set_ansi_quotes(connection->ansi_quotes());
     };
     while (const std::size_t n = decoder.read(buffer)) {
       splitter.feed(std::string_view(buffer.data(), n), run);
     }
     splitter.finish(run);
+    batch.finish();
     decoder.finish(what);
-    log_info("replayed {}", what);
+    result.transactions += batch.transactions();
+    result.commits += batch.commits();
+    log_info("replayed {}: {} transactions of the binary log in {} commits", what, batch.transactions(),
+             batch.commits());
   }
   result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
   return result;

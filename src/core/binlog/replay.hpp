@@ -3,7 +3,8 @@
 // is decompressed from the archive into Debian's `mariadb-binlog` (the server's own decoder, the
 // same version: it writes the SQL and the BINLOG statements of row events with each event's
 // session state), whose SQL is cut as the stock client cuts it (restore's SqlSplitter) and run on a
-// connection of ours. mariadb-binlog reads its standard input: it needs no password and no file.
+// connection of ours, its transactions committed several at a time (binlog/commit_batch.hpp).
+// mariadb-binlog reads its standard input: it needs no password and no file.
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -21,7 +22,9 @@ struct ReplayTarget {
 };
 
 struct ReplayResult {
-  std::uint64_t statements = 0;
+  std::uint64_t statements = 0;    // of mariadb-binlog's output, run
+  std::uint64_t transactions = 0;  // of the binary log, ended (committed or rolled back)
+  std::uint64_t commits = 0;       // run on the server: several transactions each (binlog/commit_batch.hpp)
   std::chrono::milliseconds duration{0};
 };
 

@@ -1,0 +1,199 @@
+#include "binlog/commit_batch.hpp"
+
+#include <algorithm>
+#include <array>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "restore/sql_tokens.hpp"
+
+namespace ifnbackup::binlog {
+namespace {
+
+using restore::Token;
+using restore::TokenType;
+
+// Longer statements are none of the words read here (nor a SET the batch lets through).
+constexpr std::size_t k_short_statement = 4096;
+
+bool tokens_of(std::string_view statement, std::vector<Token>& tokens) {
+  return statement.size() <= k_short_statement && restore::tokenize(statement, false, true, tokens);
+}
+
+bool is_word(const Token& token, std::string_view word) { return token.type == TokenType::word && token.text == word; }
+bool is_punct(const Token& token, char c) {
+  return token.type == TokenType::punct && token.text.size() == 1 && token.text[0] == c;
+}
+
+// The session variables mariadb-binlog sets between transactions (each event's session state, the
+// client's charset command as SET NAMES), which a server transaction may see set: none of them
+// commits, or is refused inside a transaction. autocommit is not one (turned on, it commits).
+constexpr std::array<std::string_view, 27> k_settings_kept_open{
+    "TIMESTAMP",           "PSEUDO_THREAD_ID",         "FOREIGN_KEY_CHECKS",
+    "SQL_AUTO_IS_NULL",    "UNIQUE_CHECKS",            "CHECK_CONSTRAINT_CHECKS",
+    "SQL_IF_EXISTS",       "EXPLICIT_DEFAULTS_FOR_TIMESTAMP", "SYSTEM_VERSIONING_INSERT_HISTORY",
+    "SQL_MODE",            "AUTO_INCREMENT_INCREMENT", "AUTO_INCREMENT_OFFSET",
+    "CHARACTER_SET_CLIENT", "CHARACTER_SET_CONNECTION", "CHARACTER_SET_RESULTS",
+    "COLLATION_CONNECTION", "COLLATION_SERVER",        "COLLATION_DATABASE",
+    "CHARACTER_SET_DATABASE", "CHARACTER_SET_SERVER",  "LC_TIME_NAMES",
+    "TIME_ZONE",           "INSERT_ID",                "LAST_INSERT_ID",
+    "RAND_SEED1",          "RAND_SEED2",               "SKIP_PARALLEL_REPLICATION",
+};
+
+bool kept_open(std::string name) {
+  for (const std::string_view scope : {"@@SESSION.", "@@LOCAL.", "@@"}) {
+    if (name.starts_with(scope)) {
+      name.erase(0, scope.size());
+      break;
+    }
+  }
+  if (name.starts_with("@")) {
+    return true;  // a user variable
+  }
+  return std::find(k_settings_kept_open.begin(), k_settings_kept_open.end(), name) != k_settings_kept_open.end();
+}
+
+// SET NAMES ..., or SET of session variables all of k_settings_kept_open (or user variables), each
+// `name = value` (values may hold parentheses and commas): a statement that may run inside the
+// transaction held open. Anything else (SET TRANSACTION, autocommit, sql_log_bin, GLOBAL...) is not.
+bool harmless_setting(std::string_view statement) {
+  std::vector<Token> tokens;
+  if (!tokens_of(statement, tokens) || tokens.size() < 2 || !is_word(tokens[0], "SET")) {
+    return false;
+  }
+  if (is_word(tokens[1], "NAMES")) {
+    return true;
+  }
+  std::size_t at = 1;
+  while (at < tokens.size()) {
+    if (is_word(tokens[at], "SESSION") || is_word(tokens[at], "LOCAL")) {
+      ++at;  // SET SESSION x = ...
+    }
+    if (at + 1 >= tokens.size()) {
+      return false;
+    }
+    const Token& name = tokens[at];
+    if (!((name.type == TokenType::variable || name.type == TokenType::word) && kept_open(name.text))) {
+      return false;
+    }
+    ++at;
+    if (is_punct(tokens[at], ':')) {
+      ++at;  // :=
+    }
+    if (at >= tokens.size() || !is_punct(tokens[at], '=')) {
+      return false;
+    }
+    ++at;
+    for (int depth = 0; at < tokens.size(); ++at) {
+      if (is_punct(tokens[at], '(')) {
+        ++depth;
+      } else if (is_punct(tokens[at], ')')) {
+        --depth;
+      } else if (depth == 0 && is_punct(tokens[at], ',')) {
+        ++at;
+        break;
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+TransactionWord transaction_word(std::string_view statement) {
+  std::vector<Token> tokens;
+  if (!tokens_of(statement, tokens) || tokens.empty() || tokens.size() > 3) {
+    return TransactionWord::none;
+  }
+  const bool alone_or_work = tokens.size() == 1 || (tokens.size() == 2 && is_word(tokens[1], "WORK"));
+  if (is_word(tokens[0], "BEGIN") && alone_or_work) {
+    return TransactionWord::begin;
+  }
+  if (tokens.size() == 2 && is_word(tokens[0], "START") && is_word(tokens[1], "TRANSACTION")) {
+    return TransactionWord::begin;
+  }
+  if (is_word(tokens[0], "COMMIT") && alone_or_work) {
+    return TransactionWord::commit;
+  }
+  if (is_word(tokens[0], "ROLLBACK") && alone_or_work) {
+    return TransactionWord::rollback;
+  }
+  return TransactionWord::none;
+}
+
+void CommitBatch::commit_held() {
+  if (m_open) {
+    m_run("COMMIT");
+    ++m_commits;
+    m_open = false;
+  }
+  m_held = 0;
+  m_bytes = 0;
+}
+
+void CommitBatch::feed(std::string_view statement) {
+  const TransactionWord word = transaction_word(statement);
+  switch (word) {
+    case TransactionWord::begin:
+      if (m_open && !m_in_source) {
+        m_run(fmt::format("SAVEPOINT {}", k_savepoint));  // the binary log's transaction inside ours
+      } else {
+        // A BEGIN inside a transaction commits it (the server's implicit commit): as the client runs it.
+        m_run(statement);
+        m_open = false;
+        m_held = 0;
+        m_bytes = 0;
+      }
+      m_in_source = true;
+      return;
+    case TransactionWord::commit:
+      if (m_in_source) {
+        m_in_source = false;
+        ++m_transactions;
+        ++m_held;
+        m_open = true;
+        if (m_held >= m_limits.transactions || m_bytes >= m_limits.bytes) {
+          commit_held();
+        }
+        return;
+      }
+      commit_held();
+      m_run(statement);
+      return;
+    case TransactionWord::rollback:
+      if (m_in_source) {
+        m_in_source = false;
+        ++m_transactions;
+        if (m_open) {
+          m_run(fmt::format("ROLLBACK TO SAVEPOINT {}", k_savepoint));  // this transaction's work only
+          return;
+        }
+        m_run(statement);
+        return;
+      }
+      // Outside a transaction (mariadb-binlog's last line): nothing of the binary log's to undo.
+      commit_held();
+      m_run(statement);
+      return;
+    case TransactionWord::none:
+      break;
+  }
+  if (!m_in_source && m_open && !harmless_setting(statement)) {
+    commit_held();  // DDL, XA, autocommit...: the client runs it after the COMMIT we left out
+  }
+  m_bytes += statement.size();
+  m_run(statement);
+}
+
+void CommitBatch::finish() {
+  if (m_in_source) {
+    // Cut inside a transaction without mariadb-binlog's closing ROLLBACK: undone, as that ROLLBACK
+    // (or the client's end) would undo it; what was held before it stays.
+    feed("ROLLBACK");
+  }
+  commit_held();
+}
+
+}  // namespace ifnbackup::binlog

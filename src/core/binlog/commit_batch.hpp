@@ -1,0 +1,64 @@
+#pragma once
+// The replay's transactions committed together (binlog/replay.cpp). Through the stock client each
+// transaction of mariadb-binlog's output is one COMMIT, one flush of InnoDB's log (and of this
+// server's binary log): ~160 single-row transactions a second on the bench's disk. A replay runs
+// into a database the restore just loaded, that nobody else uses yet and that the restore puts back
+// as it was if anything fails: one transaction's durability buys nothing there. So up to
+// `transactions` of them (or `bytes` of their statements) run in one server transaction, each begun
+// with a SAVEPOINT instead of its BEGIN, its COMMIT left out; a ROLLBACK of the binary log (a
+// transaction that touched a non-transactional table) goes back to its own savepoint only.
+//
+// The end state is the stock client's (tests/cli/test_pitr_batched.sh compares them on generated
+// work): statements outside the binary log's transactions (DDL, XA, a setting of autocommit or
+// completion_type, anything not a plain SET) commit what is held first and run as the client runs
+// them; a statement it cannot read as BEGIN, COMMIT or ROLLBACK runs as it is, after a commit of what
+// is held when it is outside a transaction. Pure text work: the caller runs what it is handed.
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string_view>
+
+namespace ifnbackup::binlog {
+
+enum class TransactionWord { none, begin, commit, rollback };
+
+// BEGIN [WORK], START TRANSACTION ..., COMMIT [WORK], ROLLBACK [WORK] (not ROLLBACK TO), read as
+// the server reads them (comments are nothing, any letter case); none for anything else.
+TransactionWord transaction_word(std::string_view statement);
+
+class CommitBatch {
+ public:
+  using Run = std::function<void(std::string_view sql)>;
+  struct Limits {
+    std::size_t transactions = 1000;  // of the binary log's, per COMMIT of ours
+    std::size_t bytes = 16u << 20;    // of their statements' text
+  };
+
+  CommitBatch(Limits limits, Run run) : m_limits(limits), m_run(std::move(run)) {}
+
+  // One statement of mariadb-binlog's output: runs it, or what stands for it (nothing, a SAVEPOINT,
+  // a COMMIT before it, a ROLLBACK TO SAVEPOINT).
+  void feed(std::string_view statement);
+  // After the decoder's last statement: commits what is held (a transaction left unended is rolled
+  // back first).
+  void finish();
+
+  std::uint64_t transactions() const noexcept { return m_transactions; }  // binary log's, ended
+  std::uint64_t commits() const noexcept { return m_commits; }            // COMMITs run (ours and theirs)
+
+  static constexpr std::string_view k_savepoint = "ifnbackup_replay_batch";
+
+ private:
+  void commit_held();
+
+  Limits m_limits;
+  Run m_run;
+  bool m_in_source = false;  // between the binary log's BEGIN and its COMMIT or ROLLBACK
+  bool m_open = false;       // a server transaction of ours is open past a COMMIT left out
+  std::size_t m_held = 0;    // the binary log's transactions ended inside it
+  std::size_t m_bytes = 0;
+  std::uint64_t m_transactions = 0;
+  std::uint64_t m_commits = 0;
+};
+
+}  // namespace ifnbackup::binlog

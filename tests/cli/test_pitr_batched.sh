@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# restore --until commits the binary log's transactions several at a time (binlog/commit_batch.hpp),
+# where the stock client commits each: a differential test against the stock client on generated work.
+# A seeded random mix of what a day's binary log holds (single-row and multi-statement transactions,
+# ROLLBACKs of transactions that touched a MyISAM table, savepoints, autocommit=0 blocks, XA, DDL, a
+# trigger, cascading foreign keys, INSERT ... SELECT, temporary tables, user variables, NOW(), each in
+# ROW, STATEMENT or MIXED format) is written after a backup; then the backup plus the binary log are
+# replayed twice from the same file: by `gunzip -c | mariadb` then `mariadb-binlog | mariadb` into
+# another database, and by `ifnbackup restore --until` in place (--into refuses a span whose
+# statements name the database: the server writes `DROP TEMPORARY TABLE IF EXISTS shop.tmp`). Every
+# table (definition, AUTO_INCREMENT, rows) must be the same, and the replay must have held
+# transactions together.
+#
+#   SEED (default 4242) and OPS (default 300) choose the work; scripts/fuzz-restore-style runs of more
+#   seeds: for s in 1 2 3; do SEED=$s bash tests/cli/test_pitr_batched.sh; done
+set -uo pipefail
+# shellcheck source=tests/cli/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+cli_init
+cli_start_own_server pitrbatch
+command -v mariadb-binlog >/dev/null || cli_skip "mariadb-binlog is not installed (mariadb-client)"
+db=shop
+dir="${CLI_WORK}/backups"
+seed=${SEED:-4242}
+ops=${OPS:-300}
+root() { mariadb --defaults-file="${IFNBACKUP_TEST_ROOT_DEFAULTS_FILE}" "$@"; }
+
+sql -e "CREATE DATABASE ${db}"
+sql "${db}" -e "
+  CREATE TABLE t (id INT AUTO_INCREMENT PRIMARY KEY, k INT NOT NULL, v VARCHAR(60), KEY (k)) ENGINE=InnoDB;
+  CREATE TABLE m (id INT PRIMARY KEY, v INT) ENGINE=MyISAM;
+  CREATE TABLE p (id INT PRIMARY KEY, name VARCHAR(20)) ENGINE=InnoDB;
+  CREATE TABLE c (id INT AUTO_INCREMENT PRIMARY KEY, p INT, note VARCHAR(20),
+                  FOREIGN KEY (p) REFERENCES p (id) ON DELETE CASCADE) ENGINE=InnoDB;
+  CREATE TABLE audit (id INT AUTO_INCREMENT PRIMARY KEY, what VARCHAR(30), at DATETIME) ENGINE=InnoDB;
+  CREATE TRIGGER t_ins AFTER INSERT ON t FOR EACH ROW INSERT INTO audit (what, at) VALUES (CONCAT('t ', NEW.k), NOW());
+  INSERT INTO t (k, v) SELECT seq, CONCAT('base ', seq) FROM seq_1_to_40;
+  INSERT INTO p SELECT seq, CONCAT('p', seq) FROM seq_1_to_10;"
+
+run ifn binlog archive
+expect_exit "archive" 0
+run ifn backup --no-schema-check
+expect_exit "backup" 0
+file="${dir}/$(final_backups "${dir}" | head -n 1)"
+snapshot=$(gunzip -c "${file}" | head -n 20 | sed -n 's/^-- ifnbackup-snapshot: binlog=\([^ ]*\).*/\1/p')
+[[ -n ${snapshot} ]] || fail "the backup names no binlog position"
+first_log=${snapshot%:*}
+start_position=${snapshot##*:}
+sleep 1.1
+
+# --- the generated work: one client session, one SQL script
+RANDOM=${seed}
+work="${CLI_WORK}/work.sql"
+pick() { echo $((RANDOM % $1)); }
+{
+    columns=0 xa=0 temp=0
+    for ((i = 1; i <= ops; i++)); do
+        case $(pick 3) in
+            0) echo "SET SESSION binlog_format = ROW;" ;;
+            1) echo "SET SESSION binlog_format = STATEMENT;" ;;
+            2) echo "SET SESSION binlog_format = MIXED;" ;;
+        esac
+        k=$(pick 60)
+        case $(pick 14) in
+            0 | 1 | 2) echo "INSERT INTO t (k, v) VALUES (${k}, 'one ${i}');" ;;
+            3) echo "BEGIN; INSERT INTO t (k, v) VALUES (${k}, 'trx ${i}'); UPDATE t SET v = CONCAT(v, ' u${i}') WHERE k = $(pick 60); DELETE FROM t WHERE k = $(pick 60) AND id % 3 = 0; COMMIT;" ;;
+            4) # a ROLLBACK the binary log keeps (the MyISAM row stays, the InnoDB one goes)
+                echo "BEGIN; INSERT INTO t (k, v) VALUES (${k}, 'rolled back ${i}'); INSERT INTO m VALUES (${i}, ${k}) ON DUPLICATE KEY UPDATE v = v + 1; ROLLBACK;" ;;
+            5) echo "BEGIN; INSERT INTO t (k, v) VALUES (${k}, 'sp a ${i}'); SAVEPOINT s1; INSERT INTO t (k, v) VALUES (${k}, 'sp b ${i}'); ROLLBACK TO SAVEPOINT s1; UPDATE t SET v = 'sp c' WHERE k = $(pick 60); COMMIT;" ;;
+            6) echo "SET autocommit = 0; INSERT INTO t (k, v) VALUES (${k}, 'ac0 ${i}'); COMMIT; UPDATE t SET k = k + 1 WHERE k = $(pick 60); INSERT INTO m VALUES (${i}, 1) ON DUPLICATE KEY UPDATE v = v * 2; COMMIT; SET autocommit = 1;" ;;
+            7) xa=$((xa + 1))
+                echo "XA START 'x${seed}_${xa}'; INSERT INTO t (k, v) VALUES (${k}, 'xa ${i}'); XA END 'x${seed}_${xa}'; XA PREPARE 'x${seed}_${xa}'; XA COMMIT 'x${seed}_${xa}';" ;;
+            8) if ((columns < 4)); then
+                    columns=$((columns + 1))
+                    echo "ALTER TABLE t ADD COLUMN c${columns} INT DEFAULT ${i};"
+                else
+                    echo "CREATE TABLE IF NOT EXISTS x${i} (id INT PRIMARY KEY) ENGINE=InnoDB; INSERT INTO x${i} VALUES (${k}); DROP TABLE IF EXISTS x${i};"
+                fi ;;
+            9) echo "INSERT IGNORE INTO p VALUES (${k}, 'p ${i}'); INSERT INTO c (p, note) VALUES (${k}, 'c ${i}'); DELETE FROM p WHERE id = $(pick 60);" ;;
+            10) echo "INSERT INTO t (k, v) SELECT k + 100, CONCAT('copy ', id) FROM t WHERE k = ${k} ORDER BY id;" ;;
+            11) temp=$((temp + 1))
+                echo "CREATE TEMPORARY TABLE tmp${temp} (k INT); INSERT INTO tmp${temp} VALUES (${k}), ($(pick 60)); INSERT INTO t (k, v) SELECT k, 'from temp' FROM tmp${temp} ORDER BY k; DROP TEMPORARY TABLE tmp${temp};" ;;
+            12) echo "SET @x := ${k}; BEGIN; INSERT INTO t (k, v) VALUES (@x, CONCAT('var ', @x, ' at ', NOW())); INSERT INTO audit (what, at) VALUES ('var', NOW()); COMMIT;" ;;
+            13) echo "INSERT INTO m VALUES (${i}, ${k}) ON DUPLICATE KEY UPDATE v = v - 1; DELETE FROM m WHERE v = $(pick 60);" ;;
+        esac
+    done
+} >"${work}"
+run sql "${db}" --show-warnings=0 -e "source ${work}"
+expect_exit "the generated work runs (seed ${seed}, ${ops} operations)" 0
+target=$(sleep 1.2 && sql -e "SELECT NOW() - INTERVAL 1 SECOND")
+# The server's files as they are now: the stock replay reads these (our restore writes more after).
+root -e "FLUSH BINARY LOGS"
+logs=$(cd "${IFNBACKUP_TEST_DIR}" && ls binlog.[0-9]* | awk -v first="${first_log}" '$0 >= first')
+run ifn binlog archive
+expect_exit "archive the work" 0
+
+# --- the stock client's
+sql -e "CREATE DATABASE shop_stock"
+gunzip -c "${file}" | sql shop_stock
+expect_eq "the stock client loads the backup" "0" "${PIPESTATUS[1]}"
+(
+    cd "${IFNBACKUP_TEST_DIR}" || exit 1
+    first=1
+    for log in ${logs}; do
+        if ((first)); then
+            mariadb-binlog --no-defaults --database="${db}" --rewrite-db="${db}->shop_stock" \
+                --start-position="${start_position}" --stop-datetime="$(date -d "${target} 1 second" '+%F %T')" "${log}"
+            first=0
+        else
+            mariadb-binlog --no-defaults --database="${db}" --rewrite-db="${db}->shop_stock" \
+                --stop-datetime="$(date -d "${target} 1 second" '+%F %T')" "${log}"
+        fi
+    done
+) | root >"${CLI_WORK}/stock.out" 2>&1
+expect_eq "the stock client replays the binary log" "0" "${PIPESTATUS[1]}"
+
+# --- ours, in place (after the stock client read the files: our restore writes to the binary log)
+# What the restore replaces: a restore that did nothing would leave these gaps.
+sql "${db}" -e "DELETE FROM t WHERE id % 2 = 0; DELETE FROM m; DELETE FROM audit"
+run ifn restore --until "${target}" --yes
+expect_exit "restore --until the end of the work" 0
+commits_line=$(grep -o '[0-9]* transactions of the binary log in [0-9]* commits' <<<"${CLI_LAST_ERR}${CLI_LAST_OUT}")
+transactions=$(awk '{ s += $1 } END { print s + 0 }' <<<"${commits_line}")
+commits=$(awk 'NF { s += $(NF - 1) } END { print s + 0 }' <<<"${commits_line}")
+check "the replay held transactions together (${transactions} transactions in ${commits} commits)" \
+    test "${commits}" -gt 0 -a $((commits * 2)) -lt "${transactions}"
+
+# --- the same database
+tables_of() { sql -N -e "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = '$1' ORDER BY 1"; }
+expect_eq "the same tables" "$(tables_of shop_stock)" "$(tables_of shop)"
+for table in $(tables_of shop_stock); do
+    expect_eq "${table}: the same definition and AUTO_INCREMENT" \
+        "$(sql -N shop_stock -e "SHOW CREATE TABLE \`${table}\`")" \
+        "$(sql -N shop -e "SHOW CREATE TABLE \`${table}\`")"
+    expect_eq "${table}: the same rows" "$(sql -N shop_stock -e "SELECT * FROM \`${table}\` ORDER BY 1")" \
+        "$(sql -N shop -e "SELECT * FROM \`${table}\` ORDER BY 1")"
+done
+check "rows were written after the backup" test "$(sql -N shop -e "SELECT COUNT(*) FROM t")" -gt 40
+check "a ROLLBACK of the binary log left its MyISAM rows" test "$(sql -N shop -e "SELECT COUNT(*) FROM m")" -gt 0
+expect_eq "and took back its InnoDB rows" "0" "$(sql -N shop -e "SELECT COUNT(*) FROM t WHERE v LIKE 'rolled back%'")"
+
+cli_finish
