@@ -59,10 +59,9 @@ TEST(CommitBatch, ARollbackUndoesItsOwnTransactionOnly) {
   r.feed({"BEGIN", "INSERT INTO t VALUES (1)", "COMMIT", "BEGIN", "INSERT INTO t VALUES (2)",
           "INSERT INTO m VALUES (2)", "ROLLBACK", "BEGIN", "INSERT INTO t VALUES (3)", "COMMIT"});
   r.batch.finish();
-  EXPECT_EQ(r.ran,
-            (std::vector<std::string>{"BEGIN", "INSERT INTO t VALUES (1)", k_savepoint, "INSERT INTO t VALUES (2)",
-                                      "INSERT INTO m VALUES (2)", k_back, k_savepoint, "INSERT INTO t VALUES (3)",
-                                      "COMMIT"}));
+  EXPECT_EQ(r.ran, (std::vector<std::string>{"BEGIN", "INSERT INTO t VALUES (1)", k_savepoint,
+                                             "INSERT INTO t VALUES (2)", "INSERT INTO m VALUES (2)", k_back,
+                                             k_savepoint, "INSERT INTO t VALUES (3)", "COMMIT"}));
   EXPECT_EQ(r.batch.transactions(), 3u);
 }
 
@@ -77,10 +76,10 @@ TEST(CommitBatch, ARollbackOfTheFirstTransactionIsTheClientsRollback) {
 TEST(CommitBatch, WhatIsNotASessionSettingCommitsWhatIsHeldFirst) {
   for (const std::string_view barrier :
        {"ALTER TABLE t ADD COLUMN c INT", "XA START X'31',X'',1", "SET @@session.autocommit=1",
-        "SET @@session.foreign_key_checks=1, @@session.autocommit=0", "SET SESSION TRANSACTION ISOLATION LEVEL SERIALIZABLE",
-        "SET sql_log_bin=0", "SET @@session.skip_replication=1", "SET GLOBAL read_only=1",
-        "SET @@session.completion_type=1", "/*M!100001 SET @@session.gtid_seq_no=5*/", "INSERT INTO m VALUES (9)",
-        "SET CHARACTER SET utf8mb4"}) {
+        "SET @@session.foreign_key_checks=1, @@session.autocommit=0",
+        "SET SESSION TRANSACTION ISOLATION LEVEL SERIALIZABLE", "SET sql_log_bin=0", "SET @@session.skip_replication=1",
+        "SET GLOBAL read_only=1", "SET @@session.completion_type=1", "/*M!100001 SET @@session.gtid_seq_no=5*/",
+        "INSERT INTO m VALUES (9)", "SET CHARACTER SET utf8mb4"}) {
     SCOPED_TRACE(barrier);
     Recorder r;
     r.feed({"BEGIN", "INSERT INTO t VALUES (1)", "COMMIT", barrier});

@@ -22,7 +22,9 @@ bool tokens_of(std::string_view statement, std::vector<Token>& tokens) {
   return statement.size() <= k_short_statement && restore::tokenize(statement, false, true, tokens);
 }
 
-bool is_word(const Token& token, std::string_view word) { return token.type == TokenType::word && token.text == word; }
+bool is_word(const Token& token, std::string_view word) {
+  return token.type == TokenType::word && token.text == word;
+}
 bool is_punct(const Token& token, char c) {
   return token.type == TokenType::punct && token.text.size() == 1 && token.text[0] == c;
 }
@@ -31,15 +33,33 @@ bool is_punct(const Token& token, char c) {
 // client's charset command as SET NAMES), which a server transaction may see set: none of them
 // commits, or is refused inside a transaction. autocommit is not one (turned on, it commits).
 constexpr std::array<std::string_view, 27> k_settings_kept_open{
-    "TIMESTAMP",           "PSEUDO_THREAD_ID",         "FOREIGN_KEY_CHECKS",
-    "SQL_AUTO_IS_NULL",    "UNIQUE_CHECKS",            "CHECK_CONSTRAINT_CHECKS",
-    "SQL_IF_EXISTS",       "EXPLICIT_DEFAULTS_FOR_TIMESTAMP", "SYSTEM_VERSIONING_INSERT_HISTORY",
-    "SQL_MODE",            "AUTO_INCREMENT_INCREMENT", "AUTO_INCREMENT_OFFSET",
-    "CHARACTER_SET_CLIENT", "CHARACTER_SET_CONNECTION", "CHARACTER_SET_RESULTS",
-    "COLLATION_CONNECTION", "COLLATION_SERVER",        "COLLATION_DATABASE",
-    "CHARACTER_SET_DATABASE", "CHARACTER_SET_SERVER",  "LC_TIME_NAMES",
-    "TIME_ZONE",           "INSERT_ID",                "LAST_INSERT_ID",
-    "RAND_SEED1",          "RAND_SEED2",               "SKIP_PARALLEL_REPLICATION",
+    "TIMESTAMP",
+    "PSEUDO_THREAD_ID",
+    "FOREIGN_KEY_CHECKS",
+    "SQL_AUTO_IS_NULL",
+    "UNIQUE_CHECKS",
+    "CHECK_CONSTRAINT_CHECKS",
+    "SQL_IF_EXISTS",
+    "EXPLICIT_DEFAULTS_FOR_TIMESTAMP",
+    "SYSTEM_VERSIONING_INSERT_HISTORY",
+    "SQL_MODE",
+    "AUTO_INCREMENT_INCREMENT",
+    "AUTO_INCREMENT_OFFSET",
+    "CHARACTER_SET_CLIENT",
+    "CHARACTER_SET_CONNECTION",
+    "CHARACTER_SET_RESULTS",
+    "COLLATION_CONNECTION",
+    "COLLATION_SERVER",
+    "COLLATION_DATABASE",
+    "CHARACTER_SET_DATABASE",
+    "CHARACTER_SET_SERVER",
+    "LC_TIME_NAMES",
+    "TIME_ZONE",
+    "INSERT_ID",
+    "LAST_INSERT_ID",
+    "RAND_SEED1",
+    "RAND_SEED2",
+    "SKIP_PARALLEL_REPLICATION",
 };
 
 bool kept_open(std::string name) {
