@@ -329,6 +329,18 @@ running_statement() {
     return 1
 }
 
+# flock_held FILE: some process holds flock() on FILE (the folder lock of a running ifnbackup), read from
+# /proc/locks: probing with flock(1) would take the lock for a moment, and the run it waits for could then
+# find it held and give up.
+flock_held() {
+    local device inode
+    read -r device inode < <(stat -c '%D %i' "$1" 2>/dev/null) || return 1
+    device=$((16#${device}))
+    # major(3) and minor(3) of the device, as /proc/locks shows them: "fe:00:<inode>".
+    grep -q " FLOCK .* $(printf '%02x:%02x' $((((device >> 8) & 0xfff) | ((device >> 32) & ~0xfff))) \
+        $(((device & 0xff) | ((device >> 12) & ~0xff)))):${inode} " /proc/locks
+}
+
 # A session of the stock client that holds LOCK TABLES ... WRITE until lock_release:
 # a dump reaching that table waits for it, so a backup stays "mid-dump" as long as we want.
 CLI_LOCK_FD=""

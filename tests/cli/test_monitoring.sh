@@ -174,19 +174,24 @@ run "${CLI_BIN}" --backup-dir "${CLI_WORK}/no-such-folder" check
 expect_exit "check, missing folder" 3
 expect_contains "check: UNKNOWN line" "IFNBACKUP UNKNOWN - backup folder" "${CLI_LAST_OUT}"
 
-# --- status: the dashboard
-run "${CLI_BIN}" --backup-dir "${dir}" status
+# --- status: the dashboard, read as at the last second of the backups' day (faketime): the chart's last
+# day, today, is theirs even when the suite crosses midnight between them and this (today was then empty).
+command -v faketime >/dev/null 2>&1 || fail "faketime is not installed (scripts/install-deps installs it)"
+backups_day=$(sed -E 's/.*_([0-9]{4})([0-9]{2})([0-9]{2})_[0-9]{6}\.sql\.gz$/\1-\2-\3/' <<<"${newest}")
+# shellcheck disable=SC2317  # called through run
+status_at() { faketime -f "@${backups_day} 23:59:59" "${CLI_BIN}" --backup-dir "${dir}" status "$@"; }
+run status_at
 expect_exit "status" 0
 expect_contains "status: last good backup" "Last good backup  ${newest}" "${CLI_LAST_OUT}"
 expect_contains "status: the chart ends with today ok" "█"$'\n' "${CLI_LAST_OUT}"
 expect_contains "status: legend" "✗ failed" "${CLI_LAST_OUT}"
-run "${CLI_BIN}" --backup-dir "${dir}" status --json
+run status_at --json
 python3 - <<EOF || fail "status --json: documented fields"
-import json, datetime
+import json
 s = json.loads('''${CLI_LAST_OUT}''')
 assert s["last_good_backup"]["name"] == "${newest}", s["last_good_backup"]
 assert s["backups"] == $(final_backups "${dir}" | wc -l), s["backups"]
-assert len(s["history"]) == 30 and s["history"][-1]["date"] == datetime.date.today().isoformat(), s["history"][-1]
+assert len(s["history"]) == 30 and s["history"][-1]["date"] == "${backups_day}", s["history"][-1]
 assert s["history"][-1]["state"] == "ok" and s["history"][-1]["bytes"] > 0
 assert set(s["last_runs"]) == {"backup", "verify", "rotate", "restore", "drill"}
 assert s["last_runs"]["drill"] is None

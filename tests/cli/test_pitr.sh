@@ -155,7 +155,8 @@ expect_contains "it says the archiver was never in step" "last in step with the 
 # --follow: FLUSH BINARY LOGS meanwhile, then SIGTERM; a second archiver is refused by the lock.
 ifn_exec binlog archive --follow --chunk-seconds 1 >"${CLI_WORK}/follow.out" 2>&1 &
 follower=$!
-sleep 1.5
+# Once it holds the archive's lock (not after a fixed 1.5 s, which a loaded machine may not give it).
+check "the follower takes the archive's lock" wait_for 60 flock_held "${archive}/.ifnbackup-binlog.lock"
 run ifn binlog archive
 expect_exit "a second archiver while one follows" 5
 touch "${CLI_WORK}/marker"
@@ -163,11 +164,11 @@ sql "${db}" -e "INSERT INTO orders VALUES (800, 8, 'while following')"
 sql -e "FLUSH BINARY LOGS"
 sql "${db}" -e "INSERT INTO orders VALUES (801, 8, 'after the flush')"
 check "the follower archives within seconds" wait_archived "${CLI_WORK}/marker"
-sleep 2
+# The flushed file whole before the SIGTERM (not 2 s after the first chunk, which a loaded machine may not give it).
+check "the flushed file is archived whole" wait_for 60 test -f "${archive}/binlog.000001.gz"
 kill -TERM "${follower}"
 wait "${follower}"
 expect_eq "SIGTERM ends --follow cleanly" "0" "$?"
-check "the flushed file is archived whole" test -f "${archive}/binlog.000001.gz"
 check "no chunk of it is left" test -z "$(compgen -G "${archive}/binlog.000001.from-*")"
 check "no .partial is left" test -z "$(find "${archive}" -name '*.partial')"
 check "the archive equals the server's logs after the flush" archive_matches_server

@@ -50,25 +50,35 @@ start_position=${snapshot##*:}
 sleep 1.1
 
 # --- the generated work: one client session, one SQL script
-RANDOM=${seed}
+# pick N: sets picked to a number below N, from a generator of the test's own (a 64-bit LCG) seeded with
+# SEED. Not bash's RANDOM: a subshell reseeds it (from the time and its pid), so `$(pick N)` after
+# RANDOM=SEED drew another work on every run, and its algorithm is not the same in every bash.
+rng=${seed}
+pick() {
+    rng=$(((rng * 6364136223846793005 + 1442695040888963407) & 0x7fffffffffffffff))
+    picked=$(((rng >> 33) % $1))
+}
 work="${CLI_WORK}/work.sql"
-pick() { echo $((RANDOM % $1)); }
 {
     columns=0 xa=0 temp=0
     for ((i = 1; i <= ops; i++)); do
-        case $(pick 3) in
+        pick 3
+        case ${picked} in
             0) echo "SET SESSION binlog_format = ROW;" ;;
             1) echo "SET SESSION binlog_format = STATEMENT;" ;;
             2) echo "SET SESSION binlog_format = MIXED;" ;;
         esac
-        k=$(pick 60)
-        case $(pick 14) in
+        pick 60 && k=${picked}
+        pick 60 && k2=${picked}  # other rows an operation names
+        pick 60 && k3=${picked}
+        pick 14
+        case ${picked} in
             0 | 1 | 2) echo "INSERT INTO t (k, v) VALUES (${k}, 'one ${i}');" ;;
-            3) echo "BEGIN; INSERT INTO t (k, v) VALUES (${k}, 'trx ${i}'); UPDATE t SET v = CONCAT(v, ' u${i}') WHERE k = $(pick 60); DELETE FROM t WHERE k = $(pick 60) AND id % 3 = 0; COMMIT;" ;;
+            3) echo "BEGIN; INSERT INTO t (k, v) VALUES (${k}, 'trx ${i}'); UPDATE t SET v = CONCAT(v, ' u${i}') WHERE k = ${k2}; DELETE FROM t WHERE k = ${k3} AND id % 3 = 0; COMMIT;" ;;
             4) # a ROLLBACK the binary log keeps (the MyISAM row stays, the InnoDB one goes)
                 echo "BEGIN; INSERT INTO t (k, v) VALUES (${k}, 'rolled back ${i}'); INSERT INTO m VALUES (${i}, ${k}) ON DUPLICATE KEY UPDATE v = v + 1; ROLLBACK;" ;;
-            5) echo "BEGIN; INSERT INTO t (k, v) VALUES (${k}, 'sp a ${i}'); SAVEPOINT s1; INSERT INTO t (k, v) VALUES (${k}, 'sp b ${i}'); ROLLBACK TO SAVEPOINT s1; UPDATE t SET v = 'sp c' WHERE k = $(pick 60); COMMIT;" ;;
-            6) echo "SET autocommit = 0; INSERT INTO t (k, v) VALUES (${k}, 'ac0 ${i}'); COMMIT; UPDATE t SET k = k + 1 WHERE k = $(pick 60); INSERT INTO m VALUES (${i}, 1) ON DUPLICATE KEY UPDATE v = v * 2; COMMIT; SET autocommit = 1;" ;;
+            5) echo "BEGIN; INSERT INTO t (k, v) VALUES (${k}, 'sp a ${i}'); SAVEPOINT s1; INSERT INTO t (k, v) VALUES (${k}, 'sp b ${i}'); ROLLBACK TO SAVEPOINT s1; UPDATE t SET v = 'sp c' WHERE k = ${k2}; COMMIT;" ;;
+            6) echo "SET autocommit = 0; INSERT INTO t (k, v) VALUES (${k}, 'ac0 ${i}'); COMMIT; UPDATE t SET k = k + 1 WHERE k = ${k2}; INSERT INTO m VALUES (${i}, 1) ON DUPLICATE KEY UPDATE v = v * 2; COMMIT; SET autocommit = 1;" ;;
             7) xa=$((xa + 1))
                 echo "XA START 'x${seed}_${xa}'; INSERT INTO t (k, v) VALUES (${k}, 'xa ${i}'); XA END 'x${seed}_${xa}'; XA PREPARE 'x${seed}_${xa}'; XA COMMIT 'x${seed}_${xa}';" ;;
             8) if ((columns < 4)); then
@@ -77,12 +87,12 @@ pick() { echo $((RANDOM % $1)); }
                 else
                     echo "CREATE TABLE IF NOT EXISTS x${i} (id INT PRIMARY KEY) ENGINE=InnoDB; INSERT INTO x${i} VALUES (${k}); DROP TABLE IF EXISTS x${i};"
                 fi ;;
-            9) echo "INSERT IGNORE INTO p VALUES (${k}, 'p ${i}'); INSERT INTO c (p, note) VALUES (${k}, 'c ${i}'); DELETE FROM p WHERE id = $(pick 60);" ;;
+            9) echo "INSERT IGNORE INTO p VALUES (${k}, 'p ${i}'); INSERT INTO c (p, note) VALUES (${k}, 'c ${i}'); DELETE FROM p WHERE id = ${k2};" ;;
             10) echo "INSERT INTO t (k, v) SELECT k + 100, CONCAT('copy ', id) FROM t WHERE k = ${k} ORDER BY id;" ;;
             11) temp=$((temp + 1))
-                echo "CREATE TEMPORARY TABLE tmp${temp} (k INT); INSERT INTO tmp${temp} VALUES (${k}), ($(pick 60)); INSERT INTO t (k, v) SELECT k, 'from temp' FROM tmp${temp} ORDER BY k; DROP TEMPORARY TABLE tmp${temp};" ;;
+                echo "CREATE TEMPORARY TABLE tmp${temp} (k INT); INSERT INTO tmp${temp} VALUES (${k}), (${k2}); INSERT INTO t (k, v) SELECT k, 'from temp' FROM tmp${temp} ORDER BY k; DROP TEMPORARY TABLE tmp${temp};" ;;
             12) echo "SET @x := ${k}; BEGIN; INSERT INTO t (k, v) VALUES (@x, CONCAT('var ', @x, ' at ', NOW())); INSERT INTO audit (what, at) VALUES ('var', NOW()); COMMIT;" ;;
-            13) echo "INSERT INTO m VALUES (${i}, ${k}) ON DUPLICATE KEY UPDATE v = v - 1; DELETE FROM m WHERE v = $(pick 60);" ;;
+            13) echo "INSERT INTO m VALUES (${i}, ${k}) ON DUPLICATE KEY UPDATE v = v - 1; DELETE FROM m WHERE v = ${k2};" ;;
         esac
     done
 } >"${work}"

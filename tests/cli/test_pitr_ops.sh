@@ -219,7 +219,8 @@ expect_contains "check says the archiver stopped" "binary log archiver stopped" 
 # --follow keeps the archive in step on an idle server (its heartbeats), and status sees it running.
 ifn_exec binlog archive --follow --chunk-seconds 1 >"${CLI_WORK}/follow.out" 2>&1 &
 follower=$!
-sleep 4
+# Running: it holds the archive's lock (not "4 s later", which a loaded machine may not give it).
+wait_for 60 flock_held "${archive}/.ifnbackup-binlog.lock" || fail "the follower did not take the archive's lock"
 run ifn status
 expect_contains "status sees the archiver running" "archiver running" "${CLI_LAST_OUT}"
 run ifn check --drill-max-age-days 0 --binlog-max-lag 0.5
@@ -231,7 +232,10 @@ expect_eq "SIGTERM ends --follow cleanly" "0" "$?"
 # The server restarted while following: the archiver connects again and goes on, with no gap.
 ifn_exec binlog archive --follow --chunk-seconds 1 >"${CLI_WORK}/restart.out" 2>&1 &
 follower=$!
-sleep 2
+# Following: its stream is open on the server (not "2 s later"), so the restart cuts a running archiver.
+# shellcheck disable=SC2317  # called through wait_for
+streaming() { [[ $(sql -e "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'") != 0 ]]; }
+check "the follower's stream is open" wait_for 60 streaming
 server_pid=$(<"${IFNBACKUP_TEST_PIDFILE}")
 kill -TERM "${server_pid}"
 for i in $(seq 1 150); do kill -0 "${server_pid}" 2>/dev/null || break; sleep 0.2; done

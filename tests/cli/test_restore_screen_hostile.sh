@@ -19,6 +19,14 @@ bin_dir="${CLI_WORK}/bin"
 mkdir -p "${bin_dir}" && ln -s "${CLI_BIN}" "${bin_dir}/ifnbackup"
 export PATH="${bin_dir}:${PATH}"
 
+# reading_terminal PID: PID waits in read(2) on its standard input (x86_64: syscall 0, first argument 0).
+# shellcheck disable=SC2317  # called through wait_for
+reading_terminal() {
+    local syscall=""
+    read -r syscall <"/proc/$1/syscall" 2>/dev/null
+    [[ ${syscall} == "0 0x0 "* ]]
+}
+
 # pane NAME WIDTH ACTION COMMAND...: COMMAND in a tmux pane WIDTH columns wide; ACTION at the question:
 # oui (types OUI) or ctrl-c. Leaves NAME.screen (screen and scrollback); sets CLI_LAST_EXIT.
 pane() {
@@ -37,6 +45,13 @@ pane() {
             if [[ ${action} == oui ]]; then
                 tmux -L "${socket}" send-keys -t r OUI Enter
             else
+                # Once the restore reads its answer: a Ctrl-C between the question and the read would
+                # find no read to interrupt, and the restore would wait for an answer for ever.
+                restore_pid=$(pgrep -P "$(tmux -L "${socket}" display -p -t r '#{pane_pid}')" | head -n 1)
+                if [[ $(uname -m) == x86_64 ]] && read -r _ <"/proc/${restore_pid}/syscall" 2>/dev/null; then
+                    wait_for 30 reading_terminal "${restore_pid}" ||
+                        cli_log "note: the restore was not seen reading its terminal; Ctrl-C sent all the same"
+                fi
                 tmux -L "${socket}" send-keys -t r C-c
             fi
             asked=1

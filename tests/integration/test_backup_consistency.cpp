@@ -1,7 +1,11 @@
 // A backup is one consistent snapshot: while a writer moves money between two accounts (and logs
 // each transfer in another table, in the same transaction) for the whole length of the dump, the
 // restored accounts still hold the same total and agree with the restored transfer log.
-// Tables sort as accounts, filler, transfers: the slow filler sits between the two related tables.
+// Tables sort as accounts, filler, transfers: the filler sits between the two related tables, and
+// another session holds it (LOCK TABLES ... WRITE) until the writer has committed 20 transfers, so the
+// dump, its snapshot taken, waits there while the writer runs: how many commits fall within the dump
+// no longer depends on how fast the dump or the disk's fsync is (a 0.3 s dump against commits slowed
+// by a loaded disk saw fewer than 20).
 #include <sys/stat.h>
 
 #include <atomic>
@@ -11,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "ifnbackup/backup.hpp"
+#include "sql/text.hpp"
 #include "test_support.hpp"
 
 namespace ifnbackup::test {
@@ -65,6 +70,15 @@ CREATE TABLE z_transfers (id INT AUTO_INCREMENT PRIMARY KEY, from_id INT NOT NUL
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
 
+  // Opened before the dump's thread starts, as the writer's: the holder of m_filler and a watcher.
+  auto holder = connect(server, source.name());
+  holder->execute("LOCK TABLES m_filler WRITE");
+  auto watcher = connect(server, "");
+  const std::string waiting = fmt::format(
+      "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = {} AND INFO LIKE '%m_filler%' AND STATE LIKE "
+      "'Waiting for table metadata lock%' AND INFO NOT LIKE '%PROCESSLIST%'",
+      sql::quote_string(source.name()));
+
   TempDir work;
   BackupOptions options;
   options.connection = connection_options(server, source.name());
@@ -72,16 +86,35 @@ CREATE TABLE z_transfers (id INT AUTO_INCREMENT PRIMARY KEY, from_id INT NOT NUL
   const long before = commits.load();
   BackupResult result;
   std::string backup_error;
-  try {
-    result = run_backup(options);
-  } catch (const std::exception& error) {
-    backup_error = error.what();
+  std::atomic<bool> backup_ended{false};
+  std::thread dump([&] {
+    try {
+      result = run_backup(options);
+    } catch (const std::exception& error) {
+      backup_error = error.what();
+    }
+    backup_ended = true;
+  });
+  bool held = false;
+  for (int i = 0; i < 1200 && !held && !backup_ended; ++i) {
+    held = watcher->query_value(waiting).value_or("0") != "0";
+    if (!held) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
   }
+  // The dump waits for m_filler, its snapshot taken: 20 transfers committed meanwhile (at most a minute).
+  const long at_hold = commits.load();
+  for (int i = 0; i < 12000 && held && commits.load() < at_hold + 20 && writer_error.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  holder->execute("UNLOCK TABLES");
+  dump.join();
   const long after = commits.load();
   stop.store(true);
   writer.join();
   ASSERT_TRUE(backup_error.empty()) << backup_error;
   ASSERT_TRUE(writer_error.empty()) << "writer: " << writer_error;
+  EXPECT_TRUE(held) << "the dump was never seen waiting for m_filler, its snapshot taken";
   EXPECT_GE(after - before, 20) << "the writer must really run during the dump: only " << (after - before)
                                 << " commits in " << result.duration.count() << " ms";
 

@@ -46,6 +46,9 @@ void create_tables(db::Connection& connection) {
 
 // Holds `big`'s key build back from the moment the load is about to send it (its rows are in) until the
 // restore reports its proof; `prepare` runs first, on the test's own connection (a change to the rows).
+// Every look at PROCESSLIST in this file is at the test's own database (DB = DATABASE() of a connection
+// to it): the suites beside it under ctest -j2 run statements of the same shapes (the other tests here
+// hold an ALTER TABLE `big` too, a dump waits at a locked table with a SELECT ... FROM `t`).
 class KeyBuildHold {
  public:
   KeyBuildHold(const TestServer& server, const std::string& database, std::string prepare = {})
@@ -94,10 +97,12 @@ class KeyBuildHold {
         } else if (!m_waiter.joinable()) {
           // The build waits for the holder (not still copying rows, which a reader could pass).
           auto watcher = connect(m_server, m_database);
-          for (int i = 0; i < 400 && watcher->query_value("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE "
-                                                          "INFO LIKE 'ALTER TABLE `big`%' AND STATE LIKE "
-                                                          "'%metadata lock%'")
-                                             .value_or("0") == "0";
+          for (int i = 0;
+               i < 400 &&
+               watcher->query_value("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND "
+                                    "INFO LIKE 'ALTER TABLE `big`%' AND STATE LIKE "
+                                    "'%metadata lock%'")
+                       .value_or("0") == "0";
                ++i) {
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
           }
@@ -137,7 +142,7 @@ class KeyBuildHold {
     auto watcher = connect(m_server, m_database);
     for (int i = 0; i < 200; ++i) {
       if (watcher
-              ->query_value("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE "
+              ->query_value("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND INFO LIKE "
                             "'%FORCE INDEX (PRIMARY)%' AND STATE LIKE '%metadata lock%'")
               .value_or("0") != "0") {
         break;
@@ -264,14 +269,15 @@ TEST(ProofBesideKeys, AUniqueKeyTheRowsBreakFailsAndRollsBack) {
             "1");
 }
 
-// The first id of a connection of PROCESSLIST whose statement is like `info` and which waits for a
-// metadata lock; 0 after `tries` polls without one.
+// The first id of a connection of PROCESSLIST, in the watcher's database, whose statement is like `info`
+// and which waits for a metadata lock; 0 after `tries` polls without one.
 std::string waiting_connection(db::Connection& watcher, const std::string& info, int tries = 400) {
   for (int i = 0; i < tries; ++i) {
-    const auto id = watcher.query_value(fmt::format(
-        "SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE '{}' AND STATE LIKE '%metadata lock%' "
-        "ORDER BY ID LIMIT 1",
-        info));
+    const auto id =
+        watcher.query_value(fmt::format("SELECT ID FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND INFO "
+                                        "LIKE '{}' AND STATE LIKE '%metadata lock%' "
+                                        "ORDER BY ID LIMIT 1",
+                                        info));
     if (id) {
       return *id;
     }
@@ -351,16 +357,17 @@ TEST(ProofBesideKeys, AKeyBuildThatCopiesItsTableIsProvenAfterTheLoad) {
       }
       ordering = std::thread([&, alters] {
         auto orderer = connect(server, database.name());
-        for (int i = 0; i < 400 && orderer->query_value("SELECT COUNT(*) FROM information_schema.PROCESSLIST "
-                                                        "WHERE INFO LIKE 'SELECT %FROM `%' AND STATE LIKE "
-                                                        "'%metadata lock%'")
-                                           .value_or("0") == "0";
+        for (int i = 0;
+             i < 400 && orderer->query_value("SELECT COUNT(*) FROM information_schema.PROCESSLIST "
+                                             "WHERE DB = DATABASE() AND INFO LIKE 'SELECT %FROM `%' AND STATE LIKE "
+                                             "'%metadata lock%'")
+                                .value_or("0") == "0";
              ++i) {
           std::this_thread::sleep_for(std::chrono::milliseconds(50));
         }
         hold.release();
         for (int i = 0; i < 400 && orderer->query_value("SELECT COUNT(*) FROM information_schema.PROCESSLIST "
-                                                        "WHERE INFO LIKE 'ALTER TABLE `big`%'")
+                                                        "WHERE DB = DATABASE() AND INFO LIKE 'ALTER TABLE `big`%'")
                                            .value_or("0") != "0";
              ++i) {
           std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -446,10 +453,11 @@ TEST(ProofBesideKeys, AFailedReadEndsTheSnapshotTheBuildsWaitFor) {
         }
         if (!finished) {
           unstuck = true;
-          for (const auto& row : killer
-                                     ->query("SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE "
-                                             "'ALTER TABLE `big`%'")
-                                     .rows) {
+          for (const auto& row :
+               killer
+                   ->query("SELECT ID FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND INFO LIKE "
+                           "'ALTER TABLE `big`%'")
+                   .rows) {
             killer->execute("KILL " + row.at(0).value_or("0"));
           }
         }

@@ -82,12 +82,12 @@ class HoldUntilTheRestIsIn {
     const std::string db = sql::quote_string(m_database);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (std::chrono::steady_clock::now() < deadline) {
-      const auto in = watcher->query_value(
-          fmt::format("SELECT (SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = {0}) = 2 "
-                      "AND (SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = {0}) = 4 "
-                      "AND (SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'ALTER TABLE `big`%' "
-                      "AND STATE LIKE '%metadata lock%') = 1",
-                      db));
+      const auto in = watcher->query_value(fmt::format(
+          "SELECT (SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = {0}) = 2 "
+          "AND (SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = {0}) = 4 "
+          "AND (SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = {0} AND INFO LIKE 'ALTER TABLE `big`%' "
+          "AND STATE LIKE '%metadata lock%') = 1",
+          db));
       if (in.value_or("0") == "1") {
         // The rows too (read outside the held build's table: no wait).
         const auto rows = watcher->query_value(

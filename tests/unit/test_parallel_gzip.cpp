@@ -442,8 +442,12 @@ TEST_F(ParallelGzipTest, ProducerWaitsWhenTwiceThreadsBlocksAreInFlight) {
     writer.finish();
     ::close(fds[1]);
   });
+  // The writer thread is stuck on the full pipe: the producer stops after 2 x threads blocks. It gets
+  // there however slowly a loaded machine runs it (up to a minute), then has half a second to go on.
+  for (int i = 0; i < 6000 && accepted.load() < static_cast<int>(2 * threads) - 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  // The writer thread is stuck on the full pipe: the producer stops after 2 x threads blocks.
   const int stuck_at = accepted.load();
   EXPECT_LE(stuck_at, static_cast<int>(2 * threads));
   EXPECT_GE(stuck_at, static_cast<int>(2 * threads) - 2);

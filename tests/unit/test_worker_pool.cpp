@@ -101,16 +101,22 @@ TEST(WorkerPool, StoppingDropsTheJobsNotStarted) {
   std::atomic<int> ran{0};
   {
     std::promise<void> started;
+    std::promise<void> queued;
+    std::shared_future<void> all_queued = queued.get_future().share();
     WorkerPool pool(1);
-    pool.submit([&](unsigned) {
+    // The running job ends only after the ten are queued, and some time after, while the pool is being
+    // stopped (not 50 ms after it began, which a loaded machine could spend queueing the ten).
+    pool.submit([&, all_queued](unsigned) {
       started.set_value();
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      all_queued.wait();
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
       ++ran;
     });
     started.get_future().wait();
     for (int i = 0; i < 10; ++i) {
       pool.submit([&](unsigned) { ++ran; });
     }
+    queued.set_value();
   }
   EXPECT_EQ(ran.load(), 1) << "the running job ends; the queued ones are dropped";
 }
