@@ -22,7 +22,9 @@ bool tokens_of(std::string_view statement, std::vector<Token>& tokens) {
   return statement.size() <= k_short_statement && restore::tokenize(statement, false, true, tokens);
 }
 
-bool is_word(const Token& token, std::string_view word) { return token.type == TokenType::word && token.text == word; }
+bool is_word(const Token& token, std::string_view word) {
+  return token.type == TokenType::word && token.text == word;
+}
 bool is_punct(const Token& token, char c) {
   return token.type == TokenType::punct && token.text.size() == 1 && token.text[0] == c;
 }
@@ -31,15 +33,33 @@ bool is_punct(const Token& token, char c) {
 // client's charset command as SET NAMES), which a server transaction may see set: none of them
 // commits, or is refused inside a transaction. autocommit is not one (turned on, it commits).
 constexpr std::array<std::string_view, 27> k_settings_kept_open{
-    "TIMESTAMP",           "PSEUDO_THREAD_ID",         "FOREIGN_KEY_CHECKS",
-    "SQL_AUTO_IS_NULL",    "UNIQUE_CHECKS",            "CHECK_CONSTRAINT_CHECKS",
-    "SQL_IF_EXISTS",       "EXPLICIT_DEFAULTS_FOR_TIMESTAMP", "SYSTEM_VERSIONING_INSERT_HISTORY",
-    "SQL_MODE",            "AUTO_INCREMENT_INCREMENT", "AUTO_INCREMENT_OFFSET",
-    "CHARACTER_SET_CLIENT", "CHARACTER_SET_CONNECTION", "CHARACTER_SET_RESULTS",
-    "COLLATION_CONNECTION", "COLLATION_SERVER",        "COLLATION_DATABASE",
-    "CHARACTER_SET_DATABASE", "CHARACTER_SET_SERVER",  "LC_TIME_NAMES",
-    "TIME_ZONE",           "INSERT_ID",                "LAST_INSERT_ID",
-    "RAND_SEED1",          "RAND_SEED2",               "SKIP_PARALLEL_REPLICATION",
+    "TIMESTAMP",
+    "PSEUDO_THREAD_ID",
+    "FOREIGN_KEY_CHECKS",
+    "SQL_AUTO_IS_NULL",
+    "UNIQUE_CHECKS",
+    "CHECK_CONSTRAINT_CHECKS",
+    "SQL_IF_EXISTS",
+    "EXPLICIT_DEFAULTS_FOR_TIMESTAMP",
+    "SYSTEM_VERSIONING_INSERT_HISTORY",
+    "SQL_MODE",
+    "AUTO_INCREMENT_INCREMENT",
+    "AUTO_INCREMENT_OFFSET",
+    "CHARACTER_SET_CLIENT",
+    "CHARACTER_SET_CONNECTION",
+    "CHARACTER_SET_RESULTS",
+    "COLLATION_CONNECTION",
+    "COLLATION_SERVER",
+    "COLLATION_DATABASE",
+    "CHARACTER_SET_DATABASE",
+    "CHARACTER_SET_SERVER",
+    "LC_TIME_NAMES",
+    "TIME_ZONE",
+    "INSERT_ID",
+    "LAST_INSERT_ID",
+    "RAND_SEED1",
+    "RAND_SEED2",
+    "SKIP_PARALLEL_REPLICATION",
 };
 
 bool kept_open(std::string name) {
@@ -133,12 +153,22 @@ void CommitBatch::commit_held() {
   m_bytes = 0;
 }
 
+void CommitBatch::run(std::string_view sql) {
+  m_run(sql);
+  if (m_open && !server_in_transaction()) {
+    // The server committed (a statement's implicit commit): what was held is in, the savepoint gone.
+    m_open = false;
+    m_held = 0;
+    m_bytes = 0;
+  }
+}
+
 void CommitBatch::feed(std::string_view statement) {
   const TransactionWord word = transaction_word(statement);
   switch (word) {
     case TransactionWord::begin:
-      if (m_open && !m_in_source) {
-        m_run(fmt::format("SAVEPOINT {}", k_savepoint));  // the binary log's transaction inside ours
+      if (m_open && !m_in_source && server_in_transaction()) {
+        m_run(fmt::format("SAVEPOINT {}", m_savepoint));  // the binary log's transaction inside ours
       } else {
         // A BEGIN inside a transaction commits it (the server's implicit commit): as the client runs it.
         m_run(statement);
@@ -152,9 +182,16 @@ void CommitBatch::feed(std::string_view statement) {
       if (m_in_source) {
         m_in_source = false;
         ++m_transactions;
+        if (!server_in_transaction()) {
+          // Committed by the server inside it, the rest run under autocommit: nothing is open to hold.
+          m_open = false;
+          m_held = 0;
+          m_bytes = 0;
+          return;
+        }
         ++m_held;
         m_open = true;
-        if (m_held >= m_limits.transactions || m_bytes >= m_limits.bytes) {
+        if (m_commit_each || m_held >= m_limits.transactions || m_bytes >= m_limits.bytes) {
           commit_held();
         }
         return;
@@ -167,7 +204,7 @@ void CommitBatch::feed(std::string_view statement) {
         m_in_source = false;
         ++m_transactions;
         if (m_open) {
-          m_run(fmt::format("ROLLBACK TO SAVEPOINT {}", k_savepoint));  // this transaction's work only
+          m_run(fmt::format("ROLLBACK TO SAVEPOINT {}", m_savepoint));  // this transaction's work only
           return;
         }
         m_run(statement);
@@ -184,7 +221,7 @@ void CommitBatch::feed(std::string_view statement) {
     commit_held();  // DDL, XA, autocommit...: the client runs it after the COMMIT we left out
   }
   m_bytes += statement.size();
-  m_run(statement);
+  run(statement);
 }
 
 void CommitBatch::finish() {

@@ -9,6 +9,8 @@
 #include <array>
 #include <cstring>
 #include <filesystem>
+#include <optional>
+#include <random>
 #include <span>
 #include <thread>
 #include <vector>
@@ -24,6 +26,8 @@
 #include "io/file_io.hpp"
 #include "io/gzip_reader.hpp"
 #include "restore/sql_splitter.hpp"
+#include "restore/statement_words.hpp"
+#include "sql/text.hpp"
 #include "util/interrupt.hpp"
 
 extern char** environ;
@@ -40,6 +44,35 @@ bool original_identity(std::string_view statement) {
   return statement.starts_with("/*M!100001 SET @@session.gtid_seq_no=") ||
          statement.starts_with("/*M!100001 SET @@session.gtid_domain_id=") ||
          statement.starts_with("/*M!100001 SET @@session.server_id=");
+}
+
+// A table of `database` whose rows tell where the transactions that wrote them ended, or none: a
+// table versioned by transaction (InnoDB writes one history row for all the changes of a row in one
+// transaction, so two of the log's transactions in one of ours would keep one where the client's
+// replay keeps two) or an InnoDB FULLTEXT index (MATCH does not see what the open transaction wrote,
+// so a statement of the log would miss the rows of the transactions held before it).
+struct BoundTable {
+  std::string name;
+  bool versioned = false;  // else it has a FULLTEXT index
+};
+std::optional<BoundTable> transaction_bound_table(db::Connection& connection, const std::string& database) {
+  const std::string name = sql::quote_string(database);
+  const auto found = connection.query(fmt::format(
+      "SELECT TABLE_NAME, 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = {0} AND DATA_TYPE = 'bigint' AND "
+      "GENERATION_EXPRESSION = 'ROW START' UNION ALL SELECT s.TABLE_NAME, 0 FROM information_schema.STATISTICS s JOIN "
+      "information_schema.TABLES t ON t.TABLE_SCHEMA = s.TABLE_SCHEMA AND t.TABLE_NAME = s.TABLE_NAME WHERE "
+      "s.TABLE_SCHEMA = {0} AND s.INDEX_TYPE = 'FULLTEXT' AND t.ENGINE = 'InnoDB' LIMIT 1",
+      name));
+  if (found.rows.empty() || !found.rows[0][0]) {
+    return std::nullopt;
+  }
+  return BoundTable{*found.rows[0][0], found.rows[0][1] == std::optional<std::string>("1")};
+}
+
+// A statement between the log's transactions that may have made such a table.
+bool may_make_tables(std::string_view statement) {
+  return restore::contains_any_case(statement, "CREATE") || restore::contains_any_case(statement, "ALTER") ||
+         restore::contains_any_case(statement, "RENAME");
 }
 
 struct Pipe {
@@ -236,6 +269,8 @@ ReplayResult replay(const ReplayPlan& plan, const ReplayTarget& target) {
   }
   const util::InterruptWatcher watcher([&connection] { connection->cancel(); });
   std::vector<char> buffer(1 << 20);
+  // The batch's savepoint: a name no SAVEPOINT of the log can hold, written before this replay drew it.
+  const std::string savepoint = fmt::format("ifnbackup_replay_{:016x}", std::mt19937_64(std::random_device{}())());
   for (const auto& file : plan.files) {
     const std::string what = fmt::format("{} from {} to {}", file.log.str(), file.start,
                                          file.stop == 0 ? std::string("its end") : std::to_string(file.stop));
@@ -244,18 +279,37 @@ ReplayResult replay(const ReplayPlan& plan, const ReplayTarget& target) {
     splitter.set_backslash_escapes(!connection->no_backslash_escapes());
     splitter.set_ansi_quotes(connection->ansi_quotes());
     std::uint64_t line = 0;  // of the statement being run, in mariadb-binlog's output
-    CommitBatch batch(CommitBatch::Limits{}, [&](std::string_view sql) {
-      const auto outcome = connection->run_statement(sql);
-      if (!outcome.ok) {
-        throw Error(ErrorCode::restore_failed,
-                    tx("replaying {}: the server refused the statement at line {} of mariadb-binlog's "
-                       "output: {} (error {}): {}",
-                       what, line, outcome.error, outcome.error_number, sql.substr(0, 200)),
-                    tx("the database is put back as it was; see docs/pitr.md (privileges: BINLOG REPLAY)"));
+    CommitBatch batch(
+        CommitBatch::Limits{}, savepoint,
+        [&](std::string_view sql) {
+          const auto outcome = connection->run_statement(sql);
+          if (!outcome.ok) {
+            throw Error(ErrorCode::restore_failed,
+                        tx("replaying {}: the server refused the statement at line {} of mariadb-binlog's "
+                           "output: {} (error {}): {}",
+                           what, line, outcome.error, outcome.error_number, sql.substr(0, 200)),
+                        tx("the database is put back as it was; see docs/pitr.md (privileges: BINLOG REPLAY)"));
+          }
+          splitter.set_backslash_escapes(!connection->no_backslash_escapes());
+          splitter.set_ansi_quotes(connection->ansi_quotes());
+        },
+        [&connection] { return connection->in_transaction(); });
+    const auto check_tables = [&] {
+      const auto table = transaction_bound_table(*connection, target.target_database);
+      if (table && table->versioned) {
+        log_info(
+            "replaying {}: table {} keeps a history by transaction: each transaction of the binary log is "
+            "committed alone, as the stock client commits it",
+            what, table->name);
+      } else if (table) {
+        log_info(
+            "replaying {}: table {} has an InnoDB FULLTEXT index (MATCH sees committed rows only): each "
+            "transaction of the binary log is committed alone, as the stock client commits it",
+            what, table->name);
       }
-      splitter.set_backslash_escapes(!connection->no_backslash_escapes());
-      splitter.set_ansi_quotes(connection->ansi_quotes());
-    });
+      batch.commit_each(table.has_value());
+    };
+    check_tables();
     const auto run = [&](restore::Statement&& statement) {
       util::check_interrupted();
       // Account and server statements (the plan counted them): a database's restore leaves them be.
@@ -281,6 +335,9 @@ ReplayResult replay(const ReplayPlan& plan, const ReplayTarget& target) {
       line = statement.line;
       batch.feed(statement.text);
       ++result.statements;
+      if (!batch.commits_each() && batch.between_transactions() && may_make_tables(statement.text)) {
+        check_tables();
+      }
     };
     while (const std::size_t n = decoder.read(buffer)) {
       splitter.feed(std::string_view(buffer.data(), n), run);
