@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <optional>
@@ -67,6 +68,23 @@ std::optional<BoundTable> transaction_bound_table(db::Connection& connection, co
     return std::nullopt;
   }
   return BoundTable{*found.rows[0][0], found.rows[0][1] == std::optional<std::string>("1")};
+}
+
+// The replay's binary log cache holds what it writes between two COMMITs of ours; the server refuses a
+// transaction past max_binlog_cache_size (error 1197). The log's transactions fit it one at a time
+// (the server logged each), not a thousand together: below this, each is committed alone.
+constexpr std::uint64_t k_cache_to_hold_transactions = std::uint64_t{1} << 30;
+
+// The session's max_binlog_cache_size when it writes the binary log and that limit is below
+// k_cache_to_hold_transactions; else nothing.
+std::optional<std::uint64_t> binlog_cache_limit(db::Connection& connection) {
+  const auto limit =
+      connection.query_value("SELECT IF(@@log_bin AND @@sql_log_bin, @@max_binlog_cache_size, 0)").value_or("0");
+  const std::uint64_t bytes = std::strtoull(limit.c_str(), nullptr, 10);
+  if (bytes == 0 || bytes >= k_cache_to_hold_transactions) {
+    return std::nullopt;
+  }
+  return bytes;
 }
 
 // A statement between the log's transactions that may have made such a table.
@@ -268,6 +286,14 @@ ReplayResult replay(const ReplayPlan& plan, const ReplayTarget& target) {
     connection->execute("SET SESSION sql_log_bin = 0");
   }
   const util::InterruptWatcher watcher([&connection] { connection->cancel(); });
+  const auto cache_limit = binlog_cache_limit(*connection);
+  if (cache_limit) {
+    log_info(
+        "the replay writes the binary log and its max_binlog_cache_size is {} bytes: each transaction of the "
+        "binary log is committed alone, as the stock client commits it (--no-binlog, or a max_binlog_cache_size "
+        "of 1 GiB or more, lets the replay commit them together)",
+        *cache_limit);
+  }
   std::vector<char> buffer(1 << 20);
   // The batch's savepoint: a name no SAVEPOINT of the log can hold, written before this replay drew it.
   const std::string savepoint = fmt::format("ifnbackup_replay_{:016x}", std::mt19937_64(std::random_device{}())());
@@ -307,7 +333,7 @@ ReplayResult replay(const ReplayPlan& plan, const ReplayTarget& target) {
             "transaction of the binary log is committed alone, as the stock client commits it",
             what, table->name);
       }
-      batch.commit_each(table.has_value());
+      batch.commit_each(cache_limit.has_value() || table.has_value());
     };
     check_tables();
     const auto run = [&](restore::Statement&& statement) {
