@@ -13,7 +13,7 @@
 # table (definition, AUTO_INCREMENT, rows, history) must be the same, and the replay must have held
 # transactions together.
 #
-#   SEED (default 4242) and OPS (default 300) choose the work, KINDS (default all: "0 1 ... 20") the
+#   SEED (default 4242) and OPS (default 300) choose the work, KINDS (default all: "0 1 ... 23") the
 #   kinds of work to pick from (as numbered in the generator's case); more seeds:
 #   for s in 1 2 3; do SEED=$s bash tests/cli/test_pitr_batched.sh; done
 set -uo pipefail
@@ -41,7 +41,12 @@ sql "${db}" -e "
   INSERT INTO t (k, v) SELECT seq, CONCAT('base ', seq) FROM seq_1_to_40;
   INSERT INTO p SELECT seq, CONCAT('p', seq) FROM seq_1_to_10;
   CREATE SEQUENCE sq ENGINE=InnoDB;
-  CREATE TABLE sv (id INT PRIMARY KEY, v INT) ENGINE=InnoDB WITH SYSTEM VERSIONING;"
+  CREATE TABLE sv (id INT PRIMARY KEY, v INT) ENGINE=InnoDB WITH SYSTEM VERSIONING;
+  CREATE TABLE tz (id INT PRIMARY KEY, ts TIMESTAMP NULL, d DATETIME) ENGINE=InnoDB;
+  CREATE TABLE tr (id INT PRIMARY KEY, v INT) ENGINE=InnoDB;
+  CREATE TABLE big (id INT PRIMARY KEY, v LONGTEXT) ENGINE=InnoDB;
+  CREATE TABLE mlog (id INT AUTO_INCREMENT PRIMARY KEY, what VARCHAR(30)) ENGINE=MyISAM;
+  CREATE TRIGGER tr_ins AFTER INSERT ON tr FOR EACH ROW INSERT INTO mlog (what) VALUES (CONCAT('tr ', NEW.id));"
 
 run ifn binlog archive
 expect_exit "archive" 0
@@ -58,7 +63,7 @@ sleep 1.1
 RANDOM=${seed}
 work="${CLI_WORK}/work.sql"
 # $((RANDOM % n)), never $(...): bash draws RANDOM anew in a subshell, and the work would not be the seed's.
-read -r -a kinds <<<"${KINDS:-$(echo {0..20})}"
+read -r -a kinds <<<"${KINDS:-$(echo {0..23})}"
 {
     columns=0 xa=0 temp=0 bound=0
     for ((i = 1; i <= ops; i++)); do
@@ -88,7 +93,12 @@ read -r -a kinds <<<"${KINDS:-$(echo {0..20})}"
             5) echo "BEGIN; INSERT INTO t (k, v) VALUES (${k}, 'sp a ${i}'); SAVEPOINT s1; INSERT INTO t (k, v) VALUES (${k}, 'sp b ${i}'); ROLLBACK TO SAVEPOINT s1; UPDATE t SET v = 'sp c' WHERE k = $((RANDOM % 60)); COMMIT;" ;;
             6) echo "SET autocommit = 0; INSERT INTO t (k, v) VALUES (${k}, 'ac0 ${i}'); COMMIT; UPDATE t SET k = k + 1 WHERE k = $((RANDOM % 60)); INSERT INTO m VALUES (${i}, 1) ON DUPLICATE KEY UPDATE v = v * 2; COMMIT; SET autocommit = 1;" ;;
             7) xa=$((xa + 1))
-                echo "XA START 'x${seed}_${xa}'; INSERT INTO t (k, v) VALUES (${k}, 'xa ${i}'); XA END 'x${seed}_${xa}'; XA PREPARE 'x${seed}_${xa}'; XA COMMIT 'x${seed}_${xa}';" ;;
+                x="'x${seed}_${xa}'"
+                case $((RANDOM % 3)) in
+                    0) echo "XA START ${x}; INSERT INTO t (k, v) VALUES (${k}, 'xa ${i}'); XA END ${x}; XA PREPARE ${x}; XA COMMIT ${x};" ;;
+                    1) echo "XA START ${x}; INSERT INTO t (k, v) VALUES (${k}, 'xa undone ${i}'); INSERT INTO m VALUES (${i}, 9) ON DUPLICATE KEY UPDATE v = 9; XA END ${x}; XA PREPARE ${x}; XA ROLLBACK ${x};" ;;
+                    2) echo "XA START ${x}; INSERT INTO t (k, v) VALUES (${k}, 'xa one ${i}'); XA END ${x}; XA COMMIT ${x} ONE PHASE;" ;;
+                esac ;;
             8) if ((columns < 4)); then
                     columns=$((columns + 1))
                     echo "ALTER TABLE t ADD COLUMN c${columns} INT DEFAULT ${i};"
@@ -119,6 +129,26 @@ read -r -a kinds <<<"${KINDS:-$(echo {0..20})}"
                 echo "SET SESSION binlog_format = STATEMENT; INSERT INTO doc (id, body) VALUES (${i}, 'about word${k}');"
                 echo "UPDATE doc SET flagged = flagged + 1 WHERE MATCH (body) AGAINST ('word$((RANDOM % 60))');" ;;
             20) (($((RANDOM % 3)) == 0)) && echo "FLUSH BINARY LOGS;" ;;
+            21) # the session's sql_mode, as mariadb-binlog writes it before each statement
+                case $((RANDOM % 3)) in
+                    0) echo "SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAPES'); BEGIN; INSERT INTO t (k, v) VALUES (${k}, 'back\\slash ${i}'); INSERT INTO t (k, v) VALUES (${k}, 'q''uote\\'); COMMIT;" ;;
+                    1) echo "SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES'); INSERT INTO \"t\" (\"k\", \"v\") VALUES (${k}, 'ansi ${i}');" ;;
+                    2) echo "SET SESSION sql_mode = 'ORACLE'; INSERT INTO t (k, v) VALUES (${k}, 'ora ' || ${i});" ;;
+                esac
+                echo "SET SESSION sql_mode = DEFAULT;" ;;
+            22) # another time zone: NOW() into TIMESTAMP and DATETIME columns
+                echo "SET SESSION time_zone = '+05:30'; INSERT INTO tz VALUES (${i}, NOW(), NOW()) ON DUPLICATE KEY UPDATE ts = NOW(); SET SESSION time_zone = DEFAULT;" ;;
+            24) # a transaction of more than 16 MiB of statements (not in the default KINDS: slow)
+                echo "BEGIN;"
+                for ((j = 0; j < 24; j++)); do
+                    printf "INSERT INTO big VALUES (%d, '%s');\n" $((i * 100 + j)) "$(head -c 700000 /dev/zero | tr '\0' 'b')"
+                done
+                echo "COMMIT;" ;;
+            23) # a trigger writing a MyISAM table, in a transaction rolled back or not
+                case $((RANDOM % 2)) in
+                    0) echo "BEGIN; INSERT INTO tr VALUES (${i}, ${k}); ROLLBACK;" ;;
+                    1) echo "BEGIN; INSERT INTO tr VALUES (${i}, ${k}); UPDATE tr SET v = v + 1 WHERE id = $((RANDOM % ops)); COMMIT;" ;;
+                esac ;;
         esac
     done
 } >"${work}"

@@ -335,9 +335,11 @@ ReplayPlan plan_replay(const std::filesystem::path& backup_dir, const LogPositio
   if (until_gtid && !plan.reached_gtid) {
     return plan;
   }
-  if (!until_gtid && !walker.done() && plan.newest_archived < target) {
+  if (!until_gtid && !walker.done() && plan.newest_archived <= target) {
     // An idle server writes nothing: the archiver's in-step mark says whether it missed anything up to the
-    // target. Events carry whole seconds, so the mark must be at or after the end of the target second.
+    // target. Events carry whole seconds, so the mark must be at or after the end of the target second;
+    // so must an archived event, for the same reason: a newest event of the target second itself says
+    // nothing of what the server wrote later in that second (the archiver ran, or stopped, in its middle).
     const auto mark = in_step_time(scan.folder);
     const auto mark_seconds =
         mark ? std::chrono::duration_cast<std::chrono::seconds>(mark->time_since_epoch()).count() : std::int64_t{0};
@@ -347,8 +349,9 @@ ReplayPlan plan_replay(const std::filesystem::path& backup_dir, const LogPositio
       const std::uint32_t known =
           std::max<std::uint32_t>(plan.newest_archived, static_cast<std::uint32_t>(mark_seconds));
       throw Error(ErrorCode::not_found,
-                  tx("the binary log archive ends before {}: its newest event is at {}, and the archiver was last in "
-                     "step with the server at {}: what the server wrote from {} to {} is not known",
+                  tx("the binary log archive does not cover {} to its end: its newest event is at {}, and the archiver "
+                     "was last in step with the server at {}: what the server wrote from {} to the end of {} is not "
+                     "known",
                      format_event_time(target),
                      plan.newest_archived == 0 ? std::string("(none after the backup)")
                                                : format_event_time(plan.newest_archived),
