@@ -87,7 +87,7 @@ std::optional<std::uint64_t> binlog_cache_limit(db::Connection& connection) {
   return bytes;
 }
 
-// A statement between the log's transactions that may have made such a table.
+// A statement that may have made such a table (DDL; the caller asks only of one that committed).
 bool may_make_tables(std::string_view statement) {
   return restore::contains_any_case(statement, "CREATE") || restore::contains_any_case(statement, "ALTER") ||
          restore::contains_any_case(statement, "RENAME");
@@ -361,7 +361,9 @@ ReplayResult replay(const ReplayPlan& plan, const ReplayTarget& target) {
       line = statement.line;
       batch.feed(statement.text);
       ++result.statements;
-      if (!batch.commits_each() && batch.between_transactions() && may_make_tables(statement.text)) {
+      // DDL runs between the log's transactions, or inside one and commits it (CREATE TABLE ... SELECT).
+      if (!batch.commits_each() && (batch.between_transactions() || !connection->in_transaction()) &&
+          may_make_tables(statement.text)) {
         check_tables();
       }
     };
