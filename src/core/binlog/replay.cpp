@@ -87,6 +87,23 @@ std::optional<std::uint64_t> binlog_cache_limit(db::Connection& connection) {
   return bytes;
 }
 
+// Whether `database` has such a table; says which, and why each transaction is then committed alone.
+bool bound_table_said(db::Connection& connection, const std::string& database, const std::string& what) {
+  const auto table = transaction_bound_table(connection, database);
+  if (table && table->versioned) {
+    log_info(
+        "replaying {}: table {} keeps a history by transaction: each transaction of the binary log is "
+        "committed alone, as the stock client commits it",
+        what, table->name);
+  } else if (table) {
+    log_info(
+        "replaying {}: table {} has an InnoDB FULLTEXT index (MATCH sees committed rows only): each "
+        "transaction of the binary log is committed alone, as the stock client commits it",
+        what, table->name);
+  }
+  return table.has_value();
+}
+
 // A statement that may have made such a table (DDL; the caller asks only of one that committed).
 bool may_make_tables(std::string_view statement) {
   return restore::contains_any_case(statement, "CREATE") || restore::contains_any_case(statement, "ALTER") ||
@@ -297,6 +314,8 @@ ReplayResult replay(const ReplayPlan& plan, const ReplayTarget& target) {
   std::vector<char> buffer(1 << 20);
   // The batch's savepoint: a name no SAVEPOINT of the log can hold, written before this replay drew it.
   const std::string savepoint = fmt::format("ifnbackup_replay_{:016x}", std::mt19937_64(std::random_device{}())());
+  // A table that tells where transactions end: looked at once, then after each DDL of the replay.
+  bool bound = bound_table_said(*connection, target.target_database, "the binary log");
   for (const auto& file : plan.files) {
     const std::string what = fmt::format("{} from {} to {}", file.log.str(), file.start,
                                          file.stop == 0 ? std::string("its end") : std::to_string(file.stop));
@@ -321,21 +340,10 @@ ReplayResult replay(const ReplayPlan& plan, const ReplayTarget& target) {
         },
         [&connection] { return connection->in_transaction(); });
     const auto check_tables = [&] {
-      const auto table = transaction_bound_table(*connection, target.target_database);
-      if (table && table->versioned) {
-        log_info(
-            "replaying {}: table {} keeps a history by transaction: each transaction of the binary log is "
-            "committed alone, as the stock client commits it",
-            what, table->name);
-      } else if (table) {
-        log_info(
-            "replaying {}: table {} has an InnoDB FULLTEXT index (MATCH sees committed rows only): each "
-            "transaction of the binary log is committed alone, as the stock client commits it",
-            what, table->name);
-      }
-      batch.commit_each(cache_limit.has_value() || table.has_value());
+      bound = bound_table_said(*connection, target.target_database, what);
+      batch.commit_each(cache_limit.has_value() || bound);
     };
-    check_tables();
+    batch.commit_each(cache_limit.has_value() || bound);
     const auto run = [&](restore::Statement&& statement) {
       util::check_interrupted();
       // Account and server statements (the plan counted them): a database's restore leaves them be.
