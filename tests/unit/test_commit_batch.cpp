@@ -215,6 +215,18 @@ TEST(CommitBatch, ARollbackAfterAnImplicitCommitIsTheClientsRollback) {
   }
 }
 
+TEST(CommitBatch, CommittingEachTransactionAloneIsTheClientsWay) {
+  Recorder r;  // a database whose tables tell where transactions end (binlog/replay.cpp)
+  r.feed({"BEGIN", "INSERT INTO t VALUES (1)", "COMMIT"});
+  r.batch.commit_each(true);
+  r.feed({"BEGIN", "INSERT INTO t VALUES (2)", "COMMIT", "BEGIN", "INSERT INTO m VALUES (3)", "ROLLBACK"});
+  r.batch.finish();
+  EXPECT_EQ(r.ran,
+            (std::vector<std::string>{"BEGIN", "INSERT INTO t VALUES (1)", k_savepoint, "INSERT INTO t VALUES (2)",
+                                      "COMMIT", "BEGIN", "INSERT INTO m VALUES (3)", "ROLLBACK"}));
+  EXPECT_EQ(r.batch.commits(), 1u);
+}
+
 TEST(CommitBatch, TheSavepointIsTheCallersName) {
   std::vector<std::string> ran;
   CommitBatch batch(CommitBatch::Limits{}, "ifnbackup_replay_0123456789abcdef",

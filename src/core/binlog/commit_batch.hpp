@@ -67,8 +67,6 @@ class CommitBatch {
   std::uint64_t transactions() const noexcept { return m_transactions; }  // binary log's, ended
   std::uint64_t commits() const noexcept { return m_commits; }            // COMMITs run (ours and theirs)
 
-  const std::string& savepoint() const noexcept { return m_savepoint; }
-
  private:
   void commit_held();
   bool server_in_transaction() const { return !m_in_transaction || m_in_transaction(); }
