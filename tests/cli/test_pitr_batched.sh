@@ -2,17 +2,20 @@
 # restore --until commits the binary log's transactions several at a time (binlog/commit_batch.hpp),
 # where the stock client commits each: a differential test against the stock client on generated work.
 # A seeded random mix of what a day's binary log holds (single-row and multi-statement transactions,
-# ROLLBACKs of transactions that touched a MyISAM table, savepoints, autocommit=0 blocks, XA, DDL, a
-# trigger, cascading foreign keys, INSERT ... SELECT, temporary tables, user variables, NOW(), each in
-# ROW, STATEMENT or MIXED format) is written after a backup; then the backup plus the binary log are
+# ROLLBACKs of transactions that touched a MyISAM table, savepoints (one named as the batch's was),
+# autocommit=0 blocks, XA, DDL, CREATE TABLE ... SELECT (which commits inside its transaction of the
+# log), a trigger, cascading foreign keys, INSERT ... SELECT, temporary tables, user variables, NOW(),
+# sequences, system-versioned tables by time and by transaction, a FULLTEXT search, FLUSH BINARY LOGS,
+# each in ROW, STATEMENT or MIXED format) is written after a backup; then the backup plus the binary log are
 # replayed twice from the same file: by `gunzip -c | mariadb` then `mariadb-binlog | mariadb` into
 # another database, and by `ifnbackup restore --until` in place (--into refuses a span whose
 # statements name the database: the server writes `DROP TEMPORARY TABLE IF EXISTS shop.tmp`). Every
-# table (definition, AUTO_INCREMENT, rows) must be the same, and the replay must have held
+# table (definition, AUTO_INCREMENT, rows, history) must be the same, and the replay must have held
 # transactions together.
 #
-#   SEED (default 4242) and OPS (default 300) choose the work; scripts/fuzz-restore-style runs of more
-#   seeds: for s in 1 2 3; do SEED=$s bash tests/cli/test_pitr_batched.sh; done
+#   SEED (default 4242) and OPS (default 300) choose the work, KINDS (default all: "0 1 ... 23") the
+#   kinds of work to pick from (as numbered in the generator's case); more seeds:
+#   for s in 1 2 3; do SEED=$s bash tests/cli/test_pitr_batched.sh; done
 set -uo pipefail
 # shellcheck source=tests/cli/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -36,7 +39,14 @@ sql "${db}" -e "
   CREATE TABLE audit (id INT AUTO_INCREMENT PRIMARY KEY, what VARCHAR(30), at DATETIME) ENGINE=InnoDB;
   CREATE TRIGGER t_ins AFTER INSERT ON t FOR EACH ROW INSERT INTO audit (what, at) VALUES (CONCAT('t ', NEW.k), NOW());
   INSERT INTO t (k, v) SELECT seq, CONCAT('base ', seq) FROM seq_1_to_40;
-  INSERT INTO p SELECT seq, CONCAT('p', seq) FROM seq_1_to_10;"
+  INSERT INTO p SELECT seq, CONCAT('p', seq) FROM seq_1_to_10;
+  CREATE SEQUENCE sq ENGINE=InnoDB;
+  CREATE TABLE sv (id INT PRIMARY KEY, v INT) ENGINE=InnoDB WITH SYSTEM VERSIONING;
+  CREATE TABLE tz (id INT PRIMARY KEY, ts TIMESTAMP NULL, d DATETIME) ENGINE=InnoDB;
+  CREATE TABLE tr (id INT PRIMARY KEY, v INT) ENGINE=InnoDB;
+  CREATE TABLE big (id INT PRIMARY KEY, v LONGTEXT) ENGINE=InnoDB;
+  CREATE TABLE mlog (id INT AUTO_INCREMENT PRIMARY KEY, what VARCHAR(30)) ENGINE=MyISAM;
+  CREATE TRIGGER tr_ins AFTER INSERT ON tr FOR EACH ROW INSERT INTO mlog (what) VALUES (CONCAT('tr ', NEW.id));"
 
 run ifn binlog archive
 expect_exit "archive" 0
@@ -50,49 +60,99 @@ start_position=${snapshot##*:}
 sleep 1.1
 
 # --- the generated work: one client session, one SQL script
-# pick N: sets picked to a number below N, from a generator of the test's own (a 64-bit LCG) seeded with
-# SEED. Not bash's RANDOM: a subshell reseeds it (from the time and its pid), so `$(pick N)` after
-# RANDOM=SEED drew another work on every run, and its algorithm is not the same in every bash.
-rng=${seed}
-pick() {
-    rng=$(((rng * 6364136223846793005 + 1442695040888963407) & 0x7fffffffffffffff))
-    picked=$(((rng >> 33) % $1))
-}
+RANDOM=${seed}
 work="${CLI_WORK}/work.sql"
+# $((RANDOM % n)), never $(...): bash draws RANDOM anew in a subshell, and the work would not be the seed's.
+read -r -a kinds <<<"${KINDS:-$(echo {0..23})}"
 {
-    columns=0 xa=0 temp=0
+    columns=0 xa=0 temp=0 made_tv=0 made_doc=0
     for ((i = 1; i <= ops; i++)); do
-        pick 3
-        case ${picked} in
+        kind=${kinds[$((RANDOM % ${#kinds[@]}))]}
+        # The tables that tell where transactions end (each transaction is then committed alone) come late:
+        # tv by its DDL between transactions, doc by CREATE TABLE ... SELECT (ROW: inside a transaction).
+        if ((kind >= 17 && kind <= 19)); then
+            if ((i < ops * 4 / 5)); then
+                kind=0
+            elif ((kind < 19 && !made_tv)); then
+                made_tv=1
+                echo "CREATE TABLE tv (id INT PRIMARY KEY, v INT, s BIGINT UNSIGNED AS ROW START INVISIBLE,
+                      e BIGINT UNSIGNED AS ROW END INVISIBLE, PERIOD FOR SYSTEM_TIME (s, e)) ENGINE=InnoDB WITH SYSTEM VERSIONING;"
+            elif ((kind == 19 && !made_doc)); then
+                made_doc=1
+                echo "SET SESSION binlog_format = ROW; CREATE TABLE doc (id INT PRIMARY KEY, body TEXT, flagged INT NOT NULL DEFAULT 0,
+                      FULLTEXT (body)) ENGINE=InnoDB SELECT 0 AS id, 'about word0' AS body;"
+            fi
+        fi
+        case $((RANDOM % 3)) in
             0) echo "SET SESSION binlog_format = ROW;" ;;
             1) echo "SET SESSION binlog_format = STATEMENT;" ;;
             2) echo "SET SESSION binlog_format = MIXED;" ;;
         esac
-        pick 60 && k=${picked}
-        pick 60 && k2=${picked}  # other rows an operation names
-        pick 60 && k3=${picked}
-        pick 14
-        case ${picked} in
+        k=$((RANDOM % 60))
+        case ${kind} in
             0 | 1 | 2) echo "INSERT INTO t (k, v) VALUES (${k}, 'one ${i}');" ;;
-            3) echo "BEGIN; INSERT INTO t (k, v) VALUES (${k}, 'trx ${i}'); UPDATE t SET v = CONCAT(v, ' u${i}') WHERE k = ${k2}; DELETE FROM t WHERE k = ${k3} AND id % 3 = 0; COMMIT;" ;;
+            3) echo "BEGIN; INSERT INTO t (k, v) VALUES (${k}, 'trx ${i}'); UPDATE t SET v = CONCAT(v, ' u${i}') WHERE k = $((RANDOM % 60)); DELETE FROM t WHERE k = $((RANDOM % 60)) AND id % 3 = 0; COMMIT;" ;;
             4) # a ROLLBACK the binary log keeps (the MyISAM row stays, the InnoDB one goes)
                 echo "BEGIN; INSERT INTO t (k, v) VALUES (${k}, 'rolled back ${i}'); INSERT INTO m VALUES (${i}, ${k}) ON DUPLICATE KEY UPDATE v = v + 1; ROLLBACK;" ;;
-            5) echo "BEGIN; INSERT INTO t (k, v) VALUES (${k}, 'sp a ${i}'); SAVEPOINT s1; INSERT INTO t (k, v) VALUES (${k}, 'sp b ${i}'); ROLLBACK TO SAVEPOINT s1; UPDATE t SET v = 'sp c' WHERE k = ${k2}; COMMIT;" ;;
-            6) echo "SET autocommit = 0; INSERT INTO t (k, v) VALUES (${k}, 'ac0 ${i}'); COMMIT; UPDATE t SET k = k + 1 WHERE k = ${k2}; INSERT INTO m VALUES (${i}, 1) ON DUPLICATE KEY UPDATE v = v * 2; COMMIT; SET autocommit = 1;" ;;
+            5) echo "BEGIN; INSERT INTO t (k, v) VALUES (${k}, 'sp a ${i}'); SAVEPOINT s1; INSERT INTO t (k, v) VALUES (${k}, 'sp b ${i}'); ROLLBACK TO SAVEPOINT s1; UPDATE t SET v = 'sp c' WHERE k = $((RANDOM % 60)); COMMIT;" ;;
+            6) echo "SET autocommit = 0; INSERT INTO t (k, v) VALUES (${k}, 'ac0 ${i}'); COMMIT; UPDATE t SET k = k + 1 WHERE k = $((RANDOM % 60)); INSERT INTO m VALUES (${i}, 1) ON DUPLICATE KEY UPDATE v = v * 2; COMMIT; SET autocommit = 1;" ;;
             7) xa=$((xa + 1))
-                echo "XA START 'x${seed}_${xa}'; INSERT INTO t (k, v) VALUES (${k}, 'xa ${i}'); XA END 'x${seed}_${xa}'; XA PREPARE 'x${seed}_${xa}'; XA COMMIT 'x${seed}_${xa}';" ;;
+                x="'x${seed}_${xa}'"
+                case $((RANDOM % 3)) in
+                    0) echo "XA START ${x}; INSERT INTO t (k, v) VALUES (${k}, 'xa ${i}'); XA END ${x}; XA PREPARE ${x}; XA COMMIT ${x};" ;;
+                    1) echo "XA START ${x}; INSERT INTO t (k, v) VALUES (${k}, 'xa undone ${i}'); INSERT INTO m VALUES (${i}, 9) ON DUPLICATE KEY UPDATE v = 9; XA END ${x}; XA PREPARE ${x}; XA ROLLBACK ${x};" ;;
+                    2) echo "XA START ${x}; INSERT INTO t (k, v) VALUES (${k}, 'xa one ${i}'); XA END ${x}; XA COMMIT ${x} ONE PHASE;" ;;
+                esac ;;
             8) if ((columns < 4)); then
                     columns=$((columns + 1))
                     echo "ALTER TABLE t ADD COLUMN c${columns} INT DEFAULT ${i};"
                 else
                     echo "CREATE TABLE IF NOT EXISTS x${i} (id INT PRIMARY KEY) ENGINE=InnoDB; INSERT INTO x${i} VALUES (${k}); DROP TABLE IF EXISTS x${i};"
                 fi ;;
-            9) echo "INSERT IGNORE INTO p VALUES (${k}, 'p ${i}'); INSERT INTO c (p, note) VALUES (${k}, 'c ${i}'); DELETE FROM p WHERE id = ${k2};" ;;
+            9) echo "INSERT IGNORE INTO p VALUES (${k}, 'p ${i}'); INSERT INTO c (p, note) VALUES (${k}, 'c ${i}'); DELETE FROM p WHERE id = $((RANDOM % 60));" ;;
             10) echo "INSERT INTO t (k, v) SELECT k + 100, CONCAT('copy ', id) FROM t WHERE k = ${k} ORDER BY id;" ;;
             11) temp=$((temp + 1))
-                echo "CREATE TEMPORARY TABLE tmp${temp} (k INT); INSERT INTO tmp${temp} VALUES (${k}), (${k2}); INSERT INTO t (k, v) SELECT k, 'from temp' FROM tmp${temp} ORDER BY k; DROP TEMPORARY TABLE tmp${temp};" ;;
+                echo "CREATE TEMPORARY TABLE tmp${temp} (k INT); INSERT INTO tmp${temp} VALUES (${k}), ($((RANDOM % 60))); INSERT INTO t (k, v) SELECT k, 'from temp' FROM tmp${temp} ORDER BY k; DROP TEMPORARY TABLE tmp${temp};" ;;
             12) echo "SET @x := ${k}; BEGIN; INSERT INTO t (k, v) VALUES (@x, CONCAT('var ', @x, ' at ', NOW())); INSERT INTO audit (what, at) VALUES ('var', NOW()); COMMIT;" ;;
-            13) echo "INSERT INTO m VALUES (${i}, ${k}) ON DUPLICATE KEY UPDATE v = v - 1; DELETE FROM m WHERE v = ${k2};" ;;
+            13) echo "INSERT INTO m VALUES (${i}, ${k}) ON DUPLICATE KEY UPDATE v = v - 1; DELETE FROM m WHERE v = $((RANDOM % 60));" ;;
+            14) # CREATE TABLE ... SELECT in ROW format: the server logs it inside a transaction, which it commits
+                echo "SET SESSION binlog_format = ROW; CREATE TABLE ct${i} ENGINE=InnoDB SELECT k, v FROM t WHERE k = ${k};"
+                echo "SET SESSION binlog_format = STATEMENT; BEGIN; INSERT INTO t (k, v) VALUES (${k}, 'rolled back ${i}'); INSERT INTO m VALUES (${i}, 7) ON DUPLICATE KEY UPDATE v = v + 7; ROLLBACK;" ;;
+            15) # the work's own savepoint named as the batch's
+                echo "SET SESSION binlog_format = STATEMENT; BEGIN; INSERT INTO t (k, v) VALUES (${k}, 'rolled back sp ${i}'); SAVEPOINT Ifnbackup_Replay_Batch; INSERT INTO m VALUES (${i}, 3) ON DUPLICATE KEY UPDATE v = v + 3; ROLLBACK;"
+                echo "BEGIN; INSERT INTO t (k, v) VALUES (${k}, 'named sp a ${i}'); SAVEPOINT \`ifnbackup_replay_batch\`; INSERT INTO t (k, v) VALUES (${k}, 'named sp b ${i}'); INSERT INTO m VALUES (${i}, 5) ON DUPLICATE KEY UPDATE v = v + 5; ROLLBACK TO ifnbackup_replay_batch; COMMIT;" ;;
+            16) # sequences (row-based logging only)
+                echo "SET SESSION binlog_format = ROW; SELECT NEXTVAL(sq) INTO @n; INSERT INTO t (k, v) VALUES (NEXTVAL(sq) % 60, 'seq ${i}');"
+                (($((RANDOM % 4)) == 0)) && echo "SELECT SETVAL(sq, $((i * 10))) INTO @n;" ;;
+            17) # system-versioned tables: by time, and by transaction (history rows per transaction)
+                echo "INSERT INTO sv VALUES (${k}, ${i}) ON DUPLICATE KEY UPDATE v = v + 1; UPDATE sv SET v = v * 2 WHERE id = $((RANDOM % 60)); DELETE FROM sv WHERE id = $((RANDOM % 60));"
+                echo "INSERT INTO tv VALUES (${k}, ${i}) ON DUPLICATE KEY UPDATE v = v + 1;"
+                echo "UPDATE tv SET v = v * 2 WHERE id = ${k};" ;;
+            18) echo "BEGIN; UPDATE tv SET v = v + 3 WHERE id = ${k}; INSERT INTO tv VALUES ($((RANDOM % 60)), ${i}) ON DUPLICATE KEY UPDATE v = v - 1; COMMIT;" ;;
+            19) # MATCH sees committed rows only: a statement of the log reading the index
+                echo "SET SESSION binlog_format = STATEMENT; INSERT INTO doc (id, body) VALUES (${i}, 'about word${k}');"
+                echo "UPDATE doc SET flagged = flagged + 1 WHERE MATCH (body) AGAINST ('word$((RANDOM % 60))');" ;;
+            20) (($((RANDOM % 3)) == 0)) && echo "FLUSH BINARY LOGS;" ;;
+            21) # the session's sql_mode, as mariadb-binlog writes it before each statement
+                case $((RANDOM % 3)) in
+                    0) echo "SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAPES'); BEGIN; INSERT INTO t (k, v) VALUES (${k}, 'back\\slash ${i}'); INSERT INTO t (k, v) VALUES (${k}, 'q''uote\\'); COMMIT;" ;;
+                    1) echo "SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES'); INSERT INTO \"t\" (\"k\", \"v\") VALUES (${k}, 'ansi ${i}');" ;;
+                    2) echo "SET SESSION sql_mode = 'ORACLE'; INSERT INTO t (k, v) VALUES (${k}, 'ora ' || ${i});" ;;
+                esac
+                echo "SET SESSION sql_mode = DEFAULT;" ;;
+            22) # another time zone: NOW() into TIMESTAMP and DATETIME columns
+                echo "SET SESSION time_zone = '+05:30'; INSERT INTO tz VALUES (${i}, NOW(), NOW()) ON DUPLICATE KEY UPDATE ts = NOW(); SET SESSION time_zone = DEFAULT;" ;;
+            24) # a transaction of more than 16 MiB of statements (not in the default KINDS: slow)
+                echo "BEGIN;"
+                for ((j = 0; j < 24; j++)); do
+                    printf "INSERT INTO big VALUES (%d, '%s');\n" $((i * 100 + j)) "$(head -c 700000 /dev/zero | tr '\0' 'b')"
+                done
+                echo "COMMIT;" ;;
+            23) # a trigger writing a MyISAM table, in a transaction rolled back or not
+                case $((RANDOM % 2)) in
+                    0) echo "BEGIN; INSERT INTO tr VALUES (${i}, ${k}); ROLLBACK;" ;;
+                    1) echo "BEGIN; INSERT INTO tr VALUES (${i}, ${k}); UPDATE tr SET v = v + 1 WHERE id = $((RANDOM % ops)); COMMIT;" ;;
+                esac ;;
         esac
     done
 } >"${work}"
@@ -130,6 +190,7 @@ expect_eq "the stock client replays the binary log" "0" "${PIPESTATUS[1]}"
 sql "${db}" -e "DELETE FROM t WHERE id % 2 = 0; DELETE FROM m; DELETE FROM audit"
 run ifn restore --until "${target}" --yes
 expect_exit "restore --until the end of the work" 0
+grep -E 'replayed|committed alone|restore failed' <<<"${CLI_LAST_ERR}${CLI_LAST_OUT}" | sed 's/^/  restore: /'
 commits_line=$(grep -o '[0-9]* transactions of the binary log in [0-9]* commits' <<<"${CLI_LAST_ERR}${CLI_LAST_OUT}")
 transactions=$(awk '{ s += $1 } END { print s + 0 }' <<<"${commits_line}")
 commits=$(awk 'NF { s += $(NF - 1) } END { print s + 0 }' <<<"${commits_line}")
@@ -146,8 +207,16 @@ for table in $(tables_of shop_stock); do
     expect_eq "${table}: the same rows" "$(sql -N shop_stock -e "SELECT * FROM \`${table}\` ORDER BY 1")" \
         "$(sql -N shop -e "SELECT * FROM \`${table}\` ORDER BY 1")"
 done
+# The history of the system-versioned tables: as many rows (by transaction: the ids differ, not their count)
+for table in $(sql -N shop_stock -e "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'shop_stock' AND TABLE_TYPE = 'SYSTEM VERSIONED'"); do
+    expect_eq "${table}: the same history" \
+        "$(sql -N shop_stock -e "SELECT id, v FROM ${table} FOR SYSTEM_TIME ALL ORDER BY id, v")" \
+        "$(sql -N shop -e "SELECT id, v FROM ${table} FOR SYSTEM_TIME ALL ORDER BY id, v")"
+done
 check "rows were written after the backup" test "$(sql -N shop -e "SELECT COUNT(*) FROM t")" -gt 40
-check "a ROLLBACK of the binary log left its MyISAM rows" test "$(sql -N shop -e "SELECT COUNT(*) FROM m")" -gt 0
-expect_eq "and took back its InnoDB rows" "0" "$(sql -N shop -e "SELECT COUNT(*) FROM t WHERE v LIKE 'rolled back%'")"
+if grep -q "'rolled back" "${work}"; then
+    check "a ROLLBACK of the binary log left its MyISAM rows" test "$(sql -N shop -e "SELECT COUNT(*) FROM m")" -gt 0
+    expect_eq "and took back its InnoDB rows" "0" "$(sql -N shop -e "SELECT COUNT(*) FROM t WHERE v LIKE 'rolled back%'")"
+fi
 
 cli_finish

@@ -14,7 +14,7 @@ struct Recorder {
   std::vector<std::string> ran;
   CommitBatch batch;
   explicit Recorder(CommitBatch::Limits limits = {})
-      : batch(limits, [this](std::string_view sql) { ran.emplace_back(sql); }) {}
+      : batch(limits, "ifnbackup_replay_batch", [this](std::string_view sql) { ran.emplace_back(sql); }) {}
   void feed(std::initializer_list<std::string_view> statements) {
     for (const auto statement : statements) {
       batch.feed(statement);
@@ -143,6 +143,99 @@ TEST(CommitBatch, ABeginInsideATransactionRunsAsTheClientRunsIt) {
   EXPECT_EQ(r.ran,
             (std::vector<std::string>{"BEGIN", "INSERT INTO t VALUES (1)", k_savepoint, "INSERT INTO t VALUES (2)",
                                       "BEGIN", "INSERT INTO t VALUES (3)", "COMMIT"}));
+}
+
+// The server's transaction state as MariaDB keeps it (SERVER_STATUS_IN_TRANS), for the statements
+// these tests run: BEGIN opens, COMMIT and ROLLBACK close, a CREATE TABLE commits (an implicit commit)
+// and ROLLBACK TO a savepoint the server lost fails.
+struct Server {
+  std::vector<std::string> ran;
+  bool autocommit = true;
+  bool open = false;
+  bool savepoint = false;
+  bool failed = false;
+  CommitBatch batch;
+  Server()
+      : batch(
+            CommitBatch::Limits{}, "sp", [this](std::string_view sql) { run(std::string(sql)); },
+            [this] { return open; }) {}
+  void run(const std::string& sql) {
+    ran.push_back(sql);
+    if (sql == "BEGIN" || sql == "START TRANSACTION") {
+      open = true;
+      savepoint = false;
+    } else if (sql == "COMMIT" || sql == "ROLLBACK") {
+      open = savepoint = false;
+    } else if (sql == "SAVEPOINT sp") {
+      savepoint = open;
+    } else if (sql == "ROLLBACK TO SAVEPOINT sp") {
+      failed = failed || !savepoint;
+    } else if (sql.starts_with("CREATE TABLE")) {
+      open = savepoint = false;
+    } else if (sql.starts_with("INSERT") && !autocommit) {
+      open = true;
+    }
+  }
+  void feed(std::initializer_list<std::string_view> statements) {
+    for (const auto statement : statements) {
+      batch.feed(statement);
+    }
+  }
+};
+
+TEST(CommitBatch, AnImplicitCommitInsideATransactionOfTheLogEndsTheBatch) {
+  // CREATE TABLE ... SELECT in ROW format: START TRANSACTION, CREATE TABLE (which commits), its rows
+  // (under autocommit), COMMIT. A later transaction is begun with its BEGIN, not a savepoint of a
+  // transaction the server no longer has.
+  Server s;
+  s.feed({"BEGIN", "INSERT INTO t VALUES (1)", "COMMIT", "START TRANSACTION", "CREATE TABLE c (a INT)", "BINLOG 'rows'",
+          "COMMIT", "BEGIN", "INSERT INTO t VALUES (2)", "INSERT INTO m VALUES (2)", "ROLLBACK", "BEGIN",
+          "INSERT INTO t VALUES (3)", "COMMIT"});
+  s.batch.finish();
+  EXPECT_FALSE(s.failed);
+  EXPECT_EQ(s.ran,
+            (std::vector<std::string>{"BEGIN", "INSERT INTO t VALUES (1)", "SAVEPOINT sp", "CREATE TABLE c (a INT)",
+                                      "BINLOG 'rows'", "BEGIN", "INSERT INTO t VALUES (2)", "INSERT INTO m VALUES (2)",
+                                      "ROLLBACK", "BEGIN", "INSERT INTO t VALUES (3)", "COMMIT"}));
+  EXPECT_EQ(s.batch.transactions(), 4u);
+}
+
+TEST(CommitBatch, ARollbackAfterAnImplicitCommitIsTheClientsRollback) {
+  for (const bool autocommit : {true, false}) {
+    SCOPED_TRACE(autocommit);
+    Server s;  // the savepoint went with the implicit commit: ROLLBACK undoes what is open since, as the client's
+    s.autocommit = autocommit;
+    s.feed({"BEGIN", "INSERT INTO t VALUES (1)", "COMMIT", "BEGIN", "CREATE TABLE c (a INT)",
+            "INSERT INTO t VALUES (2)", "ROLLBACK", "BEGIN", "INSERT INTO t VALUES (3)", "COMMIT"});
+    s.batch.finish();
+    EXPECT_FALSE(s.failed);
+    EXPECT_EQ(s.ran, (std::vector<std::string>{"BEGIN", "INSERT INTO t VALUES (1)", "SAVEPOINT sp",
+                                               "CREATE TABLE c (a INT)", "INSERT INTO t VALUES (2)", "ROLLBACK",
+                                               "BEGIN", "INSERT INTO t VALUES (3)", "COMMIT"}));
+  }
+}
+
+TEST(CommitBatch, CommittingEachTransactionAloneIsTheClientsWay) {
+  Recorder r;  // a database whose tables tell where transactions end (binlog/replay.cpp)
+  r.feed({"BEGIN", "INSERT INTO t VALUES (1)", "COMMIT"});
+  r.batch.commit_each(true);
+  r.feed({"BEGIN", "INSERT INTO t VALUES (2)", "COMMIT", "BEGIN", "INSERT INTO m VALUES (3)", "ROLLBACK"});
+  r.batch.finish();
+  EXPECT_EQ(r.ran,
+            (std::vector<std::string>{"BEGIN", "INSERT INTO t VALUES (1)", k_savepoint, "INSERT INTO t VALUES (2)",
+                                      "COMMIT", "BEGIN", "INSERT INTO m VALUES (3)", "ROLLBACK"}));
+  EXPECT_EQ(r.batch.commits(), 1u);
+}
+
+TEST(CommitBatch, TheSavepointIsTheCallersName) {
+  std::vector<std::string> ran;
+  CommitBatch batch(CommitBatch::Limits{}, "ifnbackup_replay_0123456789abcdef",
+                    [&ran](std::string_view sql) { ran.emplace_back(sql); });
+  for (const std::string_view statement : {"BEGIN", "COMMIT", "BEGIN", "ROLLBACK"}) {
+    batch.feed(statement);
+  }
+  EXPECT_EQ(ran, (std::vector<std::string>{"BEGIN", "SAVEPOINT ifnbackup_replay_0123456789abcdef",
+                                           "ROLLBACK TO SAVEPOINT ifnbackup_replay_0123456789abcdef"}));
 }
 
 }  // namespace

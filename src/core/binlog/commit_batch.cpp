@@ -153,12 +153,22 @@ void CommitBatch::commit_held() {
   m_bytes = 0;
 }
 
+void CommitBatch::run(std::string_view sql) {
+  m_run(sql);
+  if (m_open && !server_in_transaction()) {
+    // The server committed (a statement's implicit commit): what was held is in, the savepoint gone.
+    m_open = false;
+    m_held = 0;
+    m_bytes = 0;
+  }
+}
+
 void CommitBatch::feed(std::string_view statement) {
   const TransactionWord word = transaction_word(statement);
   switch (word) {
     case TransactionWord::begin:
-      if (m_open && !m_in_source) {
-        m_run(fmt::format("SAVEPOINT {}", k_savepoint));  // the binary log's transaction inside ours
+      if (m_open && !m_in_source && server_in_transaction()) {
+        m_run(fmt::format("SAVEPOINT {}", m_savepoint));  // the binary log's transaction inside ours
       } else {
         // A BEGIN inside a transaction commits it (the server's implicit commit): as the client runs it.
         m_run(statement);
@@ -172,9 +182,16 @@ void CommitBatch::feed(std::string_view statement) {
       if (m_in_source) {
         m_in_source = false;
         ++m_transactions;
+        if (!server_in_transaction()) {
+          // Committed by the server inside it, the rest run under autocommit: nothing is open to hold.
+          m_open = false;
+          m_held = 0;
+          m_bytes = 0;
+          return;
+        }
         ++m_held;
         m_open = true;
-        if (m_held >= m_limits.transactions || m_bytes >= m_limits.bytes) {
+        if (m_commit_each || m_held >= m_limits.transactions || m_bytes >= m_limits.bytes) {
           commit_held();
         }
         return;
@@ -187,7 +204,7 @@ void CommitBatch::feed(std::string_view statement) {
         m_in_source = false;
         ++m_transactions;
         if (m_open) {
-          m_run(fmt::format("ROLLBACK TO SAVEPOINT {}", k_savepoint));  // this transaction's work only
+          m_run(fmt::format("ROLLBACK TO SAVEPOINT {}", m_savepoint));  // this transaction's work only
           return;
         }
         m_run(statement);
@@ -204,7 +221,7 @@ void CommitBatch::feed(std::string_view statement) {
     commit_held();  // DDL, XA, autocommit...: the client runs it after the COMMIT we left out
   }
   m_bytes += statement.size();
-  m_run(statement);
+  run(statement);
 }
 
 void CommitBatch::finish() {

@@ -6,7 +6,15 @@
 // as it was if anything fails: one transaction's durability buys nothing there. So up to
 // `transactions` of them (or `bytes` of their statements) run in one server transaction, each begun
 // with a SAVEPOINT instead of its BEGIN, its COMMIT left out; a ROLLBACK of the binary log (a
-// transaction that touched a non-transactional table) goes back to its own savepoint only.
+// transaction that touched a non-transactional table) goes back to its own savepoint only. The
+// savepoint's name is the caller's: a random one, that no SAVEPOINT of the log can name (the work's
+// `SAVEPOINT x` replaces a savepoint of the same name: a ROLLBACK would then keep what it undoes).
+//
+// The server may commit inside a transaction of the log (CREATE TABLE ... SELECT, logged in ROW
+// format between START TRANSACTION and COMMIT, commits what was open): what was held is committed
+// with it, and the savepoint is gone. So the caller tells the server's state after each statement
+// (SERVER_STATUS_IN_TRANS): a transaction after such a commit is begun with its BEGIN, a ROLLBACK
+// ends it as the client's does.
 //
 // The end state is the stock client's (tests/cli/test_pitr_batched.sh compares them on generated
 // work): statements outside the binary log's transactions (DDL, XA, a setting of autocommit or
@@ -16,6 +24,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <string_view>
 
 namespace ifnbackup::binlog {
@@ -29,12 +38,18 @@ TransactionWord transaction_word(std::string_view statement);
 class CommitBatch {
  public:
   using Run = std::function<void(std::string_view sql)>;
+  // After the last statement run: the server has a transaction open. Unset: as the batch believes.
+  using InTransaction = std::function<bool()>;
   struct Limits {
     std::size_t transactions = 1000;  // of the binary log's, per COMMIT of ours
     std::size_t bytes = 16u << 20;    // of their statements' text
   };
 
-  CommitBatch(Limits limits, Run run) : m_limits(limits), m_run(std::move(run)) {}
+  CommitBatch(Limits limits, std::string savepoint, Run run, InTransaction in_transaction = {})
+      : m_limits(limits),
+        m_savepoint(std::move(savepoint)),
+        m_run(std::move(run)),
+        m_in_transaction(std::move(in_transaction)) {}
 
   // One statement of mariadb-binlog's output: runs it, or what stands for it (nothing, a SAVEPOINT,
   // a COMMIT before it, a ROLLBACK TO SAVEPOINT).
@@ -42,17 +57,26 @@ class CommitBatch {
   // After the decoder's last statement: commits what is held (a transaction left unended is rolled
   // back first).
   void finish();
+  // Each transaction of the log committed alone from its next one on, as the client commits it (or
+  // held together again): for a database whose tables tell where transactions end (binlog/replay.cpp).
+  void commit_each(bool each) noexcept { m_commit_each = each; }
+  bool commits_each() const noexcept { return m_commit_each; }
+  // Between the log's transactions: what was fed last is outside them.
+  bool between_transactions() const noexcept { return !m_in_source; }
 
   std::uint64_t transactions() const noexcept { return m_transactions; }  // binary log's, ended
   std::uint64_t commits() const noexcept { return m_commits; }            // COMMITs run (ours and theirs)
 
-  static constexpr std::string_view k_savepoint = "ifnbackup_replay_batch";
-
  private:
   void commit_held();
+  bool server_in_transaction() const { return !m_in_transaction || m_in_transaction(); }
+  void run(std::string_view sql);
 
   Limits m_limits;
+  std::string m_savepoint;
   Run m_run;
+  InTransaction m_in_transaction;
+  bool m_commit_each = false;
   bool m_in_source = false;  // between the binary log's BEGIN and its COMMIT or ROLLBACK
   bool m_open = false;       // a server transaction of ours is open past a COMMIT left out
   std::size_t m_held = 0;    // the binary log's transactions ended inside it

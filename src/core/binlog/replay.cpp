@@ -7,8 +7,11 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <optional>
+#include <random>
 #include <span>
 #include <thread>
 #include <vector>
@@ -24,6 +27,8 @@
 #include "io/file_io.hpp"
 #include "io/gzip_reader.hpp"
 #include "restore/sql_splitter.hpp"
+#include "restore/statement_words.hpp"
+#include "sql/text.hpp"
 #include "util/interrupt.hpp"
 
 extern char** environ;
@@ -40,6 +45,69 @@ bool original_identity(std::string_view statement) {
   return statement.starts_with("/*M!100001 SET @@session.gtid_seq_no=") ||
          statement.starts_with("/*M!100001 SET @@session.gtid_domain_id=") ||
          statement.starts_with("/*M!100001 SET @@session.server_id=");
+}
+
+// A table of `database` whose rows tell where the transactions that wrote them ended, or none: a
+// table versioned by transaction (InnoDB writes one history row for all the changes of a row in one
+// transaction, so two of the log's transactions in one of ours would keep one where the client's
+// replay keeps two) or an InnoDB FULLTEXT index (MATCH does not see what the open transaction wrote,
+// so a statement of the log would miss the rows of the transactions held before it).
+struct BoundTable {
+  std::string name;
+  bool versioned = false;  // else it has a FULLTEXT index
+};
+std::optional<BoundTable> transaction_bound_table(db::Connection& connection, const std::string& database) {
+  const std::string name = sql::quote_string(database);
+  const auto found = connection.query(fmt::format(
+      "SELECT TABLE_NAME, 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = {0} AND DATA_TYPE = 'bigint' AND "
+      "GENERATION_EXPRESSION = 'ROW START' UNION ALL SELECT s.TABLE_NAME, 0 FROM information_schema.STATISTICS s JOIN "
+      "information_schema.TABLES t ON t.TABLE_SCHEMA = s.TABLE_SCHEMA AND t.TABLE_NAME = s.TABLE_NAME WHERE "
+      "s.TABLE_SCHEMA = {0} AND s.INDEX_TYPE = 'FULLTEXT' AND t.ENGINE = 'InnoDB' LIMIT 1",
+      name));
+  if (found.rows.empty() || !found.rows[0][0]) {
+    return std::nullopt;
+  }
+  return BoundTable{*found.rows[0][0], found.rows[0][1] == std::optional<std::string>("1")};
+}
+
+// The replay's binary log cache holds what it writes between two COMMITs of ours; the server refuses a
+// transaction past max_binlog_cache_size (error 1197). The log's transactions fit it one at a time
+// (the server logged each), not a thousand together: below this, each is committed alone.
+constexpr std::uint64_t k_cache_to_hold_transactions = std::uint64_t{1} << 30;
+
+// The session's max_binlog_cache_size when it writes the binary log and that limit is below
+// k_cache_to_hold_transactions; else nothing.
+std::optional<std::uint64_t> binlog_cache_limit(db::Connection& connection) {
+  const auto limit =
+      connection.query_value("SELECT IF(@@log_bin AND @@sql_log_bin, @@max_binlog_cache_size, 0)").value_or("0");
+  const std::uint64_t bytes = std::strtoull(limit.c_str(), nullptr, 10);
+  if (bytes == 0 || bytes >= k_cache_to_hold_transactions) {
+    return std::nullopt;
+  }
+  return bytes;
+}
+
+// Whether `database` has such a table; says which, and why each transaction is then committed alone.
+bool bound_table_said(db::Connection& connection, const std::string& database, const std::string& what) {
+  const auto table = transaction_bound_table(connection, database);
+  if (table && table->versioned) {
+    log_info(
+        "replaying {}: table {} keeps a history by transaction: each transaction of the binary log is "
+        "committed alone, as the stock client commits it",
+        what, table->name);
+  } else if (table) {
+    log_info(
+        "replaying {}: table {} has an InnoDB FULLTEXT index (MATCH sees committed rows only): each "
+        "transaction of the binary log is committed alone, as the stock client commits it",
+        what, table->name);
+  }
+  return table.has_value();
+}
+
+// A statement that may have made such a table (DDL; the caller asks only of one that committed).
+bool may_make_tables(std::string_view statement) {
+  return restore::contains_any_case(statement, "CREATE") || restore::contains_any_case(statement, "ALTER") ||
+         restore::contains_any_case(statement, "RENAME");
 }
 
 struct Pipe {
@@ -235,7 +303,19 @@ ReplayResult replay(const ReplayPlan& plan, const ReplayTarget& target) {
     connection->execute("SET SESSION sql_log_bin = 0");
   }
   const util::InterruptWatcher watcher([&connection] { connection->cancel(); });
+  const auto cache_limit = binlog_cache_limit(*connection);
+  if (cache_limit) {
+    log_info(
+        "the replay writes the binary log and its max_binlog_cache_size is {} bytes: each transaction of the "
+        "binary log is committed alone, as the stock client commits it (--no-binlog, or a max_binlog_cache_size "
+        "of 1 GiB or more, lets the replay commit them together)",
+        *cache_limit);
+  }
   std::vector<char> buffer(1 << 20);
+  // The batch's savepoint: a name no SAVEPOINT of the log can hold, written before this replay drew it.
+  const std::string savepoint = fmt::format("ifnbackup_replay_{:016x}", std::mt19937_64(std::random_device{}())());
+  // A table that tells where transactions end: looked at once, then after each DDL of the replay.
+  bool bound = bound_table_said(*connection, target.target_database, "the binary log");
   for (const auto& file : plan.files) {
     const std::string what = fmt::format("{} from {} to {}", file.log.str(), file.start,
                                          file.stop == 0 ? std::string("its end") : std::to_string(file.stop));
@@ -244,18 +324,26 @@ ReplayResult replay(const ReplayPlan& plan, const ReplayTarget& target) {
     splitter.set_backslash_escapes(!connection->no_backslash_escapes());
     splitter.set_ansi_quotes(connection->ansi_quotes());
     std::uint64_t line = 0;  // of the statement being run, in mariadb-binlog's output
-    CommitBatch batch(CommitBatch::Limits{}, [&](std::string_view sql) {
-      const auto outcome = connection->run_statement(sql);
-      if (!outcome.ok) {
-        throw Error(ErrorCode::restore_failed,
-                    tx("replaying {}: the server refused the statement at line {} of mariadb-binlog's "
-                       "output: {} (error {}): {}",
-                       what, line, outcome.error, outcome.error_number, sql.substr(0, 200)),
-                    tx("the database is put back as it was; see docs/pitr.md (privileges: BINLOG REPLAY)"));
-      }
-      splitter.set_backslash_escapes(!connection->no_backslash_escapes());
-      splitter.set_ansi_quotes(connection->ansi_quotes());
-    });
+    CommitBatch batch(
+        CommitBatch::Limits{}, savepoint,
+        [&](std::string_view sql) {
+          const auto outcome = connection->run_statement(sql);
+          if (!outcome.ok) {
+            throw Error(ErrorCode::restore_failed,
+                        tx("replaying {}: the server refused the statement at line {} of mariadb-binlog's "
+                           "output: {} (error {}): {}",
+                           what, line, outcome.error, outcome.error_number, sql.substr(0, 200)),
+                        tx("the database is put back as it was; see docs/pitr.md (privileges: BINLOG REPLAY)"));
+          }
+          splitter.set_backslash_escapes(!connection->no_backslash_escapes());
+          splitter.set_ansi_quotes(connection->ansi_quotes());
+        },
+        [&connection] { return connection->in_transaction(); });
+    const auto check_tables = [&] {
+      bound = bound_table_said(*connection, target.target_database, what);
+      batch.commit_each(cache_limit.has_value() || bound);
+    };
+    batch.commit_each(cache_limit.has_value() || bound);
     const auto run = [&](restore::Statement&& statement) {
       util::check_interrupted();
       // Account and server statements (the plan counted them): a database's restore leaves them be.
@@ -281,6 +369,11 @@ ReplayResult replay(const ReplayPlan& plan, const ReplayTarget& target) {
       line = statement.line;
       batch.feed(statement.text);
       ++result.statements;
+      // DDL runs between the log's transactions, or inside one and commits it (CREATE TABLE ... SELECT).
+      if (!batch.commits_each() && (batch.between_transactions() || !connection->in_transaction()) &&
+          may_make_tables(statement.text)) {
+        check_tables();
+      }
     };
     while (const std::size_t n = decoder.read(buffer)) {
       splitter.feed(std::string_view(buffer.data(), n), run);

@@ -1,12 +1,12 @@
 #include "binlog/replay_plan.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <ctime>
 #include <map>
 
 #include <fmt/format.h>
 
+#include "binlog/commit_batch.hpp"
 #include "binlog/event.hpp"
 #include "binlog/statement_reach.hpp"
 #include "ifnbackup/binlog.hpp"
@@ -16,21 +16,6 @@
 namespace ifnbackup::binlog {
 
 namespace {
-
-bool statement_is(std::string_view statement, std::string_view word) {
-  while (!statement.empty() && std::isspace(static_cast<unsigned char>(statement.front()))) {
-    statement.remove_prefix(1);
-  }
-  if (statement.size() < word.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < word.size(); ++i) {
-    if (std::toupper(static_cast<unsigned char>(statement[i])) != word[i]) {
-      return false;
-    }
-  }
-  return statement.size() == word.size() || !std::isalnum(static_cast<unsigned char>(statement[word.size()]));
-}
 
 // The statement names `database` as a database may (`shop`.`t`, not `shop2`.`t` nor a 'shop' string).
 bool names(std::string_view statement, const std::string& database) {
@@ -82,9 +67,13 @@ class SpanWalker {
       m_touches = m_touches || (database && *database == m_database);
     } else if (type == k_query_event) {
       if (const auto query = parse_query(event.bytes, checksums)) {
-        if (statement_is(query->statement, "COMMIT") || statement_is(query->statement, "ROLLBACK")) {
+        // Read as the server reads them: `ROLLBACK TO \`sp\`` (logged when the savepoint's work touched a
+        // non-transactional table) is a statement of the transaction, not its end (the span stopped
+        // there: the last transaction's COMMIT was left out, and what followed was never looked at).
+        const TransactionWord word = transaction_word(query->statement);
+        if (word == TransactionWord::commit || word == TransactionWord::rollback) {
           ends = true;
-        } else if (!statement_is(query->statement, "BEGIN")) {
+        } else if (word != TransactionWord::begin) {
           m_touches = m_touches || query->database == m_database;
           if (counting && query->database == m_database) {
             reach(log, event, query->statement);
@@ -346,9 +335,11 @@ ReplayPlan plan_replay(const std::filesystem::path& backup_dir, const LogPositio
   if (until_gtid && !plan.reached_gtid) {
     return plan;
   }
-  if (!until_gtid && !walker.done() && plan.newest_archived < target) {
+  if (!until_gtid && !walker.done() && plan.newest_archived <= target) {
     // An idle server writes nothing: the archiver's in-step mark says whether it missed anything up to the
-    // target. Events carry whole seconds, so the mark must be at or after the end of the target second.
+    // target. Events carry whole seconds, so the mark must be at or after the end of the target second;
+    // so must an archived event, for the same reason: a newest event of the target second itself says
+    // nothing of what the server wrote later in that second (the archiver ran, or stopped, in its middle).
     const auto mark = in_step_time(scan.folder);
     const auto mark_seconds =
         mark ? std::chrono::duration_cast<std::chrono::seconds>(mark->time_since_epoch()).count() : std::int64_t{0};
@@ -358,8 +349,9 @@ ReplayPlan plan_replay(const std::filesystem::path& backup_dir, const LogPositio
       const std::uint32_t known =
           std::max<std::uint32_t>(plan.newest_archived, static_cast<std::uint32_t>(mark_seconds));
       throw Error(ErrorCode::not_found,
-                  tx("the binary log archive ends before {}: its newest event is at {}, and the archiver was last in "
-                     "step with the server at {}: what the server wrote from {} to {} is not known",
+                  tx("the binary log archive does not cover {} to its end: its newest event is at {}, and the archiver "
+                     "was last in step with the server at {}: what the server wrote from {} to the end of {} is not "
+                     "known",
                      format_event_time(target),
                      plan.newest_archived == 0 ? std::string("(none after the backup)")
                                                : format_event_time(plan.newest_archived),

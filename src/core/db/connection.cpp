@@ -254,6 +254,10 @@ bool Connection::ansi_quotes() const noexcept {
   return m_mysql != nullptr && (handle(m_mysql)->server_status & SERVER_STATUS_ANSI_QUOTES) != 0;
 }
 
+bool Connection::in_transaction() const noexcept {
+  return m_mysql != nullptr && (handle(m_mysql)->server_status & SERVER_STATUS_IN_TRANS) != 0;
+}
+
 void Connection::throw_error(std::string_view what) {
   // A connection cancelled because of SIGINT/SIGTERM fails with a network error: say why.
   util::check_interrupted();

@@ -116,6 +116,8 @@ class Connection {
   // The session's sql_mode has ANSI_QUOTES ("..." is an identifier), from the status flag MariaDB
   // sends (MySQL never sends it).
   bool ansi_quotes() const noexcept;
+  // The session has a transaction open (SERVER_STATUS_IN_TRANS, as of the last statement).
+  bool in_transaction() const noexcept;
   const std::string& description() const { return m_description; }
   // Throws Error(server) naming the failed statement, with the server's message.
   [[noreturn]] void throw_error(std::string_view what);
