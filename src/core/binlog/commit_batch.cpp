@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "restore/sql_tokens.hpp"
+#include "restore/statement_words.hpp"
 
 namespace ifnbackup::binlog {
 namespace {
@@ -120,6 +121,20 @@ bool harmless_setting(std::string_view statement) {
   return true;
 }
 
+// A statement of a held-back transaction that may wait for the transaction's end: DML, BINLOG (row
+// events) and session settings that do not change how the next statement is read (sql_mode does:
+// the splitter follows the server's). Not DDL (it commits, and may make a table the caller must see).
+bool may_wait(std::string_view statement) {
+  std::string_view text = restore::unwrap_version_comment(statement);
+  if (restore::take_word(text, "SET")) {
+    return !restore::contains_any_case(statement.substr(0, k_short_statement), "SQL_MODE") &&
+           statement.size() <= k_short_statement;
+  }
+  return restore::take_word(text, "INSERT") || restore::take_word(text, "UPDATE") ||
+         restore::take_word(text, "DELETE") || restore::take_word(text, "REPLACE") ||
+         restore::take_word(text, "BINLOG");
+}
+
 }  // namespace
 
 TransactionWord transaction_word(std::string_view statement) {
@@ -163,12 +178,31 @@ void CommitBatch::run(std::string_view sql) {
   }
 }
 
+void CommitBatch::stream_deferred() {
+  m_deferring = false;
+  m_run(fmt::format("SAVEPOINT {}", m_savepoint));  // the binary log's transaction inside ours
+  run_deferred();
+}
+
+void CommitBatch::run_deferred() {
+  m_deferring = false;
+  auto deferred = std::move(m_deferred);
+  m_deferred.clear();
+  m_deferred_bytes = 0;
+  for (const auto& statement : deferred) {
+    run(statement);
+  }
+}
+
 void CommitBatch::feed(std::string_view statement) {
   const TransactionWord word = transaction_word(statement);
   switch (word) {
     case TransactionWord::begin:
+      if (m_deferring) {
+        run_deferred();  // a BEGIN inside the log's transaction commits it, and what was held: as the client
+      }
       if (m_open && !m_in_source && server_in_transaction()) {
-        m_run(fmt::format("SAVEPOINT {}", m_savepoint));  // the binary log's transaction inside ours
+        m_deferring = true;  // held back until its end is read
       } else {
         // A BEGIN inside a transaction commits it (the server's implicit commit): as the client runs it.
         m_run(statement);
@@ -179,6 +213,9 @@ void CommitBatch::feed(std::string_view statement) {
       m_in_source = true;
       return;
     case TransactionWord::commit:
+      if (m_deferring) {
+        run_deferred();  // ended by COMMIT: its statements join the batch
+      }
       if (m_in_source) {
         m_in_source = false;
         ++m_transactions;
@@ -200,6 +237,23 @@ void CommitBatch::feed(std::string_view statement) {
       m_run(statement);
       return;
     case TransactionWord::rollback:
+      if (m_deferring) {
+        // Ended by ROLLBACK: what is held is committed, then this transaction runs as the client runs
+        // it (its non-transactional changes stay, the rest is undone).
+        m_in_source = false;
+        ++m_transactions;
+        auto deferred = std::move(m_deferred);
+        m_deferred.clear();
+        m_deferred_bytes = 0;
+        m_deferring = false;
+        commit_held();
+        m_run("BEGIN");
+        for (const auto& held : deferred) {
+          m_run(held);
+        }
+        m_run(statement);
+        return;
+      }
       if (m_in_source) {
         m_in_source = false;
         ++m_transactions;
@@ -216,6 +270,15 @@ void CommitBatch::feed(std::string_view statement) {
       return;
     case TransactionWord::none:
       break;
+  }
+  if (m_deferring) {
+    if (may_wait(statement) && m_deferred_bytes + statement.size() <= m_limits.defer_bytes) {
+      m_deferred.emplace_back(statement);
+      m_deferred_bytes += statement.size();
+      m_bytes += statement.size();
+      return;
+    }
+    stream_deferred();
   }
   if (!m_in_source && m_open && !harmless_setting(statement)) {
     commit_held();  // DDL, XA, autocommit...: the client runs it after the COMMIT we left out
