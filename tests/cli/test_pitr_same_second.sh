@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # restore --until a second the archive ends in: events carry whole seconds, so an archive whose newest
 # event is of the target second may lack the rest of that second (the archiver ran in its middle, or
-# stopped there: it fails on a statement-format LOAD DATA). The plan took such an archive for one that
+# stopped there). The plan took such an archive for one that
 # covers the target, replayed what it held and exited 0: the rows written later in that second were
 # silently left out. Now the archiver's in-step mark must be past the target second (as when the newest
 # event is older), else the restore is refused before anything is touched; archived again after that

@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <optional>
 #include <random>
 #include <span>
@@ -27,6 +29,7 @@
 #include "io/file_io.hpp"
 #include "io/gzip_reader.hpp"
 #include "restore/sql_splitter.hpp"
+#include "restore/sql_tokens.hpp"
 #include "restore/statement_words.hpp"
 #include "sql/text.hpp"
 #include "util/interrupt.hpp"
@@ -110,6 +113,81 @@ bool may_make_tables(std::string_view statement) {
          restore::contains_any_case(statement, "RENAME");
 }
 
+// The folder where mariadb-binlog writes the files of the log's statement-format LOAD DATA (its
+// --local-load): private to this replay (0700, made by mkdtemp), removed with what is in it.
+class LocalLoadDir {
+ public:
+  LocalLoadDir() {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string pattern = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/ifnbackup-replay.XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      io::throw_io_error(errno, "making a folder for mariadb-binlog's LOAD DATA files");
+    }
+    m_path = pattern;
+  }
+  ~LocalLoadDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(m_path, ignored);
+  }
+  LocalLoadDir(const LocalLoadDir&) = delete;
+  LocalLoadDir& operator=(const LocalLoadDir&) = delete;
+  const std::string& path() const noexcept { return m_path; }
+
+  // The file a `LOAD DATA LOCAL INFILE '...'` of mariadb-binlog's output names, when it is one of
+  // this folder's (a plain name in it, a regular file, not a link): its bytes. Anything else: nothing
+  // (the statement then runs as it is, and the connection refuses the server's request for a file).
+  std::optional<std::string> file_of(std::string_view statement) const {
+    std::string_view head = restore::unwrap_version_comment(statement);
+    if (!restore::take_word(head, "LOAD")) {
+      return std::nullopt;  // most statements: not read further
+    }
+    std::vector<restore::Token> tokens;
+    restore::Lexer lexer(false, true, 4096);
+    std::size_t kept = 0;
+    const restore::Lexer::Sink sink = [&](restore::Token&& token) {
+      if (kept++ < 8) {
+        tokens.push_back(std::move(token));
+      }
+    };
+    lexer.feed(statement.substr(0, 8192), sink);
+    lexer.finish(sink);
+    std::size_t at = 0;
+    const auto word = [&](std::string_view w) {
+      if (at < tokens.size() && tokens[at].type == restore::TokenType::word && tokens[at].text == w) {
+        ++at;
+        return true;
+      }
+      return false;
+    };
+    if (!word("LOAD") || !word("DATA")) {
+      return std::nullopt;
+    }
+    (void)(word("LOW_PRIORITY") || word("CONCURRENT"));
+    if (!word("LOCAL") || !word("INFILE") || at >= tokens.size() || tokens[at].type != restore::TokenType::string) {
+      return std::nullopt;
+    }
+    const std::string& named = tokens[at].text;
+    const std::string prefix = m_path + "/";
+    if (!named.starts_with(prefix) || named.size() == prefix.size() ||
+        named.find('/', prefix.size()) != std::string::npos || named.find("..") != std::string::npos) {
+      return std::nullopt;
+    }
+    std::error_code error;
+    if (!std::filesystem::is_regular_file(std::filesystem::symlink_status(named, error))) {
+      return std::nullopt;
+    }
+    std::ifstream in(named, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!in.good() && !in.eof()) {
+      io::throw_io_error(errno, "reading " + named);
+    }
+    return bytes;
+  }
+
+ private:
+  std::string m_path;
+};
+
 struct Pipe {
   int read = -1;
   int write = -1;
@@ -164,8 +242,9 @@ ReplayFile current_pieces(const ReplayFile& file) {
 // One mariadb-binlog over one server file: its bytes in, its SQL out.
 class Decoder {
  public:
-  Decoder(const ReplayFile& file, const ReplayTarget& target) {
-    std::vector<std::string> args{k_decoder, "--no-defaults", "--skip-annotate-row-events"};
+  Decoder(const ReplayFile& file, const ReplayTarget& target, const LocalLoadDir& local_load) {
+    std::vector<std::string> args{k_decoder, "--no-defaults", "--skip-annotate-row-events",
+                                  "--local-load=" + local_load.path()};
     if (target.target_database != target.source_database) {
       args.push_back(fmt::format("--rewrite-db={}->{}", target.source_database, target.target_database));
     }
@@ -313,13 +392,14 @@ ReplayResult replay(const ReplayPlan& plan, const ReplayTarget& target) {
   }
   std::vector<char> buffer(1 << 20);
   // The batch's savepoint: a name no SAVEPOINT of the log can hold, written before this replay drew it.
+  const LocalLoadDir local_load;
   const std::string savepoint = fmt::format("ifnbackup_replay_{:016x}", std::mt19937_64(std::random_device{}())());
   // A table that tells where transactions end: looked at once, then after each DDL of the replay.
   bool bound = bound_table_said(*connection, target.target_database, "the binary log");
   for (const auto& file : plan.files) {
     const std::string what = fmt::format("{} from {} to {}", file.log.str(), file.start,
                                          file.stop == 0 ? std::string("its end") : std::to_string(file.stop));
-    Decoder decoder(current_pieces(file), target);
+    Decoder decoder(current_pieces(file), target, local_load);
     restore::SqlSplitter splitter;
     splitter.set_backslash_escapes(!connection->no_backslash_escapes());
     splitter.set_ansi_quotes(connection->ansi_quotes());
@@ -327,7 +407,9 @@ ReplayResult replay(const ReplayPlan& plan, const ReplayTarget& target) {
     CommitBatch batch(
         CommitBatch::Limits{}, savepoint,
         [&](std::string_view sql) {
-          const auto outcome = connection->run_statement(sql);
+          // A statement-format LOAD DATA of the log: its file, as mariadb-binlog wrote it in our folder.
+          const auto local = local_load.file_of(sql);
+          const auto outcome = local ? connection->load_local(sql, *local) : connection->run_statement(sql);
           if (!outcome.ok) {
             throw Error(ErrorCode::restore_failed,
                         tx("replaying {}: the server refused the statement at line {} of mariadb-binlog's "

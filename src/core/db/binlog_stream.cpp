@@ -59,38 +59,34 @@ BinlogStream::BinlogStream(Connection& connection, const std::string& file, std:
 }
 
 BinlogStream::~BinlogStream() {
-  if (m_event != nullptr) {
-    mariadb_free_rpl_event(static_cast<MARIADB_RPL_EVENT*>(m_event));
-  }
   if (m_rpl != nullptr) {
     mariadb_rpl_close(rpl_of(m_rpl));
   }
 }
 
+// The packets are read as they come, not through mariadb_rpl_fetch: Connector/C 3.3 parses every event
+// it fetches, and reads a Begin_load_query event's block (the file of a statement-format LOAD DATA) as a
+// NUL-terminated string: a file without a NUL byte failed as "Malformed packet" (5021) on every try,
+// and the archiver stopped there for good. The archive needs the server's bytes, checked and framed by
+// binlog/event.cpp: nothing of the library's parse.
 std::optional<std::string_view> BinlogStream::next() {
   MYSQL* mysql = static_cast<MYSQL*>(m_connection.m_mysql);
-  MARIADB_RPL_EVENT* event = mariadb_rpl_fetch(rpl_of(m_rpl), static_cast<MARIADB_RPL_EVENT*>(m_event));
-  if (event == nullptr) {
-    // mariadb_rpl_fetch frees the event it was given when it fails or ends.
-    m_event = nullptr;
-    if (mysql_errno(mysql) != 0) {
-      m_connection.throw_error("reading the binary log");
-    }
-    if (rpl_of(m_rpl)->error_no != 0) {
-      throw Error(ErrorCode::server,
-                  tx("reading the binary log from {}: {} (error {})", m_connection.description(),
-                     rpl_of(m_rpl)->error_msg, rpl_of(m_rpl)->error_no),
-                  tx("the client library could not read an event; see docs/pitr.md"), rpl_of(m_rpl)->error_no);
-    }
-    return std::nullopt;
+  const unsigned long length = mysql_net_read_packet(mysql);
+  if (length == packet_error) {
+    m_connection.throw_error("reading the binary log");
   }
-  m_event = event;
-  // raw_data: the packet as the server sent it, its first byte the OK marker.
-  if (event->raw_data_size <= event->raw_data_ofs) {
-    throw Error(ErrorCode::server, tx("the server sent an empty binary log event"), tx("see docs/pitr.md"));
+  const unsigned char* packet = mysql->net.read_pos;
+  if (length < 9 && length >= 1 && packet[0] == 254) {
+    return std::nullopt;  // EOF: the end of a non-blocking dump
   }
-  return std::string_view(reinterpret_cast<const char*>(event->raw_data) + event->raw_data_ofs,
-                          event->raw_data_size - event->raw_data_ofs);
+  // An event: the OK marker, then the event as the server wrote it.
+  if (length < 2 || packet[0] != 0) {
+    throw Error(ErrorCode::server,
+                tx("the server sent an unexpected packet in the binary log stream ({} bytes, first byte {})", length,
+                   length == 0 ? 0 : static_cast<unsigned>(packet[0])),
+                tx("see docs/pitr.md"));
+  }
+  return std::string_view(reinterpret_cast<const char*>(packet) + 1, length - 1);
 }
 
 }  // namespace ifnbackup::db

@@ -1,6 +1,7 @@
 #pragma once
 // The replication client: the server's binary log read as a replica reads it (COM_BINLOG_DUMP,
-// through MariaDB Connector/C's mariadb_rpl_* API). The one file that includes mariadb_rpl.h; the
+// opened through MariaDB Connector/C's mariadb_rpl_* API, its packets read as they come, unparsed).
+// The one file that includes mariadb_rpl.h; the
 // connection it runs on is a Connection of ours (db/connection.cpp), taken over for the stream.
 #include <cstdint>
 #include <optional>
@@ -30,8 +31,7 @@ class BinlogStream {
 
  private:
   Connection& m_connection;
-  void* m_rpl = nullptr;    // MARIADB_RPL
-  void* m_event = nullptr;  // MARIADB_RPL_EVENT, reused
+  void* m_rpl = nullptr;  // MARIADB_RPL
 };
 
 // The client library's error numbers that mean the connection is gone (the server stopped or

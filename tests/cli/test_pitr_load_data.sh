@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# A statement-format LOAD DATA LOCAL in the binary log (binlog_format MIXED logs it so: a merchants'
+# import of a CSV file). The archiver stopped there for good: Connector/C's mariadb_rpl_fetch read the
+# file's block (Begin_load_query) as a NUL-terminated string and failed with "Malformed packet" (5021)
+# on every run; it now reads the server's packets itself. And restore --until replays it: mariadb-binlog
+# writes the file into a folder of the replay's own (--local-load, 0700, removed after), and the
+# replay's connection sends that file only, as the stock client would send it; a LOAD DATA naming any
+# other file is still refused (the restore fails, rolled back: 13).
+set -uo pipefail
+# shellcheck source=tests/cli/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+cli_init
+cli_start_own_server pitrloaddata
+command -v mariadb-binlog >/dev/null || cli_skip "mariadb-binlog is not installed (mariadb-client)"
+db=shop
+dir="${CLI_WORK}/backups"
+load() { mariadb --defaults-file="${IFNBACKUP_TEST_DEFAULTS_FILE}" --local-infile=1 -N "${db}" "$@"; }
+
+sql -e "CREATE DATABASE ${db}"
+sql "${db}" -e "CREATE TABLE imports (id INT PRIMARY KEY, merchant VARCHAR(40), amount DECIMAL(10,2)) ENGINE=InnoDB"
+run ifn binlog archive
+expect_exit "archive" 0
+run ifn backup --no-schema-check
+expect_exit "backup" 0
+sleep 1.1
+
+# Two imports: a plain CSV, and one with quotes, a backslash and a tab in its values.
+printf '1,Awa Kone,1500.00\n2,Yao Kouassi,250.50\n3,"Traore, Issa",99.99\n' >"${CLI_WORK}/import1.csv"
+printf '4\tKoffi \\\\ fils\t10.00\n5\tA\\tB\t20.00\n' >"${CLI_WORK}/import2.tsv"
+load -e "SET SESSION binlog_format = STATEMENT;
+         LOAD DATA LOCAL INFILE '${CLI_WORK}/import1.csv' INTO TABLE imports
+           FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '\"' (id, merchant, amount);
+         SET SESSION binlog_format = MIXED;
+         LOAD DATA LOCAL INFILE '${CLI_WORK}/import2.tsv' INTO TABLE imports;
+         INSERT INTO imports VALUES (6, 'after the imports', 1)"
+expect_eq "the imports are in the source" "6" "$(sql "${db}" -e "SELECT COUNT(*) FROM imports")"
+check "the binary log holds them as statements (Begin_load_query)" bash -c \
+    "mariadb --defaults-file='${IFNBACKUP_TEST_DEFAULTS_FILE}' -N -e 'SHOW BINLOG EVENTS' | grep -q Begin_load_query"
+expected=$(sql "${db}" -e "SELECT GROUP_CONCAT(id, '|', merchant, '|', amount ORDER BY id SEPARATOR ';') FROM imports")
+target=$(sleep 1.2 && sql -e "SELECT NOW() - INTERVAL 1 SECOND")
+
+run ifn binlog archive
+expect_exit "the archiver reads past the LOAD DATA events" 0
+expect_not_contains "no malformed packet" "5021" "${CLI_LAST_ERR}"
+
+export TMPDIR="${CLI_WORK}/tmp"
+mkdir -p "${TMPDIR}"
+run ifn restore --until "${target}" --into shop_r --yes
+expect_exit "restore --until after the imports" 0
+expect_eq "every imported row is back, as in the source" "${expected}" \
+    "$(sql shop_r -e "SELECT GROUP_CONCAT(id, '|', merchant, '|', amount ORDER BY id SEPARATOR ';') FROM imports")"
+expect_eq "the replay's folder of LOAD DATA files is removed" "" "$(ls -A "${TMPDIR}")"
+
+cli_finish
