@@ -46,8 +46,31 @@ backup_while_rebuilding() {
     CLI_LAST_ERR=$(cat "${CLI_WORK}/err.txt")
 }
 
+# met_by_dump DIR ERROR ARGS...: backup_while_rebuilding into DIR (emptied first) until the dump met the
+# change (the server's ERROR in its messages), at most 3 times. Now and then a dump held at aa_big
+# after its snapshot still reads zz_small without the error (1 in ~8 runs under the suite's load, cause
+# not found): such a run must still end in a complete, verified backup, and is tried again.
+met_by_dump() {
+    local dir=$1 error=$2 attempt
+    shift 2
+    for attempt in 1 2 3; do
+        rm -rf "${dir}"
+        # zz_small as the suite made it, when a dropping attempt is tried again
+        sql "${db}" -e "CREATE TABLE IF NOT EXISTS zz_small (id INT PRIMARY KEY, name VARCHAR(20));
+                        INSERT IGNORE INTO zz_small VALUES (1, 'un'), (2, 'deux')"
+        backup_while_rebuilding "${dir}" "$@"
+        [[ ${REBUILT} == yes ]] && grep -q "${error}" <<<"${CLI_LAST_ERR}" && return 0
+        if [[ ${CLI_LAST_EXIT} -ne 0 ]]; then
+            return 0  # failed otherwise: the checks after say how
+        fi
+        cli_log "note: attempt ${attempt}: the dump did not meet the change (exit 0, complete); again"
+        run "${CLI_BIN}" --backup-dir "${dir}" verify "${dir}/$(final_backups "${dir}" | head -n 1)"
+        expect_exit "a dump that did not meet the change still wrote a verified backup" 0
+    done
+}
+
 dir="${CLI_WORK}/backups"
-backup_while_rebuilding "${dir}"
+met_by_dump "${dir}" 1412
 check "the dump was held at aa_big, after its snapshot, while zz_small was rebuilt" test "${REBUILT}" = yes
 expect_exit "backup while zz_small is rebuilt" 0
 expect_contains "it says the schema changed and it started again" \
@@ -61,7 +84,7 @@ expect_exit "the backup verifies" 0
 expect_eq "one backup, no partial file left" "1" "$(find "${dir}" -name '*.sql.gz*' | wc -l | tr -d ' ')"
 
 dir0="${CLI_WORK}/backups0"
-backup_while_rebuilding "${dir0}" --retries 0
+met_by_dump "${dir0}" 1412 --retries 0
 check "the second dump was held while zz_small was rebuilt" test "${REBUILT}" = yes
 expect_exit "with --retries 0 the same rebuild fails the backup (server error)" 7
 expect_contains "naming error 1412" "1412" "${CLI_LAST_ERR}"
@@ -100,7 +123,7 @@ fi
 # starts again without it.
 change="DROP TABLE zz_small"
 dir_drop="${CLI_WORK}/backups_drop"
-backup_while_rebuilding "${dir_drop}"
+met_by_dump "${dir_drop}" 1146
 check "the dump was held while zz_small was dropped" test "${REBUILT}" = yes
 expect_exit "backup while zz_small is dropped" 0
 expect_contains "it started again" "the schema changed during the backup" "${CLI_LAST_ERR}"
