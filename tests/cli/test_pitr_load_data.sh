@@ -52,4 +52,22 @@ expect_eq "every imported row is back, as in the source" "${expected}" \
     "$(sql shop_r -e "SELECT GROUP_CONCAT(id, '|', merchant, '|', amount ORDER BY id SEPARATOR ';') FROM imports")"
 expect_eq "the replay's folder of LOAD DATA files is removed" "" "$(ls -A "${TMPDIR}")"
 
+# A LOAD DATA of the database's session into a table of another database: mariadb-binlog picks it by its
+# default database and rewrites only that, so the replay loaded the rows into `other` (restore --into
+# shop_r changed a database it was not given). The plan reads the statement as any other: refused (19),
+# nothing changed.
+sql -e "CREATE DATABASE other; CREATE TABLE other.t (id INT PRIMARY KEY, merchant VARCHAR(40)) ENGINE=InnoDB"
+printf '1,Awa\n2,Yao\n' >"${CLI_WORK}/other.csv"
+load -e "SET SESSION binlog_format = STATEMENT;
+         LOAD DATA LOCAL INFILE '${CLI_WORK}/other.csv' INTO TABLE other.t FIELDS TERMINATED BY ',';
+         INSERT INTO imports VALUES (7, 'after the other import', 1)"
+sql -e "DELETE FROM other.t"
+target=$(sleep 1.2 && sql -e "SELECT NOW() - INTERVAL 1 SECOND")
+run ifn binlog archive
+expect_exit "archive" 0
+run ifn restore --until "${target}" --into shop_o --yes
+expect_exit "a LOAD DATA into another database is refused" 19
+expect_contains "named" "names database 'other'" "${CLI_LAST_ERR}"
+expect_eq "the other database is untouched" "0" "$(sql -e "SELECT COUNT(*) FROM other.t")"
+
 cli_finish
