@@ -52,6 +52,27 @@ expect_eq "every imported row is back, as in the source" "${expected}" \
     "$(sql shop_r -e "SELECT GROUP_CONCAT(id, '|', merchant, '|', amount ORDER BY id SEPARATOR ';') FROM imports")"
 expect_eq "the replay's folder of LOAD DATA files is removed" "" "$(ls -A "${TMPDIR}")"
 
+# TMPDIR that cannot hold the folder: a span with a LOAD DATA fails before its first statement, saying
+# so, and is rolled back (13); a span without one needs no folder (the replay made it for every span,
+# so restore --until failed for an operator whose TMPDIR is gone, LOAD DATA or not).
+export TMPDIR="${CLI_WORK}/no-such-folder"
+run ifn restore --until "${target}" --into shop_t --yes
+expect_exit "restore --until with TMPDIR missing, a LOAD DATA in the span" 13
+expect_contains "it names TMPDIR" "set TMPDIR to a writable folder" "${CLI_LAST_ERR}"
+expect_eq "shop_t is as it was (absent)" "0" \
+    "$(sql -e "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'shop_t'")"
+run ifn backup --no-schema-check
+expect_exit "a backup after the imports" 0
+sleep 1.1
+sql "${db}" -e "INSERT INTO imports VALUES (8, 'no import in this span', 1)"
+target=$(sleep 1.2 && sql -e "SELECT NOW() - INTERVAL 1 SECOND")
+run ifn binlog archive
+expect_exit "archive" 0
+run ifn restore --until "${target}" --into shop_u --yes
+expect_exit "restore --until with TMPDIR missing, no LOAD DATA in the span" 0
+expect_eq "the row after the backup is replayed" "1" "$(sql shop_u -e "SELECT COUNT(*) FROM imports WHERE id = 8")"
+export TMPDIR="${CLI_WORK}/tmp"
+
 # A LOAD DATA of the database's session into a table of another database: mariadb-binlog picks it by its
 # default database and rewrites only that, so the replay loaded the rows into `other` (restore --into
 # shop_r changed a database it was not given). The plan reads the statement as any other: refused (19),

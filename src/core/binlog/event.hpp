@@ -28,6 +28,7 @@ enum EventType : std::uint8_t {
   k_rotate_event = 4,
   k_format_description_event = 15,
   k_xid_event = 16,
+  k_begin_load_query_event = 17,    // a statement-format LOAD DATA's file (its first block)
   k_execute_load_query_event = 18,  // a statement-format LOAD DATA: a Query event, 13 more post-header bytes
   k_heartbeat_event = 27,
   k_table_map_event = 19,

@@ -46,6 +46,9 @@ class SpanWalker {
       m_plan.newest_archived = std::max(m_plan.newest_archived, event.header.timestamp);
     }
     const auto type = event.header.type;
+    if (counting && !m_done && (type == k_begin_load_query_event || type == k_execute_load_query_event)) {
+      m_plan.load_data = true;
+    }
     if (type == k_gtid_event) {
       m_open = true;
       m_standalone = gtid_is_standalone(event.bytes);
