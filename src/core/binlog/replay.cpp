@@ -120,6 +120,17 @@ class LocalLoadDir {
   LocalLoadDir() {
     const char* tmp = std::getenv("TMPDIR");
     const std::string parent = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
+    // mariadb-binlog turns a backslash of --local-load into '/', and writes a newline, a tab... of the
+    // name escaped (\\n) in the LOAD DATA it prints: the name read back is not this folder's, and the
+    // server's request for the file was refused (13, with a message that said nothing of TMPDIR).
+    if (parent.find_first_of("\\\n\r\b\t") != std::string::npos) {
+      throw Error(ErrorCode::io,
+                  tx("TMPDIR ({}) holds a backslash or a control character: mariadb-binlog does not keep them in "
+                     "the names of the files of the binary log's LOAD DATA statements (set TMPDIR to a plain "
+                     "folder)",
+                     sql::quote_string(parent)),
+                  tx("see docs/pitr.md"));
+    }
     std::string pattern = parent + "/ifnbackup-replay.XXXXXX";
     if (::mkdtemp(pattern.data()) == nullptr) {
       const int error = errno;
