@@ -52,6 +52,16 @@ expect_eq "every imported row is back, as in the source" "${expected}" \
     "$(sql shop_r -e "SELECT GROUP_CONCAT(id, '|', merchant, '|', amount ORDER BY id SEPARATOR ';') FROM imports")"
 expect_eq "the replay's folder of LOAD DATA files is removed" "" "$(ls -A "${TMPDIR}")"
 
+# A TMPDIR whose name holds '..' (a folder `a..b`, a path through `..`): the file's name was refused as
+# a way out of the folder, and every LOAD DATA of the replay with it.
+export TMPDIR="${CLI_WORK}/a..b/../a..b"
+mkdir -p "${TMPDIR}"
+run ifn restore --until "${target}" --into shop_dots --yes
+expect_exit "restore --until with '..' in TMPDIR" 0
+expect_eq "the imported rows are back" "${expected}" \
+    "$(sql shop_dots -e "SELECT GROUP_CONCAT(id, '|', merchant, '|', amount ORDER BY id SEPARATOR ';') FROM imports")"
+expect_eq "its folder removed" "" "$(ls -A "${TMPDIR}")"
+
 # TMPDIR that cannot hold the folder: a span with a LOAD DATA fails before its first statement, saying
 # so, and is rolled back (13); a span without one needs no folder (the replay made it for every span,
 # so restore --until failed for an operator whose TMPDIR is gone, LOAD DATA or not).

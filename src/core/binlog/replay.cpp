@@ -185,8 +185,11 @@ class LocalLoadDir {
     }
     const std::string& named = tokens[at].text;
     const std::string prefix = m_path + "/";
-    if (!named.starts_with(prefix) || named.size() == prefix.size() ||
-        named.find('/', prefix.size()) != std::string::npos || named.find("..") != std::string::npos) {
+    // A plain name in the folder: '..' is looked for in that name only (a TMPDIR of `a..b` or `x/../y`
+    // refused every LOAD DATA of the replay).
+    const std::string_view name = std::string_view(named).substr(std::min(prefix.size(), named.size()));
+    if (!named.starts_with(prefix) || name.empty() || name.find('/') != std::string_view::npos || name == "." ||
+        name == "..") {
       return std::nullopt;
     }
     std::error_code error;
