@@ -44,23 +44,22 @@ run ifn binlog archive
 expect_exit "the archiver reads past the LOAD DATA events" 0
 expect_not_contains "no malformed packet" "5021" "${CLI_LAST_ERR}"
 
-export TMPDIR="${CLI_WORK}/tmp"
-mkdir -p "${TMPDIR}"
-run ifn restore --until "${target}" --into shop_r --yes
-expect_exit "restore --until after the imports" 0
-expect_eq "every imported row is back, as in the source" "${expected}" \
-    "$(sql shop_r -e "SELECT GROUP_CONCAT(id, '|', merchant, '|', amount ORDER BY id SEPARATOR ';') FROM imports")"
-expect_eq "the replay's folder of LOAD DATA files is removed" "" "$(ls -A "${TMPDIR}")"
+# restore_imports TMPDIR INTO WHAT: restore --until the target into INTO with that TMPDIR: every imported
+# row back, as in the source, and the replay's folder of LOAD DATA files removed.
+restore_imports() {
+    export TMPDIR=$1
+    mkdir -p "${TMPDIR}"
+    run ifn restore --until "${target}" --into "$2" --yes
+    expect_exit "restore --until after the imports ($3)" 0
+    expect_eq "every imported row is back, as in the source ($3)" "${expected}" \
+        "$(sql "$2" -e "SELECT GROUP_CONCAT(id, '|', merchant, '|', amount ORDER BY id SEPARATOR ';') FROM imports")"
+    expect_eq "the replay's folder of LOAD DATA files is removed ($3)" "" "$(ls -A "${TMPDIR}")"
+}
+restore_imports "${CLI_WORK}/tmp" shop_r "TMPDIR plain"
 
 # A TMPDIR whose name holds '..' (a folder `a..b`, a path through `..`): the file's name was refused as
 # a way out of the folder, and every LOAD DATA of the replay with it.
-export TMPDIR="${CLI_WORK}/a..b/../a..b"
-mkdir -p "${TMPDIR}"
-run ifn restore --until "${target}" --into shop_dots --yes
-expect_exit "restore --until with '..' in TMPDIR" 0
-expect_eq "the imported rows are back" "${expected}" \
-    "$(sql shop_dots -e "SELECT GROUP_CONCAT(id, '|', merchant, '|', amount ORDER BY id SEPARATOR ';') FROM imports")"
-expect_eq "its folder removed" "" "$(ls -A "${TMPDIR}")"
+restore_imports "${CLI_WORK}/a..b/../a..b" shop_dots "'..' in TMPDIR"
 
 # TMPDIR that cannot hold the folder: a span with a LOAD DATA fails before its first statement, saying
 # so, and is rolled back (13); a span without one needs no folder (the replay made it for every span,
