@@ -13,7 +13,8 @@
 # table (definition, AUTO_INCREMENT, rows, history) must be the same, and the replay must have held
 # transactions together.
 #
-#   SEED (default 4242) and OPS (default 300) choose the work, KINDS (default all: "0 1 ... 23") the
+#   SEED (default 4242) and OPS (default 300) choose the work, KINDS (default all: "0 1 ... 23"; 24, a
+#   16 MiB transaction, and 25, LOAD DATA LOCAL, on demand) the
 #   kinds of work to pick from (as numbered in the generator's case); more seeds:
 #   for s in 1 2 3; do SEED=$s bash tests/cli/test_pitr_batched.sh; done
 set -uo pipefail
@@ -148,6 +149,17 @@ read -r -a kinds <<<"${KINDS:-$(echo {0..23})}"
                     printf "INSERT INTO big VALUES (%d, '%s');\n" $((i * 100 + j)) "$(head -c 700000 /dev/zero | tr '\0' 'b')"
                 done
                 echo "COMMIT;" ;;
+            25) # a LOAD DATA LOCAL (not in the default KINDS), logged as a statement unless ROW: its file
+                # replayed through mariadb-binlog --local-load; clauses, a MyISAM one in a rolled-back transaction
+                f="${CLI_WORK}/load${i}.csv"
+                printf '%d,load %d a\n%d,load %d\tb\n%d,"load, %d c"\n' "${k}" "${i}" $((RANDOM % 60)) "${i}" \
+                    $((RANDOM % 60)) "${i}" >"${f}"
+                case $((RANDOM % 4)) in
+                    0) echo "LOAD DATA LOCAL INFILE '${f}' INTO TABLE t FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '\"' (k, v);" ;;
+                    1) echo "LOAD DATA LOW_PRIORITY LOCAL INFILE '${f}' REPLACE INTO TABLE m CHARACTER SET latin1 FIELDS TERMINATED BY ',' (id, @x) SET v = LENGTH(@x) + ${i};" ;;
+                    2) echo "BEGIN; LOAD DATA LOCAL INFILE '${f}' IGNORE INTO TABLE m FIELDS TERMINATED BY ',' (id, @x) SET v = ${i}; INSERT INTO t (k, v) VALUES (${k}, 'load rb ${i}'); ROLLBACK;" ;;
+                    3) echo "BEGIN; LOAD DATA CONCURRENT LOCAL INFILE '${f}' INTO TABLE t FIELDS TERMINATED BY ',' (k, @v) SET v = UPPER(@v); UPDATE t SET v = 'after load' WHERE k = ${k}; COMMIT;" ;;
+                esac ;;
             23) # a trigger writing a MyISAM table, in a transaction rolled back or not
                 case $((RANDOM % 2)) in
                     0) echo "BEGIN; INSERT INTO tr VALUES (${i}, ${k}); ROLLBACK;" ;;
@@ -156,7 +168,7 @@ read -r -a kinds <<<"${KINDS:-$(echo {0..23})}"
         esac
     done
 } >"${work}"
-run sql "${db}" --show-warnings=0 -e "source ${work}"
+run sql "${db}" --local-infile=1 --show-warnings=0 -e "source ${work}"
 expect_exit "the generated work runs (seed ${seed}, ${ops} operations)" 0
 target=$(sleep 1.2 && sql -e "SELECT NOW() - INTERVAL 1 SECOND")
 # The server's files as they are now: the stock replay reads these (our restore writes more after).
@@ -169,20 +181,21 @@ expect_exit "archive the work" 0
 sql -e "CREATE DATABASE shop_stock"
 gunzip -c "${file}" | sql shop_stock
 expect_eq "the stock client loads the backup" "0" "${PIPESTATUS[1]}"
+mkdir -p "${CLI_WORK}/stock-load"
 (
     cd "${IFNBACKUP_TEST_DIR}" || exit 1
     first=1
     for log in ${logs}; do
         if ((first)); then
             mariadb-binlog --no-defaults --database="${db}" --rewrite-db="${db}->shop_stock" \
-                --start-position="${start_position}" --stop-datetime="$(date -d "${target} 1 second" '+%F %T')" "${log}"
+                --local-load="${CLI_WORK}/stock-load" --start-position="${start_position}" --stop-datetime="$(date -d "${target} 1 second" '+%F %T')" "${log}"
             first=0
         else
             mariadb-binlog --no-defaults --database="${db}" --rewrite-db="${db}->shop_stock" \
-                --stop-datetime="$(date -d "${target} 1 second" '+%F %T')" "${log}"
+                --local-load="${CLI_WORK}/stock-load" --stop-datetime="$(date -d "${target} 1 second" '+%F %T')" "${log}"
         fi
     done
-) | root >"${CLI_WORK}/stock.out" 2>&1
+) | root --local-infile=1 >"${CLI_WORK}/stock.out" 2>&1
 expect_eq "the stock client replays the binary log" "0" "${PIPESTATUS[1]}"
 
 # --- ours, in place (after the stock client read the files: our restore writes to the binary log)

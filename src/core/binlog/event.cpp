@@ -149,15 +149,17 @@ std::optional<std::vector<Gtid>> parse_gtid_list(std::string_view event, bool ha
   return list;
 }
 
-std::optional<QueryText> parse_query(std::string_view event, bool has_checksum) noexcept {
+std::optional<QueryText> parse_query(std::string_view event, bool has_checksum, EventType type) noexcept {
   const std::size_t tail = has_checksum ? k_checksum_bytes : 0;
-  if (event.size() < k_header_bytes + k_query_post_header + tail) {
+  // Execute_load_query: file id (4), the file name's start and end in the statement (4, 4), duplicates (1).
+  const std::size_t post_header = k_query_post_header + (type == k_execute_load_query_event ? 13 : 0);
+  if (event.size() < k_header_bytes + post_header + tail) {
     return std::nullopt;
   }
   const char* post = event.data() + k_header_bytes;
   const std::size_t database_length = static_cast<unsigned char>(post[8]);
   const std::size_t status_length = read_u16(post + 11);
-  const std::size_t database_at = k_header_bytes + k_query_post_header + status_length;
+  const std::size_t database_at = k_header_bytes + post_header + status_length;
   const std::size_t statement_at = database_at + database_length + 1;
   if (statement_at > event.size() - tail) {
     return std::nullopt;

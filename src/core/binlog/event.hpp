@@ -28,6 +28,8 @@ enum EventType : std::uint8_t {
   k_rotate_event = 4,
   k_format_description_event = 15,
   k_xid_event = 16,
+  k_begin_load_query_event = 17,    // a statement-format LOAD DATA's file (its first block)
+  k_execute_load_query_event = 18,  // a statement-format LOAD DATA: a Query event, 13 more post-header bytes
   k_heartbeat_event = 27,
   k_table_map_event = 19,
   k_gtid_event = 162,
@@ -99,12 +101,14 @@ std::optional<Gtid> parse_gtid_event(std::string_view event) noexcept;
 std::optional<std::vector<Gtid>> parse_gtid_list(std::string_view event, bool has_checksum);
 
 // A Query event's statement text (after the status variables and the default database), and the
-// default database; for COMMIT/ROLLBACK recognition. std::nullopt when malformed.
+// default database; for COMMIT/ROLLBACK recognition. std::nullopt when malformed. An Execute_load_query
+// event (a statement-format LOAD DATA, `type`) is read the same way: its post-header is 13 bytes longer.
 struct QueryText {
   std::string_view database;
   std::string_view statement;
 };
-std::optional<QueryText> parse_query(std::string_view event, bool has_checksum) noexcept;
+std::optional<QueryText> parse_query(std::string_view event, bool has_checksum,
+                                     EventType type = k_query_event) noexcept;
 
 // A Table_map event's database (the table's schema); std::nullopt when malformed.
 std::optional<std::string_view> parse_table_map_database(std::string_view event) noexcept;

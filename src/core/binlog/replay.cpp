@@ -119,9 +119,26 @@ class LocalLoadDir {
  public:
   LocalLoadDir() {
     const char* tmp = std::getenv("TMPDIR");
-    std::string pattern = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/ifnbackup-replay.XXXXXX";
+    const std::string parent = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
+    // mariadb-binlog turns a backslash of --local-load into '/', and writes a newline, a tab... of the
+    // name escaped (\\n) in the LOAD DATA it prints: the name read back is not this folder's, and the
+    // server's request for the file was refused (13, with a message that said nothing of TMPDIR).
+    if (parent.find_first_of("\\\n\r\b\t") != std::string::npos) {
+      throw Error(ErrorCode::io,
+                  tx("TMPDIR ({}) holds a backslash or a control character: mariadb-binlog does not keep them in "
+                     "the names of the files of the binary log's LOAD DATA statements (set TMPDIR to a plain "
+                     "folder)",
+                     sql::quote_string(parent)),
+                  tx("see docs/pitr.md"));
+    }
+    std::string pattern = parent + "/ifnbackup-replay.XXXXXX";
     if (::mkdtemp(pattern.data()) == nullptr) {
-      io::throw_io_error(errno, "making a folder for mariadb-binlog's LOAD DATA files");
+      const int error = errno;
+      throw Error(ErrorCode::io,
+                  tx("cannot make a folder in {} for the files of the binary log's LOAD DATA statements: {} (set "
+                     "TMPDIR to a writable folder with room for them)",
+                     parent, std::strerror(error)),
+                  tx("see docs/pitr.md"));
     }
     m_path = pattern;
   }
@@ -168,8 +185,11 @@ class LocalLoadDir {
     }
     const std::string& named = tokens[at].text;
     const std::string prefix = m_path + "/";
-    if (!named.starts_with(prefix) || named.size() == prefix.size() ||
-        named.find('/', prefix.size()) != std::string::npos || named.find("..") != std::string::npos) {
+    // A plain name in the folder: '..' is looked for in that name only (a TMPDIR of `a..b` or `x/../y`
+    // refused every LOAD DATA of the replay).
+    const std::string_view name = std::string_view(named).substr(std::min(prefix.size(), named.size()));
+    if (!named.starts_with(prefix) || name.empty() || name.find('/') != std::string_view::npos || name == "." ||
+        name == "..") {
       return std::nullopt;
     }
     std::error_code error;
@@ -242,9 +262,11 @@ ReplayFile current_pieces(const ReplayFile& file) {
 // One mariadb-binlog over one server file: its bytes in, its SQL out.
 class Decoder {
  public:
-  Decoder(const ReplayFile& file, const ReplayTarget& target, const LocalLoadDir& local_load) {
-    std::vector<std::string> args{k_decoder, "--no-defaults", "--skip-annotate-row-events",
-                                  "--local-load=" + local_load.path()};
+  Decoder(const ReplayFile& file, const ReplayTarget& target, const LocalLoadDir* local_load) {
+    std::vector<std::string> args{k_decoder, "--no-defaults", "--skip-annotate-row-events"};
+    if (local_load != nullptr) {
+      args.push_back("--local-load=" + local_load->path());
+    }
     if (target.target_database != target.source_database) {
       args.push_back(fmt::format("--rewrite-db={}->{}", target.source_database, target.target_database));
     }
@@ -392,14 +414,18 @@ ReplayResult replay(const ReplayPlan& plan, const ReplayTarget& target) {
   }
   std::vector<char> buffer(1 << 20);
   // The batch's savepoint: a name no SAVEPOINT of the log can hold, written before this replay drew it.
-  const LocalLoadDir local_load;
+  // Made only for a span with a statement-format LOAD DATA: any other replay needs no TMPDIR.
+  std::optional<LocalLoadDir> local_load;
+  if (plan.load_data) {
+    local_load.emplace();
+  }
   const std::string savepoint = fmt::format("ifnbackup_replay_{:016x}", std::mt19937_64(std::random_device{}())());
   // A table that tells where transactions end: looked at once, then after each DDL of the replay.
   bool bound = bound_table_said(*connection, target.target_database, "the binary log");
   for (const auto& file : plan.files) {
     const std::string what = fmt::format("{} from {} to {}", file.log.str(), file.start,
                                          file.stop == 0 ? std::string("its end") : std::to_string(file.stop));
-    Decoder decoder(current_pieces(file), target, local_load);
+    Decoder decoder(current_pieces(file), target, local_load ? &*local_load : nullptr);
     restore::SqlSplitter splitter;
     splitter.set_backslash_escapes(!connection->no_backslash_escapes());
     splitter.set_ansi_quotes(connection->ansi_quotes());
@@ -408,7 +434,7 @@ ReplayResult replay(const ReplayPlan& plan, const ReplayTarget& target) {
         CommitBatch::Limits{}, savepoint,
         [&](std::string_view sql) {
           // A statement-format LOAD DATA of the log: its file, as mariadb-binlog wrote it in our folder.
-          const auto local = local_load.file_of(sql);
+          const auto local = local_load ? local_load->file_of(sql) : std::nullopt;
           const auto outcome = local ? connection->load_local(sql, *local) : connection->run_statement(sql);
           if (!outcome.ok) {
             throw Error(ErrorCode::restore_failed,

@@ -46,6 +46,9 @@ class SpanWalker {
       m_plan.newest_archived = std::max(m_plan.newest_archived, event.header.timestamp);
     }
     const auto type = event.header.type;
+    if (counting && !m_done && (type == k_begin_load_query_event || type == k_execute_load_query_event)) {
+      m_plan.load_data = true;
+    }
     if (type == k_gtid_event) {
       m_open = true;
       m_standalone = gtid_is_standalone(event.bytes);
@@ -65,8 +68,10 @@ class SpanWalker {
     if (type == k_table_map_event) {
       const auto database = parse_table_map_database(event.bytes);
       m_touches = m_touches || (database && *database == m_database);
-    } else if (type == k_query_event) {
-      if (const auto query = parse_query(event.bytes, checksums)) {
+    } else if (type == k_query_event || type == k_execute_load_query_event) {
+      // A statement-format LOAD DATA (Execute_load_query) is a statement like the others: it may name a
+      // table of another database (`INTO TABLE other.t`), which the replay would load there.
+      if (const auto query = parse_query(event.bytes, checksums, static_cast<EventType>(type))) {
         // Read as the server reads them: `ROLLBACK TO \`sp\`` (logged when the savepoint's work touched a
         // non-transactional table) is a statement of the transaction, not its end (the span stopped
         // there: the last transaction's COMMIT was left out, and what followed was never looked at).

@@ -47,6 +47,9 @@ struct ReplayPlan {
   std::vector<NamedInSpan> names;
   // Account and server statements run from the database (CREATE USER, GRANT...): never replayed.
   std::uint64_t server_wide_statements = 0;
+  // The span holds a statement-format LOAD DATA (its file's events): the replay needs a folder for
+  // mariadb-binlog to write the file in (a span without one needs no TMPDIR at all).
+  bool load_data = false;
   std::uint32_t first_event = 0;  // timestamps of the first and last transactions replayed; 0: none
   std::uint32_t last_event = 0;
   std::uint32_t newest_archived = 0;  // the newest event the archive holds (read up to the target)
