@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -184,12 +185,14 @@ void CommitBatch::stream_deferred() {
   run_deferred();
 }
 
-void CommitBatch::run_deferred() {
+std::vector<std::string> CommitBatch::take_deferred() {
   m_deferring = false;
-  auto deferred = std::move(m_deferred);
-  m_deferred.clear();
   m_deferred_bytes = 0;
-  for (const auto& statement : deferred) {
+  return std::exchange(m_deferred, {});
+}
+
+void CommitBatch::run_deferred() {
+  for (const auto& statement : take_deferred()) {
     run(statement);
   }
 }
@@ -242,10 +245,7 @@ void CommitBatch::feed(std::string_view statement) {
         // it (its non-transactional changes stay, the rest is undone).
         m_in_source = false;
         ++m_transactions;
-        auto deferred = std::move(m_deferred);
-        m_deferred.clear();
-        m_deferred_bytes = 0;
-        m_deferring = false;
+        const auto deferred = take_deferred();
         commit_held();
         m_run("BEGIN");
         for (const auto& held : deferred) {

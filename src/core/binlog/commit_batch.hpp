@@ -84,6 +84,8 @@ class CommitBatch {
   void stream_deferred();
   // Runs what was held back of the transaction (its end read, or a BEGIN inside it).
   void run_deferred();
+  // What was held back, let go of: the transaction is no longer held back.
+  std::vector<std::string> take_deferred();
 
   Limits m_limits;
   std::string m_savepoint;
